@@ -1,0 +1,39 @@
+# aquamon: the two commands a user needs are `make demo` and `make test`.
+# Both install what is missing (Debian packages, a .venv, MicroPython libraries)
+# and are idempotent: a second run skips installs already done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MPYLIB := build/mpy-lib
+
+.PHONY: demo test bench deps system-deps venv mpylib typecheck flash clean
+
+demo: deps
+	$(BIN)/aquamon demo
+
+test: deps
+	$(BIN)/python -m pytest
+
+bench: deps
+	$(BIN)/python -m benchmarks
+
+deps: system-deps venv mpylib
+
+system-deps:
+	@bash tools/install-system-deps.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+mpylib: $(MPYLIB)/.installed
+
+$(MPYLIB)/.installed: tools/fetch_mpy_lib.py | venv
+	$(BIN)/python tools/fetch_mpy_lib.py $(MPYLIB)
+
+clean:
+	rm -rf $(VENV) build demo-output .pytest_cache .mypy_cache .hypothesis

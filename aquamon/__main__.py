@@ -1,0 +1,3 @@
+from aquamon.cli import app
+
+app()

@@ -1,0 +1,282 @@
+"""Configuration: one TOML file, validated before any I/O.
+
+The reference for every option is ``aquamon.example.toml`` (Telegraf style:
+each option commented, with its default).  This module holds the schema the
+file is checked against: a wrong section, key, type or value stops start-up
+with a :class:`ConfigError` whose message names the key and what is allowed.
+
+>>> cfg = load_config_text('[mqtt]\\nport = 1884\\n')
+>>> cfg.mqtt.port, cfg.mqtt.topic_prefix
+(1884, 'aquamon')
+>>> load_config_text('[mqtt]\\nprot = 1')
+Traceback (most recent call last):
+...
+aquamon.config.ConfigError: [mqtt] prot: unknown key; allowed keys: client_id, host, keepalive_s, password, port, qos, topic_prefix, username
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the key and what is allowed."""
+
+
+_TOPIC_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass
+class MqttConfig:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str = ""
+    password: str = ""
+    topic_prefix: str = "aquamon"
+    client_id: str = ""
+    keepalive_s: int = 30
+    qos: int = 1
+
+    def check(self) -> None:
+        _range("mqtt", "port", self.port, 1, 65535)
+        _range("mqtt", "keepalive_s", self.keepalive_s, 5, 3600)
+        _choice("mqtt", "qos", self.qos, (1,))
+        for part in self.topic_prefix.split("/"):
+            if not _TOPIC_PART.match(part):
+                raise ConfigError(f"[mqtt] topic_prefix: {self.topic_prefix!r} must be words of letters, digits, "
+                                  "'_', '.', '-' separated by '/', with no MQTT wildcards")
+
+
+@dataclass
+class InfluxConfig:
+    version: int = 1
+    url: str = "http://127.0.0.1:8086"
+    database: str = "aquamon"
+    username: str = ""
+    password: str = ""
+    org: str = ""
+    bucket: str = ""
+    token: str = ""
+    timeout_s: float = 10.0
+
+    def check(self) -> None:
+        _choice("influxdb", "version", self.version, (1, 2, 3))
+        if not re.match(r"^https?://[^/\s]+", self.url):
+            raise ConfigError(f"[influxdb] url: {self.url!r} must be an http:// or https:// URL")
+        _range("influxdb", "timeout_s", self.timeout_s, 0.5, 300)
+        if self.version == 1 and not self.database:
+            raise ConfigError("[influxdb] database: required for InfluxDB 1.x (version = 1)")
+        if self.version in (2, 3):
+            for key in ("org", "bucket", "token"):
+                if not getattr(self, key) and not (self.version == 3 and key == "org"):
+                    raise ConfigError(f"[influxdb] {key}: required for InfluxDB {self.version}.x "
+                                      f"(or set version = 1 for the v1 /write endpoint)")
+
+
+@dataclass
+class SpoolConfig:
+    dir: str = "/var/lib/aquamon/spool"
+    max_bytes: int = 256 * 1024 * 1024
+
+    def check(self) -> None:
+        _range("spool", "max_bytes", self.max_bytes, 1024 * 1024, 1 << 40)
+
+
+@dataclass
+class GatewayConfig:
+    batch_size: int = 5000
+    flush_interval_s: float = 0.5
+    stats_interval_s: float = 10.0
+    max_payload_bytes: int = 16384
+    max_future_s: float = 300.0
+    max_age_days: float = 30.0
+    instance: str = ""
+    shared_subscription: bool = False
+
+    def check(self) -> None:
+        _range("gateway", "batch_size", self.batch_size, 1, 100000)
+        _range("gateway", "flush_interval_s", self.flush_interval_s, 0.01, 60)
+        _range("gateway", "stats_interval_s", self.stats_interval_s, 0.1, 3600)
+        _range("gateway", "max_payload_bytes", self.max_payload_bytes, 256, 1 << 20)
+        _range("gateway", "max_future_s", self.max_future_s, 0, 86400)
+        _range("gateway", "max_age_days", self.max_age_days, 0.01, 3650)
+
+
+@dataclass
+class AnalyticsConfig:
+    interval_s: float = 60.0
+    step_minutes: int = 1
+    window_minutes: int = 60
+    reference_hours: float = 72.0
+    warmup_hours: float = 24.0
+    harmonics: int = 2
+    false_alarms_per_30_days: float = 1.0
+    temp_rise_c_per_h: float = 2.0
+    temp_fall_c_per_h: float = 2.0
+    rate_window_minutes: int = 30
+    tanks: list[str] = field(default_factory=list)
+    poll_s: float = 5.0
+
+    def check(self) -> None:
+        _range("analytics", "interval_s", self.interval_s, 0.01, 86400)
+        _range("analytics", "step_minutes", self.step_minutes, 1, 1440)
+        _range("analytics", "window_minutes", self.window_minutes, 10, 24 * 60)
+        _range("analytics", "reference_hours", self.reference_hours, 6, 24 * 90)
+        _range("analytics", "warmup_hours", self.warmup_hours, 1, 24 * 30)
+        _range("analytics", "harmonics", self.harmonics, 0, 6)
+        _range("analytics", "false_alarms_per_30_days", self.false_alarms_per_30_days, 1e-3, 1000)
+        _range("analytics", "temp_rise_c_per_h", self.temp_rise_c_per_h, 0.1, 50)
+        _range("analytics", "temp_fall_c_per_h", self.temp_fall_c_per_h, 0.1, 50)
+        _range("analytics", "rate_window_minutes", self.rate_window_minutes, 5, 240)
+        _range("analytics", "poll_s", self.poll_s, 0.01, 3600)
+        if self.warmup_hours > self.reference_hours:
+            raise ConfigError("[analytics] warmup_hours: must not exceed reference_hours "
+                              f"({self.warmup_hours} > {self.reference_hours})")
+        for t in self.tanks:
+            if not _TOPIC_PART.match(t):
+                raise ConfigError(f"[analytics] tanks: {t!r} is not a valid tank id (letters, digits, '_', '.', '-')")
+
+
+@dataclass
+class Config:
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    influxdb: InfluxConfig = field(default_factory=InfluxConfig)
+    spool: SpoolConfig = field(default_factory=SpoolConfig)
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
+    analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
+
+    def check(self) -> None:
+        for f in fields(self):
+            getattr(self, f.name).check()
+
+
+def _range(section: str, key: str, value: float, lo: float, hi: float) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"[{section}] {key}: {value} is not a finite number")
+    if not lo <= value <= hi:
+        raise ConfigError(f"[{section}] {key}: {value} is out of range; allowed {lo} to {hi}")
+
+
+def _choice(section: str, key: str, value: object, allowed: tuple[object, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"[{section}] {key}: {value!r} is not allowed; use one of {', '.join(map(str, allowed))}")
+
+
+def _coerce(section: str, key: str, value: Any, typ: Any) -> Any:
+    origin = getattr(typ, "__origin__", None)
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[{section}] {key}: must be a list of strings, got {value!r}")
+        return list(value)
+    if typ is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"[{section}] {key}: must be true or false, got {value!r}")
+        return value
+    if typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"[{section}] {key}: must be a whole number, got {value!r}")
+        return value
+    if typ is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"[{section}] {key}: must be a number, got {value!r}")
+        return float(value)
+    if typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"[{section}] {key}: must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"[{section}] {key}: unsupported type")  # pragma: no cover
+
+
+def _build(section_cls: type, section: str, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{section}] must be a table of keys, got {raw!r}")
+    hints = get_type_hints(section_cls)
+    allowed = sorted(f.name for f in fields(section_cls))
+    kwargs = {}
+    for key, value in raw.items():
+        if key not in allowed:
+            raise ConfigError(f"[{section}] {key}: unknown key; allowed keys: {', '.join(allowed)}")
+        kwargs[key] = _coerce(section, key, value, hints[key])
+    return section_cls(**kwargs)
+
+
+def config_from_dict(raw: dict[str, Any]) -> Config:
+    """Build and check a :class:`Config` from a parsed TOML document."""
+    hints = get_type_hints(Config)
+    sections = {}
+    for name, value in raw.items():
+        if name not in hints:
+            raise ConfigError(f"[{name}]: unknown section; allowed sections: {', '.join(sorted(hints))}")
+        sections[name] = _build(hints[name], name, value)
+    cfg = Config(**sections)
+    _apply_secret_env(cfg)
+    cfg.check()
+    return cfg
+
+
+def _apply_secret_env(cfg: Config) -> None:
+    # Secrets may come from the environment so they need not sit in a file.
+    for section, key, env in (("mqtt", "password", "AQUAMON_MQTT_PASSWORD"),
+                              ("influxdb", "password", "AQUAMON_INFLUXDB_PASSWORD"),
+                              ("influxdb", "token", "AQUAMON_INFLUXDB_TOKEN")):
+        if os.environ.get(env) and not getattr(getattr(cfg, section), key):
+            setattr(getattr(cfg, section), key, os.environ[env])
+
+
+def load_config_text(text: str) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"the configuration is not valid TOML: {e}") from e
+    return config_from_dict(raw)
+
+
+def load_config(path: str | os.PathLike[str] | None) -> Config:
+    """Load ``path`` (or defaults when None); raise :class:`ConfigError` with a clear message."""
+    if path is None:
+        return config_from_dict({})
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read the configuration file {p}: {e.strerror}. "
+                          "Copy aquamon.example.toml and edit it.") from e
+    try:
+        return load_config_text(text)
+    except ConfigError as e:
+        raise ConfigError(f"{p}: {e}") from None
+
+
+def to_toml(cfg: Config) -> str:
+    """Serialise a config back to TOML (used to hand child services their config file)."""
+    out: list[str] = []
+    for f in fields(cfg):
+        section = getattr(cfg, f.name)
+        assert is_dataclass(section)
+        out.append(f"[{f.name}]")
+        for sf in fields(section):
+            v = getattr(section, sf.name)
+            out.append(f"{sf.name} = {_toml_value(v)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'

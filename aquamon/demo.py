@@ -1,0 +1,183 @@
+"""``aquamon demo``: a simulated tank end to end on real services.
+
+Starts Mosquitto and InfluxDB 1.x on free loopback ports, the gateway and the
+analytics as child processes, and the firmware on the MicroPython unix port
+against a simulated tank with injected faults; shows readings and alerts live;
+stops everything it started by PID (also on Ctrl-C); leaves the data, logs and
+a report in the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+
+from aquamon.services import ServiceError
+from aquamon.stack import Stack, firmware_config, wait_for
+
+TANK, DEVICE = "demo-tank", "esp32-sim"
+SENSOR_COLS = (("temp_c", "°C", 2), ("ph", "pH", 2), ("tds_ppm", "ppm", 0), ("turb_ntu", "NTU", 2),
+               ("level_cm", "cm", 1), ("flow_lpm", "l/min", 1))
+
+
+def demo_faults(hours: float) -> list[dict[str, Any]]:
+    """The injected faults, placed after enough healthy history for the baseline to warm up."""
+    total = int(hours * 60)
+    return [
+        {"kind": "heater_stuck", "start_min": total - 6 * 60, "end_min": total - 6 * 60 + 90, "rate_c_per_h": 3.0},
+        {"kind": "ph_crash", "start_min": total - 150, "end_min": total - 30, "drop": 0.5},
+    ]
+
+
+@dataclass
+class LiveState:
+    last: dict[str, Any] = field(default_factory=dict)
+    received: int = 0
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _fmt_time(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%a %H:%M")
+
+
+def _view(state: LiveState, fw_minutes: int) -> Group:
+    t = Table(title="Simulated tank (live from MQTT)", expand=False)
+    t.add_column("sim time (UTC)")
+    for name, unit, _ in SENSOR_COLS:
+        t.add_column(f"{name.split('_')[0]} {unit}", justify="right")
+    t.add_column("pump")
+    t.add_column("readings", justify="right")
+    with state.lock:
+        last = dict(state.last)
+        n = state.received
+    if last:
+        r = last.get("r", {})
+        t.add_row(_fmt_time(last["ts"]), *[f"{r[c]:.{d}f}" if c in r else "-" for c, _, d in SENSOR_COLS],
+                  "on" if last.get("pump") else "OFF", f"{n}/{fw_minutes}")
+    return Group(t)
+
+
+def run_demo(hours: float = 32.0, speed: float = 1800.0, out: Path = Path("demo-output")) -> int:
+    console = Console()
+    out = out.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    stack = Stack(out)
+    state = LiveState()
+    minutes = int(hours * 60)
+    client: mqtt.Client | None = None
+    t_start = time.monotonic()
+    try:
+        console.rule("[bold]aquamon demo")
+        console.print(f"Starting Mosquitto and InfluxDB on free loopback ports under {out} ...")
+        stack.start_services()
+        assert stack.mosquitto and stack.influx
+        console.print(f"  mosquitto pid {stack.mosquitto.pid} port {stack.mosquitto.port}; "
+                      f"influxd pid {stack.influx.pid} port {stack.influx.port}")
+        cfg = stack.config()
+        stack.start_gateway(cfg)
+        stack.start_analytics(cfg)
+
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="aquamon-demo-viewer")
+
+        def on_message(c: Any, u: Any, msg: mqtt.MQTTMessage) -> None:
+            try:
+                doc = json.loads(msg.payload)
+            except ValueError:
+                return
+            if msg.topic.endswith("/telemetry"):
+                with state.lock:
+                    state.last = doc
+                    state.received += 1
+            elif "/alert/" in msg.topic and msg.payload:
+                with state.lock:
+                    state.alerts.append(doc)
+                colour = "red" if doc.get("state") == "firing" else "green"
+                live.console.print(f"[{colour}][bold]{doc.get('state', '').upper():8}[/] {_fmt_time(doc['ts'])} "
+                                   f"{doc.get('severity')} {doc.get('key')}: {escape(str(doc.get('summary')))}[/]", soft_wrap=True)
+
+        client.on_message = on_message
+        client.on_connect = lambda c, u, f, r, p: c.subscribe([(f"aquamon/{TANK}/+/telemetry", 0),
+                                                              (f"aquamon/{TANK}/alert/#", 1)])
+        client.connect(cfg.mqtt.host, cfg.mqtt.port)
+        client.loop_start()
+
+        now_ms = int(time.time() * 1000)
+        fw_cfg = firmware_config(tank=TANK, device=DEVICE, mqtt_port=cfg.mqtt.port, state_dir=out / "device-state",
+                                 minutes=minutes, start_epoch_ms=now_ms - minutes * 60_000, speed=speed,
+                                 faults=demo_faults(hours))
+        faults = ", ".join(f"{f['kind']} at sim hour {f['start_min'] / 60:.1f}" for f in fw_cfg["sim"]["faults"])
+        console.print(f"Firmware on the MicroPython unix port: {hours:g} simulated hours at {speed:g}x; "
+                      f"faults injected: {faults}")
+        fw = stack.start_firmware(fw_cfg)
+        with Live(_view(state, minutes), console=console, refresh_per_second=4, transient=False) as live:
+            while fw.alive():
+                live.update(_view(state, minutes))
+                time.sleep(0.25)
+            live.update(_view(state, minutes))
+        result = stack.firmware_result(fw) or {}
+        if fw.proc.returncode != 0 or not result:
+            console.print(f"[red]The firmware ended with code {fw.proc.returncode}:[/]\n{fw.log_tail()}")
+            return 1
+        published = int(result.get("published", 0))
+        db = stack.db(cfg)
+
+        def count_written() -> int:
+            s = db.query('SELECT count("seq") FROM "water"')
+            return int(s[0]["values"][0][1]) if s else 0
+
+        wait_for(lambda: count_written() >= published, 60)
+        last_ts = db.query('SELECT last("seq") FROM "water"')[0]["values"][0][0]
+        wait_for(lambda: _last_score(db) >= (last_ts // 60000) * 60000, 60)
+        for proc in list(stack.processes):
+            proc.stop()
+        stats = db.query('SELECT last(*) FROM "gateway"')
+        gw = dict(zip(stats[0]["columns"], stats[0]["values"][0])) if stats else {}
+        from aquamon.report import write_report
+
+        report = write_report(db, TANK, out / "report", hours=hours)
+        fired = [a for a in state.alerts if a.get("state") == "firing"]
+        summary = Table(title="Summary", show_header=False)
+        summary.add_row("readings published (firmware)", str(published))
+        summary.add_row("messages received (gateway)", str(int(gw.get("last_received") or 0)))
+        summary.add_row("readings written (InfluxDB)", str(count_written()))
+        summary.add_row("messages rejected", str(int(gw.get("last_rejected") or 0)))
+        summary.add_row("alerts fired", ", ".join(sorted({a['key'] for a in fired})) or "none")
+        summary.add_row("data, logs", str(out))
+        summary.add_row("report", str(report))
+        summary.add_row("wall time", f"{time.monotonic() - t_start:.0f} s")
+        console.print(summary)
+        if not any(a.get("key") == "heater_stuck" for a in fired):
+            console.print("[red]The stuck-heater alert did not fire: see analytics.log in the output folder.[/]")
+            return 1
+        return 0
+    except ServiceError as e:
+        console.print(f"[red]{e}[/]")
+        return 1
+    except KeyboardInterrupt:
+        console.print("[yellow]Interrupted: stopping everything the demo started ...[/]")
+        return 130
+    finally:
+        if client is not None:
+            client.loop_stop()
+            client.disconnect()
+        stack.stop_all()
+
+
+def _last_score(db: Any) -> int:
+    s = db.query('SELECT last("temp_rate_c_per_h") FROM "score"')
+    return int(s[0]["values"][0][0]) if s else 0

@@ -1,0 +1,149 @@
+"""Thin InfluxDB clients: write line protocol, read with InfluxQL.
+
+Writes go to InfluxDB 1.x through the v1 ``/write`` endpoint (Debian ships 1.6),
+or to 2.x/3.x through ``influxdb-client``'s write API.  Reads use InfluxQL on
+``/query``, which 1.x, 2.x (DBRP mapping) and 3.x all answer.
+
+Every write reply is sorted into a typed outcome so callers decide by type,
+never by matching strings (Telegraf's ``APIError{Retryable}`` idea):
+2xx accepted, 413 too large (split), 429/5xx/connection errors retryable,
+other 4xx rejected (the batch holds bad lines).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+
+class WriteError(Exception):
+    """Base of write failures; ``status`` is the HTTP status or 0 for no reply."""
+
+    retryable = False
+
+    def __init__(self, message: str, status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RetryableWriteError(WriteError):
+    """Server busy, down, throttling or unreachable: keep the data and try again later."""
+
+    retryable = True
+
+
+class TooLargeError(WriteError):
+    """413: the body was over the server's limit; split the batch and resend."""
+
+
+class RejectedWriteError(WriteError):
+    """4xx: the server refused the content (bad lines, field-type conflict, unknown database)."""
+
+
+class QueryError(RuntimeError):
+    """An InfluxQL query failed; the message carries the server's words."""
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def classify_status(status: int, body: str, retry_after: float | None) -> WriteError | None:
+    """Map a write reply to None (accepted) or the typed error that says what to do.
+
+    >>> classify_status(204, "", None) is None
+    True
+    >>> type(classify_status(413, "too large", None)).__name__
+    'TooLargeError'
+    >>> classify_status(503, "", 2.0).retryable
+    True
+    >>> type(classify_status(400, "partial write", None)).__name__
+    'RejectedWriteError'
+    """
+    if 200 <= status < 300:
+        return None
+    msg = f"HTTP {status}: {body.strip()[:500]}"
+    if status == 413:
+        return TooLargeError(msg, status)
+    if status == 429 or status >= 500 or status in (408,):
+        return RetryableWriteError(msg, status, retry_after)
+    if status in (401, 403):
+        # Credentials are wrong: the data is fine, keep it (spool) until an operator fixes them.
+        return RetryableWriteError(msg + " (check the InfluxDB credentials in the config)", status, retry_after)
+    return RejectedWriteError(msg, status)
+
+
+@dataclass
+class InfluxV1:
+    """InfluxDB 1.x over HTTP: ``/write`` (line protocol, ms precision) and ``/query``."""
+
+    url: str
+    database: str
+    username: str = ""
+    password: str = ""
+    timeout: float = 10.0
+
+    def _params(self, **extra: str) -> str:
+        p = {"db": self.database, **extra}
+        if self.username:
+            p["u"] = self.username
+            p["p"] = self.password
+        return urllib.parse.urlencode(p)
+
+    def write_lines(self, lines: Sequence[str]) -> None:
+        """Write lines; raise a :class:`WriteError` subclass on anything but 2xx."""
+        body = ("\n".join(lines) + "\n").encode()
+        req = urllib.request.Request(f"{self.url}/write?{self._params(precision='ms')}", data=body, method="POST")
+        req.add_header("Content-Type", "text/plain; charset=utf-8")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                status, text, headers = r.status, r.read().decode(errors="replace"), r.headers
+        except urllib.error.HTTPError as e:
+            status, text, headers = e.code, e.read().decode(errors="replace"), e.headers
+        except (urllib.error.URLError, OSError, TimeoutError) as e:
+            # No reply (refused, reset, timed out): a timed-out write may still have
+            # landed, which is harmless because points carry client timestamps.
+            raise RetryableWriteError(f"no reply from InfluxDB at {self.url}: {e}") from e
+        err = classify_status(status, text, _retry_after(headers))
+        if err is not None:
+            raise err
+
+    def query(self, q: str, epoch: str = "ms") -> list[dict[str, Any]]:
+        """Run InfluxQL; return the list of series dicts (name, tags, columns, values)."""
+        method = "POST" if q.lstrip().upper().startswith(("CREATE", "DROP", "ALTER")) else "GET"
+        url = f"{self.url}/query?{self._params(q=q, epoch=epoch)}"
+        req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                doc = json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}") from e
+        except (urllib.error.URLError, OSError) as e:
+            raise QueryError(f"InfluxDB at {self.url} is not reachable: {e}") from e
+        series: list[dict[str, Any]] = []
+        for result in doc.get("results", []):
+            if "error" in result:
+                raise QueryError(f"InfluxQL error: {result['error']} (query: {q})")
+            series.extend(result.get("series", []))
+        return series
+
+    def create_database(self) -> None:
+        self.query(f'CREATE DATABASE "{self.database}"')
+
+    def ping(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/ping", timeout=2) as r:
+                return r.status == 204
+        except (urllib.error.URLError, OSError):
+            return False

@@ -1,0 +1,251 @@
+"""Start and stop our own Mosquitto and InfluxDB 1.x on free loopback ports.
+
+Used by ``aquamon demo`` and by the test fixtures.  Each server gets its own
+configuration and data directory under a folder we own, is waited for until it
+answers, and is stopped by the PID we started, never by name, so services
+already running on the default ports are neither used nor disturbed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ServiceError(RuntimeError):
+    """A server could not be found or did not come up; the message says what to do."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def find_binary(name: str) -> str:
+    for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise ServiceError(
+        f"'{name}' is not installed. Run 'make demo' or 'make test' as root (they install it), "
+        f"or install the Debian package yourself (apt-get install mosquitto influxdb)."
+    )
+
+
+@dataclass
+class ManagedProcess:
+    """A child process we started; ``stop`` ends it by PID, politely then firmly."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+            except ProcessLookupError:
+                pass
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def spawn(name: str, argv: list[str], log_path: Path, env: dict[str, str] | None = None,
+          cwd: Path | None = None) -> ManagedProcess:
+    """Start ``argv`` in its own session (so a terminal's Ctrl-C reaches only us, and we stop it)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")
+    try:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env, cwd=cwd, start_new_session=True)
+    finally:
+        log.close()
+    return ManagedProcess(name, proc, log_path)
+
+
+def wait_until(check, timeout: float, what: str, proc: ManagedProcess | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise ServiceError(f"{what} exited during start-up (code {proc.proc.returncode}):\n{proc.log_tail()}")
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise ServiceError(f"{what} did not answer within {timeout:.0f} s" + (f":\n{proc.log_tail()}" if proc else ""))
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Mosquitto:
+    """A Mosquitto broker of our own.
+
+    ``max_inflight_messages`` and ``max_queued_messages`` are raised from the
+    defaults (20 / 1000) because the gateway acknowledges only after a batch is
+    durable: with 20 in flight it would be throttled to 20 messages per write.
+    """
+
+    workdir: Path
+    port: int = 0
+    extra_conf: str = ""
+    process: ManagedProcess | None = None
+    conf_path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if not self.port:
+            self.port = free_port()
+        self.conf_path = self.workdir / "mosquitto.conf"
+
+    def write_config(self) -> None:
+        data = self.workdir / "data"
+        data.mkdir(exist_ok=True)
+        self.conf_path.write_text(
+            f"""# written by aquamon for a private broker on loopback
+per_listener_settings false
+listener {self.port} 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location {data}/
+autosave_interval 30
+max_inflight_messages 1000
+max_queued_messages 200000
+max_packet_size 1048576
+log_dest stdout
+log_type error
+log_type warning
+log_type notice
+{self.extra_conf}
+"""
+        )
+
+    def start(self, timeout: float = 15.0) -> "Mosquitto":
+        self.write_config()
+        argv = [find_binary("mosquitto"), "-c", str(self.conf_path)]
+        self.process = spawn("mosquitto", argv, self.workdir / "mosquitto.log")
+        wait_until(lambda: port_open(self.port), timeout, f"mosquitto on port {self.port}", self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ServiceError("mosquitto was not started")
+        return self.process.pid
+
+
+@dataclass
+class InfluxDB1:
+    """An InfluxDB 1.x server of our own (``influxd`` from Debian's ``influxdb``)."""
+
+    workdir: Path
+    port: int = 0
+    rpc_port: int = 0
+    process: ManagedProcess | None = None
+
+    def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        self.rpc_port = self.rpc_port or free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def write_config(self) -> Path:
+        d = self.workdir
+        conf = d / "influxdb.conf"
+        conf.write_text(
+            f"""# written by aquamon for a private InfluxDB on loopback
+reporting-disabled = true
+bind-address = "127.0.0.1:{self.rpc_port}"
+[meta]
+  dir = "{d}/meta"
+[data]
+  dir = "{d}/data"
+  wal-dir = "{d}/wal"
+  query-log-enabled = false
+  wal-fsync-delay = "0s"
+[coordinator]
+  write-timeout = "10s"
+[retention]
+  enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:{self.port}"
+  log-enabled = false
+  max-body-size = 25000000
+[continuous_queries]
+  enabled = false
+[logging]
+  level = "warn"
+"""
+        )
+        return conf
+
+    def ping(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/ping", timeout=1) as r:
+                return r.status == 204
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    def start(self, timeout: float = 30.0) -> "InfluxDB1":
+        conf = self.write_config()
+        argv = [find_binary("influxd"), "-config", str(conf)]
+        env = dict(os.environ, INFLUXDB_DATA_QUERY_LOG_ENABLED="false")
+        self.process = spawn("influxd", argv, self.workdir / "influxd.log", env=env)
+        wait_until(self.ping, timeout, f"influxd on port {self.port}", self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop(timeout=20)
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ServiceError("influxd was not started")
+        return self.process.pid

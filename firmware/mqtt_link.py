@@ -1,0 +1,150 @@
+# Connectivity layer over the protocol layer (umqtt.simple), after mqtt_as:
+# umqtt.simple speaks MQTT and raises OSError; this class owns the link:
+# socket timeouts so nothing blocks forever, keepalive pings, reconnect with
+# exponential backoff and jitter, the last will, and up/down events.
+#
+# umqtt.simple waits for PUBACK without retransmitting; we never lose a
+# reading to that because the app removes a message from its ring only after
+# publish() returned (PUBACK seen) and republishes it after a reconnect.
+
+import random
+
+from ticks import ticks_add, ticks_diff
+
+try:
+    from umqtt.simple import MQTTClient
+except ImportError:  # pragma: no cover - a build without umqtt cannot publish
+    MQTTClient = None
+
+
+IPPROTO_TCP = 6
+TCP_NODELAY = 1
+
+
+def _no_delay(sock):
+    # umqtt.simple writes a PUBLISH in several small pieces and then waits for
+    # PUBACK: with Nagle's algorithm on, each reading waits for the peer's
+    # delayed ACK (~40 ms).  Not every port exposes the option; that is fine.
+    try:
+        sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class Link:
+    def __init__(self, client_id, host, port, user=None, password=None, keepalive_s=30,
+                 will_topic=None, socket_timeout_s=5, backoff_max_ms=60000, on_change=None):
+        self.client_id = client_id
+        self.host = host
+        self.port = port
+        self.user = user or None
+        self.password = password or None
+        self.keepalive_s = keepalive_s
+        self.will_topic = will_topic
+        self.socket_timeout_s = socket_timeout_s
+        self.backoff_max_ms = backoff_max_ms
+        self.on_change = on_change  # called with True (up) / False (down)
+        self.client = None
+        self.up = False
+        self.failures = 0
+        self.next_try = 0
+        self.last_io = 0
+        self.connects = 0
+        self.cb = None
+
+    def _set_down(self, now):
+        was_up = self.up
+        self.up = False
+        if self.client is not None:
+            try:
+                self.client.sock.close()
+            except Exception:  # noqa: BLE001 - the socket may already be gone
+                pass
+        self.client = None
+        self.failures += 1
+        delay = min(self.backoff_max_ms, 1000 * (1 << min(self.failures, 6)))
+        # jitter: many devices coming back after a broker restart must not reconnect in step
+        delay = delay // 2 + random.getrandbits(16) % (delay // 2 + 1)
+        self.next_try = ticks_add(now, delay)
+        if was_up and self.on_change:
+            self.on_change(False)
+
+    def ensure(self, now, status_online=b'{"online":true}'):
+        """Connect if down and due; return True when the link is up."""
+        if self.up:
+            return True
+        if ticks_diff(now, self.next_try) < 0 or MQTTClient is None:
+            return False
+        c = MQTTClient(self.client_id, self.host, self.port, self.user, self.password, self.keepalive_s)
+        if self.will_topic:
+            c.set_last_will(self.will_topic, b'{"online":false}', retain=True, qos=1)
+        try:
+            c.connect(clean_session=True)
+            c.sock.settimeout(self.socket_timeout_s)
+            _no_delay(c.sock)
+            if self.cb is not None:
+                c.set_callback(self.cb)
+            self.client = c
+            if self.will_topic:
+                c.publish(self.will_topic, status_online, True, 1)
+        except Exception:  # noqa: BLE001 - OSError, MQTTException, or an assert in umqtt
+            self.client = c
+            self._set_down(now)
+            return False
+        self.up = True
+        self.failures = 0
+        self.connects += 1
+        self.last_io = now
+        if self.on_change:
+            self.on_change(True)
+        return True
+
+    def publish(self, topic, msg, now, retain=False, qos=1):
+        """Publish; on QoS 1 returns after PUBACK.  Returns False (link down) on failure."""
+        if not self.up:
+            return False
+        try:
+            self.client.publish(topic, msg, retain, qos)
+        except Exception:  # noqa: BLE001
+            self._set_down(now)
+            return False
+        self.last_io = now
+        return True
+
+    def subscribe(self, topic, now, qos=1):
+        if not self.up:
+            return False
+        try:
+            self.client.subscribe(topic, qos)
+        except Exception:  # noqa: BLE001
+            self._set_down(now)
+            return False
+        return True
+
+    def service(self, now):
+        """Keepalive and incoming messages; call once per loop."""
+        if not self.up:
+            return
+        try:
+            if ticks_diff(now, self.last_io) >= self.keepalive_s * 500:
+                self.client.ping()
+                self.last_io = now
+            self.client.sock.setblocking(False)
+            try:
+                self.client.check_msg()
+            finally:
+                if self.client is not None:
+                    self.client.sock.settimeout(self.socket_timeout_s)
+        except Exception:  # noqa: BLE001
+            self._set_down(now)
+
+    def close(self, status_topic=None):
+        if self.up and self.client is not None:
+            try:
+                if status_topic:
+                    self.client.publish(status_topic, b'{"online":false}', True, 1)
+                self.client.disconnect()
+            except Exception:  # noqa: BLE001
+                pass
+        self.up = False
+        self.client = None

@@ -1,0 +1,49 @@
+"""Real services for the tests: our own Mosquitto and InfluxDB on free loopback ports.
+
+Started once per session in a temporary folder and stopped by PID.  Tests share
+them but never each other's data: each test gets its own database and MQTT
+topic prefix.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from aquamon.services import InfluxDB1, Mosquitto
+from aquamon.stack import Stack
+
+ROOT = Path(__file__).resolve().parents[1]
+# tests/mpy holds MicroPython test scripts: run under the micropython binary by
+# test_firmware_micropython.py, never imported by CPython.
+collect_ignore = ["mpy"]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    m = Mosquitto(tmp_path_factory.mktemp("mosquitto")).start()
+    yield m
+    m.stop()
+
+
+@pytest.fixture(scope="session")
+def influxdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDB1]:
+    i = InfluxDB1(tmp_path_factory.mktemp("influxdb")).start()
+    yield i
+    i.stop()
+
+
+@pytest.fixture
+def unique() -> str:
+    return "t" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def stack(tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB1) -> Iterator[Stack]:
+    s = Stack(tmp_path, mosquitto=mosquitto, influx=influxdb)
+    yield s
+    s.stop_all()

@@ -1,0 +1,30 @@
+# A minimal test runner for the MicroPython unix port: runs every function named
+# test_* in the calling module, prints one line per failure and a closing
+# "N passed, N failed" line; exits 1 on any failure.
+
+import sys
+
+
+def run(module_globals):
+    passed = failed = 0
+    for name in sorted(module_globals):
+        fn = module_globals[name]
+        if name.startswith("test_") and callable(fn):
+            try:
+                fn()
+                passed += 1
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                print("FAIL", name, type(e).__name__, e)
+                sys.print_exception(e)
+    print("%d passed, %d failed" % (passed, failed))
+    if failed:
+        sys.exit(1)
+
+
+def raises(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc:
+        return True
+    raise AssertionError("%s not raised" % exc.__name__)

@@ -1,0 +1,44 @@
+import json
+
+import mpytest
+import payload
+
+
+def test_telemetry_follows_the_wire_contract():
+    msg = payload.encode_telemetry(1042, 1732440000123, {"temp_c": 25.314, "ph": 7.2149, "tds_ppm": 312.04,
+                                                         "turb_ntu": 1.2, "level_cm": 31.55, "flow_lpm": 7.9},
+                                   ["turb_ntu"], 1)
+    doc = json.loads(msg)
+    assert doc["v"] == 1 and doc["seq"] == 1042 and doc["ts"] == 1732440000123
+    assert doc["r"]["temp_c"] == 25.31 and doc["r"]["ph"] == 7.215 and doc["r"]["tds_ppm"] == 312.0
+    assert doc["bad"] == ["turb_ntu"] and doc["pump"] == 1
+    assert "unsynced" not in doc
+
+
+def test_non_finite_values_move_to_bad_and_never_reach_r():
+    nan = float("nan")
+    inf = float("inf")
+    doc = json.loads(payload.encode_telemetry(1, 2, {"temp_c": nan, "ph": inf, "tds_ppm": 300.0}, [], 0))
+    assert doc["r"] == {"tds_ppm": 300.0}
+    assert doc["bad"] == ["temp_c", "ph"]
+    assert doc["pump"] == 0
+
+
+def test_negative_zero_is_written_as_zero():
+    doc = payload.encode_telemetry(1, 2, {"flow_lpm": -0.001}, [], 0)
+    assert b'"flow_lpm":0.00' in doc
+
+
+def test_unsynced_clock_is_flagged():
+    assert json.loads(payload.encode_telemetry(1, 2, {}, [], 1, synced=False))["unsynced"] is True
+
+
+def test_status_and_event():
+    assert payload.encode_status(False) == b'{"online":false}'
+    s = json.loads(payload.encode_status(True, "fw1", 3, -61, 81234, 5, 2))
+    assert s == {"online": True, "fw": "fw1", "boot": 3, "rssi": -61, "mem_free": 81234, "backlog": 5, "dropped": 2}
+    e = json.loads(payload.encode_event(7, 99, "interlock", 'sump "level" low'))
+    assert e == {"seq": 7, "ts": 99, "kind": "interlock", "detail": 'sump "level" low'}
+
+
+mpytest.run(globals())

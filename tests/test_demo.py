@@ -1,0 +1,61 @@
+"""``aquamon demo`` as a user runs it: it finishes, exits 0, says what happened,
+and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.services
+
+
+def processes_under(path: Path) -> list[str]:
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in cmd:
+            out.append(f"{pid}: {cmd}")
+    return out
+
+
+def test_demo_runs_to_the_end_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    r = subprocess.run([sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "FIRING" in r.stdout and "heater_stuck" in r.stdout
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in r.stdout.splitlines() if line.count("│") >= 3}
+    assert rows["readings published (firmware)"] == "1620"
+    assert rows["readings written (InfluxDB)"] == "1620"
+    assert rows["messages rejected"] == "0"
+    assert "heater_stuck" in rows["alerts fired"]
+    assert (out / "report" / "report.html").exists()
+    assert processes_under(out) == []
+
+
+def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    p = subprocess.Popen([sys.executable, "-m", "aquamon", "demo", "--hours", "30", "--speed", "600", "--out",
+                          str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out / "firmware.log").exists():
+        time.sleep(0.2)
+    time.sleep(2)
+    assert len(processes_under(out)) >= 4  # mosquitto, influxd, gateway, analytics, firmware
+    p.send_signal(signal.SIGINT)
+    stdout, _ = p.communicate(timeout=60)
+    assert p.returncode == 130, stdout[-2000:]
+    assert "Interrupted" in stdout
+    assert processes_under(out) == []
