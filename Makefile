@@ -35,5 +35,14 @@ mpylib: $(MPYLIB)/.installed
 $(MPYLIB)/.installed: tools/fetch_mpy_lib.py | venv
 	$(BIN)/python tools/fetch_mpy_lib.py $(MPYLIB)
 
+# mypy over firmware/ against micropython-esp32-stubs (also part of `make test`)
+typecheck: deps
+	$(BIN)/python -m pytest -q tests/test_firmware_typecheck.py
+
+# Deploy to an ESP32 on USB: firmware/device.json and firmware/secrets.py first (see docs/hardware.md).
+PORT ?= auto
+flash: deps
+	$(BIN)/aquamon flash --port $(PORT)
+
 clean:
 	rm -rf $(VENV) build demo-output .pytest_cache .mypy_cache .hypothesis

@@ -5,15 +5,30 @@
 0.0
 """
 
+from analytics.adaptive import AdaptiveEWMeanCov
 from analytics.baseline import DayNightBaseline, harmonic_design, ledoit_wolf
-from analytics.divergence import Parts, bhattacharyya_distance, kl_divergence, wasserstein2_distance
+from analytics.divergence import (Parts, bhattacharyya_distance, kl_divergence, mahalanobis_contributions,
+                                  wasserstein2_distance)
+from analytics.ewcov import EWMeanCov
+from analytics.forecast import LocalLinearTrend
+from analytics.whiten import Whitener, whiten
+from analytics.window import WindowDetector, WindowScore, window_score
 
 __all__ = [
+    "AdaptiveEWMeanCov",
     "DayNightBaseline",
+    "EWMeanCov",
+    "LocalLinearTrend",
     "Parts",
+    "Whitener",
+    "WindowDetector",
+    "WindowScore",
     "bhattacharyya_distance",
     "harmonic_design",
     "kl_divergence",
     "ledoit_wolf",
+    "mahalanobis_contributions",
     "wasserstein2_distance",
+    "whiten",
+    "window_score",
 ]

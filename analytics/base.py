@@ -21,7 +21,18 @@ Reading = Mapping[str, float]
 
 
 class AnomalyDetector(abc.ABC):
-    """Abstract base: ``learn_one`` updates, ``score_one`` reads; higher = more anomalous."""
+    """Abstract base: ``learn_one`` updates, ``score_one`` reads; higher = more anomalous.
+
+    Every detector passes the contract suite in ``tests/test_detector_contract.py``
+    (append a factory to its ``DETECTORS`` list).
+
+    Examples
+    --------
+    >>> from analytics.ewcov import EWMeanCov
+    >>> det = EWMeanCov(grace_period=3)
+    >>> isinstance(det, AnomalyDetector), det.score_one({"ph": 7.2}, 0.0)  # warm-up: 0.0
+    (True, 0.0)
+    """
 
     #: readings needed before scores leave 0.0 (the explicit warm-up)
     grace_period: int = 0

@@ -88,6 +88,7 @@ class DayNightBaseline:
     trend_origin_s: float | None = None  # with a linear trend: its time origin (end of the reference)
 
     def design(self, t_s: Array) -> Array:
+        """The regression design at times ``t_s``: harmonics of the day, plus the trend column if fitted."""
         A = harmonic_design(t_s, self.harmonics)
         if self.trend_origin_s is None:
             return A
@@ -97,6 +98,11 @@ class DayNightBaseline:
 
     @classmethod
     def fit(cls, t_s: Array, X: Array, harmonics: int = 2, trend: bool = False) -> "DayNightBaseline":
+        """Least-squares harmonics (and an optional linear trend) per sensor; Ledoit–Wolf residual covariance.
+
+        Rows with any non-finite value are left out.  Raises ``ValueError`` when
+        fewer than max(10, 3 × parameters) complete rows remain.
+        """
         t_s = np.asarray(t_s, dtype=np.float64)
         X = np.asarray(X, dtype=np.float64)
         ok = np.all(np.isfinite(X), axis=1)
@@ -113,21 +119,32 @@ class DayNightBaseline:
         # a floor per sensor: a perfectly constant channel must not give a singular Σ
         floor = np.maximum(1e-9, 1e-6 * np.abs(coef[0]) ** 2)
         cov = cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
-        return cls(harmonics, coef, cov, shrink, len(X), lag1_autocorrelation(R), shell.trend_origin_s)
+        return cls(harmonics, np.asarray(coef, dtype=np.float64), cov, float(shrink), len(X),
+                   lag1_autocorrelation(R), shell.trend_origin_s)
 
     def mean_at(self, t_s: Array) -> Array:
+        """The healthy mean μ(t) at each time in ``t_s`` (epoch seconds): ``(n, d)``."""
         return self.design(t_s) @ self.coef
 
     def residuals(self, t_s: Array, X: Array) -> Array:
+        """Readings minus the healthy mean at their times."""
         return np.asarray(X, dtype=np.float64) - self.mean_at(t_s)
 
     @property
     def std(self) -> Array:
+        """Per-sensor standard deviation of the residuals (square root of the covariance diagonal)."""
         return np.sqrt(np.diag(self.cov))
 
 
 def lag1_autocorrelation(R: Array) -> float:
-    """Mean over columns of the lag-1 autocorrelation of residual rows (0 if undefined)."""
+    """Mean over columns of the lag-1 autocorrelation of residual rows, clipped to [0, 0.99] (0 if undefined).
+
+    >>> x = np.zeros((100, 1)); x[::2] = 1.0   # alternating: negative autocorrelation, clipped
+    >>> lag1_autocorrelation(x)
+    0.0
+    >>> round(lag1_autocorrelation(np.arange(100.0)[:, None]), 2)  # a ramp: strongly persistent
+    0.97
+    """
     R = np.asarray(R, dtype=np.float64)
     if len(R) < 3:
         return 0.0

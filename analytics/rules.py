@@ -24,3 +24,56 @@ def slope_per_hour(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     if den <= 0:
         return float("nan")
     return float(np.sum(tc * (y - y.mean())) / den * 3600.0)
+
+
+def theil_sen_per_hour(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    """Median of the pairwise slopes of ``y``, in units per hour (NaN if < 3 finite points).
+
+    Robust to a single wild reading, where least squares is not: one spike in
+    ten minutes cannot make a heater look stuck.
+
+    >>> t = np.arange(0, 600, 60.0)
+    >>> y = 25 + 3 * t / 3600
+    >>> y[4] = 40.0  # one wild reading
+    >>> round(theil_sen_per_hour(t, y), 6)
+    3.0
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(y) & np.isfinite(t)
+    if ok.sum() < 3:
+        return float("nan")
+    t, y = t[ok], y[ok]
+    i, j = _pairs(len(t))
+    dt = t[j] - t[i]
+    keep = dt > 0
+    if not keep.any():
+        return float("nan")
+    return float(np.median((y[j] - y[i])[keep] / dt[keep]) * 3600.0)
+
+
+_PAIRS: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
+
+
+def _pairs(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    # the index pairs of a window are the same every minute: build them once
+    if n not in _PAIRS:
+        _PAIRS[n] = np.triu_indices(n, k=1)
+    return _PAIRS[n]
+
+
+def step_spread(y: NDArray[np.float64]) -> float:
+    """Robust spread of successive differences: 1.4826 · median |Δy − median Δy| (NaN if < 5).
+
+    The minute-to-minute wobble of a probe is its noise; the day/night rhythm
+    and slow trends hardly change it.  A stuck probe has none (spread 0), a
+    failing one far more than usual.
+
+    >>> step_spread(np.full(20, 7.2))
+    0.0
+    """
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    d = d[np.isfinite(d)]
+    if len(d) < 5:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(d - np.median(d))))

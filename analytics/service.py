@@ -1,9 +1,18 @@
-"""The analytics loop: read each tank's readings, evaluate on a minute grid, write and publish.
+"""The analytics loop: read each tank's readings, evaluate on a minute grid, write, publish, notify.
 
-A thin loop around :class:`analytics.monitor.TankMonitor`.  Time is the data's
+A thin loop around :class:`analytics.monitor.TankMonitor` (what is wrong) and
+:class:`analytics.alerts.Notifier` (who hears about it).  Time is the data's
 own: each tank is evaluated at every ``step_minutes`` boundary up to its latest
 reading, so the same code follows a real tank in real time and a simulated one
 running many times faster, and decisions use only readings before each step.
+
+Outputs: the ``score``, ``alert``, ``forecast`` and ``summary`` measurements;
+retained ``{prefix}/{tank}/alert/{key}`` and ``{prefix}/{tank}/summary``;
+Apprise notifications.  Inputs besides the readings: firmware events (the
+``event`` measurement), device status (retained ``…/status``, the last will)
+and signed alert commands on ``{prefix}/{tank}/analytics/cmd`` (silence,
+ack, maintenance; signed as in :mod:`aquamon.commands` with ``[alerts]
+command_key``).
 """
 
 from __future__ import annotations
@@ -20,24 +29,43 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from analytics.monitor import LABELS, MonitorSettings, TankMonitor, Transition
+from analytics.alerts import Message, Notifier, NotifyPolicy
+from analytics.monitor import ALERTS, LABELS, MonitorSettings, TankMonitor, Transition
+from analytics.notify import AppriseSender
+from analytics.summary import daily_summary
+from aquamon import commands
+from aquamon.auth import configure_client
 from aquamon.config import Config
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics")
 MIN_MS = 60_000
-SENSORS = tuple(LABELS)
+SENSORS = (*LABELS, "pump")
 MAX_CATCHUP_MS = 6 * 3_600_000
+COMMAND_DEVICE = "analytics"  # alert commands are signed for this pseudo-device
+COMMAND_WINDOW_MS = 300_000  # a command older or newer than this (wall clock) is refused
 
 
 def settings_from(cfg: Config) -> MonitorSettings:
-    a = cfg.analytics
+    a, al = cfg.analytics, cfg.alerts
+    limits = al.limit_overrides()
+    # the [analytics] rate options predate profiles: they override the profile when changed
+    for key, default in (("temp_rise_c_per_h", 2.0), ("temp_fall_c_per_h", 2.0)):
+        if getattr(a, key) != default:
+            limits.setdefault(key, getattr(a, key))
     return MonitorSettings(window_minutes=a.window_minutes, reference_hours=a.reference_hours,
                            warmup_hours=a.warmup_hours, harmonics=a.harmonics,
-                           false_alarms_per_30_days=a.false_alarms_per_30_days,
-                           temp_rise_c_per_h=a.temp_rise_c_per_h, temp_fall_c_per_h=a.temp_fall_c_per_h,
-                           rate_window_minutes=a.rate_window_minutes)
+                           false_alarms_per_30_days=a.false_alarms_per_30_days, profile=al.profile,
+                           limits=limits, temp_rate_minutes=a.rate_window_minutes,
+                           no_data_minutes=al.no_data_minutes, accept_after_hours=al.accept_after_hours,
+                           due_days=al.due_days)
+
+
+def notifier_from(cfg: Config) -> Notifier:
+    al = cfg.alerts
+    return Notifier(NotifyPolicy(al.quiet_hours, al.utc_offset_minutes, al.renotify_minutes),
+                    {k: spec.explains for k, spec in ALERTS.items()})
 
 
 @dataclass
@@ -77,12 +105,113 @@ class Analytics:
         self.monitors: dict[str, TankMonitor] = {}
         self.data: dict[str, TankData] = {}
         self.fired = 0
+        self.notifier = notifier_from(cfg)
+        self.sender = AppriseSender({"critical": cfg.notify.critical, "warning": cfg.notify.warning,
+                                     "info": cfg.notify.info})
+        self.command_key = commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b""
+        self.commands_seen: dict[str, int] = {}
+        self.commands_refused = 0
+        self._inbox: list[tuple[str, str, Any]] = []  # (kind, tank, payload) from the MQTT thread
+        self._inbox_lock = threading.Lock()
+        self._last_new_data: dict[str, float] = {}  # wall time new readings last arrived, per tank
+        self._event_since: dict[str, int] = {}
         self._stop = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"aquamon-analytics-{int(time.time() * 1000) % 10**9}")
-        if cfg.mqtt.username:
-            self.client.username_pw_set(cfg.mqtt.username, cfg.mqtt.password)
+        configure_client(self.client, cfg.mqtt)  # credentials, and TLS with [mqtt] tls
+        p = cfg.mqtt.topic_prefix
+        self.client.on_connect = self._on_connect
+        self.client.on_subscribe = lambda c, u, mid, codes, props: log.info(
+            "listening for device status and alert commands under %s/", p)
+        self.client.on_message = self._on_message
 
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        p = self.cfg.mqtt.topic_prefix
+        client.subscribe([(f"{p}/+/+/status", 1), (f"{p}/+/{COMMAND_DEVICE}/cmd", 1)])
+
+    # ------------------------------------------------------------------ MQTT in (another thread)
+    def _on_message(self, client: Any, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        parts = msg.topic.split("/")
+        if len(parts) < 4:
+            return
+        tank, device, kind = parts[-3], parts[-2], parts[-1]
+        try:
+            doc = json.loads(msg.payload) if msg.payload else None
+        except ValueError:
+            log.warning("ignored a message on %s that is not JSON", msg.topic)
+            return
+        if not isinstance(doc, dict):
+            return
+        with self._inbox_lock:
+            if kind == "status" and isinstance(doc.get("online"), bool):
+                self._inbox.append(("status", tank, (device, doc["online"])))
+            elif kind == "cmd" and device == COMMAND_DEVICE:
+                self._inbox.append(("cmd", tank, doc))
+
+    def command(self, tank: str, doc: dict[str, Any], wall_ms: int | None = None) -> str:
+        """Apply one signed alert command; return what was done (or why it was refused)."""
+        wall_ms = int(time.time() * 1000) if wall_ms is None else wall_ms
+        why = ""
+        if not self.command_key:
+            why = "no [alerts] command_key is configured"
+        elif not commands.verify_signature(self.command_key, tank, COMMAND_DEVICE, doc):
+            why = "bad signature (a different command_key, or the command was altered)"
+        elif not isinstance(doc.get("ts"), int) or abs(wall_ms - doc["ts"]) > COMMAND_WINDOW_MS:
+            why = "too old or from the future: check the clocks"
+        elif doc.get("id") in self.commands_seen:
+            why = "already applied (a replay)"
+        if why:
+            self.commands_refused += 1
+            log.warning("refused an alert command for %s: %s", tank, why)
+            return f"refused: {why}"
+        self.commands_seen[str(doc["id"])] = wall_ms
+        self.commands_seen = {k: v for k, v in self.commands_seen.items() if wall_ms - v < 2 * COMMAND_WINDOW_MS}
+        action, args = doc.get("action"), doc.get("args") or {}
+        key = args.get("key") or None
+        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+        data = self.data.get(tank)
+        now = data.last_eval_ms if data is not None and data.last_eval_ms is not None else wall_ms
+        for_ms = int(args.get("for_s", 0)) * 1000
+        if action == "silence":
+            self.notifier.silence(tank, key, now + for_ms)
+            done = f"silenced {tank} {key or '(all alerts)'} for {for_ms // 60000} min"
+        elif action == "ack":
+            done = f"acknowledged {self.notifier.acknowledge(tank, key)} alert(s) of {tank}"
+        elif action == "maintenance":
+            mon.set_maintenance(now, now + for_ms)
+            self.notifier.silence(tank, None, now + for_ms)
+            done = f"{tank} in maintenance for {for_ms // 60000} min: silenced, baseline learning paused"
+        else:
+            self.commands_refused += 1
+            return f"refused: unknown action {action!r}; use silence, ack or maintenance"
+        log.warning("%s", done)
+        return done
+
+    def _drain_inbox(self) -> None:
+        with self._inbox_lock:
+            inbox, self._inbox = self._inbox, []
+        later = []
+        for kind, tank, payload in inbox:
+            if kind == "cmd":
+                self.command(tank, payload)
+                continue
+            device, online = payload
+            mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+            data = self.data.get(tank)
+            if data is None or data.last_eval_ms is None:
+                mon.device_online[device] = online  # before any data: remember, nothing to report yet
+                continue
+            # the last will follows the last reading: judge those first (a simulated device's will arrives
+            # long before the analytics have read its data), i.e. wait until no new reading has come for a while
+            settled = time.monotonic() - self._last_new_data.get(tank, 0.0) >= max(2.0, 3 * self.cfg.analytics.poll_s)
+            if not online and (not settled or data.last_eval_ms < int(data.t_ms[-1]) // MIN_MS * MIN_MS):
+                later.append((kind, tank, payload))
+                continue
+            self._emit(tank, mon.device_status(device, online, data.last_eval_ms))
+        with self._inbox_lock:
+            self._inbox = later + self._inbox
+
+    # ------------------------------------------------------------------ InfluxDB in
     def tanks(self) -> list[str]:
         if self.cfg.analytics.tanks:
             return list(self.cfg.analytics.tanks)
@@ -109,38 +238,103 @@ class Analytics:
             data.append(s.get("values", []), s["columns"])
         return latest
 
+    def _events(self, tank: str, since_ms: int, until_ms: int) -> list[tuple[int, str, str]]:
+        q = (f'SELECT "kind", "detail" FROM "event" WHERE "tank" = \'{tank}\' AND time >= {since_ms}ms '
+             f'AND time < {until_ms}ms')
+        out = []
+        for s in self.db.query(q):
+            cols = s["columns"]
+            for row in s.get("values", []):
+                r = dict(zip(cols, row))
+                out.append((int(r["time"]), str(r.get("kind") or ""), str(r.get("detail") or "")))
+        return sorted(out)
+
+    # ------------------------------------------------------------------ the loop
     def process_tank(self, tank: str) -> list[Transition]:
         data = self.data.setdefault(tank, TankData())
         mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+        before = len(data.t_ms) and int(data.t_ms[-1])
         latest = self._fetch(tank, data)
         if latest is None or not len(data.t_ms):
             return []
+        if int(data.t_ms[-1]) != before:
+            self._last_new_data[tank] = time.monotonic()
         step = self.cfg.analytics.step_minutes * MIN_MS
         end = (latest // step) * step
         if data.last_eval_ms is None:
             data.last_eval_ms = max(int(data.t_ms[0]) // step * step, end - MAX_CATCHUP_MS)
+        events = self._events(tank, data.last_eval_ms, end) if end > data.last_eval_ms else []
         out: list[Transition] = []
         lines: list[str] = []
         t = data.last_eval_ms + step
         while t <= end:
-            score, transitions = mon.evaluate(t, data.t_ms, data.values)
+            now_events = [e for e in events if t - step <= e[0] < t]
+            score, transitions = mon.evaluate(t, data.t_ms, data.values, now_events)
             fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
             if fields:
                 lines.append(encode_point("score", {"tank": tank}, fields, t))
-            for tr in transitions:
-                lines.append(encode_point("alert", {"tank": tank, "key": tr.key, "severity": tr.severity},
-                                          {"state": tr.state, "summary": tr.summary, "value": float(tr.value)
-                                           if np.isfinite(tr.value) else 0.0}, tr.t_ms))
+            for day in mon.finished_days:
+                transitions += mon.due_transitions(t)
+                lines += self._day_lines(tank, mon, day)
+            mon.finished_days.clear()
+            self._emit(tank, transitions, lines)
+            self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
             out += transitions
             data.last_eval_ms = t
             t += step
         if lines:
             for i in range(0, len(lines), 5000):
                 self.db.write_lines(lines[i:i + 5000])
-        for tr in out:
-            self.publish(tank, tr)
+        # a tank that went quiet without its last will: judged on the wall clock, extrapolating the data clock
+        quiet_s = time.monotonic() - self._last_new_data.get(tank, time.monotonic())
+        if quiet_s >= self.settings.no_data_minutes * 60 or mon.firing("no_telemetry"):
+            last = int(data.t_ms[-1])
+            self._emit(tank, mon.check_stale(last + int(quiet_s * 1000), last))
         data.trim(end - int(self.settings.reference_hours * 3_600_000) - MIN_MS)
         return out
+
+    def _emit(self, tank: str, transitions: list[Transition], lines: list[str] | None = None) -> None:
+        """Record transitions (``alert`` measurement, retained topic) and notify."""
+        if not transitions:
+            return
+        points = [encode_point("alert", {"tank": tank, "key": tr.key, "severity": tr.severity},
+                               {"state": tr.state, "summary": tr.summary,
+                                "value": float(tr.value) if np.isfinite(tr.value) else 0.0}, tr.t_ms)
+                  for tr in transitions]
+        if lines is None:
+            self.db.write_lines(points)
+        else:
+            lines += points
+        for tr in transitions:
+            self.publish(tank, tr)
+        self._send(self.notifier.handle(tank, transitions, transitions[-1].t_ms))
+
+    def _day_lines(self, tank: str, mon: TankMonitor, day: Any) -> list[str]:
+        lines = []
+        for p in day.forecasts:
+            fields = {k: float(v) for k, v in (("rate_per_day", p.rate_per_day), ("days_to_limit", p.days_to_limit),
+                                               ("low", p.low), ("high", p.high), ("limit", p.limit))
+                      if np.isfinite(v)}
+            fields["text"] = p.text()
+            lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, fields, p.t_ms))
+        info = [tr for t, tr in self.notifier.info if t == tank]
+        self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
+        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"))
+        end = day.day_start_ms + 86_400_000
+        lines.append(encode_point("summary", {"tank": tank}, {"text": text}, end))
+        self.client.publish(f"{self.cfg.mqtt.topic_prefix}/{tank}/summary",
+                            json.dumps({"tank": tank, "ts": end, "text": text}), qos=1, retain=True)
+        log.warning("%s daily summary: %s", tank, text)
+        self._send([Message(tank, "info", "summary", f"{tank}: daily summary", text, [], end)])
+        return lines
+
+    def _send(self, messages: list[Message]) -> None:
+        for m in messages:
+            log.warning("notify %s %s: %s", m.severity, m.title, m.body)
+            try:
+                self.sender.send(m)
+            except Exception:  # noqa: BLE001 - a notification service down must not stop the monitoring
+                log.exception("notification %r failed", m.title)
 
     def publish(self, tank: str, tr: Transition) -> None:
         if tr.state == "firing":
@@ -165,6 +359,10 @@ class Analytics:
                 log.warning("tank %s: %s", tank, e)
             except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
                 log.exception("tank %s: evaluation failed", tank)
+        try:
+            self._drain_inbox()
+        except QueryError as e:
+            log.warning("device status and commands: %s", e)
         return out
 
     def run(self) -> None:
@@ -180,6 +378,61 @@ class Analytics:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+class CommandError(RuntimeError):
+    """An alert command could not be sent; the message says what to do."""
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in "2h", "90m", "1d", "45s".
+
+    >>> parse_duration("2h"), parse_duration("90m"), parse_duration("1d")
+    (7200, 5400, 86400)
+    >>> parse_duration("soon")
+    Traceback (most recent call last):
+    ...
+    ValueError: duration 'soon' must be a number followed by s, m, h or d (e.g. 2h)
+    """
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    t = text.strip().lower()
+    try:
+        value = float(t[:-1])
+        if t[-1:] not in units or value < 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"duration {text!r} must be a number followed by s, m, h or d (e.g. 2h)") from None
+    return int(value * units[t[-1]])
+
+
+def send_alert_command(cfg: Config, tank: str, action: str, key: str | None, for_s: int,
+                       timeout_s: float = 10.0) -> dict[str, Any]:
+    """Sign and publish one alert command (silence, ack, maintenance) for the analytics; return it."""
+    if not cfg.alerts.command_key:
+        raise CommandError("no [alerts] command_key in the configuration: set the same key for the analytics "
+                           "and this command (see aquamon.example.toml)")
+    if key is not None and key not in ALERTS:
+        raise CommandError(f"unknown alert key {key!r}; the keys are: {', '.join(sorted(ALERTS))}")
+    args: dict[str, Any] = {"for_s": int(for_s)}
+    if key:
+        args["key"] = key
+    doc = commands.sign_command(commands.load_key(cfg.alerts.command_key), tank, COMMAND_DEVICE, action, args)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
+    configure_client(client, cfg.mqtt)
+    try:
+        client.connect(cfg.mqtt.host, cfg.mqtt.port, keepalive=cfg.mqtt.keepalive_s)
+    except OSError as e:
+        raise CommandError(f"cannot reach the broker at {cfg.mqtt.host}:{cfg.mqtt.port}: {e}") from None
+    client.loop_start()
+    try:
+        info = client.publish(f"{cfg.mqtt.topic_prefix}/{tank}/{COMMAND_DEVICE}/cmd", commands.encode(doc), qos=1)
+        info.wait_for_publish(timeout_s)
+        if not info.is_published():
+            raise CommandError(f"the broker did not take the command within {timeout_s:g} s")
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return doc
 
 
 def main(cfg: Config) -> None:

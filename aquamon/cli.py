@@ -52,6 +52,46 @@ def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(F
     main(cfg)
 
 
+@app.command()
+def flash(port: str = typer.Option("auto", help="Serial port of the ESP32 (mpremote's 'auto' finds one)."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Build and print the mpremote commands only.")) -> None:
+    """Deploy the firmware to an ESP32 with mpremote (firmware/device.json and secrets.py first)."""
+    from aquamon.flash import FlashError, flash as do_flash
+
+    try:
+        plan = do_flash(port, dry_run=dry_run)
+    except FlashError as e:
+        err.print(f"[bold red]flash:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    for cmd in plan:
+        print(" ".join(cmd).replace("\n", "\\n"))
+
+
+@app.command("command")
+def command_(tank: str = typer.Argument(..., help="Tank id."), device: str = typer.Argument(..., help="Device id."),
+             action: str = typer.Argument(..., help="pump, feed, clear_lockout, calibrate or interval."),
+             args: Optional[list[str]] = typer.Argument(None, help="name=value, e.g. mode=maintenance minutes=10."),
+             key_file: Path = typer.Option(..., "--key-file", help="The device's command key (hex), one line."),
+             config: Optional[Path] = ConfigOpt,
+             timeout: float = typer.Option(10.0, help="Seconds to wait for the device's answer.")) -> None:
+    """Send a signed command to a device and print its answer (exit 1 if refused, 3 if no answer)."""
+    from aquamon.commands import CommandFormatError, load_key, parse_args, send_command
+
+    cfg = _load(config)
+    try:
+        key = load_key(key_file.read_text())
+        ack = send_command(cfg.mqtt, tank, device, key, action, parse_args(args or []), timeout)
+    except (OSError, CommandFormatError) as e:
+        err.print(f"[bold red]command:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if ack is None:
+        err.print(f"no answer from {tank}/{device} within {timeout:.0f} s: is it online (its status topic)?")
+        raise typer.Exit(3)
+    print(("ok: " if ack.get("ok") else "refused: ") + str(ack.get("reason", "")))
+    if not ack.get("ok"):
+        raise typer.Exit(1)
+
+
 @app.command("check-config")
 def check_config(config: Path = typer.Argument(..., help="TOML config file to validate.")) -> None:
     """Validate a configuration file without connecting to anything."""
@@ -68,6 +108,133 @@ def demo(hours: float = typer.Option(32.0, help="Simulated hours to run."),
     from aquamon.demo import run_demo
 
     raise typer.Exit(run_demo(hours=hours, speed=speed, out=out))
+
+
+@app.command()
+def report(tank: str = typer.Option(..., "--tank", "-t", help="Tank id, as in the MQTT topics."),
+           since: str = typer.Option("7d", help="How far back: e.g. 7d, 36h, 90m, 2w."),
+           out: Path = typer.Option(Path("report"), help="Folder for report.html."),
+           config: Optional[Path] = ConfigOpt) -> None:
+    """Write a self-contained HTML report of one tank: sensors, drift score, forecast, alert log."""
+    cfg = _load(config)
+    from aquamon.influx import QueryError, connect
+    from aquamon.report import ReportError, parse_since, write_report
+
+    try:
+        path = write_report(connect(cfg.influxdb), tank, out, hours=parse_since(since))
+    except (ReportError, QueryError) as e:
+        err.print(f"[bold red]no report:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"report: {path}")
+
+
+@app.command()
+def homeassistant(config: Optional[Path] = ConfigOpt,
+                  verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Publish Home Assistant MQTT discovery for every tank seen on the broker (needs [homeassistant] enabled)."""
+    cfg = _load(config)
+    if not cfg.homeassistant.enabled:
+        err.print("[bold red]Home Assistant discovery is off:[/] set \\[homeassistant] enabled = true in the "
+                  "configuration file (see aquamon.example.toml).", soft_wrap=True)
+        raise typer.Exit(2)
+    _setup_logging(verbose)
+    from aquamon.auth import AuthError
+    from aquamon.homeassistant import main
+
+    try:
+        main(cfg)
+    except AuthError as e:  # a certificate file named in [mqtt] is missing
+        err.print(f"[bold red]configuration error:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics."),
+            key: Optional[str] = typer.Argument(None, help="Alert key (see docs/alerts.md); omit for every alert."),
+            duration: str = typer.Option("2h", "--for", help="How long: e.g. 2h, 90m, 1d."),
+            ack: bool = typer.Option(False, "--ack", help="Acknowledge instead: stop the reminders of what fires now."),
+            maintenance: bool = typer.Option(False, "--maintenance",
+                                             help="Maintenance mode: silence the tank and pause baseline learning."),
+            config: Optional[Path] = ConfigOpt) -> None:
+    """Silence, acknowledge or put a tank in maintenance, by a signed MQTT command to the analytics."""
+    cfg = _load(config)
+    from analytics.service import CommandError, parse_duration, send_alert_command
+
+    action = "ack" if ack else "maintenance" if maintenance else "silence"
+    try:
+        seconds = parse_duration(duration)
+        send_alert_command(cfg, tank, action, key, seconds)
+    except (CommandError, ValueError) as e:
+        err.print(f"[bold red]not sent:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    what = {"ack": "acknowledged", "maintenance": "maintenance mode for", "silence": "silenced"}[action]
+    Console().print(f"{what} {tank} {key or ''} {'' if ack else 'for ' + duration}".replace("  ", " ").strip())
+
+
+from aquamon.auth import _user_app  # noqa: E402
+
+app.add_typer(_user_app(), name="user", help="Broker accounts: add (or rotate), remove, list.")
+
+@app.command()
+def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to fit on (default: the first 15 % "
+                                                 "of TEST, NAB's probationary period)."),
+             test: Path = typer.Option(..., "--test", help="CSV to run the detector over, online."),
+             time_column: str = typer.Option("Time", "--time-column", help="Name of the time column."),
+             label_column: str = typer.Option("EVENT", "--label-column", help="Name of the boolean label column."),
+             columns: Optional[str] = typer.Option(None, "--columns", help="Sensors to use, comma-separated "
+                                                   "(default: every numeric column but the label)."),
+             sep: str = typer.Option(",", "--sep", help="Field separator."),
+             nab_windows: Optional[Path] = typer.Option(None, "--nab-windows", help="NAB combined_windows.json: "
+                                                        "labels from its windows, and NAB's standard score."),
+             false_alarms_per_day: float = typer.Option(0.5, "--false-alarms-per-day",
+                                                        help="The stated false-alarm rate the threshold is set for."),
+             predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write Time, score, "
+                                                        "alarm for every TEST row to this CSV."),
+             as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+             ) -> None:
+    """Measure detection quality on labelled CSVs (GECCO 2018 style point-wise F1, NAB score)."""
+    import json as _json
+
+    from aquamon import evaluate as ev
+
+    try:
+        cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+        label = None if nab_windows is not None else label_column
+        read = dict(time_column=time_column, label_column=label, columns=cols, sep=sep,
+                    require_label=nab_windows is None)
+        test_data = ev.read_labelled_csv(test, **read)
+        windows = None
+        if nab_windows is not None:
+            test_data.labels, windows = ev.nab_labels(test_data.t_s, nab_windows, test)
+        if train is not None:
+            train_data = ev.read_labelled_csv(train, **read)
+            if nab_windows is not None:
+                train_data.labels, _ = ev.nab_labels(train_data.t_s, nab_windows, train)
+        else:
+            train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
+        from analytics.detector import DetectorSettings, WaterQualityDetector
+
+        result = ev.evaluate(train_data, test_data,
+                             lambda: WaterQualityDetector(DetectorSettings(false_alarms_per_day=false_alarms_per_day)),
+                             nab_windows=windows)
+    except ev.EvaluationInputError as e:
+        err.print(f"[bold red]evaluate:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except ValueError as e:  # the detector could not be fitted on TRAIN
+        err.print(f"[bold red]evaluate:[/] cannot fit the detector on TRAIN: {escape(str(e))}; give a longer "
+                  "TRAIN file", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if predictions is not None:
+        ev.write_predictions(predictions, test_data, result)
+    out = ev.summary_dict(result.metrics)
+    if as_json:
+        print(_json.dumps(out))
+        return
+    for note in dict.fromkeys(train_data.notes + test_data.notes):
+        err.print(f"note: {escape(note)}", soft_wrap=True)
+    con = Console()
+    for k, v in out.items():
+        con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

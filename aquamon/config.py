@@ -11,7 +11,7 @@ with a :class:`ConfigError` whose message names the key and what is allowed.
 >>> load_config_text('[mqtt]\\nprot = 1')
 Traceback (most recent call last):
 ...
-aquamon.config.ConfigError: [mqtt] prot: unknown key; allowed keys: client_id, host, keepalive_s, password, port, qos, topic_prefix, username
+aquamon.config.ConfigError: [mqtt] prot: unknown key; allowed keys: ca_file, certfile, client_id, host, keepalive_s, keyfile, password, port, qos, tls, topic_prefix, username
 """
 
 from __future__ import annotations
@@ -47,9 +47,18 @@ class MqttConfig:
     client_id: str = ""
     keepalive_s: int = 30
     qos: int = 1
+    tls: bool = False
+    ca_file: str = ""
+    certfile: str = ""
+    keyfile: str = ""
 
     def check(self) -> None:
         _range("mqtt", "port", self.port, 1, 65535)
+        if (self.ca_file or self.certfile or self.keyfile) and not self.tls:
+            raise ConfigError("[mqtt] ca_file/certfile/keyfile: set tls = true to use them "
+                              "(without it the connection is plain MQTT)")
+        if bool(self.certfile) != bool(self.keyfile):
+            raise ConfigError("[mqtt] certfile, keyfile: give both (a client certificate and its key) or neither")
         _range("mqtt", "keepalive_s", self.keepalive_s, 5, 3600)
         _choice("mqtt", "qos", self.qos, (1,))
         for part in self.topic_prefix.split("/"):
@@ -88,9 +97,11 @@ class InfluxConfig:
 class SpoolConfig:
     dir: str = "/var/lib/aquamon/spool"
     max_bytes: int = 256 * 1024 * 1024
+    full_policy: str = "block"
 
     def check(self) -> None:
         _range("spool", "max_bytes", self.max_bytes, 1024 * 1024, 1 << 40)
+        _choice("spool", "full_policy", self.full_policy, ("block", "drop_oldest"))
 
 
 @dataclass
@@ -103,8 +114,22 @@ class GatewayConfig:
     max_age_days: float = 30.0
     instance: str = ""
     shared_subscription: bool = False
+    share_group: str = "aquamon"
+    session_expiry_s: int = 7 * 86400
+    retry_max_s: float = 30.0
+    retry_after_max_s: float = 300.0
+    reject_log_interval_s: float = 60.0
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 0
 
     def check(self) -> None:
+        if not _TOPIC_PART.match(self.share_group):
+            raise ConfigError(f"[gateway] share_group: {self.share_group!r} must be letters, digits, '_', '.', '-'")
+        _range("gateway", "session_expiry_s", self.session_expiry_s, 60, 0xFFFFFFFE)
+        _range("gateway", "retry_max_s", self.retry_max_s, 0.1, 3600)
+        _range("gateway", "retry_after_max_s", self.retry_after_max_s, 0, 86400)
+        _range("gateway", "reject_log_interval_s", self.reject_log_interval_s, 0, 86400)
+        _range("gateway", "metrics_port", self.metrics_port, 0, 65535)
         _range("gateway", "batch_size", self.batch_size, 1, 100000)
         _range("gateway", "flush_interval_s", self.flush_interval_s, 0.01, 60)
         _range("gateway", "stats_interval_s", self.stats_interval_s, 0.1, 3600)
@@ -119,14 +144,17 @@ class AnalyticsConfig:
     step_minutes: int = 1
     window_minutes: int = 60
     reference_hours: float = 72.0
-    warmup_hours: float = 24.0
+    warmup_hours: float = 48.0
     harmonics: int = 2
     false_alarms_per_30_days: float = 1.0
     temp_rise_c_per_h: float = 2.0
     temp_fall_c_per_h: float = 2.0
-    rate_window_minutes: int = 30
+    rate_window_minutes: int = 10
     tanks: list[str] = field(default_factory=list)
     poll_s: float = 5.0
+    # sharding (issue 9): this instance scores the tanks with shard_of(tank, instance_count) == instance_index
+    instance_index: int = 0
+    instance_count: int = 1
 
     def check(self) -> None:
         _range("analytics", "interval_s", self.interval_s, 0.01, 86400)
@@ -140,6 +168,10 @@ class AnalyticsConfig:
         _range("analytics", "temp_fall_c_per_h", self.temp_fall_c_per_h, 0.1, 50)
         _range("analytics", "rate_window_minutes", self.rate_window_minutes, 5, 240)
         _range("analytics", "poll_s", self.poll_s, 0.01, 3600)
+        _range("analytics", "instance_count", self.instance_count, 1, 4096)
+        if not 0 <= self.instance_index < self.instance_count:
+            raise ConfigError(f"[analytics] instance_index: {self.instance_index} must be from 0 to instance_count - 1 "
+                              f"({self.instance_count - 1}); give each analytics instance its own index")
         if self.warmup_hours > self.reference_hours:
             raise ConfigError("[analytics] warmup_hours: must not exceed reference_hours "
                               f"({self.warmup_hours} > {self.reference_hours})")
@@ -149,12 +181,85 @@ class AnalyticsConfig:
 
 
 @dataclass
+class HomeAssistantConfig:
+    enabled: bool = False
+    discovery_prefix: str = "homeassistant"
+    expire_after_s: int = 0
+
+    def check(self) -> None:
+        for part in self.discovery_prefix.split("/"):
+            if not _TOPIC_PART.match(part):
+                raise ConfigError(f"[homeassistant] discovery_prefix: {self.discovery_prefix!r} must be words of "
+                                  "letters, digits, '_', '.', '-' separated by '/' (Home Assistant's default is "
+                                  "'homeassistant')")
+        _range("homeassistant", "expire_after_s", self.expire_after_s, 0, 86400)
+
+
+@dataclass
+class AlertsConfig:
+    profile: str = "tropical"
+    limits: list[str] = field(default_factory=list)
+    quiet_hours: str = "22:00-07:00"
+    utc_offset_minutes: int = 0
+    renotify_minutes: int = 60
+    no_data_minutes: int = 10
+    accept_after_hours: float = 24.0
+    due_days: float = 2.0
+    command_key: str = ""
+
+    def limit_overrides(self) -> dict[str, float]:
+        out = {}
+        for item in self.limits:
+            name, sep, value = item.partition("=")
+            try:
+                out[name.strip()] = float(value)
+            except ValueError:
+                raise ConfigError(f"[alerts] limits: {item!r} must look like \"tds_ppm_high = 350\"") from None
+            if not sep:
+                raise ConfigError(f"[alerts] limits: {item!r} must look like \"tds_ppm_high = 350\"")
+        return out
+
+    def check(self) -> None:
+        from analytics.alerts import NotifyPolicy
+        from analytics.profiles import get_profile
+
+        try:
+            get_profile(self.profile, self.limit_overrides())
+            NotifyPolicy(self.quiet_hours).quiet(0)
+        except ValueError as e:
+            raise ConfigError(f"[alerts] {e}") from None
+        _range("alerts", "utc_offset_minutes", self.utc_offset_minutes, -14 * 60, 14 * 60)
+        _range("alerts", "renotify_minutes", self.renotify_minutes, 0, 7 * 1440)
+        _range("alerts", "no_data_minutes", self.no_data_minutes, 1, 1440)
+        _range("alerts", "accept_after_hours", self.accept_after_hours, 1, 24 * 30)
+        _range("alerts", "due_days", self.due_days, 0, 60)
+
+
+@dataclass
+class NotifyConfig:
+    critical: list[str] = field(default_factory=list)
+    warning: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        from analytics.notify import AppriseSender
+
+        try:
+            AppriseSender({"critical": self.critical, "warning": self.warning, "info": self.info})
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
+
+@dataclass
 class Config:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     influxdb: InfluxConfig = field(default_factory=InfluxConfig)
     spool: SpoolConfig = field(default_factory=SpoolConfig)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
     analytics: AnalyticsConfig = field(default_factory=AnalyticsConfig)
+    homeassistant: HomeAssistantConfig = field(default_factory=HomeAssistantConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def check(self) -> None:
         for f in fields(self):
@@ -227,7 +332,8 @@ def config_from_dict(raw: dict[str, Any]) -> Config:
 
 def _apply_secret_env(cfg: Config) -> None:
     # Secrets may come from the environment so they need not sit in a file.
-    for section, key, env in (("mqtt", "password", "AQUAMON_MQTT_PASSWORD"),
+    for section, key, env in (("mqtt", "username", "AQUAMON_MQTT_USERNAME"),
+                              ("mqtt", "password", "AQUAMON_MQTT_PASSWORD"),
                               ("influxdb", "password", "AQUAMON_INFLUXDB_PASSWORD"),
                               ("influxdb", "token", "AQUAMON_INFLUXDB_TOKEN")):
         if os.environ.get(env) and not getattr(getattr(cfg, section), key):

@@ -13,7 +13,7 @@ import json
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,48 @@ SENSOR_COLS = (("temp_c", "°C", 2), ("ph", "pH", 2), ("tds_ppm", "ppm", 0), ("t
 
 
 def demo_faults(hours: float) -> list[dict[str, Any]]:
-    """The injected faults, placed after enough healthy history for the baseline to warm up."""
+    """The injected faults, in the last hours, after enough healthy history to learn the probes' noise."""
     total = int(hours * 60)
     return [
+        {"kind": "ph_stuck", "start_min": total - 9 * 60, "end_min": total - 8 * 60},
         {"kind": "heater_stuck", "start_min": total - 6 * 60, "end_min": total - 6 * 60 + 90, "rate_c_per_h": 3.0},
+        {"kind": "sump_low", "start_min": total - 4 * 60, "end_min": total - 4 * 60 + 15},
+        {"kind": "pump_stopped", "start_min": total - 3 * 60, "end_min": total - 3 * 60 + 20},
         {"kind": "ph_crash", "start_min": total - 150, "end_min": total - 30, "drop": 0.5},
     ]
+
+
+class NotificationInbox:
+    """A local HTTP endpoint for Apprise's ``json://``: the demo shows what a keeper's phone would get."""
+
+    def __init__(self, show: Any) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[dict[str, Any]] = []
+
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                try:
+                    doc = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                except ValueError:
+                    doc = {}
+                inbox.received.append(doc)
+                show(self.path.strip("/"), doc)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"json://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @dataclass
@@ -80,7 +116,15 @@ def run_demo(hours: float = 32.0, speed: float = 1800.0, out: Path = Path("demo-
     state = LiveState()
     minutes = int(hours * 60)
     client: mqtt.Client | None = None
+    inbox: NotificationInbox | None = None
+    live: Any = None
     t_start = time.monotonic()
+
+    def show_notification(path: str, doc: dict[str, Any]) -> None:
+        colour = {"critical": "bold red", "warning": "yellow", "info": "cyan"}.get(path, "white")
+        (live.console if live is not None else console).print(
+            f"[{colour}]NOTIFY   {path}: {escape(str(doc.get('title')))}[/] — {escape(str(doc.get('message')))}",
+            soft_wrap=True)
     try:
         console.rule("[bold]aquamon demo")
         console.print(f"Starting Mosquitto and InfluxDB on free loopback ports under {out} ...")
@@ -89,10 +133,15 @@ def run_demo(hours: float = 32.0, speed: float = 1800.0, out: Path = Path("demo-
         console.print(f"  mosquitto pid {stack.mosquitto.pid} port {stack.mosquitto.port}; "
                       f"influxd pid {stack.influx.pid} port {stack.influx.port}")
         cfg = stack.config()
+        inbox = NotificationInbox(show_notification)
+        # night in the simulated tank is night for the demo too: warnings then wait for 07:00
+        cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
+                             info=[f"{inbox.url}/info"])
         stack.start_gateway(cfg)
         stack.start_analytics(cfg)
 
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="aquamon-demo-viewer")
+        client.username_pw_set(*stack.service_credentials("viewer"))  # read-only account
 
         def on_message(c: Any, u: Any, msg: mqtt.MQTTMessage) -> None:
             try:
@@ -157,6 +206,7 @@ def run_demo(hours: float = 32.0, speed: float = 1800.0, out: Path = Path("demo-
         summary.add_row("readings written (InfluxDB)", str(count_written()))
         summary.add_row("messages rejected", str(int(gw.get("last_rejected") or 0)))
         summary.add_row("alerts fired", ", ".join(sorted({a['key'] for a in fired})) or "none")
+        summary.add_row("notifications (Apprise)", str(len(inbox.received)))
         summary.add_row("data, logs", str(out))
         summary.add_row("report", str(report))
         summary.add_row("wall time", f"{time.monotonic() - t_start:.0f} s")
@@ -175,6 +225,8 @@ def run_demo(hours: float = 32.0, speed: float = 1800.0, out: Path = Path("demo-
         if client is not None:
             client.loop_stop()
             client.disconnect()
+        if inbox is not None:
+            inbox.close()
         stack.stop_all()
 
 

@@ -12,7 +12,9 @@ other 4xx rejected (the batch holds bad lines).
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -49,14 +51,34 @@ class QueryError(RuntimeError):
     """An InfluxQL query failed; the message carries the server's words."""
 
 
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
+
+    >>> parse_retry_after("7")
+    7.0
+    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0)
+    10.0
+    >>> parse_retry_after("soon") is None
+    True
+    """
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After") if headers is not None else None
+    return parse_retry_after(value)
 
 
 def classify_status(status: int, body: str, retry_after: float | None) -> WriteError | None:
@@ -70,6 +92,8 @@ def classify_status(status: int, body: str, retry_after: float | None) -> WriteE
     True
     >>> type(classify_status(400, "partial write", None)).__name__
     'RejectedWriteError'
+    >>> classify_status(404, "database not found", None).retryable
+    True
     """
     if 200 <= status < 300:
         return None
@@ -78,6 +102,11 @@ def classify_status(status: int, body: str, retry_after: float | None) -> WriteE
         return TooLargeError(msg, status)
     if status == 429 or status >= 500 or status in (408,):
         return RetryableWriteError(msg, status, retry_after)
+    if status == 404:
+        # The database (1.x) or bucket (2.x) does not exist: the data is fine, keep
+        # it; the gateway tries to create a 1.x database, a bucket needs an operator.
+        return RetryableWriteError(msg + " (create the database/bucket or fix [influxdb] database/bucket)",
+                                   status, retry_after)
     if status in (401, 403):
         # Credentials are wrong: the data is fine, keep it (spool) until an operator fixes them.
         return RetryableWriteError(msg + " (check the InfluxDB credentials in the config)", status, retry_after)
@@ -147,3 +176,108 @@ class InfluxV1:
                 return r.status == 204
         except (urllib.error.URLError, OSError):
             return False
+
+
+@dataclass
+class InfluxV2:
+    """InfluxDB 2.x/3.x: writes through ``influxdb-client``'s v2 write API, reads through InfluxQL.
+
+    The client is created lazily (importing it costs ~0.3 s).  Replies are sorted
+    into the same typed errors as :class:`InfluxV1`, so the gateway does not care
+    which server it writes to.  ``query`` uses the v1-compatible ``/query``
+    endpoint with the token (2.x maps the bucket through DBRP, 3.x answers it
+    natively).  ``create_database`` only checks that the bucket answers: buckets
+    are created by an operator, with a retention policy, not by the gateway.
+    """
+
+    url: str
+    bucket: str
+    org: str = ""
+    token: str = ""
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        self._client: Any = None
+        self._write_api: Any = None
+
+    @property
+    def database(self) -> str:
+        return self.bucket
+
+    def _api(self) -> Any:
+        if self._write_api is None:
+            from influxdb_client import InfluxDBClient
+            from influxdb_client.client.write_api import SYNCHRONOUS
+
+            # retries=False: the gateway owns retrying (spool, backoff, Retry-After).
+            self._client = InfluxDBClient(url=self.url, token=self.token, org=self.org or "-",
+                                          timeout=int(self.timeout * 1000), retries=False)
+            self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
+        return self._write_api
+
+    def write_lines(self, lines: Sequence[str]) -> None:
+        """Write lines (ms precision); raise a :class:`WriteError` subclass on anything but 2xx."""
+        from influxdb_client.domain.write_precision import WritePrecision
+        from influxdb_client.rest import ApiException
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        body = ("\n".join(lines)).encode()
+        try:
+            self._api().write(bucket=self.bucket, org=self.org or None, record=body,
+                              write_precision=WritePrecision.MS)
+        except ApiException as e:
+            text = e.body.decode(errors="replace") if isinstance(e.body, bytes) else str(e.body or e.reason)
+            err = classify_status(int(e.status or 0), text, _retry_after(e.headers))
+            if err is not None:
+                raise err from None
+        except (Urllib3Error, OSError, TimeoutError) as e:
+            raise RetryableWriteError(f"no reply from InfluxDB at {self.url}: {e}") from e
+
+    def query(self, q: str, epoch: str = "ms") -> list[dict[str, Any]]:
+        """InfluxQL through the v1-compatible ``/query`` endpoint, authorised by the token."""
+        params = urllib.parse.urlencode({"db": self.bucket, "q": q, "epoch": epoch})
+        req = urllib.request.Request(f"{self.url}/query?{params}")
+        req.add_header("Authorization", f"Token {self.token}")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                doc = json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}") from e
+        except (urllib.error.URLError, OSError) as e:
+            raise QueryError(f"InfluxDB at {self.url} is not reachable: {e}") from e
+        series: list[dict[str, Any]] = []
+        for result in doc.get("results", []):
+            if "error" in result:
+                raise QueryError(f"InfluxQL error: {result['error']} (query: {q})")
+            series.extend(result.get("series", []))
+        return series
+
+    def create_database(self) -> None:
+        if not self.ping():
+            raise QueryError(f"InfluxDB at {self.url} is not reachable")
+
+    def ping(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/ping", timeout=2) as r:
+                return 200 <= r.status < 300
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = self._write_api = None
+
+
+def connect(cfg: Any) -> "InfluxV1 | InfluxV2":
+    """The client for ``[influxdb]``: :class:`InfluxV1` for ``version = 1``, else :class:`InfluxV2`.
+
+    >>> from aquamon.config import InfluxConfig
+    >>> type(connect(InfluxConfig())).__name__
+    'InfluxV1'
+    >>> type(connect(InfluxConfig(version=2, org="o", bucket="b", token="t"))).__name__
+    'InfluxV2'
+    """
+    if cfg.version == 1:
+        return InfluxV1(cfg.url, cfg.database, cfg.username, cfg.password, cfg.timeout_s)
+    return InfluxV2(cfg.url, cfg.bucket, cfg.org, cfg.token, cfg.timeout_s)

@@ -1,7 +1,20 @@
-"""A self-contained HTML report of one tank: sensors, drift score, alert log.
+"""A self-contained HTML report of one tank: what happened, and what is coming.
 
-Figures are drawn with matplotlib (Agg) and embedded as base64 PNG so the page
-is one file that can be mailed or opened anywhere.
+``aquamon report --tank T --since 7d`` (and ``make demo``) write one page with
+matplotlib figures embedded as base64 PNG, so the file can be mailed or opened
+anywhere without a server:
+
+- each sensor with its **day/night baseline band** (mean ± 2σ of the healthy
+  readings at that hour of the day) and the **alert spans** shaded;
+- the **drift score** (KL divergence from the baseline) against its threshold,
+  with its mean and covariance parts;
+- the **forecast** of slow drift (TDS, water level): daily means, the trend,
+  the limit and the interval of the day it is reached;
+- the **alert log**.
+
+The band is computed here from the data (the analytics do not store their
+baseline): readings under an alert are left out, so a fault does not widen the
+band that is meant to show it.
 """
 
 from __future__ import annotations
@@ -9,9 +22,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import matplotlib
 
@@ -20,92 +36,353 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from aquamon.influx import InfluxV1  # noqa: E402
+from aquamon.influx import InfluxV1, InfluxV2  # noqa: E402
 
-PANELS = (("temp_c", "Temperature (°C)"), ("ph", "pH"), ("tds_ppm", "TDS (ppm)"), ("turb_ntu", "Turbidity (NTU)"))
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+# (field, label, unit) of the sensors drawn, in the order of the page.
+SENSORS = (("temp_c", "Temperature", "°C"), ("ph", "pH", ""), ("tds_ppm", "TDS", "ppm"),
+           ("turb_ntu", "Turbidity", "NTU"), ("level_cm", "Water level", "cm"), ("flow_lpm", "Filter flow", "l/min"))
+ALERT_COLOURS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
+_TANK_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-def _series(db: InfluxV1, q: str) -> dict[str, Any]:
-    s = db.query(q)
-    if not s:
+class ReportError(ValueError):
+    """The report cannot be made as asked; the message says what to change."""
+
+
+def parse_since(text: str) -> float:
+    """Hours in a duration such as ``7d``, ``36h``, ``90m`` or ``2w``.
+
+    >>> parse_since("7d"), parse_since("36h"), parse_since("90m"), parse_since("2w")
+    (168.0, 36.0, 1.5, 336.0)
+    >>> parse_since("soon")
+    Traceback (most recent call last):
+    ...
+    aquamon.report.ReportError: --since 'soon': use a number and a unit, e.g. 7d, 36h, 90m or 2w
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
+    if not m or float(m.group(1)) <= 0:
+        raise ReportError(f"--since {text!r}: use a number and a unit, e.g. 7d, 36h, 90m or 2w")
+    return float(m.group(1)) * {"m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}[m.group(2)]
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+@dataclass(frozen=True)
+class AlertSpan:
+    """One alert from firing to resolved; ``open`` when it was still firing at the end."""
+
+    key: str
+    severity: str
+    start_ms: int
+    end_ms: int
+    open: bool
+
+
+def alert_spans(alerts: Sequence[dict[str, Any]], end_ms: int) -> list[AlertSpan]:
+    """Pair each alert's firing with its next resolved; one still firing runs to ``end_ms``.
+
+    >>> rows = [{"time": 10, "key": "drift", "severity": "warning", "state": "firing"},
+    ...         {"time": 20, "key": "heater_stuck", "severity": "critical", "state": "firing"},
+    ...         {"time": 30, "key": "drift", "severity": "warning", "state": "resolved"}]
+    >>> [(s.key, s.start_ms, s.end_ms, s.open) for s in alert_spans(rows, 99)]
+    [('drift', 10, 30, False), ('heater_stuck', 20, 99, True)]
+    """
+    spans: list[AlertSpan] = []
+    firing: dict[str, dict[str, Any]] = {}
+    for a in sorted(alerts, key=lambda r: r["time"]):
+        if a["state"] == "firing":
+            firing.setdefault(a["key"], a)  # a repeated firing keeps the first start
+        elif a["state"] == "resolved" and a["key"] in firing:
+            f = firing.pop(a["key"])
+            spans.append(AlertSpan(a["key"], str(f["severity"]), int(f["time"]), int(a["time"]), False))
+    spans += [AlertSpan(k, str(f["severity"]), int(f["time"]), max(int(end_ms), int(f["time"])), True)
+              for k, f in firing.items()]
+    return sorted(spans, key=lambda s: s.start_ms)
+
+
+def outside_spans(t_ms: np.ndarray, spans: Sequence[AlertSpan], margin_ms: int = HOUR_MS) -> np.ndarray:
+    """Mask of the samples not under any alert (nor within ``margin_ms`` before one)."""
+    keep = np.ones(len(t_ms), dtype=bool)
+    for s in spans:
+        keep &= ~((t_ms >= s.start_ms - margin_ms) & (t_ms <= s.end_ms))
+    return keep
+
+
+def hour_of_day_baseline(t_ms: np.ndarray, x: np.ndarray, healthy: np.ndarray,
+                         bins: int = 24, min_samples: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of the healthy values at each hour of the (UTC) day.
+
+    Bins with fewer than ``min_samples`` finite healthy values are NaN (no band is
+    better than a band made up from a handful of readings).
+
+    >>> t = np.arange(0, 2 * 86_400_000, 60_000)
+    >>> x = np.where((t // 3_600_000) % 24 < 12, 1.0, 3.0)
+    >>> mean, std = hour_of_day_baseline(t, x, np.ones(len(t), dtype=bool))
+    >>> float(mean[0]), float(mean[12]), float(std.max())
+    (1.0, 3.0, 0.0)
+    """
+    t_ms = np.asarray(t_ms, dtype=np.int64)
+    x = np.asarray(x, dtype=float)
+    b = ((t_ms % DAY_MS) * bins // DAY_MS).astype(int)
+    ok = np.asarray(healthy, dtype=bool) & np.isfinite(x)
+    n = np.bincount(b[ok], minlength=bins).astype(float)
+    s1 = np.bincount(b[ok], weights=x[ok], minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n
+        s2 = np.bincount(b[ok], weights=(x[ok] - mean[b[ok]]) ** 2, minlength=bins)
+        std = np.sqrt(s2 / np.maximum(n - 1, 1))
+    few = n < min_samples
+    mean[few] = np.nan
+    std[few] = np.nan
+    return mean, std
+
+
+def band_at(t_ms: np.ndarray, mean: np.ndarray, std: np.ndarray, k: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """The band ``mean ± k·std`` of each sample's hour of the day."""
+    b = ((np.asarray(t_ms, dtype=np.int64) % DAY_MS) * len(mean) // DAY_MS).astype(int)
+    return mean[b] - k * std[b], mean[b] + k * std[b]
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class TankData:
+    tank: str
+    start_ms: int
+    end_ms: int
+    water: dict[str, np.ndarray] = field(default_factory=dict)
+    score: dict[str, np.ndarray] = field(default_factory=dict)
+    daily: dict[str, np.ndarray] = field(default_factory=dict)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    forecasts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _columns(series: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    if not series:
         return {}
-    cols = s[0]["columns"]
-    vals = s[0]["values"]
-    return {c: np.array([v[i] if v[i] is not None else np.nan for v in vals], dtype=object if c in
-                        ("state", "summary", "key", "severity") else float) for i, c in enumerate(cols)}
+    cols, vals = series[0]["columns"], series[0]["values"]
+    out: dict[str, np.ndarray] = {}
+    for i, c in enumerate(cols):
+        col = [v[i] for v in vals]
+        if c == "time":
+            out[c] = np.array(col, dtype=np.int64)
+        else:
+            out[c] = np.array([np.nan if x is None or isinstance(x, (str, bool)) else float(x) for x in col])
+    return out
 
 
-def _dt(ms: np.ndarray) -> list[datetime]:
-    return [datetime.fromtimestamp(float(x) / 1000, tz=timezone.utc) for x in ms]
+def load_tank(db: InfluxV1 | InfluxV2, tank: str, hours: float, now_ms: int | None = None) -> TankData:
+    """Everything the report draws, for the ``hours`` before ``now_ms`` (default: now)."""
+    if not _TANK_ID.match(tank):
+        raise ReportError(f"--tank {tank!r}: a tank id is letters, digits, '_', '.', '-'")
+    end = int(now_ms if now_ms is not None else datetime.now(timezone.utc).timestamp() * 1000)
+    start = end - int(hours * HOUR_MS)
+    where = f"\"tank\" = '{tank}' AND time >= {start}ms AND time <= {end}ms"
+    data = TankData(tank, start, end)
+    data.water = _columns(db.query("SELECT " + ", ".join(f'"{c}"' for c, _, _ in SENSORS)
+                                   + f' FROM "water" WHERE {where}'))
+    data.score = _columns(db.query(f'SELECT "kl", "kl_mean", "kl_cov", "threshold" FROM "score" WHERE {where}'))
+    data.daily = _columns(db.query("SELECT " + ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in SENSORS)
+                                   + f' FROM "water" WHERE "tank" = \'{tank}\' AND time >= {start - 14 * DAY_MS}ms'
+                                   f" AND time <= {end}ms GROUP BY time(1d) fill(none)"))
+    for s in db.query(f'SELECT "state", "summary", "key", "severity", "value" FROM "alert" WHERE {where}'):
+        data.alerts += [dict(zip(s["columns"], v)) for v in s["values"]]
+    data.alerts.sort(key=lambda a: a["time"])
+    for s in db.query(f'SELECT last("rate_per_day") AS "rate_per_day", last("days_to_limit") AS "days_to_limit", '
+                      f'last("low") AS "low", last("high") AS "high" FROM "forecast" WHERE {where} '
+                      'GROUP BY "sensor"'):
+        row = dict(zip(s["columns"], s["values"][0]))
+        data.forecasts[s["tags"]["sensor"]] = row
+    if data.water.get("time") is None or not len(data.water["time"]):
+        known = sorted({v[1] for s in db.query('SHOW TAG VALUES FROM "water" WITH KEY = "tank"') for v in s["values"]})
+        raise ReportError(f"no readings from tank {tank!r} in the last {hours:g} hours; tanks with data: "
+                          f"{', '.join(known) or 'none'}. Check --tank and --since.")
+    return data
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _dt(ms: Any) -> Any:
+    return np.asarray(ms, dtype="datetime64[ms]").astype(object) if np.ndim(ms) else \
+        datetime.fromtimestamp(float(ms) / 1000, tz=timezone.utc)
 
 
 def _png(fig: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _alert_spans(alerts: list[dict[str, Any]]) -> list[tuple[str, float, float | None]]:
-    spans: list[tuple[str, float, float | None]] = []
-    open_: dict[str, float] = {}
-    for a in alerts:
-        if a["state"] == "firing":
-            open_[a["key"]] = a["time"]
-        elif a["key"] in open_:
-            spans.append((a["key"], open_.pop(a["key"]), a["time"]))
-    spans += [(k, t, None) for k, t in open_.items()]
-    return spans
+def _shade(ax: Any, spans: Sequence[AlertSpan]) -> None:
+    for s in spans:
+        ax.axvspan(_dt(s.start_ms), _dt(s.end_ms), color=ALERT_COLOURS.get(s.severity, "grey"), alpha=0.15, lw=0)
 
 
-def write_report(db: InfluxV1, tank: str, out_dir: Path, hours: float = 168.0) -> Path:
+def sensors_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
+    t = data.water["time"]
+    healthy = outside_spans(t, spans)
+    shown = [(c, label, unit) for c, label, unit in SENSORS if c in data.water and np.isfinite(data.water[c]).any()]
+    fig, axes = plt.subplots(len(shown), 1, figsize=(11, 1.7 * len(shown)), sharex=True, squeeze=False,
+                             layout="constrained")
+    when = _dt(t)
+    for ax, (c, label, unit) in zip(axes[:, 0], shown):
+        x = data.water[c]
+        mean, std = hour_of_day_baseline(t, x, healthy)
+        low, high = band_at(t, mean, std)
+        ax.fill_between(when, low, high, color="#2ca02c", alpha=0.2, lw=0, label="baseline ± 2σ (same hour)")
+        ax.plot(when, x, lw=0.7, color="#1f3b73", label=label)
+        _shade(ax, spans)
+        ax.set_ylabel(f"{label}\n{unit}" if unit else label, fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
+    fig.suptitle(f"Tank {data.tank}: sensors, day/night baseline band, alerts shaded", fontsize=10)
+    return _png(fig)
+
+
+def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
+    sc = data.score
+    when = _dt(sc["time"])
+    fig, ax = plt.subplots(figsize=(11, 3), layout="constrained")
+    floor = 1e-3
+    for col, label, style in (("kl", "KL drift score", "-"), ("kl_mean", "mean part", ":"),
+                              ("kl_cov", "covariance part", "--")):
+        if col in sc:
+            ax.plot(when, np.maximum(sc[col], floor), style, lw=0.8, label=label)
+    if "threshold" in sc:
+        ax.plot(when, sc["threshold"], color="#d62728", lw=1.2, label="threshold (1 false alarm / 30 days)")
+    ax.set_yscale("log")
+    _shade(ax, spans)
+    ax.legend(loc="upper left", fontsize=7, ncol=4)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
+    ax.tick_params(labelsize=7)
+    ax.set_title("Drift score against the healthy baseline", fontsize=10)
+    return _png(fig)
+
+
+def forecast_figure(data: TankData) -> str:
+    names = [c for c, _, _ in SENSORS if c in data.forecasts]
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 3), squeeze=False, layout="constrained")
+    for ax, c in zip(axes[0], names):
+        f = data.forecasts[c]
+        label = next(lbl for n, lbl, _ in SENSORS if n == c)
+        t0 = int(f["time"])
+        if c in data.daily and len(data.daily.get("time", [])):
+            ax.plot(_dt(data.daily["time"] + DAY_MS // 2), data.daily[c], "o", ms=4, label="daily mean")
+            last = data.daily[c][np.isfinite(data.daily[c])]
+            level = float(last[-1]) if len(last) else float("nan")
+        else:
+            level = float("nan")
+        rate = float(f.get("rate_per_day") or 0.0)
+        days, low, high = (_finite(f.get("days_to_limit")), _finite(f.get("low")), _finite(f.get("high")))
+        horizon = min(days if days is not None else 14.0, 60.0)
+        hx = np.array([t0, t0 + int(max(horizon, 1.0) * DAY_MS)])
+        ax.plot(_dt(hx), level + rate * (hx - t0) / DAY_MS, "--", color="#ff7f0e",
+                label=f"trend {rate:+.2f}/day")
+        if days is not None:
+            ax.axvline(_dt(t0 + int(days * DAY_MS)), color="#d62728", lw=1, label=f"limit in {days:.0f} d")
+            if low is not None:
+                end = t0 + int((high if high is not None else days * 2) * DAY_MS)
+                ax.axvspan(_dt(t0 + int(low * DAY_MS)), _dt(end), color="#d62728", alpha=0.12, lw=0,
+                           label="interval" + ("" if high is not None else " (open-ended)"))
+        ax.set_title(f"{label}: forecast", fontsize=10)
+        ax.legend(fontsize=7, loc="best")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.tick_params(labelsize=7)
+    return _png(fig)
+
+
+def _finite(v: Any) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _fmt(ms: int) -> str:
+    return f"{datetime.fromtimestamp(ms / 1000, tz=timezone.utc):%Y-%m-%d %H:%M}"
+
+
+def render_html(data: TankData, figures: Sequence[tuple[str, str, str]], hours: float) -> str:
+    """The page: ``figures`` are (id, title, base64 PNG)."""
+    e = html.escape
+    spans = alert_spans(data.alerts, data.end_ms)
+    firing = [s for s in spans if s.open]
+    status = (f"<p class='bad'>{'1 alert' if len(firing) == 1 else f'{len(firing)} alerts'} still firing: "
+              + ", ".join(e(s.key) for s in firing) + "</p>") if firing else "<p class='ok'>No alert is firing.</p>"
+    imgs = "\n".join(f"<h2>{e(title)}</h2>\n<img id='{e(fid)}' class='figure' alt='{e(title)}' "
+                     f"src='data:image/png;base64,{b64}'>" for fid, title, b64 in figures)
+    rows = "\n".join(
+        f"<tr class='{e(str(a['state']))}'><td>{_fmt(int(a['time']))}</td><td>{e(str(a['key']))}</td>"
+        f"<td>{e(str(a['severity']))}</td><td>{e(str(a['state']))}</td><td>{e(str(a['summary']))}</td></tr>"
+        for a in data.alerts) or "<tr><td colspan='5'>No alerts in this period.</td></tr>"
+    fc_rows = "\n".join(
+        f"<tr><td>{e(c)}</td><td>{_num(f.get('rate_per_day'), '+.3g')}</td><td>{_num(f.get('days_to_limit'))}</td>"
+        f"<td>{_num(f.get('low'))} – {_num(f.get('high'))}</td></tr>" for c, f in data.forecasts.items())
+    forecast_table = (f"<table><tr><th>sensor</th><th>rate per day</th><th>days to limit</th><th>interval (days)"
+                      f"</th></tr>{fc_rows}</table>") if fc_rows else "<p>No forecast yet (it needs 3 days).</p>"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>aquamon report: {e(data.tank)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:1000px;margin:1em auto;padding:0 1em;color:#222}}
+img.figure{{max-width:100%;display:block}} h2{{margin-top:1.4em;font-size:1.15em}}
+table{{border-collapse:collapse;font-size:.9em}} td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}
+tr.firing td{{background:#fdecea}} tr.resolved td{{background:#edf7ed}} .bad{{color:#b00020;font-weight:bold}}
+.ok{{color:#1b5e20}} .meta{{color:#666;font-size:.85em}}
+</style></head><body>
+<h1>aquamon report: tank {e(data.tank)}</h1>
+<p class="meta">From {_fmt(data.start_ms)} to {_fmt(data.end_ms)} UTC (last {hours:g} hours);
+generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. {len(data.alerts)} alert transitions.</p>
+{status}
+{imgs}
+<h2>Forecast numbers</h2>
+{forecast_table}
+<h2>Alert log</h2>
+<table id="alert-log"><tr><th>time (UTC)</th><th>alert</th><th>severity</th><th>state</th><th>summary</th></tr>
+{rows}
+</table>
+<p class="meta">Shaded: alert spans (red critical, orange warning). The band is the mean ± 2σ of the healthy
+readings at the same hour of the day in this period (readings under an alert left out).</p>
+</body></html>
+"""
+
+
+def _num(v: Any, spec: str = ".1f") -> str:
+    x = _finite(v)
+    return "–" if x is None else format(x, spec)
+
+
+def build_report(data: TankData, hours: float) -> str:
+    spans = alert_spans(data.alerts, data.end_ms)
+    figures = [("sensors", "Sensors", sensors_figure(data, spans))]
+    if data.score.get("time") is not None and len(data.score["time"]):
+        figures.append(("drift", "Drift score", score_figure(data, spans)))
+    if data.forecasts:
+        figures.append(("forecast", "Forecast", forecast_figure(data)))
+    return render_html(data, figures, hours)
+
+
+def write_report(db: InfluxV1 | InfluxV2, tank: str, out_dir: Path, hours: float = 168.0, now_ms: int | None = None) -> Path:
+    """Write ``out_dir/report.html`` for ``tank`` over the last ``hours``; return its path.
+
+    Raises :class:`ReportError` (with what to change) when the tank has no data in
+    that period, and :class:`aquamon.influx.QueryError` when InfluxDB cannot answer.
+    """
+    data = load_tank(db, tank, hours, now_ms)
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    where = f"\"tank\" = '{tank}' AND time > now() - {int(hours * 60) + 60}m"
-    water = _series(db, "SELECT " + ", ".join(f'"{c}"' for c, _ in PANELS) + f' FROM "water" WHERE {where}')
-    score = _series(db, f'SELECT "kl", "threshold", "kl_mean", "kl_cov" FROM "score" WHERE {where}')
-    alert_rows = db.query(f'SELECT "state", "summary", "key", "severity" FROM "alert" WHERE {where}')
-    alerts: list[dict[str, Any]] = []
-    for s in alert_rows:
-        cols = s["columns"]
-        alerts += [dict(zip(cols, v)) for v in s["values"]]
-    alerts.sort(key=lambda a: a["time"])
-    spans = _alert_spans(alerts)
-    figures: list[tuple[str, str]] = []
-    if water:
-        t = _dt(water["time"])
-        fig, axes = plt.subplots(len(PANELS), 1, figsize=(10, 2.2 * len(PANELS)), sharex=True)
-        for ax, (col, label) in zip(axes, PANELS):
-            if col in water:
-                ax.plot(t, water[col].astype(float), lw=0.8)
-            ax.set_ylabel(label)
-            for key, a, b in spans:
-                ax.axvspan(_dt(np.array([a]))[0], _dt(np.array([b if b else water["time"][-1]]))[0],
-                           color="red" if key != "drift" else "orange", alpha=0.15)
-        axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%d %H:%M"))
-        fig.suptitle(f"Tank {tank}: sensors (shaded: alerts)")
-        figures.append(("Sensors", _png(fig)))
-    if score and "kl" in score:
-        t = _dt(score["time"])
-        fig, ax = plt.subplots(figsize=(10, 3))
-        ax.semilogy(t, np.maximum(score["kl"].astype(float), 1e-4), lw=0.8, label="KL drift score")
-        ax.semilogy(t, score["threshold"].astype(float), "r--", lw=0.8, label="threshold (1 false alarm / 30 days)")
-        ax.legend(loc="upper left")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %H:%M"))
-        ax.set_title("Drift score against the healthy baseline")
-        figures.append(("Drift score", _png(fig)))
-    rows = "".join(
-        f"<tr><td>{datetime.fromtimestamp(a['time'] / 1000, tz=timezone.utc):%Y-%m-%d %H:%M}</td>"
-        f"<td>{html.escape(str(a['key']))}</td><td>{html.escape(str(a['severity']))}</td>"
-        f"<td>{html.escape(str(a['state']))}</td><td>{html.escape(str(a['summary']))}</td></tr>" for a in alerts)
-    imgs = "".join(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' src='data:image/png;base64,{b64}'>"
-                   for title, b64 in figures)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>aquamon report: {html.escape(tank)}</title>
-<style>body{{font-family:sans-serif;max-width:1000px;margin:auto}}img{{max-width:100%}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px}}</style></head><body>
-<h1>aquamon report: tank {html.escape(tank)}</h1>
-<p>Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, last {hours:g} hours.</p>
-{imgs}<h2>Alert log</h2><table><tr><th>time (UTC)</th><th>alert</th><th>severity</th><th>state</th><th>summary</th></tr>
-{rows}</table></body></html>"""
     path = out_dir / "report.html"
-    path.write_text(page)
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(build_report(data, hours), encoding="utf-8")
+    tmp.replace(path)  # a reader never sees half a page
     return path

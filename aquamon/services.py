@@ -9,6 +9,7 @@ already running on the default ports are neither used nor disturbed.
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -18,6 +19,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ssl
+
+    from aquamon.auth import Account, AccountStore
 
 
 class ServiceError(RuntimeError):
@@ -113,9 +120,25 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """The broker's TLS certificate and key (PEM); ``cafile`` is what clients verify it with."""
+
+    certfile: Path
+    keyfile: Path
+    cafile: Path
+
+
 @dataclass
 class Mosquitto:
-    """A Mosquitto broker of our own.
+    """A Mosquitto broker of our own, with authentication on.
+
+    Every client needs an account (``aquamon.auth``): the broker has a password
+    file and an ACL file, refuses anonymous clients, and :meth:`ensure_account`
+    adds accounts while it runs (written, reloaded with SIGHUP, and waited for).
+    ``allow_anonymous`` exists only for the shared test fixture, so test code
+    written before authentication keeps working; the demo never sets it.  With
+    ``tls`` the listener speaks only TLS (one switch, as in deploy/mosquitto).
 
     ``max_inflight_messages`` and ``max_queued_messages`` are raised from the
     defaults (20 / 1000) because the gateway acknowledges only after a batch is
@@ -125,23 +148,40 @@ class Mosquitto:
     workdir: Path
     port: int = 0
     extra_conf: str = ""
+    allow_anonymous: bool = False
+    tls: TlsFiles | None = None
     process: ManagedProcess | None = None
     conf_path: Path = field(init=False)
+    accounts: "AccountStore" = field(init=False)
+    _passwords: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        from aquamon.auth import AccountStore
+
         self.workdir.mkdir(parents=True, exist_ok=True)
         if not self.port:
             self.port = free_port()
         self.conf_path = self.workdir / "mosquitto.conf"
+        # Anonymous clients (test fixture only) keep the rights they had before auth existed.
+        self.accounts = AccountStore(self.workdir / "auth",
+                                     anonymous_rules=[("readwrite", "#")] if self.allow_anonymous else None)
 
     def write_config(self) -> None:
         data = self.workdir / "data"
         data.mkdir(exist_ok=True)
+        tls = ""
+        if self.tls is not None:
+            tls = f"certfile {self.tls.certfile}\nkeyfile {self.tls.keyfile}\ntls_version tlsv1.2\n"
         self.conf_path.write_text(
             f"""# written by aquamon for a private broker on loopback
 per_listener_settings false
+# run as whoever started us (Mosquitto started as root would switch to the user
+# 'mosquitto', which cannot read our private password file)
+user {pwd.getpwuid(os.getuid()).pw_name}
 listener {self.port} 127.0.0.1
-allow_anonymous true
+{tls}allow_anonymous {'true' if self.allow_anonymous else 'false'}
+password_file {self.accounts.passwd_path}
+acl_file {self.accounts.acl_path}
 persistence true
 persistence_location {data}/
 autosave_interval 30
@@ -157,11 +197,53 @@ log_type notice
         )
 
     def start(self, timeout: float = 15.0) -> "Mosquitto":
+        self.ensure_account(_admin_account())  # also writes the files Mosquitto needs to start
         self.write_config()
         argv = [find_binary("mosquitto"), "-c", str(self.conf_path)]
         self.process = spawn("mosquitto", argv, self.workdir / "mosquitto.log")
         wait_until(lambda: port_open(self.port), timeout, f"mosquitto on port {self.port}", self.process)
         return self
+
+    def ensure_account(self, account: "Account") -> tuple[str, str]:
+        """(username, password) of ``account``, created (and live on the running broker) if new."""
+        if account.username in self._passwords:
+            known = {a.username: a for a in self.accounts.accounts()}
+            if known.get(account.username) != account:
+                raise ServiceError(f"broker account {account.username!r} already exists with other rights "
+                                   f"({known.get(account.username)}); choose another name")
+            return account.username, self._passwords[account.username]
+        self._passwords[account.username] = self.accounts.add(account)
+        if self.process is not None and self.process.alive():
+            self.reload()
+            wait_until(lambda: connack_code(self.port, account.username, self._passwords[account.username],
+                                            self.ssl_context()) == 0,
+                       10, f"mosquitto to accept the new account {account.username!r}", self.process)
+        return account.username, self._passwords[account.username]
+
+    def admin_credentials(self) -> tuple[str, str]:
+        """(username, password) with every right: for tests and tools observing the broker."""
+        return self.ensure_account(_admin_account())
+
+    def client_kwargs(self, role: str = "admin") -> dict[str, str]:
+        """``username``/``password`` keyword arguments for a service-role account (default admin)."""
+        from aquamon.auth import Account
+
+        user, password = self.ensure_account(_admin_account() if role == "admin" else Account.for_service(role))
+        return {"username": user, "password": password}
+
+    def ssl_context(self) -> "ssl.SSLContext | None":
+        """A client context trusting this broker's CA, or None without TLS."""
+        if self.tls is None:
+            return None
+        import ssl
+
+        return ssl.create_default_context(cafile=str(self.tls.cafile))
+
+    def reload(self) -> None:
+        """Make the running broker re-read its password and ACL files (SIGHUP)."""
+        if self.process is None or not self.process.alive():
+            raise ServiceError("mosquitto is not running")
+        self.process.proc.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
         if self.process:
@@ -172,6 +254,52 @@ log_type notice
         if self.process is None:
             raise ServiceError("mosquitto was not started")
         return self.process.pid
+
+
+def _admin_account() -> "Account":
+    from aquamon.auth import Account
+
+    return Account.for_service("admin", "aquamon-admin")
+
+
+def connack_code(port: int, username: str | None, password: str | None, ssl_context: "ssl.SSLContext | None" = None,
+                 host: str = "127.0.0.1", timeout: float = 2.0) -> int:
+    """The broker's answer to an MQTT 3.1.1 CONNECT: 0 accepted, 4 bad username or password, 5 not authorised.
+
+    A few bytes on a socket rather than a client library, so checking an account
+    needs no threads; the tests use a real client (paho) for the same properties.
+    """
+    def utf8(s: str) -> bytes:
+        b = s.encode()
+        return len(b).to_bytes(2, "big") + b
+
+    flags = 0x02  # clean session
+    payload = utf8(f"aquamon-probe-{os.getpid()}-{time.monotonic_ns() % 10**9}")
+    if username is not None:
+        flags |= 0x80
+        payload += utf8(username)
+        if password is not None:
+            flags |= 0x40
+            payload += utf8(password)
+    body = utf8("MQTT") + bytes([4, flags]) + (10).to_bytes(2, "big") + payload
+    length, n = b"", len(body)
+    while True:
+        byte, n = n % 128, n // 128
+        length += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            break
+    with socket.create_connection((host, port), timeout) as raw:
+        sock = ssl_context.wrap_socket(raw, server_hostname=host) if ssl_context else raw
+        sock.sendall(b"\x10" + length + body)
+        answer = b""
+        while len(answer) < 4:
+            chunk = sock.recv(4 - len(answer))
+            if not chunk:
+                raise ConnectionError("the broker closed the connection without a CONNACK")
+            answer += chunk
+        if answer[0] != 0x20:
+            raise ConnectionError(f"expected a CONNACK, got packet type {answer[0] >> 4}")
+        return answer[3]
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from aquamon.auth import Account, configure_client
 from aquamon.config import Config, to_toml
 from aquamon.influx import InfluxV1
 from aquamon.services import InfluxDB1, ManagedProcess, Mosquitto, ServiceError, spawn
@@ -47,13 +48,27 @@ def micropython_env() -> dict[str, str]:
 def firmware_config(*, tank: str, device: str, mqtt_port: int, state_dir: Path, minutes: int,
                     start_epoch_ms: int, speed: float, faults: list[dict[str, Any]] | None = None,
                     seed: int = 1, interval_s: int = 60, mqtt_host: str = "127.0.0.1",
-                    user: str = "", password: str = "", prefix: str = "aquamon") -> dict[str, Any]:
-    return {
+                    user: str = "", password: str = "", prefix: str = "aquamon", cmd_key: str = "",
+                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The simulated device's configuration (firmware/devconfig.py validates it; see device.example.json).
+
+    ``cmd_key`` (hex or text, >= 16 bytes) enables signed commands on ``…/cmd``; ``extra`` is merged in
+    last, section by section (e.g. ``{"pump": {"min_off_s": 0}, "poll_ms": 100}``).
+    """
+    cfg: dict[str, Any] = {
         "tank": tank, "device": device, "interval_s": interval_s, "max_cycles": minutes * 60 // interval_s,
         "state_dir": str(state_dir), "drain_timeout_s": 600,
         "mqtt": {"host": mqtt_host, "port": mqtt_port, "user": user, "password": password, "prefix": prefix},
         "sim": {"start_epoch_ms": start_epoch_ms, "speed": speed, "seed": seed, "faults": faults or []},
     }
+    if cmd_key:
+        cfg["cmd"] = {"key": cmd_key}
+    for key, value in (extra or {}).items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key] = {**cfg[key], **value}
+        else:
+            cfg[key] = value
+    return cfg
 
 
 @dataclass
@@ -86,6 +101,22 @@ class Stack:
         cfg.check()
         return cfg
 
+    def service_credentials(self, role: str, topic_prefix: str = "aquamon") -> tuple[str, str]:
+        """(username, password) of this stack's account for ``role`` under ``topic_prefix``."""
+        if self.mosquitto is None:
+            raise ServiceError("start the services first")
+        name = role if topic_prefix == "aquamon" else f"{role}@{topic_prefix}"
+        return self.mosquitto.ensure_account(Account.for_service(role, name, topic_prefix))
+
+    def _own_account(self, cfg: Config, role: str) -> Config:
+        # Each part started here gets its own account, so it has only its own rights
+        # (config() leaves the credentials empty: its Config also serves in-process
+        # clients of tests).  A config whose caller chose credentials is left alone.
+        if self.mosquitto is None or cfg.mqtt.username or cfg.mqtt.port != self.mosquitto.port:
+            return cfg
+        user, password = self.service_credentials(role, cfg.mqtt.topic_prefix)
+        return replace(cfg, mqtt=replace(cfg.mqtt, username=user, password=password))
+
     def db(self, cfg: Config) -> InfluxV1:
         return InfluxV1(cfg.influxdb.url, cfg.influxdb.database)
 
@@ -100,19 +131,40 @@ class Stack:
 
     def start_gateway(self, cfg: Config, name: str = "gateway", wait: bool = True) -> ManagedProcess:
         """Start a gateway; with ``wait``, return once it is subscribed (its retained presence says so)."""
-        cfg = replace(cfg, gateway=replace(cfg.gateway, instance=cfg.gateway.instance or name))
+        cfg = replace(self._own_account(cfg, "gateway"),
+                      gateway=replace(cfg.gateway, instance=cfg.gateway.instance or name))
         proc = self._start_part("gateway", cfg, name)
         if wait:
             wait_gateway_online(cfg, cfg.gateway.instance, proc)
         return proc
 
     def start_analytics(self, cfg: Config, name: str = "analytics") -> ManagedProcess:
-        return self._start_part("analytics", cfg, name)
+        return self._start_part("analytics", self._own_account(cfg, "analytics"), name)
+
+    def start_gateways(self, cfg: Config, count: int, name: str = "gateway") -> list[ManagedProcess]:
+        """Start ``count`` gateways ``{name}0`` ... sharing the device topics (a shared subscription when > 1)."""
+        if count > 1:  # without $share every gateway would get (and write) every message
+            cfg = replace(cfg, gateway=replace(cfg.gateway, shared_subscription=True))
+        return [self.start_gateway(replace(cfg, gateway=replace(cfg.gateway, instance=f"{name}{i}")), f"{name}{i}")
+                for i in range(count)]
+
+    def start_analytics_shards(self, cfg: Config, count: int, name: str = "analytics") -> list[ManagedProcess]:
+        """Start ``count`` analytics instances ``{name}0`` ..., instance i owning shard i of ``count``."""
+        return [self.start_analytics(replace(cfg, analytics=replace(cfg.analytics, instance_index=i,
+                                                                    instance_count=count)), f"{name}{i}")
+                for i in range(count)]
 
     def start_firmware(self, fw_cfg: dict[str, Any], name: str = "firmware") -> ManagedProcess:
         path = self.workdir / f"{name}.json"
         Path(fw_cfg["state_dir"]).mkdir(parents=True, exist_ok=True)
+        m = fw_cfg["mqtt"]
+        if not m.get("user") and self.mosquitto is not None and int(m["port"]) == self.mosquitto.port:
+            # the device's own account: it may use only its own topics
+            account = Account.for_device(fw_cfg["tank"], fw_cfg["device"], m.get("prefix", "aquamon"))
+            user, password = self.mosquitto.ensure_account(account)
+            fw_cfg = dict(fw_cfg, mqtt=dict(m, user=user, password=password))
         path.write_text(json.dumps(fw_cfg))
+        os.chmod(path, 0o600)  # it holds the device's password
         argv = [micropython_binary(), str(FIRMWARE_DIR / "run_sim.py"), str(path)]
         proc = spawn(name, argv, self.workdir / f"{name}.log", env=micropython_env())
         self.processes.append(proc)
@@ -144,8 +196,7 @@ def wait_gateway_online(cfg: Config, instance: str, proc: ManagedProcess | None 
     online = threading.Event()
     topic = f"{cfg.mqtt.topic_prefix}/_gateway/{instance}"
     c = mqtt.Client(CallbackAPIVersion.VERSION2)
-    if cfg.mqtt.username:
-        c.username_pw_set(cfg.mqtt.username, cfg.mqtt.password)
+    configure_client(c, cfg.mqtt)
     c.on_connect = lambda cl, u, f, r, p: cl.subscribe(topic, 1)
     c.on_message = lambda cl, u, m: online.set() if b'"online":true' in m.payload else None
     c.connect(cfg.mqtt.host, cfg.mqtt.port)

@@ -1,132 +1,318 @@
-# The device loop: read sensors -> pump control -> encode -> ring -> MQTT.
+# The device loop: read sensors -> pump control -> encode -> queue -> MQTT.
 #
 # Hardware-free: the board object (ESP32 pins or the simulated tank) is passed
 # in, and all interval arithmetic uses ticks_diff so it survives wrap-around.
 # The pump is switched OFF in the finally, whatever ended the loop.
+#
+# Outgoing messages go to a RAM ring first.  While the link is down the ring
+# is spilled to the flash spool at the end of every cycle, so at most one
+# cycle's messages live only in RAM.  When the link is up, each cycle sends
+# the live ring first (fresh readings are never starved by a backlog), then
+# up to `backlog_per_cycle` spooled messages, oldest first.
+#
+# Telemetry and events have separate persistent sequence numbers, so the
+# gateway's gap count on telemetry `seq` is not disturbed by events.
 
 import gc
+import json
+import sys
 
 import payload
 import pump
 from mqtt_link import Link
 from ringbuf import Ring
+from spool import Spool
 from store import Counter
 from ticks import ticks_add, ticks_diff
 
-DEFAULTS = {
-    "tank": "tank1",
-    "device": "esp32-1",
-    "mqtt": {"host": "127.0.0.1", "port": 1883, "user": "", "password": "", "prefix": "aquamon",
-             "keepalive_s": 30},
-    "interval_s": 60,
-    "ring_capacity": 500,
-    "level_low_cm": 10.0,
-    "max_cycles": 0,  # 0 = run forever (device); the simulator sets a count
-    "drain_timeout_s": 120,
-    "status_every": 10,
-}
+MAX_PENDING_COMMANDS = 16  # a burst beyond this is dropped and counted
+MAX_COMMAND_BYTES = 1024
 
 
-def merged(cfg):
-    out = {}
-    for k, v in DEFAULTS.items():
-        if isinstance(v, dict):
-            d = dict(v)
-            d.update(cfg.get(k, {}))
-            out[k] = d
-        else:
-            out[k] = cfg.get(k, v)
-    for k, v in cfg.items():
-        if k not in out:
-            out[k] = v
-    return out
+def validated(cfg):
+    """(config with defaults, errors); devconfig is unloaded afterwards: its tables
+    cost ~9 KB of a 64 KB heap and are needed only at boot."""
+    import devconfig
+
+    try:
+        return devconfig.validate(cfg)
+    finally:
+        del devconfig
+        sys.modules.pop("devconfig", None)
+
+
+def pump_config(p):
+    return pump.PumpConfig(
+        flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
+        retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
+        max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
+        min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
+
+
+def _int_arg(args, name, lo, hi):
+    v = args.get(name)
+    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+        raise ValueError("%s must be an integer between %d and %d" % (name, lo, hi))
+    return v
 
 
 class Device:
-    def __init__(self, cfg, board):
-        self.cfg = merged(cfg)
+    def __init__(self, cfg, board, key=None, boot_errors=()):
+        self.cfg, self.config_errors = validated(cfg)
+        self.config_errors = list(boot_errors) + self.config_errors
         self.board = board
         c = self.cfg
         base = "%s/%s/%s/" % (c["mqtt"]["prefix"], c["tank"], c["device"])
         self.t_telemetry = base + "telemetry"
         self.t_status = base + "status"
         self.t_event = base + "event"
-        sd = c.get("state_dir", ".")
+        self.t_cmd = base + "cmd"
+        self.t_ack = base + "cmd/ack"
+        sd = c["state_dir"]
         self.seq = Counter(sd + "/seq")
+        self.event_seq = Counter(sd + "/evseq")
         self.boots = Counter(sd + "/boots")
         self.boots.set(self.boots.value + 1)
-        self.ring = Ring(int(c["ring_capacity"]))
-        self.pump = pump.PumpState()
+        self.ring = Ring(c["ring_capacity"])
+        self.spool = None
+        try:
+            self.spool = Spool(sd, c["spool"]["segment_bytes"], c["spool"]["max_segments"])
+        except (OSError, ValueError) as e:
+            self.config_errors.append("flash spool unavailable (%s): offline readings are kept in RAM only" % e)
+        self.spool_failures = 0
+        self.pump_cfg = pump_config(c["pump"])
+        self.pump = pump.PumpState(c["pump"]["start_mode"])
+        self.interval_ms = c["interval_s"] * 1000
         self.published = 0
         self.cycles = 0
+        self.pending = []
+        self.commands_dropped = 0
+        self.verifier = None
+        self.command_error: "type[Exception]" = ValueError  # cmdauth.CommandError once commands are on
+        if key is None and c["cmd"]["key"]:
+            key = c["cmd"]["key"]
+        if key:
+            import cmdauth  # only with a key: a device without commands saves its RAM
+
+            self.command_error = cmdauth.CommandError
+            if isinstance(key, str):
+                key = cmdauth.key_from_text(key)
+            try:
+                self.verifier = cmdauth.Verifier(key, c["tank"], c["device"], c["cmd"]["window_s"] * 1000,
+                                                 c["cmd"]["cache"])
+            except ValueError as e:
+                self.config_errors.append(str(e) + ": commands are disabled")
         m = c["mqtt"]
-        self.link = Link("aq-%s-%s" % (c["tank"], c["device"]), m["host"], int(m["port"]), m["user"],
-                         m["password"], int(m["keepalive_s"]), will_topic=self.t_status)
+        self.link = Link("aq-%s-%s" % (c["tank"], c["device"]), m["host"], m["port"], m["user"],
+                         m["password"], m["keepalive_s"], will_topic=self.t_status)
+        if self.verifier is not None:
+            self.link.subscriptions.append(self.t_cmd)
+            self.link.cb = self._on_message
+        for msg in self.config_errors:
+            self.event("config", msg)
+
+    # -- outgoing --------------------------------------------------------------
+    def backlog(self):
+        return len(self.ring) + (len(self.spool) if self.spool is not None else 0)
+
+    def dropped(self):
+        return self.ring.dropped + (self.spool.dropped if self.spool is not None else 0)
 
     def status_payload(self):
-        return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
-                                     self.board.mem_free(), len(self.ring), self.ring.dropped)
+        s = payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
+                                  self.board.mem_free(), self.backlog(), self.dropped())
+        extra = ',"mode":"%s","lockout":%s' % (self.pump.mode, "true" if self.pump.lockout else "false")
+        if self.config_errors:
+            extra += ',"config_errors":' + json.dumps(self.config_errors)
+        return s[:-1] + extra.encode() + b"}"
 
-    def next_seq(self):
-        self.seq.set(self.seq.value + 1)
-        return self.seq.value
+    def event(self, kind, detail):
+        self.event_seq.set(self.event_seq.value + 1)
+        b = self.board
+        self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
+                                                           b.time_synced(), self.boots.value)))
 
+    def spill(self):
+        """Move the RAM ring to the flash spool (the link is down)."""
+        if self.spool is None:
+            return
+        while len(self.ring):
+            topic, msg = self.ring.peek()
+            try:
+                self.spool.append("e" if topic == self.t_event else "t", msg)
+            except OSError:
+                self.spool_failures += 1  # flash full or failing: keep it in RAM, the ring bounds it
+                return
+            self.ring.pop()
+
+    def _timed(self, msg):
+        # readings taken before NTP time carry uptime: correct those of this boot once synced
+        b = self.board
+        if b.time_synced() and b'"unsynced"' in msg:
+            return payload.fix_time(msg, self.boots.value, b.epoch_ms() - b.uptime_ms())
+        return msg
+
+    def drain(self, backlog_budget):
+        """Send the live ring, then up to ``backlog_budget`` spooled messages; False if the link is down."""
+        b = self.board
+        now = b.ticks_ms()
+        if not b.network_up():
+            self.link.drop(now)
+            return False
+        if not self.link.ensure(now, self.status_payload()):
+            return False
+        while len(self.ring):
+            topic, msg = self.ring.peek()
+            if not self.link.publish(topic, self._timed(msg), now):
+                return False
+            self.ring.pop()
+            if topic == self.t_telemetry:
+                self.published += 1
+        sp = self.spool
+        if sp is None or not len(sp):
+            return True
+        sent = 0
+        ok = True
+        while sent < backlog_budget:
+            rec = sp.peek()
+            if rec is None:
+                break
+            topic = self.t_event if rec[0] == "e" else self.t_telemetry
+            if not self.link.publish(topic, self._timed(rec[1]), now):
+                ok = False
+                break
+            sp.pop()
+            sent += 1
+            if topic == self.t_telemetry:
+                self.published += 1
+        try:
+            sp.commit()
+        except OSError:
+            self.spool_failures += 1
+        return ok
+
+    # -- commands --------------------------------------------------------------
+    def _on_message(self, topic, msg):
+        # called from inside umqtt while we wait for the broker: only queue
+        if len(self.pending) < MAX_PENDING_COMMANDS and len(msg) <= MAX_COMMAND_BYTES:
+            self.pending.append(msg)
+        else:
+            self.commands_dropped += 1
+
+    def _ack(self, cmd_id, ok, reason):
+        doc = {"id": cmd_id, "ok": ok, "reason": reason}
+        self.link.publish(self.t_ack, json.dumps(doc).encode(), self.board.ticks_ms())
+
+    def handle_commands(self):
+        while self.pending:
+            raw = self.pending.pop(0)
+            cmd_id = None
+            try:
+                doc = json.loads(raw)
+                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                    cmd_id = doc["id"]
+                if self.verifier is None:
+                    raise ValueError("commands are disabled: no key in secrets.py")
+                cmd_id, action, args = self.verifier.verify(doc, self.board.epoch_ms(), self.board.time_synced())
+                reason = self.execute(action, args)
+            except self.command_error as e:  # refused by the verifier: its reason as it is
+                self._ack(cmd_id, False, str(e))
+                continue
+            except ValueError as e:  # bad JSON or bad arguments
+                self._ack(cmd_id, False, "refused: %s" % e)
+                continue
+            self._ack(cmd_id, True, reason)
+
+    def execute(self, action, args):
+        """Run a verified command; return what was done, or raise ValueError with why not."""
+        now = self.board.ticks_ms()
+        st, cfg = self.pump, self.pump_cfg
+        if action == "pump":
+            mode = args.get("mode")
+            minutes = _int_arg(args, "minutes", 1, 1440) if mode == pump.FEED else 0
+            events = pump.set_mode(st, cfg, mode, now, minutes)
+        elif action == "feed":
+            events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
+        elif action == "clear_lockout":
+            events = pump.clear_lockout(st, "command", now)
+            if not events:
+                return "no lockout to clear"
+        elif action == "interval":
+            self.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
+            return "reporting interval %d s" % (self.interval_ms // 1000)
+        elif action == "calibrate":
+            return self.board.calibrate(args)
+        else:
+            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate or interval" % (action,))
+        for kind, detail in events:
+            self.event(kind, detail)
+        self.board.set_pump(st.on)
+        return ", ".join(d for _, d in events)
+
+    # -- the loop --------------------------------------------------------------
     def cycle(self):
         b = self.board
         now = b.ticks_ms()
         readings, bad = b.read_sensors()
-        level = readings.get("level_cm")
-        level_low = level is not None and level < float(self.cfg["level_low_cm"])
-        for kind, detail in pump.step(self.pump, level_low, now):
-            self.ring.push((self.t_event, payload.encode_event(self.next_seq(), b.epoch_ms(), kind, detail)))
+        if b.button_pressed():
+            for kind, detail in pump.clear_lockout(self.pump, "button", now):
+                self.event(kind, detail)
+        if "sump_low" in readings:  # float switch
+            level_low = readings.pop("sump_low")
+        elif "level_cm" in readings and "level_cm" not in bad and readings["level_cm"] is not None:
+            level_low = readings["level_cm"] < self.cfg["level_low_cm"]
+        else:
+            level_low = None
+        flow = readings.get("flow_lpm") if "flow_lpm" not in bad else None
+        for kind, detail in pump.step(self.pump, self.pump_cfg, level_low, flow, now):
+            self.event(kind, detail)
         b.set_pump(self.pump.on)
-        msg = payload.encode_telemetry(self.next_seq(), b.epoch_ms(), readings, bad, self.pump.on,
-                                       b.time_synced())
-        self.ring.push((self.t_telemetry, msg))
+        self.seq.set(self.seq.value + 1)
+        self.ring.push((self.t_telemetry, payload.encode_telemetry(self.seq.value, b.epoch_ms(), readings, bad,
+                                                                   self.pump.on, b.time_synced(),
+                                                                   self.boots.value)))
         self.cycles += 1
 
-    def drain(self, budget):
-        """Send up to ``budget`` buffered messages, oldest first; stop at the first failure."""
-        now = self.board.ticks_ms()
-        if not self.link.ensure(now, self.status_payload()):
-            return 0
-        sent = 0
-        while sent < budget and len(self.ring):
-            topic, msg = self.ring.peek()
-            if not self.link.publish(topic, msg, now):
-                break
-            self.ring.pop()
-            sent += 1
-            if topic == self.t_telemetry:
-                self.published += 1
-        return sent
+    def wait_until(self, deadline):
+        """Sleep until ``deadline`` (ticks), answering commands and pings every poll_ms."""
+        b = self.board
+        poll = self.cfg["poll_ms"]
+        while True:
+            self.link.service(b.ticks_ms())
+            if self.pending:
+                self.handle_commands()
+            wait = ticks_diff(deadline, b.ticks_ms())
+            if wait <= 0:
+                return
+            b.feed_watchdog()
+            b.sleep_ms(min(wait, poll))
 
     def run(self):
         c = self.cfg
-        period = int(c["interval_s"]) * 1000
-        max_cycles = int(c["max_cycles"])
+        max_cycles = c["max_cycles"]
         b = self.board
         next_at = b.ticks_ms()
         try:
             while max_cycles == 0 or self.cycles < max_cycles:
                 b.feed_watchdog()
                 self.cycle()
-                self.drain(len(self.ring))
-                if self.cycles % int(c["status_every"]) == 0 and self.link.up:
+                if not self.drain(c["backlog_per_cycle"]):
+                    self.spill()
+                if self.cycles % c["status_every"] == 0 and self.link.up:
                     self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
-                self.link.service(b.ticks_ms())
                 gc.collect()
-                next_at = ticks_add(next_at, period)
-                wait = ticks_diff(next_at, b.ticks_ms())
-                if wait > 0:
-                    b.sleep_ms(wait)
+                next_at = ticks_add(next_at, self.interval_ms)
+                self.wait_until(next_at)
             # simulator end: give the backlog a bounded chance to go out
-            deadline = ticks_add(b.ticks_ms(), int(c["drain_timeout_s"]) * 1000)
-            while len(self.ring) and ticks_diff(deadline, b.ticks_ms()) > 0:
-                if not self.drain(len(self.ring)):
+            deadline = ticks_add(b.ticks_ms(), c["drain_timeout_s"] * 1000)
+            while self.backlog() and ticks_diff(deadline, b.ticks_ms()) > 0:
+                if not self.drain(1000):
                     b.sleep_ms(500)
+                b.feed_watchdog()
+            if self.link.up:
+                self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
         finally:
             b.set_pump(False)
             self.link.close(self.t_status)
-        return {"published": self.published, "cycles": self.cycles, "backlog": len(self.ring),
-                "dropped": self.ring.dropped, "seq": self.seq.value}
+        return {"published": self.published, "cycles": self.cycles, "backlog": self.backlog(),
+                "dropped": self.dropped(), "seq": self.seq.value}

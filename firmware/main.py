@@ -1,19 +1,66 @@
 # Boot entry on the ESP32 (copied to the board's root by `make flash`).
-# The ESP32 board layer and device configuration come with the firmware
-# issue; on the unix port use run_sim.py.
+# Reads device.json and secrets.py, starts the board layer, the watchdog and
+# the loop.  Whatever happens, the pump is switched OFF before a reset: on an
+# unhandled exception, and (by the relay's wiring default) while the board
+# reboots.  A hung loop is reset by the hardware watchdog.
 
 import json
+import sys
+import time
 
-import app
+import machine
+
+WDT_MS = 30000  # longer than the slowest step (an MQTT socket timeout is 5 s)
+
+
+def load_config(errors):
+    try:
+        with open("device.json") as f:
+            cfg = json.load(f)
+    except OSError:
+        errors.append("device.json is missing: copy device.example.json, edit it and upload it (make flash)")
+        return {}
+    except ValueError as e:
+        errors.append("device.json is not valid JSON (%s): fix it and upload it again" % e)
+        return {}
+    try:
+        import secrets  # type: ignore[import-not-found]  # device-only: WiFi password, MQTT password, command key (never in the repository)
+
+        cfg.setdefault("wifi", {})
+        cfg["wifi"].setdefault("ssid", getattr(secrets, "WIFI_SSID", ""))
+        cfg["wifi"].setdefault("password", getattr(secrets, "WIFI_PASSWORD", ""))
+        cfg.setdefault("mqtt", {})
+        cfg["mqtt"].setdefault("password", getattr(secrets, "MQTT_PASSWORD", ""))
+        cfg.setdefault("cmd", {})
+        cfg["cmd"]["key"] = getattr(secrets, "COMMAND_KEY", "")
+        if not cfg["cmd"]["key"]:
+            errors.append("secrets.py has no COMMAND_KEY: signed commands (feed, clear lockout, calibrate) "
+                          "are disabled; see docs/hardware.md")
+    except ImportError:
+        errors.append("secrets.py is missing: copy secrets.example.py, fill it in and upload it; "
+                      "commands are disabled until then")
+    return cfg
 
 
 def main():
-    import board_esp32  # noqa: the hardware layer; absent on the unix port
+    board = None
+    try:
+        import app
+        import board_esp32
 
-    with open("device.json") as f:
-        cfg = json.load(f)
-    board = board_esp32.Esp32Board(cfg)
-    app.Device(cfg, board).run()
+        errors: list = []
+        cfg = load_config(errors)
+        board = board_esp32.Esp32Board(cfg)
+        device = app.Device(cfg, board, boot_errors=errors)
+        board.start_watchdog(WDT_MS)
+        device.run()
+    except Exception as e:  # noqa: BLE001 - anything: log it, pump off, reset
+        sys.print_exception(e)
+    finally:
+        if board is not None:
+            board.set_pump(False)
+    time.sleep(5)
+    machine.reset()
 
 
 main()

@@ -11,10 +11,7 @@ import random
 
 from ticks import ticks_add, ticks_diff
 
-try:
-    from umqtt.simple import MQTTClient
-except ImportError:  # pragma: no cover - a build without umqtt cannot publish
-    MQTTClient = None
+from umqtt.simple import MQTTClient
 
 
 IPPROTO_TCP = 6
@@ -50,7 +47,8 @@ class Link:
         self.next_try = 0
         self.last_io = 0
         self.connects = 0
-        self.cb = None
+        self.cb = None  # called with (topic, msg) for messages on subscribed topics
+        self.subscriptions = []  # topics (re)subscribed after every connect
 
     def _set_down(self, now):
         was_up = self.up
@@ -73,7 +71,7 @@ class Link:
         """Connect if down and due; return True when the link is up."""
         if self.up:
             return True
-        if ticks_diff(now, self.next_try) < 0 or MQTTClient is None:
+        if ticks_diff(now, self.next_try) < 0:
             return False
         c = MQTTClient(self.client_id, self.host, self.port, self.user, self.password, self.keepalive_s)
         if self.will_topic:
@@ -87,6 +85,8 @@ class Link:
             self.client = c
             if self.will_topic:
                 c.publish(self.will_topic, status_online, True, 1)
+            for topic in self.subscriptions:
+                c.subscribe(topic, 1)
         except Exception:  # noqa: BLE001 - OSError, MQTTException, or an assert in umqtt
             self.client = c
             self._set_down(now)
@@ -99,12 +99,18 @@ class Link:
             self.on_change(True)
         return True
 
+    def drop(self, now):
+        """The network is gone (WiFi lost): close and schedule a reconnect."""
+        if self.up or self.client is not None:
+            self._set_down(now)
+
     def publish(self, topic, msg, now, retain=False, qos=1):
         """Publish; on QoS 1 returns after PUBACK.  Returns False (link down) on failure."""
-        if not self.up:
+        c = self.client
+        if not self.up or c is None:
             return False
         try:
-            self.client.publish(topic, msg, retain, qos)
+            c.publish(topic, msg, retain, qos)
         except Exception:  # noqa: BLE001
             self._set_down(now)
             return False
@@ -112,29 +118,31 @@ class Link:
         return True
 
     def subscribe(self, topic, now, qos=1):
-        if not self.up:
+        c = self.client
+        if not self.up or c is None:
             return False
         try:
-            self.client.subscribe(topic, qos)
+            c.subscribe(topic, qos)
         except Exception:  # noqa: BLE001
             self._set_down(now)
             return False
         return True
 
     def service(self, now):
-        """Keepalive and incoming messages; call once per loop."""
-        if not self.up:
+        """Keepalive and incoming messages; call at least every keepalive/2."""
+        c = self.client
+        if not self.up or c is None:
             return
         try:
             if ticks_diff(now, self.last_io) >= self.keepalive_s * 500:
-                self.client.ping()
+                c.ping()
                 self.last_io = now
-            self.client.sock.setblocking(False)
+            c.sock.setblocking(False)
             try:
-                self.client.check_msg()
+                c.check_msg()
             finally:
                 if self.client is not None:
-                    self.client.sock.settimeout(self.socket_timeout_s)
+                    c.sock.settimeout(self.socket_timeout_s)
         except Exception:  # noqa: BLE001
             self._set_down(now)
 

@@ -28,7 +28,7 @@ def _is_finite(x):
     return x == x and (x - x) == 0
 
 
-def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True):
+def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True, boot=0):
     """Telemetry JSON bytes: readings is {sensor: float}; bad is a list of sensor names.
 
     A non-finite value never reaches the wire: its sensor moves to ``bad``.
@@ -46,8 +46,32 @@ def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True):
     out = '{"v":1,"seq":%d,"ts":%d,"r":{%s},"bad":[%s],"pump":%d' % (
         seq, ts_ms, ",".join(parts), ",".join('"%s"' % b for b in bad_list), 1 if pump else 0)
     if not synced:
-        out += ',"unsynced":true'
+        # ts is uptime in ms of boot `boot`; fix_time() corrects it once NTP time is known
+        out += ',"unsynced":true,"boot":%d' % boot
     return (out + "}").encode()
+
+
+def fix_time(msg, boot, offset_ms):
+    """Correct an unsynced message of boot ``boot`` by ``offset_ms`` (epoch - uptime).
+
+    Returns the message with the epoch timestamp and without the unsynced
+    marks; messages of another boot (their uptime base is gone) and synced
+    ones are returned unchanged, still marked.
+    """
+    mark = (',"unsynced":true,"boot":%d' % boot).encode()
+    i = msg.find(mark)
+    if i < 0 or msg[i + len(mark):i + len(mark) + 1] not in (b"}", b","):
+        return msg
+    t = msg.find(b'"ts":')
+    if t < 0:
+        return msg
+    j = t + 5
+    k = j
+    while k < len(msg) and msg[k:k + 1] in b"-0123456789":
+        k += 1
+    ts = int(msg[j:k]) + offset_ms
+    out = msg[:j] + str(ts).encode() + msg[k:i] + msg[i + len(mark):]
+    return out
 
 
 def encode_status(online, fw="", boot=0, rssi=0, mem_free=0, backlog=0, dropped=0):
@@ -61,5 +85,8 @@ def _json_str(s):
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def encode_event(seq, ts_ms, kind, detail):
-    return ('{"seq":%d,"ts":%d,"kind":%s,"detail":%s}' % (seq, ts_ms, _json_str(kind), _json_str(detail))).encode()
+def encode_event(seq, ts_ms, kind, detail, synced=True, boot=0):
+    out = '{"seq":%d,"ts":%d,"kind":%s,"detail":%s' % (seq, ts_ms, _json_str(kind), _json_str(detail))
+    if not synced:
+        out += ',"unsynced":true,"boot":%d' % boot
+    return (out + "}").encode()

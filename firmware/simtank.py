@@ -6,7 +6,32 @@
 #
 # The clock is simulated: sleep_ms() advances simulated time and sleeps only
 # ms / speed of wall time, so a day runs in seconds while the firmware uses
-# the same ticks arithmetic as on the device.
+# the same ticks arithmetic as on the device.  The module also imports under
+# CPython (analytics tests generate data with it):
+#     clock = SimClock(start_epoch_ms, 0); tank = SimTank(clock, faults, seed)
+#     sample = tank.read_all(); clock.sleep_ms(60000)
+#
+# Faults: cfg["sim"]["faults"] is a list of dicts {"kind", "start_min",
+# optional "end_min" (absent = until the end), kind-specific parameters}.
+# Minutes count from the start of the simulation.
+#   heater_stuck  rate_c_per_h (3.0): the water warms at that rate; after
+#                 end_min the excess heat decays with a 4 h time constant.
+#   ph_crash      drop (0.5): true pH falls by `drop` over one hour, stays down.
+#   sump_low      level_cm (5.0): the sump level is at most level_cm.
+#   pump_stopped  the pump does not move water: flow reads 0.
+#   flow_blocked  flow_lpm (0.8): a clogged filter: while the pump runs the
+#                 flow is only flow_lpm (0 when the pump is off).
+#   ph_stuck      value (optional; default: the first reading in the span):
+#                 the pH probe repeats one constant value, no noise at all.
+#   ph_ageing     rate_per_day (-0.1): the pH *reading* drifts by
+#                 rate_per_day per day since start_min; the water is fine.
+#   water_change  fraction (0.3), dip_cm (4.0), refill_min (20): at start_min
+#                 TDS steps down by `fraction`; the sump level drops by
+#                 dip_cm and refills linearly over refill_min.  end_min unused.
+#   offline       the device's network is down for the span: it keeps
+#                 measuring, controlling and buffering; nothing reaches the
+#                 broker (SimBoard.network_up() is False).  Use this for a
+#                 broker outage too.
 
 import math
 import random
@@ -25,6 +50,12 @@ def _gauss(sigma):
     return sigma * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
+def _wall_ms():
+    if hasattr(time, "ticks_ms"):
+        return time.ticks_ms()  # a 64-bit unix port: no wrap in a test's lifetime
+    return int(getattr(time, "monotonic")() * 1000)  # CPython only
+
+
 class SimClock:
     def __init__(self, start_epoch_ms, speed):
         self.epoch0 = start_epoch_ms
@@ -32,20 +63,30 @@ class SimClock:
         self._ticks = 0  # advanced with ticks_add: the wrap period is the port's own
         self.speed = speed  # simulated ms per wall ms; 0 = as fast as possible
         self.synced = True
+        self._wall0 = None
 
     def ticks_ms(self):
         return self._ticks
 
     def epoch_ms(self):
+        if not self.synced:
+            return self.elapsed  # before NTP: uptime, as on the device
         return self.epoch0 + self.elapsed
 
     def sleep_ms(self, ms):
         self.elapsed += ms
         self._ticks = ticks_add(self._ticks, ms)
         if self.speed > 0:
-            wall = ms / self.speed
-            if wall >= 1:
-                time.sleep_ms(int(wall))
+            # pace against the wall clock since start, so many short sleeps
+            # (each under a wall millisecond) still run at `speed`
+            if self._wall0 is None:
+                self._wall0 = _wall_ms()
+            ahead = int(self.elapsed / self.speed) - (_wall_ms() - self._wall0)
+            if ahead >= 1:
+                if hasattr(time, "sleep_ms"):
+                    time.sleep_ms(ahead)
+                else:  # CPython
+                    time.sleep(ahead / 1000.0)
 
 
 class SimTank:
@@ -56,6 +97,7 @@ class SimTank:
         self.clock = clock
         self.faults = list(faults)
         self.pump_on = True
+        self._stuck_ph = None  # ph_stuck without a value: the first reading in the span
 
     def _fault(self, kind, t_ms):
         for f in self.faults:
@@ -83,9 +125,26 @@ class SimTank:
             return peak * math.exp(-(t_ms - int(end) * 60000) / (4.0 * HOUR_MS))
         return 0.0
 
+    def _water_change(self, t_ms, tds, level):
+        # in start order: TDS falls by `fraction` of what it was at that moment and
+        # keeps rising at the usual rate afterwards; the sump dips, then refills
+        changes = [f for f in self.faults if f.get("kind") == "water_change"]
+        changes.sort(key=lambda f: int(f.get("start_min", 0)))
+        base_rate = 2.0 / DAY_MS
+        for f in changes:
+            start = int(f.get("start_min", 0)) * 60000
+            if t_ms < start:
+                break
+            at_change = tds - base_rate * (t_ms - start)
+            tds = at_change * (1.0 - float(f.get("fraction", 0.3))) + base_rate * (t_ms - start)
+            refill = max(1, int(f.get("refill_min", 20))) * 60000
+            if t_ms - start < refill:
+                level -= float(f.get("dip_cm", 4.0)) * (1.0 - (t_ms - start) / refill)
+        return tds, level
+
     def true_values(self):
         t = self.clock.elapsed
-        epoch = self.clock.epoch_ms()
+        epoch = self.clock.epoch0 + self.clock.elapsed  # the world's time, whatever the device believes
         hour = (epoch % DAY_MS) / HOUR_MS
         day_phase = 2.0 * math.pi * hour / 24.0
         light = 1.0 if 8.0 <= hour < 20.0 else 0.0
@@ -97,16 +156,24 @@ class SimTank:
         level = 30.0 - 0.25 * t / DAY_MS
         flow = 8.0 if self.pump_on else 0.0
         temp += self._heater_offset(t)
+        tds, level = self._water_change(t, tds, level)
         f, dt = self._fault("ph_crash", t)
         if f:
             ph -= min(float(f.get("drop", 0.5)), float(f.get("drop", 0.5)) * dt / HOUR_MS)
         f, dt = self._fault("sump_low", t)
         if f:
             level = min(level, float(f.get("level_cm", 5.0)))
+        f, dt = self._fault("flow_blocked", t)
+        if f and self.pump_on:
+            flow = float(f.get("flow_lpm", 0.8))
         f, dt = self._fault("pump_stopped", t)
         if f:
             flow = 0.0
         return {"temp_c": temp, "ph": ph, "tds_ppm": tds, "turb_ntu": turb, "level_cm": level, "flow_lpm": flow}
+
+    def network_up(self):
+        f, dt = self._fault("offline", self.clock.elapsed)
+        return f is None
 
     def read_all(self):
         """One noisy sample of every probe; a stuck probe repeats its value."""
@@ -119,6 +186,20 @@ class SimTank:
             "level_cm": v["level_cm"] + _gauss(0.05),
             "flow_lpm": max(0.0, v["flow_lpm"] + (_gauss(0.08) if v["flow_lpm"] > 0 else 0.0)),
         }
+        t = self.clock.elapsed
+        f, dt = self._fault("ph_ageing", t)
+        if f:
+            noisy["ph"] += float(f.get("rate_per_day", -0.1)) * dt / DAY_MS
+        f, dt = self._fault("ph_stuck", t)
+        if f:
+            if "value" in f:
+                noisy["ph"] = float(f["value"])
+            else:
+                if self._stuck_ph is None:
+                    self._stuck_ph = round(noisy["ph"], 3)
+                noisy["ph"] = self._stuck_ph
+        else:
+            self._stuck_ph = None
         return noisy
 
 
@@ -132,15 +213,26 @@ class SimBoard:
         self.clock = SimClock(int(sim.get("start_epoch_ms", 0)) or int(time.time() * 1000), float(sim.get("speed", 0)))
         self.tank = SimTank(self.clock, sim.get("faults", ()), int(sim.get("seed", 1)))
         self.state_dir = cfg.get("state_dir", ".")
+        self.sim = sim
+        # sim option unsynced_min: no NTP time for the first minutes (readings carry uptime)
+        self.unsynced_ms = int(sim.get("unsynced_min", 0)) * 60000
+        self.clock.synced = self.unsynced_ms == 0
+        self.calibrator = None  # created by the first calibrate command (saves RAM until then)
 
     def ticks_ms(self):
         return self.clock.ticks_ms()
 
     def epoch_ms(self):
+        self.time_synced()  # the sync state first: a time and its flag must agree
         return self.clock.epoch_ms()
 
     def time_synced(self):
+        if not self.clock.synced and self.clock.elapsed >= self.unsynced_ms:
+            self.clock.synced = True  # "NTP" answers
         return self.clock.synced
+
+    def uptime_ms(self):
+        return self.clock.elapsed
 
     def sleep_ms(self, ms):
         self.clock.sleep_ms(ms)
@@ -164,3 +256,29 @@ class SimBoard:
 
     def feed_watchdog(self):
         pass
+
+    def network_up(self):
+        return self.tank.network_up()
+
+    def button_pressed(self):
+        return False
+
+    def calibrate(self, args):
+        # the keeper has put the simulated probe into the buffer named in the command:
+        # it reads that buffer through the probe's (imperfect) slope and offset
+        import calib
+        import sensors
+
+        if self.calibrator is None:
+            self.calibrator = calib.Calibrator(self.state_dir + "/calibration.json")
+
+        sim = self.sim
+        slope = float(sim.get("ph_slope_pct", 97.0))
+        offset = float(sim.get("ph_offset_mv", 5.0))
+        temp = self.tank.true_values()["temp_c"]
+        buffer_ph = args.get("buffer")
+
+        def probe_mv():
+            return offset - (float(buffer_ph) - 7.0) * sensors.nernst_mv_per_ph(temp) * slope / 100.0
+
+        return self.calibrator.command(args, probe_mv, temp)

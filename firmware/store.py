@@ -1,8 +1,23 @@
-# Tiny persistent counters (seq, boot count) on the board's filesystem.
-# Written to a temporary file and renamed, so a reset mid-write leaves the
-# old value, never a torn one.
+# Tiny persistent values (seq, boot count, spool cursor, calibration) on the
+# board's filesystem.  Written to a temporary file and renamed, so a reset
+# mid-write leaves the old value, never a torn one.
 
 import os
+
+
+def atomic_write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+def read_text(path, default=None):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
 
 
 class Counter:
@@ -17,7 +32,4 @@ class Counter:
 
     def set(self, value):
         self.value = value
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(value))
-        os.rename(tmp, self.path)
+        atomic_write(self.path, str(value))

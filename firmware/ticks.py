@@ -1,20 +1,29 @@
 # ticks_ms/ticks_diff/ticks_add: MicroPython's wrap-safe millisecond clock.
 # On CPython (tests of the pure logic on a PC) the same arithmetic is
-# emulated with the 30-bit period MicroPython uses on the ESP32.
+# emulated with the 30-bit period MicroPython uses on the ESP32.  Plain
+# functions rather than re-exported builtins, so type checkers against the
+# MicroPython stubs and CPython see one signature.
 
-try:
-    from time import ticks_add, ticks_diff, ticks_ms  # noqa: F401
-except ImportError:  # CPython
-    import time as _time
+import time
 
-    _PERIOD = 1 << 30
-    _HALF = _PERIOD // 2
+_NATIVE = hasattr(time, "ticks_ms")
+_PERIOD = 1 << 30
+_HALF = _PERIOD // 2
 
-    def ticks_ms():
-        return int(_time.monotonic() * 1000) % _PERIOD
 
-    def ticks_add(ticks, delta):
-        return (ticks + delta) % _PERIOD
+def ticks_ms():
+    if _NATIVE:
+        return time.ticks_ms()
+    return int(getattr(time, "monotonic")() * 1000) % _PERIOD  # CPython only
 
-    def ticks_diff(a, b):
-        return ((a - b + _HALF) % _PERIOD) - _HALF
+
+def ticks_add(ticks, delta):
+    if _NATIVE:
+        return time.ticks_add(ticks, delta)
+    return (ticks + delta) % _PERIOD
+
+
+def ticks_diff(a, b):
+    if _NATIVE:
+        return time.ticks_diff(a, b)
+    return ((a - b + _HALF) % _PERIOD) - _HALF

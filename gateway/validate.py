@@ -119,10 +119,12 @@ def _timestamp(doc: dict[str, Any], now_ms: int, max_future_ms: int, max_age_ms:
     ts = doc.get("ts")
     if not isinstance(ts, int) or isinstance(ts, bool):
         raise Reject("bad_timestamp", f"ts must be integer epoch milliseconds, got {type(ts).__name__}")
+    # Integer arithmetic only: ts may be a 4,000-digit integer, which no float holds.
     if ts > now_ms + max_future_ms:
-        raise Reject("future_timestamp", f"ts {ts} is {(ts - now_ms) / 1000:.0f} s ahead of the gateway clock")
+        raise Reject("future_timestamp", f"ts {str(ts)[:24]} is {str((ts - now_ms) // 1000)[:24]} s ahead "
+                     "of the gateway clock")
     if ts < now_ms - max_age_ms:
-        raise Reject("ancient_timestamp", f"ts {ts} is older than the accepted age")
+        raise Reject("ancient_timestamp", f"ts {str(ts)[:24]} is older than the accepted age")
     return ts
 
 
@@ -159,7 +161,8 @@ def _telemetry(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str]
             continue  # unknown fields are ignored (forward compatibility)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             rejects.append("wrong_type")
-        elif not math.isfinite(value):
+        elif isinstance(value, float) and not math.isfinite(value):
+            # (an int is always finite, and math.isfinite(10**400) would raise OverflowError)
             rejects.append("non_finite")
         elif not limits[0] <= value <= limits[1]:
             rejects.append("out_of_range")

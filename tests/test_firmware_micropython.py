@@ -17,9 +17,12 @@ pytestmark = pytest.mark.micropython
 MPY_TESTS = Path(__file__).parent / "mpy"
 
 
-def run_mpy(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_mpy(args: list[str], timeout: float = 60, stdin: str | None = None,
+            heap: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, MICROPYPATH=f"{FIRMWARE_DIR}:{MPY_LIB_DIR}:{MPY_TESTS}")
-    return subprocess.run([micropython_binary(), *args], capture_output=True, text=True, timeout=timeout, env=env)
+    heap_args = ["-X", f"heapsize={heap}"] if heap else []
+    return subprocess.run([micropython_binary(), *heap_args, *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, input=stdin)
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in MPY_TESTS.glob("test_*.py")))

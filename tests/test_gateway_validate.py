@@ -61,3 +61,128 @@ def test_a_faulted_sensor_is_stored_with_its_mark() -> None:
 
 def test_topic_parsing() -> None:
     assert parse_topic("x/y/t/d/status", "x/y") == ("t", "d", "status")
+
+
+def test_status_goes_to_device_and_event_to_event() -> None:
+    v = validate_message("aquamon/tank1/esp1/status", b'{"online":false}', NOW)
+    assert (v.points[0].measurement, v.points[0].fields, v.points[0].ts_ms) == ("device", {"online": False}, NOW)
+    v = validate_message("aquamon/tank1/esp1/event", json.dumps({"ts": NOW, "kind": "interlock",
+                                                                 "detail": "sump low", "seq": 3}).encode(), NOW)
+    p = v.points[0]
+    assert (p.measurement, p.tags["kind"], p.fields) == ("event", "interlock", {"detail": "sump low", "seq": 3})
+
+
+# --- property: >= 10,000 generated payloads, valid, malformed and hostile -------------------------------
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from gateway.validate import SENSOR_RANGES  # noqa: E402
+
+PAYLOADS_PER_EXAMPLE = 10
+EXAMPLES = 1050  # x 10 = 10,500 payloads
+seen = {"payloads": 0, "valid": 0}
+
+json_leaf = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+                      st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+json_any = st.recursive(json_leaf, lambda c: st.one_of(st.lists(c, max_size=4),
+                                                      st.dictionaries(st.text(max_size=8), c, max_size=4)),
+                        max_leaves=6)
+
+
+SENSORS = sorted(SENSOR_RANGES)
+STEPS = 10**9
+
+
+def _value(name: str, k: int) -> float:
+    lo, hi = SENSOR_RANGES[name]
+    return lo + (hi - lo) * k / STEPS  # k = 0 and k = STEPS hit the range's edges
+
+
+def _pick(mask: int) -> list[str]:
+    return [n for i, n in enumerate(SENSORS) if mask >> i & 1]
+
+
+# Few, cheap draws per reading (integers, not floats): 10,000 of them must fit the time budget.
+valid_reading = st.builds(
+    lambda mask, ks, seq, dt, badmask, pump: (lambda doc: (json.dumps(doc).encode(), doc))(
+        {"v": 1, "seq": seq, "ts": NOW + dt, "r": {n: _value(n, k) for n, k in zip(_pick(mask), ks)},
+         "bad": _pick(badmask), "pump": pump}),
+    st.integers(1, 2 ** len(SENSORS) - 1), st.lists(st.integers(0, STEPS), min_size=7, max_size=7),
+    st.integers(0, 2**63 - 1), st.integers(-29 * 86_400_000, 299_000), st.integers(0, 2 ** len(SENSORS) - 1),
+    st.sampled_from([0, 1]))
+hostile_value = st.one_of(
+    st.sampled_from(["7.1", "", True, False, None, [], {}, [7.0], {"v": 7.0}, 1e308 * 10, -1e308 * 10, 10**400,
+                     -(10**30), 1e5 * 1e5, -1e-300 - 1000.0]),
+    st.integers(min_value=10**5, max_value=10**400), st.text(max_size=5))
+
+
+@st.composite
+def mixed_reading(draw: st.DrawFn) -> tuple[bytes, dict]:
+    """Some values in range (must be kept), some hostile (must be dropped with a reason)."""
+    good = _pick(draw(st.integers(1, 2 ** len(SENSORS) - 1)))
+    r: dict = {n: _value(n, draw(st.integers(0, STEPS))) for n in good}
+    for n in _pick(draw(st.integers(0, 2 ** len(SENSORS) - 1))):
+        if n not in good:
+            r[n] = draw(hostile_value)
+    r.update(draw(st.dictionaries(st.sampled_from(["x", "temp", "PH", ""]), hostile_value, max_size=2)))
+    doc = {"v": 1, "seq": draw(st.integers(0, 10**6)), "ts": NOW, "r": r}
+    text = json.dumps(doc, allow_nan=True)  # may carry Infinity: rejected as a whole (non_finite)
+    return text.encode(), {**doc, "r": {n: r[n] for n in good}}
+
+
+hostile_payload = st.one_of(
+    st.binary(max_size=200),
+    json_any.map(lambda d: json.dumps(d).encode()),
+    st.sampled_from([10, 1000, 3000, 8000]).map(lambda n: b"[" * n + b"]" * n),
+    st.sampled_from([10, 1000, 2000]).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
+    st.integers(300, 5000).map(lambda n: b'{"v":1,"seq":1,"ts":1' + b"0" * n + b',"r":{}}'),
+    st.text(max_size=50).map(lambda t: json.dumps({"v": 1, "seq": 1, "ts": NOW, "r": {"temp_c": t}}).encode("utf-16")),
+    st.text(min_size=1, max_size=50).map(lambda t: ("{\"v\":1,\"r\":\"" + t + "\"}").encode("latin-1", "replace")),
+    st.just(b'{"v":1,"seq":1,"ts":NaN,"r":{}}'),
+    st.just(b'{"v":1,"seq":1e999,"ts":-Infinity,"r":{}}'),
+)
+topic_st = st.one_of(st.just(T), st.just("aquamon/tank1/esp1/status"), st.just("aquamon/tank1/esp1/event"),
+                     st.text(max_size=40))
+
+
+# Weights 2:2:1 (listing a strategy twice in one_of): mixed readings cost the most draws.
+VALID = valid_reading.map(lambda x: ("valid", x))
+HOSTILE = st.tuples(topic_st, hostile_payload).map(lambda x: ("hostile", x))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+@given(st.lists(st.one_of(VALID, HOSTILE, mixed_reading().map(lambda x: ("mixed", x)), VALID, HOSTILE),
+                min_size=PAYLOADS_PER_EXAMPLE, max_size=PAYLOADS_PER_EXAMPLE))
+def _validator_never_crashes_and_keeps_every_valid_value(cases: list) -> None:
+    for kind, case in cases:
+        seen["payloads"] += 1
+        if kind == "hostile":
+            topic, payload = case
+            try:
+                validate_message(topic, payload, NOW)
+            except Reject as r:
+                assert r.reason and " " not in r.reason
+            continue
+        payload, doc = case
+        try:
+            v = validate_message(T, payload, NOW)
+        except Reject as r:
+            assert kind == "mixed" and r.reason == "non_finite", r  # only a bare Infinity sinks a whole message
+            continue
+        fields = v.points[0].fields
+        for name, value in doc["r"].items():
+            assert fields[name] == float(value), name  # every valid value kept, exactly
+        assert fields["seq"] == doc["seq"] and v.points[0].ts_ms == doc["ts"]
+        if kind == "valid":
+            seen["valid"] += 1
+            assert v.value_rejects == []
+            assert fields["pump"] == doc["pump"]
+            assert fields.get("bad", "") == ",".join(sorted(set(doc["bad"])))
+
+
+def test_validator_property_on_ten_thousand_generated_payloads() -> None:
+    seen.update(payloads=0, valid=0)
+    _validator_never_crashes_and_keeps_every_valid_value()
+    assert seen["payloads"] >= 10_000 and seen["valid"] >= 1_000, seen

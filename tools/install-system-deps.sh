@@ -11,7 +11,9 @@ have_cmd influxd          || need+=(influxdb)
 have_cmd docker-compose   || need+=(docker-compose)
 have_cmd make             || need+=(make)
 have_cmd curl             || need+=(curl)
-if [ "${AQUAMON_WITH_CHROMIUM:-0}" = 1 ]; then
+# Headless Chromium renders the HTML report in its test (tests/test_report.py).
+# AQUAMON_WITH_CHROMIUM=0 skips it on machines that only run the services.
+if [ "${AQUAMON_WITH_CHROMIUM:-1}" = 1 ]; then
   have_cmd chromium       || need+=(chromium)
 fi
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)

@@ -33,6 +33,20 @@ def test_unsynced_clock_is_flagged():
     assert json.loads(payload.encode_telemetry(1, 2, {}, [], 1, synced=False))["unsynced"] is True
 
 
+def test_unsynced_time_is_corrected_for_this_boot_only():
+    msg = payload.encode_telemetry(5, 120000, {"ph": 7.2}, [], 1, synced=False, boot=3)
+    doc = json.loads(msg)
+    assert doc["unsynced"] is True and doc["boot"] == 3 and doc["ts"] == 120000
+    fixed = json.loads(payload.fix_time(msg, 3, 1700000000000))
+    assert fixed == {"v": 1, "seq": 5, "ts": 1700000120000, "r": {"ph": 7.2}, "bad": [], "pump": 1}
+    assert payload.fix_time(msg, 4, 1700000000000) == msg  # another boot: its uptime base is gone
+    ev = payload.encode_event(2, 5000, "mode", "feed", False, 13)
+    assert json.loads(payload.fix_time(ev, 13, 10))["ts"] == 5010
+    assert payload.fix_time(ev, 1, 10) == ev  # boot 1 is not boot 13
+    synced = payload.encode_telemetry(5, 120000, {}, [], 1)
+    assert payload.fix_time(synced, 0, 99) == synced
+
+
 def test_status_and_event():
     assert payload.encode_status(False) == b'{"online":false}'
     s = json.loads(payload.encode_status(True, "fw1", 3, -61, 81234, 5, 2))

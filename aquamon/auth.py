@@ -1,0 +1,380 @@
+"""Broker accounts: who may connect to Mosquitto, and which topics each may use.
+
+Every part of aquamon has its own broker account, and each role gets only the
+topics it needs (see ``docs/security.md``):
+
+============= ==============================================================
+role          rights (``{p}`` is the topic prefix)
+============= ==============================================================
+device        publish ``{p}/{tank}/{device}/telemetry|status|event|cmd/ack``;
+              subscribe ``{p}/{tank}/{device}/cmd`` -- its own topics only
+gateway       subscribe ``{p}/+/+/telemetry|status|event``;
+              ``{p}/_gateway/#`` for its presence
+analytics     publish and read back ``{p}/+/alert/#``; publish ``{p}/+/summary``;
+              read ``{p}/+/+/status`` and its commands ``{p}/+/analytics/cmd``
+operator      publish ``{p}/+/+/cmd``; read acks, status and alerts
+viewer        read telemetry, status, events, alerts, summaries, gateway presence
+homeassistant read telemetry, status, alerts; ``homeassistant/#`` (discovery)
+admin         everything (tests and maintenance; never a running part)
+============= ==============================================================
+
+Mosquitto reads two files, both written here: the password file (the format
+of ``mosquitto_passwd``: ``user:$7$iterations$salt$hash``, PBKDF2-SHA512) and
+the ACL file.  The ACL file is also our record of the accounts: each ``user``
+block starts with a ``# aquamon-account`` comment naming its role, so
+``aquamon user add`` can regenerate the file without a second database.
+
+>>> a = Account.for_device("tank1", "esp32-1")
+>>> a.username
+'aquamon/tank1/esp32-1'
+>>> for access, topic in a.rules():
+...     print(access, topic)
+write aquamon/tank1/esp32-1/telemetry
+write aquamon/tank1/esp32-1/status
+write aquamon/tank1/esp32-1/event
+write aquamon/tank1/esp32-1/cmd/ack
+read aquamon/tank1/esp32-1/cmd
+>>> verify_password("s3cret", hash_password("s3cret"))
+True
+>>> verify_password("s3cret!", hash_password("s3cret"))
+False
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
+    import typer
+
+    from aquamon.config import MqttConfig
+
+ROLES = ("device", "gateway", "analytics", "operator", "viewer", "homeassistant", "admin")
+# What a device publishes under its own {prefix}/{tank}/{device}/.  Listed, not
+# "{base}/#": a device must not publish to its own cmd topic (that is the
+# operator's) and anything new is a deliberate change here.
+DEVICE_PUBLISHES = ("telemetry", "status", "event", "cmd/ack")
+# Topic levels that carry meaning at the device position: a device called
+# "alert" would publish where analytics' alerts live, one called "analytics"
+# would read the alert commands addressed to the analytics.
+RESERVED_DEVICE_NAMES = ("alert", "analytics")
+ACCOUNT_MARK = "# aquamon-account"
+PBKDF2_ITERATIONS = 101  # what mosquitto_passwd writes; our passwords are random, see docs/decisions.md
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_PREFIX = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@/-]+$")
+
+
+class AuthError(ValueError):
+    """An account or an auth file is wrong; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One broker account: a username, its role, and for a device its tank and device id.
+
+    Construct with :meth:`device` or :meth:`service`; both check every name, so no
+    account can carry an MQTT wildcard or a line break into the ACL file.
+    """
+
+    username: str
+    role: str
+    prefix: str = "aquamon"
+    tank: str = ""
+    device: str = ""
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise AuthError(f"unknown role {self.role!r}; use one of {', '.join(ROLES)}")
+        if not _PREFIX.match(self.prefix):
+            raise AuthError(f"topic prefix {self.prefix!r}: words of letters, digits, _ . - separated by /")
+        if self.role == "device":
+            for what, value in (("tank", self.tank), ("device", self.device)):
+                if not _NAME.match(value or "") or value.startswith("_"):
+                    raise AuthError(f"{what} id {value!r}: use letters, digits and _ . - "
+                                    "(not starting with _, no MQTT wildcards)")
+            if self.device in RESERVED_DEVICE_NAMES:
+                raise AuthError(f"device id {self.device!r} is reserved (it is a topic level of its own)")
+        elif self.tank or self.device:
+            raise AuthError(f"only a device account has a tank and a device, not a {self.role} account")
+        if not _USERNAME.match(self.username):
+            raise AuthError(f"username {self.username!r}: use letters, digits and _ . @ / - only")
+
+    @classmethod
+    def for_device(cls, tank: str, device: str, prefix: str = "aquamon") -> "Account":
+        """The account of one device; its username is its topic root, ``{prefix}/{tank}/{device}``."""
+        return cls(f"{prefix}/{tank}/{device}", "device", prefix, tank, device)
+
+    @classmethod
+    def for_service(cls, role: str, username: str | None = None, prefix: str = "aquamon") -> "Account":
+        """The account of a server part (gateway, analytics, operator, viewer, admin)."""
+        if role == "device":
+            raise AuthError("a device account needs its tank and device: use Account.for_device(tank, device)")
+        return cls(username or role, role, prefix)
+
+    def rules(self) -> list[tuple[str, str]]:
+        """The ACL lines of this account as (access, topic filter), least rights for the role."""
+        p = self.prefix
+        if self.role == "device":
+            base = f"{p}/{self.tank}/{self.device}"
+            return [("write", f"{base}/{t}") for t in DEVICE_PUBLISHES] + [("read", f"{base}/cmd")]
+        if self.role == "gateway":
+            return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status", "event")] + \
+                   [("readwrite", f"{p}/_gateway/#")]
+        if self.role == "analytics":
+            # alerts (read back after a restart), the daily summary, device presence,
+            # and the signed alert commands addressed to the pseudo-device "analytics"
+            return [("readwrite", f"{p}/+/alert/#"), ("write", f"{p}/+/summary"), ("read", f"{p}/+/+/status"),
+                    ("read", f"{p}/+/analytics/cmd")]
+        if self.role == "operator":
+            return [("write", f"{p}/+/+/cmd"), ("read", f"{p}/+/+/cmd/ack"), ("read", f"{p}/+/+/status"),
+                    ("read", f"{p}/+/alert/#")]
+        if self.role == "viewer":
+            return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status", "event")] + \
+                   [("read", f"{p}/+/alert/#"), ("read", f"{p}/+/summary"), ("read", f"{p}/_gateway/#")]
+        if self.role == "homeassistant":
+            # `aquamon homeassistant` (and Home Assistant itself, which reads the same topics):
+            # discovery configs under Home Assistant's default discovery prefix
+            return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status")] + \
+                   [("read", f"{p}/+/alert/#"), ("readwrite", "homeassistant/#")]
+        return [("readwrite", "#")]  # admin
+
+    def describe(self) -> str:
+        extra = f" tank={self.tank} device={self.device}" if self.role == "device" else ""
+        return f"role={self.role} prefix={self.prefix}{extra}"
+
+
+# --- passwords (the mosquitto_passwd format) -------------------------------------------
+
+def hash_password(password: str, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """Mosquitto's ``$7$`` hash of ``password``: PBKDF2-HMAC-SHA512 with a 12-byte random salt."""
+    if not password:
+        raise AuthError("an empty password is not allowed")
+    salt = os.urandom(12) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True when ``password`` matches a ``$7$`` hash (as written by us or ``mosquitto_passwd``)."""
+    parts = encoded.split("$")
+    if len(parts) != 5 or parts[1] != "7":
+        raise AuthError("not a mosquitto $7$ (PBKDF2-SHA512) password hash")
+    salt, want = base64.b64decode(parts[3]), base64.b64decode(parts[4])
+    got = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, int(parts[2]))
+    return hmac.compare_digest(got, want)
+
+
+def new_password() -> str:
+    """A random password with 144 bits of entropy, safe in TOML, JSON and shell."""
+    return secrets.token_urlsafe(18)
+
+
+# --- the two files ---------------------------------------------------------------------
+
+def acl_text(accounts: list[Account], anonymous_rules: list[tuple[str, str]] | None = None) -> str:
+    """The Mosquitto ACL file for ``accounts``.
+
+    ``anonymous_rules`` are written before the first ``user`` line, where Mosquitto
+    applies them to clients without a username; they matter only on a broker with
+    ``allow_anonymous true`` (the test fixture's), never on the product's.
+    """
+    out = ["# Written by aquamon (aquamon user add): edit with that command, not by hand.",
+           "# Only the topics listed are allowed; everything else is denied."]
+    for access, topic in anonymous_rules or []:
+        out.append(f"topic {access} {topic}")
+    for a in sorted(accounts, key=lambda a: a.username):
+        out += ["", f"{ACCOUNT_MARK} {a.describe()}", f"user {a.username}"]
+        out += [f"topic {access} {topic}" for access, topic in a.rules()]
+    return "\n".join(out) + "\n"
+
+
+def parse_accounts(text: str) -> list[Account]:
+    """The accounts recorded in an ACL file written by :func:`acl_text`."""
+    accounts = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith(ACCOUNT_MARK):
+            continue
+        attrs = dict(kv.split("=", 1) for kv in line[len(ACCOUNT_MARK):].split())
+        if i + 1 >= len(lines) or not lines[i + 1].startswith("user "):
+            raise AuthError(f"ACL file line {i + 2}: expected 'user NAME' after the account comment")
+        accounts.append(Account(lines[i + 1][5:].strip(), attrs.get("role", ""), attrs.get("prefix", "aquamon"),
+                                attrs.get("tank", ""), attrs.get("device", "")))
+    return accounts
+
+
+def _write_private(path: Path, text: str) -> None:
+    # Atomic (a broker reloading mid-write sees the old or the new file, never half),
+    # and never readable by others, even for an instant.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class AccountStore:
+    """The password file and ACL file of one broker, in one folder.
+
+    >>> import tempfile
+    >>> store = AccountStore(Path(tempfile.mkdtemp()))
+    >>> pw = store.add(Account.for_device("tank1", "esp32-1"))
+    >>> [a.username for a in store.accounts()], store.check("aquamon/tank1/esp32-1", pw)
+    (['aquamon/tank1/esp32-1'], True)
+    >>> store.remove("aquamon/tank1/esp32-1"); store.accounts()
+    []
+    """
+
+    def __init__(self, directory: Path, anonymous_rules: list[tuple[str, str]] | None = None,
+                 passwd_name: str = "passwd", acl_name: str = "acl") -> None:
+        self.dir = Path(directory)
+        self.passwd_path = self.dir / passwd_name
+        self.acl_path = self.dir / acl_name
+        self.anonymous_rules = anonymous_rules
+
+    def _hashes(self) -> dict[str, str]:
+        if not self.passwd_path.exists():
+            return {}
+        out = {}
+        for n, line in enumerate(self.passwd_path.read_text().splitlines(), 1):
+            if line.strip() and not line.startswith("#"):
+                if ":" not in line:
+                    raise AuthError(f"{self.passwd_path} line {n}: expected 'user:hash'")
+                user, h = line.split(":", 1)
+                out[user] = h
+        return out
+
+    def accounts(self) -> list[Account]:
+        return parse_accounts(self.acl_path.read_text()) if self.acl_path.exists() else []
+
+    def check(self, username: str, password: str) -> bool:
+        h = self._hashes().get(username)
+        return h is not None and verify_password(password, h)
+
+    def add(self, account: Account, password: str | None = None) -> str:
+        """Create ``account`` or replace its password and rights (key rotation); return the password."""
+        password = password or new_password()
+        if any(c in password for c in "\n\r"):
+            raise AuthError("a password must be a single line")
+        hashes = self._hashes()
+        hashes[account.username] = hash_password(password)
+        accounts = [a for a in self.accounts() if a.username != account.username] + [account]
+        self._save(hashes, accounts)
+        return password
+
+    def remove(self, username: str) -> None:
+        """Delete an account (a stolen device): it can no longer connect once the broker reloads."""
+        accounts = self.accounts()
+        if username not in {a.username for a in accounts}:
+            raise AuthError(f"no account {username!r} in {self.acl_path}")
+        hashes = self._hashes()
+        hashes.pop(username, None)
+        self._save(hashes, [a for a in accounts if a.username != username])
+
+    def _save(self, hashes: dict[str, str], accounts: list[Account]) -> None:
+        _write_private(self.passwd_path, "".join(f"{u}:{h}\n" for u, h in sorted(hashes.items())))
+        _write_private(self.acl_path, acl_text(accounts, self.anonymous_rules))
+
+
+# --- `aquamon user ...` --------------------------------------------------------------------
+
+def _user_app() -> "typer.Typer":
+    import sys
+
+    import typer
+    from rich.console import Console
+
+    app = typer.Typer(no_args_is_help=True, help="Broker accounts: the Mosquitto password and ACL files.")
+    err = Console(stderr=True)
+    dir_opt = typer.Option(Path("deploy/mosquitto"), "--dir",
+                           help="Folder of the broker's 'passwd' and 'acl' files "
+                                "(deploy/mosquitto for docker-compose).")
+
+    @app.command("add")
+    def add(role: str = typer.Option(..., help=f"One of {', '.join(ROLES)}."),
+            tank: str = typer.Option("", help="Tank id (role device)."),
+            device: str = typer.Option("", help="Device id (role device)."),
+            name: str = typer.Option("", help="Username (other roles; default: the role)."),
+            prefix: str = typer.Option("aquamon", help="Topic prefix ([mqtt] topic_prefix)."),
+            password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                help="Read the password from stdin instead of generating one."),
+            directory: Path = dir_opt) -> None:
+        """Create an account, or give an existing one a new password (rotation).
+
+        Without --password-stdin a random password is generated and printed once:
+        put it in the part's config (device: secrets.py, server: [mqtt] password or
+        AQUAMON_MQTT_PASSWORD).  Then make the broker reload: kill -HUP <mosquitto pid>
+        (docker-compose kill -s HUP mosquitto).
+        """
+        try:
+            account = (Account.for_device(tank, device, prefix) if role == "device"
+                       else Account.for_service(role, name or None, prefix))
+            given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+            if password_stdin and not given:
+                raise AuthError("--password-stdin: stdin gave an empty password")
+            password = AccountStore(directory).add(account, given)
+        except (AuthError, OSError) as e:
+            err.print(f"[bold red]error:[/] {e}", soft_wrap=True, markup=True, highlight=False)
+            raise typer.Exit(2) from None
+        out = Console(highlight=False)
+        out.print(f"account {account.username} ({account.describe()}) written to {directory}", soft_wrap=True)
+        if given is None:
+            out.print(f"password: {password}", soft_wrap=True, markup=False)
+            out.print("It is shown only now. Reload the broker: kill -HUP <mosquitto pid>.", soft_wrap=True)
+
+    @app.command("remove")
+    def remove(username: str, directory: Path = dir_opt) -> None:
+        """Delete an account (a lost or stolen device); then reload the broker (kill -HUP)."""
+        try:
+            AccountStore(directory).remove(username)
+        except (AuthError, OSError) as e:
+            err.print(f"[bold red]error:[/] {e}", soft_wrap=True, highlight=False)
+            raise typer.Exit(2) from None
+        Console(highlight=False).print(f"account {username} removed from {directory}; reload the broker (kill -HUP)")
+
+    @app.command("list")
+    def list_(directory: Path = dir_opt) -> None:
+        """Show the accounts and their roles (never passwords)."""
+        for a in AccountStore(directory).accounts():
+            Console(highlight=False).print(f"{a.username}  {a.describe()}", soft_wrap=True, markup=False)
+
+    return app
+
+
+def configure_client(client: "mqtt.Client", mqtt_cfg: "MqttConfig") -> None:
+    """Give a paho client this part's credentials and, with ``[mqtt] tls``, TLS.
+
+    Raises :class:`AuthError` naming the option when a certificate file is missing,
+    instead of an SSL error from deep inside the first connection attempt.
+    """
+    if mqtt_cfg.username:
+        client.username_pw_set(mqtt_cfg.username, mqtt_cfg.password or None)
+    if not mqtt_cfg.tls:
+        return
+    for key in ("ca_file", "certfile", "keyfile"):
+        value = getattr(mqtt_cfg, key)
+        if value and not Path(value).is_file():
+            raise AuthError(f"[mqtt] {key}: {value} does not exist or is not a file")
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=mqtt_cfg.ca_file or None)
+    if mqtt_cfg.certfile:
+        ctx.load_cert_chain(mqtt_cfg.certfile, mqtt_cfg.keyfile)
+    client.tls_set_context(ctx)

@@ -1,0 +1,114 @@
+"""Deploy the firmware to an ESP32 with ``mpremote`` (``make flash`` / ``aquamon flash``).
+
+The device configuration is validated here first, with the firmware's own
+validator, so a typo is caught at the desk rather than reported by the board.
+Modules are precompiled with ``mpy-cross`` (compiling source on the board needs
+more RAM than running it); ``main.py``, ``device.json`` and ``secrets.py``
+are copied as they are.
+
+Examples
+--------
+>>> plan = deploy_plan(Path("build/flash"), port="/dev/ttyUSB0")
+>>> plan[0][:3]
+['mpremote', 'connect', '/dev/ttyUSB0']
+>>> "reset" in plan[-1]
+True
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR
+
+COMPILED = ["ticks", "payload", "pump", "ringbuf", "store", "spool", "cmdauth", "devconfig", "mqtt_link", "app",
+            "sensors", "calib", "board_esp32"]
+AS_SOURCE = ["main.py", "device.json", "secrets.py"]
+
+
+class FlashError(RuntimeError):
+    """Deployment cannot go ahead; the message says what to do."""
+
+
+def _tool(name: str) -> str:
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        raise FlashError(f"{name} is not installed: run `make flash` or `pip install -e .` (it is a dependency)")
+    return found
+
+
+def check_device_files(firmware_dir: Path = FIRMWARE_DIR) -> dict[str, Any]:
+    """Load and validate device.json; require secrets.py.  Returns the validated config."""
+    cfg_path = firmware_dir / "device.json"
+    if not cfg_path.exists():
+        raise FlashError(f"{cfg_path} is missing: copy device.example.json to device.json and edit it")
+    if not (firmware_dir / "secrets.py").exists():
+        raise FlashError(f"{firmware_dir / 'secrets.py'} is missing: copy secrets.example.py to secrets.py "
+                         "and fill in the WiFi, MQTT password and command key")
+    try:
+        cfg = json.loads(cfg_path.read_text())
+    except ValueError as e:
+        raise FlashError(f"{cfg_path} is not valid JSON: {e}") from None
+    spec = importlib.util.spec_from_file_location("aquamon_fw_devconfig", firmware_dir / "devconfig.py")
+    assert spec is not None and spec.loader is not None  # a file we ship
+    devconfig = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(devconfig)
+    validated, errors = devconfig.validate(cfg)
+    if errors:
+        raise FlashError(f"{cfg_path} has errors:\n  " + "\n  ".join(errors))
+    return dict(validated)
+
+
+def build(out: Path, firmware_dir: Path = FIRMWARE_DIR) -> list[Path]:
+    """Compile the modules to ``out`` and copy the rest; return the files to upload."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "umqtt").mkdir(parents=True)
+    files = []
+    for name in COMPILED:
+        dst = out / f"{name}.mpy"
+        subprocess.run([_tool("mpy-cross"), "-march=xtensawin", "-o", str(dst), str(firmware_dir / f"{name}.py")],
+                       check=True, capture_output=True)
+        files.append(dst)
+    umqtt = out / "umqtt" / "simple.mpy"
+    subprocess.run([_tool("mpy-cross"), "-march=xtensawin", "-o", str(umqtt), str(MPY_LIB_DIR / "umqtt" / "simple.py")],
+                   check=True, capture_output=True)
+    for name in AS_SOURCE:
+        if (firmware_dir / name).exists():
+            shutil.copy(firmware_dir / name, out / name)
+            files.append(out / name)
+    return files
+
+
+def deploy_plan(out: Path, port: str = "auto", state_dir: str = "/data") -> list[list[str]]:
+    """The mpremote commands that upload ``out`` and restart the board."""
+    base = ["mpremote", "connect", port]
+    mkdirs = ("import os\nfor d in ('umqtt', %r):\n try: os.mkdir(d)\n except OSError: pass" % state_dir.strip("/"))
+    uploads = [str(p) for p in sorted(out.glob("*")) if p.is_file()]
+    return [base + ["exec", mkdirs],
+            base + ["fs", "cp", *uploads, ":"],
+            base + ["fs", "cp", str(out / "umqtt" / "simple.mpy"), ":umqtt/simple.mpy"],
+            base + ["reset"]]
+
+
+def flash(port: str = "auto", out: Path = Path("build/flash"), dry_run: bool = False,
+          firmware_dir: Path = FIRMWARE_DIR) -> list[list[str]]:
+    """Validate, build and (unless ``dry_run``) upload; returns the mpremote commands."""
+    cfg = check_device_files(firmware_dir)
+    build(out, firmware_dir)
+    plan = deploy_plan(out, port, str(cfg.get("state_dir", "/data")))
+    if not dry_run:
+        tool = _tool("mpremote")
+        for cmd in plan:
+            r = subprocess.run([tool, *cmd[1:]])
+            if r.returncode != 0:
+                raise FlashError(f"mpremote failed ({' '.join(cmd[:4])} ...): is the board plugged in and no "
+                                 "other program (a serial monitor) using the port? Try --port /dev/ttyUSB0")
+    return plan

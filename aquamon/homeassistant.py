@@ -1,0 +1,262 @@
+"""Home Assistant MQTT discovery: each tank appears in Home Assistant by itself.
+
+With ``[homeassistant] enabled = true``, ``aquamon homeassistant`` watches the
+broker; the first message it sees from a tank's device makes it publish, retained,
+one discovery config per entity under
+``{discovery_prefix}/{component}/{node_id}/{object_id}/config`` (Home Assistant's
+MQTT discovery schema).  Home Assistant then reads the device's own topics
+directly; nothing is relayed:
+
+- a ``sensor`` per water reading, with its unit, device class and
+  ``state_class: measurement`` (so HA keeps long-term statistics);
+- ``binary_sensor`` ``pump`` (running) and ``online`` (connectivity, from the
+  retained status the device's last will turns false);
+- diagnostic sensors: Wi-Fi signal and the unsent backlog;
+- a ``binary_sensor`` (problem) per alert of the analytics, on the retained
+  ``{prefix}/{tank}/alert/{key}`` topic, its summary as an attribute.
+
+The configs are retained, so Home Assistant finds them after its own restart;
+the service republishes them when Home Assistant announces itself on
+``{discovery_prefix}/status`` (HA's birth message).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger("aquamon.homeassistant")
+
+# (field, name, unit, device_class or None).  Units and classes as Home Assistant's
+# sensor documentation pairs them; TDS and turbidity have no device class there.
+WATER_SENSORS = (
+    ("temp_c", "Water temperature", "°C", "temperature"),
+    ("ph", "pH", None, "ph"),
+    ("tds_ppm", "TDS", "ppm", None),
+    ("turb_ntu", "Turbidity", "NTU", None),
+    ("level_cm", "Water level", "cm", "distance"),
+    ("flow_lpm", "Filter flow", "L/min", "volume_flow_rate"),
+)
+ICONS = {"tds_ppm": "mdi:water-opacity", "turb_ntu": "mdi:blur", "ph": "mdi:ph"}
+_NODE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def alert_catalogue() -> dict[str, str]:
+    """Alert key → what it means, from the analytics' catalogue."""
+    from analytics.monitor import ALERTS
+
+    return {key: spec.meaning for key, spec in ALERTS.items()}
+
+
+def node_id(tank: str, device: str = "") -> str:
+    """Discovery node id (HA allows letters, digits, '_' and '-').
+
+    >>> node_id("tank.1", "esp-a")
+    'aquamon_tank_1_esp-a'
+    """
+    return _NODE_SAFE.sub("_", f"aquamon_{tank}" + (f"_{device}" if device else ""))
+
+
+@dataclass(frozen=True)
+class Discovery:
+    topic: str
+    config: dict[str, Any]
+
+    def payload(self) -> bytes:
+        return json.dumps(self.config, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def device_entities(discovery_prefix: str, topic_prefix: str, tank: str, device: str,
+                    expire_after_s: int = 0, fw: str = "") -> list[Discovery]:
+    """The discovery configs of one device (ESP32) of a tank: readings, pump, health.
+
+    >>> d = device_entities("homeassistant", "aquamon", "tank1", "esp1")
+    >>> d[0].topic
+    'homeassistant/sensor/aquamon_tank1_esp1/temp_c/config'
+    >>> d[0].config["unit_of_measurement"], d[0].config["device_class"], d[0].config["state_topic"]
+    ('°C', 'temperature', 'aquamon/tank1/esp1/telemetry')
+    """
+    node = node_id(tank, device)
+    base = f"{topic_prefix}/{tank}/{device}"
+    dev: dict[str, Any] = {"identifiers": [node], "name": f"Aquarium {tank} ({device})", "manufacturer": "aquamon",
+                           "model": "aquamon ESP32 monitor", "via_device": node_id(tank)}
+    if fw:
+        dev["sw_version"] = fw
+    availability = {"availability_topic": f"{base}/status",
+                    "availability_template": "{{ 'online' if value_json.online else 'offline' }}"}
+
+    def entity(component: str, key: str, name: str, **cfg: Any) -> Discovery:
+        conf = {"name": name, "unique_id": f"{node}_{key}", "object_id": f"{node}_{key}", "device": dev, **cfg}
+        return Discovery(f"{discovery_prefix}/{component}/{node}/{key}/config", conf)
+
+    out = []
+    for key, name, unit, dclass in WATER_SENSORS:
+        cfg: dict[str, Any] = {
+            "state_topic": f"{base}/telemetry", "state_class": "measurement",
+            # A sensor the device marked bad is absent from "r": keep the last state.
+            "value_template": f"{{{{ value_json.r.{key} if 'r' in value_json and '{key}' in value_json.r "
+                              "else this.state }}",
+            **availability}
+        if unit:
+            cfg["unit_of_measurement"] = unit
+        if dclass:
+            cfg["device_class"] = dclass
+        if key in ICONS:
+            cfg["icon"] = ICONS[key]
+        if expire_after_s:
+            cfg["expire_after"] = expire_after_s
+        out.append(entity("sensor", key, name, **cfg))
+    out.append(entity("binary_sensor", "pump", "Pump", state_topic=f"{base}/telemetry", device_class="running",
+                      value_template="{{ 'ON' if value_json.pump else 'OFF' }}", **availability))
+    out.append(entity("binary_sensor", "online", "Online", state_topic=f"{base}/status",
+                      device_class="connectivity", entity_category="diagnostic",
+                      value_template="{{ 'ON' if value_json.online else 'OFF' }}"))
+    out.append(entity("sensor", "rssi", "Wi-Fi signal", state_topic=f"{base}/status", device_class="signal_strength",
+                      unit_of_measurement="dBm", state_class="measurement", entity_category="diagnostic",
+                      value_template="{{ value_json.rssi if 'rssi' in value_json else this.state }}"))
+    out.append(entity("sensor", "backlog", "Unsent readings", state_topic=f"{base}/status",
+                      state_class="measurement", entity_category="diagnostic", icon="mdi:tray-full",
+                      value_template="{{ value_json.backlog if 'backlog' in value_json else this.state }}"))
+    return out
+
+
+def tank_entities(discovery_prefix: str, topic_prefix: str, tank: str,
+                  alerts: dict[str, str] | None = None) -> list[Discovery]:
+    """The discovery configs of a tank's alerts: one problem ``binary_sensor`` per alert key.
+
+    >>> (d,) = tank_entities("homeassistant", "aquamon", "tank1", {"drift": "water left its pattern"})
+    >>> d.topic, d.config["device_class"], d.config["state_topic"]
+    ('homeassistant/binary_sensor/aquamon_tank1/alert_drift/config', 'problem', 'aquamon/tank1/alert/drift')
+    """
+    node = node_id(tank)
+    dev = {"identifiers": [node], "name": f"Aquarium {tank}", "manufacturer": "aquamon",
+           "model": "aquamon tank (analytics)"}
+    out = []
+    for key, meaning in (alerts if alerts is not None else alert_catalogue()).items():
+        topic = f"{topic_prefix}/{tank}/alert/{key}"
+        out.append(Discovery(f"{discovery_prefix}/binary_sensor/{node}/alert_{key}/config", {
+            "name": "Alert " + key.replace("_", " "), "unique_id": f"{node}_alert_{key}",
+            "object_id": f"{node}_alert_{key}", "device": dev, "device_class": "problem",
+            "state_topic": topic, "value_template": "{{ 'ON' if value_json.state == 'firing' else 'OFF' }}",
+            "json_attributes_topic": topic,
+            "json_attributes_template": "{{ {'summary': value_json.summary, 'severity': value_json.severity, "
+                                        "'meaning': " + json.dumps(meaning) + "} | tojson }}",
+        }))
+    return out
+
+
+def parse_topic(topic: str, topic_prefix: str) -> tuple[str, str] | None:
+    """(tank, device) of a device topic ``{prefix}/{tank}/{device}/telemetry|status``, else None.
+
+    >>> parse_topic("aquamon/tank1/esp1/telemetry", "aquamon")
+    ('tank1', 'esp1')
+    >>> parse_topic("aquamon/tank1/alert/drift", "aquamon") is None
+    True
+    """
+    if not topic.startswith(topic_prefix + "/"):
+        return None
+    parts = topic[len(topic_prefix) + 1:].split("/")
+    if len(parts) != 3 or parts[2] not in ("telemetry", "status") or parts[1] == "alert" or parts[0].startswith("_"):
+        return None
+    return parts[0], parts[1]
+
+
+class DiscoveryPublisher:
+    """Publishes discovery for every (tank, device) seen on the broker; thin loop around the pure parts."""
+
+    def __init__(self, cfg: Any) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.cfg = cfg
+        self.ha = cfg.homeassistant
+        self.prefix = cfg.mqtt.topic_prefix
+        self.seen: dict[tuple[str, str], str] = {}  # (tank, device) -> firmware version
+        self.tanks: set[str] = set()
+        self.published = 0
+        self.lock = threading.Lock()
+        self.connected = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                                  client_id=cfg.mqtt.client_id or "aquamon-homeassistant")
+        from aquamon.auth import configure_client
+
+        configure_client(self.client, cfg.mqtt)  # credentials and TLS as every other part
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_connect_fail = lambda client, userdata: log.warning(
+            "cannot reach the broker at %s:%d; retrying (check [mqtt] host and port)", cfg.mqtt.host, cfg.mqtt.port)
+
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
+        if rc.is_failure:
+            log.error("the broker refused the connection: %s (check [mqtt] username/password)", rc)
+            return
+        client.subscribe([(f"{self.prefix}/+/+/telemetry", 0), (f"{self.prefix}/+/+/status", 0),
+                          (f"{self.ha.discovery_prefix}/status", 0)])
+        self.connected.set()
+        log.info("watching %s/+/+/telemetry|status for new devices", self.prefix)
+
+    def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        if msg.topic == f"{self.ha.discovery_prefix}/status":
+            if msg.payload == b"online":  # Home Assistant restarted: announce everything again
+                log.info("Home Assistant is online: republishing discovery for %d devices", len(self.seen))
+                with self.lock:
+                    devices = dict(self.seen)
+                    self.tanks.clear()
+                for (tank, device), fw in devices.items():
+                    self.announce(tank, device, fw)
+            return
+        where = parse_topic(msg.topic, self.prefix)
+        if where is None:
+            return
+        fw = ""
+        if msg.topic.endswith("/status"):
+            try:
+                fw = str(json.loads(msg.payload).get("fw", ""))
+            except (ValueError, AttributeError):
+                fw = ""
+        with self.lock:
+            known = where in self.seen and (not fw or self.seen[where] == fw)
+        if not known:
+            self.announce(*where, fw)
+
+    def messages(self, tank: str, device: str, fw: str = "") -> list[Discovery]:
+        out = device_entities(self.ha.discovery_prefix, self.prefix, tank, device, self.ha.expire_after_s, fw)
+        with self.lock:
+            if tank not in self.tanks:
+                out += tank_entities(self.ha.discovery_prefix, self.prefix, tank)
+        return out
+
+    def announce(self, tank: str, device: str, fw: str = "") -> int:
+        msgs = self.messages(tank, device, fw)
+        for d in msgs:
+            self.client.publish(d.topic, d.payload(), qos=1, retain=True)
+        with self.lock:
+            self.seen[(tank, device)] = fw or self.seen.get((tank, device), "")
+            self.tanks.add(tank)
+            self.published += len(msgs)
+        log.info("announced %s/%s to Home Assistant: %d entities", tank, device, len(msgs))
+        return len(msgs)
+
+    def run(self, stop: threading.Event) -> None:
+        self.client.connect_async(self.cfg.mqtt.host, self.cfg.mqtt.port, self.cfg.mqtt.keepalive_s)
+        self.client.loop_start()
+        try:
+            stop.wait()
+        finally:
+            self.client.loop_stop()
+            self.client.disconnect()
+
+
+def main(cfg: Any) -> None:
+    """``aquamon homeassistant``: run until SIGTERM/SIGINT."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    log.info("Home Assistant discovery under %s/ for devices on %s:%d", cfg.homeassistant.discovery_prefix,
+             cfg.mqtt.host, cfg.mqtt.port)
+    DiscoveryPublisher(cfg).run(stop)

@@ -1,0 +1,162 @@
+# The ESP32 board layer: maps app.Device's board interface to machine.Pin,
+# machine.ADC, onewire, network.WLAN, ntptime and machine.WDT.  The pin
+# numbers come from device.json ("pins"); docs/hardware.md has the wiring.
+#
+# Safety first: the pump relay pin is driven OFF before anything else is set
+# up, and the watchdog is started last, once the loop is about to run.
+
+import gc
+import time
+
+import machine
+import network
+import onewire
+
+import calib
+import sensors
+from ticks import ticks_add, ticks_diff, ticks_ms
+
+FW = "aquamon-fw-0.2"
+PINS = {"pump": 26, "pump_on_level": 1, "button": 0, "onewire": 4, "ph_adc": 34, "tds_adc": 35,
+        "turb_adc": 32, "trig": 5, "echo": 18, "float": -1, "flow": 27}
+UNIX_2000 = 946684800  # seconds from 1970 to 2000: older ESP32 ports count from 2000
+
+
+class Esp32Board:
+    fw = FW
+
+    def __init__(self, cfg):
+        pins = dict(PINS)
+        pins.update(cfg.get("pins", {}))
+        self.on_level = pins["pump_on_level"]
+        self.pump = machine.Pin(pins["pump"], machine.Pin.OUT, value=1 - self.on_level)
+        self.button = machine.Pin(pins["button"], machine.Pin.IN, machine.Pin.PULL_UP)
+        self.cfg = cfg
+        self.state_dir = cfg.get("state_dir", ".")
+        self.wlan = network.WLAN(network.WLAN.IF_STA)
+        self.wlan.active(True)
+        self.wifi_next_try = ticks_ms()
+        self.synced = False
+        self.ntp_next_try = ticks_ms()
+        self.epoch_offset = UNIX_2000 if time.gmtime(0)[0] == 2000 else 0
+        self.calibrator = calib.Calibrator(self.state_dir + "/calibration.json")
+        self.wdt = None
+        s = cfg.get("sensors", {})
+        self.probes = self._probes(pins, s)
+        self.last_read = ticks_ms()
+
+    def _adc(self, pin):
+        adc = machine.ADC(machine.Pin(pin))
+        adc.atten(machine.ADC.ATTN_11DB)  # 0-3.3 V full scale (read_uv is factory-calibrated)
+        return adc
+
+    def _probes(self, pins, s):
+        mv7, slope = self.calibrator.ph()
+        ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0.0)),
+                             float(s.get("ph_board_gain", 1.0)), mv7, slope)
+        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(s.get("tds_k_factor", 1.0)),
+                               float(s.get("tds_alpha", 0.02)), float(s.get("tds_ppm_factor", 0.5)))
+        curve = tuple(tuple(p) for p in s.get("turbidity_curve", sensors.DEFAULT_TURBIDITY_CURVE))
+        turb = sensors.TurbidityProbe(self._adc(pins["turb_adc"]), curve, float(s.get("turbidity_divider", 1.5)))
+        level = None
+        float_switch = None
+        if pins["float"] >= 0:
+            float_switch = sensors.FloatSwitch(machine.Pin(pins["float"], machine.Pin.IN, machine.Pin.PULL_UP),
+                                               int(s.get("float_low_value", 0)))
+        else:
+            level = sensors.Ultrasonic(machine.Pin(pins["trig"], machine.Pin.OUT, value=0),
+                                       machine.Pin(pins["echo"], machine.Pin.IN), machine.time_pulse_us,
+                                       time.sleep_us, float(s.get("level_mount_cm", 50.0)))
+        flow = sensors.FlowMeter(machine.Pin(pins["flow"], machine.Pin.IN, machine.Pin.PULL_UP),
+                                 float(s.get("flow_pulses_per_litre", 450.0)), machine.Pin.IRQ_FALLING)
+        therm = sensors.DS18B20(onewire.OneWire(machine.Pin(pins["onewire"])))
+        return sensors.ProbeSet(therm, ph, tds, turb, level, float_switch, flow, int(self.cfg.get("samples", 5)),
+                                time.sleep_ms)
+
+    # -- the board interface used by app.Device -------------------------------------
+    def ticks_ms(self):
+        return ticks_ms()
+
+    def epoch_ms(self):
+        if not self.synced:
+            return ticks_ms()  # uptime-relative; telemetry says "unsynced"
+        return time.time_ns() // 1000000 + self.epoch_offset * 1000
+
+    def time_synced(self):
+        return self.synced
+
+    def uptime_ms(self):
+        return ticks_ms()
+
+    def sleep_ms(self, ms):
+        time.sleep_ms(ms)
+
+    def read_sensors(self):
+        now = ticks_ms()
+        elapsed = ticks_diff(now, self.last_read)
+        self.last_read = now
+        return self.probes.read_all(now, elapsed)
+
+    def set_pump(self, on):
+        self.pump.value(self.on_level if on else 1 - self.on_level)
+
+    def button_pressed(self):
+        return self.button.value() == 0
+
+    def rssi(self):
+        try:
+            return int(self.wlan.status("rssi"))
+        except Exception:  # noqa: BLE001 - not connected
+            return 0
+
+    def mem_free(self):
+        return gc.mem_free()
+
+    def start_watchdog(self, timeout_ms):
+        self.wdt = machine.WDT(timeout=timeout_ms)
+
+    def feed_watchdog(self):
+        if self.wdt is not None:
+            self.wdt.feed()
+
+    def network_up(self):
+        now = ticks_ms()
+        if not self.wlan.isconnected():
+            if ticks_diff(now, self.wifi_next_try) >= 0:
+                w = self.cfg.get("wifi", {})
+                try:
+                    self.wlan.connect(w.get("ssid", ""), w.get("password", ""))
+                except OSError:
+                    pass
+                self.wifi_next_try = ticks_add(now, 30000)
+            return False
+        if not self.synced or ticks_diff(now, self.ntp_next_try) >= 0:
+            self._ntp(now)
+        return True
+
+    def _ntp(self, now):
+        import ntptime
+
+        try:
+            ntptime.settime()
+            self.synced = True
+            self.ntp_next_try = ticks_add(now, 6 * 3600000)  # the RTC drifts a few s/day
+        except Exception:  # noqa: BLE001 - no answer: keep the old time, try again soon
+            self.ntp_next_try = ticks_add(now, 60000)
+
+    def calibrate(self, args):
+        temp = self.probes.thermometer
+        t = 25.0
+        if temp is not None:
+            try:
+                temp.start()
+                time.sleep_ms(750)
+                t = temp.read()
+            except sensors.SensorError:
+                pass
+        ph = self.probes.ph
+        if ph is None:
+            raise ValueError("no pH probe fitted")
+        msg = self.calibrator.command(args, lambda: sensors.sample(ph.probe_mv, 15), t)
+        ph.mv_at_ph7, ph.slope_pct = self.calibrator.ph()
+        return msg

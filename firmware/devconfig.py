@@ -1,0 +1,113 @@
+# The device configuration (device.json on the board, the sim config on the
+# unix port): defaults, and validation at boot.  A wrong value never stops the
+# device (the pump must keep the animals' water moving): it is replaced by its
+# default and reported, with what to do, in the retained status message
+# ("config_errors") and as a "config" event.
+
+DEFAULTS: dict = {
+    "tank": "tank1",
+    "device": "esp32-1",
+    "mqtt": {"host": "127.0.0.1", "port": 1883, "user": "", "password": "", "prefix": "aquamon",
+             "keepalive_s": 30},
+    "wifi": {"ssid": "", "password": ""},
+    "interval_s": 60,
+    "ring_capacity": 64,
+    "backlog_per_cycle": 20,
+    "level_low_cm": 10.0,
+    "max_cycles": 0,  # 0 = run forever (device); the simulator sets a count
+    "drain_timeout_s": 120,
+    "status_every": 10,
+    "state_dir": ".",
+    "spool": {"segment_bytes": 32768, "max_segments": 8},  # 256 KB: ~29 h of readings at 1/min
+    "pump": {"start_mode": "auto", "flow_min_lpm": 1.0, "flow_grace_s": 20, "retry_base_s": 60,
+             "retry_max_s": 900, "max_faults_per_hour": 3, "max_on_s": 0, "rest_s": 300, "min_off_s": 10,
+             "feed_max_min": 60, "check_flow": True},
+    "cmd": {"window_s": 120, "cache": 32, "key": ""},
+    "samples": 5,
+    "poll_ms": 1000,
+}
+
+# (section, key) -> (type, min, max); a missing entry means "type of the default"
+RANGES: dict = {
+    ("", "interval_s"): (int, 1, 86400),
+    ("", "ring_capacity"): (int, 1, 2000),
+    ("", "backlog_per_cycle"): (int, 1, 1000),
+    ("", "level_low_cm"): (float, 0.0, 200.0),
+    ("", "max_cycles"): (int, 0, 1 << 30),
+    ("", "drain_timeout_s"): (int, 0, 86400),
+    ("", "status_every"): (int, 1, 100000),
+    ("", "samples"): (int, 1, 31),
+    ("", "poll_ms"): (int, 10, 60000),
+    ("mqtt", "port"): (int, 1, 65535),
+    ("mqtt", "keepalive_s"): (int, 5, 3600),
+    ("spool", "segment_bytes"): (int, 256, 1 << 20),
+    ("spool", "max_segments"): (int, 2, 64),
+    ("pump", "flow_min_lpm"): (float, 0.0, 100.0),
+    ("pump", "flow_grace_s"): (int, 0, 3600),
+    ("pump", "retry_base_s"): (int, 0, 86400),
+    ("pump", "retry_max_s"): (int, 0, 86400),
+    ("pump", "max_faults_per_hour"): (int, 1, 60),
+    ("pump", "max_on_s"): (int, 0, 7 * 86400),
+    ("pump", "rest_s"): (int, 0, 86400),
+    ("pump", "min_off_s"): (int, 0, 3600),
+    ("pump", "feed_max_min"): (int, 1, 1440),
+    ("cmd", "window_s"): (int, 5, 3600),
+    ("cmd", "cache"): (int, 1, 256),
+}
+CHOICES: dict = {("pump", "start_mode"): ("auto", "maintenance", "off")}
+NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
+
+
+def _check(section, key, value, default, errors):
+    where = (section + "." if section else "") + key
+    typ, lo, hi = RANGES.get((section, key), (type(default), None, None))
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not typ:
+        errors.append("%s must be %s, got %r: using %r" % (where, typ.__name__, value, default))
+        return default
+    if lo is not None and not lo <= value <= hi:
+        errors.append("%s must be between %s and %s, got %r: using %r" % (where, lo, hi, value, default))
+        return default
+    choices = CHOICES.get((section, key))
+    if choices and value not in choices:
+        errors.append("%s must be one of %s, got %r: using %r" % (where, ", ".join(choices), value, default))
+        return default
+    return value
+
+
+def validate(cfg):
+    """Return (config with defaults filled in, list of error messages)."""
+    errors: list = []
+    out: dict = {}
+    if not isinstance(cfg, dict):
+        return validate({})[0], ["the configuration must be a JSON object: using all defaults"]
+    for key, default in DEFAULTS.items():
+        if isinstance(default, dict):
+            given = cfg.get(key, {})
+            if not isinstance(given, dict):
+                errors.append("%s must be an object: using defaults" % key)
+                given = {}
+            sec: dict = {}
+            for k, d in default.items():
+                sec[k] = _check(key, k, given[k], d, errors) if k in given else d
+            for k in given:
+                if k not in default:
+                    errors.append("unknown key %s.%s (ignored): check the spelling against device.example.json"
+                                  % (key, k))
+            out[key] = sec
+        else:
+            out[key] = _check("", key, cfg[key], default, errors) if key in cfg else default
+    for key in ("tank", "device"):
+        name = out[key]
+        if not name or [c for c in name if c not in NAME_CHARS]:
+            errors.append("%s must be letters, digits, '_', '-' or '.', got %r: using %r"
+                          % (key, name, DEFAULTS[key]))
+            out[key] = DEFAULTS[key]
+    for key in cfg:
+        if key not in DEFAULTS and key not in ("sim", "sensors", "pins", "calibration"):
+            errors.append("unknown key %s (ignored): check the spelling against device.example.json" % key)
+    for key in ("sim", "sensors", "pins", "calibration"):
+        if key in cfg:
+            out[key] = cfg[key]
+    return out, errors

@@ -1,0 +1,119 @@
+"""A small fault-injecting HTTP proxy in front of a real InfluxDB.
+
+InfluxDB 1.6 will not answer 413, 429 or 503 on demand, so tests put this proxy
+between the gateway and the real server and script the faults:
+
+* ``fail(status, times, retry_after)``: the next ``times`` writes get ``status``
+  (with ``Retry-After`` if given) and never reach the server;
+* ``max_body``: writes with a larger body get 413 (what InfluxDB answers above
+  ``max-body-size``);
+* ``delay_s``: every write waits this long before being forwarded (timeouts).
+
+Everything else is forwarded unchanged, so accepted data really is in InfluxDB.
+``requests`` records (monotonic time, status, lines) of every write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FaultProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.max_body = 0
+        self.delay_s = 0.0
+        self.requests: list[tuple[float, int, int]] = []
+        self._plan: list[list] = []  # [status, retry_after, remaining or None]
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                is_write = self.path.startswith(("/write", "/api/v2/write"))
+                status, headers, data = proxy._decide(is_write, body)
+                if status == 0:
+                    req = urllib.request.Request(proxy.upstream + self.path, data=body, method=method)
+                    for h in ("Content-Type", "Authorization"):
+                        if self.headers.get(h):
+                            req.add_header(h, self.headers[h])
+                    try:
+                        with urllib.request.urlopen(req, timeout=30) as r:
+                            status, data, headers = r.status, r.read(), {}
+                    except urllib.error.HTTPError as e:
+                        status, data, headers = e.code, e.read(), {}
+                if is_write:
+                    with proxy._lock:
+                        proxy.requests.append((time.monotonic(), status, (body or b"").count(b"\n") + 1))
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._forward("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._forward("POST")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def fail(self, status: int, times: int | None = 1, retry_after: str | None = None) -> None:
+        """Answer the next ``times`` writes (None = every write until ``heal()``) with ``status``."""
+        with self._lock:
+            self._plan.append([status, retry_after, times])
+
+    def heal(self) -> None:
+        with self._lock:
+            self._plan.clear()
+
+    def _next_fault(self) -> tuple[int, str | None] | None:
+        with self._lock:
+            if not self._plan:
+                return None
+            fault = self._plan[0]
+            if fault[2] is not None:
+                fault[2] -= 1
+                if fault[2] <= 0:
+                    self._plan.pop(0)
+            return fault[0], fault[1]
+
+    def _decide(self, is_write: bool, body: bytes | None) -> tuple[int, dict[str, str], bytes]:
+        if not is_write:
+            return 0, {}, b""
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        planned = self._next_fault()
+        if planned is not None:
+            status, retry_after = planned
+            headers = {"Retry-After": retry_after} if retry_after is not None else {}
+            return status, headers, b'{"error":"injected by the test proxy"}'
+        if self.max_body and body is not None and len(body) > self.max_body:
+            return 413, {}, b'{"error":"Request Entity Too Large"}'
+        return 0, {}, b""
+
+    def statuses(self) -> list[int]:
+        with self._lock:
+            return [s for _, s, _ in self.requests]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,204 @@
+"""Home Assistant MQTT discovery: the configs follow HA's discovery schema, their
+templates (rendered with Jinja2, as HA does) read the firmware's real payloads, and
+``aquamon homeassistant`` publishes them, retained, for a device it sees on a real
+Mosquitto (firmware on the MicroPython unix port)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from aquamon.config import Config, to_toml
+from aquamon.homeassistant import WATER_SENSORS, device_entities, tank_entities
+from aquamon.services import spawn
+from aquamon.stack import Stack, firmware_config, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "firmware"))
+import payload as fw_payload  # noqa: E402  (firmware/payload.py: pure, runs on CPython too)
+
+TOPIC = re.compile(r"^homeassistant/(sensor|binary_sensor)/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/config$")
+# Home Assistant's rules for the device classes we use (sensor docs: units allowed per class).
+SENSOR_UNITS = {"temperature": {"°C", "°F", "K"}, "ph": {None}, "distance": {"km", "m", "cm", "mm", "mi", "yd", "in"},
+                "volume_flow_rate": {"m³/h", "ft³/min", "L/min", "gal/min", "mL/s"},
+                "signal_strength": {"dB", "dBm"}, None: None}
+BINARY_CLASSES = {"running", "problem", "connectivity", "power", "moisture", "safety"}
+CATALOGUE = {"heater_stuck": "temperature rising", "drift": "the water left its pattern"}
+
+
+def all_configs(tank: str = "tank1", device: str = "esp1", prefix: str = "aquamon") -> list[Any]:
+    return device_entities("homeassistant", prefix, tank, device) + tank_entities("homeassistant", prefix, tank,
+                                                                                   CATALOGUE)
+
+
+def test_configs_follow_the_discovery_schema() -> None:
+    configs = all_configs()
+    assert len({d.topic for d in configs}) == len(configs)
+    assert len({d.config["unique_id"] for d in configs}) == len(configs)
+    for d in configs:
+        assert TOPIC.match(d.topic), d.topic
+        c = d.config
+        assert c["name"] and c["state_topic"].startswith("aquamon/tank1/")
+        assert c["device"]["identifiers"] and c["device"]["manufacturer"] == "aquamon"
+        if "/sensor/" in d.topic:
+            allowed = SENSOR_UNITS[c.get("device_class")]
+            if allowed is not None:
+                assert c.get("unit_of_measurement") in allowed, (d.topic, c.get("unit_of_measurement"))
+            assert c.get("state_class") in (None, "measurement")
+        else:
+            assert c["device_class"] in BINARY_CLASSES
+        assert c.get("entity_category") in (None, "diagnostic")
+    water = {d.topic.split("/")[3]: d.config for d in configs if d.config["state_topic"].endswith("/telemetry")}
+    assert set(water) == {s for s, *_ in WATER_SENSORS} | {"pump"}
+    assert water["temp_c"]["unit_of_measurement"] == "°C" and water["temp_c"]["device_class"] == "temperature"
+    assert water["flow_lpm"]["unit_of_measurement"] == "L/min"
+    assert water["pump"]["device_class"] == "running"
+    alerts = [d.config for d in configs if "/alert/" in d.config["state_topic"]]
+    assert {a["state_topic"] for a in alerts} == {"aquamon/tank1/alert/heater_stuck", "aquamon/tank1/alert/drift"}
+    assert all(a["device_class"] == "problem" for a in alerts)
+
+
+def test_a_tank_id_with_a_dot_still_gives_valid_topics() -> None:
+    for d in all_configs(tank="shop.tank-3", device="esp_a"):
+        assert TOPIC.match(d.topic), d.topic
+        assert d.config["state_topic"].startswith("aquamon/shop.tank-3/")
+
+
+def test_every_alert_the_analytics_can_raise_is_announced() -> None:
+    from analytics.monitor import ALERTS
+
+    keys = {d.config["state_topic"].rsplit("/", 1)[1] for d in tank_entities("homeassistant", "aquamon", "t")}
+    assert keys == set(ALERTS)
+
+
+class This:
+    state = "previous"
+
+
+def render(template: str, payload: bytes) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)  # HA fails loudly on undefined too
+    return env.from_string(template).render(value_json=json.loads(payload), this=This())
+
+
+def test_templates_read_the_firmwares_real_payloads() -> None:
+    by_key = {d.topic.split("/")[3]: d.config for d in all_configs()}
+    readings = {"temp_c": 25.125, "ph": 7.21, "tds_ppm": 301.0, "turb_ntu": 1.04, "level_cm": 29.8, "flow_lpm": 8.1}
+    tele = fw_payload.encode_telemetry(42, 1_700_000_000_000, readings, [], True)
+    for key, *_ in WATER_SENSORS:
+        got = render(by_key[key]["value_template"], tele)
+        assert float(got) == pytest.approx(readings[key], abs=0.01), key
+        assert render(by_key[key]["availability_template"], fw_payload.encode_status(True, "1.0")) == "online"
+        assert render(by_key[key]["availability_template"], fw_payload.encode_status(False)) == "offline"
+    assert render(by_key["pump"]["value_template"], tele) == "ON"
+    assert render(by_key["pump"]["value_template"], fw_payload.encode_telemetry(1, 1, readings, [], False)) == "OFF"
+    # a probe the device marked bad is absent from "r": the entity keeps its state
+    bad = fw_payload.encode_telemetry(43, 1_700_000_060_000, {"temp_c": 25.0, "ph": float("nan")}, [], True)
+    assert render(by_key["ph"]["value_template"], bad) == "previous"
+    status = fw_payload.encode_status(True, "1.2.0", boot=3, rssi=-61, backlog=7)
+    assert render(by_key["rssi"]["value_template"], status) == "-61"
+    assert render(by_key["backlog"]["value_template"], status) == "7"
+    assert render(by_key["online"]["value_template"], status) == "ON"
+    assert render(by_key["online"]["value_template"], fw_payload.encode_status(False)) == "OFF"
+    alert = by_key["alert_heater_stuck"]
+    firing = json.dumps({"tank": "tank1", "key": "heater_stuck", "severity": "critical", "state": "firing",
+                         "summary": "Temperature rising +2.8 °C/h", "ts": 1}).encode()
+    assert render(alert["value_template"], firing) == "ON"
+    assert render(alert["value_template"], firing.replace(b'"firing"', b'"resolved"')) == "OFF"
+    attrs = json.loads(render(alert["json_attributes_template"], firing))
+    assert attrs["summary"] == "Temperature rising +2.8 °C/h" and attrs["severity"] == "critical"
+
+
+def retained(port: int, pattern: str, settle: float = 1.0) -> dict[str, bytes]:
+    """Every retained message under ``pattern``, as a client connecting now sees them."""
+    got: dict[str, bytes] = {}
+    c = mqtt.Client(CallbackAPIVersion.VERSION2)
+    c.on_connect = lambda cl, u, f, r, p: cl.subscribe(pattern, 1)
+    c.on_message = lambda cl, u, m: got.__setitem__(m.topic, m.payload) if m.retain else None
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    time.sleep(settle)
+    c.loop_stop()
+    c.disconnect()
+    return got
+
+
+def ha_config(stack: Stack, unique: str, enabled: bool = True) -> Path:
+    cfg = Config()
+    assert stack.mosquitto is not None
+    cfg.mqtt.port = stack.mosquitto.port
+    cfg.mqtt.topic_prefix = unique
+    cfg.mqtt.client_id = f"ha-{unique}"
+    cfg.homeassistant.enabled = enabled
+    cfg.homeassistant.discovery_prefix = f"ha{unique}"
+    path = stack.workdir / "ha.toml"
+    path.write_text(to_toml(cfg))
+    return path
+
+
+@pytest.mark.services
+def test_devices_seen_on_the_broker_appear_as_retained_discovery(stack: Stack, unique: str) -> None:
+    assert stack.mosquitto is not None
+    port = stack.mosquitto.port
+    proc = spawn("homeassistant", [sys.executable, "-m", "aquamon", "homeassistant", "--config",
+                                   str(ha_config(stack, unique))], stack.workdir / "ha.log",
+                 env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    stack.processes.append(proc)
+    assert wait_for(lambda: "watching" in proc.log_path.read_text() or not proc.alive(), 30), proc.log_tail()
+    start = int(time.time() * 1000) - 5 * 60_000
+    fw = stack.start_firmware(firmware_config(tank="tank1", device="esp1", mqtt_port=port, prefix=unique,
+                                              state_dir=stack.workdir / "dev", minutes=5, start_epoch_ms=start,
+                                              speed=0))
+    disc = f"ha{unique}"
+    expected = {d.topic.replace("homeassistant/", disc + "/", 1): d
+                for d in device_entities(disc, unique, "tank1", "esp1")
+                + tank_entities(disc, unique, "tank1")}
+    assert wait_for(lambda: set(retained(port, f"{disc}/#", 0.3)) >= set(expected) or not proc.alive(), 30), \
+        f"discovery not published:\n{proc.log_tail()}"
+    assert wait_for(lambda: not fw.alive(), 60)
+    got = retained(port, f"{disc}/#")
+    assert set(got) == set(expected)
+    for topic, d in expected.items():
+        doc = json.loads(got[topic])
+        doc["device"].pop("sw_version", None)  # the firmware version comes from the device's status
+        assert doc == d.config, topic
+    sensor = json.loads(got[f"{disc}/sensor/aquamon_tank1_esp1/temp_c/config"])
+    assert sensor["state_topic"] == f"{unique}/tank1/esp1/telemetry"
+    assert sensor["device"]["sw_version"]  # from the device's retained status
+    # the states those configs point at are on the broker
+    states = retained(port, f"{unique}/tank1/esp1/status")
+    assert json.loads(states[f"{unique}/tank1/esp1/status"])["online"] is False  # the run ended: its clean close
+
+    # Home Assistant restarted and lost a config: its birth message brings everything back
+    c = mqtt.Client(CallbackAPIVersion.VERSION2)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    lost = f"{disc}/sensor/aquamon_tank1_esp1/ph/config"
+    c.publish(lost, b"", qos=1, retain=True).wait_for_publish(5)
+    assert lost not in retained(port, f"{disc}/#", 0.3)
+    c.publish(f"{disc}/status", b"online", qos=1).wait_for_publish(5)
+    c.loop_stop()
+    c.disconnect()
+    assert wait_for(lambda: lost in retained(port, lost, 0.3), 10)
+    proc.stop()
+
+
+@pytest.mark.services
+def test_the_command_refuses_to_run_while_disabled(stack: Stack, unique: str) -> None:
+    from typer.testing import CliRunner
+
+    from aquamon.cli import app
+
+    r = CliRunner().invoke(app, ["homeassistant", "--config", str(ha_config(stack, unique, enabled=False))])
+    assert r.exit_code == 2 and "set [homeassistant] enabled = true" in r.stderr
+    assert retained(stack.mosquitto.port, f"ha{unique}/#", 0.3) == {}  # type: ignore[union-attr]

@@ -1,0 +1,194 @@
+"""The HTML report: pure parts with property tests, then the page made by
+``aquamon report`` from a real pipeline run, rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from typer.testing import CliRunner
+
+from aquamon.cli import app
+from aquamon.config import Config, to_toml
+from aquamon.influx import InfluxV1
+from aquamon.report import (DAY_MS, AlertSpan, ReportError, alert_spans, band_at, hour_of_day_baseline,
+                            outside_spans, parse_since)
+from aquamon.services import InfluxDB1, Mosquitto
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_grafana_dashboards import pipeline_run  # noqa: E402  (the same simulated run)
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def test_since_accepts_units_and_refuses_the_rest() -> None:
+    assert parse_since("7d") == 168 and parse_since("1.5h") == 1.5
+    for bad in ("7", "0d", "-1d", "7 days", ""):
+        with pytest.raises(ReportError, match="e.g. 7d"):
+            parse_since(bad)
+
+
+transitions = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["drift", "heater_stuck", "ph_crash"]),
+                                 st.sampled_from(["firing", "resolved"])), max_size=40)
+
+
+@given(transitions)
+@settings(max_examples=200, deadline=None)
+def test_alert_spans_pair_firing_with_resolved(rows: list[tuple[int, str, str]]) -> None:
+    alerts = [{"time": t, "key": k, "severity": "warning", "state": s} for t, k, s in rows]
+    end = 20_000
+    spans = alert_spans(alerts, end)
+    for s in spans:
+        assert s.start_ms <= s.end_ms <= end
+    for key in {k for _, k, _ in rows}:
+        mine = sorted((s for s in spans if s.key == key), key=lambda s: s.start_ms)
+        assert all(a.end_ms <= b.start_ms for a, b in zip(mine, mine[1:])), "spans of one alert overlap"
+        # still open exactly when the key's last transition (in time order) is a firing
+        ordered = sorted((a for a in alerts if a["key"] == key), key=lambda a: a["time"])
+        assert [s.open for s in mine].count(True) == (ordered[-1]["state"] == "firing")
+        # every firing that follows a resolved (or starts the log) opens a span
+        starts = sum(1 for prev, a in zip([None] + ordered, ordered)
+                     if a["state"] == "firing" and (prev is None or prev["state"] == "resolved"))
+        assert len(mine) == starts
+
+
+@given(st.floats(-50, 50), st.floats(0.01, 5), st.integers(0, 2**31))
+@settings(max_examples=50, deadline=None)
+def test_the_band_covers_healthy_noise_and_ignores_a_fault_under_an_alert(level: float, sigma: float,
+                                                                          seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 3 * DAY_MS, 60_000)
+    daily = level + 3 * sigma * np.sin(2 * np.pi * (t % DAY_MS) / DAY_MS)
+    x = daily + rng.normal(0, sigma, len(t))
+    fault = (t >= 2 * DAY_MS + 3_600_000 * 5) & (t < 2 * DAY_MS + 3_600_000 * 8)
+    x[fault] += 40 * sigma
+    spans = [AlertSpan("drift", "warning", int(t[fault][0]), int(t[fault][-1]), False)]
+    mean, std = hour_of_day_baseline(t, x, outside_spans(t, spans))
+    low, high = band_at(t, mean, std)
+    inside = (x >= low) & (x <= high)
+    assert 0.90 < inside[~fault].mean() < 0.99  # ±2σ of Gaussian noise: ~95 %
+    assert not inside[fault].any()  # the fault is outside the band it was kept out of
+    assert float(np.nanmax(std)) < 2 * sigma
+
+
+def test_hours_without_enough_healthy_readings_have_no_band() -> None:
+    t = np.arange(0, DAY_MS, 600_000)  # one day, 6 readings an hour
+    mean, std = hour_of_day_baseline(t, np.ones(len(t)), np.ones(len(t), dtype=bool))
+    assert np.isnan(mean).all() and np.isnan(std).all()
+
+
+# --------------------------------------------------------------------------- the page, in Chromium
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars", "--window-size=1100,2600"]
+# Appended to a copy of the page: after load, record for every image whether it decoded.
+CHECKER = """<script>
+window.addEventListener('load', () => {
+  const imgs = Array.from(document.images).map(i => ({id: i.id, ok: i.complete && i.naturalWidth > 0,
+                                                      w: i.naturalWidth, h: i.naturalHeight}));
+  document.body.setAttribute('data-images', JSON.stringify(imgs));
+});
+</script>"""
+
+
+def chromium() -> str:
+    exe = shutil.which("chromium")
+    if exe is None:
+        pytest.fail("chromium is not installed: run 'make test' (tools/install-system-deps.sh installs it)")
+    return exe
+
+
+def run_chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
+    profile = tmp / f"profile-{time.monotonic_ns()}"
+    profile.mkdir()
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def images_in_chromium(page: Path, tmp: Path) -> list[dict[str, object]]:
+    probe = tmp / f"probe-{page.name}"
+    probe.write_text(page.read_text().replace("</body>", CHECKER + "</body>"))
+    r = run_chromium(["--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], tmp)
+    m = re.search(r'data-images="([^"]*)"', r.stdout)
+    assert m, f"Chromium did not run the page's checker:\n{r.stderr[-2000:]}"
+    return list(json.loads(html.unescape(m.group(1))))
+
+
+@pytest.fixture(scope="module")
+def pipeline_db(tmp_path_factory: pytest.TempPathFactory, mosquitto: Mosquitto,
+                influxdb: InfluxDB1) -> tuple[InfluxV1, list[str]]:
+    return pipeline_run(tmp_path_factory, influxdb, mosquitto)
+
+
+def cli_config(tmp: Path, db: InfluxV1) -> Path:
+    cfg = Config()
+    cfg.influxdb.url, cfg.influxdb.database = db.url, db.database
+    path = tmp / "aquamon.toml"
+    path.write_text(to_toml(cfg))
+    return path
+
+
+@pytest.mark.services
+def test_report_from_the_real_pipeline_renders_in_chromium(pipeline_db: tuple[InfluxV1, list[str]],
+                                                          tmp_path: Path) -> None:
+    db, _ = pipeline_db
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["report", "--tank", "tank1", "--since", "2d", "--out", str(out),
+                                 "--config", str(cli_config(tmp_path, db))])
+    assert r.exit_code == 0, r.output
+    page = out / "report.html"
+    assert f"report: {page}" in r.stdout
+    text = page.read_text()
+    # self-contained: no fetch of anything, nothing that needs a server
+    assert not re.search(r"""(src|href)=['"](?!data:)""", text)
+    # the alert log holds the stuck heater, still firing; the status line says so
+    assert re.search(r"<tr class='firing'><td>[^<]+</td><td>heater_stuck</td><td>critical</td>", text)
+    assert re.search(r"<p class='bad'>(1 alert|\d+ alerts) still firing: [^<]*heater_stuck", text)
+
+    images = images_in_chromium(page, tmp_path)
+    assert [i["id"] for i in images] == ["sensors", "drift", "forecast"]
+    broken = [i for i in images if not i["ok"]]
+    assert broken == [], f"figures that did not load: {broken}"
+    assert all(int(str(i["w"])) > 500 for i in images)
+
+    shot = tmp_path / "report.png"
+    r2 = run_chromium([f"--screenshot={shot}", page.as_uri()], tmp_path)
+    assert shot.exists(), r2.stderr[-2000:]
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[:2] == (2600, 1100)
+    assert pixels[..., :3].std() > 0.05, "the screenshot is blank"
+
+
+def test_the_checker_sees_a_broken_figure(tmp_path: Path) -> None:
+    page = tmp_path / "broken.html"
+    page.write_text("<!doctype html><html><body><img id='ok' src='data:image/png;base64,"
+                    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='>"
+                    "<img id='bad' src='data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB'></body></html>")
+    images = {i["id"]: i["ok"] for i in images_in_chromium(page, tmp_path)}
+    assert images == {"ok": True, "bad": False}
+
+
+@pytest.mark.services
+def test_report_for_an_unknown_tank_names_the_tanks_with_data(pipeline_db: tuple[InfluxV1, list[str]],
+                                                             tmp_path: Path) -> None:
+    db, _ = pipeline_db
+    r = CliRunner().invoke(app, ["report", "--tank", "tank9", "--since", "2d", "--out", str(tmp_path),
+                                 "--config", str(cli_config(tmp_path, db))])
+    assert r.exit_code == 1, r.output
+    assert isinstance(r.exception, SystemExit)  # a clean exit with the message, not a crash
+    assert "no readings from tank 'tank9'" in r.stderr and "tank1, tank2" in r.stderr
+    assert not (tmp_path / "report.html").exists()
