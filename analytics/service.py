@@ -30,8 +30,11 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.alerts import Message, Notifier, NotifyPolicy
+from analytics.batch import read_latest, read_minute_means
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, TankMonitor, Transition
 from analytics.notify import AppriseSender
+from analytics.sharding import my_tanks
+from analytics.state import InfluxStateStore
 from analytics.summary import daily_summary
 from aquamon import commands
 from aquamon.auth import configure_client
@@ -105,6 +108,16 @@ class Analytics:
         self.monitors: dict[str, TankMonitor] = {}
         self.data: dict[str, TankData] = {}
         self.fired = 0
+        a = cfg.analytics
+        # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
+        self.shard = f"{a.instance_index}/{a.instance_count}" if a.instance_count > 1 else ""
+        self.state = InfluxStateStore(self.db)  # resume after a restart or a reshard (analytics/state.py)
+        self._state_checked: set[str] = set()
+        # read for all tanks at the start of a cycle, and written at its end: at 1,000 tanks a round
+        # trip per tank was the first bottleneck (docs/scaling.md)
+        self._latest: dict[str, int] = {}
+        self._means: dict[str, tuple[list[str], list[list[Any]]]] = {}
+        self._pending_lines: list[str] = []
         self.notifier = notifier_from(cfg)
         self.sender = AppriseSender({"critical": cfg.notify.critical, "warning": cfg.notify.warning,
                                      "info": cfg.notify.info})
@@ -213,13 +226,40 @@ class Analytics:
 
     # ------------------------------------------------------------------ InfluxDB in
     def tanks(self) -> list[str]:
-        if self.cfg.analytics.tanks:
-            return list(self.cfg.analytics.tanks)
-        series = self.db.query('SHOW TAG VALUES FROM "water" WITH KEY = "tank"')
-        return sorted({v[1] for s in series for v in s.get("values", [])})
+        """This instance's tanks: the configured or discovered ones in its shard."""
+        a = self.cfg.analytics
+        if a.tanks:
+            tanks = list(a.tanks)
+        else:
+            series = self.db.query('SHOW TAG VALUES FROM "water" WITH KEY = "tank"')
+            tanks = sorted({v[1] for s in series for v in s.get("values", [])})
+        return my_tanks(tanks, a.instance_index, a.instance_count)
+
+    def restore(self, tanks: list[str]) -> None:
+        """Resume tanks seen for the first time from their saved state (no re-fit, no repeated alerts)."""
+        new = [t for t in tanks if t not in self._state_checked]
+        if not new:
+            return
+        self._state_checked.update(new)
+        restored = self.state.restore(new, self.settings)
+        for tank, (mon, last_eval_ms) in restored.items():
+            data = self.data.setdefault(tank, TankData())
+            if data.last_eval_ms is not None:
+                continue  # already evaluated here: this instance's own state is newer
+            heard = self.monitors.get(tank)
+            if heard is not None:  # device status heard before the first cycle
+                mon.device_online.update(heard.device_online)
+            self.monitors[tank] = mon
+            data.last_eval_ms = last_eval_ms
+        if restored:
+            log.info("resumed %d of %d new tanks from their saved state", len(restored), len(new))
 
     def _fetch(self, tank: str, data: TankData) -> int | None:
         """Pull new 1-minute means for ``tank``; return the latest reading's time (ms) or None."""
+        if tank in self._latest:  # read with the other tanks by _prefetch
+            columns, rows = self._means.pop(tank, ([], []))
+            data.append(rows, columns)
+            return self._latest.pop(tank)
         q = f'SELECT last("seq") FROM "water" WHERE "tank" = \'{tank}\''
         series = self.db.query(q)
         if not series:
@@ -237,6 +277,17 @@ class Analytics:
         for s in self.db.query(q):
             data.append(s.get("values", []), s["columns"])
         return latest
+
+    def _prefetch(self, tanks: list[str]) -> None:
+        """Latest reading and new 1-minute means of every tank, one query per 200 tanks (not 2 per tank)."""
+        self._latest, self._means = read_latest(self.db, tanks), {}
+        ref_ms = int(self.settings.reference_hours * 3_600_000)
+        windows = {}
+        for tank, latest in self._latest.items():
+            data = self.data.setdefault(tank, TankData())
+            since = int(data.t_ms[-1]) + MIN_MS if len(data.t_ms) else latest - ref_ms - MAX_CATCHUP_MS
+            windows[tank] = (since, (latest // MIN_MS) * MIN_MS)
+        self._means = read_minute_means(self.db, windows, SENSORS)
 
     def _events(self, tank: str, since_ms: int, until_ms: int) -> list[tuple[int, str, str]]:
         q = (f'SELECT "kind", "detail" FROM "event" WHERE "tank" = \'{tank}\' AND time >= {since_ms}ms '
@@ -263,6 +314,7 @@ class Analytics:
         end = (latest // step) * step
         if data.last_eval_ms is None:
             data.last_eval_ms = max(int(data.t_ms[0]) // step * step, end - MAX_CATCHUP_MS)
+        data.last_eval_ms = max(data.last_eval_ms, end - MAX_CATCHUP_MS)  # a restored state may be old
         events = self._events(tank, data.last_eval_ms, end) if end > data.last_eval_ms else []
         out: list[Transition] = []
         lines: list[str] = []
@@ -272,7 +324,7 @@ class Analytics:
             score, transitions = mon.evaluate(t, data.t_ms, data.values, now_events)
             fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
             if fields:
-                lines.append(encode_point("score", {"tank": tank}, fields, t))
+                lines.append(encode_point("score", {"tank": tank, "shard": self.shard}, fields, t))
             for day in mon.finished_days:
                 transitions += mon.due_transitions(t)
                 lines += self._day_lines(tank, mon, day)
@@ -282,15 +334,14 @@ class Analytics:
             out += transitions
             data.last_eval_ms = t
             t += step
-        if lines:
-            for i in range(0, len(lines), 5000):
-                self.db.write_lines(lines[i:i + 5000])
+        self._pending_lines += lines  # written with the other tanks' at the end of the cycle
         # a tank that went quiet without its last will: judged on the wall clock, extrapolating the data clock
         quiet_s = time.monotonic() - self._last_new_data.get(tank, time.monotonic())
         if quiet_s >= self.settings.no_data_minutes * 60 or mon.firing("no_telemetry"):
             last = int(data.t_ms[-1])
             self._emit(tank, mon.check_stale(last + int(quiet_s * 1000), last))
         data.trim(end - int(self.settings.reference_hours * 3_600_000) - MIN_MS)
+        self.state.note(tank, mon, data.last_eval_ms)
         return out
 
     def _emit(self, tank: str, transitions: list[Transition], lines: list[str] | None = None) -> None:
@@ -352,6 +403,12 @@ class Analytics:
         except QueryError as e:
             log.warning("cannot list tanks: %s", e)
             return out
+        self.restore(tanks)
+        try:
+            self._prefetch(tanks)
+        except QueryError as e:
+            self._latest, self._means = {}, {}  # each tank asks for itself
+            log.warning("cannot read the tanks' new readings in bulk: %s", e)
         for tank in tanks:
             try:
                 out += self.process_tank(tank)
@@ -363,7 +420,25 @@ class Analytics:
             self._drain_inbox()
         except QueryError as e:
             log.warning("device status and commands: %s", e)
+        self._write_pending()
+        self._save_state()
         return out
+
+    def _write_pending(self) -> None:
+        lines, self._pending_lines = self._pending_lines, []
+        for i in range(0, len(lines), 5000):
+            try:
+                self.db.write_lines(lines[i:i + 5000])
+            except Exception as e:  # noqa: BLE001 - keep them for the next cycle, within reason
+                self._pending_lines = (lines[i:] + self._pending_lines)[:200_000]
+                log.warning("cannot write %d score and alert points yet (will retry): %s", len(lines) - i, e)
+                return
+
+    def _save_state(self, force: bool = False) -> None:
+        try:
+            self.state.flush(force)
+        except Exception as e:  # noqa: BLE001 - a failed save costs re-evaluation after a restart, not a stop
+            log.warning("could not save the analytics state (will retry): %s", e)
 
     def run(self) -> None:
         self.client.connect_async(self.cfg.mqtt.host, self.cfg.mqtt.port, keepalive=self.cfg.mqtt.keepalive_s)
@@ -373,6 +448,7 @@ class Analytics:
                 self.cycle()
                 self._stop.wait(self.cfg.analytics.poll_s)
         finally:
+            self._save_state(force=True)
             self.client.disconnect()
             self.client.loop_stop()
 

@@ -8,7 +8,7 @@ of every tank and re-fits every baseline, and its alerts start again from "ok".
 
 Where: InfluxDB, measurement ``analytics_state`` (tag ``tank``, versioned
 JSON, compressed, in string fields ``s0``, ``s1``, ...; time = the tank's last
-evaluation).
+evaluation's day: a day's saves overwrite one point).
 Not a local file, because the instances are sharded: when ``instance_count``
 changes, a tank moves to another instance, often on another machine, and its
 new owner must find its state; InfluxDB is the one store every instance
@@ -157,7 +157,7 @@ def restore_monitor(doc: dict[str, Any], tank: str, settings: MonitorSettings) -
     return mon, (int(last) if last is not None else None)
 
 
-# InfluxDB 1.x refuses string fields over 64 KiB, and a day of a tank's rows is more than that
+# InfluxDB 1.x refuses string fields over 64 KiB, and a day of a tank's rows comes close to that
 # as JSON: the state is stored zlib-compressed, base64-encoded, in fields s0, s1, ... of 60,000
 # characters each, with their count in "chunks".
 CHUNK_CHARS = 60_000
@@ -196,7 +196,7 @@ class InfluxStateStore:
     remembers the monitor: the state is encoded when it is written.
     """
 
-    def __init__(self, db: InfluxV1, every_s: float = 60.0, chunk: int = 200) -> None:
+    def __init__(self, db: InfluxV1, every_s: float = 300.0, chunk: int = 200) -> None:
         self.db = db
         self.every_s = every_s
         self.chunk = chunk
@@ -256,7 +256,10 @@ class InfluxStateStore:
         lines = []
         for tank in due:
             mon, t_ms = self.pending[tank]
-            lines.append(encode_point(MEASUREMENT, {"tank": tank}, encode_fields(monitor_state(mon, t_ms)), t_ms))
+            # stamped with the start of its day, so a day's saves overwrite one point: ~1,000 tanks ×
+            # tens of kB a day are kept, not a copy per save (the document holds last_eval_ms itself)
+            day_ms = t_ms // 86_400_000 * 86_400_000
+            lines.append(encode_point(MEASUREMENT, {"tank": tank}, encode_fields(monitor_state(mon, t_ms)), day_ms))
         # a failed write raises and leaves the states pending for the next flush
         for i in range(0, len(lines), 500):
             self.db.write_lines(lines[i:i + 500])

@@ -178,6 +178,7 @@ def run_demo(hours: float = 32.0, speed: float = 1800.0, out: Path = Path("demo-
                 live.update(_view(state, minutes))
                 time.sleep(0.25)
             live.update(_view(state, minutes))
+        console.print()  # off a terminal, Live leaves its last frame without a newline
         result = stack.firmware_result(fw) or {}
         if fw.proc.returncode != 0 or not result:
             console.print(f"[red]The firmware ended with code {fw.proc.returncode}:[/]\n{fw.log_tail()}")

@@ -113,6 +113,23 @@ def classify_status(status: int, body: str, retry_after: float | None) -> WriteE
     return RejectedWriteError(msg, status)
 
 
+def run_influxql(req: urllib.request.Request, q: str, url: str, timeout: float) -> list[dict[str, Any]]:
+    """Send an InfluxQL request; return its series, or raise :class:`QueryError` with the server's words."""
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            doc = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}") from e
+    except (urllib.error.URLError, OSError) as e:
+        raise QueryError(f"InfluxDB at {url} is not reachable: {e}") from e
+    series: list[dict[str, Any]] = []
+    for result in doc.get("results", []):
+        if "error" in result:
+            raise QueryError(f"InfluxQL error: {result['error']} (query: {q})")
+        series.extend(result.get("series", []))
+    return series
+
+
 @dataclass
 class InfluxV1:
     """InfluxDB 1.x over HTTP: ``/write`` (line protocol, ms precision) and ``/query``."""
@@ -153,19 +170,7 @@ class InfluxV1:
         method = "POST" if q.lstrip().upper().startswith(("CREATE", "DROP", "ALTER")) else "GET"
         url = f"{self.url}/query?{self._params(q=q, epoch=epoch)}"
         req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as r:
-                doc = json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}") from e
-        except (urllib.error.URLError, OSError) as e:
-            raise QueryError(f"InfluxDB at {self.url} is not reachable: {e}") from e
-        series: list[dict[str, Any]] = []
-        for result in doc.get("results", []):
-            if "error" in result:
-                raise QueryError(f"InfluxQL error: {result['error']} (query: {q})")
-            series.extend(result.get("series", []))
-        return series
+        return run_influxql(req, q, self.url, self.timeout)
 
     def create_database(self) -> None:
         self.query(f'CREATE DATABASE "{self.database}"')
@@ -238,19 +243,7 @@ class InfluxV2:
         params = urllib.parse.urlencode({"db": self.bucket, "q": q, "epoch": epoch})
         req = urllib.request.Request(f"{self.url}/query?{params}")
         req.add_header("Authorization", f"Token {self.token}")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as r:
-                doc = json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}") from e
-        except (urllib.error.URLError, OSError) as e:
-            raise QueryError(f"InfluxDB at {self.url} is not reachable: {e}") from e
-        series: list[dict[str, Any]] = []
-        for result in doc.get("results", []):
-            if "error" in result:
-                raise QueryError(f"InfluxQL error: {result['error']} (query: {q})")
-            series.extend(result.get("series", []))
-        return series
+        return run_influxql(req, q, self.url, self.timeout)
 
     def create_database(self) -> None:
         if not self.ping():
