@@ -97,7 +97,8 @@ class Stack:
         cfg.spool.dir = str(self.workdir / "spool")
         cfg.gateway.stats_interval_s = 1.0
         cfg.gateway.flush_interval_s = 0.1
-        cfg.analytics = replace(cfg.analytics, poll_s=0.2, **analytics)
+        # fast polling suits tests and the demo; a caller may still choose its own poll_s
+        cfg.analytics = replace(cfg.analytics, **{"poll_s": 0.2, **analytics})
         cfg.check()
         return cfg
 

@@ -63,3 +63,13 @@ def test_cli_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "aquamon", "gateway", "--config", str(tmp_path / "missing.toml")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "cannot read the configuration file" in r.stderr
+
+
+def test_stack_config_lets_the_caller_choose_every_analytics_option(tmp_path: Path) -> None:
+    from aquamon.services import InfluxDB1, Mosquitto
+    from aquamon.stack import Stack
+
+    # no servers are started: config() only needs their ports
+    s = Stack(tmp_path, mosquitto=Mosquitto(tmp_path / "m"), influx=InfluxDB1(tmp_path / "i"))
+    assert s.config().analytics.poll_s == 0.2
+    assert s.config(poll_s=3.0, window_minutes=30).analytics.poll_s == 3.0
