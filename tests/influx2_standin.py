@@ -20,21 +20,21 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from scripted_http import ScriptedFaults
 
 # measurement[,tags] fields timestamp; enough to tell a line from garbage.
 _LINE = re.compile(r"^(?P<series>(?:[^ ,\\]|\\.)+(?:,(?:[^ \\]|\\.)+)?) (?P<fields>(?:[^ \\\"]|\\.|\"(?:[^\"\\]|\\.)*\")+) (?P<ts>-?\d+)$")
 
 
-class InfluxV2StandIn:
+class InfluxV2StandIn(ScriptedFaults):
     def __init__(self, org: str = "aquamon", bucket: str = "aquamon", token: str = "test-token") -> None:
+        super().__init__()
         self.org, self.bucket, self.token = org, bucket, token
         self.points: dict[tuple[str, int], str] = {}
         self.requests: list[tuple[int, int]] = []  # (status, lines)
-        self._plan: list[list] = []  # [status, retry_after, remaining or None]
-        self._lock = threading.Lock()
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,31 +72,7 @@ class InfluxV2StandIn:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def fail(self, status: int, times: int | None = 1, retry_after: str | None = None) -> None:
-        """Answer the next ``times`` writes (None = every write until ``heal()``) with ``status``."""
-        with self._lock:
-            self._plan.append([status, retry_after, times])
-
-    def heal(self) -> None:
-        with self._lock:
-            self._plan.clear()
-
-    def _next_fault(self) -> tuple[int, str | None] | None:
-        with self._lock:
-            if not self._plan:
-                return None
-            fault = self._plan[0]
-            if fault[2] is not None:
-                fault[2] -= 1
-                if fault[2] <= 0:
-                    self._plan.pop(0)
-            return fault[0], fault[1]
+        self._serve(Handler)
 
     def _write(self, q: dict[str, str], auth: str, body: str) -> tuple[int, dict[str, str] | None, dict[str, str]]:
         lines = [ln for ln in body.split("\n") if ln.strip()]

@@ -15,21 +15,21 @@ Everything else is forwarded unchanged, so accepted data really is in InfluxDB.
 
 from __future__ import annotations
 
-import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from scripted_http import ScriptedFaults
 
 
-class FaultProxy:
+class FaultProxy(ScriptedFaults):
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         self.upstream = upstream.rstrip("/")
         self.max_body = 0
         self.delay_s = 0.0
         self.requests: list[tuple[float, int, int]] = []
-        self._plan: list[list] = []  # [status, retry_after, remaining or None]
-        self._lock = threading.Lock()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -70,31 +70,7 @@ class FaultProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def fail(self, status: int, times: int | None = 1, retry_after: str | None = None) -> None:
-        """Answer the next ``times`` writes (None = every write until ``heal()``) with ``status``."""
-        with self._lock:
-            self._plan.append([status, retry_after, times])
-
-    def heal(self) -> None:
-        with self._lock:
-            self._plan.clear()
-
-    def _next_fault(self) -> tuple[int, str | None] | None:
-        with self._lock:
-            if not self._plan:
-                return None
-            fault = self._plan[0]
-            if fault[2] is not None:
-                fault[2] -= 1
-                if fault[2] <= 0:
-                    self._plan.pop(0)
-            return fault[0], fault[1]
+        self._serve(Handler)
 
     def _decide(self, is_write: bool, body: bytes | None) -> tuple[int, dict[str, str], bytes]:
         if not is_write:

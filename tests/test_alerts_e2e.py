@@ -4,10 +4,8 @@ commands signed and sent the way `aquamon silence` sends them."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import replace
 from typing import Any
@@ -20,6 +18,7 @@ from aquamon import commands
 from aquamon.config import to_toml
 from aquamon.stack import Stack, firmware_config, wait_for
 from test_alerts_notify import Inbox
+from mqtt_helpers import retained_json
 
 pytestmark = pytest.mark.services
 
@@ -112,21 +111,6 @@ def test_faults_to_notifications_on_the_real_path(stack: Stack, unique: str) -> 
         inbox.close()
 
     # retained: the current state of each alert
-    got: dict[str, Any] = {}
-    done = threading.Event()
-    c = mqtt.Client(CallbackAPIVersion.VERSION2)
-    c.on_connect = lambda cl, u, f, r, p: cl.subscribe(f"{unique}/tank1/alert/sump_low", 1)
-
-    def on_message(cl: Any, u: Any, m: mqtt.MQTTMessage) -> None:
-        got["doc"] = json.loads(m.payload)
-        done.set()
-
-    c.on_message = on_message
-    c.connect("127.0.0.1", cfg.mqtt.port)
-    c.loop_start()
-    try:
-        assert done.wait(10), "no retained alert message"
-    finally:
-        c.loop_stop()
-        c.disconnect()
-    assert got["doc"]["key"] == "sump_low" and got["doc"]["state"] == "resolved"
+    assert stack.mosquitto is not None
+    doc = retained_json(stack.mosquitto, f"{unique}/tank1/alert/sump_low")
+    assert doc["key"] == "sump_low" and doc["state"] == "resolved"

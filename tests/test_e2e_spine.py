@@ -3,15 +3,12 @@ gateway -> InfluxDB 1.6 -> analytics -> alert (InfluxDB and retained MQTT topic)
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.stack import Stack, firmware_config, wait_for
+from mqtt_helpers import retained_json
 
 pytestmark = pytest.mark.services
 
@@ -74,22 +71,7 @@ def test_simulated_tank_to_heater_alert(stack: Stack, unique: str) -> None:
     assert "heater" in heater[0]["summary"] and "°C/h" in heater[0]["summary"]
 
     # the retained alert topic carries the current state
-    got: dict[str, dict] = {}
-    done = threading.Event()
-    c = mqtt.Client(CallbackAPIVersion.VERSION2)
-    c.on_connect = lambda cl, u, f, r, p: cl.subscribe(f"{unique}/tank1/alert/heater_stuck", 1)
-
-    def on_message(cl, u, m):
-        got["doc"] = json.loads(m.payload)
-        done.set()
-
-    c.on_message = on_message
-    c.connect("127.0.0.1", cfg.mqtt.port)
-    c.loop_start()
-    try:
-        assert done.wait(10), "no retained alert message"
-    finally:
-        c.loop_stop()
-        c.disconnect()
-    assert got["doc"]["key"] == "heater_stuck" and got["doc"]["severity"] == "critical"
-    assert got["doc"]["state"] == "firing"
+    assert stack.mosquitto is not None
+    doc = retained_json(stack.mosquitto, f"{unique}/tank1/alert/heater_stuck")
+    assert doc["key"] == "heater_stuck" and doc["severity"] == "critical"
+    assert doc["state"] == "firing"
