@@ -2,6 +2,7 @@
 # test_* in the calling module, prints one line per failure and a closing
 # "N passed, N failed" line; exits 1 on any failure.
 
+import os
 import sys
 
 
@@ -28,3 +29,13 @@ def raises(exc, fn, *args):
     except exc:
         return True
     raise AssertionError("%s not raised" % exc.__name__)
+
+
+def fresh_dir(path):
+    """Make ``path`` an empty folder (a test's scratch space on the unix port's filesystem)."""
+    try:
+        os.mkdir(path)
+    except OSError:
+        pass
+    for name in os.listdir(path):
+        os.remove(path + "/" + name)

@@ -9,12 +9,7 @@ DIR = "/tmp/aquamon-mpy-app-%d" % (os.getpid() if hasattr(os, "getpid") else 0)
 
 
 def fresh():
-    try:
-        os.mkdir(DIR)
-    except OSError:
-        pass
-    for n in os.listdir(DIR):
-        os.remove(DIR + "/" + n)
+    mpytest.fresh_dir(DIR)
 
 
 class Board:

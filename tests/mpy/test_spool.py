@@ -7,12 +7,7 @@ DIR = "/tmp/aquamon-mpy-spool-%d" % (os.getpid() if hasattr(os, "getpid") else 0
 
 
 def fresh():
-    try:
-        os.mkdir(DIR)
-    except OSError:
-        pass
-    for n in os.listdir(DIR):
-        os.remove(DIR + "/" + n)
+    mpytest.fresh_dir(DIR)
 
 
 def drain(sp, commit_every=1):
