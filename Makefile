@@ -40,9 +40,10 @@ typecheck: deps
 	$(BIN)/python -m pytest -q tests/test_firmware_typecheck.py
 
 # Deploy to an ESP32 on USB: firmware/device.json and firmware/secrets.py first (see docs/hardware.md).
+# ROMFS=1: modules into the board's ROMFS partition (bytecode out of the heap; needs a build with one).
 PORT ?= auto
 flash: deps
-	$(BIN)/aquamon flash --port $(PORT)
+	$(BIN)/aquamon flash --port $(PORT) $(if $(ROMFS),--romfs)
 
 clean:
 	rm -rf $(VENV) build demo-output .pytest_cache .mypy_cache .hypothesis

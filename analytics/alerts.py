@@ -210,6 +210,45 @@ class Notifier:
     def silenced(self, tank: str, key: str, now_ms: int) -> bool:
         return any(self.silences.get((tank, k), -1) > now_ms for k in (key, "*"))
 
+    # ------------------------------------------------------------------ saved state
+    def tank_state(self, tank: str) -> dict[str, Any]:
+        """What this notifier holds about ``tank``, to be saved with the tank's analytics state.
+
+        Without it a restarted analytics forgets acknowledgements (and nags again), silences (and
+        wakes the keeper it promised to leave alone) and the day's notes for the daily summary.
+
+        >>> n = Notifier(NotifyPolicy(quiet_hours=""))
+        >>> n.silence("t1", "drift", 5_000)
+        >>> again = Notifier(NotifyPolicy(quiet_hours=""))
+        >>> again.restore_tank("t1", n.tank_state("t1"))
+        >>> again.silenced("t1", "drift", 4_000), again.silenced("t1", "drift", 6_000)
+        (True, False)
+        """
+        return {
+            "episodes": {k: ep for (t, k), ep in self.episodes.items() if t == tank},
+            "silences": {k: until for (t, k), until in self.silences.items() if t == tank},
+            "info": [tr for t, tr in self.info if t == tank],
+            "quiet_log": [tr for t, tr in self.quiet_log if t == tank],
+        }
+
+    def restore_tank(self, tank: str, saved: Mapping[str, Any]) -> None:
+        """Take back :meth:`tank_state`'s document; what this notifier already holds for ``tank`` is replaced."""
+        self.forget_tank(tank)
+        for key, ep in dict(saved.get("episodes") or {}).items():
+            if isinstance(ep, Episode):
+                self.episodes[(tank, str(key))] = ep
+        for key, until in dict(saved.get("silences") or {}).items():
+            self.silences[(tank, str(key))] = int(until)
+        self.info += [(tank, tr) for tr in saved.get("info") or ()]
+        self.quiet_log += [(tank, tr) for tr in saved.get("quiet_log") or ()]
+
+    def forget_tank(self, tank: str) -> None:
+        """Drop everything held about ``tank`` (it moved to another instance, or is being restored)."""
+        self.episodes = {i: ep for i, ep in self.episodes.items() if i[0] != tank}
+        self.silences = {i: u for i, u in self.silences.items() if i[0] != tank}
+        self.info = [(t, tr) for t, tr in self.info if t != tank]
+        self.quiet_log = [(t, tr) for t, tr in self.quiet_log if t != tank]
+
     # ------------------------------------------------------------------ transitions
     def _root_of(self, tank: str, key: str) -> str | None:
         for (t, k), ep in self.episodes.items():

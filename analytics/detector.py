@@ -8,18 +8,26 @@ without a strong day/night cycle).  The residual of a reading from the level
 is whitened with the Ledoit–Wolf covariance of healthy residuals, so the
 healthy residual is N(0, I) and every score below is in the same units.
 
-Evidence, each a statistic of the whitened residuals z:
+Evidence:
 
 ``short``
-    ‖EWMA₅(z)‖²: the per-reading whitened score averaged over about five
-    minutes, so a lone outlier (not an event, per the GECCO rules) is diluted
-    while a change that persists is not.
-``window``
+    ‖EWMA₃(z)‖² of the whitened residuals z: the per-reading whitened score
+    averaged over about three minutes, so a lone outlier (not an event, per
+    the GECCO rules) is diluted while a change that persists is not.
+``drift``
+    Page's CUSUM on each channel's reading-to-reading steps, in units of the
+    channel's healthy step size (95 % quantile of |step| / 1.96), two-sided,
+    with allowance ``drift_allowance``; one step adds at most ``drift_clip``
+    towards a drift but counts fully against it, so a spike and its return
+    cancel and a single jump (a baseline shift) cannot raise it.  It sees a
+    sustained ramp minutes before the level statistic does, because it does
+    not have to beat the slow wander of the water around its one-day level.
+``kl_mean``, ``kl_cov``
     The KL divergence of the last ``window_minutes`` of z from N(0, I), split
-    into its mean part (½‖m‖², the water changing) and its covariance part
-    (½(tr S − d − ln det S), the noise changing: a probe misbehaving).  The
-    mean part is evidence of an event; the covariance part is reported for
-    attribution but, per the rules (outliers are not events), never alarms.
+    into its mean part (the water changing) and its covariance part (the
+    noise changing: a probe misbehaving).  Calibrated and reported; by
+    default neither alarms (the covariance part per the rules: outliers are
+    not events; the mean part added nothing on GECCO).
 
 How they are combined
 ---------------------
@@ -27,11 +35,22 @@ Each statistic's upper tail is calibrated on healthy TRAIN rows by
 peaks-over-threshold on *declustered* exceedances (one peak per excursion, so
 the fit counts excursions — alarms — not autocorrelated rows), giving its
 excursion rate per day above any value.  The combined score is the smallest
-rate among the statistics times their number (Bonferroni), reported as
-``log10(1440 / rate per day)`` (≥ 0: the log of the healthy minutes per
-such excursion); an alarm starts when the combined rate falls below
-the stated ``false_alarms_per_day``.  No constant is fitted to the labels:
-TRAIN labels only remove event rows from the healthy fit.
+rate among the deciding statistics times their number (Bonferroni), reported
+as ``log10(1440 / rate per day)`` (≥ 0: the log of the healthy minutes per
+such excursion; 0 for anything at or below the healthy median); an alarm
+starts when the combined rate falls below the stated ``false_alarms_per_day``.
+
+Which statistics decide is checked on TRAIN too, without labels: the first of
+``evidence`` always decides; another joins only if its calibration holds out
+of sample at least as well (fit on one half of the healthy rows, count the
+excursions in the other half, both ways: :func:`holdout_ratio`).  A statistic
+that would alarm far more often than stated on new data is left out.
+
+TRAIN labels are used only to calibrate, never as a lookup: they remove event
+rows from the healthy fit, and the relearn delay is ``relearn_events_factor``
+(3) times the median length of TRAIN's labelled events (an alarm lasting
+three typical events is a baseline shift), or ``relearn_fallback_minutes``
+without labelled events.
 
 Plain rules: channels named as *operational* (for GECCO ``Tp``, ``Fm``,
 ``Fm_2``: temperature and flows the operator changes) are not scored; a row
@@ -41,9 +60,12 @@ Online and protected
 --------------------
 ``learn_one``/``score_one`` follow :mod:`analytics.base`.  :meth:`WaterQualityDetector.run`
 is the decision loop: score, decide, then learn unless flagged, so an event is
-never learned as normal; an alarm that lasts ``relearn_after_minutes`` is taken
-as a new baseline (the rules say baseline shifts are not events) and the level
-jumps to it.  Every decision uses only rows up to and including its own row.
+never learned as normal; an alarm that lasts the relearn delay is taken as a
+new baseline (the rules say baseline shifts are not events): the level moves
+to the mean of the last ``relearn_window_minutes`` and is then learned afresh
+(a running mean, as in the warm-up), so it follows the water's recovery after
+an event instead of alarming on it.  Every decision uses only rows up to and
+including its own row.
 
 Examples
 --------
@@ -79,6 +101,7 @@ MINUTES_PER_DAY = 1440.0
 
 #: GECCO 2018: changes of these are operational, not water-quality events
 OPERATIONAL = ("Tp", "Fm", "Fm_2")
+STATISTICS = ("short", "kl_mean", "kl_cov", "drift")
 
 
 @dataclass
@@ -93,16 +116,35 @@ class DetectorSettings:
     window_minutes: int = 30
     #: the stated false-alarm rate the threshold is set for
     false_alarms_per_day: float = 0.5
-    #: an alarm lasting this long is a new baseline, not an event: relearn the level.  Among
-    #: 60/120/240/360, 360 has the best F1 on GECCO's TRAIN part (first 60 %); see docs/detection.md
-    relearn_after_minutes: float = 360.0
+    #: an alarm lasting this long is a new baseline, not an event: relearn the level.  None: calibrated
+    #: by :meth:`WaterQualityDetector.fit` as ``relearn_events_factor`` × the median length of TRAIN's
+    #: labelled events (at least 3 needed), else ``relearn_fallback_minutes``
+    relearn_after_minutes: float | None = None
+    #: relearn after this many median TRAIN event lengths (3: between 60 and 240 min on GECCO, where the
+    #: cross-validation inside TRAIN could not tell those apart; docs/detection.md)
+    relearn_events_factor: float = 3.0
+    #: relearn delay without labelled events in TRAIN, minutes
+    relearn_fallback_minutes: float = 360.0
+    #: a relearned level is the mean of this many most recent minutes ...
+    relearn_window_minutes: int = 10
+    #: ... then learned afresh (a running mean, like the warm-up), so it follows the water's recovery
+    #: after an event instead of alarming on it (False: it keeps its one-day time constant)
+    relearn_afresh: bool = True
     #: an alarm ends when the combined rate rises above this multiple of the alarm rate (1: no
     #: hysteresis; measured on GECCO, any hysteresis held alarms for hours after the events)
     clear_factor: float = 1.0
     #: channels not scored (operational changes)
     operational: tuple[str, ...] = OPERATIONAL
-    #: the statistics that can raise an alarm (kl_cov is attribution only: noise changes are probes)
-    evidence: tuple[str, ...] = ("short",)
+    #: the statistics that can raise an alarm, the first always, the others if their calibration holds
+    #: on held-out TRAIN rows (kl_cov is attribution only: noise changes are probes, not water)
+    evidence: tuple[str, ...] = ("short", "drift")
+    #: drift CUSUM (Page's test on each channel's reading-to-reading steps, in healthy step scales):
+    #: steps up to this size are allowed (Page's k: half of the sustained drift to catch fastest,
+    #: here 4 step scales a reading; 1 and 3 were worse in the cross-validation inside TRAIN)
+    drift_allowance: float = 2.0
+    #: drift CUSUM: one step adds at most this many step scales towards a drift, but counts fully
+    #: against it: a lone jump (an outlier, a baseline shift, not events) cannot raise a drift alarm
+    drift_clip: float = 4.0
     #: readings before scores leave 0 when started cold
     warmup_rows: int = 60
 
@@ -127,6 +169,63 @@ def excursions_per_day(scores: Array, healthy: BoolArray, level: float, days: fl
     """Runs of consecutive healthy rows with score above ``level``, per day."""
     above = healthy & (np.nan_to_num(scores, nan=-np.inf) > level)
     return float(np.sum(above[1:] & ~above[:-1]) + above[0]) / days
+
+
+def _runs(mask: BoolArray) -> list[tuple[int, int]]:
+    d = np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def holdout_ratio(scores: Array, healthy: BoolArray, dt_days: float, rate_per_day: float) -> float:
+    """How far a calibration holds out of sample: the worse of the two half-splits of the healthy rows.
+
+    The tail is fitted on one half, the level for ``rate_per_day`` is taken from it,
+    and the excursions above that level are counted on the other half; the
+    result is the larger observed / stated ratio of the two directions (1: as
+    stated; 0: no excursion in either held-out half).
+
+    >>> rng = np.random.default_rng(1)
+    >>> s = rng.exponential(size=60 * 1440)
+    >>> bool(0.5 < holdout_ratio(s, np.ones(len(s), dtype=bool), 1 / 1440, 2.0) < 2.0)
+    True
+    """
+    ok = healthy & np.isfinite(scores)
+    idx = np.flatnonzero(ok)
+    if len(idx) < 400:
+        return float("inf")
+    cut = idx[len(idx) // 2]
+    first, second = ok.copy(), ok.copy()
+    first[cut:] = False
+    second[:cut] = False
+    worst = 0.0
+    for fit_on, count_on in ((first, second), (second, first)):
+        level = TailModel.fit(scores, fit_on, dt_days).value_at(rate_per_day)
+        seen = excursions_per_day(scores, count_on, level, count_on.sum() * dt_days)
+        worst = max(worst, seen / rate_per_day)
+    return worst
+
+
+def step_scale(Q: Array, healthy: BoolArray) -> Array:
+    """Per channel, the healthy size of a reading-to-reading step: the 95 % quantile of |step| / 1.96.
+
+    Quantised probes step by 0 most of the time, so a MAD would be 0; the
+    95 % quantile is the size of an ordinary step, and is untouched by the few
+    huge jumps (outliers, shifts) in any log.
+
+    >>> step_scale(np.array([[0.0], [0.01], [0.0], [0.0], [0.01]]), np.ones(5, dtype=bool)).round(4)
+    array([0.0051])
+    """
+    both = healthy[1:] & healthy[:-1]
+    out = np.empty(Q.shape[1])
+    for j in range(Q.shape[1]):
+        d = np.abs(np.diff(Q[:, j]))[both]
+        d = d[np.isfinite(d)]
+        q = float(np.quantile(d, 0.95)) if len(d) else 0.0
+        if q <= 0:
+            nz = d[d > 0]
+            q = float(np.min(nz)) if len(nz) else 1.0
+        out[j] = q / 1.96
+    return out
 
 
 @dataclass
@@ -191,6 +290,7 @@ class TailModel:
 @dataclass
 class _State:
     n: int = 0
+    learned: int = 0  # readings in the level since it was (re)started
     level: Array | None = None
     short: Array | None = None
     buf: Array | None = None  # ring buffer of whitened residuals (W, d)
@@ -199,13 +299,12 @@ class _State:
     sum1: Array | None = None
     sum2: Array | None = None
     last_t: float | None = None
+    prev: Array | None = None  # the last reading seen per channel (for the drift CUSUM)
+    up: Array | None = None  # one-sided CUSUMs of standardised steps, per channel
+    down: Array | None = None
 
     def copy(self) -> "_State":
-        return _State(self.n, None if self.level is None else self.level.copy(),
-                      None if self.short is None else self.short.copy(),
-                      None if self.buf is None else self.buf.copy(), self.head, self.filled,
-                      None if self.sum1 is None else self.sum1.copy(),
-                      None if self.sum2 is None else self.sum2.copy(), self.last_t)
+        return _State(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(self).items()})
 
 
 @dataclass
@@ -220,6 +319,10 @@ class WaterQualityDetector(AnomalyDetector):
     state: _State = field(default_factory=_State)
     threshold: float = float("nan")
     clear_threshold: float = float("nan")
+    step_scale: Array | None = None  # healthy scale of one reading-to-reading step, per channel
+    evidence: list[str] = field(default_factory=list)  # the statistics that decide (set by fit)
+    holdout: dict[str, float] = field(default_factory=dict)  # held-out / stated false-alarm rate
+    relearn_after_minutes: float = float("nan")  # set by fit
 
     @property
     def grace_period(self) -> int:  # type: ignore[override]
@@ -248,7 +351,8 @@ class WaterQualityDetector(AnomalyDetector):
             st.short = np.zeros(d)
             st.buf = np.zeros((s.window_minutes, d))
             st.sum1, st.sum2 = np.zeros(d), np.zeros((d, d))
-            st.n, st.last_t = 1, t
+            st.prev, st.up, st.down = v.copy(), np.zeros(d), np.zeros(d)
+            st.n, st.last_t, st.learned = 1, t, 1
             return {}
         dt_min = 1.0 if st.last_t is None else max((t - st.last_t) / 60.0, 0.0)
         r = np.where(ok, v - st.level, 0.0)
@@ -262,13 +366,22 @@ class WaterQualityDetector(AnomalyDetector):
         sum2 = st.sum2 - np.outer(old, old) + np.outer(z, z)
         m = sum1 / n_win
         out = {"short": float(short @ short), "kl_mean": float(0.5 * n_win * (m @ m))}
+        up = down = None
+        if self.step_scale is not None:
+            step = np.where(ok & np.isfinite(st.prev), (v - st.prev) / self.step_scale, 0.0)
+            c, k = s.drift_clip, s.drift_allowance
+            # a step counts at most c towards a drift but fully against it: a spike and its return cancel
+            up = np.maximum(0.0, st.up + np.minimum(step, c) - k)
+            down = np.maximum(0.0, st.down + np.minimum(-step, c) - k)
+            out["drift"] = float(max(up.max(), down.max()))
         if n_win >= 2:
             S = sum2 / n_win - np.outer(m, m) + 1e-6 * np.eye(len(z))
             sign, logdet = np.linalg.slogdet(S)
             out["kl_cov"] = float(0.5 * (np.trace(S) - len(z) - logdet)) if sign > 0 else float("inf")
         if learn:
             # explicit warm-up: a running mean until the EWMA's time constant is shorter
-            a_level = max(1.0 / (st.n + 1), 1.0 - math.exp(-max(dt_min, 1e-9) / s.level_minutes))
+            a_level = max(1.0 / (st.learned + 1), 1.0 - math.exp(-max(dt_min, 1e-9) / s.level_minutes))
+            st.learned += 1
             st.level = np.where(ok, st.level + a_level * (v - st.level), st.level)
         if advance:
             st.short = short
@@ -276,21 +389,29 @@ class WaterQualityDetector(AnomalyDetector):
             st.head = (st.head + 1) % s.window_minutes
             st.filled = min(st.filled + 1, s.window_minutes)
             st.sum1, st.sum2 = sum1, sum2
+            st.prev = np.where(ok, v, st.prev)
+            if up is not None:
+                st.up, st.down = up, down
             st.n, st.last_t = st.n + 1, t
         return out
 
     def _combine(self, stats: dict[str, float], n: int) -> float:
         if n < self.settings.warmup_rows or not self.tails or not stats:
             return 0.0
-        evidence = [k for k in self.settings.evidence if k in stats and k in self.tails]
-        rate = min(self.tails[k].rate(stats[k]) for k in evidence) * len(evidence)
+        evidence = [k for k in (self.evidence or self.settings.evidence) if k in stats and k in self.tails]
+        if not evidence:
+            return 0.0
+        # a statistic that overflowed (an absurd reading) is as far out as it gets, never ordinary
+        rate = min(self.tails[k].rate(stats[k] if math.isfinite(stats[k]) else math.inf)
+                   for k in evidence) * len(evidence)
         return max(0.0, math.log10(MINUTES_PER_DAY / max(rate, 1e-300)))
 
     def learn_one(self, x: Reading, t: float) -> None:
         self._step(self.state, self._vector(x), t, learn=True)
 
     def score_one(self, x: Reading, t: float) -> float:
-        return self._combine(self._step(self.state.copy(), self._vector(x), t, learn=False), self.state.n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._combine(self._step(self.state.copy(), self._vector(x), t, learn=False), self.state.n)
 
     # ------------------------------------------------------------------ fitting
 
@@ -306,6 +427,7 @@ class WaterQualityDetector(AnomalyDetector):
         healthy = np.ones(len(Q), dtype=bool) if labels is None else ~np.asarray(labels, dtype=bool)
         # pass 1: levels (not learning event rows) → residual covariance → whitening
         self.whiten = None
+        self.step_scale = None
         self.tails = {}
         R = self._residuals(t_s, Q, healthy)
         use = healthy & np.all(np.isfinite(R), axis=1)
@@ -316,13 +438,28 @@ class WaterQualityDetector(AnomalyDetector):
         cov = cov + np.diag(np.maximum(1e-12, 1e-9 * np.diag(cov).max()) * np.ones(len(cov)))
         L = cholesky(cov, "the healthy residual covariance")
         self.whiten = solve_lower(L, np.eye(len(cov)))
+        self.step_scale = step_scale(Q, healthy)
         # pass 2: statistics on TRAIN, then the tails on healthy rows
         stats = self._train_stats(t_s, Q, healthy)
         dt_days = float(np.median(np.diff(t_s))) / DAY_S if len(t_s) > 1 else 1.0 / 1440
         healthy_scored = healthy.copy()
         healthy_scored[: max(s.warmup_rows, s.window_minutes)] = False
-        for k in ("short", "kl_mean", "kl_cov"):
+        for k in STATISTICS:
             self.tails[k] = TailModel.fit(stats[k], healthy_scored, dt_days)
+        self.holdout = {k: holdout_ratio(stats[k], healthy_scored, dt_days, s.false_alarms_per_day)
+                        for k in s.evidence}
+        # the first statistic always decides; another joins only if its calibration holds on held-out
+        # healthy TRAIN rows at least as well (a statistic that alarms more often than stated out of
+        # sample would break the stated false-alarm rate)
+        primary = s.evidence[0]
+        self.evidence = [primary] + [k for k in s.evidence[1:]
+                                     if self.holdout[k] <= max(self.holdout[primary], 1.0)]
+        self.relearn_after_minutes = s.relearn_after_minutes
+        if self.relearn_after_minutes is None:
+            runs = _runs(~healthy)
+            lengths = [float(t_s[min(b, len(t_s) - 1)] - t_s[a]) / 60.0 for a, b in runs]
+            self.relearn_after_minutes = (s.relearn_events_factor * float(np.median(lengths))
+                                          if len(lengths) >= 3 else s.relearn_fallback_minutes)
         self.threshold = math.log10(MINUTES_PER_DAY / s.false_alarms_per_day)
         self.clear_threshold = math.log10(MINUTES_PER_DAY / (s.false_alarms_per_day * s.clear_factor))
         return self
@@ -340,7 +477,7 @@ class WaterQualityDetector(AnomalyDetector):
 
     def _train_stats(self, t_s: Array, Q: Array, learnable: BoolArray) -> dict[str, Array]:
         st = _State()
-        out = {k: np.full(len(Q), np.nan) for k in ("short", "kl_mean", "kl_cov")}
+        out = {k: np.full(len(Q), np.nan) for k in STATISTICS}
         for i in range(len(Q)):
             v = Q[i]
             if not np.isfinite(v).any():
@@ -381,7 +518,7 @@ class WaterQualityDetector(AnomalyDetector):
         scores = np.zeros(len(Q))
         alarms = np.zeros(len(Q), dtype=bool)
         firing = False
-        fired_at = 0.0
+        fired_at = -np.inf
         prev = 0.0
         for i in range(len(Q)):
             v = Q[i]
@@ -389,18 +526,25 @@ class WaterQualityDetector(AnomalyDetector):
                 scores[i], alarms[i] = prev, firing
                 continue
             st = self.state
-            score = self._combine(self._step(st.copy(), v, t_s[i], learn=False), st.n)
+            stats = self._step(st.copy(), v, t_s[i], learn=False)
+            score = self._combine(stats, st.n)
             if firing:
                 firing = score > self.clear_threshold
             elif score > self.threshold:
                 firing, fired_at = True, t_s[i]
-            if firing and t_s[i] - fired_at >= s.relearn_after_minutes * 60 and st.level is not None:
+            if firing and t_s[i] - fired_at >= self.relearn_after_minutes * 60 and st.level is not None:
                 # a lasting change is a new baseline: move the level to the mean of the recent window
                 # (one reading would carry its noise into the new level) and start learning again
-                if st.filled and self.whiten is not None:
-                    st.level = st.level + np.linalg.solve(self.whiten, st.sum1 / min(st.filled, s.window_minutes))
+                recent = min(st.filled, s.window_minutes, s.relearn_window_minutes)
+                if recent and self.whiten is not None:
+                    idx = (st.head - 1 - np.arange(recent)) % s.window_minutes
+                    st.level = st.level + np.linalg.solve(self.whiten, st.buf[idx].mean(axis=0))
+                    # learned afresh (a running mean, as in the warm-up), so it follows the recovery
+                    st.learned = recent if s.relearn_afresh else st.learned
                 else:
                     st.level = np.where(np.isfinite(v), v, st.level)
+                    st.learned = 1 if s.relearn_afresh else st.learned
+                # (the drift CUSUMs carry on: they describe the readings' motion, not the level)
                 st.short[:] = 0.0
                 st.buf[:] = 0.0
                 st.sum1[:] = 0.0

@@ -36,7 +36,8 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState, step
 from analytics.baseline import DayNightBaseline, ledoit_wolf
-from analytics.divergence import Parts, bhattacharyya_distance, kl_divergence, wasserstein2_distance
+from analytics.batch import WindowScore, score_window, window_moments
+from analytics.divergence import kl_divergence
 from analytics.forecast import LocalLinearTrend
 from analytics.profiles import Profile, get_profile
 from analytics.rules import step_spread, theil_sen_per_hour
@@ -140,6 +141,40 @@ class DayRecord:
     fired: list[Transition]
     forecasts: list[ForecastPoint]
     notes: list[str]
+
+
+@dataclass
+class DriftWindow:
+    """A tank's drift window, ready to be scored: N(m, S) of its residuals against the baseline N(0, Σ).
+
+    Made by :meth:`TankMonitor.prepare`; the scores come from
+    :func:`analytics.batch.score_window` (one tank) or
+    :class:`analytics.batch.WindowBatch` (many), and go to
+    :meth:`TankMonitor.conclude`.
+    """
+
+    sensors: list[str]  # the channels scored (those whose probes are healthy), in drift_sensors order
+    mean: Array  # (d,) m: the window's mean residual
+    cov: Array  # (d, d) S: the window's shrunk covariance
+    ref_cov: Array  # (d, d) Σ: the baseline's residual covariance over these channels
+    threshold: float  # KL above which the window is drift
+    n_eff: float  # the window's effective sample size
+    usual: Array  # (d,) the usual value of each channel now
+    recent: Array  # (d,) the mean of the last 10 minutes' readings
+    distances: bool = False  # also write Bhattacharyya and W2 (quarter-hourly, for the dashboards)
+
+
+@dataclass
+class PendingEvaluation:
+    """An evaluation between :meth:`TankMonitor.prepare` and :meth:`TankMonitor.conclude`."""
+
+    now_ms: int
+    t_ms: Array
+    frame: dict[str, Array]
+    score: dict[str, Any] = field(default_factory=dict)
+    out: list[Transition] = field(default_factory=list)
+    drift_step: bool = False  # the drift, probe and water-change checks run at this minute
+    window: DriftWindow | None = None  # the drift window to score, if the tank is ready for one
 
 
 @dataclass
@@ -358,22 +393,61 @@ class TankMonitor:
         to values aligned with ``t_ms``; rows at or after ``now_ms`` are
         ignored (decisions use the past only).  ``events`` are firmware events
         (t_ms, kind, detail) since the last call.
+
+        One tank: :meth:`prepare`, score its drift window alone, :meth:`conclude`.
+        The service does the same for many tanks with one batched scoring
+        call between the halves (:class:`analytics.batch.WindowBatch`).
+        """
+        pending = self.prepare(now_ms, t_ms, frame, events)
+        w = pending.window
+        return self.conclude(pending, None if w is None else
+                             score_window(w.mean, w.cov, w.ref_cov, distances=w.distances))
+
+    def prepare(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
+                events: Iterable[tuple[int, str, str]] = ()) -> PendingEvaluation:
+        """The first half of :meth:`evaluate`: everything up to the drift window's moments.
+
+        Events, rules and probe health are decided here; if a drift score is
+        due and the tank is ready for one (a fitted baseline, not re-levelling,
+        enough readings in the window, some healthy channel), the returned
+        :class:`PendingEvaluation` carries its :class:`DriftWindow`, else
+        ``window`` is None (warm-up, maintenance before the first fit, no drift
+        step this minute).  Hand it to :meth:`conclude` before the next
+        ``prepare`` of this monitor: the monitor's state is half-updated
+        until then.
         """
         past = t_ms < now_ms
         if not past.all():
             t_ms = t_ms[past]
             frame = {k: v[past] for k, v in frame.items()}
-        out: list[Transition] = []
-        score: dict[str, Any] = {}
+        pending = PendingEvaluation(now_ms, t_ms, frame)
         self._accumulate_day(now_ms, t_ms, frame)
-        out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
-        out += self._rules(now_ms, t_ms, frame, score)
+        pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
+        pending.out += self._rules(now_ms, t_ms, frame, pending.score)
         if (now_ms // MIN_MS) % self.settings.drift_every_minutes == 0:
-            out += self._probes(now_ms, t_ms, frame, score)
-            out += self._drift(now_ms, t_ms, frame, score)
-            out += self._water_change(now_ms, t_ms, frame)
+            pending.drift_step = True
+            pending.out += self._probes(now_ms, t_ms, frame, pending.score)
+            pending.window = self._drift_window(now_ms, t_ms, frame)
+        return pending
+
+    def conclude(self, pending: PendingEvaluation, scores: WindowScore | None
+                 ) -> tuple[dict[str, Any], list[Transition]]:
+        """The second half of :meth:`evaluate`: decide drift from the window's ``scores``, then the rest.
+
+        ``scores`` are the window's divergences (:func:`analytics.batch.score_window`
+        or a row of :meth:`analytics.batch.WindowBatch.score`); None when the
+        pending evaluation has no window.  Returns what :meth:`evaluate` returns.
+        """
+        out = pending.out
+        if pending.window is not None:
+            if scores is None:
+                raise ValueError(f"tank {self.tank}: the drift window at {pending.now_ms} could not be scored "
+                                 "(a covariance is not positive definite); its evaluation is skipped")
+            out += self._drift_decide(pending, pending.window, scores)
+        if pending.drift_step:
+            out += self._water_change(pending.now_ms, pending.t_ms, pending.frame)
         self.day_fired += [tr for tr in out if tr.state == "firing"]
-        return score, out
+        return pending.score, out
 
     def _rule(self, key: str, condition: bool, now_ms: int, value: float, summary: str) -> list[Transition]:
         spec = ALERTS[key]
@@ -545,61 +619,64 @@ class TankMonitor:
         return out
 
     # ------------------------------------------------------------------ drift
-    def _drift(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
+    def _drift_window(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> DriftWindow | None:
+        """The recent window's residual moments against the baseline, or None if no drift score is due."""
         s = self.settings
         all_sensors = [n for n in s.drift_sensors if n in frame]
         if not all_sensors:
-            return []
+            return None
         X = np.stack([frame[n] for n in all_sensors], axis=1)
         self._maybe_refit(now_ms, t_ms, X)
         b = self.baseline
         if b is None or b.coef.shape[1] != len(all_sensors) or self.relevel_pending:
-            return []
+            return None
         # a faulty probe says nothing about the water: score the others (the marginal of a Gaussian)
         bad = self._stuck_or_noisy()
         idx = [i for i, n in enumerate(all_sensors) if n not in bad]
         if not idx:
-            return []
+            return None
         sensors = [all_sensors[i] for i in idx]
         win = t_ms >= now_ms - s.window_minutes * MIN_MS
         Xw = X[win]
         ok = np.all(np.isfinite(Xw), axis=1)
         if ok.sum() < s.window_minutes // 2:
-            return []
+            return None
         R = self._residuals(t_ms[win][ok], Xw[ok])[:, idx]
         full_cov = self.cov if self.cov is not None else b.cov
         cov = full_cov[np.ix_(idx, idx)]
-        std = np.sqrt(np.diag(cov))
-        m = R.mean(axis=0)
-        S, _ = ledoit_wolf(R)
-        S = S + np.diag(1e-6 * np.diag(cov))  # a stuck channel has zero variance: keep S PD
+        m, S = window_moments(R, cov)  # S gets a ridge: a stuck channel has zero variance, S must stay PD
         d = len(sensors)
-        zero = np.zeros(d)
-        kl = kl_divergence(m, S, zero, cov, return_parts=True)
-        assert isinstance(kl, Parts)
         n_eff = effective_sample_size(len(R), b.lag1)
         # the larger of the Gaussian-theory bound and the healthy history's own tail
         thr = _kl_threshold(d, round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
         if not bad:
             thr = max(thr, self.healthy_threshold)
-        z = m / std
-        score.update(kl=float(kl.total), kl_mean=float(kl.mean), kl_cov=float(kl.cov), threshold=thr, n_eff=n_eff)
-        if (now_ms // MIN_MS) % 15 == 0:  # for the dashboards only: a quarter-hourly sample is enough
-            score.update(bhattacharyya=float(np.asarray(bhattacharyya_distance(m, S, zero, cov))),
-                         w2=float(np.asarray(wasserstein2_distance(m, S, zero, cov))))
+        recent = Xw[ok][-min(10, len(R)):][:, idx].mean(axis=0)
+        return DriftWindow(sensors, m, S, cov, thr, n_eff, self._usual(now_ms)[idx], recent,
+                           distances=(now_ms // MIN_MS) % 15 == 0)  # for the dashboards: quarter-hourly
+
+    def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
+        """Threshold, hysteresis, attribution and acceptance of a scored drift window."""
+        s = self.settings
+        now_ms, t_ms, frame, score = pending.now_ms, pending.t_ms, pending.frame, pending.score
+        sensors, thr, usual, recent = w.sensors, w.threshold, w.usual, w.recent
+        std = np.sqrt(np.diag(w.ref_cov))
+        z = w.mean / std
+        score.update(kl=kl.kl, kl_mean=kl.kl_mean, kl_cov=kl.kl_cov, threshold=thr, n_eff=w.n_eff)
+        if w.distances:
+            score.update(bhattacharyya=kl.bhattacharyya, w2=kl.w2)
         for name, zi in zip(sensors, z):
             score[f"z_{name}"] = float(zi)
         drifting = self.firing("drift") or self.firing("probe_drift")
-        usual = self._usual(now_ms)[idx]
-        recent = Xw[ok][-min(10, len(R)):][:, idx].mean(axis=0)
+        d = len(sensors)
         z_recent = (recent - usual) / std
         moved = [i for i in range(d) if abs(z_recent[i]) >= 3]
         # hysteresis: fire above the threshold, stay firing until below half of it.  A keeper is told only
         # of a change they could see: some reading 3σ from usual, or the wobble itself changed.
-        cond = float(kl.total) > (thr if not drifting else 0.5 * thr)
+        cond = kl.kl > (thr if not drifting else 0.5 * thr)
         if cond:
             self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
-        cond = cond and (drifting or bool(moved) or float(kl.cov) > float(kl.mean))
+        cond = cond and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
         ageing = self._ageing_probe(cond, moved, sensors, t_ms, frame, now_ms)
         out: list[Transition] = []
         if ageing or self.firing("probe_drift"):
@@ -610,13 +687,13 @@ class TankMonitor:
             text = (f"The {label} reading is drifting slowly on its own ({_fmt(name, recent[i])}, usual "
                     f"{_fmt(name, usual[i])}; the other readings are normal). The {label} probe is probably "
                     f"ageing: check it against a test kit and recalibrate it.")
-            out += self._rule("probe_drift", cond, now_ms, float(kl.total), text)
+            out += self._rule("probe_drift", cond, now_ms, kl.kl, text)
             if self.firing("probe_drift"):
                 self._alert("probe_drift").sensors = [name]
             cond = False
         # the words describe the last 10 minutes against this hour's usual value
-        summary = self._attribution(sensors, recent, usual, std, z_recent, float(kl.mean), float(kl.cov))
-        out += self._rule("drift", cond, now_ms, float(kl.total), summary)
+        summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
+        out += self._rule("drift", cond, now_ms, kl.kl, summary)
         out += self._maybe_accept(now_ms)
         return out
 
@@ -637,14 +714,15 @@ class TankMonitor:
         if name not in self.profile.probe_drift_per_day or self.baseline is None:
             return None
         # the reading's departure from its usual value now, 3 h ago and 6 h ago: a line, not a step
-        col = list(self.settings.drift_sensors).index(name)
+        present = [n for n in self.settings.drift_sensors if n in frame]  # a tank may lack a probe
+        col = present.index(name)
         dev = []
         for hours_ago in (0, 3, 6):
             end = now_ms - hours_ago * 3_600_000
             w = (t_ms >= end - 30 * MIN_MS) & (t_ms < end) & np.isfinite(frame[name])
             if w.sum() < 10:
                 return None
-            X = np.stack([frame[n][w] for n in self.settings.drift_sensors if n in frame], axis=1)
+            X = np.stack([frame[n][w] for n in present], axis=1)
             dev.append(float(np.nanmean(self._residuals(t_ms[w], X)[:, col])))
         now, mid, old = dev
         gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)

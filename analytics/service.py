@@ -5,6 +5,8 @@ A thin loop around :class:`analytics.monitor.TankMonitor` (what is wrong) and
 own: each tank is evaluated at every ``step_minutes`` boundary up to its latest
 reading, so the same code follows a real tank in real time and a simulated one
 running many times faster, and decisions use only readings before each step.
+The tanks of a cycle advance step by step together, so the drift windows of
+all of them are scored in one numpy batch per step (:meth:`Analytics.process_tanks`).
 
 Outputs: the ``score``, ``alert``, ``forecast`` and ``summary`` measurements;
 retained ``{prefix}/{tank}/alert/{key}`` and ``{prefix}/{tank}/summary``;
@@ -30,8 +32,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.alerts import Message, Notifier, NotifyPolicy
-from analytics.batch import read_latest, read_minute_means
-from analytics.monitor import ALERTS, LABELS, MonitorSettings, TankMonitor, Transition
+from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means
+from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify import AppriseSender
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore
@@ -99,6 +101,54 @@ class TankData:
         self.values = {k: v[keep] for k, v in self.values.items()}
 
 
+def monitor_frame(values: dict[str, np.ndarray], drift_sensors: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The readings a monitor sees: a drift channel the tank has never reported (in the data kept) is left out.
+
+    A tank without a turbidity probe has a turbidity column of NaN on the
+    grid; handed to the monitor, every row would be incomplete and the tank
+    would never get a drift score.  Left out, its drift is scored on the
+    channels it has.
+
+    >>> import numpy as np
+    >>> sorted(monitor_frame({"ph": np.array([7.0]), "turb_ntu": np.array([np.nan]), "pump": np.array([np.nan])},
+    ...                      ("ph", "turb_ntu")))
+    ['ph', 'pump']
+    """
+    return {k: v for k, v in values.items() if k not in drift_sensors or bool(np.isfinite(v).any())}
+
+
+@dataclass
+class _TankRun:
+    """One tank's steps due in this cycle, and what they produced so far."""
+
+    tank: str
+    data: TankData
+    mon: TankMonitor
+    frame: dict[str, np.ndarray]  # what the monitor sees of ``data`` (:func:`monitor_frame`)
+    step: int
+    end: int
+    times: list[int]  # the step times to evaluate, in order
+    events: list[tuple[int, str, str]]
+    next: int = 0  # index of the next step in ``times``
+    out: list[Transition] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    failed: bool = False
+
+
+@dataclass
+class ScoringStats:
+    """Batched drift scoring since start: batches, windows scored, seconds spent (logged on stop)."""
+
+    batches: int = 0
+    windows: int = 0
+    seconds: float = 0.0
+
+    def add(self, windows: int, seconds: float) -> None:
+        self.batches += 1
+        self.windows += windows
+        self.seconds += seconds
+
+
 class Analytics:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
@@ -108,6 +158,7 @@ class Analytics:
         self.monitors: dict[str, TankMonitor] = {}
         self.data: dict[str, TankData] = {}
         self.fired = 0
+        self.scoring = ScoringStats()
         a = cfg.analytics
         # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
         self.shard = f"{a.instance_index}/{a.instance_count}" if a.instance_count > 1 else ""
@@ -119,6 +170,7 @@ class Analytics:
         self._means: dict[str, tuple[list[str], list[list[Any]]]] = {}
         self._pending_lines: list[str] = []
         self.notifier = notifier_from(cfg)
+        self.state.notifier = self.notifier  # acks, silences and episodes are saved with each tank's state
         self.sender = AppriseSender({"critical": cfg.notify.critical, "warning": cfg.notify.warning,
                                      "info": cfg.notify.info})
         self.command_key = commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b""
@@ -302,12 +354,61 @@ class Analytics:
 
     # ------------------------------------------------------------------ the loop
     def process_tank(self, tank: str) -> list[Transition]:
+        """Evaluate one tank's due steps (:meth:`process_tanks` of one)."""
+        return self.process_tanks([tank])
+
+    def process_tanks(self, tanks: list[str]) -> list[Transition]:
+        """Evaluate every due step of these tanks, scoring their drift windows in numpy batches.
+
+        Step by step: every tank with a step left is prepared
+        (:meth:`TankMonitor.prepare`), the drift windows of all of them are
+        scored in one :class:`WindowBatch` (one batched call per divergence and
+        window dimension), then each tank is concluded.  A tank's own steps run
+        in order; the windows' scores do not depend on the batch
+        (:func:`analytics.batch.score_windows`), so each tank gets exactly the
+        alerts that :meth:`TankMonitor.evaluate` gives it alone.  One tank's
+        failure stops only that tank, for this cycle.
+        """
+        runs: list[_TankRun] = []
+        for tank in tanks:
+            try:
+                run = self._start(tank)
+            except QueryError as e:
+                log.warning("tank %s: %s", tank, e)
+                continue
+            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
+                log.exception("tank %s: evaluation failed", tank)
+                continue
+            if run is not None:
+                runs.append(run)
+        active = [r for r in runs if r.times]
+        while active:
+            # tanks step through the same times together: their drift minutes coincide, so do their batches
+            t = min(r.times[r.next] for r in active)
+            self._step_all([r for r in active if r.times[r.next] == t])
+            active = [r for r in active if not r.failed and r.next < len(r.times)]
+        out: list[Transition] = []
+        for run in runs:
+            self._pending_lines += run.lines  # written with the other tanks' at the end of the cycle
+            out += run.out
+            if run.failed:
+                continue
+            try:
+                self._finish(run)
+            except QueryError as e:
+                log.warning("tank %s: %s", run.tank, e)
+            except Exception:  # noqa: BLE001
+                log.exception("tank %s: evaluation failed", run.tank)
+        return out
+
+    def _start(self, tank: str) -> _TankRun | None:
+        """Fetch a tank's new readings; return the steps due (None without data)."""
         data = self.data.setdefault(tank, TankData())
         mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
         before = len(data.t_ms) and int(data.t_ms[-1])
         latest = self._fetch(tank, data)
         if latest is None or not len(data.t_ms):
-            return []
+            return None
         if int(data.t_ms[-1]) != before:
             self._last_new_data[tank] = time.monotonic()
         step = self.cfg.analytics.step_minutes * MIN_MS
@@ -316,33 +417,65 @@ class Analytics:
             data.last_eval_ms = max(int(data.t_ms[0]) // step * step, end - MAX_CATCHUP_MS)
         data.last_eval_ms = max(data.last_eval_ms, end - MAX_CATCHUP_MS)  # a restored state may be old
         events = self._events(tank, data.last_eval_ms, end) if end > data.last_eval_ms else []
-        out: list[Transition] = []
-        lines: list[str] = []
-        t = data.last_eval_ms + step
-        while t <= end:
-            now_events = [e for e in events if t - step <= e[0] < t]
-            score, transitions = mon.evaluate(t, data.t_ms, data.values, now_events)
-            fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
-            if fields:
-                lines.append(encode_point("score", {"tank": tank, "shard": self.shard}, fields, t))
-            for day in mon.finished_days:
-                transitions += mon.due_transitions(t)
-                lines += self._day_lines(tank, mon, day)
-            mon.finished_days.clear()
-            self._emit(tank, transitions, lines)
-            self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
-            out += transitions
-            data.last_eval_ms = t
-            t += step
-        self._pending_lines += lines  # written with the other tanks' at the end of the cycle
+        times = list(range(data.last_eval_ms + step, end + 1, step))
+        return _TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
+                        times, events)
+
+    def _step_all(self, runs: list[_TankRun]) -> None:
+        """The next step of each of ``runs``: prepare all, score their drift windows together, conclude each."""
+        batch = WindowBatch()
+        prepared: list[tuple[_TankRun, PendingEvaluation]] = []
+        for run in runs:
+            t = run.times[run.next]
+            now_events = [e for e in run.events if t - run.step <= e[0] < t]
+            try:
+                pending = run.mon.prepare(t, run.data.t_ms, run.frame, now_events)
+            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
+                log.exception("tank %s: evaluation failed", run.tank)
+                run.failed = True
+                continue
+            prepared.append((run, pending))
+            w = pending.window
+            if w is not None:
+                batch.add(run.tank, w.mean, w.cov, w.ref_cov, distances=w.distances)
+        scores: dict[Any, WindowScore | None] = {}
+        if len(batch):
+            started = time.perf_counter()
+            scores = batch.score()
+            self.scoring.add(len(batch), time.perf_counter() - started)
+        for run, pending in prepared:
+            try:
+                score, transitions = run.mon.conclude(pending, scores.get(run.tank))
+                self._after_step(run, pending.now_ms, score, transitions)
+            except Exception:  # noqa: BLE001
+                log.exception("tank %s: evaluation failed", run.tank)
+                run.failed = True
+            run.next += 1
+
+    def _after_step(self, run: _TankRun, t: int, score: dict[str, Any], transitions: list[Transition]) -> None:
+        """Record one evaluated step: its score point, finished days, transitions and reminders."""
+        tank, mon, lines = run.tank, run.mon, run.lines
+        fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
+        if fields:
+            lines.append(encode_point("score", {"tank": tank, "shard": self.shard}, fields, t))
+        for day in mon.finished_days:
+            transitions += mon.due_transitions(t)
+            lines += self._day_lines(tank, mon, day)
+        mon.finished_days.clear()
+        self._emit(tank, transitions, lines)
+        self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
+        run.out += transitions
+        run.data.last_eval_ms = t
+
+    def _finish(self, run: _TankRun) -> None:
+        tank, mon, data = run.tank, run.mon, run.data
         # a tank that went quiet without its last will: judged on the wall clock, extrapolating the data clock
         quiet_s = time.monotonic() - self._last_new_data.get(tank, time.monotonic())
         if quiet_s >= self.settings.no_data_minutes * 60 or mon.firing("no_telemetry"):
             last = int(data.t_ms[-1])
             self._emit(tank, mon.check_stale(last + int(quiet_s * 1000), last))
-        data.trim(end - int(self.settings.reference_hours * 3_600_000) - MIN_MS)
+        data.trim(run.end - int(self.settings.reference_hours * 3_600_000) - MIN_MS)
         self.state.note(tank, mon, data.last_eval_ms)
-        return out
 
     def _emit(self, tank: str, transitions: list[Transition], lines: list[str] | None = None) -> None:
         """Record transitions (``alert`` measurement, retained topic) and notify."""
@@ -409,13 +542,7 @@ class Analytics:
         except QueryError as e:
             self._latest, self._means = {}, {}  # each tank asks for itself
             log.warning("cannot read the tanks' new readings in bulk: %s", e)
-        for tank in tanks:
-            try:
-                out += self.process_tank(tank)
-            except QueryError as e:
-                log.warning("tank %s: %s", tank, e)
-            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
-                log.exception("tank %s: evaluation failed", tank)
+        out += self.process_tanks(tanks)
         try:
             self._drain_inbox()
         except QueryError as e:
@@ -448,6 +575,9 @@ class Analytics:
                 self.cycle()
                 self._stop.wait(self.cfg.analytics.poll_s)
         finally:
+            sc = self.scoring
+            log.info("scored %d drift windows in %d batches, %.1f ms (%.0f µs a window)", sc.windows, sc.batches,
+                     sc.seconds * 1e3, sc.seconds * 1e6 / max(sc.windows, 1))
             self._save_state(force=True)
             self.client.disconnect()
             self.client.loop_stop()

@@ -49,6 +49,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from analytics.alerts import Notifier
 from analytics.batch import tank_regex
 from analytics.monitor import MonitorSettings, TankMonitor
 from aquamon.influx import InfluxV1, QueryError
@@ -124,11 +125,38 @@ def _decode(value: Any) -> Any:
     return {k: _decode(v) for k, v in value.items()}
 
 
-def monitor_state(mon: TankMonitor, last_eval_ms: int | None) -> dict[str, Any]:
-    """The learned state of ``mon`` and its last evaluation time, as a JSON-able document."""
+def monitor_state(mon: TankMonitor, last_eval_ms: int | None, notifier: Notifier | None = None) -> dict[str, Any]:
+    """The learned state of ``mon`` and its last evaluation time, as a JSON-able document.
+
+    With ``notifier``, what it holds about the tank (episodes, acknowledgements, silences, the
+    daily summary's notes) is saved too, so a restart neither nags again nor breaks a silence.
+    """
     learned = {f.name: _encode(getattr(mon, f.name)) for f in dataclasses.fields(mon) if f.name not in _NOT_STATE}
-    return {"v": STATE_VERSION, "settings": settings_fingerprint(mon.settings), "last_eval_ms": last_eval_ms,
-            "monitor": learned}
+    doc = {"v": STATE_VERSION, "settings": settings_fingerprint(mon.settings), "last_eval_ms": last_eval_ms,
+           "monitor": learned}
+    if notifier is not None:
+        doc["notifier"] = _encode(notifier.tank_state(mon.tank))
+    return doc
+
+
+def restore_notifier(doc: dict[str, Any], tank: str, notifier: Notifier) -> bool:
+    """Give ``notifier`` back what :func:`monitor_state` saved about ``tank``; False if nothing was saved.
+
+    The notifier part does not depend on the monitor settings, so it is restored even when the
+    monitor itself must be re-fitted (a changed setting must not undo a keeper's silence).
+    """
+    saved = doc.get("notifier")
+    if not isinstance(saved, dict):
+        return False
+    try:
+        part = _decode(saved)
+    except StateMismatch as e:
+        log.warning("tank %s: notifications state not restored: %s", tank, e)
+        return False
+    if not isinstance(part, dict):
+        return False
+    notifier.restore_tank(tank, part)
+    return True
 
 
 def restore_monitor(doc: dict[str, Any], tank: str, settings: MonitorSettings) -> tuple[TankMonitor, int | None]:
@@ -201,6 +229,8 @@ class InfluxStateStore:
         self.every_s = every_s
         self.chunk = chunk
         self.pending: dict[str, tuple[TankMonitor, int]] = {}
+        # when set, each tank's notification state (episodes, acks, silences) is saved and restored with it
+        self.notifier: Notifier | None = None
         self._saved_at: dict[str, float] = {}
         self.saved = 0
         self.restored = 0
@@ -236,6 +266,8 @@ class InfluxStateStore:
             log.warning("cannot read saved analytics state (%s); every tank is re-fitted from data", e)
             return out
         for tank, doc in docs.items():
+            if self.notifier is not None:
+                restore_notifier(doc, tank, self.notifier)
             try:
                 out[tank] = restore_monitor(doc, tank, settings)
                 self.restored += 1
@@ -259,7 +291,8 @@ class InfluxStateStore:
             # stamped with the start of its day, so a day's saves overwrite one point: ~1,000 tanks ×
             # tens of kB a day are kept, not a copy per save (the document holds last_eval_ms itself)
             day_ms = t_ms // 86_400_000 * 86_400_000
-            lines.append(encode_point(MEASUREMENT, {"tank": tank}, encode_fields(monitor_state(mon, t_ms)), day_ms))
+            doc = monitor_state(mon, t_ms, self.notifier)
+            lines.append(encode_point(MEASUREMENT, {"tank": tank}, encode_fields(doc), day_ms))
         # a failed write raises and leaves the states pending for the next flush
         for i in range(0, len(lines), 500):
             self.db.write_lines(lines[i:i + 500])

@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import ssl
+
     import paho.mqtt.client as mqtt
     import typer
 
@@ -366,8 +368,19 @@ def configure_client(client: "mqtt.Client", mqtt_cfg: "MqttConfig") -> None:
     """
     if mqtt_cfg.username:
         client.username_pw_set(mqtt_cfg.username, mqtt_cfg.password or None)
+    ctx = tls_context(mqtt_cfg)
+    if ctx is not None:
+        client.tls_set_context(ctx)
+
+
+def tls_context(mqtt_cfg: "MqttConfig") -> "ssl.SSLContext | None":
+    """The TLS context ``[mqtt] tls, ca_file, certfile, keyfile`` ask for, or None without ``tls``.
+
+    Used by :func:`configure_client` and by the gateway's own MQTT client.  Raises
+    :class:`AuthError` naming the option when a certificate file is missing.
+    """
     if not mqtt_cfg.tls:
-        return
+        return None
     for key in ("ca_file", "certfile", "keyfile"):
         value = getattr(mqtt_cfg, key)
         if value and not Path(value).is_file():
@@ -377,4 +390,4 @@ def configure_client(client: "mqtt.Client", mqtt_cfg: "MqttConfig") -> None:
     ctx = ssl.create_default_context(cafile=mqtt_cfg.ca_file or None)
     if mqtt_cfg.certfile:
         ctx.load_cert_chain(mqtt_cfg.certfile, mqtt_cfg.keyfile)
-    client.tls_set_context(ctx)
+    return ctx

@@ -54,12 +54,15 @@ def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(F
 
 @app.command()
 def flash(port: str = typer.Option("auto", help="Serial port of the ESP32 (mpremote's 'auto' finds one)."),
-          dry_run: bool = typer.Option(False, "--dry-run", help="Build and print the mpremote commands only.")) -> None:
+          dry_run: bool = typer.Option(False, "--dry-run", help="Build and print the mpremote commands only."),
+          romfs: bool = typer.Option(False, "--romfs", help="Modules into the board's ROMFS partition (their "
+                                     "bytecode then stays out of the heap); needs a MicroPython build with one.")
+          ) -> None:
     """Deploy the firmware to an ESP32 with mpremote (firmware/device.json and secrets.py first)."""
     from aquamon.flash import FlashError, flash as do_flash
 
     try:
-        plan = do_flash(port, dry_run=dry_run)
+        plan = do_flash(port, dry_run=dry_run, romfs=romfs)
     except FlashError as e:
         err.print(f"[bold red]flash:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -100,8 +103,8 @@ def check_config(config: Path = typer.Argument(..., help="TOML config file to va
 
 
 @app.command()
-def demo(hours: float = typer.Option(32.0, help="Simulated hours to run."),
-         speed: float = typer.Option(1800.0, help="Simulated seconds per wall-clock second."),
+def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the drift detector needs 48 h of healthy history first)."),
+         speed: float = typer.Option(3000.0, help="Simulated seconds per wall-clock second."),
          out: Path = typer.Option(Path("demo-output"), help="Folder for the data, logs and report."),
          ) -> None:
     """Run a simulated tank end to end on real Mosquitto and InfluxDB, with injected faults."""
@@ -232,6 +235,10 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
         return
     for note in dict.fromkeys(train_data.notes + test_data.notes):
         err.print(f"note: {escape(note)}", soft_wrap=True)
+    if result.calibration:
+        c = result.calibration
+        err.print(f"calibrated on TRAIN: deciding {' + '.join(c['evidence'])}, relearn after "
+                  f"{c['relearn_after_minutes']:.0f} min", soft_wrap=True)
     con = Console()
     for k, v in out.items():
         con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")

@@ -121,6 +121,8 @@ class GatewayConfig:
     reject_log_interval_s: float = 60.0
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 0
+    receive_maximum: int = 0
+    write_concurrency: int = 2
 
     def check(self) -> None:
         if not _TOPIC_PART.match(self.share_group):
@@ -131,6 +133,8 @@ class GatewayConfig:
         _range("gateway", "reject_log_interval_s", self.reject_log_interval_s, 0, 86400)
         _range("gateway", "metrics_port", self.metrics_port, 0, 65535)
         _range("gateway", "batch_size", self.batch_size, 1, 100000)
+        _range("gateway", "receive_maximum", self.receive_maximum, 0, 65535)
+        _range("gateway", "write_concurrency", self.write_concurrency, 1, 16)
         _range("gateway", "flush_interval_s", self.flush_interval_s, 0.01, 60)
         _range("gateway", "stats_interval_s", self.stats_interval_s, 0.1, 3600)
         _range("gateway", "max_payload_bytes", self.max_payload_bytes, 256, 1 << 20)

@@ -406,6 +406,8 @@ class Evaluation:
     scores: Array
     alarms: BoolArray
     threshold: float
+    #: what the detector calibrated on TRAIN (deciding statistics, relearn delay), for the user to see
+    calibration: dict[str, Any] = field(default_factory=dict)
 
 
 def carry_forward_empty_rows(X: Array, scores: Array, alarms: BoolArray) -> tuple[Array, BoolArray]:
@@ -453,7 +455,48 @@ def evaluate(train: LabelledData, test: LabelledData,
         # NAB counts every flagged row as a detection; ours reports an alert once, when it starts
         onsets = alarms & ~np.concatenate([[False], alarms[:-1]])
         metrics["nab_standard_raw"] = nab_raw_score(test.t_s, onsets, nab_windows)["score"]
-    return Evaluation(metrics, scores, alarms, float(getattr(det, "threshold", float("nan"))))
+    calibration: dict[str, Any] = {}
+    if getattr(det, "evidence", None):
+        calibration = {"evidence": list(det.evidence), "relearn_after_minutes": det.relearn_after_minutes,
+                       "holdout_false_alarm_ratio": {k: round(float(v), 3) for k, v in det.holdout.items()}}
+    return Evaluation(metrics, scores, alarms, float(getattr(det, "threshold", float("nan"))), calibration)
+
+
+def rolling_origin_folds(n: int, folds: int = 3, first: float = 0.5) -> list[tuple[int, int]]:
+    """Rolling-origin folds inside one labelled stretch: ``(origin, end)`` row pairs.
+
+    Fold *k* fits on rows ``[0, origin)`` and is scored on ``[origin, end)``; the
+    origins are evenly spaced from ``first`` of the rows to the end, so every
+    fold is scored on data later than everything it was fitted on, as the
+    detector will be in use.
+
+    >>> rolling_origin_folds(1200)
+    [(600, 800), (800, 1000), (1000, 1200)]
+    """
+    edges = [int(round(n * (first + (1 - first) * k / folds))) for k in range(folds + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def cross_validate(train: LabelledData, make_detector: Callable[[], Any] | None = None, folds: int = 3,
+                   first: float = 0.5) -> dict[str, Any]:
+    """Rolling-origin cross-validation inside TRAIN: how a setting would have done on TRAIN's later parts.
+
+    Choices that need labels (a setting compared by F1) are made with this,
+    on TRAIN alone, never on the test data.  Returns the mean F1 over folds,
+    the F1 of all folds' rows pooled, each fold's F1 and false alarms per day.
+    """
+    if train.labels is None:
+        raise EvaluationInputError(f"{train.path}: cross-validation needs labels in TRAIN")
+    f1s, fas = [], []
+    tp = fp = fn = 0
+    for origin, end in rolling_origin_folds(len(train), folds, first):
+        m = evaluate(train.slice(0, origin), train.slice(origin, end), make_detector).metrics
+        f1s.append(m["f1"])
+        fas.append(m["false_alarms_per_day"])
+        tp, fp, fn = tp + m["tp"], fp + m["fp"], fn + m["fn"]
+    pooled = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return {"f1_mean": float(np.mean(f1s)), "f1_pooled": pooled, "f1_folds": f1s,
+            "false_alarms_per_day": float(np.mean(fas))}
 
 
 def write_predictions(path: str | Path, data: LabelledData, ev: Evaluation) -> None:

@@ -4,7 +4,11 @@ The device configuration is validated here first, with the firmware's own
 validator, so a typo is caught at the desk rather than reported by the board.
 Modules are precompiled with ``mpy-cross`` (compiling source on the board needs
 more RAM than running it); ``main.py``, ``device.json`` and ``secrets.py``
-are copied as they are.
+are copied as they are.  With ``romfs=True`` the modules go into the board's
+ROMFS partition instead (``mpremote romfs deploy``): MicroPython then runs their
+bytecode in place from flash, and the heap keeps only their function and class
+tables (see docs/hardware.md, "Memory"); this needs a MicroPython build with a
+ROMFS partition.
 
 Examples
 --------
@@ -13,6 +17,8 @@ Examples
 ['mpremote', 'connect', '/dev/ttyUSB0']
 >>> "reset" in plan[-1]
 True
+>>> [cmd[3] for cmd in deploy_plan(Path("build/flash"), romfs=True)]
+['exec', 'romfs', 'fs', 'reset']
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR
 COMPILED = ["ticks", "payload", "pump", "ringbuf", "store", "spool", "cmdauth", "devconfig", "mqtt_link", "app",
             "sensors", "calib", "board_esp32"]
 AS_SOURCE = ["main.py", "device.json", "secrets.py"]
+ROMFS_IMAGE = "firmware.romfs"  # mpremote romfs deploy takes an image file by this extension
 
 
 class FlashError(RuntimeError):
@@ -87,11 +94,41 @@ def build(out: Path, firmware_dir: Path = FIRMWARE_DIR) -> list[Path]:
     return files
 
 
-def deploy_plan(out: Path, port: str = "auto", state_dir: str = "/data") -> list[list[str]]:
+def romfs_image(modules: Path) -> bytes:
+    """A ROMFS image of the folder ``modules`` (its .mpy files and subfolders), as
+    ``mpremote romfs build`` makes it but without printing the tree."""
+    from mpremote.romfs import VfsRomWriter
+
+    writer = VfsRomWriter()
+
+    def add(folder: Path) -> None:
+        for p in sorted(folder.iterdir()):
+            if p.is_dir():
+                writer.opendir(p.name)
+                add(p)
+                writer.closedir()
+            else:
+                writer.mkfile(p.name, p.read_bytes())
+
+    add(modules)
+    return bytes(writer.finalise())
+
+
+def deploy_plan(out: Path, port: str = "auto", state_dir: str = "/data", romfs: bool = False) -> list[list[str]]:
     """The mpremote commands that upload ``out`` and restart the board."""
     base = ["mpremote", "connect", port]
     mkdirs = ("import os\nfor d in ('umqtt', %r):\n try: os.mkdir(d)\n except OSError: pass" % state_dir.strip("/"))
-    uploads = [str(p) for p in sorted(out.glob("*")) if p.is_file()]
+    if romfs:
+        # "/rom" comes after "" in sys.path: modules left on the filesystem by an earlier
+        # upload would shadow the ROMFS ones, so they are removed
+        stale = tuple(sorted(f"{n}.mpy" for n in COMPILED if n != "board_esp32")) + ("board_esp32.mpy",
+                                                                                       "umqtt/simple.mpy")
+        clean = mkdirs + "\nfor f in %r:\n try: os.remove(f)\n except OSError: pass" % (stale,)
+        return [base + ["exec", clean],
+                base + ["romfs", "deploy", str(out / ROMFS_IMAGE)],
+                base + ["fs", "cp", *[str(out / n) for n in AS_SOURCE if (out / n).exists()], ":"],
+                base + ["reset"]]
+    uploads = [str(p) for p in sorted(out.glob("*")) if p.is_file() and p.name != ROMFS_IMAGE]
     return [base + ["exec", mkdirs],
             base + ["fs", "cp", *uploads, ":"],
             base + ["fs", "cp", str(out / "umqtt" / "simple.mpy"), ":umqtt/simple.mpy"],
@@ -99,15 +136,27 @@ def deploy_plan(out: Path, port: str = "auto", state_dir: str = "/data") -> list
 
 
 def flash(port: str = "auto", out: Path = Path("build/flash"), dry_run: bool = False,
-          firmware_dir: Path = FIRMWARE_DIR) -> list[list[str]]:
+          firmware_dir: Path = FIRMWARE_DIR, romfs: bool = False) -> list[list[str]]:
     """Validate, build and (unless ``dry_run``) upload; returns the mpremote commands."""
     cfg = check_device_files(firmware_dir)
-    build(out, firmware_dir)
-    plan = deploy_plan(out, port, str(cfg.get("state_dir", "/data")))
+    files = build(out, firmware_dir)
+    if romfs:
+        modules = out / "romfs"
+        (modules / "umqtt").mkdir(parents=True)
+        for f in files:
+            if f.suffix == ".mpy":
+                shutil.copy(f, modules / f.name)
+        shutil.copy(out / "umqtt" / "simple.mpy", modules / "umqtt" / "simple.mpy")
+        (out / ROMFS_IMAGE).write_bytes(romfs_image(modules))
+    plan = deploy_plan(out, port, str(cfg.get("state_dir", "/data")), romfs)
     if not dry_run:
         tool = _tool("mpremote")
         for cmd in plan:
             r = subprocess.run([tool, *cmd[1:]])
+            if r.returncode != 0 and cmd[3] == "romfs":
+                raise FlashError("mpremote romfs deploy failed: the board's MicroPython needs a ROMFS partition "
+                                 "(a build with MICROPY_VFS_ROM and a 'romfs' partition, see docs/hardware.md); "
+                                 "or deploy without --romfs")
             if r.returncode != 0:
                 raise FlashError(f"mpremote failed ({' '.join(cmd[:4])} ...): is the board plugged in and no "
                                  "other program (a serial monitor) using the port? Try --port /dev/ttyUSB0")

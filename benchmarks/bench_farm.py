@@ -22,6 +22,17 @@ memory (VmHWM from /proc/PID/status) of every process the Stack started, per
 part, scaled to 1,000 tanks.  The same run with one instance of each part gives
 the scaling ratio.  ``AQUAMON_BENCH_TANKS`` and ``AQUAMON_BENCH_INSTANCES``
 override the size (defaults 1000 and 2).
+
+Drift scoring (in this process, after the runs): the farm runs are too short
+for a baseline (the warm-up is two days), so the analytics' drift scoring is
+measured apart, on the same number of tanks: one monitor fitted on 50 hours
+of simulated water, copied per tank, each copy given its own last hour (2 %
+drifting, 10 % with a stuck turbidity probe: windows of 4 and 3 channels).
+For one drift minute of every tank: the windows scored in one
+``WindowBatch`` (what the service does) against one ``score_window`` call
+per tank (what ``TankMonitor.evaluate`` does alone), best of
+``SCORE_REPEATS`` each, interleaved, and the whole drift step (prepare, batch,
+conclude) for scale.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -273,6 +285,107 @@ def _print(results: list[RunResult]) -> None:
               f"(machine: {os.cpu_count()} cores)")
 
 
+SCORE_REPEATS = 5
+
+
+@dataclass
+class ScoringCost:
+    tanks: int
+    windows: int  # drift windows prepared (tanks ready for a score)
+    dims: dict[int, int]  # channels -> windows
+    batched_ms: dict[str, float] = field(default_factory=dict)  # per variant: KL only, KL + distances
+    lone_ms: dict[str, float] = field(default_factory=dict)
+    prepare_ms: float = 0.0
+    conclude_ms: float = 0.0
+
+
+def _fitted_template() -> tuple[Any, np.ndarray, dict[str, np.ndarray]]:
+    from analytics.monitor import TankMonitor
+
+    rng = np.random.default_rng(11)
+    t_ms = (1_700_000_000_000 // 86_400_000 * 86_400_000) + np.arange(50 * 60, dtype=np.int64) * MIN_MS
+    n = len(t_ms)
+    day = 2 * np.pi * (t_ms % 86_400_000) / 86_400_000
+    frame = {"temp_c": 25 + 0.3 * np.sin(day) + rng.normal(0, 0.02, n),
+             "ph": 7.2 + 0.05 * np.sin(day - 1) + rng.normal(0, 0.008, n),
+             "tds_ppm": 300 + 2 * np.sin(day) + rng.normal(0, 1.0, n), "turb_ntu": 1 + np.abs(rng.normal(0, 0.05, n)),
+             "level_cm": 30 + rng.normal(0, 0.05, n), "flow_lpm": 8 + rng.normal(0, 0.08, n)}
+    mon = TankMonitor("template")
+    now = int(t_ms[-1]) // (5 * MIN_MS) * (5 * MIN_MS)  # a drift minute: fits the baseline and the noise
+    mon.evaluate(now, t_ms, frame)
+    assert mon.baseline is not None, "the benchmark's template monitor did not fit a baseline"
+    mon.day_rows, mon.finished_days = {}, []  # not copied a thousand times
+    return mon, t_ms, frame
+
+
+def scoring_cost(tanks: int) -> ScoringCost:
+    """Cost of scoring one drift minute of ``tanks`` tanks, batched and one window at a time."""
+    import copy
+
+    from analytics.alerts import AlertState
+    from analytics.batch import WindowBatch, score_window
+
+    template, t_ms, frame = _fitted_template()
+    keep = t_ms >= t_ms[-1] - 7 * 3_600_000  # what a drift step reads: rules, probes, window, ageing
+    t_recent = t_ms[keep]
+    rng = np.random.default_rng(12)
+    monitors, frames = [], []
+    for i in range(tanks):
+        mon = copy.deepcopy(template)
+        mon.tank = f"tank-{i:04d}"
+        f = {k: v[keep].copy() for k, v in frame.items()}
+        f["temp_c"][-60:] += rng.normal(0, 0.02, 60)  # each tank its own last hour
+        f["ph"][-60:] += rng.normal(0, 0.008, 60)
+        f["tds_ppm"][-60:] += rng.normal(0, 1.0, 60) + (30.0 if i % 50 == 0 else 0.0)  # 2 % drifting
+        if i % 10 == 5:  # 10 %: a stuck turbidity probe, scored on the other three channels
+            mon.alerts["probe_stuck"] = AlertState("firing", sensors=["turb_ntu"])
+        monitors.append(mon)
+        frames.append(f)
+    now = int(t_ms[-1]) // (5 * MIN_MS) * (5 * MIN_MS) + 5 * MIN_MS  # the next drift minute
+    t0 = time.perf_counter()
+    pending = [mon.prepare(now, t_recent, f) for mon, f in zip(monitors, frames)]
+    prepare_ms = (time.perf_counter() - t0) * 1e3
+    windows = [(mon.tank, p.window) for mon, p in zip(monitors, pending) if p.window is not None]
+    dims: dict[int, int] = {}
+    for _, w in windows:
+        dims[len(w.sensors)] = dims.get(len(w.sensors), 0) + 1
+    res = ScoringCost(tanks, len(windows), dims, prepare_ms=prepare_ms)
+    for variant, distances in (("KL", False), ("KL+B+W2", True)):
+        best_batch, best_lone = float("inf"), float("inf")
+        for _ in range(SCORE_REPEATS):
+            t0 = time.perf_counter()
+            batch = WindowBatch()
+            for key, w in windows:
+                batch.add(key, w.mean, w.cov, w.ref_cov, distances=distances)
+            scores = batch.score()
+            best_batch = min(best_batch, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for _, w in windows:
+                score_window(w.mean, w.cov, w.ref_cov, distances=distances)
+            best_lone = min(best_lone, time.perf_counter() - t0)
+        res.batched_ms[variant], res.lone_ms[variant] = best_batch * 1e3, best_lone * 1e3
+    t0 = time.perf_counter()
+    for mon, p in zip(monitors, pending):
+        mon.conclude(p, scores.get(mon.tank) if p.window is not None else None)
+    res.conclude_ms = (time.perf_counter() - t0) * 1e3
+    return res
+
+
+def _print_scoring(c: ScoringCost) -> None:
+    scale = 1000.0 / c.tanks
+    dims = ", ".join(f"{n} of {d} channels" for d, n in sorted(c.dims.items(), reverse=True))
+    print(f"\nAnalytics drift scoring per 1,000 tanks per cycle (one drift minute; {c.windows} windows: {dims}; "
+          f"best of {SCORE_REPEATS}):")
+    print(f"{'scores':>28} {'batched ms':>10} {'one by one ms':>13} {'ratio':>6}")
+    for variant, label in (("KL", "KL (every 5 min)"), ("KL+B+W2", "KL + Bhattacharyya + W2 (15)")):
+        b, lone = c.batched_ms[variant] * scale, c.lone_ms[variant] * scale
+        print(f"{label:>28} {b:>10.1f} {lone:>13.1f} {f'x{lone / b:.0f}':>6}")
+    b = c.batched_ms["KL"] * scale
+    total = (c.prepare_ms + c.conclude_ms) * scale + b
+    print(f"whole drift step, batched (prepare {c.prepare_ms * scale:.0f} + score {b:.1f} + conclude "
+          f"{c.conclude_ms * scale:.0f} ms): {total:.0f} ms per 1,000 tanks, scoring {100 * b / total:.1f} % of it")
+
+
 def main() -> None:
     tanks = int(os.environ.get("AQUAMON_BENCH_TANKS", "1000"))
     instances = int(os.environ.get("AQUAMON_BENCH_INSTANCES", "2"))
@@ -285,6 +398,7 @@ def main() -> None:
         if instances > 1:
             results.append(run_once(instances, tanks, single.speed, root / "many"))
         _print(results)
+        _print_scoring(scoring_cost(tanks))
     except Exception:
         keep = True
         raise

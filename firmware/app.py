@@ -25,13 +25,18 @@ from spool import Spool
 from store import Counter
 from ticks import ticks_add, ticks_diff
 
+# what the loop reads from the config after boot; the rest of it (~1.5 KB) is dropped
+LOOP_KEYS = ("level_low_cm", "poll_ms", "max_cycles", "backlog_per_cycle", "status_every", "drain_timeout_s")
 MAX_PENDING_COMMANDS = 16  # a burst beyond this is dropped and counted
 MAX_COMMAND_BYTES = 1024
 
 
 def validated(cfg):
     """(config with defaults, errors); devconfig is unloaded afterwards: its tables
-    cost ~9 KB of a 64 KB heap and are needed only at boot."""
+    cost ~6-9 KB of a 64 KB heap and are needed only at boot.  Collected before and
+    after, so boot's peak is the loaded firmware plus the validator, not plus the
+    garbage of everything else boot does."""
+    gc.collect()
     import devconfig
 
     try:
@@ -39,6 +44,7 @@ def validated(cfg):
     finally:
         del devconfig
         sys.modules.pop("devconfig", None)
+        gc.collect()
 
 
 def pump_config(p):
@@ -57,8 +63,14 @@ def _int_arg(args, name, lo, hi):
 
 
 class Device:
-    def __init__(self, cfg, board, key=None, boot_errors=()):
-        self.cfg, self.config_errors = validated(cfg)
+    def __init__(self, cfg, board, key=None, boot_errors=(), validated_cfg=False):
+        # validated_cfg: cfg is devconfig.validate()'s output and its errors are in boot_errors
+        # (main.py validates before importing the firmware: the validator's ~6 KB of tables
+        # and the firmware are then never in the heap together)
+        if validated_cfg:
+            self.cfg, self.config_errors = cfg, []
+        else:
+            self.cfg, self.config_errors = validated(cfg)
         self.config_errors = list(boot_errors) + self.config_errors
         self.board = board
         c = self.cfg
@@ -80,6 +92,7 @@ class Device:
         except (OSError, ValueError) as e:
             self.config_errors.append("flash spool unavailable (%s): offline readings are kept in RAM only" % e)
         self.spool_failures = 0
+        gc.collect()  # the state files' reads (garbage) go before the rest of boot adds its own
         self.pump_cfg = pump_config(c["pump"])
         self.pump = pump.PumpState(c["pump"]["start_mode"])
         self.interval_ms = c["interval_s"] * 1000
@@ -87,29 +100,26 @@ class Device:
         self.cycles = 0
         self.pending = []
         self.commands_dropped = 0
-        self.verifier = None
-        self.command_error: "type[Exception]" = ValueError  # cmdauth.CommandError once commands are on
-        if key is None and c["cmd"]["key"]:
-            key = c["cmd"]["key"]
-        if key:
-            import cmdauth  # only with a key: a device without commands saves its RAM
-
-            self.command_error = cmdauth.CommandError
-            if isinstance(key, str):
-                key = cmdauth.key_from_text(key)
-            try:
-                self.verifier = cmdauth.Verifier(key, c["tank"], c["device"], c["cmd"]["window_s"] * 1000,
-                                                 c["cmd"]["cache"])
-            except ValueError as e:
-                self.config_errors.append(str(e) + ": commands are disabled")
+        # commands: the key (bytes, from devconfig) and the seen-id cache (one bytearray, see
+        # cmdauth) stay here; cmdauth itself is imported per command and dropped after it
+        # (~2 KB of a 64 KB heap not held between commands)
+        key = key or c["cmd"]["key"]
+        self.cmd_key = key or None
+        self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
+        self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
+        self.commands_refused = 0
         m = c["mqtt"]
         self.link = Link("aq-%s-%s" % (c["tank"], c["device"]), m["host"], m["port"], m["user"],
                          m["password"], m["keepalive_s"], will_topic=self.t_status)
-        if self.verifier is not None:
+        if self.cmd_key is not None:
             self.link.subscriptions.append(self.t_cmd)
             self.link.cb = self._on_message
+        self.cfg = {k: c[k] for k in LOOP_KEYS}
         for msg in self.config_errors:
             self.event("config", msg)
+        # boot garbage (the config validator, file reads) goes before the loop adds its own:
+        # the heap's peak is then the loop's, not boot's plus the first cycle's
+        gc.collect()
 
     # -- outgoing --------------------------------------------------------------
     def backlog(self):
@@ -119,12 +129,11 @@ class Device:
         return self.ring.dropped + (self.spool.dropped if self.spool is not None else 0)
 
     def status_payload(self):
-        s = payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
-                                  self.board.mem_free(), self.backlog(), self.dropped())
         extra = ',"mode":"%s","lockout":%s' % (self.pump.mode, "true" if self.pump.lockout else "false")
         if self.config_errors:
             extra += ',"config_errors":' + json.dumps(self.config_errors)
-        return s[:-1] + extra.encode() + b"}"
+        return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
+                                     self.board.mem_free(), self.backlog(), self.dropped(), extra)
 
     def event(self, kind, detail):
         self.event_seq.set(self.event_seq.value + 1)
@@ -159,7 +168,8 @@ class Device:
         if not b.network_up():
             self.link.drop(now)
             return False
-        if not self.link.ensure(now, self.status_payload()):
+        # the status is built only to (re)connect: not every cycle while up (its garbage)
+        if not self.link.up and not self.link.ensure(now, self.status_payload()):
             return False
         while len(self.ring):
             topic, msg = self.ring.peek()
@@ -200,28 +210,49 @@ class Device:
             self.commands_dropped += 1
 
     def _ack(self, cmd_id, ok, reason):
+        if not ok:
+            self.commands_refused += 1
         doc = {"id": cmd_id, "ok": ok, "reason": reason}
         self.link.publish(self.t_ack, json.dumps(doc).encode(), self.board.ticks_ms())
 
     def handle_commands(self):
+        # One phase at a time, each on a collected heap (a 64 KB heap): the message and
+        # cmdauth while verifying, then the command's own work, then the answer.
+        b = self.board
         while self.pending:
-            raw = self.pending.pop(0)
-            cmd_id = None
+            gc.collect()
             try:
-                doc = json.loads(raw)
-                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
-                    cmd_id = doc["id"]
-                if self.verifier is None:
-                    raise ValueError("commands are disabled: no key in secrets.py")
-                cmd_id, action, args = self.verifier.verify(doc, self.board.epoch_ms(), self.board.time_synced())
-                reason = self.execute(action, args)
-            except self.command_error as e:  # refused by the verifier: its reason as it is
-                self._ack(cmd_id, False, str(e))
+                doc = json.loads(self.pending.pop(0))
+            except ValueError as e:
+                self._ack(None, False, "refused: %s" % e)
                 continue
-            except ValueError as e:  # bad JSON or bad arguments
-                self._ack(cmd_id, False, "refused: %s" % e)
+            gc.collect()  # the message's bytes and the parser's garbage go before cmdauth comes in
+            cmd_id = doc.get("id") if isinstance(doc, dict) and isinstance(doc.get("id"), str) else None
+            if self.cmd_key is None:
+                self._ack(cmd_id, False, "refused: commands are disabled: no key in secrets.py")
                 continue
-            self._ack(cmd_id, True, reason)
+            import cmdauth
+
+            gc.collect()  # the import's garbage (paths, the reader) goes before verifying
+            ok = False
+            try:
+                cmd_id, action, args = cmdauth.verify(doc, self.cmd_key, *self.cmd_where, self.cmd_seen,
+                                                      b.epoch_ms(), b.time_synced())
+                ok = True
+            except ValueError as e:
+                reason = str(e)  # the verifier's reason, as it is
+            del cmdauth
+            sys.modules.pop("cmdauth", None)
+            doc = None
+            gc.collect()  # cmdauth and its garbage go before the command's own
+            if ok:
+                try:
+                    reason = self.execute(action, args)
+                except ValueError as e:  # bad arguments, or the command cannot be done now
+                    reason = "refused: %s" % e
+                    ok = False
+                gc.collect()
+            self._ack(cmd_id, ok, reason)
 
     def execute(self, action, args):
         """Run a verified command; return what was done, or raise ValueError with why not."""
@@ -251,9 +282,15 @@ class Device:
 
     # -- the loop --------------------------------------------------------------
     def cycle(self):
+        # Collects between the phases keep the heap's peak at live + one phase's garbage (a
+        # 64 KB heap): the last cycle's waiting goes before the probes make theirs (sample
+        # lists, and on a 64-bit port boxed floats), which go before encoding, which goes
+        # before sending (run() collects after sending, before the wait and its commands).
+        gc.collect()
         b = self.board
         now = b.ticks_ms()
         readings, bad = b.read_sensors()
+        gc.collect()
         if b.button_pressed():
             for kind, detail in pump.clear_lockout(self.pump, "button", now):
                 self.event(kind, detail)
@@ -272,6 +309,7 @@ class Device:
                                                                    self.pump.on, b.time_synced(),
                                                                    self.boots.value)))
         self.cycles += 1
+        gc.collect()  # encoding's garbage goes before sending's
 
     def wait_until(self, deadline):
         """Sleep until ``deadline`` (ticks), answering commands and pings every poll_ms."""
@@ -300,10 +338,11 @@ class Device:
                     self.spill()
                 if self.cycles % c["status_every"] == 0 and self.link.up:
                     self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
-                gc.collect()
+                gc.collect()  # sending's garbage goes before the wait's and a command's
                 next_at = ticks_add(next_at, self.interval_ms)
                 self.wait_until(next_at)
             # simulator end: give the backlog a bounded chance to go out
+            gc.collect()
             deadline = ticks_add(b.ticks_ms(), c["drain_timeout_s"] * 1000)
             while self.backlog() and ticks_diff(deadline, b.ticks_ms()) > 0:
                 if not self.drain(1000):

@@ -6,14 +6,15 @@
 # up, and the watchdog is started last, once the loop is about to run.
 
 import gc
+import sys
 import time
 
 import machine
 import network
 import onewire
 
-import calib
 import sensors
+from store import read_json
 from ticks import ticks_add, ticks_diff, ticks_ms
 
 FW = "aquamon-fw-0.2"
@@ -39,7 +40,8 @@ class Esp32Board:
         self.synced = False
         self.ntp_next_try = ticks_ms()
         self.epoch_offset = UNIX_2000 if time.gmtime(0)[0] == 2000 else 0
-        self.calibrator = calib.Calibrator(self.state_dir + "/calibration.json")
+        self.calibration_path = self.state_dir + "/calibration.json"
+        self.ph_points: list = []  # the calibration session's points; calib is imported per command
         self.wdt = None
         s = cfg.get("sensors", {})
         self.probes = self._probes(pins, s)
@@ -51,7 +53,7 @@ class Esp32Board:
         return adc
 
     def _probes(self, pins, s):
-        mv7, slope = self.calibrator.ph()
+        mv7, slope = sensors.ph_calibration(read_json(self.calibration_path))
         ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0.0)),
                              float(s.get("ph_board_gain", 1.0)), mv7, slope)
         tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(s.get("tds_k_factor", 1.0)),
@@ -157,6 +159,14 @@ class Esp32Board:
         ph = self.probes.ph
         if ph is None:
             raise ValueError("no pH probe fitted")
-        msg = self.calibrator.command(args, lambda: sensors.sample(ph.probe_mv, 15), t)
-        ph.mv_at_ph7, ph.slope_pct = self.calibrator.ph()
+        import calib
+
+        try:
+            msg, fit = calib.command(self.ph_points, args, self.calibration_path,
+                                     lambda: ph.probe_mv(sensors.sample(ph.adc.read_uv, 15)), t)
+        finally:
+            del calib
+            sys.modules.pop("calib", None)
+        if fit:
+            ph.mv_at_ph7, ph.slope_pct = fit
         return msg

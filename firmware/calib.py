@@ -5,54 +5,89 @@
 # Buffer values are strings: signed commands carry no floats.  The result
 # lives in <state_dir>/calibration.json (written atomically).
 
-import json
+# The board reads the stored result at boot with sensors.ph_calibration(store.read_json(...));
+# this module is imported by each calibrate command and dropped after it, so its
+# code is not in a 64 KB heap otherwise; the session's points live in the board.
+
+import gc
 
 import sensors
-from store import atomic_write, read_text
+from store import atomic_write
 
 
-class Calibrator:
-    def __init__(self, path):
-        self.path = path
-        self.points = []
-        self.values = {}
-        text = read_text(path)
-        if text:
-            try:
-                self.values = json.loads(text)
-            except ValueError:
-                self.values = {}
+def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
+    """Fit a pH probe from 2 or 3 (buffer_ph, probe_mv, temp_c) points.
 
-    def ph(self):
-        """(mv_at_ph7, slope_pct) in use: stored, or the ideal probe."""
-        p = self.values.get("ph") or {}
-        return float(p.get("mv_at_ph7", 0.0)), float(p.get("slope_pct", 100.0))
+    Returns (mv_at_ph7, slope_pct): the probe's potential at pH 7 and its slope
+    as a percentage of the ideal Nernst slope.  Raises CalibrationError when
+    the points cannot make a calibration or the slope is outside 85-105 %.
+    """
+    if len(points) < 2 or len(points) > 3:
+        raise sensors.CalibrationError("pH calibration needs 2 or 3 buffers (4.01/6.86/9.18 or 4/7/10)")
+    # least squares of mv = a + b * x with x = (pH - 7) scaled by each buffer's Nernst
+    # factor, so buffers measured at different temperatures fit one line; from running
+    # sums, not lists (a 64 KB heap; on a 64-bit port every float is a heap object)
+    n = len(points)
+    nernst25 = sensors.nernst_mv_per_ph(25.0)
+    lo = hi = points[0][0]
+    sx = sy = sxx = sxy = 0.0
+    for ph, mv, temp_c in points:
+        lo, hi = min(lo, ph), max(hi, ph)
+        x = (ph - 7.0) * sensors.nernst_mv_per_ph(temp_c) / nernst25
+        sx += x
+        sy += mv
+        sxx += x * x
+        sxy += x * mv
+    if hi - lo < 1.5:
+        raise sensors.CalibrationError("pH buffers must be at least 1.5 pH apart: use 4 and 7 (or 7 and 10)")
+    b = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    a = (sy - b * sx) / n
+    slope_pct = -b / nernst25 * 100.0
+    if not slope_min <= slope_pct <= slope_max:
+        raise sensors.CalibrationError(
+            "pH slope %.1f %% is outside %d-%d %%: the probe is worn or dirty, or a buffer is wrong or "
+            "contaminated; clean the probe, use fresh buffers and calibrate again, or replace the probe"
+            % (slope_pct, slope_min, slope_max))
+    if abs(a) > 60.0:
+        raise sensors.CalibrationError(
+            "pH offset %.0f mV at pH 7 is beyond +-60 mV: the probe or its board is faulty "
+            "(check the BNC connector and the board's zero trim)" % a)
+    return a, slope_pct
 
-    def command(self, args, probe_mv, temp_c):
-        """Run one calibrate command; ``probe_mv()`` measures the probe now.  Returns the ack text."""
-        if args.get("sensor") != "ph":
-            raise ValueError("only the pH probe is calibrated by command (sensor: ph); TDS and turbidity "
-                             "factors are set in device.json")
-        step = args.get("step")
-        if step == "point":
-            try:
-                buffer_ph = float(args.get("buffer"))
-            except (TypeError, ValueError):
-                raise ValueError('buffer must be the buffer pH as a string, e.g. "6.86"')
-            if not 1.0 <= buffer_ph <= 13.0:
-                raise ValueError("buffer pH must be between 1 and 13")
-            if len(self.points) >= 3:
-                raise ValueError("3 points recorded already: save or cancel")
-            mv = probe_mv()
-            self.points.append((buffer_ph, mv, temp_c))
-            return "pH point %d: buffer %.2f reads %.1f mV at %.1f C" % (len(self.points), buffer_ph, mv, temp_c)
-        if step == "save":
-            points, self.points = self.points, []
-            mv7, slope = sensors.calibrate_ph(points)  # CalibrationError (a ValueError) says why not
-            self.values["ph"] = {"mv_at_ph7": mv7, "slope_pct": slope}
-            atomic_write(self.path, json.dumps(self.values))
-            return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (slope, mv7)
-        if step == "cancel":
-            self.points = []
-            return "pH calibration cancelled"
-        raise ValueError("step must be point, save or cancel")
+
+def command(points, args, path, probe_mv, temp_c):
+    """Run one calibrate command.  ``points`` is the session's list of recorded points: the board
+    keeps it between commands (this module is imported per command and dropped after it, so its
+    ~1.7 KB are not in the heap during a session); ``probe_mv()`` measures the probe now.  Returns
+    (the ack text, the new (mv_at_ph7, slope_pct) or None when the calibration in use is unchanged).
+    """
+    gc.collect()  # the import's garbage (paths, the reader) goes before the command's (a 64 KB heap)
+    if args.get("sensor") != "ph":
+        raise ValueError("only the pH probe is calibrated by command (sensor: ph); TDS and turbidity "
+                         "factors are set in device.json")
+    step = args.get("step")
+    if step == "point":
+        try:
+            buffer_ph = float(args.get("buffer"))
+        except (TypeError, ValueError):
+            raise ValueError('buffer must be the buffer pH as a string, e.g. "6.86"')
+        if not 1.0 <= buffer_ph <= 13.0:
+            raise ValueError("buffer pH must be between 1 and 13")
+        if len(points) >= 3:
+            raise ValueError("3 points recorded already: save or cancel")
+        mv = probe_mv()
+        points.append((buffer_ph, mv, temp_c))
+        return "pH point %d: buffer %.2f reads %.1f mV at %.1f C" % (len(points), buffer_ph, mv, temp_c), None
+    if step == "save":
+        try:
+            fit = calibrate_ph(points)  # CalibrationError (a ValueError) says why not
+        finally:
+            del points[:]  # a save ends the session, refused or not
+        gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
+        # the file holds only this fit (finite floats: the range checks passed, so %r is JSON)
+        atomic_write(path, '{"ph": {"mv_at_ph7": %r, "slope_pct": %r}}' % fit)
+        return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
+    if step == "cancel":
+        del points[:]
+        return "pH calibration cancelled", None
+    raise ValueError("step must be point, save or cancel")

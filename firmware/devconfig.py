@@ -3,6 +3,7 @@
 # device (the pump must keep the animals' water moving): it is replaced by its
 # default and reported, with what to do, in the retained status message
 # ("config_errors") and as a "config" event.
+from binascii import unhexlify
 
 DEFAULTS: dict = {
     "tank": "tank1",
@@ -58,20 +59,27 @@ CHOICES: dict = {("pump", "start_mode"): ("auto", "maintenance", "off")}
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
 
 
+def _where(section, key):
+    # built only for an error message: validation runs at boot's heap peak
+    return (section + "." if section else "") + key
+
+
 def _check(section, key, value, default, errors):
-    where = (section + "." if section else "") + key
-    typ, lo, hi = RANGES.get((section, key), (type(default), None, None))
+    rng = RANGES.get((section, key))
+    typ = type(default) if rng is None else rng[0]
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if type(value) is not typ:
-        errors.append("%s must be %s, got %r: using %r" % (where, typ.__name__, value, default))
+        errors.append("%s must be %s, got %r: using %r" % (_where(section, key), typ.__name__, value, default))
         return default
-    if lo is not None and not lo <= value <= hi:
-        errors.append("%s must be between %s and %s, got %r: using %r" % (where, lo, hi, value, default))
+    if rng is not None and not rng[1] <= value <= rng[2]:
+        errors.append("%s must be between %s and %s, got %r: using %r"
+                      % (_where(section, key), rng[1], rng[2], value, default))
         return default
     choices = CHOICES.get((section, key))
     if choices and value not in choices:
-        errors.append("%s must be one of %s, got %r: using %r" % (where, ", ".join(choices), value, default))
+        errors.append("%s must be one of %s, got %r: using %r"
+                      % (_where(section, key), ", ".join(choices), value, default))
         return default
     return value
 
@@ -104,6 +112,20 @@ def validate(cfg):
             errors.append("%s must be letters, digits, '_', '-' or '.', got %r: using %r"
                           % (key, name, DEFAULTS[key]))
             out[key] = DEFAULTS[key]
+    # the command key (secrets.py): 64 hex digits, or text of >= 16 bytes; to bytes here, at
+    # boot, so cmdauth (loaded per command) carries no code for it
+    text = out["cmd"]["key"].strip()
+    secret = text.encode()
+    if len(text) >= 32 and len(text) % 2 == 0:
+        try:
+            secret = unhexlify(text)
+        except ValueError:
+            pass
+    if secret and len(secret) < 16:
+        errors.append("the command key must be at least 16 bytes (see firmware/secrets.example.py): "
+                      "commands are disabled")
+        secret = b""
+    out["cmd"]["key"] = secret
     for key in cfg:
         if key not in DEFAULTS and key not in ("sim", "sensors", "pins", "calibration"):
             errors.append("unknown key %s (ignored): check the spelling against device.example.json" % key)

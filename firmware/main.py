@@ -4,6 +4,7 @@
 # unhandled exception, and (by the relay's wiring default) while the board
 # reboots.  A hung loop is reset by the hardware watchdog.
 
+import gc
 import json
 import sys
 import time
@@ -42,16 +43,34 @@ def load_config(errors):
     return cfg
 
 
+def validate(cfg, errors):
+    """The config with defaults; its errors appended.  Done before the firmware is
+    imported and the validator unloaded after: their code never shares the heap."""
+    import devconfig
+
+    try:
+        cfg, found = devconfig.validate(cfg)
+    finally:
+        del devconfig
+        sys.modules.pop("devconfig", None)
+        gc.collect()
+    errors.extend(found)
+    return cfg
+
+
 def main():
     board = None
     try:
+        errors: list = []
+        cfg = validate(load_config(errors), errors)
         import app
+
+        gc.collect()  # importing leaves garbage (paths, readers): not on top of the next import's
         import board_esp32
 
-        errors: list = []
-        cfg = load_config(errors)
         board = board_esp32.Esp32Board(cfg)
-        device = app.Device(cfg, board, boot_errors=errors)
+        gc.collect()
+        device = app.Device(cfg, board, boot_errors=errors, validated_cfg=True)
         board.start_watchdog(WDT_MS)
         device.run()
     except Exception as e:  # noqa: BLE001 - anything: log it, pump off, reset

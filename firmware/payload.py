@@ -4,23 +4,15 @@
 # port uses single-precision floats, whose repr would put noise digits on the
 # wire (25.31 -> 25.309999), and fixed formatting keeps payloads small.
 
-DECIMALS = {
-    "temp_c": 2,
-    "ph": 3,
-    "tds_ppm": 1,
-    "turb_ntu": 2,
-    "level_cm": 1,
-    "flow_lpm": 2,
-}
-ORDER = ("temp_c", "ph", "tds_ppm", "turb_ntu", "level_cm", "flow_lpm")
-
-
-def _num(name, value):
-    d = DECIMALS.get(name, 3)
-    s = "%.*f" % (d, value)
-    if s in ("-0", "-0.0", "-0.00", "-0.000"):
-        s = s[1:]
-    return s
+# (sensor, its JSON member with the sensor's fixed decimals, half a unit of that last decimal)
+FIELDS = (
+    ("temp_c", '"temp_c":%.2f', 0.005),
+    ("ph", '"ph":%.3f', 0.0005),
+    ("tds_ppm", '"tds_ppm":%.1f', 0.05),
+    ("turb_ntu", '"turb_ntu":%.2f', 0.005),
+    ("level_cm", '"level_cm":%.1f', 0.05),
+    ("flow_lpm", '"flow_lpm":%.2f', 0.005),
+)
 
 
 def _is_finite(x):
@@ -31,24 +23,41 @@ def _is_finite(x):
 def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True, boot=0):
     """Telemetry JSON bytes: readings is {sensor: float}; bad is a list of sensor names.
 
-    A non-finite value never reaches the wire: its sensor moves to ``bad``.
+    A non-finite value never reaches the wire: its sensor moves to ``bad``.  A
+    value that rounds to zero is written as zero, never "-0.00".  The message is
+    formatted once (one format string, one argument tuple): this runs every cycle
+    and its garbage counts against a 64 KB heap.
     """
-    parts = []
-    bad_list = list(bad)
-    for name in ORDER:
-        if name in readings:
-            v = readings[name]
-            if v is None or not _is_finite(v):
-                if name not in bad_list:
-                    bad_list.append(name)
-                continue
-            parts.append('"%s":%s' % (name, _num(name, v)))
-    out = '{"v":1,"seq":%d,"ts":%d,"r":{%s},"bad":[%s],"pump":%d' % (
-        seq, ts_ms, ",".join(parts), ",".join('"%s"' % b for b in bad_list), 1 if pump else 0)
+    fmt = ['{"v":1,"seq":%d,"ts":%d,"r":{']
+    args = [seq, ts_ms]
+    bad_list = bad
+    first = True
+    for name, member, half in FIELDS:
+        if name not in readings:
+            continue
+        v = readings[name]
+        if v is None or not _is_finite(v):
+            if name not in bad_list:
+                if bad_list is bad:
+                    bad_list = list(bad)  # the caller's list stays as it is
+                bad_list.append(name)
+            continue
+        if -half <= v <= 0:
+            v = 0.0
+        if not first:
+            fmt.append(",")
+        fmt.append(member)
+        args.append(v)
+        first = False
+    fmt.append('},"bad":[%s],"pump":%d')
+    args.append(",".join('"%s"' % b for b in bad_list) if bad_list else "")
+    args.append(1 if pump else 0)
     if not synced:
         # ts is uptime in ms of boot `boot`; fix_time() corrects it once NTP time is known
-        out += ',"unsynced":true,"boot":%d' % boot
-    return (out + "}").encode()
+        fmt.append(',"unsynced":true,"boot":%d')
+        args.append(boot)
+    fmt.append("}")
+    return ("".join(fmt) % tuple(args)).encode()
 
 
 def fix_time(msg, boot, offset_ms):
@@ -74,11 +83,12 @@ def fix_time(msg, boot, offset_ms):
     return out
 
 
-def encode_status(online, fw="", boot=0, rssi=0, mem_free=0, backlog=0, dropped=0):
+def encode_status(online, fw="", boot=0, rssi=0, mem_free=0, backlog=0, dropped=0, extra=""):
+    """The retained status; ``extra`` is more members, each starting with a comma."""
     if not online:
         return b'{"online":false}'
-    return ('{"online":true,"fw":"%s","boot":%d,"rssi":%d,"mem_free":%d,"backlog":%d,"dropped":%d}' % (
-        fw, boot, rssi, mem_free, backlog, dropped)).encode()
+    return ('{"online":true,"fw":"%s","boot":%d,"rssi":%d,"mem_free":%d,"backlog":%d,"dropped":%d%s}' % (
+        fw, boot, rssi, mem_free, backlog, dropped, extra)).encode()
 
 
 def _json_str(s):

@@ -3,10 +3,9 @@
 # tests), a reading is started and then fetched, failures raise typed errors
 # (never assert), and nothing here imports `machine`.
 #
-# Calibration math (pH, conductivity, turbidity) is pure and lives here too,
-# so the same code runs on the board and under the unix port's tests.
-
-import math
+# The conversions (pH, conductivity, turbidity) are pure and live here too, so
+# the same code runs on the board and under the unix port's tests.  Fitting a
+# calibration is calib.py's: it is loaded only when a keeper calibrates.
 
 
 class SensorError(Exception):
@@ -91,44 +90,16 @@ class DS18B20:
 # -- pH --------------------------------------------------------------------------
 
 NERNST_MV_PER_K = 0.198416  # R ln(10) / F in mV/K: 59.16 mV per pH at 25 C
-BUFFER_SETS = ((4.01, 6.86, 9.18), (4.0, 7.0, 10.0))
 
 
 def nernst_mv_per_ph(temp_c):
     return NERNST_MV_PER_K * (temp_c + 273.15)
 
 
-def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
-    """Fit a pH probe from 2 or 3 (buffer_ph, probe_mv, temp_c) points.
-
-    Returns (mv_at_ph7, slope_pct): the probe's potential at pH 7 and its slope
-    as a percentage of the ideal Nernst slope.  Raises CalibrationError when
-    the points cannot make a calibration or the slope is outside 85-105 %.
-    """
-    if len(points) < 2 or len(points) > 3:
-        raise CalibrationError("pH calibration needs 2 or 3 buffers (4.01/6.86/9.18 or 4/7/10)")
-    phs = [p[0] for p in points]
-    if max(phs) - min(phs) < 1.5:
-        raise CalibrationError("pH buffers must be at least 1.5 pH apart: use 4 and 7 (or 7 and 10)")
-    # least squares of mv = a + b * x with x = (pH - 7) scaled by each buffer's
-    # Nernst factor, so buffers measured at different temperatures fit one line
-    xs = [(p[0] - 7.0) * nernst_mv_per_ph(p[2]) / nernst_mv_per_ph(25.0) for p in points]
-    ys = [p[1] for p in points]
-    n = len(points)
-    mx = sum(xs) / n
-    my = sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
-    a = my - b * mx
-    slope_pct = -b / nernst_mv_per_ph(25.0) * 100.0
-    if not slope_min <= slope_pct <= slope_max:
-        raise CalibrationError("pH slope %.1f %% is outside %d-%d %%: the probe is worn or dirty, or a buffer "
-                               "is wrong or contaminated; clean the probe, use fresh buffers and calibrate "
-                               "again, or replace the probe" % (slope_pct, slope_min, slope_max))
-    if abs(a) > 60.0:
-        raise CalibrationError("pH offset %.0f mV at pH 7 is beyond +-60 mV: the probe or its board is faulty "
-                               "(check the BNC connector and the board's zero trim)" % a)
-    return a, slope_pct
+def ph_calibration(values):
+    """(mv_at_ph7, slope_pct) from the stored calibration document, or the ideal probe's."""
+    p = values.get("ph") or {}
+    return float(p.get("mv_at_ph7", 0.0)), float(p.get("slope_pct", 100.0))
 
 
 def ph_from_mv(mv, temp_c, mv_at_ph7=0.0, slope_pct=100.0):
@@ -148,11 +119,14 @@ class PhProbe:
         self.mv_at_ph7 = mv_at_ph7
         self.slope_pct = slope_pct
 
-    def probe_mv(self):
-        return (self.adc.read_uv() / 1000.0 - self.board_offset_mv) / self.board_gain
+    def probe_mv(self, uv=None):
+        if uv is None:
+            uv = self.adc.read_uv()
+        return (uv / 1000.0 - self.board_offset_mv) / self.board_gain
 
-    def read(self, temp_c):
-        return ph_from_mv(self.probe_mv(), temp_c, self.mv_at_ph7, self.slope_pct)
+    def read(self, temp_c, uv=None):
+        """pH now, or from ``uv`` (e.g. the median of raw samples: one conversion, not N)."""
+        return ph_from_mv(self.probe_mv(uv), temp_c, self.mv_at_ph7, self.slope_pct)
 
 
 # -- conductivity / TDS -------------------------------------------------------------
@@ -175,8 +149,10 @@ class TdsProbe:
         self.alpha = alpha
         self.ppm_factor = ppm_factor
 
-    def read(self, temp_c):
-        return tds_from_volts(self.adc.read_uv() / 1e6, temp_c, self.k_factor, self.alpha, self.ppm_factor)
+    def read(self, temp_c, uv=None):
+        if uv is None:
+            uv = self.adc.read_uv()
+        return tds_from_volts(uv / 1e6, temp_c, self.k_factor, self.alpha, self.ppm_factor)
 
 
 # -- turbidity -------------------------------------------------------------------------
@@ -211,8 +187,10 @@ class TurbidityProbe:
         self.curve = check_curve(curve)
         self.divider = divider  # the 5 V sensor output through a divider into the 3.3 V ADC
 
-    def read(self):
-        return interpolate(self.curve, self.adc.read_uv() / 1e6 * self.divider)
+    def read(self, uv=None):
+        if uv is None:
+            uv = self.adc.read_uv()
+        return interpolate(self.curve, uv / 1e6 * self.divider)
 
 
 # -- sump level -------------------------------------------------------------------------
@@ -231,7 +209,8 @@ class Ultrasonic:
         self.mount_cm = mount_cm  # sensor face to sump floor
         self.timeout_us = timeout_us
 
-    def read(self):
+    def echo_us(self):
+        """One echo's width in us (an integer)."""
         self.trig.value(0)
         self.sleep_us(5)
         self.trig.value(1)
@@ -241,6 +220,11 @@ class Ultrasonic:
         if t < 0:
             raise SensorError("ultrasonic: no echo (%d): check the wiring, or the water is inside the "
                               "sensor's 20 cm blind zone" % t)
+        return t
+
+    def read(self, echo_us=None):
+        """Water level in cm above the sump floor, from one echo or the given width (e.g. a median)."""
+        t = self.echo_us() if echo_us is None else echo_us
         return self.mount_cm - t * SOUND_CM_PER_US / 2.0
 
 
@@ -303,8 +287,10 @@ RANGES = {
 
 
 def in_range(name, value):
-    lo, hi = RANGES.get(name, (-math.inf, math.inf))
-    return value == value and lo <= value <= hi
+    r = RANGES.get(name)  # no default tuple: this runs for every reading of every cycle
+    if r is None:
+        return value == value and value - value == 0  # finite
+    return value == value and r[0] <= value <= r[1]
 
 
 def sample(read, n):
@@ -318,7 +304,9 @@ def sample(read, n):
             err = e
     if not values:
         raise err if err is not None else SensorError("no samples")
-    return median(values)
+    values.sort()  # our own list: sorted in place, not copied as median() does
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 class ProbeSet:
@@ -368,10 +356,14 @@ class ProbeSet:
                 self.thermometer.start()
             except SensorError as e:
                 self.errors["temp_c"] = str(e)
+        # ADC probes: the median of the raw (integer) samples, converted once; every
+        # conversion is monotonic, so that is the median of the converted samples (for
+        # an odd count) without N float conversions' garbage on a 64-bit port
         if self.turbidity is not None:
-            self._put(readings, bad, "turb_ntu", lambda: sample(self.turbidity.read, self.samples))
+            self._put(readings, bad, "turb_ntu",
+                      lambda: self.turbidity.read(sample(self.turbidity.adc.read_uv, self.samples)))
         if self.level is not None:
-            self._put(readings, bad, "level_cm", lambda: sample(self.level.read, self.samples))
+            self._put(readings, bad, "level_cm", lambda: self.level.read(sample(self.level.echo_us, self.samples)))
         if self.float_switch is not None:
             readings["sump_low"] = self.float_switch.read()
         if self.flow is not None and elapsed_ms > 0:
@@ -384,7 +376,8 @@ class ProbeSet:
         # pH and conductivity need the water temperature; without it, 25 C (and say so)
         t = temp if temp is not None else self.default_temp_c
         if self.ph is not None:
-            self._put(readings, bad, "ph", lambda: sample(lambda: self.ph.read(t), self.samples))
+            self._put(readings, bad, "ph", lambda: self.ph.read(t, sample(self.ph.adc.read_uv, self.samples)))
         if self.tds is not None:
-            self._put(readings, bad, "tds_ppm", lambda: sample(lambda: self.tds.read(t), self.samples))
+            self._put(readings, bad, "tds_ppm",
+                      lambda: self.tds.read(t, sample(self.tds.adc.read_uv, self.samples)))
         return readings, bad

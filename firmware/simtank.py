@@ -35,6 +35,7 @@
 
 import math
 import random
+import sys
 import time
 
 from ticks import ticks_add
@@ -217,7 +218,7 @@ class SimBoard:
         # sim option unsynced_min: no NTP time for the first minutes (readings carry uptime)
         self.unsynced_ms = int(sim.get("unsynced_min", 0)) * 60000
         self.clock.synced = self.unsynced_ms == 0
-        self.calibrator = None  # created by the first calibrate command (saves RAM until then)
+        self.ph_points: list = []  # the calibration session's points; calib is imported per command
 
     def ticks_ms(self):
         return self.clock.ticks_ms()
@@ -269,9 +270,6 @@ class SimBoard:
         import calib
         import sensors
 
-        if self.calibrator is None:
-            self.calibrator = calib.Calibrator(self.state_dir + "/calibration.json")
-
         sim = self.sim
         slope = float(sim.get("ph_slope_pct", 97.0))
         offset = float(sim.get("ph_offset_mv", 5.0))
@@ -281,4 +279,7 @@ class SimBoard:
         def probe_mv():
             return offset - (float(buffer_ph) - 7.0) * sensors.nernst_mv_per_ph(temp) * slope / 100.0
 
-        return self.calibrator.command(args, probe_mv, temp)
+        try:
+            return calib.command(self.ph_points, args, self.state_dir + "/calibration.json", probe_mv, temp)[0]
+        finally:
+            sys.modules.pop("calib", None)  # as board_esp32: calib leaves the heap after each command

@@ -45,6 +45,11 @@ class Spool:
         self.dropped = 0
         self.corrupt = 0
         self._peek_len = 0  # length of the line peek() returned; pop() skips it
+        self._tail_seg = None  # segment whose size append() knows (it wrote it), or None
+        self._tail_size = 0
+        # unread valid records per segment: dropping a segment then costs no read of it
+        # (reading 32 KB line by line would make ~50 KB of garbage in a 64 KB heap)
+        self._unread = {}
         self.first, self.last = self._scan()
         self.read_seg, self.read_off = self.first, 0
         self._load_cursor()
@@ -77,9 +82,10 @@ class Spool:
         atomic_write(self.dir + "/spool.pos", "%d %d" % (self.read_seg, self.read_off))
 
     def _count_unread(self):
-        n = 0
+        total = 0
         seg, off = self.read_seg, self.read_off
         while seg <= self.last:
+            n = 0
             try:
                 with open(self._path(seg), "rb") as f:
                     f.seek(off)
@@ -88,8 +94,10 @@ class Spool:
                             n += 1
             except OSError:
                 pass
+            self._unread[seg] = n
+            total += n
             seg, off = seg + 1, 0
-        return n
+        return total
 
     def __len__(self):
         return self.count
@@ -97,20 +105,33 @@ class Spool:
     # -- writing ---------------------------------------------------------------
     def append(self, topic, payload):
         """Append one message; raises OSError if the flash write fails."""
-        rec = topic.encode() + b" " + str(len(payload)).encode() + b" " + payload + b"\n"
+        # written in three pieces rather than joined into one new bytes: no record-sized copies
+        head = ("%s %d " % (topic, len(payload))).encode()
+        size = len(head) + len(payload) + 1
         path = self._path(self.last)
-        size = _size(path)
-        if size and size + len(rec) > self.segment_bytes:
+        if self._tail_seg == self.last:
+            tail = self._tail_size  # what we wrote: known to end with a newline
+            torn = False
+        else:
+            tail = _size(path)  # first append since boot (or since an error): look at the file
+            torn = tail and not self._ends_with_newline(path, tail)
+        if tail and tail + size > self.segment_bytes:
             self.last += 1
             path = self._path(self.last)
-            size = 0
+            tail = 0
+            torn = False
             while self.last - self.first + 1 > self.max_segments:
                 self._drop_oldest()
-        torn = size and not self._ends_with_newline(path, size)
+        self._tail_seg = None  # unknown until this write has completed
         with open(path, "ab") as f:
             if torn:
                 f.write(b"\n")  # a torn record before us stays a line of its own
-            f.write(rec)
+                tail += 1
+            f.write(head)
+            f.write(payload)
+            f.write(b"\n")
+        self._tail_seg, self._tail_size = self.last, tail + size
+        self._unread[self.last] = self._unread.get(self.last, 0) + 1
         self.count += 1
 
     @staticmethod
@@ -121,16 +142,8 @@ class Spool:
 
     def _drop_oldest(self):
         n = self.first
+        lost = self._unread.pop(n, 0)
         if self.read_seg == n:
-            lost = 0
-            try:
-                with open(self._path(n), "rb") as f:
-                    f.seek(self.read_off)
-                    for line in f:
-                        if self._parse(line) is not None:
-                            lost += 1
-            except OSError:
-                pass
             self.dropped += lost
             self.count -= lost
             self.read_seg, self.read_off = n + 1, 0
@@ -185,6 +198,9 @@ class Spool:
         """Mark the record returned by peek() as sent."""
         self.read_off += self._peek_len
         self.count = max(0, self.count - 1)
+        left = self._unread.get(self.read_seg, 0)
+        if left:
+            self._unread[self.read_seg] = left - 1
 
     def commit(self):
         """Persist the read cursor; reclaim fully sent segments."""
@@ -193,6 +209,7 @@ class Spool:
                 os.remove(self._path(self.first))
             except OSError:
                 pass
+            self._unread.pop(self.first, None)
             self.first += 1
         if self.count == 0 and self.read_off and self.read_off >= _size(self._path(self.read_seg)):
             # everything sent: start a fresh segment rather than growing this one
@@ -200,6 +217,7 @@ class Spool:
                 os.remove(self._path(self.read_seg))
             except OSError:
                 pass
+            self._unread.pop(self.read_seg, None)
             self.last = self.first = self.read_seg = self.read_seg + 1
             self.read_off = 0
         self._save_cursor()

@@ -20,6 +20,21 @@ def read_text(path, default=None):
         return default
 
 
+def read_json(path):
+    """The JSON object stored at ``path``, or {} when it is missing or unreadable."""
+    import json
+
+    text = read_text(path)
+    if text:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return {}
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
 class Counter:
     def __init__(self, path, default=0):
         self.path = path

@@ -1,7 +1,9 @@
-"""The gateway loop: MQTT 5 (paho-mqtt 2.x) -> validate -> batch -> InfluxDB or spool -> PUBACK.
+"""The gateway loop: MQTT 5 -> validate -> batch -> InfluxDB or spool -> PUBACK.
 
-Threads: paho's network thread only enqueues messages (a slow ``on_message``
-would stall keepalive); one writer thread validates, batches, writes and
+Threads: the MQTT link's I/O thread (:mod:`gateway.mqtt_link`, our own MQTT 5
+client) only parses and enqueues what each ``recv`` brought, one list per
+read; one writer thread validates (:mod:`gateway.fastpath` for well-formed
+readings, :mod:`gateway.validate` for everything else), batches, writes and
 acknowledges each QoS 1 message only after its data is durable: written to
 InfluxDB, or fsync'd in the local spool (:mod:`gateway.spool`).  Anything not
 yet durable when we die is unacknowledged, so the broker redelivers it to the
@@ -19,7 +21,7 @@ once while the gap fills.
 Acks carry the connection generation: after a reconnect, message ids restart,
 so an ack for a message received on an older connection is never sent (the
 broker redelivers that message, and rewriting it is harmless because points
-carry the device's timestamp).
+carry the device's timestamp).  A batch's PUBACKs go out in one write.
 """
 
 from __future__ import annotations
@@ -33,38 +35,47 @@ import socket
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-
-from aquamon.auth import configure_client
+from aquamon.auth import tls_context
 from aquamon.config import Config
 from aquamon.influx import RetryableWriteError, connect
 from aquamon.lineproto import encode_point
 from gateway.backoff import retry_wait
+from gateway.fastpath import FastTelemetry
 from gateway.metrics import MetricsServer
+from gateway.mqtt_link import MqttLink
+from gateway.mqtt_wire import Will
 from gateway.spool import Spool
-from gateway.validate import Reject, validate_message
-from gateway.writer import write_isolating
+from gateway.validate import Reject, parse_topic, validate_message
+from gateway.writer import write_parallel
 
 log = logging.getLogger("aquamon.gateway")
 
 # How long replay may hold the writer before it looks at new messages again.
 REPLAY_SLICE_S = 0.2
+# Topics remembered with their parsed tank/device (a farm has a few thousand devices).
+TOPIC_CACHE_MAX = 100_000
+# After stop(), how long the writer keeps writing what is still arriving.
+STOP_DRAIN_S = 2.0
 
 
-@dataclass
-class Incoming:
-    topic: str
+class Incoming(NamedTuple):
+    """One received message; the link delivers plain tuples in this layout (topic as bytes)."""
+
+    topic: bytes | str
     payload: bytes
     mid: int
     qos: int
-    generation: int
+
+
+# Part of one read: the generation of the connection the messages came on, the
+# messages, their lines of line protocol (validated and encoded on arrival), and
+# when they arrived (time.monotonic()).
+Message = tuple[bytes | str, bytes, int, int]  # an Incoming, or the plain tuple the link delivers
+Chunk = tuple[int, Sequence[Message], list[str], float]
 
 
 class RateLimitedLog:
@@ -101,7 +112,7 @@ class Gateway:
     is durable (benchmarks measure publish-to-durable latency with it).
     """
 
-    def __init__(self, cfg: Config, on_durable: Callable[[list[Incoming], float], None] | None = None) -> None:
+    def __init__(self, cfg: Config, on_durable: Callable[[list[Message], float], None] | None = None) -> None:
         self.cfg = cfg
         g = cfg.gateway
         self.instance = g.instance or socket.gethostname()
@@ -109,36 +120,49 @@ class Gateway:
         self.counters: Counter[str] = Counter()
         self.rejects: Counter[str] = Counter()
         self.last_seq: dict[tuple[str, str], int] = {}
-        self.inbox: queue.Queue[Incoming] = queue.Queue()
+        self.inbox: queue.Queue[Chunk] = queue.Queue()
+        self._queued = 0  # messages in the inbox
+        self._queued_lock = threading.Lock()
+        self._carry: Chunk | None = None  # the part of a chunk beyond the last batch
         self._stop = threading.Event()
-        self._generation = 0
-        self._connected = threading.Event()
         self._rlog = RateLimitedLog(g.reject_log_interval_s)
         self._attempt = 0  # failed write attempts in a row
         self._retry_at = 0.0  # monotonic time before which InfluxDB is left alone
         self._last_latency_ms = 0
+        self._fast = FastTelemetry(g.max_payload_bytes, int(g.max_future_s * 1000), int(g.max_age_days * 86_400_000))
+        self._topic_cache: dict[bytes | str, tuple[str, tuple[str, str]] | None] = {}
         self.metrics: MetricsServer | None = None
         self.db = connect(cfg.influxdb)
+        # The writer thread writes one slice of each batch itself and these threads the others.
+        self._pool = (ThreadPoolExecutor(g.write_concurrency - 1, thread_name_prefix="gateway-write")
+                      if g.write_concurrency > 1 else None)
         self.spool = Spool(Path(cfg.spool.dir) / _safe_name(self.instance), cfg.spool.max_bytes,
                            cfg.spool.full_policy)
         if not self.spool.empty():
             log.info("spool holds %d lines from before; replaying them", self.spool.lines)
-        client_id = cfg.mqtt.client_id or f"aquamon-gateway-{self.instance}"
+        m = cfg.mqtt
         # MQTT 5: shared subscriptions, and a session that outlives a crash by
-        # session_expiry_s (clean_start=False in connect) so nothing is lost while we restart.
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  protocol=mqtt.MQTTv5, manual_ack=True)
-        configure_client(self.client, cfg.mqtt)  # credentials, and TLS with [mqtt] tls
-        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = self._on_message
-        self.client.on_subscribe = self._on_subscribe
+        # session_expiry_s (clean_start=False) so nothing is lost while we restart.
         # Presence: retained, with a last will, so operators (and the demo) can see
         # that a gateway is subscribed before devices start publishing.
-        self.client.will_set(self.presence_topic, b'{"online":false}', qos=1, retain=True)
+        self.link = MqttLink(
+            m.host, m.port, m.client_id or f"aquamon-gateway-{self.instance}", self.topics(),
+            on_messages=self._on_messages, on_up=self._on_up, on_down=self._on_down,
+            on_subscribed=self._on_subscribed, qos=m.qos, keepalive_s=m.keepalive_s,
+            session_expiry_s=g.session_expiry_s, receive_maximum=self.receive_maximum(),
+            username=m.username, password=m.password,
+            will=Will(self.presence_topic, b'{"online":false}', qos=1, retain=True),
+            tls_context=tls_context(m),  # credentials, and TLS with [mqtt] tls
+            # Memory stays bounded whatever the broker does: stop reading while the
+            # writer is this far behind (the broker keeps the rest, unacknowledged).
+            hold=lambda: self._queued >= 2 * self.receive_maximum())
 
-    # --- MQTT callbacks (network thread: keep them short) -------------------------------
+    def receive_maximum(self) -> int:
+        """The in-flight window asked of the broker: we ack only after a write, so it must hold a batch or two."""
+        g = self.cfg.gateway
+        return g.receive_maximum or min(65535, max(1000, 2 * g.batch_size))
+
+    # --- MQTT link callbacks (I/O thread: keep them short) ----------------------------------
     @property
     def presence_topic(self) -> str:
         return f"{self.cfg.mqtt.topic_prefix}/_gateway/{self.instance}"
@@ -150,78 +174,156 @@ class Gateway:
             subs = [f"$share/{self.cfg.gateway.share_group}/{s}" for s in subs]
         return subs
 
-    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
-        if any(r.is_failure for r in reasons):
-            log.error("the broker refused a subscription (%s): check the ACL for this gateway's user", reasons)
+    def _on_subscribed(self, refused: list[str]) -> None:
+        if refused:
+            log.error("the broker refused the subscription to %s: check the ACL for this gateway's user",
+                      ", ".join(refused))
             return
-        client.publish(self.presence_topic, b'{"online":true}', qos=1, retain=True)
+        self.link.publish(self.presence_topic, b'{"online":true}', retain=True)
 
-    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        if reason.is_failure:
-            log.error("MQTT broker refused the connection: %s. Check [mqtt] username/password.", reason)
-            return
-        self._generation += 1
-        client.subscribe([(t, self.cfg.mqtt.qos) for t in self.topics()])
-        self._connected.set()
+    def _on_up(self, session_present: bool) -> None:
         log.info("connected to MQTT %s:%s (session resumed: %s)", self.cfg.mqtt.host, self.cfg.mqtt.port,
-                 bool(getattr(flags, "session_present", False)))
+                 session_present)
 
-    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        self._connected.clear()
+    def _on_down(self, reason: str) -> None:
         if not self._stop.is_set():
             log.warning("MQTT connection lost (%s); reconnecting", reason)
 
-    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        self.inbox.put(Incoming(msg.topic, bytes(msg.payload), msg.mid, msg.qos, self._generation))
+    def _on_messages(self, generation: int, messages: Sequence[Message]) -> None:
+        # Validating and encoding here, in the I/O thread, overlaps it with the writer
+        # thread's wait for InfluxDB (the GIL is free during socket I/O).
+        size = self.cfg.gateway.batch_size
+        arrived = time.monotonic()
+        for i in range(0, len(messages), size):
+            part = messages[i:i + size] if len(messages) > size else messages
+            lines = self._to_lines(part)
+            with self._queued_lock:
+                self._queued += len(part)
+            self.inbox.put((generation, part, lines, arrived))
 
     # --- writer thread -------------------------------------------------------------------
-    def _ack(self, items: list[Incoming]) -> None:
-        for it in items:
-            if it.qos > 0 and it.generation == self._generation:
-                self.client.ack(it.mid, it.qos)
+    def _ack(self, chunks: list[Chunk]) -> None:
+        for generation, messages, _, _ in chunks:
+            self.link.ack(generation, [m[2] for m in messages if m[3]])
 
-    def _collect(self, wait_s: float) -> list[Incoming]:
-        batch: list[Incoming] = []
+    def _collect(self, wait_s: float) -> list[Chunk]:
+        """Chunks holding up to ``batch_size`` messages (each chunk holds at most that many).
+
+        Waits for more only until the oldest message taken has waited ``wait_s``
+        since it arrived: data that queued up while the last write ran goes at once.
+        """
+        size = self.cfg.gateway.batch_size
+        chunks: list[Chunk] = []
+        n = 0
         deadline = time.monotonic() + wait_s
-        while len(batch) < self.cfg.gateway.batch_size:
-            try:
-                batch.append(self.inbox.get_nowait())
-                continue
-            except queue.Empty:
-                pass
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
+        while n < size:
+            if self._carry is not None:
+                chunk, self._carry = self._carry, None
+            else:
+                try:
+                    chunk = self.inbox.get_nowait()
+                except queue.Empty:
+                    timeout = deadline - time.monotonic()
+                    if timeout <= 0:
+                        break
+                    try:
+                        chunk = self.inbox.get(timeout=timeout)
+                    except queue.Empty:
+                        break
+                with self._queued_lock:
+                    self._queued -= len(chunk[1])
+            if n and n + len(chunk[1]) > size:
+                self._carry = chunk  # the next batch starts with it
                 break
-            try:
-                batch.append(self.inbox.get(timeout=timeout))
-            except queue.Empty:
-                break
-        return batch
+            if not chunks:
+                deadline = min(deadline, chunk[3] + wait_s)
+            chunks.append(chunk)
+            n += len(chunk[1])
+        return chunks
 
-    def _to_lines(self, batch: list[Incoming]) -> list[str]:
+    def _topic_entry(self, topic: bytes | str) -> tuple[str, tuple[str, str]] | None:
+        """(line prefix, (tank, device)) for a telemetry topic the fast path may take, else None."""
+        text = topic.decode("utf-8", "replace") if isinstance(topic, bytes) else topic
+        try:
+            tank, device, kind = parse_topic(text, self.cfg.mqtt.topic_prefix)
+            entry = (self._fast.line_prefix(tank, device), (tank, device)) if kind == "telemetry" else None
+        except Reject:
+            entry = None
+        if len(self._topic_cache) >= TOPIC_CACHE_MAX:
+            self._topic_cache.clear()
+        self._topic_cache[topic] = entry
+        return entry
+
+    def _to_lines(self, messages: Iterable[Message]) -> list[str]:
+        """Validate and encode messages; count and log rejects; track ``seq``."""
         now_ms = int(time.time() * 1000)
-        g = self.cfg.gateway
         lines: list[str] = []
-        for it in batch:
-            self.counters["received"] += 1
-            try:
-                v = validate_message(it.topic, it.payload, now_ms, self.cfg.mqtt.topic_prefix,
-                                     g.max_payload_bytes, int(g.max_future_s * 1000),
-                                     int(g.max_age_days * 86_400_000))
-            except Reject as r:
-                self.counters["rejected"] += 1
-                self.rejects[r.reason] += 1
-                self._rlog.warn(r.reason, f"rejected a message on {it.topic[:120]!r}: {r}")
-                continue
-            for reason in v.value_rejects:
-                self.rejects["value_" + reason] += 1
-                self.counters["values_rejected"] += 1
-                self._rlog.warn("value_" + reason, f"dropped a value on {it.topic[:120]!r}: {reason}")
-            if v.seq is not None:
-                self._track_seq(v.tank, v.device, v.seq)
-            for p in v.points:
-                lines.append(encode_point(p.measurement, p.tags, p.fields, p.ts_ms))
+        append = lines.append
+        fast = self._fast.fields_and_time
+        cache = self._topic_cache
+        last_seq = self.last_seq
+        count_gaps = not self.cfg.gateway.shared_subscription
+        received = gaps = repeats = 0
+        for m in messages:
+            received += 1
+            topic = m[0]
+            entry = cache[topic] if topic in cache else self._topic_entry(topic)
+            if entry is not None:
+                try:
+                    done = fast(m[1], now_ms)
+                except Exception:  # noqa: BLE001 - a fast-path bug must not lose the message: the exact path decides
+                    done = None
+                if done is not None:
+                    append(entry[0] + done[0])
+                    key, seq = entry[1], done[1]
+                    last = last_seq.get(key)
+                    if last is None or seq > last:  # the same rule as _track_seq, inlined
+                        if last is not None and seq > last + 1 and count_gaps:
+                            gaps += seq - last - 1
+                        last_seq[key] = seq
+                    else:
+                        repeats += 1
+                    continue
+            self._exact_lines(topic if isinstance(topic, str) else topic.decode("utf-8", "replace"), m[1],
+                              now_ms, lines)
+        c = self.counters
+        c["received"] += received
+        if gaps:
+            c["seq_gaps"] += gaps
+        if repeats:
+            c["seq_repeats"] += repeats
         return lines
+
+    def _exact_lines(self, topic: str, payload: bytes, now_ms: int, lines: list[str]) -> None:
+        """Anything the fast path declined: the exact validator, which names every reject reason."""
+        g = self.cfg.gateway
+        try:
+            v = validate_message(topic, payload, now_ms, self.cfg.mqtt.topic_prefix,
+                                 g.max_payload_bytes, int(g.max_future_s * 1000),
+                                 int(g.max_age_days * 86_400_000))
+        except Reject as r:
+            self.counters["rejected"] += 1
+            self.rejects[r.reason] += 1
+            self._rlog.warn(r.reason, f"rejected a message on {topic[:120]!r}: {r}")
+            return
+        except Exception:  # noqa: BLE001
+            # A bug in the validator, not a bad message we can name.  Dropping this one message
+            # (counted, logged with its traceback) beats the alternative: an unacknowledged
+            # message the broker redelivers forever, a poison pill that stalls the whole stream.
+            self.counters["rejected"] += 1
+            self.rejects["validator_error"] += 1
+            if self._rlog.warn("validator_error", f"the validator failed on a message on {topic[:120]!r}; "
+                               "it is dropped and counted (please report this with the log)"):
+                log.exception("validator failure")
+            return
+        for reason in v.value_rejects:
+            self.rejects["value_" + reason] += 1
+            self.counters["values_rejected"] += 1
+            self._rlog.warn("value_" + reason, f"dropped a value on {topic[:120]!r}: {reason}")
+        if v.seq is not None:
+            self._track_seq(v.tank, v.device, v.seq)
+        for p in v.points:
+            lines.append(encode_point(p.measurement, p.tags, p.fields, p.ts_ms))
 
     def _track_seq(self, tank: str, device: str, seq: int) -> None:
         key = (tank, device)
@@ -254,7 +356,8 @@ class Gateway:
     def _write(self, lines: Sequence[str]) -> None:
         """Write now; raise RetryableWriteError if InfluxDB cannot take them."""
         t0 = time.monotonic()
-        outcome = write_isolating(self.db.write_lines, lines)
+        outcome = write_parallel(self.db.write_lines, lines, self.cfg.gateway.write_concurrency,
+                                 self._pool.submit if self._pool is not None else None)
         ms = int((time.monotonic() - t0) * 1000)
         self._last_latency_ms = ms
         self.counters["write_ms_total"] += ms
@@ -291,7 +394,7 @@ class Gateway:
         """Replay the spool oldest first for up to one time slice, unless in outage."""
         deadline = time.monotonic() + REPLAY_SLICE_S
         while not self.spool.empty() and not self._in_outage() and time.monotonic() < deadline:
-            if self.inbox.qsize() >= self.cfg.gateway.batch_size:
+            if self._queued >= self.cfg.gateway.batch_size:
                 break  # new data first; replay continues between batches
             batch = self.spool.peek(self.cfg.gateway.batch_size)
             try:
@@ -306,22 +409,27 @@ class Gateway:
 
     def _writer(self) -> None:
         next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
+        stop_by = 0.0
         while True:
             replay_pending = not self.spool.empty() and not self._in_outage()
-            batch = self._collect(0.0 if replay_pending else self.cfg.gateway.flush_interval_s)
-            if batch:
-                lines = self._to_lines(batch)
+            chunks = self._collect(0.0 if replay_pending else self.cfg.gateway.flush_interval_s)
+            if chunks:
+                lines = chunks[0][2] if len(chunks) == 1 else [ln for c in chunks for ln in c[2]]
                 if lines and not self._make_durable(lines):
                     break  # stopping: leave them unacknowledged, the broker redelivers
-                self._ack(batch)
+                self._ack(chunks)
                 if self.on_durable is not None:
-                    self.on_durable(batch, time.time())
+                    self.on_durable([m for c in chunks for m in c[1]], time.time())
             self._replay()
             if time.monotonic() >= next_stats:
                 self.write_stats()
                 next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
-            if self._stop.is_set() and self.inbox.empty():
-                break
+            if self._stop.is_set():
+                # Finish what was received, but not a stream that keeps coming: what is
+                # left unacknowledged is redelivered to our session.
+                stop_by = stop_by or time.monotonic() + STOP_DRAIN_S
+                if (self.inbox.empty() and self._carry is None) or time.monotonic() > stop_by:
+                    break
 
     def stats_fields(self) -> dict[str, int]:
         """Counters (and a few gauges) as written to the ``gateway`` measurement every interval."""
@@ -347,8 +455,8 @@ class Gateway:
 
     def metrics_snapshot(self) -> dict[str, int | float]:
         values: dict[str, int | float] = dict(self.stats_fields())
-        values["inbox"] = self.inbox.qsize()
-        values["mqtt_connected"] = int(self._connected.is_set())
+        values["inbox"] = self._queued
+        values["mqtt_connected"] = int(self.link.connected.is_set())
         values["influx_ok"] = int(not self._in_outage())
         return values
 
@@ -356,9 +464,9 @@ class Gateway:
         """Healthy = connected to the broker and able to make data durable (InfluxDB or spool room)."""
         spool_room = self.spool.bytes < self.spool.max_bytes * 0.99 or self.spool.policy == "drop_oldest"
         detail: dict[str, object] = {
-            "instance": self.instance, "mqtt_connected": self._connected.is_set(),
+            "instance": self.instance, "mqtt_connected": self.link.connected.is_set(),
             "influxdb_ok": not self._in_outage(), "spool_lines": self.spool.lines,
-            "spool_bytes": self.spool.bytes, "inbox": self.inbox.qsize()}
+            "spool_bytes": self.spool.bytes, "inbox": self._queued}
         ok = bool(detail["mqtt_connected"]) and (bool(detail["influxdb_ok"]) or spool_room)
         return ok, detail
 
@@ -393,11 +501,7 @@ class Gateway:
             log.warning("could not create database %r yet (%s); will keep trying on write",
                         self.cfg.influxdb.database, e)
         self.start_metrics()
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = self.cfg.gateway.session_expiry_s
-        self.client.connect_async(self.cfg.mqtt.host, self.cfg.mqtt.port, keepalive=self.cfg.mqtt.keepalive_s,
-                                  clean_start=False, properties=props)
-        self.client.loop_start()
+        self.link.start()
         writer = threading.Thread(target=self._writer, name="gateway-writer", daemon=True)
         writer.start()
         try:
@@ -406,13 +510,14 @@ class Gateway:
                     log.error("the writer thread died; stopping so a supervisor restarts us")
                     break
         finally:
+            self._stop.set()
             writer.join(timeout=30)
             self.write_stats()
-            if self._connected.is_set():
-                self.client.publish(self.presence_topic, b'{"online":false}', qos=1,
-                                    retain=True).wait_for_publish(2)
-            self.client.disconnect()
-            self.client.loop_stop()
+            if self.link.connected.is_set():
+                self.link.publish(self.presence_topic, b'{"online":false}', retain=True).wait(2)
+            self.link.stop()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
             if self.metrics is not None:
                 self.metrics.stop()
             log.info("gateway stopped: %s", self.stats_fields())

@@ -50,6 +50,67 @@ def test_decisions_never_look_ahead(fitted):
     assert a0[600:630].any()
 
 
+def test_decisions_never_look_ahead_through_a_relearn():
+    t, X = healthy(4 * DAY, seed=11)
+    y = np.zeros(len(t), dtype=bool)
+    for a in (500, 1500, 2500):
+        y[a:a + 20] = True  # three 20-minute events: the relearn delay is calibrated to 60 min
+        X[a:a + 20, 2] += 30.0
+    det = WaterQualityDetector().fit(t[:3 * DAY], X[:3 * DAY], y[:3 * DAY], names=NAMES)
+    assert det.relearn_after_minutes == pytest.approx(3 * 20.0)  # 3 × the median event length
+    _, Z = healthy(DAY, seed=12)
+    Z[300:, 2] += 40.0  # a lasting shift: alarm, relearn after 60 min, learning afresh
+    s0, a0 = run_after(det, Z)
+    assert a0[305:340].all() and not a0[400:].any()
+    for k in (330, 360, 380):
+        W = Z.copy()
+        W[k + 1:] = np.random.default_rng(k).normal(size=W[k + 1:].shape) * 1e3
+        s1, a1 = run_after(det, W)
+        np.testing.assert_array_equal(s0[:k + 1], s1[:k + 1])
+        np.testing.assert_array_equal(a0[:k + 1], a1[:k + 1])
+
+
+def quantised_wandering(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Like GECCO's probes: slow wander much larger than the minute-to-minute noise, in 0.01 pH steps."""
+    t, X = healthy(n, seed)
+    rng = np.random.default_rng(seed)
+    phase = rng.uniform(0, 2 * np.pi)
+    X[:, 1] = np.round(8.3 + 0.05 * np.sin(2 * np.pi * t / (6 * 3600.0) + phase) + rng.normal(0, 0.002, n), 2)
+    return t, X
+
+
+def test_a_ramp_is_caught_by_the_drift_statistic_before_the_level_statistic():
+    import copy
+
+    t, X = quantised_wandering(3 * DAY, seed=13)
+    det = WaterQualityDetector(DetectorSettings(false_alarms_per_day=0.05)).fit(t, X, names=NAMES)
+    assert det.evidence == ["short", "drift"]
+    _, Z = quantised_wandering(DAY, seed=14)
+    Z[500:530, 1] += 0.02 * np.arange(30)  # pH ramps 0.02 a minute, like GECCO's pH events
+    _, with_drift = run_after(det, Z)
+    level_only = copy.deepcopy(det)
+    level_only.evidence = ["short"]
+    _, without = run_after(level_only, Z)
+    first = np.flatnonzero(with_drift[500:530])
+    assert len(first) and first[0] <= 6 and not with_drift[:490].any()
+    later = np.flatnonzero(without[500:530])
+    assert not len(later) or later[0] > first[0]  # the drift CUSUM answers first
+
+
+def test_a_lone_spike_or_step_does_not_raise_a_drift_alarm():
+    t, X = healthy(3 * DAY, seed=15)
+    det = WaterQualityDetector(DetectorSettings(false_alarms_per_day=0.05)).fit(t, X, names=NAMES)
+    import copy
+
+    d = copy.deepcopy(det)
+    d.evidence = ["drift"]
+    _, Z = healthy(DAY, seed=16)
+    Z[400, 1] += 1.0  # one outlier
+    Z[800:, 2] += 30.0  # one step to a new baseline
+    _, alarms = d.run((3 * DAY + np.arange(len(Z))) * 60.0, Z)
+    assert not alarms.any()
+
+
 def test_an_event_is_caught_and_not_learned(fitted):
     import copy
 
@@ -79,7 +140,8 @@ def test_a_lasting_shift_becomes_the_new_baseline(fitted):
     _, X = healthy(2 * DAY, seed=5)
     X[200:, 2] += 40.0  # Redox moves for good: a baseline shift, not an event
     _, alarms = run_after(fitted, X)
-    relearn = int(fitted.settings.relearn_after_minutes)
+    relearn = int(fitted.relearn_after_minutes)  # no labelled events in TRAIN: the fallback
+    assert relearn == fitted.settings.relearn_fallback_minutes
     assert alarms[205:205 + relearn - 20].all()  # first an alarm ...
     assert not alarms[200 + relearn + 60:].any()  # ... then accepted as normal
 

@@ -63,3 +63,41 @@ def test_the_example_config_is_valid_and_documents_every_default() -> None:
         assert key in example, f"device.example.json lacks {key}"
         if isinstance(default, dict) and key not in ("wifi", "cmd", "mqtt"):
             assert set(default) <= set(example[key]), f"device.example.json lacks {key}.{set(default) - set(example[key])}"
+
+
+ROMFS_RUN = """
+import sys, vfs
+with open(sys.argv[1], "rb") as f:
+    image = f.read()  # a test: in the heap; on the board it is the mapped flash partition
+vfs.mount(vfs.VfsRom(image), "/rom")
+sys.path.insert(0, "/rom")  # as on the board, where main.py on the filesystem is all that is left there
+import app, sensors, simtank
+assert app.__file__ == "/rom/app.mpy" and sensors.__file__ == "/rom/sensors.mpy", app.__file__
+cfg = {"tank": "t", "device": "d", "state_dir": sys.argv[2], "max_cycles": 5, "drain_timeout_s": 0,
+       "mqtt": {"port": 1}, "sim": {"start_epoch_ms": 1700000000000, "faults": [{"kind": "offline"}]}}
+print(app.Device(cfg, simtank.SimBoard(cfg)).run())
+"""
+
+
+def test_flash_romfs_builds_an_image_the_firmware_runs_from(fw_copy: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from aquamon.stack import micropython_binary
+
+    shutil.copy(fw_copy / "device.example.json", fw_copy / "device.json")
+    shutil.copy(fw_copy / "secrets.example.py", fw_copy / "secrets.py")
+    out = tmp_path / "out"
+    plan = flash("/dev/ttyUSB7", out, dry_run=True, firmware_dir=fw_copy, romfs=True)
+    assert [cmd[3] for cmd in plan] == ["exec", "romfs", "fs", "reset"]
+    assert plan[1][4:] == ["deploy", str(out / "firmware.romfs")]
+    assert "app.mpy" in plan[0][-1] and "umqtt/simple.mpy" in plan[0][-1]  # stale copies would shadow /rom
+    assert {Path(p).name for p in plan[2][5:-1]} == {"main.py", "device.json", "secrets.py"}
+    script = tmp_path / "romfs_run.py"
+    script.write_text(ROMFS_RUN)
+    (tmp_path / "state").mkdir()
+    # simtank (the simulated board) comes from the firmware folder; everything else from the image
+    r = subprocess.run([micropython_binary(), str(script), str(out / "firmware.romfs"), str(tmp_path / "state")],
+                       capture_output=True, text=True, timeout=60,
+                       env={"MICROPYPATH": f"{fw_copy}", "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "'seq': 5" in r.stdout and "'cycles': 5" in r.stdout, r.stdout

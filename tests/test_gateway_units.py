@@ -14,7 +14,7 @@ from gateway.backoff import retry_wait
 from gateway.metrics import prometheus_text
 from gateway.service import Gateway, RateLimitedLog
 from gateway.spool import Spool
-from gateway.writer import write_isolating
+from gateway.writer import write_isolating, write_parallel
 
 
 # Telegraf's rule: wait = max(capped backoff, capped Retry-After); rand=0.5 removes the jitter.
@@ -123,6 +123,38 @@ def test_writer_propagates_retryable_errors_without_dropping() -> None:
         write_isolating(FakeServer(down=True).write, ["a", "b"])
 
 
+def test_parallel_slices_isolate_bad_lines_and_any_failed_slice_fails_the_batch() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = [f"ok{i}" for i in range(4000)]
+    lines[10] = "bad10"
+    lines[3500] = "bad3500"
+    srv = FakeServer()
+    with ThreadPoolExecutor(3) as pool:
+        out = write_parallel(srv.write, lines, 4, pool.submit)
+        assert out.written == 3998 and sorted(ln for ln, _ in out.dropped) == ["bad10", "bad3500"]
+        assert sorted(srv.stored) == sorted(ln for ln in lines if "bad" not in ln)
+
+        finished: list[int] = []
+        lock = threading.Lock()
+
+        def one_slice_down(batch: list[str]) -> None:  # the last slice fails, slowly
+            import time
+
+            if "ok3999" in batch:
+                time.sleep(0.05)
+                raise RetryableWriteError("HTTP 503", 503)
+            with lock:
+                finished.append(len(batch))
+
+        with pytest.raises(RetryableWriteError):
+            write_parallel(one_slice_down, lines, 4, pool.submit)
+        assert finished == [1000, 1000, 1000]  # raised only once every other slice had finished
+        clean = [f"ok{i}" for i in range(1999)]
+        assert write_parallel(srv.write, clean, 4, pool.submit).requests == 1  # under 2 x 1000 lines: one request
+
+
 def test_prometheus_text_families() -> None:
     text = prometheus_text({"received": 5, "rejected": 2, "rejected_oversized": 1, "rejected_value_wrong_type": 1,
                             "spool_bytes": 10}, 'gw"1')
@@ -177,13 +209,13 @@ def test_rejects_are_counted_by_reason_and_good_values_kept(tmp_path: Path) -> N
 
     g = _gateway(tmp_path)
     now = int(time.time() * 1000)
-    msgs = [Incoming("aquamon/t1/d1/telemetry", b"{", 1, 1, 0),
-            Incoming("aquamon/t1/d1/telemetry", b"{", 2, 1, 0),
-            Incoming("aquamon/t1/d1/nope", b"{}", 3, 1, 0),
-            Incoming("aquamon/t1/d1/telemetry",
-                     f'{{"v":1,"seq":1,"ts":{now},"r":{{"temp_c":25.5,"ph":"x"}},"bad":["ph"]}}'.encode(), 4, 1, 0),
-            Incoming("aquamon/t1/d1/status", b'{"online":false}', 5, 1, 0),
-            Incoming("aquamon/t1/d1/event", f'{{"ts":{now},"kind":"interlock","detail":"low"}}'.encode(), 6, 1, 0)]
+    msgs = [Incoming(b"aquamon/t1/d1/telemetry", b"{", 1, 1),
+            Incoming(b"aquamon/t1/d1/telemetry", b"{", 2, 1),
+            Incoming(b"aquamon/t1/d1/nope", b"{}", 3, 1),
+            Incoming(b"aquamon/t1/d1/telemetry",
+                     f'{{"v":1,"seq":1,"ts":{now},"r":{{"temp_c":25.5,"ph":"x"}},"bad":["ph"]}}'.encode(), 4, 1),
+            Incoming(b"aquamon/t1/d1/status", b'{"online":false}', 5, 1),
+            Incoming(b"aquamon/t1/d1/event", f'{{"ts":{now},"kind":"interlock","detail":"low"}}'.encode(), 6, 1)]
     lines = g._to_lines(msgs)
     assert g.rejects == {"malformed_json": 2, "unknown_topic": 1, "value_wrong_type": 1}
     assert g.counters["received"] == 6 and g.counters["rejected"] == 3
@@ -191,6 +223,31 @@ def test_rejects_are_counted_by_reason_and_good_values_kept(tmp_path: Path) -> N
     assert 'bad="ph"' in lines[0] and "temp_c=25.5" in lines[0] and "ph=" not in lines[0].replace('"ph"', "")
     assert "online=false" in lines[1]
     assert "kind=interlock" in lines[2]
+
+
+def test_a_validator_bug_drops_only_that_message_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A payload that crashes the validator (a bug) is dropped and counted, not redelivered forever."""
+    import time
+
+    import gateway.service as service
+    from gateway.service import Incoming
+
+    g = _gateway(tmp_path)
+    real = service.validate_message
+
+    def crashing(topic: str, payload: bytes, *args: object) -> object:
+        if b"boom" in payload:
+            raise ZeroDivisionError("a validator bug")
+        return real(topic, payload, *args)
+
+    monkeypatch.setattr(service, "validate_message", crashing)
+    monkeypatch.setattr(g._fast, "fields_and_time", lambda payload, now: (_ for _ in ()).throw(KeyError("bug")))
+    now = int(time.time() * 1000)
+    good = f'{{"v":1,"seq":1,"ts":{now},"r":{{"temp_c":25.5}},"bad":[]}}'.encode()
+    lines = g._to_lines([Incoming(b"aquamon/t1/d1/telemetry", b'{"boom":1}', 1, 1),
+                         Incoming(b"aquamon/t1/d1/telemetry", good, 2, 1)])
+    assert g.rejects == {"validator_error": 1} and g.counters["rejected"] == 1
+    assert len(lines) == 1 and "temp_c=25.5" in lines[0]  # the fast path's bug fell back to the exact path
 
 
 class FlakyDB:
@@ -227,12 +284,14 @@ def test_acks_only_after_write_or_spool_and_replay_interleaves_with_new_data(tmp
     g.db = db  # type: ignore[assignment]
     acked_while: list[bool] = []
 
-    class Client:
-        def ack(self, mid: int, qos: int) -> None:  # durable = in InfluxDB or in the spool, at ack time
-            line = lines_by_mid[mid]
-            acked_while.append(line in db.stored() or line in g.spool.peek(10**6).lines)
+    class Link:
+        def ack(self, generation: int, mids: list[int]) -> None:  # durable = in InfluxDB or the spool, at ack time
+            stored, spooled = db.stored(), set(g.spool.peek(10**6).lines)
+            for mid in mids:
+                line = lines_by_mid[mid]
+                acked_while.append(line in stored or line in spooled)
 
-    g.client = Client()  # type: ignore[assignment]
+    g.link = Link()  # type: ignore[assignment]
     now = int(time.time() * 1000)
     msgs = list(readings("aquamon", 1200, tanks=4, start_ms=now - 3_600_000))
     lines_by_mid = {}
@@ -242,14 +301,14 @@ def test_acks_only_after_write_or_spool_and_replay_interleaves_with_new_data(tmp
     writer = threading.Thread(target=g._writer, daemon=True)
     writer.start()
     for mid, (topic, payload) in enumerate(msgs[:1000], start=1):  # during the outage
-        g.inbox.put(Incoming(topic, payload, mid, 1, 0))
+        g._on_messages(1, [Incoming(topic.encode(), payload, mid, 1)])
     deadline = time.monotonic() + 20
     while g.spool.lines < 1000 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert g.spool.lines == 1000 and db.batches == []
     db.down = False
     for mid, (topic, payload) in enumerate(msgs[1000:], start=1001):  # new data while the spool replays
-        g.inbox.put(Incoming(topic, payload, mid, 1, 0))
+        g._on_messages(1, [Incoming(topic.encode(), payload, mid, 1)])
         time.sleep(0.002)
     deadline = time.monotonic() + 20
     while not (g.spool.empty() and g.inbox.empty() and len(acked_while) == 1200) and time.monotonic() < deadline:

@@ -110,4 +110,68 @@ def test_offline_readings_are_spooled_and_seq_survives_a_reboot():
     assert ("e", 1) in topics
 
 
+
+def test_a_config_validated_before_boot_is_used_as_it_is():
+    # main.py validates before importing the firmware, then passes the result on
+    import sys
+
+    import devconfig
+
+    fresh()
+    checked, errors = devconfig.validate(dict(cfg(2), interval_s=-5))
+    del sys.modules["devconfig"]
+    d = app.Device(checked, Board([30.0]), boot_errors=errors, validated_cfg=True)
+    assert "devconfig" not in sys.modules  # not validated (loaded) a second time
+    assert d.interval_ms == 60000 and any("interval_s" in e for e in d.config_errors)
+    assert d.run()["seq"] == 2
+    assert "devconfig" not in sys.modules  # nor by the loop
+
+
+def test_the_validator_is_unloaded_after_boot():
+    import sys
+
+    fresh()
+    app.Device(cfg(1), Board([30.0]))
+    assert "devconfig" not in sys.modules
+
+
+def test_commands_load_cmdauth_only_while_verifying_and_say_why_they_are_refused():
+    import sys
+
+    from binascii import hexlify
+
+    fresh()
+    c = cfg(1)
+    c["cmd"] = {"key": "ab" * 32, "cache": 4}
+    d = app.Device(c, Board([30.0]))
+    assert "cmdauth" not in sys.modules and d.cmd_key == b"\xab" * 32 and len(d.cmd_seen) == 8 + 4 * 16
+    import cmdauth  # the keeper's side: sign, then leave sys.modules as the device had it
+
+    del sys.modules["cmdauth"]
+
+    def signed(cmd_id, action, args, key=d.cmd_key):
+        ts = d.board.epoch_ms()
+        mac = cmdauth.hmac_sha256(key, cmdauth.canonical("t", "d", cmd_id, ts, action, args))
+        return json.dumps({"id": cmd_id, "ts": ts, "action": action, "args": args,
+                           "sig": hexlify(mac).decode()}).encode()
+
+    sent = []
+    d.link.publish = lambda topic, msg, now, retain=False: sent.append((topic, json.loads(msg)))
+    feed = signed("c1", "feed", {"minutes": 5})
+    for msg in (feed, feed, signed("c2", "feed", {"minutes": 5}, b"another key, 16+ bytes"), b"{not json",
+                signed("c3", "feed", {"minutes": 0}), signed("c4", "interval", {"seconds": 30}),
+                signed("c5", "calibrate", {"sensor": "ph", "step": "save"})):
+        d._on_message(d.t_cmd, msg)
+    d.handle_commands()
+    assert "cmdauth" not in sys.modules and "calib" not in sys.modules
+    assert all(t == d.t_ack for t, _ in sent)
+    acks = [(a["id"], a["ok"], a["reason"]) for t, a in sent if t == d.t_ack]
+    assert [a[:2] for a in acks] == [("c1", True), ("c1", False), ("c2", False), (None, False), ("c3", False),
+                                     ("c4", True), ("c5", False)]
+    assert acks[1][2] == "replay: id already seen" and acks[2][2].startswith("bad signature")
+    assert acks[3][2].startswith("refused: ") and "minutes must be an integer" in acks[4][2]
+    assert acks[6][2] == "refused: no probe"  # the board's reason
+    assert d.pump.mode == "feed" and d.interval_ms == 30000 and d.commands_refused == 5
+
+
 mpytest.run(globals())

@@ -4,6 +4,7 @@ import calib
 import devconfig
 import mpytest
 import sensors
+import store
 
 PATH = "/tmp/aquamon-mpy-calib-%d.json" % (os.getpid() if hasattr(os, "getpid") else 0)
 
@@ -24,41 +25,77 @@ def _clean():
         pass
 
 
+def step(points, args, mv, temp_c):
+    return calib.command(points, args, PATH, mv, temp_c)
+
+
 def test_point_point_save_stores_and_survives_reboot():
     _clean()
-    c = calib.Calibrator(PATH)
+    points = []
     state, mv = probe(95.0, -12.0, 23.0)
     for b in ("4.01", "6.86", "9.18"):
         state["ph"] = float(b)
-        assert c.command({"sensor": "ph", "step": "point", "buffer": b}, mv, 23.0).startswith("pH point")
-    msg = c.command({"sensor": "ph", "step": "save"}, mv, 23.0)
-    assert "slope 95.0 %" in msg and "-12.0 mV" in msg
-    mv7, slope = calib.Calibrator(PATH).ph()
+        msg, fit = step(points, {"sensor": "ph", "step": "point", "buffer": b}, mv, 23.0)
+        assert msg.startswith("pH point") and fit is None
+    assert len(points) == 3
+    msg, (mv7, slope) = step(points, {"sensor": "ph", "step": "save"}, mv, 23.0)
+    assert "slope 95.0 %" in msg and "-12.0 mV" in msg and points == []  # the session ended
     assert abs(mv7 + 12.0) < 0.01 and abs(slope - 95.0) < 0.01
+    # what a board reads at boot without importing calib
+    assert sensors.ph_calibration(store.read_json(PATH)) == (mv7, slope)
     _clean()
+    assert sensors.ph_calibration(store.read_json(PATH)) == (0.0, 100.0)  # none stored: the ideal probe
+
+
+def test_calib_is_in_the_heap_only_during_a_command():
+    import sys
+
+    import simtank
+
+    _clean()
+    board = simtank.SimBoard({"state_dir": "/tmp", "sim": {"ph_slope_pct": 96.0}})
+    sys.modules.pop("calib", None)
+    board.state_dir = PATH[:-5] + "-board"  # its own calibration.json
+    mpytest.fresh_dir(board.state_dir)
+    for b in ("4.01", "6.86"):
+        board.calibrate({"sensor": "ph", "step": "point", "buffer": b})
+        assert "calib" not in sys.modules  # mid-session too: the board keeps only the points
+    assert len(board.ph_points) == 2
+    assert "stored" in board.calibrate({"sensor": "ph", "step": "save"})
+    assert "calib" not in sys.modules and board.ph_points == []
+    board.calibrate({"sensor": "ph", "step": "point", "buffer": "4.01"})
+    mpytest.raises(ValueError, board.calibrate, {"sensor": "ph", "step": "save"})  # 1 point: refused
+    assert "calib" not in sys.modules and board.ph_points == []  # a refused save ends the session too
+    board.calibrate({"sensor": "ph", "step": "point", "buffer": "4.01"})
+    assert "cancelled" in board.calibrate({"sensor": "ph", "step": "cancel"}) and board.ph_points == []
+    mpytest.fresh_dir(board.state_dir)
 
 
 def test_worn_probe_is_refused_and_the_old_calibration_kept():
     _clean()
-    c = calib.Calibrator(PATH)
+    points = []
     state, mv = probe(97.0, 0.0, 25.0)
     for b in ("4.0", "7.0"):
         state["ph"] = float(b)
-        c.command({"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
-    c.command({"sensor": "ph", "step": "save"}, mv, 25.0)
+        step(points, {"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
+    step(points, {"sensor": "ph", "step": "save"}, mv, 25.0)
     state, mv = probe(70.0, 0.0, 25.0)
     for b in ("4.0", "7.0"):
         state["ph"] = float(b)
-        c.command({"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
+        step(points, {"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
     try:
-        c.command({"sensor": "ph", "step": "save"}, mv, 25.0)
+        step(points, {"sensor": "ph", "step": "save"}, mv, 25.0)
     except sensors.CalibrationError as e:
         assert "70.0 %" in str(e) and "replace the probe" in str(e)
     else:
         raise AssertionError("a 70 % slope was stored")
-    assert abs(calib.Calibrator(PATH).ph()[1] - 97.0) < 0.01
-    mpytest.raises(ValueError, c.command, {"sensor": "ph", "step": "point", "buffer": "abc"}, mv, 25.0)
-    mpytest.raises(ValueError, c.command, {"sensor": "tds", "step": "save"}, mv, 25.0)
+    assert abs(sensors.ph_calibration(store.read_json(PATH))[1] - 97.0) < 0.01
+    mpytest.raises(ValueError, step, points, {"sensor": "ph", "step": "point", "buffer": "abc"}, mv, 25.0)
+    mpytest.raises(ValueError, step, points, {"sensor": "tds", "step": "save"}, mv, 25.0)
+    for b in ("4.0", "7.0", "10.0"):
+        step(points, {"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
+    mpytest.raises(ValueError, step, points, {"sensor": "ph", "step": "point", "buffer": "7.0"}, mv, 25.0)
+    assert len(points) == 3  # a fourth point is refused, the three kept
     _clean()
 
 
@@ -76,6 +113,16 @@ def test_config_defaults_and_errors():
                    "tank must be letters"):
         assert needle in text, needle
     assert len(errors) == 6
+
+
+def test_the_command_key_becomes_bytes_at_boot():
+    cfg, errors = devconfig.validate({"cmd": {"key": " " + "ab" * 32 + "\n"}})  # 64 hex digits
+    assert errors == [] and cfg["cmd"]["key"] == b"\xab" * 32
+    cfg, errors = devconfig.validate({"cmd": {"key": "a text key of 24 bytes.."}})
+    assert errors == [] and cfg["cmd"]["key"] == b"a text key of 24 bytes.."
+    cfg, errors = devconfig.validate({"cmd": {"key": "short"}})
+    assert cfg["cmd"]["key"] == b"" and "at least 16 bytes" in errors[0] and "disabled" in errors[0]
+    assert devconfig.validate({})[0]["cmd"]["key"] == b""  # no key: commands off
 
 
 mpytest.run(globals())

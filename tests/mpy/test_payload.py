@@ -27,6 +27,16 @@ def test_non_finite_values_move_to_bad_and_never_reach_r():
 def test_negative_zero_is_written_as_zero():
     doc = payload.encode_telemetry(1, 2, {"flow_lpm": -0.001}, [], 0)
     assert b'"flow_lpm":0.00' in doc
+    doc = payload.encode_telemetry(1, 2, {"temp_c": -0.0, "ph": -0.0004, "tds_ppm": -0.04, "level_cm": -0.06}, [], 0)
+    assert b'"temp_c":0.00,"ph":0.000,"tds_ppm":0.0,"level_cm":-0.1' in doc
+    assert b"-0." not in doc.replace(b"-0.1", b"")
+
+
+def test_the_callers_bad_list_is_not_changed():
+    bad = ["ph"]
+    doc = json.loads(payload.encode_telemetry(1, 2, {"temp_c": float("nan"), "tds_ppm": 300.0}, bad, 0))
+    assert doc["bad"] == ["ph", "temp_c"] and bad == ["ph"]
+    assert doc["r"] == {"tds_ppm": 300.0}
 
 
 def test_unsynced_clock_is_flagged():
