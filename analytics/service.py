@@ -39,7 +39,7 @@ from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore
 from analytics.summary import daily_summary
 from aquamon import commands
-from aquamon.auth import configure_client
+from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
@@ -626,11 +626,10 @@ def send_alert_command(cfg: Config, tank: str, action: str, key: str | None, for
     client = mqtt.Client(CallbackAPIVersion.VERSION2)
     configure_client(client, cfg.mqtt)
     try:
-        client.connect(cfg.mqtt.host, cfg.mqtt.port, keepalive=cfg.mqtt.keepalive_s)
-    except OSError as e:
-        raise CommandError(f"cannot reach the broker at {cfg.mqtt.host}:{cfg.mqtt.port}: {e}") from None
-    client.loop_start()
-    try:
+        try:
+            connect_checked(client, cfg.mqtt, "operator", timeout_s)
+        except OSError as e:  # unreachable, no answer, or the login refused: each says what to do
+            raise CommandError(str(e)) from None
         info = client.publish(f"{cfg.mqtt.topic_prefix}/{tank}/{COMMAND_DEVICE}/cmd", commands.encode(doc), qos=1)
         info.wait_for_publish(timeout_s)
         if not info.is_published():

@@ -373,6 +373,47 @@ def configure_client(client: "mqtt.Client", mqtt_cfg: "MqttConfig") -> None:
         client.tls_set_context(ctx)
 
 
+class LoginRefused(ConnectionError):
+    """The broker answered the login with a refusal (bad or missing credentials, or not authorised)."""
+
+
+def connect_checked(client: "mqtt.Client", mqtt_cfg: "MqttConfig", role: str, timeout_s: float = 10.0) -> None:
+    """Connect a configured paho client, start its loop and wait for the broker's answer to the login.
+
+    A refused login raises :class:`LoginRefused` saying which account to set up
+    (``role`` names the kind, e.g. ``operator``) instead of a silent timeout later;
+    no answer at all raises :class:`TimeoutError`, an unreachable broker :class:`OSError`.
+    The caller stops the loop (``loop_stop``) when done, also after an error.
+    """
+    import threading
+
+    answered = threading.Event()
+    refused: list[str] = []
+    chained = client.on_connect
+
+    def on_connect(c: "mqtt.Client", userdata: object, flags: object, reason: object, props: object) -> None:
+        if getattr(reason, "is_failure", False):
+            refused.append(str(reason))
+        elif chained is not None:
+            chained(c, userdata, flags, reason, props)
+        answered.set()
+
+    client.on_connect = on_connect
+    where = f"{mqtt_cfg.host}:{mqtt_cfg.port}"
+    try:
+        client.connect(mqtt_cfg.host, mqtt_cfg.port, keepalive=mqtt_cfg.keepalive_s)
+    except OSError as e:
+        raise OSError(f"cannot reach the broker at {where}: {e}") from None
+    client.loop_start()
+    if not answered.wait(timeout_s):
+        raise TimeoutError(f"the broker at {where} did not answer the login within {timeout_s:g} s")
+    if refused:
+        who = f"as {mqtt_cfg.username!r}" if mqtt_cfg.username else "without a username"
+        raise LoginRefused(f"the broker at {where} refused the login {who} ({refused[0]}): set [mqtt] "
+                           f"username and password to the account of a {role} (aquamon user add --role {role}, "
+                           "see docs/security.md)")
+
+
 def tls_context(mqtt_cfg: "MqttConfig") -> "ssl.SSLContext | None":
     """The TLS context ``[mqtt] tls, ca_file, certfile, keyfile`` ask for, or None without ``tls``.
 

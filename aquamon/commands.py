@@ -173,6 +173,9 @@ def send_command(mqtt_cfg: Any, tank: str, device: str, key: bytes, action: str,
                  timeout_s: float = 10.0) -> dict[str, Any] | None:
     """Sign, publish on ``…/cmd`` and wait for the device's answer on ``…/cmd/ack``; None on timeout.
 
+    Raises :class:`OSError` (:class:`aquamon.auth.LoginRefused` for a refused login) when the
+    broker cannot be reached or will not let this account in.
+
     ``mqtt_cfg`` is an :class:`aquamon.config.MqttConfig` (host, port, credentials, topic prefix).
     """
     import threading
@@ -180,7 +183,7 @@ def send_command(mqtt_cfg: Any, tank: str, device: str, key: bytes, action: str,
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
-    from aquamon.auth import configure_client
+    from aquamon.auth import configure_client, connect_checked
 
     doc = sign_command(key, tank, device, action, args)
     prefix = mqtt_cfg.topic_prefix
@@ -202,9 +205,8 @@ def send_command(mqtt_cfg: Any, tank: str, device: str, key: bytes, action: str,
     c.on_connect = lambda cl, u, f, r, p: cl.subscribe(ack_topic(prefix, tank, device), 1)
     c.on_subscribe = lambda *a: subscribed.set()
     c.on_message = on_message
-    c.connect(mqtt_cfg.host, mqtt_cfg.port)
-    c.loop_start()
     try:
+        connect_checked(c, mqtt_cfg, "operator", timeout_s)  # a refused login raises, saying what to set
         if not subscribed.wait(timeout_s):
             return None
         c.publish(command_topic(prefix, tank, device), encode(doc), qos=1).wait_for_publish(timeout_s)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from aquamon.auth import Account, configure_client
+from aquamon.auth import Account, configure_client, connect_checked
 from aquamon.config import Config, to_toml
 from aquamon.influx import InfluxV1
 from aquamon.services import InfluxDB1, ManagedProcess, Mosquitto, ServiceError, spawn
@@ -139,6 +139,11 @@ class Stack:
             wait_gateway_online(cfg, cfg.gateway.instance, proc)
         return proc
 
+    def wait_gateway_online(self, cfg: Config, proc: ManagedProcess | None = None, timeout: float = 30.0) -> None:
+        """:func:`wait_gateway_online` for a gateway started by :meth:`start_gateway` with ``cfg``
+        (observing with the same account the gateway was given)."""
+        wait_gateway_online(self._own_account(cfg, "gateway"), cfg.gateway.instance, proc, timeout)
+
     def start_analytics(self, cfg: Config, name: str = "analytics") -> ManagedProcess:
         return self._start_part("analytics", self._own_account(cfg, "analytics"), name)
 
@@ -200,9 +205,8 @@ def wait_gateway_online(cfg: Config, instance: str, proc: ManagedProcess | None 
     configure_client(c, cfg.mqtt)
     c.on_connect = lambda cl, u, f, r, p: cl.subscribe(topic, 1)
     c.on_message = lambda cl, u, m: online.set() if b'"online":true' in m.payload else None
-    c.connect(cfg.mqtt.host, cfg.mqtt.port)
-    c.loop_start()
     try:
+        connect_checked(c, cfg.mqtt, "gateway")  # a refused observer says so now, not after the timeout
         deadline = time.monotonic() + timeout
         while not online.wait(0.1):
             if proc is not None and not proc.alive():

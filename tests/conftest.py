@@ -25,12 +25,11 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
-    # Authentication is on (the Stack gives the gateway, analytics and each device
-    # its own account), but this shared broker also lets clients without a username
-    # in, with every right, so tests that open a plain paho client keep working.
-    # The product's brokers (demo, deploy/mosquitto) refuse them: tests/test_security_*.py.
-    # New tests should connect with mosquitto.client_kwargs() (an admin account).
-    m = Mosquitto(tmp_path_factory.mktemp("mosquitto"), allow_anonymous=True).start()
+    # Authenticated like the product's brokers: no client gets in without an account
+    # (the Stack gives the gateway, analytics and each device its own; observers in
+    # tests log in with mosquitto.client_kwargs(), an admin account), so a part that
+    # forgets its credentials fails here as it would in a deployment.
+    m = Mosquitto(tmp_path_factory.mktemp("mosquitto"), allow_anonymous=False).start()
     yield m
     m.stop()
 

@@ -42,7 +42,14 @@ def test_faults_to_notifications_on_the_real_path(stack: Stack, unique: str) -> 
         assert wait_for(lambda: "listening for device status and alert commands" in analytics.log_path.read_text(),
                         60), analytics.log_tail()
         cfg_file = stack.workdir / "keeper.toml"
-        cfg_file.write_text(to_toml(cfg))
+        cfg_file.write_text(to_toml(cfg))  # no broker account yet: the login is refused, and said so
+        r = subprocess.run([sys.executable, "-m", "aquamon", "silence", "tank1", "pump_stopped", "--for", "30d",
+                            "-c", str(cfg_file)], capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and "refused the login without a username" in r.stderr \
+            and "--role operator" in r.stderr, r.stdout + r.stderr
+        keeper = replace(cfg, mqtt=replace(cfg.mqtt))
+        keeper.mqtt.username, keeper.mqtt.password = stack.service_credentials("operator", unique)
+        cfg_file.write_text(to_toml(keeper))
         r = subprocess.run([sys.executable, "-m", "aquamon", "silence", "tank1", "pump_stopped", "--for", "30d",
                             "-c", str(cfg_file)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "silenced tank1 pump_stopped for 30d" in r.stdout, r.stdout + r.stderr
@@ -51,7 +58,8 @@ def test_faults_to_notifications_on_the_real_path(stack: Stack, unique: str) -> 
         assert r.returncode == 1 and "unknown alert key 'pump_stoped'" in r.stderr, r.stdout + r.stderr
         forged = commands.sign_command(b"not the key but long enough!!", "tank1", "analytics", "maintenance",
                                        {"for_s": 86400})
-        pub = mqtt.Client(CallbackAPIVersion.VERSION2)
+        pub = mqtt.Client(CallbackAPIVersion.VERSION2)  # a real operator account, without the command key
+        pub.username_pw_set(keeper.mqtt.username, keeper.mqtt.password)
         pub.connect("127.0.0.1", cfg.mqtt.port)
         pub.loop_start()
         pub.publish(f"{unique}/tank1/analytics/cmd", commands.encode(forged), qos=1).wait_for_publish(5)

@@ -15,6 +15,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon import commands
+from aquamon.auth import Account, LoginRefused
 from aquamon.config import MqttConfig
 from aquamon.services import Mosquitto
 from aquamon.stack import Stack, firmware_config, wait_for
@@ -231,6 +232,10 @@ def test_signed_commands_on_the_wire(fw_stack: Stack, mosquitto: Mosquitto, uniq
                                   "reason": "pH calibrated: slope 97.0 %, offset 5.0 mV at pH 7 (stored)"}
         # the CLI's path: sign, publish, wait for the answer
         mqtt_cfg = MqttConfig(port=mosquitto.port, topic_prefix=unique)
+        with pytest.raises(LoginRefused, match="without a username .*--role operator"):
+            commands.send_command(mqtt_cfg, "tank1", "esp1", key, "pump", {"mode": "auto"}, timeout_s=5)
+        mqtt_cfg.username, mqtt_cfg.password = mosquitto.ensure_account(
+            Account.for_service("operator", f"operator@{unique}", unique))
         ack = commands.send_command(mqtt_cfg, "tank1", "esp1", key, "pump", {"mode": "auto"}, timeout_s=5)
         assert ack is not None and ack["ok"] and ack["reason"] == "auto"
         assert wait_for(lambda: not proc.alive(), 15)

@@ -57,6 +57,7 @@ def test_gateway_writes_through_v2_and_rides_out_503s(tmp_path, mosquitto: Mosqu
                                                      standin: InfluxV2StandIn) -> None:
     stack = Stack(tmp_path, mosquitto=mosquitto, influx=influxdb)
     cfg = stack.config(topic_prefix=unique)
+    cfg.mqtt.username, cfg.mqtt.password = stack.service_credentials("gateway", unique)
     cfg.influxdb = replace(cfg.influxdb, version=2, url=standin.url, org="farm", bucket="tanks", token="tok")
     cfg.gateway = replace(cfg.gateway, instance=unique)
     cfg.check()

@@ -21,7 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.config import Config, to_toml
 from aquamon.homeassistant import WATER_SENSORS, device_entities, tank_entities
-from aquamon.services import spawn
+from aquamon.services import Mosquitto, spawn
 from aquamon.stack import Stack, firmware_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,13 +119,14 @@ def test_templates_read_the_firmwares_real_payloads() -> None:
     assert attrs["summary"] == "Temperature rising +2.8 °C/h" and attrs["severity"] == "critical"
 
 
-def retained(port: int, pattern: str, settle: float = 1.0) -> dict[str, bytes]:
+def retained(broker: Mosquitto, pattern: str, settle: float = 1.0) -> dict[str, bytes]:
     """Every retained message under ``pattern``, as a client connecting now sees them."""
     got: dict[str, bytes] = {}
     c = mqtt.Client(CallbackAPIVersion.VERSION2)
+    c.username_pw_set(*broker.admin_credentials())
     c.on_connect = lambda cl, u, f, r, p: cl.subscribe(pattern, 1)
     c.on_message = lambda cl, u, m: got.__setitem__(m.topic, m.payload) if m.retain else None
-    c.connect("127.0.0.1", port)
+    c.connect("127.0.0.1", broker.port)
     c.loop_start()
     time.sleep(settle)
     c.loop_stop()
@@ -139,6 +140,9 @@ def ha_config(stack: Stack, unique: str, enabled: bool = True) -> Path:
     cfg.mqtt.port = stack.mosquitto.port
     cfg.mqtt.topic_prefix = unique
     cfg.mqtt.client_id = f"ha-{unique}"
+    # admin, not the homeassistant role: that role's rights cover the default discovery prefix
+    # "homeassistant/", and this test uses its own prefix so parallel runs never meet
+    cfg.mqtt.username, cfg.mqtt.password = stack.mosquitto.admin_credentials()
     cfg.homeassistant.enabled = enabled
     cfg.homeassistant.discovery_prefix = f"ha{unique}"
     path = stack.workdir / "ha.toml"
@@ -163,10 +167,10 @@ def test_devices_seen_on_the_broker_appear_as_retained_discovery(stack: Stack, u
     expected = {d.topic.replace("homeassistant/", disc + "/", 1): d
                 for d in device_entities(disc, unique, "tank1", "esp1")
                 + tank_entities(disc, unique, "tank1")}
-    assert wait_for(lambda: set(retained(port, f"{disc}/#", 0.3)) >= set(expected) or not proc.alive(), 30), \
+    assert wait_for(lambda: set(retained(stack.mosquitto, f"{disc}/#", 0.3)) >= set(expected) or not proc.alive(), 30), \
         f"discovery not published:\n{proc.log_tail()}"
     assert wait_for(lambda: not fw.alive(), 60)
-    got = retained(port, f"{disc}/#")
+    got = retained(stack.mosquitto, f"{disc}/#")
     assert set(got) == set(expected)
     for topic, d in expected.items():
         doc = json.loads(got[topic])
@@ -176,20 +180,21 @@ def test_devices_seen_on_the_broker_appear_as_retained_discovery(stack: Stack, u
     assert sensor["state_topic"] == f"{unique}/tank1/esp1/telemetry"
     assert sensor["device"]["sw_version"]  # from the device's retained status
     # the states those configs point at are on the broker
-    states = retained(port, f"{unique}/tank1/esp1/status")
+    states = retained(stack.mosquitto, f"{unique}/tank1/esp1/status")
     assert json.loads(states[f"{unique}/tank1/esp1/status"])["online"] is False  # the run ended: its clean close
 
     # Home Assistant restarted and lost a config: its birth message brings everything back
     c = mqtt.Client(CallbackAPIVersion.VERSION2)
+    c.username_pw_set(*stack.mosquitto.admin_credentials())
     c.connect("127.0.0.1", port)
     c.loop_start()
     lost = f"{disc}/sensor/aquamon_tank1_esp1/ph/config"
     c.publish(lost, b"", qos=1, retain=True).wait_for_publish(5)
-    assert lost not in retained(port, f"{disc}/#", 0.3)
+    assert lost not in retained(stack.mosquitto, f"{disc}/#", 0.3)
     c.publish(f"{disc}/status", b"online", qos=1).wait_for_publish(5)
     c.loop_stop()
     c.disconnect()
-    assert wait_for(lambda: lost in retained(port, lost, 0.3), 10)
+    assert wait_for(lambda: lost in retained(stack.mosquitto, lost, 0.3), 10)
     proc.stop()
 
 
@@ -201,4 +206,4 @@ def test_the_command_refuses_to_run_while_disabled(stack: Stack, unique: str) ->
 
     r = CliRunner().invoke(app, ["homeassistant", "--config", str(ha_config(stack, unique, enabled=False))])
     assert r.exit_code == 2 and "set [homeassistant] enabled = true" in r.stderr
-    assert retained(stack.mosquitto.port, f"ha{unique}/#", 0.3) == {}  # type: ignore[union-attr]
+    assert retained(stack.mosquitto, f"ha{unique}/#", 0.3) == {}  # type: ignore[union-attr]
