@@ -102,6 +102,13 @@ MINUTES_PER_DAY = 1440.0
 #: GECCO 2018: changes of these are operational, not water-quality events
 OPERATIONAL = ("Tp", "Fm", "Fm_2")
 STATISTICS = ("short", "kl_mean", "kl_cov", "drift")
+#: Bounds that keep one absurd reading (a probe glitch of 1e200 in a CSV) from poisoning the
+#: running state: a raw value beyond ±RAW_LIMIT is taken as ±RAW_LIMIT (so no product overflows),
+#: a whitened residual beyond ±Z_LIMIT healthy standard deviations as ±Z_LIMIT.  Z_LIMIT is far
+#: beyond any calibrated tail (the reading is still as far out as it gets), and small enough that
+#: the window's running sums lose nothing to cancellation once it has passed (1e8 · 2⁻⁵² ≈ 2e-8).
+RAW_LIMIT = 1e100
+Z_LIMIT = 1e4
 
 
 @dataclass
@@ -355,8 +362,8 @@ class WaterQualityDetector(AnomalyDetector):
             st.n, st.last_t, st.learned = 1, t, 1
             return {}
         dt_min = 1.0 if st.last_t is None else max((t - st.last_t) / 60.0, 0.0)
-        r = np.where(ok, v - st.level, 0.0)
-        z = self.whiten @ r if self.whiten is not None else r
+        r = np.where(ok, np.clip(v, -RAW_LIMIT, RAW_LIMIT) - st.level, 0.0)
+        z = np.clip(self.whiten @ r if self.whiten is not None else r, -Z_LIMIT, Z_LIMIT)
         a_short = 1.0 - math.exp(-max(dt_min, 1e-9) / s.short_minutes)
         short = st.short + a_short * (z - st.short)
         # window sums with the oldest reading replaced by this one
@@ -368,7 +375,7 @@ class WaterQualityDetector(AnomalyDetector):
         out = {"short": float(short @ short), "kl_mean": float(0.5 * n_win * (m @ m))}
         up = down = None
         if self.step_scale is not None:
-            step = np.where(ok & np.isfinite(st.prev), (v - st.prev) / self.step_scale, 0.0)
+            step = np.where(ok & np.isfinite(st.prev), (np.clip(v, -RAW_LIMIT, RAW_LIMIT) - st.prev) / self.step_scale, 0.0)
             c, k = s.drift_clip, s.drift_allowance
             # a step counts at most c towards a drift but fully against it: a spike and its return cancel
             up = np.maximum(0.0, st.up + np.minimum(step, c) - k)
@@ -389,7 +396,7 @@ class WaterQualityDetector(AnomalyDetector):
             st.head = (st.head + 1) % s.window_minutes
             st.filled = min(st.filled + 1, s.window_minutes)
             st.sum1, st.sum2 = sum1, sum2
-            st.prev = np.where(ok, v, st.prev)
+            st.prev = np.where(ok, np.clip(v, -RAW_LIMIT, RAW_LIMIT), st.prev)
             if up is not None:
                 st.up, st.down = up, down
             st.n, st.last_t = st.n + 1, t

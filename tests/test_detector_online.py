@@ -111,6 +111,25 @@ def test_a_lone_spike_or_step_does_not_raise_a_drift_alarm():
     assert not alarms.any()
 
 
+@pytest.mark.parametrize("absurd", [1e200, -1e200, 1e12])
+def test_one_absurd_reading_does_not_poison_the_detector(fitted, absurd):
+    # a probe glitch in a CSV (or a reading that slipped past validation) is flagged, and once
+    # it has left the window and the short average the detector scores as if it never came:
+    # its running sums must neither overflow into NaN nor keep a cancellation error
+    _, X = healthy(DAY, seed=17)
+    # the reference: a glitch merely gross (a million standard deviations), as far out as any
+    gross, glitch = X.copy(), X.copy()
+    gross[300] += 1e6 * np.array([0.1, 0.01, 2.0, 50.0]) * np.sign(absurd)
+    glitch[300] = absurd
+    with np.errstate(all="raise"):  # no overflow or invalid operation anywhere on the way
+        reference, reference_alarms = run_after(fitted, gross)
+        scores, alarms = run_after(fitted, glitch)
+    assert np.isfinite(scores).all() and alarms[300]
+    assert (alarms[420:] == reference_alarms[420:]).all()
+    later = slice(600, None)  # the short average has decayed by e^-100 and the window has passed
+    np.testing.assert_allclose(scores[later], reference[later], rtol=1e-6, atol=1e-9)
+
+
 def test_an_event_is_caught_and_not_learned(fitted):
     import copy
 
