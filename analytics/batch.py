@@ -268,3 +268,27 @@ def read_minute_means(db: "InfluxV1", windows: dict[str, tuple[int, int]], senso
             for s in db.query(q):
                 out[s["tags"]["tank"]] = (s["columns"], s.get("values") or [])
     return out
+
+
+def read_missing_readings(db: "InfluxV1", tank: str, since_ms: int, until_ms: int) -> dict[str, int]:
+    """Readings of ``tank`` that never reached the database in ``[since, until)``, per device, from ``seq``.
+
+    A device numbers its readings (``seq`` persists across reboots), so each jump
+    ``d > 1`` between consecutive stored readings is ``d - 1`` lost ones: dropped
+    from a full device buffer, or lost on the way.  This is the count that holds
+    whatever the gateways' arrangement (under a shared subscription no single
+    gateway sees every reading of a device).  A jump that ends in the range is
+    counted there (the previous reading may be up to an hour before it); a
+    ``seq`` that goes back (a device whose state was wiped) is not a loss.
+    Devices without a gap are absent.
+    """
+    inner = (f'SELECT difference("seq") AS "d" FROM "water" WHERE "tank" = \'{tank}\' '
+             f'AND time >= {since_ms - 3_600_000}ms AND time < {until_ms}ms GROUP BY "device"')
+    # only the jumps come back (few rows); the ones that end before the range are left out here,
+    # because InfluxQL narrows a subquery to the outer query's time range
+    out: dict[str, int] = {}
+    for s in db.query(f'SELECT "d" FROM ({inner}) WHERE "d" > 1 GROUP BY "device"'):
+        lost = sum(int(d) - 1 for t, d in s.get("values") or [] if t >= since_ms)
+        if lost:
+            out[s["tags"]["device"]] = lost
+    return out

@@ -32,7 +32,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.alerts import Message, Notifier, NotifyPolicy
-from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means
+from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify import AppriseSender
 from analytics.sharding import my_tanks
@@ -503,14 +503,26 @@ class Analytics:
             lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, fields, p.t_ms))
         info = [tr for t, tr in self.notifier.info if t == tank]
         self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
-        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"))
         end = day.day_start_ms + 86_400_000
-        lines.append(encode_point("summary", {"tank": tank}, {"text": text}, end))
+        missing = self._missing_readings(tank, day.day_start_ms, end)
+        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing)
+        fields: dict[str, Any] = {"text": text}
+        if missing is not None:
+            fields["readings_missing"] = sum(missing.values())
+        lines.append(encode_point("summary", {"tank": tank}, fields, end))
         self.client.publish(f"{self.cfg.mqtt.topic_prefix}/{tank}/summary",
                             json.dumps({"tank": tank, "ts": end, "text": text}), qos=1, retain=True)
         log.warning("%s daily summary: %s", tank, text)
         self._send([Message(tank, "info", "summary", f"{tank}: daily summary", text, [], end)])
         return lines
+
+    def _missing_readings(self, tank: str, since_ms: int, until_ms: int) -> dict[str, int] | None:
+        try:
+            return read_missing_readings(self.db, tank, since_ms, until_ms)
+        except (QueryError, OSError) as e:
+            # the summary goes out without the count rather than not at all
+            log.warning("%s: could not count missing readings for the daily summary: %s", tank, e)
+            return None
 
     def _send(self, messages: list[Message]) -> None:
         for m in messages:

@@ -12,7 +12,7 @@ tank1, Thu 01 Jan 1970: water normal all day (temperature 24.70–25.40 °C, pH 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from analytics.monitor import LABELS, DayRecord, ForecastPoint
 
@@ -22,9 +22,14 @@ def _range_text(name: str, lo: float, hi: float) -> str:
     return f"{label} {lo:.{dec}f}–{hi:.{dec}f}{unit}"
 
 
-def daily_summary(tank: str, day: DayRecord, info: Iterable[Any] = (), forecast: ForecastPoint | None = None
-                  ) -> str:
-    """One paragraph: how the water was, what fired or drifted, what is coming."""
+def daily_summary(tank: str, day: DayRecord, info: Iterable[Any] = (), forecast: ForecastPoint | None = None,
+                  missing: Mapping[str, int] | None = None) -> str:
+    """One paragraph: how the water was, what fired or drifted, what is coming.
+
+    ``missing`` counts, per device, the readings that never arrived
+    (:func:`analytics.batch.read_missing_readings`); the keeper is told, because a
+    quiet day with holes in it is not the same as a quiet day.
+    """
     date = datetime.fromtimestamp(day.day_start_ms / 1000, tz=timezone.utc).strftime("%a %d %b %Y")
     ranges = ", ".join(_range_text(n, lo, hi) for n, (lo, _, hi) in day.stats.items()
                        if n in ("temp_c", "ph", "tds_ppm"))
@@ -43,6 +48,10 @@ def daily_summary(tank: str, day: DayRecord, info: Iterable[Any] = (), forecast:
         parts.append(tr.summary)
     for note in day.notes:
         parts.append(note[0].upper() + note[1:] + ".")
+    lost = {device: n for device, n in sorted((missing or {}).items()) if n > 0}
+    if lost:
+        parts.append("Missing readings: " + ", ".join(f"{n} from {device}" for device, n in lost.items())
+                     + " (never arrived: check the device's WiFi signal and backlog, and the gateway).")
     points = list(day.forecasts) or ([forecast] if forecast else [])
     tds = [p for p in points if p.sensor == "tds_ppm"]
     if tds:
