@@ -348,15 +348,22 @@ def tank() -> dict[str, Any]:
         mappings=[{"type": "value", "options": {"true": {"text": "online", "color": "green", "index": 0},
                                                 "false": {"text": "offline", "color": "red", "index": 1}}}],
         options={"showValue": "never", "mergeValues": True, "rowHeight": 0.9,
-                 "legend": {"showLegend": False, "displayMode": "list", "placement": "bottom"}}), 8, 6))
+                 "legend": {"showLegend": False, "displayMode": "list", "placement": "bottom"}}), 6, 6))
     panels.append(lay.place(panel(
         "timeseries", "Wi-Fi signal", [target("A", f"SELECT mean(\"rssi\") {dev}", alias="$tag_device")],
-        unit="dBm"), 8, 6))
+        unit="dBm"), 6, 6))
     panels.append(lay.place(panel(
         "timeseries", "Free memory and backlog", [
             target("A", f"SELECT mean(\"mem_free\") {dev}", alias="free memory $tag_device"),
             target("B", f"SELECT max(\"backlog\") {dev}", alias="backlog $tag_device")],
-        overrides=[by_name("free memory $tag_device", unit="bytes")]), 8, 6))
+        overrides=[by_name("free memory $tag_device", unit="bytes")]), 6, 6))
+    panels.append(lay.place(panel(
+        "timeseries", "Readings missing per day", [
+            target("A", f"SELECT last(\"readings_missing\") FROM \"summary\" WHERE {one} "
+                        "GROUP BY time(1d) fill(none)", alias="missing")],
+        description="Readings that never reached the database, from the jumps in each device's seq "
+                    "(written with the daily summary, so they hold under shared subscriptions too).",
+        custom={"drawStyle": "bars", "fillOpacity": 80}), 6, 6))
     panels.append(lay.row("Forecast: slow drift and days until a limit"))
     panels.append(lay.place(panel(
         "table", "Forecast per sensor", [
