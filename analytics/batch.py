@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.baseline import ledoit_wolf
-from analytics.divergence import Parts, _chunk_size, bhattacharyya_distance, kl_divergence, wasserstein2_distance
+from analytics.divergence import Parts, chunk_size, bhattacharyya_distance, kl_divergence, wasserstein2_distance
 
 if TYPE_CHECKING:
     from aquamon.influx import InfluxV1
@@ -140,7 +140,7 @@ def score_windows(means: Array, covs: Array, ref_covs: Array, *, distances: bool
     # Pieces no larger than the divergence kernels' own chunks, and never of one window: numpy's
     # einsum sums a single problem in another order than a stack of them, which moved the last bit
     # of a lone window's KL (so evaluate() and the batched service would disagree in the last digit).
-    piece = _chunk_size(d)
+    piece = chunk_size(d)
     for lo in range(0, n, piece):
         hi = min(n, lo + piece)
         take = np.arange(lo, hi)

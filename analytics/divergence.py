@@ -207,7 +207,7 @@ def _out(total: Array, mean: Array, cov: Array, batch: tuple[int, ...], return_p
     return shaped(total)
 
 
-def _chunk_size(d: int) -> int:
+def chunk_size(d: int) -> int:
     """Problems per chunk: keeps each work array a few hundred KB.
 
     Larger arrays made the allocator hand out fresh pages on every call in some
@@ -231,7 +231,7 @@ def _by_chunks(core: _Core, m0: Array, c0: Array, m1: Array, c1: Array, batch: t
     C1 = np.broadcast_to(c1, batch + (d, d)).reshape(n, d, d)
     mean_term, cov_term = np.empty(n), np.empty(n)
     bad: dict[str, NDArray[np.bool_]] = {}
-    step = _chunk_size(d)
+    step = chunk_size(d)
     # a failed factor gives NaN/inf downstream: silenced here, reported below by name and index
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for lo in range(0, n, step):

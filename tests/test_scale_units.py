@@ -137,10 +137,10 @@ def test_a_windows_score_does_not_depend_on_its_batch(n: int, d: int, seed: int,
 def test_a_window_alone_in_the_kernels_last_chunk_scores_as_alone() -> None:
     # 1,153 windows of 4 channels: the divergence kernels work in chunks of 1,152, so the last window
     # would be a batch of one inside the kernel, summed in another order (a different last bit)
-    from analytics.divergence import _chunk_size
+    from analytics.divergence import chunk_size
 
     rng = np.random.default_rng(5)
-    n = _chunk_size(4) + 1
+    n = chunk_size(4) + 1
     m, S, R = rng.normal(size=(n, 4)), _spd(rng, n, 4), _spd(rng, n, 4)
     got = score_windows(m, S, R, distances=False)
     for i in (0, n - 2, n - 1):
