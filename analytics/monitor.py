@@ -238,6 +238,7 @@ class TankMonitor:
     last_water_change_ms: int = -DAY_MS
     event_until_ms: dict[str, int] = field(default_factory=dict)
     event_detail: dict[str, str] = field(default_factory=dict)
+    open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
 
     def __post_init__(self) -> None:
         self.profile = self.settings.the_profile()
@@ -414,8 +415,11 @@ class TankMonitor:
         ``window`` is None (warm-up, maintenance before the first fit, no drift
         step this minute).  Hand it to :meth:`conclude` before the next
         ``prepare`` of this monitor: the monitor's state is half-updated
-        until then.
+        until then (a second ``prepare`` raises RuntimeError).
         """
+        if self.open_evaluation_ms is not None:
+            raise RuntimeError(f"tank {self.tank}: the evaluation at {self.open_evaluation_ms} was prepared and "
+                               "never concluded; conclude it before preparing the next")
         past = t_ms < now_ms
         if not past.all():
             t_ms = t_ms[past]
@@ -428,6 +432,7 @@ class TankMonitor:
             pending.drift_step = True
             pending.out += self._probes(now_ms, t_ms, frame, pending.score)
             pending.window = self._drift_window(now_ms, t_ms, frame)
+        self.open_evaluation_ms = now_ms  # only once prepared: a prepare that raised leaves nothing open
         return pending
 
     def conclude(self, pending: PendingEvaluation, scores: WindowScore | None
@@ -438,6 +443,10 @@ class TankMonitor:
         or a row of :meth:`analytics.batch.WindowBatch.score`); None when the
         pending evaluation has no window.  Returns what :meth:`evaluate` returns.
         """
+        if self.open_evaluation_ms != pending.now_ms:
+            raise RuntimeError(f"tank {self.tank}: the evaluation at {pending.now_ms} is not the one open here "
+                               f"({self.open_evaluation_ms})")
+        self.open_evaluation_ms = None
         out = pending.out
         if pending.window is not None:
             if scores is None:

@@ -441,7 +441,10 @@ class Analytics:
         scores: dict[Any, WindowScore | None] = {}
         if len(batch):
             started = time.perf_counter()
-            scores = batch.score()
+            try:
+                scores = batch.score()
+            except Exception:  # noqa: BLE001 - conclude below: the windows count as unscored, the rest goes on
+                log.exception("scoring %d drift windows failed", len(batch))
             self.scoring.add(len(batch), time.perf_counter() - started)
         for run, pending in prepared:
             try:

@@ -59,7 +59,7 @@ log = logging.getLogger("aquamon.analytics.state")
 STATE_VERSION = 1
 MEASUREMENT = "analytics_state"
 # fields of TankMonitor that are configuration or identity, not learned state
-_NOT_STATE = {"tank", "settings"}
+_NOT_STATE = {"tank", "settings", "open_evaluation_ms"}  # (the last: transient, none open between cycles)
 
 
 class StateMismatch(ValueError):

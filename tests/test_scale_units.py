@@ -191,6 +191,42 @@ def test_batch_scoring_equals_each_monitors_own_score() -> None:
     assert got["t4"].kl > 10 * got["t0"].kl  # the pH shift shows: the comparison is not vacuous
 
 
+def test_prepare_and_conclude_pair_up_and_a_failed_prepare_leaves_nothing_open(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    t_ms, frame = _tank_frame(3, 27)
+    every = WARM.drift_every_minutes * 60_000
+    now = (int(t_ms[-1]) // every + 1) * every
+    mon = TankMonitor("t3", WARM)
+    pending = mon.prepare(now, t_ms, frame)
+    assert pending.window is not None
+    with pytest.raises(RuntimeError, match="prepared and never concluded"):
+        mon.prepare(now + 60_000, t_ms, frame)  # the half-updated state must not be prepared on
+    stray = TankMonitor("t3", WARM).prepare(now, t_ms, frame)
+    stray.now_ms += 60_000
+    with pytest.raises(RuntimeError, match="not the one open here"):
+        mon.conclude(stray, None)
+    mon.conclude(pending, score_window(pending.window.mean, pending.window.cov, pending.window.ref_cov))
+    # unscored (the batch failed): the step is refused with a reason, and the monitor goes on
+    pending = mon.prepare(now + every, t_ms, frame)
+    with pytest.raises(ValueError, match="could not be scored"):
+        mon.conclude(pending, None)
+    # a prepare that raises part-way leaves no evaluation open: the next one works
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("a bug in the drift window")
+
+    with monkeypatch.context() as m:
+        m.setattr(mon, "_drift_window", broken)
+        with pytest.raises(ZeroDivisionError):
+            mon.prepare(now + 2 * every, t_ms, frame)
+    score, _ = mon.conclude(*_scored(mon.prepare(now + 2 * every, t_ms, frame)))
+    assert "kl" in score
+
+
+def _scored(pending):  # type: ignore[no-untyped-def]
+    w = pending.window
+    return pending, (score_window(w.mean, w.cov, w.ref_cov, distances=w.distances) if w is not None else None)
+
+
 # --- saved state -----------------------------------------------------------------------
 def _fitted_monitor() -> tuple[TankMonitor, np.ndarray, dict[str, np.ndarray]]:
     t_ms, frame = _tank_frame(7, 27, shift_ph=0.3)
