@@ -95,6 +95,7 @@ class Account:
     prefix: str = "aquamon"
     tank: str = ""
     device: str = ""
+    discovery_prefix: str = "homeassistant"  # role homeassistant: [homeassistant] discovery_prefix
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -110,6 +111,12 @@ class Account:
                 raise AuthError(f"device id {self.device!r} is reserved (it is a topic level of its own)")
         elif self.tank or self.device:
             raise AuthError(f"only a device account has a tank and a device, not a {self.role} account")
+        if self.role == "homeassistant":
+            if not _PREFIX.match(self.discovery_prefix):
+                raise AuthError(f"discovery prefix {self.discovery_prefix!r}: words of letters, digits, _ . - "
+                                "separated by / (as [homeassistant] discovery_prefix)")
+        elif self.discovery_prefix != "homeassistant":
+            raise AuthError(f"only a homeassistant account has a discovery prefix, not a {self.role} account")
         if not _USERNAME.match(self.username):
             raise AuthError(f"username {self.username!r}: use letters, digits and _ . @ / - only")
 
@@ -119,11 +126,16 @@ class Account:
         return cls(f"{prefix}/{tank}/{device}", "device", prefix, tank, device)
 
     @classmethod
-    def for_service(cls, role: str, username: str | None = None, prefix: str = "aquamon") -> "Account":
-        """The account of a server part (gateway, analytics, operator, viewer, admin)."""
+    def for_service(cls, role: str, username: str | None = None, prefix: str = "aquamon",
+                    discovery_prefix: str = "homeassistant") -> "Account":
+        """The account of a server part (gateway, analytics, operator, viewer, homeassistant, admin).
+
+        ``discovery_prefix`` (role homeassistant) is where its discovery configs go:
+        Home Assistant's ``discovery_prefix``, ``homeassistant`` unless changed there.
+        """
         if role == "device":
             raise AuthError("a device account needs its tank and device: use Account.for_device(tank, device)")
-        return cls(username or role, role, prefix)
+        return cls(username or role, role, prefix, discovery_prefix=discovery_prefix)
 
     def rules(self) -> list[tuple[str, str]]:
         """The ACL lines of this account as (access, topic filter), least rights for the role."""
@@ -147,13 +159,14 @@ class Account:
                    [("read", f"{p}/+/alert/#"), ("read", f"{p}/+/summary"), ("read", f"{p}/_gateway/#")]
         if self.role == "homeassistant":
             # `aquamon homeassistant` (and Home Assistant itself, which reads the same topics):
-            # discovery configs under Home Assistant's default discovery prefix
+            # discovery configs under Home Assistant's discovery prefix
             return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status")] + \
-                   [("read", f"{p}/+/alert/#"), ("readwrite", "homeassistant/#")]
+                   [("read", f"{p}/+/alert/#"), ("readwrite", f"{self.discovery_prefix}/#")]
         return [("readwrite", "#")]  # admin
 
     def describe(self) -> str:
         extra = f" tank={self.tank} device={self.device}" if self.role == "device" else ""
+        extra += f" discovery={self.discovery_prefix}" if self.role == "homeassistant" else ""
         return f"role={self.role} prefix={self.prefix}{extra}"
 
 
@@ -213,7 +226,8 @@ def parse_accounts(text: str) -> list[Account]:
         if i + 1 >= len(lines) or not lines[i + 1].startswith("user "):
             raise AuthError(f"ACL file line {i + 2}: expected 'user NAME' after the account comment")
         accounts.append(Account(lines[i + 1][5:].strip(), attrs.get("role", ""), attrs.get("prefix", "aquamon"),
-                                attrs.get("tank", ""), attrs.get("device", "")))
+                                attrs.get("tank", ""), attrs.get("device", ""),
+                                attrs.get("discovery", "homeassistant")))
     return accounts
 
 
@@ -315,6 +329,8 @@ def _user_app() -> "typer.Typer":
             device: str = typer.Option("", help="Device id (role device)."),
             name: str = typer.Option("", help="Username (other roles; default: the role)."),
             prefix: str = typer.Option("aquamon", help="Topic prefix ([mqtt] topic_prefix)."),
+            discovery_prefix: str = typer.Option("homeassistant", help="Home Assistant's discovery prefix "
+                                                 "(role homeassistant; [homeassistant] discovery_prefix)."),
             password_stdin: bool = typer.Option(False, "--password-stdin",
                                                 help="Read the password from stdin instead of generating one."),
             directory: Path = dir_opt) -> None:
@@ -327,7 +343,7 @@ def _user_app() -> "typer.Typer":
         """
         try:
             account = (Account.for_device(tank, device, prefix) if role == "device"
-                       else Account.for_service(role, name or None, prefix))
+                       else Account.for_service(role, name or None, prefix, discovery_prefix))
             given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
             if password_stdin and not given:
                 raise AuthError("--password-stdin: stdin gave an empty password")

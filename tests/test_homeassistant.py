@@ -19,6 +19,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from aquamon.auth import Account
 from aquamon.config import Config, to_toml
 from aquamon.homeassistant import WATER_SENSORS, device_entities, tank_entities
 from aquamon.services import Mosquitto, spawn
@@ -140,11 +141,13 @@ def ha_config(stack: Stack, unique: str, enabled: bool = True) -> Path:
     cfg.mqtt.port = stack.mosquitto.port
     cfg.mqtt.topic_prefix = unique
     cfg.mqtt.client_id = f"ha-{unique}"
-    # admin, not the homeassistant role: that role's rights cover the default discovery prefix
-    # "homeassistant/", and this test uses its own prefix so parallel runs never meet
-    cfg.mqtt.username, cfg.mqtt.password = stack.mosquitto.admin_credentials()
+    # the homeassistant role's own least-rights account, for this test's own discovery prefix
+    # (so parallel runs never meet): the ACL follows [homeassistant] discovery_prefix
     cfg.homeassistant.enabled = enabled
     cfg.homeassistant.discovery_prefix = f"ha{unique}"
+    account = Account.for_service("homeassistant", f"homeassistant@{unique}", unique,
+                                  discovery_prefix=cfg.homeassistant.discovery_prefix)
+    cfg.mqtt.username, cfg.mqtt.password = stack.mosquitto.ensure_account(account)
     path = stack.workdir / "ha.toml"
     path.write_text(to_toml(cfg))
     return path

@@ -460,5 +460,15 @@ NAMES = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,10}", fullmatch=True).filter
                 max_size=4, unique=True))
 def test_the_acl_file_records_every_account_exactly(devices: list[tuple[str, str]], roles: list[str]) -> None:
     accounts = [Account.for_device(t, d) for t, d in devices] + [Account.for_service(r) for r in roles]
+    accounts.append(Account.for_service("homeassistant", "ha-custom", discovery_prefix="home/ha"))
     assert sorted(parse_accounts(acl_text(accounts)), key=lambda a: a.username) == \
         sorted(accounts, key=lambda a: a.username)
+
+
+def test_a_homeassistant_account_may_write_only_its_own_discovery_prefix() -> None:
+    rules = Account.for_service("homeassistant", discovery_prefix="home/ha").rules()
+    assert ("readwrite", "home/ha/#") in rules and not any(t.startswith("homeassistant/") for _, t in rules)
+    with pytest.raises(AuthError, match="discovery prefix"):
+        Account.for_service("homeassistant", discovery_prefix="home/#")
+    with pytest.raises(AuthError, match="only a homeassistant account"):
+        Account.for_service("viewer", discovery_prefix="home/ha")
