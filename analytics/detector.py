@@ -350,6 +350,7 @@ class WaterQualityDetector(AnomalyDetector):
         advance = learn if advance is None else advance
         s = self.settings
         ok = np.isfinite(v)
+        v = np.clip(v, -RAW_LIMIT, RAW_LIMIT)  # (NaN stays NaN)
         if st.level is None:
             if not advance or not ok.all():
                 return {}
@@ -362,7 +363,7 @@ class WaterQualityDetector(AnomalyDetector):
             st.n, st.last_t, st.learned = 1, t, 1
             return {}
         dt_min = 1.0 if st.last_t is None else max((t - st.last_t) / 60.0, 0.0)
-        r = np.where(ok, np.clip(v, -RAW_LIMIT, RAW_LIMIT) - st.level, 0.0)
+        r = np.where(ok, v - st.level, 0.0)
         z = np.clip(self.whiten @ r if self.whiten is not None else r, -Z_LIMIT, Z_LIMIT)
         a_short = 1.0 - math.exp(-max(dt_min, 1e-9) / s.short_minutes)
         short = st.short + a_short * (z - st.short)
@@ -375,7 +376,7 @@ class WaterQualityDetector(AnomalyDetector):
         out = {"short": float(short @ short), "kl_mean": float(0.5 * n_win * (m @ m))}
         up = down = None
         if self.step_scale is not None:
-            step = np.where(ok & np.isfinite(st.prev), (np.clip(v, -RAW_LIMIT, RAW_LIMIT) - st.prev) / self.step_scale, 0.0)
+            step = np.where(ok & np.isfinite(st.prev), (v - st.prev) / self.step_scale, 0.0)
             c, k = s.drift_clip, s.drift_allowance
             # a step counts at most c towards a drift but fully against it: a spike and its return cancel
             up = np.maximum(0.0, st.up + np.minimum(step, c) - k)
@@ -396,7 +397,7 @@ class WaterQualityDetector(AnomalyDetector):
             st.head = (st.head + 1) % s.window_minutes
             st.filled = min(st.filled + 1, s.window_minutes)
             st.sum1, st.sum2 = sum1, sum2
-            st.prev = np.where(ok, np.clip(v, -RAW_LIMIT, RAW_LIMIT), st.prev)
+            st.prev = np.where(ok, v, st.prev)
             if up is not None:
                 st.up, st.down = up, down
             st.n, st.last_t = st.n + 1, t
