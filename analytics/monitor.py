@@ -451,7 +451,8 @@ class TankMonitor:
         if pending.window is not None:
             if scores is None:
                 raise ValueError(f"tank {self.tank}: the drift window at {pending.now_ms} could not be scored "
-                                 "(a covariance is not positive definite); its evaluation is skipped")
+                                 "(a covariance is not positive definite, or the batch failed: see the log); its evaluation "
+                                 "is skipped")
             out += self._drift_decide(pending, pending.window, scores)
         if pending.drift_step:
             out += self._water_change(pending.now_ms, pending.t_ms, pending.frame)

@@ -155,8 +155,9 @@ def ha_config(stack: Stack, unique: str, enabled: bool = True) -> Path:
 
 @pytest.mark.services
 def test_devices_seen_on_the_broker_appear_as_retained_discovery(stack: Stack, unique: str) -> None:
-    assert stack.mosquitto is not None
-    port = stack.mosquitto.port
+    broker = stack.mosquitto
+    assert broker is not None
+    port = broker.port
     proc = spawn("homeassistant", [sys.executable, "-m", "aquamon", "homeassistant", "--config",
                                    str(ha_config(stack, unique))], stack.workdir / "ha.log",
                  env=dict(os.environ, PYTHONUNBUFFERED="1"))
@@ -170,10 +171,10 @@ def test_devices_seen_on_the_broker_appear_as_retained_discovery(stack: Stack, u
     expected = {d.topic.replace("homeassistant/", disc + "/", 1): d
                 for d in device_entities(disc, unique, "tank1", "esp1")
                 + tank_entities(disc, unique, "tank1")}
-    assert wait_for(lambda: set(retained(stack.mosquitto, f"{disc}/#", 0.3)) >= set(expected) or not proc.alive(), 30), \
+    assert wait_for(lambda: set(retained(broker, f"{disc}/#", 0.3)) >= set(expected) or not proc.alive(), 30), \
         f"discovery not published:\n{proc.log_tail()}"
     assert wait_for(lambda: not fw.alive(), 60)
-    got = retained(stack.mosquitto, f"{disc}/#")
+    got = retained(broker, f"{disc}/#")
     assert set(got) == set(expected)
     for topic, d in expected.items():
         doc = json.loads(got[topic])
@@ -183,21 +184,21 @@ def test_devices_seen_on_the_broker_appear_as_retained_discovery(stack: Stack, u
     assert sensor["state_topic"] == f"{unique}/tank1/esp1/telemetry"
     assert sensor["device"]["sw_version"]  # from the device's retained status
     # the states those configs point at are on the broker
-    states = retained(stack.mosquitto, f"{unique}/tank1/esp1/status")
+    states = retained(broker, f"{unique}/tank1/esp1/status")
     assert json.loads(states[f"{unique}/tank1/esp1/status"])["online"] is False  # the run ended: its clean close
 
     # Home Assistant restarted and lost a config: its birth message brings everything back
     c = mqtt.Client(CallbackAPIVersion.VERSION2)
-    c.username_pw_set(*stack.mosquitto.admin_credentials())
+    c.username_pw_set(*broker.admin_credentials())
     c.connect("127.0.0.1", port)
     c.loop_start()
     lost = f"{disc}/sensor/aquamon_tank1_esp1/ph/config"
     c.publish(lost, b"", qos=1, retain=True).wait_for_publish(5)
-    assert lost not in retained(stack.mosquitto, f"{disc}/#", 0.3)
+    assert lost not in retained(broker, f"{disc}/#", 0.3)
     c.publish(f"{disc}/status", b"online", qos=1).wait_for_publish(5)
     c.loop_stop()
     c.disconnect()
-    assert wait_for(lambda: lost in retained(stack.mosquitto, lost, 0.3), 10)
+    assert wait_for(lambda: lost in retained(broker, lost, 0.3), 10)
     proc.stop()
 
 

@@ -50,12 +50,14 @@ def test_holes_in_seq_are_counted_per_device_and_day(db: InfluxV1) -> None:
 
 
 def test_a_hole_is_counted_on_the_day_it_ends(db: InfluxV1) -> None:
-    # the day before ends at seq 99 five minutes before midnight; the new day starts at seq 130
-    before = [(-300_000 - (99 - s) * 60_000, s) for s in range(50, 100)]
+    # the day before ends at seq 99 five minutes before midnight, with 2 lost 24 minutes before it
+    # (inside the hour the new day's count looks back over, yet not the new day's); the new day
+    # starts at seq 130
+    before = [(-300_000 - (99 - s) * 60_000, s) for s in range(50, 100) if s not in (80, 81)]
     after = [(i * 60_000, 130 + i) for i in range(60)]
     _write(db, "t1", "d1", before + after)
     assert read_missing_readings(db, "t1", DAY0, DAY0 + DAY_MS) == {"d1": 30}
-    assert read_missing_readings(db, "t1", DAY0 - DAY_MS, DAY0) == {}
+    assert read_missing_readings(db, "t1", DAY0 - DAY_MS, DAY0) == {"d1": 2}
 
 
 def test_the_summary_tells_the_keeper_and_the_service_writes_the_count(db: InfluxV1, unique: str) -> None:
