@@ -47,7 +47,7 @@ def _tool(name: str) -> str:
     here = Path(sys.executable).parent / name
     found = str(here) if here.exists() else shutil.which(name)
     if not found:
-        raise FlashError(f"{name} is not installed: run `make flash` or `pip install -e .` (it is a dependency)")
+        raise FlashError(f"{name} is not installed: run `make flash` or `pip install 'aquamon[flash]'`")
     return found
 
 

