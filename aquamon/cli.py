@@ -47,6 +47,10 @@ def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(F
     """Run the analytics: baselines, drift scores, rules and alerts for every tank."""
     cfg = _load(config)
     _setup_logging(verbose)
+    from aquamon.config import config_warnings
+
+    for w in config_warnings(cfg):
+        logging.getLogger("aquamon.config").warning("%s", w)
     from analytics.service import main
 
     main(cfg)
@@ -96,10 +100,27 @@ def command_(tank: str = typer.Argument(..., help="Tank id."), device: str = typ
 
 
 @app.command("check-config")
-def check_config(config: Path = typer.Argument(..., help="TOML config file to validate.")) -> None:
-    """Validate a configuration file without connecting to anything."""
-    _load(config)
-    Console().print(f"[green]{config}: OK[/]")
+def check_config(config: Path = typer.Argument(..., help="TOML config file to validate."),
+                 strict: bool = typer.Option(False, "--strict", help="Exit 1 on a warning too (e.g. nobody "
+                                             "would be notified).")) -> None:
+    """Validate a configuration file without connecting to anything: every problem at once (exit 2), then
+    warnings such as alerts that would reach nobody (exit 1 with --strict). Environment variables
+    AQUAMON_SECTION_KEY override the file."""
+    from aquamon.config import check_config_file, environment_overrides
+
+    try:
+        _, warnings = check_config_file(config)
+    except ConfigError as e:
+        err.print(f"[bold red]configuration error:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    for name, key in environment_overrides().items():
+        err.print(f"from the environment: {name} overrides {escape(key)}", soft_wrap=True)
+    for w in warnings:
+        err.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
+    if warnings:
+        Console().print(f"[yellow]{escape(str(config))}: valid, with {len(warnings)} warning(s)[/]")
+        raise typer.Exit(1 if strict else 0)
+    Console().print(f"[green]{escape(str(config))}: OK[/]")
 
 
 @app.command()

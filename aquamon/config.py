@@ -20,9 +20,11 @@ import math
 import os
 import re
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Iterator, get_type_hints
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,7 +33,23 @@ else:  # pragma: no cover
 
 
 class ConfigError(ValueError):
-    """A configuration value is wrong; the message names the key and what is allowed."""
+    """A configuration value is wrong; the message names the key and what is allowed.
+
+    ``problems`` lists every problem found (the message joins them): a file is
+    checked as a whole, so a keeper fixes all of its mistakes in one go.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems) if problems else [message]
+
+
+# Environment variables override the file: AQUAMON_<SECTION>_<KEY>, e.g. AQUAMON_MQTT_PASSWORD.
+ENV_PREFIX = "AQUAMON_"
+# A signed-command key: random bytes, written as hex; 32 bytes (256 bits) is HMAC-SHA256's own key size.
+COMMAND_KEY_MIN_HEX = 64
+# Where a section's check() reports a problem without stopping (set while a whole config is checked).
+_problem_sink: ContextVar[list[str] | None] = ContextVar("aquamon_config_problems", default=None)
 
 
 _TOPIC_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -237,6 +255,7 @@ class AlertsConfig:
         _range("alerts", "no_data_minutes", self.no_data_minutes, 1, 1440)
         _range("alerts", "accept_after_hours", self.accept_after_hours, 1, 24 * 30)
         _range("alerts", "due_days", self.due_days, 0, 60)
+        _check_command_key(self.command_key)
 
 
 @dataclass
@@ -266,20 +285,74 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def check(self) -> None:
+        """Check every section; raise one :class:`ConfigError` listing every problem found."""
+        problems = _Problems()
         for f in fields(self):
-            getattr(self, f.name).check()
+            with problems.collecting():
+                getattr(self, f.name).check()
+        problems.raise_if_any()
+
+
+class _Problems:
+    """Collects configuration problems so that all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        # _range/_choice report into the sink and go on; any other ConfigError ends the block
+        token = _problem_sink.set(self.items)
+        try:
+            yield
+        except ConfigError as e:
+            self.items.extend(p for p in e.problems if p not in self.items)
+        finally:
+            _problem_sink.reset(token)
+
+    def raise_if_any(self, where: str = "") -> None:
+        if not self.items:
+            return
+        if len(self.items) == 1:
+            raise ConfigError(f"{where}{self.items[0]}", [f"{where}{self.items[0]}"])
+        raise ConfigError(f"{where}{len(self.items)} problems:\n  " + "\n  ".join(self.items), self.items)
+
+
+def _report(message: str) -> None:
+    sink = _problem_sink.get()
+    if sink is None:
+        raise ConfigError(message)
+    if message not in sink:
+        sink.append(message)
 
 
 def _range(section: str, key: str, value: float, lo: float, hi: float) -> None:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"[{section}] {key}: {value} is not a finite number")
-    if not lo <= value <= hi:
-        raise ConfigError(f"[{section}] {key}: {value} is out of range; allowed {lo} to {hi}")
+        _report(f"[{section}] {key}: {value} is not a finite number")
+    elif not lo <= value <= hi:
+        _report(f"[{section}] {key}: {value} is out of range; allowed {lo} to {hi}")
 
 
 def _choice(section: str, key: str, value: object, allowed: tuple[object, ...]) -> None:
     if value not in allowed:
-        raise ConfigError(f"[{section}] {key}: {value!r} is not allowed; use one of {', '.join(map(str, allowed))}")
+        _report(f"[{section}] {key}: {value!r} is not allowed; use one of {', '.join(map(str, allowed))}")
+
+
+def _check_command_key(key: str) -> None:
+    """Refuse a guessable signed-command key (empty is allowed: remote commands are then off).
+
+    >>> _check_command_key("short")
+    Traceback (most recent call last):
+    ...
+    aquamon.config.ConfigError: [alerts] command_key: too weak; use at least 64 hex characters (32 random bytes), e.g. the output of: python3 -c "import secrets; print(secrets.token_hex(32))"
+    """
+    key = key.strip()
+    if not key:
+        return
+    if len(key) < COMMAND_KEY_MIN_HEX or len(key) % 2 or not re.fullmatch(r"[0-9A-Fa-f]+", key):
+        _report(f"[alerts] command_key: too weak; use at least {COMMAND_KEY_MIN_HEX} hex characters "
+                f"({COMMAND_KEY_MIN_HEX // 2} random bytes), e.g. the output of: "
+                'python3 -c "import secrets; print(secrets.token_hex(32))"')
 
 
 def _coerce(section: str, key: str, value: Any, typ: Any) -> Any:
@@ -307,41 +380,121 @@ def _coerce(section: str, key: str, value: Any, typ: Any) -> Any:
     raise ConfigError(f"[{section}] {key}: unsupported type")  # pragma: no cover
 
 
-def _build(section_cls: type, section: str, raw: Any) -> Any:
+def _build(section_cls: type, section: str, raw: Any, problems: _Problems) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"[{section}] must be a table of keys, got {raw!r}")
     hints = get_type_hints(section_cls)
     allowed = sorted(f.name for f in fields(section_cls))
     kwargs = {}
     for key, value in raw.items():
-        if key not in allowed:
-            raise ConfigError(f"[{section}] {key}: unknown key; allowed keys: {', '.join(allowed)}")
-        kwargs[key] = _coerce(section, key, value, hints[key])
+        with problems.collecting():
+            if key not in allowed:
+                raise ConfigError(f"[{section}] {key}: unknown key; allowed keys: {', '.join(allowed)}")
+            kwargs[key] = _coerce(section, key, value, hints[key])
     return section_cls(**kwargs)
 
 
-def config_from_dict(raw: dict[str, Any]) -> Config:
-    """Build and check a :class:`Config` from a parsed TOML document."""
+def config_from_dict(raw: dict[str, Any], environ: dict[str, str] | None = None) -> Config:
+    """Build and check a :class:`Config` from a parsed TOML document and the environment.
+
+    Every problem is collected before raising: the :class:`ConfigError` lists them all.
+    ``environ`` defaults to ``os.environ``; see :func:`environment_overrides`.
+    """
     hints = get_type_hints(Config)
+    problems = _Problems()
     sections = {}
     for name, value in raw.items():
-        if name not in hints:
-            raise ConfigError(f"[{name}]: unknown section; allowed sections: {', '.join(sorted(hints))}")
-        sections[name] = _build(hints[name], name, value)
+        with problems.collecting():
+            if name not in hints:
+                raise ConfigError(f"[{name}]: unknown section; allowed sections: {', '.join(sorted(hints))}")
+            sections[name] = _build(hints[name], name, value, problems)
     cfg = Config(**sections)
-    _apply_secret_env(cfg)
-    cfg.check()
+    with problems.collecting():
+        _apply_environment(cfg, os.environ if environ is None else environ, problems)
+    with problems.collecting():
+        cfg.check()
+    problems.raise_if_any()
     return cfg
 
 
-def _apply_secret_env(cfg: Config) -> None:
-    # Secrets may come from the environment so they need not sit in a file.
-    for section, key, env in (("mqtt", "username", "AQUAMON_MQTT_USERNAME"),
-                              ("mqtt", "password", "AQUAMON_MQTT_PASSWORD"),
-                              ("influxdb", "password", "AQUAMON_INFLUXDB_PASSWORD"),
-                              ("influxdb", "token", "AQUAMON_INFLUXDB_TOKEN")):
-        if os.environ.get(env) and not getattr(getattr(cfg, section), key):
-            setattr(getattr(cfg, section), key, os.environ[env])
+def env_name(section: str, key: str) -> str:
+    """The environment variable that overrides ``[section] key``.
+
+    >>> env_name("mqtt", "password")
+    'AQUAMON_MQTT_PASSWORD'
+    """
+    return f"{ENV_PREFIX}{section}_{key}".upper()
+
+
+def environment_overrides(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """``{variable: "[section] key"}`` for every set (non-empty) variable that overrides the file."""
+    env = os.environ if environ is None else environ
+    out = {}
+    for sf in fields(Config):
+        for kf in fields(get_type_hints(Config)[sf.name]):
+            name = env_name(sf.name, kf.name)
+            if env.get(name):
+                out[name] = f"[{sf.name}] {kf.name}"
+    return out
+
+
+def _apply_environment(cfg: Config, environ: Any, problems: _Problems) -> None:
+    # The usual precedence: a variable that is set and not empty wins over the file (secrets need not
+    # sit in a file; a container changes one option without its own file).  Strings are taken as they
+    # are; numbers and booleans as TOML values; lists as a TOML array or words separated by spaces.
+    for sf in fields(cfg):
+        section = getattr(cfg, sf.name)
+        hints = get_type_hints(type(section))
+        for kf in fields(section):
+            name = env_name(sf.name, kf.name)
+            text = environ.get(name, "")
+            if not text:
+                continue
+            try:
+                setattr(section, kf.name, _coerce(sf.name, kf.name, _env_value(name, text, hints[kf.name]),
+                                                  hints[kf.name]))
+            except ConfigError as e:
+                problems.items.append(f"environment {name}: {e}")
+
+
+def _env_value(name: str, text: str, typ: Any) -> Any:
+    if typ is str:
+        return text
+    if getattr(typ, "__origin__", None) is list and not text.lstrip().startswith("["):
+        return text.split()
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ConfigError(f"{text!r} is not a valid value "
+                          "(a number, true/false, or a [\"list\", \"of strings\"])") from None
+
+
+def config_warnings(cfg: Config, file_sets_nothing: bool = False) -> list[str]:
+    """What is valid but probably not meant: above all, alerts that would reach nobody.
+
+    >>> config_warnings(Config())[0]
+    '[notify]: no Apprise URL in critical, warning or info: alerts would reach nobody. Add one, e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)'
+    """
+    out = []
+    if file_sets_nothing:
+        out.append("the file sets nothing: every option has its default (see aquamon.example.toml)")
+    n = cfg.notify
+    if not (n.critical or n.warning or n.info):
+        out.append("[notify]: no Apprise URL in critical, warning or info: alerts would reach nobody. Add one, "
+                   'e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)')
+    elif not n.critical:
+        out.append("[notify] critical: empty: critical alerts (a stuck heater, a low sump) would reach nobody")
+    if not cfg.mqtt.username or not cfg.mqtt.password:
+        out.append(f"[mqtt] username, password: empty: the broker refuses clients without an account "
+                   f"(aquamon user add; or set {env_name('mqtt', 'password')})")
+    return out
+
+
+def check_config_file(path: str | os.PathLike[str]) -> tuple[Config, list[str]]:
+    """Load ``path`` like :func:`load_config` and also return :func:`config_warnings`."""
+    cfg = load_config(path)
+    raw = tomllib.loads(Path(path).read_text())
+    return cfg, config_warnings(cfg, file_sets_nothing=not raw)
 
 
 def load_config_text(text: str) -> Config:
@@ -365,7 +518,10 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     try:
         return load_config_text(text)
     except ConfigError as e:
-        raise ConfigError(f"{p}: {e}") from None
+        problems = _Problems()
+        problems.items = e.problems
+        problems.raise_if_any(f"{p}: ")
+        raise  # pragma: no cover - raise_if_any raised
 
 
 def to_toml(cfg: Config) -> str:
