@@ -34,6 +34,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from analytics.alerts import Message, Notifier, NotifyPolicy
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
+from analytics.metrics import AnalyticsMetrics
 from analytics.notify import AppriseSender
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore
@@ -156,6 +157,8 @@ class Analytics:
         self.db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username,
                            cfg.influxdb.password, cfg.influxdb.timeout_s)
         self.monitors: dict[str, TankMonitor] = {}
+        self.metrics = AnalyticsMetrics(lambda: self.monitors,  # /metrics (analytics/metrics.py)
+                                        f"{cfg.analytics.instance_index}/{cfg.analytics.instance_count}")
         self.data: dict[str, TankData] = {}
         self.fired = 0
         self.scoring = ScoringStats()
@@ -531,8 +534,9 @@ class Analytics:
         for m in messages:
             log.warning("notify %s %s: %s", m.severity, m.title, m.body)
             try:
-                self.sender.send(m)
+                self.metrics.notification(m.severity, bool(self.sender.send(m)))
             except Exception:  # noqa: BLE001 - a notification service down must not stop the monitoring
+                self.metrics.notification(m.severity, False)
                 log.exception("notification %r failed", m.title)
 
     def publish(self, tank: str, tr: Transition) -> None:
@@ -545,6 +549,7 @@ class Analytics:
         log.warning("%s %s %s: %s", tank, tr.key, tr.state, tr.summary)
 
     def cycle(self) -> list[Transition]:
+        t0 = time.monotonic()
         out: list[Transition] = []
         try:
             tanks = self.tanks()
@@ -564,6 +569,7 @@ class Analytics:
             log.warning("device status and commands: %s", e)
         self._write_pending()
         self._save_state()
+        self.metrics.cycle_done(time.monotonic() - t0, len(tanks))
         return out
 
     def _write_pending(self) -> None:
@@ -585,6 +591,7 @@ class Analytics:
     def run(self) -> None:
         self.client.connect_async(self.cfg.mqtt.host, self.cfg.mqtt.port, keepalive=self.cfg.mqtt.keepalive_s)
         self.client.loop_start()
+        metrics = self.metrics.serve(self.cfg.analytics.metrics_host, self.cfg.analytics.metrics_port)
         try:
             while not self._stop.is_set():
                 self.cycle()
@@ -596,6 +603,8 @@ class Analytics:
             self._save_state(force=True)
             self.client.disconnect()
             self.client.loop_stop()
+            if metrics is not None:
+                metrics.stop()
 
     def stop(self) -> None:
         self._stop.set()

@@ -177,6 +177,9 @@ class AnalyticsConfig:
     # sharding (issue 9): this instance scores the tanks with shard_of(tank, instance_count) == instance_index
     instance_index: int = 0
     instance_count: int = 1
+    # Prometheus /metrics and /healthz (analytics/metrics.py); port 0 = off
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 0
 
     def check(self) -> None:
         _range("analytics", "interval_s", self.interval_s, 0.01, 86400)
@@ -191,6 +194,7 @@ class AnalyticsConfig:
         _range("analytics", "rate_window_minutes", self.rate_window_minutes, 5, 240)
         _range("analytics", "poll_s", self.poll_s, 0.01, 3600)
         _range("analytics", "instance_count", self.instance_count, 1, 4096)
+        _range("analytics", "metrics_port", self.metrics_port, 0, 65535)
         if not 0 <= self.instance_index < self.instance_count:
             raise ConfigError(f"[analytics] instance_index: {self.instance_index} must be from 0 to instance_count - 1 "
                               f"({self.instance_count - 1}); give each analytics instance its own index")

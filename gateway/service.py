@@ -45,7 +45,8 @@ from aquamon.influx import RetryableWriteError, connect
 from aquamon.lineproto import encode_point
 from gateway.backoff import retry_wait
 from gateway.fastpath import FastTelemetry
-from gateway.metrics import MetricsServer
+from aquamon.metrics import MetricsServer
+from gateway.metrics import GatewayMetrics
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
 from gateway.spool import Spool
@@ -132,6 +133,7 @@ class Gateway:
         self._fast = FastTelemetry(g.max_payload_bytes, int(g.max_future_s * 1000), int(g.max_age_days * 86_400_000))
         self._topic_cache: dict[bytes | str, tuple[str, tuple[str, str]] | None] = {}
         self.metrics: MetricsServer | None = None
+        self.prom = GatewayMetrics(self.metrics_snapshot, self.instance)  # /metrics, read at each scrape
         self.db = connect(cfg.influxdb)
         # The writer thread writes one slice of each batch itself and these threads the others.
         self._pool = (ThreadPoolExecutor(g.write_concurrency - 1, thread_name_prefix="gateway-write")
@@ -358,6 +360,7 @@ class Gateway:
         t0 = time.monotonic()
         outcome = write_parallel(self.db.write_lines, lines, self.cfg.gateway.write_concurrency,
                                  self._pool.submit if self._pool is not None else None)
+        self.prom.observe_write(time.monotonic() - t0)
         ms = int((time.monotonic() - t0) * 1000)
         self._last_latency_ms = ms
         self.counters["write_ms_total"] += ms
@@ -487,8 +490,7 @@ class Gateway:
         if not g.metrics_port:
             return
         try:
-            self.metrics = MetricsServer(g.metrics_host, g.metrics_port, self.metrics_snapshot, self.health,
-                                         self.instance).start()
+            self.metrics = self.prom.serve(g.metrics_host, g.metrics_port, self.health)
             log.info("serving /healthz and /metrics on http://%s:%d", g.metrics_host, self.metrics.port)
         except OSError as e:
             log.error("cannot serve metrics on %s:%d (%s); ingest continues without them. "

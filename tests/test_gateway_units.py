@@ -11,7 +11,6 @@ import pytest
 from aquamon.config import Config
 from aquamon.influx import RejectedWriteError, RetryableWriteError, TooLargeError, parse_retry_after
 from gateway.backoff import retry_wait
-from gateway.metrics import prometheus_text
 from gateway.service import Gateway, RateLimitedLog
 from gateway.spool import Spool
 from gateway.writer import write_isolating, write_parallel
@@ -153,16 +152,6 @@ def test_parallel_slices_isolate_bad_lines_and_any_failed_slice_fails_the_batch(
         assert finished == [1000, 1000, 1000]  # raised only once every other slice had finished
         clean = [f"ok{i}" for i in range(1999)]
         assert write_parallel(srv.write, clean, 4, pool.submit).requests == 1  # under 2 x 1000 lines: one request
-
-
-def test_prometheus_text_families() -> None:
-    text = prometheus_text({"received": 5, "rejected": 2, "rejected_oversized": 1, "rejected_value_wrong_type": 1,
-                            "spool_bytes": 10}, 'gw"1')
-    assert 'aquamon_gateway_received_total{instance="gw\\"1"} 5' in text
-    assert 'aquamon_gateway_rejected_by_reason_total{instance="gw\\"1",reason="value_wrong_type"} 1' in text
-    assert "# TYPE aquamon_gateway_spool_bytes gauge" in text
-    for line in text.splitlines():
-        assert line.startswith("# TYPE ") or line.split()[-1].lstrip("-").replace(".", "").isdigit()
 
 
 def test_rejects_are_logged_once_per_reason_per_interval(caplog: pytest.LogCaptureFixture) -> None:

@@ -17,6 +17,10 @@ if [ "${AQUAMON_WITH_CHROMIUM:-1}" = 1 ]; then
   have_cmd chromium       || need+=(chromium)
 fi
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+# Test tools: Prometheus's own linter checks our /metrics (tests/test_metrics.py), and systemd's
+# checks the units `aquamon init` installs (tests/test_install_init.py).
+have_cmd promtool         || need+=(prometheus)
+have_cmd systemd-analyze  || need+=(systemd)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
