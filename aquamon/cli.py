@@ -124,6 +124,72 @@ def check_config(config: Path = typer.Argument(..., help="TOML config file to va
 
 
 @app.command()
+def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, comma-separated (letters, digits, "
+                                             "_ . -), e.g. reef,shrimp."),
+         profile: Optional[str] = typer.Option(None, "--profile", help="tropical, turtle or cold-water."),
+         timezone: Optional[str] = typer.Option(None, "--timezone", help="e.g. Europe/Berlin (quiet hours, "
+                                                "daily summary)."),
+         notify: Optional[str] = typer.Option(None, "--notify", help="One Apprise URL that gets every alert, "
+                                              "e.g. ntfy://ntfy.sh/my-tank."),
+         homeassistant_: bool = typer.Option(False, "--homeassistant", help="Also run the Home Assistant bridge."),
+         device: str = typer.Option("esp32", "--device", help="Device id of each tank's controller."),
+         mqtt_port: int = typer.Option(1883, "--mqtt-port", help="Port of the broker's aquamon listener."),
+         mqtt_listen: str = typer.Option("0.0.0.0", "--mqtt-listen", help="Address it listens on (devices "
+                                         "come over WiFi; 127.0.0.1 for this machine only)."),
+         influx_url: str = typer.Option("http://127.0.0.1:8086", "--influx-url"),
+         influx_database: str = typer.Option("aquamon", "--influx-database"),
+         influx_username: str = typer.Option("", "--influx-username", envvar="AQUAMON_INFLUXDB_USERNAME",
+                                             help="With InfluxDB authentication on: an admin for the set-up; "
+                                             "the parts then use it too."),
+         influx_password: str = typer.Option("", "--influx-password", envvar="AQUAMON_INFLUXDB_PASSWORD"),
+         keep_minutes_days: int = typer.Option(180, "--keep-minute-data-days", help="Days minute data is kept."),
+         keep_hourly_days: int = typer.Option(3650, "--keep-hourly-days", help="Days the hourly means are kept."),
+         exe: Optional[Path] = typer.Option(None, "--exec", help="The aquamon command the units run "
+                                            "(default: this one)."),
+         root: Path = typer.Option(Path("/"), "--root", help="Install under this folder instead of / "
+                                   "(a staged image, or a test)."),
+         dry_run: bool = typer.Option(False, "--dry-run", help="Only print what would be done."),
+         ) -> None:
+    """Set up this machine: config, broker accounts, InfluxDB retention, systemd units (docs/install.md).
+    Asks for what is not given (when run in a terminal); a second run changes nothing."""
+    import sys
+
+    from aquamon import retention
+    from aquamon.init import InitError, Installer, Site, default_exe
+
+    def ask(value: Optional[str], question: str, default: str) -> str:
+        if value is not None:
+            return value
+        return typer.prompt(question, default=default) if sys.stdin.isatty() else default
+
+    try:
+        site = Site(tanks=[t.strip() for t in ask(tanks, "Tank ids (comma-separated)", "tank1").split(",")
+                           if t.strip()],
+                    notify_url=ask(notify, "Apprise URL for alerts (e.g. ntfy://ntfy.sh/my-tank)", ""),
+                    profile=ask(profile, "Profile (tropical, turtle, cold-water)", "tropical"),
+                    timezone=ask(timezone, "Time zone", _local_timezone()), device=device,
+                    homeassistant=homeassistant_, mqtt_port=mqtt_port, mqtt_listen=mqtt_listen,
+                    influx_url=influx_url, influx_database=influx_database, influx_username=influx_username,
+                    influx_password=influx_password,
+                    keep=retention.Retention(keep_minutes_days, keep_hourly_days),
+                    exe=str(exe) if exe else default_exe(), root=root)
+        Installer(site, dry_run=dry_run).run()
+    except (InitError, ValueError) as e:
+        err.print(f"[bold red]init:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if not site.notify_url:
+        err.print("[bold yellow]warning:[/] no notification URL: alerts would reach nobody; add one under "
+                  f"\\[notify] in {escape(str(site.etc))}/aquamon.toml", soft_wrap=True)
+
+
+def _local_timezone() -> str:
+    try:
+        return Path("/etc/timezone").read_text().strip() or "UTC"
+    except OSError:
+        return "UTC"
+
+
+@app.command()
 def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the drift detector needs 48 h of healthy history first)."),
          speed: float = typer.Option(3000.0, help="Simulated seconds per wall-clock second."),
          out: Path = typer.Option(Path("demo-output"), help="Folder for the data, logs and report."),

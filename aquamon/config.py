@@ -501,12 +501,12 @@ def check_config_file(path: str | os.PathLike[str]) -> tuple[Config, list[str]]:
     return cfg, config_warnings(cfg, file_sets_nothing=not raw)
 
 
-def load_config_text(text: str) -> Config:
+def load_config_text(text: str, environ: dict[str, str] | None = None) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"the configuration is not valid TOML: {e}") from e
-    return config_from_dict(raw)
+    return config_from_dict(raw, environ)
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:

@@ -1,0 +1,335 @@
+"""``aquamon init``: set up a server (a Raspberry Pi, a shop's machine) from Debian's packages.
+
+One run, as root, after ``apt install mosquitto influxdb`` and ``pip install aquamon``:
+
+1. the system user ``aquamon`` (no login, home ``/var/lib/aquamon``);
+2. ``/etc/aquamon/aquamon.toml`` (0640, group aquamon) for the site's tanks, profile, time zone and
+   notification URL, with a fresh ``[alerts] command_key``;
+3. broker accounts (``aquamon.auth``) in ``/etc/mosquitto/aquamon/`` (readable by the broker's user
+   ``mosquitto``) and a listener in ``/etc/mosquitto/conf.d/aquamon.conf``; each server part's
+   password in its own ``/etc/aquamon/<part>.env`` (0600), each device's in
+   ``/etc/aquamon/devices/<tank>/<device>.secrets.py`` with its command key;
+4. the InfluxDB database with its retention policies and continuous queries (:mod:`aquamon.retention`);
+5. systemd units for the gateway, the analytics and, if asked, the Home Assistant bridge
+   (:mod:`aquamon.systemd`), enabled so they start at boot.
+
+It is idempotent: what exists is kept (a password is never rotated behind a flashed device's back,
+a config the keeper edited is not overwritten) and reported as unchanged.  ``dry_run`` only says
+what it would do.  ``root`` is a prefix for every path (a staged image, or the tests): the files
+then name paths under it, and systemd is only told through ``systemctl --root``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import grp
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aquamon import retention, systemd
+from aquamon.auth import Account, AccountStore
+from aquamon.config import ConfigError, _toml_value, load_config_text
+
+SERVICE_ROLES = ("gateway", "analytics")
+BROKER_USER = "mosquitto"
+
+
+class InitError(RuntimeError):
+    """The set-up cannot go on; the message says what to do."""
+
+
+@dataclass
+class Site:
+    """The keeper's answers, and where things go."""
+
+    tanks: list[str]
+    notify_url: str
+    profile: str = "tropical"
+    timezone: str = "UTC"
+    device: str = "esp32"
+    homeassistant: bool = False
+    mqtt_host: str = "127.0.0.1"
+    mqtt_port: int = 1883
+    # devices reach the broker over WiFi: listen on the LAN (accounts required, see docs/security.md)
+    mqtt_listen: str = "0.0.0.0"
+    influx_url: str = "http://127.0.0.1:8086"
+    influx_database: str = "aquamon"
+    influx_username: str = ""
+    influx_password: str = ""
+    keep: retention.Retention = field(default_factory=retention.Retention)
+    exe: str = ""
+    root: Path = Path("/")
+
+    def path(self, p: str) -> Path:
+        """``p`` (absolute) under :attr:`root`."""
+        return self.root / p.lstrip("/")
+
+    @property
+    def etc(self) -> Path:
+        return self.path("/etc/aquamon")
+
+    def utc_offset_minutes(self) -> int:
+        try:
+            offset = dt.datetime.now(ZoneInfo(self.timezone)).utcoffset() or dt.timedelta()
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InitError(f"unknown time zone {self.timezone!r}: use a name such as Europe/Berlin "
+                            "(timedatectl list-timezones)") from None
+        return int(offset.total_seconds() // 60)
+
+
+class Installer:
+    """Runs (or, with ``dry_run``, describes) each step; ``say`` gets one line per action."""
+
+    def __init__(self, site: Site, dry_run: bool = False, say: Callable[[str], None] = print) -> None:
+        self.site = site
+        self.dry_run = dry_run
+        self.say = say
+        self.as_root = os.geteuid() == 0
+        self.system_root = site.root.resolve() == Path("/")
+        self._would = "would " if dry_run else ""
+
+    def run(self) -> None:
+        self.site.utc_offset_minutes()  # a wrong time zone stops us before anything is written
+        self.system_user()
+        self.config_file()
+        self.broker()
+        self.influxdb()
+        self.units()
+
+    # --- steps -------------------------------------------------------------------------
+    def system_user(self) -> None:
+        if _user_exists(systemd.USER):
+            self.say(f"unchanged: system user {systemd.USER}")
+        elif not self.system_root:
+            self.say(f"skipped: system user {systemd.USER} (only with --root /)")
+        else:
+            self._run(["useradd", "--system", "--user-group", "--home-dir", systemd.STATE_DIR, "--no-create-home",
+                       "--shell", "/usr/sbin/nologin", systemd.USER], f"create system user {systemd.USER}")
+
+    def config_file(self) -> None:
+        path = self.site.etc / "aquamon.toml"
+        if path.exists():
+            self.say(f"unchanged: {path} (kept as it is; check it with: aquamon check-config {path})")
+            return
+        text = render_config(self.site)
+        try:
+            load_config_text(text, environ={})
+        except ConfigError as e:
+            raise InitError(f"these answers do not make a valid configuration: {e}") from None
+        self._write(path, text, 0o640, group=systemd.USER)
+
+    def broker(self) -> None:
+        s = self.site
+        store = AccountStore(s.path("/etc/mosquitto/aquamon"))
+        have = {a.username for a in store.accounts()} if not self.dry_run else set()
+        roles = SERVICE_ROLES + (("homeassistant",) if s.homeassistant else ())
+        for role in roles:
+            env = s.etc / f"{role}.env"
+            if role in have and env.exists():
+                self.say(f"unchanged: broker account {role} ({env})")
+                continue
+            self.say(f"{self._would}create broker account {role}; its password in {env}")
+            if not self.dry_run:
+                password = store.add(Account.for_service(role))
+                self._write(env, env_file(role, password, s), 0o600, quiet=True)
+        for tank in s.tanks:
+            account = Account.for_device(tank, s.device)
+            secret = s.etc / "devices" / tank / f"{s.device}.secrets.py"
+            if account.username in have and secret.exists():
+                self.say(f"unchanged: device account {account.username} ({secret})")
+                continue
+            self.say(f"{self._would}create device account {account.username}; its secrets.py in {secret}")
+            if not self.dry_run:
+                key = secrets.token_hex(32)
+                password = store.add(account)
+                self._write(secret, device_secrets(password, key), 0o600, quiet=True)
+                self._write(secret.with_suffix("").with_suffix(".key"), key + "\n", 0o600, quiet=True)
+        for f in (store.passwd_path, store.acl_path):
+            if not self.dry_run:
+                _chown(f, BROKER_USER, BROKER_USER, 0o640)  # Mosquitto 2 reads them as its own user
+        self._write(s.path("/etc/mosquitto/conf.d/aquamon.conf"), mosquitto_conf(s, store), 0o644)
+        if self.system_root:
+            self._run(["systemctl", "reload-or-restart", "mosquitto"], "make the broker read its accounts")
+
+    def influxdb(self) -> None:
+        s = self.site
+        if self.dry_run:
+            for q in retention.statements(s.influx_database, s.keep, set(), set()):
+                self.say(f"would run on {s.influx_url}: {q}")
+            return
+        from aquamon.influx import InfluxV1, QueryError
+
+        client = InfluxV1(s.influx_url, s.influx_database, s.influx_username, s.influx_password, 30.0)
+        if not client.ping():
+            raise InitError(f"InfluxDB at {s.influx_url} does not answer: is it running (systemctl status "
+                            "influxdb)? Or give --influx-url")
+        try:
+            done = retention.apply(client, s.influx_database, s.keep)
+        except QueryError as e:
+            raise InitError(f"InfluxDB refused the set-up of {s.influx_database!r}: {e} (with authentication "
+                            "on, give an admin's --influx-username and --influx-password)") from None
+        for q in done:
+            self.say(f"InfluxDB: {q}")
+        self.say(f"InfluxDB: {s.influx_database}: minute data {s.keep.minute_days} d, hourly means "
+                 f"{s.keep.hourly_days} d")
+
+    def units(self) -> None:
+        s = self.site
+        parts = SERVICE_ROLES + (("homeassistant",) if s.homeassistant else ())
+        unit_dir = s.path("/etc/systemd/system")
+        names = []
+        for part in parts:
+            names.append(systemd.unit_name(part))
+            self._write(unit_dir / names[-1], systemd.unit_text(part, s.exe, str(s.etc)), 0o644)
+        if self.system_root:
+            self._run(["systemctl", "daemon-reload"], "reload systemd")
+            self._run(["systemctl", "enable", "--now", *names], "start them, and at every boot")
+        else:
+            self._run(["systemctl", "--root", str(s.root), "enable", *names], "enable them at boot")
+
+    # --- helpers -----------------------------------------------------------------------
+    def _write(self, path: Path, text: str, mode: int, group: str = "", quiet: bool = False) -> None:
+        if path.exists() and path.read_text() == text:
+            self.say(f"unchanged: {path}")
+            return
+        if not quiet:
+            self.say(f"{'would write' if self.dry_run else 'write'} {path} ({mode:o})")
+        if self.dry_run:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        if group:
+            _chown(tmp, "root", group, mode)
+        os.replace(tmp, path)
+
+    def _run(self, argv: list[str], what: str) -> None:
+        self.say(f"{'would run' if self.dry_run else 'run'}: {' '.join(argv)}  ({what})")
+        if self.dry_run:
+            return
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        except FileNotFoundError:
+            raise InitError(f"{argv[0]} is not installed: {what} by hand, then run aquamon init again") from None
+        if r.returncode != 0:
+            raise InitError(f"{' '.join(argv)} failed ({what}): {(r.stderr or r.stdout).strip()[-500:]}")
+
+
+def render_config(site: Site) -> str:
+    """The ``aquamon.toml`` for ``site``: what differs from the defaults, each part commented."""
+    v = _toml_value
+    urls = [site.notify_url] if site.notify_url else []
+    return f"""# Written by `aquamon init`.  Every option and its default: aquamon.example.toml.
+# Check after editing:  aquamon check-config {site.etc}/aquamon.toml
+# The broker and InfluxDB credentials are not here: each part reads its own from
+# {site.etc}/<part>.env (AQUAMON_MQTT_USERNAME, AQUAMON_MQTT_PASSWORD, ...), which override this file.
+
+[mqtt]
+host = {v(site.mqtt_host)}
+port = {site.mqtt_port}
+
+[influxdb]
+url = {v(site.influx_url)}
+database = {v(site.influx_database)}
+
+[spool]
+dir = {v(str(site.path(systemd.STATE_DIR + "/spool")))}
+
+[gateway]
+instance = {v(socket.gethostname().split(".")[0] or "gateway")}
+
+[analytics]
+tanks = {v(site.tanks)}
+
+[homeassistant]
+enabled = {v(site.homeassistant)}
+
+[alerts]
+profile = {v(site.profile)}
+# {site.timezone}; change it when the clocks change (quiet hours and the daily summary use it)
+utc_offset_minutes = {site.utc_offset_minutes()}
+# signs `aquamon silence` commands; keep it secret
+command_key = {v(secrets.token_hex(32))}
+
+[notify]
+critical = {v(urls)}
+warning = {v(urls)}
+info = {v(urls)}
+"""
+
+
+def env_file(role: str, password: str, site: Site) -> str:
+    lines = [f"# {role}'s credentials, read by systemd (EnvironmentFile); they override aquamon.toml",
+             f"AQUAMON_MQTT_USERNAME={role}", f"AQUAMON_MQTT_PASSWORD={password}"]
+    if site.influx_username:
+        lines += [f"AQUAMON_INFLUXDB_USERNAME={site.influx_username}",
+                  f"AQUAMON_INFLUXDB_PASSWORD={site.influx_password}"]
+    return "\n".join(lines) + "\n"
+
+
+def device_secrets(password: str, key: str) -> str:
+    return f"""# Copy to firmware/secrets.py of this device, fill in the WiFi, then: aquamon flash
+# (docs/hardware.md).  The same COMMAND_KEY is in the .key file beside this one, for
+# `aquamon command --key-file`.
+WIFI_SSID = ""
+WIFI_PASSWORD = ""
+MQTT_PASSWORD = {password!r}
+COMMAND_KEY = {key!r}
+"""
+
+
+def mosquitto_conf(site: Site, store: AccountStore) -> str:
+    return f"""# Written by `aquamon init`: aquamon's listener and accounts (docs/security.md).
+# Debian's /etc/mosquitto/mosquitto.conf includes this folder and sets persistence.
+# Accounts: aquamon user add --dir {store.dir} ...; then: systemctl reload mosquitto
+per_listener_settings false
+listener {site.mqtt_port} {site.mqtt_listen}
+allow_anonymous false
+password_file {store.passwd_path}
+acl_file {store.acl_path}
+# the gateway acknowledges a reading only once it is stored: allow a batch in flight
+max_inflight_messages 1000
+max_queued_messages 200000
+max_packet_size 1048576
+"""
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _chown(path: Path, user: str, group: str, mode: int) -> None:
+    """Give ``path`` to ``user:group`` when we may and they exist (else leave it to root)."""
+    os.chmod(path, mode)
+    if os.geteuid() != 0:
+        return
+    try:
+        uid = pwd.getpwnam(user).pw_uid
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        return
+    os.chown(path, uid, gid)
+
+
+def default_exe() -> str:
+    """The ``aquamon`` command of this installation (the venv's, beside the running Python)."""
+    import sys
+
+    here = Path(sys.executable).parent / "aquamon"
+    return str(here) if here.exists() else (shutil.which("aquamon") or str(here))
+

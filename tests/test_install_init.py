@@ -1,0 +1,228 @@
+"""`aquamon init` sets up a working, boot-started site: on real Mosquitto and InfluxDB, into a temporary
+root, with its systemd units checked by systemd itself (`systemd-analyze verify`)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aquamon import retention, systemd
+from aquamon.config import load_config
+from aquamon.influx import InfluxV1
+from aquamon.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
+from aquamon.stack import wait_for, wait_gateway_online
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = str(Path(sys.executable).parent / "aquamon")
+
+
+def verify(units: list[Path]) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        pytest.fail("systemd-analyze is not installed: run 'make test' (it installs Debian's systemd package)")
+    return subprocess.run([exe, "verify", *map(str, units)], capture_output=True, text=True, timeout=120)
+
+
+def run_init(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "aquamon", "init", "--root", str(root), "--exec", EXE,
+                           "--tanks", "reef,shrimp", "--profile", "tropical", "--timezone", "Europe/Berlin", *args],
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def env_of(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
+
+
+def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
+    units = []
+    for part in systemd.PARTS:
+        (tmp_path / f"{part}.env").write_text("")
+        units.append(tmp_path / systemd.unit_name(part))
+        units[-1].write_text(systemd.unit_text(part, EXE, str(tmp_path)))
+    r = verify(units)
+    assert r.returncode == 0 and not (r.stdout + r.stderr).strip(), r.stdout + r.stderr
+    for u in units:
+        text = u.read_text()
+        for option in ("User=aquamon", "Restart=always", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                       "ProtectHome=yes", "WantedBy=multi-user.target", "StateDirectory=aquamon"):
+            assert option in text, (u.name, option)
+
+
+def test_verify_fails_on_a_unit_whose_program_is_missing(tmp_path: Path) -> None:
+    unit = tmp_path / systemd.unit_name("gateway")
+    unit.write_text(systemd.unit_text("gateway", str(tmp_path / "no-such-aquamon"), str(tmp_path)))
+    r = verify([unit])
+    assert r.returncode != 0 and "no-such-aquamon" in r.stderr
+
+
+def test_the_shipped_units_are_the_ones_init_writes() -> None:
+    for part in systemd.PARTS:
+        shipped = (ROOT / "deploy" / "systemd" / systemd.unit_name(part)).read_text()
+        assert shipped == systemd.unit_text(part, "/opt/aquamon/bin/aquamon", "/etc/aquamon"), part
+
+
+def test_dry_run_says_everything_and_writes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    r = run_init(root, "--notify", "json://127.0.0.1:9/x", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    for what in ("would write", "aquamon.toml", "would create broker account gateway",
+                 "would create device account aquamon/reef/esp32", 'CREATE RETENTION POLICY "hourly"',
+                 "CREATE CONTINUOUS QUERY", "aquamon-analytics.service", "would run: systemctl --root"):
+        assert what in r.stdout, what
+    assert not root.exists()
+
+
+def test_a_wrong_time_zone_stops_init_before_anything_is_written(tmp_path: Path) -> None:
+    r = run_init(tmp_path / "root", "--notify", "json://127.0.0.1:9/x", "--timezone", "Mars/Olympus")
+    assert r.returncode == 2 and "unknown time zone 'Mars/Olympus'" in r.stderr
+    assert not (tmp_path / "root").exists()
+
+
+class Broker:
+    """Mosquitto as Debian runs it: a main file that includes conf.d, where init put its listener."""
+
+    def __init__(self, root: Path) -> None:
+        main = root / "etc" / "mosquitto" / "mosquitto.conf"
+        # as whoever runs the tests (Debian's would switch to `mosquitto`; the pytest folder is private)
+        main.write_text(f"user {pwd.getpwuid(os.getuid()).pw_name}\npersistence false\nlog_dest stdout\n"
+                        f"include_dir {root}/etc/mosquitto/conf.d\n")
+        self.proc: ManagedProcess = spawn("mosquitto", ["mosquitto", "-c", str(main)], root / "mosquitto.log")
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+@pytest.mark.services
+def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: Path, influxdb: InfluxDB1,
+                                                                      unique: str) -> None:
+    root, port = tmp_path / "root", free_port()
+    args = ("--notify", "json://127.0.0.1:9/alerts", "--homeassistant", "--mqtt-port", str(port),
+            "--mqtt-listen", "127.0.0.1", "--influx-url", influxdb.url, "--influx-database", unique)
+    r = run_init(root, *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    etc = root / "etc" / "aquamon"
+
+    # files and their modes
+    assert stat.S_IMODE((etc / "aquamon.toml").stat().st_mode) == 0o640
+    for env in ("gateway.env", "analytics.env", "homeassistant.env"):
+        assert stat.S_IMODE((etc / env).stat().st_mode) == 0o600
+    secret = etc / "devices" / "reef" / "esp32.secrets.py"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and len((etc / "devices/reef/esp32.key").read_text()) == 65
+    passwd = root / "etc" / "mosquitto" / "aquamon" / "passwd"
+    if os.geteuid() == 0 and _user_exists("mosquitto"):  # Mosquitto 2 reads it as its own user
+        assert pwd.getpwuid(passwd.stat().st_uid).pw_name == "mosquitto"
+        assert stat.S_IMODE(passwd.stat().st_mode) == 0o640
+
+    # the config is valid, notifies someone and, with a part's environment, has its account
+    gw_env = env_of(etc / "gateway.env")
+    check = subprocess.run([sys.executable, "-m", "aquamon", "check-config", "--strict", str(etc / "aquamon.toml")],
+                           capture_output=True, text=True, timeout=60, env={**os.environ, **gw_env})
+    assert check.returncode == 0, check.stdout + check.stderr
+    cfg = load_config(etc / "aquamon.toml")
+    assert cfg.analytics.tanks == ["reef", "shrimp"] and cfg.notify.critical == ["json://127.0.0.1:9/alerts"]
+    assert cfg.alerts.utc_offset_minutes in (60, 120) and len(cfg.alerts.command_key) == 64
+
+    # units installed, verified by systemd, enabled at boot
+    units = [root / "etc/systemd/system" / systemd.unit_name(p) for p in systemd.PARTS]
+    r_verify = verify(units)
+    assert r_verify.returncode == 0 and not (r_verify.stdout + r_verify.stderr).strip(), r_verify.stderr
+    for p in systemd.PARTS:
+        assert (root / "etc/systemd/system/multi-user.target.wants" / systemd.unit_name(p)).is_symlink(), p
+
+    # InfluxDB: database, retention policies, continuous queries
+    admin = InfluxV1(influxdb.url, unique)
+    rps = {row[0]: row for s in admin.query(f'SHOW RETENTION POLICIES ON "{unique}"') for row in s["values"]}
+    assert rps["autogen"][1] == "4320h0m0s" and rps["autogen"][4] is True  # 180 days, the default
+    assert rps["hourly"][1] == "87600h0m0s"  # ten years
+    cqs = [row[0] for s in admin.query("SHOW CONTINUOUS QUERIES") if s["name"] == unique for row in s["values"]]
+    assert sorted(cqs) == [retention.cq_name(unique, "device"), retention.cq_name(unique, "water")]
+
+    # the site works: a device's reading goes through the broker and the gateway into InfluxDB
+    broker = Broker(root)
+    gateway = None
+    try:
+        wait_until(lambda: port_open(port), 15, "mosquitto on the port init configured", broker.proc)
+        assert connack_code(port, "gateway", gw_env["AQUAMON_MQTT_PASSWORD"]) == 0
+        assert connack_code(port, "gateway", "wrong") != 0
+        gateway = spawn("gateway", [EXE, "gateway", "--config", str(etc / "aquamon.toml")], tmp_path / "gw.log",
+                        env={**os.environ, **gw_env})
+        as_gateway = replace(cfg, mqtt=replace(cfg.mqtt, username="gateway", password=gw_env["AQUAMON_MQTT_PASSWORD"]))
+        wait_gateway_online(as_gateway, cfg.gateway.instance, gateway)
+        device_password = secret.read_text().split("MQTT_PASSWORD = ")[1].splitlines()[0].strip("'")
+        _publish_reading(port, "aquamon/reef/esp32", device_password)
+        assert wait_for(lambda: _count(admin) == 1, 30), gateway.log_tail()
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        broker.stop()
+
+    # a second run keeps every password and file, and adds nothing to InfluxDB
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.name.endswith(".log")}
+    again = run_init(root, *args)
+    assert again.returncode == 0, again.stderr
+    assert "create" not in again.stdout and "write " not in again.stdout and "CREATE" not in again.stdout, again.stdout
+    assert {p: p.read_bytes() for p in before} == before
+    cqs_after = [row[0] for s in admin.query("SHOW CONTINUOUS QUERIES") if s["name"] == unique for row in s["values"]]
+    assert sorted(cqs_after) == sorted(cqs)
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _publish_reading(port: int, base: str, password: str) -> None:
+    from gateway.loadgen import Publisher, reading_payload
+
+    pub = Publisher(port, username=base, password=password)
+    try:
+        pub.publish(f"{base}/telemetry", reading_payload(1, int(time.time() * 1000)))
+        assert pub.wait_acked(10) == 1
+    finally:
+        pub.close()
+
+
+def _count(db: InfluxV1) -> int:
+    try:
+        s = db.query('SELECT count("seq") FROM "water"')
+    except Exception:  # noqa: BLE001 - not created yet
+        return -1
+    return int(s[0]["values"][0][1]) if s else 0
+
+
+@pytest.mark.services
+def test_minute_data_is_downsampled_to_hourly_means_on_real_influxdb(influxdb: InfluxDB1, unique: str) -> None:
+    db = InfluxV1(influxdb.url, unique)
+    retention.apply(db, unique, retention.Retention(30, 365))
+    hour_ms = 3_600_000
+    start = (int(time.time() * 1000) // hour_ms - 5) * hour_ms  # three whole hours, ending two hours ago
+    rng = np.random.default_rng(7)
+    temps = {tank: 24.0 + rng.normal(0, 0.5, 180) for tank in ("t1", "t2")}
+    db.write_lines([f"water,tank={tank},device=d temp_c={v:.4f},ph=7.1,seq={i}i {start + i * 60_000}"
+                    for tank, values in temps.items() for i, v in enumerate(values)])
+    where = f"time >= {start}ms AND time < {start + 3 * hour_ms}ms"
+    db.query(retention.hourly_select(unique, "water", retention.DOWNSAMPLED["water"], where))
+    for tank, values in temps.items():
+        s = db.query(f'SELECT "temp_c", "ph" FROM "{unique}"."hourly"."water" WHERE "tank" = \'{tank}\'')
+        rows = s[0]["values"]
+        assert [r[0] for r in rows] == [start + h * hour_ms for h in range(3)]
+        np.testing.assert_allclose([r[1] for r in rows], values.reshape(3, 60).mean(axis=1), atol=1e-4)
+        assert all(r[2] == pytest.approx(7.1) for r in rows)
+    # the continuous query runs that very statement every hour
+    cq = [row[1] for s in db.query("SHOW CONTINUOUS QUERIES") if s["name"] == unique for row in s["values"]
+          if row[0] == retention.cq_name(unique, "water")][0]
+    assert retention.hourly_select(unique, "water", retention.DOWNSAMPLED["water"]).split(" GROUP BY")[0] \
+        .replace('"', "") in cq.replace('"', ""), cq
