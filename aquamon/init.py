@@ -106,7 +106,7 @@ class Installer:
 
     # --- steps -------------------------------------------------------------------------
     def system_user(self) -> None:
-        if _user_exists(systemd.USER):
+        if user_exists(systemd.USER):
             self.say(f"unchanged: system user {systemd.USER}")
         elif not self.system_root:
             self.say(f"skipped: system user {systemd.USER} (only with --root /)")
@@ -305,7 +305,7 @@ max_packet_size 1048576
 """
 
 
-def _user_exists(name: str) -> bool:
+def user_exists(name: str) -> bool:
     try:
         pwd.getpwnam(name)
         return True

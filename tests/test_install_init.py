@@ -19,6 +19,7 @@ import pytest
 from aquamon import retention, systemd
 from aquamon.config import load_config
 from aquamon.influx import InfluxV1
+from aquamon.init import user_exists
 from aquamon.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
 from aquamon.stack import wait_for, wait_gateway_online
 
@@ -119,7 +120,7 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     secret = etc / "devices" / "reef" / "esp32.secrets.py"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and len((etc / "devices/reef/esp32.key").read_text()) == 65
     passwd = root / "etc" / "mosquitto" / "aquamon" / "passwd"
-    if os.geteuid() == 0 and _user_exists("mosquitto"):  # Mosquitto 2 reads it as its own user
+    if os.geteuid() == 0 and user_exists("mosquitto"):  # Mosquitto 2 reads it as its own user
         assert pwd.getpwuid(passwd.stat().st_uid).pw_name == "mosquitto"
         assert stat.S_IMODE(passwd.stat().st_mode) == 0o640
 
@@ -174,14 +175,6 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     assert {p: p.read_bytes() for p in before} == before
     cqs_after = [row[0] for s in admin.query("SHOW CONTINUOUS QUERIES") if s["name"] == unique for row in s["values"]]
     assert sorted(cqs_after) == sorted(cqs)
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
 
 
 def _publish_reading(port: int, base: str, password: str) -> None:
