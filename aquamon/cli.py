@@ -149,6 +149,8 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
          root: Path = typer.Option(Path("/"), "--root", help="Install under this folder instead of / "
                                    "(a staged image, or a test)."),
          dry_run: bool = typer.Option(False, "--dry-run", help="Only print what would be done."),
+         only: Optional[list[str]] = typer.Option(None, "--only", help="Only these steps: system_user, "
+                                                  "config_file, broker, influxdb, units (repeat the option)."),
          ) -> None:
     """Set up this machine: config, broker accounts, InfluxDB retention, systemd units (docs/install.md).
     Asks for what is not given (when run in a terminal); a second run changes nothing."""
@@ -173,7 +175,7 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
                     influx_password=influx_password,
                     keep=retention.Retention(keep_minutes_days, keep_hourly_days),
                     exe=str(exe) if exe else default_exe(), root=root)
-        Installer(site, dry_run=dry_run).run()
+        Installer(site, dry_run=dry_run).run(only or ())
     except (InitError, ValueError) as e:
         err.print(f"[bold red]init:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None

@@ -31,7 +31,7 @@ import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aquamon import retention, systemd
@@ -39,6 +39,8 @@ from aquamon.auth import Account, AccountStore
 from aquamon.config import ConfigError, _toml_value, load_config_text
 
 SERVICE_ROLES = ("gateway", "analytics")
+# in order; `aquamon init --only influxdb` runs one (e.g. against InfluxDB in docker-compose)
+STEPS = ("system_user", "config_file", "broker", "influxdb", "units")
 BROKER_USER = "mosquitto"
 
 
@@ -96,13 +98,15 @@ class Installer:
         self.system_root = site.root.resolve() == Path("/")
         self._would = "would " if dry_run else ""
 
-    def run(self) -> None:
+    def run(self, only: Collection[str] = ()) -> None:
+        """Every step, or only those named in ``only`` (see :data:`STEPS`)."""
+        unknown = set(only) - set(STEPS)
+        if unknown:
+            raise InitError(f"unknown step {', '.join(sorted(unknown))}; choose from {', '.join(STEPS)}")
         self.site.utc_offset_minutes()  # a wrong time zone stops us before anything is written
-        self.system_user()
-        self.config_file()
-        self.broker()
-        self.influxdb()
-        self.units()
+        for step in STEPS:
+            if not only or step in only:
+                getattr(self, step)()
 
     # --- steps -------------------------------------------------------------------------
     def system_user(self) -> None:

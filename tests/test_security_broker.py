@@ -435,17 +435,14 @@ def test_a_gateway_in_a_shared_subscription_keeps_its_rights(broker: Mosquitto, 
     assert gw.received == [("aquamon/tank1/esp1/telemetry", b"reading")]
 
 
-def test_docker_compose_runs_the_broker_with_the_authenticated_config() -> None:
-    import shutil
+def test_docker_compose_runs_the_broker_with_the_authenticated_config(tmp_path: Path) -> None:
+    from test_compose import compose_config, filled_env_file  # needs every .env value (tests/test_compose.py)
 
-    exe = shutil.which("docker-compose")
-    if exe is None:
-        pytest.fail("docker-compose is not installed: run 'make test' (it installs the Debian package)")
-    r = subprocess.run([exe, "-f", str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True,
-                       timeout=60, cwd=ROOT)
+    r = compose_config(filled_env_file(tmp_path))
     assert r.returncode == 0, r.stderr
-    # the folder holding mosquitto.conf (tested above: no anonymous clients) and its passwd/acl files
-    assert f"- {ROOT}/deploy/mosquitto:/mosquitto/config:ro" in r.stdout, r.stdout
+    # the folder holding mosquitto.conf (tested above: no anonymous clients) and its passwd/acl files,
+    # copied at start to /mosquitto/config for the broker's own user
+    assert f"- {ROOT}/deploy/mosquitto:/aquamon/mosquitto:ro" in r.stdout, r.stdout
     for part in ("gateway", "analytics"):  # each with its own account
         assert f"AQUAMON_MQTT_USERNAME: {part}" in r.stdout
 
