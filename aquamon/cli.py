@@ -19,6 +19,20 @@ err = Console(stderr=True)
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML config file (see aquamon.example.toml).")
 
 
+def _version(show: bool) -> None:
+    if show:
+        from aquamon import __version__
+
+        typer.echo(f"aquamon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """aquamon: aquarium monitor and controller (gateway, analytics, demo)."""
+
+
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -103,9 +117,10 @@ def command_(tank: str = typer.Argument(..., help="Tank id."), device: str = typ
 def check_config(config: Path = typer.Argument(..., help="TOML config file to validate."),
                  strict: bool = typer.Option(False, "--strict", help="Exit 1 on a warning too (e.g. nobody "
                                              "would be notified).")) -> None:
-    """Validate a configuration file without connecting to anything: every problem at once (exit 2), then
-    warnings such as alerts that would reach nobody (exit 1 with --strict). Environment variables
-    AQUAMON_SECTION_KEY override the file."""
+    """Validate a configuration file without connecting to anything.
+
+    Every problem is reported at once (exit 2); then warnings, such as alerts that would reach
+    nobody (exit 1 with --strict).  Environment variables AQUAMON_SECTION_KEY override the file."""
     from aquamon.config import check_config_file, environment_overrides
 
     try:
@@ -152,8 +167,10 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
          only: Optional[list[str]] = typer.Option(None, "--only", help="Only these steps: system_user, "
                                                   "config_file, broker, influxdb, units (repeat the option)."),
          ) -> None:
-    """Set up this machine: config, broker accounts, InfluxDB retention, systemd units (docs/install.md).
-    Asks for what is not given (when run in a terminal); a second run changes nothing."""
+    """Set up this machine: config, broker accounts, InfluxDB retention, systemd units.
+
+    Asks for what is not given (when run in a terminal); a second run changes nothing.
+    See docs/install.md."""
     import sys
 
     from aquamon import retention
@@ -265,7 +282,8 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
 
 from aquamon.auth import _user_app  # noqa: E402
 
-app.add_typer(_user_app(), name="user", help="Broker accounts: add (or rotate), remove, list.")
+_users = _user_app()
+app.add_typer(_users, name="user", help="Broker accounts: add (or rotate), remove, list.")
 
 @app.command()
 def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to fit on (default: the first 15 % "
@@ -332,6 +350,27 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     for k, v in out.items():
         con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
+
+def plain_help(t: typer.Typer) -> None:
+    """Show help texts as written: rich would take "[homeassistant]" or "[mqtt]" for a style tag and
+    drop it ("(needs  enabled)"), so escape the brackets of every command's and option's help."""
+    import inspect
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    done: set[int] = set()  # an option object shared by several commands is escaped once
+    for info in t.registered_commands:
+        if info.callback is None:
+            continue
+        info.help = escape(info.help if info.help is not None else inspect.getdoc(info.callback) or "")
+        for p in inspect.signature(info.callback).parameters.values():
+            if isinstance(p.default, (OptionInfo, ArgumentInfo)) and p.default.help and id(p.default) not in done:
+                done.add(id(p.default))
+                p.default.help = escape(p.default.help)
+
+
+plain_help(app)
+plain_help(_users)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
