@@ -154,9 +154,12 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
          influx_url: str = typer.Option("http://127.0.0.1:8086", "--influx-url"),
          influx_database: str = typer.Option("aquamon", "--influx-database"),
          influx_username: str = typer.Option("", "--influx-username", envvar="AQUAMON_INFLUXDB_USERNAME",
-                                             help="With InfluxDB authentication on: an admin for the set-up; "
-                                             "the parts then use it too."),
+                                             help="With InfluxDB authentication on: the parts' account."),
          influx_password: str = typer.Option("", "--influx-password", envvar="AQUAMON_INFLUXDB_PASSWORD"),
+         influx_admin_username: str = typer.Option("", "--influx-admin-username", help="An InfluxDB admin for "
+                                                   "the retention set-up (default: --influx-username)."),
+         influx_admin_password: str = typer.Option("", "--influx-admin-password",
+                                                   envvar="AQUAMON_INFLUXDB_ADMIN_PASSWORD"),
          keep_minutes_days: int = typer.Option(180, "--keep-minute-data-days", help="Days minute data is kept."),
          keep_hourly_days: int = typer.Option(3650, "--keep-hourly-days", help="Days the hourly means are kept."),
          exe: Optional[Path] = typer.Option(None, "--exec", help="The aquamon command the units run "
@@ -189,14 +192,15 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
                     timezone=ask(timezone, "Time zone", _local_timezone()), device=device,
                     homeassistant=homeassistant_, mqtt_port=mqtt_port, mqtt_listen=mqtt_listen,
                     influx_url=influx_url, influx_database=influx_database, influx_username=influx_username,
-                    influx_password=influx_password,
+                    influx_password=influx_password, influx_admin_username=influx_admin_username,
+                    influx_admin_password=influx_admin_password,
                     keep=retention.Retention(keep_minutes_days, keep_hourly_days),
                     exe=str(exe) if exe else default_exe(), root=root)
         Installer(site, dry_run=dry_run).run(only or ())
     except (InitError, ValueError) as e:
         err.print(f"[bold red]init:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    if not site.notify_url:
+    if not site.notify_url and (not only or "config_file" in only):
         err.print("[bold yellow]warning:[/] no notification URL: alerts would reach nobody; add one under "
                   f"\\[notify] in {escape(str(site.etc))}/aquamon.toml", soft_wrap=True)
 

@@ -66,6 +66,8 @@ class Site:
     influx_database: str = "aquamon"
     influx_username: str = ""
     influx_password: str = ""
+    influx_admin_username: str = ""
+    influx_admin_password: str = ""
     keep: retention.Retention = field(default_factory=retention.Retention)
     exe: str = ""
     root: Path = Path("/")
@@ -166,12 +168,14 @@ class Installer:
     def influxdb(self) -> None:
         s = self.site
         if self.dry_run:
-            for q in retention.statements(s.influx_database, s.keep, set(), set()):
+            for q in retention.statements(s.influx_database, s.keep, {}, set()):
                 self.say(f"would run on {s.influx_url}: {q}")
             return
         from aquamon.influx import InfluxV1, QueryError
 
-        client = InfluxV1(s.influx_url, s.influx_database, s.influx_username, s.influx_password, 30.0)
+        # an admin sets up retention and continuous queries; the parts get their own, lesser account
+        client = InfluxV1(s.influx_url, s.influx_database, s.influx_admin_username or s.influx_username,
+                          s.influx_admin_password or s.influx_password, 30.0)
         if not client.ping():
             raise InitError(f"InfluxDB at {s.influx_url} does not answer: is it running (systemctl status "
                             "influxdb)? Or give --influx-url")
@@ -179,7 +183,7 @@ class Installer:
             done = retention.apply(client, s.influx_database, s.keep)
         except QueryError as e:
             raise InitError(f"InfluxDB refused the set-up of {s.influx_database!r}: {e} (with authentication "
-                            "on, give an admin's --influx-username and --influx-password)") from None
+                            "on, give an admin's --influx-admin-username and --influx-admin-password)") from None
         for q in done:
             self.say(f"InfluxDB: {q}")
         self.say(f"InfluxDB: {s.influx_database}: minute data {s.keep.minute_days} d, hourly means "

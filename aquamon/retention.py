@@ -60,22 +60,28 @@ def hourly_select(db: str, measurement: str, fields: tuple[str, ...], where: str
             f"{cond} GROUP BY time(1h), *")
 
 
-def statements(db: str, keep: Retention, existing_rps: set[str], existing_cqs: set[str]) -> list[str]:
-    """The InfluxQL that brings ``db`` to ``keep``, given what exists (so a rerun adds nothing new).
+def statements(db: str, keep: Retention, existing_rps: dict[str, tuple[str, bool]],
+               existing_cqs: set[str]) -> list[str]:
+    """The InfluxQL that brings ``db`` to ``keep``, given what exists: ``existing_rps`` maps a policy
+    to (its duration as InfluxDB shows it, whether it is the default).  A rerun runs nothing.
 
-    >>> for s in statements("aq", Retention(30, 365), {"autogen", "hourly"}, {"aq_water_hourly"}):
+    >>> for s in statements("aq", Retention(30, 365), {"autogen": ("0s", True), "hourly": ("8760h0m0s", False)},
+    ...                     {"aq_water_hourly"}):
     ...     print(s[:90])
     ALTER RETENTION POLICY "autogen" ON "aq" DURATION 30d SHARD DURATION 1d DEFAULT
-    ALTER RETENTION POLICY "hourly" ON "aq" DURATION 365d SHARD DURATION 30d
     CREATE CONTINUOUS QUERY "aq_device_hourly" ON "aq" RESAMPLE EVERY 1h FOR 2h BEGIN SELECT m
     """
     shard = "1d" if keep.minute_days <= 60 else "7d"
     out = [f'CREATE DATABASE "{db}"'] if MINUTE_RP not in existing_rps else []
-    out.append(f'ALTER RETENTION POLICY "{MINUTE_RP}" ON "{db}" DURATION {keep.minute_days}d '
-               f"SHARD DURATION {shard} DEFAULT")
-    verb = "ALTER" if HOURLY_RP in existing_rps else "CREATE"
-    out.append(f'{verb} RETENTION POLICY "{HOURLY_RP}" ON "{db}" DURATION {keep.hourly_days}d '
-               + ("" if verb == "ALTER" else "REPLICATION 1 ") + "SHARD DURATION 30d")
+    if existing_rps.get(MINUTE_RP) != (_shown(keep.minute_days), True):
+        out.append(f'ALTER RETENTION POLICY "{MINUTE_RP}" ON "{db}" DURATION {keep.minute_days}d '
+                   f"SHARD DURATION {shard} DEFAULT")
+    if HOURLY_RP not in existing_rps:
+        out.append(f'CREATE RETENTION POLICY "{HOURLY_RP}" ON "{db}" DURATION {keep.hourly_days}d '
+                   "REPLICATION 1 SHARD DURATION 30d")
+    elif existing_rps[HOURLY_RP][0] != _shown(keep.hourly_days):
+        out.append(f'ALTER RETENTION POLICY "{HOURLY_RP}" ON "{db}" DURATION {keep.hourly_days}d '
+                   "SHARD DURATION 30d")
     for measurement, fields in DOWNSAMPLED.items():
         name = cq_name(db, measurement)
         if name not in existing_cqs:
@@ -84,16 +90,23 @@ def statements(db: str, keep: Retention, existing_rps: set[str], existing_cqs: s
     return out
 
 
+def _shown(days: int) -> str:
+    """A duration as SHOW RETENTION POLICIES writes it."""
+    return f"{days * 24}h0m0s"
+
+
 def cq_name(db: str, measurement: str) -> str:
     return f"{db}_{measurement}_hourly"
 
 
-def existing(client: InfluxQL, db: str) -> tuple[set[str], set[str]]:
-    """(retention policy names, continuous query names) of ``db``; empty sets if it does not exist."""
+def existing(client: InfluxQL, db: str) -> tuple[dict[str, tuple[str, bool]], set[str]]:
+    """({policy: (duration, default)}, continuous query names) of ``db``; empty if it does not exist."""
     names = {row[0] for s in client.query("SHOW DATABASES") for row in s.get("values") or []}
     if db not in names:
-        return set(), set()
-    rps = {row[0] for s in client.query(f'SHOW RETENTION POLICIES ON "{db}"') for row in s.get("values") or []}
+        return {}, set()
+    # columns: name, duration, shardGroupDuration, replicaN, default
+    rps = {row[0]: (row[1], bool(row[4])) for s in client.query(f'SHOW RETENTION POLICIES ON "{db}"')
+           for row in s.get("values") or []}
     cqs = {row[0] for s in client.query("SHOW CONTINUOUS QUERIES") if s.get("name") == db
            for row in s.get("values") or []}
     return rps, cqs
