@@ -179,10 +179,13 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
     from aquamon import retention
     from aquamon.init import InitError, Installer, Site, default_exe
 
+    # ask only in a terminal, and only for what the chosen steps use
+    interactive = sys.stdin.isatty() and (not only or bool({"config_file", "broker"} & set(only)))
+
     def ask(value: Optional[str], question: str, default: str) -> str:
         if value is not None:
             return value
-        return typer.prompt(question, default=default) if sys.stdin.isatty() else default
+        return typer.prompt(question, default=default) if interactive else default
 
     try:
         site = Site(tanks=[t.strip() for t in ask(tanks, "Tank ids (comma-separated)", "tank1").split(",")
