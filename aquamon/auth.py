@@ -339,7 +339,7 @@ def _user_app() -> "typer.Typer":
         Without --password-stdin a random password is generated and printed once:
         put it in the part's config (device: secrets.py, server: [mqtt] password or
         AQUAMON_MQTT_PASSWORD).  Then make the broker reload: kill -HUP <mosquitto pid>
-        (docker-compose kill -s HUP mosquitto).
+        (docker-compose restart mosquitto).
         """
         try:
             account = (Account.for_device(tank, device, prefix) if role == "device"
