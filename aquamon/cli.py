@@ -61,7 +61,7 @@ def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(F
     """Run the analytics: baselines, drift scores, rules and alerts for every tank."""
     cfg = _load(config)
     _setup_logging(verbose)
-    from aquamon.config import config_warnings
+    from aquamon.configcheck import config_warnings
 
     for w in config_warnings(cfg):
         logging.getLogger("aquamon.config").warning("%s", w)
@@ -121,7 +121,8 @@ def check_config(config: Path = typer.Argument(..., help="TOML config file to va
 
     Every problem is reported at once (exit 2); then warnings, such as alerts that would reach
     nobody (exit 1 with --strict).  Environment variables AQUAMON_SECTION_KEY override the file."""
-    from aquamon.config import check_config_file, environment_overrides
+    from aquamon.config import environment_overrides
+    from aquamon.configcheck import check_config_file
 
     try:
         _, warnings = check_config_file(config)

@@ -473,34 +473,6 @@ def _env_value(name: str, text: str, typ: Any) -> Any:
                           "(a number, true/false, or a [\"list\", \"of strings\"])") from None
 
 
-def config_warnings(cfg: Config, file_sets_nothing: bool = False) -> list[str]:
-    """What is valid but probably not meant: above all, alerts that would reach nobody.
-
-    >>> config_warnings(Config())[0]
-    '[notify]: no Apprise URL in critical, warning or info: alerts would reach nobody. Add one, e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)'
-    """
-    out = []
-    if file_sets_nothing:
-        out.append("the file sets nothing: every option has its default (see aquamon.example.toml)")
-    n = cfg.notify
-    if not (n.critical or n.warning or n.info):
-        out.append("[notify]: no Apprise URL in critical, warning or info: alerts would reach nobody. Add one, "
-                   'e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)')
-    elif not n.critical:
-        out.append("[notify] critical: empty: critical alerts (a stuck heater, a low sump) would reach nobody")
-    if not cfg.mqtt.username or not cfg.mqtt.password:
-        out.append(f"[mqtt] username, password: empty: the broker refuses clients without an account "
-                   f"(aquamon user add; or set {env_name('mqtt', 'password')})")
-    return out
-
-
-def check_config_file(path: str | os.PathLike[str]) -> tuple[Config, list[str]]:
-    """Load ``path`` like :func:`load_config` and also return :func:`config_warnings`."""
-    cfg = load_config(path)
-    raw = tomllib.loads(Path(path).read_text())
-    return cfg, config_warnings(cfg, file_sets_nothing=not raw)
-
-
 def load_config_text(text: str, environ: dict[str, str] | None = None) -> Config:
     try:
         raw = tomllib.loads(text)

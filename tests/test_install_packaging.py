@@ -9,6 +9,7 @@ only when the index cannot be reached at all.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -81,9 +82,15 @@ def test_the_check_refuses_a_dependency_without_an_arm_wheel(index: None, tmp_pa
 
 def test_a_fresh_server_install_runs_without_the_firmware_tools(index: None, tmp_path: Path) -> None:
     # what a keeper does on a Pi: a new venv, `pip install aquamon` (no extras), then aquamon init
+    src = tmp_path / "src"  # a copy: pip builds in the source tree, and ours must stay as it is
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src)
+    for name in ("aquamon", "gateway", "analytics"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    r = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(ROOT)], capture_output=True, text=True,
+    r = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(src)], capture_output=True, text=True,
                        timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     installed = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=json"], capture_output=True,
