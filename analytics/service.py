@@ -31,13 +31,14 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from analytics.alerts import Message, Notifier, NotifyPolicy
+from analytics.alerts import Message
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
-from analytics.notify import AppriseSender
+from analytics.notify_store import InfluxNotifyStore
+from analytics.pager import Pager, latest_readings, pager_from
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore
-from analytics.summary import daily_summary
+from analytics.summary import daily_summary, minutes_seen
 from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
@@ -67,10 +68,8 @@ def settings_from(cfg: Config) -> MonitorSettings:
                            due_days=al.due_days)
 
 
-def notifier_from(cfg: Config) -> Notifier:
-    al = cfg.alerts
-    return Notifier(NotifyPolicy(al.quiet_hours, al.utc_offset_minutes, al.renotify_minutes),
-                    {k: spec.explains for k, spec in ALERTS.items()})
+def notifier_from(cfg: Config) -> Pager:
+    return pager_from(cfg, {k: spec.explains for k, spec in ALERTS.items()})
 
 
 @dataclass
@@ -170,9 +169,9 @@ class Analytics:
         self._means: dict[str, tuple[list[str], list[list[Any]]]] = {}
         self._pending_lines: list[str] = []
         self.notifier = notifier_from(cfg)
-        self.state.notifier = self.notifier  # acks, silences and episodes are saved with each tank's state
-        self.sender = AppriseSender({"critical": cfg.notify.critical, "warning": cfg.notify.warning,
-                                     "info": cfg.notify.info})
+        self.notifier.store = InfluxNotifyStore(self.db)  # saved before each send (analytics/notify_store.py)
+        self.state.notifier = self.notifier  # type: ignore[assignment]  # ... and with each tank's state
+        self.sender = self.notifier.sender
         self.command_key = commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b""
         self.commands_seen: dict[str, int] = {}
         self.commands_refused = 0
@@ -244,7 +243,7 @@ class Analytics:
             done = f"acknowledged {self.notifier.acknowledge(tank, key)} alert(s) of {tank}"
         elif action == "maintenance":
             mon.set_maintenance(now, now + for_ms)
-            self.notifier.silence(tank, None, now + for_ms)
+            self.notifier.maintenance(tank, now + for_ms)  # water alerts held; a device going offline still pages
             done = f"{tank} in maintenance for {for_ms // 60000} min: silenced, baseline learning paused"
         else:
             self.commands_refused += 1
@@ -465,6 +464,8 @@ class Analytics:
             transitions += mon.due_transitions(t)
             lines += self._day_lines(tank, mon, day)
         mon.finished_days.clear()
+        self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t),
+                              [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
         self._emit(tank, transitions, lines)
         self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
         run.out += transitions
@@ -508,7 +509,8 @@ class Analytics:
         self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
         end = day.day_start_ms + 86_400_000
         missing = self._missing_readings(tank, day.day_start_ms, end)
-        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing)
+        seen = minutes_seen(self.data[tank].t_ms, day.day_start_ms) if tank in self.data else None
+        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing, seen, self.notifier.policy.zone)
         fields: dict[str, Any] = {"text": text}
         if missing is not None:
             fields["readings_missing"] = sum(missing.values())
@@ -516,7 +518,7 @@ class Analytics:
         self.client.publish(f"{self.cfg.mqtt.topic_prefix}/{tank}/summary",
                             json.dumps({"tank": tank, "ts": end, "text": text}), qos=1, retain=True)
         log.warning("%s daily summary: %s", tank, text)
-        self._send([Message(tank, "info", "summary", f"{tank}: daily summary", text, [], end)])
+        self.notifier.summary(tank, text, end)  # sent in the keeper's morning
         return lines
 
     def _missing_readings(self, tank: str, since_ms: int, until_ms: int) -> dict[str, int] | None:
@@ -562,6 +564,7 @@ class Analytics:
             self._drain_inbox()
         except QueryError as e:
             log.warning("device status and commands: %s", e)
+        self.notifier.deliver()  # once per cycle: decide, save the state, then send
         self._write_pending()
         self._save_state()
         return out
