@@ -413,7 +413,7 @@ class Pager:
             return []
         body = " ".join(due)
         if lines:
-            body += (" " if body else "") + "Since the last message: " + "; ".join(lines) + "."
+            body += (" " if body else "") + "Since the last message: " + "; ".join(x.rstrip(".") for x in lines) + "."
         kind = "summary" if due else "digest"
         return [Message(tank, "info", kind, f"{tank}: {'daily summary' if due else 'since the last message'}", body,
                         [], now)]
