@@ -93,6 +93,7 @@ class Episode:
     continues: str = ""  # the incident this effect carries on after its cause ended ("" = its own)
     earlier: list[str] = field(default_factory=list)  # the alerts of that incident that already ended
     began_ms: int | None = None  # when that incident began
+    told: list[str] = field(default_factory=list)  # the explained alerts its first message named
 
     @property
     def incident(self) -> str:
@@ -240,7 +241,7 @@ class Pager:
         if self._adopt_orphans(tank, ep):
             return  # the incident goes on: its all-clear comes when its last alert ends
         span = f"{clock_text(ep.since_ms, self.policy.zone)}–{clock_text(t_ms, self.policy.zone)}"
-        if ep.announced_ms is not None:
+        if ep.announced_ms is not None or ep.continues:  # the keeper was told of the incident: all clear
             self.resolved.setdefault(tank, []).append({**asdict(ep), "end_ms": t_ms})
             return
         if ep.silenced:
@@ -281,6 +282,8 @@ class Pager:
                 child.held = "" if root.announced_ms is not None else root.held
                 if root.announced_ms is None:  # nothing was told yet: the effect's page is the incident's first
                     child.continues, child.earlier, child.began_ms = "", [], None
+                elif k in root.told:  # named in the first page already: it goes on quietly, reminded as due
+                    child.announced_ms, child.last_push_ms = root.announced_ms, root.last_push_ms
                 heirs.append(child)
             else:
                 child.explained_by = root.key  # a warning ends quietly with its cause
@@ -379,7 +382,9 @@ class Pager:
         name = title(ep.key)
         values = now_and_worst(ep.key, ep.summary, self.readings.get(tank, {}),
                                (ep.worst, ep.worst_ms) if ep.worst is not None else None, self._clock)
-        also = list(dict.fromkeys(ep.grouped))
+        also = list(dict.fromkeys(ep.grouped)) if kind != "reminder" else []
+        if kind in ("firing", "morning"):
+            ep.told = also
         if kind == "firing":
             head, body = f"{tank}: {name}", keeper_words(ep.summary)
             if ep.earlier:

@@ -289,6 +289,27 @@ def test_a_warning_that_outlasts_its_cause_ends_quietly() -> None:
     assert step(p, "t", 3 * HOUR, [tr("pump_interlock", "resolved", 3 * HOUR)]) == []
 
 
+def test_an_effect_named_in_the_first_page_goes_on_quietly_and_ends_the_incident() -> None:
+    p, rec = pager()
+    first = step(p, "t", HOUR, [tr("sump_low", "firing", HOUR), tr("pump_stopped", "firing", HOUR)])
+    assert [(m.title, m.keys) for m in first] == [("t: sump level low", ["sump_low", "pump_stopped"])]
+    t1, t2 = HOUR + 30 * MIN, HOUR + 50 * MIN
+    assert step(p, "t", t1, [tr("sump_low", "resolved", t1)]) == []  # the stopped pump was told already
+    end = step(p, "t", t2, [tr("pump_stopped", "resolved", t2)])
+    assert [m.body for m in end] == ["All clear: sump level low, pump stopped from 01:00 to 01:50."]
+
+
+def test_an_incident_whose_last_alert_ends_unannounced_still_gets_its_all_clear() -> None:
+    p, rec = pager()
+    step(p, "t", HOUR, [tr("heater_stuck", "firing", HOUR)])
+    p.handle("t", [tr("temp_out_of_range", "firing", HOUR + 40 * MIN)], HOUR + 40 * MIN)  # grouped, not told
+    p.handle("t", [tr("heater_stuck", "resolved", 2 * HOUR)], 2 * HOUR)
+    p.handle("t", [tr("temp_out_of_range", "resolved", 2 * HOUR + 5 * MIN)], 2 * HOUR + 5 * MIN)
+    out = step(p, "t", 2 * HOUR + 6 * MIN)
+    assert [(m.kind, m.body) for m in out] == [
+        ("resolved", "All clear: heater stuck on, temperature unsafe from 01:00 to 02:05.")]
+
+
 def test_firmware_strings_are_told_in_words() -> None:
     p, rec = pager()
     summary = ("The controller reported a fault: flow 0.00 l/min with the pump on: off, retry in 60 s. "
