@@ -149,9 +149,9 @@ class Pager:
             if kind.startswith("calibration_"):
                 self.suppressions.event(tank, t, kind, detail)
                 self._dirty.add(tank)
-        for (t, key), ep in self.episodes.items():
-            sensor = KEY_READING.get(key, ("", None))[0]
-            if t != tank or sensor not in readings:
+        for key, (sensor, _) in KEY_READING.items():  # (a few keys: not a scan of every tank's episodes)
+            ep = self.episodes.get((tank, key))
+            if ep is None or sensor not in readings:
                 continue
             v = float(readings[sensor])
             way = worse_is(key, ep.summary)
@@ -299,8 +299,12 @@ class Pager:
     def deliver(self) -> list[Message]:
         """Decide what goes out now, save the state, then send; return what was sent (or attempted)."""
         out: list[Message] = []
-        for tank in sorted(self.now):
-            out += self._decide(tank, self.now[tank])
+        by_tank: dict[str, list[Episode]] = {}
+        for (t, _), ep in self.episodes.items():
+            by_tank.setdefault(t, []).append(ep)
+        busy = set(by_tank) | {t for queued in (self.resolved, self.digest, self.summaries) for t, v in queued.items() if v}
+        for tank in sorted(busy & set(self.now)):  # a tank with nothing open or queued has nothing to decide
+            out += self._decide(tank, self.now[tank], by_tank.get(tank, []))
         if out:
             self._dirty.update(m.tank for m in out)
         if self._dirty:
@@ -323,11 +327,11 @@ class Pager:
         if self.policy.quiet(m.t_ms):
             self.stats.quiet_pushes[m.severity] = self.stats.quiet_pushes.get(m.severity, 0) + 1
 
-    def _decide(self, tank: str, now: int) -> list[Message]:
+    def _decide(self, tank: str, now: int, episodes: list[Episode]) -> list[Message]:
         p, out = self.policy, []
         quiet = p.quiet(now)
-        for (t, key), ep in list(self.episodes.items()):
-            if t != tank or ep.explained_by is not None or ep.silenced:
+        for ep in episodes:
+            if ep.explained_by is not None or ep.silenced:
                 continue
             if ep.announced_ms is None:
                 out += self._announce(tank, ep, now, quiet)
