@@ -36,8 +36,9 @@ from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_m
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
 from analytics.pager import Pager, latest_readings, pager_from
+from analytics.routing import settings_for
 from analytics.sharding import my_tanks
-from analytics.state import InfluxStateStore
+from analytics.state import InfluxStateStore, settings_fingerprint
 from analytics.summary import daily_summary, minutes_seen
 from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
@@ -152,6 +153,8 @@ class Analytics:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.settings = settings_from(cfg)
+        # per tank (and per fingerprint), from [alerts.tanks] (analytics/routing.py)
+        self._tank_settings: dict[str, MonitorSettings] = {}
         self.db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username,
                            cfg.influxdb.password, cfg.influxdb.timeout_s)
         self.monitors: dict[str, TankMonitor] = {}
@@ -188,6 +191,14 @@ class Analytics:
         self.client.on_subscribe = lambda c, u, mid, codes, props: log.info(
             "listening for device status and alert commands under %s/", p)
         self.client.on_message = self._on_message
+
+    def settings_for(self, tank: str) -> MonitorSettings:
+        """The monitor settings of ``tank``: its ``[alerts.tanks]`` profile and limits, else the global ones."""
+        if tank not in self._tank_settings:
+            own = settings_for(self.cfg, tank, self.settings)
+            # one object per distinct settings: tanks sharing a table are restored in one batch
+            self._tank_settings[tank] = self._tank_settings.setdefault(settings_fingerprint(own), own)
+        return self._tank_settings[tank]
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         p = self.cfg.mqtt.topic_prefix
@@ -232,7 +243,7 @@ class Analytics:
         self.commands_seen = {k: v for k, v in self.commands_seen.items() if wall_ms - v < 2 * COMMAND_WINDOW_MS}
         action, args = doc.get("action"), doc.get("args") or {}
         key = args.get("key") or None
-        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
         data = self.data.get(tank)
         now = data.last_eval_ms if data is not None and data.last_eval_ms is not None else wall_ms
         for_ms = int(args.get("for_s", 0)) * 1000
@@ -260,7 +271,7 @@ class Analytics:
                 self.command(tank, payload)
                 continue
             device, online = payload
-            mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+            mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
             data = self.data.get(tank)
             if data is None or data.last_eval_ms is None:
                 mon.device_online[device] = online  # before any data: remember, nothing to report yet
@@ -292,7 +303,12 @@ class Analytics:
         if not new:
             return
         self._state_checked.update(new)
-        restored = self.state.restore(new, self.settings)
+        by_settings: dict[int, list[str]] = {}  # tanks with their own [alerts.tanks] profile restore apart
+        for tank in new:
+            by_settings.setdefault(id(self.settings_for(tank)), []).append(tank)
+        restored = {}
+        for group in by_settings.values():
+            restored.update(self.state.restore(group, self.settings_for(group[0])))
         for tank, (mon, last_eval_ms) in restored.items():
             data = self.data.setdefault(tank, TankData())
             if data.last_eval_ms is not None:
@@ -403,7 +419,7 @@ class Analytics:
     def _start(self, tank: str) -> _TankRun | None:
         """Fetch a tank's new readings; return the steps due (None without data)."""
         data = self.data.setdefault(tank, TankData())
-        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
         before = len(data.t_ms) and int(data.t_ms[-1])
         latest = self._fetch(tank, data)
         if latest is None or not len(data.t_ms):

@@ -81,3 +81,16 @@ profile = "turtle"
     assert (base.profile, base.limits) == ("tropical", {"ph_low": 6.4})
     assert (cold.profile, cold.limits) == ("cold-water", {"ph_low": 6.4, "temp_c_high": 19.0})
     assert settings_for(cfg, "cold-3").profile == "turtle"  # its exact name before the pattern
+
+
+def test_the_analytics_give_each_tank_its_own_monitor_settings() -> None:
+    from analytics.service import Analytics
+
+    cfg = load_config_text('[alerts.tanks."cold-*"]\nprofile = "cold-water"\n')
+    a = Analytics(cfg)  # no I/O until run()
+    assert a.settings_for("reef-1") is a.settings
+    assert a.settings_for("cold-1").profile == "cold-water"
+    assert a.settings_for("cold-2") is a.settings_for("cold-1")  # one group: restored in one batch
+    a._inbox.append(("status", "cold-1", ("d1", True)))  # a device heard before any data: its monitor is made
+    a._drain_inbox()
+    assert a.monitors["cold-1"].settings.profile == "cold-water"
