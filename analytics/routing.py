@@ -117,7 +117,7 @@ def tank_alert_settings(tank: str, profile: str, limits: Sequence[str],
 
     >>> tank_alert_settings("cold-2", "tropical", ["ph_low = 6.5"],
     ...                     {"cold-*": {"profile": "cold-water", "limits": ["temp_c_high = 20"]}})
-    ('coldwater', ['ph_low = 6.5', 'temp_c_high = 20'])
+    ('cold-water', ['ph_low = 6.5', 'temp_c_high = 20'])
     """
     table = match_table(tank, tables) or {}
     return str(table.get("profile", profile)), [*limits, *table.get("limits", [])]

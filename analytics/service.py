@@ -31,11 +31,10 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from analytics.alerts import Message
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
-from analytics.pager import Pager, latest_readings, pager_from
+from analytics.pager import Message, Pager, latest_readings, pager_from
 from analytics.routing import settings_for
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore, settings_fingerprint

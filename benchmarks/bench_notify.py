@@ -64,7 +64,8 @@ def month_of_transitions(days: int = 30, seed: int = 11) -> Month:
 
     sev = {k: s.severity for k, s in ALERTS.items()}
     rng = random.Random(seed)
-    month, busy, n = Month(), [], 0
+    month, n = Month(), 0
+    busy: list[tuple[int, int]] = []
 
     def free(a: int, b: int) -> bool:  # incidents of this generator do not overlap (so each is one truth)
         return all(b + 60 < x or a > y + 60 for x, y in busy)
@@ -120,7 +121,7 @@ def month_of_transitions(days: int = 30, seed: int = 11) -> Month:
         _add(month, sev, n, keys)
     # the analytics run every minute, except during outages: then one cycle evaluates the missed hours
     outage_ends = {rng.randrange(0, days * 1440) for _ in range(days // 3)}
-    skip = set()
+    skip: set[int] = set()
     for end in outage_ends:
         skip.update(range(end - rng.randrange(60, 180), end))
     month.cycle_ends = {m for m in range(days * 1440 + 1) if m not in skip}
