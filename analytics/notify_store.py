@@ -26,6 +26,8 @@ from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.notify")
 MEASUREMENT = "notify_state"
+DAY_MS = 86_400_000
+CHUNK = 200  # tanks per query
 
 
 class MemoryNotifyStore:
@@ -55,19 +57,26 @@ class InfluxNotifyStore:
         self.saves = 0
 
     def save(self, docs: Mapping[str, Mapping[str, Any]]) -> None:
+        # stamped with the day of the save: a day's saves of a tank overwrite one point (the newest wins),
+        # so a busy tank keeps one document a day, not one per notification
         lines = [encode_point(MEASUREMENT, {"tank": tank}, {"doc": json.dumps(doc, separators=(",", ":"))},
-                              int(doc.get("rev") or 0)) for tank, doc in docs.items()]
+                              int(doc.get("rev") or 0) // DAY_MS * DAY_MS) for tank, doc in docs.items()]
         if lines:
             self.db.write_lines(lines)
             self.saves += 1
 
     def load(self, tanks: Iterable[str]) -> dict[str, dict[str, Any]]:
         tanks = list(tanks)
-        if not tanks:
-            return {}
-        q = f'SELECT last("doc") FROM "{MEASUREMENT}" WHERE "tank" =~ {tank_regex(tanks)} GROUP BY "tank"'
-        out = {}
-        for series in self.db.query(q):
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(tanks), CHUNK):
+            q = (f'SELECT last("doc") FROM "{MEASUREMENT}" WHERE "tank" =~ {tank_regex(tanks[i:i + CHUNK])} '
+                 'GROUP BY "tank"')
+            self._read(self.db.query(q), out)
+        return out
+
+    @staticmethod
+    def _read(result: list[dict[str, Any]], out: dict[str, dict[str, Any]]) -> None:
+        for series in result:
             tank = series.get("tags", {}).get("tank")
             values = series.get("values") or []
             if not tank or not values:
@@ -79,4 +88,3 @@ class InfluxNotifyStore:
                 continue
             if isinstance(doc, dict):
                 out[tank] = doc
-        return out

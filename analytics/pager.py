@@ -428,6 +428,20 @@ class Pager:
                         [], now)]
 
     # ------------------------------------------------------------------ saved state
+    def load(self, tanks: Iterable[str]) -> None:
+        """Read the saved state of ``tanks`` in one batch (a restart; otherwise each tank on its first use)."""
+        todo = [t for t in tanks if t not in self._loaded]
+        if self.store is None or not todo:
+            return
+        try:
+            saved = self.store.load(todo)
+        except Exception as e:  # noqa: BLE001 - each tank tries again on its first use
+            log.warning("cannot read the saved notification state yet: %s", e)
+            return
+        self._loaded.update(todo)
+        for tank, doc in saved.items():
+            self.restore_tank(tank, doc)
+
     def _touch(self, tank: str, now_ms: int | None = None) -> None:
         retry = time.monotonic() - self._load_failed_at.get(tank, -1e9) >= 30.0
         if tank not in self._loaded and self.store is not None and retry:

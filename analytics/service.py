@@ -302,6 +302,7 @@ class Analytics:
         if not new:
             return
         self._state_checked.update(new)
+        self.notifier.load(new)  # acks, silences, open incidents: saved before each send (one query per 200)
         by_settings: dict[int, list[str]] = {}  # tanks with their own [alerts.tanks] profile restore apart
         for tank in new:
             by_settings.setdefault(id(self.settings_for(tank)), []).append(tank)

@@ -189,3 +189,25 @@ def test_killed_right_after_a_page_the_restarted_analytics_does_not_page_again(i
     assert third.deliver() == []  # acknowledged: no reminder
     assert third.episodes[("t1", "sump_low")].acked
     assert third.silenced("t1", "drift", T0 + 9 * HOUR)
+
+
+def test_a_restart_reads_every_tank_in_one_batch() -> None:
+    class CountingStore(MemoryNotifyStore):
+        loads = 0
+
+        def load(self, tanks):  # type: ignore[no-untyped-def]
+            CountingStore.loads += 1
+            return super().load(tanks)
+
+    store = CountingStore()
+    first, _ = _notifier(store)
+    for tank in ("a", "b", "c"):
+        first.handle(tank, [_tr("sump_low", "critical", "firing", 0)], 0)
+    first.deliver()
+    CountingStore.loads = 0
+    again, rec = _notifier(store)
+    again.load(["a", "b", "c", "d"])
+    for tank in ("a", "b", "c", "d"):
+        again.handle(tank, [_tr("sump_low", "critical", "firing", MIN)], MIN)
+    assert [m.tank for m in again.deliver()] == ["d"]  # a, b, c were paged before the restart
+    assert CountingStore.loads == 1
