@@ -41,6 +41,7 @@ from analytics.suppression import Suppressions
 
 log = logging.getLogger("aquamon.notify")
 MIN_MS = 60_000
+MAINTENANCE_MAX_MS = 24 * 60 * MIN_MS  # a maintenance forgotten does not hold the water alerts for ever
 DIGEST_MAX = 40  # lines kept for the morning message of one tank (the oldest are dropped, counted)
 
 
@@ -204,9 +205,10 @@ class Pager:
         return n
 
     def maintenance(self, tank: str, until_ms: int) -> None:
-        """Hold the tank's water alerts until ``until_ms`` (a water change); device alerts still page."""
+        """Hold the tank's water alerts until ``until_ms`` (a water change), at most a day; device alerts page."""
         self._touch(tank)
-        self.suppressions.set_maintenance(tank, until_ms)
+        now = self.now.get(tank, until_ms)
+        self.suppressions.set_maintenance(tank, min(until_ms, now + MAINTENANCE_MAX_MS))
         self._save([tank])
 
     def silenced(self, tank: str, key: str, now_ms: int) -> bool:

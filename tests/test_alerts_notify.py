@@ -228,6 +228,9 @@ def test_silence_and_maintenance() -> None:
     # a water alert still firing when the maintenance ends is real: it pages then
     after = [(m.kind, m.keys[0]) for m in step(p, "t", 10 * HOUR)]
     assert ("firing", "sump_low") in after and ("reminder", "pump_stopped") in after, after
+    # a maintenance has an end: one asked for a week holds the water alerts for a day at most
+    p.maintenance("u", 7 * 24 * HOUR)
+    assert p.silenced("u", "ph_crash", 3 * HOUR + 23 * HOUR) and not p.silenced("u", "ph_crash", 3 * HOUR + 25 * HOUR)
 
 
 def test_a_calibration_session_cannot_page() -> None:
