@@ -42,6 +42,7 @@ from analytics.suppression import Suppressions
 log = logging.getLogger("aquamon.notify")
 MIN_MS = 60_000
 MAINTENANCE_MAX_MS = 24 * 60 * MIN_MS  # a maintenance forgotten does not hold the water alerts for ever
+SEND_ATTEMPTS = 3  # a first page is tried this many times (once per cycle) before it counts as sent
 DIGEST_MAX = 40  # lines kept for the morning message of one tank (the oldest are dropped, counted)
 
 
@@ -95,6 +96,7 @@ class Episode:
     earlier: list[str] = field(default_factory=list)  # the alerts of that incident that already ended
     began_ms: int | None = None  # when that incident began
     told: list[str] = field(default_factory=list)  # the explained alerts its first message named
+    send_failures: int = 0  # tries of its first message that did not get through
 
     @property
     def incident(self) -> str:
@@ -321,8 +323,28 @@ class Pager:
             except Exception:  # noqa: BLE001 - a notification service down must not stop the monitoring
                 log.exception("notification %r failed", m.title)
                 ok = False
-            self.stats.failed += 0 if ok else 1
+            if not ok:
+                self.stats.failed += 1
+                self._retry_later(m)
         return out
+
+    def _retry_later(self, m: Message) -> None:
+        """A first page that did not get through (the push service down) is tried again next cycle.
+
+        It does not spend the incident's budget; after ``SEND_ATTEMPTS`` tries it counts as sent (the
+        reminders, if the budget allows them, and the morning message still come).
+        """
+        ep = self.episodes.get((m.tank, m.keys[0])) if m.keys else None
+        if ep is None or m.kind not in ("firing", "morning") or ep.announced_ms != m.t_ms:
+            return
+        ep.send_failures += 1
+        if ep.send_failures >= SEND_ATTEMPTS:
+            log.warning("gave up sending %r after %d tries: check the [notify] URLs and the services", m.title,
+                        ep.send_failures)
+            return
+        ep.announced_ms = ep.last_push_ms = None
+        ep.critical_pushes -= 1 if m.severity == "critical" else 0
+        self._dirty.add(m.tank)
 
     def _count(self, m: Message) -> None:
         self.stats.pushes[m.severity] = self.stats.pushes.get(m.severity, 0) + 1

@@ -313,6 +313,21 @@ def test_an_incident_whose_last_alert_ends_unannounced_still_gets_its_all_clear(
         ("resolved", "All clear: heater stuck on, temperature unsafe from 01:00 to 02:05.")]
 
 
+def test_a_page_that_did_not_get_through_is_tried_again_next_cycle() -> None:
+    class Flaky(Recorder):
+        def send(self, msg: Message) -> bool:
+            super().send(msg)
+            return len(self.sent) > 2  # the push service is down for two tries
+
+    flaky = Flaky()
+    p = Pager(NotifyPolicy(""), EXPLAINS, flaky)
+    for minute in range(4):
+        step(p, "t", HOUR + minute * MIN, [tr("sump_low", "firing", HOUR)] if minute == 0 else [])
+    assert [(m.kind, m.severity, (m.t_ms - HOUR) // MIN) for m in flaky.sent] == [
+        ("firing", "critical", 0), ("firing", "critical", 1), ("firing", "critical", 2)]
+    assert p.episodes[("t", "sump_low")].critical_pushes == 1 and p.stats.failed == 2
+
+
 def test_firmware_strings_are_told_in_words() -> None:
     p, rec = pager()
     summary = ("The controller reported a fault: flow 0.00 l/min with the pump on: off, retry in 60 s. "
