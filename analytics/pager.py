@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any, Iterable, Mapping, Protocol
 
+from analytics.incident import Episode, Message, PagerStats, Sender, all_clear, morning_message, page
 from analytics.notify_policy import NotifyPolicy, clock_text
-from analytics.notify_text import keeper_words, now_and_worst, title, worse_is, KEY_READING
+from analytics.notify_text import KEY_READING, title, worse_is
 from analytics.suppression import Suppressions
 
 log = logging.getLogger("aquamon.notify")
@@ -52,68 +53,6 @@ class TransitionLike(Protocol):
     state: str
     summary: str
     t_ms: int
-
-
-class Sender(Protocol):
-    def send(self, msg: "Message") -> bool: ...
-
-
-@dataclass
-class Message:
-    """One push: ``severity`` is its priority, i.e. the URL list it goes to (critical, warning, info)."""
-
-    tank: str
-    severity: str
-    kind: str  # firing | morning (a warning held overnight) | reminder | resolved | summary | digest
-    title: str
-    body: str
-    keys: list[str]
-    t_ms: int
-    incident: str = ""  # "key@since_ms" of the incident it belongs to ("" for summaries)
-
-
-@dataclass
-class Episode:
-    """One alert's open episode, as the pager tracks it."""
-
-    key: str
-    severity: str
-    summary: str
-    since_ms: int
-    explained_by: str | None = None
-    grouped: list[str] = field(default_factory=list)
-    announced_ms: int | None = None  # when its first message went out
-    last_push_ms: int | None = None
-    critical_pushes: int = 0
-    reminders: int = 0
-    acked: bool = False
-    silenced: bool = False  # began while silenced: never announced
-    held: str = ""  # why it has not been announced yet (keeper's words), for the morning message
-    worst: float | None = None
-    worst_ms: int = 0
-    number: int = 0  # tells apart two episodes of one alert that began in the same minute
-    continues: str = ""  # the incident this effect carries on after its cause ended ("" = its own)
-    earlier: list[str] = field(default_factory=list)  # the alerts of that incident that already ended
-    began_ms: int | None = None  # when that incident began
-    told: list[str] = field(default_factory=list)  # the explained alerts its first message named
-    send_failures: int = 0  # tries of its first message that did not get through
-
-    @property
-    def incident(self) -> str:
-        return self.continues or f"{self.key}@{self.since_ms}#{self.number}"
-
-
-@dataclass
-class PagerStats:
-    """What the pager did since start (the demo and the benchmark print it)."""
-
-    pushes: dict[str, int] = field(default_factory=lambda: {"critical": 0, "warning": 0, "info": 0})
-    quiet_pushes: dict[str, int] = field(default_factory=lambda: {"critical": 0, "warning": 0, "info": 0})
-    incidents: int = 0
-    folded: int = 0  # episodes over before their first message could go out
-    suppressed: int = 0  # held by maintenance or calibration and over before it ended
-    unsaved: int = 0  # sends whose state could not be saved first (sent anyway)
-    failed: int = 0
 
 
 class Pager:
@@ -403,40 +342,11 @@ class Pager:
             ep.critical_pushes += 1
         return [self._message(tank, ep, kind, priority, now)]
 
-    def _clock(self, t_ms: int) -> str:
-        return clock_text(t_ms, self.policy.zone)
-
     def _message(self, tank: str, ep: Episode, kind: str, priority: str, now: int) -> Message:
-        name = title(ep.key)
-        values = now_and_worst(ep.key, ep.summary, self.readings.get(tank, {}),
-                               (ep.worst, ep.worst_ms) if ep.worst is not None else None, self._clock)
-        also = list(dict.fromkeys(ep.grouped)) if kind != "reminder" else []
-        if kind in ("firing", "morning"):
-            ep.told = also
-        if kind == "firing":
-            head, body = f"{tank}: {name}", keeper_words(ep.summary)
-            if ep.earlier:
-                body += f" (It follows the {', '.join(title(k) for k in ep.earlier)} alert, now over.)"
-        else:
-            head = f"{tank}: {'still ' if kind == 'reminder' else ''}{name}"
-            body = f"Since {self._clock(ep.since_ms)}" + (f"; {values}." if values else ".")
-            if kind == "morning":
-                body += " " + keeper_words(ep.summary)
-        if also:
-            body += " This also explains: " + ", ".join(title(k) for k in also) + "."
-        if self.ack_hint and ep.severity == "critical" and not ep.acked:
-            body += (f" To stop the reminders, acknowledge it: aquamon silence {tank} {ep.key} --ack")
-        return Message(tank, priority, kind, head, body, [ep.key] + also, now, ep.incident)
+        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), self.policy.zone, self.ack_hint)
 
     def _all_clear(self, tank: str, ep: Mapping[str, Any], now: int) -> Message:
-        values = now_and_worst(ep["key"], ep["summary"], self.readings.get(tank, {}),
-                               (ep["worst"], ep["worst_ms"]) if ep.get("worst") is not None else None, self._clock)
-        names = ", ".join(title(k) for k in [*ep.get("earlier", []), ep["key"]])
-        body = (f"All clear: {names} from {self._clock(ep.get('began_ms') or ep['since_ms'])} to {self._clock(ep['end_ms'])}"
-                + (f"; {values}." if values else "."))
-        return Message(tank, "info", "resolved", f"{tank}: all clear: {title(ep['key'])}", body,
-                       [ep["key"]] + list(ep["grouped"]), now,
-                       ep.get("continues") or f"{ep['key']}@{ep['since_ms']}#{ep.get('number', 0)}")
+        return all_clear(tank, ep, now, self.readings.get(tank, {}), self.policy.zone)
 
     def _morning(self, tank: str, now: int) -> list[Message]:
         due = [text for at, text in self.summaries.get(tank, []) if at <= now]
@@ -444,12 +354,7 @@ class Pager:
         lines = self.digest.pop(tank, [])
         if not due and not lines:
             return []
-        body = " ".join(due)
-        if lines:
-            body += (" " if body else "") + "Since the last message: " + "; ".join(x.rstrip(".") for x in lines) + "."
-        kind = "summary" if due else "digest"
-        return [Message(tank, "info", kind, f"{tank}: {'daily summary' if due else 'since the last message'}", body,
-                        [], now)]
+        return [morning_message(tank, now, due, lines)]
 
     # ------------------------------------------------------------------ saved state
     def load(self, tanks: Iterable[str]) -> None:
