@@ -31,14 +31,15 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from analytics.alerts import Message, Notifier, NotifyPolicy
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
 from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.metrics import AnalyticsMetrics
-from analytics.notify import AppriseSender
+from analytics.notify_store import InfluxNotifyStore
+from analytics.pager import Message, Pager, latest_readings, pager_from
+from analytics.routing import settings_for
 from analytics.sharding import my_tanks
-from analytics.state import InfluxStateStore
-from analytics.summary import daily_summary
+from analytics.state import InfluxStateStore, settings_fingerprint
+from analytics.summary import daily_summary, minutes_seen
 from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
@@ -68,10 +69,8 @@ def settings_from(cfg: Config) -> MonitorSettings:
                            due_days=al.due_days)
 
 
-def notifier_from(cfg: Config) -> Notifier:
-    al = cfg.alerts
-    return Notifier(NotifyPolicy(al.quiet_hours, al.utc_offset_minutes, al.renotify_minutes),
-                    {k: spec.explains for k, spec in ALERTS.items()})
+def notifier_from(cfg: Config) -> Pager:
+    return pager_from(cfg, {k: spec.explains for k, spec in ALERTS.items()})
 
 
 @dataclass
@@ -154,6 +153,8 @@ class Analytics:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.settings = settings_from(cfg)
+        # per tank (and per fingerprint), from [alerts.tanks] (analytics/routing.py)
+        self._tank_settings: dict[str, MonitorSettings] = {}
         self.db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username,
                            cfg.influxdb.password, cfg.influxdb.timeout_s)
         self.monitors: dict[str, TankMonitor] = {}
@@ -173,9 +174,10 @@ class Analytics:
         self._means: dict[str, tuple[list[str], list[list[Any]]]] = {}
         self._pending_lines: list[str] = []
         self.notifier = notifier_from(cfg)
-        self.state.notifier = self.notifier  # acks, silences and episodes are saved with each tank's state
-        self.sender = AppriseSender({"critical": cfg.notify.critical, "warning": cfg.notify.warning,
-                                     "info": cfg.notify.info})
+        self.notifier.store = InfluxNotifyStore(self.db)  # saved before each send (analytics/notify_store.py)
+        self.state.notifier = self.notifier  # type: ignore[assignment]  # ... and with each tank's state
+        self.sender = self.notifier.sender
+        self.notifier.on_delivery = self.metrics.notification
         self.command_key = commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b""
         self.commands_seen: dict[str, int] = {}
         self.commands_refused = 0
@@ -192,6 +194,14 @@ class Analytics:
         self.client.on_subscribe = lambda c, u, mid, codes, props: log.info(
             "listening for device status and alert commands under %s/", p)
         self.client.on_message = self._on_message
+
+    def settings_for(self, tank: str) -> MonitorSettings:
+        """The monitor settings of ``tank``: its ``[alerts.tanks]`` profile and limits, else the global ones."""
+        if tank not in self._tank_settings:
+            own = settings_for(self.cfg, tank, self.settings)
+            # one object per distinct settings: tanks sharing a table are restored in one batch
+            self._tank_settings[tank] = self._tank_settings.setdefault(settings_fingerprint(own), own)
+        return self._tank_settings[tank]
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         p = self.cfg.mqtt.topic_prefix
@@ -236,7 +246,7 @@ class Analytics:
         self.commands_seen = {k: v for k, v in self.commands_seen.items() if wall_ms - v < 2 * COMMAND_WINDOW_MS}
         action, args = doc.get("action"), doc.get("args") or {}
         key = args.get("key") or None
-        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
         data = self.data.get(tank)
         now = data.last_eval_ms if data is not None and data.last_eval_ms is not None else wall_ms
         for_ms = int(args.get("for_s", 0)) * 1000
@@ -247,7 +257,7 @@ class Analytics:
             done = f"acknowledged {self.notifier.acknowledge(tank, key)} alert(s) of {tank}"
         elif action == "maintenance":
             mon.set_maintenance(now, now + for_ms)
-            self.notifier.silence(tank, None, now + for_ms)
+            self.notifier.maintenance(tank, now + for_ms)  # water alerts held; a device going offline still pages
             done = f"{tank} in maintenance for {for_ms // 60000} min: silenced, baseline learning paused"
         else:
             self.commands_refused += 1
@@ -264,7 +274,7 @@ class Analytics:
                 self.command(tank, payload)
                 continue
             device, online = payload
-            mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+            mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
             data = self.data.get(tank)
             if data is None or data.last_eval_ms is None:
                 mon.device_online[device] = online  # before any data: remember, nothing to report yet
@@ -296,7 +306,13 @@ class Analytics:
         if not new:
             return
         self._state_checked.update(new)
-        restored = self.state.restore(new, self.settings)
+        self.notifier.load(new)  # acks, silences, open incidents: saved before each send (one query per 200)
+        by_settings: dict[int, list[str]] = {}  # tanks with their own [alerts.tanks] profile restore apart
+        for tank in new:
+            by_settings.setdefault(id(self.settings_for(tank)), []).append(tank)
+        restored = {}
+        for group in by_settings.values():
+            restored.update(self.state.restore(group, self.settings_for(group[0])))
         for tank, (mon, last_eval_ms) in restored.items():
             data = self.data.setdefault(tank, TankData())
             if data.last_eval_ms is not None:
@@ -407,7 +423,7 @@ class Analytics:
     def _start(self, tank: str) -> _TankRun | None:
         """Fetch a tank's new readings; return the steps due (None without data)."""
         data = self.data.setdefault(tank, TankData())
-        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings))
+        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
         before = len(data.t_ms) and int(data.t_ms[-1])
         latest = self._fetch(tank, data)
         if latest is None or not len(data.t_ms):
@@ -468,6 +484,8 @@ class Analytics:
             transitions += mon.due_transitions(t)
             lines += self._day_lines(tank, mon, day)
         mon.finished_days.clear()
+        self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t),
+                              [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
         self._emit(tank, transitions, lines)
         self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
         run.out += transitions
@@ -511,7 +529,8 @@ class Analytics:
         self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
         end = day.day_start_ms + 86_400_000
         missing = self._missing_readings(tank, day.day_start_ms, end)
-        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing)
+        seen = minutes_seen(self.data[tank].t_ms, day.day_start_ms) if tank in self.data else None
+        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing, seen, self.notifier.policy.zone)
         fields: dict[str, Any] = {"text": text}
         if missing is not None:
             fields["readings_missing"] = sum(missing.values())
@@ -519,7 +538,7 @@ class Analytics:
         self.client.publish(f"{self.cfg.mqtt.topic_prefix}/{tank}/summary",
                             json.dumps({"tank": tank, "ts": end, "text": text}), qos=1, retain=True)
         log.warning("%s daily summary: %s", tank, text)
-        self._send([Message(tank, "info", "summary", f"{tank}: daily summary", text, [], end)])
+        self.notifier.summary(tank, text, end)  # sent in the keeper's morning
         return lines
 
     def _missing_readings(self, tank: str, since_ms: int, until_ms: int) -> dict[str, int] | None:
@@ -567,6 +586,7 @@ class Analytics:
             self._drain_inbox()
         except QueryError as e:
             log.warning("device status and commands: %s", e)
+        self.notifier.deliver()  # once per cycle: decide, save the state, then send
         self._write_pending()
         self._save_state()
         self.metrics.cycle_done(time.monotonic() - t0, len(tanks))

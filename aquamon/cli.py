@@ -271,7 +271,8 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
             duration: str = typer.Option("2h", "--for", help="How long: e.g. 2h, 90m, 1d."),
             ack: bool = typer.Option(False, "--ack", help="Acknowledge instead: stop the reminders of what fires now."),
             maintenance: bool = typer.Option(False, "--maintenance",
-                                             help="Maintenance mode: silence the tank and pause baseline learning."),
+                                             help="Maintenance (a water change): hold the tank's water alerts "
+                                                  "(at most a day) and pause baseline learning."),
             config: Optional[Path] = ConfigOpt) -> None:
     """Silence, acknowledge or put a tank in maintenance, by a signed MQTT command to the analytics."""
     cfg = _load(config)

@@ -226,16 +226,19 @@ class AlertsConfig:
     profile: str = "tropical"
     limits: list[str] = field(default_factory=list)
     quiet_hours: str = "22:00-07:00"
+    time_zone: str = ""
     utc_offset_minutes: int = 0
     renotify_minutes: int = 60
     no_data_minutes: int = 10
     accept_after_hours: float = 24.0
     due_days: float = 2.0
     command_key: str = ""
+    # per tank or group of tanks by pattern: {"cold-*": {"profile": "coldwater", "limits": [...]}}
+    tanks: dict[str, Any] = field(default_factory=dict)
 
-    def limit_overrides(self) -> dict[str, float]:
+    def limit_overrides(self, limits: list[str] | None = None) -> dict[str, float]:
         out = {}
-        for item in self.limits:
+        for item in self.limits if limits is None else limits:
             name, sep, value = item.partition("=")
             try:
                 out[name.strip()] = float(value)
@@ -246,15 +249,25 @@ class AlertsConfig:
         return out
 
     def check(self) -> None:
-        from analytics.alerts import NotifyPolicy
+        from analytics.notify_policy import NotifyPolicy, zone_named
         from analytics.profiles import get_profile
+        from analytics.routing import check_tables, tank_alert_settings
 
         try:
             get_profile(self.profile, self.limit_overrides())
             NotifyPolicy(self.quiet_hours).quiet(0)
+            if self.time_zone:
+                zone_named(self.time_zone)
+            check_tables("alerts", self.tanks, ("profile", "limits"))
+            for pattern in self.tanks:
+                profile, limits = tank_alert_settings(pattern, self.profile, self.limits, self.tanks)
+                get_profile(profile, self.limit_overrides(limits))
         except ValueError as e:
             raise ConfigError(f"[alerts] {e}") from None
         _range("alerts", "utc_offset_minutes", self.utc_offset_minutes, -14 * 60, 14 * 60)
+        if self.utc_offset_minutes and self.time_zone:
+            raise ConfigError("[alerts] utc_offset_minutes: set time_zone or utc_offset_minutes, not both "
+                              "(utc_offset_minutes is deprecated: keep time_zone)")
         _range("alerts", "renotify_minutes", self.renotify_minutes, 0, 7 * 1440)
         _range("alerts", "no_data_minutes", self.no_data_minutes, 1, 1440)
         _range("alerts", "accept_after_hours", self.accept_after_hours, 1, 24 * 30)
@@ -267,14 +280,27 @@ class NotifyConfig:
     critical: list[str] = field(default_factory=list)
     warning: list[str] = field(default_factory=list)
     info: list[str] = field(default_factory=list)
+    critical_per_incident: int = 1
+    reminders_per_incident: int = 2
+    all_clear: str = "quiet"
+    summary_time: str = ""
+    # per tank or group of tanks by pattern: {"turtle-*": {"critical": [...], "warning": [...]}}
+    tanks: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
-        from analytics.notify import AppriseSender
+        from analytics.notify_policy import NotifyPolicy
+        from analytics.routing import RoutedSender, Routes
 
         try:
-            AppriseSender({"critical": self.critical, "warning": self.warning, "info": self.info})
+            RoutedSender(Routes({"critical": self.critical, "warning": self.warning, "info": self.info},
+                                self.tanks))
+            NotifyPolicy("", critical_per_incident=self.critical_per_incident,
+                         reminders_per_incident=self.reminders_per_incident, all_clear=self.all_clear,
+                         summary_time=self.summary_time)
         except ValueError as e:
-            raise ConfigError(str(e)) from None
+            raise ConfigError(str(e) if str(e).startswith("[") else f"[notify] {e}") from None
+        _range("notify", "critical_per_incident", self.critical_per_incident, 1, 100)
+        _range("notify", "reminders_per_incident", self.reminders_per_incident, 0, 100)
 
 
 @dataclass
@@ -361,6 +387,10 @@ def _check_command_key(key: str) -> None:
 
 def _coerce(section: str, key: str, value: Any, typ: Any) -> Any:
     origin = getattr(typ, "__origin__", None)
+    if origin is dict:  # per-tank tables ([alerts.tanks."pattern"]): checked by the section's check()
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{section}] {key}: must be a table, got {value!r}")
+        return dict(value)
     if origin is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"[{section}] {key}: must be a list of strings, got {value!r}")
@@ -521,4 +551,6 @@ def _toml_value(v: Any) -> str:
         return repr(v)
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):  # an inline table
+        return "{" + ", ".join(f"{_toml_value(str(k))} = {_toml_value(x)}" for k, x in v.items()) + "}"
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -25,6 +25,8 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
+from analytics.notify_text import keeper_words, title
+from analytics.pager import policy_from
 from aquamon.services import ServiceError
 from aquamon.stack import Stack, firmware_config, wait_for
 
@@ -121,13 +123,18 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
     client: mqtt.Client | None = None
     inbox: NotificationInbox | None = None
     live: Any = None
+    db_ref: list[Any] = []  # the demo's database, once started: when each push went out (simulated time)
     t_start = time.monotonic()
 
+    pushes: list[Push] = []
+
     def show_notification(path: str, doc: dict[str, Any]) -> None:
+        push = Push(path, _sim_time_of_send(db_ref), str(doc.get("title")), str(doc.get("message")))
+        pushes.append(push)
         colour = {"critical": "bold red", "warning": "yellow", "info": "cyan"}.get(path, "white")
+        when = _fmt_time(push.sim_ms) if push.sim_ms else "?"
         (live.console if live is not None else console).print(
-            f"[{colour}]NOTIFY   {path}: {escape(str(doc.get('title')))}[/] — {escape(str(doc.get('message')))}",
-            soft_wrap=True)
+            f"[{colour}]NOTIFY   {when} {path:8}: {escape(push.title)}[/] — {escape(push.body)}", soft_wrap=True)
     try:
         console.rule("[bold]aquamon demo")
         console.print(f"Starting Mosquitto and InfluxDB on free loopback ports under {out} ...")
@@ -136,6 +143,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         console.print(f"  mosquitto pid {stack.mosquitto.pid} port {stack.mosquitto.port}; "
                       f"influxd pid {stack.influx.pid} port {stack.influx.port}")
         cfg = stack.config()
+        db_ref.append(stack.db(cfg))
         inbox = NotificationInbox(show_notification)
         # night in the simulated tank is night for the demo too: warnings then wait for 07:00
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
@@ -158,9 +166,12 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
             elif "/alert/" in msg.topic and msg.payload:
                 with state.lock:
                     state.alerts.append(doc)
-                colour = "red" if doc.get("state") == "firing" else "green"
-                live.console.print(f"[{colour}][bold]{doc.get('state', '').upper():8}[/] {_fmt_time(doc['ts'])} "
-                                   f"{doc.get('severity')} {doc.get('key')}: {escape(str(doc.get('summary')))}[/]", soft_wrap=True)
+                firing = doc.get("state") == "firing"
+                # the alert topic, for machines; shown in words (an ended alert without its advice)
+                said = escape(keeper_words(str(doc.get("summary")))) if firing else "over"
+                live.console.print(f"[{'red' if firing else 'green'}][bold]{doc.get('state', '').upper():8}[/] "
+                                   f"{_fmt_time(doc['ts'])} {doc.get('severity')} {title(str(doc.get('key')))} "
+                                   f"({doc.get('key')}): {said}[/]", soft_wrap=True)
 
         client.on_message = on_message
         client.on_connect = lambda c, u, f, r, p: c.subscribe([(f"aquamon/{TANK}/+/telemetry", 0),
@@ -211,6 +222,8 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         summary.add_row("messages rejected", str(int(gw.get("last_rejected") or 0)))
         summary.add_row("alerts fired", ", ".join(sorted({a['key'] for a in fired})) or "none")
         summary.add_row("notifications (Apprise)", str(len(inbox.received)))
+        for label, value in notification_rows(pushes, policy_from(cfg), out / "analytics.log"):
+            summary.add_row(label, value)
         summary.add_row("data, logs", str(out))
         summary.add_row("report", str(report))
         summary.add_row("wall time", f"{time.monotonic() - t_start:.0f} s")
@@ -236,6 +249,62 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         if inbox is not None:
             inbox.close()
         stack.stop_all()
+
+
+@dataclass
+class Push:
+    """One notification the demo's inbox received, with the simulated time it went out (0 if unknown)."""
+
+    priority: str
+    sim_ms: int
+    title: str
+    body: str
+
+
+def _sim_time_of_send(db_ref: list[Any]) -> int:
+    """The tank's data clock when the analytics sent: saved with its notification state just before sending."""
+    if not db_ref:
+        return 0
+    try:
+        series = db_ref[0].query(f'SELECT last("doc") FROM "notify_state" WHERE "tank" = \'{TANK}\'')
+        return int(json.loads(series[0]["values"][0][1]).get("now") or 0) if series else 0
+    except (OSError, ValueError, KeyError, IndexError, TypeError):  # a demo line without its time, not a failure
+        return 0
+
+
+def notification_rows(pushes: list[Push], policy: Any, analytics_log: Path) -> list[tuple[str, str]]:
+    """The summary's notification figures: pushes by priority, in quiet hours, per alert, and folded ones.
+
+    >>> from analytics.notify_policy import NotifyPolicy
+    >>> rows = notification_rows([Push("critical", 3_600_000, "t: pump stopped", ""),
+    ...                           Push("info", 8 * 3_600_000, "t: all clear: pump stopped", "")],
+    ...                          NotifyPolicy("22:00-07:00"), Path("/nonexistent"))
+    >>> for row in rows: print(row)
+    ('pushes by priority', 'critical 1, warning 0, info 1')
+    ('pushes in quiet hours (22:00-07:00)', 'critical 1, other 0')
+    ('critical pushes per alert (most)', '1 (pump stopped)')
+    ('alerts over before a page could go out', '0')
+    """
+    by = {"critical": 0, "warning": 0, "info": 0}
+    night = {"critical": 0, "other": 0}
+    per_title: dict[str, int] = {}
+    for p in pushes:
+        by[p.priority] = by.get(p.priority, 0) + 1
+        if p.sim_ms and policy.quiet(p.sim_ms):
+            night["critical" if p.priority == "critical" else "other"] += 1
+        if p.priority == "critical":
+            name = p.title.split(": ", 1)[-1].removeprefix("still ")
+            per_title[name] = per_title.get(name, 0) + 1
+    most = max(per_title.items(), key=lambda kv: kv[1], default=("none", 0))
+    try:
+        folded = analytics_log.read_text(errors="replace").count("resolved before it could be sent")
+    except OSError:
+        folded = 0
+    return [("pushes by priority", ", ".join(f"{k} {v}" for k, v in by.items())),
+            (f"pushes in quiet hours ({policy.quiet_hours or 'none'})",
+             f"critical {night['critical']}, other {night['other']}"),
+            ("critical pushes per alert (most)", f"{most[1]} ({most[0]})"),
+            ("alerts over before a page could go out", str(folded))]
 
 
 def _last_score(db: Any) -> int:

@@ -99,14 +99,18 @@ def test_faults_to_notifications_on_the_real_path(stack: Stack, unique: str) -> 
         # notifications: one per episode, grouped, the silenced one not at all
         assert wait_for(lambda: any(p["title"] == "tank1: controller offline" for p in inbox.posts), 30)
         titles = [(p["path"], p["title"]) for p in inbox.posts if p["path"] != "/info"]
-        assert titles.count(("/critical", "tank1: sump level low")) == 1, titles
-        assert ("/critical", "tank1: pump stopped by the interlock") not in titles  # explained by the sump
+        # told once: paged, or (when the analytics saw it begin and end in one catch-up cycle, as the firmware
+        # runs at full speed here) in the next info message as over before it could be sent
+        over = sum("sump level low" in p["message"] and "over before it could be sent" in p["message"]
+                   for p in inbox.posts if p["path"] == "/info")
+        assert titles.count(("/critical", "tank1: sump level low")) + over == 1, (titles, over)
+        assert ("/critical", "tank1: pump stopped by the controller") not in titles  # explained by the sump
         assert not [t for t in titles if "pump stopped" == t[1].split(": ", 1)[-1]], titles  # silenced
         assert titles.count(("/critical", "tank1: controller offline")) == 1
         assert "refused an alert command for tank1: bad signature" in analytics.log_path.read_text()
 
         # the daily summaries and the forecast, one per simulated day
-        summaries = [p for p in inbox.posts if p["path"] == "/info"]
+        summaries = [p for p in inbox.posts if p["path"] == "/info" and p["title"] == "tank1: daily summary"]
         assert len(summaries) == 3, [p["title"] for p in inbox.posts]
         assert summaries[0]["message"].startswith("tank1, ") and "water normal all day" in summaries[0]["message"]
         assert "Forecast: water change due in about " in summaries[-1]["message"]

@@ -1,9 +1,11 @@
-"""Who hears about an alert: Apprise to a local HTTP endpoint, one message per episode, grouping,
-severity, quiet hours, reminders until acknowledged, silences and maintenance."""
+"""Who hears about an alert: one page per incident at the moment it matters, through Apprise to a local
+HTTP endpoint; grouping, quiet hours, the push budget, quiet all-clears, reminders with current numbers,
+silences, maintenance, calibration and per-tank routing."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
@@ -13,13 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.alerts import Message, Notifier, NotifyPolicy
 from analytics.monitor import ALERTS, Transition
 from analytics.notify import AppriseSender
-from test_alerts_monitor import START_MS, WARM, first_firing, fork, warm  # noqa: F401 - warm is a fixture
+from analytics.notify_policy import NotifyPolicy, zone_named
+from analytics.notify_text import title
+from analytics.pager import Message, Pager
+from test_alerts_monitor import START_MS, WARM, fork, simulate, warm  # noqa: F401 - warm is a fixture
 
 HOUR = 3_600_000
+MIN = 60_000
 EXPLAINS = {k: s.explains for k, s in ALERTS.items()}
+KEY_WORD = re.compile(r"\b(" + "|".join(sorted(ALERTS, key=len, reverse=True)) + r")\b")
 
 
 class Inbox:
@@ -56,13 +62,34 @@ def inbox() -> Iterator[Inbox]:
     box.close()
 
 
+class Recorder:
+    """A sender that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    def send(self, msg: Message) -> bool:
+        self.sent.append(msg)
+        return True
+
+
 def tr(key: str, state: str, t_ms: int, summary: str = "") -> Transition:
-    return Transition(key, ALERTS[key].severity, state, summary or f"{key} {state}", t_ms, 0.0)
+    return Transition(key, ALERTS[key].severity, state, summary or f"Something about the {title(key)}.", t_ms, 0.0)
 
 
-def deliver(sender: AppriseSender, messages: list[Message]) -> None:
-    for m in messages:
-        assert sender.send(m), m
+def pager(quiet: str = "", **kw: Any) -> tuple[Pager, Recorder]:
+    rec = Recorder()
+    policy = NotifyPolicy(quiet, **{k: v for k, v in kw.items() if k != "ack_hint"})
+    return Pager(policy, EXPLAINS, rec, ack_hint=kw.get("ack_hint", False)), rec
+
+
+def step(p: Pager, tank: str, now: int, transitions: list[Transition] = (), readings: dict | None = None,
+         events: list = ()) -> list[Message]:
+    """One evaluated minute as the service runs it: observe, handle, deliver."""
+    p.observe(tank, now, readings or {}, events)
+    p.handle(tank, list(transitions), now)
+    p.tick(now, tank)
+    return p.deliver()
 
 
 # --------------------------------------------------------------------------- real faults, real Apprise
@@ -76,124 +103,305 @@ def test_pump_stopped_is_one_message_through_apprise(warm: Any, inbox: Inbox) ->
     fired = [tr for _, tr in alerts if tr.state == "firing"]
     assert {"pump_stopped", "heater_dead"} <= {t.key for t in fired}, fired  # several alerts, one cause
     sender = AppriseSender({"critical": [f"{inbox.url}/critical"], "warning": [f"{inbox.url}/warning"]})
-    n = Notifier(NotifyPolicy(quiet_hours=""), EXPLAINS)
+    n = Pager(NotifyPolicy(quiet_hours=""), EXPLAINS, sender)
     for i, t in alerts:
-        deliver(sender, n.handle("tank1", [t], t.t_ms))
+        step(n, "tank1", t.t_ms, [t])
     assert [p["title"] for p in inbox.posts] == ["tank1: pump stopped"]
     assert inbox.posts[0]["path"] == "/critical" and inbox.posts[0]["type"] == "failure"
-    # what followed from the stopped pump joined its episode instead of paging again
+    # what followed from the stopped pump joined its incident instead of paging again
     assert "heater_dead" in n.episodes[("tank1", "pump_stopped")].grouped
 
 
-def test_one_message_per_episode_reminders_until_acknowledged(warm: Any, inbox: Inbox) -> None:  # noqa: F811
-    mon, alerts = fork(warm, 5 * 60, [{"kind": "sump_low", "start_min": WARM, "end_min": WARM + 200}])
-    sender = AppriseSender({"critical": [inbox.url]})
-    n = Notifier(NotifyPolicy(quiet_hours="", renotify_minutes=60), EXPLAINS)
+def test_a_stuck_heater_is_one_page_reminders_carry_the_numbers_now(warm: Any) -> None:  # noqa: F811
+    faults = [{"kind": "heater_stuck", "start_min": WARM, "end_min": WARM + 100, "rate_c_per_h": 3.0}]
+    mon, alerts = fork(warm, 5 * 60, faults)
+    t, v = simulate(WARM + 5 * 60, faults)
+    p, rec = pager("", renotify_minutes=30, reminders_per_incident=2)
     by_minute: dict[int, list[Transition]] = {}
-    for i, t in alerts:
-        by_minute.setdefault(i, []).append(t)
-    acked_at = WARM + 150
+    for i, x in alerts:
+        by_minute.setdefault(i, []).append(x)
     for i in range(WARM + 1, WARM + 5 * 60 + 1):
-        now = START_MS + i * 60_000
-        deliver(sender, n.handle("tank1", by_minute.get(i, []), now))
-        if i == acked_at:
-            assert n.acknowledge("tank1", "sump_low") == 1
-        deliver(sender, n.tick(now, "tank1"))
-    titles = [p["title"] for p in inbox.posts]
-    # fired at +1, reminded at +61 and +121, acknowledged at +150, resolved at +205
-    assert titles == ["tank1: sump level low", "tank1: still: sump level low", "tank1: still: sump level low",
-                      "tank1: resolved: sump level low"], titles
-    assert "aquamon silence tank1 sump_low --ack" in inbox.posts[1]["message"]
-    assert inbox.posts[-1]["type"] == "success"
+        step(p, "tank1", START_MS + i * MIN, by_minute.get(i, []), {"temp_c": float(v["temp_c"][i - 1])})
+    kinds = [(m.kind, m.severity) for m in rec.sent]
+    # the temperature is still unsafe when the heater stops rising it: the incident goes on, told once
+    # (its critical budget is spent: at warning priority), and ends with one all-clear
+    assert kinds == [("firing", "critical"), ("reminder", "warning"), ("reminder", "warning"),
+                     ("firing", "warning"), ("resolved", "info")], [(m.kind, m.title, m.body) for m in rec.sent]
+    assert "It follows the heater stuck on alert, now over." in rec.sent[3].body
+    first, second = rec.sent[1], rec.sent[2]
+    # each reminder quotes the temperature at its own minute, and the peak so far with its time
+    for m in (first, second):
+        i = (m.t_ms - START_MS) // MIN
+        assert f"now {v['temp_c'][i - 1]:.1f} °C" in m.body, m.body
+        assert ", peak " in m.body and " at " in m.body
+    assert first.body != second.body
+    assert rec.sent[-1].title == "tank1: all clear: temperature unsafe"
+    assert rec.sent[-1].body.startswith("All clear: heater stuck on, temperature unsafe from 10:09 to 13:24")
+    assert "Unplug" not in rec.sent[-1].body  # an all-clear gives no orders
+    for m in rec.sent:
+        assert not KEY_WORD.search(m.title + " " + m.body), m
 
 
 # --------------------------------------------------------------------------- the policy, exactly
+def test_an_alert_over_before_its_page_would_go_out_is_not_paged() -> None:
+    """The demo's 02:18 temperature, seen by an analytics catching up together with its resolution."""
+    p, rec = pager("22:00-07:00")
+    p.handle("t", [tr("temp_out_of_range", "firing", 26 * HOUR + 18 * MIN)], 26 * HOUR + 18 * MIN)
+    p.handle("t", [tr("temp_out_of_range", "resolved", 26 * HOUR + 53 * MIN)], 26 * HOUR + 53 * MIN)
+    assert p.deliver() == [] and p.stats.folded == 1
+    morning = step(p, "t", 31 * HOUR)
+    assert [(m.severity, m.kind) for m in morning] == [("info", "digest")]
+    assert "temperature unsafe 02:18–02:53 (over before it could be sent)" in morning[0].body
+
+
 def test_quiet_hours_warning_waits_for_morning_critical_does_not(inbox: Inbox) -> None:
-    sender = AppriseSender({"critical": [f"{inbox.url}/critical"], "warning": [f"{inbox.url}/warning"]})
-    n = Notifier(NotifyPolicy(quiet_hours="22:00-07:00"), EXPLAINS)
+    sender = AppriseSender({"critical": [f"{inbox.url}/critical"], "warning": [f"{inbox.url}/warning"],
+                            "info": [f"{inbox.url}/info"]})
+    n = Pager(NotifyPolicy(quiet_hours="22:00-07:00"), EXPLAINS, sender)
     night = 23 * HOUR
-    deliver(sender, n.handle("t", [tr("drift", "firing", night, "Water is drifting: pH 6.71.")], night))
-    deliver(sender, n.handle("t", [tr("heater_stuck", "firing", night + 60_000)], night + 60_000))
+    step(n, "t", night, [tr("drift", "firing", night, "Water is drifting: pH 6.71.")])
+    step(n, "t", night + MIN, [tr("heater_stuck", "firing", night + MIN)])
     assert [(p["path"], p["title"]) for p in inbox.posts] == [("/critical", "t: heater stuck on")]  # wakes
     for minute in range(23 * 60 + 2, 24 * 60 + 9 * 60):  # the night passes, minute by minute
-        deliver(sender, [m for m in n.tick(minute * 60_000, "t") if m.severity == "warning"])
+        step(n, "t", minute * MIN)
     warnings = [p for p in inbox.posts if p["path"] == "/warning"]
-    assert [p["title"] for p in warnings] == ["t: overnight: water drifting"]  # once, at 07:00
-    assert "pH 6.71" in warnings[0]["message"]
-    morning = n.episodes[("t", "drift")].sent_ms
-    assert morning == 24 * HOUR + 7 * HOUR
+    assert [p["title"] for p in warnings if "drifting" in p["title"]] == ["t: water drifting"]  # once, at 07:00
+    assert "pH 6.71" in warnings[0]["message"] and warnings[0]["message"].startswith("Since 23:00")
+    assert n.episodes[("t", "drift")].announced_ms == 24 * HOUR + 7 * HOUR
+    # the stuck heater nobody acknowledged is reminded, at warning priority, from the morning on
+    assert [p["title"] for p in warnings if "heater" in p["title"]] == ["t: still heater stuck on"] * 2
 
 
-def test_a_warning_that_resolves_overnight_is_only_in_the_summary() -> None:
-    n = Notifier(NotifyPolicy(quiet_hours="22:00-07:00"), EXPLAINS)
-    assert n.handle("t", [tr("flow_low", "firing", 23 * HOUR)], 23 * HOUR) == []
-    assert n.handle("t", [tr("flow_low", "resolved", 25 * HOUR)], 25 * HOUR) == []
-    assert n.tick(31 * HOUR, "t") == []
-    assert [t.key for _, t in n.quiet_log] == ["flow_low"]
+def test_a_warning_that_resolves_overnight_is_only_in_the_morning_message() -> None:
+    p, rec = pager("22:00-07:00")
+    assert step(p, "t", 23 * HOUR, [tr("flow_low", "firing", 23 * HOUR)]) == []
+    assert step(p, "t", 25 * HOUR, [tr("flow_low", "resolved", 25 * HOUR)]) == []
+    out = step(p, "t", 31 * HOUR)
+    assert [(m.severity, m.kind) for m in out] == [("info", "digest")]
+    assert "filter flow low 23:00–01:00 (overnight)" in out[0].body
+
+
+def test_the_all_clear_is_quiet_and_waits_for_the_morning() -> None:
+    p, rec = pager("22:00-07:00")
+    step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)])
+    assert step(p, "t", 25 * HOUR, [tr("sump_low", "resolved", 25 * HOUR)]) == []  # not at 01:00
+    out = step(p, "t", 31 * HOUR)
+    assert [(m.severity, m.kind) for m in out] == [("info", "digest")]
+    assert "All clear: sump level low from 23:00 to 01:00" in out[0].body
+    # asked otherwise, the all-clear goes at once, still at low priority
+    p, rec = pager("22:00-07:00", all_clear="send")
+    step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)])
+    assert [(m.severity, m.kind) for m in step(p, "t", 25 * HOUR, [tr("sump_low", "resolved", 25 * HOUR)])] == \
+        [("info", "resolved")]
+
+
+def test_the_daily_summary_waits_for_the_keepers_morning() -> None:
+    p, rec = pager("22:00-07:00", zone=zone_named("Europe/Berlin"))
+    midnight = 24 * HOUR  # 1970-01-02 00:00 UTC = 01:00 in Berlin
+    p.summary("t", "t, Thu 01 Jan 1970: water normal all day.", midnight)
+    sent = [(minute, m) for minute in range(24 * 60, 32 * 60) for m in step(p, "t", minute * MIN)]
+    assert [(minute * MIN - midnight, m.kind) for minute, m in sent] == [(6 * HOUR, "summary")]  # 07:00 Berlin
+    p, rec = pager("22:00-07:00", summary_time="08:30")
+    p.summary("t", "t: a day.", midnight)
+    sent = [minute for minute in range(24 * 60, 34 * 60) for m in step(p, "t", minute * MIN)]
+    assert [minute * MIN - midnight for minute in sent] == [8 * HOUR + 30 * MIN]
 
 
 def test_info_goes_to_the_daily_summary_only() -> None:
-    n = Notifier(NotifyPolicy(quiet_hours=""), EXPLAINS)
-    assert n.handle("t", [tr("water_change_due", "firing", 12 * HOUR)], 12 * HOUR) == []
-    assert [t.key for _, t in n.info] == ["water_change_due"]
+    p, rec = pager()
+    assert step(p, "t", 12 * HOUR, [tr("water_change_due", "firing", 12 * HOUR)]) == []
+    assert [t.key for _, t in p.info] == ["water_change_due"]
 
 
 def test_silence_and_maintenance() -> None:
-    n = Notifier(NotifyPolicy(quiet_hours=""), EXPLAINS)
-    n.silence("t", "drift", 2 * HOUR)
-    assert n.handle("t", [tr("drift", "firing", HOUR)], HOUR) == []
-    assert [m.keys[0] for m in n.handle("t", [tr("pump_stopped", "firing", HOUR)], HOUR)] == ["pump_stopped"]
-    n.silence("t", None, 10 * HOUR)  # maintenance: the whole tank
-    assert n.handle("t", [tr("sump_low", "firing", 3 * HOUR)], 3 * HOUR) == []
-    assert n.tick(5 * HOUR, "t") == []  # no reminders either
-    assert [m.keys[0] for m in n.handle("u", [tr("sump_low", "firing", 3 * HOUR)], 3 * HOUR)] == ["sump_low"]
+    p, rec = pager()
+    p.silence("t", "drift", 2 * HOUR)
+    assert step(p, "t", HOUR, [tr("drift", "firing", HOUR)]) == []
+    assert [m.keys[0] for m in step(p, "t", HOUR, [tr("pump_stopped", "firing", HOUR)])] == ["pump_stopped"]
+    p.maintenance("t", 10 * HOUR)  # a water change: the tank's water alerts are held ...
+    assert step(p, "t", 3 * HOUR, [tr("sump_low", "firing", 3 * HOUR)]) == []
+    assert step(p, "t", 5 * HOUR) == []  # no reminders either
+    # ... but a controller going offline still pages, and another tank is not in maintenance
+    assert [m.keys[0] for m in step(p, "t", 6 * HOUR, [tr("device_offline", "firing", 6 * HOUR)])] == \
+        ["device_offline"]
+    assert [m.keys[0] for m in step(p, "u", 3 * HOUR, [tr("sump_low", "firing", 3 * HOUR)])] == ["sump_low"]
+    # a water alert still firing when the maintenance ends is real: it pages then
+    after = [(m.kind, m.keys[0]) for m in step(p, "t", 10 * HOUR)]
+    assert ("firing", "sump_low") in after and ("reminder", "pump_stopped") in after, after
+    # a maintenance has an end: one asked for a week holds the water alerts for a day at most
+    p.maintenance("u", 7 * 24 * HOUR)
+    assert p.silenced("u", "ph_crash", 3 * HOUR + 23 * HOUR) and not p.silenced("u", "ph_crash", 3 * HOUR + 25 * HOUR)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(sorted(k for k in ALERTS if ALERTS[k].severity != "info")),
-                          st.booleans(), st.integers(0, 48 * 60)), max_size=40),
-       st.sampled_from(["", "22:00-07:00", "13:00-14:30"]))
-def test_never_more_than_one_firing_message_per_episode(events: list, quiet: str) -> None:
-    """Whatever the order of transitions and ticks: one firing/morning message per episode."""
-    n = Notifier(NotifyPolicy(quiet_hours=quiet), EXPLAINS)
-    state: dict[str, bool] = {}
-    opened: dict[str, int] = {}
-    first_messages: dict[str, int] = {}
-    for key, firing, minute in sorted(events, key=lambda e: e[2]):
-        now = minute * 60_000
-        if state.get(key, False) == firing:
-            continue  # the monitor never repeats a transition
-        state[key] = firing
-        if firing:
-            opened[key] = opened.get(key, 0) + 1
-        msgs = n.handle("t", [tr(key, "firing" if firing else "resolved", now)], now) + n.tick(now, "t")
-        for m in msgs:
-            if m.kind in ("firing", "morning"):
-                first_messages[m.keys[0]] = first_messages.get(m.keys[0], 0) + 1
-    for key, count in first_messages.items():
-        assert count <= opened[key], (key, count, opened[key])
+def test_a_calibration_session_cannot_page() -> None:
+    p, rec = pager()
+    start, end = 10 * HOUR, 10 * HOUR + 20 * MIN
+    step(p, "t", start, events=[(start, "calibration_start", json.dumps({"probe": "ph"}))])
+    # buffer solutions: pH 4.01 looks like a crash, 9.18 like a spike
+    assert step(p, "t", start + 5 * MIN, [tr("ph_crash", "firing", start + 5 * MIN)], {"ph": 4.01}) == []
+    assert step(p, "t", start + 8 * MIN, [tr("ph_out_of_range", "firing", start + 8 * MIN)], {"ph": 9.18}) == []
+    # the heater is not the pH probe: it still pages
+    assert [m.keys[0] for m in step(p, "t", start + 9 * MIN, [tr("heater_stuck", "firing", start + 9 * MIN)])] == \
+        ["heater_stuck"]
+    step(p, "t", end, events=[(end, "calibration_end", "ph")])
+    step(p, "t", end + 5 * MIN, [tr("ph_crash", "resolved", end + 5 * MIN)], {"ph": 7.1})
+    step(p, "t", end + 10 * MIN, [tr("ph_out_of_range", "resolved", end + 10 * MIN)], {"ph": 7.1})
+    assert [m.keys[0] for m in rec.sent if m.kind != "digest"] == ["heater_stuck"]
+    notes = " ".join(m.body for m in rec.sent if m.kind == "digest")
+    assert "pH crashing 10:05–10:25 (not sent: the pH probe is being calibrated)" in notes
+    assert "pH unsafe 10:08–10:30 (not sent: the pH probe is being calibrated)" in notes
+
+
+def test_the_ack_hint_only_where_acknowledging_is_possible() -> None:
+    for hint in (False, True):
+        p, rec = pager("", renotify_minutes=60, critical_per_incident=2, ack_hint=hint)
+        step(p, "t", HOUR, [tr("sump_low", "firing", HOUR)])
+        step(p, "t", 2 * HOUR)
+        assert [m.kind for m in rec.sent] == ["firing", "reminder"]
+        said = ["aquamon silence t sump_low --ack" in m.body for m in rec.sent]
+        assert said == [hint, hint]
+        assert p.acknowledge("t", "sump_low") == 1
+        step(p, "t", 4 * HOUR)
+        assert len(rec.sent) == 2  # acknowledged: no more reminders
 
 
 def test_an_effect_that_outlasts_its_cause_gets_its_own_message() -> None:
-    n = Notifier(NotifyPolicy(quiet_hours=""), EXPLAINS)
-    assert [m.title for m in n.handle("t", [tr("pump_stopped", "firing", HOUR)], HOUR)] == ["t: pump stopped"]
-    assert n.handle("t", [tr("device_fault", "firing", HOUR + 60_000)], HOUR + 60_000) == []  # grouped
-    assert n.handle("t", [tr("pump_lockout", "firing", HOUR + 120_000)], HOUR + 120_000) == []  # grouped
-    out = n.handle("t", [tr("pump_stopped", "resolved", 2 * HOUR)], 2 * HOUR)
-    # the lockout outlives the stopped pump: news; the fault that caused it now belongs to the lockout
-    assert [(m.kind, m.title) for m in out] == [("firing", "t: pump locked out"),
-                                                ("resolved", "t: resolved: pump stopped")]
-    assert n.episodes[("t", "device_fault")].explained_by == "pump_lockout"
-    assert n.handle("t", [tr("device_fault", "resolved", 2 * HOUR + 60_000)], 2 * HOUR + 60_000) == []
+    p, rec = pager()
+    assert [m.title for m in step(p, "t", HOUR, [tr("pump_stopped", "firing", HOUR)])] == ["t: pump stopped"]
+    assert step(p, "t", HOUR + MIN, [tr("device_fault", "firing", HOUR + MIN)]) == []  # grouped
+    assert step(p, "t", HOUR + 2 * MIN, [tr("pump_lockout", "firing", HOUR + 2 * MIN)]) == []  # grouped
+    out = step(p, "t", 2 * HOUR, [tr("pump_stopped", "resolved", 2 * HOUR)])
+    # the lockout outlives the stopped pump: news, within the incident's budget (its one critical push was
+    # spent on the stopped pump); the fault that caused it now belongs to the lockout; no all-clear yet
+    assert [(m.kind, m.severity, m.title) for m in out] == [("firing", "warning", "t: pump locked out")]
+    assert "It follows the pump stopped alert, now over." in out[0].body
+    assert p.episodes[("t", "device_fault")].explained_by == "pump_lockout"
+    assert step(p, "t", 2 * HOUR + MIN, [tr("device_fault", "resolved", 2 * HOUR + MIN)]) == []
+    end = step(p, "t", 3 * HOUR, [tr("pump_lockout", "resolved", 3 * HOUR)])
+    assert [(m.severity, m.title) for m in end] == [("info", "t: all clear: pump locked out")]
+    assert end[0].body.startswith("All clear: pump stopped, pump locked out from 01:00 to 03:00")
 
 
 def test_a_warning_that_outlasts_its_cause_ends_quietly() -> None:
-    n = Notifier(NotifyPolicy(quiet_hours=""), EXPLAINS)
-    first = n.handle("t", [tr("pump_interlock", "firing", HOUR), tr("sump_low", "firing", HOUR)], HOUR)
+    p, rec = pager()
+    first = step(p, "t", HOUR, [tr("pump_interlock", "firing", HOUR), tr("sump_low", "firing", HOUR)])
     assert [(m.title, m.keys) for m in first] == [("t: sump level low", ["sump_low", "pump_interlock"])]
-    assert [m.title for m in n.handle("t", [tr("sump_low", "resolved", 2 * HOUR)], 2 * HOUR)] == \
-        ["t: resolved: sump level low"]
-    assert n.handle("t", [tr("pump_interlock", "resolved", 3 * HOUR)], 3 * HOUR) == []
+    assert "This also explains: pump stopped by the controller." in first[0].body
+    assert [m.title for m in step(p, "t", 2 * HOUR, [tr("sump_low", "resolved", 2 * HOUR)])] == \
+        ["t: all clear: sump level low"]
+    assert step(p, "t", 3 * HOUR, [tr("pump_interlock", "resolved", 3 * HOUR)]) == []
+
+
+def test_an_effect_named_in_the_first_page_goes_on_quietly_and_ends_the_incident() -> None:
+    p, rec = pager()
+    first = step(p, "t", HOUR, [tr("sump_low", "firing", HOUR), tr("pump_stopped", "firing", HOUR)])
+    assert [(m.title, m.keys) for m in first] == [("t: sump level low", ["sump_low", "pump_stopped"])]
+    t1, t2 = HOUR + 30 * MIN, HOUR + 50 * MIN
+    assert step(p, "t", t1, [tr("sump_low", "resolved", t1)]) == []  # the stopped pump was told already
+    end = step(p, "t", t2, [tr("pump_stopped", "resolved", t2)])
+    assert [m.body for m in end] == ["All clear: sump level low, pump stopped from 01:00 to 01:50."]
+
+
+def test_an_incident_whose_last_alert_ends_unannounced_still_gets_its_all_clear() -> None:
+    p, rec = pager()
+    step(p, "t", HOUR, [tr("heater_stuck", "firing", HOUR)])
+    p.handle("t", [tr("temp_out_of_range", "firing", HOUR + 40 * MIN)], HOUR + 40 * MIN)  # grouped, not told
+    p.handle("t", [tr("heater_stuck", "resolved", 2 * HOUR)], 2 * HOUR)
+    p.handle("t", [tr("temp_out_of_range", "resolved", 2 * HOUR + 5 * MIN)], 2 * HOUR + 5 * MIN)
+    out = step(p, "t", 2 * HOUR + 6 * MIN)
+    assert [(m.kind, m.body) for m in out] == [
+        ("resolved", "All clear: heater stuck on, temperature unsafe from 01:00 to 02:05.")]
+
+
+def test_a_page_that_did_not_get_through_is_tried_again_next_cycle() -> None:
+    class Flaky(Recorder):
+        def send(self, msg: Message) -> bool:
+            super().send(msg)
+            return len(self.sent) > 2  # the push service is down for two tries
+
+    flaky = Flaky()
+    p = Pager(NotifyPolicy(""), EXPLAINS, flaky)
+    for minute in range(4):
+        step(p, "t", HOUR + minute * MIN, [tr("sump_low", "firing", HOUR)] if minute == 0 else [])
+    assert [(m.kind, m.severity, (m.t_ms - HOUR) // MIN) for m in flaky.sent] == [
+        ("firing", "critical", 0), ("firing", "critical", 1), ("firing", "critical", 2)]
+    assert p.episodes[("t", "sump_low")].critical_pushes == 1 and p.stats.failed == 2
+
+
+def test_firmware_strings_are_told_in_words() -> None:
+    p, rec = pager()
+    summary = ("The controller reported a fault: flow 0.00 l/min with the pump on: off, retry in 60 s. "
+               "Check the device and its log.")
+    out = step(p, "t", HOUR, [tr("device_fault", "firing", HOUR, summary)])
+    assert "with the pump on: off" not in out[0].body and "tries again in 1 min" in out[0].body
+
+
+NON_INFO = sorted(k for k in ALERTS if ALERTS[k].severity != "info")
+# causes and their effects, so that grouping, adoption and carried-on incidents are exercised often
+RELATED = ["pump_stopped", "flow_low", "pump_lockout", "device_fault", "sump_low", "pump_interlock", "heater_stuck",
+           "temp_out_of_range", "drift", "device_offline", "no_telemetry"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3 * 24 * 60), st.sampled_from(["flip", "flip", "flip", "ack", "deliver"]),
+                          st.sampled_from(RELATED) | st.sampled_from(NON_INFO)), max_size=60),
+       st.sampled_from(["", "22:00-07:00", "13:00-14:30"]), st.integers(1, 3), st.integers(0, 3),
+       st.sampled_from([15, 60]))
+def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str, budget: int, reminders: int,
+                                                        renotify: int) -> None:
+    """Whatever the transitions, acks and delivery times: the stated budget, never a page for what is over,
+    no non-critical push in quiet hours, no alert key in any message."""
+    p, rec = pager(quiet, critical_per_incident=budget, reminders_per_incident=reminders,
+                   renotify_minutes=renotify)
+    open_: dict[str, bool] = {}
+    per_incident: dict[str, dict[str, int]] = {}
+    for minute, action, key in sorted(events, key=lambda e: e[0]) + [(4 * 24 * 60, "deliver", "drift")]:
+        now = minute * MIN
+        if action == "flip":
+            open_[key] = not open_.get(key, False)
+            p.handle("t", [tr(key, "firing" if open_[key] else "resolved", now)], now)
+            continue
+        if action == "ack":
+            p.acknowledge("t", key)
+            continue
+        p.tick(now, "t")
+        for m in p.deliver():
+            assert not KEY_WORD.search(m.title + " " + m.body), m
+            if m.severity != "critical":
+                assert not p.policy.quiet(m.t_ms), m
+            if m.kind in ("firing", "morning", "reminder"):
+                assert open_.get(m.keys[0]), f"a page for {m.keys[0]}, which is over"
+            if m.incident:
+                count = per_incident.setdefault(m.incident, {})
+                kind = m.kind + "/" + (m.severity if m.kind != "firing" and m.kind != "morning" else m.keys[0])
+                count[kind] = count.get(kind, 0) + 1
+                count["priority/" + m.severity] = count.get("priority/" + m.severity, 0) + 1
+    for incident, count in per_incident.items():
+        assert count.get("priority/critical", 0) <= budget, (incident, count)
+        assert count.get("reminder/warning", 0) <= reminders, (incident, count)
+        assert count.get("resolved/info", 0) <= 1, (incident, count)
+        # each alert of the incident is told at most once (its first page, or its morning message)
+        for key in NON_INFO:
+            assert count.get(f"firing/{key}", 0) + count.get(f"morning/{key}", 0) <= 1, (incident, count)
+
+
+def test_two_tanks_are_routed_to_two_endpoints(inbox: Inbox) -> None:
+    from aquamon.config import load_config_text
+    from analytics.pager import pager_from
+
+    cfg = load_config_text(f"""
+[alerts]
+quiet_hours = ""
+[notify]
+critical = ["{inbox.url}/shop"]
+[notify.tanks."turtle-*"]
+critical = ["{inbox.url}/reptile-room"]
+""")
+    p = pager_from(cfg, EXPLAINS)
+    step(p, "turtle-1", HOUR, [tr("heater_dead", "firing", HOUR)])
+    step(p, "reef-1", HOUR, [tr("ph_crash", "firing", HOUR)])
+    assert sorted((x["path"], x["title"]) for x in inbox.posts) == [
+        ("/reptile-room", "turtle-1: heater failed"), ("/shop", "reef-1: pH crashing")]
 
 
 # --------------------------------------------------------------------------- signed commands
@@ -208,6 +416,7 @@ def test_signed_commands_ack_silence_maintenance_and_refusals() -> None:
     key = commands.load_key(cfg.alerts.command_key)
     wall = 1_800_000_000_000
     a.notifier.handle("t", [tr("sump_low", "firing", wall)], wall)
+    a.notifier.deliver()
     ack = commands.sign_command(key, "t", "analytics", "ack", {"key": "sump_low", "for_s": 0}, ts_ms=wall)
     assert a.command("t", ack, wall) == "acknowledged 1 alert(s) of t"
     assert a.command("t", ack, wall).startswith("refused: already applied")  # a replay

@@ -41,6 +41,11 @@ def test_demo_runs_to_the_end_and_reports(tmp_path: Path) -> None:
     assert rows["readings written (InfluxDB)"] == "1620"
     assert rows["messages rejected"] == "0"
     assert "heater_stuck" in rows["alerts fired"]
+    # the notification budget, whatever the hour the demo runs: no non-critical push at night, one
+    # critical push per alert at most, every push shown with its simulated time and priority
+    assert rows["pushes in quiet hours (22:00-07:00)"].endswith(", other 0"), rows
+    assert rows["critical pushes per alert (most)"].split()[0] in ("0", "1"), rows
+    assert "NOTIFY   " in r.stdout and " critical: demo-tank: heater stuck on" in r.stdout
     assert (out / "report" / "report.html").exists()
     assert processes_under(out) == []
 
