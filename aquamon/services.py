@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -140,6 +141,11 @@ class Mosquitto:
     written before authentication keeps working; the demo never sets it.  With
     ``tls`` the listener speaks only TLS (one switch, as in deploy/mosquitto).
 
+    ``use_username_as_clientid`` binds each connection's client id to its
+    username, so an account has one connection at a time: every call of
+    :meth:`admin_credentials` therefore makes a new admin account, and each
+    observer in a test gets its own.
+
     ``max_inflight_messages`` and ``max_queued_messages`` are raised from the
     defaults (20 / 1000) because the gateway acknowledges only after a batch is
     durable: with 20 in flight it would be throttled to 20 messages per write.
@@ -154,6 +160,7 @@ class Mosquitto:
     conf_path: Path = field(init=False)
     accounts: "AccountStore" = field(init=False)
     _passwords: dict[str, str] = field(init=False, default_factory=dict)
+    _admins: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         from aquamon.auth import AccountStore
@@ -179,6 +186,9 @@ per_listener_settings false
 # 'mosquitto', which cannot read our private password file)
 user {pwd.getpwuid(os.getuid()).pw_name}
 listener {self.port} 127.0.0.1
+# a connection's client id is its username: no account can take over another
+# client's session or kick it off (docs/security.md)
+use_username_as_clientid true
 {tls}allow_anonymous {'true' if self.allow_anonymous else 'false'}
 password_file {self.accounts.passwd_path}
 acl_file {self.accounts.acl_path}
@@ -220,15 +230,25 @@ log_type notice
                        10, f"mosquitto to accept the new account {account.username!r}", self.process)
         return account.username, self._passwords[account.username]
 
-    def admin_credentials(self) -> tuple[str, str]:
-        """(username, password) with every right: for tests and tools observing the broker."""
-        return self.ensure_account(_admin_account())
+    def admin_credentials(self, session: str = "") -> tuple[str, str]:
+        """(username, password) of an account with every right: for tests and tools observing the broker.
+
+        The broker binds client ids to usernames, so two connections of one
+        account would take each other's place: without ``session`` every call
+        makes a new account; with it, calls naming the same ``session`` share one
+        (a persistent session resumed later is found under its username).
+        """
+        if session:
+            return self.ensure_account(_admin_account("aquamon-admin-" + re.sub(r"[^A-Za-z0-9_.-]", "_", session)))
+        self._admins += 1
+        return self.ensure_account(_admin_account(f"aquamon-admin-{self._admins}"))
 
     def client_kwargs(self, role: str = "admin") -> dict[str, str]:
-        """``username``/``password`` keyword arguments for a service-role account (default admin)."""
+        """``username``/``password`` keyword arguments for a service-role account (admin: a new one)."""
         from aquamon.auth import Account
 
-        user, password = self.ensure_account(_admin_account() if role == "admin" else Account.for_service(role))
+        user, password = (self.admin_credentials() if role == "admin"
+                          else self.ensure_account(Account.for_service(role)))
         return {"username": user, "password": password}
 
     def ssl_context(self) -> "ssl.SSLContext | None":
@@ -256,10 +276,10 @@ log_type notice
         return self.process.pid
 
 
-def _admin_account() -> "Account":
+def _admin_account(username: str = "aquamon-admin") -> "Account":
     from aquamon.auth import Account
 
-    return Account.for_service("admin", "aquamon-admin")
+    return Account.for_service("admin", username)
 
 
 def connack_code(port: int, username: str | None, password: str | None, ssl_context: "ssl.SSLContext | None" = None,

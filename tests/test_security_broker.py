@@ -134,7 +134,7 @@ def connect(made: list[Client], broker: Mosquitto, account: Account | None) -> C
 
 
 def observer(made: list[Client], broker: Mosquitto) -> Client:
-    obs = connect(made, broker, Account.for_service("admin", "aquamon-admin"))
+    obs = connect(made, broker, Account.for_service("admin", "aquamon-observer"))  # its own: client ids are bound to usernames
     obs.subscribe("aquamon/#", "homeassistant/#")
     return obs
 
