@@ -80,10 +80,15 @@ class Stack:
     processes: list[ManagedProcess] = field(default_factory=list)
     owns_services: bool = False  # stop_all stops the servers only if we started them
 
-    def start_services(self) -> "Stack":
+    def start_services(self, autosave_changes: int = 1) -> "Stack":
+        """Start our own broker and InfluxDB (authentication on in both).
+
+        ``autosave_changes``: the broker saves after that many changes (1: a crash
+        loses no acknowledged reading; FARM_AUTOSAVE_CHANGES for throughput).
+        """
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.mosquitto = Mosquitto(self.workdir / "mosquitto").start()
-        self.influx = InfluxDB1(self.workdir / "influxdb").start()
+        self.mosquitto = Mosquitto(self.workdir / "mosquitto", autosave_changes=autosave_changes).start()
+        self.influx = InfluxDB1(self.workdir / "influxdb", auth=True).start()  # no anonymous access
         self.owns_services = True
         return self
 
@@ -100,6 +105,11 @@ class Stack:
         cfg.gateway.flush_interval_s = 0.1
         # fast polling suits tests and the demo; a caller may still choose its own poll_s
         cfg.analytics = replace(cfg.analytics, **{"poll_s": 0.2, **analytics})
+        if self.influx.auth:
+            # the admin creates the database (no part may); in-process clients of tests
+            # get the admin's login, each part started here its own user (_own_db_user)
+            self.influx.admin_client(database).create_database()
+            cfg.influxdb.username, cfg.influxdb.password = self.influx.admin_user, self.influx.admin_password
         cfg.check()
         return cfg
 
@@ -127,6 +137,15 @@ class Stack:
         user, password = self.service_credentials(role, cfg.mqtt.topic_prefix, name)
         return replace(cfg, mqtt=replace(cfg.mqtt, username=user, password=password))
 
+    def _own_db_user(self, cfg: Config, role: str) -> Config:
+        # With InfluxDB authentication each part gets a user with only its privilege on
+        # its database (the gateway writes, the analytics read and write), never the admin.
+        i = self.influx
+        if i is None or not i.auth or cfg.influxdb.url != i.url or cfg.influxdb.username not in ("", i.admin_user):
+            return cfg
+        user, password = i.ensure_user(role, cfg.influxdb.database)
+        return replace(cfg, influxdb=replace(cfg.influxdb, username=user, password=password))
+
     def _observer(self, cfg: Config) -> tuple[str, str]:
         # Gateway presence is watched with a viewer account of its own, never the
         # gateway's: under one username the watcher would take the gateway's place.
@@ -138,7 +157,10 @@ class Stack:
         return c.mqtt.username, c.mqtt.password
 
     def db(self, cfg: Config) -> InfluxV1:
-        return InfluxV1(cfg.influxdb.url, cfg.influxdb.database)
+        """A client reading back ``cfg``'s database (with every right on our own InfluxDB)."""
+        if self.influx is not None and cfg.influxdb.url == self.influx.url:
+            return self.influx.admin_client(cfg.influxdb.database)
+        return InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username, cfg.influxdb.password)
 
     def _start_part(self, part: str, cfg: Config, name: str) -> ManagedProcess:
         path = self.workdir / f"{name}.toml"
@@ -152,7 +174,7 @@ class Stack:
     def start_gateway(self, cfg: Config, name: str = "gateway", wait: bool = True) -> ManagedProcess:
         """Start a gateway; with ``wait``, return once it is subscribed (its retained presence says so)."""
         cfg = replace(cfg, gateway=replace(cfg.gateway, instance=cfg.gateway.instance or name))
-        cfg = self._own_account(cfg, "gateway")
+        cfg = self._own_db_user(self._own_account(cfg, "gateway"), "gateway")
         proc = self._start_part("gateway", cfg, name)
         if wait:
             wait_gateway_online(cfg, cfg.gateway.instance, proc, observer=self._observer(cfg))
@@ -160,11 +182,12 @@ class Stack:
 
     def wait_gateway_online(self, cfg: Config, proc: ManagedProcess | None = None, timeout: float = 30.0) -> None:
         """:func:`wait_gateway_online` for a gateway started by :meth:`start_gateway` with ``cfg``
-        (observing with the same account the gateway was given)."""
+        (observing with a viewer account of its own, never the gateway's)."""
         wait_gateway_online(cfg, cfg.gateway.instance, proc, timeout, observer=self._observer(cfg))
 
     def start_analytics(self, cfg: Config, name: str = "analytics") -> ManagedProcess:
-        return self._start_part("analytics", self._own_account(cfg, "analytics", name), name)
+        return self._start_part("analytics", self._own_db_user(self._own_account(cfg, "analytics", name), "analytics"),
+                                name)
 
     def start_gateways(self, cfg: Config, count: int, name: str = "gateway") -> list[ManagedProcess]:
         """Start ``count`` gateways ``{name}0`` ... sharing the device topics (a shared subscription when > 1)."""

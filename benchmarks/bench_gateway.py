@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from aquamon.config import Config
-from aquamon.services import InfluxDB1, Mosquitto
+from aquamon.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
 from aquamon.stack import Stack, wait_gateway_online
 from gateway.loadgen import Publisher, readings
 from gateway.service import Gateway, Incoming
@@ -173,7 +173,7 @@ pub.close()
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aquamon-bench-gw-") as tmp:
-        m = Mosquitto(Path(tmp) / "mosquitto").start()
+        m = Mosquitto(Path(tmp) / "mosquitto", autosave_changes=FARM_AUTOSAVE_CHANGES).start()
         influx = InfluxDB1(Path(tmp) / "influxdb").start()
         try:
             _bench(Stack(Path(tmp), mosquitto=m, influx=influx), m)
