@@ -223,3 +223,12 @@ def test_a_status_number_out_of_range_is_dropped_alone(rssi: int) -> None:
     v = validate_message("aquamon/tank1/esp1/status", payload, NOW)
     assert v.points[0].fields == {"online": True, "boot": 3} and v.value_rejects == ["out_of_range"]
     encode_point(v.points[0].measurement, v.points[0].tags, v.points[0].fields, v.points[0].ts_ms)
+
+
+@pytest.mark.parametrize("tank", ["t\u0430nk1", "Tank1", "tank.1"])
+def test_the_config_check_refuses_a_tank_id_outside_the_alphabet(tank: str) -> None:
+    from aquamon.config import ConfigError, load_config_text
+
+    with pytest.raises(ConfigError, match="tank id"):
+        load_config_text(f'[analytics]\ntanks = ["{tank}"]\n')
+    load_config_text('[analytics]\ntanks = ["tank1", "shop-tank_3"]\n')
