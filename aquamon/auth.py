@@ -53,6 +53,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aquamon.ids import RULE as ID_RULE
+from aquamon.ids import is_id
+
 if TYPE_CHECKING:
     import ssl
 
@@ -73,7 +76,6 @@ RESERVED_DEVICE_NAMES = ("alert", "analytics")
 ACCOUNT_MARK = "# aquamon-account"
 PBKDF2_ITERATIONS = 101  # what mosquitto_passwd writes; our passwords are random, see docs/decisions.md
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@/-]+$")
 
@@ -104,9 +106,8 @@ class Account:
             raise AuthError(f"topic prefix {self.prefix!r}: words of letters, digits, _ . - separated by /")
         if self.role == "device":
             for what, value in (("tank", self.tank), ("device", self.device)):
-                if not _NAME.match(value or "") or value.startswith("_"):
-                    raise AuthError(f"{what} id {value!r}: use letters, digits and _ . - "
-                                    "(not starting with _, no MQTT wildcards)")
+                if not is_id(value):  # the one id alphabet (aquamon/ids.py): no wildcards, no look-alikes
+                    raise AuthError(f"{what} id {value!r}: {ID_RULE}")
             if self.device in RESERVED_DEVICE_NAMES:
                 raise AuthError(f"device id {self.device!r} is reserved (it is a topic level of its own)")
         elif self.tank or self.device:

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Iterator, get_type_hints
 
+from aquamon.ids import RULE as ID_RULE
+from aquamon.ids import is_id
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -202,8 +205,8 @@ class AnalyticsConfig:
             raise ConfigError("[analytics] warmup_hours: must not exceed reference_hours "
                               f"({self.warmup_hours} > {self.reference_hours})")
         for t in self.tanks:
-            if not _TOPIC_PART.match(t):
-                raise ConfigError(f"[analytics] tanks: {t!r} is not a valid tank id (letters, digits, '_', '.', '-')")
+            if not is_id(t):
+                raise ConfigError(f"[analytics] tanks: {t!r} is not a valid tank id ({ID_RULE})")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     import ssl
 
     from aquamon.auth import Account, AccountStore
+    from aquamon.influx import InfluxV1
 
 
 class ServiceError(RuntimeError):
@@ -120,6 +122,13 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+# The broker saves after this many changes at farm scale: at most this many acknowledged
+# readings are at risk in a broker crash, for ~10x the throughput of saving every change
+# (benchmarks/bench_broker.py; docs/reliability.md).  Also used by the shared test broker
+# and the throughput benchmarks, which measure other parts than the broker's disk.
+FARM_AUTOSAVE_CHANGES = 100
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     """The broker's TLS certificate and key (PEM); ``cafile`` is what clients verify it with."""
@@ -140,6 +149,16 @@ class Mosquitto:
     written before authentication keeps working; the demo never sets it.  With
     ``tls`` the listener speaks only TLS (one switch, as in deploy/mosquitto).
 
+    ``use_username_as_clientid`` binds each connection's client id to its
+    username, so an account has one connection at a time: every call of
+    :meth:`admin_credentials` therefore makes a new admin account, and each
+    observer in a test gets its own.
+
+    ``autosave_changes`` is how many changes (messages queued, subscriptions,
+    retained messages) the broker saves after: 1 (the product's setting) loses
+    no acknowledged reading in a crash; :data:`FARM_AUTOSAVE_CHANGES` trades at
+    most that many for throughput (benchmarks/bench_broker.py, docs/reliability.md).
+
     ``max_inflight_messages`` and ``max_queued_messages`` are raised from the
     defaults (20 / 1000) because the gateway acknowledges only after a batch is
     durable: with 20 in flight it would be throttled to 20 messages per write.
@@ -149,11 +168,13 @@ class Mosquitto:
     port: int = 0
     extra_conf: str = ""
     allow_anonymous: bool = False
+    autosave_changes: int = 1
     tls: TlsFiles | None = None
     process: ManagedProcess | None = None
     conf_path: Path = field(init=False)
     accounts: "AccountStore" = field(init=False)
     _passwords: dict[str, str] = field(init=False, default_factory=dict)
+    _admins: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         from aquamon.auth import AccountStore
@@ -179,12 +200,19 @@ per_listener_settings false
 # 'mosquitto', which cannot read our private password file)
 user {pwd.getpwuid(os.getuid()).pw_name}
 listener {self.port} 127.0.0.1
+# a connection's client id is its username: no account can take over another
+# client's session or kick it off (docs/security.md; off only with anonymous
+# clients, which Mosquitto would then refuse)
+use_username_as_clientid {'false' if self.allow_anonymous else 'true'}
 {tls}allow_anonymous {'true' if self.allow_anonymous else 'false'}
 password_file {self.accounts.passwd_path}
 acl_file {self.accounts.acl_path}
 persistence true
 persistence_location {data}/
-autosave_interval 30
+# save after every {self.autosave_changes} change(s), not every 30 s: a crash loses
+# no more acknowledged readings than that (docs/reliability.md)
+autosave_on_changes true
+autosave_interval {self.autosave_changes}
 max_inflight_messages 1000
 max_queued_messages 200000
 max_packet_size 1048576
@@ -220,15 +248,25 @@ log_type notice
                        10, f"mosquitto to accept the new account {account.username!r}", self.process)
         return account.username, self._passwords[account.username]
 
-    def admin_credentials(self) -> tuple[str, str]:
-        """(username, password) with every right: for tests and tools observing the broker."""
-        return self.ensure_account(_admin_account())
+    def admin_credentials(self, session: str = "") -> tuple[str, str]:
+        """(username, password) of an account with every right: for tests and tools observing the broker.
+
+        The broker binds client ids to usernames, so two connections of one
+        account would take each other's place: without ``session`` every call
+        makes a new account; with it, calls naming the same ``session`` share one
+        (a persistent session resumed later is found under its username).
+        """
+        if session:
+            return self.ensure_account(_admin_account("aquamon-admin-" + re.sub(r"[^A-Za-z0-9_.-]", "_", session)))
+        self._admins += 1
+        return self.ensure_account(_admin_account(f"aquamon-admin-{self._admins}"))
 
     def client_kwargs(self, role: str = "admin") -> dict[str, str]:
-        """``username``/``password`` keyword arguments for a service-role account (default admin)."""
+        """``username``/``password`` keyword arguments for a service-role account (admin: a new one)."""
         from aquamon.auth import Account
 
-        user, password = self.ensure_account(_admin_account() if role == "admin" else Account.for_service(role))
+        user, password = (self.admin_credentials() if role == "admin"
+                          else self.ensure_account(Account.for_service(role)))
         return {"username": user, "password": password}
 
     def ssl_context(self) -> "ssl.SSLContext | None":
@@ -256,10 +294,10 @@ log_type notice
         return self.process.pid
 
 
-def _admin_account() -> "Account":
+def _admin_account(username: str = "aquamon-admin") -> "Account":
     from aquamon.auth import Account
 
-    return Account.for_service("admin", "aquamon-admin")
+    return Account.for_service("admin", username)
 
 
 def connack_code(port: int, username: str | None, password: str | None, ssl_context: "ssl.SSLContext | None" = None,
@@ -302,19 +340,80 @@ def connack_code(port: int, username: str | None, password: str | None, ssl_cont
         return answer[3]
 
 
+# What each part may do in its database (InfluxDB 1.x privileges, granted per database).
+INFLUX_PRIVILEGES = {"gateway": "WRITE", "analytics": "ALL", "reader": "READ"}
+
+
 @dataclass
 class InfluxDB1:
-    """An InfluxDB 1.x server of our own (``influxd`` from Debian's ``influxdb``)."""
+    """An InfluxDB 1.x server of our own (``influxd`` from Debian's ``influxdb``).
+
+    With ``auth`` (what the launcher, :meth:`aquamon.stack.Stack.start_services`,
+    uses) the server has ``auth-enabled = true``: anonymous requests are refused,
+    the admin user ``aquamon-admin`` (random password) is created at start, and
+    :meth:`ensure_user` gives each part a user with only its privilege on one
+    database (``INFLUX_PRIVILEGES``: the gateway WRITE, the analytics ALL, i.e.
+    read and write, readers READ), none of them admin.
+    """
 
     workdir: Path
     port: int = 0
     rpc_port: int = 0
+    auth: bool = False
     process: ManagedProcess | None = None
+    admin_user: str = "aquamon-admin"
+    admin_password: str = field(init=False, default="")
+    _users: dict[str, str] = field(init=False, default_factory=dict)
+    _grants: set[tuple[str, str]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
+        from aquamon.auth import new_password
+
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         self.rpc_port = self.rpc_port or free_port()
+        self.admin_password = new_password()
+
+    def admin_client(self, database: str = "") -> "InfluxV1":
+        """A client with every right (creating databases and users; tests reading back)."""
+        from aquamon.influx import InfluxV1
+
+        return InfluxV1(self.url, database, *((self.admin_user, self.admin_password) if self.auth else ("", "")))
+
+    def ensure_user(self, role: str, database: str) -> tuple[str, str]:
+        """(username, password) of the user of ``role`` (a key of ``INFLUX_PRIVILEGES``) on ``database``.
+
+        Created on first use, then granted its privilege on each database it is asked for.
+        Without ``auth`` there are no users: ("", "").
+        """
+        if not self.auth:
+            return "", ""
+        if role not in INFLUX_PRIVILEGES:
+            raise ServiceError(f"no InfluxDB role {role!r}; use one of {', '.join(INFLUX_PRIVILEGES)}")
+        from aquamon.auth import new_password
+
+        admin = self.admin_client()
+        if role not in self._users:
+            password = new_password()
+            admin.query(f"CREATE USER \"{role}\" WITH PASSWORD '{password}'")
+            self._users[role] = password
+        if (role, database) not in self._grants:
+            admin.query(f'GRANT {INFLUX_PRIVILEGES[role]} ON "{database}" TO "{role}"')
+            self._grants.add((role, database))
+        return role, self._users[role]
+
+    def _create_admin(self) -> None:
+        # InfluxDB lets an anonymous request create the first user, and only while
+        # there is none; a restart over the same data finds ours already there.
+        from aquamon.influx import QueryError
+
+        try:
+            self.admin_client().query("SHOW USERS")
+        except QueryError:
+            from aquamon.influx import InfluxV1
+
+            InfluxV1(self.url, "").query(
+                f"CREATE USER \"{self.admin_user}\" WITH PASSWORD '{self.admin_password}' WITH ALL PRIVILEGES")
 
     @property
     def url(self) -> str:
@@ -344,6 +443,7 @@ bind-address = "127.0.0.1:{self.rpc_port}"
   enabled = true
   bind-address = "127.0.0.1:{self.port}"
   log-enabled = false
+  auth-enabled = {'true' if self.auth else 'false'}
   max-body-size = 25000000
 [continuous_queries]
   enabled = false
@@ -366,6 +466,8 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         env = dict(os.environ, INFLUXDB_DATA_QUERY_LOG_ENABLED="false")
         self.process = spawn("influxd", argv, self.workdir / "influxd.log", env=env)
         wait_until(self.ping, timeout, f"influxd on port {self.port}", self.process)
+        if self.auth:
+            self._create_admin()
         return self
 
     def stop(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -79,10 +80,15 @@ class Stack:
     processes: list[ManagedProcess] = field(default_factory=list)
     owns_services: bool = False  # stop_all stops the servers only if we started them
 
-    def start_services(self) -> "Stack":
+    def start_services(self, autosave_changes: int = 1) -> "Stack":
+        """Start our own broker and InfluxDB (authentication on in both).
+
+        ``autosave_changes``: the broker saves after that many changes (1: a crash
+        loses no acknowledged reading; FARM_AUTOSAVE_CHANGES for throughput).
+        """
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.mosquitto = Mosquitto(self.workdir / "mosquitto").start()
-        self.influx = InfluxDB1(self.workdir / "influxdb").start()
+        self.mosquitto = Mosquitto(self.workdir / "mosquitto", autosave_changes=autosave_changes).start()
+        self.influx = InfluxDB1(self.workdir / "influxdb", auth=True).start()  # no anonymous access
         self.owns_services = True
         return self
 
@@ -99,27 +105,62 @@ class Stack:
         cfg.gateway.flush_interval_s = 0.1
         # fast polling suits tests and the demo; a caller may still choose its own poll_s
         cfg.analytics = replace(cfg.analytics, **{"poll_s": 0.2, **analytics})
+        if self.influx.auth:
+            # the admin creates the database (no part may); in-process clients of tests
+            # get the admin's login, each part started here its own user (_own_db_user)
+            self.influx.admin_client(database).create_database()
+            cfg.influxdb.username, cfg.influxdb.password = self.influx.admin_user, self.influx.admin_password
         cfg.check()
         return cfg
 
-    def service_credentials(self, role: str, topic_prefix: str = "aquamon") -> tuple[str, str]:
-        """(username, password) of this stack's account for ``role`` under ``topic_prefix``."""
+    def service_credentials(self, role: str, topic_prefix: str = "aquamon", name: str = "") -> tuple[str, str]:
+        """(username, password) of this stack's account for ``role`` under ``topic_prefix``.
+
+        ``name`` tells apart several accounts of one role (gateway instances,
+        analytics shards): the broker binds client ids to usernames, so each
+        connection that must stay up alongside others needs an account of its own.
+        """
         if self.mosquitto is None:
             raise ServiceError("start the services first")
-        name = role if topic_prefix == "aquamon" else f"{role}@{topic_prefix}"
-        return self.mosquitto.ensure_account(Account.for_service(role, name, topic_prefix))
+        user = role if name in ("", role) else f"{role}.{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}"
+        user = user if topic_prefix == "aquamon" else f"{user}@{topic_prefix}"
+        return self.mosquitto.ensure_account(Account.for_service(role, user, topic_prefix))
 
-    def _own_account(self, cfg: Config, role: str) -> Config:
+    def _own_account(self, cfg: Config, role: str, name: str = "") -> Config:
         # Each part started here gets its own account, so it has only its own rights
         # (config() leaves the credentials empty: its Config also serves in-process
         # clients of tests).  A config whose caller chose credentials is left alone.
         if self.mosquitto is None or cfg.mqtt.username or cfg.mqtt.port != self.mosquitto.port:
             return cfg
-        user, password = self.service_credentials(role, cfg.mqtt.topic_prefix)
+        if role == "gateway":
+            name = name or cfg.gateway.instance
+        user, password = self.service_credentials(role, cfg.mqtt.topic_prefix, name)
         return replace(cfg, mqtt=replace(cfg.mqtt, username=user, password=password))
 
+    def _own_db_user(self, cfg: Config, role: str) -> Config:
+        # With InfluxDB authentication each part gets a user with only its privilege on
+        # its database (the gateway writes, the analytics read and write), never the admin.
+        i = self.influx
+        if i is None or not i.auth or cfg.influxdb.url != i.url or cfg.influxdb.username not in ("", i.admin_user):
+            return cfg
+        user, password = i.ensure_user(role, cfg.influxdb.database)
+        return replace(cfg, influxdb=replace(cfg.influxdb, username=user, password=password))
+
+    def _observer(self, cfg: Config) -> tuple[str, str]:
+        # Gateway presence is watched with a viewer account of its own, never the
+        # gateway's: under one username the watcher would take the gateway's place.
+        return self.service_credentials("viewer", cfg.mqtt.topic_prefix, "watch")
+
+    def part_credentials(self, cfg: Config, role: str, name: str = "") -> tuple[str, str]:
+        """(username, password) the part of ``role`` started with ``cfg`` (and ``name``, analytics) logs in with."""
+        c = self._own_account(cfg, role, "" if role == "gateway" else name)
+        return c.mqtt.username, c.mqtt.password
+
     def db(self, cfg: Config) -> InfluxV1:
-        return InfluxV1(cfg.influxdb.url, cfg.influxdb.database)
+        """A client reading back ``cfg``'s database (with every right on our own InfluxDB)."""
+        if self.influx is not None and cfg.influxdb.url == self.influx.url:
+            return self.influx.admin_client(cfg.influxdb.database)
+        return InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username, cfg.influxdb.password)
 
     def _start_part(self, part: str, cfg: Config, name: str) -> ManagedProcess:
         path = self.workdir / f"{name}.toml"
@@ -132,20 +173,21 @@ class Stack:
 
     def start_gateway(self, cfg: Config, name: str = "gateway", wait: bool = True) -> ManagedProcess:
         """Start a gateway; with ``wait``, return once it is subscribed (its retained presence says so)."""
-        cfg = replace(self._own_account(cfg, "gateway"),
-                      gateway=replace(cfg.gateway, instance=cfg.gateway.instance or name))
+        cfg = replace(cfg, gateway=replace(cfg.gateway, instance=cfg.gateway.instance or name))
+        cfg = self._own_db_user(self._own_account(cfg, "gateway"), "gateway")
         proc = self._start_part("gateway", cfg, name)
         if wait:
-            wait_gateway_online(cfg, cfg.gateway.instance, proc)
+            wait_gateway_online(cfg, cfg.gateway.instance, proc, observer=self._observer(cfg))
         return proc
 
     def wait_gateway_online(self, cfg: Config, proc: ManagedProcess | None = None, timeout: float = 30.0) -> None:
         """:func:`wait_gateway_online` for a gateway started by :meth:`start_gateway` with ``cfg``
-        (observing with the same account the gateway was given)."""
-        wait_gateway_online(self._own_account(cfg, "gateway"), cfg.gateway.instance, proc, timeout)
+        (observing with a viewer account of its own, never the gateway's)."""
+        wait_gateway_online(cfg, cfg.gateway.instance, proc, timeout, observer=self._observer(cfg))
 
     def start_analytics(self, cfg: Config, name: str = "analytics") -> ManagedProcess:
-        return self._start_part("analytics", self._own_account(cfg, "analytics"), name)
+        return self._start_part("analytics", self._own_db_user(self._own_account(cfg, "analytics", name), "analytics"),
+                                name)
 
     def start_gateways(self, cfg: Config, count: int, name: str = "gateway") -> list[ManagedProcess]:
         """Start ``count`` gateways ``{name}0`` ... sharing the device topics (a shared subscription when > 1)."""
@@ -194,19 +236,25 @@ class Stack:
 
 
 def wait_gateway_online(cfg: Config, instance: str, proc: ManagedProcess | None = None,
-                        timeout: float = 30.0) -> None:
-    """Block until ``{prefix}/_gateway/{instance}`` says online (the gateway has its subscriptions)."""
+                        timeout: float = 30.0, observer: tuple[str, str] | None = None) -> None:
+    """Block until ``{prefix}/_gateway/{instance}`` says online (the gateway has its subscriptions).
+
+    ``observer`` is the (username, password) to watch with; give one whenever
+    ``cfg`` holds the gateway's own account, which the broker (client ids bound
+    to usernames) would take away from the running gateway.
+    """
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
     online = threading.Event()
     topic = f"{cfg.mqtt.topic_prefix}/_gateway/{instance}"
+    mqtt_cfg = cfg.mqtt if observer is None else replace(cfg.mqtt, username=observer[0], password=observer[1])
     c = mqtt.Client(CallbackAPIVersion.VERSION2)
-    configure_client(c, cfg.mqtt)
+    configure_client(c, mqtt_cfg)
     c.on_connect = lambda cl, u, f, r, p: cl.subscribe(topic, 1)
     c.on_message = lambda cl, u, m: online.set() if b'"online":true' in m.payload else None
     try:
-        connect_checked(c, cfg.mqtt, "gateway")  # a refused observer says so now, not after the timeout
+        connect_checked(c, mqtt_cfg, "viewer" if observer else "gateway")  # a refused observer says so now, not after the timeout
         deadline = time.monotonic() + timeout
         while not online.wait(0.1):
             if proc is not None and not proc.alive():

@@ -56,6 +56,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from aquamon.config import Config
 from aquamon.farm import Farm, FarmModel
 from aquamon.influx import InfluxV1, QueryError
+from aquamon.services import FARM_AUTOSAVE_CHANGES
 from aquamon.stack import Stack
 
 INTERVAL_S = 10.0
@@ -164,7 +165,7 @@ def _credentials(stack: Stack, prefix: str) -> tuple[str, str]:
 def run_once(instances: int, tanks: int, speed: float | None, workdir: Path) -> RunResult:
     res = RunResult(instances, tanks)
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
-    stack = Stack(workdir).start_services()
+    stack = Stack(workdir).start_services(autosave_changes=FARM_AUTOSAVE_CHANGES)
     farm = listener = None
     try:
         prefix = "farm"
@@ -175,7 +176,7 @@ def run_once(instances: int, tanks: int, speed: float | None, workdir: Path) -> 
         stack.start_analytics_shards(cfg, instances)
         user, password = _credentials(stack, prefix)
         listener = AlertListener(cfg, user, password)
-        db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database)
+        db = stack.db(cfg)
 
         now_ms = int(time.time() * 1000)
         total_min = HISTORY_MIN + LIVE_MIN

@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from aquamon.config import Config
-from aquamon.services import InfluxDB1, Mosquitto
+from aquamon.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
 from aquamon.stack import Stack, wait_gateway_online
 from gateway.loadgen import Publisher, readings
 from gateway.service import Gateway, Incoming
@@ -62,12 +62,12 @@ def _run_gateway(cfg: Config, until_written: int, timeout: float = 120.0,
     return gw, took
 
 
-def _make_session(cfg: Config) -> None:
+def _make_session(cfg: Config, observer: tuple[str, str]) -> None:
     """Connect once so the broker keeps a session (and queues QoS 1 messages) for this client id."""
     gw = Gateway(cfg)
     runner = threading.Thread(target=gw.run, daemon=True)
     runner.start()
-    wait_gateway_online(cfg, cfg.gateway.instance)
+    wait_gateway_online(cfg, cfg.gateway.instance, observer=observer)
     gw.stop()
     runner.join(30)
 
@@ -83,7 +83,7 @@ def _paho_session(m: Mosquitto, prefix: str, drain: int = 0) -> float:
     from paho.mqtt.properties import Properties
 
     c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare-paho", protocol=mqtt.MQTTv5, manual_ack=True)
-    c.username_pw_set(*m.admin_credentials())
+    c.username_pw_set(*m.admin_credentials("bench-bare-paho"))
     got, done = [0], threading.Event()
 
     def on_message(cl: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
@@ -121,7 +121,7 @@ def _own_client_session(m: Mosquitto, prefix: str, drain: int = 0) -> float:
         if got[0] >= drain:
             done.set()
 
-    user, password = m.admin_credentials()
+    user, password = m.admin_credentials("bench-own-client")
     link = MqttLink("127.0.0.1", m.port, "bench-own-client", [f"{prefix}/+/+/telemetry"], on_messages=on_messages,
                     session_expiry_s=3600, receive_maximum=10_000, username=user, password=password)
     t0 = time.perf_counter()
@@ -135,7 +135,7 @@ def _own_client_session(m: Mosquitto, prefix: str, drain: int = 0) -> float:
 
 
 def _sub_argv(m: Mosquitto, cfg: Config, *extra: str, client_id: str = "bench-sub") -> list[str]:
-    user, password = m.admin_credentials()
+    user, password = m.admin_credentials(client_id)
     return ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(m.port), "-u", user, "-P", password, "-i", client_id,
             "-c", "-q", "1", "-t", f"{cfg.mqtt.topic_prefix}/+/+/telemetry", *extra]
 
@@ -173,7 +173,7 @@ pub.close()
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aquamon-bench-gw-") as tmp:
-        m = Mosquitto(Path(tmp) / "mosquitto").start()
+        m = Mosquitto(Path(tmp) / "mosquitto", autosave_changes=FARM_AUTOSAVE_CHANGES).start()
         influx = InfluxDB1(Path(tmp) / "influxdb").start()
         try:
             _bench(Stack(Path(tmp), mosquitto=m, influx=influx), m)
@@ -190,8 +190,9 @@ def _bench(stack: Stack, m: Mosquitto) -> None:
                     influxdb=replace(cfg.influxdb, database=f"bench{r}")) for r in range(REPEATS)]
     naive = replace(cfg, gateway=replace(cfg.gateway, instance="bench-naive", batch_size=1))
     naive.influxdb = replace(cfg.influxdb, database="bench_naive")
-    for c in (*runs, naive):
-        _make_session(c)
+    for c in (*runs, naive):  # one account each: the broker binds client ids to usernames
+        c.mqtt.username, c.mqtt.password = stack.service_credentials("gateway", "bench", c.gateway.instance)
+        _make_session(c, m.admin_credentials("bench-watch"))
     for r in range(REPEATS):
         subprocess.run(_sub_argv(m, cfg, "-E", client_id=f"bench-sub-{r}"), check=True, timeout=30,
                        stdout=subprocess.DEVNULL)
@@ -221,7 +222,8 @@ def _bench(stack: Stack, m: Mosquitto) -> None:
     for flush in (0.5, 0.05):
         lat_cfg = replace(cfg, gateway=replace(cfg.gateway, instance=f"bench-latency-{flush}", flush_interval_s=flush),
                           mqtt=replace(cfg.mqtt, topic_prefix=f"lat{int(flush * 100)}"))
-        lat_cfg.mqtt.username, lat_cfg.mqtt.password = stack.service_credentials("gateway", lat_cfg.mqtt.topic_prefix)
+        lat_cfg.mqtt.username, lat_cfg.mqtt.password = stack.service_credentials(
+            "gateway", lat_cfg.mqtt.topic_prefix, lat_cfg.gateway.instance)
         latencies: list[float] = []
 
         def on_durable(batch: list[Incoming], t: float) -> None:
@@ -229,7 +231,7 @@ def _bench(stack: Stack, m: Mosquitto) -> None:
                 ts = int(it[1].split(b'"ts":', 1)[1].split(b",", 1)[0])
                 latencies.append(t * 1000 - ts)
 
-        _make_session(lat_cfg)
+        _make_session(lat_cfg, m.admin_credentials("bench-watch"))
         user, password = m.admin_credentials()
         total = TANKS // 10 * ACCEL * LATENCY_S
         pub = subprocess.Popen([sys.executable, "-c", PACED_PUBLISHER, str(m.port), lat_cfg.mqtt.topic_prefix,

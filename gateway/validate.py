@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from aquamon.ids import is_id
+
 # Physical ranges a reading can take and still be water in a tank; outside them
 # the value is a sensor fault, not water, and is dropped with reason out_of_range.
 SENSOR_RANGES: dict[str, tuple[float, float]] = {
@@ -36,6 +38,22 @@ SENSOR_RANGES: dict[str, tuple[float, float]] = {
 }
 
 MESSAGE_KINDS = ("telemetry", "status", "event")
+# The event kinds the firmware sends (firmware/pump.py, firmware/app.py); add new ones
+# here.  Each is a tag value, so a series per device: a kind outside this set (in the
+# id alphabet, aquamon/ids.py) is kept under OTHER_EVENT_KIND with its own name in the
+# detail and counted, so one device cannot create unbounded series (20,000 kinds were
+# 20,000 series), and nothing it says is lost.
+EVENT_KINDS = frozenset({"config", "mode", "fault", "interlock", "interlock_clear", "lockout", "lockout_clear"})
+OTHER_EVENT_KIND = "other"
+# Status numbers and their ranges: one out of range (a 300-digit rssi once made InfluxDB
+# refuse the whole status point, "online" included) is dropped alone, counted.
+STATUS_RANGES: dict[str, tuple[int, int]] = {
+    "rssi": (-200, 50),  # dBm
+    "mem_free": (0, 2**40),
+    "backlog": (0, 2**40),
+    "boot": (0, 2**40),
+    "dropped": (0, 2**62),
+}
 MAX_DETAIL_CHARS = 500
 MAX_TAG_CHARS = 64
 
@@ -80,9 +98,9 @@ def parse_topic(topic: str, prefix: str) -> tuple[str, str, str]:
     if len(parts) != 3 or parts[2] not in MESSAGE_KINDS:
         raise Reject("unknown_topic", topic[:200])
     tank, device, kind = parts
-    for ident in (tank, device):
-        if not ident or len(ident) > MAX_TAG_CHARS or not all(c.isalnum() or c in "_.-" for c in ident):
-            raise Reject("bad_identifier", topic[:200])
+    # ids in the documented alphabet only (aquamon/ids.py): no look-alike Unicode twins
+    if not (is_id(tank) and is_id(device)):
+        raise Reject("bad_identifier", topic[:200])
     return tank, device, kind
 
 
@@ -191,13 +209,15 @@ def _status(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], n
         raise Reject("bad_status", "online must be true or false")
     fields: dict[str, Any] = {"online": online}
     rejects: list[str] = []
-    for key, typ in (("rssi", int), ("mem_free", int), ("backlog", int), ("boot", int), ("dropped", int)):
+    for key, (lo, hi) in STATUS_RANGES.items():
         if key in doc:
             v = doc[key]
-            if isinstance(v, typ) and not isinstance(v, bool):
-                fields[key] = v
-            else:
+            if not isinstance(v, int) or isinstance(v, bool):
                 rejects.append("wrong_type")
+            elif not lo <= v <= hi:
+                rejects.append("out_of_range")
+            else:
+                fields[key] = v
     if isinstance(doc.get("fw"), str):
         fields["fw"] = doc["fw"][:MAX_TAG_CHARS]
     # Status is retained and also the last will, which carries no timestamp: the
@@ -209,13 +229,18 @@ def _event(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], no
            max_future_ms: int, max_age_ms: int) -> Validated:
     ts = _timestamp(doc, now_ms, max_future_ms, max_age_ms)
     kind = doc.get("kind")
-    if not isinstance(kind, str) or not kind or len(kind) > MAX_TAG_CHARS:
-        raise Reject("bad_event", "kind must be a short string")
+    if not is_id(kind):
+        raise Reject("bad_event", "kind must be an id: 1 to 32 of a-z, 0-9, _ and -")
     detail = doc.get("detail", "")
     if not isinstance(detail, str):
         detail = json.dumps(detail)[:MAX_DETAIL_CHARS]
+    rejects: list[str] = []
+    if kind not in EVENT_KINDS:
+        rejects.append("unknown_event_kind")
+        detail = f"{kind}: {detail}"
+        kind = OTHER_EVENT_KIND
     fields: dict[str, Any] = {"detail": detail[:MAX_DETAIL_CHARS]}
     seq = doc.get("seq")
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**63:
         fields["seq"] = seq
-    return Validated("event", tank, device, [Point("event", {**tags, "kind": kind}, fields, ts)], [])
+    return Validated("event", tank, device, [Point("event", {**tags, "kind": kind}, fields, ts)], rejects)

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from aquamon.services import InfluxDB1, Mosquitto
+from aquamon.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
 from aquamon.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +29,10 @@ def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
     # (the Stack gives the gateway, analytics and each device its own; observers in
     # tests log in with mosquitto.client_kwargs(), an admin account), so a part that
     # forgets its credentials fails here as it would in a deployment.
-    m = Mosquitto(tmp_path_factory.mktemp("mosquitto"), allow_anonymous=False).start()
+    # It saves its database after every FARM_AUTOSAVE_CHANGES changes, not every one: the
+    # tests that crash a broker start their own with the product's setting (save every change).
+    m = Mosquitto(tmp_path_factory.mktemp("mosquitto"), allow_anonymous=False,
+                  autosave_changes=FARM_AUTOSAVE_CHANGES).start()
     yield m
     m.stop()
 

@@ -24,7 +24,7 @@ from gateway.validate import SENSOR_RANGES, Reject, validate_message
 NOW = 1_700_000_000_000
 MAX_BYTES, MAX_FUTURE_MS, MAX_AGE_MS = 16384, 300_000, 30 * 86_400_000
 FAST = FastTelemetry(MAX_BYTES, MAX_FUTURE_MS, MAX_AGE_MS)
-TOPIC = "aquamon/tank-1/esp32.a/telemetry"
+TOPIC = "aquamon/tank-1/esp32-a/telemetry"
 
 numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-10, 100), st.integers(-50, 500),
                     st.integers(), st.just(-0.0), st.just(5e-324), st.just(1e-7), st.just(14.0), st.just(60))

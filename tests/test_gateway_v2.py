@@ -67,7 +67,7 @@ def test_gateway_writes_through_v2_and_rides_out_503s(tmp_path, mosquitto: Mosqu
     runner = threading.Thread(target=gw.run, daemon=True)
     runner.start()
     try:
-        wait_gateway_online(cfg, unique)
+        wait_gateway_online(cfg, unique, observer=mosquitto.admin_credentials())
         n = 1500
         assert publish_readings(mosquitto.port, unique, n, tanks=3, **mosquitto.client_kwargs()) == n
         water = lambda: sum(1 for series, _ in standin.points if series.startswith("water,"))  # noqa: E731

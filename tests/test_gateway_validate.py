@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from aquamon.lineproto import encode_point
 from gateway.validate import Reject, parse_topic, validate_message
 
 NOW = 1_700_000_000_000
@@ -186,3 +187,48 @@ def test_validator_property_on_ten_thousand_generated_payloads() -> None:
     seen.update(payloads=0, valid=0)
     _validator_never_crashes_and_keeps_every_valid_value()
     assert seen["payloads"] >= 10_000 and seen["valid"] >= 1_000, seen
+
+
+# --- ids, event kinds and status numbers: what a hostile device could send (issue 21) -------
+
+@pytest.mark.parametrize("topic", ["aquamon/t\u0430nk1/esp1/telemetry",  # a Cyrillic а: looks like tank1
+                                   "aquamon/Tank1/esp1/telemetry", "aquamon/tank1/esp.1/telemetry",
+                                   "aquamon/_gateway/esp1/telemetry", "aquamon/" + "t" * 33 + "/esp1/telemetry"])
+def test_ids_outside_the_documented_alphabet_are_refused(topic: str) -> None:
+    with pytest.raises(Reject) as e:
+        validate_message(topic, tele(), NOW)
+    assert e.value.reason == "bad_identifier"
+
+
+@pytest.mark.parametrize("kind", ["x\nwater,tank=victim temp_c=40", "a b", "a,b", "a=b", "K", "", 7, None,
+                                  "k" * 33, "\u0430"])
+def test_an_event_kind_outside_the_id_alphabet_is_refused(kind: object) -> None:
+    with pytest.raises(Reject) as e:
+        validate_message("aquamon/tank1/esp1/event", json.dumps({"ts": NOW, "kind": kind}).encode(), NOW)
+    assert e.value.reason == "bad_event"
+
+
+def test_an_unknown_event_kind_is_kept_under_other_with_its_name() -> None:
+    v = validate_message("aquamon/tank1/esp1/event", json.dumps({"ts": NOW, "kind": "k123", "detail": "d"}).encode(),
+                         NOW)
+    assert v.points[0].tags["kind"] == "other" and v.points[0].fields["detail"] == "k123: d"
+    assert v.value_rejects == ["unknown_event_kind"]
+    known = validate_message("aquamon/tank1/esp1/event", json.dumps({"ts": NOW, "kind": "fault"}).encode(), NOW)
+    assert known.points[0].tags["kind"] == "fault" and known.value_rejects == []
+
+
+@pytest.mark.parametrize("rssi", [10**300, -10**300, 2**63, 1000, -1000])
+def test_a_status_number_out_of_range_is_dropped_alone(rssi: int) -> None:
+    payload = b'{"online":true,"rssi":' + str(rssi).encode() + b',"boot":3}'
+    v = validate_message("aquamon/tank1/esp1/status", payload, NOW)
+    assert v.points[0].fields == {"online": True, "boot": 3} and v.value_rejects == ["out_of_range"]
+    encode_point(v.points[0].measurement, v.points[0].tags, v.points[0].fields, v.points[0].ts_ms)
+
+
+@pytest.mark.parametrize("tank", ["t\u0430nk1", "Tank1", "tank.1"])
+def test_the_config_check_refuses_a_tank_id_outside_the_alphabet(tank: str) -> None:
+    from aquamon.config import ConfigError, load_config_text
+
+    with pytest.raises(ConfigError, match="tank id"):
+        load_config_text(f'[analytics]\ntanks = ["{tank}"]\n')
+    load_config_text('[analytics]\ntanks = ["tank1", "shop-tank_3"]\n')

@@ -134,7 +134,7 @@ def connect(made: list[Client], broker: Mosquitto, account: Account | None) -> C
 
 
 def observer(made: list[Client], broker: Mosquitto) -> Client:
-    obs = connect(made, broker, Account.for_service("admin", "aquamon-admin"))
+    obs = connect(made, broker, Account.for_service("admin", "aquamon-observer"))  # its own: client ids are bound to usernames
     obs.subscribe("aquamon/#", "homeassistant/#")
     return obs
 
@@ -322,9 +322,10 @@ def test_the_shipped_config_with_user_add_accounts_enforces_auth(tmp_path: Path,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ops-Password-1" not in r.stdout + r.stderr  # a password given is never echoed
-    bad = subprocess.run(cli + ["--role", "device", "--tank", "tank#", "--device", "x"],
-                         capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "tank id" in bad.stderr
+    for tank in ("tank#", "t\u0430nk1", "Tank1"):  # a wildcard, a Cyrillic look-alike, a case twin
+        bad = subprocess.run(cli + ["--role", "device", "--tank", tank, "--device", "x"],
+                             capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 2 and "tank id" in bad.stderr, (tank, bad.stderr)
     port = free_port()
     conf = shipped_conf_for_test(tmp_path, port, auth_dir)
     proc = spawn("mosquitto", [find_binary("mosquitto"), "-c", str(conf)], tmp_path / "mosquitto.log")

@@ -53,8 +53,13 @@ def test_the_demo_runs_with_authentication_on(demo_run: tuple[Path, subprocess.C
     users = {ln.split(":", 1)[0] for ln in (out / "mosquitto" / "auth" / "passwd").read_text().splitlines()}
     # each part had its own account
     assert {"gateway", "analytics", "viewer", "aquamon/demo-tank/esp32-sim"} <= users
+    assert "use_username_as_clientid true" in conf  # client ids bound to accounts
     assert load_config(out / "gateway.toml").mqtt.username == "gateway"
     assert load_config(out / "analytics.toml").mqtt.username == "analytics"
+    # InfluxDB asks for a login too, and each part has its own, not the admin's
+    assert "auth-enabled = true" in (out / "influxdb" / "influxdb.conf").read_text()
+    assert load_config(out / "gateway.toml").influxdb.username == "gateway"
+    assert load_config(out / "analytics.toml").influxdb.username == "analytics"
     assert json.loads((out / "firmware.json").read_text())["mqtt"]["user"] == "aquamon/demo-tank/esp32-sim"
     # and each connected to the broker under its own name
     log = (out / "mosquitto" / "mosquitto.log").read_text()
