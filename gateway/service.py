@@ -48,7 +48,7 @@ from gateway.fastpath import FastTelemetry
 from gateway.metrics import MetricsServer
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
-from gateway.spool import Spool
+from gateway.spool import Spool, SpoolWriteError
 from gateway.validate import Reject, parse_topic, validate_message
 from gateway.writer import write_parallel
 
@@ -125,6 +125,8 @@ class Gateway:
         self._queued_lock = threading.Lock()
         self._carry: Chunk | None = None  # the part of a chunk beyond the last batch
         self._stop = threading.Event()
+        self.failed = False  # the writer died: ``main`` exits non-zero so a supervisor restarts us
+        self._spool_refusing = False  # the last spool write met a filesystem error (e.g. a full disk)
         self._rlog = RateLimitedLog(g.reject_log_interval_s)
         self._attempt = 0  # failed write attempts in a row
         self._retry_at = 0.0  # monotonic time before which InfluxDB is left alone
@@ -380,13 +382,24 @@ class Gateway:
                     return True
                 except RetryableWriteError as e:
                     self._note_failure(e)
-            if self.spool.append(lines):
-                self.counters["spooled"] += len(lines)
-                return True
-            self.counters["spool_full"] += 1
-            self._rlog.warn("spool_full", f"the spool is full ({self.spool.bytes} bytes, policy block) and "
-                            "InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
-                            "Bring InfluxDB back or raise [spool] max_bytes.")
+            try:
+                stored = self.spool.append(lines)
+                self._spool_refusing = False
+                if stored:
+                    self.counters["spooled"] += len(lines)
+                    return True
+                self.counters["spool_full"] += 1
+                self._rlog.warn("spool_full", f"the spool is full ({self.spool.bytes} bytes, policy block) and "
+                                "InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
+                                "Bring InfluxDB back or raise [spool] max_bytes.")
+            except SpoolWriteError as e:
+                # A full disk (or a read-only or failing one) is a full spool: hold the acks, keep trying.
+                self._spool_refusing = True
+                self.counters["spool_full"] += 1
+                self.counters["spool_write_errors"] += 1
+                self._rlog.warn("spool_write_error", f"cannot write the spool in {self.spool.dir} ({e.strerror}) "
+                                "and InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
+                                "Free space on that filesystem (or fix it) or bring InfluxDB back.")
             if self._stop.wait(max(0.05, self._retry_at - time.monotonic())):
                 return False
 
@@ -431,6 +444,13 @@ class Gateway:
                 if (self.inbox.empty() and self._carry is None) or time.monotonic() > stop_by:
                     break
 
+    def _guarded_writer(self) -> None:
+        try:
+            self._writer()
+        except BaseException:
+            log.exception("the writer thread failed")
+            raise
+
     def stats_fields(self) -> dict[str, int]:
         """Counters (and a few gauges) as written to the ``gateway`` measurement every interval."""
         for _ in range(5):
@@ -444,7 +464,7 @@ class Gateway:
         fields = {k: int(counters.get(k, 0)) for k in
                   ("received", "written", "rejected", "values_rejected", "seq_gaps", "seq_repeats",
                    "write_retries", "write_requests", "dropped_by_server", "write_ms_total", "spooled",
-                   "replayed", "spool_full")}
+                   "replayed", "spool_full", "spool_write_errors")}
         fields["spool_dropped"] = self.spool.dropped_lines
         fields["spool_lines"] = self.spool.lines
         fields["spool_bytes"] = self.spool.bytes
@@ -462,7 +482,8 @@ class Gateway:
 
     def health(self) -> tuple[bool, dict[str, object]]:
         """Healthy = connected to the broker and able to make data durable (InfluxDB or spool room)."""
-        spool_room = self.spool.bytes < self.spool.max_bytes * 0.99 or self.spool.policy == "drop_oldest"
+        spool_room = not self._spool_refusing and (self.spool.bytes < self.spool.max_bytes * 0.99
+                                                   or self.spool.policy == "drop_oldest")
         detail: dict[str, object] = {
             "instance": self.instance, "mqtt_connected": self.link.connected.is_set(),
             "influxdb_ok": not self._in_outage(), "spool_lines": self.spool.lines,
@@ -502,12 +523,14 @@ class Gateway:
                         self.cfg.influxdb.database, e)
         self.start_metrics()
         self.link.start()
-        writer = threading.Thread(target=self._writer, name="gateway-writer", daemon=True)
+        writer = threading.Thread(target=self._guarded_writer, name="gateway-writer", daemon=True)
         writer.start()
         try:
             while not self._stop.wait(0.2):
                 if not writer.is_alive():
-                    log.error("the writer thread died; stopping so a supervisor restarts us")
+                    self.failed = True
+                    log.error("the gateway's writer stopped on an error (logged above); exiting with status 1 so "
+                              "a supervisor restarts it. Unacknowledged readings wait in the broker.")
                     break
         finally:
             self._stop.set()
@@ -537,3 +560,5 @@ def main(cfg: Config) -> None:
         signal.signal(sig, lambda *_: gw.stop())
     log.info("gateway %s starting (pid %d)", gw.instance, os.getpid())
     gw.run()
+    if gw.failed:
+        raise SystemExit(1)

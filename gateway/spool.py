@@ -37,6 +37,14 @@ log = logging.getLogger("aquamon.gateway.spool")
 SUFFIX = ".lp"
 
 
+class SpoolWriteError(OSError):
+    """The filesystem refused a batch (full disk, quota, read-only, I/O error): nothing was stored.
+
+    The caller keeps the messages unacknowledged and tries again later, as for
+    a full spool under the ``block`` policy; ``errno`` and ``strerror`` say why.
+    """
+
+
 @dataclass
 class SpoolBatch:
     """Lines read from the oldest spool files; ``remove`` it once they are written."""
@@ -100,7 +108,14 @@ class Spool:
         return not self._files
 
     def append(self, lines: Sequence[str]) -> bool:
-        """Store ``lines`` durably; False if the spool is full under the ``block`` policy."""
+        """Store ``lines`` durably; False if the spool is full under the ``block`` policy.
+
+        Raises
+        ------
+        SpoolWriteError
+            The filesystem refused the batch (e.g. ``ENOSPC`` before ``max_bytes``
+            is reached); nothing was stored and no partial file is left behind.
+        """
         data = ("\n".join(lines) + "\n").encode()
         if self.bytes + len(data) > self.max_bytes:
             self.full_events += 1
@@ -115,12 +130,21 @@ class Spool:
                             self.max_bytes, n)
         path = self.dir / f"{self._next:016d}{SUFFIX}"
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        self._fsync_dir()
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            self._fsync_dir()
+        except OSError as e:
+            self.full_events += 1
+            for leftover in (tmp, path):  # a torn batch must not be replayed; its messages stay unacknowledged
+                try:
+                    leftover.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            raise SpoolWriteError(e.errno, e.strerror or str(e), str(self.dir)) from e
         self._next += 1
         self._files.append(path)
         self._sizes[path] = len(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -13,7 +14,7 @@ from aquamon.influx import RejectedWriteError, RetryableWriteError, TooLargeErro
 from gateway.backoff import retry_wait
 from gateway.metrics import prometheus_text
 from gateway.service import Gateway, RateLimitedLog
-from gateway.spool import Spool
+from gateway.spool import Spool, SpoolWriteError
 from gateway.writer import write_isolating, write_parallel
 
 
@@ -89,6 +90,23 @@ def test_spool_append_is_fsynced_before_it_returns(tmp_path: Path, monkeypatch: 
     Spool(tmp_path, 1 << 20).append(["m v=1 1"])
     assert len(synced) == 2  # the file, then the directory holding its new name
 
+
+
+def test_spool_a_refused_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sp = Spool(tmp_path, 1 << 20)
+    assert sp.append(["m v=1 1"])
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(SpoolWriteError) as caught:
+        sp.append(["m v=2 2"])
+    assert caught.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000000000000001.lp"]  # no torn or temporary file
+    assert sp.lines == 1 and sp.append(["m v=3 3"])
+    assert Spool(tmp_path, 1 << 20).peek(10).lines == ["m v=1 1", "m v=3 3"]
 
 class FakeServer:
     """Refuses lines containing 'bad' (400), bodies over max_lines (413), or everything (503)."""
