@@ -35,7 +35,6 @@ import socket
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
 
@@ -50,7 +49,7 @@ from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
 from gateway.spool import Spool, SpoolWriteError
 from gateway.validate import Reject, parse_topic, validate_message
-from gateway.writer import write_parallel
+from gateway.writer import MIN_BATCH_IN_FLIGHT, InFlight, Pipeline, WriteOutcome, write_isolating
 
 log = logging.getLogger("aquamon.gateway")
 
@@ -60,6 +59,8 @@ REPLAY_SLICE_S = 0.2
 TOPIC_CACHE_MAX = 100_000
 # After stop(), how long the writer keeps writing what is still arriving.
 STOP_DRAIN_S = 2.0
+# How long the writer sleeps at most when there is nothing to do (it looks at stop and stats then).
+IDLE_POLL_S = 0.2
 
 
 class Incoming(NamedTuple):
@@ -135,9 +136,9 @@ class Gateway:
         self._topic_cache: dict[bytes | str, tuple[str, tuple[str, str]] | None] = {}
         self.metrics: MetricsServer | None = None
         self.db = connect(cfg.influxdb)
-        # The writer thread writes one slice of each batch itself and these threads the others.
-        self._pool = (ThreadPoolExecutor(g.write_concurrency - 1, thread_name_prefix="gateway-write")
-                      if g.write_concurrency > 1 else None)
+        # Set when a write ends or messages arrive: the writer waits on it while writes are in flight.
+        self._wake = threading.Event()
+        self._pipeline = Pipeline(lambda lines: self.db.write_lines(lines), g.write_concurrency, self._wake.set)
         self.spool = Spool(Path(cfg.spool.dir) / _safe_name(self.instance), cfg.spool.max_bytes,
                            cfg.spool.full_policy)
         if not self.spool.empty():
@@ -160,9 +161,10 @@ class Gateway:
             hold=lambda: self._queued >= 2 * self.receive_maximum())
 
     def receive_maximum(self) -> int:
-        """The in-flight window asked of the broker: we ack only after a write, so it must hold a batch or two."""
+        """The in-flight window asked of the broker: we ack only after a write, so it must hold
+        the batches being written and the next one."""
         g = self.cfg.gateway
-        return g.receive_maximum or min(65535, max(1000, 2 * g.batch_size))
+        return g.receive_maximum or min(65535, max(1000, (g.write_concurrency + 1) * g.batch_size))
 
     # --- MQTT link callbacks (I/O thread: keep them short) ----------------------------------
     @property
@@ -202,6 +204,7 @@ class Gateway:
             with self._queued_lock:
                 self._queued += len(part)
             self.inbox.put((generation, part, lines, arrived))
+        self._wake.set()
 
     # --- writer thread -------------------------------------------------------------------
     def _ack(self, chunks: list[Chunk]) -> None:
@@ -211,8 +214,8 @@ class Gateway:
     def _collect(self, wait_s: float) -> list[Chunk]:
         """Chunks holding up to ``batch_size`` messages (each chunk holds at most that many).
 
-        Waits for more only until the oldest message taken has waited ``wait_s``
-        since it arrived: data that queued up while the last write ran goes at once.
+        Waits up to ``wait_s`` for the first chunk, then takes only what is already
+        there: a batch is what arrived while the last write ran, never a wait.
         """
         size = self.cfg.gateway.batch_size
         chunks: list[Chunk] = []
@@ -237,8 +240,7 @@ class Gateway:
             if n and n + len(chunk[1]) > size:
                 self._carry = chunk  # the next batch starts with it
                 break
-            if not chunks:
-                deadline = min(deadline, chunk[3] + wait_s)
+            deadline = 0.0  # the first chunk is in: take the rest only if it is already there
             chunks.append(chunk)
             n += len(chunk[1])
         return chunks
@@ -356,13 +358,16 @@ class Gateway:
                 self._rlog.warn("create_database", f"could not create the database: {ce}")
 
     def _write(self, lines: Sequence[str]) -> None:
-        """Write now; raise RetryableWriteError if InfluxDB cannot take them."""
+        """Write now, in this thread; raise RetryableWriteError if InfluxDB cannot take them."""
         t0 = time.monotonic()
-        outcome = write_parallel(self.db.write_lines, lines, self.cfg.gateway.write_concurrency,
-                                 self._pool.submit if self._pool is not None else None)
-        ms = int((time.monotonic() - t0) * 1000)
-        self._last_latency_ms = ms
-        self.counters["write_ms_total"] += ms
+        outcome = write_isolating(self.db.write_lines, lines)
+        outcome.ms = int((time.monotonic() - t0) * 1000)
+        self._account(outcome)
+
+    def _account(self, outcome: WriteOutcome) -> None:
+        """Count a write that ended (here or in the pipeline): InfluxDB takes writes."""
+        self._last_latency_ms = outcome.ms
+        self.counters["write_ms_total"] += outcome.ms
         self.counters["written"] += outcome.written
         self.counters["write_requests"] += outcome.requests
         for line, why in outcome.dropped:
@@ -420,20 +425,73 @@ class Gateway:
             if self.spool.empty():
                 log.info("spool replayed completely (%d lines in all)", self.counters["replayed"])
 
+    def _finish(self, batch: InFlight) -> bool:
+        """Acknowledge a batch whose write ended, spooling it first if the write failed.
+
+        False only when stopping while neither InfluxDB nor the spool takes it.
+        """
+        try:
+            outcome = batch.future.result()
+        except RetryableWriteError as e:
+            self._note_failure(e)
+            if not self._make_durable(list(batch.lines)):
+                return False
+        else:
+            self._account(outcome)
+        self._done(batch.token)
+        return True
+
+    def _finish_ended(self, wait: bool = False) -> bool:
+        """:meth:`_finish` the writes that ended (with ``wait``, all of them), oldest first."""
+        while (batch := self._pipeline.pop_done(wait)) is not None:
+            if not self._finish(batch):
+                return False
+        return True
+
+    def _done(self, chunks: list[Chunk]) -> None:
+        self._ack(chunks)
+        if self.on_durable is not None:
+            self.on_durable([m for c in chunks for m in c[1]], time.time())
+
+    def _next_may_wait(self) -> bool:
+        """While writes are in flight, the next batch grows: until a write slot is free and it
+        holds ``MIN_BATCH_IN_FLIGHT`` lines or its oldest message reached the flush interval."""
+        if self._pipeline.full():
+            return True
+        if self._queued >= MIN_BATCH_IN_FLIGHT:
+            return False
+        if self._carry is not None:
+            oldest = self._carry
+        else:
+            try:
+                oldest = self.inbox.queue[0]  # a peek without the queue's lock: at worst a stale answer
+            except IndexError:
+                return True
+        return time.monotonic() - oldest[3] < self.cfg.gateway.flush_interval_s
+
     def _writer(self) -> None:
         next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
         stop_by = 0.0
         while True:
-            replay_pending = not self.spool.empty() and not self._in_outage()
-            chunks = self._collect(0.0 if replay_pending else self.cfg.gateway.flush_interval_s)
-            if chunks:
-                lines = chunks[0][2] if len(chunks) == 1 else [ln for c in chunks for ln in c[2]]
-                if lines and not self._make_durable(lines):
-                    break  # stopping: leave them unacknowledged, the broker redelivers
-                self._ack(chunks)
-                if self.on_durable is not None:
-                    self.on_durable([m for c in chunks for m in c[1]], time.time())
-            self._replay()
+            if not self._finish_ended():
+                break  # stopping: leave them unacknowledged, the broker redelivers
+            if self._pipeline.busy() and self._next_may_wait():
+                self._wake.wait(IDLE_POLL_S)
+                self._wake.clear()
+            else:
+                replay_pending = not self.spool.empty() and not self._in_outage()
+                idle = not self._pipeline.busy() and not replay_pending
+                chunks = self._collect(IDLE_POLL_S if idle else 0.0)
+                if chunks:
+                    lines = chunks[0][2] if len(chunks) == 1 else [ln for c in chunks for ln in c[2]]
+                    if not self._in_outage():
+                        self._pipeline.submit(lines, chunks)
+                    else:  # straight to the spool, after the writes still in flight (acks stay in order)
+                        if not self._finish_ended(wait=True) or (lines and not self._make_durable(lines)):
+                            break
+                        self._done(chunks)
+                if not self._pipeline.busy():
+                    self._replay()
             if time.monotonic() >= next_stats:
                 self.write_stats()
                 next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
@@ -441,7 +499,8 @@ class Gateway:
                 # Finish what was received, but not a stream that keeps coming: what is
                 # left unacknowledged is redelivered to our session.
                 stop_by = stop_by or time.monotonic() + STOP_DRAIN_S
-                if (self.inbox.empty() and self._carry is None) or time.monotonic() > stop_by:
+                drained = self.inbox.empty() and self._carry is None and not self._pipeline.busy()
+                if drained or time.monotonic() > stop_by:
                     break
 
     def _guarded_writer(self) -> None:
@@ -539,8 +598,7 @@ class Gateway:
             if self.link.connected.is_set():
                 self.link.publish(self.presence_topic, b'{"online":false}', retain=True).wait(2)
             self.link.stop()
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
+            self._pipeline.shutdown()
             if self.metrics is not None:
                 self.metrics.stop()
             log.info("gateway stopped: %s", self.stats_fields())

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -78,7 +79,8 @@ class Spool:
         self.full_events = 0  # appends that met a full spool
         for tmp in self.dir.glob("*.tmp"):
             tmp.unlink()  # an append interrupted by a crash: never acknowledged
-        self._files = sorted(self.dir.glob("*" + SUFFIX))
+        # oldest first; a deque because batches leave from the front (thousands of small ones after an outage)
+        self._files: deque[Path] = deque(sorted(self.dir.glob("*" + SUFFIX)))
         self._sizes = {p: p.stat().st_size for p in self._files}
         self._counts = {p: self._count(p) for p in self._files}
         # running totals: plain ints, so the metrics thread can read them while the writer changes the dicts
@@ -172,7 +174,10 @@ class Spool:
 
     def _forget(self, path: Path) -> None:
         path.unlink(missing_ok=True)
-        self._files.remove(path)
+        if self._files[0] == path:
+            self._files.popleft()
+        else:
+            self._files.remove(path)
         self._bytes -= self._sizes.pop(path)
         self._nlines -= self._counts.pop(path)
 

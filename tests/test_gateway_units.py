@@ -15,7 +15,7 @@ from gateway.backoff import retry_wait
 from gateway.metrics import prometheus_text
 from gateway.service import Gateway, RateLimitedLog
 from gateway.spool import Spool, SpoolWriteError
-from gateway.writer import write_isolating, write_parallel
+from gateway.writer import write_isolating
 
 
 # Telegraf's rule: wait = max(capped backoff, capped Retry-After); rand=0.5 removes the jitter.
@@ -139,38 +139,6 @@ def test_writer_isolates_bad_lines_and_splits_large_batches() -> None:
 def test_writer_propagates_retryable_errors_without_dropping() -> None:
     with pytest.raises(RetryableWriteError):
         write_isolating(FakeServer(down=True).write, ["a", "b"])
-
-
-def test_parallel_slices_isolate_bad_lines_and_any_failed_slice_fails_the_batch() -> None:
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    lines = [f"ok{i}" for i in range(4000)]
-    lines[10] = "bad10"
-    lines[3500] = "bad3500"
-    srv = FakeServer()
-    with ThreadPoolExecutor(3) as pool:
-        out = write_parallel(srv.write, lines, 4, pool.submit)
-        assert out.written == 3998 and sorted(ln for ln, _ in out.dropped) == ["bad10", "bad3500"]
-        assert sorted(srv.stored) == sorted(ln for ln in lines if "bad" not in ln)
-
-        finished: list[int] = []
-        lock = threading.Lock()
-
-        def one_slice_down(batch: list[str]) -> None:  # the last slice fails, slowly
-            import time
-
-            if "ok3999" in batch:
-                time.sleep(0.05)
-                raise RetryableWriteError("HTTP 503", 503)
-            with lock:
-                finished.append(len(batch))
-
-        with pytest.raises(RetryableWriteError):
-            write_parallel(one_slice_down, lines, 4, pool.submit)
-        assert finished == [1000, 1000, 1000]  # raised only once every other slice had finished
-        clean = [f"ok{i}" for i in range(1999)]
-        assert write_parallel(srv.write, clean, 4, pool.submit).requests == 1  # under 2 x 1000 lines: one request
 
 
 def test_prometheus_text_families() -> None:
