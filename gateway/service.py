@@ -61,6 +61,10 @@ TOPIC_CACHE_MAX = 100_000
 STOP_DRAIN_S = 2.0
 # How long the writer sleeps at most when there is nothing to do (it looks at stop and stats then).
 IDLE_POLL_S = 0.2
+# Weight of the newest write in the running mean of write durations, and the mean assumed
+# before the first write is timed.
+WRITE_TIME_WEIGHT = 0.2
+FIRST_WRITE_GUESS_S = 0.05
 
 
 class Incoming(NamedTuple):
@@ -132,6 +136,7 @@ class Gateway:
         self._attempt = 0  # failed write attempts in a row
         self._retry_at = 0.0  # monotonic time before which InfluxDB is left alone
         self._last_latency_ms = 0
+        self._write_s = FIRST_WRITE_GUESS_S  # running mean of how long a write takes (see _next_may_wait)
         self._fast = FastTelemetry(g.max_payload_bytes, int(g.max_future_s * 1000), int(g.max_age_days * 86_400_000))
         self._topic_cache: dict[bytes | str, tuple[str, tuple[str, str]] | None] = {}
         self.metrics: MetricsServer | None = None
@@ -361,13 +366,15 @@ class Gateway:
         """Write now, in this thread; raise RetryableWriteError if InfluxDB cannot take them."""
         t0 = time.monotonic()
         outcome = write_isolating(self.db.write_lines, lines)
-        outcome.ms = int((time.monotonic() - t0) * 1000)
+        outcome.seconds = time.monotonic() - t0
         self._account(outcome)
 
     def _account(self, outcome: WriteOutcome) -> None:
         """Count a write that ended (here or in the pipeline): InfluxDB takes writes."""
-        self._last_latency_ms = outcome.ms
-        self.counters["write_ms_total"] += outcome.ms
+        ms = int(outcome.seconds * 1000)
+        self._last_latency_ms = ms
+        self.counters["write_ms_total"] += ms
+        self._write_s += (outcome.seconds - self._write_s) * WRITE_TIME_WEIGHT
         self.counters["written"] += outcome.written
         self.counters["write_requests"] += outcome.requests
         for line, why in outcome.dropped:
@@ -455,7 +462,8 @@ class Gateway:
 
     def _next_may_wait(self) -> bool:
         """While writes are in flight, the next batch grows: until a write slot is free and it
-        holds ``MIN_BATCH_IN_FLIGHT`` lines or its oldest message reached the flush interval."""
+        holds ``MIN_BATCH_IN_FLIGHT`` lines or its oldest message has waited twice as long as a
+        write usually takes (so a slow write does not hold up the next), at most the flush interval."""
         if self._pipeline.full():
             return True
         if self._queued >= MIN_BATCH_IN_FLIGHT:
@@ -467,7 +475,7 @@ class Gateway:
                 oldest = self.inbox.queue[0]  # a peek without the queue's lock: at worst a stale answer
             except IndexError:
                 return True
-        return time.monotonic() - oldest[3] < self.cfg.gateway.flush_interval_s
+        return time.monotonic() - oldest[3] < min(self.cfg.gateway.flush_interval_s, 2 * self._write_s)
 
     def _writer(self) -> None:
         next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s

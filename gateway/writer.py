@@ -29,7 +29,7 @@ class WriteOutcome:
     written: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (line, server message)
     requests: int = 0
-    ms: int = 0  # how long the write took, set by :class:`Pipeline`
+    seconds: float = 0.0  # how long the write took (set by whoever timed it)
 
 
 def write_isolating(write: WriteFn, lines: Sequence[str], outcome: WriteOutcome | None = None) -> WriteOutcome:
@@ -125,7 +125,7 @@ class Pipeline:
     def _timed(self, lines: Sequence[str]) -> WriteOutcome:
         t0 = time.monotonic()
         out = write_isolating(self.write, lines)
-        out.ms = int((time.monotonic() - t0) * 1000)
+        out.seconds = time.monotonic() - t0
         return out
 
     def pop_done(self, wait: bool = False) -> InFlight | None:
