@@ -102,14 +102,13 @@ class Drain:
         runner = threading.Thread(target=gw.run, daemon=True)
         runner.start()
         deadline = time.monotonic() + timeout
-        # What the writer waits for, sampled: InfluxDB (every write slot busy), the broker
-        # (nothing received and no write in flight), or neither (the gateway itself).
+        # What the writer waits for, sampled: InfluxDB (every write slot busy, or a write in
+        # flight and too little waiting for another), the broker (nothing received, nothing
+        # in flight), or the gateway itself (messages waiting, no write in flight).
         self.samples = {"influxdb": 0, "broker": 0, "gateway": 0}
         while gw.counters["written"] < until and time.monotonic() < deadline:
             time.sleep(0.005)
-            busy = gw._pipeline.busy()
-            self.samples["influxdb" if gw._pipeline.full() else "broker" if not busy and not gw._queued
-                         else "gateway"] += 1
+            self.samples["influxdb" if gw._pipeline.busy() else "gateway" if gw._queued else "broker"] += 1
         self.seconds = time.perf_counter() - t0
         self.servers_cpu_s = _since(servers0, servers)
         self.threads = _thread_cpu([t for t in threading.enumerate() if t not in before])
@@ -324,9 +323,10 @@ def _report(publish_s, shipped, ceiling, best_size, best_conc, ceiling_rates, ce
           f"at most {cores * 1e6 / sum(per_point.values()):,.0f}/s")
     waits = sum(mid.samples.values()) or 1
     print("the writer, sampled every 5 ms: " + ", ".join(
-        f"{what} {n / waits:.0%}" for what, n in (("all write slots busy (InfluxDB bounds)", mid.samples["influxdb"]),
-                                                 ("idle, nothing received (the broker bounds)", mid.samples["broker"]),
-                                                 ("working with a slot free", mid.samples["gateway"]))))
+        f"{what} {n / waits:.0%}" for what, n in (("writes in flight (InfluxDB bounds)", mid.samples["influxdb"]),
+                                                 ("nothing received (the broker bounds)", mid.samples["broker"]),
+                                                 ("messages waiting, no write (the gateway bounds)",
+                                                  mid.samples["gateway"]))))
     print(f"gateway sweep, batch_size x write_concurrency, mean of {SWEEP_ROUNDS} alternating rounds: "
           + ", ".join(f"{b}x{c} {k(statistics.mean(r))} ({'/'.join(k(x) for x in r)})"
                       for (b, c), r in swept.items()))
