@@ -349,6 +349,10 @@ class Gateway:
     def _in_outage(self) -> bool:
         return time.monotonic() < self._retry_at
 
+    def _influx_ok(self) -> bool:
+        """InfluxDB took the last write (between retries, while backing off, it still is not ok)."""
+        return self._attempt == 0
+
     def _note_failure(self, e: RetryableWriteError) -> None:
         g = self.cfg.gateway
         wait = retry_wait(self._attempt, e.retry_after, cap_s=g.retry_max_s, retry_after_cap_s=g.retry_after_max_s)
@@ -460,32 +464,37 @@ class Gateway:
         if self.on_durable is not None:
             self.on_durable([m for c in chunks for m in c[1]], time.time())
 
-    def _next_may_wait(self) -> bool:
-        """While writes are in flight, the next batch grows: until a write slot is free and it
-        holds ``MIN_BATCH_IN_FLIGHT`` lines or its oldest message has waited twice as long as a
-        write usually takes (so a slow write does not hold up the next), at most the flush interval."""
+    def _hold_s(self) -> float:
+        """How long the next batch may still grow while writes are in flight (0: write it now).
+
+        It grows until a write slot is free and it holds ``MIN_BATCH_IN_FLIGHT`` lines or its
+        oldest message has waited twice as long as a write usually takes (so one slow write does
+        not hold up the next), at most the flush interval.
+        """
         if self._pipeline.full():
-            return True
+            return IDLE_POLL_S  # a write ending wakes us
         if self._queued >= MIN_BATCH_IN_FLIGHT:
-            return False
+            return 0.0
         if self._carry is not None:
             oldest = self._carry
         else:
             try:
                 oldest = self.inbox.queue[0]  # a peek without the queue's lock: at worst a stale answer
             except IndexError:
-                return True
-        return time.monotonic() - oldest[3] < min(self.cfg.gateway.flush_interval_s, 2 * self._write_s)
+                return IDLE_POLL_S  # nothing waits; an arrival or a write ending wakes us
+        limit = min(self.cfg.gateway.flush_interval_s, 2 * self._write_s)
+        return max(0.0, min(IDLE_POLL_S, oldest[3] + limit - time.monotonic()))
 
     def _writer(self) -> None:
         next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
         stop_by = 0.0
         while True:
+            self._wake.clear()  # before looking: a write ending or an arrival from now on ends the wait below
             if not self._finish_ended():
                 break  # stopping: leave them unacknowledged, the broker redelivers
-            if self._pipeline.busy() and self._next_may_wait():
-                self._wake.wait(IDLE_POLL_S)
-                self._wake.clear()
+            hold = self._hold_s() if self._pipeline.busy() else 0.0
+            if hold > 0:
+                self._wake.wait(hold)
             else:
                 replay_pending = not self.spool.empty() and not self._in_outage()
                 idle = not self._pipeline.busy() and not replay_pending
@@ -544,7 +553,7 @@ class Gateway:
         values: dict[str, int | float] = dict(self.stats_fields())
         values["inbox"] = self._queued
         values["mqtt_connected"] = int(self.link.connected.is_set())
-        values["influx_ok"] = int(not self._in_outage())
+        values["influx_ok"] = int(self._influx_ok())
         return values
 
     def health(self) -> tuple[bool, dict[str, object]]:
@@ -553,7 +562,7 @@ class Gateway:
                                                    or self.spool.policy == "drop_oldest")
         detail: dict[str, object] = {
             "instance": self.instance, "mqtt_connected": self.link.connected.is_set(),
-            "influxdb_ok": not self._in_outage(), "spool_lines": self.spool.lines,
+            "influxdb_ok": self._influx_ok(), "spool_lines": self.spool.lines,
             "spool_bytes": self.spool.bytes, "inbox": self._queued}
         ok = bool(detail["mqtt_connected"]) and (bool(detail["influxdb_ok"]) or spool_room)
         return ok, detail
