@@ -127,7 +127,7 @@ class SpoolConfig:
 
 @dataclass
 class GatewayConfig:
-    batch_size: int = 5000
+    batch_size: int = 10000
     flush_interval_s: float = 0.5
     stats_interval_s: float = 10.0
     max_payload_bytes: int = 16384

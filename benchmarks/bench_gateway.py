@@ -1,26 +1,37 @@
-"""Gateway throughput and latency on real Mosquitto and InfluxDB 1.6 (started here, on loopback).
+"""Gateway throughput, latency and CPU cost on real Mosquitto and InfluxDB 1.6 (started here, on loopback).
 
-1. Sustained QoS 1 throughput with ack-after-write into InfluxDB, against
-   ``mosquitto_sub`` draining the same stream from the same broker, and against
-   a naive gateway that writes (and acks) one message at a time.  Every
-   consumer has a persistent session created before the stream is published, so
-   each drains the same N queued messages from the broker, one after the other
-   (no two consumers compete for the two cores).  ``mosquitto_sub`` and the
-   gateway run REPEATS times, alternating, each time on a session of its own (the
-   gateway into a database of its own): the medians and the ratio of medians
-   come from this one run, and alternating spreads the load of whatever else the
-   machine runs over both.  Two ack-only ceilings are measured once: a bare paho
-   MQTT 5 subscriber (the ceiling of a gateway built on paho, which the gateway
-   was until it got its own client) and the gateway's own client
-   (:mod:`gateway.mqtt_link`) acking each read at once, doing nothing else.
-2. Publish-to-durable latency at 1,000 tanks x 1 reading per 10 s, accelerated
-   10x (1,000 readings/s for 10 s): the publisher (a separate process) stamps
-   each payload with its wall-clock publish time; the gateway's ``on_durable``
-   hook stamps the moment the batch is in InfluxDB (and so acknowledged).
+Every figure comes from this one run, so ratios are fair on a shared machine.
+The gateway runs with ``aquamon.example.toml``'s values (the shipped defaults)
+unless a line says otherwise.
+
+1. **Backlog drain.**  N QoS 1 readings from 20 tanks are queued once in the
+   persistent session of every consumer; each then drains them, one after the
+   other (no two compete for the cores):
+
+   * InfluxDB's own ingest ceiling for the same points: the lines the gateway
+     would write, encoded beforehand, posted by the best client
+     (:mod:`benchmarks.influx_ceiling`; batch size and concurrency from a sweep);
+   * ``mosquitto_sub -q 1`` (the broker's delivery ceiling);
+   * the gateway with the shipped defaults, REPEATS times, alternating with the
+     ceiling's best setting and ``mosquitto_sub`` (medians and their ratios);
+   * the gateway's own MQTT client acking on receipt (its receive path alone);
+   * a sweep of ``batch_size`` x ``write_concurrency`` (what the defaults come from);
+   * the naive gateway: one write and one ack per message.
+
+   Where the gateway's time goes during a drain is measured, not guessed: the
+   CPU seconds of each of its threads and of ``influxd`` over the drain.
+2. **Live latency**, publish -> durable, at 100 and 2,000 readings/s: a paced
+   publisher (a separate process) stamps each payload with its publish time; the
+   gateway's ``on_durable`` hook stamps the moment its batch is in InfluxDB.
+3. **Cost per reading**: the gateway's CPU microseconds per reading, draining the
+   backlog and at 100 readings/s.
+4. **kill -9 mid-drain**: a gateway process (``aquamon gateway``) SIGKILLed a third of
+   the way through the backlog and started again; every reading must be stored.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -30,36 +41,96 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from aquamon.config import Config
+from aquamon.config import Config, load_config
+from aquamon.influx import InfluxV1
 from aquamon.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
-from aquamon.stack import Stack, wait_gateway_online
+from aquamon.stack import Stack, wait_for, wait_gateway_online
+from benchmarks import influx_ceiling
 from gateway.loadgen import Publisher, readings
 from gateway.service import Gateway, Incoming
 
-N = 100_000  # 0.5-1 s of draining each: long enough to call the rate sustained
+N = 100_000
+TANKS = 20
 REPEATS = 3
 NAIVE_N = 2_000
-TANKS = 1000
-ACCEL = 10
-LATENCY_S = 10
+# (batch_size, write_concurrency), each drained SWEEP_ROUNDS times, the rounds alternating
+SWEEP = [(2000, 2), (5000, 1), (5000, 2), (5000, 4), (10_000, 2), (20_000, 2)]
+SWEEP_ROUNDS = 2
+LIVE_RATES = (100, 2000)
+LIVE_S = 6.0
+EXAMPLE = Path(__file__).resolve().parent.parent / "aquamon.example.toml"
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
-def _run_gateway(cfg: Config, until_written: int, timeout: float = 120.0,
-                 on_durable=None) -> tuple[Gateway, float]:
-    """Run a gateway in this process until it has written ``until_written`` points; return it and seconds taken."""
-    gw = Gateway(cfg, on_durable=on_durable)
-    t0 = time.perf_counter()
-    runner = threading.Thread(target=gw.run, daemon=True)
-    runner.start()
-    deadline = time.monotonic() + timeout
-    while gw.counters["written"] < until_written and time.monotonic() < deadline:
-        time.sleep(0.005)
-    took = time.perf_counter() - t0
-    gw.stop()
-    runner.join(30)
-    if gw.counters["written"] < until_written:
-        raise RuntimeError(f"gateway wrote only {gw.counters['written']} of {until_written} in {timeout} s")
-    return gw, took
+def _cpu_s(stat_path: str) -> float:
+    fields = Path(stat_path).read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * TICK_S  # utime + stime
+
+
+def _thread_cpu(threads: list[threading.Thread]) -> dict[str, float]:
+    """CPU seconds of each live thread, by name (pool threads summed under their prefix)."""
+    out: dict[str, float] = {}
+    for t in threads:
+        if t.native_id is None or not t.is_alive():
+            continue
+        try:
+            cpu = _cpu_s(f"/proc/self/task/{t.native_id}/stat")
+        except OSError:
+            continue
+        name = t.name.rsplit("_", 1)[0] if t.name.startswith("gateway-write_") else t.name
+        out[name] = out.get(name, 0.0) + cpu
+    return out
+
+
+def _servers_cpu(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each server process, by name."""
+    return {name: _cpu_s(f"/proc/{pid}/stat") for name, pid in pids.items()}
+
+
+def _since(before: dict[str, float], pids: dict[str, int]) -> dict[str, float]:
+    now = _servers_cpu(pids)
+    return {name: now[name] - before[name] for name in pids}
+
+
+class Drain:
+    """One gateway run in this process until it has written ``until`` points."""
+
+    def __init__(self, cfg: Config, until: int, servers: dict[str, int] | None = None, on_durable=None,
+                 timeout: float = 120.0, on_arrival=None) -> None:
+        servers = servers or {}
+        gw = Gateway(cfg, on_durable=on_durable)
+        if on_arrival is not None:  # see each read as the gateway's I/O thread hands it over
+            deliver = gw.link.on_messages
+
+            def observed(generation: int, messages: list) -> None:
+                on_arrival(messages, time.time())
+                deliver(generation, messages)
+
+            gw.link.on_messages = observed
+        before = set(threading.enumerate())
+        servers0 = _servers_cpu(servers)
+        t0 = time.perf_counter()
+        runner = threading.Thread(target=gw.run, daemon=True)
+        runner.start()
+        deadline = time.monotonic() + timeout
+        # What the writer waits for, sampled: InfluxDB (every write slot busy, or a write in
+        # flight and too little waiting for another), the broker (nothing received, nothing
+        # in flight), or the gateway itself (messages waiting, no write in flight).
+        self.samples = {"influxdb": 0, "broker": 0, "gateway": 0}
+        while gw.counters["written"] < until and time.monotonic() < deadline:
+            time.sleep(0.005)
+            self.samples["influxdb" if gw._pipeline.busy() else "gateway" if gw._queued else "broker"] += 1
+        self.seconds = time.perf_counter() - t0
+        self.servers_cpu_s = _since(servers0, servers)
+        self.threads = _thread_cpu([t for t in threading.enumerate() if t not in before])
+        self.gateway_cpu_s = sum(self.threads.values())  # its own threads only, not this benchmark's
+        self.requests = gw.counters["write_requests"]
+        self.written = gw.counters["written"]
+        gw.stop()
+        runner.join(30)
+        if self.written < until:
+            raise RuntimeError(f"gateway wrote only {self.written} of {until} in {timeout} s")
+        self.rate = until / self.seconds
 
 
 def _make_session(cfg: Config, observer: tuple[str, str]) -> None:
@@ -70,42 +141,6 @@ def _make_session(cfg: Config, observer: tuple[str, str]) -> None:
     wait_gateway_online(cfg, cfg.gateway.instance, observer=observer)
     gw.stop()
     runner.join(30)
-
-
-def _paho_session(m: Mosquitto, prefix: str, drain: int = 0) -> float:
-    """A bare paho MQTT 5 subscriber that acks on receipt: the ceiling of any paho-based gateway.
-
-    With ``drain == 0`` it only creates its session; otherwise returns messages/s draining ``drain``.
-    """
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
-
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-bare-paho", protocol=mqtt.MQTTv5, manual_ack=True)
-    c.username_pw_set(*m.admin_credentials("bench-bare-paho"))
-    got, done = [0], threading.Event()
-
-    def on_message(cl: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
-        cl.ack(msg.mid, 1)
-        got[0] += 1
-        if got[0] >= drain:
-            done.set()
-
-    c.on_message = on_message
-    c.on_connect = lambda cl, u, f, r, p: cl.subscribe(f"{prefix}/+/+/telemetry", 1)
-    props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 3600
-    t0 = time.perf_counter()
-    c.connect("127.0.0.1", m.port, clean_start=False, properties=props)
-    c.loop_start()
-    ok = done.wait(120) if drain else (time.sleep(0.5) or True)
-    took = time.perf_counter() - t0
-    c.loop_stop()
-    c.disconnect()
-    if not ok:
-        raise RuntimeError(f"bare paho subscriber got {got[0]} of {drain}")
-    return drain / took if drain else 0.0
 
 
 def _own_client_session(m: Mosquitto, prefix: str, drain: int = 0) -> float:
@@ -134,19 +169,19 @@ def _own_client_session(m: Mosquitto, prefix: str, drain: int = 0) -> float:
     return drain / took if drain else 0.0
 
 
-def _sub_argv(m: Mosquitto, cfg: Config, *extra: str, client_id: str = "bench-sub") -> list[str]:
+def _sub_argv(m: Mosquitto, prefix: str, *extra: str, client_id: str) -> list[str]:
     user, password = m.admin_credentials(client_id)
     return ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(m.port), "-u", user, "-P", password, "-i", client_id,
-            "-c", "-q", "1", "-t", f"{cfg.mqtt.topic_prefix}/+/+/telemetry", *extra]
+            "-c", "-q", "1", "-t", f"{prefix}/+/+/telemetry", *extra]
 
 
-def _publish(m: Mosquitto, prefix: str, n: int) -> None:
+def _publish(m: Mosquitto, stream: list[tuple[str, bytes]]) -> None:
     pub = Publisher(m.port, **m.client_kwargs())
-    for i, (topic, payload) in enumerate(readings(prefix, n, tanks=100), start=1):
+    for i, (topic, payload) in enumerate(stream, start=1):
         pub.publish(topic, payload)
         if i % 20_000 == 0:  # paho refuses a 65,536th message in flight (its message ids would wrap)
             pub.wait_acked(120)
-    if pub.wait_acked(120) != n:
+    if pub.wait_acked(120) != len(stream):
         raise RuntimeError("the broker did not acknowledge every published message")
     pub.close()
 
@@ -171,96 +206,192 @@ pub.close()
 """
 
 
+def _live(stack: Stack, m: Mosquitto, cfg: Config, rate: int) -> tuple[float, float, float, float, int, float]:
+    """(p50, p99 ms publish->durable, p50, p99 ms arrival at the gateway->durable, readings,
+    gateway CPU µs per reading) publishing ``rate`` readings/s for LIVE_S."""
+    prefix = f"live{rate}"
+    cfg = replace(cfg, gateway=replace(cfg.gateway, instance=f"bench-live-{rate}"),
+                  mqtt=replace(cfg.mqtt, topic_prefix=prefix))
+    cfg.mqtt.username, cfg.mqtt.password = stack.service_credentials("gateway", prefix, cfg.gateway.instance)
+    latencies: list[float] = []
+    in_gateway: list[float] = []
+    arrived: dict[int, float] = {}  # id(payload) -> when the gateway received it (payloads stay alive until durable)
+
+    def on_arrival(batch: list[Incoming], t: float) -> None:
+        for it in batch:
+            arrived[id(it[1])] = t
+
+    def on_durable(batch: list[Incoming], t: float) -> None:
+        for it in batch:
+            ts = int(it[1].split(b'"ts":', 1)[1].split(b",", 1)[0])
+            latencies.append(t * 1000 - ts)
+            in_gateway.append((t - arrived.pop(id(it[1]), t)) * 1000)
+
+    _make_session(cfg, m.admin_credentials("bench-watch"))
+    user, password = m.admin_credentials()
+    total = int(rate * LIVE_S)
+    pub = subprocess.Popen([sys.executable, "-c", PACED_PUBLISHER, str(m.port), prefix, str(min(rate, 1000)),
+                            str(rate), str(LIVE_S), user, password])
+    run = Drain(cfg, total, timeout=LIVE_S + 60, on_durable=on_durable, on_arrival=on_arrival)
+    pub.wait(30)
+    latencies.sort()
+    in_gateway.sort()
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+    g50, g99 = in_gateway[len(in_gateway) // 2], in_gateway[int(len(in_gateway) * 0.99)]
+    return p50, p99, g50, g99, total, run.gateway_cpu_s * 1e6 / total
+
+
+def _kill_mid_drain(stack: Stack, cfg: Config) -> tuple[int, int]:
+    """(points stored when killed, points lost) for a gateway process SIGKILLed mid-drain and restarted."""
+    db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database)
+
+    def stored() -> int:
+        try:
+            rows = db.query('SELECT count("seq") FROM "water"')
+        except Exception:  # noqa: BLE001 - the database may not exist yet
+            return 0
+        return int(rows[0]["values"][0][1]) if rows else 0
+
+    first = stack.start_gateway(cfg, name="bench-kill", wait=False)
+    deadline = time.monotonic() + 60
+    while (at_kill := stored()) < N // 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first.proc.kill()
+    first.proc.wait(10)
+    again = stack.start_gateway(cfg, name="bench-kill-restarted", wait=False)
+    wait_for(lambda: stored() >= N, 60)
+    time.sleep(1.0)  # anything still arriving would be a duplicate; points are keyed by time, so it overwrites
+    lost = N - stored()
+    again.stop()
+    return at_kill, lost
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aquamon-bench-gw-") as tmp:
         m = Mosquitto(Path(tmp) / "mosquitto", autosave_changes=FARM_AUTOSAVE_CHANGES).start()
         influx = InfluxDB1(Path(tmp) / "influxdb").start()
+        stack = Stack(Path(tmp), mosquitto=m, influx=influx)
         try:
-            _bench(Stack(Path(tmp), mosquitto=m, influx=influx), m)
+            _bench(stack, m, influx)
         finally:
+            stack.stop_all()  # the gateway processes of the kill -9 run, whatever happened
             influx.stop()
             m.stop()
 
 
-def _bench(stack: Stack, m: Mosquitto) -> None:
+def _bench(stack: Stack, m: Mosquitto, influx: InfluxDB1) -> None:
+    shipped = load_config(EXAMPLE).gateway
     cfg = stack.config(database="bench", topic_prefix="bench")
     cfg.mqtt.username, cfg.mqtt.password = stack.service_credentials("gateway", "bench")
-    cfg.gateway = replace(cfg.gateway, instance="bench-batched", flush_interval_s=0.05, stats_interval_s=10)
-    runs = [replace(cfg, gateway=replace(cfg.gateway, instance=f"bench-batched-{r}"),
-                    influxdb=replace(cfg.influxdb, database=f"bench{r}")) for r in range(REPEATS)]
-    naive = replace(cfg, gateway=replace(cfg.gateway, instance="bench-naive", batch_size=1))
-    naive.influxdb = replace(cfg.influxdb, database="bench_naive")
-    for c in (*runs, naive):  # one account each: the broker binds client ids to usernames
+    cfg.gateway = replace(shipped, instance="bench-default")
+
+    def variant(name: str, **gateway: object) -> Config:
+        return replace(cfg, gateway=replace(cfg.gateway, instance=f"bench-{name}", **gateway),
+                       influxdb=replace(cfg.influxdb, database=f"bench_{name}".replace("-", "_")))
+
+    runs = [variant(f"default-{r}") for r in range(REPEATS)]
+    sweep = {(b, c, r): variant(f"sweep-{b}-{c}-{r}", batch_size=b, write_concurrency=c)
+             for r in range(SWEEP_ROUNDS) for b, c in SWEEP}
+    naive = variant("naive", batch_size=1, write_concurrency=1)
+    killed = variant("kill")
+    for c in (*runs, *sweep.values(), naive, killed):  # one account each: the broker binds client ids to usernames
+        c.mqtt = replace(c.mqtt)
         c.mqtt.username, c.mqtt.password = stack.service_credentials("gateway", "bench", c.gateway.instance)
         _make_session(c, m.admin_credentials("bench-watch"))
     for r in range(REPEATS):
-        subprocess.run(_sub_argv(m, cfg, "-E", client_id=f"bench-sub-{r}"), check=True, timeout=30,
+        subprocess.run(_sub_argv(m, "bench", "-E", client_id=f"bench-sub-{r}"), check=True, timeout=30,
                        stdout=subprocess.DEVNULL)
-    _paho_session(m, "bench")
     _own_client_session(m, "bench")
 
+    stream = list(readings("bench", N, tanks=TANKS))
+    lines = Gateway(cfg)._to_lines([(t.encode(), p, i, 1) for i, (t, p) in enumerate(stream)])
     t0 = time.perf_counter()
-    _publish(m, "bench", N)
+    _publish(m, stream)
     publish_s = time.perf_counter() - t0
 
-    sub_rates, gw_rates = [], []
+    ceiling, best_size, best_conc, ceiling_rates = influx_ceiling.sweep(influx.url, "ceiling", lines)
+    best_bodies = influx_ceiling.bodies(lines, best_size)
+    servers = {"influxd": influx.process.pid, "mosquitto": m.process.pid}  # type: ignore[union-attr]
+    ceil_rates, sub_rates, drains, ceil_cpu = [], [], [], []
     for r in range(REPEATS):
+        before = _servers_cpu(servers)
+        ceil_rates.append(influx_ceiling.ingest_rate(influx.url, f"ceiling_best_{r}", best_bodies, best_conc, N))
+        ceil_cpu.append(_since(before, servers)["influxd"])
         t0 = time.perf_counter()
-        subprocess.run(_sub_argv(m, cfg, "-C", str(N), client_id=f"bench-sub-{r}"), check=True, timeout=120,
+        subprocess.run(_sub_argv(m, "bench", "-C", str(N), client_id=f"bench-sub-{r}"), check=True, timeout=120,
                        stdout=subprocess.DEVNULL)
         sub_rates.append(N / (time.perf_counter() - t0))
-        _, took = _run_gateway(runs[r], N)
-        gw_rates.append(N / took)
-    sub_rate, gw_rate = statistics.median(sub_rates), statistics.median(gw_rates)
-    paho_rate = _paho_session(m, "bench", N)
+        drains.append(Drain(runs[r], N, servers))
     own_rate = _own_client_session(m, "bench", N)
-    _, naive_took = _run_gateway(naive, NAIVE_N)
-    naive_rate = NAIVE_N / naive_took
+    swept: dict[tuple[int, int], list[float]] = {}
+    for (b, c, _), variant_cfg in sweep.items():
+        swept.setdefault((b, c), []).append(Drain(variant_cfg, N, servers).rate)
+    naive_rate = Drain(naive, NAIVE_N).rate
+    kill = _kill_mid_drain(stack, killed)
+    live = {rate: _live(stack, m, cfg, rate) for rate in LIVE_RATES}
+    _report(publish_s, shipped, ceiling, best_size, best_conc, ceiling_rates, ceil_rates, sub_rates, drains,
+            own_rate, swept, naive_rate, live, statistics.median(ceil_cpu), kill)
 
-    # latency: a fresh gateway, default batching (flush_interval_s = 0.5) and a short one
-    rows = []
-    for flush in (0.5, 0.05):
-        lat_cfg = replace(cfg, gateway=replace(cfg.gateway, instance=f"bench-latency-{flush}", flush_interval_s=flush),
-                          mqtt=replace(cfg.mqtt, topic_prefix=f"lat{int(flush * 100)}"))
-        lat_cfg.mqtt.username, lat_cfg.mqtt.password = stack.service_credentials(
-            "gateway", lat_cfg.mqtt.topic_prefix, lat_cfg.gateway.instance)
-        latencies: list[float] = []
 
-        def on_durable(batch: list[Incoming], t: float) -> None:
-            for it in batch:
-                ts = int(it[1].split(b'"ts":', 1)[1].split(b",", 1)[0])
-                latencies.append(t * 1000 - ts)
+def _report(publish_s, shipped, ceiling, best_size, best_conc, ceiling_rates, ceil_rates, sub_rates, drains,
+            own_rate, swept, naive_rate, live, ceil_influxd_cpu_s, kill) -> None:
+    def k(x: float) -> str:
+        return f"{x / 1000:.0f}k"
 
-        _make_session(lat_cfg, m.admin_credentials("bench-watch"))
-        user, password = m.admin_credentials()
-        total = TANKS // 10 * ACCEL * LATENCY_S
-        pub = subprocess.Popen([sys.executable, "-c", PACED_PUBLISHER, str(m.port), lat_cfg.mqtt.topic_prefix,
-                                str(TANKS), str(TANKS / 10 * ACCEL), str(LATENCY_S), user, password])
-        _run_gateway(lat_cfg, total, timeout=LATENCY_S + 60, on_durable=on_durable)
-        pub.wait(30)
-        latencies.sort()
-        rows.append((flush, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)], len(latencies)))
+    def row(label: str, value: str, target: str = "", verdict: str = "") -> None:
+        print(f"{label:<64} {value:>14} {target:>9}  {verdict}")
 
-    def runs_text(rates: list[float]) -> str:
-        return "runs " + ", ".join(f"{x / 1000:.0f}k" for x in rates)
-
-    print(f"published {N} QoS 1 readings in {publish_s:.1f} s ({N / publish_s:,.0f}/s); each consumer drains them")
-    print(f"{'measure':<58} {'value':>14} {'target':>10}  verdict")
-    print(f"{'mosquitto_sub -q 1 (same broker, same stream), median':<58} {sub_rate:>12,.0f}/s {'':>10}  "
-          f"({runs_text(sub_rates)})")
-    print(f"{'gateway, ack after write into InfluxDB (batched), median':<58} {gw_rate:>12,.0f}/s {'':>10}  "
-          f"({runs_text(gw_rates)})")
-    print(f"{'ceiling: gateway MQTT client, ack on receipt (no InfluxDB)':<58} {own_rate:>12,.0f}/s {'':>10}")
-    print(f"{'reference: bare paho MQTT 5 subscriber, ack on receipt':<58} {paho_rate:>12,.0f}/s {'':>10}")
-    print(f"{'naive gateway, one write + ack per message':<58} {naive_rate:>12,.0f}/s {'':>10}")
-    r1, r2, r3 = gw_rate / sub_rate, gw_rate / naive_rate, gw_rate / paho_rate
-    print(f"{'gateway / mosquitto_sub':<58} {r1:>13.2f}x {'>= 0.5x':>10}  {'met' if r1 >= 0.5 else 'NOT MET'}"
-          f"  (per run {', '.join(f'{g / s:.2f}' for g, s in zip(gw_rates, sub_rates))})")
-    print(f"{'gateway / naive gateway':<58} {r2:>13.1f}x {'>= 10x':>10}  {'met' if r2 >= 10 else 'NOT MET'}")
-    print(f"{'gateway / bare paho subscriber':<58} {r3:>13.2f}x {'':>10}")
-    for flush, p50, p99, n in rows:
-        label = f"publish->durable, {TANKS} tanks/10 s x{ACCEL}, flush {flush} s: p50 / p99"
-        print(f"{label:<58} {p50:>6.0f}/{p99:>5.0f} ms {'':>10}  ({n} readings)")
+    gw_rates = [d.rate for d in drains]
+    gw, ceil, sub = statistics.median(gw_rates), statistics.median(ceil_rates), statistics.median(sub_rates)
+    print(f"published {N:,} QoS 1 readings from {TANKS} tanks in {publish_s:.1f} s; each consumer drains them")
+    print(f"shipped defaults (aquamon.example.toml): batch_size {shipped.batch_size}, write_concurrency "
+          f"{shipped.write_concurrency}, flush_interval_s {shipped.flush_interval_s} (an upper bound)")
+    print("InfluxDB ingest sweep, pre-encoded lines (batch x concurrency): "
+          + ", ".join(f"{b}x{c} {k(v)}" for (b, c), v in ceiling_rates.items()))
+    row(f"InfluxDB ceiling: best client, {best_size} x {best_conc}, median", f"{ceil:,.0f}/s", "", f"(runs "
+        f"{', '.join(k(x) for x in ceil_rates)}; sweep best {k(ceiling)})")
+    row("mosquitto_sub -q 1 (same broker, same stream), median", f"{sub:,.0f}/s", "",
+        f"(runs {', '.join(k(x) for x in sub_rates)})")
+    row("gateway, shipped defaults, ack after write, median", f"{gw:,.0f}/s", "",
+        f"(runs {', '.join(k(x) for x in gw_rates)})")
+    row("gateway's MQTT client alone, ack on receipt (no InfluxDB)", f"{own_rate:,.0f}/s")
+    row("naive gateway, one write + ack per message", f"{naive_rate:,.0f}/s")
+    ratio = gw / ceil
+    row("gateway / InfluxDB ceiling", f"{ratio:.2f}x", ">= 0.8x", "met" if ratio >= 0.8 else
+        f"NOT MET (per run {', '.join(f'{g / c:.2f}' for g, c in zip(gw_rates, ceil_rates))})")
+    row("gateway / mosquitto_sub", f"{gw / sub:.2f}x")
+    row("gateway / naive gateway", f"{gw / naive_rate:.0f}x")
+    mid = sorted(drains, key=lambda d: d.rate)[len(drains) // 2]
+    busy = ", ".join(f"{name} {cpu / mid.seconds:.0%}" for name, cpu in
+                     sorted(mid.threads.items(), key=lambda kv: -kv[1]) if cpu / mid.seconds >= 0.02)
+    print(f"where the drain's time goes (median run, {mid.seconds:.2f} s, {mid.requests} writes of "
+          f"{mid.written / max(mid.requests, 1):,.0f} lines): CPU busy per gateway thread: {busy}; "
+          + ", ".join(f"{name} {cpu / mid.seconds:.0%}" for name, cpu in mid.servers_cpu_s.items()) + " of one core")
+    per_point = {"gateway": mid.gateway_cpu_s, **mid.servers_cpu_s}
+    per_point = {name: cpu * 1e6 / N for name, cpu in per_point.items()}
+    cores = os.cpu_count() or 1
+    print("CPU µs per point during the drain: " + ", ".join(f"{n} {us:.1f}" for n, us in per_point.items())
+          + f" (influxd in the ceiling runs: {ceil_influxd_cpu_s * 1e6 / N:.1f}); all three on {cores} cores allow "
+          f"at most {cores * 1e6 / sum(per_point.values()):,.0f}/s")
+    waits = sum(mid.samples.values()) or 1
+    print("the writer, sampled every 5 ms: " + ", ".join(
+        f"{what} {n / waits:.0%}" for what, n in (("writes in flight (InfluxDB bounds)", mid.samples["influxdb"]),
+                                                 ("nothing received (the broker bounds)", mid.samples["broker"]),
+                                                 ("messages waiting, no write (the gateway bounds)",
+                                                  mid.samples["gateway"]))))
+    print(f"gateway sweep, batch_size x write_concurrency, mean of {SWEEP_ROUNDS} alternating rounds: "
+          + ", ".join(f"{b}x{c} {k(statistics.mean(r))} ({'/'.join(k(x) for x in r)})"
+                      for (b, c), r in swept.items()))
+    at_kill, lost = kill
+    row(f"kill -9 mid-drain (at {at_kill:,} of {N:,} stored), restart: lost", f"{lost}", "0",
+        "met" if lost == 0 else "NOT MET")
+    row("gateway CPU per reading, draining the backlog", f"{mid.gateway_cpu_s * 1e6 / N:.1f} µs")
+    for rate, (p50, p99, g50, g99, n, us) in live.items():
+        met = p50 <= 50 and p99 <= 150
+        row(f"publish->durable at {rate:,} readings/s for {LIVE_S:.0f} s: p50 / p99", f"{p50:.0f} / {p99:.0f} ms",
+            "50/150", ("met" if met else "NOT MET") + f" (in the gateway, arrival->durable: {g50:.0f} / {g99:.0f} ms)")
+        if rate == min(LIVE_RATES):
+            row(f"gateway CPU per reading at {rate} readings/s (idle costs included)", f"{us:.0f} µs")
 
 
 if __name__ == "__main__":

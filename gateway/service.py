@@ -35,7 +35,6 @@ import socket
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple, Sequence
 
@@ -49,9 +48,9 @@ from aquamon.metrics import MetricsServer
 from gateway.metrics import GatewayMetrics
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
-from gateway.spool import Spool
+from gateway.spool import Spool, SpoolWriteError
 from gateway.validate import Reject, parse_topic, validate_message
-from gateway.writer import write_parallel
+from gateway.writer import MIN_BATCH_IN_FLIGHT, InFlight, Pipeline, WriteOutcome, write_isolating
 
 log = logging.getLogger("aquamon.gateway")
 
@@ -61,6 +60,12 @@ REPLAY_SLICE_S = 0.2
 TOPIC_CACHE_MAX = 100_000
 # After stop(), how long the writer keeps writing what is still arriving.
 STOP_DRAIN_S = 2.0
+# How long the writer sleeps at most when there is nothing to do (it looks at stop and stats then).
+IDLE_POLL_S = 0.2
+# Weight of the newest write in the running mean of write durations, and the mean assumed
+# before the first write is timed.
+WRITE_TIME_WEIGHT = 0.2
+FIRST_WRITE_GUESS_S = 0.05
 
 
 class Incoming(NamedTuple):
@@ -126,18 +131,21 @@ class Gateway:
         self._queued_lock = threading.Lock()
         self._carry: Chunk | None = None  # the part of a chunk beyond the last batch
         self._stop = threading.Event()
+        self.failed = False  # the writer died: ``main`` exits non-zero so a supervisor restarts us
+        self._spool_refusing = False  # the last spool write met a filesystem error (e.g. a full disk)
         self._rlog = RateLimitedLog(g.reject_log_interval_s)
         self._attempt = 0  # failed write attempts in a row
         self._retry_at = 0.0  # monotonic time before which InfluxDB is left alone
         self._last_latency_ms = 0
+        self._write_s = FIRST_WRITE_GUESS_S  # running mean of how long a write takes (see _next_may_wait)
         self._fast = FastTelemetry(g.max_payload_bytes, int(g.max_future_s * 1000), int(g.max_age_days * 86_400_000))
         self._topic_cache: dict[bytes | str, tuple[str, tuple[str, str]] | None] = {}
         self.metrics: MetricsServer | None = None
         self.prom = GatewayMetrics(self.metrics_snapshot, self.instance)  # /metrics, read at each scrape
         self.db = connect(cfg.influxdb)
-        # The writer thread writes one slice of each batch itself and these threads the others.
-        self._pool = (ThreadPoolExecutor(g.write_concurrency - 1, thread_name_prefix="gateway-write")
-                      if g.write_concurrency > 1 else None)
+        # Set when a write ends or messages arrive: the writer waits on it while writes are in flight.
+        self._wake = threading.Event()
+        self._pipeline = Pipeline(lambda lines: self.db.write_lines(lines), g.write_concurrency, self._wake.set)
         self.spool = Spool(Path(cfg.spool.dir) / _safe_name(self.instance), cfg.spool.max_bytes,
                            cfg.spool.full_policy)
         if not self.spool.empty():
@@ -160,9 +168,10 @@ class Gateway:
             hold=lambda: self._queued >= 2 * self.receive_maximum())
 
     def receive_maximum(self) -> int:
-        """The in-flight window asked of the broker: we ack only after a write, so it must hold a batch or two."""
+        """The in-flight window asked of the broker: we ack only after a write, so it must hold
+        the batches being written and the next one."""
         g = self.cfg.gateway
-        return g.receive_maximum or min(65535, max(1000, 2 * g.batch_size))
+        return g.receive_maximum or min(65535, max(1000, (g.write_concurrency + 1) * g.batch_size))
 
     # --- MQTT link callbacks (I/O thread: keep them short) ----------------------------------
     @property
@@ -202,6 +211,7 @@ class Gateway:
             with self._queued_lock:
                 self._queued += len(part)
             self.inbox.put((generation, part, lines, arrived))
+        self._wake.set()
 
     # --- writer thread -------------------------------------------------------------------
     def _ack(self, chunks: list[Chunk]) -> None:
@@ -211,8 +221,8 @@ class Gateway:
     def _collect(self, wait_s: float) -> list[Chunk]:
         """Chunks holding up to ``batch_size`` messages (each chunk holds at most that many).
 
-        Waits for more only until the oldest message taken has waited ``wait_s``
-        since it arrived: data that queued up while the last write ran goes at once.
+        Waits up to ``wait_s`` for the first chunk, then takes only what is already
+        there: a batch is what arrived while the last write ran, never a wait.
         """
         size = self.cfg.gateway.batch_size
         chunks: list[Chunk] = []
@@ -237,8 +247,7 @@ class Gateway:
             if n and n + len(chunk[1]) > size:
                 self._carry = chunk  # the next batch starts with it
                 break
-            if not chunks:
-                deadline = min(deadline, chunk[3] + wait_s)
+            deadline = 0.0  # the first chunk is in: take the rest only if it is already there
             chunks.append(chunk)
             n += len(chunk[1])
         return chunks
@@ -342,6 +351,10 @@ class Gateway:
     def _in_outage(self) -> bool:
         return time.monotonic() < self._retry_at
 
+    def _influx_ok(self) -> bool:
+        """InfluxDB took the last write (between retries, while backing off, it still is not ok)."""
+        return self._attempt == 0
+
     def _note_failure(self, e: RetryableWriteError) -> None:
         g = self.cfg.gateway
         wait = retry_wait(self._attempt, e.retry_after, cap_s=g.retry_max_s, retry_after_cap_s=g.retry_after_max_s)
@@ -356,14 +369,19 @@ class Gateway:
                 self._rlog.warn("create_database", f"could not create the database: {ce}")
 
     def _write(self, lines: Sequence[str]) -> None:
-        """Write now; raise RetryableWriteError if InfluxDB cannot take them."""
+        """Write now, in this thread; raise RetryableWriteError if InfluxDB cannot take them."""
         t0 = time.monotonic()
-        outcome = write_parallel(self.db.write_lines, lines, self.cfg.gateway.write_concurrency,
-                                 self._pool.submit if self._pool is not None else None)
-        self.prom.observe_write(time.monotonic() - t0)
-        ms = int((time.monotonic() - t0) * 1000)
+        outcome = write_isolating(self.db.write_lines, lines)
+        outcome.seconds = time.monotonic() - t0
+        self._account(outcome)
+
+    def _account(self, outcome: WriteOutcome) -> None:
+        """Count a write that ended (here or in the pipeline): InfluxDB takes writes."""
+        ms = int(outcome.seconds * 1000)
+        self.prom.observe_write(outcome.seconds)
         self._last_latency_ms = ms
         self.counters["write_ms_total"] += ms
+        self._write_s += (outcome.seconds - self._write_s) * WRITE_TIME_WEIGHT
         self.counters["written"] += outcome.written
         self.counters["write_requests"] += outcome.requests
         for line, why in outcome.dropped:
@@ -383,13 +401,24 @@ class Gateway:
                     return True
                 except RetryableWriteError as e:
                     self._note_failure(e)
-            if self.spool.append(lines):
-                self.counters["spooled"] += len(lines)
-                return True
-            self.counters["spool_full"] += 1
-            self._rlog.warn("spool_full", f"the spool is full ({self.spool.bytes} bytes, policy block) and "
-                            "InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
-                            "Bring InfluxDB back or raise [spool] max_bytes.")
+            try:
+                stored = self.spool.append(lines)
+                self._spool_refusing = False
+                if stored:
+                    self.counters["spooled"] += len(lines)
+                    return True
+                self.counters["spool_full"] += 1
+                self._rlog.warn("spool_full", f"the spool is full ({self.spool.bytes} bytes, policy block) and "
+                                "InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
+                                "Bring InfluxDB back or raise [spool] max_bytes.")
+            except SpoolWriteError as e:
+                # A full disk (or a read-only or failing one) is a full spool: hold the acks, keep trying.
+                self._spool_refusing = True
+                self.counters["spool_full"] += 1
+                self.counters["spool_write_errors"] += 1
+                self._rlog.warn("spool_write_error", f"cannot write the spool in {self.spool.dir} ({e.strerror}) "
+                                "and InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
+                                "Free space on that filesystem (or fix it) or bring InfluxDB back.")
             if self._stop.wait(max(0.05, self._retry_at - time.monotonic())):
                 return False
 
@@ -410,20 +439,79 @@ class Gateway:
             if self.spool.empty():
                 log.info("spool replayed completely (%d lines in all)", self.counters["replayed"])
 
+    def _finish(self, batch: InFlight) -> bool:
+        """Acknowledge a batch whose write ended, spooling it first if the write failed.
+
+        False only when stopping while neither InfluxDB nor the spool takes it.
+        """
+        try:
+            outcome = batch.future.result()
+        except RetryableWriteError as e:
+            self._note_failure(e)
+            if not self._make_durable(list(batch.lines)):
+                return False
+        else:
+            self._account(outcome)
+        self._done(batch.token)
+        return True
+
+    def _finish_ended(self, wait: bool = False) -> bool:
+        """:meth:`_finish` the writes that ended (with ``wait``, all of them), oldest first."""
+        while (batch := self._pipeline.pop_done(wait)) is not None:
+            if not self._finish(batch):
+                return False
+        return True
+
+    def _done(self, chunks: list[Chunk]) -> None:
+        self._ack(chunks)
+        if self.on_durable is not None:
+            self.on_durable([m for c in chunks for m in c[1]], time.time())
+
+    def _hold_s(self) -> float:
+        """How long the next batch may still grow while writes are in flight (0: write it now).
+
+        It grows until a write slot is free and it holds ``MIN_BATCH_IN_FLIGHT`` lines or its
+        oldest message has waited twice as long as a write usually takes (so one slow write does
+        not hold up the next), at most the flush interval.
+        """
+        if self._pipeline.full():
+            return IDLE_POLL_S  # a write ending wakes us
+        if self._queued >= MIN_BATCH_IN_FLIGHT:
+            return 0.0
+        if self._carry is not None:
+            oldest = self._carry
+        else:
+            try:
+                oldest = self.inbox.queue[0]  # a peek without the queue's lock: at worst a stale answer
+            except IndexError:
+                return IDLE_POLL_S  # nothing waits; an arrival or a write ending wakes us
+        limit = min(self.cfg.gateway.flush_interval_s, 2 * self._write_s)
+        return max(0.0, min(IDLE_POLL_S, oldest[3] + limit - time.monotonic()))
+
     def _writer(self) -> None:
         next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
         stop_by = 0.0
         while True:
-            replay_pending = not self.spool.empty() and not self._in_outage()
-            chunks = self._collect(0.0 if replay_pending else self.cfg.gateway.flush_interval_s)
-            if chunks:
-                lines = chunks[0][2] if len(chunks) == 1 else [ln for c in chunks for ln in c[2]]
-                if lines and not self._make_durable(lines):
-                    break  # stopping: leave them unacknowledged, the broker redelivers
-                self._ack(chunks)
-                if self.on_durable is not None:
-                    self.on_durable([m for c in chunks for m in c[1]], time.time())
-            self._replay()
+            self._wake.clear()  # before looking: a write ending or an arrival from now on ends the wait below
+            if not self._finish_ended():
+                break  # stopping: leave them unacknowledged, the broker redelivers
+            hold = self._hold_s() if self._pipeline.busy() else 0.0
+            if hold > 0:
+                self._wake.wait(hold)
+            else:
+                replay_pending = not self.spool.empty() and not self._in_outage()
+                idle = not self._pipeline.busy() and not replay_pending
+                chunks = self._collect(IDLE_POLL_S if idle else 0.0)
+                if chunks:
+                    lines = chunks[0][2] if len(chunks) == 1 else [ln for c in chunks for ln in c[2]]
+                    if not self._in_outage():
+                        self._pipeline.submit(lines, chunks)
+                    else:  # straight to the spool, after the writes still in flight (acks stay in order)
+                        if not self._finish_ended(wait=True) or (lines and not self._make_durable(lines)):
+                            break
+                        self._done(chunks)
+                if not self._pipeline.busy():
+                    self._replay()
             if time.monotonic() >= next_stats:
                 self.write_stats()
                 next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
@@ -431,8 +519,16 @@ class Gateway:
                 # Finish what was received, but not a stream that keeps coming: what is
                 # left unacknowledged is redelivered to our session.
                 stop_by = stop_by or time.monotonic() + STOP_DRAIN_S
-                if (self.inbox.empty() and self._carry is None) or time.monotonic() > stop_by:
+                drained = self.inbox.empty() and self._carry is None and not self._pipeline.busy()
+                if drained or time.monotonic() > stop_by:
                     break
+
+    def _guarded_writer(self) -> None:
+        try:
+            self._writer()
+        except BaseException:
+            log.exception("the writer thread failed")
+            raise
 
     def stats_fields(self) -> dict[str, int]:
         """Counters (and a few gauges) as written to the ``gateway`` measurement every interval."""
@@ -447,7 +543,7 @@ class Gateway:
         fields = {k: int(counters.get(k, 0)) for k in
                   ("received", "written", "rejected", "values_rejected", "seq_gaps", "seq_repeats",
                    "write_retries", "write_requests", "dropped_by_server", "write_ms_total", "spooled",
-                   "replayed", "spool_full")}
+                   "replayed", "spool_full", "spool_write_errors")}
         fields["spool_dropped"] = self.spool.dropped_lines
         fields["spool_lines"] = self.spool.lines
         fields["spool_bytes"] = self.spool.bytes
@@ -460,15 +556,16 @@ class Gateway:
         values: dict[str, int | float] = dict(self.stats_fields())
         values["inbox"] = self._queued
         values["mqtt_connected"] = int(self.link.connected.is_set())
-        values["influx_ok"] = int(not self._in_outage())
+        values["influx_ok"] = int(self._influx_ok())
         return values
 
     def health(self) -> tuple[bool, dict[str, object]]:
         """Healthy = connected to the broker and able to make data durable (InfluxDB or spool room)."""
-        spool_room = self.spool.bytes < self.spool.max_bytes * 0.99 or self.spool.policy == "drop_oldest"
+        spool_room = not self._spool_refusing and (self.spool.bytes < self.spool.max_bytes * 0.99
+                                                   or self.spool.policy == "drop_oldest")
         detail: dict[str, object] = {
             "instance": self.instance, "mqtt_connected": self.link.connected.is_set(),
-            "influxdb_ok": not self._in_outage(), "spool_lines": self.spool.lines,
+            "influxdb_ok": self._influx_ok(), "spool_lines": self.spool.lines,
             "spool_bytes": self.spool.bytes, "inbox": self._queued}
         ok = bool(detail["mqtt_connected"]) and (bool(detail["influxdb_ok"]) or spool_room)
         return ok, detail
@@ -504,12 +601,14 @@ class Gateway:
                         self.cfg.influxdb.database, e)
         self.start_metrics()
         self.link.start()
-        writer = threading.Thread(target=self._writer, name="gateway-writer", daemon=True)
+        writer = threading.Thread(target=self._guarded_writer, name="gateway-writer", daemon=True)
         writer.start()
         try:
             while not self._stop.wait(0.2):
                 if not writer.is_alive():
-                    log.error("the writer thread died; stopping so a supervisor restarts us")
+                    self.failed = True
+                    log.error("the gateway's writer stopped on an error (logged above); exiting with status 1 so "
+                              "a supervisor restarts it. Unacknowledged readings wait in the broker.")
                     break
         finally:
             self._stop.set()
@@ -518,8 +617,7 @@ class Gateway:
             if self.link.connected.is_set():
                 self.link.publish(self.presence_topic, b'{"online":false}', retain=True).wait(2)
             self.link.stop()
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
+            self._pipeline.shutdown()
             if self.metrics is not None:
                 self.metrics.stop()
             log.info("gateway stopped: %s", self.stats_fields())
@@ -539,3 +637,5 @@ def main(cfg: Config) -> None:
         signal.signal(sig, lambda *_: gw.stop())
     log.info("gateway %s starting (pid %d)", gw.instance, os.getpid())
     gw.run()
+    if gw.failed:
+        raise SystemExit(1)

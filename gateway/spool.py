@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -35,6 +36,14 @@ from typing import Sequence
 log = logging.getLogger("aquamon.gateway.spool")
 
 SUFFIX = ".lp"
+
+
+class SpoolWriteError(OSError):
+    """The filesystem refused a batch (full disk, quota, read-only, I/O error): nothing was stored.
+
+    The caller keeps the messages unacknowledged and tries again later, as for
+    a full spool under the ``block`` policy; ``errno`` and ``strerror`` say why.
+    """
 
 
 @dataclass
@@ -70,7 +79,8 @@ class Spool:
         self.full_events = 0  # appends that met a full spool
         for tmp in self.dir.glob("*.tmp"):
             tmp.unlink()  # an append interrupted by a crash: never acknowledged
-        self._files = sorted(self.dir.glob("*" + SUFFIX))
+        # oldest first; a deque because batches leave from the front (thousands of small ones after an outage)
+        self._files: deque[Path] = deque(sorted(self.dir.glob("*" + SUFFIX)))
         self._sizes = {p: p.stat().st_size for p in self._files}
         self._counts = {p: self._count(p) for p in self._files}
         # running totals: plain ints, so the metrics thread can read them while the writer changes the dicts
@@ -100,7 +110,14 @@ class Spool:
         return not self._files
 
     def append(self, lines: Sequence[str]) -> bool:
-        """Store ``lines`` durably; False if the spool is full under the ``block`` policy."""
+        """Store ``lines`` durably; False if the spool is full under the ``block`` policy.
+
+        Raises
+        ------
+        SpoolWriteError
+            The filesystem refused the batch (e.g. ``ENOSPC`` before ``max_bytes``
+            is reached); nothing was stored and no partial file is left behind.
+        """
         data = ("\n".join(lines) + "\n").encode()
         if self.bytes + len(data) > self.max_bytes:
             self.full_events += 1
@@ -115,12 +132,21 @@ class Spool:
                             self.max_bytes, n)
         path = self.dir / f"{self._next:016d}{SUFFIX}"
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        self._fsync_dir()
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            self._fsync_dir()
+        except OSError as e:
+            self.full_events += 1
+            for leftover in (tmp, path):  # a torn batch must not be replayed; its messages stay unacknowledged
+                try:
+                    leftover.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            raise SpoolWriteError(e.errno, e.strerror or str(e), str(self.dir)) from e
         self._next += 1
         self._files.append(path)
         self._sizes[path] = len(data)
@@ -148,7 +174,10 @@ class Spool:
 
     def _forget(self, path: Path) -> None:
         path.unlink(missing_ok=True)
-        self._files.remove(path)
+        if self._files[0] == path:
+            self._files.popleft()
+        else:
+            self._files.remove(path)
         self._bytes -= self._sizes.pop(path)
         self._nlines -= self._counts.pop(path)
 

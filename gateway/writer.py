@@ -8,14 +8,16 @@ Decides by the typed outcome of each write (see :mod:`aquamon.influx`):
   count only them with the server's message (Telegraf drops the whole batch);
 * ``RetryableWriteError`` -> propagated: the caller keeps the data and retries.
 
-:func:`write_parallel` sends one batch as a few concurrent requests.
+:class:`Pipeline` keeps a few batches in flight at once and hands them back in order.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_for
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from aquamon.influx import RejectedWriteError, TooLargeError
 
@@ -27,6 +29,7 @@ class WriteOutcome:
     written: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (line, server message)
     requests: int = 0
+    seconds: float = 0.0  # how long the write took (set by whoever timed it)
 
 
 def write_isolating(write: WriteFn, lines: Sequence[str], outcome: WriteOutcome | None = None) -> WriteOutcome:
@@ -65,49 +68,73 @@ def write_isolating(write: WriteFn, lines: Sequence[str], outcome: WriteOutcome 
     return out
 
 
-# Below this many lines a batch is written in one request: splitting would only add requests.
-MIN_PARALLEL_SLICE = 1000
+# While another batch is being written, the next one waits to grow to this many lines (or for
+# that write to finish, or for its oldest message to reach the flush interval): smaller
+# requests in parallel would cost InfluxDB more per point than they save in latency.
+MIN_BATCH_IN_FLIGHT = 1000
 
 
-def write_parallel(write: WriteFn, lines: Sequence[str], parts: int,
-                   submit: Callable[..., "Future[WriteOutcome]"] | None) -> WriteOutcome:
-    """Write ``lines`` as up to ``parts`` concurrent requests (InfluxDB ingests them on several cores).
+@dataclass
+class InFlight:
+    """One batch handed to the pipeline: its lines, the caller's token, and the write's future."""
 
-    The batch counts as written only when every slice is: if any slice meets a
-    retryable error, that error is raised after all slices have finished, and the
-    caller keeps (spools) the whole batch; the slices that did land are written
-    again later, which overwrites the same points.  Lines the server refuses are
-    isolated within their slice, as :func:`write_isolating` does.
+    lines: Sequence[str]
+    token: Any
+    future: "Future[WriteOutcome]"
 
-    >>> from concurrent.futures import ThreadPoolExecutor
-    >>> sizes = []
-    >>> with ThreadPoolExecutor(1) as pool:
-    ...     out = write_parallel(lambda ls: sizes.append(len(ls)), [f"m v={i}" for i in range(3000)], 2, pool.submit)
-    >>> out.written, out.requests, sorted(sizes)
-    (3000, 2, [1500, 1500])
+
+class Pipeline:
+    """Up to ``depth`` batches written at once, handed back in the order they were submitted.
+
+    The caller acknowledges a batch's messages only once :meth:`pop_done` returns
+    it (in order, so acknowledgements keep the order messages arrived in).  A
+    batch's future raises what :func:`write_isolating` raised (a retryable error:
+    the caller spools the batch).  ``on_done`` runs in the pool's thread when a
+    write ends, to wake the caller.
+
+    >>> import threading
+    >>> woken = threading.Event()
+    >>> p = Pipeline(lambda ls: None, depth=2, on_done=woken.set)
+    >>> p.submit(["m v=1 1"], "first"); p.submit(["m v=2 2", "m v=3 3"], "second")
+    >>> p.busy(), p.full()
+    (2, True)
+    >>> [(b.token, b.future.result().written) for b in (p.pop_done(wait=True), p.pop_done(wait=True))]
+    [('first', 1), ('second', 2)]
+    >>> p.shutdown()
     """
-    n = min(parts, len(lines) // MIN_PARALLEL_SLICE)
-    if n <= 1 or submit is None:
-        return write_isolating(write, lines)
-    step = -(-len(lines) // n)
-    slices = [lines[i:i + step] for i in range(0, len(lines), step)]
-    futures = [submit(write_isolating, write, s) for s in slices[1:]]
-    outcomes: list[WriteOutcome] = []
-    error: BaseException | None = None
-    try:
-        outcomes.append(write_isolating(write, slices[0]))
-    except BaseException as e:  # noqa: BLE001 - re-raised below, once the other slices are done
-        error = e
-    for f in futures:
-        try:
-            outcomes.append(f.result())
-        except BaseException as e:  # noqa: BLE001
-            error = error or e
-    if error is not None:
-        raise error
-    total = WriteOutcome()
-    for o in outcomes:
-        total.written += o.written
-        total.requests += o.requests
-        total.dropped.extend(o.dropped)
-    return total
+
+    def __init__(self, write: WriteFn, depth: int, on_done: Callable[[], None] = lambda: None) -> None:
+        self.write = write
+        self.depth = depth
+        self.on_done = on_done
+        self._pool = ThreadPoolExecutor(depth, thread_name_prefix="gateway-write")
+        self._inflight: deque[InFlight] = deque()
+
+    def busy(self) -> int:
+        """Batches submitted and not yet popped."""
+        return len(self._inflight)
+
+    def full(self) -> bool:
+        return len(self._inflight) >= self.depth
+
+    def submit(self, lines: Sequence[str], token: Any) -> None:
+        future = self._pool.submit(self._timed, lines)
+        future.add_done_callback(lambda _: self.on_done())
+        self._inflight.append(InFlight(lines, token, future))
+
+    def _timed(self, lines: Sequence[str]) -> WriteOutcome:
+        t0 = time.monotonic()
+        out = write_isolating(self.write, lines)
+        out.seconds = time.monotonic() - t0
+        return out
+
+    def pop_done(self, wait: bool = False) -> InFlight | None:
+        """The oldest batch once its write has ended (waiting for it with ``wait``), else None."""
+        if not self._inflight or not (wait or self._inflight[0].future.done()):
+            return None
+        head = self._inflight.popleft()
+        wait_for([head.future])
+        return head
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -129,6 +129,8 @@ def test_influxdb_down_for_60_s_while_10000_readings_arrive(tmp_path: Path, mosq
         assert wait_for(lambda: count(db) == n + 1000, 60), (count(db), metrics(cfg))
         live.join(30)
         assert acked == [1000]
+        # the counters follow the write by the spool's bookkeeping (removing the replayed files)
+        assert wait_for(lambda: metrics(cfg).get("spool_lines") == 0, 20), metrics(cfg)
         m = metrics(cfg)
         assert m["replayed"] >= n and m["spool_lines"] == 0 and m["written"] >= n + 1000
         time.sleep(1.0)

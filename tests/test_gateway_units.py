@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -12,8 +13,8 @@ from aquamon.config import Config
 from aquamon.influx import RejectedWriteError, RetryableWriteError, TooLargeError, parse_retry_after
 from gateway.backoff import retry_wait
 from gateway.service import Gateway, RateLimitedLog
-from gateway.spool import Spool
-from gateway.writer import write_isolating, write_parallel
+from gateway.spool import Spool, SpoolWriteError
+from gateway.writer import write_isolating
 
 
 # Telegraf's rule: wait = max(capped backoff, capped Retry-After); rand=0.5 removes the jitter.
@@ -89,6 +90,23 @@ def test_spool_append_is_fsynced_before_it_returns(tmp_path: Path, monkeypatch: 
     assert len(synced) == 2  # the file, then the directory holding its new name
 
 
+
+def test_spool_a_refused_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sp = Spool(tmp_path, 1 << 20)
+    assert sp.append(["m v=1 1"])
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(SpoolWriteError) as caught:
+        sp.append(["m v=2 2"])
+    assert caught.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000000000000001.lp"]  # no torn or temporary file
+    assert sp.lines == 1 and sp.append(["m v=3 3"])
+    assert Spool(tmp_path, 1 << 20).peek(10).lines == ["m v=1 1", "m v=3 3"]
+
 class FakeServer:
     """Refuses lines containing 'bad' (400), bodies over max_lines (413), or everything (503)."""
 
@@ -122,36 +140,6 @@ def test_writer_propagates_retryable_errors_without_dropping() -> None:
         write_isolating(FakeServer(down=True).write, ["a", "b"])
 
 
-def test_parallel_slices_isolate_bad_lines_and_any_failed_slice_fails_the_batch() -> None:
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    lines = [f"ok{i}" for i in range(4000)]
-    lines[10] = "bad10"
-    lines[3500] = "bad3500"
-    srv = FakeServer()
-    with ThreadPoolExecutor(3) as pool:
-        out = write_parallel(srv.write, lines, 4, pool.submit)
-        assert out.written == 3998 and sorted(ln for ln, _ in out.dropped) == ["bad10", "bad3500"]
-        assert sorted(srv.stored) == sorted(ln for ln in lines if "bad" not in ln)
-
-        finished: list[int] = []
-        lock = threading.Lock()
-
-        def one_slice_down(batch: list[str]) -> None:  # the last slice fails, slowly
-            import time
-
-            if "ok3999" in batch:
-                time.sleep(0.05)
-                raise RetryableWriteError("HTTP 503", 503)
-            with lock:
-                finished.append(len(batch))
-
-        with pytest.raises(RetryableWriteError):
-            write_parallel(one_slice_down, lines, 4, pool.submit)
-        assert finished == [1000, 1000, 1000]  # raised only once every other slice had finished
-        clean = [f"ok{i}" for i in range(1999)]
-        assert write_parallel(srv.write, clean, 4, pool.submit).requests == 1  # under 2 x 1000 lines: one request
 
 
 def test_rejects_are_logged_once_per_reason_per_interval(caplog: pytest.LogCaptureFixture) -> None:
