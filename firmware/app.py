@@ -22,6 +22,7 @@ import pump
 from mqtt_link import Link
 from ringbuf import Ring
 from spool import Spool
+import store
 from store import Counter
 from ticks import ticks_add, ticks_diff
 
@@ -29,6 +30,7 @@ from ticks import ticks_add, ticks_diff
 LOOP_KEYS = ("level_low_cm", "poll_ms", "max_cycles", "backlog_per_cycle", "status_every", "drain_timeout_s")
 MAX_PENDING_COMMANDS = 16  # a burst beyond this is dropped and counted
 MAX_COMMAND_BYTES = 1024
+COMMANDS_PER_CYCLE = 8  # signatures verified per control cycle; the rest wait (a flood cannot hog the loop)
 
 
 def validated(cfg):
@@ -84,8 +86,9 @@ class Device:
         self.seq = Counter(sd + "/seq")
         self.event_seq = Counter(sd + "/evseq")
         self.boots = Counter(sd + "/boots")
-        self.boots.set(self.boots.value + 1)
+        self.flash_failed = False
         self.ring = Ring(c["ring_capacity"])
+        self._save(self.boots, self.boots.value + 1)  # (after the ring: a full flash is reported in it)
         self.spool = None
         try:
             self.spool = Spool(sd, c["spool"]["segment_bytes"], c["spool"]["max_segments"])
@@ -106,6 +109,26 @@ class Device:
         key = key or c["cmd"]["key"]
         self.cmd_key = key or None
         self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
+        # the seen-id cache survives a reboot (a captured command must not run again after one);
+        # and the first synced clock raises its floor to this boot's start (_boot_floor)
+        self.seen_path = sd + "/cmdseen"
+        self.floor_set = False
+        if key:
+            try:
+                with open(self.seen_path, "rb") as f:
+                    f.readinto(self.cmd_seen)
+            except OSError:
+                pass
+        self.commands_malformed = 0
+        self.cmd_budget = COMMANDS_PER_CYCLE
+        h = c["heater"]
+        self.heater = None
+        if h["enabled"]:
+            import heater
+
+            self.heater = heater.HeaterGuard(h["set_c"], h["hyst_c"], h["cutoff_c"], h["rearm_c"],
+                                             h["max_on_s"] * 1000, h["min_off_s"] * 1000, h["stuck_n"],
+                                             h["disagree_c"])
         self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
         self.commands_refused = 0
         m = c["mqtt"]
@@ -135,8 +158,19 @@ class Device:
         return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
                                      self.board.mem_free(), self.backlog(), self.dropped(), extra)
 
+    def _save(self, counter, value):
+        if not counter.set(value):
+            self._flash_full()
+
+    def _flash_full(self):
+        # a full or failing flash degrades persistence, never the control loop (one event per boot)
+        if not self.flash_failed:
+            self.flash_failed = True
+            self.event("storage", "flash full or failing: counters and the replay cache are kept in RAM only "
+                                  "until it is freed (see docs/hardware.md); control goes on")
+
     def event(self, kind, detail):
-        self.event_seq.set(self.event_seq.value + 1)
+        self._save(self.event_seq, self.event_seq.value + 1)
         b = self.board
         self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
                                                            b.time_synced(), self.boots.value)))
@@ -203,8 +237,11 @@ class Device:
 
     # -- commands --------------------------------------------------------------
     def _on_message(self, topic, msg):
-        # called from inside umqtt while we wait for the broker: only queue
-        if len(self.pending) < MAX_PENDING_COMMANDS and len(msg) <= MAX_COMMAND_BYTES:
+        # called from inside umqtt while we wait for the broker: cheap rejects first (no parsing,
+        # no answer: answering a flood would amplify it), so junk never takes a signed command's place
+        if len(msg) > MAX_COMMAND_BYTES or msg[:1] != b"{" or b'"sig"' not in msg or b'"ts"' not in msg:
+            self.commands_malformed += 1
+        elif len(self.pending) < MAX_PENDING_COMMANDS:
             self.pending.append(msg)
         else:
             self.commands_dropped += 1
@@ -219,7 +256,10 @@ class Device:
         # One phase at a time, each on a collected heap (a 64 KB heap): the message and
         # cmdauth while verifying, then the command's own work, then the answer.
         b = self.board
-        while self.pending:
+        if not self.floor_set and self.cmd_seen is not None and b.time_synced():
+            self._boot_floor(b.epoch_ms() - b.uptime_ms())
+        while self.pending and self.cmd_budget > 0:
+            self.cmd_budget -= 1
             gc.collect()
             try:
                 doc = json.loads(self.pending.pop(0))
@@ -247,12 +287,28 @@ class Device:
             gc.collect()  # cmdauth and its garbage go before the command's own
             if ok:
                 try:
+                    store.atomic_write(self.seen_path, self.cmd_seen, "wb")
+                except OSError:
+                    self._flash_full()  # the boot floor still refuses what was signed before a reboot
+                try:
                     reason = self.execute(action, args)
-                except ValueError as e:  # bad arguments, or the command cannot be done now
+                except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
                     reason = "refused: %s" % e
                     ok = False
                 gc.collect()
             self._ack(cmd_id, ok, reason)
+
+    def _boot_floor(self, boot_epoch_ms):
+        # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
+        # bytes, big-endian) rises to the boot's start, whether or not the cache was saved
+        self.floor_set = True
+        seen = self.cmd_seen
+        floor = 0
+        for i in range(8):
+            floor = floor << 8 | seen[i]
+        if boot_epoch_ms > floor:
+            for i in range(8):
+                seen[7 - i] = boot_epoch_ms >> 8 * i & 255
 
     def execute(self, action, args):
         """Run a verified command; return what was done, or raise ValueError with why not."""
@@ -304,10 +360,19 @@ class Device:
         for kind, detail in pump.step(self.pump, self.pump_cfg, level_low, flow, now):
             self.event(kind, detail)
         b.set_pump(self.pump.on)
-        self.seq.set(self.seq.value + 1)
+        extra = ""
+        h = self.heater
+        if h is not None:
+            temp2 = readings.pop("temp2_c", None)
+            for kind, detail in h.step(readings.get("temp_c") if "temp_c" not in bad else None, temp2, now):
+                self.event(kind, detail)
+            b.set_outlet("heater", h.on)
+            extra = ',"heater":%d' % h.on
+        self.cmd_budget = COMMANDS_PER_CYCLE
+        self._save(self.seq, self.seq.value + 1)
         self.ring.push((self.t_telemetry, payload.encode_telemetry(self.seq.value, b.epoch_ms(), readings, bad,
                                                                    self.pump.on, b.time_synced(),
-                                                                   self.boots.value)))
+                                                                   self.boots.value, extra)))
         self.cycles += 1
         gc.collect()  # encoding's garbage goes before sending's
 
@@ -316,14 +381,15 @@ class Device:
         b = self.board
         poll = self.cfg["poll_ms"]
         while True:
-            self.link.service(b.ticks_ms())
+            more = self.link.service(b.ticks_ms())
             if self.pending:
                 self.handle_commands()
             wait = ticks_diff(deadline, b.ticks_ms())
             if wait <= 0:
                 return
             b.feed_watchdog()
-            b.sleep_ms(min(wait, poll))
+            if not more:  # a flood is read on at once, cheaply rejected, until the cycle is due
+                b.sleep_ms(min(wait, poll))
 
     def run(self):
         c = self.cfg
@@ -352,6 +418,9 @@ class Device:
                 self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
         finally:
             b.set_pump(False)
+            if self.heater is not None:
+                self.heater.on = False
+                b.set_outlet("heater", False)
             self.link.close(self.t_status)
         return {"published": self.published, "cycles": self.cycles, "backlog": self.backlog(),
                 "dropped": self.dropped(), "seq": self.seq.value}

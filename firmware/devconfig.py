@@ -24,6 +24,9 @@ DEFAULTS: dict = {
              "retry_max_s": 900, "max_faults_per_hour": 3, "max_on_s": 0, "rest_s": 300, "min_off_s": 10,
              "feed_max_min": 60, "check_flow": True},
     "cmd": {"window_s": 120, "cache": 32, "key": ""},
+    # outlets the firmware drives itself (docs/hardware.md, "Outlets"); off unless enabled
+    "heater": {"enabled": False, "set_c": 0.0, "hyst_c": 0.3, "cutoff_c": 29.0, "rearm_c": 1.0, "max_on_s": 7200,
+               "min_off_s": 60, "stuck_n": 30, "disagree_c": 1.0},
     "samples": 5,
     "poll_ms": 1000,
 }
@@ -54,6 +57,14 @@ RANGES: dict = {
     ("pump", "feed_max_min"): (int, 1, 1440),
     ("cmd", "window_s"): (int, 5, 3600),
     ("cmd", "cache"): (int, 1, 256),
+    ("heater", "set_c"): (float, 0.0, 35.0),
+    ("heater", "hyst_c"): (float, 0.0, 5.0),
+    ("heater", "cutoff_c"): (float, 15.0, 40.0),
+    ("heater", "rearm_c"): (float, 0.0, 10.0),
+    ("heater", "max_on_s"): (int, 0, 86400),
+    ("heater", "min_off_s"): (int, 0, 3600),
+    ("heater", "stuck_n"): (int, 0, 10000),
+    ("heater", "disagree_c"): (float, 0.1, 10.0),
 }
 CHOICES: dict = {("pump", "start_mode"): ("auto", "maintenance", "off")}
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
@@ -126,6 +137,10 @@ def validate(cfg):
                       "commands are disabled")
         secret = b""
     out["cmd"]["key"] = secret
+    h = out["heater"]
+    if h["set_c"] >= h["cutoff_c"]:
+        errors.append("heater.set_c must be below heater.cutoff_c: the heater is left off (guard disabled)")
+        h["enabled"] = False
     for key in cfg:
         if key not in DEFAULTS and key not in ("sim", "sensors", "pins", "calibration"):
             errors.append("unknown key %s (ignored): check the spelling against device.example.json" % key)
