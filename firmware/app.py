@@ -120,15 +120,14 @@ class Device:
             except OSError:
                 pass
         self.commands_malformed = 0
+        self.cal = []  # probes under calibration (calib.session), until cal_until (ticks)
+        self.cal_until = 0
         self.cmd_budget = COMMANDS_PER_CYCLE
-        h = c["heater"]
-        self.heater = None
-        if h["enabled"]:
-            import heater
+        import outlets  # (for boot only: the loop loads it per cycle)
 
-            self.heater = heater.HeaterGuard(h["set_c"], h["hyst_c"], h["cutoff_c"], h["rearm_c"],
-                                             h["max_on_s"] * 1000, h["min_off_s"] * 1000, h["stuck_n"],
-                                             h["disagree_c"])
+        self.outlets, self.outlet_names = outlets.setup(c)
+        del outlets
+        sys.modules.pop("outlets", None)
         self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
         self.commands_refused = 0
         m = c["mqtt"]
@@ -153,6 +152,11 @@ class Device:
 
     def status_payload(self):
         extra = ',"mode":"%s","lockout":%s' % (self.pump.mode, "true" if self.pump.lockout else "false")
+        if self.outlets is not None:
+            import outlets
+
+            extra += outlets.states(self)
+            sys.modules.pop("outlets", None)
         if self.config_errors:
             extra += ',"config_errors":' + json.dumps(self.config_errors)
         return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
@@ -322,19 +326,40 @@ class Device:
             events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
         elif action == "clear_lockout":
             events = pump.clear_lockout(st, "command", now)
+            done = self._outlet_command(action, args, now)
             if not events:
-                return "no lockout to clear"
+                return done or "no lockout to clear"
         elif action == "interval":
             self.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
             return "reporting interval %d s" % (self.interval_ms // 1000)
+        elif action == "outlet":
+            return self._outlet_command(action, args, now)
         elif action == "calibrate":
-            return self.board.calibrate(args)
+            import calib  # (the board's calibrate loads it too: one module, dropped after the command)
+
+            try:
+                return calib.session(self, args, now)
+            finally:
+                sys.modules.pop("calib", None)
         else:
-            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate or interval" % (action,))
+            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate, outlet or interval"
+                             % (action,))
         for kind, detail in events:
             self.event(kind, detail)
         self.board.set_pump(st.on)
         return ", ".join(d for _, d in events)
+
+    def _outlet_command(self, action, args, now):
+        if self.outlets is None:
+            if action == "outlet":
+                raise ValueError("no timer outlets configured (device.json timers)")
+            return ""
+        import outlets
+
+        try:
+            return outlets.command(self, action, args, now)
+        finally:
+            sys.modules.pop("outlets", None)
 
     # -- the loop --------------------------------------------------------------
     def cycle(self):
@@ -350,6 +375,18 @@ class Device:
         if b.button_pressed():
             for kind, detail in pump.clear_lockout(self.pump, "button", now):
                 self.event(kind, detail)
+            self._outlet_command("clear_lockout", None, now)
+        if self.cal:  # probes under calibration: their readings are buffer solutions, not water
+            if ticks_diff(now, self.cal_until) >= 0:
+                import calib
+
+                calib.end(self, None, "timed out")
+                sys.modules.pop("calib", None)
+            for p in self.cal:
+                name = "ph" if p == "ph" else "tds_ppm"
+                readings.pop(name, None)
+                if name in bad:
+                    bad.remove(name)
         if "sump_low" in readings:  # float switch
             level_low = readings.pop("sump_low")
         elif "level_cm" in readings and "level_cm" not in bad and readings["level_cm"] is not None:
@@ -361,13 +398,14 @@ class Device:
             self.event(kind, detail)
         b.set_pump(self.pump.on)
         extra = ""
-        h = self.heater
-        if h is not None:
-            temp2 = readings.pop("temp2_c", None)
-            for kind, detail in h.step(readings.get("temp_c") if "temp_c" not in bad else None, temp2, now):
-                self.event(kind, detail)
-            b.set_outlet("heater", h.on)
-            extra = ',"heater":%d' % h.on
+        if self.outlets is not None:
+            import outlets
+
+            extra = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
+            del outlets
+            sys.modules.pop("outlets", None)
+        if self.cal:
+            extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE
         self._save(self.seq, self.seq.value + 1)
         self.ring.push((self.t_telemetry, payload.encode_telemetry(self.seq.value, b.epoch_ms(), readings, bad,
@@ -418,9 +456,8 @@ class Device:
                 self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
         finally:
             b.set_pump(False)
-            if self.heater is not None:
-                self.heater.on = False
-                b.set_outlet("heater", False)
+            for name in self.outlet_names:
+                b.set_outlet(name, False)
             self.link.close(self.t_status)
         return {"published": self.published, "cycles": self.cycles, "backlog": self.backlog(),
                 "dropped": self.dropped(), "seq": self.seq.value}

@@ -1,18 +1,94 @@
 # The keeper's calibration session, driven by signed "calibrate" commands:
+#   {"sensor": "ph", "step": "start"}                     the probe leaves the water (optional)
 #   {"sensor": "ph", "step": "point", "buffer": "6.86"}  record the probe now (it sits in that buffer)
 #   {"sensor": "ph", "step": "save"}                      fit 2-3 points, store on flash, apply
 #   {"sensor": "ph", "step": "cancel"}                    forget the recorded points
-# Buffer values are strings: signed commands carry no floats.  The result
-# lives in <state_dir>/calibration.json (written atomically).
+#   {"sensor": "tds", "step": "point", "ppm": "342"}      the TDS/EC probe sits in a standard solution:
+#                                                         its factor is fitted, stored and applied
+#   {"sensor": "tds", "step": "save"} (or "cancel")       back in the water: the session ends
+# Values are strings: signed commands carry no floats.  The results live in
+# <state_dir>/calibration.json (written atomically, one member per probe).
+# From "start" or the first "point" until "save", "cancel" or SESSION_MS without a
+# step, the probe is under calibration: the device leaves its readings out of the
+# water's (telemetry "cal": [probe]) and says so with calibration_start/_end events.
 
 # The board reads the stored result at boot with sensors.ph_calibration(store.read_json(...));
 # this module is imported by each calibrate command and dropped after it, so its
 # code is not in a 64 KB heap otherwise; the session's points live in the board.
 
 import gc
+import json
 
 import sensors
-from store import atomic_write
+from store import atomic_write, read_json
+from ticks import ticks_add
+
+SESSION_MS = 3600000  # a session left open ends by itself after an hour without a step
+LABELS = {"ph": "pH", "tds": "TDS/EC"}
+
+
+def session(dev, args, now):
+    """A verified calibrate command on device ``dev``: keeps its probes-under-calibration list
+    (dev.cal, dev.cal_until) and events, and has the board do the step.  Returns the ack text."""
+    probe = args.get("sensor")
+    step = args.get("step")
+    if probe not in LABELS:
+        raise ValueError("sensor must be ph or tds")
+    if step == "start":
+        msg = "%s probe under calibration" % LABELS[probe]
+    else:
+        try:
+            msg = dev.board.calibrate(args)
+        except ValueError:
+            if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
+                end(dev, probe, "ended without a new calibration")
+            raise
+    if step in ("start", "point"):
+        if probe not in dev.cal:
+            dev.cal.append(probe)
+            dev.event("calibration_start", "%s probe under calibration: its readings are not the water's until "
+                                           "the session ends" % LABELS[probe])
+        dev.cal_until = ticks_add(now, SESSION_MS)
+    elif step in ("save", "cancel"):
+        end(dev, probe, "saved" if step == "save" else "cancelled")
+    return msg
+
+
+def end(dev, probe, why):
+    """End the session of ``probe`` (None: every probe) with an event saying ``why``."""
+    for p in list(dev.cal):
+        if probe is None or p == probe:
+            dev.cal.remove(p)
+            dev.event("calibration_end", "%s calibration %s: its readings are the water's again" % (LABELS[p], why))
+
+
+def store_result(path, probe, values):
+    """Store ``values`` (a dict of finite floats) as ``probe``'s member of calibration.json."""
+    doc = read_json(path)
+    doc[probe] = values
+    atomic_write(path, json.dumps(doc))
+
+
+def tds(args, path, measured_ppm, k_now):
+    """One TDS/EC calibration step; returns (the ack text, the new k factor or None)."""
+    step = args.get("step")
+    if step in ("save", "cancel"):
+        return "TDS/EC calibration session ended", None
+    if step != "point":
+        raise ValueError("step must be point, save or cancel")
+    try:
+        known = float(args.get("ppm"))
+    except (TypeError, ValueError):
+        raise ValueError('ppm must be the standard solution\'s TDS as a string, e.g. "342"')
+    if not 10.0 <= known <= 5000.0 or measured_ppm is None or measured_ppm <= 0.0:
+        raise ValueError("TDS calibration needs a standard of 10-5000 ppm and a probe that reads it")
+    k = k_now * known / measured_ppm
+    if not 0.5 <= k <= 2.0:
+        raise sensors.CalibrationError(
+            "TDS factor %.2f is outside 0.5-2: a wrong or spent standard solution, or a faulty probe" % k)
+    store_result(path, "tds", {"k_factor": k})
+    return "TDS/EC calibrated: the %.0f ppm standard read %.0f ppm, factor %.3f (stored)" % (
+        known, measured_ppm, k), k
 
 
 def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
@@ -63,8 +139,7 @@ def command(points, args, path, probe_mv, temp_c):
     """
     gc.collect()  # the import's garbage (paths, the reader) goes before the command's (a 64 KB heap)
     if args.get("sensor") != "ph":
-        raise ValueError("only the pH probe is calibrated by command (sensor: ph); TDS and turbidity "
-                         "factors are set in device.json")
+        raise ValueError("this step calibrates the pH probe (sensor: ph); TDS/EC has its own (calib.tds)")
     step = args.get("step")
     if step == "point":
         try:
@@ -84,8 +159,7 @@ def command(points, args, path, probe_mv, temp_c):
         finally:
             del points[:]  # a save ends the session, refused or not
         gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
-        # the file holds only this fit (finite floats: the range checks passed, so %r is JSON)
-        atomic_write(path, '{"ph": {"mv_at_ph7": %r, "slope_pct": %r}}' % fit)
+        store_result(path, "ph", {"mv_at_ph7": fit[0], "slope_pct": fit[1]})
         return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
     if step == "cancel":
         del points[:]

@@ -27,6 +27,10 @@ DEFAULTS: dict = {
     # outlets the firmware drives itself (docs/hardware.md, "Outlets"); off unless enabled
     "heater": {"enabled": False, "set_c": 0.0, "hyst_c": 0.3, "cutoff_c": 29.0, "rearm_c": 1.0, "max_on_s": 7200,
                "min_off_s": 60, "stuck_n": 30, "disagree_c": 1.0},
+    "topoff": {"enabled": False, "fill_below_cm": 27.0, "fill_to_cm": 29.0, "max_run_s": 300, "lpm": 1.0,
+               "daily_cap_l": 5.0, "rise_s": 120, "min_rise_cm": 0.3, "float_fitted": False},
+    "timers": [],  # [{"name": "light", "on": "08:00", "off": "20:00"}, ...] in local time (utc_offset_min)
+    "utc_offset_min": 0,
     "samples": 5,
     "poll_ms": 1000,
 }
@@ -65,6 +69,14 @@ RANGES: dict = {
     ("heater", "min_off_s"): (int, 0, 3600),
     ("heater", "stuck_n"): (int, 0, 10000),
     ("heater", "disagree_c"): (float, 0.1, 10.0),
+    ("topoff", "fill_below_cm"): (float, 0.5, 200.0),
+    ("topoff", "fill_to_cm"): (float, 1.0, 200.0),
+    ("topoff", "max_run_s"): (int, 10, 3600),
+    ("topoff", "lpm"): (float, 0.01, 20.0),
+    ("topoff", "daily_cap_l"): (float, 0.1, 200.0),
+    ("topoff", "rise_s"): (int, 10, 3600),
+    ("topoff", "min_rise_cm"): (float, 0.0, 20.0),
+    ("", "utc_offset_min"): (int, -840, 840),
 }
 CHOICES: dict = {("pump", "start_mode"): ("auto", "maintenance", "off")}
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
@@ -93,6 +105,28 @@ def _check(section, key, value, default, errors):
                       % (_where(section, key), ", ".join(choices), value, default))
         return default
     return value
+
+
+def _timers(given, errors):
+    # [{"name", "on": "HH:MM", "off": "HH:MM"}] -> ((name, on minute, off minute), ...)
+    if not given:
+        return ()
+    import sys
+
+    from timers import minutes
+
+    sys.modules.pop("timers", None)  # loaded by the app only for a cycle or a command
+    out = []
+    for t in given:
+        try:
+            name = t["name"]
+            if not name or [c for c in name if c not in NAME_CHARS] or name in ("pump", "heater", "topoff"):
+                raise ValueError
+            out.append((name, minutes(t["on"]), minutes(t["off"])))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            errors.append('timers: each must be {"name": "light", "on": "08:00", "off": "20:00"} with a name of '
+                          'letters, digits, "_", "-" (not pump, heater or topoff); got %r: ignored' % (t,))
+    return tuple(out)
 
 
 def validate(cfg):
@@ -138,9 +172,14 @@ def validate(cfg):
         secret = b""
     out["cmd"]["key"] = secret
     h = out["heater"]
-    if h["set_c"] >= h["cutoff_c"]:
-        errors.append("heater.set_c must be below heater.cutoff_c: the heater is left off (guard disabled)")
+    if h["enabled"] and h["set_c"] >= h["cutoff_c"]:
+        errors.append("heater.set_c must be below heater.cutoff_c: the heater stays off")
         h["enabled"] = False
+    t = out["topoff"]
+    if t["enabled"] and not out["level_low_cm"] < t["fill_below_cm"] < t["fill_to_cm"]:
+        errors.append("topoff needs level_low_cm < topoff.fill_below_cm < topoff.fill_to_cm: top-off stays off")
+        t["enabled"] = False
+    out["timers"] = _timers(out["timers"], errors)
     for key in cfg:
         if key not in DEFAULTS and key not in ("sim", "sensors", "pins", "calibration"):
             errors.append("unknown key %s (ignored): check the spelling against device.example.json" % key)

@@ -27,6 +27,7 @@ MAINTENANCE = "maintenance"
 OFF = "off"
 MODES = (AUTO, FEED, MAINTENANCE, OFF)
 HOUR_MS = 3600000
+LEVEL_UNKNOWN = "sump level unknown"  # the interlock's reason when the level reading cannot be trusted
 
 
 class PumpConfig:
@@ -108,7 +109,7 @@ def step(state, cfg, level_low, flow_lpm, now_ms):
 
     reason = ""
     if level_low is None:
-        reason = "sump level unknown"
+        reason = LEVEL_UNKNOWN
     elif level_low:
         reason = "sump level low"
     if reason != state.interlock:

@@ -3,9 +3,31 @@
 # trusted reading, min off-time between runs, max on-time in thermostat mode.
 import random
 
+import heater
 import mpytest
-from heater import HeaterGuard
 from ticks import ticks_add, ticks_diff
+
+
+def c100(t):
+    return None if t is None else round(t * 100)
+
+
+class HeaterGuard:
+    """The guard as these tests drive it: degrees C in, its settings and state by name."""
+
+    def __init__(self, set_c=0.0, hyst_c=0.3, cutoff_c=29.0, rearm_c=1.0, max_on_ms=0, min_off_ms=60000,
+                 stuck_n=30, disagree_c=1.0):
+        self.c = heater.config(set_c, hyst_c, cutoff_c, rearm_c, max_on_ms, min_off_ms, stuck_n, disagree_c)
+        self.s = heater.new()
+        self.set_c, self.cutoff_c, self.disagree_c = set_c, cutoff_c, disagree_c
+        self.max_on_ms, self.min_off_ms, self.stuck_n = self.c[heater.MAX_ON], min_off_ms, stuck_n
+
+    @property
+    def on(self):
+        return self.s[heater.ON]
+
+    def step(self, t, t2, now):
+        return heater.step(self.s, self.c, c100(t), c100(t2), now)
 
 P = 60000  # one control period
 
@@ -14,13 +36,14 @@ def oracle_trusted(history, t, t2, g):
     """Independent of the guard's code: may the heater be on with these inputs?"""
     if t is None:
         return False
-    if t >= g.cutoff_c or (t2 is not None and t2 >= g.cutoff_c):
+    t, t2, cutoff = c100(t), c100(t2), c100(g.cutoff_c)  # the guard's resolution: 0.01 C
+    if t >= cutoff or (t2 is not None and t2 >= cutoff):
         return False
-    if t2 is not None and abs(t - t2) > g.disagree_c:
+    if t2 is not None and abs(t - t2) > c100(g.disagree_c):
         return False
     run = 0
     for x in reversed(history):
-        if x != t:
+        if c100(x) != t:
             break
         run += 1
     return not (g.stuck_n and run >= g.stuck_n)
@@ -146,8 +169,8 @@ def test_thermostat_hysteresis_and_max_on_time():
 
 
 def test_bad_settings_are_refused():
-    mpytest.raises(ValueError, HeaterGuard, 30.0, 0.3, 29.0)
-    mpytest.raises(ValueError, HeaterGuard, 25.0, -1.0)
+    mpytest.raises(ValueError, heater.config, 30.0, 0.3, 29.0)
+    mpytest.raises(ValueError, heater.config, 25.0, -1.0)
 
 
 mpytest.run(globals())
