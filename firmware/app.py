@@ -110,7 +110,7 @@ class Device:
         self.cmd_key = key or None
         self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
         # the seen-id cache survives a reboot (a captured command must not run again after one);
-        # and the first synced clock raises its floor to this boot's start (_boot_floor)
+        # and the first synced clock raises its floor to this boot's start (handle_commands)
         self.seen_path = sd + "/cmdseen"
         self.floor_set = False
         if key:
@@ -123,11 +123,14 @@ class Device:
         self.cal = []  # probes under calibration (calib.session), until cal_until (ticks)
         self.cal_until = 0
         self.cmd_budget = COMMANDS_PER_CYCLE
-        import outlets  # (for boot only: the loop loads it per cycle)
-
-        self.outlets, self.outlet_names = outlets.setup(c)
-        del outlets
-        sys.modules.pop("outlets", None)
+        # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
+        h, t, tm = c["heater"], c["topoff"], c["timers"]
+        self.outlets = None
+        self.outlet_names = [n for n, on in (("heater", h), ("topoff", t)) if on] + [s[0] for s in tm]
+        if self.outlet_names:
+            self.outlets = [(h, [False, 0, False, 0, False, 0, None, 0]) if h else None,
+                            (t, [False, 0, 0, 0, False, "", False, 0, False, 0]) if t else None,
+                            (tm, [[False, False, 0, False] for _ in tm], c["utc_offset_min"]) if tm else None]
         self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
         self.commands_refused = 0
         m = c["mqtt"]
@@ -152,23 +155,18 @@ class Device:
 
     def status_payload(self):
         extra = ',"mode":"%s","lockout":%s' % (self.pump.mode, "true" if self.pump.lockout else "false")
-        if self.outlets is not None:
-            import outlets
-
-            extra += outlets.states(self)
-            sys.modules.pop("outlets", None)
+        tm = self.outlets[2] if self.outlets else None
+        if tm:  # the timer outlets' states (telemetry carries the heater's and the top-off's)
+            extra += ',"outlets":{%s}' % ",".join('"%s":%d' % (tm[0][i][0], tm[1][i][0]) for i in range(len(tm[0])))
         if self.config_errors:
             extra += ',"config_errors":' + json.dumps(self.config_errors)
         return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
                                      self.board.mem_free(), self.backlog(), self.dropped(), extra)
 
-    def _save(self, counter, value):
-        if not counter.set(value):
-            self._flash_full()
-
-    def _flash_full(self):
-        # a full or failing flash degrades persistence, never the control loop (one event per boot)
-        if not self.flash_failed:
+    def _save(self, counter, value=0):
+        # a full or failing flash degrades persistence, never the control loop (one event per boot);
+        # counter None: a write that already failed
+        if (counter is None or not counter.set(value)) and not self.flash_failed:
             self.flash_failed = True
             self.event("storage", "flash full or failing: counters and the replay cache are kept in RAM only "
                                   "until it is freed (see docs/hardware.md); control goes on")
@@ -243,6 +241,7 @@ class Device:
     def _on_message(self, topic, msg):
         # called from inside umqtt while we wait for the broker: cheap rejects first (no parsing,
         # no answer: answering a flood would amplify it), so junk never takes a signed command's place
+        self.link.received += 1  # (Link.service reads on while messages come)
         if len(msg) > MAX_COMMAND_BYTES or msg[:1] != b"{" or b'"sig"' not in msg or b'"ts"' not in msg:
             self.commands_malformed += 1
         elif len(self.pending) < MAX_PENDING_COMMANDS:
@@ -261,7 +260,19 @@ class Device:
         # cmdauth while verifying, then the command's own work, then the answer.
         b = self.board
         if not self.floor_set and self.cmd_seen is not None and b.time_synced():
-            self._boot_floor(b.epoch_ms() - b.uptime_ms())
+            # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
+            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved
+            self.floor_set = True
+            boot = b.epoch_ms() - b.uptime_ms()
+            seen = self.cmd_seen
+            floor = 0
+            for i in range(8):
+                floor = floor << 8 | seen[i]
+            if boot > floor:
+                for i in range(8):
+                    seen[7 - i] = boot >> 8 * i & 255
+        if self.outlets is not None:  # their code is not needed while verifying and running a command
+            sys.modules.pop("outlets", None)
         while self.pending and self.cmd_budget > 0:
             self.cmd_budget -= 1
             gc.collect()
@@ -293,7 +304,7 @@ class Device:
                 try:
                     store.atomic_write(self.seen_path, self.cmd_seen, "wb")
                 except OSError:
-                    self._flash_full()  # the boot floor still refuses what was signed before a reboot
+                    self._save(None)  # the boot floor still refuses what was signed before a reboot
                 try:
                     reason = self.execute(action, args)
                 except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
@@ -301,18 +312,6 @@ class Device:
                     ok = False
                 gc.collect()
             self._ack(cmd_id, ok, reason)
-
-    def _boot_floor(self, boot_epoch_ms):
-        # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
-        # bytes, big-endian) rises to the boot's start, whether or not the cache was saved
-        self.floor_set = True
-        seen = self.cmd_seen
-        floor = 0
-        for i in range(8):
-            floor = floor << 8 | seen[i]
-        if boot_epoch_ms > floor:
-            for i in range(8):
-                seen[7 - i] = boot_epoch_ms >> 8 * i & 255
 
     def execute(self, action, args):
         """Run a verified command; return what was done, or raise ValueError with why not."""
@@ -326,21 +325,38 @@ class Device:
             events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
         elif action == "clear_lockout":
             events = pump.clear_lockout(st, "command", now)
-            done = self._outlet_command(action, args, now)
+            done = ""
+            if self.outlets is not None:
+                import outlets
+
+                done = outlets.command(self, action, args, now)
             if not events:
                 return done or "no lockout to clear"
         elif action == "interval":
             self.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
             return "reporting interval %d s" % (self.interval_ms // 1000)
         elif action == "outlet":
-            return self._outlet_command(action, args, now)
-        elif action == "calibrate":
-            import calib  # (the board's calibrate loads it too: one module, dropped after the command)
+            if self.outlets is None:
+                raise ValueError("no timer outlets configured (device.json timers)")
+            import outlets
 
+            return outlets.command(self, action, args, now)
+        elif action == "calibrate":
+            # a probe under calibration sits in buffer or standard solutions: from "start" or a
+            # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
+            probe, step = args.get("sensor"), args.get("step")
             try:
-                return calib.session(self, args, now)
-            finally:
-                sys.modules.pop("calib", None)
+                done = self.board.calibrate(args)
+            except ValueError:
+                if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
+                    self._calibrating(probe, False, "ended without a new calibration")
+                raise
+            if step in ("start", "point"):
+                self._calibrating(probe, True, "")
+                self.cal_until = ticks_add(now, 3600000)  # calib.SESSION_MS
+            elif step in ("save", "cancel"):
+                self._calibrating(probe, False, "saved" if step == "save" else "cancelled")
+            return done
         else:
             raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate, outlet or interval"
                              % (action,))
@@ -349,17 +365,19 @@ class Device:
         self.board.set_pump(st.on)
         return ", ".join(d for _, d in events)
 
-    def _outlet_command(self, action, args, now):
-        if self.outlets is None:
-            if action == "outlet":
-                raise ValueError("no timer outlets configured (device.json timers)")
-            return ""
-        import outlets
-
-        try:
-            return outlets.command(self, action, args, now)
-        finally:
-            sys.modules.pop("outlets", None)
+    def _calibrating(self, probe, on, why):
+        # the probes-under-calibration list and its events; probe None: every probe (a timeout)
+        for p in ("ph", "tds"):
+            if probe is not None and p != probe or on == (p in self.cal):
+                continue
+            name = "pH" if p == "ph" else "TDS/EC"
+            if on:
+                self.cal.append(p)
+                self.event("calibration_start", "%s probe under calibration: its readings are not the water's "
+                                                "until the session ends" % name)
+            else:
+                self.cal.remove(p)
+                self.event("calibration_end", "%s calibration %s: its readings are the water's again" % (name, why))
 
     # -- the loop --------------------------------------------------------------
     def cycle(self):
@@ -375,13 +393,13 @@ class Device:
         if b.button_pressed():
             for kind, detail in pump.clear_lockout(self.pump, "button", now):
                 self.event(kind, detail)
-            self._outlet_command("clear_lockout", None, now)
+            if self.outlets is not None:
+                import outlets
+
+                outlets.command(self, "clear_lockout", None, now)
         if self.cal:  # probes under calibration: their readings are buffer solutions, not water
             if ticks_diff(now, self.cal_until) >= 0:
-                import calib
-
-                calib.end(self, None, "timed out")
-                sys.modules.pop("calib", None)
+                self._calibrating(None, False, "timed out after an hour without a step")
             for p in self.cal:
                 name = "ph" if p == "ph" else "tds_ppm"
                 readings.pop(name, None)
@@ -402,8 +420,6 @@ class Device:
             import outlets
 
             extra = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
-            del outlets
-            sys.modules.pop("outlets", None)
         if self.cal:
             extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE

@@ -175,8 +175,6 @@ class Esp32Board:
             self.ntp_next_try = ticks_add(now, 60000)
 
     def calibrate(self, args):
-        if args.get("sensor") == "tds":
-            return self._calibrate_tds(args)
         temp = self.probes.thermometer
         t = 25.0
         if temp is not None:
@@ -186,33 +184,25 @@ class Esp32Board:
                 t = temp.read()
             except sensors.SensorError:
                 pass
-        ph = self.probes.ph
-        if ph is None:
-            raise ValueError("no pH probe fitted")
+        probe = self.probes.tds if args.get("sensor") == "tds" else self.probes.ph
+        if probe is None:
+            raise ValueError("that probe is not fitted")
+        if probe is self.probes.tds:
+            def measure():
+                return probe.read(t, sensors.sample(probe.adc.read_uv, 15))
+        else:
+            def measure():
+                return probe.probe_mv(sensors.sample(probe.adc.read_uv, 15))
         import calib
 
         try:
-            msg, fit = calib.command(self.ph_points, args, self.calibration_path,
-                                     lambda: ph.probe_mv(sensors.sample(ph.adc.read_uv, 15)), t)
+            msg, fit = calib.command(self.ph_points, args, self.calibration_path, measure, t,
+                                     getattr(probe, "k_factor", 1.0))
         finally:
             del calib
             sys.modules.pop("calib", None)
-        if fit:
-            ph.mv_at_ph7, ph.slope_pct = fit
-        return msg
-
-    def _calibrate_tds(self, args):
-        tds = self.probes.tds
-        if tds is None:
-            raise ValueError("no TDS/EC probe fitted")
-        readings, bad = self.read_sensors()
-        import calib
-
-        try:
-            msg, k = calib.tds(args, self.calibration_path, readings.get("tds_ppm"), tds.k_factor)
-        finally:
-            del calib
-            sys.modules.pop("calib", None)
-        if k:
-            tds.k_factor = k
+        if fit and probe is self.probes.tds:
+            probe.k_factor = fit
+        elif fit:
+            probe.mv_at_ph7, probe.slope_pct = fit
         return msg

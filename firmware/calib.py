@@ -21,74 +21,8 @@ import json
 
 import sensors
 from store import atomic_write, read_json
-from ticks import ticks_add
 
-SESSION_MS = 3600000  # a session left open ends by itself after an hour without a step
-LABELS = {"ph": "pH", "tds": "TDS/EC"}
-
-
-def session(dev, args, now):
-    """A verified calibrate command on device ``dev``: keeps its probes-under-calibration list
-    (dev.cal, dev.cal_until) and events, and has the board do the step.  Returns the ack text."""
-    probe = args.get("sensor")
-    step = args.get("step")
-    if probe not in LABELS:
-        raise ValueError("sensor must be ph or tds")
-    if step == "start":
-        msg = "%s probe under calibration" % LABELS[probe]
-    else:
-        try:
-            msg = dev.board.calibrate(args)
-        except ValueError:
-            if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
-                end(dev, probe, "ended without a new calibration")
-            raise
-    if step in ("start", "point"):
-        if probe not in dev.cal:
-            dev.cal.append(probe)
-            dev.event("calibration_start", "%s probe under calibration: its readings are not the water's until "
-                                           "the session ends" % LABELS[probe])
-        dev.cal_until = ticks_add(now, SESSION_MS)
-    elif step in ("save", "cancel"):
-        end(dev, probe, "saved" if step == "save" else "cancelled")
-    return msg
-
-
-def end(dev, probe, why):
-    """End the session of ``probe`` (None: every probe) with an event saying ``why``."""
-    for p in list(dev.cal):
-        if probe is None or p == probe:
-            dev.cal.remove(p)
-            dev.event("calibration_end", "%s calibration %s: its readings are the water's again" % (LABELS[p], why))
-
-
-def store_result(path, probe, values):
-    """Store ``values`` (a dict of finite floats) as ``probe``'s member of calibration.json."""
-    doc = read_json(path)
-    doc[probe] = values
-    atomic_write(path, json.dumps(doc))
-
-
-def tds(args, path, measured_ppm, k_now):
-    """One TDS/EC calibration step; returns (the ack text, the new k factor or None)."""
-    step = args.get("step")
-    if step in ("save", "cancel"):
-        return "TDS/EC calibration session ended", None
-    if step != "point":
-        raise ValueError("step must be point, save or cancel")
-    try:
-        known = float(args.get("ppm"))
-    except (TypeError, ValueError):
-        raise ValueError('ppm must be the standard solution\'s TDS as a string, e.g. "342"')
-    if not 10.0 <= known <= 5000.0 or measured_ppm is None or measured_ppm <= 0.0:
-        raise ValueError("TDS calibration needs a standard of 10-5000 ppm and a probe that reads it")
-    k = k_now * known / measured_ppm
-    if not 0.5 <= k <= 2.0:
-        raise sensors.CalibrationError(
-            "TDS factor %.2f is outside 0.5-2: a wrong or spent standard solution, or a faulty probe" % k)
-    store_result(path, "tds", {"k_factor": k})
-    return "TDS/EC calibrated: the %.0f ppm standard read %.0f ppm, factor %.3f (stored)" % (
-        known, measured_ppm, k), k
+SESSION_MS = 3600000  # a session left open ends by itself after an hour without a step (app.py)
 
 
 def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
@@ -131,17 +65,39 @@ def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
     return a, slope_pct
 
 
-def command(points, args, path, probe_mv, temp_c):
-    """Run one calibrate command.  ``points`` is the session's list of recorded points: the board
+def command(points, args, path, measure, temp_c, k_now=1.0):
+    """Run one calibrate command.  ``points`` is the pH session's list of recorded points: the board
     keeps it between commands (this module is imported per command and dropped after it, so its
-    ~1.7 KB are not in the heap during a session); ``probe_mv()`` measures the probe now.  Returns
-    (the ack text, the new (mv_at_ph7, slope_pct) or None when the calibration in use is unchanged).
+    code is not in the heap during a session); ``measure()`` reads the probe now: the pH probe's mV,
+    or the TDS probe's ppm with its factor ``k_now``.  Returns (the ack text, the new calibration:
+    (mv_at_ph7, slope_pct) or the TDS k factor; None when the one in use is unchanged).
     """
     gc.collect()  # the import's garbage (paths, the reader) goes before the command's (a 64 KB heap)
-    if args.get("sensor") != "ph":
-        raise ValueError("this step calibrates the pH probe (sensor: ph); TDS/EC has its own (calib.tds)")
+    sensor = args.get("sensor")
     step = args.get("step")
-    if step == "point":
+    if sensor == "tds":
+        if step in ("save", "cancel", "start"):
+            return "TDS/EC calibration: " + step, None
+        if step != "point":
+            raise ValueError("step must be start, point, save or cancel")
+        try:
+            known = float(args.get("ppm"))
+        except (TypeError, ValueError):
+            raise ValueError('ppm must be the standard solution\'s TDS as a string, e.g. "342"')
+        measured = measure()
+        if not 10.0 <= known <= 5000.0 or measured is None or measured <= 0.0:
+            raise ValueError("TDS calibration needs a standard of 10-5000 ppm and a probe that reads it")
+        k = k_now * known / measured
+        if not 0.5 <= k <= 2.0:
+            raise sensors.CalibrationError(
+                "TDS factor %.2f is outside 0.5-2: a wrong or spent standard solution, or a faulty probe" % k)
+        fit = {"k_factor": k}
+        msg = "TDS/EC calibrated: the %.0f ppm standard read %.0f ppm, factor %.3f (stored)" % (known, measured, k)
+    elif sensor != "ph":
+        raise ValueError("sensor must be ph or tds")
+    elif step == "start":
+        return "pH calibration: start", None
+    elif step == "point":
         try:
             buffer_ph = float(args.get("buffer"))
         except (TypeError, ValueError):
@@ -150,18 +106,24 @@ def command(points, args, path, probe_mv, temp_c):
             raise ValueError("buffer pH must be between 1 and 13")
         if len(points) >= 3:
             raise ValueError("3 points recorded already: save or cancel")
-        mv = probe_mv()
+        mv = measure()
         points.append((buffer_ph, mv, temp_c))
         return "pH point %d: buffer %.2f reads %.1f mV at %.1f C" % (len(points), buffer_ph, mv, temp_c), None
-    if step == "save":
+    elif step == "save":
         try:
             fit = calibrate_ph(points)  # CalibrationError (a ValueError) says why not
         finally:
             del points[:]  # a save ends the session, refused or not
         gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
-        store_result(path, "ph", {"mv_at_ph7": fit[0], "slope_pct": fit[1]})
-        return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
-    if step == "cancel":
+        msg = "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0])
+        fit = {"mv_at_ph7": fit[0], "slope_pct": fit[1]}
+    elif step == "cancel":
         del points[:]
         return "pH calibration cancelled", None
-    raise ValueError("step must be point, save or cancel")
+    else:
+        raise ValueError("step must be start, point, save or cancel")
+    # stored as this probe's member of calibration.json, the other probes' kept
+    doc = read_json(path)
+    doc[sensor] = fit
+    atomic_write(path, json.dumps(doc))
+    return msg, fit["k_factor"] if sensor == "tds" else (fit["mv_at_ph7"], fit["slope_pct"])

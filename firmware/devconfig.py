@@ -107,26 +107,48 @@ def _check(section, key, value, default, errors):
     return value
 
 
-def _timers(given, errors):
-    # [{"name", "on": "HH:MM", "off": "HH:MM"}] -> ((name, on minute, off minute), ...)
-    if not given:
-        return ()
-    import sys
+def minutes(text):
+    """"HH:MM" -> minutes after midnight; ValueError otherwise."""
+    h, m = text.split(":")
+    h, m = int(h), int(m)
+    if not (0 <= h < 24 and 0 <= m < 60):
+        raise ValueError
+    return h * 60 + m
 
-    from timers import minutes
 
-    sys.modules.pop("timers", None)  # loaded by the app only for a cycle or a command
-    out = []
-    for t in given:
+def _outlets(out, errors):
+    # the outlets' sections -> the tuples firmware/outlets.py takes (None: not enabled), in its
+    # units: hundredths of a degree C, mm, ms, ml; timers -> ((name, on minute, off minute), ...)
+    h = out["heater"]
+    if h["enabled"] and h["set_c"] >= h["cutoff_c"]:
+        errors.append("heater.set_c must be below heater.cutoff_c: the heater stays off")
+    elif h["enabled"]:
+        thermostat = h["set_c"] > 0.0
+        out["heater"] = (round(h["set_c"] * 100), round(h["hyst_c"] * 100), round(h["cutoff_c"] * 100),
+                         round(h["rearm_c"] * 100), h["max_on_s"] * 1000 if thermostat else 0, h["min_off_s"] * 1000,
+                         h["stuck_n"], round(h["disagree_c"] * 100))
+    if not isinstance(out["heater"], tuple):
+        out["heater"] = None
+    t = out["topoff"]
+    if t["enabled"] and not out["level_low_cm"] < t["fill_below_cm"] < t["fill_to_cm"]:
+        errors.append("topoff needs level_low_cm < topoff.fill_below_cm < topoff.fill_to_cm: top-off stays off")
+    elif t["enabled"]:
+        out["topoff"] = (round(t["fill_below_cm"] * 10), round(t["fill_to_cm"] * 10), t["max_run_s"] * 1000,
+                         round(t["lpm"] * 1000), round(t["daily_cap_l"] * 1000), t["rise_s"] * 1000,
+                         round(t["min_rise_cm"] * 10), t["float_fitted"])
+    if not isinstance(out["topoff"], tuple):
+        out["topoff"] = None
+    timers = []
+    for t in out["timers"]:
         try:
             name = t["name"]
             if not name or [c for c in name if c not in NAME_CHARS] or name in ("pump", "heater", "topoff"):
                 raise ValueError
-            out.append((name, minutes(t["on"]), minutes(t["off"])))
+            timers.append((name, minutes(t["on"]), minutes(t["off"])))
         except (TypeError, KeyError, ValueError, AttributeError):
             errors.append('timers: each must be {"name": "light", "on": "08:00", "off": "20:00"} with a name of '
                           'letters, digits, "_", "-" (not pump, heater or topoff); got %r: ignored' % (t,))
-    return tuple(out)
+    out["timers"] = tuple(timers)
 
 
 def validate(cfg):
@@ -171,15 +193,7 @@ def validate(cfg):
                       "commands are disabled")
         secret = b""
     out["cmd"]["key"] = secret
-    h = out["heater"]
-    if h["enabled"] and h["set_c"] >= h["cutoff_c"]:
-        errors.append("heater.set_c must be below heater.cutoff_c: the heater stays off")
-        h["enabled"] = False
-    t = out["topoff"]
-    if t["enabled"] and not out["level_low_cm"] < t["fill_below_cm"] < t["fill_to_cm"]:
-        errors.append("topoff needs level_low_cm < topoff.fill_below_cm < topoff.fill_to_cm: top-off stays off")
-        t["enabled"] = False
-    out["timers"] = _timers(out["timers"], errors)
+    _outlets(out, errors)
     for key in cfg:
         if key not in DEFAULTS and key not in ("sim", "sensors", "pins", "calibration"):
             errors.append("unknown key %s (ignored): check the spelling against device.example.json" % key)

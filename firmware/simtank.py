@@ -219,6 +219,7 @@ class SimBoard:
         self.unsynced_ms = int(sim.get("unsynced_min", 0)) * 60000
         self.clock.synced = self.unsynced_ms == 0
         self.ph_points: list = []  # the calibration session's points; calib is imported per command
+        self.tds_k = 1.0  # the simulated TDS probe's factor (a calibrate command fits it)
 
     def ticks_ms(self):
         return self.clock.ticks_ms()
@@ -279,7 +280,16 @@ class SimBoard:
         def probe_mv():
             return offset - (float(buffer_ph) - 7.0) * sensors.nernst_mv_per_ph(temp) * slope / 100.0
 
+        def measure():
+            if args.get("sensor") == "tds":  # the probe in a standard solution, read with its factor
+                return float(args.get("ppm", 0)) * float(sim.get("tds_error", 0.95)) * self.tds_k
+            return probe_mv()
+
         try:
-            return calib.command(self.ph_points, args, self.state_dir + "/calibration.json", probe_mv, temp)[0]
+            msg, fit = calib.command(self.ph_points, args, self.state_dir + "/calibration.json", measure, temp,
+                                     self.tds_k)
+            if fit and args.get("sensor") == "tds":
+                self.tds_k = fit
+            return msg
         finally:
             sys.modules.pop("calib", None)  # as board_esp32: calib leaves the heap after each command

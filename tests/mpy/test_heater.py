@@ -3,31 +3,47 @@
 # trusted reading, min off-time between runs, max on-time in thermostat mode.
 import random
 
-import heater
+import sys
+
+import devconfig
 import mpytest
+import outlets
 from ticks import ticks_add, ticks_diff
+
+del sys.modules["devconfig"]  # (as the device: loaded at boot only)
 
 
 def c100(t):
     return None if t is None else round(t * 100)
 
 
+def heater_config(set_c=0.0, hyst_c=0.3, cutoff_c=29.0, rearm_c=1.0, max_on_ms=0, min_off_ms=60000, stuck_n=30,
+                  disagree_c=1.0):
+    """The guard's configuration tuple as the device gets it: through devconfig (errors raise)."""
+    cfg, errors = devconfig.validate({"heater": {
+        "enabled": True, "set_c": set_c, "hyst_c": hyst_c, "cutoff_c": cutoff_c, "rearm_c": rearm_c,
+        "max_on_s": max_on_ms // 1000, "min_off_s": min_off_ms // 1000, "stuck_n": stuck_n, "disagree_c": disagree_c}})
+    if errors:
+        raise ValueError(errors)
+    return cfg["heater"]
+
+
 class HeaterGuard:
     """The guard as these tests drive it: degrees C in, its settings and state by name."""
 
-    def __init__(self, set_c=0.0, hyst_c=0.3, cutoff_c=29.0, rearm_c=1.0, max_on_ms=0, min_off_ms=60000,
-                 stuck_n=30, disagree_c=1.0):
-        self.c = heater.config(set_c, hyst_c, cutoff_c, rearm_c, max_on_ms, min_off_ms, stuck_n, disagree_c)
-        self.s = heater.new()
-        self.set_c, self.cutoff_c, self.disagree_c = set_c, cutoff_c, disagree_c
-        self.max_on_ms, self.min_off_ms, self.stuck_n = self.c[heater.MAX_ON], min_off_ms, stuck_n
+    def __init__(self, *args, **kw):
+        self.c = heater_config(*args, **kw)
+        self.s = [False, 0, False, 0, False, 0, None, 0]  # as app.Device starts it
+        self.set_c, self.cutoff_c, self.disagree_c = self.c[0] / 100, self.c[2] / 100, self.c[7] / 100
+        self.max_on_ms, self.min_off_ms, self.stuck_n = self.c[4], self.c[5], self.c[6]
 
     @property
     def on(self):
-        return self.s[heater.ON]
+        return self.s[0]
 
     def step(self, t, t2, now):
-        return heater.step(self.s, self.c, c100(t), c100(t2), now)
+        return outlets.heater_step(self.s, self.c, c100(t), c100(t2), now)
+
 
 P = 60000  # one control period
 
@@ -169,8 +185,9 @@ def test_thermostat_hysteresis_and_max_on_time():
 
 
 def test_bad_settings_are_refused():
-    mpytest.raises(ValueError, heater.config, 30.0, 0.3, 29.0)
-    mpytest.raises(ValueError, heater.config, 25.0, -1.0)
+    mpytest.raises(ValueError, heater_config, 30.0, 0.3, 29.0)  # set point above the cut-off
+    mpytest.raises(ValueError, heater_config, 25.0, -1.0)
+    mpytest.raises(ValueError, heater_config, 25.0, 0.3, 45.0)
 
 
 mpytest.run(globals())

@@ -4,13 +4,29 @@
 # reservoir locks it out.
 import random
 
+import sys
+
+import devconfig
 import mpytest
-import topoff
+import outlets
 from ticks import ticks_add, ticks_diff
+
+del sys.modules["devconfig"]
 
 
 def mm(cm):
     return None if cm is None else round(cm * 10)
+
+
+class Dev:
+    """What outlets.command needs of the device: its outlets and an event sink."""
+
+    def __init__(self, topoff):
+        self.outlets = [None, topoff, None]
+        self.events = []
+
+    def event(self, kind, detail):
+        self.events.append((kind, detail))
 
 
 class TopOff:
@@ -18,21 +34,29 @@ class TopOff:
 
     def __init__(self, fill_below_cm=27.0, fill_to_cm=29.0, max_run_ms=300000, lpm=1.0, daily_cap_ml=5000,
                  rise_ms=120000, min_rise_cm=0.3, float_fitted=False):
-        self.c = topoff.config(fill_below_cm, fill_to_cm, max_run_ms, lpm, daily_cap_ml, rise_ms, min_rise_cm,
-                               float_fitted)
-        self.s = topoff.new()
+        cfg, errors = devconfig.validate({"level_low_cm": 10.0, "topoff": {
+            "enabled": True, "fill_below_cm": fill_below_cm, "fill_to_cm": fill_to_cm, "max_run_s": max_run_ms // 1000,
+            "lpm": lpm, "daily_cap_l": daily_cap_ml / 1000, "rise_s": rise_ms // 1000, "min_rise_cm": min_rise_cm,
+            "float_fitted": float_fitted}})
+        assert not errors, errors
+        self.c = cfg["topoff"]
+        self.s = [False, 0, 0, 0, False, "", False, 0, False, 0]  # as app.Device starts it
 
-    on = property(lambda self: self.s[topoff.ON])
-    lockout = property(lambda self: self.s[topoff.LOCKOUT])
-    capped = property(lambda self: self.s[topoff.CAPPED])
-    used_ml = property(lambda self: self.s[topoff.USED])
-    day_start = property(lambda self: self.s[topoff.DAY_START])
+    # the state list's fields (outlets.py's _T_ON, _T_LOCKOUT, ...: constants compiled away)
+    on = property(lambda self: self.s[0])
+    lockout = property(lambda self: self.s[5])
+    capped = property(lambda self: self.s[6])
+    day_start = property(lambda self: self.s[7])
+    used_ml = property(lambda self: self.s[9])
 
     def step(self, level_cm, float_full, trusted, now):
-        return topoff.step(self.s, self.c, mm(level_cm), float_full, trusted, now)
+        return outlets.topoff_step(self.s, self.c, mm(level_cm), float_full, trusted, now)
 
     def clear_lockout(self):
-        return topoff.clear_lockout(self.s)
+        dev = Dev((self.c, self.s))
+        outlets.command(dev, "clear_lockout", None, 0)
+        return dev.events
+
 
 P = 10000  # one control period
 
