@@ -49,14 +49,6 @@ def validated(cfg):
         gc.collect()
 
 
-def pump_config(p):
-    return pump.PumpConfig(
-        flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
-        retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
-        max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
-        min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
-
-
 def _int_arg(args, name, lo, hi):
     v = args.get(name)
     if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
@@ -96,7 +88,12 @@ class Device:
             self.config_errors.append("flash spool unavailable (%s): offline readings are kept in RAM only" % e)
         self.spool_failures = 0
         gc.collect()  # the state files' reads (garbage) go before the rest of boot adds its own
-        self.pump_cfg = pump_config(c["pump"])
+        p = c["pump"]
+        self.pump_cfg = pump.PumpConfig(
+            flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
+            retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
+            max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
+            min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
         self.pump = pump.PumpState(c["pump"]["start_mode"])
         self.interval_ms = c["interval_s"] * 1000
         self.published = 0
@@ -176,7 +173,6 @@ class Device:
         b = self.board
         self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
                                                            b.time_synced(), self.boots.value)))
-
     def spill(self):
         """Move the RAM ring to the flash spool (the link is down)."""
         if self.spool is None:
@@ -271,8 +267,6 @@ class Device:
             if boot > floor:
                 for i in range(8):
                     seen[7 - i] = boot >> 8 * i & 255
-        if self.outlets is not None:  # their code is not needed while verifying and running a command
-            sys.modules.pop("outlets", None)
         while self.pending and self.cmd_budget > 0:
             self.cmd_budget -= 1
             gc.collect()
@@ -310,6 +304,7 @@ class Device:
                 except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
                     reason = "refused: %s" % e
                     ok = False
+                sys.modules.pop("outlets", None)  # (an outlet command loads it; the next cycle loads it again)
                 gc.collect()
             self._ack(cmd_id, ok, reason)
 
@@ -420,6 +415,9 @@ class Device:
             import outlets
 
             extra = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
+            del outlets
+            sys.modules.pop("outlets", None)  # not in the heap between cycles (~1.5 KB: commands come then)
+            gc.collect()  # it and its garbage go before encoding's
         if self.cal:
             extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE

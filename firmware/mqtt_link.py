@@ -119,17 +119,6 @@ class Link:
         self.last_io = now
         return True
 
-    def subscribe(self, topic, now, qos=1):
-        c = self.client
-        if not self.up or c is None:
-            return False
-        try:
-            c.subscribe(topic, qos)
-        except Exception:  # noqa: BLE001
-            self._set_down(now)
-            return False
-        return True
-
     def service(self, now):
         """Keepalive and incoming messages; call at least every keepalive/2.  Returns True when
         it stopped at READS_PER_SERVICE messages: more are waiting, call again without sleeping."""

@@ -189,6 +189,3 @@ def clear_lockout(state, source, now_ms):
     state.fault_times = []
     return [("lockout_clear", "cleared by " + source)]
 
-
-def held_for(state, now_ms):
-    return ticks_diff(now_ms, state.on_since)

@@ -12,19 +12,15 @@ def atomic_write(path, data, mode="w"):
     os.rename(tmp, path)
 
 
-def read_text(path, default=None):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return default
-
-
 def read_json(path):
     """The JSON object stored at ``path``, or {} when it is missing or unreadable."""
     import json
 
-    text = read_text(path)
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return {}
     if text:
         try:
             value = json.loads(text)
