@@ -34,7 +34,7 @@ from typing import Any
 from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR
 
 COMPILED = ["ticks", "payload", "pump", "ringbuf", "store", "spool", "cmdauth", "devconfig", "mqtt_link", "app",
-            "sensors", "calib", "board_esp32"]
+            "sensors", "calib", "tdscal", "outlets", "board_esp32"]
 AS_SOURCE = ["main.py", "device.json", "secrets.py"]
 ROMFS_IMAGE = "firmware.romfs"  # mpremote romfs deploy takes an image file by this extension
 

@@ -123,8 +123,7 @@ class Device:
         # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
         h, t, tm = c["heater"], c["topoff"], c["timers"]
         self.outlets = None
-        self.outlet_names = [n for n, on in (("heater", h), ("topoff", t)) if on] + [s[0] for s in tm]
-        if self.outlet_names:
+        if h or t or tm:
             self.outlets = [(h, [False, 0, False, 0, False, 0, None, 0]) if h else None,
                             (t, [False, 0, 0, 0, False, "", False, 0, False, 0]) if t else None,
                             (tm, [[False, False, 0, False] for _ in tm], c["utc_offset_min"]) if tm else None]
@@ -346,6 +345,7 @@ class Device:
                 if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
                     self._calibrating(probe, False, "ended without a new calibration")
                 raise
+            gc.collect()  # calib (dropped by the board) and its garbage go before the session's event
             if step in ("start", "point"):
                 self._calibrating(probe, True, "")
                 self.cal_until = ticks_add(now, 3600000)  # calib.SESSION_MS
@@ -470,8 +470,12 @@ class Device:
                 self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
         finally:
             b.set_pump(False)
-            for name in self.outlet_names:
-                b.set_outlet(name, False)
+            o = self.outlets
+            if o is not None:  # every outlet's relay off: heater, top-off, timer outlets
+                for name in ("heater", "topoff"):
+                    b.set_outlet(name, False)
+                for s in o[2][0] if o[2] else ():
+                    b.set_outlet(s[0], False)
             self.link.close(self.t_status)
         return {"published": self.published, "cycles": self.cycles, "backlog": self.backlog(),
                 "dropped": self.dropped(), "seq": self.seq.value}

@@ -18,6 +18,7 @@
 
 import gc
 import json
+import sys
 
 import sensors
 from store import atomic_write, read_json
@@ -75,29 +76,18 @@ def command(points, args, path, measure, temp_c, k_now=1.0):
     gc.collect()  # the import's garbage (paths, the reader) goes before the command's (a 64 KB heap)
     sensor = args.get("sensor")
     step = args.get("step")
-    if sensor == "tds":
-        if step in ("save", "cancel", "start"):
-            return "TDS/EC calibration: " + step, None
-        if step != "point":
-            raise ValueError("step must be start, point, save or cancel")
+    if sensor == "tds":  # its own module: its code is not in the heap during a pH session (the peak)
+        import tdscal
+
         try:
-            known = float(args.get("ppm"))
-        except (TypeError, ValueError):
-            raise ValueError('ppm must be the standard solution\'s TDS as a string, e.g. "342"')
-        measured = measure()
-        if not 10.0 <= known <= 5000.0 or measured is None or measured <= 0.0:
-            raise ValueError("TDS calibration needs a standard of 10-5000 ppm and a probe that reads it")
-        k = k_now * known / measured
-        if not 0.5 <= k <= 2.0:
-            raise sensors.CalibrationError(
-                "TDS factor %.2f is outside 0.5-2: a wrong or spent standard solution, or a faulty probe" % k)
-        fit = {"k_factor": k}
-        msg = "TDS/EC calibrated: the %.0f ppm standard read %.0f ppm, factor %.3f (stored)" % (known, measured, k)
-    elif sensor != "ph":
+            return tdscal.command(args, path, measure, k_now)
+        finally:
+            sys.modules.pop("tdscal", None)
+    if sensor != "ph":
         raise ValueError("sensor must be ph or tds")
-    elif step == "start":
+    if step == "start":
         return "pH calibration: start", None
-    elif step == "point":
+    if step == "point":
         try:
             buffer_ph = float(args.get("buffer"))
         except (TypeError, ValueError):
@@ -109,21 +99,22 @@ def command(points, args, path, measure, temp_c, k_now=1.0):
         mv = measure()
         points.append((buffer_ph, mv, temp_c))
         return "pH point %d: buffer %.2f reads %.1f mV at %.1f C" % (len(points), buffer_ph, mv, temp_c), None
-    elif step == "save":
+    if step == "save":
         try:
             fit = calibrate_ph(points)  # CalibrationError (a ValueError) says why not
         finally:
             del points[:]  # a save ends the session, refused or not
         gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
-        msg = "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0])
-        fit = {"mv_at_ph7": fit[0], "slope_pct": fit[1]}
-    elif step == "cancel":
+        store_result(path, "ph", {"mv_at_ph7": fit[0], "slope_pct": fit[1]})
+        return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
+    if step == "cancel":
         del points[:]
         return "pH calibration cancelled", None
-    else:
-        raise ValueError("step must be start, point, save or cancel")
-    # stored as this probe's member of calibration.json, the other probes' kept
+    raise ValueError("step must be start, point, save or cancel")
+
+
+def store_result(path, probe, values):
+    """Store ``values`` as ``probe``'s member of calibration.json, the other probes' kept."""
     doc = read_json(path)
-    doc[sensor] = fit
+    doc[probe] = values
     atomic_write(path, json.dumps(doc))
-    return msg, fit["k_factor"] if sensor == "tds" else (fit["mv_at_ph7"], fit["slope_pct"])

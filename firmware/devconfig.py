@@ -23,7 +23,7 @@ DEFAULTS: dict = {
     "pump": {"start_mode": "auto", "flow_min_lpm": 1.0, "flow_grace_s": 20, "retry_base_s": 60,
              "retry_max_s": 900, "max_faults_per_hour": 3, "max_on_s": 0, "rest_s": 300, "min_off_s": 10,
              "feed_max_min": 60, "check_flow": True},
-    "cmd": {"window_s": 120, "cache": 32, "key": ""},
+    "cmd": {"window_s": 120, "cache": 16, "key": ""},  # 16 ids: ample within a 2-minute window
     # outlets the firmware drives itself (docs/hardware.md, "Outlets"); off unless enabled
     "heater": {"enabled": False, "set_c": 0.0, "hyst_c": 0.3, "cutoff_c": 29.0, "rearm_c": 1.0, "max_on_s": 7200,
                "min_off_s": 60, "stuck_n": 30, "disagree_c": 1.0},
