@@ -33,22 +33,6 @@ MAX_COMMAND_BYTES = 1024
 COMMANDS_PER_CYCLE = 8  # signatures verified per control cycle; the rest wait (a flood cannot hog the loop)
 
 
-def validated(cfg):
-    """(config with defaults, errors); devconfig is unloaded afterwards: its tables
-    cost ~6-9 KB of a 64 KB heap and are needed only at boot.  Collected before and
-    after, so boot's peak is the loaded firmware plus the validator, not plus the
-    garbage of everything else boot does."""
-    gc.collect()
-    import devconfig
-
-    try:
-        return devconfig.validate(cfg)
-    finally:
-        del devconfig
-        sys.modules.pop("devconfig", None)
-        gc.collect()
-
-
 def _int_arg(args, name, lo, hi):
     v = args.get(name)
     if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
@@ -64,7 +48,18 @@ class Device:
         if validated_cfg:
             self.cfg, self.config_errors = cfg, []
         else:
-            self.cfg, self.config_errors = validated(cfg)
+            # devconfig is unloaded afterwards: its tables cost ~6-9 KB of a 64 KB heap and are
+            # needed only at boot.  Collected before and after, so boot's peak is the loaded
+            # firmware plus the validator, not plus the garbage of everything else boot does.
+            gc.collect()
+            import devconfig
+
+            try:
+                self.cfg, self.config_errors = devconfig.validate(cfg)
+            finally:
+                del devconfig
+                sys.modules.pop("devconfig", None)
+                gc.collect()
         self.config_errors = list(boot_errors) + self.config_errors
         self.board = board
         c = self.cfg
@@ -339,17 +334,21 @@ class Device:
             # a probe under calibration sits in buffer or standard solutions: from "start" or a
             # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
             probe, step = args.get("sensor"), args.get("step")
+            if step in ("start", "point") and probe in ("ph", "tds"):
+                # marked before the board's step (the probe is in a buffer now, whatever the step
+                # answers), and before calib is in the heap: the event's garbage is not on top of it
+                self._calibrating(probe, True, "")
+                self.cal_until = ticks_add(now, 3600000)  # calib.SESSION_MS
+                self.drain(0)  # the event goes out now (when online), not on top of calib in the ring
+                gc.collect()
             try:
                 done = self.board.calibrate(args)
             except ValueError:
                 if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
                     self._calibrating(probe, False, "ended without a new calibration")
                 raise
-            gc.collect()  # calib (dropped by the board) and its garbage go before the session's event
-            if step in ("start", "point"):
-                self._calibrating(probe, True, "")
-                self.cal_until = ticks_add(now, 3600000)  # calib.SESSION_MS
-            elif step in ("save", "cancel"):
+            gc.collect()  # calib (dropped by the board) and its garbage go before the session's end event
+            if step in ("save", "cancel"):
                 self._calibrating(probe, False, "saved" if step == "save" else "cancelled")
             return done
         else:

@@ -105,16 +105,12 @@ def command(points, args, path, measure, temp_c, k_now=1.0):
         finally:
             del points[:]  # a save ends the session, refused or not
         gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
-        store_result(path, "ph", {"mv_at_ph7": fit[0], "slope_pct": fit[1]})
+        doc = read_json(path)  # this probe's member of calibration.json; the other probes' kept
+        doc["ph"] = {"mv_at_ph7": fit[0], "slope_pct": fit[1]}
+        atomic_write(path, json.dumps(doc))
         return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
     if step == "cancel":
         del points[:]
         return "pH calibration cancelled", None
     raise ValueError("step must be start, point, save or cancel")
 
-
-def store_result(path, probe, values):
-    """Store ``values`` as ``probe``'s member of calibration.json, the other probes' kept."""
-    doc = read_json(path)
-    doc[probe] = values
-    atomic_write(path, json.dumps(doc))

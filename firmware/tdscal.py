@@ -6,8 +6,10 @@
 # A module of its own, imported for the command and dropped after it: its code is not in
 # a 64 KB heap during a pH session, whose fit is the calibration's memory peak.
 
+import json
+
 import sensors
-from calib import store_result
+from store import atomic_write, read_json
 
 
 def command(args, path, measure, k_now):
@@ -29,5 +31,7 @@ def command(args, path, measure, k_now):
     if not 0.5 <= k <= 2.0:
         raise sensors.CalibrationError(
             "TDS factor %.2f is outside 0.5-2: a wrong or spent standard solution, or a faulty probe" % k)
-    store_result(path, "tds", {"k_factor": k})
+    doc = read_json(path)  # this probe's member of calibration.json; the pH calibration kept
+    doc["tds"] = {"k_factor": k}
+    atomic_write(path, json.dumps(doc))
     return "TDS/EC calibrated: the %.0f ppm standard read %.0f ppm, factor %.3f (stored)" % (known, measured, k), k
