@@ -293,6 +293,7 @@ class Device:
                     store.atomic_write(self.seen_path, self.cmd_seen, "wb")
                 except OSError:
                     self._save(None)  # the boot floor still refuses what was signed before a reboot
+                gc.collect()  # the write's garbage goes before the command's
                 try:
                     reason = self.execute(action, args)
                 except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
@@ -413,10 +414,12 @@ class Device:
         if self.outlets is not None:
             import outlets
 
-            extra = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
+            extra, events = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
             del outlets
             sys.modules.pop("outlets", None)  # not in the heap between cycles (~1.5 KB: commands come then)
-            gc.collect()  # it and its garbage go before encoding's
+            gc.collect()  # it and its garbage go before its events' and encoding's
+            for kind, detail in events:
+                self.event(kind, detail)
         if self.cal:
             extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE

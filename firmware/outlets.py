@@ -224,8 +224,9 @@ def timers_step(schedules, states, epoch_ms, synced, offset_min, now):
 
 
 def cycle(dev, readings, bad, level_trusted, now):
-    """Step every configured outlet, switch its relay, report its events; returns the
-    telemetry members (',"heater":1,"topoff":0')."""
+    """Step every configured outlet and switch its relay; returns (the telemetry members,
+    e.g. ',"heater":1,"topoff":0', and the events [(kind, detail)] for the device to send
+    once this module is out of the heap)."""
     b = dev.board
     out = dev.outlets  # [heater (config, state) or None, topoff (config, state) or None, timers or None]
     extra = ""
@@ -249,9 +250,7 @@ def cycle(dev, readings, bad, level_trusted, now):
     if tm is not None and timers_step(tm[0], tm[1], b.epoch_ms(), b.time_synced(), tm[2], now):
         for i in range(len(tm[0])):
             b.set_outlet(tm[0][i][0], tm[1][i][0])
-    for kind, detail in events:
-        dev.event(kind, detail)
-    return extra
+    return extra, events
 
 
 def command(dev, action, args, now):
