@@ -146,7 +146,7 @@ class Device:
 
     def status_payload(self):
         extra = ',"mode":"%s","lockout":%s' % (self.pump.mode, "true" if self.pump.lockout else "false")
-        tm = self.outlets[2] if self.outlets else None
+        tm: "tuple | None" = self.outlets[2] if self.outlets else None
         if tm:  # the timer outlets' states (telemetry carries the heater's and the top-off's)
             extra += ',"outlets":{%s}' % ",".join('"%s":%d' % (tm[0][i][0], tm[1][i][0]) for i in range(len(tm[0])))
         if self.config_errors:

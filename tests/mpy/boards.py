@@ -62,4 +62,6 @@ class Board:
         return False
 
     def calibrate(self, args):
+        if args.get("step") in ("start", "cancel"):
+            return "pH calibration: " + args["step"]
         raise ValueError("no probe")

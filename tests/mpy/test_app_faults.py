@@ -217,4 +217,69 @@ def test_the_heater_is_off_after_an_unhandled_exception():
     assert b.outlets["heater"] == [True, True, False]
 
 
+def test_timer_outlets_follow_their_schedule_and_a_signed_override():
+    mpytest.fresh_dir(DIR)
+    signed = signer()
+    c = cfg(1, KEY)
+    c["timers"] = [{"name": "light", "on": "00:00", "off": "23:59"}]
+    b = Board([30.0], epoch0=1700006400000)  # 00:00 UTC
+    d = app.Device(c, b)
+    d.board.t = 60000
+    d.cycle()
+    assert b.outlets["light"] == [True] and '"outlets":{"light":1}' in d.status_payload().decode()
+    sent = acks_of(d)
+    d._on_message(d.t_cmd, signed("o1", "outlet", {"name": "light", "on": False, "minutes": 30}, b.epoch_ms()))
+    d._on_message(d.t_cmd, signed("o2", "outlet", {"name": "lamp", "on": False, "minutes": 30}, b.epoch_ms()))
+    d.handle_commands()
+    assert [(a["ok"], a["reason"]) for a in sent] == [
+        (True, "light off for 30 min, then back to its schedule"),
+        (False, "refused: no timer outlet named 'lamp': see device.json timers")]
+    d.cycle()
+    assert b.outlets["light"] == [True, False]
+    b.t += 31 * 60000
+    d.cycle()
+    assert b.outlets["light"] == [True, False, True]
+
+
+def telemetry(d):
+    out = []
+    while len(d.ring):
+        topic, msg = d.ring.pop()
+        if topic == d.t_telemetry:
+            out.append(json.loads(msg))
+    return out
+
+
+def test_a_probe_under_calibration_is_not_reported_as_water():
+    mpytest.fresh_dir(DIR)
+    signed = signer()
+    b = Board([30.0])
+    b.read_sensors = lambda: ({"temp_c": 25.0, "ph": 4.01, "level_cm": 30.0, "flow_lpm": 8.0}, [])
+    d = app.Device(cfg(1, KEY), b)
+    d.board.t = 2000
+    kinds = []
+    event = d.event
+    d.event = lambda kind, detail: (kinds.append((kind, detail)), event(kind, detail))
+    sent = acks_of(d)
+    d._on_message(d.t_cmd, signed("k1", "calibrate", {"sensor": "ph", "step": "start"}, b.epoch_ms()))
+    d.handle_commands()
+    assert sent[0]["ok"] and kinds == [("calibration_start", "pH probe under calibration: its readings are not "
+                                                             "the water's until the session ends")]
+    d.cycle()
+    t = telemetry(d)[-1]
+    assert "ph" not in t["r"] and t["cal"] == ["ph"] and t["r"]["temp_c"] == 25.0
+    d._on_message(d.t_cmd, signed("k2", "calibrate", {"sensor": "ph", "step": "cancel"}, b.epoch_ms()))
+    d.handle_commands()
+    assert kinds[-1] == ("calibration_end", "pH calibration cancelled: its readings are the water's again")
+    d.cycle()
+    t = telemetry(d)[-1]
+    assert t["r"]["ph"] == 4.01 and "cal" not in t
+    # a session left open ends by itself after an hour without a step
+    d._on_message(d.t_cmd, signed("k3", "calibrate", {"sensor": "ph", "step": "start"}, b.epoch_ms()))
+    d.handle_commands()
+    b.t += 3600000
+    d.cycle()
+    assert kinds[-1][0] == "calibration_end" and "timed out" in kinds[-1][1] and "cal" not in telemetry(d)[-1]
+
+
 mpytest.run(globals())
