@@ -25,15 +25,21 @@ def load_config(errors):
     except ValueError as e:
         errors.append("device.json is not valid JSON (%s): fix it and upload it again" % e)
         return {}
+    # one source of truth: Wi-Fi and passwords live in secrets.py only (device.json's used to win, silently)
+    if not isinstance(cfg, dict):
+        return cfg  # devconfig says so and uses the defaults
+    mqtt = cfg.setdefault("mqtt", {})
+    if "wifi" in cfg or (isinstance(mqtt, dict) and "password" in mqtt):
+        errors.append("device.json has wifi or mqtt.password settings: they are ignored; Wi-Fi and "
+                      "passwords are set in secrets.py only (WIFI_SSID, WIFI_PASSWORD, MQTT_PASSWORD)")
+    cfg["wifi"] = {"ssid": "", "password": ""}
+    if not isinstance(mqtt, dict):
+        return cfg  # devconfig says so and uses the defaults
+    mqtt["password"] = ""
     try:
         import secrets  # type: ignore[import-not-found]  # device-only: WiFi password, MQTT password, command key (never in the repository)
 
-        # one source of truth: Wi-Fi and passwords live in secrets.py only
-        if "wifi" in cfg or "password" in cfg.get("mqtt", {}):
-            errors.append("device.json has wifi or mqtt.password settings: they are ignored; Wi-Fi and "
-                          "passwords are set in secrets.py only (WIFI_SSID, WIFI_PASSWORD, MQTT_PASSWORD)")
         cfg["wifi"] = {"ssid": getattr(secrets, "WIFI_SSID", ""), "password": getattr(secrets, "WIFI_PASSWORD", "")}
-        cfg.setdefault("mqtt", {})
         cfg["mqtt"]["password"] = getattr(secrets, "MQTT_PASSWORD", "")
         cfg.setdefault("cmd", {})
         cfg["cmd"]["key"] = getattr(secrets, "COMMAND_KEY", "")
