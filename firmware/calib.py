@@ -107,6 +107,7 @@ def command(points, args, path, measure, temp_c, k_now=1.0):
         gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
         doc = read_json(path)  # this probe's member of calibration.json; the other probes' kept
         doc["ph"] = {"mv_at_ph7": fit[0], "slope_pct": fit[1]}
+        gc.collect()  # the file read's garbage goes before the write's
         atomic_write(path, json.dumps(doc))
         return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
     if step == "cancel":

@@ -12,7 +12,7 @@ DEFAULTS: dict = {
              "keepalive_s": 30},
     "wifi": {"ssid": "", "password": ""},
     "interval_s": 60,
-    "ring_capacity": 64,
+    "ring_capacity": 32,  # RAM: one cycle's messages, more only while the flash spool fails
     "backlog_per_cycle": 20,
     "level_low_cm": 10.0,
     "max_cycles": 0,  # 0 = run forever (device); the simulator sets a count
