@@ -38,6 +38,11 @@ SENSOR_COLS = (("temp_c", "°C", 2), ("ph", "pH", 2), ("tds_ppm", "ppm", 0), ("t
                ("level_cm", "cm", 1), ("flow_lpm", "l/min", 1))
 
 
+# The heater is plugged into the controller's relay as a guard (its own thermostat regulates): when that
+# thermostat sticks, the device cuts the heater off at 27 °C, long before the water is in danger.
+DEMO_HEATER = {"enabled": True, "set_c": 0.0, "cutoff_c": 27.0, "rearm_c": 1.0, "min_off_s": 600}
+
+
 def demo_faults(hours: float) -> list[dict[str, Any]]:
     """The injected faults, in the last hours, after enough healthy history to learn the probes' noise."""
     total = int(hours * 60)
@@ -154,12 +159,18 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="aquamon-demo-viewer")
         client.username_pw_set(*stack.service_credentials("viewer"))  # read-only account
 
+        device_acts: list[dict[str, Any]] = []  # what the device did on its own (heater guard)
+
         def on_message(c: Any, u: Any, msg: mqtt.MQTTMessage) -> None:
             try:
                 doc = json.loads(msg.payload)
             except ValueError:
                 return
-            if msg.topic.endswith("/telemetry"):
+            if msg.topic.endswith("/event") and str(doc.get("kind", "")).startswith("heater_"):
+                device_acts.append(doc)
+                live.console.print(f"[yellow][bold]DEVICE  [/] {_fmt_time(doc['ts'])} "
+                                   f"{escape(str(doc.get('detail')))}[/]", soft_wrap=True)
+            elif msg.topic.endswith("/telemetry"):
                 with state.lock:
                     state.last = doc
                     state.received += 1
@@ -175,14 +186,15 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
 
         client.on_message = on_message
         client.on_connect = lambda c, u, f, r, p: c.subscribe([(f"aquamon/{TANK}/+/telemetry", 0),
-                                                              (f"aquamon/{TANK}/alert/#", 1)])
+                                                              (f"aquamon/{TANK}/alert/#", 1),
+                                                              (f"aquamon/{TANK}/+/event", 1)])
         client.connect(cfg.mqtt.host, cfg.mqtt.port)
         client.loop_start()
 
         now_ms = int(time.time() * 1000)
         fw_cfg = firmware_config(tank=TANK, device=DEVICE, mqtt_port=cfg.mqtt.port, state_dir=out / "device-state",
                                  minutes=minutes, start_epoch_ms=now_ms - minutes * 60_000, speed=speed,
-                                 faults=demo_faults(hours))
+                                 faults=demo_faults(hours), extra={"heater": DEMO_HEATER})
         faults = ", ".join(f"{f['kind']} at sim hour {f['start_min'] / 60:.1f}" for f in fw_cfg["sim"]["faults"])
         console.print(f"Firmware on the MicroPython unix port: {hours:g} simulated hours at {speed:g}x; "
                       f"faults injected: {faults}")
@@ -224,12 +236,18 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         summary.add_row("notifications (Apprise)", str(len(inbox.received)))
         for label, value in notification_rows(pushes, policy_from(cfg), out / "analytics.log"):
             summary.add_row(label, value)
+
+        cutoffs = [a for a in device_acts if a.get("kind") == "heater_cutoff"]
+        summary.add_row("heater guard (device)", "; ".join(str(a.get("detail")) for a in cutoffs) or "no cut-off")
         summary.add_row("data, logs", str(out))
         summary.add_row("report", str(report))
         summary.add_row("wall time", f"{time.monotonic() - t_start:.0f} s")
         console.print(summary)
         if not any(a.get("key") == "heater_stuck" for a in fired):
             console.print("[red]The stuck-heater alert did not fire: see analytics.log in the output folder.[/]")
+            return 1
+        if not cutoffs:
+            console.print("[red]The device did not cut the stuck heater off: see firmware.log in the output folder.[/]")
             return 1
         if hours >= DRIFT_SHOWN_FROM_H and not any(a.get("key") == "drift" for a in fired):
             console.print("[red]No drift alert although the drift detector had its warm-up: "

@@ -23,8 +23,10 @@ True
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,9 +36,12 @@ from typing import Any
 from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR
 
 COMPILED = ["ticks", "payload", "pump", "ringbuf", "store", "spool", "cmdauth", "devconfig", "mqtt_link", "app",
-            "sensors", "calib", "board_esp32"]
+            "sensors", "calib", "tdscal", "outlets", "board_esp32"]
 AS_SOURCE = ["main.py", "device.json", "secrets.py"]
-ROMFS_IMAGE = "firmware.romfs"  # mpremote romfs deploy takes an image file by this extension
+ROMFS_IMAGE = "firmware.romfs"
+# secrets.example.py's placeholder values: a device flashed with them cannot join the network
+PLACEHOLDERS = ("change me", "my-wifi", "the device account's password")
+SECRET_NAMES = ("WIFI_SSID", "WIFI_PASSWORD", "MQTT_PASSWORD")  # mpremote romfs deploy takes an image file by this extension
 
 
 class FlashError(RuntimeError):
@@ -63,6 +68,10 @@ def check_device_files(firmware_dir: Path = FIRMWARE_DIR) -> dict[str, Any]:
         cfg = json.loads(cfg_path.read_text())
     except ValueError as e:
         raise FlashError(f"{cfg_path} is not valid JSON: {e}") from None
+    check_secrets(firmware_dir / "secrets.py")
+    if isinstance(cfg, dict) and ("wifi" in cfg or "password" in (cfg.get("mqtt") or {})):
+        raise FlashError(f"{cfg_path} has wifi or mqtt.password settings: Wi-Fi and passwords are set in "
+                         "secrets.py only (one source of truth); remove them from device.json")
     spec = importlib.util.spec_from_file_location("aquamon_fw_devconfig", firmware_dir / "devconfig.py")
     assert spec is not None and spec.loader is not None  # a file we ship
     devconfig = importlib.util.module_from_spec(spec)
@@ -71,6 +80,27 @@ def check_device_files(firmware_dir: Path = FIRMWARE_DIR) -> dict[str, Any]:
     if errors:
         raise FlashError(f"{cfg_path} has errors:\n  " + "\n  ".join(errors))
     return dict(validated)
+
+
+def check_secrets(path: Path) -> None:
+    """Refuse a secrets.py still holding secrets.example.py's placeholders or lacking a setting.
+
+    It is read as Python syntax, never run: only ``NAME = "text"`` lines count.
+    """
+    try:
+        tree = ast.parse(path.read_text(), str(path))
+    except SyntaxError as e:
+        raise FlashError(f"{path} is not valid Python ({e.msg}, line {e.lineno}): fix it") from None
+    values = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+              and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+              for t in node.targets if isinstance(t, ast.Name)}
+    placeholders = sorted(n for n, v in values.items() if v.strip().lower() in PLACEHOLDERS)
+    missing = [n for n in SECRET_NAMES if not values.get(n, "").strip()]
+    if placeholders or missing:
+        what = "; ".join(x for x in (f"still the example's placeholder: {', '.join(placeholders)}" if placeholders
+                                     else "", f"empty or missing: {', '.join(missing)}" if missing else "") if x)
+        raise FlashError(f"{path}: {what}. Put your network's name and password and the device account's "
+                         "MQTT password there (see docs/hardware.md, \"Settings\"), then flash again")
 
 
 def build(out: Path, firmware_dir: Path = FIRMWARE_DIR) -> list[Path]:
@@ -89,7 +119,13 @@ def build(out: Path, firmware_dir: Path = FIRMWARE_DIR) -> list[Path]:
                    check=True, capture_output=True)
     for name in AS_SOURCE:
         if (firmware_dir / name).exists():
-            shutil.copy(firmware_dir / name, out / name)
+            if name == "secrets.py":  # readable by its owner only, from the moment it exists
+                fd = os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write((firmware_dir / name).read_bytes())
+                os.chmod(out / name, 0o600)  # (whatever the umask)
+            else:
+                shutil.copy(firmware_dir / name, out / name)
             files.append(out / name)
     return files
 

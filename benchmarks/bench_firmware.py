@@ -193,6 +193,9 @@ class DriverBoard:
     def set_pump(self, on):
         self.pump_on = bool(on)
 
+    def set_outlet(self, name, on):  # the heater, the top-off pump, timer outlets: relays, as the pump
+        pass
+
     def button_pressed(self):
         return False
 
@@ -450,17 +453,35 @@ def _run(cfg: dict[str, Any], lib: Path, romfs: Path | None) -> dict[str, Any]:
     return dict(json.loads(lines[-1]))
 
 
-def _config(state: Path, port: int, faults: list[dict[str, Any]], commands: bool) -> dict[str, Any]:
-    return {"tank": "tank1", "device": "bench", "interval_s": 60, "max_cycles": CYCLES, "state_dir": str(state),
-            "drain_timeout_s": 600, "mqtt": {"host": "127.0.0.1", "port": port, "prefix": "bench"},
-            "cmd": {"key": COMMAND_KEY if commands else ""},
-            "sim": {"start_epoch_ms": 1_700_000_000_000, "speed": 0, "faults": faults,
-                    "command_every": COMMAND_EVERY}}
+# the outlets the firmware switches itself (firmware/outlets.py), all on: a heater on the
+# firmware's thermostat (the bench's water swings around its set point), a top-off whose
+# level never rises (it locks out; every clear_lockout command re-arms it: events), two lamps
+OUTLETS: dict[str, Any] = {
+    "heater": {"enabled": True, "set_c": 25.0, "min_off_s": 120},
+    "topoff": {"enabled": True, "fill_below_cm": 31.0, "fill_to_cm": 33.0},
+    "timers": [{"name": "light", "on": "08:00", "off": "20:00"}, {"name": "uvb", "on": "10:00", "off": "14:00"}]}
 
 
-# (deployment, commands) -> the runs; with commands the device has a key, and while
-# online it gets a signed command every COMMAND_EVERY cycles
-CONFIGS = (("mpy files", False), ("romfs", False), ("romfs", True))
+def _config(state: Path, port: int, faults: list[dict[str, Any]], commands: bool,
+            outlets: bool = False) -> dict[str, Any]:
+    cfg = {"tank": "tank1", "device": "bench", "interval_s": 60, "max_cycles": CYCLES, "state_dir": str(state),
+           "drain_timeout_s": 600, "mqtt": {"host": "127.0.0.1", "port": port, "prefix": "bench"},
+           "cmd": {"key": COMMAND_KEY if commands else ""},
+           "sim": {"start_epoch_ms": 1_700_000_000_000, "speed": 0, "faults": faults,
+                   "command_every": COMMAND_EVERY}}
+    if outlets:
+        cfg.update(OUTLETS)
+    return cfg
+
+
+# (deployment, commands, outlets) -> the runs; with commands the device has a key, and while
+# online it gets a signed command every COMMAND_EVERY cycles; with outlets, OUTLETS are on
+CONFIGS = (("mpy files", False, False), ("romfs", False, False), ("romfs", True, False), ("romfs", True, True))
+TARGET_CYCLE_MS = 50.0  # Device.cycle() on the unix port, mean
+
+
+def _label(commands: bool, outlets: bool) -> str:
+    return ("on" if commands else "off") + ("+outl" if outlets else "")
 
 
 def main() -> None:
@@ -472,17 +493,17 @@ def main() -> None:
         romfs.write_bytes(romfs_image(lib))
         broker = Mosquitto(root / "mosquitto", allow_anonymous=True).start()
         try:
-            for i, (deploy, commands) in enumerate(CONFIGS):
+            for i, (deploy, commands, outlets) in enumerate(CONFIGS):
                 image = romfs if deploy == "romfs" else None
                 for name, port, faults in (("offline (spool wraps)", 1, [{"kind": "offline", "start_min": 0}]),
                                            ("online (Mosquitto, QoS 1)", broker.port, [])):
                     state = root / f"run{i}-{port}"
                     state.mkdir()
-                    cfg = _config(state, port, faults, commands)
+                    cfg = _config(state, port, faults, commands, outlets)
                     if faults:
                         cfg["drain_timeout_s"] = 0
                     st = _run(cfg, lib, image)
-                    rows.append((deploy, commands, name, st))
+                    rows.append((deploy, (commands, outlets), name, st))
                     if "memory_error" in st:
                         break  # the online run would stop at the same place
         finally:
@@ -491,7 +512,7 @@ def main() -> None:
           f"{'modules':>7} {'live':>5} {'data':>5} {'boot':>5} {'loop':>5} {'peak':>5} {'garbage':>7} {'auto gc':>7} "
           f"{'cycle ms':>8} {'max ms':>6} {'loop ms':>7}")
     for deploy, commands, name, st in rows:
-        on = "on" if commands else "off"
+        on = _label(*commands)
         if "memory_error" in st:
             print(f"{deploy:10} {on:8} {name:26} MemoryError: {st['memory_error']}")
             continue
@@ -514,16 +535,20 @@ def main() -> None:
             raise RuntimeError(f"{deploy}, {name}: {st['refused']} of {st['commands']} commands refused, not just "
                                "the replays: the bench's commands or clock model are wrong, its figures are void")
     ok = True
-    for deploy, commands in CONFIGS:
-        sts = [st for d, c, _, st in rows if d == deploy and c == commands]
+    for deploy, commands, outlets in CONFIGS:
+        sts = [st for d, c, _, st in rows if d == deploy and c == (commands, outlets)]
         ran = all("result" in st and st["result"]["cycles"] == CYCLES for st in sts)
         peak = max(st.get("peak", 0) for st in sts) / 1024
         fits = ran and peak <= TARGET_PEAK_KB and not any(st["auto_gc"] for st in sts)
+        cycle_ms = max((st["cyc_us"] / st["result"]["cycles"] / 1000 for st in sts if "result" in st), default=0.0)
         if deploy == "romfs":
             ok = ok and ran
-        print(f"target, {deploy}, commands {'on' if commands else 'off'}: {CYCLES} cycles with heapsize={HEAP} and "
+        print(f"target, {deploy}, commands {_label(commands, outlets)}: {CYCLES} cycles with heapsize={HEAP} and "
               f"no MemoryError: {'met' if ran else 'NOT met'}; peak heap <= {TARGET_PEAK_KB} KB: "
-              f"{'met' if fits else 'NOT met'}" + (f" (peak {peak:.1f} KB)" if ran else ""))
+              f"{'met' if fits else 'NOT met'}"
+              + (f" (peak {peak:.1f} KB, margin {TARGET_PEAK_KB - peak:+.1f} KB); control cycle <= "
+                 f"{TARGET_CYCLE_MS:.0f} ms: {'met' if cycle_ms <= TARGET_CYCLE_MS else 'NOT met'} (mean "
+                 f"{cycle_ms:.2f} ms, margin {TARGET_CYCLE_MS - cycle_ms:+.1f} ms)" if ran else ""))
     if not ok:
         raise RuntimeError("a romfs run (the deployment for a 64 KB heap) ended early")
 

@@ -22,6 +22,7 @@ import pump
 from mqtt_link import Link
 from ringbuf import Ring
 from spool import Spool
+import store
 from store import Counter
 from ticks import ticks_add, ticks_diff
 
@@ -29,30 +30,7 @@ from ticks import ticks_add, ticks_diff
 LOOP_KEYS = ("level_low_cm", "poll_ms", "max_cycles", "backlog_per_cycle", "status_every", "drain_timeout_s")
 MAX_PENDING_COMMANDS = 16  # a burst beyond this is dropped and counted
 MAX_COMMAND_BYTES = 1024
-
-
-def validated(cfg):
-    """(config with defaults, errors); devconfig is unloaded afterwards: its tables
-    cost ~6-9 KB of a 64 KB heap and are needed only at boot.  Collected before and
-    after, so boot's peak is the loaded firmware plus the validator, not plus the
-    garbage of everything else boot does."""
-    gc.collect()
-    import devconfig
-
-    try:
-        return devconfig.validate(cfg)
-    finally:
-        del devconfig
-        sys.modules.pop("devconfig", None)
-        gc.collect()
-
-
-def pump_config(p):
-    return pump.PumpConfig(
-        flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
-        retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
-        max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
-        min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
+COMMANDS_PER_CYCLE = 8  # signatures verified per control cycle; the rest wait (a flood cannot hog the loop)
 
 
 def _int_arg(args, name, lo, hi):
@@ -70,7 +48,18 @@ class Device:
         if validated_cfg:
             self.cfg, self.config_errors = cfg, []
         else:
-            self.cfg, self.config_errors = validated(cfg)
+            # devconfig is unloaded afterwards: its tables cost ~6-9 KB of a 64 KB heap and are
+            # needed only at boot.  Collected before and after, so boot's peak is the loaded
+            # firmware plus the validator, not plus the garbage of everything else boot does.
+            gc.collect()
+            import devconfig
+
+            try:
+                self.cfg, self.config_errors = devconfig.validate(cfg)
+            finally:
+                del devconfig
+                sys.modules.pop("devconfig", None)
+                gc.collect()
         self.config_errors = list(boot_errors) + self.config_errors
         self.board = board
         c = self.cfg
@@ -84,8 +73,9 @@ class Device:
         self.seq = Counter(sd + "/seq")
         self.event_seq = Counter(sd + "/evseq")
         self.boots = Counter(sd + "/boots")
-        self.boots.set(self.boots.value + 1)
+        self.flash_failed = False
         self.ring = Ring(c["ring_capacity"])
+        self._save(self.boots, self.boots.value + 1)  # (after the ring: a full flash is reported in it)
         self.spool = None
         try:
             self.spool = Spool(sd, c["spool"]["segment_bytes"], c["spool"]["max_segments"])
@@ -93,7 +83,12 @@ class Device:
             self.config_errors.append("flash spool unavailable (%s): offline readings are kept in RAM only" % e)
         self.spool_failures = 0
         gc.collect()  # the state files' reads (garbage) go before the rest of boot adds its own
-        self.pump_cfg = pump_config(c["pump"])
+        p = c["pump"]
+        self.pump_cfg = pump.PumpConfig(
+            flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
+            retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
+            max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
+            min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
         self.pump = pump.PumpState(c["pump"]["start_mode"])
         self.interval_ms = c["interval_s"] * 1000
         self.published = 0
@@ -106,6 +101,27 @@ class Device:
         key = key or c["cmd"]["key"]
         self.cmd_key = key or None
         self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
+        # the seen-id cache survives a reboot (a captured command must not run again after one);
+        # and the first synced clock raises its floor to this boot's start (handle_commands)
+        self.seen_path = sd + "/cmdseen"
+        self.floor_set = False
+        if key:
+            try:
+                with open(self.seen_path, "rb") as f:
+                    f.readinto(self.cmd_seen)
+            except OSError:
+                pass
+        self.commands_malformed = 0
+        self.cal = []  # probes under calibration (calib.session), until cal_until (ticks)
+        self.cal_until = 0
+        self.cmd_budget = COMMANDS_PER_CYCLE
+        # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
+        h, t, tm = c["heater"], c["topoff"], c["timers"]
+        self.outlets = None
+        if h or t or tm:
+            self.outlets = [(h, [False, 0, False, 0, False, 0, None, 0]) if h else None,
+                            (t, [False, 0, 0, 0, False, "", False, 0, False, 0]) if t else None,
+                            (tm, [[False, False, 0, False] for _ in tm], c["utc_offset_min"]) if tm else None]
         self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
         self.commands_refused = 0
         m = c["mqtt"]
@@ -130,17 +146,27 @@ class Device:
 
     def status_payload(self):
         extra = ',"mode":"%s","lockout":%s' % (self.pump.mode, "true" if self.pump.lockout else "false")
+        tm: "tuple | None" = self.outlets[2] if self.outlets else None
+        if tm:  # the timer outlets' states (telemetry carries the heater's and the top-off's)
+            extra += ',"outlets":{%s}' % ",".join('"%s":%d' % (tm[0][i][0], tm[1][i][0]) for i in range(len(tm[0])))
         if self.config_errors:
             extra += ',"config_errors":' + json.dumps(self.config_errors)
         return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
                                      self.board.mem_free(), self.backlog(), self.dropped(), extra)
 
+    def _save(self, counter, value=0):
+        # a full or failing flash degrades persistence, never the control loop (one event per boot);
+        # counter None: a write that already failed
+        if (counter is None or not counter.set(value)) and not self.flash_failed:
+            self.flash_failed = True
+            self.event("storage", "flash full or failing: counters and the replay cache are kept in RAM only "
+                                  "until it is freed (see docs/hardware.md); control goes on")
+
     def event(self, kind, detail):
-        self.event_seq.set(self.event_seq.value + 1)
+        self._save(self.event_seq, self.event_seq.value + 1)
         b = self.board
         self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
                                                            b.time_synced(), self.boots.value)))
-
     def spill(self):
         """Move the RAM ring to the flash spool (the link is down)."""
         if self.spool is None:
@@ -203,8 +229,12 @@ class Device:
 
     # -- commands --------------------------------------------------------------
     def _on_message(self, topic, msg):
-        # called from inside umqtt while we wait for the broker: only queue
-        if len(self.pending) < MAX_PENDING_COMMANDS and len(msg) <= MAX_COMMAND_BYTES:
+        # called from inside umqtt while we wait for the broker: cheap rejects first (no parsing,
+        # no answer: answering a flood would amplify it), so junk never takes a signed command's place
+        self.link.received += 1  # (Link.service reads on while messages come)
+        if len(msg) > MAX_COMMAND_BYTES or msg[:1] != b"{" or b'"sig"' not in msg or b'"ts"' not in msg:
+            self.commands_malformed += 1
+        elif len(self.pending) < MAX_PENDING_COMMANDS:
             self.pending.append(msg)
         else:
             self.commands_dropped += 1
@@ -219,7 +249,20 @@ class Device:
         # One phase at a time, each on a collected heap (a 64 KB heap): the message and
         # cmdauth while verifying, then the command's own work, then the answer.
         b = self.board
-        while self.pending:
+        if not self.floor_set and self.cmd_seen is not None and b.time_synced():
+            # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
+            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved
+            self.floor_set = True
+            boot = b.epoch_ms() - b.uptime_ms()
+            seen = self.cmd_seen
+            floor = 0
+            for i in range(8):
+                floor = floor << 8 | seen[i]
+            if boot > floor:
+                for i in range(8):
+                    seen[7 - i] = boot >> 8 * i & 255
+        while self.pending and self.cmd_budget > 0:
+            self.cmd_budget -= 1
             gc.collect()
             try:
                 doc = json.loads(self.pending.pop(0))
@@ -247,10 +290,16 @@ class Device:
             gc.collect()  # cmdauth and its garbage go before the command's own
             if ok:
                 try:
+                    store.atomic_write(self.seen_path, self.cmd_seen, "wb")
+                except OSError:
+                    self._save(None)  # the boot floor still refuses what was signed before a reboot
+                gc.collect()  # the write's garbage goes before the command's
+                try:
                     reason = self.execute(action, args)
-                except ValueError as e:  # bad arguments, or the command cannot be done now
+                except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
                     reason = "refused: %s" % e
                     ok = False
+                sys.modules.pop("outlets", None)  # (an outlet command loads it; the next cycle loads it again)
                 gc.collect()
             self._ack(cmd_id, ok, reason)
 
@@ -266,19 +315,64 @@ class Device:
             events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
         elif action == "clear_lockout":
             events = pump.clear_lockout(st, "command", now)
+            done = ""
+            if self.outlets is not None:
+                import outlets
+
+                done = outlets.command(self, action, args, now)
             if not events:
-                return "no lockout to clear"
+                return done or "no lockout to clear"
         elif action == "interval":
             self.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
             return "reporting interval %d s" % (self.interval_ms // 1000)
+        elif action == "outlet":
+            if self.outlets is None:
+                raise ValueError("no timer outlets configured (device.json timers)")
+            import outlets
+
+            return outlets.command(self, action, args, now)
         elif action == "calibrate":
-            return self.board.calibrate(args)
+            # a probe under calibration sits in buffer or standard solutions: from "start" or a
+            # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
+            probe, step = args.get("sensor"), args.get("step")
+            if step in ("start", "point") and probe in ("ph", "tds"):
+                # marked before the board's step (the probe is in a buffer now, whatever the step
+                # answers), and before calib is in the heap: the event's garbage is not on top of it
+                self._calibrating(probe, True, "")
+                self.cal_until = ticks_add(now, 3600000)  # calib.SESSION_MS
+                self.drain(0)  # the event goes out now (when online), not on top of calib in the ring
+                gc.collect()
+            try:
+                done = self.board.calibrate(args)
+            except ValueError:
+                if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
+                    self._calibrating(probe, False, "ended without a new calibration")
+                raise
+            gc.collect()  # calib (dropped by the board) and its garbage go before the session's end event
+            if step in ("save", "cancel"):
+                self._calibrating(probe, False, "saved" if step == "save" else "cancelled")
+            return done
         else:
-            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate or interval" % (action,))
+            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate, outlet or interval"
+                             % (action,))
         for kind, detail in events:
             self.event(kind, detail)
         self.board.set_pump(st.on)
         return ", ".join(d for _, d in events)
+
+    def _calibrating(self, probe, on, why):
+        # the probes-under-calibration list and its events; probe None: every probe (a timeout)
+        for p in ("ph", "tds"):
+            if probe is not None and p != probe or on == (p in self.cal):
+                continue
+            name = "pH" if p == "ph" else "TDS/EC"
+            if on:
+                self.cal.append(p)
+                self.event("calibration_start", "%s probe under calibration: its readings are not the water's "
+                                                "until the session ends" % name)
+            else:
+                self.cal.remove(p)
+                self.event("calibration_end", "%s calibration %s: its readings are the water's again" % (name, why))
 
     # -- the loop --------------------------------------------------------------
     def cycle(self):
@@ -294,6 +388,18 @@ class Device:
         if b.button_pressed():
             for kind, detail in pump.clear_lockout(self.pump, "button", now):
                 self.event(kind, detail)
+            if self.outlets is not None:
+                import outlets
+
+                outlets.command(self, "clear_lockout", None, now)
+        if self.cal:  # probes under calibration: their readings are buffer solutions, not water
+            if ticks_diff(now, self.cal_until) >= 0:
+                self._calibrating(None, False, "timed out after an hour without a step")
+            for p in self.cal:
+                name = "ph" if p == "ph" else "tds_ppm"
+                readings.pop(name, None)
+                if name in bad:
+                    bad.remove(name)
         if "sump_low" in readings:  # float switch
             level_low = readings.pop("sump_low")
         elif "level_cm" in readings and "level_cm" not in bad and readings["level_cm"] is not None:
@@ -304,10 +410,23 @@ class Device:
         for kind, detail in pump.step(self.pump, self.pump_cfg, level_low, flow, now):
             self.event(kind, detail)
         b.set_pump(self.pump.on)
-        self.seq.set(self.seq.value + 1)
+        extra = ""
+        if self.outlets is not None:
+            import outlets
+
+            extra, events = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
+            del outlets
+            sys.modules.pop("outlets", None)  # not in the heap between cycles (~1.5 KB: commands come then)
+            gc.collect()  # it and its garbage go before its events' and encoding's
+            for kind, detail in events:
+                self.event(kind, detail)
+        if self.cal:
+            extra += ',"cal":["%s"]' % '","'.join(self.cal)
+        self.cmd_budget = COMMANDS_PER_CYCLE
+        self._save(self.seq, self.seq.value + 1)
         self.ring.push((self.t_telemetry, payload.encode_telemetry(self.seq.value, b.epoch_ms(), readings, bad,
                                                                    self.pump.on, b.time_synced(),
-                                                                   self.boots.value)))
+                                                                   self.boots.value, extra)))
         self.cycles += 1
         gc.collect()  # encoding's garbage goes before sending's
 
@@ -316,14 +435,15 @@ class Device:
         b = self.board
         poll = self.cfg["poll_ms"]
         while True:
-            self.link.service(b.ticks_ms())
+            more = self.link.service(b.ticks_ms())
             if self.pending:
                 self.handle_commands()
             wait = ticks_diff(deadline, b.ticks_ms())
             if wait <= 0:
                 return
             b.feed_watchdog()
-            b.sleep_ms(min(wait, poll))
+            if not more:  # a flood is read on at once, cheaply rejected, until the cycle is due
+                b.sleep_ms(min(wait, poll))
 
     def run(self):
         c = self.cfg
@@ -352,6 +472,12 @@ class Device:
                 self.link.publish(self.t_status, self.status_payload(), b.ticks_ms(), True)
         finally:
             b.set_pump(False)
+            o = self.outlets
+            if o is not None:  # every outlet's relay off: heater, top-off, timer outlets
+                for name in ("heater", "topoff"):
+                    b.set_outlet(name, False)
+                for s in o[2][0] if o[2] else ():
+                    b.set_outlet(s[0], False)
             self.link.close(self.t_status)
         return {"published": self.published, "cycles": self.cycles, "backlog": self.backlog(),
                 "dropped": self.dropped(), "seq": self.seq.value}

@@ -19,7 +19,10 @@ from ticks import ticks_add, ticks_diff, ticks_ms
 
 FW = "aquamon-fw-0.2"
 PINS = {"pump": 26, "pump_on_level": 1, "button": 0, "onewire": 4, "ph_adc": 34, "tds_adc": 35,
-        "turb_adc": 32, "trig": 5, "echo": 18, "float": -1, "flow": 27}
+        "turb_adc": 32, "trig": 5, "echo": 18, "float": -1, "flow": 27, "heater": -1, "topoff": -1,
+        "topoff_float": -1}
+# outlets (heater, topoff, timer outlets by their name in device.json "timers"): relay pins
+# switched at the pump's on level, driven OFF at boot before anything else
 UNIX_2000 = 946684800  # seconds from 1970 to 2000: older ESP32 ports count from 2000
 
 
@@ -31,6 +34,15 @@ class Esp32Board:
         pins.update(cfg.get("pins", {}))
         self.on_level = pins["pump_on_level"]
         self.pump = machine.Pin(pins["pump"], machine.Pin.OUT, value=1 - self.on_level)
+        self.outlets = {}
+        for t in cfg.get("timers", ()):
+            pins.setdefault(t[0], -1)
+        for name in ["heater", "topoff"] + [t[0] for t in cfg.get("timers", ())]:
+            if pins[name] >= 0:
+                self.outlets[name] = machine.Pin(pins[name], machine.Pin.OUT, value=1 - self.on_level)
+        self.topoff_float = None
+        if pins["topoff_float"] >= 0:  # closed (reads 0 with the pull-up) at the fill mark
+            self.topoff_float = machine.Pin(pins["topoff_float"], machine.Pin.IN, machine.Pin.PULL_UP)
         self.button = machine.Pin(pins["button"], machine.Pin.IN, machine.Pin.PULL_UP)
         self.cfg = cfg
         self.state_dir = cfg.get("state_dir", ".")
@@ -53,10 +65,12 @@ class Esp32Board:
         return adc
 
     def _probes(self, pins, s):
-        mv7, slope = sensors.ph_calibration(read_json(self.calibration_path))
+        stored = read_json(self.calibration_path)
+        mv7, slope = sensors.ph_calibration(stored)
+        k = stored.get("tds", {}).get("k_factor")  # a TDS calibration by command wins over device.json
         ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0.0)),
                              float(s.get("ph_board_gain", 1.0)), mv7, slope)
-        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(s.get("tds_k_factor", 1.0)),
+        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(k or s.get("tds_k_factor", 1.0)),
                                float(s.get("tds_alpha", 0.02)), float(s.get("tds_ppm_factor", 0.5)))
         curve = tuple(tuple(p) for p in s.get("turbidity_curve", sensors.DEFAULT_TURBIDITY_CURVE))
         turb = sensors.TurbidityProbe(self._adc(pins["turb_adc"]), curve, float(s.get("turbidity_divider", 1.5)))
@@ -97,10 +111,24 @@ class Esp32Board:
         now = ticks_ms()
         elapsed = ticks_diff(now, self.last_read)
         self.last_read = now
-        return self.probes.read_all(now, elapsed)
+        readings, bad = self.probes.read_all(now, elapsed)
+        if self.topoff_float is not None:
+            readings["topoff_full"] = self.topoff_float.value() == 0
+        return readings, bad
 
     def set_pump(self, on):
         self.pump.value(self.on_level if on else 1 - self.on_level)
+
+    def set_outlet(self, name, on):
+        pin = self.outlets.get(name)
+        if pin is not None:
+            pin.value(self.on_level if on else 1 - self.on_level)
+
+    def all_off(self):
+        """Every relay off (main.py's finally, before a reset)."""
+        self.set_pump(False)
+        for name in self.outlets:
+            self.set_outlet(name, False)
 
     def button_pressed(self):
         return self.button.value() == 0
@@ -156,17 +184,25 @@ class Esp32Board:
                 t = temp.read()
             except sensors.SensorError:
                 pass
-        ph = self.probes.ph
-        if ph is None:
-            raise ValueError("no pH probe fitted")
+        probe = self.probes.tds if args.get("sensor") == "tds" else self.probes.ph
+        if probe is None:
+            raise ValueError("that probe is not fitted")
+        if probe is self.probes.tds:
+            def measure():
+                return probe.read(t, sensors.sample(probe.adc.read_uv, 15))
+        else:
+            def measure():
+                return probe.probe_mv(sensors.sample(probe.adc.read_uv, 15))
         import calib
 
         try:
-            msg, fit = calib.command(self.ph_points, args, self.calibration_path,
-                                     lambda: ph.probe_mv(sensors.sample(ph.adc.read_uv, 15)), t)
+            msg, fit = calib.command(self.ph_points, args, self.calibration_path, measure, t,
+                                     getattr(probe, "k_factor", 1.0))
         finally:
             del calib
             sys.modules.pop("calib", None)
-        if fit:
-            ph.mv_at_ph7, ph.slope_pct = fit
+        if fit and probe is self.probes.tds:
+            probe.k_factor = fit
+        elif fit:
+            probe.mv_at_ph7, probe.slope_pct = fit
         return msg

@@ -1,18 +1,29 @@
 # The keeper's calibration session, driven by signed "calibrate" commands:
+#   {"sensor": "ph", "step": "start"}                     the probe leaves the water (optional)
 #   {"sensor": "ph", "step": "point", "buffer": "6.86"}  record the probe now (it sits in that buffer)
 #   {"sensor": "ph", "step": "save"}                      fit 2-3 points, store on flash, apply
 #   {"sensor": "ph", "step": "cancel"}                    forget the recorded points
-# Buffer values are strings: signed commands carry no floats.  The result
-# lives in <state_dir>/calibration.json (written atomically).
+#   {"sensor": "tds", "step": "point", "ppm": "342"}      the TDS/EC probe sits in a standard solution:
+#                                                         its factor is fitted, stored and applied
+#   {"sensor": "tds", "step": "save"} (or "cancel")       back in the water: the session ends
+# Values are strings: signed commands carry no floats.  The results live in
+# <state_dir>/calibration.json (written atomically, one member per probe).
+# From "start" or the first "point" until "save", "cancel" or SESSION_MS without a
+# step, the probe is under calibration: the device leaves its readings out of the
+# water's (telemetry "cal": [probe]) and says so with calibration_start/_end events.
 
 # The board reads the stored result at boot with sensors.ph_calibration(store.read_json(...));
 # this module is imported by each calibrate command and dropped after it, so its
 # code is not in a 64 KB heap otherwise; the session's points live in the board.
 
 import gc
+import json
+import sys
 
 import sensors
-from store import atomic_write
+from store import atomic_write, read_json
+
+SESSION_MS = 3600000  # a session left open ends by itself after an hour without a step (app.py)
 
 
 def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
@@ -55,17 +66,27 @@ def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
     return a, slope_pct
 
 
-def command(points, args, path, probe_mv, temp_c):
-    """Run one calibrate command.  ``points`` is the session's list of recorded points: the board
+def command(points, args, path, measure, temp_c, k_now=1.0):
+    """Run one calibrate command.  ``points`` is the pH session's list of recorded points: the board
     keeps it between commands (this module is imported per command and dropped after it, so its
-    ~1.7 KB are not in the heap during a session); ``probe_mv()`` measures the probe now.  Returns
-    (the ack text, the new (mv_at_ph7, slope_pct) or None when the calibration in use is unchanged).
+    code is not in the heap during a session); ``measure()`` reads the probe now: the pH probe's mV,
+    or the TDS probe's ppm with its factor ``k_now``.  Returns (the ack text, the new calibration:
+    (mv_at_ph7, slope_pct) or the TDS k factor; None when the one in use is unchanged).
     """
     gc.collect()  # the import's garbage (paths, the reader) goes before the command's (a 64 KB heap)
-    if args.get("sensor") != "ph":
-        raise ValueError("only the pH probe is calibrated by command (sensor: ph); TDS and turbidity "
-                         "factors are set in device.json")
+    sensor = args.get("sensor")
     step = args.get("step")
+    if sensor == "tds":  # its own module: its code is not in the heap during a pH session (the peak)
+        import tdscal
+
+        try:
+            return tdscal.command(args, path, measure, k_now)
+        finally:
+            sys.modules.pop("tdscal", None)
+    if sensor != "ph":
+        raise ValueError("sensor must be ph or tds")
+    if step == "start":
+        return "pH calibration: start", None
     if step == "point":
         try:
             buffer_ph = float(args.get("buffer"))
@@ -75,7 +96,7 @@ def command(points, args, path, probe_mv, temp_c):
             raise ValueError("buffer pH must be between 1 and 13")
         if len(points) >= 3:
             raise ValueError("3 points recorded already: save or cancel")
-        mv = probe_mv()
+        mv = measure()
         points.append((buffer_ph, mv, temp_c))
         return "pH point %d: buffer %.2f reads %.1f mV at %.1f C" % (len(points), buffer_ph, mv, temp_c), None
     if step == "save":
@@ -84,10 +105,13 @@ def command(points, args, path, probe_mv, temp_c):
         finally:
             del points[:]  # a save ends the session, refused or not
         gc.collect()  # the fit's garbage goes before the file's (a 64 KB heap)
-        # the file holds only this fit (finite floats: the range checks passed, so %r is JSON)
-        atomic_write(path, '{"ph": {"mv_at_ph7": %r, "slope_pct": %r}}' % fit)
+        doc = read_json(path)  # this probe's member of calibration.json; the other probes' kept
+        doc["ph"] = {"mv_at_ph7": fit[0], "slope_pct": fit[1]}
+        gc.collect()  # the file read's garbage goes before the write's
+        atomic_write(path, json.dumps(doc))
         return "pH calibrated: slope %.1f %%, offset %.1f mV at pH 7 (stored)" % (fit[1], fit[0]), fit
     if step == "cancel":
         del points[:]
         return "pH calibration cancelled", None
-    raise ValueError("step must be point, save or cancel")
+    raise ValueError("step must be start, point, save or cancel")
+

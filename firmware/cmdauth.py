@@ -173,7 +173,7 @@ def verify(doc, key, tank, device, window_ms, seen, now_epoch_ms, clock_synced=T
     for i in range(8):
         floor = floor << 8 | seen[i]
     if ts <= floor:
-        raise CommandError("replay: timestamp not newer than forgotten commands")
+        raise CommandError("replay: signed before the device last booted or before commands it has forgotten: sign it again")
     digest = hashlib.sha256(cmd_id).digest()
     oldest = 8
     forgotten = -1

@@ -12,7 +12,7 @@ DEFAULTS: dict = {
              "keepalive_s": 30},
     "wifi": {"ssid": "", "password": ""},
     "interval_s": 60,
-    "ring_capacity": 64,
+    "ring_capacity": 32,  # RAM: one cycle's messages, more only while the flash spool fails
     "backlog_per_cycle": 20,
     "level_low_cm": 10.0,
     "max_cycles": 0,  # 0 = run forever (device); the simulator sets a count
@@ -23,7 +23,14 @@ DEFAULTS: dict = {
     "pump": {"start_mode": "auto", "flow_min_lpm": 1.0, "flow_grace_s": 20, "retry_base_s": 60,
              "retry_max_s": 900, "max_faults_per_hour": 3, "max_on_s": 0, "rest_s": 300, "min_off_s": 10,
              "feed_max_min": 60, "check_flow": True},
-    "cmd": {"window_s": 120, "cache": 32, "key": ""},
+    "cmd": {"window_s": 120, "cache": 16, "key": ""},  # 16 ids: ample within a 2-minute window
+    # outlets the firmware drives itself (docs/hardware.md, "Outlets"); off unless enabled
+    "heater": {"enabled": False, "set_c": 0.0, "hyst_c": 0.3, "cutoff_c": 29.0, "rearm_c": 1.0, "max_on_s": 7200,
+               "min_off_s": 60, "stuck_n": 30, "disagree_c": 1.0},
+    "topoff": {"enabled": False, "fill_below_cm": 27.0, "fill_to_cm": 29.0, "max_run_s": 300, "lpm": 1.0,
+               "daily_cap_l": 5.0, "rise_s": 120, "min_rise_cm": 0.3, "float_fitted": False},
+    "timers": [],  # [{"name": "light", "on": "08:00", "off": "20:00"}, ...] in local time (utc_offset_min)
+    "utc_offset_min": 0,
     "samples": 5,
     "poll_ms": 1000,
 }
@@ -54,6 +61,22 @@ RANGES: dict = {
     ("pump", "feed_max_min"): (int, 1, 1440),
     ("cmd", "window_s"): (int, 5, 3600),
     ("cmd", "cache"): (int, 1, 256),
+    ("heater", "set_c"): (float, 0.0, 35.0),
+    ("heater", "hyst_c"): (float, 0.0, 5.0),
+    ("heater", "cutoff_c"): (float, 15.0, 40.0),
+    ("heater", "rearm_c"): (float, 0.0, 10.0),
+    ("heater", "max_on_s"): (int, 0, 86400),
+    ("heater", "min_off_s"): (int, 0, 3600),
+    ("heater", "stuck_n"): (int, 0, 10000),
+    ("heater", "disagree_c"): (float, 0.1, 10.0),
+    ("topoff", "fill_below_cm"): (float, 0.5, 200.0),
+    ("topoff", "fill_to_cm"): (float, 1.0, 200.0),
+    ("topoff", "max_run_s"): (int, 10, 3600),
+    ("topoff", "lpm"): (float, 0.01, 20.0),
+    ("topoff", "daily_cap_l"): (float, 0.1, 200.0),
+    ("topoff", "rise_s"): (int, 10, 3600),
+    ("topoff", "min_rise_cm"): (float, 0.0, 20.0),
+    ("", "utc_offset_min"): (int, -840, 840),
 }
 CHOICES: dict = {("pump", "start_mode"): ("auto", "maintenance", "off")}
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
@@ -82,6 +105,50 @@ def _check(section, key, value, default, errors):
                       % (_where(section, key), ", ".join(choices), value, default))
         return default
     return value
+
+
+def minutes(text):
+    """"HH:MM" -> minutes after midnight; ValueError otherwise."""
+    h, m = text.split(":")
+    h, m = int(h), int(m)
+    if not (0 <= h < 24 and 0 <= m < 60):
+        raise ValueError
+    return h * 60 + m
+
+
+def _outlets(out, errors):
+    # the outlets' sections -> the tuples firmware/outlets.py takes (None: not enabled), in its
+    # units: hundredths of a degree C, mm, ms, ml; timers -> ((name, on minute, off minute), ...)
+    h = out["heater"]
+    if h["enabled"] and h["set_c"] >= h["cutoff_c"]:
+        errors.append("heater.set_c must be below heater.cutoff_c: the heater stays off")
+    elif h["enabled"]:
+        thermostat = h["set_c"] > 0.0
+        out["heater"] = (round(h["set_c"] * 100), round(h["hyst_c"] * 100), round(h["cutoff_c"] * 100),
+                         round(h["rearm_c"] * 100), h["max_on_s"] * 1000 if thermostat else 0, h["min_off_s"] * 1000,
+                         h["stuck_n"], round(h["disagree_c"] * 100))
+    if not isinstance(out["heater"], tuple):
+        out["heater"] = None
+    t = out["topoff"]
+    if t["enabled"] and not out["level_low_cm"] < t["fill_below_cm"] < t["fill_to_cm"]:
+        errors.append("topoff needs level_low_cm < topoff.fill_below_cm < topoff.fill_to_cm: top-off stays off")
+    elif t["enabled"]:
+        out["topoff"] = (round(t["fill_below_cm"] * 10), round(t["fill_to_cm"] * 10), t["max_run_s"] * 1000,
+                         round(t["lpm"] * 1000), round(t["daily_cap_l"] * 1000), t["rise_s"] * 1000,
+                         round(t["min_rise_cm"] * 10), t["float_fitted"])
+    if not isinstance(out["topoff"], tuple):
+        out["topoff"] = None
+    timers = []
+    for t in out["timers"]:
+        try:
+            name = t["name"]
+            if not name or [c for c in name if c not in NAME_CHARS] or name in ("pump", "heater", "topoff"):
+                raise ValueError
+            timers.append((name, minutes(t["on"]), minutes(t["off"])))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            errors.append('timers: each must be {"name": "light", "on": "08:00", "off": "20:00"} with a name of '
+                          'letters, digits, "_", "-" (not pump, heater or topoff); got %r: ignored' % (t,))
+    out["timers"] = tuple(timers)
 
 
 def validate(cfg):
@@ -126,6 +193,7 @@ def validate(cfg):
                       "commands are disabled")
         secret = b""
     out["cmd"]["key"] = secret
+    _outlets(out, errors)
     for key in cfg:
         if key not in DEFAULTS and key not in ("sim", "sensors", "pins", "calibration"):
             errors.append("unknown key %s (ignored): check the spelling against device.example.json" % key)

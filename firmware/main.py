@@ -1,8 +1,9 @@
 # Boot entry on the ESP32 (copied to the board's root by `make flash`).
 # Reads device.json and secrets.py, starts the board layer, the watchdog and
-# the loop.  Whatever happens, the pump is switched OFF before a reset: on an
-# unhandled exception, and (by the relay's wiring default) while the board
-# reboots.  A hung loop is reset by the hardware watchdog.
+# the loop.  Whatever happens, the pump and every outlet (heater, top-off,
+# timers) are switched OFF before a reset: on an unhandled exception, and (by the
+# relays' wiring default, docs/hardware.md) while the board reboots or the
+# watchdog resets it.  A hung loop is reset by the hardware watchdog.
 
 import gc
 import json
@@ -24,14 +25,22 @@ def load_config(errors):
     except ValueError as e:
         errors.append("device.json is not valid JSON (%s): fix it and upload it again" % e)
         return {}
+    # one source of truth: Wi-Fi and passwords live in secrets.py only (device.json's used to win, silently)
+    if not isinstance(cfg, dict):
+        return cfg  # devconfig says so and uses the defaults
+    mqtt = cfg.setdefault("mqtt", {})
+    if "wifi" in cfg or (isinstance(mqtt, dict) and "password" in mqtt):
+        errors.append("device.json has wifi or mqtt.password settings: they are ignored; Wi-Fi and "
+                      "passwords are set in secrets.py only (WIFI_SSID, WIFI_PASSWORD, MQTT_PASSWORD)")
+    cfg["wifi"] = {"ssid": "", "password": ""}
+    if not isinstance(mqtt, dict):
+        return cfg  # devconfig says so and uses the defaults
+    mqtt["password"] = ""
     try:
         import secrets  # type: ignore[import-not-found]  # device-only: WiFi password, MQTT password, command key (never in the repository)
 
-        cfg.setdefault("wifi", {})
-        cfg["wifi"].setdefault("ssid", getattr(secrets, "WIFI_SSID", ""))
-        cfg["wifi"].setdefault("password", getattr(secrets, "WIFI_PASSWORD", ""))
-        cfg.setdefault("mqtt", {})
-        cfg["mqtt"].setdefault("password", getattr(secrets, "MQTT_PASSWORD", ""))
+        cfg["wifi"] = {"ssid": getattr(secrets, "WIFI_SSID", ""), "password": getattr(secrets, "WIFI_PASSWORD", "")}
+        cfg["mqtt"]["password"] = getattr(secrets, "MQTT_PASSWORD", "")
         cfg.setdefault("cmd", {})
         cfg["cmd"]["key"] = getattr(secrets, "COMMAND_KEY", "")
         if not cfg["cmd"]["key"]:
@@ -77,7 +86,7 @@ def main():
         sys.print_exception(e)
     finally:
         if board is not None:
-            board.set_pump(False)
+            board.all_off()  # the pump and every outlet (heater, top-off, timers)
     time.sleep(5)
     machine.reset()
 

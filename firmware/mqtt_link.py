@@ -16,6 +16,7 @@ from umqtt.simple import MQTTClient
 
 IPPROTO_TCP = 6
 TCP_NODELAY = 1
+READS_PER_SERVICE = 64  # incoming messages read per service() call (a flood must not back up the socket)
 
 
 def _no_delay(sock):
@@ -48,6 +49,7 @@ class Link:
         self.last_io = 0
         self.connects = 0
         self.cb = None  # called with (topic, msg) for messages on subscribed topics
+        self.received = 0  # counted by the callback (one bound method fewer in a 64 KB heap)
         self.subscriptions = []  # topics (re)subscribed after every connect
 
     def _set_down(self, now):
@@ -117,34 +119,30 @@ class Link:
         self.last_io = now
         return True
 
-    def subscribe(self, topic, now, qos=1):
-        c = self.client
-        if not self.up or c is None:
-            return False
-        try:
-            c.subscribe(topic, qos)
-        except Exception:  # noqa: BLE001
-            self._set_down(now)
-            return False
-        return True
-
     def service(self, now):
-        """Keepalive and incoming messages; call at least every keepalive/2."""
+        """Keepalive and incoming messages; call at least every keepalive/2.  Returns True when
+        it stopped at READS_PER_SERVICE messages: more are waiting, call again without sleeping."""
         c = self.client
         if not self.up or c is None:
-            return
+            return False
+        n = 0
         try:
             if ticks_diff(now, self.last_io) >= self.keepalive_s * 500:
                 c.ping()
                 self.last_io = now
-            c.sock.setblocking(False)
             try:
-                c.check_msg()
+                while n < READS_PER_SERVICE:
+                    got = self.received
+                    c.check_msg()  # (sets the socket non-blocking for its first byte)
+                    if self.received == got:
+                        break
+                    n += 1
             finally:
                 if self.client is not None:
                     c.sock.settimeout(self.socket_timeout_s)
         except Exception:  # noqa: BLE001
             self._set_down(now)
+        return n >= READS_PER_SERVICE
 
     def close(self, status_topic=None):
         if self.up and self.client is not None:

@@ -20,7 +20,7 @@ def _is_finite(x):
     return x == x and (x - x) == 0
 
 
-def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True, boot=0):
+def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True, boot=0, extra=""):
     """Telemetry JSON bytes: readings is {sensor: float}; bad is a list of sensor names.
 
     A non-finite value never reaches the wire: its sensor moves to ``bad``.  A
@@ -49,9 +49,10 @@ def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True, boot=0):
         fmt.append(member)
         args.append(v)
         first = False
-    fmt.append('},"bad":[%s],"pump":%d')
+    fmt.append('},"bad":[%s],"pump":%d%s')
     args.append(",".join('"%s"' % b for b in bad_list) if bad_list else "")
     args.append(1 if pump else 0)
+    args.append(extra)  # more members (outlets, probes under calibration), each starting with a comma
     if not synced:
         # ts is uptime in ms of boot `boot`; fix_time() corrects it once NTP time is known
         fmt.append(',"unsynced":true,"boot":%d')

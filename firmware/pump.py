@@ -27,6 +27,7 @@ MAINTENANCE = "maintenance"
 OFF = "off"
 MODES = (AUTO, FEED, MAINTENANCE, OFF)
 HOUR_MS = 3600000
+LEVEL_UNKNOWN = "sump level unknown"  # the interlock's reason when the level reading cannot be trusted
 
 
 class PumpConfig:
@@ -108,7 +109,7 @@ def step(state, cfg, level_low, flow_lpm, now_ms):
 
     reason = ""
     if level_low is None:
-        reason = "sump level unknown"
+        reason = LEVEL_UNKNOWN
     elif level_low:
         reason = "sump level low"
     if reason != state.interlock:
@@ -188,6 +189,3 @@ def clear_lockout(state, source, now_ms):
     state.fault_times = []
     return [("lockout_clear", "cleared by " + source)]
 
-
-def held_for(state, now_ms):
-    return ticks_diff(now_ms, state.on_since)

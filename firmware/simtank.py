@@ -28,10 +28,20 @@
 #   water_change  fraction (0.3), dip_cm (4.0), refill_min (20): at start_min
 #                 TDS steps down by `fraction`; the sump level drops by
 #                 dip_cm and refills linearly over refill_min.  end_min unused.
+#   reservoir_empty  the top-off reservoir is empty from start_min: topping off
+#                 moves no water (the firmware's top-off must notice and lock out).
 #   offline       the device's network is down for the span: it keeps
 #                 measuring, controlling and buffering; nothing reaches the
 #                 broker (SimBoard.network_up() is False).  Use this for a
 #                 broker outage too.
+#
+# Outlets the firmware switches (SimBoard.set_outlet): once the firmware drives the
+# heater relay, the water's heat is integrated from it: powered, the heater's own
+# thermostat holds the water (a heater_stuck fault warms it at rate_c_per_h instead);
+# unpowered, the water cools toward the room (ROOM_C) with a 4 h time constant.  The
+# top-off pump moves sim "topoff_lpm" (1.0) from a reservoir of "reservoir_l" (20) into
+# the sump ("sump_cm_per_l", 0.5 cm a litre); the sump loses "evap_cm_per_day" (0.25).
+# A board whose heater and top-off are never switched sees the water as before.
 
 import math
 import random
@@ -42,6 +52,8 @@ from ticks import ticks_add
 
 HOUR_MS = 3600000
 DAY_MS = 24 * HOUR_MS
+ROOM_C = 22.0
+HEAT_TAU_MS = 4 * HOUR_MS
 
 
 def _gauss(sigma):
@@ -93,11 +105,21 @@ class SimClock:
 class SimTank:
     """Water state as a function of simulated time; faults are dicts from the config."""
 
-    def __init__(self, clock, faults=(), seed=1):
+    def __init__(self, clock, faults=(), seed=1, sim=None):
         random.seed(seed)
         self.clock = clock
         self.faults = list(faults)
         self.pump_on = True
+        sim = sim or {}
+        self.heater_on = None  # None: no heater relay (the heater's own thermostat, as before)
+        self.heat_c = 0.0  # the water's temperature above (below) the heater's set point, integrated
+        self.topoff_on = False
+        self.topoff_cm = 0.0  # what the top-off has added to the sump
+        self.reservoir_l = float(sim.get("reservoir_l", 20.0))
+        self.topoff_lpm = float(sim.get("topoff_lpm", 1.0))
+        self.cm_per_l = float(sim.get("sump_cm_per_l", 0.5))
+        self.evap_cm_per_day = float(sim.get("evap_cm_per_day", 0.25))
+        self._t_last = 0  # simulated ms the outlets' effects are integrated to
         self._stuck_ph = None  # ph_stuck without a value: the first reading in the span
 
     def _fault(self, kind, t_ms):
@@ -143,8 +165,30 @@ class SimTank:
                 level -= float(f.get("dip_cm", 4.0)) * (1.0 - (t_ms - start) / refill)
         return tds, level
 
+    def _integrate(self, t):
+        # the outlets' effects from the last call to simulated time t (Euler steps of <= 1 min)
+        while self._t_last < t:
+            dt = min(60000, t - self._t_last)
+            self._t_last += dt
+            if self.heater_on is not None:
+                stuck, _ = self._fault("heater_stuck", self._t_last)
+                if not self.heater_on:  # unpowered: the water cools toward the room
+                    self.heat_c += (ROOM_C - 25.0 - self.heat_c) * dt / HEAT_TAU_MS
+                elif stuck:
+                    self.heat_c += float(stuck.get("rate_c_per_h", 3.0)) * dt / HOUR_MS
+                elif self.heat_c > 0.0:  # excess heat leaves as the tank cools
+                    self.heat_c -= self.heat_c * dt / HEAT_TAU_MS
+                else:  # the heater's thermostat makes up a deficit at about 1 C an hour
+                    self.heat_c = min(0.0, self.heat_c + dt / HOUR_MS)
+            if self.topoff_on:
+                empty, _ = self._fault("reservoir_empty", self._t_last)
+                litres = 0.0 if empty else min(self.reservoir_l, self.topoff_lpm * dt / 60000.0)
+                self.reservoir_l -= litres
+                self.topoff_cm += litres * self.cm_per_l
+
     def true_values(self):
         t = self.clock.elapsed
+        self._integrate(t)
         epoch = self.clock.epoch0 + self.clock.elapsed  # the world's time, whatever the device believes
         hour = (epoch % DAY_MS) / HOUR_MS
         day_phase = 2.0 * math.pi * hour / 24.0
@@ -154,9 +198,9 @@ class SimTank:
         tds = 300.0 + 2.0 * t / DAY_MS
         since_feed = min((hour - 8.0) % 24.0, (hour - 18.0) % 24.0)
         turb = 1.0 + 0.6 * math.exp(-since_feed / 0.75)
-        level = 30.0 - 0.25 * t / DAY_MS
+        level = 30.0 - self.evap_cm_per_day * t / DAY_MS + self.topoff_cm
         flow = 8.0 if self.pump_on else 0.0
-        temp += self._heater_offset(t)
+        temp += self._heater_offset(t) if self.heater_on is None else self.heat_c
         tds, level = self._water_change(t, tds, level)
         f, dt = self._fault("ph_crash", t)
         if f:
@@ -212,13 +256,15 @@ class SimBoard:
     def __init__(self, cfg):
         sim = cfg.get("sim", {})
         self.clock = SimClock(int(sim.get("start_epoch_ms", 0)) or int(time.time() * 1000), float(sim.get("speed", 0)))
-        self.tank = SimTank(self.clock, sim.get("faults", ()), int(sim.get("seed", 1)))
+        self.tank = SimTank(self.clock, sim.get("faults", ()), int(sim.get("seed", 1)), sim)
         self.state_dir = cfg.get("state_dir", ".")
         self.sim = sim
         # sim option unsynced_min: no NTP time for the first minutes (readings carry uptime)
         self.unsynced_ms = int(sim.get("unsynced_min", 0)) * 60000
         self.clock.synced = self.unsynced_ms == 0
         self.ph_points: list = []  # the calibration session's points; calib is imported per command
+        self.tds_k = 1.0  # the simulated TDS probe's factor (a calibrate command fits it)
+        self.outlets: dict = {}  # name -> on, as the firmware last switched it
 
     def ticks_ms(self):
         return self.clock.ticks_ms()
@@ -243,6 +289,17 @@ class SimBoard:
 
     def set_pump(self, on):
         self.tank.pump_on = bool(on)
+
+    def set_outlet(self, name, on):
+        tank = self.tank
+        tank._integrate(self.clock.elapsed)  # a relay's state changes now, not back to the last read
+        if name == "heater":
+            if tank.heater_on is None:  # from now on the relay decides: start from the heat so far
+                tank.heat_c = tank._heater_offset(self.clock.elapsed)
+            tank.heater_on = bool(on)
+        elif name == "topoff":
+            tank.topoff_on = bool(on)
+        self.outlets[name] = bool(on)
 
     def rssi(self):
         return -55
@@ -279,7 +336,16 @@ class SimBoard:
         def probe_mv():
             return offset - (float(buffer_ph) - 7.0) * sensors.nernst_mv_per_ph(temp) * slope / 100.0
 
+        def measure():
+            if args.get("sensor") == "tds":  # the probe in a standard solution, read with its factor
+                return float(args.get("ppm", 0)) * float(sim.get("tds_error", 0.95)) * self.tds_k
+            return probe_mv()
+
         try:
-            return calib.command(self.ph_points, args, self.state_dir + "/calibration.json", probe_mv, temp)[0]
+            msg, fit = calib.command(self.ph_points, args, self.state_dir + "/calibration.json", measure, temp,
+                                     self.tds_k)
+            if fit and args.get("sensor") == "tds":
+                self.tds_k = fit
+            return msg
         finally:
             sys.modules.pop("calib", None)  # as board_esp32: calib leaves the heap after each command

@@ -5,26 +5,22 @@
 import os
 
 
-def atomic_write(path, text):
+def atomic_write(path, data, mode="w"):
     tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
+    with open(tmp, mode) as f:
+        f.write(data)
     os.rename(tmp, path)
-
-
-def read_text(path, default=None):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return default
 
 
 def read_json(path):
     """The JSON object stored at ``path``, or {} when it is missing or unreadable."""
     import json
 
-    text = read_text(path)
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return {}
     if text:
         try:
             value = json.loads(text)
@@ -46,5 +42,12 @@ class Counter:
             pass
 
     def set(self, value):
+        """Keep ``value``; False when the flash refused it (full or failing): the value is
+        then kept in RAM only, and the caller reports it.  Never raises OSError: a full
+        flash must not stop the control loop or reset the board into the same write."""
         self.value = value
-        atomic_write(self.path, str(value))
+        try:
+            atomic_write(self.path, str(value))
+        except OSError:
+            return False
+        return True

@@ -27,3 +27,9 @@ def ticks_diff(a, b):
     if _NATIVE:
         return time.ticks_diff(a, b)
     return ((a - b + _HALF) % _PERIOD) - _HALF
+
+
+if _NATIVE:  # the builtins themselves: three function objects fewer in a 64 KB heap, and no extra call
+    ticks_ms = time.ticks_ms  # type: ignore[assignment]  # noqa: F811
+    ticks_add = time.ticks_add  # type: ignore[assignment]  # noqa: F811
+    ticks_diff = time.ticks_diff  # type: ignore[assignment]  # noqa: F811

@@ -42,6 +42,9 @@ class _Reading(msgspec.Struct, forbid_unknown_fields=True):
     pump: int | None = None
     unsynced: bool | None = None
     boot: int | None = None
+    heater: int | None = None
+    topoff: int | None = None
+    cal: list[str] = []
 
 
 # encode_point sorts the fields by name.  Of the fields a reading can have, "bad" sorts
@@ -116,4 +119,14 @@ class FastTelemetry:
             if not lo <= value <= hi:
                 return None
             parts.append(f"{name}={value!r}")
+        if doc.heater is not None or doc.topoff is not None or doc.cal:  # outlets, calibration: sorted in
+            for key, v in (("heater", doc.heater), ("topoff", doc.topoff)):
+                if v is not None:
+                    if v != 0 and v != 1:
+                        return None
+                    parts.append(f"{key}={v}i")
+            marked = sorted({c for c in doc.cal if c in SENSOR_RANGES})
+            if marked:
+                parts.append('cal="' + ",".join(marked) + '"')
+            parts.sort()  # "key=..." strings sort as their keys do ("=" sorts before letters and "_")
         return f"{','.join(parts)} {ts}", seq

@@ -199,6 +199,20 @@ def _telemetry(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str]
             fields["pump"] = int(pump)
         else:
             rejects.append("bad_pump")
+    for key in ("heater", "topoff"):  # outlets the firmware drives itself (firmware/heater.py, topoff.py)
+        v = doc.get(key)
+        if v is not None:
+            if v in (0, 1) and not isinstance(v, float):
+                fields[key] = int(v)
+            else:
+                rejects.append("bad_outlet")
+    cal = doc.get("cal", [])  # probes under calibration: their readings are left out of "r"
+    if isinstance(cal, list):
+        marked = sorted({c for c in cal if isinstance(c, str) and c in SENSOR_RANGES})
+        if marked:
+            fields["cal"] = ",".join(marked)
+    else:
+        rejects.append("bad_calibration_list")
     fields["seq"] = seq
     return Validated("telemetry", tank, device, [Point("water", tags, fields, ts)], rejects, seq)
 

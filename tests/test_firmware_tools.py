@@ -19,11 +19,16 @@ def fw_copy(tmp_path: Path) -> Path:
     return d
 
 
+SECRETS = 'WIFI_SSID = "aquarium-room"\nWIFI_PASSWORD = "s3cret-wlan"\nMQTT_PASSWORD = "dev-pass"\nCOMMAND_KEY = ""\n'
+
+
 def test_flash_builds_and_plans_the_upload(fw_copy: Path, tmp_path: Path) -> None:
     shutil.copy(fw_copy / "device.example.json", fw_copy / "device.json")
-    shutil.copy(fw_copy / "secrets.example.py", fw_copy / "secrets.py")
+    (fw_copy / "secrets.py").write_text(SECRETS)
     out = tmp_path / "out"
     plan = flash("/dev/ttyUSB7", out, dry_run=True, firmware_dir=fw_copy)
+    assert (out / "secrets.py").stat().st_mode & 0o777 == 0o600  # not 0644: the Wi-Fi and MQTT passwords
+    assert (out / "secrets.py").read_text() == SECRETS
     assert all(cmd[:3] == ["mpremote", "connect", "/dev/ttyUSB7"] for cmd in plan)
     uploaded = {Path(p).name for p in plan[1][5:-1]}
     assert {"app.mpy", "pump.mpy", "board_esp32.mpy", "main.py", "device.json", "secrets.py"} <= uploaded
@@ -41,11 +46,28 @@ def test_flash_refuses_a_wrong_device_file_and_says_what_to_do(fw_copy: Path, tm
     (fw_copy / "device.json").write_text(json.dumps(cfg))
     with pytest.raises(FlashError, match="secrets.py is missing"):
         flash(dry_run=True, firmware_dir=fw_copy, out=tmp_path / "o")
-    shutil.copy(fw_copy / "secrets.example.py", fw_copy / "secrets.py")
+    (fw_copy / "secrets.py").write_text(SECRETS)
     with pytest.raises(FlashError) as e:
         flash(dry_run=True, firmware_dir=fw_copy, out=tmp_path / "o")
     assert "pump.max_faults_per_hour must be between 1 and 60" in str(e.value)
     assert "unknown key intervall_s" in str(e.value)
+
+
+def test_flash_refuses_placeholder_secrets_and_wifi_in_device_json_even_in_a_dry_run(
+        fw_copy: Path, tmp_path: Path) -> None:
+    shutil.copy(fw_copy / "device.example.json", fw_copy / "device.json")
+    shutil.copy(fw_copy / "secrets.example.py", fw_copy / "secrets.py")  # "my-wifi", "change me"
+    with pytest.raises(FlashError, match="placeholder: MQTT_PASSWORD, WIFI_PASSWORD, WIFI_SSID") as e:
+        flash(dry_run=True, firmware_dir=fw_copy, out=tmp_path / "o")
+    assert "then flash again" in str(e.value) and not (tmp_path / "o").exists()  # nothing built
+    (fw_copy / "secrets.py").write_text(SECRETS.replace('"dev-pass"', '""'))
+    with pytest.raises(FlashError, match="empty or missing: MQTT_PASSWORD"):
+        flash(dry_run=True, firmware_dir=fw_copy, out=tmp_path / "o")
+    (fw_copy / "secrets.py").write_text(SECRETS)
+    cfg = json.loads((fw_copy / "device.json").read_text())
+    (fw_copy / "device.json").write_text(json.dumps({**cfg, "wifi": {"ssid": "my-wifi"}}))
+    with pytest.raises(FlashError, match="secrets.py only"):
+        flash(dry_run=True, firmware_dir=fw_copy, out=tmp_path / "o")
 
 
 def test_the_example_config_is_valid_and_documents_every_default() -> None:
@@ -58,7 +80,7 @@ def test_the_example_config_is_valid_and_documents_every_default() -> None:
     cfg, errors = devconfig.validate(example)
     assert errors == []
     for key, default in devconfig.DEFAULTS.items():
-        if key in ("max_cycles", "drain_timeout_s", "poll_ms"):  # simulator-only
+        if key in ("max_cycles", "drain_timeout_s", "poll_ms", "wifi"):  # simulator-only; wifi: secrets.py
             continue
         assert key in example, f"device.example.json lacks {key}"
         if isinstance(default, dict) and key not in ("wifi", "cmd", "mqtt"):
@@ -85,7 +107,7 @@ def test_flash_romfs_builds_an_image_the_firmware_runs_from(fw_copy: Path, tmp_p
     from aquamon.stack import micropython_binary
 
     shutil.copy(fw_copy / "device.example.json", fw_copy / "device.json")
-    shutil.copy(fw_copy / "secrets.example.py", fw_copy / "secrets.py")
+    (fw_copy / "secrets.py").write_text(SECRETS)
     out = tmp_path / "out"
     plan = flash("/dev/ttyUSB7", out, dry_run=True, firmware_dir=fw_copy, romfs=True)
     assert [cmd[3] for cmd in plan] == ["exec", "romfs", "fs", "reset"]

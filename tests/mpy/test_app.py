@@ -4,67 +4,13 @@ import os
 
 import app
 import mpytest
+from boards import Board
 
 DIR = "/tmp/aquamon-mpy-app-%d" % (os.getpid() if hasattr(os, "getpid") else 0)
 
 
 def fresh():
     mpytest.fresh_dir(DIR)
-
-
-class Board:
-    fw = "test"
-
-    def __init__(self, levels, fail_at=-1):
-        self.t = 0
-        self.levels = levels
-        self.fail_at = fail_at
-        self.reads = 0
-        self.pump_calls = []
-
-    def ticks_ms(self):
-        return self.t
-
-    def epoch_ms(self):
-        return 1700000000000 + self.t
-
-    def time_synced(self):
-        return True
-
-    def uptime_ms(self):
-        return self.t
-
-    def sleep_ms(self, ms):
-        self.t += ms
-
-    def read_sensors(self):
-        i = self.reads
-        self.reads += 1
-        if i == self.fail_at:
-            raise RuntimeError("a driver bug")
-        level = self.levels[min(i, len(self.levels) - 1)]
-        return {"temp_c": 25.0, "level_cm": level, "flow_lpm": 8.0}, []
-
-    def set_pump(self, on):
-        self.pump_calls.append(on)
-
-    def rssi(self):
-        return -50
-
-    def mem_free(self):
-        return 0
-
-    def feed_watchdog(self):
-        pass
-
-    def network_up(self):
-        return True
-
-    def button_pressed(self):
-        return False
-
-    def calibrate(self, args):
-        raise ValueError("no probe")
 
 
 def cfg(cycles):
@@ -144,6 +90,7 @@ def test_commands_load_cmdauth_only_while_verifying_and_say_why_they_are_refused
     c = cfg(1)
     c["cmd"] = {"key": "ab" * 32, "cache": 4}
     d = app.Device(c, Board([30.0]))
+    d.board.t = 1000  # commands are signed after the device booted (those signed before are refused)
     assert "cmdauth" not in sys.modules and d.cmd_key == b"\xab" * 32 and len(d.cmd_seen) == 8 + 4 * 16
     import cmdauth  # the keeper's side: sign, then leave sys.modules as the device had it
 
@@ -158,7 +105,7 @@ def test_commands_load_cmdauth_only_while_verifying_and_say_why_they_are_refused
     sent = []
     d.link.publish = lambda topic, msg, now, retain=False: sent.append((topic, json.loads(msg)))
     feed = signed("c1", "feed", {"minutes": 5})
-    for msg in (feed, feed, signed("c2", "feed", {"minutes": 5}, b"another key, 16+ bytes"), b"{not json",
+    for msg in (feed, feed, signed("c2", "feed", {"minutes": 5}, b"another key, 16+ bytes"), b'{"ts":1,"sig":x',
                 signed("c3", "feed", {"minutes": 0}), signed("c4", "interval", {"seconds": 30}),
                 signed("c5", "calibrate", {"sensor": "ph", "step": "save"})):
         d._on_message(d.t_cmd, msg)
@@ -172,6 +119,9 @@ def test_commands_load_cmdauth_only_while_verifying_and_say_why_they_are_refused
     assert acks[3][2].startswith("refused: ") and "minutes must be an integer" in acks[4][2]
     assert acks[6][2] == "refused: no probe"  # the board's reason
     assert d.pump.mode == "feed" and d.interval_ms == 30000 and d.commands_refused == 5
+    d._on_message(d.t_cmd, b"{not json")  # not even shaped like a command: dropped unanswered, counted
+    d.handle_commands()
+    assert len(sent) == 7 and d.commands_malformed == 1
 
 
 mpytest.run(globals())

@@ -47,6 +47,32 @@ def test_point_point_save_stores_and_survives_reboot():
     assert sensors.ph_calibration(store.read_json(PATH)) == (0.0, 100.0)  # none stored: the ideal probe
 
 
+def test_tds_is_calibrated_by_command_and_kept_beside_the_ph_calibration():
+    _clean()
+    points = []
+    state, mv = probe(97.0, 5.0, 25.0)
+    for b in ("4.0", "7.0"):
+        state["ph"] = float(b)
+        step(points, {"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
+    step(points, {"sensor": "ph", "step": "save"}, mv, 25.0)
+    msg, k = calib.command([], {"sensor": "tds", "step": "point", "ppm": "342"}, PATH, lambda: 300.0, 25.0, 1.1)
+    assert abs(k - 1.1 * 342 / 300) < 1e-9 and "factor 1.254" in msg
+    doc = store.read_json(PATH)
+    assert abs(doc["tds"]["k_factor"] - k) < 1e-9 and abs(sensors.ph_calibration(doc)[1] - 97.0) < 0.01
+    try:  # a standard read at a third of its value: a wrong solution, not a factor to store
+        calib.command([], {"sensor": "tds", "step": "point", "ppm": "1000"}, PATH, lambda: 300.0, 25.0, 1.0)
+    except sensors.CalibrationError as e:
+        assert "outside 0.5-2" in str(e)
+    else:
+        raise AssertionError("a factor of 3.3 was stored")
+    assert abs(store.read_json(PATH)["tds"]["k_factor"] - k) < 1e-9
+    mpytest.raises(ValueError, calib.command, [], {"sensor": "tds", "step": "point", "ppm": "x"}, PATH,
+                   lambda: 300.0, 25.0)
+    assert calib.command([], {"sensor": "tds", "step": "save"}, PATH, lambda: 1 / 0, 25.0) == \
+        ("TDS/EC calibration: save", None)
+    _clean()
+
+
 def test_calib_is_in_the_heap_only_during_a_command():
     import sys
 
@@ -91,7 +117,7 @@ def test_worn_probe_is_refused_and_the_old_calibration_kept():
         raise AssertionError("a 70 % slope was stored")
     assert abs(sensors.ph_calibration(store.read_json(PATH))[1] - 97.0) < 0.01
     mpytest.raises(ValueError, step, points, {"sensor": "ph", "step": "point", "buffer": "abc"}, mv, 25.0)
-    mpytest.raises(ValueError, step, points, {"sensor": "tds", "step": "save"}, mv, 25.0)
+    mpytest.raises(ValueError, step, points, {"sensor": "orp", "step": "save"}, mv, 25.0)
     for b in ("4.0", "7.0", "10.0"):
         step(points, {"sensor": "ph", "step": "point", "buffer": b}, mv, 25.0)
     mpytest.raises(ValueError, step, points, {"sensor": "ph", "step": "point", "buffer": "7.0"}, mv, 25.0)

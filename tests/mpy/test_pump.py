@@ -133,7 +133,11 @@ def test_held_for_survives_tick_wraparound():
     # the ticks period is port-dependent (2**30 on the ESP32, 2**62 on 64-bit unix):
     # ticks_add(0, -500) is 500 ms before the wrap on any port
     s.on_since = ticks_add(0, -500)
-    assert pump.held_for(s, 500) == 1000
+    s.on = True
+    pump.step(s, pump.PumpConfig(max_on_ms=1000, check_flow=False), False, 8.0, 499)
+    assert s.on  # on for 999 ms across the wrap
+    pump.step(s, pump.PumpConfig(max_on_ms=1000, check_flow=False), False, 8.0, 500)
+    assert not s.on  # 1000 ms: the maximum on-time is reached
 
 
 mpytest.run(globals())

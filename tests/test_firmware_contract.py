@@ -1,0 +1,76 @@
+"""The wire contract's firmware additions (heater and top-off outlets, probes under calibration):
+what the real MicroPython firmware encodes, the gateway's validator accepts, and its fast path
+writes the very same line (or declines and leaves it to the validator)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aquamon.lineproto import encode_point
+from gateway.fastpath import FastTelemetry
+from gateway.validate import SENSOR_RANGES, validate_message
+from tests.test_firmware_micropython import run_mpy
+
+NOW = 1_700_000_000_000
+FAST = FastTelemetry(16384, 300_000, 86_400_000)
+TOPIC = "aquamon/t/d/telemetry"
+
+
+def _same(payload: bytes) -> bool:
+    """The fast path agrees with the validator on ``payload``; True when it took it."""
+    fast = FAST.fields_and_time(payload, NOW)
+    if fast is None:
+        return False
+    v = validate_message(TOPIC, payload, NOW)
+    assert v.value_rejects == []
+    p = v.points[0]
+    assert FAST.line_prefix(v.tank, v.device) + fast[0] == encode_point(p.measurement, p.tags, p.fields, p.ts_ms)
+    return True
+
+
+@pytest.mark.micropython
+def test_the_firmware_outlets_and_calibration_reach_the_database_fields() -> None:
+    code = ("import payload\n"
+            "print(payload.encode_telemetry(3, 1700000000000, {'temp_c': 25.3, 'tds_ppm': 310.0}, [], 1, True, 0,"
+            " ',\"heater\":%d,\"topoff\":%d,\"cal\":[\"ph\"]' % (True, False)).decode())\n")
+    r = run_mpy(["-c", code])
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.strip()
+    v = validate_message(TOPIC, line.encode(), NOW)
+    assert v.value_rejects == []
+    assert v.points[0].fields == {"temp_c": 25.3, "tds_ppm": 310.0, "pump": 1, "heater": 1, "topoff": 0,
+                                  "cal": "ph", "seq": 3}
+    assert _same(line.encode())  # and the fast path takes it, writing the same line
+
+
+def test_bad_outlet_values_are_rejected_with_a_reason_and_the_readings_kept() -> None:
+    doc = {"v": 1, "seq": 1, "ts": NOW, "r": {"temp_c": 25.0}, "heater": 2, "cal": "ph"}
+    v = validate_message(TOPIC, json.dumps(doc).encode(), NOW)
+    assert sorted(v.value_rejects) == ["bad_calibration_list", "bad_outlet"]
+    assert v.points[0].fields["temp_c"] == 25.0 and "heater" not in v.points[0].fields
+    assert FAST.fields_and_time(json.dumps(doc).encode(), NOW) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(SENSOR_RANGES)), st.floats(0, 14), max_size=4),
+       st.one_of(st.none(), st.sampled_from([0, 1, 2, -1, True, 1.0, "1"])),
+       st.one_of(st.none(), st.sampled_from([0, 1, 2, False])),
+       st.lists(st.one_of(st.sampled_from(sorted(SENSOR_RANGES)), st.text(max_size=3)), max_size=3),
+       st.sampled_from([0, 1, None]))
+def test_fast_path_and_validator_agree_on_the_new_members(r: dict, heater: object, topoff: object,
+                                                          cal: list, pump: object) -> None:
+    doc: dict = {"v": 1, "seq": 7, "ts": NOW, "r": r, "cal": cal}
+    for key, v in (("heater", heater), ("topoff", topoff), ("pump", pump)):
+        if v is not None:
+            doc[key] = v
+    _same(json.dumps(doc).encode())
+
+
+def test_a_reading_with_outlets_takes_the_fast_path() -> None:
+    # (if the fast path declined all of them, the property above would pass vacuously)
+    payload = b'{"v":1,"seq":2,"ts":%d,"r":{"temp_c":25.0,"ph":7.1},"bad":[],"pump":1,"heater":0,"topoff":1}' % NOW
+    assert _same(payload)
