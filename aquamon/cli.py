@@ -178,6 +178,10 @@ from aquamon.auth import _user_app  # noqa: E402
 
 app.add_typer(_user_app(), name="user", help="Broker accounts: add (or rotate), remove, list.")
 
+from aquamon.web.cli import web_app  # noqa: E402
+
+app.add_typer(web_app(_load, _setup_logging), name="web")
+
 @app.command()
 def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to fit on (default: the first 15 % "
                                                  "of TEST, NAB's probationary period)."),

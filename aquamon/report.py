@@ -149,6 +149,27 @@ def band_at(t_ms: np.ndarray, mean: np.ndarray, std: np.ndarray, k: float = 2.0)
 # --------------------------------------------------------------------------- data
 
 
+def load_alert_state(db: InfluxV1 | InfluxV2, tank: str, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+    """The alert transitions of ``tank`` from ``start_ms`` to ``end_ms``, led by each alert's state at
+    ``start_ms``: an alert that fired before the window and is still firing starts the window firing.
+
+    Without the lead rows, ``--since 2h`` would say "no alert is firing" while an alert that
+    fired three hours ago still is.
+    """
+    where = f"\"tank\" = '{tank}'"
+    rows: list[dict[str, Any]] = []
+    for s in db.query(f'SELECT last("state") AS "state", "summary", "value" FROM "alert" WHERE {where} '
+                      f'AND time < {start_ms}ms GROUP BY "key", "severity"'):
+        for v in s["values"]:
+            row = dict(zip(s["columns"], v), **s["tags"])
+            if row.get("state") == "firing":
+                rows.append(row)
+    for s in db.query(f'SELECT "state", "summary", "value" FROM "alert" WHERE {where} AND time >= {start_ms}ms '
+                      f'AND time <= {end_ms}ms GROUP BY "key", "severity"'):
+        rows += [dict(zip(s["columns"], v), **s["tags"]) for v in s["values"]]
+    return sorted(rows, key=lambda a: a["time"])
+
+
 @dataclass
 class TankData:
     tank: str
