@@ -106,11 +106,13 @@ def check_config(config: Path = typer.Argument(..., help="TOML config file to va
 def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the drift detector needs 48 h of healthy history first)."),
          speed: float = typer.Option(3000.0, help="Simulated seconds per wall-clock second."),
          out: Path = typer.Option(Path("demo-output"), help="Folder for the data, logs and report."),
+         serve: bool = typer.Option(False, "--serve", help="Keep the web app (and its data) up after the run, "
+                                    "until Ctrl-C."),
          ) -> None:
     """Run a simulated tank end to end on real Mosquitto and InfluxDB, with injected faults."""
     from aquamon.demo import run_demo
 
-    raise typer.Exit(run_demo(hours=hours, speed=speed, out=out))
+    raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
 
 
 @app.command()

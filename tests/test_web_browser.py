@@ -109,6 +109,18 @@ def test_an_alert_is_acknowledged_from_the_page(browser: Any, pipeline: WebPipel
     page.close()
 
 
+def test_a_water_change_puts_the_tank_in_maintenance(browser: Any, pipeline: WebPipeline) -> None:
+    page = login(browser, pipeline, "alice")
+    page.goto(pipeline.url + "/tank/sump")
+    page.select_option("form:has(#water-change) select[name=minutes]", "30")
+    page.click("#water-change")
+    page.wait_for_function("() => /maintenance/.test(document.getElementById('flash').textContent)")
+    assert page.locator("#flash").text_content().startswith("water change: maintenance for 30 min")
+    assert wait_for(lambda: "sump in maintenance for 30 min" in pipeline.analytics.log_path.read_text(), 20), \
+        pipeline.analytics.log_tail()
+    page.close()
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1440x900"])
 def test_no_page_is_wider_than_the_screen(browser: Any, pipeline: WebPipeline, viewport: dict[str, int],
                                           tmp_path: Path) -> None:
