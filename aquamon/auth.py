@@ -165,8 +165,10 @@ class Account:
         if self.role == "homeassistant":
             # `aquamon homeassistant` (and Home Assistant itself, which reads the same topics):
             # discovery configs under Home Assistant's discovery prefix
+            # and its relay of Home Assistant's buttons as signed commands (HA holds no key)
             return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status")] + \
-                   [("read", f"{p}/+/alert/#"), ("readwrite", f"{self.discovery_prefix}/#")]
+                   [("read", f"{p}/+/alert/#"), ("readwrite", f"{self.discovery_prefix}/#"),
+                    ("write", f"{p}/+/+/cmd"), ("read", f"{p}/+/+/cmd/ack")]
         return [("readwrite", "#")]  # admin
 
     def describe(self) -> str:

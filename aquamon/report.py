@@ -238,22 +238,27 @@ def _png(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+MAX_LABEL_ROWS = 5  # more overlapping alerts keep their bars; their names are in the alert log
+
+
 def label_rows(spans: Sequence[AlertSpan], start_ms: int, end_ms: int, chars_per_width: float = 60.0) -> list[int]:
     """The row of each span's label, so labels of overlapping spans stack instead of running together.
 
-    A label takes about ``len(name) / chars_per_width`` of the plot's width from its span's start.
+    A label takes about ``len(name) / chars_per_width`` of the plot's width; it starts at its span's
+    start, or ends at the plot's end when it would run past it.
 
     >>> s = [AlertSpan("drift", "warning", 0, 50, False), AlertSpan("sump_low", "critical", 10, 20, False),
     ...      AlertSpan("pump_stopped", "critical", 90, 95, False)]
-    >>> label_rows(s, 0, 100)
+    >>> label_rows(s, 0, 100)  # "pump stopped" fits after "water drifting"
     [0, 1, 0]
+    >>> label_rows(s, 0, 1000)  # on a wider time scale the names take longer spans of time
+    [0, 1, 2]
     """
     width = max(end_ms - start_ms, 1)
     ends: list[float] = []
     rows = []
     for s in spans:
-        x0 = max(s.start_ms, start_ms)
-        x1 = max(s.end_ms, x0 + len(alert_name(s.key)) / chars_per_width * width)
+        x0, x1 = label_extent(s, start_ms, end_ms, chars_per_width)
         row = next((i for i, e in enumerate(ends) if e <= x0), len(ends))
         if row == len(ends):
             ends.append(x1)
@@ -261,6 +266,16 @@ def label_rows(spans: Sequence[AlertSpan], start_ms: int, end_ms: int, chars_per
             ends[row] = x1
         rows.append(row)
     return rows
+
+
+def label_extent(s: AlertSpan, start_ms: int, end_ms: int, chars_per_width: float = 60.0) -> tuple[float, float]:
+    """Where the span's bar and label lie together, clipped into [start_ms, end_ms]."""
+    width = max(end_ms - start_ms, 1)
+    text = len(alert_name(s.key)) / chars_per_width * width
+    x0 = max(s.start_ms, start_ms)
+    if x0 + text > end_ms:  # too close to the end: the label ends at the plot's end
+        x0 = max(start_ms, end_ms - text)
+    return x0, max(s.end_ms, x0 + text)
 
 
 def alert_name(key: str) -> str:
@@ -282,14 +297,15 @@ def _shade(ax: Any, spans: Sequence[AlertSpan], start_ms: int | None = None, end
     for s, row in zip(spans, rows):
         colour = ALERT_COLOURS.get(s.severity, "grey")
         x0 = max(s.start_ms, lo)
-        ax.axvspan(_dt(x0), _dt(max(s.end_ms, x0)), color=colour, alpha=0.15, lw=0)
-        if labels:
-            y = 0.97 - 0.16 * row
-            ax.plot([_dt(x0), _dt(max(s.end_ms, x0))], [y, y], color=colour, lw=3, transform=ax.get_xaxis_transform(),
+        x1 = max(s.end_ms, x0 + (hi - lo) // 300)  # a span of a minute still shows
+        ax.axvspan(_dt(x0), _dt(x1), color=colour, alpha=0.15, lw=0)
+        if labels and row < MAX_LABEL_ROWS:
+            y = 0.97 - 0.15 * row
+            ax.plot([_dt(x0), _dt(x1)], [y, y], color=colour, lw=3, transform=ax.get_xaxis_transform(),
                     solid_capstyle="butt")
-            ax.text(_dt(x0), y - 0.03, " " + alert_name(s.key) + ("" if s.end_ms > s.start_ms else ""),
-                    transform=ax.get_xaxis_transform(), fontsize=9, color=colour, va="top", ha="left",
-                    clip_on=True)
+            tx = label_extent(s, lo, hi)[0]
+            ax.text(_dt(int(tx)), y - 0.025, alert_name(s.key), transform=ax.get_xaxis_transform(), fontsize=9,
+                    color=colour, va="top", ha="left", clip_on=True)
 
 
 FONT = 11  # points; a figure is 6 inches wide at 100 dpi, so on a 390 px phone this is still ~9 px
@@ -316,7 +332,7 @@ def sensor_figures(data: TankData, spans: Sequence[AlertSpan]) -> list[tuple[str
         ax.margins(y=0.35)  # room above the data for the alert labels
         ax.legend(loc="lower left", fontsize=FONT - 1, ncol=2, framealpha=0.8)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
         out.append((f"sensor-{c}", f"{label}" + (f" ({unit})" if unit else ""), _png(fig)))
     return out
 
@@ -336,7 +352,7 @@ def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
     _shade(ax, spans, data.start_ms, data.end_ms, labels=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=FONT - 1, ncol=2, frameon=False)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
     ax.tick_params(labelsize=FONT - 1)
     return _png(fig)
 

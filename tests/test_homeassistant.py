@@ -29,7 +29,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "firmware"))
 import payload as fw_payload  # noqa: E402  (firmware/payload.py: pure, runs on CPython too)
 
-TOPIC = re.compile(r"^homeassistant/(sensor|binary_sensor)/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/config$")
+TOPIC = re.compile(r"^homeassistant/(sensor|binary_sensor|button|select)/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/config$")
+# The configuration variables Home Assistant documents for each MQTT component (home-assistant.io,
+# integrations/{sensor,binary_sensor,button,select}.mqtt, 2025.10 and later).  ``object_id`` is left out on
+# purpose: deprecated in 2025.10 for ``default_entity_id``, no longer honoured from 2026.4.
+COMMON_KEYS = {"availability", "availability_mode", "availability_template", "availability_topic", "device",
+               "default_entity_id", "enabled_by_default", "encoding", "entity_category", "entity_picture", "icon",
+               "json_attributes_template", "json_attributes_topic", "name", "payload_available",
+               "payload_not_available", "platform", "qos", "unique_id"}
+HA_KEYS = {
+    "sensor": COMMON_KEYS | {"device_class", "expire_after", "force_update", "last_reset_value_template", "options",
+                             "suggested_display_precision", "state_class", "state_topic", "unit_of_measurement",
+                             "value_template"},
+    "binary_sensor": COMMON_KEYS | {"device_class", "expire_after", "force_update", "off_delay", "payload_off",
+                                    "payload_on", "state_topic", "value_template"},
+    "button": COMMON_KEYS | {"command_template", "command_topic", "device_class", "payload_press", "retain"},
+    "select": COMMON_KEYS | {"command_template", "command_topic", "optimistic", "options", "retain", "state_topic",
+                             "value_template"},
+}
+HA_REQUIRED = {"sensor": {"state_topic"}, "binary_sensor": {"state_topic"}, "button": {"command_topic"},
+               "select": {"command_topic", "options"}}
+DEVICE_KEYS = {"configuration_url", "connections", "hw_version", "identifiers", "manufacturer", "model", "model_id",
+               "name", "serial_number", "suggested_area", "sw_version", "via_device"}
 # Home Assistant's rules for the device classes we use (sensor docs: units allowed per class).
 SENSOR_UNITS = {"temperature": {"°C", "°F", "K"}, "ph": {None}, "distance": {"km", "m", "cm", "mm", "mi", "yd", "in"},
                 "volume_flow_rate": {"m³/h", "ft³/min", "L/min", "gal/min", "mL/s"},
@@ -43,16 +64,42 @@ def all_configs(tank: str = "tank1", device: str = "esp1", prefix: str = "aquamo
                                                                                    CATALOGUE)
 
 
-def test_configs_follow_the_discovery_schema() -> None:
+def test_every_payload_uses_only_the_keys_home_assistant_documents_for_its_component() -> None:
     configs = all_configs()
-    assert len({d.topic for d in configs}) == len(configs)
-    assert len({d.config["unique_id"] for d in configs}) == len(configs)
+    assert {d.topic.split("/")[1] for d in configs} == set(HA_KEYS)
+    for d in configs:
+        component = d.topic.split("/")[1]
+        keys = set(d.config)
+        assert keys <= HA_KEYS[component], (d.topic, sorted(keys - HA_KEYS[component]))
+        assert HA_REQUIRED[component] <= keys, d.topic
+        assert set(d.config["device"]) <= DEVICE_KEYS, d.topic
+        # default_entity_id is the whole entity id: the component's domain, then the object id
+        assert d.config["default_entity_id"] == f"{component}.{d.config['unique_id']}"
+
+
+def test_home_assistant_gets_controls_that_never_carry_a_key() -> None:
+    configs = {d.topic.split("/", 2)[2]: d.config for d in all_configs()}
+    assert configs["aquamon_tank1_esp1/feed/config"]["command_topic"] == "homeassistant/aquamon_command/tank1/esp1/feed"
+    assert configs["aquamon_tank1_esp1/pump_mode/config"]["options"] == ["auto", "feed", "maintenance", "off"]
+    assert configs["aquamon_tank1/ack/config"]["command_topic"] == "homeassistant/aquamon_command/tank1/analytics/ack"
+    assert {k for k in configs if "lockout" in k or "maintenance" in k} == {
+        "aquamon_tank1_esp1/clear_lockout/config", "aquamon_tank1/maintenance/config"}
+    text = json.dumps([d.config for d in all_configs()])
+    assert not re.search(r'"sig"|[0-9a-fA-F]{32}', text)  # no signature, no key-like hex
+
+
+def test_configs_follow_the_discovery_schema() -> None:
+    configs = [d for d in all_configs() if "state_topic" in d.config]
+    assert len({d.topic for d in all_configs()}) == len(all_configs())
+    assert len({d.config["unique_id"] for d in all_configs()}) == len(all_configs())
     for d in configs:
         assert TOPIC.match(d.topic), d.topic
         c = d.config
         assert c["name"] and c["state_topic"].startswith("aquamon/tank1/")
         assert c["device"]["identifiers"] and c["device"]["manufacturer"] == "aquamon"
-        if "/sensor/" in d.topic:
+        if "/select/" in d.topic:
+            assert c["options"]
+        elif "/sensor/" in d.topic:
             allowed = SENSOR_UNITS[c.get("device_class")]
             if allowed is not None:
                 assert c.get("unit_of_measurement") in allowed, (d.topic, c.get("unit_of_measurement"))
@@ -73,13 +120,15 @@ def test_configs_follow_the_discovery_schema() -> None:
 def test_a_tank_id_with_a_dot_still_gives_valid_topics() -> None:
     for d in all_configs(tank="shop.tank-3", device="esp_a"):
         assert TOPIC.match(d.topic), d.topic
-        assert d.config["state_topic"].startswith("aquamon/shop.tank-3/")
+        topic = d.config.get("state_topic") or d.config["command_topic"]
+        assert topic.startswith(("aquamon/shop.tank-3/", "homeassistant/aquamon_command/shop.tank-3/"))
 
 
 def test_every_alert_the_analytics_can_raise_is_announced() -> None:
     from analytics.monitor import ALERTS
 
-    keys = {d.config["state_topic"].rsplit("/", 1)[1] for d in tank_entities("homeassistant", "aquamon", "t")}
+    keys = {d.config["state_topic"].rsplit("/", 1)[1] for d in tank_entities("homeassistant", "aquamon", "t")
+            if "state_topic" in d.config}
     assert keys == set(ALERTS)
 
 

@@ -24,7 +24,7 @@ from aquamon.config import Config, to_toml
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
 from aquamon.report import (DAY_MS, AlertSpan, ReportError, alert_spans, band_at, hour_of_day_baseline,
-                            label_rows, load_alert_state, outside_spans, parse_since, write_report)
+                            label_extent, label_rows, load_alert_state, outside_spans, parse_since, write_report)
 from aquamon.services import InfluxDB1, Mosquitto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -212,11 +212,12 @@ def test_alert_state_leads_with_what_fired_before_the_window(influxdb: InfluxDB1
 def test_overlapping_labels_never_share_a_row(raw: list[tuple[int, int]]) -> None:
     spans = sorted((AlertSpan("drift", "warning", a, a + d, False) for a, d in raw), key=lambda s: s.start_ms)
     rows = label_rows(spans, 0, 1300)
-    reach = [max(s.end_ms, s.start_ms + len("water drifting") / 60 * 1300) for s in spans]
+    extents = [label_extent(s, 0, 1300) for s in spans]
     for i in range(len(spans)):
+        assert 0 <= extents[i][0] and extents[i][0] + len("water drifting") / 60 * 1300 <= 1300 + 1e-6
         for j in range(i):
             if rows[i] == rows[j]:
-                assert reach[j] <= spans[i].start_ms
+                assert extents[j][1] <= extents[i][0] or extents[i][1] <= extents[j][0]
 
 
 def test_the_checker_sees_a_broken_figure(tmp_path: Path) -> None:

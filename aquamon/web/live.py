@@ -10,7 +10,7 @@ answers (``…/cmd/ack``).
 
 >>> s = FleetState("aquamon")
 >>> s.apply("aquamon/t1/esp1/telemetry", b'{"ts": 60000, "r": {"temp_c": 25.1}, "pump": 1}')
-('reading', {'device': 'esp1', 'ts': 60000, 'r': {'temp_c': 25.1}, 'pump': 1})
+('reading', {'device': 'esp1', 'ts': 60000, 'r': {'temp_c': 25.1}, 'pump': 1, 'status': 'ok'})
 >>> s.apply("aquamon/t1/alert/sump_low", b'{"key": "sump_low", "severity": "critical", "state": "firing", '
 ...         b'"summary": "Sump level low.", "ts": 1}')[1]["title"]
 'sump level low'
@@ -130,8 +130,10 @@ class FleetState:
             self.tank(name).readings[parts[1]] = data
             event = ("reading", data)
         elif len(parts) == 3 and parts[2] == "status":
-            data = {"device": parts[1], "online": bool(doc.get("online")), "mode": doc.get("mode"),
-                    "lockout": doc.get("lockout")}
+            # a last will or a clean close says only "offline": the pump's last known state stays
+            before = self.tank(name).devices.get(parts[1], {})
+            data = {"device": parts[1], "online": bool(doc.get("online")), "mode": doc.get("mode", before.get("mode")),
+                    "lockout": doc.get("lockout", before.get("lockout"))}
             self.tank(name).devices[parts[1]] = data
             event = ("status", data)
         elif len(parts) == 4 and parts[2:] == ["cmd", "ack"]:
@@ -141,8 +143,8 @@ class FleetState:
             return None
         self.version += 1
         self.tank(name).version = self.version
-        if event[0] != "ack":
-            event[1]["status"] = self.tank(name).status()
+        if event[0] != "ack":  # a copy: the stored reading stays as the device sent it
+            event = (event[0], dict(event[1], status=self.tank(name).status()))
         return event
 
     def note_ack(self, tank: str, key: str | None, by: str) -> list[str]:

@@ -138,7 +138,7 @@
         if (b > a) { var pa = u.valToPos(a, "x", true), pb = u.valToPos(b, "x", true); ctx.fillRect(pa, top, pb - pa, h); }
       }
       // alert spans: a coloured bar with the alert's name, one row per overlapping span
-      var rows = [], fs = Math.round(11 * devicePixelRatio);
+      var rows = [], fs = Math.round(11 * devicePixelRatio), right = u.bbox.left + u.bbox.width;
       ctx.font = fs + "px system-ui,sans-serif";
       ctx.textBaseline = "top";
       series.spans.forEach(function (s) {
@@ -146,13 +146,15 @@
         if (b <= a) return;
         var pa = u.valToPos(a, "x", true), pb = Math.max(u.valToPos(b, "x", true), pa + 2);
         var label = s.title || s.key, w = ctx.measureText(label).width + 6, row = 0;
-        while (rows[row] !== undefined && rows[row] > pa) row++;
-        rows[row] = Math.max(pb, pa + w);
+        var tx = pa + w > right ? Math.max(u.bbox.left, right - w) : pa;  // near the end: the label ends there
+        while (rows[row] !== undefined && rows[row] > tx) row++;
+        rows[row] = Math.max(pb, tx + w);
         var c = SEV[s.severity] || "rgba(120,120,120,";
         ctx.fillStyle = c + "0.12)"; ctx.fillRect(pa, top, pb - pa, h);
+        if (row >= 5) return;  // more overlapping alerts keep their shading; the list above names them
         var y = top + row * (fs + 4);
         ctx.fillStyle = c + "0.9)"; ctx.fillRect(pa, y, pb - pa, 3);
-        ctx.fillText(label, pa + 2, y + 4);
+        ctx.fillText(label, tx + 2, y + 4);
       });
       ctx.restore();
     };
