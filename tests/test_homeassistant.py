@@ -260,3 +260,68 @@ def test_the_command_refuses_to_run_while_disabled(stack: Stack, unique: str) ->
     r = CliRunner().invoke(app, ["homeassistant", "--config", str(ha_config(stack, unique, enabled=False))])
     assert r.exit_code == 2 and "set [homeassistant] enabled = true" in r.stderr
     assert retained(stack.mosquitto, f"ha{unique}/#", 0.3) == {}  # type: ignore[union-attr]
+
+
+@pytest.mark.services
+@pytest.mark.micropython
+def test_a_press_in_home_assistant_reaches_the_device_signed(stack: Stack, unique: str) -> None:
+    broker = stack.mosquitto
+    assert broker is not None
+    key_hex = "3c" * 32
+    keys = stack.workdir / "keys"
+    keys.mkdir()
+    (keys / "tank1.esp1.key").write_text(key_hex)
+    path = ha_config(stack, unique)
+    text = path.read_text().replace('device_keys_dir = ""', f'device_keys_dir = "{keys}"')
+    path.write_text(text)
+    proc = spawn("homeassistant", [sys.executable, "-m", "aquamon", "homeassistant", "--config", str(path)],
+                 stack.workdir / "ha.log", env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    stack.processes.append(proc)
+    assert wait_for(lambda: "watching" in proc.log_path.read_text() or not proc.alive(), 30), proc.log_tail()
+    fw = stack.start_firmware(firmware_config(
+        tank="tank1", device="esp1", mqtt_port=broker.port, prefix=unique, state_dir=stack.workdir / "dev",
+        minutes=2, interval_s=1, speed=1, start_epoch_ms=int(time.time() * 1000), cmd_key=key_hex,
+        extra={"poll_ms": 50}))
+    disc = f"ha{unique}"
+    acks: list[dict[str, Any]] = []
+    seen_cmds: list[dict[str, Any]] = []
+    watcher = mqtt.Client(CallbackAPIVersion.VERSION2)
+    watcher.username_pw_set(*broker.admin_credentials())
+    watcher.on_connect = lambda c, u, f, r, p: c.subscribe([(f"{unique}/tank1/esp1/cmd/ack", 1),
+                                                            (f"{unique}/tank1/esp1/cmd", 1)])
+
+    def on_message(c: Any, u: Any, m: mqtt.MQTTMessage) -> None:
+        (acks if m.topic.endswith("/ack") else seen_cmds).append(json.loads(m.payload))
+
+    watcher.on_message = on_message
+    watcher.connect("127.0.0.1", broker.port)
+    watcher.loop_start()
+    # Home Assistant, on its own least-rights account, presses "Feed pause" and picks a pump mode
+    ha = mqtt.Client(CallbackAPIVersion.VERSION2)
+    account = Account.for_service("homeassistant", f"homeassistant@{unique}", unique, discovery_prefix=disc)
+    ha.username_pw_set(*broker.ensure_account(account))
+    ha.connect("127.0.0.1", broker.port)
+    ha.loop_start()
+    try:
+        assert wait_for(lambda: "esp1" in proc.log_path.read_text(), 30), proc.log_tail()  # announced: it is online
+        ha.publish(f"{disc}/aquamon_command/tank1/esp1/feed", b"PRESS", qos=1).wait_for_publish(5)
+        assert wait_for(lambda: any(a.get("ok") for a in acks), 15), (acks, proc.log_tail())
+        assert acks[0]["reason"] == "feed for 10 min"
+        assert seen_cmds[0]["action"] == "feed" and len(seen_cmds[0]["sig"]) == 64  # signed by the relay
+        ha.publish(f"{disc}/aquamon_command/tank1/esp1/pump_mode", b"turbo", qos=1).wait_for_publish(5)
+        ha.publish(f"{disc}/aquamon_command/tank1/esp1/pump_mode", b"auto", qos=1).wait_for_publish(5)
+        assert wait_for(lambda: len(acks) >= 2, 15), (acks, proc.log_tail())
+        assert acks[1]["ok"] and acks[1]["reason"] == "auto" and len(seen_cmds) == 2  # "turbo" never went out
+        assert "unknown action or option" in proc.log_path.read_text()
+        # an unsigned command straight on the device's topic (as HA could publish) is refused by the device
+        ha.publish(f"{unique}/tank1/esp1/cmd", json.dumps({"id": "x1", "ts": int(time.time() * 1000),
+                                                           "action": "feed", "args": {"minutes": 5}, "sig": "0" * 64}),
+                   qos=1).wait_for_publish(5)
+        assert wait_for(lambda: any(a.get("id") == "x1" for a in acks), 15)
+        assert not next(a for a in acks if a.get("id") == "x1")["ok"]
+    finally:
+        for c in (ha, watcher):
+            c.loop_stop()
+            c.disconnect()
+    fw.stop()
+    proc.stop()
