@@ -62,7 +62,7 @@ class TankState:
             if a.get("state") != "firing":
                 continue
             ack = self.acked.get(key)
-            out.append(dict(a, title=alert_title(key),
+            out.append(dict(a, key=key, title=alert_title(key),
                             acked_by=ack["by"] if ack and ack["ts"] == a.get("ts") else ""))
         return sorted(out, key=lambda a: (-SEVERITY_RANK.get(a.get("severity", ""), 0), a.get("ts", 0)))
 
