@@ -265,6 +265,7 @@ class WebConfig:
     device_keys_dir: str = ""
     login_attempts: int = 5
     login_window_s: float = 300.0
+    trusted_proxies: str = "127.0.0.1"
 
     def check(self) -> None:
         _range("web", "port", self.port, 1, 65535)

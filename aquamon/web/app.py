@@ -415,4 +415,4 @@ def main(cfg: Any) -> None:
     log.info("aquamon web on http://%s:%d/ (put it behind an HTTPS reverse proxy: docs/web.md)",
              cfg.web.bind, cfg.web.port)
     uvicorn.run(app, host=cfg.web.bind, port=cfg.web.port, log_level="warning", proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1")
+                forwarded_allow_ips=cfg.web.trusted_proxies)
