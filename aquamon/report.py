@@ -272,10 +272,10 @@ def label_extent(s: AlertSpan, start_ms: int, end_ms: int, chars_per_width: floa
     """Where the span's bar and label lie together, clipped into [start_ms, end_ms]."""
     width = max(end_ms - start_ms, 1)
     text = len(alert_name(s.key)) / chars_per_width * width
-    x0 = max(s.start_ms, start_ms)
+    x0 = float(max(s.start_ms, start_ms))
     if x0 + text > end_ms:  # too close to the end: the label ends at the plot's end
-        x0 = max(start_ms, end_ms - text)
-    return x0, max(s.end_ms, x0 + text)
+        x0 = max(float(start_ms), end_ms - text)
+    return x0, max(float(s.end_ms), x0 + text)
 
 
 def alert_name(key: str) -> str:

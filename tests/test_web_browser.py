@@ -175,3 +175,24 @@ def test_wrong_passwords_are_rate_limited(browser: Any, pipeline: WebPipeline) -
     assert statuses == [401] * pipeline.cfg.web.login_attempts + [429]
     assert "Too many failed logins" in page.locator("#login-error").text_content()
     page.close()
+
+
+def test_the_fleet_table_filters_sorts_and_stays_current(browser: Any, pipeline: WebPipeline) -> None:
+    page = login(browser, pipeline, "victor", DESKTOP)
+    page.goto(pipeline.url + "/fleet")
+    page.wait_for_selector('#fleet tr[data-tank="reef"]')
+    page.wait_for_selector('#fleet tr[data-tank="sump"]')
+    page.fill("#filter", "sump level")  # an alert's words find its tank
+    assert page.locator("#fleet tbody tr:not([hidden])").evaluate_all("rs => rs.map(r => r.dataset.tank)") == ["sump"]
+    page.fill("#filter", "")
+    page.click("button[data-sort=tank]")
+    tanks = page.locator("#fleet tbody tr").evaluate_all("rs => rs.map(r => r.dataset.tank)")
+    assert tanks == sorted(tanks)
+    page.click("button[data-sort=tank]")
+    assert page.locator("#fleet tbody tr").evaluate_all("rs => rs.map(r => r.dataset.tank)") == sorted(tanks)[::-1]
+    # the live device's row is brought up to date by the event stream, not by reloading
+    cell = '#fleet tr[data-tank="reef"] td.last'
+    before = page.locator(cell).get_attribute("data-ts")
+    page.wait_for_function("([sel, ts]) => document.querySelector(sel).dataset.ts !== ts", arg=[cell, before],
+                           timeout=15_000)
+    page.close()
