@@ -219,7 +219,7 @@ class WebApp:
 
     # ------------------------------------------------------------------ live
     async def tank_events(self, request: Request) -> Response:
-        user_of(request)
+        user = user_of(request)
         tank = self._tank(request)
         queue = self.hub.subscribe(tank)
         with self.hub.lock:
@@ -234,6 +234,8 @@ class WebApp:
                     try:
                         event, data = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
                     except asyncio.TimeoutError:
+                        if self.role_of(user["name"]) is None:  # the login was removed: the stream ends
+                            return
                         yield ": keep-alive\n\n"
                         continue
                     if event == "alert":
@@ -245,7 +247,7 @@ class WebApp:
         return _event_stream(stream())
 
     async def fleet_events(self, request: Request) -> Response:
-        user_of(request)
+        user = user_of(request)
         try:
             seen = int(request.query_params.get("v", "0"))
         except ValueError:
@@ -266,6 +268,8 @@ class WebApp:
                     quiet += FLEET_PUSH_S
                     if quiet >= HEARTBEAT_S:
                         quiet = 0.0
+                        if self.role_of(user["name"]) is None:  # the login was removed: the stream ends
+                            return
                         yield ": keep-alive\n\n"
         return _event_stream(stream())
 
