@@ -14,7 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from aquamon.influx import InfluxV1, InfluxV2, QueryError
-from aquamon.report import DAY_MS, HOUR_MS, SENSORS, alert_spans, hour_of_day_baseline, load_alert_state
+from aquamon.report import HOUR_MS, SENSORS, alert_spans, hour_of_day_baseline, load_alert_state
 
 RANGES_H = {"6h": 6, "1d": 24, "7d": 168, "30d": 720}
 CHART_POINTS = 600  # per sensor and chart: enough for a 1440 px screen, small for a phone
@@ -127,11 +127,9 @@ class History:
         conds += [f"\"{col}\" = '{val}'" for col, val in (("tank", tank), ("key", key), ("severity", severity))
                   if val]
         rows = _rows(self._query('SELECT "state", "summary" FROM "alert" WHERE ' + " AND ".join(conds)
-                                 + f' GROUP BY "tank", "key", "severity"'))
+                                 + ' GROUP BY "tank", "key", "severity"'))
         if state:
             rows = [r for r in rows if r.get("state") == state]
         rows.sort(key=lambda r: -int(r["time"]))
         return rows[:limit]
 
-
-__all__ = ["History", "HistoryUnavailable", "RANGES_H", "DAY_MS"]
