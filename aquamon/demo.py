@@ -239,6 +239,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         summary.add_row("notifications (Apprise)", str(len(inbox.received)))
         summary.add_row("data, logs", str(out))
         summary.add_row("report", str(report))
+        summary.add_row("web app", f"http://127.0.0.1:{cfg.web.port}/" + ("" if serve else " (stops now; --serve keeps it)"))
         summary.add_row("wall time", f"{time.monotonic() - t_start:.0f} s")
         console.print(summary)
         if not any(a.get("key") == "heater_stuck" for a in fired):
