@@ -86,6 +86,13 @@ def test_a_live_reading_arrives_and_feed_pause_is_acknowledged_by_the_device(bro
     # the device's own status then says so (its next status message)
     page.wait_for_function(
         "() => document.querySelector('.device[data-device=\"esp1\"] .mode').textContent === 'feed'")
+    # and back to automatic with the mode selector
+    page.select_option('.device[data-device="esp1"] select[name=mode]', "auto")
+    page.click('.device[data-device="esp1"] form:has(select[name=mode]) button')
+    page.wait_for_function("() => /set the pump to auto: (done|refused)/.test(document.getElementById('flash').textContent)")
+    assert page.locator("#flash").text_content().startswith("esp1: set the pump to auto: done")
+    page.wait_for_function(
+        "() => document.querySelector('.device[data-device=\"esp1\"] .mode').textContent === 'auto'")
     page.close()
 
 
