@@ -102,6 +102,22 @@ def test_a_removed_login_loses_its_rights_at_its_next_request(web: Web) -> None:
     assert web.request("GET", "/fleet", cookie=cookie).status == 303
 
 
+def test_visiting_a_tank_that_does_not_exist_adds_nothing(web: Web) -> None:
+    import json
+
+    cookie = web.login("vic", "vic-long-password")
+
+    def tanks() -> int:
+        c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+        c.request("GET", "/healthz")
+        return int(json.loads(c.getresponse().read())["tanks"])
+
+    before = tanks()
+    for n in range(5):
+        assert web.request("GET", f"/tank/ghost{n}", cookie=cookie).status == 200
+    assert tanks() == before
+
+
 def test_bad_input_is_refused_with_a_reason(web: Web) -> None:
     cookie = web.login("ann", "ann-long-password")
     assert web.request("GET", "/tank/a%20b", cookie=cookie).status == 404

@@ -31,6 +31,7 @@ from starlette.templating import Jinja2Templates
 
 from analytics.alerts import TITLES
 from aquamon import commands
+from aquamon.auth import AuthError
 from aquamon.report import SENSORS
 from aquamon.web.accounts import LoginThrottle, WebAccounts
 from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command
@@ -110,7 +111,13 @@ class WebApp:
                                error=f"Too many failed logins. Try again in {wait} s.")
             resp.headers["Retry-After"] = str(wait)
             return resp
-        role = await asyncio.to_thread(self.accounts.check, name, password)
+        try:
+            role = await asyncio.to_thread(self.accounts.check, name, password)
+        except AuthError as e:
+            log.error("cannot check a login: %s", e)
+            return self.render(request, "login.html", status_code=503, next=nxt,
+                               error="Logins cannot be checked now: the server's accounts file is broken "
+                                     "(its log says how to mend it).")
         if role is None:
             self.throttle.failed(address, name)
             log.warning("failed login for %r from %s", name, address)
@@ -136,7 +143,7 @@ class WebApp:
         user = user_of(request)
         tank = self._tank(request)
         with self.hub.lock:
-            t = self.hub.state.tank(tank)
+            t = self.hub.state.peek(tank)
             readings, devices = dict(t.readings), dict(t.devices)
             alerts, summary, status = t.open_alerts(), t.summary, t.status()
         error, usual, forecast = "", {}, ""
@@ -223,7 +230,7 @@ class WebApp:
         tank = self._tank(request)
         queue = self.hub.subscribe(tank)
         with self.hub.lock:
-            t = self.hub.state.tank(tank)
+            t = self.hub.state.peek(tank)
             snapshot = {"readings": list(t.readings.values()), "devices": list(t.devices.values()),
                         "alerts": t.open_alerts(), "status": t.status()}
 
@@ -240,7 +247,7 @@ class WebApp:
                         continue
                     if event == "alert":
                         with self.hub.lock:
-                            data = dict(data, alerts=self.hub.state.tank(tank).open_alerts())
+                            data = dict(data, alerts=self.hub.state.peek(tank).open_alerts())
                     yield _sse(event, data)
             finally:
                 self.hub.unsubscribe(tank, queue)
@@ -316,7 +323,7 @@ class WebApp:
     def _answer(self, request: Request, tank: str, ok: bool, words: str, status: int) -> Response:
         if wants_json(request):
             with self.hub.lock:
-                alerts = self.hub.state.tank(tank).open_alerts()
+                alerts = self.hub.state.peek(tank).open_alerts()
             return JSONResponse({"ok": ok, "message": words, "alerts": alerts}, status_code=status)
         from urllib.parse import quote
 
@@ -343,6 +350,12 @@ def create_app(cfg: Any, hub: LiveHub | None = None, history: History | None = N
         raise WebConfigError("[web] session_secret is empty: set 32+ random characters (or the environment "
                              "variable AQUAMON_WEB_SESSION_SECRET); it signs the login cookies")
     web = WebApp(cfg, hub, history)
+    try:
+        if not web.accounts.names():
+            log.warning("no web logins in %s yet: add one with 'aquamon web user add NAME --role operator'",
+                        web.accounts.path)
+    except AuthError as e:
+        raise WebConfigError(str(e)) from None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -95,6 +95,10 @@ class FleetState:
         self.version = 0
         self.ignored = 0  # messages that were not JSON objects: counted, logged once
 
+    def peek(self, name: str) -> TankState:
+        """The tank's state, or an empty one not added to the fleet (a page may name any tank)."""
+        return self.tanks.get(name) or TankState(name)
+
     def tank(self, name: str) -> TankState:
         if name not in self.tanks:
             self.tanks[name] = TankState(name)
@@ -149,7 +153,7 @@ class FleetState:
 
     def note_ack(self, tank: str, key: str | None, by: str) -> list[str]:
         """Record that ``by`` acknowledged ``key`` (every firing alert when None) of ``tank``; their keys."""
-        t = self.tank(tank)
+        t = self.peek(tank)
         keys = [a["key"] for a in t.open_alerts() if key is None or a["key"] == key]
         for k in keys:
             t.acked[k] = {"by": by, "ts": t.alerts[k].get("ts")}
@@ -234,7 +238,10 @@ class LiveHub:
         return q
 
     def unsubscribe(self, tank: str, q: asyncio.Queue[tuple[str, dict[str, Any]]]) -> None:
-        self._pages.get(tank, set()).discard(q)
+        pages = self._pages.get(tank, set())
+        pages.discard(q)
+        if not pages:
+            self._pages.pop(tank, None)
 
     def pages_open(self) -> int:
         return sum(len(s) for s in self._pages.values())
