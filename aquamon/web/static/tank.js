@@ -125,6 +125,7 @@
                 level_cm: ["Water level", "cm"], flow_lpm: ["Filter flow", "l/min"]};
   var TITLES = cfg.titles || {};
   var SEV = {critical: "rgba(198,40,40,", warning: "rgba(230,120,0,", info: "rgba(21,101,192,"};
+  var labelBg = matchMedia("(prefers-color-scheme: dark)").matches ? "rgba(18,22,27,0.8)" : "rgba(255,255,255,0.8)";
   function bands(series) {
     return function (u) {
       var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, off = series.offset_s;
@@ -154,7 +155,8 @@
         if (row >= 5) return;  // more overlapping alerts keep their shading; the list above names them
         var y = top + row * (fs + 4);
         ctx.fillStyle = c + "0.9)"; ctx.fillRect(pa, y, pb - pa, 3);
-        ctx.fillText(label, tx + 2, y + 4);
+        ctx.fillStyle = labelBg; ctx.fillRect(tx, y + 3, w - 2, fs + 1);  // the name stays readable over the line
+        ctx.fillStyle = c + "1)"; ctx.fillText(label, tx + 2, y + 4);
       });
       ctx.restore();
     };
