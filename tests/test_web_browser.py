@@ -13,7 +13,7 @@ import pytest
 
 from aquamon.services import InfluxDB1, Mosquitto
 from aquamon.stack import Stack, wait_for
-from web_pipeline import PASSWORDS, WebPipeline, start_pipeline
+from web_pipeline import FORECAST, PASSWORDS, WebPipeline, start_pipeline
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -77,6 +77,7 @@ def test_a_live_reading_arrives_and_feed_pause_is_acknowledged_by_the_device(bro
     first = when.text_content()
     # the next reading, pushed by the server (the page never reloads)
     page.wait_for_function("(t) => document.getElementById('reading-time').textContent !== t", arg=first)
+    assert page.locator("#forecast").text_content() == FORECAST
     temp = page.locator('.card[data-sensor="temp_c"] .v').text_content()
     assert temp is not None and 20 < float(temp) < 30
     page.wait_for_selector('.device[data-device="esp1"] #feed-esp1')
@@ -189,6 +190,7 @@ def test_the_fleet_table_filters_sorts_and_stays_current(browser: Any, pipeline:
     page.goto(pipeline.url + "/fleet")
     page.wait_for_selector('#fleet tr[data-tank="reef"]')
     page.wait_for_selector('#fleet tr[data-tank="sump"]')
+    assert page.locator('#fleet tr[data-tank="reef"] td.forecast').text_content() == FORECAST
     page.fill("#filter", "sump level")  # an alert's words find its tank
     assert page.locator("#fleet tbody tr:not([hidden])").evaluate_all("rs => rs.map(r => r.dataset.tank)") == ["sump"]
     page.fill("#filter", "")

@@ -17,12 +17,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aquamon.config import Config
+from aquamon.lineproto import encode_point
 from aquamon.services import ManagedProcess, free_port
 from aquamon.stack import Stack, firmware_config
 from aquamon.web.accounts import WebAccounts
 
 KEY_HEX = "5e" * 32
 ALERT_KEY_HEX = "a1" * 32
+FORECAST = "water change due in about 6 days (4–8)"
 PASSWORDS = {"alice": "alice-operator-pw", "victor": "victor-viewer-pw"}
 
 
@@ -52,6 +54,12 @@ def web_config(stack: Stack, workdir: Path, prefix: str, port: int | None = None
 
 def start_pipeline(stack: Stack, workdir: Path, prefix: str, live_minutes: int = 30) -> WebPipeline:
     cfg = web_config(stack, workdir, prefix)
+    # the analytics need 3 days of readings for a forecast: this one stands for theirs (same measurement)
+    db = stack.db(cfg)
+    db.create_database()
+    db.write_lines([encode_point("forecast", {"tank": "reef", "sensor": "tds_ppm"},
+                                 {"text": FORECAST, "days_to_limit": 6.0, "low": 4.0, "high": 8.0},
+                                 int(time.time() * 1000) - 3_600_000)])
     stack.start_gateway(cfg)
     analytics = stack.start_analytics(cfg)
     web = stack.start_web(cfg)
