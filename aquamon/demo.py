@@ -119,9 +119,11 @@ def start_demo_web(stack: Stack, cfg: Any, out: Path, console: Console) -> tuple
     from aquamon.web.accounts import WebAccounts
 
     keys = out / "web-keys"
-    keys.mkdir(parents=True, exist_ok=True)
+    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     device_key = secrets.token_hex(32)
-    (keys / f"{TANK}.{DEVICE}.key").write_text(device_key + "\n")
+    key_file = keys / f"{TANK}.{DEVICE}.key"
+    key_file.touch(mode=0o600)  # private before the key is in it
+    key_file.write_text(device_key + "\n")
     password = secrets.token_urlsafe(12)
     accounts = WebAccounts(out / "web-users")
     accounts.add("keeper", "operator", password)
