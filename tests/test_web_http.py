@@ -132,3 +132,23 @@ def test_the_static_assets_are_local_and_licensed(web: Web) -> None:
         assert not re.search(r"""(src|href)=["']https?:""", t.read_text()), t
     assert "MIT License" in (root / "static" / "uPlot.LICENSE").read_text()
     assert web.request("GET", "/static/uPlot.iife.min.js").status == 200
+
+
+def test_buttons_work_without_javascript_and_say_why_they_cannot(web: Web) -> None:
+    cookie = web.login("ann", "ann-long-password")
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    c.request("GET", "/tank/reef", headers={"Cookie": cookie})
+    page = c.getresponse().read().decode()
+    token = re.search(r'<meta name="csrf" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    # a plain form post (no Accept: application/json) comes back to the page with the answer on it
+    r = web.request("POST", "/tank/reef/alerts", {"csrf": token, "action": "ack", "key": "sump_low"}, cookie)
+    assert r.status == 303
+    where = r.getheader("Location", "")
+    assert where.startswith("/tank/reef?done=")
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    c.request("GET", where, headers={"Cookie": cookie})
+    shown = c.getresponse().read().decode()
+    assert "alert buttons are off: set [alerts] command_key" in shown  # this server has no command key
+    r = web.request("POST", "/tank/reef/pump", {"csrf": token, "action": "feed", "device": "esp1"}, cookie,
+                    {"Accept": "application/json"})
+    assert r.status == 400  # and no device key folder either

@@ -33,7 +33,7 @@ from analytics.alerts import TITLES
 from aquamon import commands
 from aquamon.auth import AuthError
 from aquamon.report import SENSORS
-from aquamon.web.accounts import LoginThrottle, WebAccounts
+from aquamon.web.accounts import LoginThrottle, WebAccounts, new_csrf_token
 from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command
 from aquamon.web.history import RANGES_H, History, HistoryUnavailable
 from aquamon.web.live import LiveHub, alert_title
@@ -124,7 +124,7 @@ class WebApp:
             return self.render(request, "login.html", status_code=401, next=nxt,
                                error="Wrong name or password.")
         request.session.clear()  # a new session (and CSRF token) at each login
-        request.session.update(user=name, role=role, since=int(time.time()))
+        request.session.update(user=name, role=role, since=int(time.time()), csrf=new_csrf_token())
         log.info("%s logged in (%s) from %s", name, role, address)
         return RedirectResponse(nxt, status_code=303)
 
