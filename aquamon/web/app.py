@@ -153,8 +153,8 @@ class WebApp:
         except HistoryUnavailable as e:
             error = str(e)
         last = max(readings.values(), key=lambda r: r.get("ts") or 0, default={})
-        hour = (int(last.get("ts") or time.time() * 1000) // 3_600_000
-                + self.cfg.alerts.utc_offset_minutes // 60) % 24
+        local_min = int(last.get("ts") or time.time() * 1000) // 60_000 + self.cfg.alerts.utc_offset_minutes
+        hour = local_min // 60 % 24  # offsets of half an hour (India, Newfoundland) too
         return self.render(request, "tank.html", tank=tank, last=last, devices=devices, alerts=alerts,
                            summary=summary, status=status, usual=usual, hour=hour, forecast=forecast,
                            error=error, can_act=user["role"] == "operator", flash=request.query_params.get("done", ""),
