@@ -325,3 +325,22 @@ def test_a_press_in_home_assistant_reaches_the_device_signed(stack: Stack, uniqu
             c.disconnect()
     fw.stop()
     proc.stop()
+
+
+def test_the_acknowledge_button_is_relayed_to_the_analytics_signed_with_the_alert_key(tmp_path: Path) -> None:
+    from aquamon import commands
+    from aquamon.homeassistant import DiscoveryPublisher
+
+    cfg = Config()
+    cfg.alerts.command_key = "7f" * 32
+    pub = DiscoveryPublisher(cfg)
+    sent: list[tuple[str, bytes]] = []
+    pub.client.publish = lambda topic, payload, qos=0, retain=False: sent.append((topic, payload))  # type: ignore
+    assert pub.relay("homeassistant/aquamon_command/tank1/analytics/ack", b"PRESS")
+    ((topic, payload),) = sent
+    doc = json.loads(payload)
+    assert topic == "aquamon/tank1/analytics/cmd" and doc["action"] == "ack"
+    assert commands.verify_signature(bytes.fromhex("7f" * 32), "tank1", "analytics", doc)
+    # no device key configured: nothing goes out, and the log says where the key belongs
+    assert pub.relay("homeassistant/aquamon_command/tank1/esp1/feed", b"PRESS") is None
+    assert len(sent) == 1 and pub.refused == 1
