@@ -15,6 +15,8 @@ analytics     publish and read back ``{p}/+/alert/#``; publish ``{p}/+/summary``
 operator      publish ``{p}/+/+/cmd``; read acks, status and alerts
 viewer        read telemetry, status, events, alerts, summaries, gateway presence
 homeassistant read telemetry, status, alerts; ``homeassistant/#`` (discovery)
+web           what a viewer reads, plus an operator's commands and their acks
+              (``aquamon web`` signs its users' commands; see docs/web.md)
 admin         everything (tests and maintenance; never a running part)
 ============= ==============================================================
 
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
 
     from aquamon.config import MqttConfig
 
-ROLES = ("device", "gateway", "analytics", "operator", "viewer", "homeassistant", "admin")
+ROLES = ("device", "gateway", "analytics", "operator", "viewer", "homeassistant", "web", "admin")
 # What a device publishes under its own {prefix}/{tank}/{device}/.  Listed, not
 # "{base}/#": a device must not publish to its own cmd topic (that is the
 # operator's) and anything new is a deliberate change here.
@@ -158,11 +160,16 @@ class Account:
         if self.role == "viewer":
             return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status", "event")] + \
                    [("read", f"{p}/+/alert/#"), ("read", f"{p}/+/summary"), ("read", f"{p}/_gateway/#")]
+        if self.role == "web":
+            return Account(self.username, "viewer", p).rules() + \
+                [("write", f"{p}/+/+/cmd"), ("read", f"{p}/+/+/cmd/ack")]
         if self.role == "homeassistant":
             # `aquamon homeassistant` (and Home Assistant itself, which reads the same topics):
             # discovery configs under Home Assistant's discovery prefix
+            # and its relay of Home Assistant's buttons as signed commands (HA holds no key)
             return [("read", f"{p}/+/+/{t}") for t in ("telemetry", "status")] + \
-                   [("read", f"{p}/+/alert/#"), ("readwrite", f"{self.discovery_prefix}/#")]
+                   [("read", f"{p}/+/alert/#"), ("readwrite", f"{self.discovery_prefix}/#"),
+                    ("write", f"{p}/+/+/cmd"), ("read", f"{p}/+/+/cmd/ack")]
         return [("readwrite", "#")]  # admin
 
     def describe(self) -> str:

@@ -220,11 +220,13 @@ def _local_timezone() -> str:
 def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the drift detector needs 48 h of healthy history first)."),
          speed: float = typer.Option(3000.0, help="Simulated seconds per wall-clock second."),
          out: Path = typer.Option(Path("demo-output"), help="Folder for the data, logs and report."),
+         serve: bool = typer.Option(False, "--serve", help="Keep the web app (and its data) up after the run, "
+                                    "until Ctrl-C."),
          ) -> None:
     """Run a simulated tank end to end on real Mosquitto and InfluxDB, with injected faults."""
     from aquamon.demo import run_demo
 
-    raise typer.Exit(run_demo(hours=hours, speed=speed, out=out))
+    raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
 
 
 @app.command()
@@ -293,6 +295,10 @@ from aquamon.auth import _user_app  # noqa: E402
 
 _users = _user_app()
 app.add_typer(_users, name="user", help="Broker accounts: add (or rotate), remove, list.")
+
+from aquamon.web.cli import web_app  # noqa: E402
+
+app.add_typer(web_app(_load, _setup_logging), name="web")
 
 @app.command()
 def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to fit on (default: the first 15 % "

@@ -307,6 +307,29 @@ class NotifyConfig:
 
 
 @dataclass
+class WebConfig:
+    bind: str = "127.0.0.1"
+    port: int = 8080
+    accounts_file: str = "/etc/aquamon/web-users"
+    session_secret: str = ""
+    secure_cookies: bool = True
+    session_hours: float = 12.0
+    device_keys_dir: str = ""
+    login_attempts: int = 5
+    login_window_s: float = 300.0
+    trusted_proxies: str = "127.0.0.1"
+
+    def check(self) -> None:
+        _range("web", "port", self.port, 1, 65535)
+        _range("web", "session_hours", self.session_hours, 0.1, 24 * 90)
+        _range("web", "login_attempts", self.login_attempts, 1, 1000)
+        _range("web", "login_window_s", self.login_window_s, 1, 86400)
+        if self.session_secret and len(self.session_secret) < 32:
+            raise ConfigError("[web] session_secret: at least 32 characters (e.g. the output of "
+                              "'python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"')")
+
+
+@dataclass
 class Config:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     influxdb: InfluxConfig = field(default_factory=InfluxConfig)
@@ -316,6 +339,7 @@ class Config:
     homeassistant: HomeAssistantConfig = field(default_factory=HomeAssistantConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     def check(self) -> None:
         """Check every section; raise one :class:`ConfigError` listing every problem found."""

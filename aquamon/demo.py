@@ -117,7 +117,33 @@ def _view(state: LiveState, fw_minutes: int) -> Group:
     return Group(t)
 
 
-def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-output")) -> int:
+def start_demo_web(stack: Stack, cfg: Any, out: Path, console: Console) -> tuple[Any, dict[str, Any]]:
+    """The keeper's window for the demo: a fresh operator login (random password, printed), the device's
+    command key in the app's key folder, the app on a free loopback port.  Returns (config, firmware cmd)."""
+    import secrets
+
+    from aquamon.services import free_port
+    from aquamon.web.accounts import WebAccounts
+
+    keys = out / "web-keys"
+    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+    device_key = secrets.token_hex(32)
+    key_file = keys / f"{TANK}.{DEVICE}.key"
+    key_file.touch(mode=0o600)  # private before the key is in it
+    key_file.write_text(device_key + "\n")
+    password = secrets.token_urlsafe(12)
+    accounts = WebAccounts(out / "web-users")
+    accounts.add("keeper", "operator", password)
+    cfg = replace(cfg, alerts=replace(cfg.alerts, command_key=secrets.token_hex(32)),
+                  web=replace(cfg.web, port=free_port(), accounts_file=str(accounts.path), device_keys_dir=str(keys),
+                              session_secret=secrets.token_urlsafe(32), secure_cookies=False))
+    stack.start_web(cfg)
+    console.print(f"[bold]Web app:[/] http://127.0.0.1:{cfg.web.port}/  (log in as [bold]keeper[/], password "
+                  f"[bold]{password}[/]; open it on this machine, or through an SSH tunnel)")
+    return cfg, {"cmd_key": device_key}
+
+
+def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-output"), serve: bool = False) -> int:
     console = Console()
     out = out.resolve()
     if out.exists():
@@ -153,6 +179,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         # night in the simulated tank is night for the demo too: warnings then wait for 07:00
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
                              info=[f"{inbox.url}/info"])
+        cfg, fw_cmd = start_demo_web(stack, cfg, out, console)  # first: it sets the alert command key
         stack.start_gateway(cfg)
         stack.start_analytics(cfg)
 
@@ -194,7 +221,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         now_ms = int(time.time() * 1000)
         fw_cfg = firmware_config(tank=TANK, device=DEVICE, mqtt_port=cfg.mqtt.port, state_dir=out / "device-state",
                                  minutes=minutes, start_epoch_ms=now_ms - minutes * 60_000, speed=speed,
-                                 faults=demo_faults(hours), extra={"heater": DEMO_HEATER})
+                                 faults=demo_faults(hours), extra={"heater": DEMO_HEATER}, **fw_cmd)
         faults = ", ".join(f"{f['kind']} at sim hour {f['start_min'] / 60:.1f}" for f in fw_cfg["sim"]["faults"])
         console.print(f"Firmware on the MicroPython unix port: {hours:g} simulated hours at {speed:g}x; "
                       f"faults injected: {faults}")
@@ -220,7 +247,8 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         last_ts = db.query('SELECT last("seq") FROM "water"')[0]["values"][0][0]
         wait_for(lambda: _last_score(db) >= (last_ts // 60000) * 60000, 60)
         for proc in list(stack.processes):
-            proc.stop()
+            if proc.name != "web":  # the keeper's window stays up until the end (or with --serve, after)
+                proc.stop()
         stats = db.query('SELECT last(*) FROM "gateway"')
         gw = dict(zip(stats[0]["columns"], stats[0]["values"][0])) if stats else {}
         from aquamon.report import write_report
@@ -241,6 +269,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         summary.add_row("heater guard (device)", "; ".join(str(a.get("detail")) for a in cutoffs) or "no cut-off")
         summary.add_row("data, logs", str(out))
         summary.add_row("report", str(report))
+        summary.add_row("web app", f"http://127.0.0.1:{cfg.web.port}/" + ("" if serve else " (stops now; --serve keeps it)"))
         summary.add_row("wall time", f"{time.monotonic() - t_start:.0f} s")
         console.print(summary)
         if not any(a.get("key") == "heater_stuck" for a in fired):
@@ -253,6 +282,14 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
             console.print("[red]No drift alert although the drift detector had its warm-up: "
                           "see analytics.log in the output folder.[/]")
             return 1
+        if serve:
+            console.print(f"--serve: the web app stays up at http://127.0.0.1:{cfg.web.port}/ with the demo's data; "
+                          "Ctrl-C stops it and everything else.")
+            try:
+                while any(p.alive() for p in stack.processes if p.name == "web"):
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                console.print("Stopping ...")
         return 0
     except ServiceError as e:
         console.print(f"[red]{e}[/]")

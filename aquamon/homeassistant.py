@@ -13,7 +13,16 @@ directly; nothing is relayed:
   retained status the device's last will turns false);
 - diagnostic sensors: Wi-Fi signal and the unsent backlog;
 - a ``binary_sensor`` (problem) per alert of the analytics, on the retained
-  ``{prefix}/{tank}/alert/{key}`` topic, its summary as an attribute.
+  ``{prefix}/{tank}/alert/{key}`` topic, its summary as an attribute;
+- controls: ``button`` feed pause and clear lockout and a ``select`` pump mode
+  per device, ``button`` acknowledge and water change per tank.  Home Assistant
+  publishes a press on ``{discovery_prefix}/aquamon_command/{tank}/{device}/{action}``;
+  this service signs it with the device's key (``[web] device_keys_dir``) or
+  the analytics' (``[alerts] command_key``) and relays it.  Home Assistant never
+  holds a key: an unsigned press on a device's ``cmd`` topic is refused there.
+
+Entity ids: ``default_entity_id`` (``sensor.aquamon_tank1_esp1_temp_c``), which
+Home Assistant reads since 2025.10 in place of the deprecated ``object_id``.
 
 The configs are retained, so Home Assistant finds them after its own restart;
 the service republishes them when Home Assistant announces itself on
@@ -91,8 +100,11 @@ def device_entities(discovery_prefix: str, topic_prefix: str, tank: str, device:
                     "availability_template": "{{ 'online' if value_json.online else 'offline' }}"}
 
     def entity(component: str, key: str, name: str, **cfg: Any) -> Discovery:
-        conf = {"name": name, "unique_id": f"{node}_{key}", "object_id": f"{node}_{key}", "device": dev, **cfg}
+        conf = {"name": name, "unique_id": f"{node}_{key}", "default_entity_id": f"{component}.{node}_{key}",
+                "device": dev, **cfg}
         return Discovery(f"{discovery_prefix}/{component}/{node}/{key}/config", conf)
+
+    press = command_topic(discovery_prefix, tank, device)
 
     out = []
     for key, name, unit, dclass in WATER_SENSORS:
@@ -122,14 +134,60 @@ def device_entities(discovery_prefix: str, topic_prefix: str, tank: str, device:
     out.append(entity("sensor", "backlog", "Unsent readings", state_topic=f"{base}/status",
                       state_class="measurement", entity_category="diagnostic", icon="mdi:tray-full",
                       value_template="{{ value_json.backlog if 'backlog' in value_json else this.state }}"))
+    out.append(entity("button", "feed", f"Feed pause {FEED_MINUTES} min", command_topic=press("feed"),
+                      icon="mdi:fish", **availability))
+    out.append(entity("button", "clear_lockout", "Clear pump lockout", command_topic=press("clear_lockout"),
+                      icon="mdi:lock-reset", **availability))
+    out.append(entity("select", "pump_mode", "Pump mode", command_topic=press("pump_mode"), options=list(PUMP_MODES),
+                      state_topic=f"{base}/status",
+                      value_template="{{ value_json.mode if 'mode' in value_json else this.state }}",
+                      icon="mdi:pump", **availability))
     return out
+
+
+FEED_MINUTES = 10
+MAINTENANCE_MINUTES = 60
+PUMP_MODES = ("auto", "feed", "maintenance", "off")
+COMMAND_LEVEL = "aquamon_command"
+
+
+def command_topic(discovery_prefix: str, tank: str, device: str) -> Any:
+    """``press(action)`` → the topic Home Assistant publishes a press of ``action`` on.
+
+    >>> command_topic("homeassistant", "tank1", "esp1")("feed")
+    'homeassistant/aquamon_command/tank1/esp1/feed'
+    """
+    return lambda action: f"{discovery_prefix}/{COMMAND_LEVEL}/{tank}/{device}/{action}"
+
+
+def relay_plan(action: str, payload: bytes) -> tuple[str, dict[str, Any]] | None:
+    """What a press from Home Assistant asks of the device or the analytics: (action, args), or None.
+
+    >>> relay_plan("feed", b"PRESS"), relay_plan("pump_mode", b"off"), relay_plan("pump_mode", b"feed")
+    (('feed', {'minutes': 10}), ('pump', {'mode': 'off'}), ('feed', {'minutes': 10}))
+    >>> relay_plan("ack", b"PRESS"), relay_plan("pump_mode", b"turbo")
+    (('ack', {'for_s': 0}), None)
+    """
+    text = payload.decode(errors="replace").strip()
+    if action == "feed":
+        return "feed", {"minutes": FEED_MINUTES}
+    if action == "clear_lockout":
+        return "clear_lockout", {}
+    if action == "pump_mode" and text in PUMP_MODES:
+        return ("feed", {"minutes": FEED_MINUTES}) if text == "feed" else ("pump", {"mode": text})
+    if action == "ack":
+        return "ack", {"for_s": 0}
+    if action == "maintenance":
+        return "maintenance", {"for_s": MAINTENANCE_MINUTES * 60}
+    return None
 
 
 def tank_entities(discovery_prefix: str, topic_prefix: str, tank: str,
                   alerts: dict[str, str] | None = None) -> list[Discovery]:
-    """The discovery configs of a tank's alerts: one problem ``binary_sensor`` per alert key.
+    """The discovery configs of a tank's alerts: one problem ``binary_sensor`` per alert key, and the
+    buttons acknowledge and water change (maintenance), relayed to the analytics.
 
-    >>> (d,) = tank_entities("homeassistant", "aquamon", "tank1", {"drift": "water left its pattern"})
+    >>> d, ack, water_change = tank_entities("homeassistant", "aquamon", "tank1", {"drift": "water left its pattern"})
     >>> d.topic, d.config["device_class"], d.config["state_topic"]
     ('homeassistant/binary_sensor/aquamon_tank1/alert_drift/config', 'problem', 'aquamon/tank1/alert/drift')
     """
@@ -137,16 +195,24 @@ def tank_entities(discovery_prefix: str, topic_prefix: str, tank: str,
     dev = {"identifiers": [node], "name": f"Aquarium {tank}", "manufacturer": "aquamon",
            "model": "aquamon tank (analytics)"}
     out = []
+    from analytics.alerts import TITLES
+
     for key, meaning in (alerts if alerts is not None else alert_catalogue()).items():
         topic = f"{topic_prefix}/{tank}/alert/{key}"
         out.append(Discovery(f"{discovery_prefix}/binary_sensor/{node}/alert_{key}/config", {
-            "name": "Alert " + key.replace("_", " "), "unique_id": f"{node}_alert_{key}",
-            "object_id": f"{node}_alert_{key}", "device": dev, "device_class": "problem",
+            "name": "Alert: " + TITLES.get(key, key.replace("_", " ")), "unique_id": f"{node}_alert_{key}",
+            "default_entity_id": f"binary_sensor.{node}_alert_{key}", "device": dev, "device_class": "problem",
             "state_topic": topic, "value_template": "{{ 'ON' if value_json.state == 'firing' else 'OFF' }}",
             "json_attributes_topic": topic,
             "json_attributes_template": "{{ {'summary': value_json.summary, 'severity': value_json.severity, "
                                         "'meaning': " + json.dumps(meaning) + "} | tojson }}",
         }))
+    press = command_topic(discovery_prefix, tank, "analytics")
+    for key, name, icon in (("ack", "Acknowledge alerts", "mdi:check-all"),
+                            ("maintenance", f"Water change ({MAINTENANCE_MINUTES} min maintenance)", "mdi:wrench")):
+        out.append(Discovery(f"{discovery_prefix}/button/{node}/{key}/config", {
+            "name": name, "unique_id": f"{node}_{key}", "default_entity_id": f"button.{node}_{key}", "device": dev,
+            "command_topic": press(key), "icon": icon}))
     return out
 
 
@@ -179,6 +245,8 @@ class DiscoveryPublisher:
         self.seen: dict[tuple[str, str], str] = {}  # (tank, device) -> firmware version
         self.tanks: set[str] = set()
         self.published = 0
+        self.refused = 0  # presses that could not be relayed (unknown action, no key)
+        self.relayed: dict[str, str] = {}  # command id -> what, until the device answers
         self.lock = threading.Lock()
         self.connected = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
@@ -196,11 +264,18 @@ class DiscoveryPublisher:
             log.error("the broker refused the connection: %s (check [mqtt] username/password)", rc)
             return
         client.subscribe([(f"{self.prefix}/+/+/telemetry", 0), (f"{self.prefix}/+/+/status", 0),
-                          (f"{self.ha.discovery_prefix}/status", 0)])
+                          (f"{self.ha.discovery_prefix}/status", 0),
+                          (f"{self.ha.discovery_prefix}/{COMMAND_LEVEL}/+/+/+", 1), (f"{self.prefix}/+/+/cmd/ack", 1)])
         self.connected.set()
         log.info("watching %s/+/+/telemetry|status for new devices", self.prefix)
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        if msg.topic.startswith(f"{self.ha.discovery_prefix}/{COMMAND_LEVEL}/"):
+            self.relay(msg.topic, msg.payload)
+            return
+        if msg.topic.endswith("/cmd/ack"):
+            self._log_answer(msg.topic, msg.payload)
+            return
         if msg.topic == f"{self.ha.discovery_prefix}/status":
             if msg.payload == b"online":  # Home Assistant restarted: announce everything again
                 log.info("Home Assistant is online: republishing discovery for %d devices", len(self.seen))
@@ -223,6 +298,42 @@ class DiscoveryPublisher:
             known = where in self.seen and (not fw or self.seen[where] == fw)
         if not known:
             self.announce(*where, fw)
+
+    def relay(self, topic: str, payload: bytes) -> str | None:
+        """Sign a press from Home Assistant and publish it to the device (or the analytics); its cmd id."""
+        from aquamon import commands
+        from aquamon.web.controls import ControlError, Keys, check_id
+
+        parts = topic.split("/")[-3:]
+        plan = relay_plan(parts[2], payload)
+        if plan is None:
+            self.refused += 1
+            log.warning("ignored a Home Assistant press on %s: unknown action or option %r", topic, payload[:40])
+            return None
+        keys = Keys(self.cfg.web.device_keys_dir, self.cfg.alerts.command_key)
+        try:
+            tank, device = check_id(parts[0], "tank"), check_id(parts[1], "device")
+            key = keys.analytics() if device == "analytics" else keys.device(tank, device)
+            doc = commands.sign_command(key, tank, device, *plan)
+        except (ControlError, commands.CommandFormatError) as e:
+            self.refused += 1
+            log.warning("cannot relay Home Assistant's %s for %s: %s", parts[2], "/".join(parts[:2]), e)
+            return None
+        self.client.publish(commands.command_topic(self.prefix, tank, device), commands.encode(doc), qos=1)
+        with self.lock:
+            self.relayed[doc["id"]] = f"{tank}/{device} {plan[0]}"
+        log.info("relayed Home Assistant's %s to %s/%s (command %s)", parts[2], tank, device, doc["id"])
+        return str(doc["id"])
+
+    def _log_answer(self, topic: str, payload: bytes) -> None:
+        try:
+            ack = json.loads(payload)
+        except ValueError:
+            return
+        with self.lock:
+            what = self.relayed.pop(str(ack.get("id")), None) if isinstance(ack, dict) else None
+        if what is not None:
+            log.info("%s: %s %s", what, "done" if ack.get("ok") else "refused", ack.get("reason", ""))
 
     def messages(self, tank: str, device: str, fw: str = "") -> list[Discovery]:
         out = device_entities(self.ha.discovery_prefix, self.prefix, tank, device, self.ha.expire_after_s, fw)

@@ -149,6 +149,27 @@ def band_at(t_ms: np.ndarray, mean: np.ndarray, std: np.ndarray, k: float = 2.0)
 # --------------------------------------------------------------------------- data
 
 
+def load_alert_state(db: InfluxV1 | InfluxV2, tank: str, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+    """The alert transitions of ``tank`` from ``start_ms`` to ``end_ms``, led by each alert's state at
+    ``start_ms``: an alert that fired before the window and is still firing starts the window firing.
+
+    Without the lead rows, ``--since 2h`` would say "no alert is firing" while an alert that
+    fired three hours ago still is.
+    """
+    where = f"\"tank\" = '{tank}'"
+    rows: list[dict[str, Any]] = []
+    for s in db.query(f'SELECT last("state") AS "state", "summary", "value" FROM "alert" WHERE {where} '
+                      f'AND time < {start_ms}ms GROUP BY "key", "severity"'):
+        for v in s["values"]:
+            row = dict(zip(s["columns"], v), **s["tags"])
+            if row.get("state") == "firing":
+                rows.append(row)
+    for s in db.query(f'SELECT "state", "summary", "value" FROM "alert" WHERE {where} AND time >= {start_ms}ms '
+                      f'AND time <= {end_ms}ms GROUP BY "key", "severity"'):
+        rows += [dict(zip(s["columns"], v), **s["tags"]) for v in s["values"]]
+    return sorted(rows, key=lambda a: a["time"])
+
+
 @dataclass
 class TankData:
     tank: str
@@ -189,9 +210,7 @@ def load_tank(db: InfluxV1 | InfluxV2, tank: str, hours: float, now_ms: int | No
     data.daily = _columns(db.query("SELECT " + ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in SENSORS)
                                    + f' FROM "water" WHERE "tank" = \'{tank}\' AND time >= {start - 14 * DAY_MS}ms'
                                    f" AND time <= {end}ms GROUP BY time(1d) fill(none)"))
-    for s in db.query(f'SELECT "state", "summary", "key", "severity", "value" FROM "alert" WHERE {where}'):
-        data.alerts += [dict(zip(s["columns"], v)) for v in s["values"]]
-    data.alerts.sort(key=lambda a: a["time"])
+    data.alerts = load_alert_state(db, tank, start, end)
     for s in db.query(f'SELECT last("rate_per_day") AS "rate_per_day", last("days_to_limit") AS "days_to_limit", '
                       f'last("low") AS "low", last("high") AS "high" FROM "forecast" WHERE {where} '
                       'GROUP BY "sensor"'):
@@ -214,62 +233,134 @@ def _dt(ms: Any) -> Any:
 
 def _png(fig: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _shade(ax: Any, spans: Sequence[AlertSpan]) -> None:
+MAX_LABEL_ROWS = 5  # more overlapping alerts keep their bars; their names are in the alert log
+
+
+def label_rows(spans: Sequence[AlertSpan], start_ms: int, end_ms: int, chars_per_width: float = 60.0) -> list[int]:
+    """The row of each span's label, so labels of overlapping spans stack instead of running together.
+
+    A label takes about ``len(name) / chars_per_width`` of the plot's width; it starts at its span's
+    start, or ends at the plot's end when it would run past it.
+
+    >>> s = [AlertSpan("drift", "warning", 0, 50, False), AlertSpan("sump_low", "critical", 10, 20, False),
+    ...      AlertSpan("pump_stopped", "critical", 90, 95, False)]
+    >>> label_rows(s, 0, 100)  # "pump stopped" fits after "water drifting"
+    [0, 1, 0]
+    >>> label_rows(s, 0, 1000)  # on a wider time scale the names take longer spans of time
+    [0, 1, 2]
+    """
+    width = max(end_ms - start_ms, 1)
+    ends: list[float] = []
+    rows = []
     for s in spans:
-        ax.axvspan(_dt(s.start_ms), _dt(s.end_ms), color=ALERT_COLOURS.get(s.severity, "grey"), alpha=0.15, lw=0)
+        x0, x1 = label_extent(s, start_ms, end_ms, chars_per_width)
+        row = next((i for i, e in enumerate(ends) if e <= x0), len(ends))
+        if row == len(ends):
+            ends.append(x1)
+        else:
+            ends[row] = x1
+        rows.append(row)
+    return rows
 
 
-def sensors_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
+def label_extent(s: AlertSpan, start_ms: int, end_ms: int, chars_per_width: float = 60.0) -> tuple[float, float]:
+    """Where the span's bar and label lie together, clipped into [start_ms, end_ms]."""
+    width = max(end_ms - start_ms, 1)
+    text = len(alert_name(s.key)) / chars_per_width * width
+    x0 = float(max(s.start_ms, start_ms))
+    if x0 + text > end_ms:  # too close to the end: the label ends at the plot's end
+        x0 = max(float(start_ms), end_ms - text)
+    return x0, max(float(s.end_ms), x0 + text)
+
+
+def alert_name(key: str) -> str:
+    """The keeper's name of an alert (as in the notifications).
+
+    >>> alert_name("pump_lockout")
+    'pump locked out'
+    """
+    from analytics.alerts import TITLES
+
+    return TITLES.get(key, key.replace("_", " "))
+
+
+def _shade(ax: Any, spans: Sequence[AlertSpan], start_ms: int | None = None, end_ms: int | None = None,
+           labels: bool = True) -> None:
+    lo = min((s.start_ms for s in spans), default=0) if start_ms is None else start_ms
+    hi = max((s.end_ms for s in spans), default=1) if end_ms is None else end_ms
+    rows = label_rows(spans, lo, hi)
+    for s, row in zip(spans, rows):
+        colour = ALERT_COLOURS.get(s.severity, "grey")
+        x0 = max(s.start_ms, lo)
+        x1 = max(s.end_ms, x0 + (hi - lo) // 300)  # a span of a minute still shows
+        ax.axvspan(_dt(x0), _dt(x1), color=colour, alpha=0.15, lw=0)
+        if labels and row < MAX_LABEL_ROWS:
+            y = 0.97 - 0.15 * row
+            ax.plot([_dt(x0), _dt(x1)], [y, y], color=colour, lw=3, transform=ax.get_xaxis_transform(),
+                    solid_capstyle="butt")
+            tx = label_extent(s, lo, hi)[0]
+            ax.text(_dt(int(tx)), y - 0.025, alert_name(s.key), transform=ax.get_xaxis_transform(), fontsize=9,
+                    color=colour, va="top", ha="left", clip_on=True)
+
+
+FONT = 11  # points; a figure is 6 inches wide at 100 dpi, so on a 390 px phone this is still ~9 px
+
+
+def sensor_figures(data: TankData, spans: Sequence[AlertSpan]) -> list[tuple[str, str, str]]:
+    """One small figure per sensor (id, title, base64 PNG): each readable at a phone's width."""
     t = data.water["time"]
     healthy = outside_spans(t, spans)
-    shown = [(c, label, unit) for c, label, unit in SENSORS if c in data.water and np.isfinite(data.water[c]).any()]
-    fig, axes = plt.subplots(len(shown), 1, figsize=(11, 1.7 * len(shown)), sharex=True, squeeze=False,
-                             layout="constrained")
     when = _dt(t)
-    for ax, (c, label, unit) in zip(axes[:, 0], shown):
-        x = data.water[c]
+    out = []
+    for c, label, unit in SENSORS:
+        x = data.water.get(c)
+        if x is None or not np.isfinite(x).any():
+            continue
+        fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")
         mean, std = hour_of_day_baseline(t, x, healthy)
         low, high = band_at(t, mean, std)
-        ax.fill_between(when, low, high, color="#2ca02c", alpha=0.2, lw=0, label="baseline ± 2σ (same hour)")
-        ax.plot(when, x, lw=0.7, color="#1f3b73", label=label)
-        _shade(ax, spans)
-        ax.set_ylabel(f"{label}\n{unit}" if unit else label, fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
-    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-    fig.suptitle(f"Tank {data.tank}: sensors, day/night baseline band, alerts shaded", fontsize=10)
-    return _png(fig)
+        ax.fill_between(when, low, high, color="#2ca02c", alpha=0.25, lw=0, label="usual ± 2σ at this hour")
+        ax.plot(when, x, lw=0.9, color="#1f3b73", label=label)
+        _shade(ax, spans, data.start_ms, data.end_ms)
+        ax.set_ylabel(unit or label, fontsize=FONT)
+        ax.tick_params(labelsize=FONT - 1)
+        ax.margins(y=0.35)  # room above the data for the alert labels
+        ax.legend(loc="lower left", fontsize=FONT - 1, ncol=2, framealpha=0.8)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        out.append((f"sensor-{c}", f"{label}" + (f" ({unit})" if unit else ""), _png(fig)))
+    return out
 
 
 def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
     sc = data.score
     when = _dt(sc["time"])
-    fig, ax = plt.subplots(figsize=(11, 3), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
     floor = 1e-3
     for col, label, style in (("kl", "KL drift score", "-"), ("kl_mean", "mean part", ":"),
                               ("kl_cov", "covariance part", "--")):
         if col in sc:
             ax.plot(when, np.maximum(sc[col], floor), style, lw=0.8, label=label)
     if "threshold" in sc:
-        ax.plot(when, sc["threshold"], color="#d62728", lw=1.2, label="threshold (1 false alarm / 30 days)")
+        ax.plot(when, sc["threshold"], color="#d62728", lw=1.2, label="threshold")
     ax.set_yscale("log")
-    _shade(ax, spans)
-    ax.legend(loc="upper left", fontsize=7, ncol=4)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %H:%M"))
-    ax.tick_params(labelsize=7)
-    ax.set_title("Drift score against the healthy baseline", fontsize=10)
+    _shade(ax, spans, data.start_ms, data.end_ms, labels=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=FONT - 1, ncol=2, frameon=False)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    ax.tick_params(labelsize=FONT - 1)
     return _png(fig)
 
 
 def forecast_figure(data: TankData) -> str:
     names = [c for c, _, _ in SENSORS if c in data.forecasts]
-    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 3), squeeze=False, layout="constrained")
-    for ax, c in zip(axes[0], names):
+    fig, axes = plt.subplots(len(names), 1, figsize=(6, 3 * len(names)), squeeze=False, layout="constrained")
+    for ax, c in zip(axes[:, 0], names):
         f = data.forecasts[c]
         label = next(lbl for n, lbl, _ in SENSORS if n == c)
         t0 = int(f["time"])
@@ -291,10 +382,10 @@ def forecast_figure(data: TankData) -> str:
                 end = t0 + int((high if high is not None else days * 2) * DAY_MS)
                 ax.axvspan(_dt(t0 + int(low * DAY_MS)), _dt(end), color="#d62728", alpha=0.12, lw=0,
                            label="interval" + ("" if high is not None else " (open-ended)"))
-        ax.set_title(f"{label}: forecast", fontsize=10)
-        ax.legend(fontsize=7, loc="best")
+        ax.set_title(f"{label}: forecast", fontsize=FONT)
+        ax.legend(fontsize=FONT - 1, loc="best")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=FONT - 1)
     return _png(fig)
 
 
@@ -314,45 +405,66 @@ def _fmt(ms: int) -> str:
 
 
 def render_html(data: TankData, figures: Sequence[tuple[str, str, str]], hours: float) -> str:
-    """The page: ``figures`` are (id, title, base64 PNG)."""
+    """The page: ``figures`` are (id, title, base64 PNG).  Phone first: one column, wrapping log."""
     e = html.escape
     spans = alert_spans(data.alerts, data.end_ms)
     firing = [s for s in spans if s.open]
     status = (f"<p class='bad'>{'1 alert' if len(firing) == 1 else f'{len(firing)} alerts'} still firing: "
-              + ", ".join(e(s.key) for s in firing) + "</p>") if firing else "<p class='ok'>No alert is firing.</p>"
-    imgs = "\n".join(f"<h2>{e(title)}</h2>\n<img id='{e(fid)}' class='figure' alt='{e(title)}' "
-                     f"src='data:image/png;base64,{b64}'>" for fid, title, b64 in figures)
+              + ", ".join(e(alert_name(s.key)) for s in firing) + "</p>") if firing \
+        else "<p class='ok'>No alert is firing.</p>"
+    imgs = "\n".join(f"<figure><figcaption>{e(title)}</figcaption><img id='{e(fid)}' class='figure' "
+                     f"alt='{e(title)}' src='data:image/png;base64,{b64}'></figure>" for fid, title, b64 in figures)
     rows = "\n".join(
-        f"<tr class='{e(str(a['state']))}'><td>{_fmt(int(a['time']))}</td><td>{e(str(a['key']))}</td>"
-        f"<td>{e(str(a['severity']))}</td><td>{e(str(a['state']))}</td><td>{e(str(a['summary']))}</td></tr>"
+        f"<tr class='{e(str(a['state']))}' data-key='{e(str(a['key']))}'><td>{_fmt(int(a['time']))}</td>"
+        f"<td>{e(alert_name(str(a['key'])))}</td><td>{e(str(a['severity']))}</td><td>{e(str(a['state']))}"
+        f"{' (before this period)' if int(a['time']) < data.start_ms else ''}</td><td>{e(str(a['summary']))}</td></tr>"
         for a in data.alerts) or "<tr><td colspan='5'>No alerts in this period.</td></tr>"
     fc_rows = "\n".join(
-        f"<tr><td>{e(c)}</td><td>{_num(f.get('rate_per_day'), '+.3g')}</td><td>{_num(f.get('days_to_limit'))}</td>"
-        f"<td>{_num(f.get('low'))} – {_num(f.get('high'))}</td></tr>" for c, f in data.forecasts.items())
-    forecast_table = (f"<table><tr><th>sensor</th><th>rate per day</th><th>days to limit</th><th>interval (days)"
-                      f"</th></tr>{fc_rows}</table>") if fc_rows else "<p>No forecast yet (it needs 3 days).</p>"
+        f"<tr><td>{e(next((lbl for n, lbl, _ in SENSORS if n == c), c))}</td><td>{_num(f.get('rate_per_day'), '+.3g')}"
+        f"</td><td>{_num(f.get('days_to_limit'))}</td><td>{_num(f.get('low'))} – {_num(f.get('high'))}</td></tr>"
+        for c, f in data.forecasts.items())
+    forecast_table = (f"<table><thead><tr><th>sensor</th><th>rate per day</th><th>days to limit</th><th>interval "
+                      f"(days)</th></tr></thead><tbody>{fc_rows}</tbody></table>") if fc_rows \
+        else "<p>No forecast yet (it needs 3 days).</p>"
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>aquamon report: {e(data.tank)}</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>aquamon report: {e(data.tank)}</title>
 <style>
-body{{font-family:system-ui,sans-serif;max-width:1000px;margin:1em auto;padding:0 1em;color:#222}}
-img.figure{{max-width:100%;display:block}} h2{{margin-top:1.4em;font-size:1.15em}}
-table{{border-collapse:collapse;font-size:.9em}} td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}
+body{{font-family:system-ui,sans-serif;font-size:17px;line-height:1.45;max-width:1300px;margin:0 auto;padding:0 .8em;
+  color:#1b1f24;background:#fff}}
+@media (prefers-color-scheme:dark){{body{{color:#e6e9ec;background:#12161b}} img.figure{{background:#fff}}
+  tr.firing td{{background:#3a1a1a!important}} tr.resolved td{{background:#16301a!important}} td,th{{border-color:#333!important}}}}
+h1{{font-size:1.4em}} h2{{margin-top:1.4em;font-size:1.15em}}
+.figures{{display:grid;grid-template-columns:1fr;gap:.8em}}
+@media (min-width:900px){{.figures{{grid-template-columns:1fr 1fr}}}}
+figure{{margin:0}} figcaption{{font-weight:600;margin:.3em 0}}
+img.figure{{width:100%;height:auto;display:block}}
+table{{border-collapse:collapse;font-size:.92em;width:100%}} td,th{{border:1px solid #ccc;padding:4px 6px;text-align:left;
+  vertical-align:top;overflow-wrap:anywhere}}
 tr.firing td{{background:#fdecea}} tr.resolved td{{background:#edf7ed}} .bad{{color:#b00020;font-weight:bold}}
-.ok{{color:#1b5e20}} .meta{{color:#666;font-size:.85em}}
+.ok{{color:#1b5e20}} .meta{{color:#666;font-size:.88em}}
+@media (max-width:640px){{#alert-log thead{{display:none}} #alert-log tr{{display:block;border:1px solid #ccc;
+  margin:.4em 0}} #alert-log td{{display:block;border:0;padding:2px 6px}}}}
 </style></head><body>
 <h1>aquamon report: tank {e(data.tank)}</h1>
 <p class="meta">From {_fmt(data.start_ms)} to {_fmt(data.end_ms)} UTC (last {hours:g} hours);
 generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. {len(data.alerts)} alert transitions.</p>
 {status}
+<h2>Sensors and drift</h2>
+<div class="figures">
 {imgs}
+</div>
 <h2>Forecast numbers</h2>
 {forecast_table}
 <h2>Alert log</h2>
-<table id="alert-log"><tr><th>time (UTC)</th><th>alert</th><th>severity</th><th>state</th><th>summary</th></tr>
+<table id="alert-log"><thead><tr><th>time (UTC)</th><th>alert</th><th>severity</th><th>state</th><th>summary</th></tr>
+</thead><tbody>
 {rows}
-</table>
-<p class="meta">Shaded: alert spans (red critical, orange warning). The band is the mean ± 2σ of the healthy
-readings at the same hour of the day in this period (readings under an alert left out).</p>
+</tbody></table>
+<p class="meta">Coloured spans: alerts, named (red critical, orange warning). The green band is the mean ± 2σ of the
+healthy readings at the same hour of the day in this period (readings under an alert left out).</p>
 </body></html>
 """
 
@@ -364,7 +476,7 @@ def _num(v: Any, spec: str = ".1f") -> str:
 
 def build_report(data: TankData, hours: float) -> str:
     spans = alert_spans(data.alerts, data.end_ms)
-    figures = [("sensors", "Sensors", sensors_figure(data, spans))]
+    figures = sensor_figures(data, spans)
     if data.score.get("time") is not None and len(data.score["time"]):
         figures.append(("drift", "Drift score", score_figure(data, spans)))
     if data.forecasts:

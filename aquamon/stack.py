@@ -189,6 +189,13 @@ class Stack:
         return self._start_part("analytics", self._own_db_user(self._own_account(cfg, "analytics", name), "analytics"),
                                 name)
 
+    def start_web(self, cfg: Config, name: str = "web", wait: bool = True) -> ManagedProcess:
+        """Start ``aquamon web`` ([web] port must be set); with ``wait``, return once it answers."""
+        proc = self._start_part("web", self._own_account(cfg, "web"), name)
+        if wait:
+            wait_web_up(f"http://{cfg.web.bind}:{cfg.web.port}", proc)
+        return proc
+
     def start_gateways(self, cfg: Config, count: int, name: str = "gateway") -> list[ManagedProcess]:
         """Start ``count`` gateways ``{name}0`` ... sharing the device topics (a shared subscription when > 1)."""
         if count > 1:  # without $share every gateway would get (and write) every message
@@ -264,6 +271,26 @@ def wait_gateway_online(cfg: Config, instance: str, proc: ManagedProcess | None 
     finally:
         c.loop_stop()
         c.disconnect()
+
+
+def wait_web_up(url: str, proc: ManagedProcess | None = None, timeout: float = 30.0) -> None:
+    """Block until ``url``/healthz answers 200 (the web app is serving and has its MQTT subscription)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (OSError, urllib.error.URLError):
+            pass
+        if proc is not None and not proc.alive():
+            raise ServiceError(f"the web app exited during start-up:\n{proc.log_tail()}")
+        if time.monotonic() > deadline:
+            raise ServiceError(f"the web app did not answer on {url} within {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def wait_for(check: Any, timeout: float, interval: float = 0.2) -> bool:

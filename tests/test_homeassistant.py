@@ -29,7 +29,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "firmware"))
 import payload as fw_payload  # noqa: E402  (firmware/payload.py: pure, runs on CPython too)
 
-TOPIC = re.compile(r"^homeassistant/(sensor|binary_sensor)/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/config$")
+TOPIC = re.compile(r"^homeassistant/(sensor|binary_sensor|button|select)/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/config$")
+# The configuration variables Home Assistant documents for each MQTT component (home-assistant.io,
+# integrations/{sensor,binary_sensor,button,select}.mqtt, 2025.10 and later).  ``object_id`` is left out on
+# purpose: deprecated in 2025.10 for ``default_entity_id``, no longer honoured from 2026.4.
+COMMON_KEYS = {"availability", "availability_mode", "availability_template", "availability_topic", "device",
+               "default_entity_id", "enabled_by_default", "encoding", "entity_category", "entity_picture", "icon",
+               "json_attributes_template", "json_attributes_topic", "name", "payload_available",
+               "payload_not_available", "platform", "qos", "unique_id"}
+HA_KEYS = {
+    "sensor": COMMON_KEYS | {"device_class", "expire_after", "force_update", "last_reset_value_template", "options",
+                             "suggested_display_precision", "state_class", "state_topic", "unit_of_measurement",
+                             "value_template"},
+    "binary_sensor": COMMON_KEYS | {"device_class", "expire_after", "force_update", "off_delay", "payload_off",
+                                    "payload_on", "state_topic", "value_template"},
+    "button": COMMON_KEYS | {"command_template", "command_topic", "device_class", "payload_press", "retain"},
+    "select": COMMON_KEYS | {"command_template", "command_topic", "optimistic", "options", "retain", "state_topic",
+                             "value_template"},
+}
+HA_REQUIRED = {"sensor": {"state_topic"}, "binary_sensor": {"state_topic"}, "button": {"command_topic"},
+               "select": {"command_topic", "options"}}
+DEVICE_KEYS = {"configuration_url", "connections", "hw_version", "identifiers", "manufacturer", "model", "model_id",
+               "name", "serial_number", "suggested_area", "sw_version", "via_device"}
 # Home Assistant's rules for the device classes we use (sensor docs: units allowed per class).
 SENSOR_UNITS = {"temperature": {"°C", "°F", "K"}, "ph": {None}, "distance": {"km", "m", "cm", "mm", "mi", "yd", "in"},
                 "volume_flow_rate": {"m³/h", "ft³/min", "L/min", "gal/min", "mL/s"},
@@ -43,16 +64,42 @@ def all_configs(tank: str = "tank1", device: str = "esp1", prefix: str = "aquamo
                                                                                    CATALOGUE)
 
 
-def test_configs_follow_the_discovery_schema() -> None:
+def test_every_payload_uses_only_the_keys_home_assistant_documents_for_its_component() -> None:
     configs = all_configs()
-    assert len({d.topic for d in configs}) == len(configs)
-    assert len({d.config["unique_id"] for d in configs}) == len(configs)
+    assert {d.topic.split("/")[1] for d in configs} == set(HA_KEYS)
+    for d in configs:
+        component = d.topic.split("/")[1]
+        keys = set(d.config)
+        assert keys <= HA_KEYS[component], (d.topic, sorted(keys - HA_KEYS[component]))
+        assert HA_REQUIRED[component] <= keys, d.topic
+        assert set(d.config["device"]) <= DEVICE_KEYS, d.topic
+        # default_entity_id is the whole entity id: the component's domain, then the object id
+        assert d.config["default_entity_id"] == f"{component}.{d.config['unique_id']}"
+
+
+def test_home_assistant_gets_controls_that_never_carry_a_key() -> None:
+    configs = {d.topic.split("/", 2)[2]: d.config for d in all_configs()}
+    assert configs["aquamon_tank1_esp1/feed/config"]["command_topic"] == "homeassistant/aquamon_command/tank1/esp1/feed"
+    assert configs["aquamon_tank1_esp1/pump_mode/config"]["options"] == ["auto", "feed", "maintenance", "off"]
+    assert configs["aquamon_tank1/ack/config"]["command_topic"] == "homeassistant/aquamon_command/tank1/analytics/ack"
+    assert {k for k in configs if "lockout" in k or "maintenance" in k} == {
+        "aquamon_tank1_esp1/clear_lockout/config", "aquamon_tank1/maintenance/config"}
+    text = json.dumps([d.config for d in all_configs()])
+    assert not re.search(r'"sig"|[0-9a-fA-F]{32}', text)  # no signature, no key-like hex
+
+
+def test_configs_follow_the_discovery_schema() -> None:
+    configs = [d for d in all_configs() if "state_topic" in d.config]
+    assert len({d.topic for d in all_configs()}) == len(all_configs())
+    assert len({d.config["unique_id"] for d in all_configs()}) == len(all_configs())
     for d in configs:
         assert TOPIC.match(d.topic), d.topic
         c = d.config
         assert c["name"] and c["state_topic"].startswith("aquamon/tank1/")
         assert c["device"]["identifiers"] and c["device"]["manufacturer"] == "aquamon"
-        if "/sensor/" in d.topic:
+        if "/select/" in d.topic:
+            assert c["options"]
+        elif "/sensor/" in d.topic:
             allowed = SENSOR_UNITS[c.get("device_class")]
             if allowed is not None:
                 assert c.get("unit_of_measurement") in allowed, (d.topic, c.get("unit_of_measurement"))
@@ -73,13 +120,15 @@ def test_configs_follow_the_discovery_schema() -> None:
 def test_a_tank_id_with_a_dot_still_gives_valid_topics() -> None:
     for d in all_configs(tank="shop.tank-3", device="esp_a"):
         assert TOPIC.match(d.topic), d.topic
-        assert d.config["state_topic"].startswith("aquamon/shop.tank-3/")
+        topic = d.config.get("state_topic") or d.config["command_topic"]
+        assert topic.startswith(("aquamon/shop.tank-3/", "homeassistant/aquamon_command/shop.tank-3/"))
 
 
 def test_every_alert_the_analytics_can_raise_is_announced() -> None:
     from analytics.monitor import ALERTS
 
-    keys = {d.config["state_topic"].rsplit("/", 1)[1] for d in tank_entities("homeassistant", "aquamon", "t")}
+    keys = {d.config["state_topic"].rsplit("/", 1)[1] for d in tank_entities("homeassistant", "aquamon", "t")
+            if "state_topic" in d.config}
     assert keys == set(ALERTS)
 
 
@@ -211,3 +260,87 @@ def test_the_command_refuses_to_run_while_disabled(stack: Stack, unique: str) ->
     r = CliRunner().invoke(app, ["homeassistant", "--config", str(ha_config(stack, unique, enabled=False))])
     assert r.exit_code == 2 and "set [homeassistant] enabled = true" in r.stderr
     assert retained(stack.mosquitto, f"ha{unique}/#", 0.3) == {}  # type: ignore[union-attr]
+
+
+@pytest.mark.services
+@pytest.mark.micropython
+def test_a_press_in_home_assistant_reaches_the_device_signed(stack: Stack, unique: str) -> None:
+    broker = stack.mosquitto
+    assert broker is not None
+    key_hex = "3c" * 32
+    keys = stack.workdir / "keys"
+    keys.mkdir()
+    (keys / "tank1.esp1.key").write_text(key_hex)
+    path = ha_config(stack, unique)
+    text = path.read_text().replace('device_keys_dir = ""', f'device_keys_dir = "{keys}"')
+    path.write_text(text)
+    proc = spawn("homeassistant", [sys.executable, "-m", "aquamon", "homeassistant", "--config", str(path)],
+                 stack.workdir / "ha.log", env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    stack.processes.append(proc)
+    assert wait_for(lambda: "watching" in proc.log_path.read_text() or not proc.alive(), 30), proc.log_tail()
+    fw = stack.start_firmware(firmware_config(
+        tank="tank1", device="esp1", mqtt_port=broker.port, prefix=unique, state_dir=stack.workdir / "dev",
+        minutes=2, interval_s=1, speed=1, start_epoch_ms=int(time.time() * 1000), cmd_key=key_hex,
+        extra={"poll_ms": 50}))
+    disc = f"ha{unique}"
+    acks: list[dict[str, Any]] = []
+    seen_cmds: list[dict[str, Any]] = []
+    watcher = mqtt.Client(CallbackAPIVersion.VERSION2)
+    watcher.username_pw_set(*broker.admin_credentials())
+    watcher.on_connect = lambda c, u, f, r, p: c.subscribe([(f"{unique}/tank1/esp1/cmd/ack", 1),
+                                                            (f"{unique}/tank1/esp1/cmd", 1)])
+
+    def on_message(c: Any, u: Any, m: mqtt.MQTTMessage) -> None:
+        (acks if m.topic.endswith("/ack") else seen_cmds).append(json.loads(m.payload))
+
+    watcher.on_message = on_message
+    watcher.connect("127.0.0.1", broker.port)
+    watcher.loop_start()
+    # Home Assistant, on its own least-rights account, presses "Feed pause" and picks a pump mode
+    ha = mqtt.Client(CallbackAPIVersion.VERSION2)
+    account = Account.for_service("homeassistant", f"homeassistant@{unique}", unique, discovery_prefix=disc)
+    ha.username_pw_set(*broker.ensure_account(account))
+    ha.connect("127.0.0.1", broker.port)
+    ha.loop_start()
+    try:
+        assert wait_for(lambda: "esp1" in proc.log_path.read_text(), 30), proc.log_tail()  # announced: it is online
+        ha.publish(f"{disc}/aquamon_command/tank1/esp1/feed", b"PRESS", qos=1).wait_for_publish(5)
+        assert wait_for(lambda: any(a.get("ok") for a in acks), 15), (acks, proc.log_tail())
+        assert acks[0]["reason"] == "feed for 10 min"
+        assert seen_cmds[0]["action"] == "feed" and len(seen_cmds[0]["sig"]) == 64  # signed by the relay
+        ha.publish(f"{disc}/aquamon_command/tank1/esp1/pump_mode", b"turbo", qos=1).wait_for_publish(5)
+        ha.publish(f"{disc}/aquamon_command/tank1/esp1/pump_mode", b"auto", qos=1).wait_for_publish(5)
+        assert wait_for(lambda: len(acks) >= 2, 15), (acks, proc.log_tail())
+        assert acks[1]["ok"] and acks[1]["reason"] == "auto" and len(seen_cmds) == 2  # "turbo" never went out
+        assert "unknown action or option" in proc.log_path.read_text()
+        # an unsigned command straight on the device's topic (as HA could publish) is refused by the device
+        ha.publish(f"{unique}/tank1/esp1/cmd", json.dumps({"id": "x1", "ts": int(time.time() * 1000),
+                                                           "action": "feed", "args": {"minutes": 5}, "sig": "0" * 64}),
+                   qos=1).wait_for_publish(5)
+        assert wait_for(lambda: any(a.get("id") == "x1" for a in acks), 15)
+        assert not next(a for a in acks if a.get("id") == "x1")["ok"]
+    finally:
+        for c in (ha, watcher):
+            c.loop_stop()
+            c.disconnect()
+    fw.stop()
+    proc.stop()
+
+
+def test_the_acknowledge_button_is_relayed_to_the_analytics_signed_with_the_alert_key(tmp_path: Path) -> None:
+    from aquamon import commands
+    from aquamon.homeassistant import DiscoveryPublisher
+
+    cfg = Config()
+    cfg.alerts.command_key = "7f" * 32
+    pub = DiscoveryPublisher(cfg)
+    sent: list[tuple[str, bytes]] = []
+    pub.client.publish = lambda topic, payload, qos=0, retain=False: sent.append((topic, payload))  # type: ignore
+    assert pub.relay("homeassistant/aquamon_command/tank1/analytics/ack", b"PRESS")
+    ((topic, payload),) = sent
+    doc = json.loads(payload)
+    assert topic == "aquamon/tank1/analytics/cmd" and doc["action"] == "ack"
+    assert commands.verify_signature(bytes.fromhex("7f" * 32), "tank1", "analytics", doc)
+    # no device key configured: nothing goes out, and the log says where the key belongs
+    assert pub.relay("homeassistant/aquamon_command/tank1/esp1/feed", b"PRESS") is None
+    assert len(sent) == 1 and pub.refused == 1

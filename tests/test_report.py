@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 from aquamon.cli import app
 from aquamon.config import Config, to_toml
 from aquamon.influx import InfluxV1
+from aquamon.lineproto import encode_point
 from aquamon.report import (DAY_MS, AlertSpan, ReportError, alert_spans, band_at, hour_of_day_baseline,
-                            outside_spans, parse_since)
+                            label_extent, label_rows, load_alert_state, outside_spans, parse_since, write_report)
 from aquamon.services import InfluxDB1, Mosquitto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -153,12 +154,15 @@ def test_report_from_the_real_pipeline_renders_in_chromium(pipeline_db: tuple[In
     text = page.read_text()
     # self-contained: no fetch of anything, nothing that needs a server
     assert not re.search(r"""(src|href)=['"](?!data:)""", text)
-    # the alert log holds the stuck heater, still firing; the status line says so
-    assert re.search(r"<tr class='firing'><td>[^<]+</td><td>heater_stuck</td><td>critical</td>", text)
-    assert re.search(r"<p class='bad'>(1 alert|\d+ alerts) still firing: [^<]*heater_stuck", text)
+    # the alert log holds the stuck heater, still firing, in the keeper's words; the status line says so
+    assert re.search(r"<tr class='firing' data-key='heater_stuck'><td>[^<]+</td><td>heater stuck on</td>"
+                     r"<td>critical</td>", text)
+    assert re.search(r"<p class='bad'>(1 alert|\d+ alerts) still firing: [^<]*heater stuck on", text)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
 
     images = images_in_chromium(page, tmp_path)
-    assert [i["id"] for i in images] == ["sensors", "drift", "forecast"]
+    assert [i["id"] for i in images] == ["sensor-temp_c", "sensor-ph", "sensor-tds_ppm", "sensor-turb_ntu",
+                                         "sensor-level_cm", "sensor-flow_lpm", "drift", "forecast"]
     broken = [i for i in images if not i["ok"]]
     assert broken == [], f"figures that did not load: {broken}"
     assert all(int(str(i["w"])) > 500 for i in images)
@@ -171,6 +175,49 @@ def test_report_from_the_real_pipeline_renders_in_chromium(pipeline_db: tuple[In
     pixels = imread(shot)
     assert pixels.shape[:2] == (2600, 1100)
     assert pixels[..., :3].std() > 0.05, "the screenshot is blank"
+
+
+@pytest.mark.services
+def test_a_short_window_shows_the_alerts_still_firing_from_before_it(pipeline_db: tuple[InfluxV1, list[str]],
+                                                                      tmp_path: Path) -> None:
+    db, _ = pipeline_db
+    rows = load_alert_state(db, "tank1", 0, int(time.time() * 1000) + DAY_MS)
+    heater = [r for r in rows if r["key"] == "heater_stuck"]
+    assert heater[-1]["state"] == "firing"
+    last = int(db.query("SELECT last(\"seq\") FROM \"water\" WHERE \"tank\" = 'tank1'")[0]["values"][0][0])
+    fired = int(heater[-1]["time"])
+    hours = (last - fired) / 3_600_000 / 2  # the window starts after the heater fired
+    text = write_report(db, "tank1", tmp_path, hours=hours, now_ms=last).read_text()
+    assert re.search(r"<p class='bad'>(1 alert|\d+ alerts) still firing: [^<]*heater stuck on", text)
+    assert "firing (before this period)" in text
+
+
+@pytest.mark.services
+def test_alert_state_leads_with_what_fired_before_the_window(influxdb: InfluxDB1, unique: str) -> None:
+    db = InfluxV1(influxdb.url, unique)
+    db.create_database()
+    pts = [("pump_lockout", "critical", "firing", 0), ("drift", "warning", "firing", 10),
+           ("drift", "warning", "resolved", 20), ("sump_low", "critical", "firing", 35)]
+    db.write_lines([encode_point("alert", {"tank": "t1", "key": k, "severity": sev}, {"state": st_, "summary": k},
+                                 t * 60_000) for k, sev, st_, t in pts]
+                   + [encode_point("alert", {"tank": "t2", "key": "drift", "severity": "warning"},
+                                   {"state": "firing", "summary": "other tank"}, 0)])
+    rows = load_alert_state(db, "t1", 30 * 60_000, 40 * 60_000)
+    assert [(r["key"], r["state"], r["time"]) for r in rows] == [("pump_lockout", "firing", 0),
+                                                                  ("sump_low", "firing", 35 * 60_000)]
+    assert [(s.key, s.open) for s in alert_spans(rows, 40 * 60_000)] == [("pump_lockout", True), ("sump_low", True)]
+
+
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 300)), max_size=12))
+def test_overlapping_labels_never_share_a_row(raw: list[tuple[int, int]]) -> None:
+    spans = sorted((AlertSpan("drift", "warning", a, a + d, False) for a, d in raw), key=lambda s: s.start_ms)
+    rows = label_rows(spans, 0, 1300)
+    extents = [label_extent(s, 0, 1300) for s in spans]
+    for i in range(len(spans)):
+        assert 0 <= extents[i][0] and extents[i][0] + len("water drifting") / 60 * 1300 <= 1300 + 1e-6
+        for j in range(i):
+            if rows[i] == rows[j]:
+                assert extents[j][1] <= extents[i][0] or extents[i][1] <= extents[j][0]
 
 
 def test_the_checker_sees_a_broken_figure(tmp_path: Path) -> None:

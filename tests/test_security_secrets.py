@@ -22,7 +22,9 @@ pytestmark = pytest.mark.services
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = re.compile(r"pass|key|secret|token", re.I)
 # the only files that may hold a secret: each part's own config, readable by its owner only
-CONFIG_FILES = {"gateway.toml", "analytics.toml", "firmware.json"}
+CONFIG_FILES = {"gateway.toml", "analytics.toml", "firmware.json", "web.toml"}
+# the web app's copies of the devices' command keys (aquamon.demo.start_demo_web): private like the configs
+KEY_DIRS = {"web-keys"}
 
 
 def secret_values(doc: Any, key: str = "") -> Iterator[str]:
@@ -71,7 +73,7 @@ def test_no_secret_of_the_demo_is_in_any_log_or_its_console_output(
         demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, r = demo_run
     secrets: set[str] = set()
-    for name in ("gateway.toml", "analytics.toml"):  # every password, key and token in them
+    for name in ("gateway.toml", "analytics.toml", "web.toml"):  # every password, key and token in them
         secrets |= set(secret_values(tomllib.loads((out / name).read_text())))
     secrets |= set(secret_values(json.loads((out / "firmware.json").read_text())))
     assert len(secrets) >= 3, f"expected the gateway, analytics and device passwords, found {len(secrets)}"
@@ -80,7 +82,7 @@ def test_no_secret_of_the_demo_is_in_any_log_or_its_console_output(
     assert {"mosquitto.log", "gateway.log", "analytics.log", "firmware.log"} <= {p.name for p in logs}
     leaks = []
     for p in files:
-        if p.name in CONFIG_FILES and p.parent == out:
+        if (p.name in CONFIG_FILES and p.parent == out) or (p.parent.name in KEY_DIRS and p.parent.parent == out):
             assert p.stat().st_mode & 0o077 == 0, f"{p} is readable by others"
             continue
         data = p.read_bytes()
