@@ -362,6 +362,9 @@ def _user_app() -> "typer.Typer":
         if given is None:
             out.print(f"password: {password}", soft_wrap=True, markup=False)
             out.print("It is shown only now. Reload the broker: kill -HUP <mosquitto pid>.", soft_wrap=True)
+        # (a reload before a restored gateway session reconnects loses its queue: docs/reliability.md)
+        out.print("If the broker has just restarted, reload only once the gateway is connected again "
+                  "(docs/security.md).", soft_wrap=True)
 
     @app.command("remove")
     def remove(username: str, directory: Path = dir_opt) -> None:
