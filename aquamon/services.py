@@ -177,7 +177,7 @@ class Mosquitto:
     process: ManagedProcess | None = None
     conf_path: Path = field(init=False)
     accounts: "AccountStore" = field(init=False)
-    _passwords: dict[str, str] = field(init=False, default_factory=dict)
+    _passwords: dict[str, str] = field(init=False, default_factory=dict, repr=False)
     _admins: int = field(init=False, default=0)
     _admin_pool: list[str] = field(init=False, default_factory=list)
 
@@ -382,8 +382,8 @@ class InfluxDB1:
     auth: bool = False
     process: ManagedProcess | None = None
     admin_user: str = "aquamon-admin"
-    admin_password: str = field(init=False, default="")
-    _users: dict[str, str] = field(init=False, default_factory=dict)
+    admin_password: str = field(init=False, default="", repr=False)
+    _users: dict[str, str] = field(init=False, default_factory=dict, repr=False)
     _grants: set[tuple[str, str]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
