@@ -294,14 +294,19 @@ class AccountStore:
 
     def add(self, account: Account, password: str | None = None) -> str:
         """Create ``account`` or replace its password and rights (key rotation); return the password."""
-        password = password or new_password()
-        if any(c in password for c in "\n\r"):
+        return self.add_many([account], [password] if password else None)[account.username]
+
+    def add_many(self, accounts: list[Account], passwords: list[str] | None = None) -> dict[str, str]:
+        """:meth:`add` for several accounts in one write of each file; return {username: password}."""
+        chosen = passwords or [new_password() for _ in accounts]
+        if any(any(c in pw for c in "\n\r") for pw in chosen):
             raise AuthError("a password must be a single line")
         hashes = self._hashes()
-        hashes[account.username] = hash_password(password)
-        accounts = [a for a in self.accounts() if a.username != account.username] + [account]
-        self._save(hashes, accounts)
-        return password
+        names = {a.username for a in accounts}
+        for a, pw in zip(accounts, chosen):
+            hashes[a.username] = hash_password(pw)
+        self._save(hashes, [a for a in self.accounts() if a.username not in names] + list(accounts))
+        return {a.username: pw for a, pw in zip(accounts, chosen)}
 
     def remove(self, username: str) -> None:
         """Delete an account (a stolen device): it can no longer connect once the broker reloads."""
@@ -364,6 +369,9 @@ def _user_app() -> "typer.Typer":
         if given is None:
             out.print(f"password: {password}", soft_wrap=True, markup=False)
             out.print("It is shown only now. Reload the broker: kill -HUP <mosquitto pid>.", soft_wrap=True)
+        # (a reload before a restored gateway session reconnects loses its queue: docs/reliability.md)
+        out.print("If the broker has just restarted, reload only once the gateway is connected again "
+                  "(docs/security.md).", soft_wrap=True)
 
     @app.command("remove")
     def remove(username: str, directory: Path = dir_opt) -> None:

@@ -82,3 +82,32 @@ def test_sigkill_of_the_broker_loses_no_acknowledged_reading(tmp_path: Path) -> 
         assert len(gateway.received) == N, f"{len(gateway.received)} of {N} acknowledged readings survived"
     finally:
         m.stop()
+
+
+def test_a_reload_before_a_restored_session_reconnects_stops_its_queue(tmp_path: Path) -> None:
+    """Pins a Mosquitto 2.0.11 behaviour that docs/reliability.md and docs/security.md warn about.
+
+    After a restart, a session restored from disk gets nothing queued once the broker is
+    reloaded (SIGHUP) before its client reconnects; with the client reconnected once first,
+    the same reload is harmless.  If this test fails, Mosquitto changed: update both documents.
+    """
+    from aquamon.auth import Account
+
+    received = []
+    for reconnect_first in (False, True):
+        m = Mosquitto(tmp_path / f"mosquitto-{reconnect_first}").start()
+        try:
+            publisher = m.client_kwargs()
+            gateway = GatewaySession(m)
+            gateway.run()
+            m.stop()
+            m.start()
+            if reconnect_first:
+                gateway.run()
+            m.ensure_account(Account.for_service("viewer", "late-account"))  # a new account: a reload
+            assert publish_readings(m.port, PREFIX, 300, tanks=3, **publisher) == 300
+            gateway.run(seconds=5 if reconnect_first else 3, expect=300)
+            received.append(len(gateway.received))
+        finally:
+            m.stop()
+    assert received == [0, 300], received

@@ -80,9 +80,9 @@ def _stored(db: InfluxV1, measurement: str) -> list[dict[str, Any]]:
     return db.query(f'SELECT * FROM "{measurement}" GROUP BY *')
 
 
-@pytest.fixture(scope="module")
-def lp_db(influxdb: InfluxDB1) -> InfluxV1:
-    db = InfluxV1(influxdb.url, "lineproto_props")
+@pytest.fixture
+def lp_db(influxdb: InfluxDB1, unique: str) -> InfluxV1:
+    db = InfluxV1(influxdb.url, unique)  # each test its own database: any order, alone or not
     db.create_database()
     return db
 
@@ -104,7 +104,6 @@ def test_real_influxdb_reads_back_what_was_written_and_nothing_else(lp_db: Influ
 
 @pytest.mark.services
 def test_the_known_exploit_writes_one_point_in_its_own_measurement(lp_db: InfluxV1) -> None:
-    lp_db.query('DROP MEASUREMENT "probe"')
     lp_db.write_lines([encode_point("event", {"tank": "t1", "device": "d1", "kind": EXPLOIT},
                                     {"detail": EXPLOIT}, 1_700_000_000_000)])
     assert [m[0] for s in lp_db.query("SHOW MEASUREMENTS") for m in s["values"]] == ["event"]

@@ -30,6 +30,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import (Account, AccountStore, AuthError, acl_text, configure_client, hash_password,
                           parse_accounts, verify_password)
+from aquamon import ids as aquamon_ids
 from aquamon.config import load_config_text
 from aquamon.services import Mosquitto, TlsFiles, connack_code, find_binary, free_port, port_open, spawn, wait_until
 
@@ -450,7 +451,7 @@ def test_docker_compose_runs_the_broker_with_the_authenticated_config(tmp_path: 
         assert f"AQUAMON_MQTT_USERNAME: {part}" in r.stdout
 
 
-NAMES = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,10}", fullmatch=True).filter(
+NAMES = st.from_regex(aquamon_ids.ID_PATTERN, fullmatch=True).filter(
     lambda s: s not in ("alert", "analytics"))
 
 
