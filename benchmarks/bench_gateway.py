@@ -206,9 +206,10 @@ pub.close()
 """
 
 
-def _live(stack: Stack, m: Mosquitto, cfg: Config, rate: int) -> tuple[float, float, float, float, int, float]:
+def _live(stack: Stack, m: Mosquitto, cfg: Config,
+          rate: int) -> tuple[float, float, float, float, int, float, dict[str, float]]:
     """(p50, p99 ms publish->durable, p50, p99 ms arrival at the gateway->durable, readings,
-    gateway CPU µs per reading) publishing ``rate`` readings/s for LIVE_S."""
+    gateway CPU µs per reading, those µs by thread) publishing ``rate`` readings/s for LIVE_S."""
     prefix = f"live{rate}"
     cfg = replace(cfg, gateway=replace(cfg.gateway, instance=f"bench-live-{rate}"),
                   mqtt=replace(cfg.mqtt, topic_prefix=prefix))
@@ -238,7 +239,8 @@ def _live(stack: Stack, m: Mosquitto, cfg: Config, rate: int) -> tuple[float, fl
     in_gateway.sort()
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
     g50, g99 = in_gateway[len(in_gateway) // 2], in_gateway[int(len(in_gateway) * 0.99)]
-    return p50, p99, g50, g99, total, run.gateway_cpu_s * 1e6 / total
+    by_thread = {name: cpu * 1e6 / total for name, cpu in run.threads.items()}
+    return p50, p99, g50, g99, total, run.gateway_cpu_s * 1e6 / total, by_thread
 
 
 def _kill_mid_drain(stack: Stack, cfg: Config) -> tuple[int, int]:
@@ -386,12 +388,14 @@ def _report(publish_s, shipped, ceiling, best_size, best_conc, ceiling_rates, ce
     row(f"kill -9 mid-drain (at {at_kill:,} of {N:,} stored), restart: lost", f"{lost}", "0",
         "met" if lost == 0 else "NOT MET")
     row("gateway CPU per reading, draining the backlog", f"{mid.gateway_cpu_s * 1e6 / N:.1f} µs")
-    for rate, (p50, p99, g50, g99, n, us) in live.items():
+    for rate, (p50, p99, g50, g99, n, us, by_thread) in live.items():
         met = p50 <= 50 and p99 <= 150
         row(f"publish->durable at {rate:,} readings/s for {LIVE_S:.0f} s: p50 / p99", f"{p50:.0f} / {p99:.0f} ms",
             "50/150", ("met" if met else "NOT MET") + f" (in the gateway, arrival->durable: {g50:.0f} / {g99:.0f} ms)")
         if rate == min(LIVE_RATES):
-            row(f"gateway CPU per reading at {rate} readings/s (idle costs included)", f"{us:.0f} µs")
+            row(f"gateway CPU per reading at {rate} readings/s (idle costs included)", f"{us:.0f} µs", "",
+                "(" + ", ".join(f"{name} {x:.0f}" for name, x in sorted(by_thread.items(), key=lambda kv: -kv[1])
+                                if x >= 1) + ")")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ from aquamon.lineproto import encode_point
 from gateway.backoff import retry_wait
 from gateway.fastpath import FastTelemetry
 from aquamon.metrics import MetricsServer
+from gateway.keepalive import KeepAliveWrites
 from gateway.metrics import GatewayMetrics
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
@@ -145,7 +146,8 @@ class Gateway:
         self.db = connect(cfg.influxdb)
         # Set when a write ends or messages arrive: the writer waits on it while writes are in flight.
         self._wake = threading.Event()
-        self._pipeline = Pipeline(lambda lines: self.db.write_lines(lines), g.write_concurrency, self._wake.set)
+        self._pipeline = Pipeline(self._db_write, g.write_concurrency, self._wake.set)
+        self._keepalive: tuple[object, KeepAliveWrites | None] = (None, None)  # (for which db, writes)
         self.spool = Spool(Path(cfg.spool.dir) / _safe_name(self.instance), cfg.spool.max_bytes,
                            cfg.spool.full_policy)
         if not self.spool.empty():
@@ -368,10 +370,19 @@ class Gateway:
             except Exception as ce:  # noqa: BLE001
                 self._rlog.warn("create_database", f"could not create the database: {ce}")
 
+    def _db_write(self, lines: Sequence[str]) -> None:
+        """One write request, over a kept-alive connection where the client allows it."""
+        db = self.db
+        for_db, keepalive = self._keepalive
+        if for_db is not db:  # first use, or a different client (tests swap in stand-ins)
+            keepalive = KeepAliveWrites(db) if KeepAliveWrites.suits(db) else None
+            self._keepalive = (db, keepalive)
+        (keepalive.write_lines if keepalive is not None else db.write_lines)(lines)
+
     def _write(self, lines: Sequence[str]) -> None:
         """Write now, in this thread; raise RetryableWriteError if InfluxDB cannot take them."""
         t0 = time.monotonic()
-        outcome = write_isolating(self.db.write_lines, lines)
+        outcome = write_isolating(self._db_write, lines)
         outcome.seconds = time.monotonic() - t0
         self._account(outcome)
 

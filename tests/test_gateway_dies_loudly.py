@@ -2,7 +2,8 @@
 
 * The spool on a full filesystem while InfluxDB is down: the gateway stays up,
   holds its acks (the readings wait in the broker, as ``full_policy = block``
-  promises) and stores every one once space or InfluxDB returns.  The full
+  promises: a gateway killed meanwhile loses none) and stores every one once
+  space or InfluxDB returns.  The full
   filesystem is a real one: a 64 KiB tmpfs, which needs root to mount.
 * A writer that dies (a bug, injected here) ends the process with a non-zero
   status and a line saying so, so a supervisor with ``Restart=on-failure``
@@ -79,6 +80,13 @@ def test_full_spool_filesystem_with_influxdb_down_holds_acks_and_loses_nothing(
         assert "No space left on device" in gw.log_path.read_text()
         status, health = healthz(cfg)
         assert status == 503 and health["influxdb_ok"] is False  # a supervisor's probe sees it cannot store
+        # Held means unacknowledged: killed now, the gateway loses nothing; the broker gives
+        # the readings to the next one, which holds them the same way.
+        gw.proc.kill()
+        gw.proc.wait(10)
+        gw = stack.start_gateway(cfg, name="restarted")
+        assert wait_for(lambda: metrics(cfg).get("received", 0) >= n, 20), metrics(cfg)
+        assert metrics(cfg)["spooled"] == 0 and gw.alive()
         # Space returns: the held readings go to the spool, then to InfluxDB once it is back.
         filler.unlink()
         assert wait_for(lambda: metrics(cfg).get("spool_lines") == n, 20), metrics(cfg)
