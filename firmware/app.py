@@ -103,11 +103,10 @@ class Device:
         self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
         # the seen-id cache survives a reboot (a captured command must not run again after one);
         # and the first synced clock raises its floor to this boot's start (handle_commands)
-        self.seen_path = sd + "/cmdseen"
         self.floor_set = False
         if key:
             try:
-                with open(self.seen_path, "rb") as f:
+                with open(sd + "/cmdseen", "rb") as f:
                     f.readinto(self.cmd_seen)
             except OSError:
                 pass
@@ -290,7 +289,7 @@ class Device:
             gc.collect()  # cmdauth and its garbage go before the command's own
             if ok:
                 try:
-                    store.atomic_write(self.seen_path, self.cmd_seen, "wb")
+                    store.atomic_write(self.boots.path[:-5] + "cmdseen", self.cmd_seen, "wb")  # (state_dir)
                 except OSError:
                     self._save(None)  # the boot floor still refuses what was signed before a reboot
                 gc.collect()  # the write's garbage goes before the command's
