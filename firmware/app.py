@@ -68,7 +68,6 @@ class Device:
         self.t_status = base + "status"
         self.t_event = base + "event"
         self.t_cmd = base + "cmd"
-        self.t_ack = base + "cmd/ack"
         sd = c["state_dir"]
         self.seq = Counter(sd + "/seq")
         self.event_seq = Counter(sd + "/evseq")
@@ -102,12 +101,10 @@ class Device:
         self.cmd_key = key or None
         self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
         # the seen-id cache survives a reboot (a captured command must not run again after one);
-        # and the first synced clock raises its floor to this boot's start (handle_commands)
-        self.seen_path = sd + "/cmdseen"
-        self.floor_set = False
+        # and the synced clock raises its floor to this boot's start (handle_commands)
         if key:
             try:
-                with open(self.seen_path, "rb") as f:
+                with open(sd + "/cmdseen", "rb") as f:
                     f.readinto(self.cmd_seen)
             except OSError:
                 pass
@@ -243,16 +240,16 @@ class Device:
         if not ok:
             self.commands_refused += 1
         doc = {"id": cmd_id, "ok": ok, "reason": reason}
-        self.link.publish(self.t_ack, json.dumps(doc).encode(), self.board.ticks_ms())
+        self.link.publish(self.t_cmd + "/ack", json.dumps(doc).encode(), self.board.ticks_ms())
 
     def handle_commands(self):
         # One phase at a time, each on a collected heap (a 64 KB heap): the message and
         # cmdauth while verifying, then the command's own work, then the answer.
         b = self.board
-        if not self.floor_set and self.cmd_seen is not None and b.time_synced():
+        if self.pending and self.cmd_seen is not None and b.time_synced():
             # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
-            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved
-            self.floor_set = True
+            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved (no flag
+            # kept: raising it again to the same boot is a no-op)
             boot = b.epoch_ms() - b.uptime_ms()
             seen = self.cmd_seen
             floor = 0
@@ -290,7 +287,7 @@ class Device:
             gc.collect()  # cmdauth and its garbage go before the command's own
             if ok:
                 try:
-                    store.atomic_write(self.seen_path, self.cmd_seen, "wb")
+                    store.atomic_write(self.boots.path[:-5] + "cmdseen", self.cmd_seen, "wb")  # (state_dir)
                 except OSError:
                     self._save(None)  # the boot floor still refuses what was signed before a reboot
                 gc.collect()  # the write's garbage goes before the command's

@@ -1,7 +1,7 @@
 # Connectivity layer over the protocol layer (umqtt.simple), after mqtt_as:
 # umqtt.simple speaks MQTT and raises OSError; this class owns the link:
 # socket timeouts so nothing blocks forever, keepalive pings, reconnect with
-# exponential backoff and jitter, the last will, and up/down events.
+# exponential backoff and jitter, and the last will.
 #
 # umqtt.simple waits for PUBACK without retransmitting; we never lose a
 # reading to that because the app removes a message from its ring only after
@@ -17,6 +17,8 @@ from umqtt.simple import MQTTClient
 IPPROTO_TCP = 6
 TCP_NODELAY = 1
 READS_PER_SERVICE = 64  # incoming messages read per service() call (a flood must not back up the socket)
+SOCKET_TIMEOUT_S = 5
+BACKOFF_MAX_MS = 60000
 
 
 def _no_delay(sock):
@@ -30,8 +32,8 @@ def _no_delay(sock):
 
 
 class Link:
-    def __init__(self, client_id, host, port, user=None, password=None, keepalive_s=30,
-                 will_topic=None, socket_timeout_s=5, backoff_max_ms=60000, on_change=None):
+    # (constants rather than attributes: the object stays under a dict size step of a 64 KB heap)
+    def __init__(self, client_id, host, port, user=None, password=None, keepalive_s=30, will_topic=None):
         self.client_id = client_id
         self.host = host
         self.port = port
@@ -39,9 +41,6 @@ class Link:
         self.password = password or None
         self.keepalive_s = keepalive_s
         self.will_topic = will_topic
-        self.socket_timeout_s = socket_timeout_s
-        self.backoff_max_ms = backoff_max_ms
-        self.on_change = on_change  # called with True (up) / False (down)
         self.client = None
         self.up = False
         self.failures = 0
@@ -53,7 +52,6 @@ class Link:
         self.subscriptions = []  # topics (re)subscribed after every connect
 
     def _set_down(self, now):
-        was_up = self.up
         self.up = False
         if self.client is not None:
             try:
@@ -62,12 +60,10 @@ class Link:
                 pass
         self.client = None
         self.failures += 1
-        delay = min(self.backoff_max_ms, 1000 * (1 << min(self.failures, 6)))
+        delay = min(BACKOFF_MAX_MS, 1000 * (1 << min(self.failures, 6)))
         # jitter: many devices coming back after a broker restart must not reconnect in step
         delay = delay // 2 + random.getrandbits(16) % (delay // 2 + 1)
         self.next_try = ticks_add(now, delay)
-        if was_up and self.on_change:
-            self.on_change(False)
 
     def ensure(self, now, status_online=b'{"online":true}'):
         """Connect if down and due; return True when the link is up."""
@@ -80,7 +76,7 @@ class Link:
             c.set_last_will(self.will_topic, b'{"online":false}', retain=True, qos=1)
         try:
             c.connect(clean_session=True)
-            c.sock.settimeout(self.socket_timeout_s)
+            c.sock.settimeout(SOCKET_TIMEOUT_S)
             _no_delay(c.sock)
             if self.cb is not None:
                 c.set_callback(self.cb)
@@ -97,8 +93,6 @@ class Link:
         self.failures = 0
         self.connects += 1
         self.last_io = now
-        if self.on_change:
-            self.on_change(True)
         return True
 
     def drop(self, now):
@@ -139,7 +133,7 @@ class Link:
                     n += 1
             finally:
                 if self.client is not None:
-                    c.sock.settimeout(self.socket_timeout_s)
+                    c.sock.settimeout(SOCKET_TIMEOUT_S)
         except Exception:  # noqa: BLE001
             self._set_down(now)
         return n >= READS_PER_SERVICE

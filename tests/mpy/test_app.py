@@ -111,8 +111,8 @@ def test_commands_load_cmdauth_only_while_verifying_and_say_why_they_are_refused
         d._on_message(d.t_cmd, msg)
     d.handle_commands()
     assert "cmdauth" not in sys.modules and "calib" not in sys.modules
-    assert all(t == d.t_ack for t, _ in sent)
-    acks = [(a["id"], a["ok"], a["reason"]) for t, a in sent if t == d.t_ack]
+    assert all(t == d.t_cmd + "/ack" for t, _ in sent)
+    acks = [(a["id"], a["ok"], a["reason"]) for t, a in sent]
     assert [a[:2] for a in acks] == [("c1", True), ("c1", False), ("c2", False), (None, False), ("c3", False),
                                      ("c4", True), ("c5", False)]
     assert acks[1][2] == "replay: id already seen" and acks[2][2].startswith("bad signature")
