@@ -40,6 +40,7 @@ from analytics.batch import WindowScore, score_window, window_moments
 from analytics.divergence import kl_divergence
 from analytics.forecast import LocalLinearTrend
 from analytics.profiles import Profile, get_profile
+from analytics.quality import QualityWatch
 from analytics.rules import step_spread, theil_sen_per_hour
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
@@ -71,15 +72,17 @@ class AlertSpec:
 
 ALERTS: dict[str, AlertSpec] = {
     "heater_stuck": AlertSpec("critical", 2, 30, "temperature rising faster than temp_rise_c_per_h",
-                              ("temp_out_of_range", "drift")),
+                              ("temp_out_of_range", "drift", "water_quality")),
     "heater_dead": AlertSpec("critical", 2, 30, "temperature falling faster than temp_fall_c_per_h",
-                             ("temp_out_of_range", "drift")),
-    "temp_out_of_range": AlertSpec("critical", 3, 10, "temperature outside the profile's temp_c limits", ("drift",)),
-    "ph_crash": AlertSpec("critical", 2, 30, "pH falling faster than ph_fall_per_h", ("ph_out_of_range", "drift")),
-    "ph_out_of_range": AlertSpec("critical", 3, 10, "pH outside the profile's ph limits", ("drift",)),
+                             ("temp_out_of_range", "drift", "water_quality")),
+    "temp_out_of_range": AlertSpec("critical", 3, 10, "temperature outside the profile's temp_c limits",
+                                   ("drift", "water_quality")),
+    "ph_crash": AlertSpec("critical", 2, 30, "pH falling faster than ph_fall_per_h",
+                          ("ph_out_of_range", "drift", "water_quality")),
+    "ph_out_of_range": AlertSpec("critical", 3, 10, "pH outside the profile's ph limits", ("drift", "water_quality")),
     "pump_stopped": AlertSpec("critical", 1, 5, "no filter flow (below flow_stopped_lpm) while the pump is switched "
                               "on, or while the firmware reports a flow fault",
-                              ("flow_low", "heater_dead", "temp_out_of_range", "drift", "device_fault",
+                              ("flow_low", "heater_dead", "temp_out_of_range", "drift", "water_quality", "device_fault",
                                "pump_lockout")),
     "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit"),
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
@@ -91,10 +94,16 @@ ALERTS: dict[str, AlertSpec] = {
     "pump_lockout": AlertSpec("critical", 0, 60, "the firmware locked the pump out after repeated faults",
                               ("pump_interlock", "pump_stopped", "flow_low", "device_fault")),
     "device_fault": AlertSpec("critical", 1, 60, "the firmware reported a fault event"),
-    "drift": AlertSpec("warning", 10, 30, "the water left its usual day/night pattern (divergence above threshold)"),
-    "probe_stuck": AlertSpec("warning", 20, 10, "one probe repeats the same value: its wobble collapsed", ("drift",)),
-    "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise", ("drift",)),
-    "probe_drift": AlertSpec("warning", 0, 60, "one probe drifts slowly on its own: recalibrate it", ("drift",)),
+    "drift": AlertSpec("warning", 10, 30, "the water left its usual day/night pattern (divergence above threshold)",
+                       ("water_quality",)),
+    "water_quality": AlertSpec("warning", 0, 0, "a reading left its calibrated healthy range or started a "
+                               "sustained ramp (the quality watch, analytics/quality.py)"),
+    "probe_stuck": AlertSpec("warning", 20, 10, "one probe repeats the same value: its wobble collapsed",
+                              ("drift", "water_quality")),
+    "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise",
+                              ("drift", "water_quality")),
+    "probe_drift": AlertSpec("warning", 0, 60, "one probe drifts slowly on its own: recalibrate it",
+                              ("drift", "water_quality")),
     "water_change_due": AlertSpec("info", 0, 0, "the forecast reaches a limit within due_days"),
 }
 
@@ -195,6 +204,16 @@ class MonitorSettings:
     drift_every_minutes: int = 5  # the drift score and probe checks run every N minutes (rules every minute)
     drift_sensors: tuple[str, ...] = DRIFT_SENSORS
     trend: bool = True
+    #: channels the quality watch scores (None: the drift sensors); operational ones are left out
+    quality_sensors: tuple[str, ...] | None = None
+    #: channels the operator changes on purpose (a plant's temperature and flows): never scored
+    operational: tuple[str, ...] = ()
+    #: the quality watch's stated false alarms a day (None: false_alarms_per_30_days / 30)
+    quality_false_alarms_per_day: float | None = None
+    quality: bool = True
+
+    def quality_channels(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.quality_sensors or self.drift_sensors) if c not in self.operational)
 
     def the_profile(self) -> Profile:
         return get_profile(self.profile, self.limits)
@@ -239,6 +258,7 @@ class TankMonitor:
     event_until_ms: dict[str, int] = field(default_factory=dict)
     event_detail: dict[str, str] = field(default_factory=dict)
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
+    quality: QualityWatch | None = None
 
     def __post_init__(self) -> None:
         self.profile = self.settings.the_profile()
@@ -279,6 +299,8 @@ class TankMonitor:
         self.fitted_at_ms = 0  # refit at the next evaluation
         self.relevel_pending = True
         self.excluded = [sp for sp in self.excluded if sp[1] < at_ms]
+        if self.quality is not None:
+            self.quality.relearn()
 
     # ------------------------------------------------------------------ the baseline
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array) -> None:
@@ -428,6 +450,7 @@ class TankMonitor:
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
         pending.out += self._rules(now_ms, t_ms, frame, pending.score)
+        pending.out += self._quality_step(now_ms, t_ms, frame, pending.score)
         if (now_ms // MIN_MS) % self.settings.drift_every_minutes == 0:
             pending.drift_step = True
             pending.out += self._probes(now_ms, t_ms, frame, pending.score)
@@ -541,6 +564,63 @@ class TankMonitor:
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
+
+    def _quality_step(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
+                      score: dict[str, Any]) -> list[Transition]:
+        """The quality watch decides the new rows; ``water_quality`` follows its latest decision."""
+        s = self.settings
+        if not s.quality:
+            return []
+        if self.quality is None:
+            channels = tuple(c for c in s.quality_channels() if c in frame and np.isfinite(frame[c]).any())
+            if not channels:
+                return []
+            rate = s.quality_false_alarms_per_day or s.false_alarms_per_30_days / 30.0
+            self.quality = QualityWatch(channels, rate)
+        q = self.quality
+        if not q.fitted and self.in_maintenance(now_ms):
+            return []
+        # a probe known to be faulty, or wobbling far beyond its usual noise right now, says nothing about
+        # the water: its channel is left out (NaN) of the new rows, as the drift window leaves it out
+        bad = self._stuck_or_noisy() | (set(self._alert("probe_drift").sensors) if self.firing("probe_drift") else set())
+        for name, usual in self.noise.items():
+            if name in frame and usual > 0 and len(frame[name]) >= 6:
+                spread = step_spread(frame[name][-15:])
+                if np.isfinite(spread) and spread > 3.0 * usual:
+                    bad.add(name)
+        if bad & set(q.channels):
+            new = t_ms > q.last_ms
+            frame = {k: (np.where(new, np.nan, v) if k in bad else v) for k, v in frame.items()}
+        firing = q.advance(t_ms, frame, self._learnable(t_ms))
+        if not q.fitted:
+            return []
+        score["quality"] = q.score
+        return self._rule("water_quality", firing, now_ms, q.score, self._quality_text(t_ms, frame))
+
+    def _quality_text(self, t_ms: Array, frame: dict[str, Array]) -> str:
+        q = self.quality
+        if q is None or q.detector is None or q.detector.state.level is None or not q.firing:
+            return ""
+        det = q.detector
+        level = det.state.level
+        std = np.sqrt(np.diag(np.linalg.inv(det.whiten.T @ det.whiten))) if det.whiten is not None \
+            else np.ones(len(level))
+        parts = []
+        moved = []
+        for j, c in enumerate(q.channels):
+            y = frame[c][-10:] if c in frame else np.array([np.nan])
+            now = float(np.nanmedian(y)) if np.isfinite(y).any() else float("nan")
+            z = (now - level[j]) / std[j] if std[j] > 0 else 0.0
+            if np.isfinite(z):
+                moved.append((abs(z), c, now, float(level[j])))
+        moved.sort(reverse=True)
+        for z, c, now, usual in moved[:3]:
+            if z >= 3 or not parts:
+                label = LABELS.get(c, (c, "", 2))[0]
+                parts.append(f"{label} {_fmt(c, now)} (usual {_fmt(c, usual)})")
+        return ("Water quality changed: " + "; ".join(parts) +
+                ". Check the tank and test the water; if it was planned (a water change, a dose), it will be "
+                "learned as the new normal.")
 
     def _range(self, key: str, sensor: str, value: float, now_ms: int, advice: str, margin: float) -> list[Transition]:
         lim = self.profile.limit(sensor)

@@ -194,8 +194,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write Time, score, "
                                                         "alarm for every TEST row to this CSV."),
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+             operational: str = typer.Option("Tp,Fm,Fm_2", "--operational", help="Channels changed on purpose "
+                                             "(not scored), comma-separated."),
+             config: Optional[Path] = ConfigOpt,
              ) -> None:
-    """Measure detection quality on labelled CSVs (GECCO 2018 style point-wise F1, NAB score)."""
+    """Measure the analytics engine's detection quality on labelled CSVs (GECCO 2018 point-wise F1, NAB score)."""
     import json as _json
 
     from aquamon import evaluate as ev
@@ -215,11 +218,15 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
                 train_data.labels, _ = ev.nab_labels(train_data.t_s, nab_windows, train)
         else:
             train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
-        from analytics.detector import DetectorSettings, WaterQualityDetector
+        import dataclasses
 
-        result = ev.evaluate(train_data, test_data,
-                             lambda: WaterQualityDetector(DetectorSettings(false_alarms_per_day=false_alarms_per_day)),
-                             nab_windows=windows)
+        from analytics.service import settings_from
+        from aquamon.config import load_config
+
+        settings = dataclasses.replace(settings_from(load_config(config)),
+                                       quality_false_alarms_per_day=false_alarms_per_day)
+        ops = [c.strip() for c in operational.split(",") if c.strip()]
+        result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops), nab_windows=windows)
     except ev.EvaluationInputError as e:
         err.print(f"[bold red]evaluate:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -233,7 +240,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     if as_json:
         print(_json.dumps(out))
         return
-    for note in dict.fromkeys(train_data.notes + test_data.notes):
+    for note in dict.fromkeys(train_data.notes + test_data.notes + result.notes):
         err.print(f"note: {escape(note)}", soft_wrap=True)
     if result.calibration:
         c = result.calibration

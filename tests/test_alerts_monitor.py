@@ -100,7 +100,7 @@ def test_heater_stuck_on_within_15_minutes_and_resolves(warm: Any) -> None:
     assert first_firing(alerts, "temp_out_of_range")[1].summary.startswith("Temperature 29.")
     resolved = [i for i, tr in alerts if tr.key == "heater_stuck" and tr.state == "resolved"]
     assert resolved and resolved[0] - WARM > 100  # not before the heater was fixed
-    assert keys_fired(alerts) <= {"heater_stuck", "temp_out_of_range", "drift"}
+    assert keys_fired(alerts) <= {"heater_stuck", "temp_out_of_range", "drift", "water_quality"}
 
 
 def test_pump_stopped_within_2_minutes(warm: Any) -> None:
@@ -170,7 +170,9 @@ def test_ageing_ph_probe_says_recalibrate(warm: Any) -> None:
     mon, alerts = fork(warm, 2 * DAY_MIN, [{"kind": "ph_ageing", "start_min": WARM, "rate_per_day": -0.1}])
     delay, tr = first_firing(alerts, "probe_drift")
     assert "recalibrate" in tr.summary and "other readings are normal" in tr.summary
-    assert keys_fired(alerts) == {"probe_drift"}, [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
+    # the quality watch may see the ramp first; probe_drift explains it (its message joins the probe's)
+    assert keys_fired(alerts) <= {"probe_drift", "water_quality"}, [(i - WARM, tr.key, tr.summary)
+                                                                    for i, tr in alerts]
 
 
 # --------------------------------------------------------------------------- drift in words
@@ -182,7 +184,7 @@ def test_drift_names_what_moved(warm: Any) -> None:
     delay, tr = first_firing(alerts, "drift")
     assert tr.summary.startswith("Water is drifting: turbidity ") and "at this hour" in tr.summary
     assert tr.summary.endswith("temperature, pH, TDS normal.")
-    assert keys_fired(alerts) == {"drift"}
+    assert keys_fired(alerts) <= {"drift", "water_quality"} and "drift" in keys_fired(alerts)
 
 
 def test_maintenance_pauses_learning(warm: Any) -> None:

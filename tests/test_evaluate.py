@@ -143,7 +143,12 @@ def test_cli_json_and_predictions_recompute_the_figures(tmp_path):
                       "median_delay_minutes", "rows", "seconds"}
     assert m["rows"] == 3000 and m["event_recall"] == 1.0
     rows = list(csv.DictReader(out.open()))
-    assert len(rows) == 3000 and set(rows[0]) == {"Time", "score", "alarm"}
+    from analytics.monitor import ALERTS
+    assert len(rows) == 3000 and list(rows[0])[:3] == ["Time", "score", "alarm"]
+    per_key = list(rows[0])[3:]
+    assert per_key and set(per_key) <= set(ALERTS)  # which alert made the alarm
+    # a row alarms exactly while some warning or critical alert's column is 1
+    assert all(int(r["alarm"]) == max(int(r[k]) for k in per_key) for r in rows)
     assert rows[0]["Time"] == test.read_text().splitlines()[1].split(",")[1]  # as written in TEST
     alarms = np.array([int(r["alarm"]) for r in rows], dtype=bool)
     y = read_labelled_csv(test).labels
