@@ -41,7 +41,7 @@ from analytics.divergence import kl_divergence
 from analytics.forecast import LocalLinearTrend
 from analytics.profiles import Profile, get_profile
 from analytics.quality import QualityWatch
-from analytics.rules import step_spread, theil_sen_per_hour
+from analytics.rules import despike, step_spread, theil_sen_per_hour
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
 Array = NDArray[np.float64]
@@ -53,6 +53,10 @@ SLOTS = DAY_MS // SLOT_MS
 DRIFT_SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 PROBE_SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 FORECAST_SENSORS = ("tds_ppm", "level_cm")
+#: the water's channels (despiked before the water's statistics see them)
+WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+#: after a water change, the heater rules wait this long (cooler new water, then the heater's catch-up)
+WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
 LABELS = {"temp_c": ("temperature", " °C", 2), "ph": ("pH", "", 2), "tds_ppm": ("TDS", " ppm", 0),
           "turb_ntu": ("turbidity", " NTU", 2), "level_cm": ("sump level", " cm", 1),
           "flow_lpm": ("filter flow", " l/min", 1)}
@@ -87,6 +91,8 @@ ALERTS: dict[str, AlertSpec] = {
     "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit"),
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
                           ("pump_interlock", "pump_stopped", "flow_low")),
+    "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
+                               "30 min), outside a water change: a leak", ("sump_low",)),
     "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
                                 ("no_telemetry",)),
     "no_telemetry": AlertSpec("warning", 0, 0, "no reading from the tank for no_data_minutes"),
@@ -204,8 +210,9 @@ class MonitorSettings:
     drift_every_minutes: int = 5  # the drift score and probe checks run every N minutes (rules every minute)
     drift_sensors: tuple[str, ...] = DRIFT_SENSORS
     trend: bool = True
-    #: channels the quality watch scores (None: the drift sensors); operational ones are left out
-    quality_sensors: tuple[str, ...] | None = None
+    #: channels the quality watch scores (operational ones are left out).  By default none: a tank's
+    #: channels have the day/night drift; a plant's or a lab's channels (no day/night model) get this
+    quality_sensors: tuple[str, ...] = ()
     #: channels the operator changes on purpose (a plant's temperature and flows): never scored
     operational: tuple[str, ...] = ()
     #: the quality watch's stated false alarms a day (None: false_alarms_per_30_days / 30)
@@ -213,7 +220,7 @@ class MonitorSettings:
     quality: bool = True
 
     def quality_channels(self) -> tuple[str, ...]:
-        return tuple(c for c in (self.quality_sensors or self.drift_sensors) if c not in self.operational)
+        return tuple(c for c in self.quality_sensors if c not in self.operational)
 
     def the_profile(self) -> Profile:
         return get_profile(self.profile, self.limits)
@@ -259,6 +266,7 @@ class TankMonitor:
     event_detail: dict[str, str] = field(default_factory=dict)
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
     quality: QualityWatch | None = None
+    ph_before_crash: float = float("nan")  # the pH before a crash: ph_crash resolves only when it is back
 
     def __post_init__(self) -> None:
         self.profile = self.settings.the_profile()
@@ -348,7 +356,9 @@ class TankMonitor:
         n = np.bincount(slot, minlength=SLOTS).astype(np.float64)
         sums = np.zeros((SLOTS, X.shape[1]))
         np.add.at(sums, slot, R)
-        shape = np.where(n[:, None] >= 5, sums / np.maximum(n, 1.0)[:, None], 0.0)
+        # a slot seen on two days or more has a mean; shrunk toward 0 by n/(n+1) (a slot seen twice is
+        # half noise), so a feeding peak is modelled from the third day of history on
+        shape = np.where(n[:, None] >= 2, sums / (n + 1.0)[:, None], 0.0)
         R2 = R - shape[slot]
         cov, _ = ledoit_wolf(R2)
         floor = np.maximum(1e-9, 1e-6 * np.abs(b.coef[0]) ** 2)
@@ -446,14 +456,20 @@ class TankMonitor:
         if not past.all():
             t_ms = t_ms[past]
             frame = {k: v[past] for k, v in frame.items()}
+        raw = frame
+        # one wild reading is a glitch, not the water: the water's statistics see the causal median of three
+        # (the probe checks see the raw readings: a failing probe's jumps are their evidence)
+        frame = {k: (despike(v) if k in WATER_CHANNELS or k in self.settings.quality_channels() else v)
+                 for k, v in raw.items()}
         pending = PendingEvaluation(now_ms, t_ms, frame)
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
+        pending.out += self._water_change(now_ms, t_ms, frame)  # before the rules: it explains a cooler tank
         pending.out += self._rules(now_ms, t_ms, frame, pending.score)
         pending.out += self._quality_step(now_ms, t_ms, frame, pending.score)
         if (now_ms // MIN_MS) % self.settings.drift_every_minutes == 0:
             pending.drift_step = True
-            pending.out += self._probes(now_ms, t_ms, frame, pending.score)
+            pending.out += self._probes(now_ms, t_ms, raw, pending.score)
             pending.window = self._drift_window(now_ms, t_ms, frame)
         self.open_evaluation_ms = now_ms  # only once prepared: a prepare that raised leaves nothing open
         return pending
@@ -477,8 +493,6 @@ class TankMonitor:
                                  "(a covariance is not positive definite, or the batch failed: see the log); its evaluation "
                                  "is skipped")
             out += self._drift_decide(pending, pending.window, scores)
-        if pending.drift_step:
-            out += self._water_change(pending.now_ms, pending.t_ms, pending.frame)
         self.day_fired += [tr for tr in out if tr.state == "firing"]
         return pending.score, out
 
@@ -516,11 +530,19 @@ class TankMonitor:
             # hysteresis: once firing, an alert holds until the rate is below half its threshold
             up = p.temp_rise_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
             down = p.temp_fall_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
-            out += self._rule("heater_stuck", bool(rate > up), now_ms, rate,
+            # a water change (cooler new water, then the heater catching up) is not the heater
+            changing = self._tds_dropping(now_ms, t_ms, frame) or \
+                now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
+            out += self._rule("heater_stuck", bool(rate > up) and not changing, now_ms, rate,
                               f"Temperature rising {rate:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
                               "on. Unplug it and check its thermostat before the water overheats.")
-            out += self._rule("heater_dead", bool(rate < -down), now_ms, rate,
-                              f"Temperature falling {rate:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
+            slow, drop = self._cooling(now_ms, t_ms, frame)
+            score["temp_rate_60_c_per_h"] = slow
+            off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
+            dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c)) and not changing
+            fall = rate if rate < -down else slow
+            out += self._rule("heater_dead", bool(dead), now_ms, fall,
+                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
                               "failed. Check that it is powered and its light comes on.")
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
                                "Check the heater and the room temperature.", 0.3)
@@ -531,7 +553,20 @@ class TankMonitor:
             now_p = self._last(ph)
             score["ph_rate_per_h"] = rate
             fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)
-            out += self._rule("ph_crash", bool(rate < -fall), now_ms, rate,
+            crashing = bool(rate < -fall)
+            if crashing and not self.firing("ph_crash") and not math.isfinite(self.ph_before_crash):
+                # the level before the fall began: the median of the 45 minutes before the rate window
+                _, ph_hist = self._recent(t_ms, frame["ph"], now_ms, 90)
+                ph_hist = ph_hist[: max(1, len(ph_hist) - 45)]
+                self.ph_before_crash = float(np.nanmedian(ph_hist)) if np.isfinite(ph_hist).any() else float("nan")
+            if self.firing("ph_crash"):
+                # the rate may stop while the level stays down: resolved only when the pH is back
+                _, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
+                level = float(np.nanmedian(ph10)) if np.isfinite(ph10).any() else now_p
+                crashing = crashing or bool(level < self.ph_before_crash - 0.15)
+            elif not crashing:
+                self.ph_before_crash = float("nan")
+            out += self._rule("ph_crash", crashing, now_ms, rate,
                               f"pH falling {rate:+.2f} per hour (now {now_p:.2f}): the water is acidifying fast "
                               "(CO2 overdose, or the buffer is used up). Stop CO2, aerate, and test KH; "
                               "a partial water change restores the buffer.")
@@ -560,10 +595,50 @@ class TankMonitor:
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low
             margin = 1.0 if self.firing("sump_low") else 0.0
+            tl, lv = self._recent(t_ms, frame["level_cm"], now_ms, 30)
+            fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
+            score["level_fall_cm_per_h"] = fall
+            limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
+            changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
+                now_ms, t_ms, frame)
+            out += self._rule("level_falling", bool(fall > limit) and not changing, now_ms, fall,
+                              f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
+                              "or an overflow. Look under the tank and the sump now, and switch off the return "
+                              "pump if water is on the floor.")
             out += self._rule("sump_low", bool(low is not None and level < low + margin), now_ms, level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
+
+    def _cooling(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
+        """The temperature's slope over the last hour (°C/h) and how far it is below usual.
+
+        Usual is the day/night baseline's value now when fitted, else the median of the last six hours;
+        a tank cooling back after a heater stuck on is above usual, not a dead heater.
+        """
+        tt, temp = self._recent(t_ms, frame["temp_c"], now_ms, 60)
+        if np.isfinite(temp).sum() < 36:
+            return float("nan"), float("nan")
+        slope = theil_sen_per_hour(tt[::2] / 1000.0, temp[::2])  # every other minute: a quarter of the pairs
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if self.baseline is not None and "temp_c" in present and self.baseline.coef.shape[1] == len(present) \
+                and not self.relevel_pending:
+            usual = float(self._usual(now_ms)[present.index("temp_c")])
+        else:
+            _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
+            usual = float(np.nanmedian(hist))
+        return slope, usual - float(np.nanmedian(temp[-10:]))
+
+    def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
+        """TDS is stepping down now (fresh water going in): the start of a water change."""
+        if "tds_ppm" not in frame:
+            return False
+        _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
+        w = (t_ms >= now_ms - 90 * MIN_MS) & (t_ms < now_ms - 60 * MIN_MS)
+        before = frame["tds_ppm"][w]
+        if not np.isfinite(now).any() or np.isfinite(before).sum() < 10:
+            return False
+        return bool(0.3 * np.nanmedian(before) < np.nanmedian(now) < 0.95 * np.nanmedian(before))
 
     def _quality_step(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
                       score: dict[str, Any]) -> list[Transition]:
@@ -721,7 +796,7 @@ class TankMonitor:
         if b is None or b.coef.shape[1] != len(all_sensors) or self.relevel_pending:
             return None
         # a faulty probe says nothing about the water: score the others (the marginal of a Gaussian)
-        bad = self._stuck_or_noisy()
+        bad = self._stuck_or_noisy() | self._ageing_sensors()
         idx = [i for i, n in enumerate(all_sensors) if n not in bad]
         if not idx:
             return None
@@ -741,6 +816,11 @@ class TankMonitor:
         thr = _kl_threshold(d, round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
         if not bad:
             thr = max(thr, self.healthy_threshold)
+        elif self.healthy_threshold > 0:
+            # fewer channels: the history's tail was measured on all of them; carry over how far it sat
+            # beyond the Gaussian bound (real residuals are heavier-tailed than the theory says)
+            full = _kl_threshold(len(all_sensors), round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
+            thr = max(thr, thr * self.healthy_threshold / full)
         recent = Xw[ok][-min(10, len(R)):][:, idx].mean(axis=0)
         return DriftWindow(sensors, m, S, cov, thr, n_eff, self._usual(now_ms)[idx], recent,
                            distances=(now_ms // MIN_MS) % 15 == 0)  # for the dashboards: quarter-hourly
@@ -757,35 +837,63 @@ class TankMonitor:
             score.update(bhattacharyya=kl.bhattacharyya, w2=kl.w2)
         for name, zi in zip(sensors, z):
             score[f"z_{name}"] = float(zi)
-        drifting = self.firing("drift") or self.firing("probe_drift")
+        drifting = self.firing("drift")
         d = len(sensors)
         z_recent = (recent - usual) / std
-        moved = [i for i in range(d) if abs(z_recent[i]) >= 3]
+        relevant = np.array([self.profile.relevant_change.get(n, 0.0) for n in sensors])
+        significant = [i for i in range(d) if abs(z_recent[i]) >= 3]
+        moved = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
         # hysteresis: fire above the threshold, stay firing until below half of it.  A keeper is told only
-        # of a change they could see: some reading 3σ from usual, or the wobble itself changed.
-        cond = kl.kl > (thr if not drifting else 0.5 * thr)
-        if cond:
+        # of a change they could see: some reading 3σ from usual and beyond what a test kit resolves (a
+        # top-up's 1 % less TDS is 3σ for a good probe, and no news), or the wobble itself changed.
+        over = kl.kl > (thr if not drifting else 0.5 * thr)
+        if over:
             self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
-        cond = cond and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
-        ageing = self._ageing_probe(cond, moved, sensors, t_ms, frame, now_ms)
+        cond = over and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
         out: list[Transition] = []
-        if ageing or self.firing("probe_drift"):
-            st = self._alert("probe_drift")
-            name = ageing or (st.sensors[0] if st.sensors else "ph")
-            label = LABELS[name][0]
-            i = sensors.index(name) if name in sensors else 0
-            text = (f"The {label} reading is drifting slowly on its own ({_fmt(name, recent[i])}, usual "
-                    f"{_fmt(name, usual[i])}; the other readings are normal). The {label} probe is probably "
+        if self.firing("probe_drift"):
+            # the ageing probe is left out of the window (the others are still watched); it resolves once
+            # its reading is back near usual (recalibrated), judged on its own residual
+            name = self._alert("probe_drift").sensors[0]
+            off = self._channel_off(name, t_ms, frame, now_ms)
+            out += self._rule("probe_drift", off, now_ms, kl.kl, self._alert("probe_drift").summary)
+            ageing = None
+        else:
+            # an ageing probe is told early, while its drift is still small (significant, not yet relevant)
+            ageing = self._ageing_probe(over and (drifting or bool(significant) or kl.kl_cov > kl.kl_mean),
+                                        significant, sensors, t_ms, frame, now_ms)
+        if ageing:
+            label = LABELS[ageing][0]
+            i = sensors.index(ageing)
+            text = (f"The {label} reading is drifting slowly on its own ({_fmt(ageing, recent[i])}, usual "
+                    f"{_fmt(ageing, usual[i])}; the other readings are normal). The {label} probe is probably "
                     f"ageing: check it against a test kit and recalibrate it.")
-            out += self._rule("probe_drift", cond, now_ms, kl.kl, text)
-            if self.firing("probe_drift"):
-                self._alert("probe_drift").sensors = [name]
+            self._alert("probe_drift").sensors = [ageing]
+            out += self._rule("probe_drift", True, now_ms, kl.kl, text)
             cond = False
         # the words describe the last 10 minutes against this hour's usual value
         summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
         out += self._rule("drift", cond, now_ms, kl.kl, summary)
         out += self._maybe_accept(now_ms)
         return out
+
+    def _ageing_sensors(self) -> set[str]:
+        st = self.alerts.get("probe_drift")
+        return set(st.sensors) if st is not None and st.state == "firing" else set()
+
+    def _channel_off(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> bool:
+        """The last 30 minutes of one channel are 3 standard deviations or more from usual."""
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if name not in present or self.baseline is None or self.baseline.coef.shape[1] != len(present):
+            return False
+        w = (t_ms >= now_ms - 30 * MIN_MS) & np.isfinite(frame[name])
+        if w.sum() < 10:
+            return True  # cannot tell: keep it
+        X = np.stack([frame[n][w] for n in present], axis=1)
+        col = present.index(name)
+        r = float(np.nanmean(self._residuals(t_ms[w], X)[:, col]))
+        cov = self.cov if self.cov is not None else self.baseline.cov
+        return abs(r) >= 3.0 * math.sqrt(cov[col, col])
 
     def _stuck_or_noisy(self) -> set[str]:
         bad: set[str] = set()
@@ -905,22 +1013,21 @@ class TankMonitor:
                           "a day." if pt else "")
 
     def _water_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
-        """A step down in TDS together with a level change: a water change.  Re-learn, reset the forecast."""
-        if "tds_ppm" not in frame or "level_cm" not in frame or now_ms - self.last_water_change_ms < 6 * 3_600_000:
+        """A step down in TDS (fresh water dilutes): a water change.  Re-learn, reset the forecast."""
+        if "tds_ppm" not in frame or now_ms - self.last_water_change_ms < 6 * 3_600_000:
             return []
         w_now = t_ms >= now_ms - 10 * MIN_MS
         w_before = (t_ms >= now_ms - 90 * MIN_MS) & (t_ms < now_ms - 60 * MIN_MS)
         tds_now = np.nanmedian(frame["tds_ppm"][w_now]) if w_now.sum() >= 5 else float("nan")
         tds_before = np.nanmedian(frame["tds_ppm"][w_before]) if w_before.sum() >= 15 else float("nan")
-        if not (tds_now < 0.9 * tds_before):
-            return []
-        lv = frame["level_cm"][t_ms >= now_ms - 90 * MIN_MS]
-        lv = lv[np.isfinite(lv)]
-        if len(lv) < 30 or np.ptp(lv) < 1.0:
+        # fresh water dilutes: TDS steps down by a tenth or more; a probe reading near nothing has died
+        # (probe_stuck), it is not a water change.  The sump level need not move: a display-tank refill
+        if not (0.3 * tds_before < tds_now < 0.9 * tds_before):
             return []
         self.last_water_change_ms = now_ms
         start = now_ms - 90 * MIN_MS
-        self.accept_change(now_ms)  # what was read before the detection may still be the old water
+        # the new normal is the water once the heater has caught up (cooler new water is not the level)
+        self.accept_change(now_ms + WATER_CHANGE_SETTLE_MS)
         self._exclude(start, now_ms)
         for f in self.forecasts.values():
             f.reset()

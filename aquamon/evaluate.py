@@ -512,9 +512,12 @@ class EngineDetector:
         from analytics.monitor import DRIFT_SENSORS
 
         self.names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
-        quality = tuple(n for n in self.names if n not in self.operational and n not in RULE_ONLY)
+        # a tank's channels get the day/night drift; every other non-operational channel the quality watch
+        quality = tuple(n for n in self.names if n not in self.operational and n not in RULE_ONLY
+                        and n not in DRIFT_SENSORS)
         drift = tuple(n for n in DRIFT_SENSORS if n in self.names)
-        self.settings = dataclasses.replace(self.settings, drift_sensors=drift, quality_sensors=quality or None,
+        self.settings = dataclasses.replace(self.settings, drift_sensors=drift,
+                                            quality_sensors=tuple(self.settings.quality_sensors) + quality,
                                             operational=self.operational)
         self.train = (np.asarray(t_s, dtype=np.float64), np.asarray(X, dtype=np.float64),
                       None if labels is None else np.asarray(labels, dtype=bool))
