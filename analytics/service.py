@@ -48,6 +48,8 @@ log = logging.getLogger("aquamon.analytics")
 MIN_MS = 60_000
 SENSORS = (*LABELS, "pump")
 MAX_CATCHUP_MS = 6 * 3_600_000
+#: each cycle reads again this far behind the last evaluated minute: late and out-of-order readings land
+REREAD_MS = 15 * MIN_MS
 COMMAND_DEVICE = "analytics"  # alert commands are signed for this pseudo-device
 COMMAND_WINDOW_MS = 300_000  # a command older or newer than this (wall clock) is refused
 
@@ -81,19 +83,43 @@ class TankData:
     values: dict[str, np.ndarray] = field(default_factory=lambda: {s: np.zeros(0) for s in SENSORS})
     last_eval_ms: int | None = None
 
-    def append(self, rows: list[list[Any]], columns: list[str]) -> None:
+    def append(self, rows: list[list[Any]], columns: list[str]) -> int:
+        """Merge 1-minute rows into the data by time; return how many are late (before an existing row).
+
+        A minute read again replaces what was read before (its mean now has
+        more readings); a late or out-of-order minute is inserted in its place,
+        so a reading from a device whose clock jumped ahead does not hide the
+        readings that follow it.
+        """
         if not rows:
-            return
+            return 0
         idx = {c: i for i, c in enumerate(columns)}
         t = np.array([r[0] for r in rows], dtype=np.int64)
-        keep = t > (self.t_ms[-1] if len(self.t_ms) else -1)
-        t = t[keep]
-        rows = [r for r, k in zip(rows, keep) if k]
-        self.t_ms = np.concatenate([self.t_ms, t])
+        last = int(self.t_ms[-1]) if len(self.t_ms) else None
+        late = int(np.sum(t < last)) if last is not None else 0
+        new = {s: np.array([np.nan if idx.get(s) is None or r[idx[s]] is None else float(r[idx[s]]) for r in rows])
+               for s in SENSORS}
+        t_all = np.concatenate([self.t_ms, t])
+        order = np.argsort(t_all, kind="stable")  # equal times: the one read last comes last
+        t_sorted = t_all[order]
+        keep = np.concatenate([t_sorted[1:] != t_sorted[:-1], [True]])  # the last of each minute
+        self.t_ms = t_sorted[keep]
         for s in SENSORS:
-            col = idx.get(s)
-            new = np.array([np.nan if col is None or r[col] is None else float(r[col]) for r in rows])
-            self.values[s] = np.concatenate([self.values[s], new])
+            self.values[s] = np.concatenate([self.values[s], new[s]])[order][keep]
+        return late
+
+    def settled_until(self) -> int | None:
+        """The end of the last minute that follows on from the ones before it (None without data).
+
+        A lone reading far ahead of the rest (a device clock that jumped) is
+        not "now": evaluation waits at the last minute with two others in the
+        five minutes before it, so the readings that come next are evaluated.
+        """
+        t = self.t_ms
+        if len(t) < 3:
+            return int(t[-1]) + MIN_MS if len(t) else None
+        ok = np.flatnonzero((t[2:] - t[:-2]) <= 5 * MIN_MS)
+        return int(t[ok[-1] + 2]) + MIN_MS if len(ok) else int(t[-1]) + MIN_MS
 
     def trim(self, before_ms: int) -> None:
         keep = self.t_ms >= before_ms
@@ -115,6 +141,16 @@ def monitor_frame(values: dict[str, np.ndarray], drift_sensors: tuple[str, ...])
     ['ph', 'pump']
     """
     return {k: v for k, v in values.items() if k not in drift_sensors or bool(np.isfinite(v).any())}
+
+
+def _since(data: TankData, first_ms: int) -> int:
+    """Where a tank's next read starts: a little before the last evaluated minute, so late readings land."""
+    if not len(data.t_ms):
+        return first_ms
+    head = int(data.t_ms[-1]) + MIN_MS
+    if data.last_eval_ms is None:
+        return head
+    return max(int(data.t_ms[0]), min(head, data.last_eval_ms - REREAD_MS))
 
 
 @dataclass
@@ -159,6 +195,10 @@ class Analytics:
         self.data: dict[str, TankData] = {}
         self.fired = 0
         self.scoring = ScoringStats()
+        self.late_minutes = 0  # minutes of readings that arrived after their minute was evaluated
+        self.skipped_minutes = 0  # minutes never evaluated: more than MAX_CATCHUP_MS behind
+        self.write_failures = 0  # writes InfluxDB refused; the points are kept and written later
+        self._seen_minutes: dict[str, set[int]] = {}
         a = cfg.analytics
         # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
         self.shard = f"{a.instance_index}/{a.instance_count}" if a.instance_count > 1 else ""
@@ -310,7 +350,7 @@ class Analytics:
         """Pull new 1-minute means for ``tank``; return the latest reading's time (ms) or None."""
         if tank in self._latest:  # read with the other tanks by _prefetch
             columns, rows = self._means.pop(tank, ([], []))
-            data.append(rows, columns)
+            self._merge(tank, data, rows, columns)
             return self._latest.pop(tank)
         q = f'SELECT last("seq") FROM "water" WHERE "tank" = \'{tank}\''
         series = self.db.query(q)
@@ -318,7 +358,7 @@ class Analytics:
             return None
         latest = int(series[0]["values"][0][0])
         ref_ms = int(self.settings.reference_hours * 3_600_000)
-        since = int(data.t_ms[-1]) + MIN_MS if len(data.t_ms) else latest - ref_ms - MAX_CATCHUP_MS
+        since = _since(data, latest - ref_ms - MAX_CATCHUP_MS)
         # only whole minutes: the bucket [T, T+1m) is complete once a reading at or after T+1m exists
         until = (latest // MIN_MS) * MIN_MS
         if until <= since:
@@ -327,8 +367,23 @@ class Analytics:
         q = (f'SELECT {fields} FROM "water" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
              f'GROUP BY time(1m) fill(none)')
         for s in self.db.query(q):
-            data.append(s.get("values", []), s["columns"])
+            self._merge(tank, data, s.get("values", []), s["columns"])
         return latest
+
+    def _merge(self, tank: str, data: TankData, rows: list[list[Any]], columns: list[str]) -> None:
+        evaluated = data.last_eval_ms
+        data.append(rows, columns)
+        if evaluated is None:
+            return
+        # readings of minutes already evaluated: in the data for what follows, but those minutes are not judged
+        # again; said and counted, never silent
+        seen = self._seen_minutes.get(tank)
+        late = 0 if seen is None else sum(1 for r in rows if r[0] < evaluated - MIN_MS and r[0] not in seen)
+        self._seen_minutes[tank] = {r[0] for r in rows}
+        if late:
+            self.late_minutes += late
+            log.warning("%s: %d minute(s) of readings arrived after they were evaluated (late or out of order): "
+                        "kept for the next windows, not judged again", tank, late)
 
     def _prefetch(self, tanks: list[str]) -> None:
         """Latest reading and new 1-minute means of every tank, one query per 200 tanks (not 2 per tank)."""
@@ -337,7 +392,7 @@ class Analytics:
         windows = {}
         for tank, latest in self._latest.items():
             data = self.data.setdefault(tank, TankData())
-            since = int(data.t_ms[-1]) + MIN_MS if len(data.t_ms) else latest - ref_ms - MAX_CATCHUP_MS
+            since = _since(data, latest - ref_ms - MAX_CATCHUP_MS)
             windows[tank] = (since, (latest // MIN_MS) * MIN_MS)
         self._means = read_minute_means(self.db, windows, SENSORS)
 
@@ -412,10 +467,19 @@ class Analytics:
         if int(data.t_ms[-1]) != before:
             self._last_new_data[tank] = time.monotonic()
         step = self.cfg.analytics.step_minutes * MIN_MS
-        end = (latest // step) * step
+        # "now" is the last minute that follows on from the others: a lone reading ahead (a clock jump) waits
+        settled = data.settled_until() or latest
+        end = (min(latest, settled) // step) * step
         if data.last_eval_ms is None:
             data.last_eval_ms = max(int(data.t_ms[0]) // step * step, end - MAX_CATCHUP_MS)
-        data.last_eval_ms = max(data.last_eval_ms, end - MAX_CATCHUP_MS)  # a restored state may be old
+        if data.last_eval_ms < end - MAX_CATCHUP_MS:  # a restored state may be old, a device back from far away
+            skipped = (end - MAX_CATCHUP_MS - data.last_eval_ms) // MIN_MS
+            self.skipped_minutes += skipped
+            log.warning("%s: %d minute(s) more than %d h behind were not evaluated (from %s); alerts start again "
+                        "from the latest %d h", tank, skipped, MAX_CATCHUP_MS // 3_600_000,
+                        time.strftime("%Y-%m-%d %H:%M", time.gmtime(data.last_eval_ms / 1000)),
+                        MAX_CATCHUP_MS // 3_600_000)
+            data.last_eval_ms = end - MAX_CATCHUP_MS
         events = self._events(tank, data.last_eval_ms, end) if end > data.last_eval_ms else []
         times = list(range(data.last_eval_ms + step, end + 1, step))
         return _TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
@@ -489,7 +553,9 @@ class Analytics:
                                 "value": float(tr.value) if np.isfinite(tr.value) else 0.0}, tr.t_ms)
                   for tr in transitions]
         if lines is None:
-            self.db.write_lines(points)
+            # written with the cycle's other points (kept and retried if InfluxDB refuses): a storage error
+            # must not stop the notification, nor the analytics
+            self._pending_lines += points
         else:
             lines += points
         for tr in transitions:
@@ -573,7 +639,9 @@ class Analytics:
                 self.db.write_lines(lines[i:i + 5000])
             except Exception as e:  # noqa: BLE001 - keep them for the next cycle, within reason
                 self._pending_lines = (lines[i:] + self._pending_lines)[:200_000]
-                log.warning("cannot write %d score and alert points yet (will retry): %s", len(lines) - i, e)
+                self.write_failures += 1
+                log.warning("cannot write %d score and alert points yet (will retry, %d failed writes so far): %s",
+                            len(lines) - i, self.write_failures, e)
                 return
 
     def _save_state(self, force: bool = False) -> None:
@@ -586,9 +654,15 @@ class Analytics:
         self.client.connect_async(self.cfg.mqtt.host, self.cfg.mqtt.port, keepalive=self.cfg.mqtt.keepalive_s)
         self.client.loop_start()
         try:
+            backoff = 0.0
             while not self._stop.is_set():
-                self.cycle()
-                self._stop.wait(self.cfg.analytics.poll_s)
+                try:
+                    self.cycle()
+                    backoff = 0.0
+                except Exception:  # noqa: BLE001 - a storage or query failure must never stop the watching
+                    backoff = min(60.0, max(1.0, 2 * backoff))
+                    log.exception("analytics cycle failed; retrying in %.0f s", backoff)
+                self._stop.wait(self.cfg.analytics.poll_s + backoff)
         finally:
             sc = self.scoring
             log.info("scored %d drift windows in %d batches, %.1f ms (%.0f µs a window)", sc.windows, sc.batches,

@@ -28,11 +28,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.adaptive import AdaptiveEWMeanCov
+from benchmarks.lab.adaptive import AdaptiveEWMeanCov
 from analytics.base import AnomalyDetector, ThresholdFilter
 from analytics.detector import DetectorSettings, WaterQualityDetector
-from analytics.ewcov import EWMeanCov
-from analytics.window import WindowDetector
+from benchmarks.lab.ewcov import EWMeanCov
+from benchmarks.lab.window import WindowDetector
 
 SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 WARMUP = 120
