@@ -62,6 +62,17 @@ LABELS = {"temp_c": ("temperature", " °C", 2), "ph": ("pH", "", 2), "tds_ppm": 
           "flow_lpm": ("filter flow", " l/min", 1)}
 
 
+#: the reading each alert is about, and which way is worse ("low", "high", or "far" from the usual range)
+ALERT_READING: dict[str, tuple[str, str]] = {
+    "heater_stuck": ("temp_c", "high"), "heater_dead": ("temp_c", "low"), "temp_out_of_range": ("temp_c", "far"),
+    "ph_crash": ("ph", "low"), "ph_out_of_range": ("ph", "far"), "pump_stopped": ("flow_lpm", "low"),
+    "flow_low": ("flow_lpm", "low"), "sump_low": ("level_cm", "low"), "level_falling": ("level_cm", "low"),
+}
+
+
+ALERT_READING_SENSORS = frozenset(sensor for sensor, _ in ALERT_READING.values())
+
+
 @dataclass(frozen=True)
 class AlertSpec:
     """One alert the system can raise: its severity, timing and what it means."""
@@ -90,7 +101,7 @@ ALERTS: dict[str, AlertSpec] = {
                                "pump_lockout")),
     "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit"),
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
-                          ("pump_interlock", "pump_stopped", "flow_low")),
+                          ("pump_interlock", "pump_stopped", "flow_low", "level_falling")),
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
                                "30 min), outside a water change: a leak", ("sump_low",)),
     "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
@@ -116,12 +127,23 @@ ALERTS: dict[str, AlertSpec] = {
 
 @dataclass
 class Transition:
+    """An alert starting (``firing``) or ending (``resolved``).
+
+    ``value`` is the deciding number (a rate, a score); ``sensor``, ``now``
+    and ``peak`` are the reading the alert is about, its value at the
+    transition and its extreme since the alert's condition began (NaN and ""
+    when the alert is not about one reading), for "now 28.1 °C, peak 29.2 °C".
+    """
+
     key: str
     severity: str
     state: str  # firing | resolved
     summary: str
     t_ms: int
     value: float
+    sensor: str = ""
+    now: float = float("nan")
+    peak: float = float("nan")
 
 
 @dataclass
@@ -267,6 +289,8 @@ class TankMonitor:
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
     quality: QualityWatch | None = None
     ph_before_crash: float = float("nan")  # the pH before a crash: ph_crash resolves only when it is back
+    _current: dict[str, float] = field(default_factory=dict)  # each reading's latest value (transitions' now)
+    _peaks: dict[str, float] = field(default_factory=dict)  # each alert's worst reading since its condition began
 
     def __post_init__(self) -> None:
         self.profile = self.settings.the_profile()
@@ -462,6 +486,7 @@ class TankMonitor:
         frame = {k: (despike(v) if k in WATER_CHANNELS or k in self.settings.quality_channels() else v)
                  for k, v in raw.items()}
         pending = PendingEvaluation(now_ms, t_ms, frame)
+        self._current = {k: self._last(v[-3:]) for k, v in frame.items() if k in ALERT_READING_SENSORS}
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
         pending.out += self._water_change(now_ms, t_ms, frame)  # before the rules: it explains a cooler tank
@@ -500,11 +525,26 @@ class TankMonitor:
         spec = ALERTS[key]
         st = self._alert(key)
         change = step(st, condition, now_ms, spec.for_minutes * MIN_MS, spec.clear_minutes * MIN_MS)
+        sensor, worse = ALERT_READING.get(key, ("", ""))
+        now = self._current.get(sensor, float("nan"))
+        if sensor and (condition or st.state == "firing") and math.isfinite(now):
+            old = self._peaks.get(key, now)
+            if worse == "far":
+                lim = self.profile.limit(sensor)
+                mid = ((lim.low if lim.low is not None else now) + (lim.high if lim.high is not None else now)) / 2
+                self._peaks[key] = now if abs(now - mid) > abs(old - mid) else old
+            else:
+                self._peaks[key] = min(old, now) if worse == "low" else max(old, now)
+        peak = self._peaks.get(key, float("nan"))
+        if not condition and st.state != "firing":
+            self._peaks.pop(key, None)
         if change == "firing":
             st.summary = summary
-            return [Transition(key, spec.severity, "firing", summary, now_ms, value)]
+            return [Transition(key, spec.severity, "firing", summary, now_ms, value, sensor, now, peak)]
         if change == "resolved":
-            return [Transition(key, spec.severity, "resolved", f"Resolved: {st.summary}", now_ms, value)]
+            self._peaks.pop(key, None)
+            return [Transition(key, spec.severity, "resolved", f"Resolved: {st.summary}", now_ms, value, sensor,
+                               now, peak)]
         return []
 
     @staticmethod

@@ -100,6 +100,10 @@ def test_heater_stuck_on_within_15_minutes_and_resolves(warm: Any) -> None:
     assert first_firing(alerts, "temp_out_of_range")[1].summary.startswith("Temperature 29.")
     resolved = [i for i, tr in alerts if tr.key == "heater_stuck" and tr.state == "resolved"]
     assert resolved and resolved[0] - WARM > 100  # not before the heater was fixed
+    # the numbers a notification can quote: "now 26.2 °C, peak 30.0 °C"
+    assert tr.sensor == "temp_c" and 25.0 < tr.now < 27.0 and tr.peak == tr.now
+    end = [t for _, t in alerts if t.key == "heater_stuck" and t.state == "resolved"][0]
+    assert end.peak > 29.5 and end.now < end.peak
     assert keys_fired(alerts) <= {"heater_stuck", "temp_out_of_range", "drift", "water_quality"}
 
 
