@@ -251,5 +251,31 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
         con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
+@app.command()
+def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Time, temp_c, ph, ...; EVENT labels "
+                                         "optional)."),
+           tank: str = typer.Option("replay", "--tank", help="Tank id to publish as."),
+           out: Path = typer.Option(Path("replay-output"), "--out", help="Folder for the stack's data and logs."),
+           ) -> None:
+    """Publish a CSV as a device would, through broker, gateway, InfluxDB and analytics; print what a keeper gets."""
+    from aquamon import replay as rp
+
+    try:
+        result = rp.replay(csv_file, tank, out)
+    except (ValueError, TimeoutError, OSError) as e:
+        err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired")
+    for a in sorted(result.alerts, key=lambda a: a["time"]):
+        print(f"ALERT  {a['state']:8} {a['severity']:8} {a['key']}: {a['summary']}")
+    for route, doc in result.notifications:
+        print(f"NOTIFY {route}: {doc.get('title')} — {doc.get('message')}")
+    if result.metrics is not None:
+        from aquamon.evaluate import summary_dict
+
+        for k, v in summary_dict({**result.metrics, "seconds": 0.0}).items():
+            print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
