@@ -36,7 +36,8 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState, step
 from analytics.baseline import DayNightBaseline, ledoit_wolf
-from analytics.catalogue import ALERT_READING, ALERT_READING_SENSORS, ALERTS, LABELS, AlertSpec, Transition, _fmt  # noqa: F401 (re-exported)
+from analytics.catalogue import (ALERT_READING, ALERT_READING_SENSORS, ALERTS, LABELS,  # noqa: F401 (re-exported)
+                                 AlertSpec, Transition, _fmt)
 from analytics.batch import WindowScore, score_window, window_moments
 from analytics.divergence import kl_divergence
 from analytics.forecast import LocalLinearTrend
@@ -604,7 +605,7 @@ class TankMonitor:
             return []
         # a probe known to be faulty, or wobbling far beyond its usual noise right now, says nothing about
         # the water: its channel is left out (NaN) of the new rows, as the drift window leaves it out
-        bad = self._stuck_or_noisy() | (set(self._alert("probe_drift").sensors) if self.firing("probe_drift") else set())
+        bad = self._stuck_or_noisy() | self._ageing_sensors()
         for name, usual in self.noise.items():
             if name in frame and usual > 0 and len(frame[name]) >= 6:
                 spread = step_spread(frame[name][-15:])
