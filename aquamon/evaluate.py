@@ -521,9 +521,10 @@ class EngineDetector:
                                             operational=self.operational)
         self.train = (np.asarray(t_s, dtype=np.float64), np.asarray(X, dtype=np.float64),
                       None if labels is None else np.asarray(labels, dtype=bool))
-        if len(t_s) < 1440:
-            self.notes.append(f"TRAIN has only {len(t_s)} rows (less than a day): the engine fits what it can "
-                              "and widens its thresholds for the small sample; expect a less sensitive start")
+        span_days = (float(t_s[-1]) - float(t_s[0])) / 86400.0 if len(t_s) > 1 else 0.0
+        if len(t_s) < 1440 and span_days < 1.0:
+            self.notes.append(f"TRAIN is short ({len(t_s)} rows over {span_days * 24:.1f} h): the engine fits what "
+                              "it can and widens its thresholds for the small sample; expect a less sensitive start")
             log.warning("%s", self.notes[-1])
         return self
 

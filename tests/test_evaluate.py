@@ -264,3 +264,17 @@ def test_gecco_unseen_later_data_meets_the_goal():
     assert m["f1"] >= 0.65 and m["false_alarms_per_day"] < 1, m
     assert det["d"].monitor.quality is not None and det["d"].monitor.quality.channels == (
         "Cl", "pH", "Redox", "Leit", "Trueb", "Cl_2")  # the operational Tp, Fm, Fm_2 are not scored
+
+
+def test_a_short_train_is_fitted_with_a_warning_not_refused(tmp_path):
+    """300 rows of TRAIN (5 hours): evaluate runs, says the thresholds were widened, and still catches the event."""
+    lines = write_csv(tmp_path / "all.csv", n=3300, event=(2300, 2330)).read_text().splitlines()
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text("\n".join(lines[:301]) + "\n")  # the header and 300 rows
+    test.write_text("\n".join(lines[:1] + lines[301:]) + "\n")
+    r = runner.invoke(app, ["evaluate", "--train", str(train), "--test", str(test), "--json"])
+    assert r.exit_code == 0, r.output
+    m = json.loads(r.stdout.strip().splitlines()[-1])
+    assert m["event_recall"] == 1.0
+    r = runner.invoke(app, ["evaluate", "--train", str(train), "--test", str(test)])
+    assert r.exit_code == 0 and "TRAIN is short" in r.output and "widened" in r.output, r.output
