@@ -179,6 +179,7 @@ class TankMonitor:
     cov: Array | None = None  # residual covariance after the daily shape
     noise: dict[str, float] = field(default_factory=dict)  # usual minute-to-minute wobble per probe
     noise_at_ms: int = 0
+    noise_level: dict[str, float] = field(default_factory=dict)  # each probe's usual reading while its noise was learned
     learn_from_ms: int = 0
     relevel_pending: bool = False  # after a lasting change: no drift score until re-levelled on new water
     maintenance_until_ms: int = 0
@@ -348,6 +349,7 @@ class TankMonitor:
             with np.errstate(all="ignore"):
                 hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
             self.noise[name] = float(np.median(hours))
+            self.noise_level[name] = float(np.nanmedian(y))
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
@@ -716,7 +718,11 @@ class TankMonitor:
             score[f"wobble_{name}"] = spread / usual
             if spread < 0.1 * usual:
                 stuck.append(name)
-            elif spread > 5.0 * usual:
+            # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
+            # also quadruples its wobble, and that is the water, not the probe
+            level = self.noise_level.get(name, 0.0)
+            grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
+            if spread > 5.0 * usual * max(1.0, grown):
                 noisy.append(name)
         for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
             if names:

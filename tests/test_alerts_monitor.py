@@ -351,6 +351,17 @@ def test_quality_watch_is_configuration() -> None:
     assert run(ignored, t, v, DAY_MIN + 60, n) == []
 
 
+def test_a_bloom_is_the_water_not_the_probe(warm: Any) -> None:
+    def bloom(t: np.ndarray, v: dict) -> None:  # turbidity ×10 over six hours; its noise grows with it
+        factor = 1.0 + 9.0 * np.minimum(1.0, np.arange(len(t) - WARM) / 360.0)
+        v["turb_ntu"][WARM:] *= factor
+
+    mon, alerts = fork(warm, 7 * 60, [], edit=bloom)
+    assert "probe_noisy" not in keys_fired(alerts), [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
+    delay, tr = first_firing(alerts, "drift")
+    assert "turbidity" in tr.summary and delay <= 120
+
+
 def test_every_alert_can_fire() -> None:
     """Runs last in this module: every key the system defines fired in some test above."""
     assert set(ALERTS) - FIRED == set(), f"never fired: {sorted(set(ALERTS) - FIRED)}"
