@@ -89,8 +89,9 @@ class Transition:
 
     ``value`` is the deciding number (a rate, a score); ``sensor``, ``now``
     and ``peak`` are the reading the alert is about, its value at the
-    transition and its extreme since the alert's condition began (NaN and ""
-    when the alert is not about one reading), for "now 28.1 °C, peak 29.2 °C".
+    transition and its extreme since the alert's condition began ("" and None
+    when the alert is not about one reading, or it has no reading now), for
+    "now 28.1 °C, peak 29.2 °C".
     """
 
     key: str
@@ -100,8 +101,8 @@ class Transition:
     t_ms: int
     value: float
     sensor: str = ""
-    now: float = float("nan")
-    peak: float = float("nan")
+    now: float | None = None
+    peak: float | None = None
 
 
 

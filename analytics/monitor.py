@@ -445,16 +445,16 @@ class TankMonitor:
                 self._peaks[key] = now if abs(now - mid) > abs(old - mid) else old
             else:
                 self._peaks[key] = min(old, now) if worse == "low" else max(old, now)
-        peak = self._peaks.get(key, float("nan"))
+        peak = self._peaks.get(key)
         if not condition and st.state != "firing":
             self._peaks.pop(key, None)
+        reading = (sensor, now if math.isfinite(now) else None, peak) if sensor else ("", None, None)
         if change == "firing":
             st.summary = summary
-            return [Transition(key, spec.severity, "firing", summary, now_ms, value, sensor, now, peak)]
+            return [Transition(key, spec.severity, "firing", summary, now_ms, value, *reading)]
         if change == "resolved":
             self._peaks.pop(key, None)
-            return [Transition(key, spec.severity, "resolved", f"Resolved: {st.summary}", now_ms, value, sensor,
-                               now, peak)]
+            return [Transition(key, spec.severity, "resolved", f"Resolved: {st.summary}", now_ms, value, *reading)]
         return []
 
     @staticmethod

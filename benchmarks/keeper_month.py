@@ -21,7 +21,7 @@ probe; never tuned on).  :func:`write_csv` writes one as a labelled CSV that
 Examples
 --------
 >>> s = turtle_month(days=3, faults=())
->>> sorted(s.values)[:3], s.labels.any()
+>>> sorted(s.values)[:3], bool(s.labels.any())
 (['flow_lpm', 'level_cm', 'ph'], False)
 """
 
