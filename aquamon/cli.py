@@ -274,6 +274,8 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
         from aquamon.evaluate import summary_dict
 
         for k, v in summary_dict({**result.metrics, "seconds": 0.0}).items():
+            if k == "seconds":
+                continue
             print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
