@@ -15,6 +15,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MIN_MS = 60_000
+DAY_MS = 86_400_000
+SLOT_MS = 5 * MIN_MS
+SLOTS = DAY_MS // SLOT_MS
+
+DRIFT_SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+PROBE_SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+FORECAST_SENSORS = ("tds_ppm", "level_cm")
+#: the water's channels (despiked before the water's statistics see them)
+WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+#: after a water change, the heater rules wait this long (cooler new water, then the heater's catch-up)
+WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
+
 LABELS = {"temp_c": ("temperature", " °C", 2), "ph": ("pH", "", 2), "tds_ppm": ("TDS", " ppm", 0),
           "turb_ntu": ("turbidity", " NTU", 2), "level_cm": ("sump level", " cm", 1),
           "flow_lpm": ("filter flow", " l/min", 1)}

@@ -30,7 +30,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from typing import Any
+
+from analytics.catalogue import LABELS, Transition, _fmt
 from analytics.detector import DetectorSettings, WaterQualityDetector
+from analytics.rules import step_spread
 
 log = logging.getLogger("aquamon.analytics")
 Array = NDArray[np.float64]
@@ -138,3 +142,63 @@ class QualityWatch:
             f"{'+'.join(self.detector.evidence)}, {self.detector.settings.false_alarms_per_day:.3g} false alarms/day "
             f"stated, relearn after {self.detector.relearn_after_minutes:.0f} min")
 
+
+class QualityMixin:
+    """Methods of :class:`analytics.monitor.TankMonitor` that run its quality watch (state lives there)."""
+
+    def _quality_step(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
+                      score: dict[str, Any]) -> list[Transition]:
+        """The quality watch decides the new rows; ``water_quality`` follows its latest decision."""
+        s = self.settings
+        if not s.quality:
+            return []
+        if self.quality is None:
+            channels = tuple(c for c in s.quality_channels() if c in frame and np.isfinite(frame[c]).any())
+            if not channels:
+                return []
+            rate = s.quality_false_alarms_per_day or s.false_alarms_per_30_days / 30.0
+            self.quality = QualityWatch(channels, rate)
+        q = self.quality
+        if not q.fitted and self.in_maintenance(now_ms):
+            return []
+        # a probe known to be faulty, or wobbling far beyond its usual noise right now, says nothing about
+        # the water: its channel is left out (NaN) of the new rows, as the drift window leaves it out
+        bad = self._stuck_or_noisy() | self._ageing_sensors()
+        for name, usual in self.noise.items():
+            if name in frame and usual > 0 and len(frame[name]) >= 6:
+                spread = step_spread(frame[name][-15:])
+                if np.isfinite(spread) and spread > 3.0 * usual:
+                    bad.add(name)
+        if bad & set(q.channels):
+            new = t_ms > q.last_ms
+            frame = {k: (np.where(new, np.nan, v) if k in bad else v) for k, v in frame.items()}
+        firing = q.advance(t_ms, frame, self._learnable(t_ms))
+        if not q.fitted:
+            return []
+        score["quality"] = q.score
+        return self._rule("water_quality", firing, now_ms, q.score, self._quality_text(t_ms, frame))
+
+    def _quality_text(self, t_ms: Array, frame: dict[str, Array]) -> str:
+        q = self.quality
+        if q is None or q.detector is None or q.detector.state.level is None or not q.firing:
+            return ""
+        det = q.detector
+        level = det.state.level
+        std = np.sqrt(np.diag(np.linalg.inv(det.whiten.T @ det.whiten))) if det.whiten is not None \
+            else np.ones(len(level))
+        parts = []
+        moved = []
+        for j, c in enumerate(q.channels):
+            y = frame[c][-10:] if c in frame else np.array([np.nan])
+            now = float(np.nanmedian(y)) if np.isfinite(y).any() else float("nan")
+            z = (now - level[j]) / std[j] if std[j] > 0 else 0.0
+            if np.isfinite(z):
+                moved.append((abs(z), c, now, float(level[j])))
+        moved.sort(reverse=True)
+        for z, c, now, usual in moved[:3]:
+            if z >= 3 or not parts:
+                label = LABELS.get(c, (c, "", 2))[0]
+                parts.append(f"{label} {_fmt(c, now)} (usual {_fmt(c, usual)})")
+        return ("Water quality changed: " + "; ".join(parts) +
+                ". Check the tank and test the water; if it was planned (a water change, a dose), it will be "
+                "learned as the new normal.")
