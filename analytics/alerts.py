@@ -165,7 +165,8 @@ TITLES = {
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the interlock",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
     "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_drift": "probe needs recalibrating",
-    "water_change_due": "water change due",
+    "water_change_due": "water change due", "level_falling": "sump level falling (a leak?)",
+    "water_quality": "water quality changed",
 }
 
 

@@ -28,10 +28,10 @@ class AnomalyDetector(abc.ABC):
 
     Examples
     --------
-    >>> from analytics.ewcov import EWMeanCov
-    >>> det = EWMeanCov(grace_period=3)
-    >>> isinstance(det, AnomalyDetector), det.score_one({"ph": 7.2}, 0.0)  # warm-up: 0.0
-    (True, 0.0)
+    >>> from analytics.detector import WaterQualityDetector
+    >>> det = WaterQualityDetector()
+    >>> isinstance(det, AnomalyDetector), det.grace_period  # scores are 0.0 for the first 60 readings
+    (True, 60)
     """
 
     #: readings needed before scores leave 0.0 (the explicit warm-up)

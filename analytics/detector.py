@@ -330,6 +330,9 @@ class WaterQualityDetector(AnomalyDetector):
     evidence: list[str] = field(default_factory=list)  # the statistics that decide (set by fit)
     holdout: dict[str, float] = field(default_factory=dict)  # held-out / stated false-alarm rate
     relearn_after_minutes: float = float("nan")  # set by fit
+    firing: bool = False  # the decision of the last reading (decide_one)
+    fired_at: float = -math.inf
+    score: float = 0.0
 
     @property
     def grace_period(self) -> int:  # type: ignore[override]
@@ -523,42 +526,57 @@ class WaterQualityDetector(AnomalyDetector):
         if self.state.last_t is None or len(t_s) == 0 or t_s[0] - self.state.last_t > s.level_minutes * 60 \
                 or t_s[0] < self.state.last_t:
             self.state = _State()
+        self.firing, self.fired_at, self.score = False, -math.inf, 0.0
         scores = np.zeros(len(Q))
         alarms = np.zeros(len(Q), dtype=bool)
-        firing = False
-        fired_at = -np.inf
-        prev = 0.0
         for i in range(len(Q)):
-            v = Q[i]
-            if not np.isfinite(v).any():
-                scores[i], alarms[i] = prev, firing
-                continue
-            st = self.state
-            stats = self._step(st.copy(), v, t_s[i], learn=False)
-            score = self._combine(stats, st.n)
-            if firing:
-                firing = score > self.clear_threshold
-            elif score > self.threshold:
-                firing, fired_at = True, t_s[i]
-            if firing and t_s[i] - fired_at >= self.relearn_after_minutes * 60 and st.level is not None:
-                # a lasting change is a new baseline: move the level to the mean of the recent window
-                # (one reading would carry its noise into the new level) and start learning again
-                recent = min(st.filled, s.window_minutes, s.relearn_window_minutes)
-                if recent and self.whiten is not None:
-                    idx = (st.head - 1 - np.arange(recent)) % s.window_minutes
-                    st.level = st.level + np.linalg.solve(self.whiten, st.buf[idx].mean(axis=0))
-                    # learned afresh (a running mean, as in the warm-up), so it follows the recovery
-                    st.learned = recent if s.relearn_afresh else st.learned
-                else:
-                    st.level = np.where(np.isfinite(v), v, st.level)
-                    st.learned = 1 if s.relearn_afresh else st.learned
-                # (the drift CUSUMs carry on: they describe the readings' motion, not the level)
-                st.short[:] = 0.0
-                st.buf[:] = 0.0
-                st.sum1[:] = 0.0
-                st.sum2[:] = 0.0
-                st.filled = 0
-                firing = False
-            self._step(st, v, t_s[i], learn=not firing, advance=True)
-            scores[i], alarms[i], prev = score, firing, score
+            scores[i], alarms[i] = self.decide_one(t_s[i], Q[i])
         return scores, alarms
+
+    def decide_one(self, t: float, v: Array) -> tuple[float, bool]:
+        """Score and decide one reading ``v`` (the quality channels, in order) at ``t``, then learn it.
+
+        The decision loop of :meth:`run`, one row at a time: score, decide,
+        learn unless flagged; an alarm that lasts ``relearn_after_minutes`` is
+        taken as a new baseline.  A reading with no value keeps the previous
+        score and decision.
+        """
+        s = self.settings
+        v = np.asarray(v, dtype=np.float64)
+        if not np.isfinite(v).any():
+            return self.score, self.firing
+        st = self.state
+        stats = self._step(st.copy(), v, t, learn=False)
+        score = self._combine(stats, st.n)
+        if self.firing:
+            self.firing = score > self.clear_threshold
+        elif score > self.threshold:
+            self.firing, self.fired_at = True, t
+        if self.firing and t - self.fired_at >= self.relearn_after_minutes * 60 and st.level is not None:
+            self.relearn(v)
+        self._step(st, v, t, learn=not self.firing, advance=True)
+        self.score = score
+        return score, self.firing
+
+    def relearn(self, v: Array | None = None) -> None:
+        """Take the recent readings as the new baseline (a lasting change, or a water change)."""
+        s, st = self.settings, self.state
+        if st.level is None:
+            return
+        recent = min(st.filled, s.window_minutes, s.relearn_window_minutes)
+        if recent and self.whiten is not None:
+            # the mean of the recent window: one reading would carry its noise into the new level
+            idx = (st.head - 1 - np.arange(recent)) % s.window_minutes
+            st.level = st.level + np.linalg.solve(self.whiten, st.buf[idx].mean(axis=0))
+            # learned afresh (a running mean, as in the warm-up), so it follows the recovery
+            st.learned = recent if s.relearn_afresh else st.learned
+        elif v is not None:
+            st.level = np.where(np.isfinite(v), v, st.level)
+            st.learned = 1 if s.relearn_afresh else st.learned
+        # (the drift CUSUMs carry on: they describe the readings' motion, not the level)
+        st.short[:] = 0.0
+        st.buf[:] = 0.0
+        st.sum1[:] = 0.0
+        st.sum2[:] = 0.0
+        st.filled = 0
+        self.firing = False

@@ -42,7 +42,16 @@ class Profile:
     flow_stopped_lpm: float = 0.5
     temp_rise_c_per_h: float = 2.0
     temp_fall_c_per_h: float = 2.0
+    #: a heater that stopped: the water cools steadily faster than this over an hour (°C/h) ...
+    heater_off_c_per_h: float = 0.3
+    #: ... and is this much below its level of the last six hours (°C)
+    heater_off_drop_c: float = 0.4
     ph_fall_per_h: float = 0.3
+    #: the sump level falling faster than this is a leak (cm/h; evaporation is about 1 cm a day)
+    level_fall_cm_per_h: float = 1.0
+    #: the smallest change of a reading worth telling a keeper (what a test kit or thermometer resolves)
+    relevant_change: Mapping[str, float] = field(default_factory=lambda: {"temp_c": 0.3, "ph": 0.1, "tds_ppm": 10.0,
+                                                                          "turb_ntu": 0.3})
     #: a slow drift of one probe's daily mean, per day, that means "recalibrate"
     probe_drift_per_day: Mapping[str, float] = field(default_factory=lambda: {"ph": 0.05})
 
@@ -61,7 +70,7 @@ PROFILES: dict[str, Profile] = {
     # goldfish and other cold-water fish: no heater, wider daily swing
     "cold-water": Profile("cold-water", temp_c=Limit(10.0, 24.0), ph=Limit(6.8, 8.4), tds_ppm=Limit(None, 500.0),
                           level_cm=Limit(15.0, None), flow_lpm=Limit(3.0, None), temp_rise_c_per_h=3.0,
-                          temp_fall_c_per_h=3.0),
+                          temp_fall_c_per_h=3.0, heater_off_c_per_h=1.0, heater_off_drop_c=1.5),
 }
 
 LIMIT_SENSORS = ("temp_c", "ph", "tds_ppm", "level_cm", "flow_lpm")

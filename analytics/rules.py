@@ -57,3 +57,22 @@ def step_spread(y: NDArray[np.float64]) -> float:
     if len(d) < 5:
         return float("nan")
     return float(1.4826 * np.median(np.abs(d - np.median(d))))
+
+
+def despike(y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Causal median of three: each reading with the two before it, so one wild reading vanishes.
+
+    A single-reading glitch (a loose connector) is not the water; a real
+    change shows one reading later.  Missing values are skipped.
+
+    >>> despike(np.array([7.2, 7.2, 9.9, 7.2, 7.3, 7.4, 7.4]))
+    array([7.2, 7.2, 7.2, 7.2, 7.3, 7.3, 7.4])
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) < 3:
+        return y.copy()
+    a, b, c = y[:-2], y[1:-1], y[2:]
+    with np.errstate(invalid="ignore"):
+        med = np.fmax(np.fmin(a, b), np.fmin(np.fmax(a, b), c))
+    med = np.where(np.isfinite(c), med, np.nan)  # no reading now: nothing now
+    return np.concatenate([y[:2], med])

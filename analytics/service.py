@@ -32,14 +32,15 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
-from analytics.monitor import ALERTS, LABELS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.metrics import AnalyticsMetrics
+from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
 from analytics.pager import Message, Pager, latest_readings, pager_from
 from analytics.routing import settings_for
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore, settings_fingerprint
 from analytics.summary import daily_summary, minutes_seen
+from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _since, monitor_frame  # noqa: F401
 from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
@@ -48,8 +49,6 @@ from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics")
 MIN_MS = 60_000
-SENSORS = (*LABELS, "pump")
-MAX_CATCHUP_MS = 6 * 3_600_000
 COMMAND_DEVICE = "analytics"  # alert commands are signed for this pseudo-device
 COMMAND_WINDOW_MS = 300_000  # a command older or newer than this (wall clock) is refused
 
@@ -71,50 +70,6 @@ def settings_from(cfg: Config) -> MonitorSettings:
 
 def notifier_from(cfg: Config) -> Pager:
     return pager_from(cfg, {k: spec.explains for k, spec in ALERTS.items()})
-
-
-@dataclass
-class TankData:
-    """Readings of one tank on the 1-minute grid, kept for the reference period."""
-
-    t_ms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    values: dict[str, np.ndarray] = field(default_factory=lambda: {s: np.zeros(0) for s in SENSORS})
-    last_eval_ms: int | None = None
-
-    def append(self, rows: list[list[Any]], columns: list[str]) -> None:
-        if not rows:
-            return
-        idx = {c: i for i, c in enumerate(columns)}
-        t = np.array([r[0] for r in rows], dtype=np.int64)
-        keep = t > (self.t_ms[-1] if len(self.t_ms) else -1)
-        t = t[keep]
-        rows = [r for r, k in zip(rows, keep) if k]
-        self.t_ms = np.concatenate([self.t_ms, t])
-        for s in SENSORS:
-            col = idx.get(s)
-            new = np.array([np.nan if col is None or r[col] is None else float(r[col]) for r in rows])
-            self.values[s] = np.concatenate([self.values[s], new])
-
-    def trim(self, before_ms: int) -> None:
-        keep = self.t_ms >= before_ms
-        self.t_ms = self.t_ms[keep]
-        self.values = {k: v[keep] for k, v in self.values.items()}
-
-
-def monitor_frame(values: dict[str, np.ndarray], drift_sensors: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The readings a monitor sees: a drift channel the tank has never reported (in the data kept) is left out.
-
-    A tank without a turbidity probe has a turbidity column of NaN on the
-    grid; handed to the monitor, every row would be incomplete and the tank
-    would never get a drift score.  Left out, its drift is scored on the
-    channels it has.
-
-    >>> import numpy as np
-    >>> sorted(monitor_frame({"ph": np.array([7.0]), "turb_ntu": np.array([np.nan]), "pump": np.array([np.nan])},
-    ...                      ("ph", "turb_ntu")))
-    ['ph', 'pump']
-    """
-    return {k: v for k, v in values.items() if k not in drift_sensors or bool(np.isfinite(v).any())}
 
 
 @dataclass
@@ -163,6 +118,10 @@ class Analytics:
         self.data: dict[str, TankData] = {}
         self.fired = 0
         self.scoring = ScoringStats()
+        self.late_minutes = 0  # minutes of readings that arrived after their minute was evaluated
+        self.skipped_minutes = 0  # minutes never evaluated: more than MAX_CATCHUP_MS behind
+        self.write_failures = 0  # writes InfluxDB refused; the points are kept and written later
+        self._seen_minutes: dict[str, set[int]] = {}
         a = cfg.analytics
         # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
         self.shard = f"{a.instance_index}/{a.instance_count}" if a.instance_count > 1 else ""
@@ -329,7 +288,7 @@ class Analytics:
         """Pull new 1-minute means for ``tank``; return the latest reading's time (ms) or None."""
         if tank in self._latest:  # read with the other tanks by _prefetch
             columns, rows = self._means.pop(tank, ([], []))
-            data.append(rows, columns)
+            self._merge(tank, data, rows, columns)
             return self._latest.pop(tank)
         q = f'SELECT last("seq") FROM "water" WHERE "tank" = \'{tank}\''
         series = self.db.query(q)
@@ -337,7 +296,7 @@ class Analytics:
             return None
         latest = int(series[0]["values"][0][0])
         ref_ms = int(self.settings.reference_hours * 3_600_000)
-        since = int(data.t_ms[-1]) + MIN_MS if len(data.t_ms) else latest - ref_ms - MAX_CATCHUP_MS
+        since = _since(data, latest - ref_ms - MAX_CATCHUP_MS)
         # only whole minutes: the bucket [T, T+1m) is complete once a reading at or after T+1m exists
         until = (latest // MIN_MS) * MIN_MS
         if until <= since:
@@ -346,8 +305,23 @@ class Analytics:
         q = (f'SELECT {fields} FROM "water" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
              f'GROUP BY time(1m) fill(none)')
         for s in self.db.query(q):
-            data.append(s.get("values", []), s["columns"])
+            self._merge(tank, data, s.get("values", []), s["columns"])
         return latest
+
+    def _merge(self, tank: str, data: TankData, rows: list[list[Any]], columns: list[str]) -> None:
+        evaluated = data.last_eval_ms
+        data.append(rows, columns)
+        if evaluated is None:
+            return
+        # readings of minutes already evaluated: in the data for what follows, but those minutes are not judged
+        # again; said and counted, never silent
+        seen = self._seen_minutes.get(tank)
+        late = 0 if seen is None else sum(1 for r in rows if r[0] < evaluated - MIN_MS and r[0] not in seen)
+        self._seen_minutes[tank] = {r[0] for r in rows}
+        if late:
+            self.late_minutes += late
+            log.warning("%s: %d minute(s) of readings arrived after they were evaluated (late or out of order): "
+                        "kept for the next windows, not judged again", tank, late)
 
     def _prefetch(self, tanks: list[str]) -> None:
         """Latest reading and new 1-minute means of every tank, one query per 200 tanks (not 2 per tank)."""
@@ -356,7 +330,7 @@ class Analytics:
         windows = {}
         for tank, latest in self._latest.items():
             data = self.data.setdefault(tank, TankData())
-            since = int(data.t_ms[-1]) + MIN_MS if len(data.t_ms) else latest - ref_ms - MAX_CATCHUP_MS
+            since = _since(data, latest - ref_ms - MAX_CATCHUP_MS)
             windows[tank] = (since, (latest // MIN_MS) * MIN_MS)
         self._means = read_minute_means(self.db, windows, SENSORS)
 
@@ -431,10 +405,19 @@ class Analytics:
         if int(data.t_ms[-1]) != before:
             self._last_new_data[tank] = time.monotonic()
         step = self.cfg.analytics.step_minutes * MIN_MS
-        end = (latest // step) * step
+        # "now" is the last minute that follows on from the others: a lone reading ahead (a clock jump) waits
+        settled = data.settled_until() or latest
+        end = (min(latest, settled) // step) * step
         if data.last_eval_ms is None:
             data.last_eval_ms = max(int(data.t_ms[0]) // step * step, end - MAX_CATCHUP_MS)
-        data.last_eval_ms = max(data.last_eval_ms, end - MAX_CATCHUP_MS)  # a restored state may be old
+        if data.last_eval_ms < end - MAX_CATCHUP_MS:  # a restored state may be old, a device back from far away
+            skipped = (end - MAX_CATCHUP_MS - data.last_eval_ms) // MIN_MS
+            self.skipped_minutes += skipped
+            log.warning("%s: %d minute(s) more than %d h behind were not evaluated (from %s); alerts start again "
+                        "from the latest %d h", tank, skipped, MAX_CATCHUP_MS // 3_600_000,
+                        time.strftime("%Y-%m-%d %H:%M", time.gmtime(data.last_eval_ms / 1000)),
+                        MAX_CATCHUP_MS // 3_600_000)
+            data.last_eval_ms = end - MAX_CATCHUP_MS
         events = self._events(tank, data.last_eval_ms, end) if end > data.last_eval_ms else []
         times = list(range(data.last_eval_ms + step, end + 1, step))
         return _TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
@@ -510,7 +493,9 @@ class Analytics:
                                 "value": float(tr.value) if np.isfinite(tr.value) else 0.0}, tr.t_ms)
                   for tr in transitions]
         if lines is None:
-            self.db.write_lines(points)
+            # written with the cycle's other points (kept and retried if InfluxDB refuses): a storage error
+            # must not stop the notification, nor the analytics
+            self._pending_lines += points
         else:
             lines += points
         for tr in transitions:
@@ -599,7 +584,9 @@ class Analytics:
                 self.db.write_lines(lines[i:i + 5000])
             except Exception as e:  # noqa: BLE001 - keep them for the next cycle, within reason
                 self._pending_lines = (lines[i:] + self._pending_lines)[:200_000]
-                log.warning("cannot write %d score and alert points yet (will retry): %s", len(lines) - i, e)
+                self.write_failures += 1
+                log.warning("cannot write %d score and alert points yet (will retry, %d failed writes so far): %s",
+                            len(lines) - i, self.write_failures, e)
                 return
 
     def _save_state(self, force: bool = False) -> None:
@@ -613,9 +600,15 @@ class Analytics:
         self.client.loop_start()
         metrics = self.metrics.serve(self.cfg.analytics.metrics_host, self.cfg.analytics.metrics_port)
         try:
+            backoff = 0.0
             while not self._stop.is_set():
-                self.cycle()
-                self._stop.wait(self.cfg.analytics.poll_s)
+                try:
+                    self.cycle()
+                    backoff = 0.0
+                except Exception:  # noqa: BLE001 - a storage or query failure must never stop the watching
+                    backoff = min(60.0, max(1.0, 2 * backoff))
+                    log.exception("analytics cycle failed; retrying in %.0f s", backoff)
+                self._stop.wait(self.cfg.analytics.poll_s + backoff)
         finally:
             sc = self.scoring
             log.info("scored %d drift windows in %d batches, %.1f ms (%.0f µs a window)", sc.windows, sc.batches,

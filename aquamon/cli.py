@@ -316,8 +316,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write Time, score, "
                                                         "alarm for every TEST row to this CSV."),
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+             operational: str = typer.Option("Tp,Fm,Fm_2", "--operational", help="Channels changed on purpose "
+                                             "(not scored), comma-separated."),
+             config: Optional[Path] = ConfigOpt,
              ) -> None:
-    """Measure detection quality on labelled CSVs (GECCO 2018 style point-wise F1, NAB score)."""
+    """Measure the analytics engine's detection quality on labelled CSVs (GECCO 2018 point-wise F1, NAB score)."""
     import json as _json
 
     from aquamon import evaluate as ev
@@ -337,11 +340,15 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
                 train_data.labels, _ = ev.nab_labels(train_data.t_s, nab_windows, train)
         else:
             train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
-        from analytics.detector import DetectorSettings, WaterQualityDetector
+        import dataclasses
 
-        result = ev.evaluate(train_data, test_data,
-                             lambda: WaterQualityDetector(DetectorSettings(false_alarms_per_day=false_alarms_per_day)),
-                             nab_windows=windows)
+        from analytics.service import settings_from
+        from aquamon.config import load_config
+
+        settings = dataclasses.replace(settings_from(load_config(config)),
+                                       quality_false_alarms_per_day=false_alarms_per_day)
+        ops = [c.strip() for c in operational.split(",") if c.strip()]
+        result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops), nab_windows=windows)
     except ev.EvaluationInputError as e:
         err.print(f"[bold red]evaluate:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -355,7 +362,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     if as_json:
         print(_json.dumps(out))
         return
-    for note in dict.fromkeys(train_data.notes + test_data.notes):
+    for note in dict.fromkeys(train_data.notes + test_data.notes + result.notes):
         err.print(f"note: {escape(note)}", soft_wrap=True)
     if result.calibration:
         c = result.calibration
@@ -364,6 +371,34 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     con = Console()
     for k, v in out.items():
         con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+
+
+@app.command()
+def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Time, temp_c, ph, ...; EVENT labels "
+                                         "optional)."),
+           tank: str = typer.Option("replay", "--tank", help="Tank id to publish as."),
+           out: Path = typer.Option(Path("replay-output"), "--out", help="Folder for the stack's data and logs."),
+           ) -> None:
+    """Publish a CSV as a device would, through broker, gateway, InfluxDB and analytics; print what a keeper gets."""
+    from aquamon import replay as rp
+
+    try:
+        result = rp.replay(csv_file, tank, out)
+    except (ValueError, TimeoutError, OSError) as e:
+        err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired")
+    for a in sorted(result.alerts, key=lambda a: a["time"]):
+        print(f"ALERT  {a['state']:8} {a['severity']:8} {a['key']}: {a['summary']}")
+    for route, doc in result.notifications:
+        print(f"NOTIFY {route}: {doc.get('title')} — {doc.get('message')}")
+    if result.metrics is not None:
+        from aquamon.evaluate import summary_dict
+
+        for k, v in summary_dict({**result.metrics, "seconds": 0.0}).items():
+            if k == "seconds":
+                continue
+            print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
 def plain_help(t: typer.Typer) -> None:

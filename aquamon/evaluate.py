@@ -408,6 +408,9 @@ class Evaluation:
     threshold: float
     #: what the detector calibrated on TRAIN (deciding statistics, relearn delay), for the user to see
     calibration: dict[str, Any] = field(default_factory=dict)
+    #: per alert key, rows while it was firing (the engine's; empty for other detectors)
+    alerts: dict[str, BoolArray] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def carry_forward_empty_rows(X: Array, scores: Array, alarms: BoolArray) -> tuple[Array, BoolArray]:
@@ -432,7 +435,7 @@ def evaluate(train: LabelledData, test: LabelledData,
     """Fit a detector on ``train`` and run it online over ``test``; return the figures.
 
     ``make_detector`` returns an object with ``fit(t_s, X, labels, names)`` and
-    ``run(t_s, X) -> (scores, alarms)`` (default: :class:`analytics.detector.WaterQualityDetector`).
+    ``run(t_s, X) -> (scores, alarms)`` (default: :class:`EngineDetector`, the service's engine).
     """
     if test.labels is None:
         raise EvaluationInputError(f"{test.path}: no labels to score against")
@@ -440,9 +443,7 @@ def evaluate(train: LabelledData, test: LabelledData,
         raise EvaluationInputError(f"TRAIN has columns {train.names}, TEST has {test.names}; pass --columns "
                                    "so both use the same sensors")
     if make_detector is None:
-        from analytics.detector import WaterQualityDetector
-
-        make_detector = WaterQualityDetector
+        make_detector = EngineDetector
     t0 = time.perf_counter()
     det = make_detector()
     det.fit(train.t_s, train.X, train.labels, train.names)
@@ -456,10 +457,139 @@ def evaluate(train: LabelledData, test: LabelledData,
         onsets = alarms & ~np.concatenate([[False], alarms[:-1]])
         metrics["nab_standard_raw"] = nab_raw_score(test.t_s, onsets, nab_windows)["score"]
     calibration: dict[str, Any] = {}
-    if getattr(det, "evidence", None):
+    mon = getattr(det, "monitor", None)
+    if mon is not None and mon.quality is not None and mon.quality.detector is not None:
+        q = mon.quality.detector
+        calibration = {"evidence": list(q.evidence), "relearn_after_minutes": q.relearn_after_minutes,
+                       "holdout_false_alarm_ratio": {k: round(float(v), 3) for k, v in q.holdout.items()}}
+    elif getattr(det, "evidence", None):
         calibration = {"evidence": list(det.evidence), "relearn_after_minutes": det.relearn_after_minutes,
                        "holdout_false_alarm_ratio": {k: round(float(v), 3) for k, v in det.holdout.items()}}
-    return Evaluation(metrics, scores, alarms, float(getattr(det, "threshold", float("nan"))), calibration)
+    ev = Evaluation(metrics, scores, alarms, float(getattr(det, "threshold", float("nan"))), calibration)
+    ev.alerts = dict(getattr(det, "alerts", {}) or {})
+    ev.notes = list(getattr(det, "notes", []) or [])
+    if ev.alerts:
+        for k in ev.alerts:
+            ev.alerts[k] = carry_forward_empty_rows(test.X, np.zeros(len(test.X)), ev.alerts[k])[1]
+    return ev
+
+
+#: GECCO 2018: changes of these are operational (the operator's), not water-quality events
+OPERATIONAL = ("Tp", "Fm", "Fm_2")
+#: channels the tank rules read, never scored as water quality
+RULE_ONLY = ("level_cm", "flow_lpm", "pump")
+
+
+class EngineDetector:
+    """The analytics service's per-tank engine (:class:`analytics.monitor.TankMonitor`) behind ``fit``/``run``.
+
+    The same class and settings the service runs (``settings`` as made by
+    :func:`analytics.service.settings_from` from the configuration); the CSV's
+    columns are the frame's channels (a tank CSV names them ``temp_c``, ``ph``
+    ... and gets every rule; other files get the quality watch and, for tank
+    channels, the day/night drift).  TRAIN is the history the engine starts
+    from (its learnable past, labelled event rows excluded as the service
+    excludes time under an alert); every TEST row is then evaluated one minute
+    after it was read, as the service evaluates each minute.  A row's alarm is
+    1 while any warning or critical alert is firing; :attr:`alerts` holds one
+    such column per alert key.
+    """
+
+    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL) -> None:
+        from analytics.monitor import MonitorSettings
+
+        self.settings = settings if settings is not None else MonitorSettings()
+        self.operational = tuple(operational)
+        self.alerts: dict[str, BoolArray] = {}
+        self.transitions: list[Any] = []
+        self.notes: list[str] = []
+        self.threshold = float("nan")
+
+    def fit(self, t_s: Array, X: Array, labels: BoolArray | None = None,
+            names: Sequence[str] | None = None) -> "EngineDetector":
+        import dataclasses
+
+        from analytics.monitor import DRIFT_SENSORS
+
+        self.names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
+        # a tank's channels get the day/night drift; every other non-operational channel the quality watch
+        quality = tuple(n for n in self.names if n not in self.operational and n not in RULE_ONLY
+                        and n not in DRIFT_SENSORS)
+        drift = tuple(n for n in DRIFT_SENSORS if n in self.names)
+        self.settings = dataclasses.replace(self.settings, drift_sensors=drift,
+                                            quality_sensors=tuple(self.settings.quality_sensors) + quality,
+                                            operational=self.operational)
+        self.train = (np.asarray(t_s, dtype=np.float64), np.asarray(X, dtype=np.float64),
+                      None if labels is None else np.asarray(labels, dtype=bool))
+        span_days = (float(t_s[-1]) - float(t_s[0])) / 86400.0 if len(t_s) > 1 else 0.0
+        if len(t_s) < 1440 and span_days < 1.0:
+            self.notes.append(f"TRAIN is short ({len(t_s)} rows over {span_days * 24:.1f} h): the engine fits what "
+                              "it can and widens its thresholds for the small sample; expect a less sensitive start")
+            log.warning("%s", self.notes[-1])
+        return self
+
+    def run(self, t_s: Array, X: Array) -> tuple[Array, BoolArray]:
+        from analytics.monitor import ALERTS, MIN_MS, TankMonitor
+
+        mon = TankMonitor("evaluate", self.settings)
+        self.monitor = mon
+        t_tr, X_tr, y_tr = self.train
+        t_s = np.asarray(t_s, dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)
+        same = len(t_tr) == len(t_s) and np.array_equal(t_tr, t_s)
+        if same or not len(t_tr) or t_tr[-1] >= t_s[0]:
+            hist_t, hist_X = np.zeros(0), np.zeros((0, X.shape[1]))  # in-sample: no separate past
+        else:
+            hist_t, hist_X = t_tr, X_tr
+            if y_tr is not None and y_tr.any():  # labelled events are not learned (as time under an alert)
+                for lo, hi in event_runs(y_tr):
+                    mon._exclude(int(t_tr[lo] * 1000), int(t_tr[hi - 1] * 1000))
+        all_t = np.concatenate([hist_t, t_s])
+        all_ms = np.round(all_t * 1000).astype(np.int64)
+        # equal timestamps (kept as separate rows by the reader) must still be strictly ordered on the grid
+        bump = np.concatenate([[False], np.diff(all_ms) <= 0]) if len(all_ms) else np.zeros(0, bool)
+        if bump.any():
+            all_ms = all_ms + np.cumsum(bump)  # a millisecond apart
+        all_X = np.concatenate([hist_X, X])
+        if len(hist_t) >= 200:  # TRAIN is the history the quality watch is calibrated on, however short
+            mon._quality_step(int(all_ms[len(hist_t) - 1]) + 1, all_ms[:len(hist_t)],
+                              {n: hist_X[:, j] for j, n in enumerate(self.names)}, {})
+            if mon.quality is not None and not mon.quality.fitted:
+                mon.quality.fit(all_ms[:len(hist_t)], hist_X[:, [self.names.index(c) for c in mon.quality.channels]],
+                                mon._learnable(all_ms[:len(hist_t)]))
+        frame_all = {n: all_X[:, j] for j, n in enumerate(self.names)}
+        keep_ms = int((self.settings.reference_hours + 1) * 3_600_000)
+        scores = np.zeros(len(t_s))
+        alarms = np.zeros(len(t_s), dtype=bool)
+        self.alerts = {k: np.zeros(len(t_s), dtype=bool) for k in ALERTS}
+        self.transitions = []
+        off = len(hist_t)
+        lo = 0
+        firing: set[str] = set()
+        for i in range(len(t_s)):
+            j = off + i
+            now = int(all_ms[j]) + MIN_MS if i + 1 >= len(t_s) else min(int(all_ms[j]) + MIN_MS, int(all_ms[j + 1]))
+            now = max(now, int(all_ms[j]) + 1)
+            if i:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later ones a window
+                while all_ms[lo] < now - keep_ms:
+                    lo += 1
+            frame = {k: v[lo:j + 1] for k, v in frame_all.items()}
+            score, out = mon.evaluate(now, all_ms[lo:j + 1], frame)
+            for tr in out:
+                self.transitions.append(tr)
+                if tr.state == "firing":
+                    firing.add(tr.key)
+                else:
+                    firing.discard(tr.key)
+            for k in firing:
+                self.alerts[k][i] = True
+            alarms[i] = any(ALERTS[k].severity in ("warning", "critical") for k in firing)
+            scores[i] = float(score.get("quality", 0.0))
+        if mon.quality is not None:
+            self.notes += mon.quality.notes
+            if mon.quality.detector is not None:
+                self.threshold = mon.quality.detector.threshold
+        return scores, alarms
 
 
 def rolling_origin_folds(n: int, folds: int = 3, first: float = 0.5) -> list[tuple[int, int]]:
@@ -500,12 +630,14 @@ def cross_validate(train: LabelledData, make_detector: Callable[[], Any] | None 
 
 
 def write_predictions(path: str | Path, data: LabelledData, ev: Evaluation) -> None:
-    """One row per test row: ``Time`` (as written in the file), ``score``, ``alarm`` (0/1)."""
+    """One row per test row: ``Time`` (as written in the file), ``score``, ``alarm`` (0/1), then one 0/1
+    column per alert key of the engine that fired at least once (which alert made the alarm)."""
+    keys = [k for k, v in ev.alerts.items() if v.any()]
     with Path(path).open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["Time", "score", "alarm"])
-        for t, s, a in zip(data.time_text, ev.scores, ev.alarms):
-            w.writerow([t, f"{s:.6g}", int(a)])
+        w.writerow(["Time", "score", "alarm", *keys])
+        for i, (t, s, a) in enumerate(zip(data.time_text, ev.scores, ev.alarms)):
+            w.writerow([t, f"{s:.6g}", int(a), *(int(ev.alerts[k][i]) for k in keys)])
 
 
 HEADLINE = ("f1", "precision", "recall", "event_recall", "false_alarms_per_day", "median_delay_minutes",

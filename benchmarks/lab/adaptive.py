@@ -30,13 +30,13 @@ import numpy as np
 
 from analytics.base import Reading
 from analytics.divergence import cholesky, solve_lower
-from analytics.ewcov import EWMeanCov, reading_vector
+from benchmarks.lab.ewcov import EWMeanCov, reading_vector
 
 _LOG_2PI = math.log(2 * math.pi)
 
 
 class AdaptiveEWMeanCov(EWMeanCov):
-    """:class:`~analytics.ewcov.EWMeanCov` whose forgetting rate is tuned online.
+    """:class:`~benchmarks.lab.ewcov.EWMeanCov` whose forgetting rate is tuned online.
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ class AdaptiveEWMeanCov(EWMeanCov):
     grace_period
         Readings learned before scores leave 0.0 and before α is tuned.
     features
-        As for :class:`~analytics.ewcov.EWMeanCov`.
+        As for :class:`~benchmarks.lab.ewcov.EWMeanCov`.
 
     Attributes
     ----------

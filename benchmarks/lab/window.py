@@ -25,7 +25,7 @@ from analytics.base import AnomalyDetector, Reading
 from analytics.baseline import ledoit_wolf
 from analytics.divergence import (Parts, _check_finite, bhattacharyya_distance, kl_divergence,
                                   mahalanobis_contributions, wasserstein2_distance)
-from analytics.ewcov import MAX_SCORE, EWMeanCov, reading_vector
+from benchmarks.lab.ewcov import MAX_SCORE, EWMeanCov, reading_vector
 
 Array = NDArray[np.float64]
 
@@ -136,7 +136,7 @@ class WindowDetector(AnomalyDetector):
     window
         Readings in the window (W minutes at one reading a minute).
     alpha
-        Forgetting rate of the baseline (see :class:`~analytics.ewcov.EWMeanCov`).
+        Forgetting rate of the baseline (see :class:`~benchmarks.lab.ewcov.EWMeanCov`).
     grace_period
         Readings learned before scores leave 0.0; at least ``window`` plus
         enough for the baseline (``window + 2·d`` is the minimum honoured).

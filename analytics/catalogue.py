@@ -1,0 +1,124 @@
+"""The alert catalogue: every alert's key, severity, timing, what it explains, and the reading it is about.
+
+Keeper-facing wording of FIRING messages lives with the part that decides
+each alert (:mod:`analytics.monitor`); reminders, resolutions and routing are
+the notifier's (:mod:`analytics.alerts`).  docs/alerts.md lists the same
+catalogue (``tests/test_alerts_monitor.py::test_docs_list_every_alert``).
+
+>>> ALERTS["sump_low"].severity, "level_falling" in ALERTS["sump_low"].explains
+('critical', True)
+>>> _fmt("temp_c", 25.123)
+'25.12 °C'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIN_MS = 60_000
+DAY_MS = 86_400_000
+SLOT_MS = 5 * MIN_MS
+SLOTS = DAY_MS // SLOT_MS
+
+DRIFT_SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+PROBE_SENSORS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+FORECAST_SENSORS = ("tds_ppm", "level_cm")
+#: the water's channels (despiked before the water's statistics see them)
+WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
+#: after a water change, the heater rules wait this long (cooler new water, then the heater's catch-up)
+WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
+
+LABELS = {"temp_c": ("temperature", " °C", 2), "ph": ("pH", "", 2), "tds_ppm": ("TDS", " ppm", 0),
+          "turb_ntu": ("turbidity", " NTU", 2), "level_cm": ("sump level", " cm", 1),
+          "flow_lpm": ("filter flow", " l/min", 1)}
+
+
+#: the reading each alert is about, and which way is worse ("low", "high", or "far" from the usual range)
+ALERT_READING: dict[str, tuple[str, str]] = {
+    "heater_stuck": ("temp_c", "high"), "heater_dead": ("temp_c", "low"), "temp_out_of_range": ("temp_c", "far"),
+    "ph_crash": ("ph", "low"), "ph_out_of_range": ("ph", "far"), "pump_stopped": ("flow_lpm", "low"),
+    "flow_low": ("flow_lpm", "low"), "sump_low": ("level_cm", "low"), "level_falling": ("level_cm", "low"),
+}
+
+
+ALERT_READING_SENSORS = frozenset(sensor for sensor, _ in ALERT_READING.values())
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """One alert the system can raise: its severity, timing and what it means."""
+
+    severity: str  # critical | warning | info
+    for_minutes: int  # the condition must hold this long before it fires
+    clear_minutes: int  # ... and be clear this long before it resolves
+    meaning: str
+    #: a firing alert of this key explains these: they join its message instead of their own
+    explains: tuple[str, ...] = ()
+
+
+ALERTS: dict[str, AlertSpec] = {
+    "heater_stuck": AlertSpec("critical", 2, 30, "temperature rising faster than temp_rise_c_per_h",
+                              ("temp_out_of_range", "drift", "water_quality")),
+    "heater_dead": AlertSpec("critical", 2, 30, "temperature falling faster than temp_fall_c_per_h",
+                             ("temp_out_of_range", "drift", "water_quality")),
+    "temp_out_of_range": AlertSpec("critical", 3, 10, "temperature outside the profile's temp_c limits",
+                                   ("drift", "water_quality")),
+    "ph_crash": AlertSpec("critical", 2, 30, "pH falling faster than ph_fall_per_h",
+                          ("ph_out_of_range", "drift", "water_quality")),
+    "ph_out_of_range": AlertSpec("critical", 3, 10, "pH outside the profile's ph limits", ("drift", "water_quality")),
+    "pump_stopped": AlertSpec("critical", 1, 5, "no filter flow (below flow_stopped_lpm) while the pump is switched "
+                              "on, or while the firmware reports a flow fault",
+                              ("flow_low", "heater_dead", "temp_out_of_range", "drift", "water_quality", "device_fault",
+                               "pump_lockout")),
+    "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit"),
+    "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
+                          ("pump_interlock", "pump_stopped", "flow_low", "level_falling")),
+    "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
+                               "30 min), outside a water change: a leak", ("sump_low",)),
+    "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
+                                ("no_telemetry",)),
+    "no_telemetry": AlertSpec("warning", 0, 0, "no reading from the tank for no_data_minutes"),
+    "pump_interlock": AlertSpec("warning", 0, 30, "the firmware stopped the pump to protect it (interlock event)"),
+    "pump_lockout": AlertSpec("critical", 0, 60, "the firmware locked the pump out after repeated faults",
+                              ("pump_interlock", "pump_stopped", "flow_low", "device_fault")),
+    "device_fault": AlertSpec("critical", 1, 60, "the firmware reported a fault event"),
+    "drift": AlertSpec("warning", 10, 30, "the water left its usual day/night pattern (divergence above threshold)",
+                       ("water_quality",)),
+    "water_quality": AlertSpec("warning", 0, 0, "a reading left its calibrated healthy range or started a "
+                               "sustained ramp (the quality watch, analytics/quality.py)"),
+    "probe_stuck": AlertSpec("warning", 20, 10, "one probe repeats the same value: its wobble collapsed",
+                              ("drift", "water_quality")),
+    "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise",
+                              ("drift", "water_quality")),
+    "probe_drift": AlertSpec("warning", 0, 60, "one probe drifts slowly on its own: recalibrate it",
+                              ("drift", "water_quality")),
+    "water_change_due": AlertSpec("info", 0, 0, "the forecast reaches a limit within due_days"),
+}
+
+
+@dataclass
+class Transition:
+    """An alert starting (``firing``) or ending (``resolved``).
+
+    ``value`` is the deciding number (a rate, a score); ``sensor``, ``now``
+    and ``peak`` are the reading the alert is about, its value at the
+    transition and its extreme since the alert's condition began ("" and None
+    when the alert is not about one reading, or it has no reading now), for
+    "now 28.1 °C, peak 29.2 °C".
+    """
+
+    key: str
+    severity: str
+    state: str  # firing | resolved
+    summary: str
+    t_ms: int
+    value: float
+    sensor: str = ""
+    now: float | None = None
+    peak: float | None = None
+
+
+
+def _fmt(sensor: str, value: float) -> str:
+    label, unit, dec = LABELS.get(sensor, (sensor, "", 2))
+    return f"{value:.{dec}f}{unit}"

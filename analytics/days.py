@@ -1,0 +1,145 @@
+"""Days, the water-change forecast and water changes: what the daily summary and forecast are made of.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.catalogue import DAY_MS, FORECAST_SENSORS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition
+from analytics.forecast import LocalLinearTrend
+
+Array = NDArray[np.float64]
+
+
+@dataclass
+class ForecastPoint:
+    """One sensor's water-change (or top-up) forecast, made from daily means."""
+
+    sensor: str
+    t_ms: int
+    rate_per_day: float
+    days_to_limit: float
+    low: float
+    high: float
+    limit: float
+
+    def text(self) -> str:
+        label = LABELS.get(self.sensor, (self.sensor, "", 2))[0]
+        what = "water change" if self.sensor != "level_cm" else "top-up"
+        if self.days_to_limit == 0:
+            return f"{what} due now ({label} at its limit of {self.limit:g})"
+        if not math.isfinite(self.days_to_limit):
+            return f"no {what} due: {label} is not heading for its limit"
+        high = "?" if not math.isfinite(self.high) else f"{self.high:.0f}"
+        return f"{what} due in about {self.days_to_limit:.0f} days ({self.low:.0f}–{high})"
+
+
+@dataclass
+class DayRecord:
+    """What one day looked like, for the daily summary."""
+
+    day_start_ms: int
+    stats: dict[str, tuple[float, float, float]]  # sensor -> (min, mean, max)
+    fired: list[Transition]
+    forecasts: list[ForecastPoint]
+    notes: list[str]
+
+
+class DaysMixin:
+    """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
+
+    def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
+        """TDS is stepping down now (fresh water going in): the start of a water change."""
+        if "tds_ppm" not in frame:
+            return False
+        _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
+        w = (t_ms >= now_ms - 90 * MIN_MS) & (t_ms < now_ms - 60 * MIN_MS)
+        before = frame["tds_ppm"][w]
+        if not np.isfinite(now).any() or np.isfinite(before).sum() < 10:
+            return False
+        return bool(0.3 * np.nanmedian(before) < np.nanmedian(now) < 0.95 * np.nanmedian(before))
+
+    def _accumulate_day(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
+        new = t_ms > self.last_row_ms
+        if not new.any():
+            return
+        for i in np.flatnonzero(new):
+            t = int(t_ms[i])
+            day = t - t % DAY_MS
+            if self.day_start_ms is None:
+                self.day_start_ms = day
+            if day != self.day_start_ms:
+                self._close_day(day)
+            for name in LABELS:
+                if name in frame and np.isfinite(frame[name][i]):
+                    self.day_rows.setdefault(name, []).append(float(frame[name][i]))
+        self.last_row_ms = int(t_ms[-1])
+
+    def _close_day(self, next_day_ms: int) -> None:
+        assert self.day_start_ms is not None
+        day = self.day_start_ms
+        stats = {n: (min(v), float(np.mean(v)), max(v)) for n, v in self.day_rows.items() if len(v) >= 60}
+        points: list[ForecastPoint] = []
+        complete = all(len(v) >= 0.8 * 1440 for v in self.day_rows.values()) and self.day_rows
+        for name in FORECAST_SENSORS:
+            lim = self.profile.limit(name)
+            limit, upper = (lim.high, True) if lim.high is not None else (lim.low, False)
+            if limit is None or name not in stats or not complete:
+                continue
+            f = self.forecasts.setdefault(name, LocalLinearTrend())
+            f.update(day / DAY_MS, stats[name][1])
+            est, low, high = f.days_until(limit, upper=upper)
+            if np.isfinite(est) or est == math.inf:
+                # the day's mean stands for its middle: count from the end of the day
+                shift = 0.5 if math.isfinite(est) and est > 0 else 0.0
+                pt = ForecastPoint(name, next_day_ms, f.rate_per_day, max(est - shift, 0.0),
+                                   max(low - shift, 0.0), max(high - shift, 0.0), limit)
+                self.last_forecast[name] = pt
+                points.append(pt)
+        self.finished_days.append(DayRecord(day, stats, list(self.day_fired), points, list(self.day_notes)))
+        self.day_rows, self.day_fired, self.day_notes = {}, [], []
+        self.day_start_ms = next_day_ms
+
+    def due_transitions(self, now_ms: int) -> list[Transition]:
+        """``water_change_due`` from the latest forecast (info: it goes to the daily summary)."""
+        pt = self.last_forecast.get("tds_ppm")
+        due = pt is not None and math.isfinite(pt.days_to_limit) and pt.days_to_limit <= self.settings.due_days
+        return self._rule("water_change_due", bool(due), now_ms, pt.days_to_limit if pt else float("nan"),
+                          f"Water change due: {pt.text() if pt else ''}; TDS rising {pt.rate_per_day:+.1f} ppm "
+                          "a day." if pt else "")
+
+    def _water_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
+        """A step down in TDS (fresh water dilutes): a water change.  Re-learn, reset the forecast."""
+        if "tds_ppm" not in frame or now_ms - self.last_water_change_ms < 6 * 3_600_000:
+            return []
+        w_now = t_ms >= now_ms - 10 * MIN_MS
+        w_before = (t_ms >= now_ms - 90 * MIN_MS) & (t_ms < now_ms - 60 * MIN_MS)
+        tds_now = np.nanmedian(frame["tds_ppm"][w_now]) if w_now.sum() >= 5 else float("nan")
+        tds_before = np.nanmedian(frame["tds_ppm"][w_before]) if w_before.sum() >= 15 else float("nan")
+        # fresh water dilutes: TDS steps down by a tenth or more; a probe reading near nothing has died
+        # (probe_stuck), it is not a water change.  The sump level need not move: a display-tank refill
+        if not (0.3 * tds_before < tds_now < 0.9 * tds_before):
+            return []
+        self.last_water_change_ms = now_ms
+        start = now_ms - 90 * MIN_MS
+        # the new normal is the water once the heater has caught up (cooler new water is not the level)
+        self.accept_change(now_ms + WATER_CHANGE_SETTLE_MS)
+        self._exclude(start, now_ms)
+        for f in self.forecasts.values():
+            f.reset()
+        self.last_forecast.clear()
+        self.day_notes.append(f"water change detected: TDS {tds_before:.0f} → {tds_now:.0f} ppm; forecast reset")
+        out: list[Transition] = []
+        # what the change itself moved is not a fault: close the drift episode it opened
+        st = self.alerts.get("drift")
+        if st is not None and st.state != "ok":
+            was = st.state
+            st.state, st.since_ms, st.clear_since_ms = "ok", now_ms, 0
+            if was == "firing":
+                out.append(Transition("drift", "warning", "resolved", "Resolved: it was a water change "
+                                      f"(TDS {tds_before:.0f} → {tds_now:.0f} ppm).", now_ms, 0.0))
+        return out

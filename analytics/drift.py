@@ -1,0 +1,319 @@
+"""The day/night drift of a tank: baseline refits, the hour's window, threshold, decision, attribution.
+
+The window is scored by :mod:`analytics.batch` (alone, or batched across tanks by the service).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.baseline import DayNightBaseline, ledoit_wolf
+from analytics.batch import WindowScore, window_moments
+from analytics.catalogue import DAY_MS, LABELS, MIN_MS, SLOT_MS, SLOTS, Transition, _fmt
+from analytics.divergence import kl_divergence
+from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
+
+if TYPE_CHECKING:
+    from analytics.monitor import PendingEvaluation
+
+Array = NDArray[np.float64]
+
+
+@dataclass
+class DriftWindow:
+    """A tank's drift window, ready to be scored: N(m, S) of its residuals against the baseline N(0, Σ).
+
+    Made by :meth:`TankMonitor.prepare`; the scores come from
+    :func:`analytics.batch.score_window` (one tank) or
+    :class:`analytics.batch.WindowBatch` (many), and go to
+    :meth:`TankMonitor.conclude`.
+    """
+
+    sensors: list[str]  # the channels scored (those whose probes are healthy), in drift_sensors order
+    mean: Array  # (d,) m: the window's mean residual
+    cov: Array  # (d, d) S: the window's shrunk covariance
+    ref_cov: Array  # (d, d) Σ: the baseline's residual covariance over these channels
+    threshold: float  # KL above which the window is drift
+    n_eff: float  # the window's effective sample size
+    usual: Array  # (d,) the usual value of each channel now
+    recent: Array  # (d,) the mean of the last 10 minutes' readings
+    distances: bool = False  # also write Bhattacharyya and W2 (quarter-hourly, for the dashboards)
+
+
+@functools.lru_cache(maxsize=256)
+def _kl_threshold(d: int, n_eff: float, rate: float, window: int) -> float:
+    return kl_threshold(d, n_eff, rate, window)  # a χ² quantile: the same few arguments every minute
+
+
+class DriftMixin:
+    """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
+
+    def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array) -> None:
+        s = self.settings
+        if self.baseline is not None and now_ms - self.fitted_at_ms < s.refit_minutes * MIN_MS:
+            return
+        if self.in_maintenance(now_ms):
+            return  # learning paused
+        lo = now_ms - s.reference_hours * 3_600_000
+        hi = now_ms - s.window_minutes * MIN_MS
+        sel = (t_ms >= lo) & (t_ms < hi) & self._learnable(t_ms) & np.all(np.isfinite(X), axis=1)
+        if sel.sum() < 60:
+            return
+        span_h = (t_ms[sel].max() - t_ms[sel].min()) / 3_600_000
+        if span_h < s.warmup_hours:
+            if self.baseline is not None and self.learn_from_ms and self.baseline.coef.shape[1] == X.shape[1]:
+                # after a lasting change: keep the day/night shape, re-level it on the new water
+                shift = self.baseline.residuals(t_ms[sel] / 1000.0, X[sel]).mean(axis=0)
+                self.baseline.coef[0] += shift
+                self.fitted_at_ms = now_ms
+                self.relevel_pending = False
+            return  # explicit warm-up: no drift score until enough healthy history
+        try:
+            # a trend is only identifiable apart from the daily cycle over two days or more
+            trend = s.trend and span_h >= 48
+            self.baseline = DayNightBaseline.fit(t_ms[sel] / 1000.0, X[sel], s.harmonics, trend=trend)
+            self.fitted_at_ms = now_ms
+            self._fit_daily_shape(t_ms[sel], X[sel])
+            self.relevel_pending = False
+            self.healthy_threshold = self._calibrate(t_ms[sel], X[sel])
+        except ValueError:
+            pass
+
+    def _fit_daily_shape(self, t_ms: Array, X: Array) -> None:
+        """What repeats at the same minute every day (feeding, lights on) beyond the smooth harmonics.
+
+        A few harmonics cannot follow a feeding peak that rises in a minute and
+        fades in 45; the mean residual per 5-minute slot of the day can.  The
+        covariance is then the spread around both.
+        """
+        b = self.baseline
+        assert b is not None
+        R = b.residuals(t_ms / 1000.0, X)
+        slot = ((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)
+        n = np.bincount(slot, minlength=SLOTS).astype(np.float64)
+        sums = np.zeros((SLOTS, X.shape[1]))
+        np.add.at(sums, slot, R)
+        # a slot seen on two days or more has a mean; shrunk toward 0 by n/(n+1) (a slot seen twice is
+        # half noise), so a feeding peak is modelled from the third day of history on
+        shape = np.where(n[:, None] >= 2, sums / (n + 1.0)[:, None], 0.0)
+        R2 = R - shape[slot]
+        cov, _ = ledoit_wolf(R2)
+        floor = np.maximum(1e-9, 1e-6 * np.abs(b.coef[0]) ** 2)
+        self.cov = cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
+        self.daily_shape = shape
+
+    def _residuals(self, t_ms: Array, X: Array) -> Array:
+        assert self.baseline is not None
+        R = self.baseline.residuals(t_ms / 1000.0, X)
+        if self.daily_shape is not None and self.daily_shape.shape[1] == R.shape[1]:
+            R = R - self.daily_shape[((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)]
+        return R
+
+    def _usual(self, now_ms: int) -> Array:
+        assert self.baseline is not None
+        mean = self.baseline.mean_at(np.array([now_ms / 1000.0]))[0]
+        if self.daily_shape is not None and self.daily_shape.shape[1] == len(mean):
+            mean = mean + self.daily_shape[(now_ms % DAY_MS) // SLOT_MS]
+        return mean
+
+    def _calibrate(self, t_ms: Array, X: Array) -> float:
+        """Empirical threshold: KL of every healthy window in the reference, tail extrapolated."""
+        s = self.settings
+        b = self.baseline
+        assert b is not None
+        W = s.window_minutes
+        R = self._residuals(t_ms, X)
+        cov = self.cov if self.cov is not None else b.cov
+        starts = np.arange(0, len(R) - W + 1, max(1, W // 6))
+        if len(starts) < 10:
+            return 0.0
+        windows = R[starts[:, None] + np.arange(W)]  # (k, W, d)
+        m = windows.mean(axis=1)
+        S, _ = ledoit_wolf(windows)
+        S = S + np.diag(1e-6 * np.diag(cov))
+        scores = np.asarray(kl_divergence(m, S, np.zeros_like(m), cov))
+        return pot_threshold(scores, per_test_probability(s.false_alarms_per_30_days, W))
+
+    def _drift_window(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> DriftWindow | None:
+        """The recent window's residual moments against the baseline, or None if no drift score is due."""
+        s = self.settings
+        all_sensors = [n for n in s.drift_sensors if n in frame]
+        if not all_sensors:
+            return None
+        X = np.stack([frame[n] for n in all_sensors], axis=1)
+        self._maybe_refit(now_ms, t_ms, X)
+        b = self.baseline
+        if b is None or b.coef.shape[1] != len(all_sensors) or self.relevel_pending:
+            return None
+        # a faulty probe says nothing about the water: score the others (the marginal of a Gaussian)
+        bad = self._stuck_or_noisy() | self._ageing_sensors()
+        idx = [i for i, n in enumerate(all_sensors) if n not in bad]
+        if not idx:
+            return None
+        sensors = [all_sensors[i] for i in idx]
+        win = t_ms >= now_ms - s.window_minutes * MIN_MS
+        Xw = X[win]
+        ok = np.all(np.isfinite(Xw), axis=1)
+        if ok.sum() < s.window_minutes // 2:
+            return None
+        R = self._residuals(t_ms[win][ok], Xw[ok])[:, idx]
+        full_cov = self.cov if self.cov is not None else b.cov
+        cov = full_cov[np.ix_(idx, idx)]
+        m, S = window_moments(R, cov)  # S gets a ridge: a stuck channel has zero variance, S must stay PD
+        d = len(sensors)
+        n_eff = effective_sample_size(len(R), b.lag1)
+        # the larger of the Gaussian-theory bound and the healthy history's own tail
+        thr = _kl_threshold(d, round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
+        if not bad:
+            thr = max(thr, self.healthy_threshold)
+        elif self.healthy_threshold > 0:
+            # fewer channels: the history's tail was measured on all of them; carry over how far it sat
+            # beyond the Gaussian bound (real residuals are heavier-tailed than the theory says)
+            full = _kl_threshold(len(all_sensors), round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
+            thr = max(thr, thr * self.healthy_threshold / full)
+        recent = Xw[ok][-min(10, len(R)):][:, idx].mean(axis=0)
+        return DriftWindow(sensors, m, S, cov, thr, n_eff, self._usual(now_ms)[idx], recent,
+                           distances=(now_ms // MIN_MS) % 15 == 0)  # for the dashboards: quarter-hourly
+
+    def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
+        """Threshold, hysteresis, attribution and acceptance of a scored drift window."""
+        s = self.settings
+        now_ms, t_ms, frame, score = pending.now_ms, pending.t_ms, pending.frame, pending.score
+        sensors, thr, usual, recent = w.sensors, w.threshold, w.usual, w.recent
+        std = np.sqrt(np.diag(w.ref_cov))
+        z = w.mean / std
+        score.update(kl=kl.kl, kl_mean=kl.kl_mean, kl_cov=kl.kl_cov, threshold=thr, n_eff=w.n_eff)
+        if w.distances:
+            score.update(bhattacharyya=kl.bhattacharyya, w2=kl.w2)
+        for name, zi in zip(sensors, z):
+            score[f"z_{name}"] = float(zi)
+        drifting = self.firing("drift")
+        d = len(sensors)
+        z_recent = (recent - usual) / std
+        relevant = np.array([self.profile.relevant_change.get(n, 0.0) for n in sensors])
+        significant = [i for i in range(d) if abs(z_recent[i]) >= 3]
+        moved = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
+        # hysteresis: fire above the threshold, stay firing until below half of it.  A keeper is told only
+        # of a change they could see: some reading 3σ from usual and beyond what a test kit resolves (a
+        # top-up's 1 % less TDS is 3σ for a good probe, and no news), or the wobble itself changed.
+        over = kl.kl > (thr if not drifting else 0.5 * thr)
+        if over:
+            self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
+        cond = over and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
+        out: list[Transition] = []
+        if self.firing("probe_drift"):
+            # the ageing probe is left out of the window (the others are still watched); it resolves once
+            # its reading is back near usual (recalibrated), judged on its own residual
+            name = self._alert("probe_drift").sensors[0]
+            off = self._channel_off(name, t_ms, frame, now_ms)
+            out += self._rule("probe_drift", off, now_ms, kl.kl, self._alert("probe_drift").summary)
+            ageing = None
+        else:
+            # an ageing probe is told early, while its drift is still small (significant, not yet relevant)
+            ageing = self._ageing_probe(over and (drifting or bool(significant) or kl.kl_cov > kl.kl_mean),
+                                        significant, sensors, t_ms, frame, now_ms)
+        if ageing:
+            label = LABELS[ageing][0]
+            i = sensors.index(ageing)
+            text = (f"The {label} reading is drifting slowly on its own ({_fmt(ageing, recent[i])}, usual "
+                    f"{_fmt(ageing, usual[i])}; the other readings are normal). The {label} probe is probably "
+                    f"ageing: check it against a test kit and recalibrate it.")
+            self._alert("probe_drift").sensors = [ageing]
+            out += self._rule("probe_drift", True, now_ms, kl.kl, text)
+            cond = False
+        # the words describe the last 10 minutes against this hour's usual value
+        summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
+        out += self._rule("drift", cond, now_ms, kl.kl, summary)
+        out += self._maybe_accept(now_ms)
+        return out
+
+    def _ageing_sensors(self) -> set[str]:
+        st = self.alerts.get("probe_drift")
+        return set(st.sensors) if st is not None and st.state == "firing" else set()
+
+    def _channel_off(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> bool:
+        """The last 30 minutes of one channel are 3 standard deviations or more from usual."""
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if name not in present or self.baseline is None or self.baseline.coef.shape[1] != len(present):
+            return False
+        w = (t_ms >= now_ms - 30 * MIN_MS) & np.isfinite(frame[name])
+        if w.sum() < 10:
+            return True  # cannot tell: keep it
+        X = np.stack([frame[n][w] for n in present], axis=1)
+        col = present.index(name)
+        r = float(np.nanmean(self._residuals(t_ms[w], X)[:, col]))
+        cov = self.cov if self.cov is not None else self.baseline.cov
+        return abs(r) >= 3.0 * math.sqrt(cov[col, col])
+
+    def _stuck_or_noisy(self) -> set[str]:
+        bad: set[str] = set()
+        for key in ("probe_stuck", "probe_noisy"):
+            st = self.alerts.get(key)
+            if st is not None and st.state != "ok":
+                bad |= set(st.sensors)
+        return bad
+
+    def _ageing_probe(self, cond: bool, moved: list[int], sensors: list[str], t_ms: Array,
+                      frame: dict[str, Array], now_ms: int) -> str | None:
+        """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water."""
+        if not cond or len(moved) != 1 or self.firing("drift"):
+            return None
+        name = sensors[moved[0]]
+        if name not in self.profile.probe_drift_per_day or self.baseline is None:
+            return None
+        # the reading's departure from its usual value now, 3 h ago and 6 h ago: a line, not a step
+        present = [n for n in self.settings.drift_sensors if n in frame]  # a tank may lack a probe
+        col = present.index(name)
+        dev = []
+        for hours_ago in (0, 3, 6):
+            end = now_ms - hours_ago * 3_600_000
+            w = (t_ms >= end - 30 * MIN_MS) & (t_ms < end) & np.isfinite(frame[name])
+            if w.sum() < 10:
+                return None
+            X = np.stack([frame[n][w] for n in present], axis=1)
+            dev.append(float(np.nanmean(self._residuals(t_ms[w], X)[:, col])))
+        now, mid, old = dev
+        gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)
+        per_day = abs(now - old) * 4.0
+        return name if gradual and per_day < 24 * self.profile.ph_fall_per_h / 4 else None
+
+    def _maybe_accept(self, now_ms: int) -> list[Transition]:
+        """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
+        st = self.alerts.get("drift")
+        if st is None or st.state != "firing":
+            return []
+        if (now_ms - st.since_ms) < self.settings.accept_after_hours * 3_600_000:
+            return []
+        if any(a.state == "firing" and k not in ("drift", "water_change_due") for k, a in self.alerts.items()):
+            return []
+        self.accept_change(now_ms)
+        st.state, st.since_ms, st.clear_since_ms = "ok", now_ms, 0
+        self.day_notes.append("a lasting change was accepted as the new normal")
+        return [Transition("drift", "warning", "resolved",
+                           f"Accepted as the new normal after {self.settings.accept_after_hours:g} h: "
+                           f"{st.summary} Learning the tank's pattern again.", now_ms, 0.0)]
+
+    @staticmethod
+    def _attribution(sensors: list[str], recent: Array, usual: Array, std: Array, z: Array,
+                     mean_part: float, cov_part: float) -> str:
+        moved = []
+        for i in np.argsort(-np.abs(z)):  # the largest change first
+            label, unit, dec = LABELS.get(sensors[i], (sensors[i], "", 2))
+            if abs(z[i]) >= 3:
+                moved.append(f"{label} {recent[i]:.{dec}f}{unit}, usual {usual[i]:.{dec}f} ± {std[i]:.{dec}f}"
+                             f"{unit} at this hour")
+        normal = [LABELS.get(n, (n,))[0] for i, n in enumerate(sensors) if abs(z[i]) < 3]
+        if not moved:
+            kind = "the readings are noisier or steadier than usual (a probe may be failing or stuck)" \
+                if cov_part > mean_part else "several readings moved a little together"
+            return f"Water differs from its usual pattern: {kind}."
+        text = "Water is drifting: " + "; ".join(moved)
+        if normal:
+            text += "; " + ", ".join(normal) + " normal"
+        return text + "."

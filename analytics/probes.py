@@ -1,0 +1,75 @@
+"""Probe health: each probe's usual wobble, and a wobble that collapses (stuck) or explodes (failing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
+from analytics.rules import step_spread
+
+Array = NDArray[np.float64]
+
+
+class ProbesMixin:
+    """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
+
+    def _learn_noise(self, t_ms: Array, frame: dict[str, Array], now_ms: int) -> None:
+        # the usual wobble: median of hourly step spreads over the learnable reference
+        lo = now_ms - self.settings.reference_hours * 3_600_000
+        sel = (t_ms >= lo) & self._learnable(t_ms)
+        for name in PROBE_SENSORS:
+            if name not in frame:
+                continue
+            y = frame[name][sel]
+            n = len(y) // 60 * 60
+            if n < 12 * 60:
+                continue
+            D = np.diff(y[:n].reshape(-1, 60), axis=1)  # each hour's minute-to-minute steps (as step_spread)
+            enough = np.isfinite(D).sum(axis=1) >= 5
+            if enough.sum() < 12:
+                continue
+            D = D[enough]
+            with np.errstate(all="ignore"):
+                hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
+            self.noise[name] = float(np.median(hours))
+            self.noise_level[name] = float(np.nanmedian(y))
+
+    def _probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
+        # the probes' usual wobble needs only 12 h of readings (not the drift's two-day warm-up)
+        if (not self.noise or now_ms - self.noise_at_ms >= self.settings.refit_minutes * MIN_MS) \
+                and not self.in_maintenance(now_ms) and not self._stuck_or_noisy():
+            self._learn_noise(t_ms, frame, now_ms)
+            self.noise_at_ms = now_ms
+        stuck, noisy = [], []
+        for name, usual in self.noise.items():
+            if name not in frame or usual <= 0:
+                continue
+            _, y = self._recent(t_ms, frame[name], now_ms, 20)
+            spread = step_spread(y)
+            if not np.isfinite(spread):
+                continue
+            score[f"wobble_{name}"] = spread / usual
+            if spread < 0.1 * usual:
+                stuck.append(name)
+            # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
+            # also quadruples its wobble, and that is the water, not the probe
+            level = self.noise_level.get(name, 0.0)
+            grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
+            if spread > 5.0 * usual * max(1.0, grown):
+                noisy.append(name)
+        for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
+            if names:
+                self._alert(key).sensors = list(names)
+        out = self._rule("probe_stuck", bool(stuck), now_ms, float(len(stuck)),
+                         f"The {', '.join(LABELS[n][0] for n in stuck)} probe is stuck: it has repeated the same "
+                         f"value ({', '.join(_fmt(n, self._last(frame[n])) for n in stuck)}) for 20 minutes. "
+                         "This is the probe, not the water: clean it, check its cable, recalibrate or replace it.")
+        out += self._rule("probe_noisy", bool(noisy), now_ms, float(len(noisy)),
+                          f"The {', '.join(LABELS[n][0] for n in noisy)} probe is failing: its readings jump "
+                          "far more than usual. This is the probe, not the water: check its cable and "
+                          "connector, clean or replace it.")
+        return out

@@ -1,0 +1,185 @@
+"""The plain rules a keeper expects: heater, pH, pump, flow, sump level, leak; firmware events and silence.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.alerts import AlertState
+from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.rules import theil_sen_per_hour
+
+Array = NDArray[np.float64]
+
+
+class RulesMixin:
+    """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
+
+    def _rules(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
+        p, s = self.profile, self.settings
+        out: list[Transition] = []
+        recent_row = len(t_ms) and t_ms[-1] >= now_ms - 2 * MIN_MS  # judge only fresh readings
+        if "temp_c" in frame:
+            tt, temp = self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)
+            enough = np.isfinite(temp).sum() >= 0.6 * s.temp_rate_minutes
+            rate = theil_sen_per_hour(tt / 1000.0, temp) if enough else float("nan")
+            now_t = self._last(temp)
+            score["temp_rate_c_per_h"] = rate
+            # hysteresis: once firing, an alert holds until the rate is below half its threshold
+            up = p.temp_rise_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
+            down = p.temp_fall_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
+            # a water change (cooler new water, then the heater catching up) is not the heater
+            changing = self._tds_dropping(now_ms, t_ms, frame) or \
+                now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
+            out += self._rule("heater_stuck", bool(rate > up) and not changing, now_ms, rate,
+                              f"Temperature rising {rate:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
+                              "on. Unplug it and check its thermostat before the water overheats.")
+            slow, drop = self._cooling(now_ms, t_ms, frame)
+            score["temp_rate_60_c_per_h"] = slow
+            off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
+            dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c)) and not changing
+            fall = rate if rate < -down else slow
+            out += self._rule("heater_dead", bool(dead), now_ms, fall,
+                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
+                              "failed. Check that it is powered and its light comes on.")
+            out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
+                               "Check the heater and the room temperature.", 0.3)
+        if "ph" in frame and not self.firing("probe_stuck") and not self.firing("probe_noisy"):
+            tp, ph = self._recent(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
+            enough = np.isfinite(ph).sum() >= 0.6 * s.ph_rate_minutes
+            rate = theil_sen_per_hour(tp / 1000.0, ph) if enough else float("nan")
+            now_p = self._last(ph)
+            score["ph_rate_per_h"] = rate
+            fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)
+            crashing = bool(rate < -fall)
+            if crashing and not self.firing("ph_crash") and not math.isfinite(self.ph_before_crash):
+                # the level before the fall began: the median of the 45 minutes before the rate window
+                _, ph_hist = self._recent(t_ms, frame["ph"], now_ms, 90)
+                ph_hist = ph_hist[: max(1, len(ph_hist) - 45)]
+                self.ph_before_crash = float(np.nanmedian(ph_hist)) if np.isfinite(ph_hist).any() else float("nan")
+            if self.firing("ph_crash"):
+                # the rate may stop while the level stays down: resolved only when the pH is back
+                _, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
+                level = float(np.nanmedian(ph10)) if np.isfinite(ph10).any() else now_p
+                crashing = crashing or bool(level < self.ph_before_crash - 0.15)
+            elif not crashing:
+                self.ph_before_crash = float("nan")
+            out += self._rule("ph_crash", crashing, now_ms, rate,
+                              f"pH falling {rate:+.2f} per hour (now {now_p:.2f}): the water is acidifying fast "
+                              "(CO2 overdose, or the buffer is used up). Stop CO2, aerate, and test KH; "
+                              "a partial water change restores the buffer.")
+            out += self._range("ph_out_of_range", "ph", now_p if recent_row else float("nan"), now_ms,
+                               "Test with a drop kit to confirm, then correct slowly.", 0.05)
+        pump_on = self._last(frame["pump"]) if "pump" in frame else 1.0
+        if "flow_lpm" in frame:
+            flow = self._last(frame["flow_lpm"][-1:]) if recent_row else float("nan")
+            # the firmware switches a pump off when it sees no flow (a fault event): still a stopped pump;
+            # one held off by the sump interlock or the keeper is not
+            fault = now_ms <= self.event_until_ms.get("device_fault", -1)
+            # (and a pump restarting after its interlock cleared has two minutes to get the water moving)
+            held = now_ms <= self.event_until_ms.get("pump_interlock", -1) + 2 * MIN_MS
+            stopped = bool(flow < p.flow_stopped_lpm and (pump_on == 1.0 or fault) and not held)
+            out += self._rule("pump_stopped", stopped, now_ms, flow,
+                              f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. Water "
+                              "is not circulating or being filtered or heated evenly; check the pump's power and "
+                              "impeller.")
+            low = p.flow_lpm.low
+            blocked = bool(low is not None and p.flow_stopped_lpm <= flow < low * (1.1 if self.firing("flow_low")
+                                                                                   else 1.0))
+            out += self._rule("flow_low", blocked, now_ms, flow,
+                              f"Filter flow low: {flow:.1f} l/min (at least {low:g} expected). The filter is "
+                              "probably clogged: rinse the sponge in tank water.")
+        if "level_cm" in frame:
+            level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
+            low = p.level_cm.low
+            margin = 1.0 if self.firing("sump_low") else 0.0
+            tl, lv = self._recent(t_ms, frame["level_cm"], now_ms, 30)
+            fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
+            score["level_fall_cm_per_h"] = fall
+            limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
+            changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
+                now_ms, t_ms, frame)
+            out += self._rule("level_falling", bool(fall > limit) and not changing, now_ms, fall,
+                              f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
+                              "or an overflow. Look under the tank and the sump now, and switch off the return "
+                              "pump if water is on the floor.")
+            out += self._rule("sump_low", bool(low is not None and level < low + margin), now_ms, level,
+                              f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
+                              "run dry: top up with dechlorinated water and look for a leak.")
+        return out
+
+    def _cooling(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
+        """The temperature's slope over the last hour (°C/h) and how far it is below usual.
+
+        Usual is the day/night baseline's value now when fitted, else the median of the last six hours;
+        a tank cooling back after a heater stuck on is above usual, not a dead heater.
+        """
+        tt, temp = self._recent(t_ms, frame["temp_c"], now_ms, 60)
+        if np.isfinite(temp).sum() < 36:
+            return float("nan"), float("nan")
+        slope = theil_sen_per_hour(tt[::2] / 1000.0, temp[::2])  # every other minute: a quarter of the pairs
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if self.baseline is not None and "temp_c" in present and self.baseline.coef.shape[1] == len(present) \
+                and not self.relevel_pending:
+            usual = float(self._usual(now_ms)[present.index("temp_c")])
+        else:
+            _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
+            usual = float(np.nanmedian(hist))
+        return slope, usual - float(np.nanmedian(temp[-10:]))
+
+    def _range(self, key: str, sensor: str, value: float, now_ms: int, advice: str, margin: float) -> list[Transition]:
+        lim = self.profile.limit(sensor)
+        m = margin if self.firing(key) else 0.0
+        lo = lim.low is not None and value < lim.low + m
+        hi = lim.high is not None and value > lim.high - m
+        label = LABELS[sensor][0]
+        text = (f"{label.capitalize()} {_fmt(sensor, value)} is {'below' if lo else 'above'} the safe range "
+                f"{lim.low:g}–{lim.high:g}. {advice}") if (lo or hi) else ""
+        return self._rule(key, bool(lo or hi), now_ms, value, text)
+
+    def _events(self, now_ms: int, events: Iterable[tuple[int, str, str]]) -> list[Transition]:
+        keys = {"interlock": "pump_interlock", "lockout": "pump_lockout", "fault": "device_fault"}
+        held = {"pump_interlock", "pump_lockout"}  # these hold until the firmware says they are cleared
+        for t, kind, detail in events:
+            if kind in ("interlock_clear", "lockout_clear"):
+                self.event_until_ms[keys[kind.split("_")[0]]] = t
+                continue
+            key = keys.get(kind)
+            if key is None:
+                if kind == "mode":
+                    self.day_notes.append(f"the device changed mode ({detail})")
+                continue
+            # a fault holds its alert for two minutes (its for_minutes is 1), then the clear period; interlock and lockout until cleared
+            until = 2**62 if key in held else max(self.event_until_ms.get(key, 0), t + 2 * MIN_MS)
+            self.event_until_ms[key] = until
+            self.event_detail[key] = detail
+        text = {"pump_interlock": "The controller stopped the pump to protect it: {d}. It restarts by itself "
+                                  "when the cause is gone; check the sump level and the flow sensor.",
+                "pump_lockout": "The controller locked the pump out after repeated faults: {d}. It will not "
+                                "restart by itself: fix the cause, then reset the controller.",
+                "device_fault": "The controller reported a fault: {d}. Check the device and its log."}
+        out: list[Transition] = []
+        for key in keys.values():
+            active = now_ms <= self.event_until_ms.get(key, -1)
+            if active or self.alerts.get(key, AlertState()).state != "ok":
+                out += self._rule(key, active, now_ms, 1.0, text[key].format(d=self.event_detail.get(key, "")))
+        return out
+
+    def device_status(self, device: str, online: bool, now_ms: int) -> list[Transition]:
+        """A device's retained status (its last will says ``online: false``)."""
+        self.device_online[device] = online
+        down = sorted(d for d, up in self.device_online.items() if not up)
+        return self._rule("device_offline", bool(down), now_ms, float(len(down)),
+                          f"Device {', '.join(down)} is offline: its connection dropped (power, Wi-Fi or a crash). "
+                          "The tank is not being watched; check the controller's power and network.")
+
+    def check_stale(self, now_ms: int, last_reading_ms: int) -> list[Transition]:
+        """No telemetry for ``no_data_minutes`` (a device that froze without its last will)."""
+        gap = (now_ms - last_reading_ms) / MIN_MS
+        return self._rule("no_telemetry", gap >= self.settings.no_data_minutes, now_ms, gap,
+                          f"No readings from the tank for {gap:.0f} minutes. Check the controller: it may be "
+                          "frozen or its sensors unplugged.")

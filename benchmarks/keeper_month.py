@@ -1,0 +1,249 @@
+"""A keeper's month of one-minute readings, with habits and faults, labelled: the tank scenarios of the bench.
+
+The physics follow ``firmware/simtank.py`` (a day/night rhythm of
+temperature and pH, feeding peaks of turbidity, a slow TDS rise and
+evaporation, probe noise), vectorised with numpy so a month takes a fraction
+of a second, plus what a keeper's month has and the simulator lacks:
+
+- habits: water changes in the display tank (TDS steps down, the new water is
+  cooler and the heater brings it back over an hour or two; the sump level
+  does not move), top-ups of the sump, feeding, and single-reading glitches
+  (one wild value on one probe, a loose connector);
+- faults, each labelled from its start to its end plus ``recovery_min`` (while
+  the water comes back, an alert still firing is not false).
+
+Two scenarios: :func:`turtle_month` (the one the engine was tuned on: a 60×40 cm
+turtle tank, as in issue 16) and :func:`held_out_month` (a 100×50 cm tropical
+tank with other habits and other faults: a leak, a pump failure, a dying
+probe; never tuned on).  :func:`write_csv` writes one as a labelled CSV that
+``aquamon evaluate`` and ``aquamon replay`` read.
+
+Examples
+--------
+>>> s = turtle_month(days=3, faults=())
+>>> sorted(s.values)[:3], bool(s.labels.any())
+(['flow_lpm', 'level_cm', 'ph'], False)
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+DAY_MIN = 1440
+START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+COLUMNS = ("temp_c", "ph", "tds_ppm", "turb_ntu", "level_cm", "flow_lpm", "pump")
+
+
+@dataclass
+class Scenario:
+    """Readings (``values``), labels and what was injected, minute by minute."""
+
+    name: str
+    profile: str
+    t_ms: NDArray[np.int64]
+    values: dict[str, NDArray[np.float64]]
+    labels: NDArray[np.bool_]
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    habits: list[str] = field(default_factory=list)
+
+    @property
+    def days(self) -> float:
+        return len(self.t_ms) / DAY_MIN
+
+
+@dataclass
+class Tank:
+    """The healthy water of one tank and its probe noise (a bigger tank: slower and smaller swings)."""
+
+    temp: float = 26.0
+    temp_swing: float = 0.35
+    ph: float = 7.4
+    ph_swing: float = 0.06
+    tds: float = 350.0
+    tds_per_day: float = 6.0  # turtles are messy
+    turb: float = 1.0
+    feed_turb: float = 0.6
+    feed_hours: tuple[float, ...] = (8.0, 18.0)
+    level: float = 25.0
+    evap_cm_per_day: float = 0.8
+    flow: float = 9.0
+    heat_tau_h: float = 1.5  # how fast the heater brings cool new water back
+    noise: dict[str, float] = field(default_factory=lambda: {"temp_c": 0.02, "ph": 0.008, "tds_ppm": 1.0,
+                                                             "turb_ntu": 0.05, "level_cm": 0.05, "flow_lpm": 0.08})
+
+
+def _healthy(tank: Tank, days: int, rng: np.random.Generator) -> tuple[NDArray[np.int64], dict[str, NDArray[np.float64]]]:
+    n = days * DAY_MIN
+    m = np.arange(n, dtype=np.float64)
+    hour = (m / 60.0) % 24.0
+    phase = 2 * np.pi * hour / 24.0
+    light = ((hour >= 8) & (hour < 20)).astype(float)
+    v = {"temp_c": tank.temp + tank.temp_swing * np.sin(phase - 2 * np.pi * 9 / 24),
+         "ph": tank.ph + tank.ph_swing * np.sin(phase - 2 * np.pi * 10 / 24) + 0.01 * light,
+         "tds_ppm": tank.tds + tank.tds_per_day * m / DAY_MIN,
+         "level_cm": tank.level - tank.evap_cm_per_day * (m / DAY_MIN),
+         "flow_lpm": np.full(n, tank.flow), "pump": np.ones(n)}
+    since = np.min([(hour - h) % 24.0 for h in tank.feed_hours], axis=0)
+    v["turb_ntu"] = tank.turb + tank.feed_turb * np.exp(-since / 0.75)
+    return START_MS + np.arange(n, dtype=np.int64) * 60_000, v
+
+
+def _water_change(v: dict, start: int, fraction: float, cool_c: float, tau_h: float, sump_dip: float = 0.0) -> None:
+    n = len(v["tds_ppm"])
+    after = np.arange(n) >= start
+    dt_h = np.maximum(np.arange(n) - start, 0) / 60.0
+    v["tds_ppm"][after] -= fraction * v["tds_ppm"][start]
+    v["temp_c"] += np.where(after, -cool_c * np.exp(-dt_h / tau_h), 0.0)
+    v["ph"] += np.where(after, 0.05 * np.exp(-dt_h / 6.0), 0.0)  # fresh water is a little harder
+    if sump_dip:
+        v["level_cm"] += np.where(after & (dt_h < 0.33), -sump_dip * (1 - dt_h / 0.33), 0.0)
+
+
+def _top_up(v: dict, start: int, cm: float) -> None:
+    after = np.arange(len(v["level_cm"])) >= start
+    v["level_cm"][after] += cm
+    v["tds_ppm"][after] *= 0.99
+
+
+def _glitches(v: dict, rng: np.random.Generator, per_day: float, skip: NDArray[np.bool_]) -> int:
+    """Single wild readings on one probe (a loose connector): not faults, nothing to alert on."""
+    n = len(v["ph"])
+    idx = rng.choice(np.flatnonzero(~skip), size=int(per_day * n / DAY_MIN), replace=False)
+    scale = {"temp_c": 3.0, "ph": 1.2, "tds_ppm": 150.0, "turb_ntu": 6.0}
+    names = list(scale)
+    for i in idx:
+        k = names[rng.integers(len(names))]
+        v[k][i] += scale[k] * rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.0)
+    return len(idx)
+
+
+# --------------------------------------------------------------------------- faults
+
+def _ramp(v: dict, key: str, start: int, end: int, per_h: float, back_tau_h: float = 0.0, cap: float | None = None) -> None:
+    n = len(v[key])
+    i = np.arange(n)
+    d = np.where((i >= start) & (i < end), (i - start) / 60.0 * per_h, 0.0)
+    if cap is not None:
+        d = np.sign(d) * np.minimum(np.abs(d), cap)
+    peak = d[end - 1] if end - 1 < n else 0.0
+    if back_tau_h:
+        d = np.where(i >= end, peak * np.exp(-(i - end) / 60.0 / back_tau_h), d)
+    v[key] += d
+
+
+def apply_fault(v: dict, f: dict[str, Any], rng: np.random.Generator) -> None:
+    kind, a, b = f["kind"], f["start"], f["end"]
+    n = len(v["ph"])
+    i = np.arange(n)
+    on = (i >= a) & (i < b)
+    if kind == "heater_stuck":
+        _ramp(v, "temp_c", a, b, f.get("rate", 2.5), back_tau_h=3.0)
+    elif kind == "heater_dead":
+        _ramp(v, "temp_c", a, b, -f.get("rate", 0.6), back_tau_h=1.5)
+    elif kind == "ph_crash":  # falls by drop over an hour, restored by a water change at the end
+        d = np.where(on, -np.minimum(f.get("drop", 0.6), f.get("drop", 0.6) * (i - a) / 60.0), 0.0)
+        v["ph"] += d
+    elif kind == "pump_stopped":
+        v["flow_lpm"][on] = 0.0
+    elif kind == "bloom":  # bacterial bloom: turbidity rises over six hours, cleared by a water change
+        v["turb_ntu"] += np.where(on, f.get("rise", 4.0) * np.minimum(1.0, (i - a) / 360.0), 0.0)
+    elif kind == "leak":  # the sump loses water until the keeper finds the leak and refills
+        v["level_cm"] += np.where(on, -f.get("cm_per_h", 3.0) * (i - a) / 60.0, 0.0)
+    elif kind == "probe_noisy":
+        v[f.get("probe", "ph")][on] += rng.normal(scale=f.get("sigma", 0.15), size=int(on.sum()))
+    elif kind == "probe_dead":  # the probe dies: it reads a flat, wrong value
+        v[f.get("probe", "tds_ppm")][on] = f.get("value", 5.0)
+    else:
+        raise ValueError(f"unknown fault kind {kind!r}")
+
+
+def _noise(v: dict, tank: Tank, rng: np.random.Generator) -> None:
+    for k, s in tank.noise.items():
+        v[k] = v[k] + rng.normal(scale=s, size=len(v[k]))
+    v["turb_ntu"] = np.maximum(v["turb_ntu"], 0.0)
+    v["flow_lpm"] = np.where(v["flow_lpm"] > 0.5, v["flow_lpm"], np.abs(v["flow_lpm"]) * 0.0)
+
+
+def build(name: str, profile: str, tank: Tank, days: int, faults: list[dict[str, Any]],
+          habits: Callable[[dict, np.random.Generator], list[str]], glitches_per_day: float, seed: int,
+          recovery_min: int = 120) -> Scenario:
+    rng = np.random.default_rng(seed)
+    t, v = _healthy(tank, days, rng)
+    notes = habits(v, rng)
+    n = len(t)
+    labels = np.zeros(n, dtype=bool)
+    for f in faults:
+        apply_fault(v, f, rng)
+        labels[f["start"]:min(n, f["end"] + f.get("recovery", recovery_min))] = True
+    noiseless_flow = v["flow_lpm"].copy()
+    _noise(v, tank, rng)
+    v["flow_lpm"] = np.where(noiseless_flow <= 0, 0.0, v["flow_lpm"])
+    count = _glitches(v, rng, glitches_per_day, labels)
+    notes.append(f"{count} single-reading glitches")
+    return Scenario(name, profile, t, v, labels, faults, notes)
+
+
+def turtle_month(days: int = 30, seed: int = 16, faults: tuple | None = None) -> Scenario:
+    """Issue 16's keeper: a 60×40 cm turtle tank, weekly 30 % water changes, top-ups, two feedings, six faults."""
+    D = DAY_MIN
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        out = []
+        for d in range(3, days, 7):  # Saturday morning: 30 % of the display tank, 2 °C cooler water
+            _water_change(v, d * D + 10 * 60, 0.3, 2.0, 1.5)
+            out.append(f"water change day {d}")
+        for d in range(2, days, 3):
+            _top_up(v, d * D + 19 * 60, 2.0)
+        return out + ["top-ups every 3 days", "feeding 8:00 and 18:00"]
+
+    if faults is None:
+        faults = ({"kind": "heater_stuck", "start": 5 * D + 14 * 60, "end": 5 * D + 15 * 60 + 30, "rate": 2.5},
+                  {"kind": "probe_noisy", "start": 8 * D + 3 * 60, "end": 8 * D + 9 * 60, "probe": "ph"},
+                  {"kind": "heater_dead", "start": 12 * D + 1 * 60, "end": 12 * D + 5 * 60, "rate": 0.6},
+                  {"kind": "ph_crash", "start": 15 * D + 16 * 60, "end": 15 * D + 22 * 60, "drop": 0.6},
+                  {"kind": "bloom", "start": 19 * D + 6 * 60, "end": 20 * D + 10 * 60, "rise": 4.0},
+                  {"kind": "pump_stopped", "start": 26 * D + 13 * 60, "end": 26 * D + 14 * 60})
+    return build("keeper's 60×40 turtle tank (tuned on)", "turtle", Tank(), days, list(faults), habits, 3.0, seed)
+
+
+def held_out_month(days: int = 30, seed: int = 61) -> Scenario:
+    """Never tuned on: a 100×50 cm tropical tank, other habits (20 % every 10 days, one feeding, daily
+    auto top-up), other faults (a leak, a pump failure, a dying TDS probe, a slow heater run-away)."""
+    D = DAY_MIN
+    tank = Tank(temp=25.0, temp_swing=0.2, ph=6.9, ph_swing=0.04, tds=220.0, tds_per_day=2.5, feed_turb=0.4,
+                feed_hours=(19.0,), level=35.0, evap_cm_per_day=1.2, flow=14.0, heat_tau_h=2.5)
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        out = []
+        for d in range(4, days, 10):
+            _water_change(v, d * D + 17 * 60, 0.2, 1.2, 2.5, sump_dip=3.0)
+            out.append(f"water change day {d}")
+        for d in range(1, days):
+            _top_up(v, d * D + 7 * 60, 1.2)
+        return out + ["auto top-up daily", "feeding 19:00"]
+
+    faults = [{"kind": "leak", "start": 7 * D + 2 * 60, "end": 7 * D + 9 * 60, "cm_per_h": 3.5},
+              {"kind": "pump_stopped", "start": 13 * D + 11 * 60, "end": 13 * D + 13 * 60},
+              {"kind": "probe_dead", "start": 18 * D + 20 * 60, "end": 19 * D + 12 * 60, "probe": "tds_ppm",
+               "value": 3.0},
+              {"kind": "heater_stuck", "start": 24 * D + 4 * 60, "end": 24 * D + 7 * 60, "rate": 1.2}]
+    return build("other keeper's 100×50 tropical tank (held out)", "tropical", tank, days, faults, habits, 2.0,
+                 seed)
+
+
+def write_csv(s: Scenario, path: str | Path) -> Path:
+    """Time (ISO, UTC), the readings, and EVENT (1 on fault rows): what evaluate and replay read."""
+    p = Path(path)
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Time", *COLUMNS, "EVENT"])
+        times = np.array(s.t_ms, dtype="datetime64[ms]").astype(str)
+        for i, t in enumerate(times):
+            w.writerow([t, *(f"{s.values[c][i]:.4g}" for c in COLUMNS), int(s.labels[i])])
+    return p

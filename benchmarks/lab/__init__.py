@@ -1,0 +1,1 @@
+"""Lab detectors: not run by the product; the comparison baselines the detection benchmark prints."""

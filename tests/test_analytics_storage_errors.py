@@ -1,0 +1,61 @@
+"""The analytics never exit on a storage error (issue 21 item 3): InfluxDB refusing writes behind tests/influx_proxy.py.
+
+A device goes offline while every write is refused (a full disk: 500, or 503):
+the critical ``device_offline`` must still be notified, the cycle must not
+raise, the alert point is kept and counted, and it is written once InfluxDB
+takes writes again.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analytics.service import Analytics, TankData
+from aquamon.config import Config
+from aquamon.influx import InfluxV1
+from aquamon.lineproto import encode_point
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from influx_proxy import FaultProxy  # noqa: E402
+
+MIN_MS = 60_000
+START_MS = 1_700_000_000_000 // 86_400_000 * 86_400_000
+
+
+@pytest.mark.services
+def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb, unique: str) -> None:
+    proxy = FaultProxy(influxdb.url)
+    cfg = Config()
+    cfg.influxdb.url, cfg.influxdb.database = proxy.url, unique
+    cfg.mqtt.topic_prefix = unique
+    cfg.analytics = replace(cfg.analytics, tanks=["tank1"])
+    cfg.check()
+    db = InfluxV1(influxdb.url, unique)
+    db.create_database()
+    db.write_lines([encode_point("water", {"tank": "tank1", "device": "d1"},
+                                 {"seq": i, "temp_c": 25.0, "level_cm": 30.0}, START_MS + i * MIN_MS)
+                    for i in range(30)])
+    a = Analytics(cfg)
+    sent = []
+    a.sender.send = sent.append  # type: ignore[method-assign]
+    a.cycle()  # reads and evaluates the tank
+    assert isinstance(a.data.get("tank1"), TankData) and a.data["tank1"].last_eval_ms is not None
+    proxy.fail(500, times=None)  # from now on every write is refused
+    a._last_new_data["tank1"] = 0.0  # the device's last will, judged now
+    with a._inbox_lock:
+        a._inbox.append(("status", "tank1", ("d1", False)))
+    a.cycle()  # before the fix: RetryableWriteError out of cycle(), the process exited 1
+    offline = [m for m in sent if m.severity == "critical" and "offline" in m.body]
+    assert offline, [m.title for m in sent]
+    assert a.write_failures >= 1 and any('key=device_offline' in ln for ln in a._pending_lines)
+    proxy.heal()
+    a.cycle()
+    assert a._pending_lines == []
+    rows = db.query('SELECT "state" FROM "alert" WHERE "key" = \'device_offline\'')
+    assert rows and rows[0]["values"][0][1] == "firing"
+    assert np.isfinite(a.data["tank1"].t_ms).all()
