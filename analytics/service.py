@@ -471,6 +471,8 @@ class Analytics:
                               [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
         self._emit(tank, transitions, lines)
         self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
+        if self.cfg.analytics.notify_each_step:
+            self.notifier.deliver()  # as if live: each minute's pages go out at that minute
         run.out += transitions
         run.data.last_eval_ms = t
 

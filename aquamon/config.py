@@ -183,6 +183,9 @@ class AnalyticsConfig:
     # Prometheus /metrics and /healthz (analytics/metrics.py); port 0 = off
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 0
+    # notifications decided after each evaluated minute, as if live (aquamon replay); off, a service
+    # catching up after an outage folds what ended meanwhile into one message instead of paging it
+    notify_each_step: bool = False
 
     def check(self) -> None:
         _range("analytics", "interval_s", self.interval_s, 0.01, 86400)

@@ -103,7 +103,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         cfg = stack.config()
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
                              info=[f"{inbox.url}/info"])
-        cfg.analytics = replace(cfg.analytics, tanks=[tank])
+        cfg.analytics = replace(cfg.analytics, tanks=[tank], notify_each_step=True)  # pages as if live
         stack.start_gateway(cfg)
         stack.start_analytics(cfg)
         assert stack.mosquitto is not None
