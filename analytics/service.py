@@ -125,7 +125,8 @@ class Analytics:
         a = cfg.analytics
         # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
         self.shard = f"{a.instance_index}/{a.instance_count}" if a.instance_count > 1 else ""
-        self.state = InfluxStateStore(self.db)  # resume after a restart or a reshard (analytics/state.py)
+        # resume after a restart or a reshard (analytics/state.py)
+        self.state = InfluxStateStore(self.db, keep_days=cfg.analytics.state_keep_days)
         self._state_checked: set[str] = set()
         # read for all tanks at the start of a cycle, and written at its end: at 1,000 tanks a round
         # trip per tank was the first bottleneck (docs/scaling.md)

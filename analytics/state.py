@@ -224,10 +224,14 @@ class InfluxStateStore:
     remembers the monitor: the state is encoded when it is written.
     """
 
-    def __init__(self, db: InfluxV1, every_s: float = 300.0, chunk: int = 200) -> None:
+    def __init__(self, db: InfluxV1, every_s: float = 300.0, chunk: int = 200, keep_days: float = 14.0) -> None:
         self.db = db
         self.every_s = every_s
         self.chunk = chunk
+        # a state is one point per tank per day: older days are deleted once a day, so the store stays
+        # about keep_days x tanks x tens of kB instead of growing for ever (0 = keep everything)
+        self.keep_days = keep_days
+        self._pruned_at = -1e18
         self.pending: dict[str, tuple[TankMonitor, int]] = {}
         # when set, each tank's notification state (episodes, acks, silences) is saved and restored with it
         self.notifier: Notifier | None = None
@@ -300,4 +304,23 @@ class InfluxStateStore:
             del self.pending[tank]
             self._saved_at[tank] = now
         self.saved += len(lines)
+        self.prune()
         return len(lines)
+
+    def prune(self, force: bool = False) -> bool:
+        """Delete saved states older than ``keep_days`` (at most once a day unless ``force``); True if run.
+
+        Only a tank silent for longer than that loses its saved state, and is re-fitted from its data
+        when it returns.  A failure is logged, not raised: the next day tries again.
+        """
+        now = time.monotonic()
+        if self.keep_days <= 0 or (not force and now - self._pruned_at < 86_400):
+            return False
+        self._pruned_at = now
+        try:
+            self.db.query(f'DELETE FROM "{MEASUREMENT}" WHERE time < now() - {int(self.keep_days * 24)}h')
+        except (QueryError, OSError) as e:
+            log.warning("could not delete analytics states older than %g days (next try tomorrow): %s",
+                        self.keep_days, e)
+            return False
+        return True

@@ -186,6 +186,8 @@ class AnalyticsConfig:
     # notifications decided after each evaluated minute, as if live (aquamon replay); off, a service
     # catching up after an outage folds what ended meanwhile into one message instead of paging it
     notify_each_step: bool = False
+    # saved analytics states (one point per tank per day) older than this are deleted; 0 = keep all
+    state_keep_days: float = 14.0
 
     def check(self) -> None:
         _range("analytics", "interval_s", self.interval_s, 0.01, 86400)
@@ -198,6 +200,7 @@ class AnalyticsConfig:
         _range("analytics", "temp_rise_c_per_h", self.temp_rise_c_per_h, 0.1, 50)
         _range("analytics", "temp_fall_c_per_h", self.temp_fall_c_per_h, 0.1, 50)
         _range("analytics", "rate_window_minutes", self.rate_window_minutes, 5, 240)
+        _range("analytics", "state_keep_days", self.state_keep_days, 0, 3650)
         _range("analytics", "poll_s", self.poll_s, 0.01, 3600)
         _range("analytics", "instance_count", self.instance_count, 1, 4096)
         _range("analytics", "metrics_port", self.metrics_port, 0, 65535)

@@ -167,7 +167,7 @@ class InfluxV1:
 
     def query(self, q: str, epoch: str = "ms") -> list[dict[str, Any]]:
         """Run InfluxQL; return the list of series dicts (name, tags, columns, values)."""
-        method = "POST" if q.lstrip().upper().startswith(("CREATE", "DROP", "ALTER")) else "GET"
+        method = "POST" if q.lstrip().upper().startswith(("CREATE", "DROP", "ALTER", "DELETE")) else "GET"
         url = f"{self.url}/query?{self._params(q=q, epoch=epoch)}"
         req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
         return run_influxql(req, q, self.url, self.timeout)

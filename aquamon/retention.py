@@ -4,8 +4,9 @@
 
 - the default retention policy ``autogen`` (where the gateway and the analytics write) keeps
   ``minute_days`` days, 180 by default.  It is altered rather than replaced, so data already
-  written stays visible.  ``analytics_state`` lives there too: the analytics only read back its
-  latest version, so it is kept no longer than the minute data instead of forever;
+  written stays visible.  ``analytics_state`` lives there too, and is kept shorter by the analytics
+  themselves: they read back only each tank's latest state and delete days older than
+  ``[analytics] state_keep_days`` (14) once a day (analytics/state.py);
 - the policy ``hourly`` keeps the hourly means of every sensor (measurement ``water``) and of the
   device health (``device``) for ``hourly_days`` days, ten years by default;
 - continuous queries fill ``hourly`` once an hour, recomputing the last two hours so a reading
