@@ -237,10 +237,12 @@ def report(tank: str = typer.Option(..., "--tank", "-t", help="Tank id, as in th
     """Write a self-contained HTML report of one tank: sensors, drift score, forecast, alert log."""
     cfg = _load(config)
     from aquamon.influx import QueryError, connect
+    from analytics.notify_policy import keeper_zone
     from aquamon.report import ReportError, parse_since, write_report
 
     try:
-        path = write_report(connect(cfg.influxdb), tank, out, hours=parse_since(since))
+        path = write_report(connect(cfg.influxdb), tank, out, hours=parse_since(since),
+                            zone=keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes))
     except (ReportError, QueryError) as e:
         err.print(f"[bold red]no report:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(1) from None

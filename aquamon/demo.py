@@ -251,9 +251,11 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
                 proc.stop()
         stats = db.query('SELECT last(*) FROM "gateway"')
         gw = dict(zip(stats[0]["columns"], stats[0]["values"][0])) if stats else {}
+        from analytics.notify_policy import keeper_zone
         from aquamon.report import write_report
 
-        report = write_report(db, TANK, out / "report", hours=hours)
+        report = write_report(db, TANK, out / "report", hours=hours,
+                              zone=keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes))
         fired = [a for a in state.alerts if a.get("state") == "firing"]
         summary = Table(title="Summary", show_header=False)
         summary.add_row("readings published (firmware)", str(published))

@@ -25,7 +25,7 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -180,6 +180,8 @@ class TankData:
     daily: dict[str, np.ndarray] = field(default_factory=dict)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     forecasts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the keeper's clock for every time the report shows ([alerts] time_zone); data stay in UTC
+    zone: tzinfo = timezone.utc
 
 
 def _columns(series: list[dict[str, Any]]) -> dict[str, np.ndarray]:
@@ -331,7 +333,7 @@ def sensor_figures(data: TankData, spans: Sequence[AlertSpan]) -> list[tuple[str
         ax.tick_params(labelsize=FONT - 1)
         ax.margins(y=0.35)  # room above the data for the alert labels
         ax.legend(loc="lower left", fontsize=FONT - 1, ncol=2, framealpha=0.8)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=data.zone))
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
         out.append((f"sensor-{c}", f"{label}" + (f" ({unit})" if unit else ""), _png(fig)))
     return out
@@ -351,7 +353,7 @@ def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
     ax.set_yscale("log")
     _shade(ax, spans, data.start_ms, data.end_ms, labels=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=FONT - 1, ncol=2, frameon=False)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=data.zone))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
     ax.tick_params(labelsize=FONT - 1)
     return _png(fig)
@@ -384,7 +386,7 @@ def forecast_figure(data: TankData) -> str:
                            label="interval" + ("" if high is not None else " (open-ended)"))
         ax.set_title(f"{label}: forecast", fontsize=FONT)
         ax.legend(fontsize=FONT - 1, loc="best")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b", tz=data.zone))
         ax.tick_params(labelsize=FONT - 1)
     return _png(fig)
 
@@ -400,8 +402,17 @@ def _finite(v: Any) -> float | None:
 # --------------------------------------------------------------------------- page
 
 
-def _fmt(ms: int) -> str:
-    return f"{datetime.fromtimestamp(ms / 1000, tz=timezone.utc):%Y-%m-%d %H:%M}"
+def _fmt(ms: int, zone: tzinfo = timezone.utc) -> str:
+    return f"{datetime.fromtimestamp(ms / 1000, tz=zone):%Y-%m-%d %H:%M}"
+
+
+def zone_label(zone: tzinfo) -> str:
+    """How the report names the keeper's clock: "Europe/Berlin", or "UTC".
+
+    >>> zone_label(timezone.utc)
+    'UTC'
+    """
+    return str(getattr(zone, "key", None) or datetime.now(zone).tzname() or "UTC")
 
 
 def render_html(data: TankData, figures: Sequence[tuple[str, str, str]], hours: float) -> str:
@@ -415,7 +426,7 @@ def render_html(data: TankData, figures: Sequence[tuple[str, str, str]], hours: 
     imgs = "\n".join(f"<figure><figcaption>{e(title)}</figcaption><img id='{e(fid)}' class='figure' "
                      f"alt='{e(title)}' src='data:image/png;base64,{b64}'></figure>" for fid, title, b64 in figures)
     rows = "\n".join(
-        f"<tr class='{e(str(a['state']))}' data-key='{e(str(a['key']))}'><td>{_fmt(int(a['time']))}</td>"
+        f"<tr class='{e(str(a['state']))}' data-key='{e(str(a['key']))}'><td>{_fmt(int(a['time']), data.zone)}</td>"
         f"<td>{e(alert_name(str(a['key'])))}</td><td>{e(str(a['severity']))}</td><td>{e(str(a['state']))}"
         f"{' (before this period)' if int(a['time']) < data.start_ms else ''}</td><td>{e(str(a['summary']))}</td></tr>"
         for a in data.alerts) or "<tr><td colspan='5'>No alerts in this period.</td></tr>"
@@ -449,8 +460,8 @@ tr.firing td{{background:#fdecea}} tr.resolved td{{background:#edf7ed}} .bad{{co
   margin:.4em 0}} #alert-log td{{display:block;border:0;padding:2px 6px}}}}
 </style></head><body>
 <h1>aquamon report: tank {e(data.tank)}</h1>
-<p class="meta">From {_fmt(data.start_ms)} to {_fmt(data.end_ms)} UTC (last {hours:g} hours);
-generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. {len(data.alerts)} alert transitions.</p>
+<p class="meta">From {_fmt(data.start_ms, data.zone)} to {_fmt(data.end_ms, data.zone)} {e(zone_label(data.zone))} (last {hours:g} hours);
+generated {datetime.now(data.zone):%Y-%m-%d %H:%M} {e(zone_label(data.zone))}. {len(data.alerts)} alert transitions.</p>
 {status}
 <h2>Sensors and drift</h2>
 <div class="figures">
@@ -459,7 +470,7 @@ generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. {len(data.alerts)} al
 <h2>Forecast numbers</h2>
 {forecast_table}
 <h2>Alert log</h2>
-<table id="alert-log"><thead><tr><th>time (UTC)</th><th>alert</th><th>severity</th><th>state</th><th>summary</th></tr>
+<table id="alert-log"><thead><tr><th>time ({e(zone_label(data.zone))})</th><th>alert</th><th>severity</th><th>state</th><th>summary</th></tr>
 </thead><tbody>
 {rows}
 </tbody></table>
@@ -484,13 +495,15 @@ def build_report(data: TankData, hours: float) -> str:
     return render_html(data, figures, hours)
 
 
-def write_report(db: InfluxV1 | InfluxV2, tank: str, out_dir: Path, hours: float = 168.0, now_ms: int | None = None) -> Path:
+def write_report(db: InfluxV1 | InfluxV2, tank: str, out_dir: Path, hours: float = 168.0, now_ms: int | None = None,
+                 zone: tzinfo = timezone.utc) -> Path:
     """Write ``out_dir/report.html`` for ``tank`` over the last ``hours``; return its path.
 
     Raises :class:`ReportError` (with what to change) when the tank has no data in
     that period, and :class:`aquamon.influx.QueryError` when InfluxDB cannot answer.
     """
     data = load_tank(db, tank, hours, now_ms)
+    data.zone = zone
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "report.html"

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -239,3 +240,18 @@ def test_report_for_an_unknown_tank_names_the_tanks_with_data(pipeline_db: tuple
     assert isinstance(r.exception, SystemExit)  # a clean exit with the message, not a crash
     assert "no readings from tank 'tank9'" in r.stderr and "tank1, tank2" in r.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.services
+def test_times_are_on_the_keepers_clock(pipeline_db: tuple[InfluxV1, list[str]], tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    db, _ = pipeline_db
+    last = int(db.query("SELECT last(\"seq\") FROM \"water\" WHERE \"tank\" = 'tank1'")[0]["values"][0][0])
+    utc = write_report(db, "tank1", tmp_path / "utc", hours=6, now_ms=last).read_text()
+    tokyo = write_report(db, "tank1", tmp_path / "tokyo", hours=6, now_ms=last, zone=ZoneInfo("Asia/Tokyo")).read_text()
+    span = re.compile(r"From (\d{4}-\d\d-\d\d \d\d:\d\d) to (\d{4}-\d\d-\d\d \d\d:\d\d) (\S+) ")
+    (a, b, z1), (c, d, z2) = span.search(utc).groups(), span.search(tokyo).groups()  # type: ignore[union-attr]
+    assert (z1, z2) == ("UTC", "Asia/Tokyo") and "<th>time (Asia/Tokyo)</th>" in tokyo
+    shift = datetime.strptime(d, "%Y-%m-%d %H:%M") - datetime.strptime(b, "%Y-%m-%d %H:%M")
+    assert shift == timedelta(hours=9)  # Tokyo keeps no summer time
