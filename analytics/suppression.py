@@ -44,7 +44,7 @@ PROBE_WIDE = ("drift", "probe_stuck", "probe_noisy", "probe_drift")
 WATER_ALERTS = frozenset(k for keys in CHANNEL_ALERTS.values() for k in keys) | frozenset(PROBE_WIDE)
 PROBE_NAMES = {"temp_c": "temperature", "ph": "pH", "tds_ppm": "TDS", "turb_ntu": "turbidity",
                "level_cm": "level", "flow_lpm": "flow"}
-_ALIASES = {"temp": "temp_c", "temperature": "temp_c", "tds": "tds_ppm", "turb": "turb_ntu",
+_ALIASES = {"temp": "temp_c", "temperature": "temp_c", "tds": "tds_ppm", "ec": "tds_ppm", "turb": "turb_ntu",
             "turbidity": "turb_ntu", "level": "level_cm", "flow": "flow_lpm"}
 
 
@@ -53,6 +53,9 @@ def probe_of(detail: str) -> str | None:
 
     >>> probe_of('{"channel": "tds"}'), probe_of("probe=ph"), probe_of("buffer 7")
     ('tds_ppm', 'ph', None)
+    >>> probe_of("tds probe under calibration: its readings are not the water's")  # as the firmware says it
+    'tds_ppm'
+
     """
     name = ""
     try:
@@ -68,6 +71,9 @@ def probe_of(detail: str) -> str | None:
         name = m[1] if m else detail.strip()
     name = name.strip().lower()
     name = _ALIASES.get(name, name)
+    if name not in CHANNEL_ALERTS:  # the firmware's own words: "ph probe under calibration: ..."
+        first = re.match(r"\s*([A-Za-z_]+)\b", detail)
+        name = _ALIASES.get(first[1].lower(), first[1].lower()) if first else ""
     return name if name in CHANNEL_ALERTS else None
 
 

@@ -43,7 +43,11 @@ MESSAGE_KINDS = ("telemetry", "status", "event")
 # id alphabet, aquamon/ids.py) is kept under OTHER_EVENT_KIND with its own name in the
 # detail and counted, so one device cannot create unbounded series (20,000 kinds were
 # 20,000 series), and nothing it says is lost.
-EVENT_KINDS = frozenset({"config", "mode", "fault", "interlock", "interlock_clear", "lockout", "lockout_clear"})
+EVENT_KINDS = frozenset({"config", "mode", "fault", "interlock", "interlock_clear", "lockout", "lockout_clear",
+                         # the outlets the firmware drives itself, its storage and calibration sessions
+                         # (firmware/outlets.py, app.py; tests/test_firmware_contract.py keeps this complete)
+                         "heater_cutoff", "heater_fallback", "heater_resume", "topoff_lockout", "topoff_cap",
+                         "topoff_clear", "outlet", "storage", "calibration_start", "calibration_end"})
 OTHER_EVENT_KIND = "other"
 # Status numbers and their ranges: one out of range (a 300-digit rssi once made InfluxDB
 # refuse the whole status point, "online" included) is dropped alone, counted.

@@ -74,3 +74,17 @@ def test_a_reading_with_outlets_takes_the_fast_path() -> None:
     # (if the fast path declined all of them, the property above would pass vacuously)
     payload = b'{"v":1,"seq":2,"ts":%d,"r":{"temp_c":25.0,"ph":7.1},"bad":[],"pump":1,"heater":0,"topoff":1}' % NOW
     assert _same(payload)
+
+
+def test_every_event_kind_the_firmware_sends_is_a_known_kind() -> None:
+    """An event kind the gateway does not know is stored as "other": the analytics would not see a
+    calibration start or a heater cut-off.  Read from the firmware's source, so a new kind fails here."""
+    import re
+    from pathlib import Path
+
+    from gateway.validate import EVENT_KINDS
+
+    src = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "firmware").glob("*.py"))
+    sent = set(re.findall(r"\.event\(\"([a-z_]+)\"", src)) | set(re.findall(r"append\(\(\"([a-z_]+)\",", src))
+    assert {"heater_cutoff", "calibration_start", "topoff_lockout", "lockout"} <= sent  # the scan finds them
+    assert sent - EVENT_KINDS == set()
