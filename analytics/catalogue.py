@@ -82,6 +82,13 @@ ALERTS: dict[str, AlertSpec] = {
     "pump_lockout": AlertSpec("critical", 0, 60, "the firmware locked the pump out after repeated faults",
                               ("pump_interlock", "pump_stopped", "flow_low", "device_fault")),
     "device_fault": AlertSpec("critical", 1, 60, "the firmware reported a fault event"),
+    # the outlets the firmware drives itself: it has already acted, so these wait for the morning
+    "heater_cutoff": AlertSpec("warning", 0, 30, "the firmware's hard cut-off switched the heater off "
+                               "(heater_cutoff event) until heater_resume"),
+    "heater_fallback": AlertSpec("warning", 0, 30, "the firmware switched the heater off: its probe missing, stuck "
+                                 "or disagreeing, or on too long (heater_fallback event) until heater_resume"),
+    "topoff_lockout": AlertSpec("warning", 0, 30, "the firmware locked the top-off out: a fill ran too long or the "
+                                "reservoir is empty (topoff_lockout event) until topoff_clear"),
     "drift": AlertSpec("warning", 10, 30, "the water left its usual day/night pattern (divergence above threshold)",
                        ("water_quality",)),
     "water_quality": AlertSpec("warning", 0, 0, "a reading left its calibrated healthy range or started a "

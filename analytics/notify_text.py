@@ -22,7 +22,9 @@ TITLES = {
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the controller",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
     "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_drift": "probe needs recalibrating",
-    "water_change_due": "water change due",
+    "water_change_due": "water change due", "heater_cutoff": "heater switched off by the controller",
+    "heater_fallback": "heater off: probe not trusted", "topoff_lockout": "top-off stopped",
+    "level_falling": "sump level falling", "water_quality": "water quality",
 }
 
 #: the reading a message about this alert quotes, and which way is worse ("max" or "min"; None: by the text)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterable
 
 import numpy as np
@@ -15,6 +16,39 @@ from analytics.rules import theil_sen_per_hour
 
 Array = NDArray[np.float64]
 
+
+
+#: firmware event kind -> the alert it holds (firmware/pump.py, outlets.py)
+DEVICE_EVENT_ALERTS = {"interlock": "pump_interlock", "lockout": "pump_lockout", "fault": "device_fault",
+                       "heater_cutoff": "heater_cutoff", "heater_fallback": "heater_fallback",
+                       "topoff_lockout": "topoff_lockout"}
+#: firmware event kind that ends alerts held by earlier events
+DEVICE_EVENT_CLEARS = {"interlock_clear": ("pump_interlock",), "lockout_clear": ("pump_lockout",),
+                       "heater_resume": ("heater_cutoff", "heater_fallback"), "topoff_clear": ("topoff_lockout",)}
+HELD_UNTIL_CLEARED = {"pump_interlock", "pump_lockout", "heater_cutoff", "heater_fallback", "topoff_lockout"}
+DEVICE_EVENT_TEXT = {
+    "pump_interlock": "The controller stopped the pump to protect it: {d}. It restarts by itself when the cause "
+                      "is gone; check the sump level and the flow sensor.",
+    "pump_lockout": "The controller locked the pump out after repeated faults: {d}. It will not restart by "
+                    "itself: fix the cause, then clear the lockout (web app, Home Assistant or aquamon command).",
+    "device_fault": "The controller reported a fault: {d}. Check the device and its log.",
+    "heater_cutoff": "The controller switched the heater off: {d}. The heater's own thermostat is probably stuck "
+                     "on; the controller keeps it off until the water is back below the cut-off. Replace or check "
+                     "the heater.",
+    "heater_fallback": "The controller switched the heater off: {d}. Check the temperature probe(s) and the "
+                       "heater; the controller resumes on its own once it trusts the reading again.",
+    "topoff_lockout": "The automatic top-off stopped: {d}. Refill the reservoir or check the top-off pump and its "
+                      "hose, then clear it (web app or aquamon command).",
+}
+
+
+def _device_words(detail: str) -> str:
+    """The firmware's short wording made readable: "heater switched off at 27.1 C" -> "... 27.1 °C".
+
+    >>> _device_words("heater switched off at 27.1 C (cut-off 27.0 C)")
+    'heater switched off at 27.1 °C (cut-off 27.0 °C)'
+    """
+    return re.sub(r"(\d) C\b", "\\1 °C", detail)
 
 class RulesMixin:
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
@@ -142,31 +176,29 @@ class RulesMixin:
         return self._rule(key, bool(lo or hi), now_ms, value, text)
 
     def _events(self, now_ms: int, events: Iterable[tuple[int, str, str]]) -> list[Transition]:
-        keys = {"interlock": "pump_interlock", "lockout": "pump_lockout", "fault": "device_fault"}
-        held = {"pump_interlock", "pump_lockout"}  # these hold until the firmware says they are cleared
+        keys = DEVICE_EVENT_ALERTS
         for t, kind, detail in events:
-            if kind in ("interlock_clear", "lockout_clear"):
-                self.event_until_ms[keys[kind.split("_")[0]]] = t
+            if kind in DEVICE_EVENT_CLEARS:
+                for key in DEVICE_EVENT_CLEARS[kind]:
+                    if self.event_until_ms.get(key, -1) > t:  # a clear ends only what an event holds
+                        self.event_until_ms[key] = t
                 continue
             key = keys.get(kind)
             if key is None:
                 if kind == "mode":
                     self.day_notes.append(f"the device changed mode ({detail})")
                 continue
-            # a fault holds its alert for two minutes (its for_minutes is 1), then the clear period; interlock and lockout until cleared
-            until = 2**62 if key in held else max(self.event_until_ms.get(key, 0), t + 2 * MIN_MS)
+            # a fault holds its alert for two minutes (its for_minutes is 1), then the clear period; the
+            # others hold until the firmware says they are cleared
+            until = 2**62 if key in HELD_UNTIL_CLEARED else max(self.event_until_ms.get(key, 0), t + 2 * MIN_MS)
             self.event_until_ms[key] = until
             self.event_detail[key] = detail
-        text = {"pump_interlock": "The controller stopped the pump to protect it: {d}. It restarts by itself "
-                                  "when the cause is gone; check the sump level and the flow sensor.",
-                "pump_lockout": "The controller locked the pump out after repeated faults: {d}. It will not "
-                                "restart by itself: fix the cause, then reset the controller.",
-                "device_fault": "The controller reported a fault: {d}. Check the device and its log."}
         out: list[Transition] = []
         for key in keys.values():
             active = now_ms <= self.event_until_ms.get(key, -1)
             if active or self.alerts.get(key, AlertState()).state != "ok":
-                out += self._rule(key, active, now_ms, 1.0, text[key].format(d=self.event_detail.get(key, "")))
+                out += self._rule(key, active, now_ms, 1.0,
+                                  DEVICE_EVENT_TEXT[key].format(d=_device_words(self.event_detail.get(key, ""))))
         return out
 
     def device_status(self, device: str, online: bool, now_ms: int) -> list[Transition]:

@@ -225,13 +225,16 @@ def test_firmware_events(warm: Any) -> None:
     at = START_MS + (WARM + 5) * 60_000
     events = [(at, "interlock", "sump level low"), (at, "lockout", "3 flow faults within an hour"),
               (at, "fault", "no flow with the pump on"), (at, "mode", "manual"),
+              (at, "heater_cutoff", "heater switched off at 27.1 C (cut-off 27.0 C)"),
+              (at, "heater_fallback", "probe stuck: heater off"), (at, "topoff_lockout", "reservoir empty"),
               (at + 60_000, "interlock_clear", "sump level low")]
     mon0, t, v = warm
     t2, v2 = simulate(WARM + 50)
     mon = copy.deepcopy(mon0)
     alerts = run(mon, t2, v2, WARM + 1, WARM + 50, events)
     fired = {tr.key: tr for _, tr in alerts if tr.state == "firing"}
-    assert set(fired) == {"pump_interlock", "pump_lockout", "device_fault"}
+    assert set(fired) == {"pump_interlock", "pump_lockout", "device_fault", "heater_cutoff", "heater_fallback",
+                          "topoff_lockout"}
     assert "3 flow faults within an hour" in fired["pump_lockout"].summary
     # the interlock cleared (and stayed clear for its 30-minute clear period); the lockout holds until cleared
     assert {tr.key for _, tr in alerts if tr.state == "resolved"} == {"pump_interlock"}
