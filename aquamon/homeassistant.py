@@ -125,6 +125,11 @@ def device_entities(discovery_prefix: str, topic_prefix: str, tank: str, device:
         out.append(entity("sensor", key, name, **cfg))
     out.append(entity("binary_sensor", "pump", "Pump", state_topic=f"{base}/telemetry", device_class="running",
                       value_template="{{ 'ON' if value_json.pump else 'OFF' }}", **availability))
+    # the outlets the firmware drives itself, present in the telemetry only on a device that has them
+    for key, name, dclass in (("heater", "Heater", "heat"), ("topoff", "Top-off", "running")):
+        out.append(entity("binary_sensor", key, name, state_topic=f"{base}/telemetry", device_class=dclass,
+                          value_template=("{{ ('ON' if value_json.%s else 'OFF') if '%s' in value_json "
+                                          "else this.state }}" % (key, key)), **availability))
     out.append(entity("binary_sensor", "online", "Online", state_topic=f"{base}/status",
                       device_class="connectivity", entity_category="diagnostic",
                       value_template="{{ 'ON' if value_json.online else 'OFF' }}"))

@@ -55,7 +55,7 @@ DEVICE_KEYS = {"configuration_url", "connections", "hw_version", "identifiers", 
 SENSOR_UNITS = {"temperature": {"°C", "°F", "K"}, "ph": {None}, "distance": {"km", "m", "cm", "mm", "mi", "yd", "in"},
                 "volume_flow_rate": {"m³/h", "ft³/min", "L/min", "gal/min", "mL/s"},
                 "signal_strength": {"dB", "dBm"}, None: None}
-BINARY_CLASSES = {"running", "problem", "connectivity", "power", "moisture", "safety"}
+BINARY_CLASSES = {"running", "problem", "connectivity", "power", "moisture", "safety", "heat"}
 CATALOGUE = {"heater_stuck": "temperature rising", "drift": "the water left its pattern"}
 
 
@@ -108,7 +108,7 @@ def test_configs_follow_the_discovery_schema() -> None:
             assert c["device_class"] in BINARY_CLASSES
         assert c.get("entity_category") in (None, "diagnostic")
     water = {d.topic.split("/")[3]: d.config for d in configs if d.config["state_topic"].endswith("/telemetry")}
-    assert set(water) == {s for s, *_ in WATER_SENSORS} | {"pump"}
+    assert set(water) == {s for s, *_ in WATER_SENSORS} | {"pump", "heater", "topoff"}
     assert water["temp_c"]["unit_of_measurement"] == "°C" and water["temp_c"]["device_class"] == "temperature"
     assert water["flow_lpm"]["unit_of_measurement"] == "L/min"
     assert water["pump"]["device_class"] == "running"
@@ -152,6 +152,11 @@ def test_templates_read_the_firmwares_real_payloads() -> None:
         assert render(by_key[key]["availability_template"], fw_payload.encode_status(False)) == "offline"
     assert render(by_key["pump"]["value_template"], tele) == "ON"
     assert render(by_key["pump"]["value_template"], fw_payload.encode_telemetry(1, 1, readings, [], False)) == "OFF"
+    # the heater and top-off outlets: their state when the device reports it, else the entity keeps its own
+    outlets = tele.decode()[:-1] + ',"heater":1,"topoff":0}'
+    assert render(by_key["heater"]["value_template"], outlets) == "ON"
+    assert render(by_key["topoff"]["value_template"], outlets) == "OFF"
+    assert render(by_key["heater"]["value_template"], tele) == "previous"
     # a probe the device marked bad is absent from "r": the entity keeps its state
     bad = fw_payload.encode_telemetry(43, 1_700_000_060_000, {"temp_c": 25.0, "ph": float("nan")}, [], True)
     assert render(by_key["ph"]["value_template"], bad) == "previous"
@@ -296,9 +301,10 @@ def test_a_press_in_home_assistant_reaches_the_device_signed(stack: Stack, uniqu
     watcher.on_message = on_message
     watcher.connect("127.0.0.1", broker.port)
     watcher.loop_start()
-    # Home Assistant, on its own least-rights account, presses "Feed pause" and picks a pump mode
+    # Home Assistant, on its own least-rights account, presses "Feed pause" and picks a pump mode (an account
+    # of its own, not the bridge's: the broker binds client ids to usernames, one connection per account)
     ha = mqtt.Client(CallbackAPIVersion.VERSION2)
-    account = Account.for_service("homeassistant", f"homeassistant@{unique}", unique, discovery_prefix=disc)
+    account = Account.for_service("homeassistant", f"homeassistant.ui@{unique}", unique, discovery_prefix=disc)
     ha.username_pw_set(*broker.ensure_account(account))
     ha.connect("127.0.0.1", broker.port)
     ha.loop_start()
