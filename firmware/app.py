@@ -331,7 +331,8 @@ class Device:
             # a probe under calibration sits in buffer or standard solutions: from "start" or a
             # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
             probe, step = args.get("sensor"), args.get("step")
-            if step in ("start", "point") and probe in ("ph", "tds"):
+            probe = "tds_ppm" if probe == "tds" else probe  # by its telemetry field (the wire's "cal")
+            if step in ("start", "point") and probe in ("ph", "tds_ppm"):
                 # marked before the board's step (the probe is in a buffer now, whatever the step
                 # answers), and before calib is in the heap: the event's garbage is not on top of it
                 self._calibrating(probe, True, "")
@@ -358,7 +359,7 @@ class Device:
 
     def _calibrating(self, probe, on, why):
         # the probes under calibration and their events; probe None: every probe
-        for p in ("ph", "tds"):
+        for p in ("ph", "tds_ppm"):
             if probe is not None and p != probe or on == (p in self.cal):
                 continue
             name = "pH" if p == "ph" else "TDS/EC"
@@ -389,14 +390,13 @@ class Device:
 
                 outlets.command(self, "clear_lockout", None, now)
         if self.cal:  # probes under calibration: their readings are buffer solutions, not water
-            for p in ("ph", "tds"):  # (not a comprehension: that is one more function object)
+            for p in ("ph", "tds_ppm"):  # (not a comprehension: that is one more function object)
                 if p in self.cal and ticks_diff(now, self.cal[p]) >= 0:
                     self._calibrating(p, False, "timed out after an hour without a step")
             for p in self.cal:
-                name = "ph" if p == "ph" else "tds_ppm"
-                readings.pop(name, None)
-                if name in bad:
-                    bad.remove(name)
+                readings.pop(p, None)
+                if p in bad:
+                    bad.remove(p)
         if "sump_low" in readings:  # float switch
             level_low = readings.pop("sump_low")
         elif "level_cm" in readings and "level_cm" not in bad and readings["level_cm"] is not None:
