@@ -109,8 +109,7 @@ class Device:
             except OSError:
                 pass
         self.commands_malformed = 0
-        self.cal = []  # probes under calibration (calib.session), until cal_until (ticks)
-        self.cal_until = 0
+        self.cal = {}  # probes under calibration -> until when (ticks): a session ends by itself after an hour
         self.cmd_budget = COMMANDS_PER_CYCLE
         # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
         h, t, tm = c["heater"], c["topoff"], c["timers"]
@@ -332,11 +331,12 @@ class Device:
             # a probe under calibration sits in buffer or standard solutions: from "start" or a
             # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
             probe, step = args.get("sensor"), args.get("step")
-            if step in ("start", "point") and probe in ("ph", "tds"):
+            probe = "tds_ppm" if probe == "tds" else probe  # by its telemetry field (the wire's "cal")
+            if step in ("start", "point") and probe in ("ph", "tds_ppm"):
                 # marked before the board's step (the probe is in a buffer now, whatever the step
                 # answers), and before calib is in the heap: the event's garbage is not on top of it
                 self._calibrating(probe, True, "")
-                self.cal_until = ticks_add(now, 3600000)  # calib.SESSION_MS
+                self.cal[probe] = ticks_add(now, 3600000)  # calib.SESSION_MS
                 self.drain(0)  # the event goes out now (when online), not on top of calib in the ring
                 gc.collect()
             try:
@@ -358,17 +358,17 @@ class Device:
         return ", ".join(d for _, d in events)
 
     def _calibrating(self, probe, on, why):
-        # the probes-under-calibration list and its events; probe None: every probe (a timeout)
-        for p in ("ph", "tds"):
+        # the probes under calibration and their events; probe None: every probe
+        for p in ("ph", "tds_ppm"):
             if probe is not None and p != probe or on == (p in self.cal):
                 continue
             name = "pH" if p == "ph" else "TDS/EC"
             if on:
-                self.cal.append(p)
+                self.cal[p] = 0  # (its deadline is set by the caller)
                 self.event("calibration_start", "%s probe under calibration: its readings are not the water's "
                                                 "until the session ends" % name)
             else:
-                self.cal.remove(p)
+                del self.cal[p]
                 self.event("calibration_end", "%s calibration %s: its readings are the water's again" % (name, why))
 
     # -- the loop --------------------------------------------------------------
@@ -390,13 +390,13 @@ class Device:
 
                 outlets.command(self, "clear_lockout", None, now)
         if self.cal:  # probes under calibration: their readings are buffer solutions, not water
-            if ticks_diff(now, self.cal_until) >= 0:
-                self._calibrating(None, False, "timed out after an hour without a step")
+            for p in ("ph", "tds_ppm"):  # (not a comprehension: that is one more function object)
+                if p in self.cal and ticks_diff(now, self.cal[p]) >= 0:
+                    self._calibrating(p, False, "timed out after an hour without a step")
             for p in self.cal:
-                name = "ph" if p == "ph" else "tds_ppm"
-                readings.pop(name, None)
-                if name in bad:
-                    bad.remove(name)
+                readings.pop(p, None)
+                if p in bad:
+                    bad.remove(p)
         if "sump_low" in readings:  # float switch
             level_low = readings.pop("sump_low")
         elif "level_cm" in readings and "level_cm" not in bad and readings["level_cm"] is not None:

@@ -254,7 +254,7 @@ def test_a_probe_under_calibration_is_not_reported_as_water():
     mpytest.fresh_dir(DIR)
     signed = signer()
     b = Board([30.0])
-    b.read_sensors = lambda: ({"temp_c": 25.0, "ph": 4.01, "level_cm": 30.0, "flow_lpm": 8.0}, [])
+    b.read_sensors = lambda: ({"temp_c": 25.0, "ph": 4.01, "tds_ppm": 300.0, "level_cm": 30.0, "flow_lpm": 8.0}, [])
     d = app.Device(cfg(1, KEY), b)
     d.board.t = 2000
     kinds = []
@@ -280,6 +280,13 @@ def test_a_probe_under_calibration_is_not_reported_as_water():
     b.t += 3600000
     d.cycle()
     assert kinds[-1][0] == "calibration_end" and "timed out" in kinds[-1][1] and "cal" not in telemetry(d)[-1]
+    d._on_message(d.t_cmd, signed("k4", "calibrate", {"sensor": "tds", "step": "start"}, b.epoch_ms()))
+    d.handle_commands()
+    d.cycle()
+    t = telemetry(d)[-1]  # the wire names the field, as "bad" does: the gateway keeps only sensor fields
+    assert t["cal"] == ["tds_ppm"] and "tds_ppm" not in t["r"] and t["r"]["ph"] == 4.01
+    assert kinds[-1] == ("calibration_start", "TDS/EC probe under calibration: its readings are not the water's "
+                                              "until the session ends")
 
 
 mpytest.run(globals())
