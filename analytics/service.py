@@ -32,6 +32,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
+from analytics.config_check import check_analytics_config
 from analytics.metrics import AnalyticsMetrics
 from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
@@ -680,6 +681,7 @@ def send_alert_command(cfg: Config, tank: str, action: str, key: str | None, for
 
 
 def main(cfg: Config) -> None:
+    check_analytics_config(cfg)  # [alerts] and [notify]: the analytics' own sections
     a = Analytics(cfg)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: a.stop())

@@ -38,9 +38,9 @@ def _setup_logging(verbose: bool) -> None:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
-def _load(path: Optional[Path]):
+def _load(path: Optional[Path], checks=()):
     try:
-        return load_config(path)
+        return load_config(path, checks)
     except ConfigError as e:
         err.print(f"[bold red]configuration error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -59,7 +59,9 @@ def gateway(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(Fal
 @app.command()
 def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Run the analytics: baselines, drift scores, rules and alerts for every tank."""
-    cfg = _load(config)
+    from analytics.config_check import CHECKS
+
+    cfg = _load(config, CHECKS)
     _setup_logging(verbose)
     from aquamon.configcheck import config_warnings
 
@@ -342,10 +344,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
             train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
         import dataclasses
 
+        from analytics.config_check import CHECKS
         from analytics.service import settings_from
         from aquamon.config import load_config
 
-        settings = dataclasses.replace(settings_from(load_config(config)),
+        settings = dataclasses.replace(settings_from(load_config(config, CHECKS)),
                                        quality_false_alarms_per_day=false_alarms_per_day)
         ops = [c.strip() for c in operational.split(",") if c.strip()]
         result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops), nab_windows=windows)
