@@ -45,6 +45,7 @@ from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _si
 from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
+from aquamon.contract import WATER
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
 
@@ -256,7 +257,7 @@ class Analytics:
         if a.tanks:
             tanks = list(a.tanks)
         else:
-            series = self.db.query('SHOW TAG VALUES FROM "water" WITH KEY = "tank"')
+            series = self.db.query(f'SHOW TAG VALUES FROM "{WATER}" WITH KEY = "tank"')
             tanks = sorted({v[1] for s in series for v in s.get("values", [])})
         return my_tanks(tanks, a.instance_index, a.instance_count)
 
@@ -291,7 +292,7 @@ class Analytics:
             columns, rows = self._means.pop(tank, ([], []))
             self._merge(tank, data, rows, columns)
             return self._latest.pop(tank)
-        q = f'SELECT last("seq") FROM "water" WHERE "tank" = \'{tank}\''
+        q = f'SELECT last("seq") FROM "{WATER}" WHERE "tank" = \'{tank}\''
         series = self.db.query(q)
         if not series:
             return None
@@ -303,7 +304,7 @@ class Analytics:
         if until <= since:
             return latest
         fields = ", ".join(f'mean("{s}") AS "{s}"' for s in SENSORS)
-        q = (f'SELECT {fields} FROM "water" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
+        q = (f'SELECT {fields} FROM "{WATER}" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
              f'GROUP BY time(1m) fill(none)')
         for s in self.db.query(q):
             self._merge(tank, data, s.get("values", []), s["columns"])

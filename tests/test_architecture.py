@@ -101,7 +101,7 @@ def test_the_check_sees_an_upward_import() -> None:
 
 @pytest.mark.parametrize("modules", [
     "gateway.service, gateway.validate, gateway.fastpath, gateway.writer, aquamon.config",
-    "aquamon.config, aquamon.influx, aquamon.lineproto, aquamon.commands, aquamon.auth, aquamon.metrics",
+    "aquamon.config, aquamon.influx, aquamon.lineproto, aquamon.commands, aquamon.auth, aquamon.metrics, aquamon.contract",
 ])
 def test_starting_the_gateway_loads_neither_numpy_scipy_nor_apprise(modules: str) -> None:
     code = (f"import sys, json; import {modules}; from aquamon.config import load_config; "
