@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.baseline import ledoit_wolf
-from analytics.divergence import Parts, chunk_size, bhattacharyya_distance, kl_divergence, wasserstein2_distance
+from analytics.divergence import Parts, bhattacharyya_distance, chunk_size, kl_divergence, wasserstein2_distance
 from aquamon.contract import WATER
 
 if TYPE_CHECKING:

@@ -371,7 +371,7 @@ class Analytics:
             except QueryError as e:
                 log.warning("tank %s: %s", tank, e)
                 continue
-            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", tank)
                 continue
             if run is not None:
@@ -392,7 +392,7 @@ class Analytics:
                 self._finish(run)
             except QueryError as e:
                 log.warning("tank %s: %s", run.tank, e)
-            except Exception:  # noqa: BLE001
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
         return out
 
@@ -434,7 +434,7 @@ class Analytics:
             now_events = [e for e in run.events if t - run.step <= e[0] < t]
             try:
                 pending = run.mon.prepare(t, run.data.t_ms, run.frame, now_events)
-            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
                 run.failed = True
                 continue
@@ -447,14 +447,14 @@ class Analytics:
             started = time.perf_counter()
             try:
                 scores = batch.score()
-            except Exception:  # noqa: BLE001 - conclude below: the windows count as unscored, the rest goes on
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("scoring %d drift windows failed", len(batch))
             self.scoring.add(len(batch), time.perf_counter() - started)
         for run, pending in prepared:
             try:
                 score, transitions = run.mon.conclude(pending, scores.get(run.tank))
                 self._after_step(run, pending.now_ms, score, transitions)
-            except Exception:  # noqa: BLE001
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
                 run.failed = True
             run.next += 1
@@ -509,11 +509,12 @@ class Analytics:
     def _day_lines(self, tank: str, mon: TankMonitor, day: Any) -> list[str]:
         lines = []
         for p in day.forecasts:
-            fields = {k: float(v) for k, v in (("rate_per_day", p.rate_per_day), ("days_to_limit", p.days_to_limit),
-                                               ("low", p.low), ("high", p.high), ("limit", p.limit))
-                      if np.isfinite(v)}
-            fields["text"] = p.text()
-            lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, fields, p.t_ms))
+            point: dict[str, Any] = {k: float(v) for k, v in (("rate_per_day", p.rate_per_day),
+                                                              ("days_to_limit", p.days_to_limit), ("low", p.low),
+                                                              ("high", p.high), ("limit", p.limit))
+                                     if np.isfinite(v)}
+            point["text"] = p.text()
+            lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, point, p.t_ms))
         info = [tr for t, tr in self.notifier.info if t == tank]
         self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
         end = day.day_start_ms + 86_400_000
@@ -542,8 +543,9 @@ class Analytics:
         for m in messages:
             log.warning("notify %s %s: %s", m.severity, m.title, m.body)
             try:
-                self.metrics.notification(m.severity, bool(self.sender.send(m)))
-            except Exception:  # noqa: BLE001 - a notification service down must not stop the monitoring
+                sent = self.sender is not None and self.sender.send(m)
+                self.metrics.notification(m.severity, bool(sent))
+            except Exception:  # a notification service down must not stop the monitoring
                 self.metrics.notification(m.severity, False)
                 log.exception("notification %r failed", m.title)
 
@@ -609,7 +611,7 @@ class Analytics:
                 try:
                     self.cycle()
                     backoff = 0.0
-                except Exception:  # noqa: BLE001 - a storage or query failure must never stop the watching
+                except Exception:  # a storage or query failure must never stop the watching
                     backoff = min(60.0, max(1.0, 2 * backoff))
                     log.exception("analytics cycle failed; retrying in %.0f s", backoff)
                 self._stop.wait(self.cfg.analytics.poll_s + backoff)

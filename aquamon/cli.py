@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -79,7 +79,8 @@ def flash(port: str = typer.Option("auto", help="Serial port of the ESP32 (mprem
                                      "bytecode then stays out of the heap); needs a MicroPython build with one.")
           ) -> None:
     """Deploy the firmware to an ESP32 with mpremote (firmware/device.json and secrets.py first)."""
-    from aquamon.flash import FlashError, flash as do_flash
+    from aquamon.flash import FlashError
+    from aquamon.flash import flash as do_flash
 
     try:
         plan = do_flash(port, dry_run=dry_run, romfs=romfs)
@@ -330,8 +331,8 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     try:
         cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         label = None if nab_windows is not None else label_column
-        read = dict(time_column=time_column, label_column=label, columns=cols, sep=sep,
-                    require_label=nab_windows is None)
+        read: dict[str, Any] = dict(time_column=time_column, label_column=label, columns=cols, sep=sep,
+                                    require_label=nab_windows is None)
         test_data = ev.read_labelled_csv(test, **read)
         windows = None
         if nab_windows is not None:

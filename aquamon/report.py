@@ -32,12 +32,12 @@ from typing import Any, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
 
-from aquamon.contract import WATER, shown_sensors  # noqa: E402
-from aquamon.influx import InfluxV1, InfluxV2  # noqa: E402
+from aquamon.contract import WATER, shown_sensors
+from aquamon.influx import InfluxV1, InfluxV2
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -259,7 +259,6 @@ def label_rows(spans: Sequence[AlertSpan], start_ms: int, end_ms: int, chars_per
     >>> label_rows(s, 0, 1000)  # on a wider time scale the names take longer spans of time
     [0, 1, 2]
     """
-    width = max(end_ms - start_ms, 1)
     ends: list[float] = []
     rows = []
     for s in spans:

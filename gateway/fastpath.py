@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import msgspec
 
-from aquamon.lineproto import _escape_key
 from aquamon.contract import RANGES, TELEMETRY_FIELDS, WATER
+from aquamon.lineproto import _escape_key
 
 
 class _Reading(msgspec.Struct, forbid_unknown_fields=True):

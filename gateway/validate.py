@@ -23,8 +23,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from aquamon.contract import (DEVICE, EVENT, EVENT_KINDS, MESSAGE_KINDS, OTHER_EVENT_KIND, RANGES, SENSORS,
-                              WATER)
+from aquamon.contract import DEVICE, EVENT, EVENT_KINDS, MESSAGE_KINDS, OTHER_EVENT_KIND, RANGES, SENSORS, WATER
 from aquamon.ids import is_id
 
 # The wire and storage contract (sensors and their one range table, message and event kinds,

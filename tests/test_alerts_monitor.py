@@ -20,7 +20,7 @@ from analytics.monitor import ALERTS, LABELS, TankMonitor, Transition
 from analytics.profiles import get_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "firmware"))
-import simtank  # noqa: E402
+import simtank
 
 DAY_MIN = 1440
 START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC: minute m of the run is m minutes after midnight

@@ -38,8 +38,7 @@ from aquamon.web.accounts import LoginThrottle, WebAccounts, new_csrf_token
 from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command
 from aquamon.web.history import RANGES_H, History, HistoryUnavailable
 from aquamon.web.live import LiveHub, alert_title
-from aquamon.web.security import (HEADERS, LoginRequired, checked_form, csrf_token, login_redirect, user_of,
-                                  wants_json)
+from aquamon.web.security import HEADERS, LoginRequired, checked_form, csrf_token, login_redirect, user_of, wants_json
 
 log = logging.getLogger("aquamon.web")
 HERE = Path(__file__).resolve().parent

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from a checkout
-from aquamon.contract import shown_sensors  # noqa: E402
+from aquamon.contract import shown_sensors
 
 OUT = Path(__file__).resolve().parent / "dashboards"
 DS = {"type": "influxdb", "uid": "aquamon-influxdb"}  # the provisioned datasource (provisioning/datasources)
