@@ -106,6 +106,7 @@ def test_an_older_copy_does_not_undo_a_newer_one() -> None:
     assert again.episodes[("t1", "sump_low")].acked
 
 
+@pytest.mark.services
 def test_notifications_state_survives_a_restart_through_influxdb(influxdb, unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()

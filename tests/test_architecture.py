@@ -110,3 +110,28 @@ def test_starting_the_gateway_loads_neither_numpy_scipy_nor_apprise(modules: str
     loaded = set(json.loads(out.stdout))
     heavy = {m for m in loaded if m.split(".")[0] in ("numpy", "scipy", "apprise", "analytics", "pandas")}
     assert not heavy, f"the gateway's imports pull in {sorted(heavy)}"
+
+
+SERVER_FIXTURES = {"mosquitto", "influxdb", "stack"}
+
+
+def _marks(decorators: list[ast.expr]) -> set[str]:
+    return {ast.unparse(d) for d in decorators}
+
+
+def test_every_test_that_starts_servers_carries_the_services_mark() -> None:
+    unmarked = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        module_marked = any(isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
+                            and "services" in ast.unparse(n.value) for n in tree.body)
+        for node in tree.body:
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            args = {a.arg for a in node.args.args}
+            starts = any(isinstance(c, ast.Attribute) and c.attr == "start" and isinstance(c.value, ast.Call)
+                         and ast.unparse(c.value.func) in ("Mosquitto", "InfluxDB1") for c in ast.walk(node))
+            if (args & SERVER_FIXTURES or starts) and not module_marked \
+                    and not any("services" in m for m in _marks(node.decorator_list)):
+                unmarked.append(f"{path.name}::{node.name}")
+    assert not unmarked, f"start real servers without @pytest.mark.services: {unmarked}"

@@ -263,6 +263,7 @@ def test_state_from_other_settings_is_refused() -> None:
         restore_monitor(dict(doc, v=99), mon.tank, WARM)
 
 
+@pytest.mark.services
 def test_state_round_trips_through_influxdb(influxdb, unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
@@ -287,6 +288,7 @@ def _root():
     return Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.services
 def test_bulk_reads_equal_per_tank_queries(influxdb, unique: str) -> None:
     from analytics.batch import read_latest, read_minute_means
     from aquamon.lineproto import encode_point
@@ -313,6 +315,7 @@ def test_bulk_reads_equal_per_tank_queries(influxdb, unique: str) -> None:
         assert got[tank] == (one["columns"], one["values"])
 
 
+@pytest.mark.services
 def test_a_state_larger_than_an_influxdb_string_field_round_trips(influxdb, unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
