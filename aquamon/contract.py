@@ -125,9 +125,15 @@ TELEMETRY_FIELDS = ("bad", "cal", "pump", "heater", "topoff", "seq")
 
 # -- event kinds --------------------------------------------------------------------------------------
 
-#: the event kinds the firmware sends (firmware/pump.py, heater.py, app.py); each is a tag value, so one
-#: series per device and kind: a kind outside this set is stored as OTHER_EVENT_KIND (gateway/validate.py)
-EVENT_KINDS = frozenset({"config", "mode", "fault", "interlock", "interlock_clear", "lockout", "lockout_clear"})
+#: the event kinds the firmware sends (firmware/app.py, pump.py, outlets.py; tests/test_contract.py checks
+#: the firmware against this set); each is a tag value, so one series per device and kind: a kind outside
+#: this set is stored as OTHER_EVENT_KIND (gateway/validate.py)
+EVENT_KINDS = frozenset({
+    "config", "storage", "mode", "fault", "interlock", "interlock_clear", "lockout", "lockout_clear",  # pump, device
+    "heater_cutoff", "heater_fallback", "heater_resume",  # heater outlet
+    "topoff_lockout", "topoff_cap", "topoff_clear", "outlet",  # top-off and outlet commands
+    "calibration_start", "calibration_end",  # probes under calibration
+})
 OTHER_EVENT_KIND = "other"
 
 # -- measurements in InfluxDB: name -> (who writes it, what it holds) ------------------------------------

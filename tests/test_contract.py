@@ -127,3 +127,28 @@ def test_the_fast_path_writes_a_new_sensor_where_the_validator_does(monkeypatch:
     assert f"{key}=1.5" in fast.fields_and_time(payload, now)[0]
     assert fast.line_prefix("t", "d") + fast.fields_and_time(payload, now)[0] == encode_point(
         p.measurement, p.tags, p.fields, p.ts_ms)
+
+
+def _firmware_event_kinds() -> set[str]:
+    """The kind literals the firmware sends: ``x.event("kind", ...)`` and ``events.append(("kind", ...))``."""
+    import ast
+
+    kinds = set()
+    for path in (ROOT / "firmware").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or not node.args:
+                continue
+            first = node.args[0]
+            if node.func.attr == "append" and isinstance(first, ast.Tuple) and first.elts:
+                first = first.elts[0]
+            elif node.func.attr != "event":
+                continue
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                kinds.add(first.value)
+    return kinds
+
+
+def test_every_event_kind_the_firmware_sends_is_in_the_contract() -> None:
+    sent = _firmware_event_kinds()
+    assert {"fault", "lockout", "heater_cutoff"} <= sent  # the scan finds both forms
+    assert sent - contract.EVENT_KINDS == set(), "stored as 'other' and counted as unknown: add them to EVENT_KINDS"
