@@ -6,8 +6,13 @@
 """
 
 from analytics.baseline import DayNightBaseline, harmonic_design, ledoit_wolf
-from analytics.divergence import (Parts, bhattacharyya_distance, kl_divergence, mahalanobis_contributions,
-                                  wasserstein2_distance)
+from analytics.divergence import (
+                                  Parts,
+                                  bhattacharyya_distance,
+                                  kl_divergence,
+                                  mahalanobis_contributions,
+                                  wasserstein2_distance,
+)
 from analytics.forecast import LocalLinearTrend
 
 __all__ = [

@@ -42,7 +42,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.baseline import ledoit_wolf
-from analytics.divergence import Parts, chunk_size, bhattacharyya_distance, kl_divergence, wasserstein2_distance
+from analytics.divergence import Parts, bhattacharyya_distance, chunk_size, kl_divergence, wasserstein2_distance
+from aquamon.contract import WATER
 
 if TYPE_CHECKING:
     from aquamon.influx import InfluxV1
@@ -241,7 +242,7 @@ def read_latest(db: "InfluxV1", tanks: list[str], chunk: int = 200) -> dict[str,
     """Time (ms) of each tank's latest reading, one query per ``chunk`` tanks; tanks without data are absent."""
     out: dict[str, int] = {}
     for i in range(0, len(tanks), chunk):
-        q = f'SELECT last("seq") FROM "water" WHERE "tank" =~ {tank_regex(tanks[i:i + chunk])} GROUP BY "tank"'
+        q = f'SELECT last("seq") FROM "{WATER}" WHERE "tank" =~ {tank_regex(tanks[i:i + chunk])} GROUP BY "tank"'
         for s in db.query(q):
             values = s.get("values") or []
             if values:
@@ -263,7 +264,7 @@ def read_minute_means(db: "InfluxV1", windows: dict[str, tuple[int, int]], senso
     out: dict[str, tuple[list[str], list[list[Any]]]] = {}
     for (since, until), group in by_range.items():
         for i in range(0, len(group), chunk):
-            q = (f'SELECT {fields} FROM "water" WHERE "tank" =~ {tank_regex(group[i:i + chunk])} '
+            q = (f'SELECT {fields} FROM "{WATER}" WHERE "tank" =~ {tank_regex(group[i:i + chunk])} '
                  f'AND time >= {since}ms AND time < {until}ms GROUP BY time(1m), "tank" fill(none)')
             for s in db.query(q):
                 out[s["tags"]["tank"]] = (s["columns"], s.get("values") or [])
@@ -282,7 +283,7 @@ def read_missing_readings(db: "InfluxV1", tank: str, since_ms: int, until_ms: in
     ``seq`` that goes back (a device whose state was wiped) is not a loss.
     Devices without a gap are absent.
     """
-    inner = (f'SELECT difference("seq") AS "d" FROM "water" WHERE "tank" = \'{tank}\' '
+    inner = (f'SELECT difference("seq") AS "d" FROM "{WATER}" WHERE "tank" = \'{tank}\' '
              f'AND time >= {since_ms - 3_600_000}ms AND time < {until_ms}ms GROUP BY "device"')
     # only the jumps come back (few rows); the ones that end before the range are left out here,
     # because InfluxQL narrows a subquery to the outer query's time range

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aquamon.contract import shown_sensors
+
 MIN_MS = 60_000
 DAY_MS = 86_400_000
 SLOT_MS = 5 * MIN_MS
@@ -28,9 +30,8 @@ WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 #: after a water change, the heater rules wait this long (cooler new water, then the heater's catch-up)
 WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
 
-LABELS = {"temp_c": ("temperature", " °C", 2), "ph": ("pH", "", 2), "tds_ppm": ("TDS", " ppm", 0),
-          "turb_ntu": ("turbidity", " NTU", 2), "level_cm": ("sump level", " cm", 1),
-          "flow_lpm": ("filter flow", " l/min", 1)}
+#: sensor -> (the keeper's word in a sentence, " unit" or "", decimals), from the contract
+LABELS = {s.key: (s.label, f" {s.unit}" if s.unit else "", s.decimals) for s in shown_sensors()}
 
 
 #: the reading each alert is about, and which way is worse ("low", "high", or "far" from the usual range)

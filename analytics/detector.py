@@ -541,7 +541,6 @@ class WaterQualityDetector(AnomalyDetector):
         taken as a new baseline.  A reading with no value keeps the previous
         score and decision.
         """
-        s = self.settings
         v = np.asarray(v, dtype=np.float64)
         if not np.isfinite(v).any():
             return self.score, self.firing

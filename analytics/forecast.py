@@ -27,7 +27,6 @@ import numpy as np
 from scipy.stats import t as student_t
 
 
-
 class LocalLinearTrend:
     """Level and rate per day of one sensor's daily means, and days until a limit.
 

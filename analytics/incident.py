@@ -114,7 +114,7 @@ def page(tank: str, ep: Episode, kind: str, priority: str, now: int, readings: M
 
 def all_clear(tank: str, ep: Mapping[str, Any], now: int, readings: Mapping[str, float], zone: tzinfo) -> Message:
     """The one all-clear of an incident (``ep``: its last episode, as saved, with ``end_ms``); gives no orders."""
-    clock = lambda t: clock_text(t, zone)  # noqa: E731
+    clock = lambda t: clock_text(t, zone)  # noqa: E731 - a short local alias
     values = now_and_worst(ep["key"], ep["summary"], readings,
                            (ep["worst"], ep["worst_ms"]) if ep.get("worst") is not None else None, clock)
     names = ", ".join(title(k) for k in [*ep.get("earlier", []), ep["key"]])

@@ -44,11 +44,26 @@ from numpy.typing import NDArray
 from analytics.alerts import AlertState, step
 from analytics.baseline import DayNightBaseline
 from analytics.batch import WindowScore, score_window
-from analytics.catalogue import (ALERT_READING, ALERT_READING_SENSORS, ALERTS, DAY_MS,  # noqa: F401 (re-exported)
-                                 DRIFT_SENSORS, FORECAST_SENSORS, LABELS, MIN_MS, PROBE_SENSORS, SLOT_MS, SLOTS,
-                                 WATER_CHANGE_SETTLE_MS, WATER_CHANNELS, AlertSpec, Transition, _fmt)
-from analytics.days import DayRecord, DaysMixin, ForecastPoint  # noqa: F401 (re-exported)
-from analytics.drift import DriftMixin, DriftWindow, _kl_threshold  # noqa: F401 (re-exported)
+from analytics.catalogue import (  # the catalogue's names, re-exported: callers import them from here
+    ALERT_READING,
+    ALERT_READING_SENSORS,
+    ALERTS,
+    DAY_MS,
+    DRIFT_SENSORS,
+    FORECAST_SENSORS,
+    LABELS,
+    MIN_MS,
+    PROBE_SENSORS,
+    SLOT_MS,
+    SLOTS,
+    WATER_CHANGE_SETTLE_MS,
+    WATER_CHANNELS,
+    AlertSpec,
+    Transition,
+    _fmt,
+)
+from analytics.days import DayRecord, DaysMixin, ForecastPoint
+from analytics.drift import DriftMixin, DriftWindow, _kl_threshold
 from analytics.forecast import LocalLinearTrend
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile

@@ -261,7 +261,7 @@ class Pager:
                 continue
             try:
                 ok = self.sender.send(m)
-            except Exception:  # noqa: BLE001 - a notification service down must not stop the monitoring
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("notification %r failed", m.title)
                 ok = False
             if self.on_delivery is not None:
@@ -403,7 +403,7 @@ class Pager:
             docs[tank] = self.tank_state(tank)
         try:
             self.store.save(docs)
-        except Exception as e:  # noqa: BLE001 - a page unsent is worse than a page repeated after a crash
+        except Exception as e:  # noqa: BLE001 - each tank tries again on its first use
             self.stats.unsaved += 1
             self._dirty.update(tanks)
             log.warning("could not save the notification state before sending (sending anyway; a crash now "

@@ -32,6 +32,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
+from analytics.config_check import check_analytics_config
 from analytics.metrics import AnalyticsMetrics
 from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
@@ -44,6 +45,7 @@ from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _si
 from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
+from aquamon.contract import WATER
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
 
@@ -256,7 +258,7 @@ class Analytics:
         if a.tanks:
             tanks = list(a.tanks)
         else:
-            series = self.db.query('SHOW TAG VALUES FROM "water" WITH KEY = "tank"')
+            series = self.db.query(f'SHOW TAG VALUES FROM "{WATER}" WITH KEY = "tank"')
             tanks = sorted({v[1] for s in series for v in s.get("values", [])})
         return my_tanks(tanks, a.instance_index, a.instance_count)
 
@@ -291,7 +293,7 @@ class Analytics:
             columns, rows = self._means.pop(tank, ([], []))
             self._merge(tank, data, rows, columns)
             return self._latest.pop(tank)
-        q = f'SELECT last("seq") FROM "water" WHERE "tank" = \'{tank}\''
+        q = f'SELECT last("seq") FROM "{WATER}" WHERE "tank" = \'{tank}\''
         series = self.db.query(q)
         if not series:
             return None
@@ -303,7 +305,7 @@ class Analytics:
         if until <= since:
             return latest
         fields = ", ".join(f'mean("{s}") AS "{s}"' for s in SENSORS)
-        q = (f'SELECT {fields} FROM "water" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
+        q = (f'SELECT {fields} FROM "{WATER}" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
              f'GROUP BY time(1m) fill(none)')
         for s in self.db.query(q):
             self._merge(tank, data, s.get("values", []), s["columns"])
@@ -370,7 +372,7 @@ class Analytics:
             except QueryError as e:
                 log.warning("tank %s: %s", tank, e)
                 continue
-            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", tank)
                 continue
             if run is not None:
@@ -391,7 +393,7 @@ class Analytics:
                 self._finish(run)
             except QueryError as e:
                 log.warning("tank %s: %s", run.tank, e)
-            except Exception:  # noqa: BLE001
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
         return out
 
@@ -433,7 +435,7 @@ class Analytics:
             now_events = [e for e in run.events if t - run.step <= e[0] < t]
             try:
                 pending = run.mon.prepare(t, run.data.t_ms, run.frame, now_events)
-            except Exception:  # noqa: BLE001 - one tank's failure must not stop the others
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
                 run.failed = True
                 continue
@@ -446,14 +448,14 @@ class Analytics:
             started = time.perf_counter()
             try:
                 scores = batch.score()
-            except Exception:  # noqa: BLE001 - conclude below: the windows count as unscored, the rest goes on
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("scoring %d drift windows failed", len(batch))
             self.scoring.add(len(batch), time.perf_counter() - started)
         for run, pending in prepared:
             try:
                 score, transitions = run.mon.conclude(pending, scores.get(run.tank))
                 self._after_step(run, pending.now_ms, score, transitions)
-            except Exception:  # noqa: BLE001
+            except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
                 run.failed = True
             run.next += 1
@@ -508,11 +510,12 @@ class Analytics:
     def _day_lines(self, tank: str, mon: TankMonitor, day: Any) -> list[str]:
         lines = []
         for p in day.forecasts:
-            fields = {k: float(v) for k, v in (("rate_per_day", p.rate_per_day), ("days_to_limit", p.days_to_limit),
-                                               ("low", p.low), ("high", p.high), ("limit", p.limit))
-                      if np.isfinite(v)}
-            fields["text"] = p.text()
-            lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, fields, p.t_ms))
+            point: dict[str, Any] = {k: float(v) for k, v in (("rate_per_day", p.rate_per_day),
+                                                              ("days_to_limit", p.days_to_limit), ("low", p.low),
+                                                              ("high", p.high), ("limit", p.limit))
+                                     if np.isfinite(v)}
+            point["text"] = p.text()
+            lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, point, p.t_ms))
         info = [tr for t, tr in self.notifier.info if t == tank]
         self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
         end = day.day_start_ms + 86_400_000
@@ -541,8 +544,9 @@ class Analytics:
         for m in messages:
             log.warning("notify %s %s: %s", m.severity, m.title, m.body)
             try:
-                self.metrics.notification(m.severity, bool(self.sender.send(m)))
-            except Exception:  # noqa: BLE001 - a notification service down must not stop the monitoring
+                sent = self.sender is not None and self.sender.send(m)
+                self.metrics.notification(m.severity, bool(sent))
+            except Exception:  # a notification service down must not stop the monitoring
                 self.metrics.notification(m.severity, False)
                 log.exception("notification %r failed", m.title)
 
@@ -608,7 +612,7 @@ class Analytics:
                 try:
                     self.cycle()
                     backoff = 0.0
-                except Exception:  # noqa: BLE001 - a storage or query failure must never stop the watching
+                except Exception:  # a storage or query failure must never stop the watching
                     backoff = min(60.0, max(1.0, 2 * backoff))
                     log.exception("analytics cycle failed; retrying in %.0f s", backoff)
                 self._stop.wait(self.cfg.analytics.poll_s + backoff)
@@ -681,6 +685,7 @@ def send_alert_command(cfg: Config, tank: str, action: str, key: str | None, for
 
 
 def main(cfg: Config) -> None:
+    check_analytics_config(cfg)  # [alerts] and [notify]: the analytics' own sections
     a = Analytics(cfg)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: a.stop())

@@ -53,7 +53,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aquamon.ids import RULE as ID_RULE
 from aquamon.ids import is_id
@@ -421,9 +421,9 @@ def connect_checked(client: "mqtt.Client", mqtt_cfg: "MqttConfig", role: str, ti
 
     answered = threading.Event()
     refused: list[str] = []
-    chained = client.on_connect
+    chained: Any = client.on_connect  # paho types it for one API version; a client has either
 
-    def on_connect(c: "mqtt.Client", userdata: object, flags: object, reason: object, props: object) -> None:
+    def on_connect(c: "mqtt.Client", userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if getattr(reason, "is_failure", False):
             refused.append(str(reason))
         elif chained is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -38,9 +38,9 @@ def _setup_logging(verbose: bool) -> None:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
-def _load(path: Optional[Path]):
+def _load(path: Optional[Path], checks=()):
     try:
-        return load_config(path)
+        return load_config(path, checks)
     except ConfigError as e:
         err.print(f"[bold red]configuration error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -59,7 +59,9 @@ def gateway(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(Fal
 @app.command()
 def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Run the analytics: baselines, drift scores, rules and alerts for every tank."""
-    cfg = _load(config)
+    from analytics.config_check import CHECKS
+
+    cfg = _load(config, CHECKS)
     _setup_logging(verbose)
     from aquamon.configcheck import config_warnings
 
@@ -77,7 +79,8 @@ def flash(port: str = typer.Option("auto", help="Serial port of the ESP32 (mprem
                                      "bytecode then stays out of the heap); needs a MicroPython build with one.")
           ) -> None:
     """Deploy the firmware to an ESP32 with mpremote (firmware/device.json and secrets.py first)."""
-    from aquamon.flash import FlashError, flash as do_flash
+    from aquamon.flash import FlashError
+    from aquamon.flash import flash as do_flash
 
     try:
         plan = do_flash(port, dry_run=dry_run, romfs=romfs)
@@ -330,8 +333,8 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     try:
         cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         label = None if nab_windows is not None else label_column
-        read = dict(time_column=time_column, label_column=label, columns=cols, sep=sep,
-                    require_label=nab_windows is None)
+        read: dict[str, Any] = dict(time_column=time_column, label_column=label, columns=cols, sep=sep,
+                                    require_label=nab_windows is None)
         test_data = ev.read_labelled_csv(test, **read)
         windows = None
         if nab_windows is not None:
@@ -344,10 +347,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
             train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
         import dataclasses
 
+        from analytics.config_check import CHECKS
         from analytics.service import settings_from
         from aquamon.config import load_config
 
-        settings = dataclasses.replace(settings_from(load_config(config)),
+        settings = dataclasses.replace(settings_from(load_config(config, CHECKS)),
                                        quality_false_alarms_per_day=false_alarms_per_day)
         ops = [c.strip() for c in operational.split(",") if c.strip()]
         result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops), nab_windows=windows)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Iterator, get_type_hints
+from typing import Any, Callable, Iterator, Sequence, get_type_hints
 
 from aquamon.ids import RULE as ID_RULE
 from aquamon.ids import is_id
@@ -258,21 +258,9 @@ class AlertsConfig:
         return out
 
     def check(self) -> None:
-        from analytics.notify_policy import NotifyPolicy, zone_named
-        from analytics.profiles import get_profile
-        from analytics.routing import check_tables, tank_alert_settings
-
-        try:
-            get_profile(self.profile, self.limit_overrides())
-            NotifyPolicy(self.quiet_hours).quiet(0)
-            if self.time_zone:
-                zone_named(self.time_zone)
-            check_tables("alerts", self.tanks, ("profile", "limits"))
-            for pattern in self.tanks:
-                profile, limits = tank_alert_settings(pattern, self.profile, self.limits, self.tanks)
-                get_profile(profile, self.limit_overrides(limits))
-        except ValueError as e:
-            raise ConfigError(f"[alerts] {e}") from None
+        # profiles, quiet hours, time zones and the per-tank tables are the analytics' words:
+        # analytics.config_check checks them (the base imports nothing above it)
+        self.limit_overrides()
         _range("alerts", "utc_offset_minutes", self.utc_offset_minutes, -14 * 60, 14 * 60)
         if self.utc_offset_minutes and self.time_zone:
             raise ConfigError("[alerts] utc_offset_minutes: set time_zone or utc_offset_minutes, not both "
@@ -297,17 +285,7 @@ class NotifyConfig:
     tanks: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
-        from analytics.notify_policy import NotifyPolicy
-        from analytics.routing import RoutedSender, Routes
-
-        try:
-            RoutedSender(Routes({"critical": self.critical, "warning": self.warning, "info": self.info},
-                                self.tanks))
-            NotifyPolicy("", critical_per_incident=self.critical_per_incident,
-                         reminders_per_incident=self.reminders_per_incident, all_clear=self.all_clear,
-                         summary_time=self.summary_time)
-        except ValueError as e:
-            raise ConfigError(str(e) if str(e).startswith("[") else f"[notify] {e}") from None
+        # the URLs, routes and notification policy are checked by analytics.config_check
         _range("notify", "critical_per_incident", self.critical_per_incident, 1, 100)
         _range("notify", "reminders_per_incident", self.reminders_per_incident, 0, 100)
 
@@ -461,11 +439,17 @@ def _build(section_cls: type, section: str, raw: Any, problems: _Problems) -> An
     return section_cls(**kwargs)
 
 
-def config_from_dict(raw: dict[str, Any], environ: dict[str, str] | None = None) -> Config:
+SectionCheck = Callable[["Config"], None]
+
+
+def config_from_dict(raw: dict[str, Any], environ: dict[str, str] | None = None,
+                     checks: Sequence[SectionCheck] = ()) -> Config:
     """Build and check a :class:`Config` from a parsed TOML document and the environment.
 
     Every problem is collected before raising: the :class:`ConfigError` lists them all.
-    ``environ`` defaults to ``os.environ``; see :func:`environment_overrides`.
+    ``environ`` defaults to ``os.environ``; see :func:`environment_overrides`.  ``checks``
+    are the parts' own checks of their sections (e.g. ``analytics.config_check.CHECKS``):
+    the base knows the schema, each part what its values mean.
     """
     hints = get_type_hints(Config)
     problems = _Problems()
@@ -480,8 +464,20 @@ def config_from_dict(raw: dict[str, Any], environ: dict[str, str] | None = None)
         _apply_environment(cfg, os.environ if environ is None else environ, problems)
     with problems.collecting():
         cfg.check()
+    for check in checks:
+        with problems.collecting():
+            check(cfg)
     problems.raise_if_any()
     return cfg
+
+
+def check_sections(cfg: Config, checks: Sequence[SectionCheck]) -> None:
+    """Run parts' own ``checks`` on a built config; raise one :class:`ConfigError` listing every problem."""
+    problems = _Problems()
+    for check in checks:
+        with problems.collecting():
+            check(cfg)
+    problems.raise_if_any()
 
 
 def env_name(section: str, key: str) -> str:
@@ -536,18 +532,22 @@ def _env_value(name: str, text: str, typ: Any) -> Any:
                           "(a number, true/false, or a [\"list\", \"of strings\"])") from None
 
 
-def load_config_text(text: str, environ: dict[str, str] | None = None) -> Config:
+def load_config_text(text: str, environ: dict[str, str] | None = None,
+                     checks: Sequence[SectionCheck] = ()) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"the configuration is not valid TOML: {e}") from e
-    return config_from_dict(raw, environ)
+    return config_from_dict(raw, environ, checks)
 
 
-def load_config(path: str | os.PathLike[str] | None) -> Config:
-    """Load ``path`` (or defaults when None); raise :class:`ConfigError` with a clear message."""
+def load_config(path: str | os.PathLike[str] | None, checks: Sequence[SectionCheck] = ()) -> Config:
+    """Load ``path`` (or defaults when None); raise :class:`ConfigError` with a clear message.
+
+    ``checks``: the parts' own checks of their sections, see :func:`config_from_dict`.
+    """
     if path is None:
-        return config_from_dict({})
+        return config_from_dict({}, checks=checks)
     p = Path(path)
     try:
         text = p.read_text()
@@ -555,7 +555,7 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
         raise ConfigError(f"cannot read the configuration file {p}: {e.strerror}. "
                           "Copy aquamon.example.toml and edit it.") from e
     try:
-        return load_config_text(text)
+        return load_config_text(text, checks=checks)
     except ConfigError as e:
         problems = _Problems()
         problems.items = e.problems

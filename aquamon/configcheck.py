@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from analytics.config_check import CHECKS
 from aquamon.config import Config, env_name, load_config, tomllib
 
 
@@ -33,7 +34,7 @@ def config_warnings(cfg: Config, file_sets_nothing: bool = False) -> list[str]:
 
 
 def check_config_file(path: str | os.PathLike[str]) -> tuple[Config, list[str]]:
-    """Load ``path`` like :func:`load_config` and also return :func:`config_warnings`."""
-    cfg = load_config(path)
+    """Load ``path`` like :func:`load_config`, with the analytics' checks, and also return :func:`config_warnings`."""
+    cfg = load_config(path, CHECKS)
     raw = tomllib.loads(Path(path).read_text())
     return cfg, config_warnings(cfg, file_sets_nothing=not raw)

@@ -66,7 +66,7 @@ class NotificationInbox:
         inbox = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:  # http.server's name
                 try:
                     doc = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 except ValueError:

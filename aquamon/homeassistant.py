@@ -39,18 +39,22 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from aquamon.contract import shown_sensors
+
 log = logging.getLogger("aquamon.homeassistant")
 
-# (field, name, unit, device_class or None).  Units and classes as Home Assistant's
-# sensor documentation pairs them; TDS and turbidity have no device class there.
-WATER_SENSORS = (
-    ("temp_c", "Water temperature", "°C", "temperature"),
-    ("ph", "pH", None, "ph"),
-    ("tds_ppm", "TDS", "ppm", None),
-    ("turb_ntu", "Turbidity", "NTU", None),
-    ("level_cm", "Water level", "cm", "distance"),
-    ("flow_lpm", "Filter flow", "L/min", "volume_flow_rate"),
-)
+# Home Assistant's spelling of our units, and its device classes, as its sensor documentation
+# pairs them (TDS and turbidity have none there); the sensors themselves are aquamon/contract.py's.
+HA_UNITS = {"l/min": "L/min"}
+DEVICE_CLASSES = {"temp_c": "temperature", "ph": "ph", "level_cm": "distance", "flow_lpm": "volume_flow_rate"}
+
+
+def water_sensors() -> list[tuple[str, str, str | None, str | None]]:
+    """(field, name, unit, device_class or None) of each sensor a keeper sees."""
+    return [(s.key, s.title, HA_UNITS.get(s.unit, s.unit) or None, DEVICE_CLASSES.get(s.key))
+            for s in shown_sensors()]
+
+
 ICONS = {"tds_ppm": "mdi:water-opacity", "turb_ntu": "mdi:blur", "ph": "mdi:ph"}
 _NODE_SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -107,7 +111,7 @@ def device_entities(discovery_prefix: str, topic_prefix: str, tank: str, device:
     press = command_topic(discovery_prefix, tank, device)
 
     out = []
-    for key, name, unit, dclass in WATER_SENSORS:
+    for key, name, unit, dclass in water_sensors():
         cfg: dict[str, Any] = {
             "state_topic": f"{base}/telemetry", "state_class": "measurement",
             # A sensor the device marked bad is absent from "r": keep the last state.

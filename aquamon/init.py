@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Collection
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analytics.config_check import CHECKS
 from aquamon import retention, systemd
 from aquamon.auth import Account, AccountStore
 from aquamon.config import ConfigError, _toml_value, load_config_text
@@ -127,7 +128,7 @@ class Installer:
             return
         text = render_config(self.site)
         try:
-            load_config_text(text, environ={})
+            load_config_text(text, environ={}, checks=CHECKS)
         except ConfigError as e:
             raise InitError(f"these answers do not make a valid configuration: {e}") from None
         self._write(path, text, 0o640, group=systemd.USER)

@@ -64,7 +64,7 @@ class MetricsServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:  # http.server's name
                 path = self.path.split("?")[0]
                 if path == "/metrics":
                     body, ctype = render(outer.registry, self.headers.get("Accept", ""))

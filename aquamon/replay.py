@@ -122,7 +122,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             last = int(round(data.t_s[min(lo + CHUNK, len(messages)) - 1] * 1000)) + shift
             # judged up to the last whole minute (the analytics judge a minute once a later reading exists)
             target = last // MIN_MS * MIN_MS
-            if not wait_for(lambda: _last_evaluated(db, tank) >= target, timeout_s):
+            if not wait_for(lambda target=target: _last_evaluated(db, tank) >= target, timeout_s):
                 raise TimeoutError(f"the analytics did not judge the readings up to {target} within "
                                    f"{timeout_s:g} s: see {out}/analytics.log")
         time.sleep(1.0)  # the last notifications

@@ -32,17 +32,22 @@ from typing import Any, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
 
-from aquamon.influx import InfluxV1, InfluxV2  # noqa: E402
+from aquamon.contract import WATER, shown_sensors
+from aquamon.influx import InfluxV1, InfluxV2
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
-# (field, label, unit) of the sensors drawn, in the order of the page.
-SENSORS = (("temp_c", "Temperature", "°C"), ("ph", "pH", ""), ("tds_ppm", "TDS", "ppm"),
-           ("turb_ntu", "Turbidity", "NTU"), ("level_cm", "Water level", "cm"), ("flow_lpm", "Filter flow", "l/min"))
+
+
+def sensor_columns() -> list[tuple[str, str, str]]:
+    """(field, title, unit) of the sensors drawn, in the order of the page (from :mod:`aquamon.contract`)."""
+    return [(s.key, s.title, s.unit) for s in shown_sensors()]
+
+
 ALERT_COLOURS = {"critical": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
 _TANK_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -206,11 +211,11 @@ def load_tank(db: InfluxV1 | InfluxV2, tank: str, hours: float, now_ms: int | No
     start = end - int(hours * HOUR_MS)
     where = f"\"tank\" = '{tank}' AND time >= {start}ms AND time <= {end}ms"
     data = TankData(tank, start, end)
-    data.water = _columns(db.query("SELECT " + ", ".join(f'"{c}"' for c, _, _ in SENSORS)
-                                   + f' FROM "water" WHERE {where}'))
+    data.water = _columns(db.query("SELECT " + ", ".join(f'"{c}"' for c, _, _ in sensor_columns())
+                                   + f' FROM "{WATER}" WHERE {where}'))
     data.score = _columns(db.query(f'SELECT "kl", "kl_mean", "kl_cov", "threshold" FROM "score" WHERE {where}'))
-    data.daily = _columns(db.query("SELECT " + ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in SENSORS)
-                                   + f' FROM "water" WHERE "tank" = \'{tank}\' AND time >= {start - 14 * DAY_MS}ms'
+    data.daily = _columns(db.query("SELECT " + ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in sensor_columns())
+                                   + f' FROM "{WATER}" WHERE "tank" = \'{tank}\' AND time >= {start - 14 * DAY_MS}ms'
                                    f" AND time <= {end}ms GROUP BY time(1d) fill(none)"))
     data.alerts = load_alert_state(db, tank, start, end)
     for s in db.query(f'SELECT last("rate_per_day") AS "rate_per_day", last("days_to_limit") AS "days_to_limit", '
@@ -219,7 +224,7 @@ def load_tank(db: InfluxV1 | InfluxV2, tank: str, hours: float, now_ms: int | No
         row = dict(zip(s["columns"], s["values"][0]))
         data.forecasts[s["tags"]["sensor"]] = row
     if data.water.get("time") is None or not len(data.water["time"]):
-        known = sorted({v[1] for s in db.query('SHOW TAG VALUES FROM "water" WITH KEY = "tank"') for v in s["values"]})
+        known = sorted({v[1] for s in db.query(f'SHOW TAG VALUES FROM "{WATER}" WITH KEY = "tank"') for v in s["values"]})
         raise ReportError(f"no readings from tank {tank!r} in the last {hours:g} hours; tanks with data: "
                           f"{', '.join(known) or 'none'}. Check --tank and --since.")
     return data
@@ -256,7 +261,6 @@ def label_rows(spans: Sequence[AlertSpan], start_ms: int, end_ms: int, chars_per
     >>> label_rows(s, 0, 1000)  # on a wider time scale the names take longer spans of time
     [0, 1, 2]
     """
-    width = max(end_ms - start_ms, 1)
     ends: list[float] = []
     rows = []
     for s in spans:
@@ -319,7 +323,7 @@ def sensor_figures(data: TankData, spans: Sequence[AlertSpan]) -> list[tuple[str
     healthy = outside_spans(t, spans)
     when = _dt(t)
     out = []
-    for c, label, unit in SENSORS:
+    for c, label, unit in sensor_columns():
         x = data.water.get(c)
         if x is None or not np.isfinite(x).any():
             continue
@@ -360,11 +364,11 @@ def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
 
 
 def forecast_figure(data: TankData) -> str:
-    names = [c for c, _, _ in SENSORS if c in data.forecasts]
+    names = [c for c, _, _ in sensor_columns() if c in data.forecasts]
     fig, axes = plt.subplots(len(names), 1, figsize=(6, 3 * len(names)), squeeze=False, layout="constrained")
     for ax, c in zip(axes[:, 0], names):
         f = data.forecasts[c]
-        label = next(lbl for n, lbl, _ in SENSORS if n == c)
+        label = next(lbl for n, lbl, _ in sensor_columns() if n == c)
         t0 = int(f["time"])
         if c in data.daily and len(data.daily.get("time", [])):
             ax.plot(_dt(data.daily["time"] + DAY_MS // 2), data.daily[c], "o", ms=4, label="daily mean")
@@ -431,7 +435,7 @@ def render_html(data: TankData, figures: Sequence[tuple[str, str, str]], hours: 
         f"{' (before this period)' if int(a['time']) < data.start_ms else ''}</td><td>{e(str(a['summary']))}</td></tr>"
         for a in data.alerts) or "<tr><td colspan='5'>No alerts in this period.</td></tr>"
     fc_rows = "\n".join(
-        f"<tr><td>{e(next((lbl for n, lbl, _ in SENSORS if n == c), c))}</td><td>{_num(f.get('rate_per_day'), '+.3g')}"
+        f"<tr><td>{e(next((lbl for n, lbl, _ in sensor_columns() if n == c), c))}</td><td>{_num(f.get('rate_per_day'), '+.3g')}"
         f"</td><td>{_num(f.get('days_to_limit'))}</td><td>{_num(f.get('low'))} – {_num(f.get('high'))}</td></tr>"
         for c, f in data.forecasts.items())
     forecast_table = (f"<table><thead><tr><th>sensor</th><th>rate per day</th><th>days to limit</th><th>interval "

@@ -16,8 +16,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from aquamon.evaluate import (LabelledData, evaluate, event_runs, nab_labels, nab_probationary_rows,
-                              read_labelled_csv)
+from aquamon.evaluate import LabelledData, evaluate, nab_labels, nab_probationary_rows, read_labelled_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -96,7 +95,7 @@ def keeper_months() -> None:
         d = LabelledData(s.name, list(COLUMNS), s.t_ms / 1000.0, [str(x) for x in s.t_ms], X, s.labels)
         cut = 2 * 1440
         settings = dataclasses.replace(settings_from(load_config(None)), profile=s.profile)
-        m = evaluate(d.slice(0, cut), d.slice(cut, len(d)), lambda: EngineDetector(settings)).metrics
+        m = evaluate(d.slice(0, cut), d.slice(cut, len(d)), lambda settings=settings: EngineDetector(settings)).metrics
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
         ok = m["events_hit"] == m["events"] and m["false_alarms_per_day"] <= 0.1 and \
             (m["median_delay_minutes"] or 1e9) <= 15
@@ -105,8 +104,8 @@ def keeper_months() -> None:
 
 
 def nab() -> None:
-    print(f"\nNAB, standard profile, raw score per file (ours: alert onsets are the detections; TRAIN = the "
-          f"probationary 15 %)")
+    print("\nNAB, standard profile, raw score per file (ours: alert onsets are the detections; TRAIN = the "
+          "probationary 15 %)")
     print(f"{'detector':<28} {'ambient':>9} {'machine':>9}")
     makers = {k: v for k, v in _detectors().items() if k in (ENGINE, "its quality watch alone, TRAIN labels (lab)")}
     for label, make in makers.items():

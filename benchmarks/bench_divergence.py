@@ -82,7 +82,8 @@ def main(tanks: int = 1000, d: int = 6) -> None:
     verdicts = []
     for name, batched, naive, args in rows:
         t_batch, got = cpu_time(batched, 300)  # best of many: the machine may be shared
-        t_naive, want = cpu_time(lambda: np.array([naive(*(a[i] for a in args)) for i in range(tanks)]), 7)
+        t_naive, want = cpu_time(lambda naive=naive, args=args: np.array([naive(*(a[i] for a in args))
+                                                                 for i in range(tanks)]), 7)
         assert np.allclose(got, want, rtol=1e-6, atol=1e-9), f"{name}: batched and naive disagree"
         ratio = t_naive / t_batch
         rate = tanks / t_batch

@@ -511,7 +511,7 @@ def main() -> None:
     print(f"{'deployment':10} {'commands':8} {'run':26} {'cycles':>6} {'publ.':>6} {'dropped':>7} {'cmds':>6} "
           f"{'modules':>7} {'live':>5} {'data':>5} {'boot':>5} {'loop':>5} {'peak':>5} {'garbage':>7} {'auto gc':>7} "
           f"{'cycle ms':>8} {'max ms':>6} {'loop ms':>7}")
-    for deploy, commands, name, st in rows:
+    for deploy, _commands, name, st in rows:
         on = _label(*commands)
         if "memory_error" in st:
             print(f"{deploy:10} {on:8} {name:26} MemoryError: {st['memory_error']}")
@@ -530,7 +530,7 @@ def main() -> None:
           "data: live - modules; boot/loop: most allocated at any sample at boot / in "
           "the loop; peak: the larger; garbage: peak - live; auto gc: collections the firmware did not ask for (0: no "
           "garbage hidden from the peak); cmds: signed commands sent / refused (each fifth is replayed, and refused)")
-    for deploy, commands, name, st in rows:
+    for deploy, _commands, name, st in rows:
         if "result" in st and st["refused"] != st["commands"] // 5:  # only the replays may be refused
             raise RuntimeError(f"{deploy}, {name}: {st['refused']} of {st['commands']} commands refused, not just "
                                "the replays: the bench's commands or clock model are wrong, its figures are void")

@@ -388,7 +388,7 @@ def _report(publish_s, shipped, ceiling, best_size, best_conc, ceiling_rates, ce
     row(f"kill -9 mid-drain (at {at_kill:,} of {N:,} stored), restart: lost", f"{lost}", "0",
         "met" if lost == 0 else "NOT MET")
     row("gateway CPU per reading, draining the backlog", f"{mid.gateway_cpu_s * 1e6 / N:.1f} µs")
-    for rate, (p50, p99, g50, g99, n, us, by_thread) in live.items():
+    for rate, (p50, p99, g50, g99, _n, us, by_thread) in live.items():
         met = p50 <= 50 and p99 <= 150
         row(f"publish->durable at {rate:,} readings/s for {LIVE_S:.0f} s: p50 / p99", f"{p50:.0f} / {p99:.0f} ms",
             "50/150", ("met" if met else "NOT MET") + f" (in the gateway, arrival->durable: {g50:.0f} / {g99:.0f} ms)")

@@ -132,14 +132,15 @@ def _incident_of(month: Month, key: str, t_ms: int) -> Incident | None:
     minute = (t_ms - START) // MIN
     best = None
     for inc in month.incidents:
-        for k, a, b in inc.keys:
+        for k, a, _b in inc.keys:
             if a <= minute and (best is None or a > best[1]) and (k == key or key in ("", None)):
                 best = (inc, a)
     return best[0] if best else None
 
 
 def _run(month: Month, pager: bool, days: int) -> dict[str, Any]:
-    from analytics.alerts import Notifier, NotifyPolicy as OldPolicy
+    from analytics.alerts import Notifier
+    from analytics.alerts import NotifyPolicy as OldPolicy
     from analytics.monitor import ALERTS
     from analytics.notify_policy import NotifyPolicy
     from analytics.pager import Pager

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import msgspec
 
+from aquamon.contract import RANGES, TELEMETRY_FIELDS, WATER
 from aquamon.lineproto import _escape_key
-from gateway.validate import SENSOR_RANGES
 
 
 class _Reading(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,15 +47,18 @@ class _Reading(msgspec.Struct, forbid_unknown_fields=True):
     cal: list[str] = []
 
 
-# encode_point sorts the fields by name.  Of the fields a reading can have, "bad" sorts
-# first, then the sensors before "pump", "pump", "seq", and the sensors after "seq";
-# the fast path writes them in that order without sorting each line.
-_BEFORE_PUMP = tuple(k for k in sorted(SENSOR_RANGES) if k < "pump")
-_AFTER_SEQ = tuple(k for k in sorted(SENSOR_RANGES) if k > "seq")
-assert sorted(["bad", "pump", "seq", *SENSOR_RANGES]) == ["bad", *_BEFORE_PUMP, "pump", "seq", *_AFTER_SEQ]
-assert all(_escape_key(k) == k and "bad" < k and not "pump" <= k <= "seq" for k in SENSOR_RANGES)
+# encode_point sorts the fields by name.  The fields a reading always has in known places
+# ("bad", "pump", "seq") split the sensors into four groups; the fast path writes the groups
+# and those fields in that order without sorting each line.
+_FIXED = ("bad", "pump", "seq")
+_Group = tuple[tuple[str, float, float], ...]
+_Plan = tuple[_Group, _Group, _Group, _Group]
 
-_Plan = tuple[tuple[tuple[str, float, float], ...], tuple[tuple[str, float, float], ...]]
+
+def _line_groups(sensors: list[str]) -> tuple[tuple[str, ...], ...]:
+    """The sensor keys sorted and split around the fixed fields: before "bad", before "pump", before "seq", after."""
+    bounds = ("", *_FIXED, "\U0010ffff")
+    return tuple(tuple(k for k in sorted(sensors) if lo < k < hi) for lo, hi in zip(bounds, bounds[1:]))
 
 
 class FastTelemetry:
@@ -67,19 +70,27 @@ class FastTelemetry:
         self.max_age_ms = max_age_ms
         self._decode = msgspec.json.Decoder(_Reading).decode
         self._plans: dict[tuple[str, ...], _Plan] = {}
+        # the contract's sensors as the gateway starts (a sensor is added by a restart)
+        self._ranges = dict(RANGES)
+        clash = [k for k in self._ranges if k in TELEMETRY_FIELDS or _escape_key(k) != k]
+        if clash:
+            raise ValueError(f"aquamon/contract.py: sensor keys {clash} clash with a telemetry field or need "
+                             "escaping in line protocol; name sensors with letters, digits and '_'")
+        self._groups = _line_groups(list(self._ranges))
 
     @staticmethod
     def line_prefix(tank: str, device: str) -> str:
         """Measurement and tags (sorted, escaped as :func:`aquamon.lineproto.encode_point` does)."""
-        return f"water,device={_escape_key(device)},tank={_escape_key(tank)} "
+        return f"{WATER},device={_escape_key(device)},tank={_escape_key(tank)} "
 
     def _plan(self, names: tuple[str, ...]) -> _Plan:
         """The known sensors among ``names`` in line order, with their ranges (cached per key set)."""
         if len(self._plans) > 1000:  # only hostile traffic varies the key sets this much
             self._plans.clear()
-        known = set(names) & SENSOR_RANGES.keys()
-        plan = (tuple((k, *SENSOR_RANGES[k]) for k in _BEFORE_PUMP if k in known),
-                tuple((k, *SENSOR_RANGES[k]) for k in _AFTER_SEQ if k in known))
+        known = set(names) & self._ranges.keys()
+        g = self._groups
+        plan: _Plan = tuple(tuple((k, *self._ranges[k]) for k in group if k in known)  # type: ignore[assignment]
+                            for group in g)
         self._plans[names] = plan
         return plan
 
@@ -98,12 +109,14 @@ class FastTelemetry:
         r = doc.r
         names = tuple(r)
         plan = self._plans.get(names) or self._plan(names)
-        parts = []
+        parts: list[str] = []
+        if plan[0] and not _add(parts, r, plan[0]):
+            return None
         if doc.bad:
-            marked = sorted({b for b in doc.bad if b in SENSOR_RANGES})
+            marked = sorted({b for b in doc.bad if b in self._ranges})
             if marked:
                 parts.append('bad="' + ",".join(marked) + '"')
-        for name, lo, hi in plan[0]:
+        for name, lo, hi in plan[1]:  # (inline, as plan[3]: the common groups, on every reading)
             value = r[name]
             if not lo <= value <= hi:  # (also false for NaN and inf)
                 return None
@@ -113,8 +126,10 @@ class FastTelemetry:
             if pump != 0 and pump != 1:
                 return None
             parts.append("pump=1i" if pump else "pump=0i")
+        if plan[2] and not _add(parts, r, plan[2]):
+            return None
         parts.append(f"seq={seq}i")
-        for name, lo, hi in plan[1]:
+        for name, lo, hi in plan[3]:
             value = r[name]
             if not lo <= value <= hi:
                 return None
@@ -125,8 +140,21 @@ class FastTelemetry:
                     if v != 0 and v != 1:
                         return None
                     parts.append(f"{key}={v}i")
-            marked = sorted({c for c in doc.cal if c in SENSOR_RANGES})
+            marked = sorted({c for c in doc.cal if c in self._ranges})
             if marked:
                 parts.append('cal="' + ",".join(marked) + '"')
             parts.sort()  # "key=..." strings sort as their keys do ("=" sorts before letters and "_")
         return f"{','.join(parts)} {ts}", seq
+
+
+def _add(parts: list[str], r: dict[str, float], group: _Group) -> bool:
+    """Append ``group``'s readings from ``r``; False at the first one out of its range (or NaN, inf).
+
+    For the groups no sensor of today's contract is in (before "bad", between "pump" and "seq").
+    """
+    for name, lo, hi in group:
+        value = r[name]
+        if not lo <= value <= hi:
+            return False
+        parts.append(f"{name}={value!r}")
+    return True

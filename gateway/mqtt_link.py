@@ -262,7 +262,7 @@ class MqttLink:
                     buf = buf[used:]
                     if pubs:
                         self.on_messages(self.generation, pubs)
-                    for ptype, flags, body in others:
+                    for ptype, _flags, body in others:
                         self._handle(ptype, body)
                 if self._stop.is_set():
                     self._flush(sock)
@@ -303,7 +303,7 @@ class MqttLink:
                 buf = buf + chunk if buf else chunk
         except (OSError, w.ProtocolError, LinkDown) as e:
             return str(e) or type(e).__name__
-        except Exception as e:  # noqa: BLE001 - a bug in a callback: drop the link, redelivery retries
+        except Exception as e:  # a bug in a callback: drop the link, redelivery retries
             log.exception("error while handling MQTT input; reconnecting")
             return f"internal error: {e!r}"
 

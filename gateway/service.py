@@ -40,11 +40,11 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 from aquamon.auth import tls_context
 from aquamon.config import Config
-from aquamon.influx import RetryableWriteError, connect
+from aquamon.influx import InfluxV1, RetryableWriteError, connect
 from aquamon.lineproto import encode_point
+from aquamon.metrics import MetricsServer
 from gateway.backoff import retry_wait
 from gateway.fastpath import FastTelemetry
-from aquamon.metrics import MetricsServer
 from gateway.keepalive import KeepAliveWrites
 from gateway.metrics import GatewayMetrics
 from gateway.mqtt_link import MqttLink
@@ -319,7 +319,7 @@ class Gateway:
             self.rejects[r.reason] += 1
             self._rlog.warn(r.reason, f"rejected a message on {topic[:120]!r}: {r}")
             return
-        except Exception:  # noqa: BLE001
+        except Exception:
             # A bug in the validator, not a bad message we can name.  Dropping this one message
             # (counted, logged with its traceback) beats the alternative: an unacknowledged
             # message the broker redelivers forever, a poison pill that stalls the whole stream.
@@ -375,7 +375,7 @@ class Gateway:
         db = self.db
         for_db, keepalive = self._keepalive
         if for_db is not db:  # first use, or a different client (tests swap in stand-ins)
-            keepalive = KeepAliveWrites(db) if KeepAliveWrites.suits(db) else None
+            keepalive = KeepAliveWrites(db) if isinstance(db, InfluxV1) and KeepAliveWrites.suits(db) else None
             self._keepalive = (db, keepalive)
         (keepalive.write_lines if keepalive is not None else db.write_lines)(lines)
 
@@ -607,7 +607,7 @@ class Gateway:
     def run(self) -> None:
         try:
             self.db.create_database()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - stats must never stop ingest
             log.warning("could not create database %r yet (%s); will keep trying on write",
                         self.cfg.influxdb.database, e)
         self.start_metrics()

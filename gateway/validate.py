@@ -23,32 +23,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from aquamon.contract import DEVICE, EVENT, EVENT_KINDS, MESSAGE_KINDS, OTHER_EVENT_KIND, RANGES, SENSORS, WATER
 from aquamon.ids import is_id
 
-# Physical ranges a reading can take and still be water in a tank; outside them
-# the value is a sensor fault, not water, and is dropped with reason out_of_range.
-SENSOR_RANGES: dict[str, tuple[float, float]] = {
-    "temp_c": (-5.0, 60.0),
-    "ph": (0.0, 14.0),
-    "tds_ppm": (0.0, 10000.0),
-    "ec_us_cm": (0.0, 20000.0),
-    "turb_ntu": (0.0, 4000.0),
-    "level_cm": (0.0, 500.0),
-    "flow_lpm": (0.0, 500.0),
-}
-
-MESSAGE_KINDS = ("telemetry", "status", "event")
-# The event kinds the firmware sends (firmware/pump.py, firmware/app.py); add new ones
-# here.  Each is a tag value, so a series per device: a kind outside this set (in the
-# id alphabet, aquamon/ids.py) is kept under OTHER_EVENT_KIND with its own name in the
-# detail and counted, so one device cannot create unbounded series (20,000 kinds were
-# 20,000 series), and nothing it says is lost.
-EVENT_KINDS = frozenset({"config", "mode", "fault", "interlock", "interlock_clear", "lockout", "lockout_clear",
-                         # the outlets the firmware drives itself, its storage and calibration sessions
-                         # (firmware/outlets.py, app.py; tests/test_firmware_contract.py keeps this complete)
-                         "heater_cutoff", "heater_fallback", "heater_resume", "topoff_lockout", "topoff_cap",
-                         "topoff_clear", "outlet", "storage", "calibration_start", "calibration_end"})
-OTHER_EVENT_KIND = "other"
+# The wire and storage contract (sensors and their one range table, message and event kinds,
+# measurements) is aquamon/contract.py.  A reading outside its range is a sensor fault,
+# not water, and is dropped with reason out_of_range; an event kind outside EVENT_KINDS
+# (in the id alphabet, aquamon/ids.py) is kept under OTHER_EVENT_KIND with its own name
+# in the detail and counted, so one device cannot create unbounded series (20,000 kinds
+# were 20,000 series), and nothing it says is lost.
+SENSOR_RANGES = RANGES  # (the name the gateway's callers and tests know)
 # Status numbers and their ranges: one out of range (a 300-digit rssi once made InfluxDB
 # refuse the whole status point, "online" included) is dropped alone, counted.
 STATUS_RANGES: dict[str, tuple[int, int]] = {
@@ -178,21 +162,21 @@ def _telemetry(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str]
     rejects: list[str] = []
     fields: dict[str, Any] = {}
     for name, value in readings.items():
-        limits = SENSOR_RANGES.get(name)
-        if limits is None:
+        sensor = SENSORS.get(name)
+        if sensor is None:
             continue  # unknown fields are ignored (forward compatibility)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             rejects.append("wrong_type")
         elif isinstance(value, float) and not math.isfinite(value):
             # (an int is always finite, and math.isfinite(10**400) would raise OverflowError)
             rejects.append("non_finite")
-        elif not limits[0] <= value <= limits[1]:
+        elif not sensor.lo <= value <= sensor.hi:
             rejects.append("out_of_range")
         else:
             fields[name] = float(value)
     bad = doc.get("bad", [])
     if isinstance(bad, list):
-        marked = sorted({b for b in bad if isinstance(b, str) and b in SENSOR_RANGES})
+        marked = sorted({b for b in bad if isinstance(b, str) and b in SENSORS})
         if marked:
             fields["bad"] = ",".join(marked)
     else:
@@ -212,13 +196,13 @@ def _telemetry(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str]
                 rejects.append("bad_outlet")
     cal = doc.get("cal", [])  # probes under calibration: their readings are left out of "r"
     if isinstance(cal, list):
-        marked = sorted({c for c in cal if isinstance(c, str) and c in SENSOR_RANGES})
+        marked = sorted({c for c in cal if isinstance(c, str) and c in SENSORS})
         if marked:
             fields["cal"] = ",".join(marked)
     else:
         rejects.append("bad_calibration_list")
     fields["seq"] = seq
-    return Validated("telemetry", tank, device, [Point("water", tags, fields, ts)], rejects, seq)
+    return Validated("telemetry", tank, device, [Point(WATER, tags, fields, ts)], rejects, seq)
 
 
 def _status(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], now_ms: int) -> Validated:
@@ -240,7 +224,7 @@ def _status(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], n
         fields["fw"] = doc["fw"][:MAX_TAG_CHARS]
     # Status is retained and also the last will, which carries no timestamp: the
     # moment the gateway hears it is the moment it became true.
-    return Validated("status", tank, device, [Point("device", tags, fields, now_ms)], rejects)
+    return Validated("status", tank, device, [Point(DEVICE, tags, fields, now_ms)], rejects)
 
 
 def _event(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], now_ms: int,
@@ -261,4 +245,4 @@ def _event(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], no
     seq = doc.get("seq")
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**63:
         fields["seq"] = seq
-    return Validated("event", tank, device, [Point("event", {**tags, "kind": kind}, fields, ts)], rejects)
+    return Validated("event", tank, device, [Point(EVENT, {**tags, "kind": kind}, fields, ts)], rejects)

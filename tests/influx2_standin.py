@@ -51,7 +51,7 @@ class InfluxV2StandIn(ScriptedFaults):
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path.startswith("/ping"):
                     self._reply(204, headers={"X-Influxdb-Version": "v2.7.10", "X-Influxdb-Build": "OSS"})
                 elif self.path.startswith("/health"):
@@ -59,7 +59,7 @@ class InfluxV2StandIn(ScriptedFaults):
                 else:
                     self._reply(404, {"code": "not found", "message": "path not found"})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8", errors="replace")
                 url = urllib.parse.urlparse(self.path)

@@ -12,13 +12,13 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+from mqtt_helpers import retained_json
 from paho.mqtt.enums import CallbackAPIVersion
+from test_alerts_notify import Inbox
 
 from aquamon import commands
 from aquamon.config import to_toml
 from aquamon.stack import Stack, firmware_config, wait_for
-from test_alerts_notify import Inbox
-from mqtt_helpers import retained_json
 
 pytestmark = pytest.mark.services
 

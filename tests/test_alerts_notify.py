@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_alerts_monitor import START_MS, WARM, fork, simulate, warm  # noqa: F401 - warm is a fixture
 
 from analytics.monitor import ALERTS, Transition
 from analytics.notify import AppriseSender
 from analytics.notify_policy import NotifyPolicy, zone_named
 from analytics.notify_text import title
 from analytics.pager import Message, Pager
-from test_alerts_monitor import START_MS, WARM, fork, simulate, warm  # noqa: F401 - warm is a fixture
 
 HOUR = 3_600_000
 MIN = 60_000
@@ -36,7 +36,7 @@ class Inbox:
         inbox = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:  # http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 inbox.posts.append({"path": self.path, **json.loads(body)})
                 self.send_response(200)
@@ -104,7 +104,7 @@ def test_pump_stopped_is_one_message_through_apprise(warm: Any, inbox: Inbox) ->
     assert {"pump_stopped", "heater_dead"} <= {t.key for t in fired}, fired  # several alerts, one cause
     sender = AppriseSender({"critical": [f"{inbox.url}/critical"], "warning": [f"{inbox.url}/warning"]})
     n = Pager(NotifyPolicy(quiet_hours=""), EXPLAINS, sender)
-    for i, t in alerts:
+    for _, t in alerts:
         step(n, "tank1", t.t_ms, [t])
     assert [p["title"] for p in inbox.posts] == ["tank1: pump stopped"]
     assert inbox.posts[0]["path"] == "/critical" and inbox.posts[0]["type"] == "failure"
@@ -387,8 +387,8 @@ def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str
 
 
 def test_two_tanks_are_routed_to_two_endpoints(inbox: Inbox) -> None:
-    from aquamon.config import load_config_text
     from analytics.pager import pager_from
+    from aquamon.config import load_config_text
 
     cfg = load_config_text(f"""
 [alerts]

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from analytics.config_check import CHECKS
 from analytics.notify_policy import NotifyPolicy, keeper_zone, zone_named
 from analytics.pager import policy_from
 from analytics.routing import settings_for
@@ -39,7 +40,7 @@ def test_the_time_zone_is_configured_by_name_and_the_offset_still_works_deprecat
     cfg = load_config_text('[alerts]\ntime_zone = "America/New_York"\n')
     assert policy_from(cfg).zone.key == "America/New_York"
     with pytest.raises(ConfigError, match=r"\[alerts\] time_zone 'Mars/Olympus' is not a time zone name"):
-        load_config_text('[alerts]\ntime_zone = "Mars/Olympus"\n')
+        load_config_text('[alerts]\ntime_zone = "Mars/Olympus"\n', checks=CHECKS)
     with pytest.raises(ConfigError, match=r"\[alerts\] utc_offset_minutes: set time_zone or utc_offset_minutes"):
         load_config_text('[alerts]\ntime_zone = "UTC"\nutc_offset_minutes = 60\n')
     old = load_config_text("[alerts]\nutc_offset_minutes = 120\n")
@@ -61,7 +62,7 @@ def test_the_time_zone_is_configured_by_name_and_the_offset_still_works_deprecat
 ])
 def test_bad_notification_settings_are_refused_by_name(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as e:
-        load_config_text(text)
+        load_config_text(text, checks=CHECKS)
     assert message in str(e.value)
 
 
@@ -94,3 +95,17 @@ def test_the_analytics_give_each_tank_its_own_monitor_settings() -> None:
     a._inbox.append(("status", "cold-1", ("d1", True)))  # a device heard before any data: its monitor is made
     a._drain_inbox()
     assert a.monitors["cold-1"].settings.profile == "cold-water"
+
+
+def test_each_part_checks_its_own_sections(tmp_path) -> None:
+    """The base loads a file whose [notify] only the analytics can judge; the analytics refuse it at start."""
+    from analytics.service import main
+    from aquamon.configcheck import check_config_file  # the shell runs every part's checks
+
+    text = '[notify]\ncritical = ["nonsense"]\n'
+    cfg = load_config_text(text)  # what the gateway loads: it has no business with Apprise URLs
+    with pytest.raises(ConfigError, match="'nonsense' is not a notification URL"):
+        main(cfg)  # refused before any connection is tried
+    (tmp_path / "a.toml").write_text(text)
+    with pytest.raises(ConfigError, match="'nonsense' is not a notification URL"):
+        check_config_file(tmp_path / "a.toml")  # aquamon check-config

@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_alerts_notify import Recorder
 
 from analytics.monitor import ALERTS, MonitorSettings, TankMonitor, Transition
 from analytics.notify_policy import NotifyPolicy
@@ -24,7 +25,6 @@ from analytics.notify_store import InfluxNotifyStore, MemoryNotifyStore
 from analytics.pager import Pager
 from analytics.state import InfluxStateStore, monitor_state, restore_monitor, restore_notifier
 from aquamon.influx import InfluxV1
-from test_alerts_notify import Recorder
 
 HOUR = 3_600_000
 MIN = 60_000
@@ -106,6 +106,7 @@ def test_an_older_copy_does_not_undo_a_newer_one() -> None:
     assert again.episodes[("t1", "sump_low")].acked
 
 
+@pytest.mark.services
 def test_notifications_state_survives_a_restart_through_influxdb(influxdb, unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()

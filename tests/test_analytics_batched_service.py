@@ -108,6 +108,7 @@ def _service_points(db: InfluxV1, measurement: str) -> dict[str, list[dict[str, 
     return out
 
 
+@pytest.mark.services
 def test_batched_service_cycle_equals_one_tank_at_a_time(influxdb, unique: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = Config()

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import kl_divergence, ledoit_wolf
+from analytics.baseline import DayNightBaseline
 from benchmarks.lab.adaptive import AdaptiveEWMeanCov
 from benchmarks.lab.ewcov import EWMeanCov
 from benchmarks.lab.whiten import Whitener, whiten
 from benchmarks.lab.window import window_score
-from analytics.baseline import DayNightBaseline
 
 NAMES = ("a", "b", "c")
 

@@ -21,7 +21,7 @@ from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from influx_proxy import FaultProxy  # noqa: E402
+from influx_proxy import FaultProxy
 
 MIN_MS = 60_000
 START_MS = 1_700_000_000_000 // 86_400_000 * 86_400_000

@@ -14,8 +14,14 @@ import numpy as np
 import pytest
 
 from analytics import kl_divergence
-from analytics.threshold import (chi2_threshold, effective_sample_size, kl_test_statistic, kl_threshold,
-                                 per_test_probability, pot_threshold)
+from analytics.threshold import (
+    chi2_threshold,
+    effective_sample_size,
+    kl_test_statistic,
+    kl_threshold,
+    per_test_probability,
+    pot_threshold,
+)
 
 D, N = 4, 60  # four sensors, one-hour windows of 1-minute readings
 

@@ -28,9 +28,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.lab.adaptive import AdaptiveEWMeanCov
 from analytics.base import AnomalyDetector, ThresholdFilter
 from analytics.detector import DetectorSettings, WaterQualityDetector
+from benchmarks.lab.adaptive import AdaptiveEWMeanCov
 from benchmarks.lab.ewcov import EWMeanCov
 from benchmarks.lab.window import WindowDetector
 

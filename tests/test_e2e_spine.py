@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from mqtt_helpers import retained_json
 
 from aquamon.stack import Stack, firmware_config, wait_for
-from mqtt_helpers import retained_json
 
 pytestmark = pytest.mark.services
 

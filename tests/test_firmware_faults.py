@@ -14,13 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_security_broker import Client
 
 from aquamon.auth import Account
 from aquamon.commands import encode, sign_command
 from aquamon.services import Mosquitto
 from aquamon.stack import Stack, firmware_config
-
-from test_security_broker import Client
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 KEY_HEX = "5a" * 32

@@ -21,11 +21,10 @@ from aquamon import commands
 from aquamon.stack import FIRMWARE_DIR
 
 sys.path.insert(0, str(FIRMWARE_DIR))
-import pump  # noqa: E402  (firmware module, importable under CPython)
-import simtank  # noqa: E402
-from ticks import ticks_add, ticks_diff  # noqa: E402
-
-from test_firmware_micropython import run_mpy  # noqa: E402
+import pump  # firmware module, importable under CPython
+import simtank
+from test_firmware_micropython import run_mpy
+from ticks import ticks_add, ticks_diff
 
 PERIOD = 60_000
 CFG = pump.PumpConfig(flow_min_lpm=1.0, flow_grace_ms=20_000, retry_base_ms=60_000, retry_max_ms=600_000,

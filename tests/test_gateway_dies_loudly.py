@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from test_gateway_faults import count, gateway_cfg, healthz, metrics, publisher
 
 from aquamon.config import to_toml
 from aquamon.services import InfluxDB1, Mosquitto, spawn
 from aquamon.stack import Stack, wait_for
-
-from test_gateway_faults import count, gateway_cfg, healthz, metrics, publisher
 from gateway.loadgen import publish_readings
 
 pytestmark = pytest.mark.services

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from influx_proxy import FaultProxy
 
 from aquamon.config import Config
 from aquamon.influx import InfluxV1
 from aquamon.services import InfluxDB1, ManagedProcess, Mosquitto, free_port
-from aquamon.stack import Stack, wait_for, wait_gateway_online
+from aquamon.stack import Stack, wait_for
 from gateway.loadgen import Publisher, publish_readings, readings
-
-from influx_proxy import FaultProxy
 
 pytestmark = pytest.mark.services
 

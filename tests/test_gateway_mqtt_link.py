@@ -24,6 +24,8 @@ from gateway.loadgen import Publisher
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
 
+pytestmark = pytest.mark.services  # every test here talks to a real Mosquitto
+
 
 class Recorder:
     """Collects what a link delivers; waits are bounded."""

@@ -13,14 +13,13 @@ from dataclasses import replace
 from typing import Iterator
 
 import pytest
+from influx2_standin import InfluxV2StandIn
 
 from aquamon.influx import InfluxV2, RejectedWriteError, RetryableWriteError, TooLargeError, connect
 from aquamon.services import Mosquitto, free_port
 from aquamon.stack import Stack, wait_for, wait_gateway_online
 from gateway.loadgen import publish_readings
 from gateway.service import Gateway
-
-from influx2_standin import InfluxV2StandIn
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import Account
 from aquamon.config import Config, to_toml
-from aquamon.homeassistant import WATER_SENSORS, device_entities, tank_entities
+from aquamon.homeassistant import device_entities, tank_entities, water_sensors
 from aquamon.services import Mosquitto, spawn
 from aquamon.stack import Stack, firmware_config, wait_for
 
@@ -108,7 +107,7 @@ def test_configs_follow_the_discovery_schema() -> None:
             assert c["device_class"] in BINARY_CLASSES
         assert c.get("entity_category") in (None, "diagnostic")
     water = {d.topic.split("/")[3]: d.config for d in configs if d.config["state_topic"].endswith("/telemetry")}
-    assert set(water) == {s for s, *_ in WATER_SENSORS} | {"pump", "heater", "topoff"}
+    assert set(water) == {s for s, *_ in water_sensors()} | {"pump", "heater", "topoff"}
     assert water["temp_c"]["unit_of_measurement"] == "°C" and water["temp_c"]["device_class"] == "temperature"
     assert water["flow_lpm"]["unit_of_measurement"] == "L/min"
     assert water["pump"]["device_class"] == "running"
@@ -145,7 +144,7 @@ def test_templates_read_the_firmwares_real_payloads() -> None:
     by_key = {d.topic.split("/")[3]: d.config for d in all_configs()}
     readings = {"temp_c": 25.125, "ph": 7.21, "tds_ppm": 301.0, "turb_ntu": 1.04, "level_cm": 29.8, "flow_lpm": 8.1}
     tele = fw_payload.encode_telemetry(42, 1_700_000_000_000, readings, [], True)
-    for key, *_ in WATER_SENSORS:
+    for key, *_ in water_sensors():
         got = render(by_key[key]["value_template"], tele)
         assert float(got) == pytest.approx(readings[key], abs=0.01), key
         assert render(by_key[key]["availability_template"], fw_payload.encode_status(True, "1.0")) == "online"

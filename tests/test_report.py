@@ -17,19 +17,30 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from typer.testing import CliRunner
 
 from aquamon.cli import app
 from aquamon.config import Config, to_toml
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
-from aquamon.report import (DAY_MS, AlertSpan, ReportError, alert_spans, band_at, hour_of_day_baseline,
-                            label_extent, label_rows, load_alert_state, outside_spans, parse_since, write_report)
+from aquamon.report import (
+    DAY_MS,
+    AlertSpan,
+    ReportError,
+    alert_spans,
+    band_at,
+    hour_of_day_baseline,
+    label_extent,
+    label_rows,
+    load_alert_state,
+    outside_spans,
+    parse_since,
+    write_report,
+)
 from aquamon.services import InfluxDB1, Mosquitto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_grafana_dashboards import pipeline_run  # noqa: E402  (the same simulated run)
+from test_grafana_dashboards import pipeline_run  # the same simulated run
 
 # --------------------------------------------------------------------------- pure parts
 

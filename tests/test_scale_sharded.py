@@ -13,11 +13,14 @@ import time
 from collections import Counter, defaultdict
 
 import numpy as np
+import pytest
 
 from analytics.sharding import shard_of
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
 from aquamon.stack import Stack, wait_for
+
+pytestmark = pytest.mark.services  # starts Mosquitto, InfluxDB and analytics shards
 
 TANKS = [f"tank-{i:02d}" for i in range(20)]
 MIN_MS = 60_000

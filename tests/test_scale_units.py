@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import replace
 import sys
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,8 +15,8 @@ from scipy.stats import chi2
 
 from analytics.batch import WindowBatch, score_window, score_windows, window_moments
 from analytics.divergence import bhattacharyya_distance, kl_divergence, wasserstein2_distance
-from analytics.rules import despike
 from analytics.monitor import MonitorSettings, TankMonitor
+from analytics.rules import despike
 from analytics.sharding import my_tanks, owned, shard_of
 from analytics.state import InfluxStateStore, StateMismatch, monitor_state, restore_monitor
 from aquamon.config import ConfigError, load_config_text
@@ -175,7 +176,7 @@ def test_batch_scoring_equals_each_monitors_own_score() -> None:
         assert mon.baseline is not None and "kl" in score
         expected[mon.tank] = score
         # the monitor's own residuals and covariance: what it would hand to the batch
-        residuals = getattr(mon, "_residuals", None) or (lambda t, X: mon.baseline.residuals(t / 1000.0, X))
+        residuals = getattr(mon, "_residuals", None) or (lambda t, X, mon=mon: mon.baseline.residuals(t / 1000.0, X))
         cov = getattr(mon, "cov", None)
         cov = mon.baseline.cov if cov is None else cov
         # the monitor scores the despiked readings (analytics.rules.despike: one wild reading is no drift)
@@ -262,6 +263,7 @@ def test_state_from_other_settings_is_refused() -> None:
         restore_monitor(dict(doc, v=99), mon.tank, WARM)
 
 
+@pytest.mark.services
 def test_state_round_trips_through_influxdb(influxdb, unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
@@ -286,6 +288,7 @@ def _root():
     return Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.services
 def test_bulk_reads_equal_per_tank_queries(influxdb, unique: str) -> None:
     from analytics.batch import read_latest, read_minute_means
     from aquamon.lineproto import encode_point
@@ -312,6 +315,7 @@ def test_bulk_reads_equal_per_tank_queries(influxdb, unique: str) -> None:
         assert got[tank] == (one["columns"], one["values"])
 
 
+@pytest.mark.services
 def test_a_state_larger_than_an_influxdb_string_field_round_trips(influxdb, unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()

@@ -28,9 +28,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 
-from aquamon.auth import (Account, AccountStore, AuthError, acl_text, configure_client, hash_password,
-                          parse_accounts, verify_password)
 from aquamon import ids as aquamon_ids
+from aquamon.auth import (
+    Account,
+    AccountStore,
+    AuthError,
+    acl_text,
+    configure_client,
+    hash_password,
+    parse_accounts,
+    verify_password,
+)
 from aquamon.config import load_config_text
 from aquamon.services import Mosquitto, TlsFiles, connack_code, find_binary, free_port, port_open, spawn, wait_until
 
@@ -249,7 +257,7 @@ def test_gateway_analytics_viewer_and_operator_have_least_rights(broker: Mosquit
     # the last message from each publisher arrives after every earlier one
     admin.publish("aquamon/barrier/x/telemetry", b"end")
     obs.wait(lambda: obs.got("aquamon/barrier/x/telemetry"), "the barrier never arrived")
-    for role, c in by_role.items():
+    for c in by_role.values():
         c.subscribe("aquamon/barrier/x/telemetry")  # everyone but analytics may read telemetry
     time.sleep(0.2)
     for n, (role, op, topic, allowed) in enumerate(RIGHTS):
@@ -305,7 +313,8 @@ def shipped_conf_for_test(tmp_path: Path, port: int, auth_dir: Path) -> Path:
     assert re.search(r"^allow_anonymous false$", text, re.M), "the shipped broker must refuse anonymous clients"
     text = re.sub(r"^listener \d+.*$", f"listener {port} 127.0.0.1", text, flags=re.M)
     text = text.replace("/mosquitto/config/", f"{auth_dir}/").replace("/mosquitto/data/", f"{tmp_path}/")
-    import pwd, os  # noqa: E401
+    import os
+    import pwd
 
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(text + f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n")

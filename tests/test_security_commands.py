@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_security_broker import Client
 
 from aquamon.auth import Account
 from aquamon.commands import encode, sign_command
 from aquamon.services import Mosquitto
 from aquamon.stack import Stack, firmware_config
-
-from test_security_broker import Client
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 KEY_HEX = "8f1c2a3b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
@@ -47,7 +46,7 @@ def test_a_captured_command_is_refused_when_replayed_altered_or_redirected(
         start_device(stack, p, "esp1", tmp_path)
         start_device(stack, p, "esp2", tmp_path)
         for dev in ("esp1", "esp2"):
-            spy.wait(lambda: any(b'"online":true' in m for m in spy.got(f"{p}/tank1/{dev}/status")),
+            spy.wait(lambda dev=dev: any(b'"online":true' in m for m in spy.got(f"{p}/tank1/{dev}/status")),
                      f"{dev} did not come online", timeout=30)
         time.sleep(0.5)  # the status is published right after the device subscribed to its cmd
         operator = Client(mosquitto.port, *mosquitto.ensure_account(Account.for_service("operator", f"op@{p}", p)))

@@ -64,9 +64,9 @@ def test_each_part_has_only_its_privilege_on_its_database(launched: Stack) -> No
     assert an.query("SELECT count(temp_c) FROM water")[0]["values"][0][1] == 1
     an.write_lines(["alert,tank=t1 firing=true 1700000000000"])
     for part in (gw, an):
-        assert _refused(lambda: part.query('CREATE DATABASE "mine"'))
-        assert _refused(lambda: part.query("CREATE USER x WITH PASSWORD 'y' WITH ALL PRIVILEGES"))
-        assert _refused(lambda: InfluxV1(i.url, "other", part.username, part.password).write_lines([LINE]))
+        assert _refused(lambda part=part: part.query('CREATE DATABASE "mine"'))
+        assert _refused(lambda part=part: part.query("CREATE USER x WITH PASSWORD 'y' WITH ALL PRIVILEGES"))
+        assert _refused(lambda part=part: InfluxV1(i.url, "other", part.username, part.password).write_lines([LINE]))
 
 
 def test_the_launched_gateway_writes_with_its_own_user(launched: Stack, unique: str) -> None:

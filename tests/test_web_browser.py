@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from web_pipeline import FORECAST, PASSWORDS, WebPipeline, start_pipeline
 
 from aquamon.services import InfluxDB1, Mosquitto
 from aquamon.stack import Stack, wait_for
-from web_pipeline import FORECAST, PASSWORDS, WebPipeline, start_pipeline
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 CHROMIUM = Path("/usr/bin/chromium")

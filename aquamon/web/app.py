@@ -32,17 +32,16 @@ from starlette.templating import Jinja2Templates
 from analytics.alerts import TITLES
 from aquamon import commands
 from aquamon.auth import AuthError
-from aquamon.report import SENSORS
+from aquamon.contract import SENSORS
+from aquamon.report import sensor_columns
 from aquamon.web.accounts import LoginThrottle, WebAccounts, new_csrf_token
 from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command
 from aquamon.web.history import RANGES_H, History, HistoryUnavailable
 from aquamon.web.live import LiveHub, alert_title
-from aquamon.web.security import (HEADERS, LoginRequired, checked_form, csrf_token, login_redirect, user_of,
-                                  wants_json)
+from aquamon.web.security import HEADERS, LoginRequired, checked_form, csrf_token, login_redirect, user_of, wants_json
 
 log = logging.getLogger("aquamon.web")
 HERE = Path(__file__).resolve().parent
-SENSOR_DIGITS = {"temp_c": 2, "ph": 2, "tds_ppm": 0, "turb_ntu": 2, "level_cm": 1, "flow_lpm": 1}
 FLEET_PUSH_S = 2.0  # the fleet page gets every tank's changes coalesced, this often
 HEARTBEAT_S = 15.0
 COMMAND_TIMEOUT_S = 10.0
@@ -50,7 +49,7 @@ ANALYTICS = "analytics"  # the pseudo-device the analytics take their commands o
 
 
 def _fmt(v: Any, key: str) -> str:
-    return "–" if v is None else f"{float(v):.{SENSOR_DIGITS.get(key, 2)}f}"
+    return "–" if v is None else f"{float(v):.{SENSORS[key].decimals if key in SENSORS else 2}f}"
 
 
 class WebApp:
@@ -68,7 +67,7 @@ class WebApp:
         self._roles_mtime = -1
         self.keys = Keys(cfg.web.device_keys_dir, cfg.alerts.command_key)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        self.templates.env.globals.update(fmt=_fmt, sensors=SENSORS, title=alert_title)
+        self.templates.env.globals.update(fmt=_fmt, sensors=sensor_columns(), title=alert_title)
 
     # ------------------------------------------------------------------ helpers
     def role_of(self, name: str) -> str | None:

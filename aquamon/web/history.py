@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from aquamon.contract import WATER
 from aquamon.influx import InfluxV1, InfluxV2, QueryError
-from aquamon.report import HOUR_MS, SENSORS, alert_spans, hour_of_day_baseline, load_alert_state
+from aquamon.report import HOUR_MS, alert_spans, hour_of_day_baseline, load_alert_state, sensor_columns
 
 RANGES_H = {"6h": 6, "1d": 24, "7d": 168, "30d": 720}
 CHART_POINTS = 600  # per sensor and chart: enough for a 1440 px screen, small for a phone
@@ -71,14 +72,14 @@ class History:
         easy to read and cheap, cached for 10 minutes per tank.
         """
         def make() -> dict[str, dict[str, list[float | None]]]:
-            fields = ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in SENSORS)
-            rows = _rows(self._query(f'SELECT {fields} FROM "water" WHERE "tank" = \'{tank}\' AND '
+            fields = ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in sensor_columns())
+            rows = _rows(self._query(f'SELECT {fields} FROM "{WATER}" WHERE "tank" = \'{tank}\' AND '
                                      f"time > now() - {days}d GROUP BY time(1h) fill(none)"))
             out: dict[str, dict[str, list[float | None]]] = {}
             if not rows:
                 return out
             t = np.array([r["time"] for r in rows], dtype=np.int64) + self.offset_ms
-            for c, _, _ in SENSORS:
+            for c, _, _ in sensor_columns():
                 x = np.array([np.nan if r.get(c) is None else float(r[c]) for r in rows])
                 mean, std = hour_of_day_baseline(t, x, np.ones(len(t), dtype=bool), min_samples=2)
                 if np.isfinite(mean).any():
@@ -106,15 +107,15 @@ class History:
             end = int(time.time() * 1000) if now_ms is None else now_ms
             start = end - hours * HOUR_MS
             bucket_s = max(60, hours * 3600 // CHART_POINTS)
-            fields = ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in SENSORS)
+            fields = ", ".join(f'mean("{c}") AS "{c}"' for c, _, _ in sensor_columns())
             where = f"\"tank\" = '{tank}' AND time >= {start}ms AND time <= {end}ms"
-            rows = _rows(self._query(f'SELECT {fields} FROM "water" WHERE {where} GROUP BY time({bucket_s}s) '
+            rows = _rows(self._query(f'SELECT {fields} FROM "{WATER}" WHERE {where} GROUP BY time({bucket_s}s) '
                                      "fill(none)"))
             alerts = load_alert_state(self.db, tank, start, end)
             spans = [{"key": s.key, "severity": s.severity, "start": s.start_ms, "end": s.end_ms, "open": s.open}
                      for s in alert_spans(alerts, end)]
             return {"t": [r["time"] // 1000 for r in rows],
-                    "sensors": {c: [r.get(c) for r in rows] for c, _, _ in SENSORS
+                    "sensors": {c: [r.get(c) for r in rows] for c, _, _ in sensor_columns()
                                 if any(r.get(c) is not None for r in rows)},
                     "spans": spans, "start": start // 1000, "end": end // 1000,
                     "offset_s": self.offset_ms // 1000}

@@ -23,8 +23,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from analytics.base import AnomalyDetector, Reading
 from analytics.baseline import ledoit_wolf
-from analytics.divergence import (Parts, _check_finite, bhattacharyya_distance, kl_divergence,
-                                  mahalanobis_contributions, wasserstein2_distance)
+from analytics.divergence import (
+    Parts,
+    _check_finite,
+    bhattacharyya_distance,
+    kl_divergence,
+    mahalanobis_contributions,
+    wasserstein2_distance,
+)
 from benchmarks.lab.ewcov import MAX_SCORE, EWMeanCov, reading_vector
 
 Array = NDArray[np.float64]

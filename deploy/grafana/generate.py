@@ -18,12 +18,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from a checkout
+from aquamon.contract import shown_sensors
+
 OUT = Path(__file__).resolve().parent / "dashboards"
 DS = {"type": "influxdb", "uid": "aquamon-influxdb"}  # the provisioned datasource (provisioning/datasources)
 SCHEMA_VERSION = 39
-SENSORS = (("temp_c", "Temperature", "celsius"), ("ph", "pH", "none"), ("tds_ppm", "TDS", "ppm"),
-           ("turb_ntu", "Turbidity (NTU)", "none"), ("level_cm", "Water level", "lengthcm"),
-           ("flow_lpm", "Filter flow (l/min)", "none"))
+# Grafana's unit ids for the contract's units; a unit Grafana has no id for goes into the title
+GRAFANA_UNITS = {"°C": "celsius", "ppm": "ppm", "cm": "lengthcm"}
+SENSORS = tuple((s.key, s.title if s.unit in GRAFANA_UNITS or not s.unit else f"{s.title} ({s.unit})",
+                 GRAFANA_UNITS.get(s.unit, "none")) for s in shown_sensors())
 ONE_TANK = "\"tank\" = '$tank'"
 MANY_TANKS = "\"tank\" =~ /^$tank$/"
 
