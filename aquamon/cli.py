@@ -239,8 +239,8 @@ def report(tank: str = typer.Option(..., "--tank", "-t", help="Tank id, as in th
            config: Optional[Path] = ConfigOpt) -> None:
     """Write a self-contained HTML report of one tank: sensors, drift score, forecast, alert log."""
     cfg = _load(config)
-    from aquamon.influx import QueryError, connect
     from analytics.notify_policy import keeper_zone
+    from aquamon.influx import QueryError, connect
     from aquamon.report import ReportError, parse_since, write_report
 
     try:

@@ -262,7 +262,7 @@ def test_times_are_on_the_keepers_clock(pipeline_db: tuple[InfluxV1, list[str]],
     utc = write_report(db, "tank1", tmp_path / "utc", hours=6, now_ms=last).read_text()
     tokyo = write_report(db, "tank1", tmp_path / "tokyo", hours=6, now_ms=last, zone=ZoneInfo("Asia/Tokyo")).read_text()
     span = re.compile(r"From (\d{4}-\d\d-\d\d \d\d:\d\d) to (\d{4}-\d\d-\d\d \d\d:\d\d) (\S+) ")
-    (a, b, z1), (c, d, z2) = span.search(utc).groups(), span.search(tokyo).groups()  # type: ignore[union-attr]
+    (_, b, z1), (_, d, z2) = span.search(utc).groups(), span.search(tokyo).groups()  # type: ignore[union-attr]
     assert (z1, z2) == ("UTC", "Asia/Tokyo") and "<th>time (Asia/Tokyo)</th>" in tokyo
     shift = datetime.strptime(d, "%Y-%m-%d %H:%M") - datetime.strptime(b, "%Y-%m-%d %H:%M")
     assert shift == timedelta(hours=9)  # Tokyo keeps no summer time
