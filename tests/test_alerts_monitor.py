@@ -250,7 +250,7 @@ def test_device_offline_and_silence(warm: Any) -> None:
     FIRED.update(["device_offline", "no_telemetry"])
 
 
-@fires("device_fault", "pump_interlock", "pump_lockout")
+@fires("device_fault", "pump_interlock", "pump_lockout", "heater_cutoff", "heater_fallback", "topoff_lockout")
 def test_firmware_events(warm: Any) -> None:
     at = START_MS + (WARM + 5) * 60_000
     events = [(at, "interlock", "sump level low"), (at, "lockout", "3 flow faults within an hour"),
