@@ -232,6 +232,7 @@ class InfluxStateStore:
         # about keep_days x tanks x tens of kB instead of growing for ever (0 = keep everything)
         self.keep_days = keep_days
         self._pruned_at = -1e18
+        self._newest_day_ms: int | None = None  # the newest day saved: "older" is counted from it, in data time
         self.pending: dict[str, tuple[TankMonitor, int]] = {}
         # when set, each tank's notification state (episodes, acks, silences) is saved and restored with it
         self.notifier: Notifier | None = None
@@ -295,6 +296,7 @@ class InfluxStateStore:
             # stamped with the start of its day, so a day's saves overwrite one point: ~1,000 tanks ×
             # tens of kB a day are kept, not a copy per save (the document holds last_eval_ms itself)
             day_ms = t_ms // 86_400_000 * 86_400_000
+            self._newest_day_ms = max(self._newest_day_ms or day_ms, day_ms)
             doc = monitor_state(mon, t_ms, self.notifier)
             lines.append(encode_point(MEASUREMENT, {"tank": tank}, encode_fields(doc), day_ms))
         # a failed write raises and leaves the states pending for the next flush
@@ -308,17 +310,21 @@ class InfluxStateStore:
         return len(lines)
 
     def prune(self, force: bool = False) -> bool:
-        """Delete saved states older than ``keep_days`` (at most once a day unless ``force``); True if run.
+        """Delete saved states more than ``keep_days`` older than the newest one saved (at most once a day
+        unless ``force``); True if run.
 
-        Only a tank silent for longer than that loses its saved state, and is re-fitted from its data
-        when it returns.  A failure is logged, not raised: the next day tries again.
+        Counted in data time, from the newest state this store wrote, not from the wall clock: a replay
+        of last year's readings keeps its states too.  Only a tank silent for longer than ``keep_days``
+        loses its saved state, and is re-fitted from its data when it returns.  A failure is logged,
+        not raised: the next day tries again.
         """
         now = time.monotonic()
-        if self.keep_days <= 0 or (not force and now - self._pruned_at < 86_400):
+        if self.keep_days <= 0 or self._newest_day_ms is None or (not force and now - self._pruned_at < 86_400):
             return False
         self._pruned_at = now
+        cutoff = self._newest_day_ms - int(self.keep_days * 86_400_000)
         try:
-            self.db.query(f'DELETE FROM "{MEASUREMENT}" WHERE time < now() - {int(self.keep_days * 24)}h')
+            self.db.query(f'DELETE FROM "{MEASUREMENT}" WHERE time < {cutoff}ms')
         except (QueryError, OSError) as e:
             log.warning("could not delete analytics states older than %g days (next try tomorrow): %s",
                         self.keep_days, e)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from analytics.monitor import MonitorSettings, TankMonitor
@@ -13,6 +11,7 @@ from aquamon.lineproto import encode_point
 from aquamon.services import InfluxDB1
 
 DAY_MS = 86_400_000
+TODAY = 1_767_225_600_000  # data time: a replay of old readings prunes by its own clock, not the wall's
 
 
 def _days_saved(db: InfluxV1, tank: str) -> list[int]:
@@ -25,23 +24,23 @@ def test_states_older_than_the_kept_days_are_deleted_and_the_newest_still_loads(
                                                                                  unique: str) -> None:
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
-    today = int(time.time() * 1000) // DAY_MS * DAY_MS
     mon = TankMonitor("tank1", MonitorSettings())
-    # 40 days of saves, one point a day as the store writes them
-    db.write_lines([encode_point(MEASUREMENT, {"tank": "tank1"}, encode_fields(monitor_state(mon, today - d * DAY_MS)),
-                                 today - d * DAY_MS) for d in range(40)])
-    assert len(_days_saved(db, "tank1")) == 40
+    # 39 earlier days of saves, one point a day as the store writes them
+    db.write_lines([encode_point(MEASUREMENT, {"tank": "tank1"}, encode_fields(monitor_state(mon, TODAY - d * DAY_MS)),
+                                 TODAY - d * DAY_MS) for d in range(1, 40)])
+    assert len(_days_saved(db, "tank1")) == 39
     store = InfluxStateStore(db, keep_days=14)
-    assert store.prune()
+    store.note("tank1", mon, TODAY + 3_600_000)
+    assert store.flush(force=True) == 1  # today's save, then the once-a-day prune
     kept = _days_saved(db, "tank1")
-    assert len(kept) in (14, 15)  # "now - 14 d" falls within a day
-    assert min(kept) >= today - 15 * DAY_MS
-    assert store.load(["tank1"])["tank1"]["last_eval_ms"] == today  # the newest state is untouched
+    assert sorted(kept) == [TODAY - d * DAY_MS for d in range(14, -1, -1)]
+    assert store.load(["tank1"])["tank1"]["last_eval_ms"] == TODAY + 3_600_000  # the newest is untouched
     assert not store.prune()  # once a day
     assert not InfluxStateStore(db, keep_days=0).prune(force=True)  # 0 keeps everything
 
 
 def test_a_failed_prune_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     store = InfluxStateStore(InfluxV1("http://127.0.0.1:9", "nowhere", timeout=0.5), keep_days=14)
+    store._newest_day_ms = TODAY
     assert not store.prune()
     assert "could not delete analytics states older than 14 days" in caplog.text
