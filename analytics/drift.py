@@ -62,7 +62,8 @@ class DriftMixin:
             return  # learning paused
         lo = now_ms - s.reference_hours * 3_600_000
         hi = now_ms - s.window_minutes * MIN_MS
-        sel = (t_ms >= lo) & (t_ms < hi) & self._learnable(t_ms) & np.all(np.isfinite(X), axis=1)
+        recent = (t_ms >= lo) & (t_ms < hi) & (t_ms >= self.learn_from_ms) & np.all(np.isfinite(X), axis=1)
+        sel = recent & self._learnable(t_ms)
         if sel.sum() < 60:
             return
         span_h = (t_ms[sel].max() - t_ms[sel].min()) / 3_600_000
@@ -79,30 +80,44 @@ class DriftMixin:
             trend = s.trend and span_h >= 48
             self.baseline = DayNightBaseline.fit(t_ms[sel] / 1000.0, X[sel], s.harmonics, trend=trend)
             self.fitted_at_ms = now_ms
-            self._fit_daily_shape(t_ms[sel], X[sel])
+            self._fit_daily_shape(t_ms[sel], X[sel], t_ms[recent], X[recent])
             self.relevel_pending = False
             self.healthy_threshold = self._calibrate(t_ms[sel], X[sel])
         except ValueError:
             pass
 
-    def _fit_daily_shape(self, t_ms: Array, X: Array) -> None:
+    def _fit_daily_shape(self, t_ms: Array, X: Array, t_day: Array, X_day: Array) -> None:
         """What repeats at the same minute every day (feeding, lights on) beyond the smooth harmonics.
 
         A few harmonics cannot follow a feeding peak that rises in a minute and
-        fades in 45; the mean residual per 5-minute slot of the day can.  The
-        covariance is then the spread around both.
+        fades in 45; a value per 5-minute slot of the day can.  Each slot's value
+        is the median, over the days of ``t_day`` (the reference since the last
+        lasting change, time under a drift alert included) and the shape learned
+        so far (one more "day", zero at first), of that day's mean residual in the
+        slot.  What repeats every day is kept whether or not it raised an alert
+        (a feeding peak that once read as drift is learned, not kept out for good);
+        what happened on one day only (a fault, maintenance) is outvoted.  A slot
+        seen on fewer than two days keeps the shape learned so far.  The covariance
+        is the spread of the learnable rows (``t_ms``) around the harmonics and
+        the shape.
         """
         b = self.baseline
         assert b is not None
-        R = b.residuals(t_ms / 1000.0, X)
-        slot = ((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)
-        n = np.bincount(slot, minlength=SLOTS).astype(np.float64)
-        sums = np.zeros((SLOTS, X.shape[1]))
-        np.add.at(sums, slot, R)
-        # a slot seen on two days or more has a mean; shrunk toward 0 by n/(n+1) (a slot seen twice is
-        # half noise), so a feeding peak is modelled from the third day of history on
-        shape = np.where(n[:, None] >= 2, sums / (n + 1.0)[:, None], 0.0)
-        R2 = R - shape[slot]
+        d = X.shape[1]
+        prior = self.daily_shape if self.daily_shape is not None and self.daily_shape.shape == (SLOTS, d) \
+            else np.zeros((SLOTS, d))
+        Rd = b.residuals(t_day / 1000.0, X_day)
+        day = t_day // DAY_MS
+        cell = ((day - day.min()) * SLOTS + (t_day % DAY_MS) // SLOT_MS).astype(np.intp)
+        days = int(cell.max()) // SLOTS + 1 if len(cell) else 0
+        count = np.bincount(cell, minlength=days * SLOTS).astype(np.float64)
+        sums = np.stack([np.bincount(cell, weights=Rd[:, j], minlength=days * SLOTS) for j in range(d)], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, SLOTS, d)
+        seen = (count.reshape(days, SLOTS) > 0).sum(axis=0)
+        votes = np.concatenate([means, prior[None]], axis=0)
+        shape = np.where(seen[:, None] >= 2, np.nanmedian(votes, axis=0), prior)
+        R2 = b.residuals(t_ms / 1000.0, X) - shape[((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)]
         cov, _ = ledoit_wolf(R2)
         floor = np.maximum(1e-9, 1e-6 * np.abs(b.coef[0]) ** 2)
         self.cov = cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
@@ -203,9 +218,15 @@ class DriftMixin:
         # of a change they could see: some reading 3σ from usual and beyond what a test kit resolves (a
         # top-up's 1 % less TDS is 3σ for a good probe, and no news), or the wobble itself changed.
         over = kl.kl > (thr if not drifting else 0.5 * thr)
-        if over:
-            self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         cond = over and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
+        # a window is kept out of learning only while it is evidence of something the keeper will be told:
+        # this drift, or one probe-prone reading leaving alone (an ageing probe, told while still small).
+        # A window merely over the threshold, with nothing to tell, is the tank's water: excluding it too
+        # would freeze a mis-levelled baseline (after a water change, the still-cool new water) for good,
+        # every later window then over the threshold and excluded in turn.
+        lone_probe = len(significant) == 1 and sensors[significant[0]] in self.profile.probe_drift_per_day
+        if cond or (over and lone_probe):
+            self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         out: list[Transition] = []
         if self.firing("probe_drift"):
             # the ageing probe is left out of the window (the others are still watched); it resolves once
