@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from analytics.baseline import DayNightBaseline, ledoit_wolf
 from analytics.batch import WindowScore, window_moments
-from analytics.catalogue import DAY_MS, LABELS, MIN_MS, SLOT_MS, SLOTS, Transition, _fmt
+from analytics.catalogue import DAY_MS, LABELS, MIN_MS, Transition, _fmt
 from analytics.divergence import kl_divergence
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from analytics.monitor import PendingEvaluation
 
 Array = NDArray[np.float64]
+MINUTES = DAY_MS // MIN_MS  # the daily shape's resolution
 
 
 @dataclass
@@ -90,51 +91,64 @@ class DriftMixin:
         """What repeats at the same minute every day (feeding, lights on) beyond the smooth harmonics.
 
         A few harmonics cannot follow a feeding peak that rises in a minute and
-        fades in 45; a value per 5-minute slot of the day can.  Each slot's value
-        is the median, over the days of ``t_day`` (the reference since the last
+        fades in 45; a value per minute of the day can.  Each minute's value is
+        the median, over the days of ``t_day`` (the reference since the last
         lasting change, time under a drift alert included) and the shape learned
-        so far (one more "day", zero at first), of that day's mean residual in the
-        slot.  What repeats every day is kept whether or not it raised an alert
-        (a feeding peak that once read as drift is learned, not kept out for good);
-        what happened on one day only (a fault, maintenance) is outvoted.  A slot
-        seen on fewer than two days keeps the shape learned so far.  The covariance
-        is the spread of the learnable rows (``t_ms``) around the harmonics and
-        the shape.
+        so far (one more "day", zero at first), of that day's residual at that
+        minute; then the median of five neighbouring minutes (it keeps a feeding's
+        step where it is and halves the noise).  What repeats every day is kept
+        whether or not it raised an alert (a feeding peak that once read as drift
+        is learned, not kept out for good); what happened on one day only (a
+        fault, maintenance) is outvoted.  A minute seen on fewer than two days
+        keeps the shape learned so far.  The covariance is the spread of the
+        learnable rows (``t_ms``) around the harmonics and the shape.
         """
         b = self.baseline
         assert b is not None
         d = X.shape[1]
-        prior = self.daily_shape if self.daily_shape is not None and self.daily_shape.shape == (SLOTS, d) \
-            else np.zeros((SLOTS, d))
+        prior = self._shape_per_minute(d)
         Rd = b.residuals(t_day / 1000.0, X_day)
         day = t_day // DAY_MS
-        cell = ((day - day.min()) * SLOTS + (t_day % DAY_MS) // SLOT_MS).astype(np.intp)
-        days = int(cell.max()) // SLOTS + 1 if len(cell) else 0
-        count = np.bincount(cell, minlength=days * SLOTS).astype(np.float64)
-        sums = np.stack([np.bincount(cell, weights=Rd[:, j], minlength=days * SLOTS) for j in range(d)], axis=1)
+        cell = ((day - day.min()) * MINUTES + (t_day % DAY_MS) // MIN_MS).astype(np.intp)
+        days = int(cell.max()) // MINUTES + 1 if len(cell) else 0
+        count = np.bincount(cell, minlength=days * MINUTES).astype(np.float64)
+        sums = np.stack([np.bincount(cell, weights=Rd[:, j], minlength=days * MINUTES) for j in range(d)], axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, SLOTS, d)
-        seen = (count.reshape(days, SLOTS) > 0).sum(axis=0)
-        votes = np.concatenate([means, prior[None]], axis=0)
-        shape = np.where(seen[:, None] >= 2, np.nanmedian(votes, axis=0), prior)
-        R2 = b.residuals(t_ms / 1000.0, X) - shape[((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)]
+            values = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, MINUTES, d)
+        seen = (count.reshape(days, MINUTES) > 0).sum(axis=0)
+        voted = np.where(seen[:, None] >= 2, np.nanmedian(np.concatenate([values, prior[None]], axis=0), axis=0),
+                         prior)
+        shape = np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
+        R2 = b.residuals(t_ms / 1000.0, X) - shape[((t_ms % DAY_MS) // MIN_MS).astype(np.intp)]
         cov, _ = ledoit_wolf(R2)
         floor = np.maximum(1e-9, 1e-6 * np.abs(b.coef[0]) ** 2)
         self.cov = cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
         self.daily_shape = shape
 
+    def _shape_per_minute(self, d: int) -> Array:
+        """The daily shape learned so far, one row per minute of the day (zeros if none or not these channels)."""
+        shape = self.daily_shape
+        if shape is None or shape.ndim != 2 or shape.shape[1] != d or MINUTES % len(shape):
+            return np.zeros((MINUTES, d))
+        return np.repeat(shape, MINUTES // len(shape), axis=0)  # a state saved with 5-minute slots
+
+    def _shape_at(self, t_ms: Array) -> Array:
+        """The daily shape at times ``t_ms`` (its rows split the day evenly: minutes, or older 5-minute slots)."""
+        assert self.daily_shape is not None
+        return self.daily_shape[((np.asarray(t_ms) % DAY_MS) // (DAY_MS // len(self.daily_shape))).astype(np.intp)]
+
     def _residuals(self, t_ms: Array, X: Array) -> Array:
         assert self.baseline is not None
         R = self.baseline.residuals(t_ms / 1000.0, X)
         if self.daily_shape is not None and self.daily_shape.shape[1] == R.shape[1]:
-            R = R - self.daily_shape[((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)]
+            R = R - self._shape_at(t_ms)
         return R
 
     def _usual(self, now_ms: int) -> Array:
         assert self.baseline is not None
         mean = self.baseline.mean_at(np.array([now_ms / 1000.0]))[0]
         if self.daily_shape is not None and self.daily_shape.shape[1] == len(mean):
-            mean = mean + self.daily_shape[(now_ms % DAY_MS) // SLOT_MS]
+            mean = mean + self._shape_at(np.array([now_ms]))[0]
         return mean
 
     def _calibrate(self, t_ms: Array, X: Array) -> float:
