@@ -238,7 +238,8 @@ class DriftMixin:
         # A window merely over the threshold, with nothing to tell, is the tank's water: excluding it too
         # would freeze a mis-levelled baseline (after a water change, the still-cool new water) for good,
         # every later window then over the threshold and excluded in turn.
-        lone_probe = len(significant) == 1 and sensors[significant[0]] in self.profile.probe_drift_per_day
+        lone_probe = len(significant) == 1 and sensors[significant[0]] in self.profile.probe_drift_per_day \
+            and not self._provisional(now_ms)
         if cond or (over and lone_probe):
             self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         out: list[Transition] = []
@@ -294,10 +295,20 @@ class DriftMixin:
                 bad |= set(st.sensors)
         return bad
 
+    def _provisional(self, now_ms: int) -> bool:
+        """The baseline is re-levelled on the hours of new water since a lasting change, not yet refitted.
+
+        A reading that settles after a water change (fresh water's pH easing back
+        over hours) leaves such a baseline slowly, alone: the very signature of an
+        ageing probe.  A probe ages over days; it is judged again once the new
+        water has a baseline of its own (``warmup_hours`` after the change).
+        """
+        return bool(self.learn_from_ms) and now_ms - self.learn_from_ms < self.settings.warmup_hours * 3_600_000
+
     def _ageing_probe(self, cond: bool, moved: list[int], sensors: list[str], t_ms: Array,
                       frame: dict[str, Array], now_ms: int) -> str | None:
         """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water."""
-        if not cond or len(moved) != 1 or self.firing("drift"):
+        if not cond or len(moved) != 1 or self.firing("drift") or self._provisional(now_ms):
             return None
         name = sensors[moved[0]]
         if name not in self.profile.probe_drift_per_day or self.baseline is None:

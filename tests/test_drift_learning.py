@@ -131,3 +131,20 @@ def test_a_water_change_is_still_a_water_change() -> None:
         mon._water_change(int(START_MS + i * MIN_MS), t[:i], {k: x[:i] for k, x in v.items()})
         seen += mon.day_notes
     assert any(n.startswith("water change detected") for n in seen), seen
+
+
+def test_fresh_waters_ph_settling_after_a_water_change_is_not_an_ageing_probe() -> None:
+    """Fresh water's pH eases back over hours; the baseline re-levelled on its first hours is left behind.
+
+    Before: the pH alone leaving that provisional baseline, slowly, was told as
+    "the pH probe is probably ageing" 9-12 hours after most water changes.
+    """
+    t, v = tank(4.5, seed=3)
+    warm = 3 * DAY_MIN
+    mon = TankMonitor("t")
+    run(mon, t, v, 2 * DAY_MIN, warm)
+    mon.accept_change(int(t[warm]) + 3 * 3_600_000)  # a water change at `warm`, settled three hours on
+    after = np.arange(len(t)) - warm
+    v["ph"] += np.where(after >= 0, 0.06 * np.exp(-np.maximum(after, 0) / 360.0), 0.0)
+    out = run(mon, t, v, warm + 5, warm + DAY_MIN)
+    assert not [tr for tr in out if tr.key == "probe_drift"], [(tr.key, tr.summary) for tr in out]
