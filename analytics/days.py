@@ -121,8 +121,11 @@ class DaysMixin:
         tds_now = np.nanmedian(frame["tds_ppm"][w_now]) if w_now.sum() >= 5 else float("nan")
         tds_before = np.nanmedian(frame["tds_ppm"][w_before]) if w_before.sum() >= 15 else float("nan")
         # fresh water dilutes: TDS steps down by a tenth or more; a probe reading near nothing has died
-        # (probe_stuck), it is not a water change.  The sump level need not move: a display-tank refill
-        if not (0.3 * tds_before < tds_now < 0.9 * tds_before):
+        # (probe_stuck), it is not a water change -- not even in the minutes when the last ten readings
+        # still straddle its fall and their median lands half-way.  The sump level need not move: a
+        # display-tank refill
+        lowest = np.nanmin(frame["tds_ppm"][w_now]) if np.isfinite(frame["tds_ppm"][w_now]).any() else float("nan")
+        if not (0.3 * tds_before < tds_now < 0.9 * tds_before and lowest > 0.3 * tds_before):
             return []
         self.last_water_change_ms = now_ms
         start = now_ms - 90 * MIN_MS

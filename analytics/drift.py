@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from analytics.baseline import DayNightBaseline, ledoit_wolf
 from analytics.batch import WindowScore, window_moments
-from analytics.catalogue import DAY_MS, LABELS, MIN_MS, SLOT_MS, SLOTS, Transition, _fmt
+from analytics.catalogue import DAY_MS, LABELS, MIN_MS, Transition, _fmt
 from analytics.divergence import kl_divergence
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from analytics.monitor import PendingEvaluation
 
 Array = NDArray[np.float64]
+MINUTES = DAY_MS // MIN_MS  # the daily shape's resolution
 
 
 @dataclass
@@ -62,7 +63,8 @@ class DriftMixin:
             return  # learning paused
         lo = now_ms - s.reference_hours * 3_600_000
         hi = now_ms - s.window_minutes * MIN_MS
-        sel = (t_ms >= lo) & (t_ms < hi) & self._learnable(t_ms) & np.all(np.isfinite(X), axis=1)
+        recent = (t_ms >= lo) & (t_ms < hi) & (t_ms >= self.learn_from_ms) & np.all(np.isfinite(X), axis=1)
+        sel = recent & self._learnable(t_ms)
         if sel.sum() < 60:
             return
         span_h = (t_ms[sel].max() - t_ms[sel].min()) / 3_600_000
@@ -79,47 +81,74 @@ class DriftMixin:
             trend = s.trend and span_h >= 48
             self.baseline = DayNightBaseline.fit(t_ms[sel] / 1000.0, X[sel], s.harmonics, trend=trend)
             self.fitted_at_ms = now_ms
-            self._fit_daily_shape(t_ms[sel], X[sel])
+            self._fit_daily_shape(t_ms[sel], X[sel], t_ms[recent], X[recent])
             self.relevel_pending = False
             self.healthy_threshold = self._calibrate(t_ms[sel], X[sel])
         except ValueError:
             pass
 
-    def _fit_daily_shape(self, t_ms: Array, X: Array) -> None:
+    def _fit_daily_shape(self, t_ms: Array, X: Array, t_day: Array, X_day: Array) -> None:
         """What repeats at the same minute every day (feeding, lights on) beyond the smooth harmonics.
 
         A few harmonics cannot follow a feeding peak that rises in a minute and
-        fades in 45; the mean residual per 5-minute slot of the day can.  The
-        covariance is then the spread around both.
+        fades in 45; a value per minute of the day can.  Each minute's value is
+        the median, over the days of ``t_day`` (the reference since the last
+        lasting change, time under a drift alert included) and the shape learned
+        so far (one more "day", zero at first), of that day's residual at that
+        minute; then the median of five neighbouring minutes (it keeps a feeding's
+        step where it is and halves the noise).  What repeats every day is kept
+        whether or not it raised an alert (a feeding peak that once read as drift
+        is learned, not kept out for good); what happened on one day only (a
+        fault, maintenance) is outvoted.  A minute seen on fewer than two days
+        keeps the shape learned so far.  The covariance is the spread of the
+        learnable rows (``t_ms``) around the harmonics and the shape.
         """
         b = self.baseline
         assert b is not None
-        R = b.residuals(t_ms / 1000.0, X)
-        slot = ((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)
-        n = np.bincount(slot, minlength=SLOTS).astype(np.float64)
-        sums = np.zeros((SLOTS, X.shape[1]))
-        np.add.at(sums, slot, R)
-        # a slot seen on two days or more has a mean; shrunk toward 0 by n/(n+1) (a slot seen twice is
-        # half noise), so a feeding peak is modelled from the third day of history on
-        shape = np.where(n[:, None] >= 2, sums / (n + 1.0)[:, None], 0.0)
-        R2 = R - shape[slot]
+        d = X.shape[1]
+        prior = self._shape_per_minute(d)
+        Rd = b.residuals(t_day / 1000.0, X_day)
+        day = t_day // DAY_MS
+        cell = ((day - day.min()) * MINUTES + (t_day % DAY_MS) // MIN_MS).astype(np.intp)
+        days = int(cell.max()) // MINUTES + 1 if len(cell) else 0
+        count = np.bincount(cell, minlength=days * MINUTES).astype(np.float64)
+        sums = np.stack([np.bincount(cell, weights=Rd[:, j], minlength=days * MINUTES) for j in range(d)], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, MINUTES, d)
+        seen = (count.reshape(days, MINUTES) > 0).sum(axis=0)
+        voted = np.where(seen[:, None] >= 2, np.nanmedian(np.concatenate([values, prior[None]], axis=0), axis=0),
+                         prior)
+        shape = np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
+        R2 = b.residuals(t_ms / 1000.0, X) - shape[((t_ms % DAY_MS) // MIN_MS).astype(np.intp)]
         cov, _ = ledoit_wolf(R2)
         floor = np.maximum(1e-9, 1e-6 * np.abs(b.coef[0]) ** 2)
         self.cov = cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
         self.daily_shape = shape
 
+    def _shape_per_minute(self, d: int) -> Array:
+        """The daily shape learned so far, one row per minute of the day (zeros if none or not these channels)."""
+        shape = self.daily_shape
+        if shape is None or shape.ndim != 2 or shape.shape[1] != d or MINUTES % len(shape):
+            return np.zeros((MINUTES, d))
+        return np.repeat(shape, MINUTES // len(shape), axis=0)  # a state saved with 5-minute slots
+
+    def _shape_at(self, t_ms: Array) -> Array:
+        """The daily shape at times ``t_ms`` (its rows split the day evenly: minutes, or older 5-minute slots)."""
+        assert self.daily_shape is not None
+        return self.daily_shape[((np.asarray(t_ms) % DAY_MS) // (DAY_MS // len(self.daily_shape))).astype(np.intp)]
+
     def _residuals(self, t_ms: Array, X: Array) -> Array:
         assert self.baseline is not None
         R = self.baseline.residuals(t_ms / 1000.0, X)
         if self.daily_shape is not None and self.daily_shape.shape[1] == R.shape[1]:
-            R = R - self.daily_shape[((t_ms % DAY_MS) // SLOT_MS).astype(np.intp)]
+            R = R - self._shape_at(t_ms)
         return R
 
     def _usual(self, now_ms: int) -> Array:
         assert self.baseline is not None
         mean = self.baseline.mean_at(np.array([now_ms / 1000.0]))[0]
         if self.daily_shape is not None and self.daily_shape.shape[1] == len(mean):
-            mean = mean + self.daily_shape[(now_ms % DAY_MS) // SLOT_MS]
+            mean = mean + self._shape_at(np.array([now_ms]))[0]
         return mean
 
     def _calibrate(self, t_ms: Array, X: Array) -> float:
@@ -203,9 +232,16 @@ class DriftMixin:
         # of a change they could see: some reading 3σ from usual and beyond what a test kit resolves (a
         # top-up's 1 % less TDS is 3σ for a good probe, and no news), or the wobble itself changed.
         over = kl.kl > (thr if not drifting else 0.5 * thr)
-        if over:
-            self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         cond = over and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
+        # a window is kept out of learning only while it is evidence of something the keeper will be told:
+        # this drift, or one probe-prone reading leaving alone (an ageing probe, told while still small).
+        # A window merely over the threshold, with nothing to tell, is the tank's water: excluding it too
+        # would freeze a mis-levelled baseline (after a water change, the still-cool new water) for good,
+        # every later window then over the threshold and excluded in turn.
+        lone_probe = len(significant) == 1 and sensors[significant[0]] in self.profile.probe_drift_per_day \
+            and not self._provisional(now_ms)
+        if cond or (over and lone_probe):
+            self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         out: list[Transition] = []
         if self.firing("probe_drift"):
             # the ageing probe is left out of the window (the others are still watched); it resolves once
@@ -259,10 +295,20 @@ class DriftMixin:
                 bad |= set(st.sensors)
         return bad
 
+    def _provisional(self, now_ms: int) -> bool:
+        """The baseline is re-levelled on the hours of new water since a lasting change, not yet refitted.
+
+        A reading that settles after a water change (fresh water's pH easing back
+        over hours) leaves such a baseline slowly, alone: the very signature of an
+        ageing probe.  A probe ages over days; it is judged again once the new
+        water has a baseline of its own (``warmup_hours`` after the change).
+        """
+        return bool(self.learn_from_ms) and now_ms - self.learn_from_ms < self.settings.warmup_hours * 3_600_000
+
     def _ageing_probe(self, cond: bool, moved: list[int], sensors: list[str], t_ms: Array,
                       frame: dict[str, Array], now_ms: int) -> str | None:
         """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water."""
-        if not cond or len(moved) != 1 or self.firing("drift"):
+        if not cond or len(moved) != 1 or self.firing("drift") or self._provisional(now_ms):
             return None
         name = sensors[moved[0]]
         if name not in self.profile.probe_drift_per_day or self.baseline is None:

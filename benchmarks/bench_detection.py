@@ -75,7 +75,7 @@ def gecco(data: LabelledData) -> None:
 
 
 def keeper_months() -> None:
-    """The engine over a keeper's simulated month (tuned on) and another keeper's (held out, never tuned on)."""
+    """The engine over a keeper's simulated month (tuned on) and two other keepers' (never tuned on)."""
     import dataclasses
 
     import numpy as np
@@ -83,13 +83,13 @@ def keeper_months() -> None:
     from analytics.service import settings_from
     from aquamon.config import load_config
     from aquamon.evaluate import EngineDetector
-    from benchmarks.keeper_month import COLUMNS, held_out_month, turtle_month
+    from benchmarks.keeper_month import COLUMNS, SCENARIOS
 
     print("\nKeeper months (benchmarks/keeper_month.py; the engine as the service builds it from the default "
           "config; the first 2 days are its warm-up)")
     print(f"{'scenario':<50} {'faults':>7} {'caught':>7} {'FA/day':>7} {'delay':>6} {'s':>6}")
     print(f"{'target (issue 16)':<50} {'':>7} {'all':>7} {'<=0.10':>7} {'<=15':>6}")
-    for make in (turtle_month, held_out_month):
+    for make in SCENARIOS:
         s = make()
         X = np.stack([s.values[c] for c in COLUMNS], axis=1)
         d = LabelledData(s.name, list(COLUMNS), s.t_ms / 1000.0, [str(x) for x in s.t_ms], X, s.labels)

@@ -12,10 +12,12 @@ of a second, plus what a keeper's month has and the simulator lacks:
 - faults, each labelled from its start to its end plus ``recovery_min`` (while
   the water comes back, an alert still firing is not false).
 
-Two scenarios: :func:`turtle_month` (the one the engine was tuned on: a 60×40 cm
-turtle tank, as in issue 16) and :func:`held_out_month` (a 100×50 cm tropical
-tank with other habits and other faults: a leak, a pump failure, a dying
-probe; never tuned on).  :func:`write_csv` writes one as a labelled CSV that
+Three scenarios (:data:`SCENARIOS`): :func:`turtle_month` (the one the engine
+was tuned on: a 60×40 cm turtle tank, as in issue 16), :func:`held_out_month`
+(a 100×50 cm tropical tank with other habits and other faults: a leak, a pump
+failure, a dying probe; never tuned on, though its figures were read while
+fixing the engine) and :func:`nano_month` (a 40 l nano written after those
+fixes and never tuned on).  :func:`write_csv` writes one as a labelled CSV that
 ``aquamon evaluate`` and ``aquamon replay`` read.
 
 Examples
@@ -235,6 +237,39 @@ def held_out_month(days: int = 30, seed: int = 61) -> Scenario:
               {"kind": "heater_stuck", "start": 24 * D + 4 * 60, "end": 24 * D + 7 * 60, "rate": 1.2}]
     return build("other keeper's 100×50 tropical tank (held out)", "tropical", tank, days, faults, habits, 2.0,
                  seed)
+
+
+def nano_month(days: int = 30, seed: int = 40) -> Scenario:
+    """Written after the engine's fixes of round 4 and never tuned on: a 40 l nano with a small sump.
+
+    A small volume swings more and reacts faster (a wider day/night swing, the
+    heater catching up in under an hour); one feeding at 07:30; 20 % water
+    changes every 5 days at noon (the display tank: the sump does not move);
+    top-ups every two evenings.  Its faults: a heater that dies, a slow leak, a
+    pH probe dying (its readings jump), the pump stopping for 40 minutes.
+    """
+    D = DAY_MIN
+    tank = Tank(temp=24.5, temp_swing=0.6, ph=7.1, ph_swing=0.09, tds=300.0, tds_per_day=4.0, turb=0.8,
+                feed_turb=0.8, feed_hours=(7.5,), level=22.0, evap_cm_per_day=0.9, flow=4.5, heat_tau_h=0.8)
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        out = []
+        for d in range(3, days, 5):
+            _water_change(v, d * D + 12 * 60, 0.2, 1.5, 0.8)
+            out.append(f"water change day {d}")
+        for d in range(1, days, 2):
+            _top_up(v, d * D + 21 * 60, 1.6)
+        return out + ["top-ups every 2 days", "feeding 7:30"]
+
+    faults = [{"kind": "heater_dead", "start": 6 * D + 22 * 60, "end": 7 * D + 2 * 60, "rate": 0.7},
+              {"kind": "leak", "start": 11 * D + 15 * 60, "end": 11 * D + 19 * 60, "cm_per_h": 1.2},
+              {"kind": "probe_noisy", "start": 17 * D + 9 * 60, "end": 17 * D + 21 * 60, "probe": "ph",
+               "sigma": 0.2},
+              {"kind": "pump_stopped", "start": 23 * D + 16 * 60, "end": 23 * D + 16 * 60 + 40}]
+    return build("third keeper's 40 l nano (written blind)", "tropical", tank, days, faults, habits, 2.0, seed)
+
+
+SCENARIOS = (turtle_month, held_out_month, nano_month)
 
 
 def write_csv(s: Scenario, path: str | Path) -> Path:
