@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-
-from typing import Any
 
 from analytics.catalogue import LABELS, Transition, _fmt
 from analytics.detector import DetectorSettings, WaterQualityDetector
