@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 
 import apprise
 
-from analytics.alerts import Message
+from analytics.incident import Message
 
 log = logging.getLogger("aquamon.notify")
 SEVERITIES = ("critical", "warning", "info")
@@ -32,7 +32,7 @@ SEVERITIES = ("critical", "warning", "info")
 
 @dataclass
 class AppriseSender:
-    """Send :class:`~analytics.alerts.Message` s to the URLs configured for their severity.
+    """Send :class:`~analytics.incident.Message` s to the URLs configured for their severity.
 
     ``urls_by_severity`` maps critical / warning / info to URL lists; the daily
     summary goes to the ``info`` list.  Counts what was sent and what failed.

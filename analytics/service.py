@@ -1,7 +1,7 @@
 """The analytics loop: read each tank's readings, evaluate on a minute grid, write, publish, notify.
 
 A thin loop around :class:`analytics.monitor.TankMonitor` (what is wrong) and
-:class:`analytics.alerts.Notifier` (who hears about it).  Time is the data's
+:class:`analytics.pager.Pager` (who hears about it).  Time is the data's
 own: each tank is evaluated at every ``step_minutes`` boundary up to its latest
 reading, so the same code follows a real tank in real time and a simulated one
 running many times faster, and decisions use only readings before each step.

@@ -45,17 +45,24 @@ import json
 import logging
 import time
 import zlib
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 import numpy as np
 
-from analytics.alerts import Notifier
 from analytics.batch import tank_regex
 from analytics.monitor import MonitorSettings, TankMonitor
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics.state")
+
+
+class Notifier(Protocol):
+    """What the state store needs of a notifier (:class:`analytics.pager.Pager`): its part of a tank's state."""
+
+    def tank_state(self, tank: str) -> dict[str, Any]: ...
+
+    def restore_tank(self, tank: str, part: dict[str, Any]) -> None: ...
 STATE_VERSION = 1
 MEASUREMENT = "analytics_state"
 # fields of TankMonitor that are configuration or identity, not learned state

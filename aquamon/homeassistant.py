@@ -204,7 +204,7 @@ def tank_entities(discovery_prefix: str, topic_prefix: str, tank: str,
     dev = {"identifiers": [node], "name": f"Aquarium {tank}", "manufacturer": "aquamon",
            "model": "aquamon tank (analytics)"}
     out = []
-    from analytics.alerts import TITLES
+    from analytics.notify_text import TITLES
 
     for key, meaning in (alerts if alerts is not None else alert_catalogue()).items():
         topic = f"{topic_prefix}/{tank}/alert/{key}"

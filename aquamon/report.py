@@ -290,7 +290,7 @@ def alert_name(key: str) -> str:
     >>> alert_name("pump_lockout")
     'pump locked out'
     """
-    from analytics.alerts import TITLES
+    from analytics.notify_text import TITLES
 
     return TITLES.get(key, key.replace("_", " "))
 

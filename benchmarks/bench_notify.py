@@ -8,7 +8,7 @@ flow and temperature alerts a water change causes), a monthly pH
 calibration (buffer readings look like a pH crash), night-time drift and
 probe warnings, and analytics outages after which an hour or more of
 readings is evaluated in one cycle.  The same stream drives the previous
-notifier (``analytics.alerts.Notifier``, sending as each transition comes)
+notifier (``benchmarks.lab.previous_notifier.Notifier``, sending as each transition comes)
 and the :class:`~analytics.pager.Pager` (deciding once per cycle).
 
 Printed per notifier: pushes by priority, critical pushes per incident (most
@@ -139,11 +139,11 @@ def _incident_of(month: Month, key: str, t_ms: int) -> Incident | None:
 
 
 def _run(month: Month, pager: bool, days: int) -> dict[str, Any]:
-    from analytics.alerts import Notifier
-    from analytics.alerts import NotifyPolicy as OldPolicy
     from analytics.monitor import ALERTS
     from analytics.notify_policy import NotifyPolicy
     from analytics.pager import Pager
+    from benchmarks.lab.previous_notifier import Notifier
+    from benchmarks.lab.previous_notifier import NotifyPolicy as OldPolicy
 
     explains = {k: s.explains for k, s in ALERTS.items()}
     if pager:
@@ -171,7 +171,7 @@ def _run(month: Month, pager: bool, days: int) -> dict[str, Any]:
             if pager:
                 n.summary("t", "The daily summary.", now)
             else:
-                from analytics.alerts import Message
+                from analytics.incident import Message
 
                 cycle.append(Message("t", "info", "summary", "t: daily summary", "The daily summary.", [], now))
         if minute in month.cycle_ends:

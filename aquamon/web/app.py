@@ -29,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from analytics.alerts import TITLES
+from analytics.notify_text import TITLES
 from aquamon import commands
 from aquamon.auth import AuthError
 from aquamon.contract import SENSORS

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.alerts import TITLES
+from analytics.notify_text import TITLES
 
 log = logging.getLogger("aquamon.web.live")
 SEVERITY_RANK = {"critical": 3, "warning": 2, "info": 1}
