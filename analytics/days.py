@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +49,33 @@ class DayRecord:
     fired: list[Transition]
     forecasts: list[ForecastPoint]
     notes: list[str]
+    end_ms: int = 0  # the next day's start: a local day is 23 or 25 hours long when the clocks change
+
+    def length_ms(self) -> int:
+        return (self.end_ms or self.day_start_ms + DAY_MS) - self.day_start_ms
+
+
+def keeper_zone_of(time_zone: str, utc_offset_minutes: int) -> tzinfo | None:
+    """The zone whose midnights start the keeper's days; None for plain UTC days."""
+    if time_zone:
+        return ZoneInfo(time_zone)
+    if utc_offset_minutes:
+        return timezone(timedelta(minutes=utc_offset_minutes))
+    return None
+
+
+def local_day_start(t_ms: int, zone: tzinfo | None) -> int:
+    """Start (ms) of the keeper's day holding ``t_ms``: local midnight in ``zone``, UTC midnight without one.
+
+    >>> local_day_start(1_767_225_600_000 + 3_600_000, None)  # 2026-01-01 01:00 UTC
+    1767225600000
+    >>> local_day_start(1_767_225_600_000 - 1_800_000, ZoneInfo("Europe/Berlin"))  # 23:30 UTC = 00:30 in Berlin
+    1767222000000
+    """
+    if zone is None:
+        return t_ms - t_ms % DAY_MS
+    d = datetime.fromtimestamp(t_ms / 1000, zone).date()
+    return int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp() * 1000)
 
 
 class DaysMixin:
@@ -67,9 +96,12 @@ class DaysMixin:
         new = t_ms > self.last_row_ms
         if not new.any():
             return
+        zone = keeper_zone_of(self.settings.time_zone, self.settings.utc_offset_minutes)
         for i in np.flatnonzero(new):
             t = int(t_ms[i])
-            day = t - t % DAY_MS
+            # a local day is at least 23 hours: only near its end can a reading start the next one
+            near_end = self.day_start_ms is None or t >= self.day_start_ms + DAY_MS - 3_600_000
+            day = local_day_start(t, zone) if near_end else self.day_start_ms
             if self.day_start_ms is None:
                 self.day_start_ms = day
             if day != self.day_start_ms:
@@ -100,7 +132,8 @@ class DaysMixin:
                                    max(low - shift, 0.0), max(high - shift, 0.0), limit)
                 self.last_forecast[name] = pt
                 points.append(pt)
-        self.finished_days.append(DayRecord(day, stats, list(self.day_fired), points, list(self.day_notes)))
+        self.finished_days.append(DayRecord(day, stats, list(self.day_fired), points, list(self.day_notes),
+                                            next_day_ms))
         self.day_rows, self.day_fired, self.day_notes = {}, [], []
         self.day_start_ms = next_day_ms
 

@@ -100,6 +100,10 @@ class MonitorSettings:
     no_data_minutes: int = 10
     accept_after_hours: float = 24.0  # a drift this old with no rule alert becomes the new normal
     due_days: float = 2.0  # water_change_due fires this many days ahead
+    # the keeper's day for the daily records and summaries: [alerts] time_zone (or the deprecated fixed
+    # offset); neither set = UTC days
+    time_zone: str = ""
+    utc_offset_minutes: int = 0
     drift_every_minutes: int = 5  # the drift score and probe checks run every N minutes (rules every minute)
     drift_sensors: tuple[str, ...] = DRIFT_SENSORS
     trend: bool = True

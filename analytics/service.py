@@ -67,7 +67,8 @@ def settings_from(cfg: Config) -> MonitorSettings:
                            false_alarms_per_30_days=a.false_alarms_per_30_days, profile=al.profile,
                            limits=limits, temp_rate_minutes=a.rate_window_minutes,
                            no_data_minutes=al.no_data_minutes, accept_after_hours=al.accept_after_hours,
-                           due_days=al.due_days)
+                           due_days=al.due_days, time_zone=al.time_zone,
+                           utc_offset_minutes=al.utc_offset_minutes)
 
 
 def notifier_from(cfg: Config) -> Pager:
@@ -518,9 +519,9 @@ class Analytics:
             lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, point, p.t_ms))
         info = [tr for t, tr in self.notifier.info if t == tank]
         self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
-        end = day.day_start_ms + 86_400_000
+        end = day.day_start_ms + day.length_ms()
         missing = self._missing_readings(tank, day.day_start_ms, end)
-        seen = minutes_seen(self.data[tank].t_ms, day.day_start_ms) if tank in self.data else None
+        seen = minutes_seen(self.data[tank].t_ms, day.day_start_ms, day.length_ms()) if tank in self.data else None
         text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing, seen, self.notifier.policy.zone)
         fields: dict[str, Any] = {"text": text}
         if missing is not None:

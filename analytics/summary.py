@@ -63,7 +63,8 @@ def daily_summary(tank: str, day: DayRecord, info: Iterable[Any] = (), forecast:
     many minutes of the day have readings; times are shown in ``zone`` (the
     keeper's, :func:`analytics.notify_policy.keeper_zone`).
     """
-    date = datetime.fromtimestamp(day.day_start_ms / 1000, tz=timezone.utc).strftime("%a %d %b %Y")
+    # the day's middle names it: its start is local midnight, in the keeper's zone
+    date = datetime.fromtimestamp((day.day_start_ms + 43_200_000) / 1000, tz=zone).strftime("%a %d %b %Y")
     ranges = ", ".join(_range_text(n, lo, hi) for n, (lo, _, hi) in day.stats.items()
                        if n in ("temp_c", "ph", "tds_ppm"))
     fired = [tr for tr in day.fired if tr.severity != "info"]
