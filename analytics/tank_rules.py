@@ -58,10 +58,7 @@ class RulesMixin:
         out: list[Transition] = []
         recent_row = len(t_ms) and t_ms[-1] >= now_ms - 2 * MIN_MS  # judge only fresh readings
         if "temp_c" in frame:
-            tt, temp = self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)
-            enough = np.isfinite(temp).sum() >= 0.6 * s.temp_rate_minutes
-            rate = theil_sen_per_hour(tt / 1000.0, temp) if enough else float("nan")
-            now_t = self._last(temp)
+            rate, now_t = self._rate(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)
             score["temp_rate_c_per_h"] = rate
             # hysteresis: once firing, an alert holds until the rate is below half its threshold
             up = p.temp_rise_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
@@ -83,10 +80,7 @@ class RulesMixin:
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
                                "Check the heater and the room temperature.", 0.3)
         if "ph" in frame and not self.firing("probe_stuck") and not self.firing("probe_noisy"):
-            tp, ph = self._recent(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
-            enough = np.isfinite(ph).sum() >= 0.6 * s.ph_rate_minutes
-            rate = theil_sen_per_hour(tp / 1000.0, ph) if enough else float("nan")
-            now_p = self._last(ph)
+            rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
             score["ph_rate_per_h"] = rate
             fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)
             crashing = bool(rate < -fall)
@@ -164,6 +158,13 @@ class RulesMixin:
             _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
             usual = float(np.nanmedian(hist))
         return slope, usual - float(np.nanmedian(temp[-10:]))
+
+    def _rate(self, t_ms: Array, x: Array, now_ms: int, minutes: int) -> tuple[float, float]:
+        """(slope per hour over the last ``minutes``, the latest reading); the slope is NaN while fewer
+        than 60 % of those minutes have a reading."""
+        tw, xw = self._recent(t_ms, x, now_ms, minutes)
+        enough = np.isfinite(xw).sum() >= 0.6 * minutes
+        return (theil_sen_per_hour(tw / 1000.0, xw) if enough else float("nan")), self._last(xw)
 
     def _range(self, key: str, sensor: str, value: float, now_ms: int, advice: str, margin: float) -> list[Transition]:
         lim = self.profile.limit(sensor)
