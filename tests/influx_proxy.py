@@ -10,7 +10,7 @@ between the gateway and the real server and script the faults:
 * ``delay_s``: every write waits this long before being forwarded (timeouts).
 
 Everything else is forwarded unchanged, so accepted data really is in InfluxDB.
-``requests`` records (monotonic time, status, lines) of every write.
+``requests`` records (monotonic arrival time, monotonic answer time, status, lines) of every write.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ class FaultProxy(ScriptedFaults):
         self.upstream = upstream.rstrip("/")
         self.max_body = 0
         self.delay_s = 0.0
-        self.requests: list[tuple[float, int, int]] = []
+        self.requests: list[tuple[float, float, int, int]] = []
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def _forward(self, method: str) -> None:
+                arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 is_write = self.path.startswith(("/write", "/api/v2/write"))
@@ -52,7 +53,7 @@ class FaultProxy(ScriptedFaults):
                         status, data, headers = e.code, e.read(), {}
                 if is_write:
                     with proxy._lock:
-                        proxy.requests.append((time.monotonic(), status, (body or b"").count(b"\n") + 1))
+                        proxy.requests.append((arrived, time.monotonic(), status, (body or b"").count(b"\n") + 1))
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -88,7 +89,7 @@ class FaultProxy(ScriptedFaults):
 
     def statuses(self) -> list[int]:
         with self._lock:
-            return [s for _, s, _ in self.requests]
+            return [s for _, _, s, _ in self.requests]
 
     def close(self) -> None:
         self.httpd.shutdown()
