@@ -306,7 +306,7 @@ def _bench(stack: Stack, m: Mosquitto, influx: InfluxDB1) -> None:
     _own_client_session(m, "bench")
 
     stream = list(readings("bench", N, tanks=TANKS))
-    lines = Gateway(cfg)._to_lines([(t.encode(), p, i, 1) for i, (t, p) in enumerate(stream)])
+    lines = Gateway(cfg).parser.to_lines([(t.encode(), p, i, 1) for i, (t, p) in enumerate(stream)])
     t0 = time.perf_counter()
     _publish(m, stream)
     publish_s = time.perf_counter() - t0

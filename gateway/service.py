@@ -9,14 +9,11 @@ InfluxDB, or fsync'd in the local spool (:mod:`gateway.spool`).  Anything not
 yet durable when we die is unacknowledged, so the broker redelivers it to the
 same persistent session (``clean_start=False`` and a session expiry).
 
-Write failures are sorted by type (:mod:`aquamon.influx`): lines the server
-refuses are isolated and dropped with its message (:mod:`gateway.writer`); a
-server that is down, throttling or unreachable puts the gateway in *outage*:
-new batches go to the spool without waiting, and the next attempt comes after
-``max(capped backoff with jitter, capped Retry-After)`` (:mod:`gateway.backoff`).
-Once a write succeeds again, fresh batches go straight to InfluxDB and the
-spool is replayed oldest first in between them, so dashboards see new data at
-once while the gap fills.
+As Telegraf does, the stages are apart: the parser (:mod:`gateway.parser`)
+turns messages into lines, the output (:mod:`gateway.output`) makes them
+durable in InfluxDB or the spool, and this module is the loop between them:
+receive, batch (adaptively, :meth:`Gateway._hold_s`), write through a pipeline
+of a few concurrent writes (:mod:`gateway.writer`), acknowledge in order.
 
 Acks carry the connection generation: after a reconnect, message ids restart,
 so an ack for a message received on an older connection is never sent (the
@@ -36,37 +33,30 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from aquamon.auth import tls_context
 from aquamon.config import Config
-from aquamon.influx import InfluxV1, RetryableWriteError, connect
+from aquamon.influx import InfluxV1, InfluxV2, RetryableWriteError
 from aquamon.lineproto import encode_point
 from aquamon.metrics import MetricsServer
-from gateway.backoff import retry_wait
-from gateway.fastpath import FastTelemetry
-from gateway.keepalive import KeepAliveWrites
 from gateway.metrics import GatewayMetrics
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
-from gateway.spool import Spool, SpoolWriteError
-from gateway.validate import Reject, parse_topic, validate_message
-from gateway.writer import MIN_BATCH_IN_FLIGHT, InFlight, Pipeline, WriteOutcome, write_isolating
+from gateway.output import DurableOutput
+from gateway.parser import Message, MessageParser
+from gateway.ratelog import RateLimitedLog
+from gateway.spool import Spool
+from gateway.writer import MIN_BATCH_IN_FLIGHT, InFlight, Pipeline
+
+__all__ = ["Gateway", "Incoming", "Message", "RateLimitedLog", "main"]
 
 log = logging.getLogger("aquamon.gateway")
 
-# How long replay may hold the writer before it looks at new messages again.
-REPLAY_SLICE_S = 0.2
-# Topics remembered with their parsed tank/device (a farm has a few thousand devices).
-TOPIC_CACHE_MAX = 100_000
 # After stop(), how long the writer keeps writing what is still arriving.
 STOP_DRAIN_S = 2.0
 # How long the writer sleeps at most when there is nothing to do (it looks at stop and stats then).
 IDLE_POLL_S = 0.2
-# Weight of the newest write in the running mean of write durations, and the mean assumed
-# before the first write is timed.
-WRITE_TIME_WEIGHT = 0.2
-FIRST_WRITE_GUESS_S = 0.05
 
 
 class Incoming(NamedTuple):
@@ -79,33 +69,9 @@ class Incoming(NamedTuple):
 
 
 # Part of one read: the generation of the connection the messages came on, the
-# messages, their lines of line protocol (validated and encoded on arrival), and
-# when they arrived (time.monotonic()).
-Message = tuple[bytes | str, bytes, int, int]  # an Incoming, or the plain tuple the link delivers
+# messages (an Incoming, or the plain tuple the link delivers), their lines of line
+# protocol (validated and encoded on arrival), and when they arrived (time.monotonic()).
 Chunk = tuple[int, Sequence[Message], list[str], float]
-
-
-class RateLimitedLog:
-    """Log a reason at most once per interval; the counters carry the totals.
-
-    >>> rl = RateLimitedLog(60.0, clock=iter([0.0, 1.0, 61.0]).__next__)
-    >>> [rl.warn("oversized", "a message was too big") for _ in range(3)]
-    [True, False, True]
-    """
-
-    def __init__(self, interval_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval_s = interval_s
-        self.clock = clock
-        self._last: dict[str, float] = {}
-
-    def warn(self, reason: str, message: str) -> bool:
-        now = self.clock()
-        if now - self._last.get(reason, -1e18) >= self.interval_s:
-            self._last[reason] = now
-            log.warning("%s (further '%s' events in the next %.0f s are only counted)",
-                        message, reason, self.interval_s)
-            return True
-        return False
 
 
 def _safe_name(s: str) -> str:
@@ -126,30 +92,21 @@ class Gateway:
         self.on_durable = on_durable
         self.counters: Counter[str] = Counter()
         self.rejects: Counter[str] = Counter()
-        self.last_seq: dict[tuple[str, str], int] = {}
         self.inbox: queue.Queue[Chunk] = queue.Queue()
         self._queued = 0  # messages in the inbox
         self._queued_lock = threading.Lock()
         self._carry: Chunk | None = None  # the part of a chunk beyond the last batch
         self._stop = threading.Event()
         self.failed = False  # the writer died: ``main`` exits non-zero so a supervisor restarts us
-        self._spool_refusing = False  # the last spool write met a filesystem error (e.g. a full disk)
         self._rlog = RateLimitedLog(g.reject_log_interval_s)
-        self._attempt = 0  # failed write attempts in a row
-        self._retry_at = 0.0  # monotonic time before which InfluxDB is left alone
-        self._last_latency_ms = 0
-        self._write_s = FIRST_WRITE_GUESS_S  # running mean of how long a write takes (see _next_may_wait)
-        self._fast = FastTelemetry(g.max_payload_bytes, int(g.max_future_s * 1000), int(g.max_age_days * 86_400_000))
-        self._topic_cache: dict[bytes | str, tuple[str, tuple[str, str]] | None] = {}
+        self.parser = MessageParser(g, cfg.mqtt.topic_prefix, self.counters, self.rejects, self._rlog)
         self.metrics: MetricsServer | None = None
         self.prom = GatewayMetrics(self.metrics_snapshot, self.instance)  # /metrics, read at each scrape
-        self.db = connect(cfg.influxdb)
+        self.output = DurableOutput(cfg, Path(cfg.spool.dir) / _safe_name(self.instance), self.counters,
+                                    self._rlog, self.prom.observe_write, self._stop)
         # Set when a write ends or messages arrive: the writer waits on it while writes are in flight.
         self._wake = threading.Event()
-        self._pipeline = Pipeline(self._db_write, g.write_concurrency, self._wake.set)
-        self._keepalive: tuple[object, KeepAliveWrites | None] = (None, None)  # (for which db, writes)
-        self.spool = Spool(Path(cfg.spool.dir) / _safe_name(self.instance), cfg.spool.max_bytes,
-                           cfg.spool.full_policy)
+        self._pipeline = Pipeline(self.output.db_write, g.write_concurrency, self._wake.set)
         if not self.spool.empty():
             log.info("spool holds %d lines from before; replaying them", self.spool.lines)
         m = cfg.mqtt
@@ -168,6 +125,18 @@ class Gateway:
             # Memory stays bounded whatever the broker does: stop reading while the
             # writer is this far behind (the broker keeps the rest, unacknowledged).
             hold=lambda: self._queued >= 2 * self.receive_maximum())
+
+    @property
+    def spool(self) -> Spool:
+        return self.output.spool
+
+    @property
+    def db(self) -> "InfluxV1 | InfluxV2":
+        return self.output.db
+
+    @db.setter
+    def db(self, client: "InfluxV1 | InfluxV2") -> None:  # tests swap in a stand-in
+        self.output.db = client
 
     def receive_maximum(self) -> int:
         """The in-flight window asked of the broker: we ack only after a write, so it must hold
@@ -209,7 +178,7 @@ class Gateway:
         arrived = time.monotonic()
         for i in range(0, len(messages), size):
             part = messages[i:i + size] if len(messages) > size else messages
-            lines = self._to_lines(part)
+            lines = self.parser.to_lines(part)
             with self._queued_lock:
                 self._queued += len(part)
             self.inbox.put((generation, part, lines, arrived))
@@ -254,202 +223,6 @@ class Gateway:
             n += len(chunk[1])
         return chunks
 
-    def _topic_entry(self, topic: bytes | str) -> tuple[str, tuple[str, str]] | None:
-        """(line prefix, (tank, device)) for a telemetry topic the fast path may take, else None."""
-        text = topic.decode("utf-8", "replace") if isinstance(topic, bytes) else topic
-        try:
-            tank, device, kind = parse_topic(text, self.cfg.mqtt.topic_prefix)
-            entry = (self._fast.line_prefix(tank, device), (tank, device)) if kind == "telemetry" else None
-        except Reject:
-            entry = None
-        if len(self._topic_cache) >= TOPIC_CACHE_MAX:
-            self._topic_cache.clear()
-        self._topic_cache[topic] = entry
-        return entry
-
-    def _to_lines(self, messages: Iterable[Message]) -> list[str]:
-        """Validate and encode messages; count and log rejects; track ``seq``."""
-        now_ms = int(time.time() * 1000)
-        lines: list[str] = []
-        append = lines.append
-        fast = self._fast.fields_and_time
-        cache = self._topic_cache
-        last_seq = self.last_seq
-        count_gaps = not self.cfg.gateway.shared_subscription
-        received = gaps = repeats = 0
-        for m in messages:
-            received += 1
-            topic = m[0]
-            entry = cache[topic] if topic in cache else self._topic_entry(topic)
-            if entry is not None:
-                try:
-                    done = fast(m[1], now_ms)
-                except Exception:  # noqa: BLE001 - a fast-path bug must not lose the message: the exact path decides
-                    done = None
-                if done is not None:
-                    append(entry[0] + done[0])
-                    key, seq = entry[1], done[1]
-                    last = last_seq.get(key)
-                    if last is None or seq > last:  # the same rule as _track_seq, inlined
-                        if last is not None and seq > last + 1 and count_gaps:
-                            gaps += seq - last - 1
-                        last_seq[key] = seq
-                    else:
-                        repeats += 1
-                    continue
-            self._exact_lines(topic if isinstance(topic, str) else topic.decode("utf-8", "replace"), m[1],
-                              now_ms, lines)
-        c = self.counters
-        c["received"] += received
-        if gaps:
-            c["seq_gaps"] += gaps
-        if repeats:
-            c["seq_repeats"] += repeats
-        return lines
-
-    def _exact_lines(self, topic: str, payload: bytes, now_ms: int, lines: list[str]) -> None:
-        """Anything the fast path declined: the exact validator, which names every reject reason."""
-        g = self.cfg.gateway
-        try:
-            v = validate_message(topic, payload, now_ms, self.cfg.mqtt.topic_prefix,
-                                 g.max_payload_bytes, int(g.max_future_s * 1000),
-                                 int(g.max_age_days * 86_400_000))
-        except Reject as r:
-            self.counters["rejected"] += 1
-            self.rejects[r.reason] += 1
-            self._rlog.warn(r.reason, f"rejected a message on {topic[:120]!r}: {r}")
-            return
-        except Exception:
-            # A bug in the validator, not a bad message we can name.  Dropping this one message
-            # (counted, logged with its traceback) beats the alternative: an unacknowledged
-            # message the broker redelivers forever, a poison pill that stalls the whole stream.
-            self.counters["rejected"] += 1
-            self.rejects["validator_error"] += 1
-            if self._rlog.warn("validator_error", f"the validator failed on a message on {topic[:120]!r}; "
-                               "it is dropped and counted (please report this with the log)"):
-                log.exception("validator failure")
-            return
-        for reason in v.value_rejects:
-            self.rejects["value_" + reason] += 1
-            self.counters["values_rejected"] += 1
-            self._rlog.warn("value_" + reason, f"dropped a value on {topic[:120]!r}: {reason}")
-        if v.seq is not None:
-            self._track_seq(v.tank, v.device, v.seq)
-        for p in v.points:
-            lines.append(encode_point(p.measurement, p.tags, p.fields, p.ts_ms))
-
-    def _track_seq(self, tank: str, device: str, seq: int) -> None:
-        key = (tank, device)
-        last = self.last_seq.get(key)
-        if last is not None and seq <= last:
-            self.counters["seq_repeats"] += 1  # redelivery or a device resending its backlog: harmless
-            return
-        # Under a shared subscription each instance sees only some of a device's
-        # messages, so a gap here says nothing; count gaps only when we see them all.
-        if last is not None and seq > last + 1 and not self.cfg.gateway.shared_subscription:
-            self.counters["seq_gaps"] += seq - last - 1
-        self.last_seq[key] = seq
-
-    def _in_outage(self) -> bool:
-        return time.monotonic() < self._retry_at
-
-    def _influx_ok(self) -> bool:
-        """InfluxDB took the last write (between retries, while backing off, it still is not ok)."""
-        return self._attempt == 0
-
-    def _note_failure(self, e: RetryableWriteError) -> None:
-        g = self.cfg.gateway
-        wait = retry_wait(self._attempt, e.retry_after, cap_s=g.retry_max_s, retry_after_cap_s=g.retry_after_max_s)
-        self._attempt += 1
-        self._retry_at = time.monotonic() + wait
-        self.counters["write_retries"] += 1
-        self._rlog.warn("write_retry", f"InfluxDB write failed ({e}); data goes to the spool, next try in {wait:.1f} s")
-        if e.status == 404:
-            try:  # the database is missing (first start while InfluxDB was down, or dropped)
-                self.db.create_database()
-            except Exception as ce:  # noqa: BLE001
-                self._rlog.warn("create_database", f"could not create the database: {ce}")
-
-    def _db_write(self, lines: Sequence[str]) -> None:
-        """One write request, over a kept-alive connection where the client allows it."""
-        db = self.db
-        for_db, keepalive = self._keepalive
-        if for_db is not db:  # first use, or a different client (tests swap in stand-ins)
-            keepalive = KeepAliveWrites(db) if isinstance(db, InfluxV1) and KeepAliveWrites.suits(db) else None
-            self._keepalive = (db, keepalive)
-        (keepalive.write_lines if keepalive is not None else db.write_lines)(lines)
-
-    def _write(self, lines: Sequence[str]) -> None:
-        """Write now, in this thread; raise RetryableWriteError if InfluxDB cannot take them."""
-        t0 = time.monotonic()
-        outcome = write_isolating(self._db_write, lines)
-        outcome.seconds = time.monotonic() - t0
-        self._account(outcome)
-
-    def _account(self, outcome: WriteOutcome) -> None:
-        """Count a write that ended (here or in the pipeline): InfluxDB takes writes."""
-        ms = int(outcome.seconds * 1000)
-        self.prom.observe_write(outcome.seconds)
-        self._last_latency_ms = ms
-        self.counters["write_ms_total"] += ms
-        self._write_s += (outcome.seconds - self._write_s) * WRITE_TIME_WEIGHT
-        self.counters["written"] += outcome.written
-        self.counters["write_requests"] += outcome.requests
-        for line, why in outcome.dropped:
-            self.counters["dropped_by_server"] += 1
-            self._rlog.warn("server_rejected", f"InfluxDB refused a line, dropped it: {why}; line: {line[:200]}")
-        if self._attempt:
-            log.info("InfluxDB takes writes again after %d failed attempts", self._attempt)
-        self._attempt = 0
-        self._retry_at = 0.0
-
-    def _make_durable(self, lines: list[str]) -> bool:
-        """Write or spool ``lines``; False only if stopping while neither is possible."""
-        while True:
-            if not self._in_outage():
-                try:
-                    self._write(lines)
-                    return True
-                except RetryableWriteError as e:
-                    self._note_failure(e)
-            try:
-                stored = self.spool.append(lines)
-                self._spool_refusing = False
-                if stored:
-                    self.counters["spooled"] += len(lines)
-                    return True
-                self.counters["spool_full"] += 1
-                self._rlog.warn("spool_full", f"the spool is full ({self.spool.bytes} bytes, policy block) and "
-                                "InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
-                                "Bring InfluxDB back or raise [spool] max_bytes.")
-            except SpoolWriteError as e:
-                # A full disk (or a read-only or failing one) is a full spool: hold the acks, keep trying.
-                self._spool_refusing = True
-                self.counters["spool_full"] += 1
-                self.counters["spool_write_errors"] += 1
-                self._rlog.warn("spool_write_error", f"cannot write the spool in {self.spool.dir} ({e.strerror}) "
-                                "and InfluxDB is not taking writes: messages stay unacknowledged at the broker. "
-                                "Free space on that filesystem (or fix it) or bring InfluxDB back.")
-            if self._stop.wait(max(0.05, self._retry_at - time.monotonic())):
-                return False
-
-    def _replay(self) -> None:
-        """Replay the spool oldest first for up to one time slice, unless in outage."""
-        deadline = time.monotonic() + REPLAY_SLICE_S
-        while not self.spool.empty() and not self._in_outage() and time.monotonic() < deadline:
-            if self._queued >= self.cfg.gateway.batch_size:
-                break  # new data first; replay continues between batches
-            batch = self.spool.peek(self.cfg.gateway.batch_size)
-            try:
-                self._write(batch.lines)
-            except RetryableWriteError as e:
-                self._note_failure(e)
-                return
-            self.spool.remove(batch)
-            self.counters["replayed"] += len(batch.lines)
-            if self.spool.empty():
-                log.info("spool replayed completely (%d lines in all)", self.counters["replayed"])
-
     def _finish(self, batch: InFlight) -> bool:
         """Acknowledge a batch whose write ended, spooling it first if the write failed.
 
@@ -458,11 +231,11 @@ class Gateway:
         try:
             outcome = batch.future.result()
         except RetryableWriteError as e:
-            self._note_failure(e)
-            if not self._make_durable(list(batch.lines)):
+            self.output.note_failure(e)
+            if not self.output.make_durable(list(batch.lines)):
                 return False
         else:
-            self._account(outcome)
+            self.output.account(outcome)
         self._done(batch.token)
         return True
 
@@ -496,7 +269,7 @@ class Gateway:
                 oldest = self.inbox.queue[0]  # a peek without the queue's lock: at worst a stale answer
             except IndexError:
                 return IDLE_POLL_S  # nothing waits; an arrival or a write ending wakes us
-        limit = min(self.cfg.gateway.flush_interval_s, 2 * self._write_s)
+        limit = min(self.cfg.gateway.flush_interval_s, 2 * self.output.write_s)
         return max(0.0, min(IDLE_POLL_S, oldest[3] + limit - time.monotonic()))
 
     def _writer(self) -> None:
@@ -510,19 +283,19 @@ class Gateway:
             if hold > 0:
                 self._wake.wait(hold)
             else:
-                replay_pending = not self.spool.empty() and not self._in_outage()
+                replay_pending = not self.spool.empty() and not self.output.in_outage()
                 idle = not self._pipeline.busy() and not replay_pending
                 chunks = self._collect(IDLE_POLL_S if idle else 0.0)
                 if chunks:
                     lines = chunks[0][2] if len(chunks) == 1 else [ln for c in chunks for ln in c[2]]
-                    if not self._in_outage():
+                    if not self.output.in_outage():
                         self._pipeline.submit(lines, chunks)
                     else:  # straight to the spool, after the writes still in flight (acks stay in order)
-                        if not self._finish_ended(wait=True) or (lines and not self._make_durable(lines)):
+                        if not self._finish_ended(wait=True) or (lines and not self.output.make_durable(lines)):
                             break
                         self._done(chunks)
                 if not self._pipeline.busy():
-                    self._replay()
+                    self.output.replay(lambda: self._queued)
             if time.monotonic() >= next_stats:
                 self.write_stats()
                 next_stats = time.monotonic() + self.cfg.gateway.stats_interval_s
@@ -558,7 +331,7 @@ class Gateway:
         fields["spool_dropped"] = self.spool.dropped_lines
         fields["spool_lines"] = self.spool.lines
         fields["spool_bytes"] = self.spool.bytes
-        fields["write_latency_ms_last"] = self._last_latency_ms
+        fields["write_latency_ms_last"] = self.output.last_latency_ms
         for reason, n in rejects.items():
             fields[f"rejected_{reason}"] = int(n)
         return fields
@@ -567,30 +340,22 @@ class Gateway:
         values: dict[str, int | float] = dict(self.stats_fields())
         values["inbox"] = self._queued
         values["mqtt_connected"] = int(self.link.connected.is_set())
-        values["influx_ok"] = int(self._influx_ok())
+        values["influx_ok"] = int(self.output.influx_ok())
         return values
 
     def health(self) -> tuple[bool, dict[str, object]]:
         """Healthy = connected to the broker and able to make data durable (InfluxDB or spool room)."""
-        spool_room = not self._spool_refusing and (self.spool.bytes < self.spool.max_bytes * 0.99
-                                                   or self.spool.policy == "drop_oldest")
+        spool_room = self.output.spool_has_room()
         detail: dict[str, object] = {
             "instance": self.instance, "mqtt_connected": self.link.connected.is_set(),
-            "influxdb_ok": self._influx_ok(), "spool_lines": self.spool.lines,
+            "influxdb_ok": self.output.influx_ok(), "spool_lines": self.spool.lines,
             "spool_bytes": self.spool.bytes, "inbox": self._queued}
         ok = bool(detail["mqtt_connected"]) and (bool(detail["influxdb_ok"]) or spool_room)
         return ok, detail
 
     def write_stats(self) -> None:
-        if self._in_outage():
-            return  # the counters are in memory and on /metrics; do not hammer a server that is down
         line = encode_point("gateway", {"instance": self.instance}, self.stats_fields(), int(time.time() * 1000))
-        try:
-            self.db.write_lines([line])
-        except RetryableWriteError as e:
-            self._note_failure(e)  # a throttle or outage seen here holds back data writes too
-        except Exception as e:  # noqa: BLE001 - stats must never stop ingest
-            self._rlog.warn("stats", f"could not write gateway counters: {e}")
+        self.output.write_stats(line)
 
     # --- lifecycle -----------------------------------------------------------------------
     def start_metrics(self) -> None:

@@ -16,6 +16,7 @@ from aquamon import contract
 from aquamon.config import Config
 from aquamon.contract import RANGES, SENSORS, Sensor, shown_sensors
 from aquamon.services import InfluxDB1
+from gateway.service import Gateway
 
 ROOT = Path(__file__).resolve().parents[1]
 NITRATE = Sensor("nitrate_ppm", "nitrate", "Nitrate", "ppm", 1, 0.0, 500.0,
@@ -53,9 +54,7 @@ def nitrate(monkeypatch: pytest.MonkeyPatch) -> Sensor:
     return NITRATE
 
 
-def _gateway(tmp_path: Path) -> object:
-    from gateway.service import Gateway
-
+def _gateway(tmp_path: Path) -> Gateway:
     cfg = Config()
     cfg.spool.dir = str(tmp_path / "spool")
     return Gateway(cfg)  # no I/O until run()
@@ -68,9 +67,9 @@ def _reading(seq: int, r: dict[str, float], **extra: object) -> tuple[bytes, byt
 
 def test_a_sensor_added_to_the_contract_is_accepted_by_both_gateway_paths(nitrate: Sensor, tmp_path: Path) -> None:
     gw = _gateway(tmp_path)
-    lines = gw._to_lines([_reading(1, {"temp_c": 25.0, "nitrate_ppm": 12.5}),  # the fast path
-                          _reading(2, {"nitrate_ppm": 20.0}, note="x"),  # an unknown member: the validator
-                          _reading(3, {"nitrate_ppm": 900.0, "ph": 7.0})])  # out of its range: dropped alone
+    lines = gw.parser.to_lines([_reading(1, {"temp_c": 25.0, "nitrate_ppm": 12.5}),  # the fast path
+                                _reading(2, {"nitrate_ppm": 20.0}, note="x"),  # an unknown member: the validator
+                                _reading(3, {"nitrate_ppm": 900.0, "ph": 7.0})])  # out of its range: dropped alone
     assert "nitrate_ppm=12.5" in lines[0] and "temp_c=25.0" in lines[0]
     assert "nitrate_ppm=20.0" in lines[1]
     assert "nitrate_ppm" not in lines[2] and "ph=7.0" in lines[2]
@@ -79,7 +78,7 @@ def test_a_sensor_added_to_the_contract_is_accepted_by_both_gateway_paths(nitrat
 
 def test_without_it_the_same_reading_keeps_only_the_known_sensors(tmp_path: Path) -> None:
     # (the test above could not fail if the gateway stored every member it is sent)
-    lines = _gateway(tmp_path)._to_lines([_reading(1, {"temp_c": 25.0, "nitrate_ppm": 12.5})])
+    lines = _gateway(tmp_path).parser.to_lines([_reading(1, {"temp_c": 25.0, "nitrate_ppm": 12.5})])
     assert "nitrate_ppm" not in lines[0] and "temp_c=25.0" in lines[0]
 
 
@@ -104,7 +103,7 @@ def test_a_sensor_added_to_the_contract_is_stored_and_read_back_by_the_report(
 
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
-    db.write_lines(_gateway(tmp_path)._to_lines([_reading(1, {"temp_c": 25.0, "nitrate_ppm": 12.5})]))
+    db.write_lines(_gateway(tmp_path).parser.to_lines([_reading(1, {"temp_c": 25.0, "nitrate_ppm": 12.5})]))
     data = load_tank(db, "t1", hours=1.0)
     assert list(data.water["nitrate_ppm"]) == [12.5]
 

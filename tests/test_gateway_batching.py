@@ -98,7 +98,7 @@ def test_a_quiet_reading_is_written_at_once_not_after_the_flush_interval(tmp_pat
 
 def test_batches_grow_while_writes_are_in_flight_and_acks_keep_arrival_order(tmp_path: Path) -> None:
     g, db, acks, stop = _start(tmp_path, flush_interval_s=60.0, write_concurrency=2, batch_size=5000)
-    g._write_s = 30.0  # writes here usually take 30 s: the one in flight is not slow, the next may wait
+    g.output.write_s = 30.0  # writes here usually take 30 s: the one in flight is not slow, the next may wait
     msgs = list(readings("aquamon", 1 + 10 + 1500, tanks=5))
     try:
         _send(g, msgs[:1], 1)
@@ -138,7 +138,7 @@ def test_a_pipelined_write_that_fails_goes_to_the_spool_before_its_ack(tmp_path:
 
 def test_a_write_slower_than_usual_does_not_hold_up_the_next(tmp_path: Path) -> None:
     g, db, acks, stop = _start(tmp_path, flush_interval_s=60.0, write_concurrency=2)
-    g._write_s = 0.01  # writes usually take 10 ms; the one in flight is held far longer
+    g.output.write_s = 0.01  # writes usually take 10 ms; the one in flight is held far longer
     msgs = list(readings("aquamon", 11, tanks=5))
     try:
         _send(g, msgs[:1], 1)

@@ -142,7 +142,7 @@ def test_gateway_lines_and_counters_match_the_validator_on_a_mixed_batch(tmp_pat
             ("aquamon/t0/d0/telemetry", good[2]), ("aquamon/t0/d0/status", b'{"online":true}'),
             ("aquamon/t0/d0/telemetry", b"[1"), ("aquamon/t0/d0/telemetry", good[4]),
             ("aquamon/t0/d0/telemetry", good[2])]  # a redelivery
-    lines = g._to_lines([Incoming(t.encode(), p, i + 1, 1) for i, (t, p) in enumerate(msgs)])
+    lines = g.parser.to_lines([Incoming(t.encode(), p, i + 1, 1) for i, (t, p) in enumerate(msgs)])
     expected = []
     for t, p in msgs:
         try:
@@ -155,4 +155,4 @@ def test_gateway_lines_and_counters_match_the_validator_on_a_mixed_batch(tmp_pat
     assert g.rejects == {"malformed_json": 1, "value_out_of_range": 1}
     assert g.counters["received"] == 7 and g.counters["rejected"] == 1
     # seq 1, 9 (slow path), 3, 5 then 3 again (fast path): gaps 7 + 0 + ... counted across both paths
-    assert g.last_seq[("t0", "d0")] == 9 and g.counters["seq_repeats"] == 3 and g.counters["seq_gaps"] == 7
+    assert g.parser.last_seq[("t0", "d0")] == 9 and g.counters["seq_repeats"] == 3 and g.counters["seq_gaps"] == 7

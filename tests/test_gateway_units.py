@@ -165,8 +165,8 @@ def _gateway(tmp_path: Path, **gw: object) -> Gateway:
 def test_seq_gaps_are_counted_and_repeats_are_harmless(tmp_path: Path) -> None:
     g = _gateway(tmp_path)
     for seq in (1, 2, 5, 5, 3, 6, 10):
-        g._track_seq("t1", "d1", seq)
-    g._track_seq("t2", "d1", 100)  # another device's first message is not a gap
+        g.parser.track_seq("t1", "d1", seq)
+    g.parser.track_seq("t2", "d1", 100)  # another device's first message is not a gap
     assert g.counters["seq_gaps"] == 2 + 3
     assert g.counters["seq_repeats"] == 2
 
@@ -174,7 +174,7 @@ def test_seq_gaps_are_counted_and_repeats_are_harmless(tmp_path: Path) -> None:
 def test_seq_gaps_are_not_counted_under_a_shared_subscription(tmp_path: Path) -> None:
     g = _gateway(tmp_path, shared_subscription=True)
     for seq in (1, 4, 9):
-        g._track_seq("t1", "d1", seq)
+        g.parser.track_seq("t1", "d1", seq)
     assert g.counters["seq_gaps"] == 0
     assert g.topics()[0] == "$share/aquamon/aquamon/+/+/telemetry"
 
@@ -193,7 +193,7 @@ def test_rejects_are_counted_by_reason_and_good_values_kept(tmp_path: Path) -> N
                      f'{{"v":1,"seq":1,"ts":{now},"r":{{"temp_c":25.5,"ph":"x"}},"bad":["ph"]}}'.encode(), 4, 1),
             Incoming(b"aquamon/t1/d1/status", b'{"online":false}', 5, 1),
             Incoming(b"aquamon/t1/d1/event", f'{{"ts":{now},"kind":"interlock","detail":"low"}}'.encode(), 6, 1)]
-    lines = g._to_lines(msgs)
+    lines = g.parser.to_lines(msgs)
     assert g.rejects == {"malformed_json": 2, "unknown_topic": 1, "value_wrong_type": 1}
     assert g.counters["received"] == 6 and g.counters["rejected"] == 3
     assert [ln.split(",")[0] for ln in lines] == ["water", "device", "event"]
@@ -206,22 +206,22 @@ def test_a_validator_bug_drops_only_that_message_counted(tmp_path: Path, monkeyp
     """A payload that crashes the validator (a bug) is dropped and counted, not redelivered forever."""
     import time
 
-    import gateway.service as service
+    import gateway.parser as parser
     from gateway.service import Incoming
 
     g = _gateway(tmp_path)
-    real = service.validate_message
+    real = parser.validate_message
 
     def crashing(topic: str, payload: bytes, *args: object) -> object:
         if b"boom" in payload:
             raise ZeroDivisionError("a validator bug")
         return real(topic, payload, *args)
 
-    monkeypatch.setattr(service, "validate_message", crashing)
-    monkeypatch.setattr(g._fast, "fields_and_time", lambda payload, now: (_ for _ in ()).throw(KeyError("bug")))
+    monkeypatch.setattr(parser, "validate_message", crashing)
+    monkeypatch.setattr(g.parser.fast, "fields_and_time", lambda payload, now: (_ for _ in ()).throw(KeyError("bug")))
     now = int(time.time() * 1000)
     good = f'{{"v":1,"seq":1,"ts":{now},"r":{{"temp_c":25.5}},"bad":[]}}'.encode()
-    lines = g._to_lines([Incoming(b"aquamon/t1/d1/telemetry", b'{"boom":1}', 1, 1),
+    lines = g.parser.to_lines([Incoming(b"aquamon/t1/d1/telemetry", b'{"boom":1}', 1, 1),
                          Incoming(b"aquamon/t1/d1/telemetry", good, 2, 1)])
     assert g.rejects == {"validator_error": 1} and g.counters["rejected"] == 1
     assert len(lines) == 1 and "temp_c=25.5" in lines[0]  # the fast path's bug fell back to the exact path
