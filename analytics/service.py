@@ -32,6 +32,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
+from analytics.command_link import COMMAND_DEVICE, AlertCommands
 from analytics.config_check import check_analytics_config
 from analytics.metrics import AnalyticsMetrics
 from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
@@ -43,7 +44,7 @@ from analytics.state import InfluxStateStore, settings_fingerprint
 from analytics.summary import daily_summary, minutes_seen
 from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _since, monitor_frame  # noqa: F401
 from aquamon import commands
-from aquamon.auth import configure_client, connect_checked
+from aquamon.auth import configure_client
 from aquamon.config import Config
 from aquamon.contract import WATER
 from aquamon.influx import InfluxV1, QueryError
@@ -51,8 +52,6 @@ from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics")
 MIN_MS = 60_000
-COMMAND_DEVICE = "analytics"  # alert commands are signed for this pseudo-device
-COMMAND_WINDOW_MS = 300_000  # a command older or newer than this (wall clock) is refused
 
 
 def settings_from(cfg: Config) -> MonitorSettings:
@@ -141,9 +140,7 @@ class Analytics:
         self.state.notifier = self.notifier  # type: ignore[assignment]  # ... and with each tank's state
         self.sender = self.notifier.sender
         self.notifier.on_delivery = self.metrics.notification
-        self.command_key = commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b""
-        self.commands_seen: dict[str, int] = {}
-        self.commands_refused = 0
+        self.commands = AlertCommands(commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b"")
         self._inbox: list[tuple[str, str, Any]] = []  # (kind, tank, payload) from the MQTT thread
         self._inbox_lock = threading.Lock()
         self._last_new_data: dict[str, float] = {}  # wall time new readings last arrived, per tank
@@ -190,43 +187,15 @@ class Analytics:
                 self._inbox.append(("cmd", tank, doc))
 
     def command(self, tank: str, doc: dict[str, Any], wall_ms: int | None = None) -> str:
-        """Apply one signed alert command; return what was done (or why it was refused)."""
+        """Apply one signed alert command (:mod:`analytics.command_link`); return what was done or why not."""
         wall_ms = int(time.time() * 1000) if wall_ms is None else wall_ms
-        why = ""
-        if not self.command_key:
-            why = "no [alerts] command_key is configured"
-        elif not commands.verify_signature(self.command_key, tank, COMMAND_DEVICE, doc):
-            why = "bad signature (a different command_key, or the command was altered)"
-        elif not isinstance(doc.get("ts"), int) or abs(wall_ms - doc["ts"]) > COMMAND_WINDOW_MS:
-            why = "too old or from the future: check the clocks"
-        elif doc.get("id") in self.commands_seen:
-            why = "already applied (a replay)"
+        why = self.commands.refusal(tank, doc, wall_ms)
         if why:
-            self.commands_refused += 1
-            log.warning("refused an alert command for %s: %s", tank, why)
-            return f"refused: {why}"
-        self.commands_seen[str(doc["id"])] = wall_ms
-        self.commands_seen = {k: v for k, v in self.commands_seen.items() if wall_ms - v < 2 * COMMAND_WINDOW_MS}
-        action, args = doc.get("action"), doc.get("args") or {}
-        key = args.get("key") or None
+            return why
         mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
         data = self.data.get(tank)
         now = data.last_eval_ms if data is not None and data.last_eval_ms is not None else wall_ms
-        for_ms = int(args.get("for_s", 0)) * 1000
-        if action == "silence":
-            self.notifier.silence(tank, key, now + for_ms)
-            done = f"silenced {tank} {key or '(all alerts)'} for {for_ms // 60000} min"
-        elif action == "ack":
-            done = f"acknowledged {self.notifier.acknowledge(tank, key)} alert(s) of {tank}"
-        elif action == "maintenance":
-            mon.set_maintenance(now, now + for_ms)
-            self.notifier.maintenance(tank, now + for_ms)  # water alerts held; a device going offline still pages
-            done = f"{tank} in maintenance for {for_ms // 60000} min: silenced, baseline learning paused"
-        else:
-            self.commands_refused += 1
-            return f"refused: unknown action {action!r}; use silence, ack or maintenance"
-        log.warning("%s", done)
-        return done
+        return self.commands.apply(tank, doc, self.notifier, mon, now)
 
     def _drain_inbox(self) -> None:
         with self._inbox_lock:
@@ -629,60 +598,6 @@ class Analytics:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-class CommandError(RuntimeError):
-    """An alert command could not be sent; the message says what to do."""
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in "2h", "90m", "1d", "45s".
-
-    >>> parse_duration("2h"), parse_duration("90m"), parse_duration("1d")
-    (7200, 5400, 86400)
-    >>> parse_duration("soon")
-    Traceback (most recent call last):
-    ...
-    ValueError: duration 'soon' must be a number followed by s, m, h or d (e.g. 2h)
-    """
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    t = text.strip().lower()
-    try:
-        value = float(t[:-1])
-        if t[-1:] not in units or value < 0:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"duration {text!r} must be a number followed by s, m, h or d (e.g. 2h)") from None
-    return int(value * units[t[-1]])
-
-
-def send_alert_command(cfg: Config, tank: str, action: str, key: str | None, for_s: int,
-                       timeout_s: float = 10.0) -> dict[str, Any]:
-    """Sign and publish one alert command (silence, ack, maintenance) for the analytics; return it."""
-    if not cfg.alerts.command_key:
-        raise CommandError("no [alerts] command_key in the configuration: set the same key for the analytics "
-                           "and this command (see aquamon.example.toml)")
-    if key is not None and key not in ALERTS:
-        raise CommandError(f"unknown alert key {key!r}; the keys are: {', '.join(sorted(ALERTS))}")
-    args: dict[str, Any] = {"for_s": int(for_s)}
-    if key:
-        args["key"] = key
-    doc = commands.sign_command(commands.load_key(cfg.alerts.command_key), tank, COMMAND_DEVICE, action, args)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2)
-    configure_client(client, cfg.mqtt)
-    try:
-        try:
-            connect_checked(client, cfg.mqtt, "operator", timeout_s)
-        except OSError as e:  # unreachable, no answer, or the login refused: each says what to do
-            raise CommandError(str(e)) from None
-        info = client.publish(f"{cfg.mqtt.topic_prefix}/{tank}/{COMMAND_DEVICE}/cmd", commands.encode(doc), qos=1)
-        info.wait_for_publish(timeout_s)
-        if not info.is_published():
-            raise CommandError(f"the broker did not take the command within {timeout_s:g} s")
-    finally:
-        client.loop_stop()
-        client.disconnect()
-    return doc
 
 
 def main(cfg: Config) -> None:
