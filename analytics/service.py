@@ -19,7 +19,6 @@ command_key``).
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -28,12 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
-from analytics.command_link import COMMAND_DEVICE, AlertCommands
+from analytics.broker_link import BrokerLink
+from analytics.command_link import AlertCommands
 from analytics.config_check import check_analytics_config
+from analytics.device_status import StatusQueue, TankClock
 from analytics.metrics import AnalyticsMetrics
 from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
@@ -44,7 +43,6 @@ from analytics.state import InfluxStateStore, settings_fingerprint
 from analytics.summary import daily_summary, minutes_seen
 from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _since, monitor_frame  # noqa: F401
 from aquamon import commands
-from aquamon.auth import configure_client
 from aquamon.config import Config
 from aquamon.contract import WATER
 from aquamon.influx import InfluxV1, QueryError
@@ -141,19 +139,11 @@ class Analytics:
         self.sender = self.notifier.sender
         self.notifier.on_delivery = self.metrics.notification
         self.commands = AlertCommands(commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b"")
-        self._inbox: list[tuple[str, str, Any]] = []  # (kind, tank, payload) from the MQTT thread
-        self._inbox_lock = threading.Lock()
+        self.link = BrokerLink(cfg.mqtt)  # device status and commands in, retained alerts and summaries out
+        self.status = StatusQueue(cfg.analytics.poll_s)  # offline judged after the readings before it
         self._last_new_data: dict[str, float] = {}  # wall time new readings last arrived, per tank
         self._event_since: dict[str, int] = {}
         self._stop = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                  client_id=f"aquamon-analytics-{int(time.time() * 1000) % 10**9}")
-        configure_client(self.client, cfg.mqtt)  # credentials, and TLS with [mqtt] tls
-        p = cfg.mqtt.topic_prefix
-        self.client.on_connect = self._on_connect
-        self.client.on_subscribe = lambda c, u, mid, codes, props: log.info(
-            "listening for device status and alert commands under %s/", p)
-        self.client.on_message = self._on_message
 
     def settings_for(self, tank: str) -> MonitorSettings:
         """The monitor settings of ``tank``: its ``[alerts.tanks]`` profile and limits, else the global ones."""
@@ -163,63 +153,40 @@ class Analytics:
             self._tank_settings[tank] = self._tank_settings.setdefault(settings_fingerprint(own), own)
         return self._tank_settings[tank]
 
-    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        p = self.cfg.mqtt.topic_prefix
-        client.subscribe([(f"{p}/+/+/status", 1), (f"{p}/+/{COMMAND_DEVICE}/cmd", 1)])
-
-    # ------------------------------------------------------------------ MQTT in (another thread)
-    def _on_message(self, client: Any, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        parts = msg.topic.split("/")
-        if len(parts) < 4:
-            return
-        tank, device, kind = parts[-3], parts[-2], parts[-1]
-        try:
-            doc = json.loads(msg.payload) if msg.payload else None
-        except ValueError:
-            log.warning("ignored a message on %s that is not JSON", msg.topic)
-            return
-        if not isinstance(doc, dict):
-            return
-        with self._inbox_lock:
-            if kind == "status" and isinstance(doc.get("online"), bool):
-                self._inbox.append(("status", tank, (device, doc["online"])))
-            elif kind == "cmd" and device == COMMAND_DEVICE:
-                self._inbox.append(("cmd", tank, doc))
-
     def command(self, tank: str, doc: dict[str, Any], wall_ms: int | None = None) -> str:
         """Apply one signed alert command (:mod:`analytics.command_link`); return what was done or why not."""
         wall_ms = int(time.time() * 1000) if wall_ms is None else wall_ms
         why = self.commands.refusal(tank, doc, wall_ms)
         if why:
             return why
-        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
+        mon = self._monitor(tank)
         data = self.data.get(tank)
         now = data.last_eval_ms if data is not None and data.last_eval_ms is not None else wall_ms
         return self.commands.apply(tank, doc, self.notifier, mon, now)
 
-    def _drain_inbox(self) -> None:
-        with self._inbox_lock:
-            inbox, self._inbox = self._inbox, []
-        later = []
-        for kind, tank, payload in inbox:
-            if kind == "cmd":
-                self.command(tank, payload)
-                continue
-            device, online = payload
-            mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
-            data = self.data.get(tank)
-            if data is None or data.last_eval_ms is None:
-                mon.device_online[device] = online  # before any data: remember, nothing to report yet
-                continue
-            # the last will follows the last reading: judge those first (a simulated device's will arrives
-            # long before the analytics have read its data), i.e. wait until no new reading has come for a while
-            settled = time.monotonic() - self._last_new_data.get(tank, 0.0) >= max(2.0, 3 * self.cfg.analytics.poll_s)
-            if not online and (not settled or data.last_eval_ms < int(data.t_ms[-1]) // MIN_MS * MIN_MS):
-                later.append((kind, tank, payload))
-                continue
-            self._emit(tank, mon.device_status(device, online, data.last_eval_ms))
-        with self._inbox_lock:
-            self._inbox = later + self._inbox
+    def _monitor(self, tank: str) -> TankMonitor:
+        if tank not in self.monitors:
+            self.monitors[tank] = TankMonitor(tank, self.settings_for(tank))
+        return self.monitors[tank]
+
+    def _clock(self, tank: str) -> TankClock | None:
+        data = self.data.get(tank)
+        if data is None or data.last_eval_ms is None:
+            return None
+        return TankClock(data.last_eval_ms, int(data.t_ms[-1]) if len(data.t_ms) else None,
+                         time.monotonic() - self._last_new_data.get(tank, 0.0))
+
+    def _take_heard(self) -> None:
+        """Apply the alert commands and device statuses heard since the last cycle (:mod:`analytics.device_status`)."""
+        statuses, cmds = self.link.take()
+        for tank, doc in cmds:
+            self.command(tank, doc)
+        for st, at_ms in self.status.due(statuses, self._clock):
+            mon = self._monitor(st.tank)
+            if at_ms is None:
+                mon.note_device(st.device, st.online)  # before any data: remember, nothing to report yet
+            else:
+                self._emit(st.tank, mon.device_status(st.device, st.online, at_ms))
 
     # ------------------------------------------------------------------ InfluxDB in
     def tanks(self) -> list[str]:
@@ -250,8 +217,8 @@ class Analytics:
             if data.last_eval_ms is not None:
                 continue  # already evaluated here: this instance's own state is newer
             heard = self.monitors.get(tank)
-            if heard is not None:  # device status heard before the first cycle
-                mon.device_online.update(heard.device_online)
+            for device, online in (heard.device_online.items() if heard is not None else ()):
+                mon.note_device(device, online)  # device status heard before the first cycle
             self.monitors[tank] = mon
             data.last_eval_ms = last_eval_ms
         if restored:
@@ -370,7 +337,7 @@ class Analytics:
     def _start(self, tank: str) -> _TankRun | None:
         """Fetch a tank's new readings; return the steps due (None without data)."""
         data = self.data.setdefault(tank, TankData())
-        mon = self.monitors.setdefault(tank, TankMonitor(tank, self.settings_for(tank)))
+        mon = self._monitor(tank)
         before = len(data.t_ms) and int(data.t_ms[-1])
         latest = self._fetch(tank, data)
         if latest is None or not len(data.t_ms):
@@ -436,10 +403,9 @@ class Analytics:
         fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
         if fields:
             lines.append(encode_point("score", {"tank": tank, "shard": self.shard}, fields, t))
-        for day in mon.finished_days:
+        for day in mon.take_finished_days():
             transitions += mon.due_transitions(t)
             lines += self._day_lines(tank, mon, day)
-        mon.finished_days.clear()
         self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t),
                               [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
         self._emit(tank, transitions, lines)
@@ -496,8 +462,7 @@ class Analytics:
         if missing is not None:
             fields["readings_missing"] = sum(missing.values())
         lines.append(encode_point("summary", {"tank": tank}, fields, end))
-        self.client.publish(f"{self.cfg.mqtt.topic_prefix}/{tank}/summary",
-                            json.dumps({"tank": tank, "ts": end, "text": text}), qos=1, retain=True)
+        self.link.publish_summary(tank, end, text)
         log.warning("%s daily summary: %s", tank, text)
         self.notifier.summary(tank, text, end)  # sent in the keeper's morning
         return lines
@@ -523,10 +488,7 @@ class Analytics:
     def publish(self, tank: str, tr: Transition) -> None:
         if tr.state == "firing":
             self.fired += 1
-        payload = json.dumps({"tank": tank, "key": tr.key, "severity": tr.severity, "state": tr.state,
-                              "summary": tr.summary, "ts": tr.t_ms})
-        topic = f"{self.cfg.mqtt.topic_prefix}/{tank}/alert/{tr.key}"
-        self.client.publish(topic, payload, qos=1, retain=True)
+        self.link.publish_alert(tank, tr)
         log.warning("%s %s %s: %s", tank, tr.key, tr.state, tr.summary)
 
     def cycle(self) -> list[Transition]:
@@ -545,7 +507,7 @@ class Analytics:
             log.warning("cannot read the tanks' new readings in bulk: %s", e)
         out += self.process_tanks(tanks)
         try:
-            self._drain_inbox()
+            self._take_heard()
         except QueryError as e:
             log.warning("device status and commands: %s", e)
         self.notifier.deliver()  # once per cycle: decide, save the state, then send
@@ -573,8 +535,7 @@ class Analytics:
             log.warning("could not save the analytics state (will retry): %s", e)
 
     def run(self) -> None:
-        self.client.connect_async(self.cfg.mqtt.host, self.cfg.mqtt.port, keepalive=self.cfg.mqtt.keepalive_s)
-        self.client.loop_start()
+        self.link.start()
         metrics = self.metrics.serve(self.cfg.analytics.metrics_host, self.cfg.analytics.metrics_port)
         try:
             backoff = 0.0
@@ -591,8 +552,7 @@ class Analytics:
             log.info("scored %d drift windows in %d batches, %.1f ms (%.0f µs a window)", sc.windows, sc.batches,
                      sc.seconds * 1e3, sc.seconds * 1e6 / max(sc.windows, 1))
             self._save_state(force=True)
-            self.client.disconnect()
-            self.client.loop_stop()
+            self.link.stop()
             if metrics is not None:
                 metrics.stop()
 

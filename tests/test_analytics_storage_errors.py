@@ -47,8 +47,7 @@ def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb
     assert isinstance(a.data.get("tank1"), TankData) and a.data["tank1"].last_eval_ms is not None
     proxy.fail(500, times=None)  # from now on every write is refused
     a._last_new_data["tank1"] = 0.0  # the device's last will, judged now
-    with a._inbox_lock:
-        a._inbox.append(("status", "tank1", ("d1", False)))
+    a.link.heard(f"{unique}/tank1/d1/status", b'{"online": false}')  # as paho's thread hands it over
     a.cycle()  # before the fix: RetryableWriteError out of cycle(), the process exited 1
     offline = [m for m in sent if m.severity == "critical" and "offline" in m.body]
     assert offline, [m.title for m in sent]
