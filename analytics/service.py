@@ -36,11 +36,11 @@ from analytics.device_status import StatusQueue, TankClock
 from analytics.metrics import AnalyticsMetrics
 from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
-from analytics.pager import Message, Pager, latest_readings, pager_from
+from analytics.notifying import Notifying
+from analytics.pager import Pager, latest_readings, pager_from
 from analytics.routing import settings_for
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore, settings_fingerprint
-from analytics.summary import daily_summary, minutes_seen
 from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _since, monitor_frame  # noqa: F401
 from aquamon import commands
 from aquamon.config import Config
@@ -116,7 +116,6 @@ class Analytics:
         self.metrics = AnalyticsMetrics(lambda: self.monitors,  # /metrics (analytics/metrics.py)
                                         f"{cfg.analytics.instance_index}/{cfg.analytics.instance_count}")
         self.data: dict[str, TankData] = {}
-        self.fired = 0
         self.scoring = ScoringStats()
         self.late_minutes = 0  # minutes of readings that arrived after their minute was evaluated
         self.skipped_minutes = 0  # minutes never evaluated: more than MAX_CATCHUP_MS behind
@@ -136,10 +135,10 @@ class Analytics:
         self.notifier = notifier_from(cfg)
         self.notifier.store = InfluxNotifyStore(self.db)  # saved before each send (analytics/notify_store.py)
         self.state.notifier = self.notifier  # type: ignore[assignment]  # ... and with each tank's state
-        self.sender = self.notifier.sender
         self.notifier.on_delivery = self.metrics.notification
         self.commands = AlertCommands(commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b"")
         self.link = BrokerLink(cfg.mqtt)  # device status and commands in, retained alerts and summaries out
+        self.notifying = Notifying(self.notifier, self.link, self._missing_readings)
         self.status = StatusQueue(cfg.analytics.poll_s)  # offline judged after the readings before it
         self._last_new_data: dict[str, float] = {}  # wall time new readings last arrived, per tank
         self._event_since: dict[str, int] = {}
@@ -405,11 +404,10 @@ class Analytics:
             lines.append(encode_point("score", {"tank": tank, "shard": self.shard}, fields, t))
         for day in mon.take_finished_days():
             transitions += mon.due_transitions(t)
-            lines += self._day_lines(tank, mon, day)
+            lines += self.notifying.day(tank, day, run.data.t_ms, mon.last_forecast.get("tds_ppm"))
         self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t),
                               [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
         self._emit(tank, transitions, lines)
-        self._send(self.notifier.tick(t, tank))  # reminders and morning releases, minute by minute
         if self.cfg.analytics.notify_each_step:
             self.notifier.deliver()  # as if live: each minute's pages go out at that minute
         run.out += transitions
@@ -426,46 +424,11 @@ class Analytics:
         self.state.note(tank, mon, data.last_eval_ms)
 
     def _emit(self, tank: str, transitions: list[Transition], lines: list[str] | None = None) -> None:
-        """Record transitions (``alert`` measurement, retained topic) and notify."""
-        if not transitions:
-            return
-        points = [encode_point("alert", {"tank": tank, "key": tr.key, "severity": tr.severity},
-                               {"state": tr.state, "summary": tr.summary,
-                                "value": float(tr.value) if np.isfinite(tr.value) else 0.0}, tr.t_ms)
-                  for tr in transitions]
-        if lines is None:
-            # written with the cycle's other points (kept and retried if InfluxDB refuses): a storage error
-            # must not stop the notification, nor the analytics
-            self._pending_lines += points
-        else:
-            lines += points
-        for tr in transitions:
-            self.publish(tank, tr)
-        self._send(self.notifier.handle(tank, transitions, transitions[-1].t_ms))
-
-    def _day_lines(self, tank: str, mon: TankMonitor, day: Any) -> list[str]:
-        lines = []
-        for p in day.forecasts:
-            point: dict[str, Any] = {k: float(v) for k, v in (("rate_per_day", p.rate_per_day),
-                                                              ("days_to_limit", p.days_to_limit), ("low", p.low),
-                                                              ("high", p.high), ("limit", p.limit))
-                                     if np.isfinite(v)}
-            point["text"] = p.text()
-            lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, point, p.t_ms))
-        info = [tr for t, tr in self.notifier.info if t == tank]
-        self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
-        end = day.day_start_ms + day.length_ms()
-        missing = self._missing_readings(tank, day.day_start_ms, end)
-        seen = minutes_seen(self.data[tank].t_ms, day.day_start_ms, day.length_ms()) if tank in self.data else None
-        text = daily_summary(tank, day, info, mon.last_forecast.get("tds_ppm"), missing, seen, self.notifier.policy.zone)
-        fields: dict[str, Any] = {"text": text}
-        if missing is not None:
-            fields["readings_missing"] = sum(missing.values())
-        lines.append(encode_point("summary", {"tank": tank}, fields, end))
-        self.link.publish_summary(tank, end, text)
-        log.warning("%s daily summary: %s", tank, text)
-        self.notifier.summary(tank, text, end)  # sent in the keeper's morning
-        return lines
+        """Record transitions (``alert`` points, retained topics) and hand them to the pager."""
+        points = self.notifying.transitions(tank, transitions)
+        # without a step's lines: written with the cycle's other points (kept and retried if InfluxDB refuses),
+        # a storage error must not stop the notification, nor the analytics
+        (self._pending_lines if lines is None else lines).extend(points)
 
     def _missing_readings(self, tank: str, since_ms: int, until_ms: int) -> dict[str, int] | None:
         try:
@@ -474,22 +437,6 @@ class Analytics:
             # the summary goes out without the count rather than not at all
             log.warning("%s: could not count missing readings for the daily summary: %s", tank, e)
             return None
-
-    def _send(self, messages: list[Message]) -> None:
-        for m in messages:
-            log.warning("notify %s %s: %s", m.severity, m.title, m.body)
-            try:
-                sent = self.sender is not None and self.sender.send(m)
-                self.metrics.notification(m.severity, bool(sent))
-            except Exception:  # a notification service down must not stop the monitoring
-                self.metrics.notification(m.severity, False)
-                log.exception("notification %r failed", m.title)
-
-    def publish(self, tank: str, tr: Transition) -> None:
-        if tr.state == "firing":
-            self.fired += 1
-        self.link.publish_alert(tank, tr)
-        log.warning("%s %s %s: %s", tank, tr.key, tr.state, tr.summary)
 
     def cycle(self) -> list[Transition]:
         t0 = time.monotonic()

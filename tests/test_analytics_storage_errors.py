@@ -42,7 +42,7 @@ def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb
                     for i in range(30)])
     a = Analytics(cfg)
     sent = []
-    a.sender.send = sent.append  # type: ignore[method-assign]
+    a.notifier.sender.send = sent.append  # type: ignore[method-assign,union-attr]
     a.cycle()  # reads and evaluates the tank
     assert isinstance(a.data.get("tank1"), TankData) and a.data["tank1"].last_eval_ms is not None
     proxy.fail(500, times=None)  # from now on every write is refused
