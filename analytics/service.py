@@ -1,4 +1,4 @@
-"""The analytics loop: read each tank's readings, evaluate on a minute grid, write, publish, notify.
+"""The analytics loop: read each tank's readings, step the engine on a minute grid, write, publish, notify.
 
 A thin loop around :class:`analytics.monitor.TankMonitor` (what is wrong) and
 :class:`analytics.pager.Pager` (who hears about it).  Time is the data's
@@ -8,13 +8,15 @@ running many times faster, and decisions use only readings before each step.
 The tanks of a cycle advance step by step together, so the drift windows of
 all of them are scored in one numpy batch per step (:meth:`Analytics.process_tanks`).
 
-Outputs: the ``score``, ``alert``, ``forecast`` and ``summary`` measurements;
-retained ``{prefix}/{tank}/alert/{key}`` and ``{prefix}/{tank}/summary``;
-Apprise notifications.  Inputs besides the readings: firmware events (the
-``event`` measurement), device status (retained ``…/status``, the last will)
-and signed alert commands on ``{prefix}/{tank}/analytics/cmd`` (silence,
-ack, maintenance; signed as in :mod:`aquamon.commands` with ``[alerts]
-command_key``).
+Each other concern has its own module:
+
+- :mod:`analytics.readings`: the reads from InfluxDB (tanks, minute means in bulk, events, lost readings);
+- :mod:`analytics.notifying`: transitions and finished days to points, retained topics and the pager;
+- :mod:`analytics.outbox`: the cycle's points, written in one batch, kept and retried;
+- :mod:`analytics.broker_link`: MQTT in (device status, alert commands) and out (retained topics);
+- :mod:`analytics.device_status`: a last will judged after the readings before it;
+- :mod:`analytics.command_link`: signed silence, ack and maintenance;
+- :mod:`analytics.state`: each tank's engine and pager saved, to resume after a restart or a reshard.
 """
 
 from __future__ import annotations
@@ -24,32 +26,33 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-from analytics.batch import WindowBatch, WindowScore, read_latest, read_minute_means, read_missing_readings
+from analytics.batch import WindowBatch, WindowScore
 from analytics.broker_link import BrokerLink
 from analytics.command_link import AlertCommands
 from analytics.config_check import check_analytics_config
 from analytics.device_status import StatusQueue, TankClock
-from analytics.metrics import AnalyticsMetrics
+from analytics.metrics import AnalyticsMetrics, ScoringStats
 from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
 from analytics.notifying import Notifying
+from analytics.outbox import Outbox
 from analytics.pager import Pager, latest_readings, pager_from
+from analytics.readings import TankReader, read_events, read_tanks
 from analytics.routing import settings_for
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore, settings_fingerprint
-from analytics.tankdata import MAX_CATCHUP_MS, REREAD_MS, SENSORS, TankData, _since, monitor_frame  # noqa: F401
+from analytics.tankdata import MAX_CATCHUP_MS, MIN_MS, TankData, monitor_frame
 from aquamon import commands
 from aquamon.config import Config
-from aquamon.contract import WATER
-from aquamon.influx import InfluxV1, QueryError
+from aquamon.influx import QueryError, connect
 from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics")
-MIN_MS = 60_000
+_T = TypeVar("_T")
 
 
 def settings_from(cfg: Config) -> MonitorSettings:
@@ -89,59 +92,38 @@ class _TankRun:
     lines: list[str] = field(default_factory=list)
     failed: bool = False
 
-
-@dataclass
-class ScoringStats:
-    """Batched drift scoring since start: batches, windows scored, seconds spent (logged on stop)."""
-
-    batches: int = 0
-    windows: int = 0
-    seconds: float = 0.0
-
-    def add(self, windows: int, seconds: float) -> None:
-        self.batches += 1
-        self.windows += windows
-        self.seconds += seconds
+    def events_before(self, t: int) -> list[tuple[int, str, str]]:
+        """The firmware events of the step ending at ``t``."""
+        return [e for e in self.events if t - self.step <= e[0] < t]
 
 
 class Analytics:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
-        self.settings = settings_from(cfg)
-        # per tank (and per fingerprint), from [alerts.tanks] (analytics/routing.py)
-        self._tank_settings: dict[str, MonitorSettings] = {}
-        self.db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username,
-                           cfg.influxdb.password, cfg.influxdb.timeout_s)
-        self.monitors: dict[str, TankMonitor] = {}
-        self.metrics = AnalyticsMetrics(lambda: self.monitors,  # /metrics (analytics/metrics.py)
-                                        f"{cfg.analytics.instance_index}/{cfg.analytics.instance_count}")
-        self.data: dict[str, TankData] = {}
-        self.scoring = ScoringStats()
-        self.late_minutes = 0  # minutes of readings that arrived after their minute was evaluated
-        self.skipped_minutes = 0  # minutes never evaluated: more than MAX_CATCHUP_MS behind
-        self.write_failures = 0  # writes InfluxDB refused; the points are kept and written later
-        self._seen_minutes: dict[str, set[int]] = {}
         a = cfg.analytics
+        self.settings = settings_from(cfg)
+        self._tank_settings: dict[str, MonitorSettings] = {}  # per tank and fingerprint ([alerts.tanks])
+        self.db = connect(cfg.influxdb)  # [influxdb] version 1 or 2, as the gateway
+        self.reader = TankReader(self.db, self.settings.reference_hours)
+        self.outbox = Outbox()  # the cycle's points, one batch (docs/scaling.md), kept while InfluxDB refuses
+        self.monitors: dict[str, TankMonitor] = {}
+        self.data: dict[str, TankData] = {}
+        self.metrics = AnalyticsMetrics(lambda: self.monitors, f"{a.instance_index}/{a.instance_count}")
+        self.scoring = ScoringStats()
+        self.skipped_minutes = 0  # minutes never evaluated: more than MAX_CATCHUP_MS behind
         # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
         self.shard = f"{a.instance_index}/{a.instance_count}" if a.instance_count > 1 else ""
-        # resume after a restart or a reshard (analytics/state.py)
-        self.state = InfluxStateStore(self.db, keep_days=cfg.analytics.state_keep_days)
+        self.state = InfluxStateStore(self.db, keep_days=a.state_keep_days)  # resume (analytics/state.py)
         self._state_checked: set[str] = set()
-        # read for all tanks at the start of a cycle, and written at its end: at 1,000 tanks a round
-        # trip per tank was the first bottleneck (docs/scaling.md)
-        self._latest: dict[str, int] = {}
-        self._means: dict[str, tuple[list[str], list[list[Any]]]] = {}
-        self._pending_lines: list[str] = []
         self.notifier = notifier_from(cfg)
         self.notifier.store = InfluxNotifyStore(self.db)  # saved before each send (analytics/notify_store.py)
-        self.state.notifier = self.notifier  # type: ignore[assignment]  # ... and with each tank's state
         self.notifier.on_delivery = self.metrics.notification
-        self.commands = AlertCommands(commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b"")
+        self.state.notifier = self.notifier  # ... and with each tank's state
         self.link = BrokerLink(cfg.mqtt)  # device status and commands in, retained alerts and summaries out
-        self.notifying = Notifying(self.notifier, self.link, self._missing_readings)
-        self.status = StatusQueue(cfg.analytics.poll_s)  # offline judged after the readings before it
+        self.notifying = Notifying(self.notifier, self.link, self.reader.missing_readings)
+        self.commands = AlertCommands(commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b"")
+        self.status = StatusQueue(a.poll_s)  # offline judged after the readings before it
         self._last_new_data: dict[str, float] = {}  # wall time new readings last arrived, per tank
-        self._event_since: dict[str, int] = {}
         self._stop = threading.Event()
 
     def settings_for(self, tank: str) -> MonitorSettings:
@@ -152,21 +134,21 @@ class Analytics:
             self._tank_settings[tank] = self._tank_settings.setdefault(settings_fingerprint(own), own)
         return self._tank_settings[tank]
 
+    def _monitor(self, tank: str) -> TankMonitor:
+        if tank not in self.monitors:
+            self.monitors[tank] = TankMonitor(tank, self.settings_for(tank))
+        return self.monitors[tank]
+
+    # ------------------------------------------------------------------ heard over MQTT
     def command(self, tank: str, doc: dict[str, Any], wall_ms: int | None = None) -> str:
         """Apply one signed alert command (:mod:`analytics.command_link`); return what was done or why not."""
         wall_ms = int(time.time() * 1000) if wall_ms is None else wall_ms
         why = self.commands.refusal(tank, doc, wall_ms)
         if why:
             return why
-        mon = self._monitor(tank)
         data = self.data.get(tank)
         now = data.last_eval_ms if data is not None and data.last_eval_ms is not None else wall_ms
-        return self.commands.apply(tank, doc, self.notifier, mon, now)
-
-    def _monitor(self, tank: str) -> TankMonitor:
-        if tank not in self.monitors:
-            self.monitors[tank] = TankMonitor(tank, self.settings_for(tank))
-        return self.monitors[tank]
+        return self.commands.apply(tank, doc, self.notifier, self._monitor(tank), now)
 
     def _clock(self, tank: str) -> TankClock | None:
         data = self.data.get(tank)
@@ -187,16 +169,11 @@ class Analytics:
             else:
                 self._emit(st.tank, mon.device_status(st.device, st.online, at_ms))
 
-    # ------------------------------------------------------------------ InfluxDB in
+    # ------------------------------------------------------------------ tanks
     def tanks(self) -> list[str]:
         """This instance's tanks: the configured or discovered ones in its shard."""
         a = self.cfg.analytics
-        if a.tanks:
-            tanks = list(a.tanks)
-        else:
-            series = self.db.query(f'SHOW TAG VALUES FROM "{WATER}" WITH KEY = "tank"')
-            tanks = sorted({v[1] for s in series for v in s.get("values", [])})
-        return my_tanks(tanks, a.instance_index, a.instance_count)
+        return my_tanks(list(a.tanks) if a.tanks else read_tanks(self.db), a.instance_index, a.instance_count)
 
     def restore(self, tanks: list[str]) -> None:
         """Resume tanks seen for the first time from their saved state (no re-fit, no repeated alerts)."""
@@ -223,67 +200,6 @@ class Analytics:
         if restored:
             log.info("resumed %d of %d new tanks from their saved state", len(restored), len(new))
 
-    def _fetch(self, tank: str, data: TankData) -> int | None:
-        """Pull new 1-minute means for ``tank``; return the latest reading's time (ms) or None."""
-        if tank in self._latest:  # read with the other tanks by _prefetch
-            columns, rows = self._means.pop(tank, ([], []))
-            self._merge(tank, data, rows, columns)
-            return self._latest.pop(tank)
-        q = f'SELECT last("seq") FROM "{WATER}" WHERE "tank" = \'{tank}\''
-        series = self.db.query(q)
-        if not series:
-            return None
-        latest = int(series[0]["values"][0][0])
-        ref_ms = int(self.settings.reference_hours * 3_600_000)
-        since = _since(data, latest - ref_ms - MAX_CATCHUP_MS)
-        # only whole minutes: the bucket [T, T+1m) is complete once a reading at or after T+1m exists
-        until = (latest // MIN_MS) * MIN_MS
-        if until <= since:
-            return latest
-        fields = ", ".join(f'mean("{s}") AS "{s}"' for s in SENSORS)
-        q = (f'SELECT {fields} FROM "{WATER}" WHERE "tank" = \'{tank}\' AND time >= {since}ms AND time < {until}ms '
-             f'GROUP BY time(1m) fill(none)')
-        for s in self.db.query(q):
-            self._merge(tank, data, s.get("values", []), s["columns"])
-        return latest
-
-    def _merge(self, tank: str, data: TankData, rows: list[list[Any]], columns: list[str]) -> None:
-        evaluated = data.last_eval_ms
-        data.append(rows, columns)
-        if evaluated is None:
-            return
-        # readings of minutes already evaluated: in the data for what follows, but those minutes are not judged
-        # again; said and counted, never silent
-        seen = self._seen_minutes.get(tank)
-        late = 0 if seen is None else sum(1 for r in rows if r[0] < evaluated - MIN_MS and r[0] not in seen)
-        self._seen_minutes[tank] = {r[0] for r in rows}
-        if late:
-            self.late_minutes += late
-            log.warning("%s: %d minute(s) of readings arrived after they were evaluated (late or out of order): "
-                        "kept for the next windows, not judged again", tank, late)
-
-    def _prefetch(self, tanks: list[str]) -> None:
-        """Latest reading and new 1-minute means of every tank, one query per 200 tanks (not 2 per tank)."""
-        self._latest, self._means = read_latest(self.db, tanks), {}
-        ref_ms = int(self.settings.reference_hours * 3_600_000)
-        windows = {}
-        for tank, latest in self._latest.items():
-            data = self.data.setdefault(tank, TankData())
-            since = _since(data, latest - ref_ms - MAX_CATCHUP_MS)
-            windows[tank] = (since, (latest // MIN_MS) * MIN_MS)
-        self._means = read_minute_means(self.db, windows, SENSORS)
-
-    def _events(self, tank: str, since_ms: int, until_ms: int) -> list[tuple[int, str, str]]:
-        q = (f'SELECT "kind", "detail" FROM "event" WHERE "tank" = \'{tank}\' AND time >= {since_ms}ms '
-             f'AND time < {until_ms}ms')
-        out = []
-        for s in self.db.query(q):
-            cols = s["columns"]
-            for row in s.get("values", []):
-                r = dict(zip(cols, row))
-                out.append((int(r["time"]), str(r.get("kind") or ""), str(r.get("detail") or "")))
-        return sorted(out)
-
     # ------------------------------------------------------------------ the loop
     def process_tank(self, tank: str) -> list[Transition]:
         """Evaluate one tank's due steps (:meth:`process_tanks` of one)."""
@@ -301,18 +217,7 @@ class Analytics:
         alerts that :meth:`TankMonitor.evaluate` gives it alone.  One tank's
         failure stops only that tank, for this cycle.
         """
-        runs: list[_TankRun] = []
-        for tank in tanks:
-            try:
-                run = self._start(tank)
-            except QueryError as e:
-                log.warning("tank %s: %s", tank, e)
-                continue
-            except Exception:  # a notification service down must not stop the monitoring
-                log.exception("tank %s: evaluation failed", tank)
-                continue
-            if run is not None:
-                runs.append(run)
+        runs = [run for run in (self._guarded(tank, self._start, tank) for tank in tanks) if run is not None]
         active = [r for r in runs if r.times]
         while active:
             # tanks step through the same times together: their drift minutes coincide, so do their batches
@@ -321,46 +226,45 @@ class Analytics:
             active = [r for r in active if not r.failed and r.next < len(r.times)]
         out: list[Transition] = []
         for run in runs:
-            self._pending_lines += run.lines  # written with the other tanks' at the end of the cycle
+            self.outbox.add(run.lines)  # written with the other tanks' at the end of the cycle
             out += run.out
-            if run.failed:
-                continue
-            try:
-                self._finish(run)
-            except QueryError as e:
-                log.warning("tank %s: %s", run.tank, e)
-            except Exception:  # a notification service down must not stop the monitoring
-                log.exception("tank %s: evaluation failed", run.tank)
+            if not run.failed:
+                self._guarded(run.tank, self._finish, run)
         return out
+
+    def _guarded(self, tank: str, do: Callable[..., _T], *args: Any) -> _T | None:
+        """``do(*args)``; a failure is logged and stops only this tank, for this cycle (None)."""
+        try:
+            return do(*args)
+        except QueryError as e:
+            log.warning("tank %s: %s", tank, e)
+        except Exception:  # a notification service down must not stop the monitoring
+            log.exception("tank %s: evaluation failed", tank)
+        return None
 
     def _start(self, tank: str) -> _TankRun | None:
         """Fetch a tank's new readings; return the steps due (None without data)."""
         data = self.data.setdefault(tank, TankData())
         mon = self._monitor(tank)
         before = len(data.t_ms) and int(data.t_ms[-1])
-        latest = self._fetch(tank, data)
+        latest = self.reader.fetch(tank, data)
         if latest is None or not len(data.t_ms):
             return None
         if int(data.t_ms[-1]) != before:
             self._last_new_data[tank] = time.monotonic()
         step = self.cfg.analytics.step_minutes * MIN_MS
-        # "now" is the last minute that follows on from the others: a lone reading ahead (a clock jump) waits
-        settled = data.settled_until() or latest
-        end = (min(latest, settled) // step) * step
-        if data.last_eval_ms is None:
-            data.last_eval_ms = max(int(data.t_ms[0]) // step * step, end - MAX_CATCHUP_MS)
-        if data.last_eval_ms < end - MAX_CATCHUP_MS:  # a restored state may be old, a device back from far away
-            skipped = (end - MAX_CATCHUP_MS - data.last_eval_ms) // MIN_MS
+        behind = data.last_eval_ms
+        end, skipped = data.due_until(latest, step)
+        if skipped:
             self.skipped_minutes += skipped
             log.warning("%s: %d minute(s) more than %d h behind were not evaluated (from %s); alerts start again "
                         "from the latest %d h", tank, skipped, MAX_CATCHUP_MS // 3_600_000,
-                        time.strftime("%Y-%m-%d %H:%M", time.gmtime(data.last_eval_ms / 1000)),
+                        time.strftime("%Y-%m-%d %H:%M", time.gmtime((behind or 0) / 1000)),
                         MAX_CATCHUP_MS // 3_600_000)
-            data.last_eval_ms = end - MAX_CATCHUP_MS
-        events = self._events(tank, data.last_eval_ms, end) if end > data.last_eval_ms else []
-        times = list(range(data.last_eval_ms + step, end + 1, step))
+        start = data.last_eval_ms if data.last_eval_ms is not None else end  # (set by due_until)
+        events = read_events(self.db, tank, start, end) if end > start else []
         return _TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
-                        times, events)
+                        list(range(start + step, end + 1, step)), events)
 
     def _step_all(self, runs: list[_TankRun]) -> None:
         """The next step of each of ``runs``: prepare all, score their drift windows together, conclude each."""
@@ -368,9 +272,8 @@ class Analytics:
         prepared: list[tuple[_TankRun, PendingEvaluation]] = []
         for run in runs:
             t = run.times[run.next]
-            now_events = [e for e in run.events if t - run.step <= e[0] < t]
             try:
-                pending = run.mon.prepare(t, run.data.t_ms, run.frame, now_events)
+                pending = run.mon.prepare(t, run.data.t_ms, run.frame, run.events_before(t))
             except Exception:  # a notification service down must not stop the monitoring
                 log.exception("tank %s: evaluation failed", run.tank)
                 run.failed = True
@@ -397,7 +300,7 @@ class Analytics:
             run.next += 1
 
     def _after_step(self, run: _TankRun, t: int, score: dict[str, Any], transitions: list[Transition]) -> None:
-        """Record one evaluated step: its score point, finished days, transitions and reminders."""
+        """Record one evaluated step: its score point, finished days and transitions."""
         tank, mon, lines = run.tank, run.mon, run.lines
         fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
         if fields:
@@ -405,8 +308,8 @@ class Analytics:
         for day in mon.take_finished_days():
             transitions += mon.due_transitions(t)
             lines += self.notifying.day(tank, day, run.data.t_ms, mon.last_forecast.get("tds_ppm"))
-        self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t),
-                              [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
+        # the current values (for the pages' numbers) and calibration events (held alerts)
+        self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t), run.events_before(t))
         self._emit(tank, transitions, lines)
         if self.cfg.analytics.notify_each_step:
             self.notifier.deliver()  # as if live: each minute's pages go out at that minute
@@ -424,56 +327,40 @@ class Analytics:
         self.state.note(tank, mon, data.last_eval_ms)
 
     def _emit(self, tank: str, transitions: list[Transition], lines: list[str] | None = None) -> None:
-        """Record transitions (``alert`` points, retained topics) and hand them to the pager."""
-        points = self.notifying.transitions(tank, transitions)
-        # without a step's lines: written with the cycle's other points (kept and retried if InfluxDB refuses),
-        # a storage error must not stop the notification, nor the analytics
-        (self._pending_lines if lines is None else lines).extend(points)
+        """Record transitions (``alert`` points, retained topics) and hand them to the pager.
 
-    def _missing_readings(self, tank: str, since_ms: int, until_ms: int) -> dict[str, int] | None:
-        try:
-            return read_missing_readings(self.db, tank, since_ms, until_ms)
-        except (QueryError, OSError) as e:
-            # the summary goes out without the count rather than not at all
-            log.warning("%s: could not count missing readings for the daily summary: %s", tank, e)
-            return None
+        Without a step's ``lines`` the points go straight to the outbox: a
+        storage error must stop neither the notification nor the analytics.
+        """
+        points = self.notifying.transitions(tank, transitions)
+        if lines is None:
+            self.outbox.add(points)
+        else:
+            lines.extend(points)
 
     def cycle(self) -> list[Transition]:
+        """Read, step, hear, notify, write, save: one pass over this instance's tanks."""
         t0 = time.monotonic()
-        out: list[Transition] = []
         try:
             tanks = self.tanks()
         except QueryError as e:
             log.warning("cannot list tanks: %s", e)
-            return out
+            return []
         self.restore(tanks)
         try:
-            self._prefetch(tanks)
-        except QueryError as e:
-            self._latest, self._means = {}, {}  # each tank asks for itself
+            self.reader.prefetch(tanks, self.data)
+        except QueryError as e:  # each tank asks for itself
             log.warning("cannot read the tanks' new readings in bulk: %s", e)
-        out += self.process_tanks(tanks)
+        out = self.process_tanks(tanks)
         try:
             self._take_heard()
         except QueryError as e:
             log.warning("device status and commands: %s", e)
         self.notifier.deliver()  # once per cycle: decide, save the state, then send
-        self._write_pending()
+        self.outbox.flush(self.db)
         self._save_state()
         self.metrics.cycle_done(time.monotonic() - t0, len(tanks))
         return out
-
-    def _write_pending(self) -> None:
-        lines, self._pending_lines = self._pending_lines, []
-        for i in range(0, len(lines), 5000):
-            try:
-                self.db.write_lines(lines[i:i + 5000])
-            except Exception as e:  # noqa: BLE001 - keep them for the next cycle, within reason
-                self._pending_lines = (lines[i:] + self._pending_lines)[:200_000]
-                self.write_failures += 1
-                log.warning("cannot write %d score and alert points yet (will retry, %d failed writes so far): %s",
-                            len(lines) - i, self.write_failures, e)
-                return
 
     def _save_state(self, force: bool = False) -> None:
         try:
@@ -495,9 +382,7 @@ class Analytics:
                     log.exception("analytics cycle failed; retrying in %.0f s", backoff)
                 self._stop.wait(self.cfg.analytics.poll_s + backoff)
         finally:
-            sc = self.scoring
-            log.info("scored %d drift windows in %d batches, %.1f ms (%.0f µs a window)", sc.windows, sc.batches,
-                     sc.seconds * 1e3, sc.seconds * 1e6 / max(sc.windows, 1))
+            log.info("%s", self.scoring.text())
             self._save_state(force=True)
             self.link.stop()
             if metrics is not None:

@@ -51,10 +51,10 @@ def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb
     a.cycle()  # before the fix: RetryableWriteError out of cycle(), the process exited 1
     offline = [m for m in sent if m.severity == "critical" and "offline" in m.body]
     assert offline, [m.title for m in sent]
-    assert a.write_failures >= 1 and any('key=device_offline' in ln for ln in a._pending_lines)
+    assert a.outbox.failures >= 1 and any('key=device_offline' in ln for ln in a.outbox.lines)
     proxy.heal()
     a.cycle()
-    assert a._pending_lines == []
+    assert a.outbox.lines == []
     rows = db.query('SELECT "state" FROM "alert" WHERE "key" = \'device_offline\'')
     assert rows and rows[0]["values"][0][1] == "firing"
     assert np.isfinite(a.data["tank1"].t_ms).all()

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from analytics.batch import read_missing_readings
 from analytics.monitor import DayRecord
+from analytics.readings import read_missing_readings
 from analytics.service import Analytics
 from analytics.summary import daily_summary
 from aquamon.config import Config
