@@ -25,18 +25,16 @@ import logging
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-from analytics.batch import WindowBatch, WindowScore
 from analytics.broker_link import BrokerLink
 from analytics.command_link import AlertCommands
 from analytics.config_check import check_analytics_config
 from analytics.device_status import StatusQueue, TankClock
 from analytics.metrics import AnalyticsMetrics, ScoringStats
-from analytics.monitor import ALERTS, MonitorSettings, PendingEvaluation, TankMonitor, Transition
+from analytics.monitor import ALERTS, MonitorSettings, TankMonitor, Transition
 from analytics.notify_store import InfluxNotifyStore
 from analytics.notifying import Notifying
 from analytics.outbox import Outbox
@@ -45,6 +43,7 @@ from analytics.readings import TankReader, read_events, read_tanks
 from analytics.routing import settings_for
 from analytics.sharding import my_tanks
 from analytics.state import InfluxStateStore, settings_fingerprint
+from analytics.stepping import TankRun, step_together
 from analytics.tankdata import MAX_CATCHUP_MS, MIN_MS, TankData, monitor_frame
 from aquamon import commands
 from aquamon.config import Config
@@ -73,28 +72,6 @@ def settings_from(cfg: Config) -> MonitorSettings:
 
 def notifier_from(cfg: Config) -> Pager:
     return pager_from(cfg, {k: spec.explains for k, spec in ALERTS.items()})
-
-
-@dataclass
-class _TankRun:
-    """One tank's steps due in this cycle, and what they produced so far."""
-
-    tank: str
-    data: TankData
-    mon: TankMonitor
-    frame: dict[str, np.ndarray]  # what the monitor sees of ``data`` (:func:`monitor_frame`)
-    step: int
-    end: int
-    times: list[int]  # the step times to evaluate, in order
-    events: list[tuple[int, str, str]]
-    next: int = 0  # index of the next step in ``times``
-    out: list[Transition] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-    failed: bool = False
-
-    def events_before(self, t: int) -> list[tuple[int, str, str]]:
-        """The firmware events of the step ending at ``t``."""
-        return [e for e in self.events if t - self.step <= e[0] < t]
 
 
 class Analytics:
@@ -208,22 +185,12 @@ class Analytics:
     def process_tanks(self, tanks: list[str]) -> list[Transition]:
         """Evaluate every due step of these tanks, scoring their drift windows in numpy batches.
 
-        Step by step: every tank with a step left is prepared
-        (:meth:`TankMonitor.prepare`), the drift windows of all of them are
-        scored in one :class:`WindowBatch` (one batched call per divergence and
-        window dimension), then each tank is concluded.  A tank's own steps run
-        in order; the windows' scores do not depend on the batch
-        (:func:`analytics.batch.score_windows`), so each tank gets exactly the
-        alerts that :meth:`TankMonitor.evaluate` gives it alone.  One tank's
-        failure stops only that tank, for this cycle.
+        Each tank gets exactly the alerts :meth:`TankMonitor.evaluate` gives it
+        alone (:func:`analytics.stepping.step_together`); one tank's failure
+        stops only that tank, for this cycle.
         """
         runs = [run for run in (self._guarded(tank, self._start, tank) for tank in tanks) if run is not None]
-        active = [r for r in runs if r.times]
-        while active:
-            # tanks step through the same times together: their drift minutes coincide, so do their batches
-            t = min(r.times[r.next] for r in active)
-            self._step_all([r for r in active if r.times[r.next] == t])
-            active = [r for r in active if not r.failed and r.next < len(r.times)]
+        step_together(runs, self._after_step, self.scoring)
         out: list[Transition] = []
         for run in runs:
             self.outbox.add(run.lines)  # written with the other tanks' at the end of the cycle
@@ -242,7 +209,7 @@ class Analytics:
             log.exception("tank %s: evaluation failed", tank)
         return None
 
-    def _start(self, tank: str) -> _TankRun | None:
+    def _start(self, tank: str) -> TankRun | None:
         """Fetch a tank's new readings; return the steps due (None without data)."""
         data = self.data.setdefault(tank, TankData())
         mon = self._monitor(tank)
@@ -263,43 +230,10 @@ class Analytics:
                         MAX_CATCHUP_MS // 3_600_000)
         start = data.last_eval_ms if data.last_eval_ms is not None else end  # (set by due_until)
         events = read_events(self.db, tank, start, end) if end > start else []
-        return _TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
+        return TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
                         list(range(start + step, end + 1, step)), events)
 
-    def _step_all(self, runs: list[_TankRun]) -> None:
-        """The next step of each of ``runs``: prepare all, score their drift windows together, conclude each."""
-        batch = WindowBatch()
-        prepared: list[tuple[_TankRun, PendingEvaluation]] = []
-        for run in runs:
-            t = run.times[run.next]
-            try:
-                pending = run.mon.prepare(t, run.data.t_ms, run.frame, run.events_before(t))
-            except Exception:  # a notification service down must not stop the monitoring
-                log.exception("tank %s: evaluation failed", run.tank)
-                run.failed = True
-                continue
-            prepared.append((run, pending))
-            w = pending.window
-            if w is not None:
-                batch.add(run.tank, w.mean, w.cov, w.ref_cov, distances=w.distances)
-        scores: dict[Any, WindowScore | None] = {}
-        if len(batch):
-            started = time.perf_counter()
-            try:
-                scores = batch.score()
-            except Exception:  # a notification service down must not stop the monitoring
-                log.exception("scoring %d drift windows failed", len(batch))
-            self.scoring.add(len(batch), time.perf_counter() - started)
-        for run, pending in prepared:
-            try:
-                score, transitions = run.mon.conclude(pending, scores.get(run.tank))
-                self._after_step(run, pending.now_ms, score, transitions)
-            except Exception:  # a notification service down must not stop the monitoring
-                log.exception("tank %s: evaluation failed", run.tank)
-                run.failed = True
-            run.next += 1
-
-    def _after_step(self, run: _TankRun, t: int, score: dict[str, Any], transitions: list[Transition]) -> None:
+    def _after_step(self, run: TankRun, t: int, score: dict[str, Any], transitions: list[Transition]) -> None:
         """Record one evaluated step: its score point, finished days and transitions."""
         tank, mon, lines = run.tank, run.mon, run.lines
         fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
@@ -316,7 +250,7 @@ class Analytics:
         run.out += transitions
         run.data.last_eval_ms = t
 
-    def _finish(self, run: _TankRun) -> None:
+    def _finish(self, run: TankRun) -> None:
         tank, mon, data = run.tank, run.mon, run.data
         # a tank that went quiet without its last will: judged on the wall clock, extrapolating the data clock
         quiet_s = time.monotonic() - self._last_new_data.get(tank, time.monotonic())
