@@ -40,9 +40,10 @@ from analytics.notifying import Notifying
 from analytics.outbox import Outbox
 from analytics.pager import Pager, latest_readings, pager_from
 from analytics.readings import TankReader, read_events, read_tanks
-from analytics.routing import settings_for
+from analytics.settings import TankSettings
+from analytics.settings import settings_from as settings_from  # imported from here: aquamon.cli, routing, benchmarks
 from analytics.sharding import my_tanks
-from analytics.state import InfluxStateStore, settings_fingerprint
+from analytics.state import InfluxStateStore
 from analytics.stepping import TankRun, step_together
 from analytics.tankdata import MAX_CATCHUP_MS, MIN_MS, TankData, monitor_frame
 from aquamon import commands
@@ -54,22 +55,6 @@ log = logging.getLogger("aquamon.analytics")
 _T = TypeVar("_T")
 
 
-def settings_from(cfg: Config) -> MonitorSettings:
-    a, al = cfg.analytics, cfg.alerts
-    limits = al.limit_overrides()
-    # the [analytics] rate options predate profiles: they override the profile when changed
-    for key, default in (("temp_rise_c_per_h", 2.0), ("temp_fall_c_per_h", 2.0)):
-        if getattr(a, key) != default:
-            limits.setdefault(key, getattr(a, key))
-    return MonitorSettings(window_minutes=a.window_minutes, reference_hours=a.reference_hours,
-                           warmup_hours=a.warmup_hours, harmonics=a.harmonics,
-                           false_alarms_per_30_days=a.false_alarms_per_30_days, profile=al.profile,
-                           limits=limits, temp_rate_minutes=a.rate_window_minutes,
-                           no_data_minutes=al.no_data_minutes, accept_after_hours=al.accept_after_hours,
-                           due_days=al.due_days, time_zone=al.time_zone,
-                           utc_offset_minutes=al.utc_offset_minutes)
-
-
 def notifier_from(cfg: Config) -> Pager:
     return pager_from(cfg, {k: spec.explains for k, spec in ALERTS.items()})
 
@@ -78,8 +63,8 @@ class Analytics:
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         a = cfg.analytics
-        self.settings = settings_from(cfg)
-        self._tank_settings: dict[str, MonitorSettings] = {}  # per tank and fingerprint ([alerts.tanks])
+        self.tank_settings = TankSettings(cfg)  # per tank, from [alerts.tanks] (analytics/routing.py)
+        self.settings = self.tank_settings.base
         self.db = connect(cfg.influxdb)  # [influxdb] version 1 or 2, as the gateway
         self.reader = TankReader(self.db, self.settings.reference_hours)
         self.outbox = Outbox()  # the cycle's points, one batch (docs/scaling.md), kept while InfluxDB refuses
@@ -105,11 +90,7 @@ class Analytics:
 
     def settings_for(self, tank: str) -> MonitorSettings:
         """The monitor settings of ``tank``: its ``[alerts.tanks]`` profile and limits, else the global ones."""
-        if tank not in self._tank_settings:
-            own = settings_for(self.cfg, tank, self.settings)
-            # one object per distinct settings: tanks sharing a table are restored in one batch
-            self._tank_settings[tank] = self._tank_settings.setdefault(settings_fingerprint(own), own)
-        return self._tank_settings[tank]
+        return self.tank_settings.of(tank)
 
     def _monitor(self, tank: str) -> TankMonitor:
         if tank not in self.monitors:
@@ -159,11 +140,8 @@ class Analytics:
             return
         self._state_checked.update(new)
         self.notifier.load(new)  # acks, silences, open incidents: saved before each send (one query per 200)
-        by_settings: dict[int, list[str]] = {}  # tanks with their own [alerts.tanks] profile restore apart
-        for tank in new:
-            by_settings.setdefault(id(self.settings_for(tank)), []).append(tank)
         restored = {}
-        for group in by_settings.values():
+        for group in self.tank_settings.groups(new):  # tanks with their own [alerts.tanks] profile restore apart
             restored.update(self.state.restore(group, self.settings_for(group[0])))
         for tank, (mon, last_eval_ms) in restored.items():
             data = self.data.setdefault(tank, TankData())

@@ -25,7 +25,8 @@ import pytest
 import analytics.batch
 import analytics.monitor
 from analytics.monitor import TankMonitor, Transition
-from analytics.service import Analytics, settings_from
+from analytics.service import Analytics
+from analytics.settings import settings_from
 from analytics.tankdata import SENSORS, TankData
 from aquamon.config import Config
 from aquamon.influx import InfluxV1
