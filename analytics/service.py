@@ -56,10 +56,19 @@ _T = TypeVar("_T")
 
 
 def notifier_from(cfg: Config) -> Pager:
+    """The keeper's :class:`Pager` (``[alerts]``, ``[notify]``), knowing which alert explains which."""
     return pager_from(cfg, {k: spec.explains for k, spec in ALERTS.items()})
 
 
 class Analytics:
+    """The analytics service of one instance (``[analytics] instance_index`` of ``instance_count``).
+
+    Parameters
+    ----------
+    cfg
+        The configuration; nothing is connected until :meth:`run` (or read until :meth:`cycle`).
+    """
+
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         a = cfg.analytics
