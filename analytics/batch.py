@@ -36,17 +36,17 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Hashable, NamedTuple
+from typing import Hashable, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from analytics.baseline import ledoit_wolf
 from analytics.divergence import Parts, bhattacharyya_distance, chunk_size, kl_divergence, wasserstein2_distance
-from aquamon.contract import WATER
 
-if TYPE_CHECKING:
-    from aquamon.influx import InfluxV1
+# the reads of many tanks per request moved to analytics/readings.py (round 5); still imported from here
+# by analytics/notify_store.py and tests/test_scale_units.py
+from analytics.readings import read_latest, read_minute_means, read_missing_readings, tank_regex  # noqa: F401
 
 Array = NDArray[np.float64]
 # The same diagonal ridge the monitor adds to a window covariance: a stuck channel
@@ -219,77 +219,3 @@ def _score_group(group: list[tuple[Hashable, Array, Array, Array, bool]]) -> dic
         extra = score_windows(M[wanted], S[wanted], R[wanted])
         scores.bhattacharyya[wanted], scores.w2[wanted] = extra.bhattacharyya, extra.w2
     return {g[0]: scores.row(i) for i, g in enumerate(group)}
-
-
-# --- many tanks per request ---------------------------------------------------------------
-# Scoring is cheap next to talking to InfluxDB: per tank and cycle the loop used to make two
-# queries and one write, each a round trip of 3-10 ms (a write also waits for InfluxDB's WAL
-# fsync).  At 1,000 tanks that is 10-30 s per cycle, all of it waiting.  These helpers ask for
-# many tanks in one request; the service writes one batch of lines per cycle.
-
-def tank_regex(tanks: list[str]) -> str:
-    """An InfluxQL regex matching exactly these tank ids (ids are letters, digits, ``_ . -``).
-
-    >>> tank_regex(["a.1", "b"])
-    '/^(a\\\\.1|b)$/'
-    """
-    import re
-
-    return "/^(" + "|".join(re.escape(t) for t in tanks) + ")$/"
-
-
-def read_latest(db: "InfluxV1", tanks: list[str], chunk: int = 200) -> dict[str, int]:
-    """Time (ms) of each tank's latest reading, one query per ``chunk`` tanks; tanks without data are absent."""
-    out: dict[str, int] = {}
-    for i in range(0, len(tanks), chunk):
-        q = f'SELECT last("seq") FROM "{WATER}" WHERE "tank" =~ {tank_regex(tanks[i:i + chunk])} GROUP BY "tank"'
-        for s in db.query(q):
-            values = s.get("values") or []
-            if values:
-                out[s["tags"]["tank"]] = int(values[0][0])
-    return out
-
-
-def read_minute_means(db: "InfluxV1", windows: dict[str, tuple[int, int]], sensors: tuple[str, ...],
-                      chunk: int = 200) -> dict[str, tuple[list[str], list[list[Any]]]]:
-    """1-minute means of ``sensors`` in ``[since, until)`` per tank: ``{tank: (columns, rows)}``.
-
-    Tanks that share a time range (the usual case: all caught up) share a query.
-    """
-    by_range: dict[tuple[int, int], list[str]] = {}
-    for tank, rng in windows.items():
-        if rng[1] > rng[0]:
-            by_range.setdefault(rng, []).append(tank)
-    fields = ", ".join(f'mean("{s}") AS "{s}"' for s in sensors)
-    out: dict[str, tuple[list[str], list[list[Any]]]] = {}
-    for (since, until), group in by_range.items():
-        for i in range(0, len(group), chunk):
-            q = (f'SELECT {fields} FROM "{WATER}" WHERE "tank" =~ {tank_regex(group[i:i + chunk])} '
-                 f'AND time >= {since}ms AND time < {until}ms GROUP BY time(1m), "tank" fill(none)')
-            for s in db.query(q):
-                out[s["tags"]["tank"]] = (s["columns"], s.get("values") or [])
-    return out
-
-
-def read_missing_readings(db: "InfluxV1", tank: str, since_ms: int, until_ms: int) -> dict[str, int]:
-    """Readings of ``tank`` that never reached the database in ``[since, until)``, per device, from ``seq``.
-
-    A device numbers its readings (``seq`` persists across reboots), so each jump
-    ``d > 1`` between consecutive stored readings is ``d - 1`` lost ones: dropped
-    from a full device buffer, or lost on the way.  This is the count that holds
-    whatever the gateways' arrangement (under a shared subscription no single
-    gateway sees every reading of a device).  A jump that ends in the range is
-    counted there (the previous reading may be up to an hour before it); a
-    ``seq`` that goes back (a device whose state was wiped) is not a loss.
-    Devices without a gap are absent.
-    """
-    inner = (f'SELECT difference("seq") AS "d" FROM "{WATER}" WHERE "tank" = \'{tank}\' '
-             f'AND time >= {since_ms - 3_600_000}ms AND time < {until_ms}ms GROUP BY "device"')
-    # only the jumps come back (few rows); the ones that end before the range are left out here,
-    # because InfluxQL narrows a subquery to the outer query's time range
-    out: dict[str, int] = {}
-    for s in db.query(f'SELECT "d" FROM ({inner}) WHERE "d" > 1 GROUP BY "device"'):
-        lost = sum(int(d) - 1 for t, d in s.get("values") or [] if t >= since_ms)
-        if lost:
-            out[s["tags"]["device"]] = lost
-    return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter as Tally
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -31,6 +32,28 @@ PREFIX = "aquamon_analytics"
 SEVERITIES = ("critical", "warning", "info")
 # a cycle of one tank takes milliseconds; a thousand tanks on a Pi take tens of seconds
 CYCLE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+
+
+@dataclass
+class ScoringStats:
+    """Batched drift scoring since start: batches, windows scored, seconds spent (logged on stop)."""
+
+    batches: int = 0
+    windows: int = 0
+    seconds: float = 0.0
+
+    def add(self, windows: int, seconds: float) -> None:
+        self.batches += 1
+        self.windows += windows
+        self.seconds += seconds
+
+    def text(self) -> str:
+        """
+        >>> ScoringStats(2, 8, 0.004).text()
+        'scored 8 drift windows in 2 batches, 4.0 ms (500 µs a window)'
+        """
+        return (f"scored {self.windows} drift windows in {self.batches} batches, {self.seconds * 1e3:.1f} ms "
+                f"({self.seconds * 1e6 / max(self.windows, 1):.0f} µs a window)")
 
 
 class _FiringCollector(Collector):

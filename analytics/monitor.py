@@ -191,6 +191,16 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     def in_maintenance(self, now_ms: int) -> bool:
         return now_ms < self.maintenance_until_ms
 
+    # --- for the service (analytics/service.py), so it edits none of the fields (round 5, service split)
+    def note_device(self, device: str, online: bool) -> None:
+        """Remember a device's status heard before the tank has data: nothing to judge yet."""
+        self.device_online[device] = online
+
+    def take_finished_days(self) -> list[DayRecord]:
+        """The days closed since the last call, oldest first (their forecasts and summaries are written)."""
+        days, self.finished_days = self.finished_days, []
+        return days
+
     def accept_change(self, at_ms: int) -> None:
         """Take the water from ``at_ms`` on as the new normal (a water change, or an accepted drift)."""
         self.learn_from_ms = at_ms

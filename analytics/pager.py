@@ -130,6 +130,12 @@ class Pager:
         self.summaries.setdefault(tank, []).append((self.policy.morning(made_ms), text))
         self._dirty.add(tank)
 
+    def take_info(self, tank: str) -> list[Any]:
+        """The info transitions (a water change due) held for ``tank``'s daily summary, handed over once."""
+        mine = [tr for t, tr in self.info if t == tank]
+        self.info = [(t, tr) for t, tr in self.info if t != tank]
+        return mine
+
     # ------------------------------------------------------------------ commands
     def silence(self, tank: str, key: str | None, until_ms: int) -> None:
         """Silence one alert (or the whole tank with ``key=None``) until ``until_ms``; saved at once."""

@@ -69,6 +69,32 @@ class TankData:
         ok = np.flatnonzero((t[2:] - t[:-2]) <= 5 * MIN_MS)
         return int(t[ok[-1] + 2]) + MIN_MS if len(ok) else int(t[-1]) + MIN_MS
 
+    def due_until(self, latest_ms: int, step_ms: int) -> tuple[int, int]:
+        """The last step due (``end``, ms) and how many minutes are skipped as more than 6 hours behind.
+
+        Moves :attr:`last_eval_ms` to where evaluation goes on from: for a new
+        tank its first step (or the latest :data:`MAX_CATCHUP_MS`), and for a
+        tank further behind than that (an old saved state, a device back from
+        far away) the start of the latest :data:`MAX_CATCHUP_MS`.  "Now" is
+        the last minute that follows on from the others (:meth:`settled_until`).
+
+        >>> data = TankData(np.array([0, 60_000], dtype=np.int64))
+        >>> data.due_until(60_500, 60_000), data.last_eval_ms
+        ((60000, 0), 0)
+        >>> data.last_eval_ms = -7 * 3_600_000
+        >>> data.due_until(60_500, 60_000), data.last_eval_ms
+        ((60000, 61), -21540000)
+        """
+        settled = self.settled_until() or latest_ms  # a lone reading ahead (a clock jump) waits
+        end = (min(latest_ms, settled) // step_ms) * step_ms
+        if self.last_eval_ms is None:
+            self.last_eval_ms = max(int(self.t_ms[0]) // step_ms * step_ms, end - MAX_CATCHUP_MS)
+        skipped = 0
+        if self.last_eval_ms < end - MAX_CATCHUP_MS:
+            skipped = (end - MAX_CATCHUP_MS - self.last_eval_ms) // MIN_MS
+            self.last_eval_ms = end - MAX_CATCHUP_MS
+        return end, skipped
+
     def trim(self, before_ms: int) -> None:
         keep = self.t_ms >= before_ms
         self.t_ms = self.t_ms[keep]

@@ -283,7 +283,7 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
             config: Optional[Path] = ConfigOpt) -> None:
     """Silence, acknowledge or put a tank in maintenance, by a signed MQTT command to the analytics."""
     cfg = _load(config)
-    from analytics.service import CommandError, parse_duration, send_alert_command
+    from analytics.command_link import CommandError, parse_duration, send_alert_command
 
     action = "ack" if ack else "maintenance" if maintenance else "silence"
     try:

@@ -430,4 +430,4 @@ def test_signed_commands_ack_silence_maintenance_and_refusals() -> None:
     mnt = commands.sign_command(key, "t", "analytics", "maintenance", {"for_s": 3600}, ts_ms=wall)
     assert "maintenance for 60 min" in a.command("t", mnt, wall)
     assert a.monitors["t"].in_maintenance(wall + 1000) and a.notifier.silenced("t", "heater_stuck", wall + 1000)
-    assert a.commands_refused == 4
+    assert a.commands.refused == 4

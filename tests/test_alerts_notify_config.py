@@ -92,8 +92,8 @@ def test_the_analytics_give_each_tank_its_own_monitor_settings() -> None:
     assert a.settings_for("reef-1") is a.settings
     assert a.settings_for("cold-1").profile == "cold-water"
     assert a.settings_for("cold-2") is a.settings_for("cold-1")  # one group: restored in one batch
-    a._inbox.append(("status", "cold-1", ("d1", True)))  # a device heard before any data: its monitor is made
-    a._drain_inbox()
+    a.link.heard("aquamon/cold-1/d1/status", b'{"online": true}')  # a device heard before any data
+    a._take_heard()  # ... its monitor is made
     assert a.monitors["cold-1"].settings.profile == "cold-water"
 
 

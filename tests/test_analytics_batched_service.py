@@ -25,7 +25,9 @@ import pytest
 import analytics.batch
 import analytics.monitor
 from analytics.monitor import TankMonitor, Transition
-from analytics.service import SENSORS, Analytics, TankData, settings_from
+from analytics.service import Analytics
+from analytics.settings import settings_from
+from analytics.tankdata import SENSORS, TankData
 from aquamon.config import Config
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
@@ -81,7 +83,7 @@ def _reference(cfg: Config, data: dict[str, tuple[np.ndarray, dict[str, np.ndarr
     transitions, scores, windows = {}, {}, 0
     for tank, (t_ms, frame) in data.items():
         # what the service hands a monitor: every sensor column (NaN where the tank has none), less
-        # the drift channels the tank never reported (analytics.service.monitor_frame)
+        # the drift channels the tank never reported (analytics.tankdata.monitor_frame)
         full = {s: frame.get(s, np.full(len(t_ms), np.nan)) for s in SENSORS}
         full = {s: v for s, v in full.items() if s in frame or s not in settings.drift_sensors}
         mon = TankMonitor(tank, settings)

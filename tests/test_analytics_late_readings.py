@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.service import MIN_MS, TankData
+from analytics.tankdata import MIN_MS, TankData
 
 COLUMNS = ["time", "level_cm"]
 

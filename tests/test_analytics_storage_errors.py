@@ -42,20 +42,19 @@ def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb
                     for i in range(30)])
     a = Analytics(cfg)
     sent = []
-    a.sender.send = sent.append  # type: ignore[method-assign]
+    a.notifier.sender.send = sent.append  # type: ignore[method-assign,union-attr]
     a.cycle()  # reads and evaluates the tank
     assert isinstance(a.data.get("tank1"), TankData) and a.data["tank1"].last_eval_ms is not None
     proxy.fail(500, times=None)  # from now on every write is refused
     a._last_new_data["tank1"] = 0.0  # the device's last will, judged now
-    with a._inbox_lock:
-        a._inbox.append(("status", "tank1", ("d1", False)))
+    a.link.heard(f"{unique}/tank1/d1/status", b'{"online": false}')  # as paho's thread hands it over
     a.cycle()  # before the fix: RetryableWriteError out of cycle(), the process exited 1
     offline = [m for m in sent if m.severity == "critical" and "offline" in m.body]
     assert offline, [m.title for m in sent]
-    assert a.write_failures >= 1 and any('key=device_offline' in ln for ln in a._pending_lines)
+    assert a.outbox.failures >= 1 and any('key=device_offline' in ln for ln in a.outbox.lines)
     proxy.heal()
     a.cycle()
-    assert a._pending_lines == []
+    assert a.outbox.lines == []
     rows = db.query('SELECT "state" FROM "alert" WHERE "key" = \'device_offline\'')
     assert rows and rows[0]["values"][0][1] == "firing"
     assert np.isfinite(a.data["tank1"].t_ms).all()

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from analytics.batch import read_missing_readings
-from analytics.monitor import DayRecord, TankMonitor
+from analytics.monitor import DayRecord
+from analytics.readings import read_missing_readings
 from analytics.service import Analytics
 from analytics.summary import daily_summary
 from aquamon.config import Config
@@ -73,8 +73,7 @@ def test_the_summary_tells_the_keeper_and_the_service_writes_the_count(db: Influ
     cfg.analytics = replace(cfg.analytics, tanks=["t1"])
     cfg.check()
     an = Analytics(cfg)  # no MQTT connection: the summary's retained publish is queued, not sent
-    mon = TankMonitor("t1", an.settings)
-    lines = an._day_lines("t1", mon, day)
+    lines = an.notifying.day("t1", day, None)  # the service's step: forecasts, summary, the pager's morning
     db.write_lines(lines)
     row = db.query('SELECT "readings_missing", "text" FROM "summary" WHERE "tank" = \'t1\'')[0]["values"][0]
     assert row[1] == 3 and "3 from d1" in row[2]
