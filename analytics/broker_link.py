@@ -2,7 +2,10 @@
 
 Messages arrive on paho's network thread; they are parsed there and queued,
 and the analytics loop takes them once per cycle (:meth:`BrokerLink.take`),
-so nothing of the engine is touched from another thread.  What goes out is
+so nothing of the engine is touched from another thread; a command wakes the
+loop at once (``on_command``), and its answer goes back on
+``{prefix}/{tank}/analytics/cmd/ack`` as a device answers (:mod:`aquamon.commands`),
+so the web page and ``aquamon silence`` say what the analytics did.  What goes out is
 retained: ``{prefix}/{tank}/alert/{key}`` holds each alert's current state and
 ``{prefix}/{tank}/summary`` the latest daily summary (the web page and the
 Home Assistant bridge read them).
@@ -15,6 +18,10 @@ Examples
 >>> link.heard("aq/t1/esp/telemetry", b'{"v": 1}')  # not for the analytics
 >>> link.take()
 ([StatusHeard(tank='t1', device='esp', online=False)], [])
+>>> command_answer("id1", "refused: bad signature (a different command_key, or the command was altered)")
+{'id': 'id1', 'ok': False, 'reason': 'bad signature (a different command_key, or the command was altered)'}
+>>> command_answer("id2", "silenced t1 drift for 120 min")
+{'id': 'id2', 'ok': True, 'done': 'silenced t1 drift for 120 min'}
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -31,17 +38,26 @@ from paho.mqtt.enums import CallbackAPIVersion
 from analytics.catalogue import Transition
 from analytics.command_link import COMMAND_DEVICE
 from analytics.device_status import StatusHeard
+from aquamon import commands
 from aquamon.auth import configure_client
 from aquamon.config import MqttConfig
 
 log = logging.getLogger("aquamon.analytics")
 
 
+def command_answer(command_id: object, outcome: str) -> dict[str, Any]:
+    """The answer to one alert command, in the devices' ack format, from what :class:`AlertCommands` said."""
+    if outcome.startswith("refused: "):
+        return {"id": command_id, "ok": False, "reason": outcome.removeprefix("refused: ")}
+    return {"id": command_id, "ok": True, "done": outcome}
+
+
 class BrokerLink:
     """One MQTT client: subscribed to every device's status and to the analytics' commands; publishes retained."""
 
-    def __init__(self, cfg: MqttConfig) -> None:
+    def __init__(self, cfg: MqttConfig, on_command: Callable[[], None] = lambda: None) -> None:
         self.cfg = cfg
+        self.on_command = on_command  # paho's thread: wakes the loop so a command is answered at once
         self.prefix = cfg.topic_prefix
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"aquamon-analytics-{int(time.time() * 1000) % 10**9}")
@@ -76,12 +92,27 @@ class BrokerLink:
                 self._status.append(StatusHeard(tank, device, doc["online"]))
             elif kind == "cmd" and device == COMMAND_DEVICE:
                 self._commands.append((tank, doc))
+            else:
+                return
+        if kind == "cmd":
+            self.on_command()
 
     def take(self) -> tuple[list[StatusHeard], list[tuple[str, dict[str, Any]]]]:
         """Everything heard since the last call: the statuses and the ``(tank, command)`` pairs, in order."""
         with self._lock:
             heard, self._status, self._commands = (self._status, self._commands), [], []
         return heard
+
+    def take_commands(self) -> list[tuple[str, dict[str, Any]]]:
+        """The ``(tank, command)`` pairs heard since the last call (statuses stay for :meth:`take`)."""
+        with self._lock:
+            cmds, self._commands = self._commands, []
+        return cmds
+
+    def answer_command(self, tank: str, doc: dict[str, Any], outcome: str) -> None:
+        """Say what became of a command on ``{prefix}/{tank}/analytics/cmd/ack`` (QoS 1, not retained)."""
+        payload = json.dumps(command_answer(doc.get("id"), outcome))
+        self.client.publish(commands.ack_topic(self.prefix, tank, COMMAND_DEVICE), payload, qos=1)
 
     # ------------------------------------------------------------------ out
     def publish_alert(self, tank: str, tr: Transition) -> None:

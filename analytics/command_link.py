@@ -157,25 +157,17 @@ def sign_alert_command(cfg: Config, tank: str, action: str, key: str | None, for
 
 def send_alert_command(cfg: Config, tank: str, action: str, key: str | None, for_s: int,
                        timeout_s: float = 10.0) -> dict[str, Any]:
-    """Sign and publish one alert command (silence, ack, maintenance) for the analytics; return it."""
-    import paho.mqtt.client as mqtt
-    from paho.mqtt.enums import CallbackAPIVersion
+    """Sign and publish one alert command (silence, ack, maintenance) and return the analytics' answer.
 
-    from aquamon.auth import configure_client, connect_checked
-
+    The answer is ``{"id", "ok", "done"}`` or ``{"id", "ok": false, "reason"}``; :class:`CommandError`
+    says what to do when the broker cannot be reached or the analytics do not answer in time.
+    """
     doc = sign_alert_command(cfg, tank, action, key, for_s)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2)
-    configure_client(client, cfg.mqtt)
     try:
-        try:
-            connect_checked(client, cfg.mqtt, "operator", timeout_s)
-        except OSError as e:  # unreachable, no answer, or the login refused: each says what to do
-            raise CommandError(str(e)) from None
-        info = client.publish(f"{cfg.mqtt.topic_prefix}/{tank}/{COMMAND_DEVICE}/cmd", commands.encode(doc), qos=1)
-        info.wait_for_publish(timeout_s)
-        if not info.is_published():
-            raise CommandError(f"the broker did not take the command within {timeout_s:g} s")
-    finally:
-        client.loop_stop()
-        client.disconnect()
-    return doc
+        answer = commands.send_signed(cfg.mqtt, tank, COMMAND_DEVICE, doc, timeout_s)
+    except OSError as e:  # unreachable, no answer, or the login refused: each says what to do
+        raise CommandError(str(e)) from None
+    if answer is None:
+        raise CommandError(f"the analytics did not answer within {timeout_s:g} s: is `aquamon analytics` running "
+                           "and connected to this broker? The command is applied only by a running analytics.")
+    return answer

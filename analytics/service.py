@@ -90,7 +90,9 @@ class Analytics:
         self.notifier.store = InfluxNotifyStore(self.db)  # saved before each send (analytics/notify_store.py)
         self.notifier.on_delivery = self.metrics.notification
         self.state.notifier = self.notifier  # ... and with each tank's state
-        self.link = BrokerLink(cfg.mqtt)  # device status and commands in, retained alerts and summaries out
+        self._wake = threading.Event()  # a command arrived, or stop(): the loop's wait ends early
+        # device status and commands in, retained alerts and summaries and command answers out
+        self.link = BrokerLink(cfg.mqtt, on_command=self._wake.set)
         self.notifying = Notifying(self.notifier, self.link, self.reader.missing_readings)
         self.commands = AlertCommands(commands.load_key(cfg.alerts.command_key) if cfg.alerts.command_key else b"")
         self.status = StatusQueue(a.poll_s)  # offline judged after the readings before it
@@ -124,11 +126,16 @@ class Analytics:
         return TankClock(data.last_eval_ms, int(data.t_ms[-1]) if len(data.t_ms) else None,
                          time.monotonic() - self._last_new_data.get(tank, 0.0))
 
+    def _take_commands(self) -> None:
+        """Apply the alert commands heard since the last look and answer each (the keeper waits for it)."""
+        for tank, doc in self.link.take_commands():
+            self.link.answer_command(tank, doc, self.command(tank, doc))
+
     def _take_heard(self) -> None:
         """Apply the alert commands and device statuses heard since the last cycle (:mod:`analytics.device_status`)."""
         statuses, cmds = self.link.take()
         for tank, doc in cmds:
-            self.command(tank, doc)
+            self.link.answer_command(tank, doc, self.command(tank, doc))
         for st, at_ms in self.status.due(statuses, self._clock):
             mon = self._monitor(st.tank)
             if at_ms is None:
@@ -268,6 +275,7 @@ class Analytics:
             log.warning("cannot list tanks: %s", e)
             return []
         self.restore(tanks)
+        self._take_commands()  # before the tanks' step, which may take a while on a farm: the keeper waits
         try:
             self.reader.prefetch(tanks, self.data)
         except QueryError as e:  # each tank asks for itself
@@ -301,7 +309,8 @@ class Analytics:
                 except Exception:  # a storage or query failure must never stop the watching
                     backoff = min(60.0, max(1.0, 2 * backoff))
                     log.exception("analytics cycle failed; retrying in %.0f s", backoff)
-                self._stop.wait(self.cfg.analytics.poll_s + backoff)
+                self._wake.wait(self.cfg.analytics.poll_s + backoff)
+                self._wake.clear()
         finally:
             log.info("%s", self.scoring.text())
             self._save_state(force=True)
@@ -311,6 +320,7 @@ class Analytics:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
 
 def main(cfg: Config) -> None:

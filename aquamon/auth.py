@@ -11,7 +11,8 @@ device        publish ``{p}/{tank}/{device}/telemetry|status|event|cmd/ack``;
 gateway       subscribe ``{p}/+/+/telemetry|status|event``;
               ``{p}/_gateway/#`` for its presence
 analytics     publish and read back ``{p}/+/alert/#``; publish ``{p}/+/summary``;
-              read ``{p}/+/+/status`` and its commands ``{p}/+/analytics/cmd``
+              read ``{p}/+/+/status`` and its commands ``{p}/+/analytics/cmd``,
+              answer them on ``{p}/+/analytics/cmd/ack``
 operator      publish ``{p}/+/+/cmd``; read acks, status and alerts
 viewer        read telemetry, status, events, alerts, summaries, gateway presence
 homeassistant read telemetry, status, alerts; ``homeassistant/#`` (discovery)
@@ -125,7 +126,18 @@ class Account:
 
     @classmethod
     def for_device(cls, tank: str, device: str, prefix: str = "aquamon") -> "Account":
-        """The account of one device; its username is its topic root, ``{prefix}/{tank}/{device}``."""
+        """The account of one device; its username is its topic root, ``{prefix}/{tank}/{device}``.
+
+        ``analytics`` is not a device name: it is the pseudo-device the alert commands are addressed
+        to, and a device of that name could read them and answer for the analytics.
+
+        >>> Account.for_device("t1", "analytics")
+        Traceback (most recent call last):
+        ...
+        aquamon.auth.AuthError: 'analytics' is reserved for the analytics' alert commands: give the device another name
+        """
+        if device == "analytics":
+            raise AuthError("'analytics' is reserved for the analytics' alert commands: give the device another name")
         return cls(f"{prefix}/{tank}/{device}", "device", prefix, tank, device)
 
     @classmethod
@@ -153,7 +165,7 @@ class Account:
             # alerts (read back after a restart), the daily summary, device presence,
             # and the signed alert commands addressed to the pseudo-device "analytics"
             return [("readwrite", f"{p}/+/alert/#"), ("write", f"{p}/+/summary"), ("read", f"{p}/+/+/status"),
-                    ("read", f"{p}/+/analytics/cmd")]
+                    ("read", f"{p}/+/analytics/cmd"), ("write", f"{p}/+/analytics/cmd/ack")]
         if self.role == "operator":
             return [("write", f"{p}/+/+/cmd"), ("read", f"{p}/+/+/cmd/ack"), ("read", f"{p}/+/+/status"),
                     ("read", f"{p}/+/alert/#")]

@@ -288,12 +288,16 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
     action = "ack" if ack else "maintenance" if maintenance else "silence"
     try:
         seconds = parse_duration(duration)
-        send_alert_command(cfg, tank, action, key, seconds)
+        answer = send_alert_command(cfg, tank, action, key, seconds)
     except (CommandError, ValueError) as e:
-        err.print(f"[bold red]not sent:[/] {escape(str(e))}", soft_wrap=True)
+        err.print(f"[bold red]not done:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(1) from None
+    if not answer.get("ok"):
+        err.print(f"[bold red]refused by the analytics:[/] {escape(str(answer.get('reason', '')))}", soft_wrap=True)
+        raise typer.Exit(1)
     what = {"ack": "acknowledged", "maintenance": "maintenance mode for", "silence": "silenced"}[action]
-    Console().print(f"{what} {tank} {key or ''} {'' if ack else 'for ' + duration}".replace("  ", " ").strip())
+    Console().print(f"{what} {tank} {key or ''} {'' if ack else 'for ' + duration}".replace("  ", " ").strip()
+                    + f" (the analytics: {escape(str(answer.get('done', 'done')))})", soft_wrap=True)
 
 
 from aquamon.auth import _user_app  # noqa: E402

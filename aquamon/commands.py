@@ -178,6 +178,16 @@ def send_command(mqtt_cfg: Any, tank: str, device: str, key: bytes, action: str,
 
     ``mqtt_cfg`` is an :class:`aquamon.config.MqttConfig` (host, port, credentials, topic prefix).
     """
+    return send_signed(mqtt_cfg, tank, device, sign_command(key, tank, device, action, args), timeout_s)
+
+
+def send_signed(mqtt_cfg: Any, tank: str, device: str, doc: dict[str, Any],
+                timeout_s: float = 10.0) -> dict[str, Any] | None:
+    """Publish a signed command on ``…/cmd`` and wait for its answer on ``…/cmd/ack``; None on timeout.
+
+    The answer is the device's (or the analytics', for the pseudo-device ``analytics``):
+    ``{"id": …, "ok": true|false, "reason": "…"}``.  Raises :class:`OSError` as :func:`send_command`.
+    """
     import threading
 
     import paho.mqtt.client as mqtt
@@ -185,7 +195,6 @@ def send_command(mqtt_cfg: Any, tank: str, device: str, key: bytes, action: str,
 
     from aquamon.auth import configure_client, connect_checked
 
-    doc = sign_command(key, tank, device, action, args)
     prefix = mqtt_cfg.topic_prefix
     answer: dict[str, Any] = {}
     got = threading.Event()

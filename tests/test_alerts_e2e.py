@@ -53,6 +53,7 @@ def test_faults_to_notifications_on_the_real_path(stack: Stack, unique: str) -> 
         r = subprocess.run([sys.executable, "-m", "aquamon", "silence", "tank1", "pump_stopped", "--for", "30d",
                             "-c", str(cfg_file)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "silenced tank1 pump_stopped for 30d" in r.stdout, r.stdout + r.stderr
+        assert "(the analytics: silenced tank1 pump_stopped for 43200 min)" in r.stdout, r.stdout  # their answer
         r = subprocess.run([sys.executable, "-m", "aquamon", "silence", "tank1", "pump_stoped", "-c", str(cfg_file)],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 1 and "unknown alert key 'pump_stoped'" in r.stderr, r.stdout + r.stderr

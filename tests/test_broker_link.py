@@ -37,3 +37,22 @@ def test_alerts_and_summaries_are_published_retained() -> None:
     assert json.loads(sent[0][1]) == {"tank": "t1", "key": "sump_low", "severity": "critical", "state": "firing",
                                       "summary": "Sump low.", "ts": 1000}
     assert json.loads(sent[1][1]) == {"tank": "t1", "ts": 2000, "text": "All well."}
+
+
+def test_a_command_wakes_the_loop_and_its_answer_goes_back_unretained() -> None:
+    woken: list[int] = []
+    link = BrokerLink(MqttConfig(topic_prefix="aq"), on_command=lambda: woken.append(1))
+    link.heard("aq/t1/esp/status", b'{"online": true}')
+    assert woken == []  # a status waits for the next cycle
+    link.heard("aq/t1/analytics/cmd", b'{"id": "c1", "action": "ack"}')
+    link.heard("aq/t1/esp/cmd", b'{"id": "c2"}')  # not for the analytics: no wake
+    assert woken == [1]
+    assert link.take_commands() == [("t1", {"id": "c1", "action": "ack"})]
+    assert link.take() == ([StatusHeard("t1", "esp", True)], [])  # the status stayed for take()
+    sent: list[tuple[str, Any, int]] = []
+    link.client.publish = lambda topic, payload, qos: sent.append((topic, payload, qos))  # type: ignore[method-assign,assignment,misc]
+    link.answer_command("t1", {"id": "c1"}, "acknowledged 1 alert(s) of t1")
+    link.answer_command("t1", {"id": "c3"}, "refused: already applied (a replay)")
+    assert [(t, q) for t, _, q in sent] == [("aq/t1/analytics/cmd/ack", 1)] * 2
+    assert json.loads(sent[0][1]) == {"id": "c1", "ok": True, "done": "acknowledged 1 alert(s) of t1"}
+    assert json.loads(sent[1][1]) == {"id": "c3", "ok": False, "reason": "already applied (a replay)"}

@@ -217,6 +217,8 @@ RIGHTS = [  # role, publish or read, topic, allowed
     ("analytics", "publish", "aquamon/tank1/summary", True),
     ("analytics", "read", "aquamon/tank1/esp1/status", True),
     ("analytics", "read", "aquamon/tank1/analytics/cmd", True),
+    ("analytics", "publish", "aquamon/tank1/analytics/cmd/ack", True),
+    ("analytics", "publish", "aquamon/tank1/esp1/cmd/ack", False),
     ("analytics", "publish", "aquamon/tank1/esp1/cmd", False),
     ("analytics", "publish", "aquamon/tank1/analytics/cmd", False),
     ("analytics", "publish", "aquamon/tank1/esp1/telemetry", False),

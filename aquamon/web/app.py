@@ -308,16 +308,21 @@ class WebApp:
             doc = commands.sign_command(self.keys.analytics(), tank, ANALYTICS, plan.action, plan.args)
         except (ControlError, commands.CommandFormatError) as e:
             return self._answer(request, tank, False, str(e), 400)
-        topic = commands.command_topic(self.hub.prefix, tank, ANALYTICS)
-        if not await asyncio.to_thread(self.hub.publish, topic, commands.encode(doc)):
-            return self._answer(request, tank, False, "the broker did not take the command: try again", 503)
         key = plan.args.get("key")
         what = alert_title(key) if key else "every alert"
+        log.warning("%s asks to %s %s of %s", user["name"], plan.words, what, tank)
+        # shown as done only when the analytics answer that they did it (analytics/broker_link.py)
+        ack = await self.hub.command(commands.command_topic(self.hub.prefix, tank, ANALYTICS), doc, COMMAND_TIMEOUT_S)
+        if ack is None:
+            return self._answer(request, tank, False, f"the analytics did not answer within {COMMAND_TIMEOUT_S:.0f} s: "
+                                "is `aquamon analytics` running? If it is only busy, it applies the command when it gets to it.", 504)
+        if not ack.get("ok"):
+            return self._answer(request, tank, False, f"{plan.words}: refused by the analytics "
+                                f"({ack.get('reason', 'no reason given')})", 409)
         if plan.action == "ack":
             with self.hub.lock:
                 self.hub.state.note_ack(tank, key, user["name"])
-        log.warning("%s: %s %s of %s", user["name"], plan.words, what, tank)
-        return self._answer(request, tank, True, f"{plan.words}: {what} (sent to the analytics)", 200)
+        return self._answer(request, tank, True, f"{plan.words}: {what}: done", 200)
 
     def _answer(self, request: Request, tank: str, ok: bool, words: str, status: int) -> Response:
         if wants_json(request):
