@@ -21,7 +21,7 @@ import json
 import logging
 from typing import Any, Iterable, Mapping
 
-from analytics.batch import tank_regex
+from analytics.readings import tank_regex
 from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.notify")

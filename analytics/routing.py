@@ -125,7 +125,7 @@ def tank_alert_settings(tank: str, profile: str, limits: Sequence[str],
 
 def settings_for(cfg: Any, tank: str, base: Any = None) -> Any:
     """The :class:`~analytics.monitor.MonitorSettings` of ``tank`` (``base``: the global ones, made if None)."""
-    from analytics.service import settings_from
+    from analytics.settings import settings_from
 
     al = cfg.alerts
     if not al.tanks or match_table(tank, al.tanks) is None:
