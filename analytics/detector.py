@@ -12,8 +12,10 @@ Evidence:
 
 ``short``
     ‖EWMA₃(z)‖² of the whitened residuals z: the per-reading whitened score
-    averaged over about three minutes, so a lone outlier (not an event, per
-    the GECCO rules) is diluted while a change that persists is not.
+    averaged over about three readings (three minutes on the one-minute
+    grid; three of TRAIN's readings when they are closer together), so a
+    lone outlier (not an event, per the GECCO rules) is diluted while a
+    change that persists is not.
 ``drift``
     Page's CUSUM on each channel's reading-to-reading steps, in units of the
     channel's healthy step size (95 % quantile of |step| / 1.96), two-sided,
