@@ -12,8 +12,10 @@ Evidence:
 
 ``short``
     ‖EWMA₃(z)‖² of the whitened residuals z: the per-reading whitened score
-    averaged over about three minutes, so a lone outlier (not an event, per
-    the GECCO rules) is diluted while a change that persists is not.
+    averaged over about three readings (three minutes on the one-minute
+    grid; three of TRAIN's readings when they are closer together), so a
+    lone outlier (not an event, per the GECCO rules) is diluted while a
+    change that persists is not.
 ``drift``
     Page's CUSUM on each channel's reading-to-reading steps, in units of the
     channel's healthy step size (95 % quantile of |step| / 1.96), two-sided,
@@ -117,7 +119,8 @@ class DetectorSettings:
 
     #: time constant of the level (the healthy mean), minutes: one day
     level_minutes: float = 1440.0
-    #: time constant of the short average of the whitened residual, minutes
+    #: time constant of the short average of the whitened residual, minutes on the one-minute grid (three
+    #: readings); readings closer together than a minute get the same number of readings (see ``reading_minutes``)
     short_minutes: float = 3.0
     #: length of the divergence window, minutes
     window_minutes: int = 30
@@ -330,6 +333,11 @@ class WaterQualityDetector(AnomalyDetector):
     evidence: list[str] = field(default_factory=list)  # the statistics that decide (set by fit)
     holdout: dict[str, float] = field(default_factory=dict)  # held-out / stated false-alarm rate
     relearn_after_minutes: float = float("nan")  # set by fit
+    #: the TRAIN's usual reading interval in minutes, at most 1 (set by fit).  The short average's job is to
+    #: dilute a lone reading, and its tails are calibrated on TRAIN: on readings a second apart a 3-minute
+    #: average would span 180 readings, TRAIN (SKAB's 400 rows) would hold only two independent values of
+    #: it, and an alarm would outlast its cause by minutes.  So it averages about three readings there too.
+    reading_minutes: float = 1.0
     firing: bool = False  # the decision of the last reading (decide_one)
     fired_at: float = -math.inf
     score: float = 0.0
@@ -368,7 +376,7 @@ class WaterQualityDetector(AnomalyDetector):
         dt_min = 1.0 if st.last_t is None else max((t - st.last_t) / 60.0, 0.0)
         r = np.where(ok, v - st.level, 0.0)
         z = np.clip(self.whiten @ r if self.whiten is not None else r, -Z_LIMIT, Z_LIMIT)
-        a_short = 1.0 - math.exp(-max(dt_min, 1e-9) / s.short_minutes)
+        a_short = 1.0 - math.exp(-max(dt_min, 1e-9) / (s.short_minutes * self.reading_minutes))
         short = st.short + a_short * (z - st.short)
         # window sums with the oldest reading replaced by this one
         old = st.buf[st.head] if st.filled >= s.window_minutes else np.zeros_like(z)
@@ -433,6 +441,9 @@ class WaterQualityDetector(AnomalyDetector):
         X = np.asarray(X, dtype=np.float64)
         t_s = np.asarray(t_s, dtype=np.float64)
         self.names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
+        steps = np.diff(t_s)
+        steps = steps[steps > 0]
+        self.reading_minutes = min(1.0, float(np.median(steps)) / 60.0) if len(steps) else 1.0
         self.quality = [j for j, nm in enumerate(self.names) if nm not in s.operational] or list(range(X.shape[1]))
         Q = X[:, self.quality]
         healthy = np.ones(len(Q), dtype=bool) if labels is None else ~np.asarray(labels, dtype=bool)

@@ -327,6 +327,8 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
              operational: str = typer.Option("Tp,Fm,Fm_2", "--operational", help="Channels changed on purpose "
                                              "(not scored), comma-separated."),
+             train_rows: Optional[int] = typer.Option(None, "--train-rows", min=1, help="Fit on the first N rows "
+                                                      "of TEST and score the rest (SKAB's protocol: 400)."),
              config: Optional[Path] = ConfigOpt,
              ) -> None:
     """Measure the analytics engine's detection quality on labelled CSVs (GECCO 2018 point-wise F1, NAB score)."""
@@ -347,6 +349,12 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
             train_data = ev.read_labelled_csv(train, **read)
             if nab_windows is not None:
                 train_data.labels, _ = ev.nab_labels(train_data.t_s, nab_windows, train)
+        elif train_rows is not None:
+            if train_rows >= len(test_data):
+                raise ev.EvaluationInputError(f"{test}: --train-rows {train_rows} leaves no row to score "
+                                              f"(the file has {len(test_data)}); give a smaller number")
+            train_data = test_data.slice(0, train_rows)
+            test_data = test_data.slice(train_rows, len(test_data))
         else:
             train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
         import dataclasses

@@ -1,0 +1,120 @@
+"""The SKAB benchmark's path: SKAB's file format, rows a second apart, a 400-row TRAIN, SKAB's pooled figures.
+
+A small synthetic file in SKAB's exact format (``;``-separated, ``datetime``,
+the 8 sensor columns, ``anomaly`` and ``changepoint``) stands in for the real
+data, which the tests never need.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from aquamon.cli import app
+from aquamon.evaluate import pointwise_scores
+from benchmarks import bench_skab
+
+SENSORS = bench_skab.SKAB_MAPPING["columns"]
+#: healthy level and noise per sensor, about SKAB's own (valve1/0.csv)
+LEVEL = (0.0265, 0.040, 1.0, 0.08, 79.0, 26.0, 232.0, 32.0)
+NOISE = (0.0003, 0.0008, 0.28, 0.26, 0.1, 0.02, 10.0, 0.4)
+
+
+def write_skab(path, n=1100, event=(650, 950), seed=0):
+    """A SKAB-format experiment: healthy rows, then the valve closes (flow down, current up) and reopens."""
+    rng = np.random.default_rng(seed)
+    t0 = np.datetime64("2020-03-09T10:14:33")
+    lines = ["datetime;" + ";".join(SENSORS) + ";anomaly;changepoint"]
+    for i in range(n):
+        x = np.array(LEVEL) + np.array(NOISE) * rng.normal(size=len(LEVEL))
+        inside = event[0] <= i < event[1]
+        if inside:
+            x[7] -= 3.0  # volume flow, l/min
+            x[2] += 0.8  # motor current, A
+        stamp = str(t0 + np.timedelta64(i, "s")).replace("T", " ")
+        cp = float(i in event)
+        lines.append(f"{stamp};" + ";".join(f"{v:.6g}" for v in x) + f";{float(inside)};{cp}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def skab_dir(tmp_path):
+    root = tmp_path / "skab"
+    for g in bench_skab.GROUPS:
+        (root / g).mkdir(parents=True)
+    write_skab(root / "valve1" / "0.csv")
+    return root
+
+
+def test_engine_on_a_skab_file_fits_400_rows_a_second_apart_and_catches_the_valve(skab_dir):
+    d = bench_skab.read_skab(skab_dir / "valve1" / "0.csv")
+    assert d.names == list(SENSORS)  # the changepoint column is a label, not a sensor
+    assert np.all(np.diff(d.t_s) == 1.0)
+    y, a = bench_skab.run_file(skab_dir / "valve1" / "0.csv")
+    assert len(y) == len(a) == 1100 - bench_skab.TRAIN_ROWS
+    lo, hi = 650 - 400, 950 - 400
+    assert a[lo + 5:hi].all()  # the 400-row TRAIN was fitted (not refused) and the event is caught within seconds
+    # ... and the alarm ends within seconds of it: the short average spans readings, not 3 minutes (180 readings)
+    assert not a[:lo].any() and not a[hi + 10:].any()
+    assert pointwise_scores(y, a)["f1"] >= 0.95
+
+
+def test_the_short_average_spans_three_readings_of_the_trains_interval():
+    from analytics.detector import WaterQualityDetector
+
+    rng = np.random.default_rng(0)
+    for step_s, expected in ((1.0, 1 / 60), (60.0, 1.0), (300.0, 1.0)):  # never longer than on the minute grid
+        t = np.arange(400) * step_s
+        det = WaterQualityDetector().fit(t, rng.normal(size=(400, 2)), names=["a", "b"])
+        assert det.reading_minutes == pytest.approx(expected)
+
+
+def test_the_command_with_train_rows_gives_the_bench_alarms(skab_dir, tmp_path):
+    f = skab_dir / "valve1" / "0.csv"
+    m = bench_skab.SKAB_MAPPING
+    out = tmp_path / "pred.csv"
+    r = CliRunner().invoke(app, ["evaluate", "--test", str(f), "--train-rows", "400", "--sep", m["sep"],
+                                 "--time-column", m["time_column"], "--label-column", m["label_column"],
+                                 "--columns", ",".join(m["columns"]), "--operational", ",".join(m["operational"]),
+                                 "--false-alarms-per-day", str(bench_skab.STATED_FALSE_ALARMS_PER_DAY),
+                                 "--json", "--predictions", str(out)])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    alarms = np.array([int(line.split(",")[2]) for line in out.read_text().splitlines()[1:]], dtype=bool)
+    y, a = bench_skab.run_file(f)
+    assert summary["rows"] == 700 and np.array_equal(alarms, a)
+    r = CliRunner().invoke(app, ["evaluate", "--test", str(f), "--train-rows", "1100", "--sep", ";",
+                                 "--time-column", "datetime", "--label-column", "anomaly"])
+    assert r.exit_code == 2 and "leaves no row to score" in r.output
+
+
+def test_counts_are_pooled_and_scored_as_skab_scores_them():
+    rng = np.random.default_rng(3)
+    y1, a1, y2, a2 = (rng.random(300) < 0.4 for _ in range(4))
+    c = bench_skab.Counts()
+    c.add(y1, a1)
+    c.add(y2, a2)
+    f1, far, mar = c.skab()
+    y, a = np.concatenate([y1, y2]), np.concatenate([a1, a2])
+    m = pointwise_scores(y, a)  # SKAB's F1 = TP / (TP + (FP + FN) / 2) is the usual F1 of the pooled rows
+    assert f1 == pytest.approx(m["f1"])
+    assert far == pytest.approx(100 * m["fp"] / (~y).sum()) and mar == pytest.approx(100 * (1 - m["recall"]))
+
+
+def test_data_folder_from_the_environment_or_a_clone_and_a_clear_skip(skab_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AQUAMON_SKAB_DIR", str(skab_dir))
+    assert bench_skab.data_dir() == skab_dir
+    clone = tmp_path / "clone"
+    for g in bench_skab.GROUPS:
+        (clone / "data" / g).mkdir(parents=True)
+    monkeypatch.setenv("AQUAMON_SKAB_DIR", str(clone))  # `git clone https://github.com/waico/SKAB` puts data/ inside
+    assert bench_skab.data_dir() == clone / "data"
+    monkeypatch.setenv("AQUAMON_SKAB_DIR", str(tmp_path / "absent"))
+    assert bench_skab.data_dir() is None
+    bench_skab.main()
+    out = capsys.readouterr().out
+    assert out.startswith("skipped: SKAB data not found") and "git clone https://github.com/waico/SKAB" in out
