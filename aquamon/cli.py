@@ -227,7 +227,13 @@ def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the dri
                                     "until Ctrl-C."),
          ) -> None:
     """Run a simulated tank end to end on real Mosquitto and InfluxDB, with injected faults."""
-    from aquamon.demo import run_demo
+    from aquamon.checkout import HarnessMissing
+
+    try:
+        from aquamon.demo import run_demo
+    except HarnessMissing as e:  # an installed copy: the demo runs from a source checkout
+        err.print(f"[bold red]demo:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
     raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
 
@@ -386,7 +392,13 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
            out: Path = typer.Option(Path("replay-output"), "--out", help="Folder for the stack's data and logs."),
            ) -> None:
     """Publish a CSV as a device would, through broker, gateway, InfluxDB and analytics; print what a keeper gets."""
-    from aquamon import replay as rp
+    from aquamon.checkout import HarnessMissing
+
+    try:
+        from aquamon import replay as rp
+    except HarnessMissing as e:  # an installed copy: the replay runs from a source checkout
+        err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
     try:
         result = rp.replay(csv_file, tank, out)

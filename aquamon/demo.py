@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -27,8 +27,14 @@ from rich.table import Table
 
 from analytics.notify_text import keeper_words, title
 from analytics.pager import policy_from
-from aquamon.services import ServiceError
-from aquamon.stack import Stack, firmware_config, wait_for
+from aquamon.checkout import harness
+
+if TYPE_CHECKING:
+    from harness.services import ServiceError, free_port
+    from harness.stack import Stack, firmware_config, wait_for
+else:  # the harness is in the source checkout only: aquamon.checkout finds it there, or says what to do
+    ServiceError, free_port = harness("services").ServiceError, harness("services").free_port
+    Stack, firmware_config, wait_for = harness("stack").Stack, harness("stack").firmware_config, harness("stack").wait_for
 
 TANK, DEVICE = "demo-tank", "esp32-sim"
 # The drift detector scores only after 48 h of history and the stuck heater starts 6 h before the end,
@@ -122,7 +128,6 @@ def start_demo_web(stack: Stack, cfg: Any, out: Path, console: Console) -> tuple
     command key in the app's key folder, the app on a free loopback port.  Returns (config, firmware cmd)."""
     import secrets
 
-    from aquamon.services import free_port
     from aquamon.web.accounts import WebAccounts
 
     keys = out / "web-keys"

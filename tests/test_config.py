@@ -149,8 +149,8 @@ def test_cli_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> None:
 
 
 def test_stack_config_lets_the_caller_choose_every_analytics_option(tmp_path: Path) -> None:
-    from aquamon.services import InfluxDB1, Mosquitto
-    from aquamon.stack import Stack
+    from harness.services import InfluxDB1, Mosquitto
+    from harness.stack import Stack
 
     # no servers are started: config() only needs their ports
     s = Stack(tmp_path, mosquitto=Mosquitto(tmp_path / "m"), influx=InfluxDB1(tmp_path / "i"))

@@ -335,8 +335,8 @@ def test_a_state_larger_than_an_influxdb_string_field_round_trips(influxdb, uniq
 
 # --- the farm simulator ----------------------------------------------------------------
 def test_farm_messages_pass_the_gateways_validation_and_faults_show() -> None:
-    from aquamon.farm import FarmModel
     from gateway.validate import validate_message
+    from harness.farm import FarmModel
 
     start = 1_700_000_000_000
     model = FarmModel(n_tanks=50, start_epoch_ms=start, seed=2, faults={7: (start + 600_000, 10.0)})

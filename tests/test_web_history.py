@@ -8,8 +8,8 @@ import pytest
 
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
-from aquamon.services import InfluxDB1
 from aquamon.web.history import History
+from harness.services import InfluxDB1
 
 pytestmark = pytest.mark.services
 HOUR = 3_600_000

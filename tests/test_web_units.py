@@ -140,8 +140,8 @@ def test_messages_that_are_not_json_objects_are_counted_not_kept() -> None:
 
 def test_history_says_what_to_check_when_influxdb_does_not_answer() -> None:
     from aquamon.influx import InfluxV1
-    from aquamon.services import free_port
     from aquamon.web.history import History, HistoryUnavailable
+    from harness.services import free_port
 
     h = History(InfluxV1(f"http://127.0.0.1:{free_port()}", "aquamon", timeout=2))
     with pytest.raises(HistoryUnavailable, match=r"live readings go on.*\[influxdb\] url"):

@@ -33,19 +33,18 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from aquamon.checkout import FIRMWARE_DIR
 from aquamon.config import MqttConfig
 
-_FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
-if str(_FIRMWARE) not in sys.path:  # the firmware's pure encoder runs unchanged under CPython
-    sys.path.append(str(_FIRMWARE))
-from payload import encode_telemetry  # noqa: E402
+if str(FIRMWARE_DIR) not in sys.path:  # the firmware's pure encoder runs unchanged under CPython
+    sys.path.append(str(FIRMWARE_DIR))
+from payload import encode_telemetry
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
