@@ -28,6 +28,7 @@ from rich.table import Table
 from analytics.notify_text import keeper_words, title
 from analytics.pager import policy_from
 from aquamon.checkout import harness
+from aquamon.contract import shown_sensors
 
 if TYPE_CHECKING:
     from harness.services import ServiceError, free_port
@@ -40,8 +41,8 @@ TANK, DEVICE = "demo-tank", "esp32-sim"
 # The drift detector scores only after 48 h of history and the stuck heater starts 6 h before the end,
 # so from 56 h on (2 h of margin) the demo must show a drift alert; shorter demos show rules and probes only.
 DRIFT_SHOWN_FROM_H = 56.0
-SENSOR_COLS = (("temp_c", "°C", 2), ("ph", "pH", 2), ("tds_ppm", "ppm", 0), ("turb_ntu", "NTU", 2),
-               ("level_cm", "cm", 1), ("flow_lpm", "l/min", 1))
+# the contract's sensors (a sensor added there gets a column): key, unit (pH: its name), decimals
+SENSOR_COLS = tuple((s.key, s.unit or s.label, s.decimals) for s in shown_sensors())
 
 
 # The heater is plugged into the controller's relay as a guard (its own thermostat regulates): when that
