@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gateway.loadgen import Publisher, readings
+from harness.loadgen import Publisher, readings
 from harness.services import FARM_AUTOSAVE_CHANGES, Mosquitto
 
 PREFIX = "bench"

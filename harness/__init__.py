@@ -8,4 +8,5 @@ missing.
 - :mod:`harness.services`: start and stop our own Mosquitto and InfluxDB 1.x, by PID.
 - :mod:`harness.stack`: the whole system on one machine (services, gateway, analytics, firmware).
 - :mod:`harness.farm`: a simulated fish farm of N tanks publishing through paho.
+- :mod:`harness.loadgen`: synthetic device traffic over QoS 1, acknowledged (gateway tests and benchmarks).
 """

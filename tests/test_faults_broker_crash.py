@@ -21,7 +21,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
 from harness.services import Mosquitto
 from harness.stack import wait_for
 

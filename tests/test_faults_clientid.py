@@ -26,7 +26,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import Account
 from aquamon.influx import InfluxV1
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
 from harness.services import Mosquitto
 from harness.stack import Stack, wait_for
 

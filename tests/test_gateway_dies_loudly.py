@@ -24,7 +24,7 @@ import pytest
 from test_gateway_faults import count, gateway_cfg, healthz, metrics, publisher
 
 from aquamon.config import to_toml
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
 from harness.services import InfluxDB1, Mosquitto, spawn
 from harness.stack import Stack, wait_for
 

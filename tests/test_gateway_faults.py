@@ -24,7 +24,7 @@ from influx_proxy import FaultProxy
 
 from aquamon.config import Config
 from aquamon.influx import InfluxV1
-from gateway.loadgen import Publisher, publish_readings, readings
+from harness.loadgen import Publisher, publish_readings, readings
 from harness.services import InfluxDB1, ManagedProcess, Mosquitto, free_port
 from harness.stack import Stack, wait_for
 

@@ -122,9 +122,9 @@ def test_acks_only_after_write_or_spool_and_replay_interleaves_with_new_data(tmp
     import time
 
     from aquamon.lineproto import encode_point
-    from gateway.loadgen import readings
     from gateway.service import Incoming
     from gateway.validate import validate_message
+    from harness.loadgen import readings
 
     g = _gateway(tmp_path, batch_size=50, flush_interval_s=0.01, retry_max_s=0.2, stats_interval_s=3600)
     db = FlakyDB(write_s=0.03)

@@ -179,7 +179,7 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
 
 
 def _publish_reading(port: int, base: str, password: str) -> None:
-    from gateway.loadgen import Publisher, reading_payload
+    from harness.loadgen import Publisher, reading_payload
 
     pub = Publisher(port, username=base, password=password)
     try:

@@ -101,7 +101,7 @@ def test_the_wheel_holds_the_server_and_not_the_harness(tmp_path: Path) -> None:
     shipped = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert {"aquamon/cli.py", "aquamon/checkout.py", "gateway/service.py", "analytics/service.py",
             "aquamon/py.typed"} <= shipped
-    assert not {p for p in shipped if p.split("/")[-1] in ("stack.py", "services.py", "farm.py")}
+    assert not {p for p in shipped if p.split("/")[-1] in ("stack.py", "services.py", "farm.py", "loadgen.py")}
 
 
 def test_a_fresh_server_install_runs_without_the_firmware_tools(index: None, tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pytest
 
-from gateway.loadgen import publish_readings
 from gateway.metrics import GatewayMetrics
+from harness.loadgen import publish_readings
 from harness.services import free_port
 from harness.stack import Stack, wait_for
 

@@ -15,7 +15,7 @@ import pytest
 
 from aquamon.config import load_config_text
 from aquamon.influx import InfluxV1, QueryError, WriteError
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
 from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
