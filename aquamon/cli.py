@@ -302,9 +302,9 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
     Console().print(f"{what} {tank} {key or ''} {'' if ack else 'for ' + duration}".replace("  ", " ").strip())
 
 
-from aquamon.auth import _user_app  # noqa: E402
+from aquamon.user_cli import user_app  # noqa: E402
 
-_users = _user_app()
+_users = user_app()
 app.add_typer(_users, name="user", help="Broker accounts: add (or rotate), remove, list.")
 
 from aquamon.web.cli import web_app  # noqa: E402

@@ -125,6 +125,13 @@ def test_the_harness_check_sees_a_runtime_import_and_not_a_type_only_one() -> No
     assert _outside_the_product(_imports(here, runtime_only=True, source=lazy)) == {"benchmarks.bench_farm"}
 
 
+def test_the_base_has_no_command_line() -> None:
+    # the command line (typer, rich) is the shell's: `aquamon user` lives in aquamon/user_cli.py, not in auth
+    wrong = {m: sorted(i for i in imp if i.split(".")[0] in ("typer", "rich"))
+             for m, imp in _graph().items() if m in BASE}
+    assert not any(wrong.values()), wrong
+
+
 def test_the_check_sees_an_upward_import() -> None:
     # the check itself must be able to fail: a base module importing the analytics is caught
     assert _upward("aquamon.config", {"analytics.profiles", "aquamon.ids", "typing"}) == {"analytics.profiles"}
