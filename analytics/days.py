@@ -139,6 +139,12 @@ class DaysMixin(HostBase):
         self.day_rows, self.day_fired, self.day_notes = {}, [], []
         self.day_start_ms = next_day_ms
 
+    def take_finished_days(self) -> list[DayRecord]:
+        """The days closed since the last call, handed over (the service writes their summaries)."""
+        days = list(self.finished_days)
+        self.finished_days.clear()
+        return days
+
     def due_transitions(self, now_ms: int) -> list[Transition]:
         """``water_change_due`` from the latest forecast (info: it goes to the daily summary)."""
         pt = self.last_forecast.get("tds_ppm")

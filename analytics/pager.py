@@ -454,6 +454,12 @@ class Pager:
         if saved.get("now") is not None:
             self.now[tank] = max(self.now.get(tank, 0), int(saved["now"]))
 
+    def take_info(self, tank: str) -> list[Any]:
+        """The info transitions of ``tank`` held for its daily summary, handed over (and no longer held here)."""
+        taken = [tr for t, tr in self.info if t == tank]
+        self.info = [(t, tr) for t, tr in self.info if t != tank]
+        return taken
+
     def forget_tank(self, tank: str) -> None:
         """Drop everything held about ``tank`` (it moved to another instance, or is being restored)."""
         self.episodes = {i: ep for i, ep in self.episodes.items() if i[0] != tank}

@@ -467,10 +467,9 @@ class Analytics:
         fields = {k: float(v) for k, v in score.items() if np.isfinite(v)}
         if fields:
             lines.append(encode_point("score", {"tank": tank, "shard": self.shard}, fields, t))
-        for day in mon.finished_days:
+        for day in mon.take_finished_days():
             transitions += mon.due_transitions(t)
             lines += self._day_lines(tank, mon, day)
-        mon.finished_days.clear()
         self.notifier.observe(tank, t, latest_readings(run.data.t_ms, run.frame, t),
                               [e for e in run.events if t - run.step <= e[0] < t])  # values, calibration
         self._emit(tank, transitions, lines)
@@ -517,8 +516,7 @@ class Analytics:
                                      if np.isfinite(v)}
             point["text"] = p.text()
             lines.append(encode_point("forecast", {"tank": tank, "sensor": p.sensor}, point, p.t_ms))
-        info = [tr for t, tr in self.notifier.info if t == tank]
-        self.notifier.info = [(t, tr) for t, tr in self.notifier.info if t != tank]
+        info = self.notifier.take_info(tank)
         end = day.day_start_ms + day.length_ms()
         missing = self._missing_readings(tank, day.day_start_ms, end)
         seen = minutes_seen(self.data[tank].t_ms, day.day_start_ms, day.length_ms()) if tank in self.data else None

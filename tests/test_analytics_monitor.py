@@ -43,3 +43,13 @@ def test_prepare_and_conclude_pair_up_and_a_failed_prepare_leaves_nothing_open(
 def _scored(pending):  # type: ignore[no-untyped-def]
     w = pending.window
     return pending, (score_window(w.mean, w.cov, w.ref_cov, distances=w.distances) if w is not None else None)
+
+
+def test_finished_days_are_handed_over_once() -> None:
+    from analytics.days import DayRecord
+
+    mon = TankMonitor("t1", WARM)
+    day = DayRecord(0, {}, [], [], ["a note"])
+    mon.finished_days.append(day)
+    assert mon.take_finished_days() == [day]
+    assert mon.finished_days == [] and mon.take_finished_days() == []
