@@ -46,7 +46,7 @@ from analytics.divergence import Parts, bhattacharyya_distance, chunk_size, kl_d
 from aquamon.contract import WATER
 
 if TYPE_CHECKING:
-    from aquamon.influx import InfluxV1
+    from aquamon.influx import InfluxV1, InfluxV2
 
 Array = NDArray[np.float64]
 # The same diagonal ridge the monitor adds to a window covariance: a stuck channel
@@ -238,7 +238,7 @@ def tank_regex(tanks: list[str]) -> str:
     return "/^(" + "|".join(re.escape(t) for t in tanks) + ")$/"
 
 
-def read_latest(db: "InfluxV1", tanks: list[str], chunk: int = 200) -> dict[str, int]:
+def read_latest(db: "InfluxV1 | InfluxV2", tanks: list[str], chunk: int = 200) -> dict[str, int]:
     """Time (ms) of each tank's latest reading, one query per ``chunk`` tanks; tanks without data are absent."""
     out: dict[str, int] = {}
     for i in range(0, len(tanks), chunk):
@@ -250,7 +250,7 @@ def read_latest(db: "InfluxV1", tanks: list[str], chunk: int = 200) -> dict[str,
     return out
 
 
-def read_minute_means(db: "InfluxV1", windows: dict[str, tuple[int, int]], sensors: tuple[str, ...],
+def read_minute_means(db: "InfluxV1 | InfluxV2", windows: dict[str, tuple[int, int]], sensors: tuple[str, ...],
                       chunk: int = 200) -> dict[str, tuple[list[str], list[list[Any]]]]:
     """1-minute means of ``sensors`` in ``[since, until)`` per tank: ``{tank: (columns, rows)}``.
 
@@ -271,7 +271,7 @@ def read_minute_means(db: "InfluxV1", windows: dict[str, tuple[int, int]], senso
     return out
 
 
-def read_missing_readings(db: "InfluxV1", tank: str, since_ms: int, until_ms: int) -> dict[str, int]:
+def read_missing_readings(db: "InfluxV1 | InfluxV2", tank: str, since_ms: int, until_ms: int) -> dict[str, int]:
     """Readings of ``tank`` that never reached the database in ``[since, until)``, per device, from ``seq``.
 
     A device numbers its readings (``seq`` persists across reboots), so each jump

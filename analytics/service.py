@@ -46,7 +46,7 @@ from aquamon import commands
 from aquamon.auth import configure_client, connect_checked
 from aquamon.config import Config
 from aquamon.contract import WATER
-from aquamon.influx import InfluxV1, QueryError
+from aquamon.influx import QueryError, connect
 from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics")
@@ -113,8 +113,7 @@ class Analytics:
         self.settings = settings_from(cfg)
         # per tank (and per fingerprint), from [alerts.tanks] (analytics/routing.py)
         self._tank_settings: dict[str, MonitorSettings] = {}
-        self.db = InfluxV1(cfg.influxdb.url, cfg.influxdb.database, cfg.influxdb.username,
-                           cfg.influxdb.password, cfg.influxdb.timeout_s)
+        self.db = connect(cfg.influxdb)  # [influxdb] version: 1.x, or 2.x/3.x through its InfluxQL endpoint
         self.monitors: dict[str, TankMonitor] = {}
         self.metrics = AnalyticsMetrics(lambda: self.monitors,  # /metrics (analytics/metrics.py)
                                         f"{cfg.analytics.instance_index}/{cfg.analytics.instance_count}")

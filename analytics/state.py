@@ -51,7 +51,7 @@ import numpy as np
 
 from analytics.batch import tank_regex
 from analytics.monitor import MonitorSettings, TankMonitor
-from aquamon.influx import InfluxV1, QueryError
+from aquamon.influx import InfluxV1, InfluxV2, QueryError
 from aquamon.lineproto import encode_point
 
 log = logging.getLogger("aquamon.analytics.state")
@@ -231,7 +231,8 @@ class InfluxStateStore:
     remembers the monitor: the state is encoded when it is written.
     """
 
-    def __init__(self, db: InfluxV1, every_s: float = 300.0, chunk: int = 200, keep_days: float = 14.0) -> None:
+    def __init__(self, db: InfluxV1 | InfluxV2, every_s: float = 300.0, chunk: int = 200,
+                 keep_days: float = 14.0) -> None:
         self.db = db
         self.every_s = every_s
         self.chunk = chunk
