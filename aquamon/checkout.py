@@ -31,29 +31,37 @@ class HarnessMissing(RuntimeError):
 
 
 def harness(module: str, *, root: Path = REPO) -> ModuleType:
-    """``harness.<module>``, from the path or else from the checkout at ``root``; HarnessMissing if neither.
+    """``harness.<module>`` of the checkout at ``root``, else from the path; HarnessMissing if neither has it.
 
-    Run from the checkout (``make demo``, the tests), ``harness`` is importable as it is.  The
-    ``aquamon`` command of an editable install does not have the checkout on its path: the harness is
-    then loaded from ``root/harness`` (beside the ``aquamon`` package it runs), without touching
-    ``sys.path``.
+    The checkout beside the ``aquamon`` package comes first, so the harness is the one of this aquamon
+    (the ``aquamon`` command of an editable install has no checkout on its path; it is loaded from
+    ``root/harness`` without touching ``sys.path``).  Once loaded (the tests import it from the
+    checkout), it is used as it is.
     """
+    if "harness" not in sys.modules and (root / "harness" / "__init__.py").is_file():
+        _load_package(root / "harness")
     try:
         return importlib.import_module(f"harness.{module}")
     except ModuleNotFoundError as e:
-        if e.name != "harness":
+        if e.name not in ("harness", f"harness.{module}"):
             raise  # the harness is there; something it imports is not
-    init = root / "harness" / "__init__.py"
-    if not init.is_file() or not (root / "harness" / f"{module}.py").is_file():
-        raise HarnessMissing(
-            f"this needs aquamon's source checkout (its harness/ folder starts the broker, the database and the "
-            f"simulated device), and this aquamon is an installed copy without it ({root / 'harness'} is missing). "
-            "Run it from a git checkout of aquamon: there, 'make deps' installs aquamon from the checkout with "
-            "everything it needs, and 'make demo' runs the demo")
-    spec = importlib.util.spec_from_file_location("harness", init, submodule_search_locations=[str(init.parent)])
+    raise HarnessMissing(
+        f"this needs aquamon's source checkout (its harness/ folder starts the broker, the database and the "
+        f"simulated device), and this aquamon is an installed copy without it ({root / 'harness'} is missing). "
+        "Run it from a git checkout of aquamon: there, 'make deps' installs aquamon from the checkout with "
+        "everything it needs, and 'make demo' runs the demo")
+
+
+def _load_package(folder: Path) -> None:
+    """Import ``folder`` as the ``harness`` package (its modules then import as ``harness.x``)."""
+    init = folder / "__init__.py"
+    spec = importlib.util.spec_from_file_location("harness", init, submodule_search_locations=[str(folder)])
     if spec is None or spec.loader is None:  # a readable __init__.py always gives a spec: only a broken file
         raise HarnessMissing(f"{init} could not be loaded as the harness package")
     package = importlib.util.module_from_spec(spec)
     sys.modules["harness"] = package
-    spec.loader.exec_module(package)
-    return importlib.import_module(f"harness.{module}")
+    try:
+        spec.loader.exec_module(package)
+    except BaseException:
+        del sys.modules["harness"]  # no half-loaded package left behind
+        raise

@@ -37,3 +37,14 @@ def test_an_installed_copy_without_the_harness_says_what_to_do(tmp_path: Path) -
              "    print(e)\n", tmp_path)
     assert r.returncode == 0, r.stderr
     assert "installed copy" in r.stdout and "make deps" in r.stdout and str(tmp_path / "harness") in r.stdout
+
+
+def test_the_checkouts_harness_comes_before_another_on_the_path(tmp_path: Path) -> None:
+    # an unrelated `harness` package where the interpreter starts (its path's first entry)
+    (tmp_path / "harness").mkdir()
+    (tmp_path / "harness" / "__init__.py").write_text("")
+    (tmp_path / "harness" / "stack.py").write_text("raise SystemExit('the wrong harness')\n")
+    r = _run("from pathlib import Path; from aquamon.checkout import harness\n"
+             f"print(harness('stack', root=Path({str(ROOT)!r})).__file__)\n", tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert Path(r.stdout.strip()) == ROOT / "harness" / "stack.py"
