@@ -41,11 +41,17 @@ if TYPE_CHECKING:
 
 
 class MonitorHost:
-    """The state and methods of :class:`analytics.monitor.TankMonitor` that its parts use."""
+    """The state (every field) and the methods of :class:`analytics.monitor.TankMonitor` that its parts use."""
 
+    tank: str
     settings: MonitorSettings
     profile: Profile
     alerts: dict[str, AlertState]
+    excluded: list[tuple[int, int]]  # spans kept out of learning (drift, maintenance)
+    maintenance_until_ms: int
+    open_evaluation_ms: int | None
+    _current: dict[str, float]
+    _peaks: dict[str, float]
     # drift: the day/night baseline and what is learned from it
     baseline: DayNightBaseline | None
     fitted_at_ms: int

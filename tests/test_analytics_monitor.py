@@ -53,3 +53,14 @@ def test_finished_days_are_handed_over_once() -> None:
     mon.finished_days.append(day)
     assert mon.take_finished_days() == [day]
     assert mon.finished_days == [] and mon.take_finished_days() == []
+
+
+def test_the_parts_host_declares_every_field_of_the_monitor() -> None:
+    # the mixins see TankMonitor through analytics/monitor_host.MonitorHost (for mypy): a field added to
+    # the monitor and not declared there would be invisible, then an error, in every part that reads it
+    import dataclasses
+
+    from analytics.monitor_host import MonitorHost
+
+    fields = {f.name for f in dataclasses.fields(TankMonitor)}
+    assert fields <= set(MonitorHost.__annotations__), sorted(fields - set(MonitorHost.__annotations__))
