@@ -16,7 +16,8 @@ attribute in an explicit subclass (``self.baseline = ...`` in a mixin) as a new
 definition with an inferred type, which loses the declared one.
 
 To give a part a new piece of state: add the field to ``TankMonitor`` and
-declare it here; to call another part's method, declare its signature here.
+declare it here (tests/test_analytics_monitor.py checks every field is); to
+call another part's method, declare its signature here.
 """
 
 from __future__ import annotations
