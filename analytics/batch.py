@@ -44,10 +44,6 @@ from numpy.typing import NDArray
 from analytics.baseline import ledoit_wolf
 from analytics.divergence import Parts, bhattacharyya_distance, chunk_size, kl_divergence, wasserstein2_distance
 
-# the reads of many tanks per request moved to analytics/readings.py (round 5); still imported from here
-# by analytics/notify_store.py and tests/test_scale_units.py
-from analytics.readings import read_latest, read_minute_means, read_missing_readings, tank_regex  # noqa: F401
-
 Array = NDArray[np.float64]
 # The same diagonal ridge the monitor adds to a window covariance: a stuck channel
 # has zero variance, and S must stay positive definite for the Cholesky factor.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -13,6 +14,7 @@ from numpy.typing import NDArray
 
 from analytics.catalogue import DAY_MS, FORECAST_SENSORS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition
 from analytics.forecast import LocalLinearTrend
+from analytics.monitor_host import HostBase
 
 Array = NDArray[np.float64]
 
@@ -78,7 +80,7 @@ def local_day_start(t_ms: int, zone: tzinfo | None) -> int:
     return int(datetime(d.year, d.month, d.day, tzinfo=zone).timestamp() * 1000)
 
 
-class DaysMixin:
+class DaysMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
@@ -101,7 +103,7 @@ class DaysMixin:
             t = int(t_ms[i])
             # a local day is at least 23 hours: only near its end can a reading start the next one
             near_end = self.day_start_ms is None or t >= self.day_start_ms + DAY_MS - 3_600_000
-            day = local_day_start(t, zone) if near_end else self.day_start_ms
+            day = local_day_start(t, zone) if near_end else cast(int, self.day_start_ms)  # near_end if None
             if self.day_start_ms is None:
                 self.day_start_ms = day
             if day != self.day_start_ms:

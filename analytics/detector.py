@@ -87,7 +87,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -301,20 +301,21 @@ class TailModel:
 class _State:
     n: int = 0
     learned: int = 0  # readings in the level since it was (re)started
-    level: Array | None = None
-    short: Array | None = None
-    buf: Array | None = None  # ring buffer of whitened residuals (W, d)
+    level: Array | None = None  # None until the first reading; the Any arrays below are allocated with it
+    short: Any = None  # Array (d,)
+    buf: Any = None  # Array: ring buffer of whitened residuals (W, d)
     head: int = 0
     filled: int = 0
-    sum1: Array | None = None
-    sum2: Array | None = None
+    sum1: Any = None  # Array (d,)
+    sum2: Any = None  # Array (d, d)
     last_t: float | None = None
-    prev: Array | None = None  # the last reading seen per channel (for the drift CUSUM)
+    prev: Any = None  # Array: the last reading seen per channel (for the drift CUSUM)
     up: Array | None = None  # one-sided CUSUMs of standardised steps, per channel
     down: Array | None = None
 
     def copy(self) -> "_State":
-        return _State(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(self).items()})
+        return _State(**cast("dict[str, Any]", {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                                for k, v in vars(self).items()}))
 
 
 @dataclass
@@ -476,7 +477,7 @@ class WaterQualityDetector(AnomalyDetector):
         primary = s.evidence[0]
         self.evidence = [primary] + [k for k in s.evidence[1:]
                                      if self.holdout[k] <= max(self.holdout[primary], 1.0)]
-        self.relearn_after_minutes = s.relearn_after_minutes
+        self.relearn_after_minutes = s.relearn_after_minutes  # type: ignore[assignment]  # None: computed below
         if self.relearn_after_minutes is None:
             runs = _runs(~healthy)
             lengths = [float(t_s[min(b, len(t_s) - 1)] - t_s[a]) / 60.0 for a, b in runs]

@@ -17,6 +17,7 @@ from analytics.baseline import DayNightBaseline, ledoit_wolf
 from analytics.batch import WindowScore, window_moments
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, Transition, _fmt
 from analytics.divergence import kl_divergence
+from analytics.monitor_host import HostBase
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def _kl_threshold(d: int, n_eff: float, rate: float, window: int) -> float:
     return kl_threshold(d, n_eff, rate, window)  # a χ² quantile: the same few arguments every minute
 
 
-class DriftMixin:
+class DriftMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array) -> None:

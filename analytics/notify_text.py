@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Mapping
 
+from aquamon.contract import SENSORS
+
 TITLES = {
     "heater_stuck": "heater stuck on", "heater_dead": "heater failed", "temp_out_of_range": "temperature unsafe",
     "ph_crash": "pH crashing", "ph_out_of_range": "pH unsafe", "pump_stopped": "pump stopped",
@@ -34,10 +36,11 @@ KEY_READING: dict[str, tuple[str, str | None]] = {
     "flow_low": ("flow_lpm", "min"), "sump_low": ("level_cm", "min"),
 }
 
-#: how each reading is named and shown (label, unit, decimals)
-READINGS = {"temp_c": ("temperature", " °C", 1), "ph": ("pH", "", 2), "tds_ppm": ("TDS", " ppm", 0),
-            "turb_ntu": ("turbidity", " NTU", 1), "level_cm": ("sump level", " cm", 1),
-            "flow_lpm": ("filter flow", " l/min", 1)}
+#: a message rounds these readings coarser than the contract's decimals ("28.1 °C" on a phone)
+MESSAGE_DECIMALS = {"temp_c": 1, "turb_ntu": 1}
+#: how each reading is named and shown (label, unit, decimals): the contract's, with a message's rounding
+READINGS = {s.key: (s.label, f" {s.unit}" if s.unit else "", MESSAGE_DECIMALS.get(s.key, s.decimals))
+            for s in SENSORS.values()}
 
 
 def title(key: str) -> str:

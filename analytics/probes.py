@@ -9,12 +9,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
+from analytics.monitor_host import HostBase
 from analytics.rules import step_spread
 
 Array = NDArray[np.float64]
 
 
-class ProbesMixin:
+class ProbesMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _learn_noise(self, t_ms: Array, frame: dict[str, Array], now_ms: int) -> None:

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import LABELS, Transition, _fmt
 from analytics.detector import DetectorSettings, WaterQualityDetector
+from analytics.monitor_host import HostBase
 from analytics.rules import step_spread
 
 log = logging.getLogger("aquamon.analytics")
@@ -142,7 +143,7 @@ class QualityWatch:
             f"stated, relearn after {self.detector.relearn_after_minutes:.0f} min")
 
 
-class QualityMixin:
+class QualityMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` that run its quality watch (state lives there)."""
 
     def _quality_step(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
@@ -182,10 +183,10 @@ class QualityMixin:
         if q is None or q.detector is None or q.detector.state.level is None or not q.firing:
             return ""
         det = q.detector
-        level = det.state.level
+        level = cast(Array, det.state.level)  # not None: checked above
         std = np.sqrt(np.diag(np.linalg.inv(det.whiten.T @ det.whiten))) if det.whiten is not None \
             else np.ones(len(level))
-        parts = []
+        parts: list[str] = []
         moved = []
         for j, c in enumerate(q.channels):
             y = frame[c][-10:] if c in frame else np.array([np.nan])

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 
 Array = NDArray[np.float64]
@@ -50,7 +51,7 @@ def _device_words(detail: str) -> str:
     """
     return re.sub(r"(\d) C\b", "\\1 °C", detail)
 
-class RulesMixin:
+class RulesMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _rules(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
@@ -178,6 +179,7 @@ class RulesMixin:
 
     def _events(self, now_ms: int, events: Iterable[tuple[int, str, str]]) -> list[Transition]:
         keys = DEVICE_EVENT_ALERTS
+        key: str | None
         for t, kind, detail in events:
             if kind in DEVICE_EVENT_CLEARS:
                 for key in DEVICE_EVENT_CLEARS[kind]:

@@ -227,7 +227,13 @@ def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the dri
                                     "until Ctrl-C."),
          ) -> None:
     """Run a simulated tank end to end on real Mosquitto and InfluxDB, with injected faults."""
-    from aquamon.demo import run_demo
+    from aquamon.checkout import HarnessMissing
+
+    try:
+        from aquamon.demo import run_demo
+    except HarnessMissing as e:  # an installed copy: the demo runs from a source checkout
+        err.print(f"[bold red]demo:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
     raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
 
@@ -300,9 +306,9 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
                     + f" (the analytics: {escape(str(answer.get('done', 'done')))})", soft_wrap=True)
 
 
-from aquamon.auth import _user_app  # noqa: E402
+from aquamon.user_cli import user_app  # noqa: E402
 
-_users = _user_app()
+_users = user_app()
 app.add_typer(_users, name="user", help="Broker accounts: add (or rotate), remove, list.")
 
 from aquamon.web.cli import web_app  # noqa: E402
@@ -360,7 +366,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
         import dataclasses
 
         from analytics.config_check import CHECKS
-        from analytics.service import settings_from
+        from analytics.settings import settings_from
         from aquamon.config import load_config
 
         settings = dataclasses.replace(settings_from(load_config(config, CHECKS)),
@@ -398,7 +404,13 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
            out: Path = typer.Option(Path("replay-output"), "--out", help="Folder for the stack's data and logs."),
            ) -> None:
     """Publish a CSV as a device would, through broker, gateway, InfluxDB and analytics; print what a keeper gets."""
-    from aquamon import replay as rp
+    from aquamon.checkout import HarnessMissing
+
+    try:
+        from aquamon import replay as rp
+    except HarnessMissing as e:  # an installed copy: the replay runs from a source checkout
+        err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
     try:
         result = rp.replay(csv_file, tank, out)

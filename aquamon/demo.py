@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -27,15 +27,22 @@ from rich.table import Table
 
 from analytics.notify_text import keeper_words, title
 from analytics.pager import policy_from
-from aquamon.services import ServiceError
-from aquamon.stack import Stack, firmware_config, wait_for
+from aquamon.checkout import harness
+from aquamon.contract import shown_sensors
+
+if TYPE_CHECKING:
+    from harness.services import ServiceError, free_port
+    from harness.stack import Stack, firmware_config, wait_for
+else:  # the harness is in the source checkout only: aquamon.checkout finds it there, or says what to do
+    ServiceError, free_port = harness("services").ServiceError, harness("services").free_port
+    Stack, firmware_config, wait_for = harness("stack").Stack, harness("stack").firmware_config, harness("stack").wait_for
 
 TANK, DEVICE = "demo-tank", "esp32-sim"
 # The drift detector scores only after 48 h of history and the stuck heater starts 6 h before the end,
 # so from 56 h on (2 h of margin) the demo must show a drift alert; shorter demos show rules and probes only.
 DRIFT_SHOWN_FROM_H = 56.0
-SENSOR_COLS = (("temp_c", "°C", 2), ("ph", "pH", 2), ("tds_ppm", "ppm", 0), ("turb_ntu", "NTU", 2),
-               ("level_cm", "cm", 1), ("flow_lpm", "l/min", 1))
+# the contract's sensors (a sensor added there gets a column): key, unit (pH: its name), decimals
+SENSOR_COLS = tuple((s.key, s.unit or s.label, s.decimals) for s in shown_sensors())
 
 
 # The heater is plugged into the controller's relay as a guard (its own thermostat regulates): when that
@@ -122,7 +129,6 @@ def start_demo_web(stack: Stack, cfg: Any, out: Path, console: Console) -> tuple
     command key in the app's key folder, the app on a free loopback port.  Returns (config, firmware cmd)."""
     import secrets
 
-    from aquamon.services import free_port
     from aquamon.web.accounts import WebAccounts
 
     keys = out / "web-keys"

@@ -445,7 +445,7 @@ def evaluate(train: LabelledData, test: LabelledData,
     if make_detector is None:
         make_detector = EngineDetector
     t0 = time.perf_counter()
-    det = make_detector()
+    det: Any = make_detector()  # duck-typed: fit/run, and whatever of evidence/holdout/alerts it has
     det.fit(train.t_s, train.X, train.labels, train.names)
     scores, alarms = det.run(test.t_s, test.X)
     scores, alarms = carry_forward_empty_rows(test.X, scores, alarms)
@@ -545,7 +545,7 @@ class EngineDetector:
                 for lo, hi in event_runs(y_tr):
                     mon._exclude(int(t_tr[lo] * 1000), int(t_tr[hi - 1] * 1000))
         all_t = np.concatenate([hist_t, t_s])
-        all_ms = np.round(all_t * 1000).astype(np.int64)
+        all_ms: NDArray[Any] = np.round(all_t * 1000).astype(np.int64)  # int64 ms (the monitor's arrays say float)
         # equal timestamps (kept as separate rows by the reader) must still be strictly ordered on the grid
         bump = np.concatenate([[False], np.diff(all_ms) <= 0]) if len(all_ms) else np.zeros(0, bool)
         if bump.any():

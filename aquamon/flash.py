@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR
+from aquamon.checkout import FIRMWARE_DIR, MPY_LIB_DIR
 
 COMPILED = ["ticks", "payload", "pump", "ringbuf", "store", "spool", "cmdauth", "devconfig", "mqtt_link", "app",
             "sensors", "calib", "tdscal", "outlets", "board_esp32"]

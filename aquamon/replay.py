@@ -4,7 +4,7 @@ The readings are published as a device publishes them (the wire contract:
 ``{prefix}/{tank}/{device}/telemetry``, ``{"v": 1, "seq", "ts", "r", "pump"}``,
 QoS 1, the device's own broker account) to a real Mosquitto, gateway,
 InfluxDB and analytics started as ``make demo`` starts them
-(:class:`aquamon.stack.Stack`).  The file's times are shifted so that its
+(:class:`harness.stack.Stack`).  The file's times are shifted so that its
 last row is now (the gateway accepts readings up to 30 days old), and the
 analytics follow the data's own clock, as in the demo, so a day replays in
 seconds.  Then every alert and every notification the keeper would have
@@ -22,15 +22,20 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import Account
+from aquamon.checkout import harness
 from aquamon.evaluate import LabelledData, detection_metrics, read_labelled_csv
-from aquamon.stack import Stack, wait_for
+
+if TYPE_CHECKING:
+    from harness.stack import Stack, wait_for
+else:  # the harness is in the source checkout only: aquamon.checkout finds it there, or says what to do
+    Stack, wait_for = harness("stack").Stack, harness("stack").wait_for
 
 CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu", "level_cm", "flow_lpm", "pump")
 CHUNK = 240

@@ -24,14 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from gateway.validate import SENSOR_RANGES
+from aquamon.contract import DEVICE, RANGES, WATER
 
 MINUTE_RP = "autogen"
 HOURLY_RP = "hourly"
 # measurement -> fields averaged into the hourly policy
 DOWNSAMPLED: dict[str, tuple[str, ...]] = {
-    "water": tuple(sorted(SENSOR_RANGES)) + ("pump",),  # the pump's mean is its duty cycle
-    "device": ("rssi", "mem_free", "backlog"),  # InfluxQL has no mean of a boolean (online)
+    WATER: tuple(sorted(RANGES)) + ("pump",),  # the pump's mean is its duty cycle
+    DEVICE: ("rssi", "mem_free", "backlog"),  # InfluxQL has no mean of a boolean (online)
 }
 
 

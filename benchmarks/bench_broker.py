@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aquamon.services import FARM_AUTOSAVE_CHANGES, Mosquitto
-from gateway.loadgen import Publisher, readings
+from harness.loadgen import Publisher, readings
+from harness.services import FARM_AUTOSAVE_CHANGES, Mosquitto
 
 PREFIX = "bench"
 REPEATS = 3

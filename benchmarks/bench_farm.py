@@ -1,8 +1,8 @@
 """The whole system at farm scale: 1,000 tanks through Mosquitto, N gateways, InfluxDB, N analytics.
 
-Each run starts its own Mosquitto and InfluxDB (``aquamon.stack.Stack``), N
+Each run starts its own Mosquitto and InfluxDB (``harness.stack.Stack``), N
 gateway instances behind a shared subscription and N analytics instances each
-owning a shard of the tanks, and a simulated farm (``aquamon.farm``) of 1,000
+owning a shard of the tanks, and a simulated farm (``harness.farm``) of 1,000
 tanks × 6 sensors, one reading per tank every 10 s of simulated time.
 
 Phase 1 (throughput): ``HISTORY_MIN`` simulated minutes are published as fast
@@ -54,10 +54,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.config import Config
-from aquamon.farm import Farm, FarmModel
 from aquamon.influx import InfluxV1, QueryError
-from aquamon.services import FARM_AUTOSAVE_CHANGES
-from aquamon.stack import Stack
+from harness.farm import Farm, FarmModel
+from harness.services import FARM_AUTOSAVE_CHANGES
+from harness.stack import Stack
 
 INTERVAL_S = 10.0
 HISTORY_MIN = 20  # phase 1, published flat out: enough for the rules' rate windows

@@ -50,8 +50,8 @@ from typing import Any
 
 from aquamon.commands import encode, sign_command
 from aquamon.flash import romfs_image
-from aquamon.services import Mosquitto
-from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR, micropython_binary
+from harness.services import Mosquitto
+from harness.stack import FIRMWARE_DIR, MPY_LIB_DIR, micropython_binary
 
 CYCLES = 10_000
 HEAP = "64k"

@@ -43,11 +43,11 @@ from pathlib import Path
 
 from aquamon.config import Config, load_config
 from aquamon.influx import InfluxV1
-from aquamon.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
-from aquamon.stack import Stack, wait_for, wait_gateway_online
 from benchmarks import influx_ceiling
-from gateway.loadgen import Publisher, readings
 from gateway.service import Gateway, Incoming
+from harness.loadgen import Publisher, readings
+from harness.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
+from harness.stack import Stack, wait_for, wait_gateway_online
 
 N = 100_000
 TANKS = 20
@@ -188,7 +188,7 @@ def _publish(m: Mosquitto, stream: list[tuple[str, bytes]]) -> None:
 
 PACED_PUBLISHER = """
 import sys, time
-from gateway.loadgen import Publisher
+from harness.loadgen import Publisher
 port, prefix, tanks, rate, seconds, user, password = sys.argv[1:8]
 tanks, rate, seconds = int(tanks), float(rate), float(seconds)
 pub = Publisher(int(port), username=user, password=password)

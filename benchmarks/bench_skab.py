@@ -118,7 +118,7 @@ def engine_factory(operational: tuple[str, ...] = SKAB_MAPPING["operational"],
     import dataclasses
 
     from analytics.config_check import CHECKS
-    from analytics.service import settings_from
+    from analytics.settings import settings_from
     from aquamon.config import load_config
     from aquamon.evaluate import EngineDetector
 

@@ -39,9 +39,9 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from aquamon.services import free_port
-from aquamon.stack import Stack
 from aquamon.web.accounts import WebAccounts
+from harness.services import free_port
+from harness.stack import Stack
 
 TANKS = 500
 PAGES = 50

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from aquamon.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
-from aquamon.stack import Stack
+from harness.services import FARM_AUTOSAVE_CHANGES, InfluxDB1, Mosquitto
+from harness.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 # tests/mpy holds MicroPython test scripts: run under the micropython binary by

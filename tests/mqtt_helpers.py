@@ -9,7 +9,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from aquamon.services import Mosquitto
+from harness.services import Mosquitto
 
 
 def retained_json(broker: Mosquitto, topic: str, timeout: float = 10.0) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from test_alerts_notify import Inbox
 
 from aquamon import commands
 from aquamon.config import to_toml
-from aquamon.stack import Stack, firmware_config, wait_for
+from harness.stack import Stack, firmware_config, wait_for
 
 pytestmark = pytest.mark.services
 

@@ -8,7 +8,7 @@ from analytics.monitor import MonitorSettings, TankMonitor
 from analytics.state import MEASUREMENT, InfluxStateStore, encode_fields, monitor_state
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
-from aquamon.services import InfluxDB1
+from harness.services import InfluxDB1
 
 DAY_MS = 86_400_000
 TODAY = 1_767_225_600_000  # data time: a replay of old readings prunes by its own clock, not the wall's

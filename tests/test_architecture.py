@@ -1,4 +1,4 @@
-"""The layers point one way: base <- gateway, analytics <- shell; nothing product-side imports the harness.
+"""The layers point one way: base <- gateway, analytics <- shell; the installed product leaves the harness out.
 
 ``docs/architecture.md`` draws the picture these tests hold the code to.
 """
@@ -13,15 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from aquamon.config import tomllib
+
 ROOT = Path(__file__).resolve().parents[1]
+# what `pip install aquamon` installs: the packages pyproject.toml lists, by their top-level names
+INSTALLED = tuple(dict.fromkeys(p.split(".")[0] for p in
+                                tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]))
 PRODUCT = ("aquamon", "gateway", "analytics")
 # the base every part imports; it imports nothing above it
 BASE = {"aquamon", "aquamon.auth", "aquamon.commands", "aquamon.config", "aquamon.contract", "aquamon.ids",
         "aquamon.influx", "aquamon.lineproto", "aquamon.metrics"}
-# the demo/test/bench harness: starts real servers; the demo and replay run on it (see docs/architecture.md)
-HARNESS = {"aquamon.stack", "aquamon.services", "aquamon.farm"}
-MAY_USE_HARNESS = {"aquamon.demo", "aquamon.replay", "aquamon.flash"} | HARNESS
-NEVER_IN_PRODUCT = ("benchmarks", "tests", "tools", "firmware")
+# the checkout's other top-level folders: the demo/test/bench harness (real servers), benchmarks, tests, tools, the
+# firmware.  The product never imports them at run time; `aquamon demo`/`replay` load the harness through
+# aquamon.checkout.harness(), which says what to do when it is missing (an installed copy).
+NEVER_IN_PRODUCT = ("harness", "benchmarks", "tests", "tools", "firmware")
 
 
 def _module_name(path: Path) -> str:
@@ -31,10 +36,23 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module ``path`` imports, at the top or inside a function (a lazy import is still an arrow)."""
+def _type_checking_only(tree: ast.AST) -> set[ast.AST]:
+    """The nodes under ``if TYPE_CHECKING:``: imports for the type checker, never run."""
+    return {n for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+            for stmt in node.body for n in ast.walk(stmt)}
+
+
+def _imports(path: Path, *, runtime_only: bool = False, source: str | None = None) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function (a lazy import is still an arrow).
+
+    ``runtime_only`` leaves out the imports under ``if TYPE_CHECKING:``.
+    """
+    tree = ast.parse(path.read_text() if source is None else source, str(path))
+    skip = _type_checking_only(tree) if runtime_only else set()
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
+        if node in skip:
+            continue
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -43,8 +61,9 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-def _graph() -> dict[str, set[str]]:
-    return {_module_name(p): _imports(p) for pkg in PRODUCT for p in sorted((ROOT / pkg).rglob("*.py"))}
+def _graph(runtime_only: bool = False) -> dict[str, set[str]]:
+    return {_module_name(p): _imports(p, runtime_only=runtime_only)
+            for pkg in PRODUCT for p in sorted((ROOT / pkg).rglob("*.py"))}
 
 
 def _within(name: str, package: str) -> bool:
@@ -58,7 +77,7 @@ def _is_base(name: str) -> bool:
 
 
 def _shell(name: str) -> bool:
-    """An ``aquamon`` module above the base (cli, web, report, demo, the harness ...)."""
+    """An ``aquamon`` module above the base (cli, web, report, demo, checkout ...)."""
     return _within(name, "aquamon") and not _is_base(name)
 
 
@@ -78,15 +97,39 @@ def test_the_layers_point_one_way() -> None:
     assert not wrong, f"upward imports (see docs/architecture.md): {wrong}"
 
 
+def _outside_the_product(imported: set[str]) -> set[str]:
+    return {i for i in imported if any(_within(i, p) for p in NEVER_IN_PRODUCT)}
+
+
+def test_the_installed_packages_are_the_product_only() -> None:
+    # the harness, benchmarks, tests, tools and firmware stay in the checkout: a wheel without them
+    # (tests/test_install_packaging.py builds one) must still import and run
+    assert INSTALLED == PRODUCT
+    assert not set(INSTALLED) & set(NEVER_IN_PRODUCT)
+    assert (ROOT / "harness" / "stack.py").is_file()  # (the harness is where the rule above says it is)
+
+
 def test_the_product_does_not_import_the_harness_benchmarks_or_tests() -> None:
-    wrong = {}
-    for m, imp in _graph().items():
-        bad = {i for i in imp if any(_within(i, p) for p in NEVER_IN_PRODUCT)}
-        if m not in MAY_USE_HARNESS:
-            bad |= {i for i in imp if any(_within(i, h) for h in HARNESS)}
-        if bad:
-            wrong[m] = sorted(bad)
-    assert not wrong, wrong
+    wrong = {m: sorted(bad) for m, imp in _graph(runtime_only=True).items() if (bad := _outside_the_product(imp))}
+    assert not wrong, f"the installed product imports what it does not ship (aquamon.checkout.harness() is the door): {wrong}"
+
+
+def test_the_harness_check_sees_a_runtime_import_and_not_a_type_only_one() -> None:
+    runtime = "from harness.stack import Stack\n"
+    typed = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from harness.stack import Stack\n"
+    lazy = "def run():\n    import benchmarks.bench_farm\n"
+    here = ROOT / "aquamon" / "demo.py"
+    assert _outside_the_product(_imports(here, runtime_only=True, source=runtime)) == {"harness.stack",
+                                                                                        "harness.stack.Stack"}
+    assert _outside_the_product(_imports(here, runtime_only=True, source=typed)) == set()
+    assert _outside_the_product(_imports(here, runtime_only=True, source=lazy)) == {"benchmarks.bench_farm"}
+
+
+def test_the_base_has_no_command_line() -> None:
+    # the command line (typer, rich) is the shell's: `aquamon user` lives in aquamon/user_cli.py, not in auth
+    wrong = {m: sorted(i for i in imp if i.split(".")[0] in ("typer", "rich"))
+             for m, imp in _graph().items() if m in BASE}
+    assert not any(wrong.values()), wrong
 
 
 def test_the_check_sees_an_upward_import() -> None:

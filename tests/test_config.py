@@ -149,10 +149,19 @@ def test_cli_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> None:
 
 
 def test_stack_config_lets_the_caller_choose_every_analytics_option(tmp_path: Path) -> None:
-    from aquamon.services import InfluxDB1, Mosquitto
-    from aquamon.stack import Stack
+    from harness.services import InfluxDB1, Mosquitto
+    from harness.stack import Stack
 
     # no servers are started: config() only needs their ports
     s = Stack(tmp_path, mosquitto=Mosquitto(tmp_path / "m"), influx=InfluxDB1(tmp_path / "i"))
     assert s.config().analytics.poll_s == 0.2
     assert s.config(poll_s=3.0, window_minutes=30).analytics.poll_s == 3.0
+
+
+def test_config_checks_instance_index() -> None:
+    cfg = load_config_text("[analytics]\ninstance_index = 2\ninstance_count = 3\n")
+    assert (cfg.analytics.instance_index, cfg.analytics.instance_count) == (2, 3)
+    with pytest.raises(ConfigError, match="instance_index: 3 must be from 0 to instance_count - 1"):
+        load_config_text("[analytics]\ninstance_index = 3\ninstance_count = 3\n")
+    with pytest.raises(ConfigError, match="instance_count"):
+        load_config_text("[analytics]\ninstance_count = 0\n")

@@ -15,8 +15,8 @@ import pytest
 from aquamon import contract
 from aquamon.config import Config
 from aquamon.contract import RANGES, SENSORS, Sensor, shown_sensors
-from aquamon.services import InfluxDB1
 from gateway.service import Gateway
+from harness.services import InfluxDB1
 
 ROOT = Path(__file__).resolve().parents[1]
 NITRATE = Sensor("nitrate_ppm", "nitrate", "Nitrate", "ppm", 1, 0.0, 500.0,

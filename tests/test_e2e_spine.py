@@ -8,7 +8,7 @@ import time
 import pytest
 from mqtt_helpers import retained_json
 
-from aquamon.stack import Stack, firmware_config, wait_for
+from harness.stack import Stack, firmware_config, wait_for
 
 pytestmark = pytest.mark.services
 

@@ -21,9 +21,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from aquamon.services import Mosquitto
-from aquamon.stack import wait_for
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
+from harness.services import Mosquitto
+from harness.stack import wait_for
 
 pytestmark = pytest.mark.services
 N = 1000

@@ -26,9 +26,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import Account
 from aquamon.influx import InfluxV1
-from aquamon.services import Mosquitto
-from aquamon.stack import Stack, wait_for
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
+from harness.services import Mosquitto
+from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,9 +17,9 @@ import pytest
 from test_gateway_faults import gateway_cfg, metrics
 
 from aquamon.auth import Account
-from aquamon.stack import Stack, wait_for
-from gateway.loadgen import Publisher
 from gateway.validate import EVENT_KINDS
+from harness.loadgen import Publisher
+from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
 EXPLOIT = "x\nwater,tank=victim temp_c=40"

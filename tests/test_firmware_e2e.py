@@ -17,8 +17,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from aquamon import commands
 from aquamon.auth import Account, LoginRefused
 from aquamon.config import MqttConfig
-from aquamon.services import Mosquitto
-from aquamon.stack import Stack, firmware_config, wait_for
+from harness.services import Mosquitto
+from harness.stack import Stack, firmware_config, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 START = 1_700_000_000_000

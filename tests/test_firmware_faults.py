@@ -18,8 +18,8 @@ from test_security_broker import Client
 
 from aquamon.auth import Account
 from aquamon.commands import encode, sign_command
-from aquamon.services import Mosquitto
-from aquamon.stack import Stack, firmware_config
+from harness.services import Mosquitto
+from harness.stack import Stack, firmware_config
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 KEY_HEX = "5a" * 32

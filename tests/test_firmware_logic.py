@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from aquamon import commands
-from aquamon.stack import FIRMWARE_DIR
+from harness.stack import FIRMWARE_DIR
 
 sys.path.insert(0, str(FIRMWARE_DIR))
 import pump  # firmware module, importable under CPython

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aquamon.stack import FIRMWARE_DIR, MPY_LIB_DIR, micropython_binary
 from gateway.validate import validate_message
+from harness.stack import FIRMWARE_DIR, MPY_LIB_DIR, micropython_binary
 
 pytestmark = pytest.mark.micropython
 MPY_TESTS = Path(__file__).parent / "mpy"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aquamon.flash import FlashError, flash
-from aquamon.stack import FIRMWARE_DIR
+from harness.stack import FIRMWARE_DIR
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ print(app.Device(cfg, simtank.SimBoard(cfg)).run())
 def test_flash_romfs_builds_an_image_the_firmware_runs_from(fw_copy: Path, tmp_path: Path) -> None:
     import subprocess
 
-    from aquamon.stack import micropython_binary
+    from harness.stack import micropython_binary
 
     shutil.copy(fw_copy / "device.example.json", fw_copy / "device.json")
     (fw_copy / "secrets.py").write_text(SECRETS)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aquamon.stack import FIRMWARE_DIR
+from harness.stack import FIRMWARE_DIR
 
 
 def _stub_typeshed(root: Path) -> tuple[Path, Path]:

@@ -16,8 +16,8 @@ from typing import Callable
 
 from aquamon.config import Config
 from aquamon.influx import RetryableWriteError
-from gateway.loadgen import readings
 from gateway.service import Gateway, Incoming
+from harness.loadgen import readings
 
 
 class GatedDB:

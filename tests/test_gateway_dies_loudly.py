@@ -24,9 +24,9 @@ import pytest
 from test_gateway_faults import count, gateway_cfg, healthz, metrics, publisher
 
 from aquamon.config import to_toml
-from aquamon.services import InfluxDB1, Mosquitto, spawn
-from aquamon.stack import Stack, wait_for
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
+from harness.services import InfluxDB1, Mosquitto, spawn
+from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
 

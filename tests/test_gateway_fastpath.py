@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from aquamon.config import Config
 from aquamon.lineproto import encode_point
 from gateway.fastpath import FastTelemetry
-from gateway.loadgen import readings
 from gateway.service import Gateway, Incoming
 from gateway.validate import SENSOR_RANGES, Reject, validate_message
+from harness.loadgen import readings
 
 NOW = 1_700_000_000_000
 MAX_BYTES, MAX_FUTURE_MS, MAX_AGE_MS = 16384, 300_000, 30 * 86_400_000

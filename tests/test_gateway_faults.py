@@ -24,9 +24,9 @@ from influx_proxy import FaultProxy
 
 from aquamon.config import Config
 from aquamon.influx import InfluxV1
-from aquamon.services import InfluxDB1, ManagedProcess, Mosquitto, free_port
-from aquamon.stack import Stack, wait_for
-from gateway.loadgen import Publisher, publish_readings, readings
+from harness.loadgen import Publisher, publish_readings, readings
+from harness.services import InfluxDB1, ManagedProcess, Mosquitto, free_port
+from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
 

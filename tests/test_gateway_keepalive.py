@@ -8,8 +8,8 @@ from typing import Iterator
 import pytest
 
 from aquamon.influx import InfluxV1, RejectedWriteError, RetryableWriteError
-from aquamon.services import InfluxDB1
 from gateway.keepalive import KeepAliveWrites
+from harness.services import InfluxDB1
 
 pytestmark = pytest.mark.services
 

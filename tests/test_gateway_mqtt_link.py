@@ -19,10 +19,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import tls_context
 from aquamon.config import load_config_text
-from aquamon.services import Mosquitto
-from gateway.loadgen import Publisher
 from gateway.mqtt_link import MqttLink
 from gateway.mqtt_wire import Will
+from harness.loadgen import Publisher
+from harness.services import Mosquitto
 
 pytestmark = pytest.mark.services  # every test here talks to a real Mosquitto
 

@@ -16,10 +16,10 @@ import pytest
 from influx2_standin import InfluxV2StandIn
 
 from aquamon.influx import InfluxV2, RejectedWriteError, RetryableWriteError, TooLargeError, connect
-from aquamon.services import Mosquitto, free_port
-from aquamon.stack import Stack, wait_for, wait_gateway_online
-from gateway.loadgen import publish_readings
 from gateway.service import Gateway
+from harness.loadgen import publish_readings
+from harness.services import Mosquitto, free_port
+from harness.stack import Stack, wait_for, wait_gateway_online
 
 
 @pytest.fixture

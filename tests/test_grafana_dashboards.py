@@ -20,8 +20,8 @@ import yaml
 
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
-from aquamon.services import InfluxDB1, Mosquitto
-from aquamon.stack import Stack, firmware_config, wait_for
+from harness.services import InfluxDB1, Mosquitto
+from harness.stack import Stack, firmware_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAFANA = ROOT / "deploy" / "grafana"

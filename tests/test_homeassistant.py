@@ -21,8 +21,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from aquamon.auth import Account
 from aquamon.config import Config, to_toml
 from aquamon.homeassistant import device_entities, tank_entities, water_sensors
-from aquamon.services import Mosquitto, spawn
-from aquamon.stack import Stack, firmware_config, wait_for
+from harness.services import Mosquitto, spawn
+from harness.stack import Stack, firmware_config, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "firmware"))

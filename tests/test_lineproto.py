@@ -17,7 +17,7 @@ from influxdb_client import Point, WritePrecision
 
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import LineProtocolError, encode_point
-from aquamon.services import InfluxDB1
+from harness.services import InfluxDB1
 
 # Any text but a backslash (refused in names and tags, tested below) and the
 # surrogates UTF-8 cannot carry.

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import pytest
 
-from aquamon.services import free_port
-from aquamon.stack import Stack, wait_for
-from gateway.loadgen import publish_readings
 from gateway.metrics import GatewayMetrics
+from harness.loadgen import publish_readings
+from harness.services import free_port
+from harness.stack import Stack, wait_for
 
 
 def promtool_problems(text: str) -> str:

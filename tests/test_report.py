@@ -37,7 +37,7 @@ from aquamon.report import (
     parse_since,
     write_report,
 )
-from aquamon.services import InfluxDB1, Mosquitto
+from harness.services import InfluxDB1, Mosquitto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_grafana_dashboards import pipeline_run  # the same simulated run

@@ -18,7 +18,7 @@ import pytest
 from analytics.sharding import shard_of
 from aquamon.influx import InfluxV1, QueryError
 from aquamon.lineproto import encode_point
-from aquamon.stack import Stack, wait_for
+from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services  # starts Mosquitto, InfluxDB and analytics shards
 

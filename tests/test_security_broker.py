@@ -40,7 +40,7 @@ from aquamon.auth import (
     verify_password,
 )
 from aquamon.config import load_config_text
-from aquamon.services import Mosquitto, TlsFiles, connack_code, find_binary, free_port, port_open, spawn, wait_until
+from harness.services import Mosquitto, TlsFiles, connack_code, find_binary, free_port, port_open, spawn, wait_until
 
 pytestmark = pytest.mark.services
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,8 +15,8 @@ import pytest
 
 from aquamon.config import load_config_text
 from aquamon.influx import InfluxV1, QueryError, WriteError
-from aquamon.stack import Stack, wait_for
-from gateway.loadgen import publish_readings
+from harness.loadgen import publish_readings
+from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
 LINE = "water,tank=t1,device=d1 temp_c=25.0 1700000000000"

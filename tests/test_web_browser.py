@@ -12,8 +12,8 @@ from typing import Any, Iterator
 import pytest
 from web_pipeline import FORECAST, PASSWORDS, WebPipeline, start_pipeline
 
-from aquamon.services import InfluxDB1, Mosquitto
-from aquamon.stack import Stack, wait_for
+from harness.services import InfluxDB1, Mosquitto
+from harness.stack import Stack, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,8 +8,8 @@ import pytest
 
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
-from aquamon.services import InfluxDB1
 from aquamon.web.history import History
+from harness.services import InfluxDB1
 
 pytestmark = pytest.mark.services
 HOUR = 3_600_000
@@ -72,3 +72,13 @@ def test_the_alert_log_filters(db: InfluxV1) -> None:
     assert [r["key"] for r in h.alert_log(tank="t2")] == ["sump_low", "drift"]
     assert [r["tank"] for r in h.alert_log(key="sump_low", state="firing")] == ["t1"]
     assert [r["tank"] for r in h.alert_log(severity="warning", days=0.1)] == ["t1"]
+
+
+def test_history_says_what_to_check_when_influxdb_does_not_answer() -> None:
+    from aquamon.influx import InfluxV1
+    from aquamon.web.history import History, HistoryUnavailable
+    from harness.services import free_port
+
+    h = History(InfluxV1(f"http://127.0.0.1:{free_port()}", "aquamon", timeout=2))
+    with pytest.raises(HistoryUnavailable, match=r"live readings go on.*\[influxdb\] url"):
+        h.usual("t1")

@@ -12,9 +12,9 @@ from typing import Iterator
 
 import pytest
 
-from aquamon.services import InfluxDB1, Mosquitto, free_port
-from aquamon.stack import Stack
 from aquamon.web.accounts import WebAccounts
+from harness.services import InfluxDB1, Mosquitto, free_port
+from harness.stack import Stack
 
 pytestmark = pytest.mark.services
 

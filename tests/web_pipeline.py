@@ -18,9 +18,9 @@ from pathlib import Path
 
 from aquamon.config import Config
 from aquamon.lineproto import encode_point
-from aquamon.services import ManagedProcess, free_port
-from aquamon.stack import Stack, firmware_config
 from aquamon.web.accounts import WebAccounts
+from harness.services import ManagedProcess, free_port
+from harness.stack import Stack, firmware_config
 
 KEY_HEX = "5e" * 32
 ALERT_KEY_HEX = "a1" * 32

@@ -368,7 +368,7 @@ INFLUX_PRIVILEGES = {"gateway": "WRITE", "analytics": "ALL", "reader": "READ"}
 class InfluxDB1:
     """An InfluxDB 1.x server of our own (``influxd`` from Debian's ``influxdb``).
 
-    With ``auth`` (what the launcher, :meth:`aquamon.stack.Stack.start_services`,
+    With ``auth`` (what the launcher, :meth:`harness.stack.Stack.start_services`,
     uses) the server has ``auth-enabled = true``: anonymous requests are refused,
     the admin user ``aquamon-admin`` (random password) is created at start, and
     :meth:`ensure_user` gives each part a user with only its privilege on one

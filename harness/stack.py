@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from aquamon.auth import Account, configure_client, connect_checked
+from aquamon.checkout import FIRMWARE_DIR, MPY_LIB_DIR
 from aquamon.config import Config, to_toml
 from aquamon.influx import InfluxV1
-from aquamon.services import InfluxDB1, ManagedProcess, Mosquitto, ServiceError, spawn
-
-REPO = Path(__file__).resolve().parents[1]
-FIRMWARE_DIR = REPO / "firmware"
-MPY_LIB_DIR = REPO / "build" / "mpy-lib"
+from harness.services import InfluxDB1, ManagedProcess, Mosquitto, ServiceError, spawn
 
 
 def micropython_binary() -> str:

@@ -29,23 +29,37 @@ b'{"v":1,"seq":1,"ts":170000'
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from types import ModuleType
 from typing import Callable
 
 import numpy as np
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from aquamon.checkout import FIRMWARE_DIR
 from aquamon.config import MqttConfig
 
-_FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
-if str(_FIRMWARE) not in sys.path:  # the firmware's pure encoder runs unchanged under CPython
-    sys.path.append(str(_FIRMWARE))
-from payload import encode_telemetry  # noqa: E402
+
+def _firmware_module(name: str) -> ModuleType:
+    """A pure firmware module (it imports nothing), loaded from ``firmware/`` by its path.
+
+    Not through ``sys.path``: appending ``firmware/`` there would make every firmware module importable
+    in the process that imported this one, and a test could then pass only after another had run.
+    """
+    spec = importlib.util.spec_from_file_location(f"firmware_{name}", FIRMWARE_DIR / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{FIRMWARE_DIR / name}.py could not be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: the firmware's own encoder, run unchanged under CPython: the bytes are exactly what a device sends
+encode_telemetry = _firmware_module("payload").encode_telemetry
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

@@ -1,145 +1,15 @@
-"""The gateway's pure parts: backoff, spool, bisection, metrics text, rate-limited logs, seq tracking."""
+"""gateway.service: the gateway's pure parts (rate-limited logs, seq tracking, reject counts, acks)."""
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 from pathlib import Path
 
 import pytest
 
 from aquamon.config import Config
-from aquamon.influx import RejectedWriteError, RetryableWriteError, TooLargeError, parse_retry_after
-from gateway.backoff import retry_wait
+from aquamon.influx import RetryableWriteError
 from gateway.service import Gateway, RateLimitedLog
-from gateway.spool import Spool, SpoolWriteError
-from gateway.writer import write_isolating
-
-
-# Telegraf's rule: wait = max(capped backoff, capped Retry-After); rand=0.5 removes the jitter.
-@pytest.mark.parametrize("attempt, retry_after, expected", [
-    (0, None, 0.5),
-    (1, None, 1.0),
-    (3, None, 4.0),
-    (6, None, 30.0),          # capped backoff
-    (60, None, 30.0),
-    (500, None, 30.0),        # no overflow
-    (0, 0.0, 0.5),            # Retry-After: 0 means "now"; the backoff still applies
-    (0, 12.0, 12.0),          # the server asks for longer than our backoff
-    (6, 12.0, 30.0),          # our backoff is already longer
-    (0, 10_000.0, 300.0),     # a huge Retry-After is capped
-])
-def test_retry_wait_table(attempt: int, retry_after: float | None, expected: float) -> None:
-    assert retry_wait(attempt, retry_after, rand=lambda: 0.5) == pytest.approx(expected)
-
-
-def test_retry_wait_jitter_stays_within_bounds_and_cap() -> None:
-    assert retry_wait(2, rand=lambda: 0.0) == pytest.approx(2.0 * 0.8)
-    assert retry_wait(2, rand=lambda: 0.999999) == pytest.approx(2.0 * 1.2, rel=1e-5)
-    assert retry_wait(20, rand=lambda: 0.999999) == 30.0  # jitter never breaks the cap
-
-
-def test_retry_after_header_forms() -> None:
-    assert parse_retry_after("3") == 3.0
-    assert parse_retry_after("-3") == 0.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412490.0) == 0.0
-    assert parse_retry_after("") is None and parse_retry_after("later") is None
-
-
-def test_spool_keeps_order_and_survives_reopen(tmp_path: Path) -> None:
-    sp = Spool(tmp_path, 1 << 20)
-    for i in range(5):
-        assert sp.append([f"m v={i} {i}"])
-    assert sp.lines == 5 and sp.files == 5
-    (tmp_path / "0000000000000099.tmp").write_text("half written")  # a crash mid-append
-    sp2 = Spool(tmp_path, 1 << 20)
-    assert not list(tmp_path.glob("*.tmp"))
-    batch = sp2.peek(max_lines=3)
-    assert batch.lines == ["m v=0 0", "m v=1 1", "m v=2 2"]
-    sp2.remove(batch)
-    assert sp2.append(["m v=5 5"])
-    rest = sp2.peek(max_lines=100)
-    assert rest.lines == ["m v=3 3", "m v=4 4", "m v=5 5"]
-    sp2.remove(rest)
-    assert sp2.empty() and sp2.bytes == 0 and sp2.lines == 0
-
-
-def test_spool_full_block_refuses_and_counts(tmp_path: Path) -> None:
-    sp = Spool(tmp_path, 100, policy="block")
-    assert sp.append(["x" * 60])
-    assert not sp.append(["y" * 60])
-    assert sp.full_events == 1 and sp.lines == 1 and sp.bytes <= 100
-
-
-def test_spool_full_drop_oldest_keeps_newest_and_counts(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    sp = Spool(tmp_path, 130, policy="drop_oldest")
-    with caplog.at_level(logging.WARNING, logger="aquamon.gateway.spool"):
-        for i in range(4):
-            assert sp.append([f"{i}" * 60])
-    assert sp.peek(10).lines == ["2" * 60, "3" * 60]
-    assert sp.dropped_lines == 2 and sp.full_events == 2 and sp.bytes <= 130
-    assert "dropped its oldest batch" in caplog.text
-
-
-def test_spool_append_is_fsynced_before_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    synced: list[int] = []
-    real = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
-    Spool(tmp_path, 1 << 20).append(["m v=1 1"])
-    assert len(synced) == 2  # the file, then the directory holding its new name
-
-
-
-def test_spool_a_refused_write_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sp = Spool(tmp_path, 1 << 20)
-    assert sp.append(["m v=1 1"])
-
-    def no_space(fd: int) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(os, "fsync", no_space)
-    with pytest.raises(SpoolWriteError) as caught:
-        sp.append(["m v=2 2"])
-    assert caught.value.errno == errno.ENOSPC
-    monkeypatch.undo()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["0000000000000001.lp"]  # no torn or temporary file
-    assert sp.lines == 1 and sp.append(["m v=3 3"])
-    assert Spool(tmp_path, 1 << 20).peek(10).lines == ["m v=1 1", "m v=3 3"]
-
-class FakeServer:
-    """Refuses lines containing 'bad' (400), bodies over max_lines (413), or everything (503)."""
-
-    def __init__(self, max_lines: int = 10_000, down: bool = False) -> None:
-        self.max_lines, self.down, self.stored, self.calls = max_lines, down, [], 0
-
-    def write(self, lines: list[str]) -> None:
-        self.calls += 1
-        if self.down:
-            raise RetryableWriteError("HTTP 503", 503, 2.0)
-        if len(lines) > self.max_lines:
-            raise TooLargeError("HTTP 413", 413)
-        if any("bad" in ln for ln in lines):
-            raise RejectedWriteError('HTTP 400: {"error":"partial write: field type conflict"}', 400)
-        self.stored.extend(lines)
-
-
-def test_writer_isolates_bad_lines_and_splits_large_batches() -> None:
-    lines = [f"ok{i}" for i in range(100)]
-    lines[17] = "bad17"
-    lines[80] = "bad80"
-    srv = FakeServer(max_lines=30)
-    out = write_isolating(srv.write, lines)
-    assert sorted(srv.stored) == sorted(ln for ln in lines if "bad" not in ln)
-    assert out.written == 98 and [ln for ln, _ in out.dropped] == ["bad17", "bad80"]
-    assert "field type conflict" in out.dropped[0][1]
-
-
-def test_writer_propagates_retryable_errors_without_dropping() -> None:
-    with pytest.raises(RetryableWriteError):
-        write_isolating(FakeServer(down=True).write, ["a", "b"])
-
-
 
 
 def test_rejects_are_logged_once_per_reason_per_interval(caplog: pytest.LogCaptureFixture) -> None:
@@ -252,9 +122,9 @@ def test_acks_only_after_write_or_spool_and_replay_interleaves_with_new_data(tmp
     import time
 
     from aquamon.lineproto import encode_point
-    from gateway.loadgen import readings
     from gateway.service import Incoming
     from gateway.validate import validate_message
+    from harness.loadgen import readings
 
     g = _gateway(tmp_path, batch_size=50, flush_interval_s=0.01, retry_max_s=0.2, stats_interval_s=3600)
     db = FlakyDB(write_s=0.03)

@@ -1,0 +1,133 @@
+"""What the parts of a tank's engine may use of it: the state and methods of their host, typed.
+
+:class:`analytics.monitor.TankMonitor` is assembled from mixins, one module each
+(:mod:`analytics.tank_rules`, :mod:`analytics.probes`, :mod:`analytics.drift`,
+:mod:`analytics.days`, :mod:`analytics.quality`); their state lives on the
+monitor, which the analytics state saves and restores.  :class:`MonitorHost`
+declares that state, the monitor's plumbing and the few methods one part calls
+on another, so the type checker knows what ``self`` holds inside each part and
+checks the monitor's fields and the parts' methods against the declarations.
+
+Each mixin derives from :data:`HostBase`: :class:`MonitorHost` for the type
+checker, plain ``object`` at run time (the monitor's MRO and attribute lookups
+stay what they were).  It is a plain class with abstract methods rather than a
+``typing.Protocol``: mypy takes an assignment to an undefaulted protocol
+attribute in an explicit subclass (``self.baseline = ...`` in a mixin) as a new
+definition with an inferred type, which loses the declared one.
+
+To give a part a new piece of state: add the field to ``TankMonitor`` and
+declare it here (tests/test_analytics_monitor.py checks every field is); to
+call another part's method, declare its signature here.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from analytics.alerts import AlertState
+    from analytics.baseline import DayNightBaseline
+    from analytics.catalogue import Transition
+    from analytics.days import DayRecord, ForecastPoint
+    from analytics.forecast import LocalLinearTrend
+    from analytics.monitor import MonitorSettings
+    from analytics.profiles import Profile
+    from analytics.quality import QualityWatch
+
+    Array = NDArray[np.float64]
+
+
+class MonitorHost:
+    """The state (every field) and the methods of :class:`analytics.monitor.TankMonitor` that its parts use."""
+
+    tank: str
+    settings: MonitorSettings
+    profile: Profile
+    alerts: dict[str, AlertState]
+    excluded: list[tuple[int, int]]  # spans kept out of learning (drift, maintenance)
+    maintenance_until_ms: int
+    open_evaluation_ms: int | None
+    _current: dict[str, float]
+    _peaks: dict[str, float]
+    # drift: the day/night baseline and what is learned from it
+    baseline: DayNightBaseline | None
+    fitted_at_ms: int
+    healthy_threshold: float
+    daily_shape: Array | None
+    cov: Array | None
+    learn_from_ms: int
+    relevel_pending: bool
+    # probes: each probe's usual wobble
+    noise: dict[str, float]
+    noise_at_ms: int
+    noise_level: dict[str, float]
+    # rules and firmware events
+    device_online: dict[str, bool]
+    event_until_ms: dict[str, int]
+    event_detail: dict[str, str]
+    ph_before_crash: float
+    # days, forecasts and water changes
+    forecasts: dict[str, LocalLinearTrend]
+    last_forecast: dict[str, ForecastPoint]
+    day_rows: dict[str, list[float]]
+    day_start_ms: int | None
+    day_fired: list[Transition]
+    day_notes: list[str]
+    finished_days: list[DayRecord]
+    last_row_ms: int
+    last_water_change_ms: int
+    # the quality watch
+    quality: QualityWatch | None
+
+    # ------------------------------------------------ the monitor's plumbing (analytics/monitor.py)
+    @abstractmethod
+    def _alert(self, key: str) -> AlertState: ...
+
+    @abstractmethod
+    def firing(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def _learnable(self, t_ms: Array) -> NDArray[np.bool_]: ...
+
+    @abstractmethod
+    def _exclude(self, start: int, end: int) -> None: ...
+
+    @abstractmethod
+    def in_maintenance(self, now_ms: int) -> bool: ...
+
+    @abstractmethod
+    def accept_change(self, at_ms: int) -> None: ...
+
+    @abstractmethod
+    def _rule(self, key: str, condition: bool, now_ms: int, value: float, summary: str) -> list[Transition]: ...
+
+    @staticmethod
+    @abstractmethod
+    def _recent(t_ms: Array, y: Array, now_ms: int, minutes: int) -> tuple[Array, Array]: ...
+
+    @staticmethod
+    @abstractmethod
+    def _last(y: Array) -> float: ...
+
+    # ------------------------------------------------ one part's methods that another part calls
+    @abstractmethod
+    def _usual(self, now_ms: int) -> Array: ...  # drift, for the rules' "usual temperature"
+
+    @abstractmethod
+    def _stuck_or_noisy(self) -> set[str]: ...  # drift, for probes and the quality watch
+
+    @abstractmethod
+    def _ageing_sensors(self) -> set[str]: ...  # drift, for the quality watch
+
+    @abstractmethod
+    def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool: ...  # days, for the rules
+
+
+if TYPE_CHECKING:
+    HostBase = MonitorHost
+else:
+    HostBase = object  # the mixins are plain classes at run time

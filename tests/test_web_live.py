@@ -1,0 +1,39 @@
+"""aquamon.web.live: the live state of the fleet, from the MQTT messages."""
+
+from __future__ import annotations
+
+import json
+
+from aquamon.web.live import FleetState
+
+
+def test_the_live_state_keeps_what_a_last_will_does_not_say() -> None:
+    s = FleetState("p")
+    s.apply("p/t1/esp1/status", json.dumps({"online": True, "mode": "feed", "lockout": True}).encode())
+    _, data = s.apply("p/t1/esp1/status", b'{"online": false}')  # type: ignore[misc]
+    assert data["mode"] == "feed" and data["lockout"] is True and data["online"] is False
+    assert s.tanks["t1"].status() == "offline"
+
+
+def test_alerts_rank_by_severity_and_an_acknowledgement_belongs_to_its_episode() -> None:
+    s = FleetState("p")
+    s.apply("p/t1/alert/drift", b'{"severity": "warning", "state": "firing", "summary": "d", "ts": 1}')
+    s.apply("p/t1/alert/sump_low", b'{"severity": "critical", "state": "firing", "summary": "s", "ts": 2}')
+    assert [a["key"] for a in s.tanks["t1"].open_alerts()] == ["sump_low", "drift"]
+    assert s.note_ack("t1", "sump_low", "ann") == ["sump_low"]
+    assert s.tanks["t1"].open_alerts()[0]["acked_by"] == "ann"
+    # it resolves and fires again: a new episode, not acknowledged
+    s.apply("p/t1/alert/sump_low", b'{"severity": "critical", "state": "resolved", "summary": "s", "ts": 3}')
+    s.apply("p/t1/alert/sump_low", b'{"severity": "critical", "state": "firing", "summary": "s", "ts": 4}')
+    assert s.tanks["t1"].open_alerts()[0]["acked_by"] == ""
+    s.apply("p/t1/alert/sump_low", b"")  # a cleared retained topic
+    assert [a["key"] for a in s.tanks["t1"].open_alerts()] == ["drift"]
+    assert s.tanks["t1"].status() == "warning"
+
+
+def test_messages_that_are_not_json_objects_are_counted_not_kept() -> None:
+    s = FleetState("p")
+    assert s.apply("p/t1/esp1/telemetry", b"[1, 2]") is None
+    assert s.apply("p/t1/esp1/telemetry", b"\xff") is None
+    assert s.apply("p/_gateway/g1", b"{}") is None and s.apply("other/t1/esp1/status", b"{}") is None
+    assert s.ignored == 2 and s.tanks == {}
