@@ -100,7 +100,7 @@ def own_mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
     m.stop()
 
 
-def test_influxdb_down_for_60_s_while_10000_readings_arrive(tmp_path: Path, mosquitto: Mosquitto,
+def test_influxdb_down_for_25_s_while_10000_readings_arrive(tmp_path: Path, mosquitto: Mosquitto,
                                                            own_influx: InfluxDB1, unique: str) -> None:
     stack = Stack(tmp_path, mosquitto=mosquitto, influx=own_influx)
     try:
@@ -112,14 +112,14 @@ def test_influxdb_down_for_60_s_while_10000_readings_arrive(tmp_path: Path, mosq
         own_influx.stop()
         down_at = time.monotonic()
         n = 10_000
-        # published during the outage, paced over ~40 s so the gateway spools continuously
-        assert publish_readings(mosquitto.port, unique, n, tanks=20, rate_per_s=250, timeout=120,
+        # published during the outage, paced over ~20 s so the gateway spools continuously
+        assert publish_readings(mosquitto.port, unique, n, tanks=20, rate_per_s=500, timeout=120,
                                 **publisher(stack)) == n
         # Every reading is fsync'd in the spool (and so acknowledged) while InfluxDB is still down.
         assert wait_for(lambda: metrics(cfg).get("spool_lines") == n, 20), metrics(cfg)
         status, health = healthz(cfg)
         assert status == 200 and health["influxdb_ok"] is False and health["spool_lines"] == n
-        time.sleep(max(0.0, 60 - (time.monotonic() - down_at)))
+        time.sleep(max(0.0, 25 - (time.monotonic() - down_at)))
         own_influx.start()
         assert wait_for(lambda: metrics(cfg).get("influx_ok") == 1, 10)
         # new data keeps flowing while the spool is replayed
