@@ -7,6 +7,8 @@ topic prefix.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -54,3 +56,16 @@ def stack(tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB1) -> Iterator
     s = Stack(tmp_path, mosquitto=mosquitto, influx=influxdb)
     yield s
     s.stop_all()
+
+
+@pytest.fixture(scope="session")
+def short_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, "subprocess.CompletedProcess[str]"]:
+    """`aquamon demo` over 27 simulated hours as fast as it goes: its output folder and what it printed.
+
+    One run for the session: the demo's report and its secrets are checked by different tests
+    (tests/test_demo.py, tests/test_security_secrets.py), and a run takes about 40 s.
+    """
+    out = tmp_path_factory.mktemp("short-demo") / "demo"
+    r = subprocess.run([sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    return out, r

@@ -29,10 +29,8 @@ def processes_under(path: Path) -> list[str]:
     return out
 
 
-def test_demo_runs_to_the_end_and_reports(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    r = subprocess.run([sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out)],
-                       capture_output=True, text=True, timeout=300)
+def test_demo_runs_to_the_end_and_reports(short_demo: tuple[Path, "subprocess.CompletedProcess[str]"]) -> None:
+    out, r = short_demo  # one run for the session, shared with tests/test_security_secrets.py
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "FIRING" in r.stdout and "heater_stuck" in r.stdout
     rows: dict[str, str] = {}

@@ -40,11 +40,8 @@ def secret_values(doc: Any, key: str = "") -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    out = tmp_path_factory.mktemp("secrets") / "demo"
-    r = subprocess.run([sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out)],
-                       capture_output=True, text=True, timeout=300)
-    return out, r
+def demo_run(short_demo: tuple[Path, subprocess.CompletedProcess[str]]) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    return short_demo  # one demo run for the session (tests/conftest.py)
 
 
 def test_the_demo_runs_with_authentication_on(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
