@@ -68,8 +68,9 @@ from analytics.forecast import LocalLinearTrend
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.quality import QualityMixin, QualityWatch
-from analytics.rules import despike
+from analytics.rules import despike, step_spread
 from analytics.tank_rules import RulesMixin
+from analytics.top_ups import LOOK_MINUTES, MIX_MINUTES, dilution_ratio, level_step_up, undo_dilution
 
 Array = NDArray[np.float64]
 @dataclass
@@ -155,6 +156,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
     quality: QualityWatch | None = None
     ph_before_crash: float = float("nan")  # the pH before a crash: ph_crash resolves only when it is back
+    #: recognised sump top-ups (start ms, TDS ratio after/before it explains; 1.0 = explains nothing)
+    top_ups: list[tuple[int, float]] = field(default_factory=list)
     _current: dict[str, float] = field(default_factory=dict)  # each reading's latest value (transitions' now)
     _peaks: dict[str, float] = field(default_factory=dict)  # each alert's worst reading since its condition began
 
@@ -200,6 +203,35 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         if self.quality is not None:
             self.quality.relearn()
 
+    def _top_up(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
+        """Recognise a sump top-up (the level stepped up) and the TDS dilution it explains.
+
+        A top-up whose dilution is explained re-fits the baseline at the next
+        drift step, on the history expressed in today's water.
+        """
+        if "level_cm" not in frame or "tds_ppm" not in frame:
+            return
+        if self.top_ups and self.top_ups[-1][0] > now_ms - 3 * LOOK_MINUTES * MIN_MS:
+            return  # this step is already recognised (it stays in the windows for an hour)
+        step_up = level_step_up(t_ms, frame["level_cm"], now_ms, frame.get("pump"))
+        if step_up is None:
+            return
+        tds = frame["tds_ppm"]
+        before = tds[(t_ms >= step_up.start_ms - 30 * MIN_MS) & (t_ms < step_up.start_ms)]
+        after = tds[t_ms >= step_up.start_ms + MIX_MINUTES * MIN_MS]
+        n_before, n_after = np.isfinite(before).sum(), np.isfinite(after).sum()
+        if n_before < 10 or n_after < 3:
+            return
+        # the two medians' uncertainty (a median's variance is π/2 that of a mean), three times
+        sigma = step_spread(tds[t_ms >= now_ms - 3 * LOOK_MINUTES * MIN_MS]) / math.sqrt(2.0)
+        slack = 3.0 * sigma * math.sqrt(math.pi / 2 * (1 / n_before + 1 / n_after)) if math.isfinite(sigma) else 0.0
+        ratio = dilution_ratio(float(np.nanmedian(before)), float(np.nanmedian(after)), step_up.rise_cm,
+                               step_up.level_cm, slack)
+        horizon = now_ms - (self.settings.reference_hours + 2) * 3_600_000
+        self.top_ups = [tu for tu in self.top_ups if tu[0] >= horizon] + [(step_up.start_ms, ratio)]
+        if ratio != 1.0:
+            self.fitted_at_ms = 0  # refit on the history in today's water
+
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
                  events: Iterable[tuple[int, str, str]] = ()) -> tuple[dict[str, Any], list[Transition]]:
@@ -244,7 +276,12 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         # (the probe checks see the raw readings: a failing probe's jumps are their evidence)
         frame = {k: (despike(v) if k in WATER_CHANNELS or k in self.settings.quality_channels() else v)
                  for k, v in raw.items()}
-        pending = PendingEvaluation(now_ms, t_ms, frame)
+        self._top_up(now_ms, t_ms, frame)
+        # the drift's statistics see the TDS as if the top-ups had not diluted it (analytics.top_ups);
+        # the rules, the days and the water-change check see the readings as they are
+        watched = frame if not self.top_ups or "tds_ppm" not in frame else \
+            {**frame, "tds_ppm": undo_dilution(t_ms, frame["tds_ppm"], self.top_ups)}
+        pending = PendingEvaluation(now_ms, t_ms, watched)
         self._current = {k: self._last(v[-3:]) for k, v in frame.items() if k in ALERT_READING_SENSORS}
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
@@ -254,7 +291,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         if (now_ms // MIN_MS) % self.settings.drift_every_minutes == 0:
             pending.drift_step = True
             pending.out += self._probes(now_ms, t_ms, raw, pending.score)
-            pending.window = self._drift_window(now_ms, t_ms, frame)
+            pending.window = self._drift_window(now_ms, t_ms, watched)
         self.open_evaluation_ms = now_ms  # only once prepared: a prepare that raised leaves nothing open
         return pending
 
