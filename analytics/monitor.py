@@ -68,9 +68,9 @@ from analytics.forecast import LocalLinearTrend
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.quality import QualityMixin, QualityWatch
-from analytics.rules import despike, step_spread
+from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
-from analytics.top_ups import LOOK_MINUTES, MIX_MINUTES, dilution_ratio, level_step_up, undo_dilution
+from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
 
 Array = NDArray[np.float64]
 @dataclass
@@ -156,8 +156,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
     quality: QualityWatch | None = None
     ph_before_crash: float = float("nan")  # the pH before a crash: ph_crash resolves only when it is back
-    #: recognised sump top-ups (start ms, TDS ratio after/before it explains; 1.0 = explains nothing)
-    top_ups: list[tuple[int, float]] = field(default_factory=list)
+    #: recognised sump top-ups (start ms, TDS ratio after/before it explains (1.0: nothing), rise cm, level cm)
+    top_ups: list[tuple[int, float, float, float]] = field(default_factory=list)
     _current: dict[str, float] = field(default_factory=dict)  # each reading's latest value (transitions' now)
     _peaks: dict[str, float] = field(default_factory=dict)  # each alert's worst reading since its condition began
 
@@ -206,31 +206,45 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     def _top_up(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
         """Recognise a sump top-up (the level stepped up) and the TDS dilution it explains.
 
-        A top-up whose dilution is explained re-fits the baseline at the next
-        drift step, on the history expressed in today's water.
+        The baseline fitted before it is put in today's water (scaled by the
+        ratio); the ratio is measured again each minute of the top-up's first
+        window (more readings of the new water each time).
         """
         if "level_cm" not in frame or "tds_ppm" not in frame:
             return
         if self.top_ups and self.top_ups[-1][0] > now_ms - 3 * LOOK_MINUTES * MIN_MS:
-            return  # this step is already recognised (it stays in the windows for an hour)
+            start, old, rise, level = self.top_ups[-1]
+            if now_ms - start <= self.settings.window_minutes * MIN_MS:  # still in the drift window
+                ratio = explained_ratio(t_ms, frame["tds_ppm"], LevelStep(int(start), rise, level))
+                if ratio is not None:
+                    self._rescale_tds(ratio / old, frame)
+                    self.top_ups[-1] = (start, ratio, rise, level)
+            return  # this step is already recognised (it stays in the level's windows for an hour)
         step_up = level_step_up(t_ms, frame["level_cm"], now_ms, frame.get("pump"))
-        if step_up is None:
+        ratio = None if step_up is None else explained_ratio(t_ms, frame["tds_ppm"], step_up)
+        if step_up is None or ratio is None:
             return
-        tds = frame["tds_ppm"]
-        before = tds[(t_ms >= step_up.start_ms - 30 * MIN_MS) & (t_ms < step_up.start_ms)]
-        after = tds[t_ms >= step_up.start_ms + MIX_MINUTES * MIN_MS]
-        n_before, n_after = np.isfinite(before).sum(), np.isfinite(after).sum()
-        if n_before < 10 or n_after < 3:
-            return
-        # the two medians' uncertainty (a median's variance is π/2 that of a mean), three times
-        sigma = step_spread(tds[t_ms >= now_ms - 3 * LOOK_MINUTES * MIN_MS]) / math.sqrt(2.0)
-        slack = 3.0 * sigma * math.sqrt(math.pi / 2 * (1 / n_before + 1 / n_after)) if math.isfinite(sigma) else 0.0
-        ratio = dilution_ratio(float(np.nanmedian(before)), float(np.nanmedian(after)), step_up.rise_cm,
-                               step_up.level_cm, slack)
         horizon = now_ms - (self.settings.reference_hours + 2) * 3_600_000
-        self.top_ups = [tu for tu in self.top_ups if tu[0] >= horizon] + [(step_up.start_ms, ratio)]
-        if ratio != 1.0:
-            self.fitted_at_ms = 0  # refit on the history in today's water
+        self.top_ups = [tu for tu in self.top_ups if tu[0] >= horizon] + \
+            [(step_up.start_ms, ratio, step_up.rise_cm, step_up.level_cm)]
+        self._rescale_tds(ratio, frame)
+
+    def _rescale_tds(self, factor: float, frame: dict[str, Array]) -> None:
+        """Scale the fitted TDS (baseline, daily shape, covariance) by ``factor``: a linear fit of readings
+        scaled by ``factor`` (every fitted reading is older than the top-up: fits end an hour back)."""
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if factor == 1.0 or "tds_ppm" not in present:
+            return
+        col = present.index("tds_ppm")
+        if self.baseline is not None and self.baseline.coef.shape[1] == len(present):
+            self.baseline.coef[:, col] *= factor
+            self.baseline.cov[col, :] *= factor
+            self.baseline.cov[:, col] *= factor
+        if self.cov is not None and self.cov.shape[0] == len(present):
+            self.cov[col, :] *= factor
+            self.cov[:, col] *= factor
+        if self.daily_shape is not None and self.daily_shape.shape[1] == len(present):
+            self.daily_shape[:, col] *= factor
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, now_ms: int, t_ms: Array, frame: dict[str, Array],

@@ -5,7 +5,8 @@ solids are diluted, so the TDS (conductivity) steps down a little.  That step
 is the keeper's habit, not the water drifting and not a noisy probe, so the
 drift statistics see the TDS *as if the top-up had not diluted it*: every
 reading before a recognised top-up is scaled by the top-up's dilution ratio
-(the history expressed in today's water), and the baseline fitted on it is
+(the history expressed in today's water), and so is the baseline fitted on
+it (a least-squares fit of scaled readings is the scaled fit), which is then
 level with the readings after the top-up.
 
 What a top-up can explain is bounded by physics, so a real TDS event is not
@@ -32,6 +33,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -123,7 +125,27 @@ def dilution_ratio(tds_before: float, tds_after: float, rise_cm: float, level_cm
     return float(np.clip(tds_after / tds_before, 1.0 - most, 1.0))
 
 
-def undo_dilution(t_ms: Array, tds: Array, top_ups: list[tuple[int, float]]) -> Array:
+def explained_ratio(t_ms: Array, tds: Array, step: LevelStep) -> float | None:
+    """The TDS ratio after/before the top-up ``step`` that it explains (:func:`dilution_ratio`).
+
+    Before: the median of the 30 minutes before it; after: the median of the
+    readings since it, once mixed.  The slack is three times the two medians'
+    uncertainty (a median's variance is π/2 that of a mean) from the TDS
+    probe's own noise.  None while there are too few readings to tell.
+    """
+    t_ms = np.asarray(t_ms)
+    before = tds[(t_ms >= step.start_ms - 30 * MIN_MS) & (t_ms < step.start_ms)]
+    after = tds[t_ms >= step.start_ms + MIX_MINUTES * MIN_MS]
+    n_before, n_after = int(np.isfinite(before).sum()), int(np.isfinite(after).sum())
+    if n_before < 10 or n_after < 3:
+        return None
+    sigma = step_spread(tds[t_ms >= step.start_ms - 30 * MIN_MS]) / np.sqrt(2.0)
+    slack = 3.0 * sigma * np.sqrt(np.pi / 2 * (1 / n_before + 1 / n_after)) if np.isfinite(sigma) else 0.0
+    return dilution_ratio(float(np.nanmedian(before)), float(np.nanmedian(after)), step.rise_cm, step.level_cm,
+                          float(slack))
+
+
+def undo_dilution(t_ms: Array, tds: Array, top_ups: Sequence[tuple[float, ...]]) -> Array:
     """``tds`` with each reading before a top-up scaled by that top-up's ratio: the history in today's water.
 
     The ``MIX_MINUTES`` from an explained top-up's start are left out (NaN): the
@@ -136,7 +158,7 @@ def undo_dilution(t_ms: Array, tds: Array, top_ups: list[tuple[int, float]]) -> 
         return tds
     t_ms = np.asarray(t_ms)
     factor = np.ones(len(tds))
-    for start, ratio in top_ups:
+    for start, ratio, *_ in top_ups:
         if ratio != 1.0:
             factor[t_ms < start] *= ratio
             factor[(t_ms >= start) & (t_ms < start + MIX_MINUTES * MIN_MS)] = np.nan
