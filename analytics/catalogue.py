@@ -58,9 +58,12 @@ class AlertSpec:
 
 
 ALERTS: dict[str, AlertSpec] = {
-    "heater_stuck": AlertSpec("critical", 2, 30, "temperature rising faster than temp_rise_c_per_h",
+    "heater_stuck": AlertSpec("critical", 2, 30, "temperature rising faster than temp_rise_c_per_h, or rising "
+                              "steadily away from usual (a 15-minute trend steeper than heater_off_c_per_h and "
+                              "than the healthy water's own trends)",
                               ("temp_out_of_range", "drift", "water_quality")),
-    "heater_dead": AlertSpec("critical", 2, 30, "temperature falling faster than temp_fall_c_per_h",
+    "heater_dead": AlertSpec("critical", 2, 30, "temperature falling faster than temp_fall_c_per_h, or falling "
+                             "steadily away from usual (as heater_stuck, the other way)",
                              ("temp_out_of_range", "drift", "water_quality")),
     "temp_out_of_range": AlertSpec("critical", 3, 10, "temperature outside the profile's temp_c limits",
                                    ("drift", "water_quality")),
