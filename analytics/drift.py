@@ -74,6 +74,7 @@ class DriftMixin:
                 # after a lasting change: keep the day/night shape, re-level it on the new water
                 shift = self.baseline.residuals(t_ms[sel] / 1000.0, X[sel]).mean(axis=0)
                 self.baseline.coef[0] += shift
+                self.relevelled_by = shift if self.relevelled_by is None else self.relevelled_by + shift
                 self.fitted_at_ms = now_ms
                 self.relevel_pending = False
             return  # explicit warm-up: no drift score until enough healthy history
@@ -81,6 +82,7 @@ class DriftMixin:
             # a trend is only identifiable apart from the daily cycle over two days or more
             trend = s.trend and span_h >= 48
             self.baseline = DayNightBaseline.fit(t_ms[sel] / 1000.0, X[sel], s.harmonics, trend=trend)
+            self.relevelled_by = None
             self.fitted_at_ms = now_ms
             self._fit_daily_shape(t_ms[sel], X[sel], t_ms[recent], X[recent])
             self.relevel_pending = False

@@ -110,10 +110,10 @@ class RulesMixin:
             # a water change (cooler new water, then the heater catching up) is not the heater
             changing = self._tds_dropping(now_ms, t_ms, frame) or \
                 now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
-            trend, z = self._temp_trend(now_ms, t_ms, frame)
+            trend, z, z_set = self._temp_trend(now_ms, t_ms, frame)
             score["temp_trend_c_per_h"] = trend
             rising = trend > max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
-                (0.5 if self.firing("heater_stuck") else 1.0) and z >= 3.0
+                (0.5 if self.firing("heater_stuck") else 1.0) and z_set >= 3.0
             rise = max(rate, trend) if rising else rate
             out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
@@ -193,20 +193,29 @@ class RulesMixin:
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
 
-    def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
-        """The temperature's trend away from usual (°C/h over ``TREND_MINUTES``) and how far it is now (σ).
+    def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float, float]:
+        """The temperature's trend away from usual (°C/h over ``TREND_MINUTES``), how far it is now (σ), and
+        how far above where the heater held it before a water change (σ).
 
         Usual is the day/night baseline (its daily swing is not a trend); NaN
         while there is none (warm-up, or re-levelling after a water change).
+        After a water change the baseline is re-levelled on the new water, still
+        cool while the heater catches up: the heater brings it back to where it
+        held the water before (its set point), so only warming beyond that
+        level, the baseline before it moved down, is the heater stuck on.
         """
         tw, temp = self._recent(t_ms, frame["temp_c"], now_ms, TREND_MINUTES)
         usual = self._usual_series("temp_c", tw, frame)
         if usual is None or np.isfinite(temp).sum() < 0.8 * TREND_MINUTES:
-            return float("nan"), float("nan")
+            return float("nan"), float("nan"), float("nan")
         r = temp - usual
         slope = theil_sen_per_hour(tw / 1000.0, r)
-        z = float(np.nanmedian(r[-5:])) / self._residual_sd("temp_c", frame)
-        return slope, z
+        sd = self._residual_sd("temp_c", frame)
+        now = float(np.nanmedian(r[-5:]))
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
+            float(self.relevelled_by[present.index("temp_c")])
+        return slope, now / sd, (now + min(moved, 0.0)) / sd
 
     def _cooling(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
         """The temperature's slope over the last hour (°C/h) and how far it is below usual.
