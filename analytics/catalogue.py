@@ -78,7 +78,8 @@ ALERTS: dict[str, AlertSpec] = {
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
                           ("pump_interlock", "pump_stopped", "flow_low", "level_falling")),
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
-                               "30 min), outside a water change: a leak", ("sump_low",)),
+                               "30 min, or over 15 min beyond the sump's own healthy 15-minute falls while the "
+                               "pump runs steadily), outside a water change: a leak", ("sump_low",)),
     "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
                                 ("no_telemetry",)),
     "no_telemetry": AlertSpec("warning", 0, 0, "no reading from the tank for no_data_minutes"),

@@ -184,7 +184,19 @@ class RulesMixin:
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
                 now_ms, t_ms, frame)
-            out += self._rule("level_falling", bool(fall > limit) and not changing, now_ms, fall,
+            # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's
+            # own healthy 15-minute slopes (calibrated), while the pump runs steadily (switching it moves water
+            # between the tank and the sump)
+            t15, lv15 = self._recent(t_ms, frame["level_cm"], now_ms, TREND_MINUTES)
+            fall15 = -theil_sen_per_hour(t15 / 1000.0, lv15) if np.isfinite(lv15).sum() >= 0.8 * TREND_MINUTES \
+                else float("nan")
+            score["level_fall_15_cm_per_h"] = fall15
+            pump = self._recent(t_ms, frame["pump"], now_ms, 30)[1] if "pump" in frame else np.ones(1)
+            steady_pump = bool(np.all(pump[np.isfinite(pump)] == 1.0))
+            leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
+                (0.5 if self.firing("level_falling") else 1.0) and steady_pump
+            fall = max(fall, fall15) if leaking else fall
+            out += self._rule("level_falling", bool(fall > limit or leaking) and not changing, now_ms, fall,
                               f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
                               "or an overflow. Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
