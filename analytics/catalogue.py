@@ -58,9 +58,12 @@ class AlertSpec:
 
 
 ALERTS: dict[str, AlertSpec] = {
-    "heater_stuck": AlertSpec("critical", 2, 30, "temperature rising faster than temp_rise_c_per_h",
+    "heater_stuck": AlertSpec("critical", 2, 30, "temperature rising faster than temp_rise_c_per_h, or rising "
+                              "steadily away from usual (a 15-minute trend steeper than heater_off_c_per_h and "
+                              "than the healthy water's own trends)",
                               ("temp_out_of_range", "drift", "water_quality")),
-    "heater_dead": AlertSpec("critical", 2, 30, "temperature falling faster than temp_fall_c_per_h",
+    "heater_dead": AlertSpec("critical", 2, 30, "temperature falling faster than temp_fall_c_per_h, or falling "
+                             "steadily away from usual (as heater_stuck, the other way)",
                              ("temp_out_of_range", "drift", "water_quality")),
     "temp_out_of_range": AlertSpec("critical", 3, 10, "temperature outside the profile's temp_c limits",
                                    ("drift", "water_quality")),
@@ -75,7 +78,8 @@ ALERTS: dict[str, AlertSpec] = {
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
                           ("pump_interlock", "pump_stopped", "flow_low", "level_falling")),
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
-                               "30 min), outside a water change: a leak", ("sump_low",)),
+                               "30 min, or over 15 min beyond the sump's own healthy 15-minute falls while the "
+                               "pump runs steadily), outside a water change: a leak", ("sump_low",)),
     "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
                                 ("no_telemetry",)),
     "no_telemetry": AlertSpec("warning", 0, 0, "no reading from the tank for no_data_minutes"),

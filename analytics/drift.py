@@ -18,6 +18,7 @@ from analytics.batch import WindowScore, window_moments
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, Transition, _fmt
 from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
+from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def _kl_threshold(d: int, n_eff: float, rate: float, window: int) -> float:
 class DriftMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
-    def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array) -> None:
+    def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array, names: list[str] | None = None) -> None:
         s = self.settings
         if self.baseline is not None and now_ms - self.fitted_at_ms < s.refit_minutes * MIN_MS:
             return
@@ -74,6 +75,7 @@ class DriftMixin(HostBase):
                 # after a lasting change: keep the day/night shape, re-level it on the new water
                 shift = self.baseline.residuals(t_ms[sel] / 1000.0, X[sel]).mean(axis=0)
                 self.baseline.coef[0] += shift
+                self.relevelled_by = shift if self.relevelled_by is None else self.relevelled_by + shift
                 self.fitted_at_ms = now_ms
                 self.relevel_pending = False
             return  # explicit warm-up: no drift score until enough healthy history
@@ -81,10 +83,12 @@ class DriftMixin(HostBase):
             # a trend is only identifiable apart from the daily cycle over two days or more
             trend = s.trend and span_h >= 48
             self.baseline = DayNightBaseline.fit(t_ms[sel] / 1000.0, X[sel], s.harmonics, trend=trend)
+            self.relevelled_by = None
             self.fitted_at_ms = now_ms
             self._fit_daily_shape(t_ms[sel], X[sel], t_ms[recent], X[recent])
             self.relevel_pending = False
             self.healthy_threshold = self._calibrate(t_ms[sel], X[sel])
+            self.temp_trend_tail = self._calibrate_temp_trend(t_ms[sel], X[sel], names or list(s.drift_sensors))
         except ValueError:
             pass
 
@@ -170,6 +174,36 @@ class DriftMixin(HostBase):
         scores = np.asarray(kl_divergence(m, S, np.zeros_like(m), cov))
         return pot_threshold(scores, per_test_probability(s.false_alarms_per_30_days, W))
 
+    def _calibrate_temp_trend(self, t_ms: Array, X: Array, names: list[str]) -> tuple[float, float]:
+        """How steep the healthy temperature's 15-minute trends away from usual get, falling and rising (°C/h).
+
+        ``names`` are the channels of ``X``'s columns.
+        """
+        if "temp_c" not in names or len(names) != X.shape[1]:
+            return 0.0, 0.0
+        r = self._residuals(t_ms, X)[:, names.index("temp_c")]
+        return trend_tails(window_slopes_per_hour(t_ms, r), self.settings.false_alarms_per_30_days)
+
+    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array]) -> Array | None:
+        """The usual value of one drift channel at times ``t_ms`` (None without a current baseline)."""
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        b = self.baseline
+        if b is None or name not in present or b.coef.shape[1] != len(present) or self.relevel_pending:
+            return None
+        col = present.index(name)
+        usual = b.mean_at(np.asarray(t_ms) / 1000.0)[:, col]
+        if self.daily_shape is not None and self.daily_shape.shape[1] == len(present):
+            usual = usual + self._shape_at(t_ms)[:, col]
+        return usual
+
+    def _residual_sd(self, name: str, frame: dict[str, Array]) -> float:
+        """The healthy residual's standard deviation of one drift channel (NaN without a baseline)."""
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        cov = self.cov if self.cov is not None else (self.baseline.cov if self.baseline is not None else None)
+        if cov is None or name not in present or cov.shape[0] != len(present):
+            return float("nan")
+        return math.sqrt(cov[present.index(name), present.index(name)])
+
     def _drift_window(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> DriftWindow | None:
         """The recent window's residual moments against the baseline, or None if no drift score is due."""
         s = self.settings
@@ -177,7 +211,7 @@ class DriftMixin(HostBase):
         if not all_sensors:
             return None
         X = np.stack([frame[n] for n in all_sensors], axis=1)
-        self._maybe_refit(now_ms, t_ms, X)
+        self._maybe_refit(now_ms, t_ms, X, all_sensors)
         b = self.baseline
         if b is None or b.coef.shape[1] != len(all_sensors) or self.relevel_pending:
             return None

@@ -70,6 +70,7 @@ from analytics.profiles import Profile, get_profile
 from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
+from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
 
 Array = NDArray[np.float64]
 @dataclass
@@ -132,6 +133,10 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     alerts: dict[str, AlertState] = field(default_factory=dict)
     excluded: list[tuple[int, int]] = field(default_factory=list)  # drift and maintenance: not learned
     healthy_threshold: float = 0.0
+    temp_trend_tail: tuple[float, float] = (0.0, 0.0)  # healthy 15-min temperature trends, falling / rising (°C/h)
+    level_fall_tail: float = 0.0  # the sump level's healthy 15-minute falls (cm/h), at the stated rate
+    #: how far the baseline's level moved since its last full fit (re-levelled on new water), per drift channel
+    relevelled_by: Array | None = None
     daily_shape: Array | None = None  # (1440, d) residual per minute of the day (median over days): feeding, lights
     cov: Array | None = None  # residual covariance after the daily shape
     noise: dict[str, float] = field(default_factory=dict)  # usual minute-to-minute wobble per probe
@@ -155,6 +160,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
     quality: QualityWatch | None = None
     ph_before_crash: float = float("nan")  # the pH before a crash: ph_crash resolves only when it is back
+    #: recognised sump top-ups (start ms, TDS ratio after/before it explains (1.0: nothing), rise cm, level cm)
+    top_ups: list[tuple[int, float, float, float]] = field(default_factory=list)
     _current: dict[str, float] = field(default_factory=dict)  # each reading's latest value (transitions' now)
     _peaks: dict[str, float] = field(default_factory=dict)  # each alert's worst reading since its condition began
 
@@ -210,6 +217,49 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         if self.quality is not None:
             self.quality.relearn()
 
+    def _top_up(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
+        """Recognise a sump top-up (the level stepped up) and the TDS dilution it explains.
+
+        The baseline fitted before it is put in today's water (scaled by the
+        ratio); the ratio is measured again each minute of the top-up's first
+        window (more readings of the new water each time).
+        """
+        if "level_cm" not in frame or "tds_ppm" not in frame:
+            return
+        if self.top_ups and self.top_ups[-1][0] > now_ms - 3 * LOOK_MINUTES * MIN_MS:
+            start, old, rise, level = self.top_ups[-1]
+            if now_ms - start <= self.settings.window_minutes * MIN_MS:  # still in the drift window
+                ratio = explained_ratio(t_ms, frame["tds_ppm"], LevelStep(int(start), rise, level))
+                if ratio is not None:
+                    self._rescale_tds(ratio / old, frame)
+                    self.top_ups[-1] = (start, ratio, rise, level)
+            return  # this step is already recognised (it stays in the level's windows for an hour)
+        step_up = level_step_up(t_ms, frame["level_cm"], now_ms, frame.get("pump"))
+        ratio = None if step_up is None else explained_ratio(t_ms, frame["tds_ppm"], step_up)
+        if step_up is None or ratio is None:
+            return
+        horizon = now_ms - (self.settings.reference_hours + 2) * 3_600_000
+        self.top_ups = [tu for tu in self.top_ups if tu[0] >= horizon] + \
+            [(step_up.start_ms, ratio, step_up.rise_cm, step_up.level_cm)]
+        self._rescale_tds(ratio, frame)
+
+    def _rescale_tds(self, factor: float, frame: dict[str, Array]) -> None:
+        """Scale the fitted TDS (baseline, daily shape, covariance) by ``factor``: a linear fit of readings
+        scaled by ``factor`` (every fitted reading is older than the top-up: fits end an hour back)."""
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if factor == 1.0 or "tds_ppm" not in present:
+            return
+        col = present.index("tds_ppm")
+        if self.baseline is not None and self.baseline.coef.shape[1] == len(present):
+            self.baseline.coef[:, col] *= factor
+            self.baseline.cov[col, :] *= factor
+            self.baseline.cov[:, col] *= factor
+        if self.cov is not None and self.cov.shape[0] == len(present):
+            self.cov[col, :] *= factor
+            self.cov[:, col] *= factor
+        if self.daily_shape is not None and self.daily_shape.shape[1] == len(present):
+            self.daily_shape[:, col] *= factor
+
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
                  events: Iterable[tuple[int, str, str]] = ()) -> tuple[dict[str, Any], list[Transition]]:
@@ -254,7 +304,12 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         # (the probe checks see the raw readings: a failing probe's jumps are their evidence)
         frame = {k: (despike(v) if k in WATER_CHANNELS or k in self.settings.quality_channels() else v)
                  for k, v in raw.items()}
-        pending = PendingEvaluation(now_ms, t_ms, frame)
+        self._top_up(now_ms, t_ms, frame)
+        # the drift's statistics see the TDS as if the top-ups had not diluted it (analytics.top_ups);
+        # the rules, the days and the water-change check see the readings as they are
+        watched = frame if not self.top_ups or "tds_ppm" not in frame else \
+            {**frame, "tds_ppm": undo_dilution(t_ms, frame["tds_ppm"], self.top_ups)}
+        pending = PendingEvaluation(now_ms, t_ms, watched)
         self._current = {k: self._last(v[-3:]) for k, v in frame.items() if k in ALERT_READING_SENSORS}
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
@@ -264,7 +319,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         if (now_ms // MIN_MS) % self.settings.drift_every_minutes == 0:
             pending.drift_step = True
             pending.out += self._probes(now_ms, t_ms, raw, pending.score)
-            pending.window = self._drift_window(now_ms, t_ms, frame)
+            pending.window = self._drift_window(now_ms, t_ms, watched)
         self.open_evaluation_ms = now_ms  # only once prepared: a prepare that raised leaves nothing open
         return pending
 

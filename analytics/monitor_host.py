@@ -57,6 +57,9 @@ class MonitorHost:
     baseline: DayNightBaseline | None
     fitted_at_ms: int
     healthy_threshold: float
+    temp_trend_tail: tuple[float, float]  # healthy 15-min temperature trends, falling / rising (°C/h)
+    level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
+    relevelled_by: Array | None  # how far the baseline's level moved since its last full fit
     daily_shape: Array | None
     cov: Array | None
     learn_from_ms: int
@@ -80,6 +83,7 @@ class MonitorHost:
     finished_days: list[DayRecord]
     last_row_ms: int
     last_water_change_ms: int
+    top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     # the quality watch
     quality: QualityWatch | None
 
@@ -122,6 +126,12 @@ class MonitorHost:
 
     @abstractmethod
     def _ageing_sensors(self) -> set[str]: ...  # drift, for the quality watch
+
+    @abstractmethod
+    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array]) -> Array | None: ...  # drift, rules
+
+    @abstractmethod
+    def _residual_sd(self, name: str, frame: dict[str, Array]) -> float: ...  # drift, for the rules' trends
 
     @abstractmethod
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool: ...  # days, for the rules

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.monitor_host import HostBase
 from analytics.rules import step_spread
+from analytics.tank_rules import trend_tails, window_slopes_per_hour
 
 Array = NDArray[np.float64]
 
@@ -38,6 +39,10 @@ class ProbesMixin(HostBase):
                 hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
             self.noise[name] = float(np.median(hours))
             self.noise_level[name] = float(np.nanmedian(y))
+        if "level_cm" in frame and sel.sum() >= 12 * 60:
+            # the sump's own healthy 15-minute falls (evaporation, waves), for the steady leak test
+            slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
+            self.level_fall_tail = trend_tails(slopes, self.settings.false_alarms_per_30_days)[0]
 
     def _probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
         # the probes' usual wobble needs only 12 h of readings (not the drift's two-day warm-up)

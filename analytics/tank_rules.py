@@ -43,6 +43,50 @@ DEVICE_EVENT_TEXT = {
 }
 
 
+#: the steady temperature trend is a Theil–Sen slope over this many minutes of the reading's departure from usual
+TREND_MINUTES = 15
+
+
+def window_slopes_per_hour(t_ms: Array, y: Array, minutes: int = TREND_MINUTES, every: int = 5) -> Array:
+    """Theil–Sen slope (per hour) of each run of ``minutes`` consecutive readings, one run every ``every`` rows.
+
+    The healthy history's runs give the slopes the water makes by itself;
+    runs with a missing reading or a gap in time are left out.
+
+    >>> t = np.arange(60) * 60_000
+    >>> slopes = window_slopes_per_hour(t, 0.5 * t / 3_600_000)  # a run every 5 minutes
+    >>> len(slopes), bool(np.allclose(slopes, 0.5))
+    (10, True)
+    """
+    t_ms, y = np.asarray(t_ms, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if len(y) < minutes:
+        return np.zeros(0)
+    starts = np.arange(0, len(y) - minutes + 1, every)
+    idx = starts[:, None] + np.arange(minutes)
+    T, Y = t_ms[idx] / 3_600_000, y[idx]
+    whole = np.isfinite(Y).all(axis=1) & (T[:, -1] - T[:, 0] <= (minutes - 1) * 1.5 / 60)
+    i, j = np.triu_indices(minutes, k=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slopes = np.median((Y[whole][:, j] - Y[whole][:, i]) / (T[whole][:, j] - T[whole][:, i]), axis=1)
+    return slopes
+
+
+def trend_tails(slopes: Array, false_alarms_per_30_days: float) -> tuple[float, float]:
+    """How steep a healthy trend gets, falling and rising (°C/h, both ≥ 0), at the stated false-alarm rate.
+
+    Peaks over threshold (:func:`analytics.threshold.pot_threshold`) of the
+    healthy runs' slopes, each tail on its own; (0, 0) with fewer than 10 runs.
+    """
+    from analytics.threshold import per_test_probability, pot_threshold
+
+    s = np.asarray(slopes, dtype=np.float64)
+    s = s[np.isfinite(s)]
+    if len(s) < 10:
+        return 0.0, 0.0
+    p = per_test_probability(false_alarms_per_30_days, TREND_MINUTES)
+    return max(0.0, pot_threshold(-s, p)), max(0.0, pot_threshold(s, p))
+
+
 def _device_words(detail: str) -> str:
     """The firmware's short wording made readable: "heater switched off at 27.1 C" -> "... 27.1 °C".
 
@@ -67,14 +111,23 @@ class RulesMixin(HostBase):
             # a water change (cooler new water, then the heater catching up) is not the heater
             changing = self._tds_dropping(now_ms, t_ms, frame) or \
                 now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
-            out += self._rule("heater_stuck", bool(rate > up) and not changing, now_ms, rate,
-                              f"Temperature rising {rate:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
+            trend, z, z_set = self._temp_trend(now_ms, t_ms, frame)
+            score["temp_trend_c_per_h"] = trend
+            rising = trend > max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
+                (0.5 if self.firing("heater_stuck") else 1.0) and z_set >= 3.0
+            rise = max(rate, trend) if rising else rate
+            out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
+                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
                               "on. Unplug it and check its thermostat before the water overheats.")
             slow, drop = self._cooling(now_ms, t_ms, frame)
             score["temp_rate_60_c_per_h"] = slow
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
-            dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c)) and not changing
-            fall = rate if rate < -down else slow
+            # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
+            # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
+            falling = trend < -max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * \
+                (0.5 if self.firing("heater_dead") else 1.0) and z <= -3.0
+            dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
+            fall = rate if rate < -down else (slow if slow < -off else trend)
             out += self._rule("heater_dead", bool(dead), now_ms, fall,
                               f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
                               "failed. Check that it is powered and its light comes on.")
@@ -132,7 +185,19 @@ class RulesMixin(HostBase):
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
                 now_ms, t_ms, frame)
-            out += self._rule("level_falling", bool(fall > limit) and not changing, now_ms, fall,
+            # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's
+            # own healthy 15-minute slopes (calibrated), while the pump runs steadily (switching it moves water
+            # between the tank and the sump)
+            t15, lv15 = self._recent(t_ms, frame["level_cm"], now_ms, TREND_MINUTES)
+            fall15 = -theil_sen_per_hour(t15 / 1000.0, lv15) if np.isfinite(lv15).sum() >= 0.8 * TREND_MINUTES \
+                else float("nan")
+            score["level_fall_15_cm_per_h"] = fall15
+            pump = self._recent(t_ms, frame["pump"], now_ms, 30)[1] if "pump" in frame else np.ones(1)
+            steady_pump = bool(np.all(pump[np.isfinite(pump)] == 1.0))
+            leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
+                (0.5 if self.firing("level_falling") else 1.0) and steady_pump
+            fall = max(fall, fall15) if leaking else fall
+            out += self._rule("level_falling", bool(fall > limit or leaking) and not changing, now_ms, fall,
                               f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
                               "or an overflow. Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
@@ -140,6 +205,30 @@ class RulesMixin(HostBase):
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
+
+    def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float, float]:
+        """The temperature's trend away from usual (°C/h over ``TREND_MINUTES``), how far it is now (σ), and
+        how far above where the heater held it before a water change (σ).
+
+        Usual is the day/night baseline (its daily swing is not a trend); NaN
+        while there is none (warm-up, or re-levelling after a water change).
+        After a water change the baseline is re-levelled on the new water, still
+        cool while the heater catches up: the heater brings it back to where it
+        held the water before (its set point), so only warming beyond that
+        level, the baseline before it moved down, is the heater stuck on.
+        """
+        tw, temp = self._recent(t_ms, frame["temp_c"], now_ms, TREND_MINUTES)
+        usual = self._usual_series("temp_c", tw, frame)
+        if usual is None or np.isfinite(temp).sum() < 0.8 * TREND_MINUTES:
+            return float("nan"), float("nan"), float("nan")
+        r = temp - usual
+        slope = theil_sen_per_hour(tw / 1000.0, r)
+        sd = self._residual_sd("temp_c", frame)
+        now = float(np.nanmedian(r[-5:]))
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
+            float(self.relevelled_by[present.index("temp_c")])
+        return slope, now / sd, (now + min(moved, 0.0)) / sd
 
     def _cooling(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
         """The temperature's slope over the last hour (°C/h) and how far it is below usual.
