@@ -511,8 +511,8 @@ def main() -> None:
     print(f"{'deployment':10} {'commands':8} {'run':26} {'cycles':>6} {'publ.':>6} {'dropped':>7} {'cmds':>6} "
           f"{'modules':>7} {'live':>5} {'data':>5} {'boot':>5} {'loop':>5} {'peak':>5} {'garbage':>7} {'auto gc':>7} "
           f"{'cycle ms':>8} {'max ms':>6} {'loop ms':>7}")
-    for deploy, _commands, name, st in rows:
-        on = _label(*commands)
+    for deploy, flags, name, st in rows:
+        on = _label(*flags)
         if "memory_error" in st:
             print(f"{deploy:10} {on:8} {name:26} MemoryError: {st['memory_error']}")
             continue

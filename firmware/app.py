@@ -117,7 +117,7 @@ class Device:
         if h or t or tm:
             self.outlets = [(h, [False, 0, False, 0, False, 0, None, 0]) if h else None,
                             (t, [False, 0, 0, 0, False, "", False, 0, False, 0]) if t else None,
-                            (tm, [[False, False, 0, False] for _ in tm], c["utc_offset_min"]) if tm else None]
+                            (tm, [[False, False, 0, False] for _ in tm], c["tz"]) if tm else None]
         self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
         self.commands_refused = 0
         m = c["mqtt"]
@@ -414,6 +414,7 @@ class Device:
             extra, events = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
             del outlets
             sys.modules.pop("outlets", None)  # not in the heap between cycles (~1.5 KB: commands come then)
+            sys.modules.pop("tzrule", None)  # (loaded by outlets for a daylight-saving zone)
             gc.collect()  # it and its garbage go before its events' and encoding's
             for kind, detail in events:
                 self.event(kind, detail)

@@ -32,7 +32,8 @@
 #     onto the floor.
 #
 # Timer outlets (timers_step): lights, a turtle's basking and UVB lamps on daily
-# schedules in local time (utc_offset_min).  They run on the device's own clock: after
+# schedules in local time (device.json "tz", a POSIX TZ rule with its daylight-saving dates,
+# computed by tzrule.py; or a fixed utc_offset_min).  They run on the device's own clock: after
 # one NTP sync the ESP32's RTC keeps the time, so the lamps keep their hours through a
 # network or broker outage; before the first sync they are off (the time of day is not
 # known).  A signed "outlet" command overrides one for a set time ("outlet" event).
@@ -200,11 +201,19 @@ def topoff_step(s, c, level, float_full, trusted, now):
     return events
 
 
-def timers_step(schedules, states, epoch_ms, synced, offset_min, now):
+def timers_step(schedules, states, epoch_ms, synced, tz, now):
     """Set each timer outlet's state[0] (on) for this period; True if any switched.  A schedule
     is (name, on minute, off minute) after local midnight (an on-period may cross midnight), a
-    state [on, override on, override until, overriding]."""
-    minute = (epoch_ms // 60000 + offset_min) % 1440
+    state [on, override on, override until, overriding]; ``tz`` the local time's offset from UTC
+    in minutes, or a daylight-saving rule (devconfig.tz_rule, computed by tzrule)."""
+    minute = epoch_ms // 60000
+    if isinstance(tz, int):
+        minute += tz
+    else:
+        import tzrule  # (only a zone with daylight saving needs it; the app drops it with this module)
+
+        minute = tzrule.local_minute(minute, tz)
+    minute %= 1440
     switched = False
     for i in range(len(schedules)):
         on_min, off_min = schedules[i][1], schedules[i][2]
