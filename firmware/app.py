@@ -18,7 +18,7 @@ import json
 import sys
 
 import payload
-import pump
+import pumpstate
 from mqtt_link import Link
 from ringbuf import Ring
 from spool import Spool
@@ -31,6 +31,13 @@ LOOP_KEYS = ("level_low_cm", "poll_ms", "max_cycles", "backlog_per_cycle", "stat
 MAX_PENDING_COMMANDS = 16  # a burst beyond this is dropped and counted
 MAX_COMMAND_BYTES = 1024
 COMMANDS_PER_CYCLE = 8  # signatures verified per control cycle; the rest wait (a flood cannot hog the loop)
+
+
+def _drop(*names):
+    # modules needed in one phase only (the pump's logic, the outlets): out of the heap after it;
+    # the next phase that needs one imports it again (from ROMFS: its code is not copied)
+    for name in names:
+        sys.modules.pop(name, None)
 
 
 def _int_arg(args, name, lo, hi):
@@ -83,12 +90,12 @@ class Device:
         self.spool_failures = 0
         gc.collect()  # the state files' reads (garbage) go before the rest of boot adds its own
         p = c["pump"]
-        self.pump_cfg = pump.PumpConfig(
+        self.pump_cfg = pumpstate.PumpConfig(
             flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
             retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
             max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
             min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
-        self.pump = pump.PumpState(c["pump"]["start_mode"])
+        self.pump = pumpstate.PumpState(c["pump"]["start_mode"])
         self.interval_ms = c["interval_s"] * 1000
         self.published = 0
         self.cycles = 0
@@ -295,7 +302,7 @@ class Device:
                 except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
                     reason = "refused: %s" % e
                     ok = False
-                sys.modules.pop("outlets", None)  # (an outlet command loads it; the next cycle loads it again)
+                _drop("outlets", "pump")  # (a command may load them; the next cycle loads them again)
                 gc.collect()
             self._ack(cmd_id, ok, reason)
 
@@ -303,6 +310,8 @@ class Device:
         """Run a verified command; return what was done, or raise ValueError with why not."""
         now = self.board.ticks_ms()
         st, cfg = self.pump, self.pump_cfg
+        if action in ("pump", "feed", "clear_lockout"):
+            import pump  # (only for these: dropped by handle_commands after the command)
         if action == "pump":
             mode = args.get("mode")
             minutes = _int_arg(args, "minutes", 1, 1440) if mode == pump.FEED else 0
@@ -311,8 +320,11 @@ class Device:
             events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
         elif action == "clear_lockout":
             events = pump.clear_lockout(st, "command", now)
+            pump = None
+            _drop("pump")
             done = ""
             if self.outlets is not None:
+                gc.collect()  # the pump's code goes before the outlets' comes
                 import outlets
 
                 done = outlets.command(self, action, args, now)
@@ -377,11 +389,16 @@ class Device:
         # 64 KB heap): the last cycle's waiting goes before the probes make theirs (sample
         # lists, and on a 64-bit port boxed floats), which go before encoding, which goes
         # before sending (run() collects after sending, before the wait and its commands).
+        # The pump's logic (pump.py, ~2.4 KB) is in the heap from here to its step only: not
+        # with the outlets' nor while a command is verified or a calibration fitted.
         gc.collect()
         b = self.board
         now = b.ticks_ms()
         readings, bad = b.read_sensors()
         gc.collect()
+        import pump
+
+        gc.collect()  # the import's garbage (~0.9 KB: the file's reader) goes before the step's
         if b.button_pressed():
             for kind, detail in pump.clear_lockout(self.pump, "button", now):
                 self.event(kind, detail)
@@ -407,14 +424,19 @@ class Device:
         for kind, detail in pump.step(self.pump, self.pump_cfg, level_low, flow, now):
             self.event(kind, detail)
         b.set_pump(self.pump.on)
+        level_trusted = self.pump.interlock != pump.LEVEL_UNKNOWN
+        pump = None
+        _drop("pump")
+        gc.collect()  # the pump's code and garbage go before the outlets' and encoding's
         extra = ""
         if self.outlets is not None:
             import outlets
 
-            extra, events = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
-            del outlets
-            sys.modules.pop("outlets", None)  # not in the heap between cycles (~1.5 KB: commands come then)
-            sys.modules.pop("tzrule", None)  # (loaded by outlets for a daylight-saving zone)
+            extra, events = outlets.cycle(self, readings, bad, level_trusted, now)
+            outlets = None
+            # not in the heap between cycles (~1.5 KB: commands come then); tzrule: loaded by outlets
+            # for a daylight-saving zone
+            _drop("outlets", "tzrule")
             gc.collect()  # it and its garbage go before its events' and encoding's
             for kind, detail in events:
                 self.event(kind, detail)

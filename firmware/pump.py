@@ -21,54 +21,10 @@
 
 from ticks import ticks_add, ticks_diff
 
-AUTO = "auto"
-FEED = "feed"
-MAINTENANCE = "maintenance"
-OFF = "off"
-MODES = (AUTO, FEED, MAINTENANCE, OFF)
-HOUR_MS = 3600000
-LEVEL_UNKNOWN = "sump level unknown"  # the interlock's reason when the level reading cannot be trusted
-
-
-class PumpConfig:
-    def __init__(self, flow_min_lpm=1.0, flow_grace_ms=20000, retry_base_ms=60000, retry_max_ms=900000,
-                 max_faults_per_hour=3, max_on_ms=0, rest_ms=300000, min_off_ms=10000,
-                 feed_max_ms=3600000, check_flow=True):
-        if max_faults_per_hour < 1:
-            raise ValueError("pump max_faults_per_hour must be at least 1")
-        if flow_grace_ms < 0 or retry_base_ms < 0 or min_off_ms < 0 or rest_ms < 0 or max_on_ms < 0:
-            raise ValueError("pump times must not be negative")
-        if feed_max_ms < 1 or feed_max_ms > 86400000:
-            raise ValueError("pump feed_max_ms must be between 1 ms and one day")
-        self.flow_min_lpm = float(flow_min_lpm)
-        self.flow_grace_ms = int(flow_grace_ms)
-        self.retry_base_ms = int(retry_base_ms)
-        self.retry_max_ms = int(max(retry_max_ms, retry_base_ms))
-        self.max_faults_per_hour = int(max_faults_per_hour)
-        self.max_on_ms = int(max_on_ms)
-        self.rest_ms = int(rest_ms)
-        self.min_off_ms = int(min_off_ms)
-        self.feed_max_ms = int(feed_max_ms)
-        self.check_flow = bool(check_flow)
-
-
-class PumpState:
-    def __init__(self, mode=AUTO):
-        if mode not in MODES or mode == FEED:
-            raise ValueError("pump start mode must be auto, maintenance or off")
-        self.mode = mode
-        self.mode_before_feed = AUTO
-        self.feed_until = 0
-        self.on = False
-        self.on_since = 0
-        self.interlock = ""  # non-empty: why the pump is held off by the water
-        self.flow_low = False
-        self.flow_low_since = 0
-        self.resting = False  # min_off / max-on rest / fault retry wait
-        self.rest_until = 0
-        self.fault_times = []  # ticks of faults within the last hour (at most max_faults_per_hour)
-        self.lockout = False
-        self.starts = 0
+# the state and configuration classes live in pumpstate.py, which stays in the heap: an instance
+# keeps its class's module (all of its code) alive, so with them here this module could not be
+# dropped between control cycles (app.py imports it for a cycle's step or a pump command only)
+from pumpstate import AUTO, FEED, HOUR_MS, LEVEL_UNKNOWN, MAINTENANCE, MODES, OFF, PumpConfig, PumpState  # noqa: F401
 
 
 def _hold_off(state, now_ms, ms):
