@@ -116,6 +116,10 @@ class Device:
             except OSError:
                 pass
         self.commands_malformed = 0
+        self.cmd_floor_due = self.cmd_seen is not None  # (handle_commands)
+        # refused commands by cause, reported in the status: bad signature, replay, stale (outside the
+        # time window or before NTP time), unknown action (STATUS_COMMAND_COUNTERS in aquamon/contract.py)
+        self.refusals = [0, 0, 0, 0]
         self.cal = {}  # probes under calibration -> until when (ticks): a session ends by itself after an hour
         self.cmd_budget = COMMANDS_PER_CYCLE
         # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
@@ -152,6 +156,10 @@ class Device:
         tm: "tuple | None" = self.outlets[2] if self.outlets else None
         if tm:  # the timer outlets' states (telemetry carries the heater's and the top-off's)
             extra += ',"outlets":{%s}' % ",".join('"%s":%d' % (tm[0][i][0], tm[1][i][0]) for i in range(len(tm[0])))
+        if self.cmd_key is not None:  # commands dropped or refused, by cause (STATUS_COMMAND_COUNTERS)
+            r = self.refusals
+            extra += (',"cmd_bad_sig":%d,"cmd_replay":%d,"cmd_stale":%d,"cmd_unknown":%d,"cmd_malformed":%d,'
+                      '"cmd_flood":%d' % (r[0], r[1], r[2], r[3], self.commands_malformed, self.commands_dropped))
         if self.config_errors:
             extra += ',"config_errors":' + json.dumps(self.config_errors)
         return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
@@ -245,6 +253,17 @@ class Device:
     def _ack(self, cmd_id, ok, reason):
         if not ok:
             self.commands_refused += 1
+            r = self.refusals
+            if reason.startswith("bad signature"):
+                r[0] += 1
+            elif reason.startswith("replay"):
+                r[1] += 1
+            elif reason.startswith("timestamp outside") or reason.startswith("device clock not synced"):
+                r[2] += 1
+            elif reason.startswith("refused: unknown action"):
+                r[3] += 1
+            elif reason.startswith("malformed"):
+                self.commands_malformed += 1
         doc = {"id": cmd_id, "ok": ok, "reason": reason}
         self.link.publish(self.t_cmd + "/ack", json.dumps(doc).encode(), self.board.ticks_ms())
 
@@ -252,10 +271,13 @@ class Device:
         # One phase at a time, each on a collected heap (a 64 KB heap): the message and
         # cmdauth while verifying, then the command's own work, then the answer.
         b = self.board
-        if self.pending and self.cmd_seen is not None and b.time_synced():
+        if self.pending and self.cmd_floor_due and self.cmd_seen is not None and b.time_synced():
             # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
-            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved (no flag
-            # kept: raising it again to the same boot is a no-op)
+            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved.  Once
+            # a boot, at its first synced command: the boot's start is wall time less the uptime, and
+            # a board whose uptime is its raw ticks (the ESP32's wrap every 2**30 ms, 12.4 days) would
+            # otherwise move the "boot" to the wrap and refuse what was signed just before it
+            self.cmd_floor_due = False
             boot = b.epoch_ms() - b.uptime_ms()
             seen = self.cmd_seen
             floor = 0
@@ -270,6 +292,7 @@ class Device:
             try:
                 doc = json.loads(self.pending.pop(0))
             except ValueError as e:
+                self.commands_malformed += 1
                 self._ack(None, False, "refused: %s" % e)
                 continue
             gc.collect()  # the message's bytes and the parser's garbage go before cmdauth comes in
@@ -320,7 +343,7 @@ class Device:
             events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
         elif action == "clear_lockout":
             events = pump.clear_lockout(st, "command", now)
-            pump = None
+            del pump
             _drop("pump")
             done = ""
             if self.outlets is not None:
@@ -425,7 +448,7 @@ class Device:
             self.event(kind, detail)
         b.set_pump(self.pump.on)
         level_trusted = self.pump.interlock != pump.LEVEL_UNKNOWN
-        pump = None
+        del pump
         _drop("pump")
         gc.collect()  # the pump's code and garbage go before the outlets' and encoding's
         extra = ""
@@ -433,7 +456,7 @@ class Device:
             import outlets
 
             extra, events = outlets.cycle(self, readings, bad, level_trusted, now)
-            outlets = None
+            del outlets
             # not in the heap between cycles (~1.5 KB: commands come then); tzrule: loaded by outlets
             # for a daylight-saving zone
             _drop("outlets", "tzrule")

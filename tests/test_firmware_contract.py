@@ -5,6 +5,7 @@ writes the very same line (or declines and leaves it to the validator)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -88,3 +89,30 @@ def test_every_event_kind_the_firmware_sends_is_a_known_kind() -> None:
     sent = set(re.findall(r"\.event\(\"([a-z_]+)\"", src)) | set(re.findall(r"append\(\(\"([a-z_]+)\",", src))
     assert {"heater_cutoff", "calibration_start", "topoff_lockout", "lockout"} <= sent  # the scan finds them
     assert sent - EVENT_KINDS == set()
+
+
+@pytest.mark.micropython
+def test_the_devices_refused_command_counters_reach_the_database_fields(tmp_path: Path) -> None:
+    """The status of a device with a command key counts what it refused, by cause: the gateway stores
+    each count (STATUS_COMMAND_COUNTERS), and drops a count out of range alone, with a reason."""
+    from aquamon.contract import STATUS_COMMAND_COUNTERS
+
+    code = ("import app, json\n"
+            "from boards import Board\n"
+            "d = app.Device({'tank': 't', 'device': 'd', 'state_dir': %r, 'mqtt': {'port': 1},"
+            " 'cmd': {'key': 'cd' * 32}}, Board([30.0]))\n"
+            "d.refusals[1] = 3\n"
+            "d._on_message(d.t_cmd, b'junk')\n"
+            "print(d.status_payload().decode())\n") % str(tmp_path)
+    r = run_mpy(["-c", code])
+    assert r.returncode == 0, r.stderr
+    status = r.stdout.strip().splitlines()[-1]
+    v = validate_message("aquamon/t/d/status", status.encode(), NOW)
+    assert v.value_rejects == []
+    fields = v.points[0].fields
+    assert {k: fields[k] for k in STATUS_COMMAND_COUNTERS} == {
+        "cmd_bad_sig": 0, "cmd_replay": 3, "cmd_stale": 0, "cmd_unknown": 0, "cmd_malformed": 1, "cmd_flood": 0}
+    bad = json.loads(status) | {"cmd_replay": -1}
+    v = validate_message("aquamon/t/d/status", json.dumps(bad).encode(), NOW)
+    assert v.value_rejects == ["out_of_range"] and "cmd_replay" not in v.points[0].fields
+    assert v.points[0].fields["cmd_malformed"] == 1
