@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from aquamon.contract import (DEVICE, EVENT, EVENT_KINDS, MESSAGE_KINDS, OTHER_EVENT_KIND, RANGES, SENSORS,
-                              STATUS_COMMAND_COUNTERS, WATER)
+from aquamon import contract
+from aquamon.contract import DEVICE, EVENT, EVENT_KINDS, MESSAGE_KINDS, OTHER_EVENT_KIND, RANGES, SENSORS, WATER
 from aquamon.ids import is_id
 
 # The wire and storage contract (sensors and their one range table, message and event kinds,
@@ -42,7 +42,7 @@ STATUS_RANGES: dict[str, tuple[int, int]] = {
     "backlog": (0, 2**40),
     "boot": (0, 2**40),
     "dropped": (0, 2**62),
-    **{key: (0, 2**62) for key in STATUS_COMMAND_COUNTERS},  # commands refused, by cause
+    **{key: (0, 2**62) for key in contract.STATUS_COMMAND_COUNTERS},  # commands refused, by cause
 }
 MAX_DETAIL_CHARS = 500
 MAX_TAG_CHARS = 64

@@ -2,11 +2,10 @@
 # boot floor across the ESP32's ticks wrap (the real MicroPython binary runs this).
 import json
 import os
-import sys
 
 import app
 import mpytest
-from boards import Board
+from boards import Board, acks_of, signer
 
 DIR = "/tmp/aquamon-mpy-commands-%d" % (os.getpid() if hasattr(os, "getpid") else 0)
 KEY = "cd" * 32
@@ -16,26 +15,6 @@ WRAP = 1 << 30  # the ESP32's ticks_ms period
 def cfg():
     return {"tank": "t", "device": "d", "state_dir": DIR, "max_cycles": 1, "drain_timeout_s": 0,
             "mqtt": {"port": 1}, "cmd": {"key": KEY, "cache": 4}}
-
-
-def signer():
-    import cmdauth  # the keeper's side; left out of sys.modules as the device has it
-
-    del sys.modules["cmdauth"]
-    from binascii import hexlify
-
-    def signed(cmd_id, action, args, ts, key=b"\xcd" * 32):
-        mac = cmdauth.hmac_sha256(key, cmdauth.canonical("t", "d", cmd_id, ts, action, args))
-        return json.dumps({"id": cmd_id, "ts": ts, "action": action, "args": args,
-                           "sig": hexlify(mac).decode()}).encode()
-
-    return signed
-
-
-def acks_of(d):
-    sent = []
-    d.link.publish = lambda topic, msg, now, retain=False: sent.append(json.loads(msg))
-    return sent
 
 
 def test_refusals_are_counted_by_cause_in_the_status():
