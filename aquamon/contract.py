@@ -140,6 +140,8 @@ EVENT_KINDS = frozenset({
     "calibration_start", "calibration_end",  # probes under calibration
 })
 OTHER_EVENT_KIND = "other"
+#: an event's optional "cause" (an id, stored as the event's field ``cause``): which of a kind's causes it is
+EVENT_CAUSES = {"heater_fallback": ("probe_missing", "probe_stuck", "probes_disagree", "max_on")}
 
 # -- measurements in InfluxDB: name -> (who writes it, what it holds) ------------------------------------
 
@@ -150,7 +152,7 @@ MEASUREMENTS: dict[str, tuple[str, str]] = {
     WATER: ("gateway", "tags tank, device; the SENSORS keys and TELEMETRY_FIELDS"),
     DEVICE: ("gateway", "tags tank, device; online, rssi, mem_free, backlog, boot, dropped, fw, "
                         "STATUS_COMMAND_COUNTERS"),
-    EVENT: ("gateway", "tags tank, device, kind (EVENT_KINDS); detail, seq"),
+    EVENT: ("gateway", "tags tank, device, kind (EVENT_KINDS); detail, seq, cause (EVENT_CAUSES)"),
     "gateway": ("gateway", "tag instance; the gateway's own counters"),
     "score": ("analytics", "tags tank, shard; drift scores per window"),
     "alert": ("analytics", "tags tank, key, severity; state, summary, value"),

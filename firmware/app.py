@@ -173,11 +173,11 @@ class Device:
             self.event("storage", "flash full or failing: counters and the replay cache are kept in RAM only "
                                   "until it is freed (see docs/hardware.md); control goes on")
 
-    def event(self, kind, detail):
+    def event(self, kind, detail, cause=""):
         self._save(self.event_seq, self.event_seq.value + 1)
         b = self.board
         self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
-                                                           b.time_synced(), self.boots.value)))
+                                                           b.time_synced(), self.boots.value, cause)))
     def spill(self):
         """Move the RAM ring to the flash spool (the link is down)."""
         if self.spool is None:
@@ -461,8 +461,8 @@ class Device:
             # for a daylight-saving zone
             _drop("outlets", "tzrule")
             gc.collect()  # it and its garbage go before its events' and encoding's
-            for kind, detail in events:
-                self.event(kind, detail)
+            for e in events:  # (kind, detail) or (kind, detail, cause)
+                self.event(*e)
         if self.cal:
             extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE

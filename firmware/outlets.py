@@ -70,13 +70,15 @@ _H_SAME = const(7)
 _H_MISSING = const(1)
 _H_STUCK = const(2)
 _H_DISAGREES = const(3)
+_H_MAX_ON_REST = const(4)  # (set by a maximum on-time stop for one step)
 
 
 
 def heater_step(s, c, t, t2, now):
-    """Advance the heater guard one control period; return [(kind, detail)].  ``t`` is the thermostat's probe,
+    """Advance the heater guard one control period; return [(kind, detail)] and, for "heater_fallback",
+    [(kind, detail, cause)].  ``t`` is the thermostat's probe,
     ``t2`` the second one, in hundredths of a degree C (round(temp_c * 100)); None when missing."""
-    events = []
+    events: list = []  # (kind, detail) and (kind, detail, cause)
     if s[_H_RESTING] and ticks_diff(now, s[_H_REST_UNTIL]) >= 0:
         s[_H_RESTING] = False
     blocked = s[_H_CUT] or s[_H_FALLBACK]
@@ -95,13 +97,16 @@ def heater_step(s, c, t, t2, now):
         elif t2 is not None and abs(t - t2) > c[_H_DISAGREE]:
             why = _H_DISAGREES
     if why and why != s[_H_FALLBACK]:
+        # the cause (the event's "cause" member, one of aquamon/contract.py's EVENT_CAUSES): the
+        # analytics and the keeper tell a probe to check from a heater to check
         if why == _H_MISSING:
-            text = "temperature probe missing or failing"
+            cause, text = "probe_missing", "the temperature probe is missing or failing"
         elif why == _H_STUCK:
-            text = "temperature reading stuck at %.2f C" % (t / 100)
+            cause, text = "probe_stuck", "the temperature probe is stuck at %.2f C" % (t / 100)
         else:
-            text = "temperature probes disagree (%.2f and %.2f C)" % (t / 100, t2 / 100)
-        events.append(("heater_fallback", text + ": heater off until the probe is trusted again"))
+            cause = "probes_disagree"
+            text = "the two temperature probes disagree (%.2f and %.2f C)" % (t / 100, t2 / 100)
+        events.append(("heater_fallback", text + " (heater off until the reading is trusted again)", cause))
     s[_H_FALLBACK] = why
     hot = t
     if hot is None or (t2 is not None and t2 > hot):
@@ -120,8 +125,10 @@ def heater_step(s, c, t, t2, now):
     if want and c[_H_SET]:
         want = t < (c[_H_SET] if s[_H_ON] else c[_H_SET] - c[_H_HYST])
     if want and s[_H_ON] and c[_H_MAX_ON] and ticks_diff(now, s[_H_ON_SINCE]) >= c[_H_MAX_ON]:
-        events.append(("heater_fallback", "heater on for %d min without reaching %.1f C: off for a rest "
-                                          "(is it broken or out of the water?)" % (c[_H_MAX_ON] // 60000, c[_H_SET] / 100)))
+        events.append(("heater_fallback", "the heater ran %d min without reaching %.1f C (off for a rest: is it "
+                       "broken or out of the water?)" % (c[_H_MAX_ON] // 60000, c[_H_SET] / 100), "max_on"))
+        # the next step says "heater_resume" (its rest is min_off_s): the alert is not held for good
+        s[_H_FALLBACK] = _H_MAX_ON_REST
         want = False
     if s[_H_ON] and not want:
         s[_H_ON] = False

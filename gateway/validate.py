@@ -244,6 +244,12 @@ def _event(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], no
         detail = f"{kind}: {detail}"
         kind = OTHER_EVENT_KIND
     fields: dict[str, Any] = {"detail": detail[:MAX_DETAIL_CHARS]}
+    cause = doc.get("cause")  # which of the kind's causes (contract.EVENT_CAUSES); optional
+    if cause is not None:
+        if is_id(cause):
+            fields["cause"] = cause
+        else:
+            rejects.append("bad_cause")
     seq = doc.get("seq")
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**63:
         fields["seq"] = seq

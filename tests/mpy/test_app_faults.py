@@ -167,7 +167,7 @@ def test_the_heater_follows_the_guard_and_telemetry_says_so():
     d = app.Device(heater_cfg(6), b)
     kinds = []
     event = d.event
-    d.event = lambda kind, detail: (kinds.append(kind), event(kind, detail))
+    d.event = lambda kind, detail, cause="": (kinds.append(kind), event(kind, detail, cause))
     d.run()
     assert b.outlets["heater"] == [True, True, False, False, False, True, False]  # last: the finally
     assert kinds == ["heater_cutoff", "heater_fallback", "heater_resume"]
