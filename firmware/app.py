@@ -40,13 +40,6 @@ def _drop(*names):
         sys.modules.pop(name, None)
 
 
-def _int_arg(args, name, lo, hi):
-    v = args.get(name)
-    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-        raise ValueError("%s must be an integer between %d and %d" % (name, lo, hi))
-    return v
-
-
 class Device:
     def __init__(self, cfg, board, key=None, boot_errors=(), validated_cfg=False):
         # validated_cfg: cfg is devconfig.validate()'s output and its errors are in boot_errors
@@ -320,91 +313,32 @@ class Device:
                 except OSError:
                     self._save(None)  # the boot floor still refuses what was signed before a reboot
                 gc.collect()  # the write's garbage goes before the command's
+                import devcmd
+
+                gc.collect()  # the import's garbage goes before the command's
                 try:
-                    reason = self.execute(action, args)
+                    reason = devcmd.execute(self, action, args)
+                    if reason is None:  # a calibration step: the board's, with devcmd out of the heap (calib comes in)
+                        del devcmd
+                        _drop("devcmd")
+                        gc.collect()
+                        ok = False
+                        try:
+                            reason = self.board.calibrate(args)
+                            ok = True
+                        finally:
+                            gc.collect()  # calib (dropped by the board) and its garbage go before the end event
+                            import devcmd
+
+                            devcmd.calibrated(self, args, ok)
                 except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
                     reason = "refused: %s" % e
                     ok = False
-                _drop("outlets", "pump")  # (a command may load them; the next cycle loads them again)
+                del devcmd
+                # (a command may load them; the next cycle loads those it needs again)
+                _drop("devcmd", "outlets", "pumpmode")
                 gc.collect()
             self._ack(cmd_id, ok, reason)
-
-    def execute(self, action, args):
-        """Run a verified command; return what was done, or raise ValueError with why not."""
-        now = self.board.ticks_ms()
-        st, cfg = self.pump, self.pump_cfg
-        if action in ("pump", "feed", "clear_lockout"):
-            import pump  # (only for these: dropped by handle_commands after the command)
-        if action == "pump":
-            mode = args.get("mode")
-            minutes = _int_arg(args, "minutes", 1, 1440) if mode == pump.FEED else 0
-            events = pump.set_mode(st, cfg, mode, now, minutes)
-        elif action == "feed":
-            events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
-        elif action == "clear_lockout":
-            events = pump.clear_lockout(st, "command", now)
-            del pump
-            _drop("pump")
-            done = ""
-            if self.outlets is not None:
-                gc.collect()  # the pump's code goes before the outlets' comes
-                import outlets
-
-                done = outlets.command(self, action, args, now)
-            if not events:
-                return done or "no lockout to clear"
-        elif action == "interval":
-            self.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
-            return "reporting interval %d s" % (self.interval_ms // 1000)
-        elif action == "outlet":
-            if self.outlets is None:
-                raise ValueError("no timer outlets configured (device.json timers)")
-            import outlets
-
-            return outlets.command(self, action, args, now)
-        elif action == "calibrate":
-            # a probe under calibration sits in buffer or standard solutions: from "start" or a
-            # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
-            probe, step = args.get("sensor"), args.get("step")
-            probe = "tds_ppm" if probe == "tds" else probe  # by its telemetry field (the wire's "cal")
-            if step in ("start", "point") and probe in ("ph", "tds_ppm"):
-                # marked before the board's step (the probe is in a buffer now, whatever the step
-                # answers), and before calib is in the heap: the event's garbage is not on top of it
-                self._calibrating(probe, True, "")
-                self.cal[probe] = ticks_add(now, 3600000)  # calib.SESSION_MS
-                self.drain(0)  # the event goes out now (when online), not on top of calib in the ring
-                gc.collect()
-            try:
-                done = self.board.calibrate(args)
-            except ValueError:
-                if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
-                    self._calibrating(probe, False, "ended without a new calibration")
-                raise
-            gc.collect()  # calib (dropped by the board) and its garbage go before the session's end event
-            if step in ("save", "cancel"):
-                self._calibrating(probe, False, "saved" if step == "save" else "cancelled")
-            return done
-        else:
-            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate, outlet or interval"
-                             % (action,))
-        for kind, detail in events:
-            self.event(kind, detail)
-        self.board.set_pump(st.on)
-        return ", ".join(d for _, d in events)
-
-    def _calibrating(self, probe, on, why):
-        # the probes under calibration and their events; probe None: every probe
-        for p in ("ph", "tds_ppm"):
-            if probe is not None and p != probe or on == (p in self.cal):
-                continue
-            name = "pH" if p == "ph" else "TDS/EC"
-            if on:
-                self.cal[p] = 0  # (its deadline is set by the caller)
-                self.event("calibration_start", "%s probe under calibration: its readings are not the water's "
-                                                "until the session ends" % name)
-            else:
-                del self.cal[p]
-                self.event("calibration_end", "%s calibration %s: its readings are the water's again" % (name, why))
 
     # -- the loop --------------------------------------------------------------
     def cycle(self):
@@ -422,9 +356,12 @@ class Device:
         import pump
 
         gc.collect()  # the import's garbage (~0.9 KB: the file's reader) goes before the step's
-        if b.button_pressed():
-            for kind, detail in pump.clear_lockout(self.pump, "button", now):
+        if b.button_pressed():  # (rare: its module is loaded for it and dropped after)
+            import pumpmode
+
+            for kind, detail in pumpmode.clear_lockout(self.pump, "button", now):
                 self.event(kind, detail)
+            _drop("pumpmode")
             if self.outlets is not None:
                 import outlets
 
@@ -432,7 +369,10 @@ class Device:
         if self.cal:  # probes under calibration: their readings are buffer solutions, not water
             for p in ("ph", "tds_ppm"):  # (not a comprehension: that is one more function object)
                 if p in self.cal and ticks_diff(now, self.cal[p]) >= 0:
-                    self._calibrating(p, False, "timed out after an hour without a step")
+                    import devcmd
+
+                    devcmd.calibrating(self, p, False, "timed out after an hour without a step")
+                    _drop("devcmd")
             for p in self.cal:
                 readings.pop(p, None)
                 if p in bad:

@@ -54,10 +54,13 @@ def hmac_sha256(key, msg, fields=None):
     else:
         tank, device, cmd_id, ts, action, args = fields
         canonical(tank, device, cmd_id, ts, action, args, inner.update)
+    digest = inner.digest()
+    del inner
+    gc.collect()  # the canonical text's pieces (~0.5 KB) go before the outer hash's (a 64 KB heap)
     for i in range(64):
         pad[i] ^= 0x36 ^ 0x5C  # opad
     outer = hashlib.sha256(pad)
-    outer.update(inner.digest())
+    outer.update(digest)
     return outer.digest()
 
 

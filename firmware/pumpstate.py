@@ -4,6 +4,8 @@
 # the logic (~2.4 KB on the 64-bit port) is not in a 64 KB heap while a command is verified,
 # a calibration fitted or the outlets stepped.
 
+from ticks import ticks_add, ticks_diff
+
 AUTO = "auto"
 FEED = "feed"
 MAINTENANCE = "maintenance"
@@ -52,3 +54,16 @@ class PumpState:
         self.fault_times = []  # ticks of faults within the last hour (at most max_faults_per_hour)
         self.lockout = False
         self.starts = 0
+
+    def hold_off(self, now_ms, ms):
+        """Keep the pump off for at least ``ms`` from ``now_ms`` (the later of this and any hold already set)."""
+        until = ticks_add(now_ms, ms)
+        if not self.resting or ticks_diff(until, self.rest_until) > 0:
+            self.rest_until = until
+        self.resting = True
+
+    def stop(self, cfg, now_ms):
+        """Switch off, then rest at least min_off_ms (no short-cycling)."""
+        self.on = False
+        self.flow_low = False
+        self.hold_off(now_ms, cfg.min_off_ms)
