@@ -407,6 +407,7 @@ class Device:
             extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE
         self._save(self.seq, self.seq.value + 1)
+        gc.collect()  # the events' and the counter's writes (their garbage) go before encoding's
         self.ring.push((self.t_telemetry, payload.encode_telemetry(self.seq.value, b.epoch_ms(), readings, bad,
                                                                    self.pump.on, b.time_synced(),
                                                                    self.boots.value, extra)))

@@ -30,8 +30,10 @@ def execute(dev, action, args):
         mode = args.get("mode")
         minutes = _int_arg(args, "minutes", 1, 1440) if mode == pumpstate.FEED else 0
         events = pumpmode.set_mode(st, cfg, mode, now, minutes)
+        del pumpmode
     elif action == "feed":
         events = pumpmode.set_mode(st, cfg, pumpstate.FEED, now, _int_arg(args, "minutes", 1, 1440))
+        del pumpmode
     elif action == "clear_lockout":
         events = pumpmode.clear_lockout(st, "command", now)
         del pumpmode
@@ -42,6 +44,8 @@ def execute(dev, action, args):
             import outlets
 
             done = outlets.command(dev, action, args, now)
+            del outlets
+            sys.modules.pop("outlets", None)
         if not events:
             return done or "no lockout to clear"
     elif action == "interval":
@@ -69,6 +73,8 @@ def execute(dev, action, args):
     else:
         raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate, outlet or interval"
                          % (action,))
+    sys.modules.pop("pumpmode", None)
+    gc.collect()  # the pump's actions (their module and garbage) go before their events'
     for kind, detail in events:
         dev.event(kind, detail)
     dev.board.set_pump(st.on)
