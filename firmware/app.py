@@ -359,13 +359,11 @@ class Device:
         if b.button_pressed():  # (rare: its module is loaded for it and dropped after)
             import pumpmode
 
-            for kind, detail in pumpmode.clear_lockout(self.pump, "button", now):
+            t = self.outlets[1] if self.outlets is not None else None  # the top-off's (configuration, state)
+            for kind, detail in pumpmode.clear_lockout(self.pump, "button", now, t[1] if t is not None else None):
                 self.event(kind, detail)
+            del pumpmode
             _drop("pumpmode")
-            if self.outlets is not None:
-                import outlets
-
-                outlets.command(self, "clear_lockout", None, now)
         if self.cal:  # probes under calibration: their readings are buffer solutions, not water
             for p in ("ph", "tds_ppm"):  # (not a comprehension: that is one more function object)
                 if p in self.cal and ticks_diff(now, self.cal[p]) >= 0:

@@ -35,19 +35,11 @@ def execute(dev, action, args):
         events = pumpmode.set_mode(st, cfg, pumpstate.FEED, now, _int_arg(args, "minutes", 1, 1440))
         del pumpmode
     elif action == "clear_lockout":
-        events = pumpmode.clear_lockout(st, "command", now)
+        t = dev.outlets[1] if dev.outlets is not None else None  # the top-off's (configuration, state)
+        events = pumpmode.clear_lockout(st, "command", now, t[1] if t is not None else None)
         del pumpmode
-        sys.modules.pop("pumpmode", None)
-        done = ""
-        if dev.outlets is not None:
-            gc.collect()  # the pump's actions go before the outlets come
-            import outlets
-
-            done = outlets.command(dev, action, args, now)
-            del outlets
-            sys.modules.pop("outlets", None)
         if not events:
-            return done or "no lockout to clear"
+            return "no lockout to clear"
     elif action == "interval":
         dev.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
         return "reporting interval %d s" % (dev.interval_ms // 1000)

@@ -270,17 +270,9 @@ def cycle(dev, readings, bad, level_trusted, now):
 
 
 def command(dev, action, args, now):
-    """An outlet command: "outlet" {"name", "on": true/false, "minutes"} overrides a timer outlet;
-    "clear_lockout" (command or button) clears the top-off's.  Returns what was done."""
-    out = dev.outlets
-    if action != "outlet":
-        t = out[1]
-        if t is None or not t[1][_T_LOCKOUT]:
-            return ""
-        t[1][_T_LOCKOUT] = ""
-        dev.event("topoff_clear", "top-off lockout cleared")
-        return "top-off lockout cleared"
-    tm = out[2]
+    """The "outlet" command {"name", "on": true/false, "minutes"}: overrides a timer outlet for a while.
+    Returns what was done.  (A top-off lockout is cleared by pumpmode.clear_lockout, with the pump's.)"""
+    tm = dev.outlets[2]
     name = args.get("name")
     on = args.get("on")
     mins = args.get("minutes")

@@ -1,9 +1,14 @@
-# A keeper's pump actions (a signed command or the button): mode changes and clearing a lockout.
-# Apart from pump.py's step so a pump command brings ~0.8 KB into the heap, not the step's ~2.4 KB
-# (app.py imports this for the command and drops it after).
+# A keeper's actions on the pumps (a signed command or the button): the pump's mode changes, and
+# clearing the pump's lockout and the top-off's.  Apart from pump.py's step so such a command brings
+# ~0.8 KB into the heap, not the step's ~2.4 KB, nor outlets.py's ~1.6 KB (devcmd.py and app.py import
+# this for the command or the button and drop it after).
 
 from pumpstate import AUTO, FEED, MODES
 from ticks import ticks_add
+
+# outlets.py's _T_LOCKOUT: where the top-off's state list keeps why it is locked out ("": not); a
+# plain int, not a const(): this module runs under CPython's tests too
+_T_LOCKOUT = 5
 
 
 def set_mode(state, cfg, mode, now_ms, minutes=0):
@@ -28,13 +33,18 @@ def set_mode(state, cfg, mode, now_ms, minutes=0):
     return [("mode", detail)]
 
 
-def clear_lockout(state, source, now_ms):
-    """Clear a lockout; only a verified command or the physical button may."""
+def clear_lockout(state, source, now_ms, topoff=None):
+    """Clear the pump's lockout and, given ``topoff`` (the top-off's state list, outlets.py), the top-off's;
+    only a verified command or the physical button may.  Returns the events."""
     if source not in ("command", "button"):
         raise ValueError("a lockout is cleared only by a signed command or the button")
-    if not state.lockout:
-        return []
-    state.lockout = False
-    state.fault_times = []
-    return [("lockout_clear", "cleared by " + source)]
+    events = []
+    if state.lockout:
+        state.lockout = False
+        state.fault_times = []
+        events.append(("lockout_clear", "cleared by " + source))
+    if topoff is not None and topoff[_T_LOCKOUT]:
+        topoff[_T_LOCKOUT] = ""
+        events.append(("topoff_clear", "top-off lockout cleared"))
+    return events
 
