@@ -393,6 +393,7 @@ class Device:
         if self.outlets is not None:
             import outlets
 
+            gc.collect()  # the import's garbage (the file's reader) goes before the outlets' step
             extra, events = outlets.cycle(self, readings, bad, level_trusted, now)
             del outlets
             # not in the heap between cycles (~1.5 KB: commands come then); tzrule: loaded by outlets
