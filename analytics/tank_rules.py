@@ -36,8 +36,9 @@ DEVICE_EVENT_TEXT = {
     "heater_cutoff": "The controller switched the heater off: {d}. The heater's own thermostat is probably stuck "
                      "on; the controller keeps it off until the water is back below the cut-off. Replace or check "
                      "the heater.",
-    "heater_fallback": "The controller switched the heater off: {d}. Check the temperature probe(s) and the "
-                       "heater; the controller resumes on its own once it trusts the reading again.",
+    "heater_fallback": "The controller switched the heater off because {d}. A probe named: check it is in the "
+                       "water and its cable is sound; the heater named: check it is in the water and heats. The "
+                       "controller switches it back on by itself once it trusts the temperature again.",
     "topoff_lockout": "The automatic top-off stopped: {d}. Refill the reservoir or check the top-off pump and its "
                       "hose, then clear it (web app or aquamon command).",
 }

@@ -123,6 +123,11 @@ def shown_sensors() -> list[Sensor]:
 #: (``bad``/``cal``: comma-separated sensor keys; ``pump``/``heater``/``topoff``: 0 or 1; ``seq``)
 TELEMETRY_FIELDS = ("bad", "cal", "pump", "heater", "topoff", "seq")
 
+#: status members counting the signed commands a device dropped or refused, by cause (optional: sent by a
+#: device with a command key; firmware/app.py): bad signature, replay, stale (outside the time window or
+#: before NTP time), unknown action, malformed, dropped in a flood (its queue full)
+STATUS_COMMAND_COUNTERS = ("cmd_bad_sig", "cmd_replay", "cmd_stale", "cmd_unknown", "cmd_malformed", "cmd_flood")
+
 # -- event kinds --------------------------------------------------------------------------------------
 
 #: the event kinds the firmware sends (firmware/app.py, pump.py, outlets.py; tests/test_contract.py checks
@@ -135,6 +140,8 @@ EVENT_KINDS = frozenset({
     "calibration_start", "calibration_end",  # probes under calibration
 })
 OTHER_EVENT_KIND = "other"
+#: an event's optional "cause" (an id, stored as the event's field ``cause``): which of a kind's causes it is
+EVENT_CAUSES = {"heater_fallback": ("probe_missing", "probe_stuck", "probes_disagree", "max_on")}
 
 # -- measurements in InfluxDB: name -> (who writes it, what it holds) ------------------------------------
 
@@ -143,8 +150,9 @@ DEVICE = "device"
 EVENT = "event"
 MEASUREMENTS: dict[str, tuple[str, str]] = {
     WATER: ("gateway", "tags tank, device; the SENSORS keys and TELEMETRY_FIELDS"),
-    DEVICE: ("gateway", "tags tank, device; online, rssi, mem_free, backlog, boot, dropped, fw"),
-    EVENT: ("gateway", "tags tank, device, kind (EVENT_KINDS); detail, seq"),
+    DEVICE: ("gateway", "tags tank, device; online, rssi, mem_free, backlog, boot, dropped, fw, "
+                        "STATUS_COMMAND_COUNTERS"),
+    EVENT: ("gateway", "tags tank, device, kind (EVENT_KINDS); detail, seq, cause (EVENT_CAUSES)"),
     "gateway": ("gateway", "tag instance; the gateway's own counters"),
     "score": ("analytics", "tags tank, shard; drift scores per window"),
     "alert": ("analytics", "tags tank, key, severity; state, summary, value"),

@@ -18,7 +18,7 @@ import json
 import sys
 
 import payload
-import pump
+import pumpstate
 from mqtt_link import Link
 from ringbuf import Ring
 from spool import Spool
@@ -33,11 +33,11 @@ MAX_COMMAND_BYTES = 1024
 COMMANDS_PER_CYCLE = 8  # signatures verified per control cycle; the rest wait (a flood cannot hog the loop)
 
 
-def _int_arg(args, name, lo, hi):
-    v = args.get(name)
-    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-        raise ValueError("%s must be an integer between %d and %d" % (name, lo, hi))
-    return v
+def _drop(*names):
+    # modules needed in one phase only (the pump's logic, the outlets): out of the heap after it;
+    # the next phase that needs one imports it again (from ROMFS: its code is not copied)
+    for name in names:
+        sys.modules.pop(name, None)
 
 
 class Device:
@@ -83,12 +83,12 @@ class Device:
         self.spool_failures = 0
         gc.collect()  # the state files' reads (garbage) go before the rest of boot adds its own
         p = c["pump"]
-        self.pump_cfg = pump.PumpConfig(
+        self.pump_cfg = pumpstate.PumpConfig(
             flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
             retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
             max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
             min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
-        self.pump = pump.PumpState(c["pump"]["start_mode"])
+        self.pump = pumpstate.PumpState(c["pump"]["start_mode"])
         self.interval_ms = c["interval_s"] * 1000
         self.published = 0
         self.cycles = 0
@@ -109,6 +109,10 @@ class Device:
             except OSError:
                 pass
         self.commands_malformed = 0
+        self.cmd_floor_due = self.cmd_seen is not None  # (handle_commands)
+        # refused commands by cause, reported in the status: bad signature, replay, stale (outside the
+        # time window or before NTP time), unknown action (STATUS_COMMAND_COUNTERS in aquamon/contract.py)
+        self.refusals = [0, 0, 0, 0]
         self.cal = {}  # probes under calibration -> until when (ticks): a session ends by itself after an hour
         self.cmd_budget = COMMANDS_PER_CYCLE
         # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
@@ -117,7 +121,7 @@ class Device:
         if h or t or tm:
             self.outlets = [(h, [False, 0, False, 0, False, 0, None, 0]) if h else None,
                             (t, [False, 0, 0, 0, False, "", False, 0, False, 0]) if t else None,
-                            (tm, [[False, False, 0, False] for _ in tm], c["utc_offset_min"]) if tm else None]
+                            (tm, [[False, False, 0, False] for _ in tm], c["tz"]) if tm else None]
         self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
         self.commands_refused = 0
         m = c["mqtt"]
@@ -145,6 +149,10 @@ class Device:
         tm: "tuple | None" = self.outlets[2] if self.outlets else None
         if tm:  # the timer outlets' states (telemetry carries the heater's and the top-off's)
             extra += ',"outlets":{%s}' % ",".join('"%s":%d' % (tm[0][i][0], tm[1][i][0]) for i in range(len(tm[0])))
+        if self.cmd_key is not None:  # commands dropped or refused, by cause (STATUS_COMMAND_COUNTERS)
+            r = self.refusals
+            extra += (',"cmd_bad_sig":%d,"cmd_replay":%d,"cmd_stale":%d,"cmd_unknown":%d,"cmd_malformed":%d,'
+                      '"cmd_flood":%d' % (r[0], r[1], r[2], r[3], self.commands_malformed, self.commands_dropped))
         if self.config_errors:
             extra += ',"config_errors":' + json.dumps(self.config_errors)
         return payload.encode_status(True, self.board.fw, self.boots.value, self.board.rssi(),
@@ -158,11 +166,11 @@ class Device:
             self.event("storage", "flash full or failing: counters and the replay cache are kept in RAM only "
                                   "until it is freed (see docs/hardware.md); control goes on")
 
-    def event(self, kind, detail):
+    def event(self, kind, detail, cause=""):
         self._save(self.event_seq, self.event_seq.value + 1)
         b = self.board
         self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
-                                                           b.time_synced(), self.boots.value)))
+                                                           b.time_synced(), self.boots.value, cause)))
     def spill(self):
         """Move the RAM ring to the flash spool (the link is down)."""
         if self.spool is None:
@@ -238,6 +246,17 @@ class Device:
     def _ack(self, cmd_id, ok, reason):
         if not ok:
             self.commands_refused += 1
+            r = self.refusals
+            if reason.startswith("bad signature"):
+                r[0] += 1
+            elif reason.startswith("replay"):
+                r[1] += 1
+            elif reason.startswith("timestamp outside") or reason.startswith("device clock not synced"):
+                r[2] += 1
+            elif reason.startswith("refused: unknown action"):
+                r[3] += 1
+            elif reason.startswith("malformed"):
+                self.commands_malformed += 1
         doc = {"id": cmd_id, "ok": ok, "reason": reason}
         self.link.publish(self.t_cmd + "/ack", json.dumps(doc).encode(), self.board.ticks_ms())
 
@@ -245,10 +264,13 @@ class Device:
         # One phase at a time, each on a collected heap (a 64 KB heap): the message and
         # cmdauth while verifying, then the command's own work, then the answer.
         b = self.board
-        if self.pending and self.cmd_seen is not None and b.time_synced():
+        if self.pending and self.cmd_floor_due and self.cmd_seen is not None and b.time_synced():
             # commands signed before this boot are refused: the floor (cmdauth: the cache's first 8
-            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved (no flag
-            # kept: raising it again to the same boot is a no-op)
+            # bytes, big-endian) rises to the boot's start, whether or not the cache was saved.  Once
+            # a boot, at its first synced command: the boot's start is wall time less the uptime, and
+            # a board whose uptime is its raw ticks (the ESP32's wrap every 2**30 ms, 12.4 days) would
+            # otherwise move the "boot" to the wrap and refuse what was signed just before it
+            self.cmd_floor_due = False
             boot = b.epoch_ms() - b.uptime_ms()
             seen = self.cmd_seen
             floor = 0
@@ -263,6 +285,7 @@ class Device:
             try:
                 doc = json.loads(self.pending.pop(0))
             except ValueError as e:
+                self.commands_malformed += 1
                 self._ack(None, False, "refused: %s" % e)
                 continue
             gc.collect()  # the message's bytes and the parser's garbage go before cmdauth comes in
@@ -290,86 +313,32 @@ class Device:
                 except OSError:
                     self._save(None)  # the boot floor still refuses what was signed before a reboot
                 gc.collect()  # the write's garbage goes before the command's
+                import devcmd
+
+                gc.collect()  # the import's garbage goes before the command's
                 try:
-                    reason = self.execute(action, args)
+                    reason = devcmd.execute(self, action, args)
+                    if reason is None:  # a calibration step: the board's, with devcmd out of the heap (calib comes in)
+                        del devcmd
+                        _drop("devcmd")
+                        gc.collect()
+                        ok = False
+                        try:
+                            reason = self.board.calibrate(args)
+                            ok = True
+                        finally:
+                            gc.collect()  # calib (dropped by the board) and its garbage go before the end event
+                            import devcmd
+
+                            devcmd.calibrated(self, args, ok)
                 except (ValueError, OSError) as e:  # bad arguments, cannot be done now, flash full
                     reason = "refused: %s" % e
                     ok = False
-                sys.modules.pop("outlets", None)  # (an outlet command loads it; the next cycle loads it again)
+                del devcmd
+                # (a command may load them; the next cycle loads those it needs again)
+                _drop("devcmd", "outlets", "pumpmode")
                 gc.collect()
             self._ack(cmd_id, ok, reason)
-
-    def execute(self, action, args):
-        """Run a verified command; return what was done, or raise ValueError with why not."""
-        now = self.board.ticks_ms()
-        st, cfg = self.pump, self.pump_cfg
-        if action == "pump":
-            mode = args.get("mode")
-            minutes = _int_arg(args, "minutes", 1, 1440) if mode == pump.FEED else 0
-            events = pump.set_mode(st, cfg, mode, now, minutes)
-        elif action == "feed":
-            events = pump.set_mode(st, cfg, pump.FEED, now, _int_arg(args, "minutes", 1, 1440))
-        elif action == "clear_lockout":
-            events = pump.clear_lockout(st, "command", now)
-            done = ""
-            if self.outlets is not None:
-                import outlets
-
-                done = outlets.command(self, action, args, now)
-            if not events:
-                return done or "no lockout to clear"
-        elif action == "interval":
-            self.interval_ms = _int_arg(args, "seconds", 10, 3600) * 1000
-            return "reporting interval %d s" % (self.interval_ms // 1000)
-        elif action == "outlet":
-            if self.outlets is None:
-                raise ValueError("no timer outlets configured (device.json timers)")
-            import outlets
-
-            return outlets.command(self, action, args, now)
-        elif action == "calibrate":
-            # a probe under calibration sits in buffer or standard solutions: from "start" or a
-            # "point" to "save", "cancel" or an hour without a step, its readings are not the water's
-            probe, step = args.get("sensor"), args.get("step")
-            probe = "tds_ppm" if probe == "tds" else probe  # by its telemetry field (the wire's "cal")
-            if step in ("start", "point") and probe in ("ph", "tds_ppm"):
-                # marked before the board's step (the probe is in a buffer now, whatever the step
-                # answers), and before calib is in the heap: the event's garbage is not on top of it
-                self._calibrating(probe, True, "")
-                self.cal[probe] = ticks_add(now, 3600000)  # calib.SESSION_MS
-                self.drain(0)  # the event goes out now (when online), not on top of calib in the ring
-                gc.collect()
-            try:
-                done = self.board.calibrate(args)
-            except ValueError:
-                if step in ("save", "cancel"):  # a refused save ends the session too (its points are gone)
-                    self._calibrating(probe, False, "ended without a new calibration")
-                raise
-            gc.collect()  # calib (dropped by the board) and its garbage go before the session's end event
-            if step in ("save", "cancel"):
-                self._calibrating(probe, False, "saved" if step == "save" else "cancelled")
-            return done
-        else:
-            raise ValueError("unknown action %r: use pump, feed, clear_lockout, calibrate, outlet or interval"
-                             % (action,))
-        for kind, detail in events:
-            self.event(kind, detail)
-        self.board.set_pump(st.on)
-        return ", ".join(d for _, d in events)
-
-    def _calibrating(self, probe, on, why):
-        # the probes under calibration and their events; probe None: every probe
-        for p in ("ph", "tds_ppm"):
-            if probe is not None and p != probe or on == (p in self.cal):
-                continue
-            name = "pH" if p == "ph" else "TDS/EC"
-            if on:
-                self.cal[p] = 0  # (its deadline is set by the caller)
-                self.event("calibration_start", "%s probe under calibration: its readings are not the water's "
-                                                "until the session ends" % name)
-            else:
-                del self.cal[p]
-                self.event("calibration_end", "%s calibration %s: its readings are the water's again" % (name, why))
 
     # -- the loop --------------------------------------------------------------
     def cycle(self):
@@ -377,22 +346,31 @@ class Device:
         # 64 KB heap): the last cycle's waiting goes before the probes make theirs (sample
         # lists, and on a 64-bit port boxed floats), which go before encoding, which goes
         # before sending (run() collects after sending, before the wait and its commands).
+        # The pump's logic (pump.py, ~2.4 KB) is in the heap from here to its step only: not
+        # with the outlets' nor while a command is verified or a calibration fitted.
         gc.collect()
         b = self.board
         now = b.ticks_ms()
         readings, bad = b.read_sensors()
         gc.collect()
-        if b.button_pressed():
-            for kind, detail in pump.clear_lockout(self.pump, "button", now):
-                self.event(kind, detail)
-            if self.outlets is not None:
-                import outlets
+        import pump
 
-                outlets.command(self, "clear_lockout", None, now)
+        gc.collect()  # the import's garbage (~0.9 KB: the file's reader) goes before the step's
+        if b.button_pressed():  # (rare: its module is loaded for it and dropped after)
+            import pumpmode
+
+            t = self.outlets[1] if self.outlets is not None else None  # the top-off's (configuration, state)
+            for kind, detail in pumpmode.clear_lockout(self.pump, "button", now, t[1] if t is not None else None):
+                self.event(kind, detail)
+            del pumpmode
+            _drop("pumpmode")
         if self.cal:  # probes under calibration: their readings are buffer solutions, not water
             for p in ("ph", "tds_ppm"):  # (not a comprehension: that is one more function object)
                 if p in self.cal and ticks_diff(now, self.cal[p]) >= 0:
-                    self._calibrating(p, False, "timed out after an hour without a step")
+                    import devcmd
+
+                    devcmd.calibrating(self, p, False, "timed out after an hour without a step")
+                    _drop("devcmd")
             for p in self.cal:
                 readings.pop(p, None)
                 if p in bad:
@@ -407,20 +385,28 @@ class Device:
         for kind, detail in pump.step(self.pump, self.pump_cfg, level_low, flow, now):
             self.event(kind, detail)
         b.set_pump(self.pump.on)
+        level_trusted = self.pump.interlock != pump.LEVEL_UNKNOWN
+        del pump
+        _drop("pump")
+        gc.collect()  # the pump's code and garbage go before the outlets' and encoding's
         extra = ""
         if self.outlets is not None:
             import outlets
 
-            extra, events = outlets.cycle(self, readings, bad, self.pump.interlock != pump.LEVEL_UNKNOWN, now)
+            gc.collect()  # the import's garbage (the file's reader) goes before the outlets' step
+            extra, events = outlets.cycle(self, readings, bad, level_trusted, now)
             del outlets
-            sys.modules.pop("outlets", None)  # not in the heap between cycles (~1.5 KB: commands come then)
+            # not in the heap between cycles (~1.5 KB: commands come then); tzrule: loaded by outlets
+            # for a daylight-saving zone
+            _drop("outlets", "tzrule")
             gc.collect()  # it and its garbage go before its events' and encoding's
-            for kind, detail in events:
-                self.event(kind, detail)
+            for e in events:  # (kind, detail) or (kind, detail, cause)
+                self.event(*e)
         if self.cal:
             extra += ',"cal":["%s"]' % '","'.join(self.cal)
         self.cmd_budget = COMMANDS_PER_CYCLE
         self._save(self.seq, self.seq.value + 1)
+        gc.collect()  # the events' and the counter's writes (their garbage) go before encoding's
         self.ring.push((self.t_telemetry, payload.encode_telemetry(self.seq.value, b.epoch_ms(), readings, bad,
                                                                    self.pump.on, b.time_synced(),
                                                                    self.boots.value, extra)))

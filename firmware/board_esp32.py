@@ -58,6 +58,7 @@ class Esp32Board:
         s = cfg.get("sensors", {})
         self.probes = self._probes(pins, s)
         self.last_read = ticks_ms()
+        self.uptime = 0  # ms up to last_read, added up by ticks_diff (uptime_ms)
 
     def _adc(self, pin):
         adc = machine.ADC(machine.Pin(pin))
@@ -95,14 +96,17 @@ class Esp32Board:
 
     def epoch_ms(self):
         if not self.synced:
-            return ticks_ms()  # uptime-relative; telemetry says "unsynced"
+            return self.uptime_ms()  # uptime-relative; telemetry says "unsynced"
         return time.time_ns() // 1000000 + self.epoch_offset * 1000
 
     def time_synced(self):
         return self.synced
 
     def uptime_ms(self):
-        return ticks_ms()
+        # not ticks_ms() itself: it wraps every 2**30 ms (12.4 days), and the boot's start (wall time
+        # less the uptime) is the floor of the command replay guard (app.py); read_sensors adds the
+        # ticks up every control cycle, well within ticks_diff's half period
+        return self.uptime + ticks_diff(ticks_ms(), self.last_read)
 
     def sleep_ms(self, ms):
         time.sleep_ms(ms)
@@ -111,6 +115,7 @@ class Esp32Board:
         now = ticks_ms()
         elapsed = ticks_diff(now, self.last_read)
         self.last_read = now
+        self.uptime += elapsed
         readings, bad = self.probes.read_all(now, elapsed)
         if self.topoff_float is not None:
             readings["topoff_full"] = self.topoff_float.value() == 0

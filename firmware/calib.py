@@ -49,6 +49,7 @@ def calibrate_ph(points, slope_min=85.0, slope_max=105.0):
         sy += mv
         sxx += x * x
         sxy += x * mv
+    gc.collect()  # the sums' float garbage (boxed on a 64-bit port) goes before the fit's
     if hi - lo < 1.5:
         raise sensors.CalibrationError("pH buffers must be at least 1.5 pH apart: use 4 and 7 (or 7 and 10)")
     b = (n * sxy - sx * sy) / (n * sxx - sx * sx)

@@ -29,7 +29,8 @@ DEFAULTS: dict = {
                "min_off_s": 60, "stuck_n": 30, "disagree_c": 1.0},
     "topoff": {"enabled": False, "fill_below_cm": 27.0, "fill_to_cm": 29.0, "max_run_s": 300, "lpm": 1.0,
                "daily_cap_l": 5.0, "rise_s": 120, "min_rise_cm": 0.3, "float_fitted": False},
-    "timers": [],  # [{"name": "light", "on": "08:00", "off": "20:00"}, ...] in local time (utc_offset_min)
+    "timers": [],  # [{"name": "light", "on": "08:00", "off": "20:00"}, ...] in local time (tz)
+    "tz": "",  # a POSIX TZ rule, e.g. "CET-1CEST,M3.5.0,M10.5.0/3"; "": UTC + utc_offset_min
     "utc_offset_min": 0,
     "samples": 5,
     "poll_ms": 1000,
@@ -116,6 +117,78 @@ def minutes(text):
     return h * 60 + m
 
 
+def _clock(text, i, sign):
+    # [+-]hh[:mm[:ss]] at text[i:] -> (minutes times sign, the index after it); seconds are dropped
+    if text[i:i + 1] in ("+", "-"):
+        if text[i] == "-":
+            sign = -sign
+        i += 1
+    parts = [0, 0, 0]
+    for n in range(3):
+        j = i
+        while i < len(text) and text[i].isdigit():
+            i += 1
+        if j == i or i - j > 3:
+            raise ValueError
+        parts[n] = int(text[j:i])
+        if text[i:i + 1] != ":" or n == 2:
+            break
+        i += 1
+    if parts[1] > 59 or parts[2] > 59:
+        raise ValueError
+    return sign * (parts[0] * 60 + parts[1]), i
+
+
+def _zone_name(text, i):
+    # a zone abbreviation at text[i:]: 3+ letters, or <...> (e.g. "<+0330>"); the index after it
+    if text[i:i + 1] == "<":
+        j = text.index(">", i)
+        if j - i < 4:
+            raise ValueError
+        return j + 1
+    j = i
+    while i < len(text) and text[i].isalpha():
+        i += 1
+    if i - j < 3:
+        raise ValueError
+    return i
+
+
+def tz_rule(text):
+    """A POSIX TZ rule -> (std, dst, start, end) for firmware/tzrule.py: offsets in minutes east of UTC,
+    start and end (month, week, weekday, minute), month 0 for "Jn" (week 1) and "n" (week 0); or, for a
+    zone without daylight saving, its offset alone (an int).  ValueError when it is not one.
+    "CET-1CEST,M3.5.0,M10.5.0/3" -> (60, 120, (3, 5, 0, 120), (10, 5, 0, 180))."""
+    i = _zone_name(text, 0)
+    std, i = _clock(text, i, -1)  # POSIX counts west of UTC: "CET-1" is UTC+1
+    if i == len(text):
+        return std
+    i = _zone_name(text, i)
+    dst = std + 60
+    if text[i:i + 1] != ",":
+        dst, i = _clock(text, i, -1)
+    rules = []
+    for r in text[i + 1:].split(",") if text[i:i + 1] == "," else ():
+        day, _, at = r.partition("/")
+        t = _clock(at, 0, 1) if at else (120, 0)
+        if at and (t[1] != len(at) or not -167 * 60 <= t[0] <= 167 * 60):
+            raise ValueError
+        if day[:1] == "M":
+            m, w, d = [int(x) for x in day[1:].split(".")]
+            if not (1 <= m <= 12 and 1 <= w <= 5 and 0 <= d <= 6):
+                raise ValueError
+            rules.append((m, w, d, t[0]))
+        else:
+            julian = day[:1] == "J"
+            n = int(day[1:] if julian else day)
+            if not (1 if julian else 0) <= n <= 365:
+                raise ValueError
+            rules.append((0, 1 if julian else 0, n, t[0]))
+    if len(rules) != 2:
+        raise ValueError
+    return std, dst, rules[0], rules[1]
+
+
 def _outlets(out, errors):
     # the outlets' sections -> the tuples firmware/outlets.py takes (None: not enabled), in its
     # units: hundredths of a degree C, mm, ms, ml; timers -> ((name, on minute, off minute), ...)
@@ -149,6 +222,15 @@ def _outlets(out, errors):
             errors.append('timers: each must be {"name": "light", "on": "08:00", "off": "20:00"} with a name of '
                           'letters, digits, "_", "-" (not pump, heater or topoff); got %r: ignored' % (t,))
     out["timers"] = tuple(timers)
+    text = out["tz"]
+    out["tz"] = out["utc_offset_min"]
+    if text:
+        try:
+            out["tz"] = tz_rule(text)
+        except (ValueError, IndexError):
+            errors.append('tz must be a POSIX TZ rule such as "CET-1CEST,M3.5.0,M10.5.0/3" (the last line of '
+                          "/usr/share/zoneinfo/<Region/City> on Linux), got %r: using UTC%+d min (utc_offset_min)"
+                          % (text, out["utc_offset_min"]))
 
 
 def validate(cfg):

@@ -32,7 +32,8 @@
 #     onto the floor.
 #
 # Timer outlets (timers_step): lights, a turtle's basking and UVB lamps on daily
-# schedules in local time (utc_offset_min).  They run on the device's own clock: after
+# schedules in local time (device.json "tz", a POSIX TZ rule with its daylight-saving dates,
+# computed by tzrule.py; or a fixed utc_offset_min).  They run on the device's own clock: after
 # one NTP sync the ESP32's RTC keeps the time, so the lamps keep their hours through a
 # network or broker outage; before the first sync they are off (the time of day is not
 # known).  A signed "outlet" command overrides one for a set time ("outlet" event).
@@ -69,13 +70,15 @@ _H_SAME = const(7)
 _H_MISSING = const(1)
 _H_STUCK = const(2)
 _H_DISAGREES = const(3)
+_H_MAX_ON_REST = const(4)  # (set by a maximum on-time stop for one step)
 
 
 
 def heater_step(s, c, t, t2, now):
-    """Advance the heater guard one control period; return [(kind, detail)].  ``t`` is the thermostat's probe,
+    """Advance the heater guard one control period; return [(kind, detail)] and, for "heater_fallback",
+    [(kind, detail, cause)].  ``t`` is the thermostat's probe,
     ``t2`` the second one, in hundredths of a degree C (round(temp_c * 100)); None when missing."""
-    events = []
+    events: list = []  # (kind, detail) and (kind, detail, cause)
     if s[_H_RESTING] and ticks_diff(now, s[_H_REST_UNTIL]) >= 0:
         s[_H_RESTING] = False
     blocked = s[_H_CUT] or s[_H_FALLBACK]
@@ -94,13 +97,16 @@ def heater_step(s, c, t, t2, now):
         elif t2 is not None and abs(t - t2) > c[_H_DISAGREE]:
             why = _H_DISAGREES
     if why and why != s[_H_FALLBACK]:
+        # the cause (the event's "cause" member, one of aquamon/contract.py's EVENT_CAUSES): the
+        # analytics and the keeper tell a probe to check from a heater to check
         if why == _H_MISSING:
-            text = "temperature probe missing or failing"
+            cause, text = "probe_missing", "the temperature probe is missing or failing"
         elif why == _H_STUCK:
-            text = "temperature reading stuck at %.2f C" % (t / 100)
+            cause, text = "probe_stuck", "the temperature probe is stuck at %.2f C" % (t / 100)
         else:
-            text = "temperature probes disagree (%.2f and %.2f C)" % (t / 100, t2 / 100)
-        events.append(("heater_fallback", text + ": heater off until the probe is trusted again"))
+            cause = "probes_disagree"
+            text = "the two temperature probes disagree (%.2f and %.2f C)" % (t / 100, t2 / 100)
+        events.append(("heater_fallback", text + " (heater off until the reading is trusted again)", cause))
     s[_H_FALLBACK] = why
     hot = t
     if hot is None or (t2 is not None and t2 > hot):
@@ -119,8 +125,10 @@ def heater_step(s, c, t, t2, now):
     if want and c[_H_SET]:
         want = t < (c[_H_SET] if s[_H_ON] else c[_H_SET] - c[_H_HYST])
     if want and s[_H_ON] and c[_H_MAX_ON] and ticks_diff(now, s[_H_ON_SINCE]) >= c[_H_MAX_ON]:
-        events.append(("heater_fallback", "heater on for %d min without reaching %.1f C: off for a rest "
-                                          "(is it broken or out of the water?)" % (c[_H_MAX_ON] // 60000, c[_H_SET] / 100)))
+        events.append(("heater_fallback", "the heater ran %d min without reaching %.1f C (off for a rest: is it "
+                       "broken or out of the water?)" % (c[_H_MAX_ON] // 60000, c[_H_SET] / 100), "max_on"))
+        # the next step says "heater_resume" (its rest is min_off_s): the alert is not held for good
+        s[_H_FALLBACK] = _H_MAX_ON_REST
         want = False
     if s[_H_ON] and not want:
         s[_H_ON] = False
@@ -200,11 +208,19 @@ def topoff_step(s, c, level, float_full, trusted, now):
     return events
 
 
-def timers_step(schedules, states, epoch_ms, synced, offset_min, now):
+def timers_step(schedules, states, epoch_ms, synced, tz, now):
     """Set each timer outlet's state[0] (on) for this period; True if any switched.  A schedule
     is (name, on minute, off minute) after local midnight (an on-period may cross midnight), a
-    state [on, override on, override until, overriding]."""
-    minute = (epoch_ms // 60000 + offset_min) % 1440
+    state [on, override on, override until, overriding]; ``tz`` the local time's offset from UTC
+    in minutes, or a daylight-saving rule (devconfig.tz_rule, computed by tzrule)."""
+    minute = epoch_ms // 60000
+    if isinstance(tz, int):
+        minute += tz
+    else:
+        import tzrule  # (only a zone with daylight saving needs it; the app drops it with this module)
+
+        minute = tzrule.local_minute(minute, tz)
+    minute %= 1440
     switched = False
     for i in range(len(schedules)):
         on_min, off_min = schedules[i][1], schedules[i][2]
@@ -254,17 +270,9 @@ def cycle(dev, readings, bad, level_trusted, now):
 
 
 def command(dev, action, args, now):
-    """An outlet command: "outlet" {"name", "on": true/false, "minutes"} overrides a timer outlet;
-    "clear_lockout" (command or button) clears the top-off's.  Returns what was done."""
-    out = dev.outlets
-    if action != "outlet":
-        t = out[1]
-        if t is None or not t[1][_T_LOCKOUT]:
-            return ""
-        t[1][_T_LOCKOUT] = ""
-        dev.event("topoff_clear", "top-off lockout cleared")
-        return "top-off lockout cleared"
-    tm = out[2]
+    """The "outlet" command {"name", "on": true/false, "minutes"}: overrides a timer outlet for a while.
+    Returns what was done.  (A top-off lockout is cleared by pumpmode.clear_lockout, with the pump's.)"""
+    tm = dev.outlets[2]
     name = args.get("name")
     on = args.get("on")
     mins = args.get("minutes")

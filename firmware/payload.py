@@ -96,8 +96,11 @@ def _json_str(s):
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def encode_event(seq, ts_ms, kind, detail, synced=True, boot=0):
+def encode_event(seq, ts_ms, kind, detail, synced=True, boot=0, cause=""):
+    """An event; ``cause`` (an id, "" for none) tells apart the causes of one kind (heater_fallback's)."""
     out = '{"seq":%d,"ts":%d,"kind":%s,"detail":%s' % (seq, ts_ms, _json_str(kind), _json_str(detail))
+    if cause:
+        out += ',"cause":"%s"' % cause
     if not synced:
         out += ',"unsynced":true,"boot":%d' % boot
     return (out + "}").encode()

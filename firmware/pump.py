@@ -19,69 +19,13 @@
 # that passes it, so no ticks value is compared after it has gone stale (the
 # ESP32's ticks_ms wraps every 12.4 days; ticks_diff is valid for half that).
 
-from ticks import ticks_add, ticks_diff
+from ticks import ticks_diff
 
-AUTO = "auto"
-FEED = "feed"
-MAINTENANCE = "maintenance"
-OFF = "off"
-MODES = (AUTO, FEED, MAINTENANCE, OFF)
-HOUR_MS = 3600000
-LEVEL_UNKNOWN = "sump level unknown"  # the interlock's reason when the level reading cannot be trusted
-
-
-class PumpConfig:
-    def __init__(self, flow_min_lpm=1.0, flow_grace_ms=20000, retry_base_ms=60000, retry_max_ms=900000,
-                 max_faults_per_hour=3, max_on_ms=0, rest_ms=300000, min_off_ms=10000,
-                 feed_max_ms=3600000, check_flow=True):
-        if max_faults_per_hour < 1:
-            raise ValueError("pump max_faults_per_hour must be at least 1")
-        if flow_grace_ms < 0 or retry_base_ms < 0 or min_off_ms < 0 or rest_ms < 0 or max_on_ms < 0:
-            raise ValueError("pump times must not be negative")
-        if feed_max_ms < 1 or feed_max_ms > 86400000:
-            raise ValueError("pump feed_max_ms must be between 1 ms and one day")
-        self.flow_min_lpm = float(flow_min_lpm)
-        self.flow_grace_ms = int(flow_grace_ms)
-        self.retry_base_ms = int(retry_base_ms)
-        self.retry_max_ms = int(max(retry_max_ms, retry_base_ms))
-        self.max_faults_per_hour = int(max_faults_per_hour)
-        self.max_on_ms = int(max_on_ms)
-        self.rest_ms = int(rest_ms)
-        self.min_off_ms = int(min_off_ms)
-        self.feed_max_ms = int(feed_max_ms)
-        self.check_flow = bool(check_flow)
-
-
-class PumpState:
-    def __init__(self, mode=AUTO):
-        if mode not in MODES or mode == FEED:
-            raise ValueError("pump start mode must be auto, maintenance or off")
-        self.mode = mode
-        self.mode_before_feed = AUTO
-        self.feed_until = 0
-        self.on = False
-        self.on_since = 0
-        self.interlock = ""  # non-empty: why the pump is held off by the water
-        self.flow_low = False
-        self.flow_low_since = 0
-        self.resting = False  # min_off / max-on rest / fault retry wait
-        self.rest_until = 0
-        self.fault_times = []  # ticks of faults within the last hour (at most max_faults_per_hour)
-        self.lockout = False
-        self.starts = 0
-
-
-def _hold_off(state, now_ms, ms):
-    until = ticks_add(now_ms, ms)
-    if not state.resting or ticks_diff(until, state.rest_until) > 0:
-        state.rest_until = until
-    state.resting = True
-
-
-def _stop(state, cfg, now_ms):
-    state.on = False
-    state.flow_low = False
-    _hold_off(state, now_ms, cfg.min_off_ms)
+# the state and configuration classes live in pumpstate.py, which stays in the heap: an instance
+# keeps its class's module (all of its code) alive, so with them here this module could not be
+# dropped between control cycles (app.py imports it for a cycle's step only); a keeper's mode
+# change and lockout clear are pumpmode.py's (a pump command loads that small module, not this)
+from pumpstate import AUTO, FEED, HOUR_MS, LEVEL_UNKNOWN, MAINTENANCE, MODES, OFF, PumpConfig, PumpState  # noqa: F401
 
 
 def _prune_faults(state, now_ms):
@@ -125,7 +69,7 @@ def step(state, cfg, level_low, flow_lpm, now_ms):
                 state.flow_low = True
                 state.flow_low_since = now_ms
             elif ticks_diff(now_ms, state.flow_low_since) >= cfg.flow_grace_ms:
-                _stop(state, cfg, now_ms)
+                state.stop(cfg, now_ms)
                 state.fault_times.append(now_ms)
                 n = len(state.fault_times)
                 what = "no flow" if flow_lpm is None else "flow %.2f l/min" % flow_lpm
@@ -136,56 +80,22 @@ def step(state, cfg, level_low, flow_lpm, now_ms):
                                               "by a signed command or the button" % n))
                 else:
                     backoff = min(cfg.retry_max_ms, cfg.retry_base_ms << (n - 1))
-                    _hold_off(state, now_ms, backoff)
+                    state.hold_off(now_ms, backoff)
                     events.append(("fault", "%s with the pump on: off, retry in %d s" % (what, backoff // 1000)))
         else:
             state.flow_low = False
 
     if state.on and cfg.max_on_ms > 0 and ticks_diff(now_ms, state.on_since) >= cfg.max_on_ms:
-        _stop(state, cfg, now_ms)
-        _hold_off(state, now_ms, cfg.rest_ms)
+        state.stop(cfg, now_ms)
+        state.hold_off(now_ms, cfg.rest_ms)
         events.append(("fault", "maximum on-time reached: resting %d s" % (cfg.rest_ms // 1000)))
 
     want_on = state.mode == AUTO and not state.interlock and not state.lockout
     if state.on and not want_on:
-        _stop(state, cfg, now_ms)
+        state.stop(cfg, now_ms)
     elif not state.on and want_on and not state.resting:
         state.on = True
         state.on_since = now_ms
         state.flow_low = False
         state.starts += 1
     return events
-
-
-def set_mode(state, cfg, mode, now_ms, minutes=0):
-    """A keeper's mode change (command or button); returns events.  Never clears a lockout."""
-    if mode not in MODES:
-        raise ValueError("unknown pump mode %r: use auto, feed, maintenance or off" % (mode,))
-    if mode == FEED:
-        ms = int(minutes) * 60000
-        if ms <= 0:
-            raise ValueError("feed needs a positive number of minutes")
-        ms = min(ms, cfg.feed_max_ms)
-        if state.mode != FEED:
-            state.mode_before_feed = state.mode
-        state.mode = FEED
-        state.feed_until = ticks_add(now_ms, ms)
-        detail = "feed for %d min" % (ms // 60000)
-    else:
-        state.mode = mode
-        detail = mode
-    if state.on and mode != AUTO:
-        _stop(state, cfg, now_ms)
-    return [("mode", detail)]
-
-
-def clear_lockout(state, source, now_ms):
-    """Clear a lockout; only a verified command or the physical button may."""
-    if source not in ("command", "button"):
-        raise ValueError("a lockout is cleared only by a signed command or the button")
-    if not state.lockout:
-        return []
-    state.lockout = False
-    state.fault_times = []
-    return [("lockout_clear", "cleared by " + source)]
-

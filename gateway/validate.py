@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from aquamon import contract
 from aquamon.contract import DEVICE, EVENT, EVENT_KINDS, MESSAGE_KINDS, OTHER_EVENT_KIND, RANGES, SENSORS, WATER
 from aquamon.ids import is_id
 
@@ -41,6 +42,7 @@ STATUS_RANGES: dict[str, tuple[int, int]] = {
     "backlog": (0, 2**40),
     "boot": (0, 2**40),
     "dropped": (0, 2**62),
+    **{key: (0, 2**62) for key in contract.STATUS_COMMAND_COUNTERS},  # commands refused, by cause
 }
 MAX_DETAIL_CHARS = 500
 MAX_TAG_CHARS = 64
@@ -242,6 +244,12 @@ def _event(doc: dict[str, Any], tank: str, device: str, tags: dict[str, str], no
         detail = f"{kind}: {detail}"
         kind = OTHER_EVENT_KIND
     fields: dict[str, Any] = {"detail": detail[:MAX_DETAIL_CHARS]}
+    cause = doc.get("cause")  # which of the kind's causes (contract.EVENT_CAUSES); optional
+    if cause is not None:
+        if is_id(cause):
+            fields["cause"] = cause
+        else:
+            rejects.append("bad_cause")
     seq = doc.get("seq")
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**63:
         fields["seq"] = seq

@@ -21,7 +21,8 @@ from aquamon import commands
 from harness.stack import FIRMWARE_DIR
 
 sys.path.insert(0, str(FIRMWARE_DIR))
-import pump  # firmware module, importable under CPython
+import pump  # firmware modules, importable under CPython
+import pumpmode
 import simtank
 from test_firmware_micropython import run_mpy
 from ticks import ticks_add, ticks_diff
@@ -106,7 +107,7 @@ class PumpSafety(RuleBasedStateMachine):
     @rule(mode=st.sampled_from(pump.MODES), minutes=st.one_of(st.integers(1, 5), st.integers(1, 600)))
     def set_mode(self, mode: str, minutes: int) -> None:
         was_on, was_locked = self.s.on, self.s.lockout
-        events = pump.set_mode(self.s, CFG, mode, self.now, minutes)
+        events = pumpmode.set_mode(self.s, CFG, mode, self.now, minutes)
         assert self.s.lockout == was_locked  # a mode change never clears a lockout
         if mode != pump.AUTO:
             assert not self.s.on
@@ -124,12 +125,12 @@ class PumpSafety(RuleBasedStateMachine):
     def clear(self, source: str) -> None:
         was_locked = self.s.lockout
         if source in ("command", "button"):
-            pump.clear_lockout(self.s, source, self.now)
+            pumpmode.clear_lockout(self.s, source, self.now)
             assert not self.s.lockout
             self.fault_times = []
         else:
             with pytest.raises(ValueError):
-                pump.clear_lockout(self.s, source, self.now)
+                pumpmode.clear_lockout(self.s, source, self.now)
             assert self.s.lockout == was_locked
 
     @invariant()

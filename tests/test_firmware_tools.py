@@ -123,3 +123,20 @@ def test_flash_romfs_builds_an_image_the_firmware_runs_from(fw_copy: Path, tmp_p
                        env={"MICROPYPATH": f"{fw_copy}", "PATH": "/usr/bin:/bin"})
     assert r.returncode == 0, r.stdout + r.stderr
     assert "'seq': 5" in r.stdout and "'cycles': 5" in r.stdout, r.stdout
+
+
+def test_every_module_the_device_imports_is_flashed() -> None:
+    """A firmware module left out of aquamon.flash's list is missing on the board: an ImportError at boot
+    or in the middle of a control cycle.  Read from the firmware's own imports, so a new module fails here."""
+    import re
+
+    from aquamon.flash import COMPILED
+
+    local = {p.stem for p in FIRMWARE_DIR.glob("*.py")}
+    imported = set()
+    for p in FIRMWARE_DIR.glob("*.py"):
+        if p.stem in ("simtank", "run_sim"):  # the simulator's, never on the board
+            continue
+        imported |= set(re.findall(r"^\s*(?:import|from) (\w+)", p.read_text(), re.M)) & local
+    assert {"pump", "pumpstate", "outlets", "tzrule"} <= imported  # the scan finds them
+    assert imported - set(COMPILED) - {"secrets"} == set()

@@ -2,13 +2,12 @@
 # reboot, a flood of malformed commands; and the heater relay in every exit path.
 import json
 import os
-import sys
 
 import app
 import mpytest
 import spool
 import store
-from boards import Board
+from boards import Board, acks_of, signer
 
 DIR = "/tmp/aquamon-mpy-faults-%d" % (os.getpid() if hasattr(os, "getpid") else 0)
 KEY = "cd" * 32
@@ -43,26 +42,6 @@ def with_full_flash(room, fn):
     finally:
         del store.open, spool.open
     return flash
-
-
-def signer():
-    import cmdauth  # the keeper's side; left out of sys.modules as the device has it
-
-    del sys.modules["cmdauth"]
-    from binascii import hexlify
-
-    def signed(cmd_id, action, args, ts, key=b"\xcd" * 32):
-        mac = cmdauth.hmac_sha256(key, cmdauth.canonical("t", "d", cmd_id, ts, action, args))
-        return json.dumps({"id": cmd_id, "ts": ts, "action": action, "args": args,
-                           "sig": hexlify(mac).decode()}).encode()
-
-    return signed
-
-
-def acks_of(d):
-    sent = []
-    d.link.publish = lambda topic, msg, now, retain=False: sent.append(json.loads(msg))
-    return sent
 
 
 def test_a_full_flash_degrades_persistence_never_the_pump():
@@ -188,7 +167,7 @@ def test_the_heater_follows_the_guard_and_telemetry_says_so():
     d = app.Device(heater_cfg(6), b)
     kinds = []
     event = d.event
-    d.event = lambda kind, detail: (kinds.append(kind), event(kind, detail))
+    d.event = lambda kind, detail, cause="": (kinds.append(kind), event(kind, detail, cause))
     d.run()
     assert b.outlets["heater"] == [True, True, False, False, False, True, False]  # last: the finally
     assert kinds == ["heater_cutoff", "heater_fallback", "heater_resume"]

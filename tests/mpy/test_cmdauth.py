@@ -123,6 +123,9 @@ def test_malformed_commands_say_why():
     mpytest.raises(cmdauth.CommandError, cmdauth.canonical, "t", "d", "a\nb", T0, "pump", {})
     mpytest.raises(cmdauth.CommandError, cmdauth.canonical, "t", "d", "a", T0, "pump", {"x": 1.5})
     mpytest.raises(cmdauth.CommandError, cmdauth.canonical, "t", "d", "a", T0, "pump", {"x": ["a\x7f"]})
+    mpytest.raises(cmdauth.CommandError, cmdauth.canonical, "t", "d", "a", T0, "pump", {"x": "\u00e9\x01"})
+    assert cmdauth.canonical("t", "d", "a", T0, "pump", {"x": "\u00e9\U0001f422"}).endswith(
+        '{"x":"\u00e9\U0001f422"}'.encode())  # characters beyond ASCII are not control characters
 
 
 def test_canonical_form():

@@ -46,6 +46,7 @@ class HeaterGuard:
 
 
 P = 60000  # one control period
+CAUSES = ("probe_missing", "probe_stuck", "probes_disagree", "max_on")  # aquamon/contract.py EVENT_CAUSES
 
 
 def oracle_trusted(history, t, t2, g):
@@ -109,9 +110,14 @@ def scenario(seed, set_c):
                 assert ticks_diff(now, on_since) < g.max_on_ms, (seed, i)
         elif was_on:
             last_stop = now
-        for kind, detail in events:
+        for e in events:
+            kind, detail = e[0], e[1]
             assert kind in ("heater_cutoff", "heater_fallback", "heater_resume"), kind
             assert detail and "\n" not in detail
+            # a fallback says which of its causes (probe or heater); no other event has one
+            assert len(e) == 3 if kind == "heater_fallback" else len(e) == 2, e
+            if kind == "heater_fallback":
+                assert e[2] in CAUSES, e
         if g.set_c and g.on:
             assert t < g.set_c  # the thermostat never heats at or above its set point
         now = ticks_add(now, P * (1 + random.getrandbits(1)))
@@ -134,22 +140,23 @@ def test_cutoff_switches_off_in_the_same_step_and_rearms_below_the_band():
     assert not g.on and ev == [("heater_cutoff", "heater switched off at 28.3 C (cut-off 28.0 C)")]
     assert g.step(27.5, None, 2 * P) == [] and not g.on  # inside the re-arm band: still off
     ev = g.step(26.9, None, 3 * P)
-    assert g.on and [k for k, _ in ev] == ["heater_resume"]
+    assert g.on and [e[0] for e in ev] == ["heater_resume"]
 
 
 def test_a_stuck_probe_falls_back_off_once_and_a_live_one_resumes():
     g = HeaterGuard(set_c=25.0, stuck_n=3, min_off_ms=0)
     kinds = []
     for i in range(3):
-        kinds += [k for k, _ in g.step(24.0, None, i * P)]
+        kinds += [e[0] for e in g.step(24.0, None, i * P)]
     assert g.on and kinds == []  # the same value 3 times: still trusted
     ev = g.step(24.0, None, 3 * P)  # a 4th time (3 repeats): stuck
-    assert not g.on and [k for k, _ in ev] == ["heater_fallback"] and "stuck at 24.00" in ev[0][1]
+    assert not g.on and [e[0] for e in ev] == ["heater_fallback"] and "stuck at 24.00" in ev[0][1]
+    assert ev[0][2] == "probe_stuck"
     g.step(24.0, None, 4 * P)
     g.step(24.0, None, 5 * P)
     assert not g.on
     ev = g.step(24.06, None, 6 * P)
-    assert g.on and [k for k, _ in ev] == ["heater_resume"]
+    assert g.on and [e[0] for e in ev] == ["heater_resume"]
 
 
 def test_a_missing_probe_or_a_disagreeing_second_one_is_not_trusted():
@@ -158,10 +165,11 @@ def test_a_missing_probe_or_a_disagreeing_second_one_is_not_trusted():
     assert g.on
     ev = g.step(24.0, 25.5, P)
     assert not g.on and ev[0][0] == "heater_fallback" and "disagree" in ev[0][1]
+    assert ev[0][2] == "probes_disagree"
     g.step(24.1, 24.0, 2 * P)
     assert g.on
     ev = g.step(None, 24.0, 3 * P)
-    assert not g.on and "missing" in ev[0][1]
+    assert not g.on and "missing" in ev[0][1] and ev[0][2] == "probe_missing"
 
 
 def test_thermostat_hysteresis_and_max_on_time():
@@ -178,10 +186,17 @@ def test_thermostat_hysteresis_and_max_on_time():
     assert g.on
     kinds = []
     for i in range(7, 16):
-        kinds += [k for k, _ in g.step(24.0 + i / 1000.0, None, i * P)]
+        kinds += [e[0] for e in g.step(24.0 + i / 1000.0, None, i * P)]
     assert g.on and kinds == []
     ev = g.step(24.1, None, 16 * P)  # on since 6 P: 10 periods without reaching 25 C
-    assert not g.on and [k for k, _ in ev] == ["heater_fallback"] and "10 min" in ev[0][1]
+    assert not g.on and [e[0] for e in ev] == ["heater_fallback"] and "10 min" in ev[0][1]
+    assert ev[0][2] == "max_on"
+    # the next step ends the fallback (it is a rest, not a distrust: no alert held until a probe fault
+    # clears), while the relay keeps its min_off rest
+    ev = g.step(24.1, None, 17 * P)
+    assert [e[0] for e in ev] == ["heater_resume"] and not g.on
+    g.step(24.1, None, 18 * P)
+    assert g.on
 
 
 def test_bad_settings_are_refused():

@@ -1,5 +1,6 @@
 import mpytest
 import pump
+import pumpmode
 from ticks import ticks_add
 
 CFG = pump.PumpConfig(flow_min_lpm=1.0, flow_grace_ms=20000, retry_base_ms=60000, retry_max_ms=600000,
@@ -62,11 +63,11 @@ def test_lockout_is_cleared_only_by_command_or_button():
     s = pump.PumpState()
     s.lockout = True
     for mode in ("auto", "maintenance", "off", "auto"):
-        pump.set_mode(s, CFG, mode, 0)
+        pumpmode.set_mode(s, CFG, mode, 0)
         pump.step(s, CFG, False, 8.0, 0)
         assert s.lockout and not s.on
-    mpytest.raises(ValueError, pump.clear_lockout, s, "network", 0)
-    assert pump.clear_lockout(s, "button", 0) == [("lockout_clear", "cleared by button")]
+    mpytest.raises(ValueError, pumpmode.clear_lockout, s, "network", 0)
+    assert pumpmode.clear_lockout(s, "button", 0) == [("lockout_clear", "cleared by button")]
     pump.step(s, CFG, False, 8.0, P)
     assert s.on
 
@@ -74,7 +75,7 @@ def test_lockout_is_cleared_only_by_command_or_button():
 def test_feed_pauses_and_always_ends():
     s = pump.PumpState()
     pump.step(s, CFG, False, 8.0, 0)
-    assert pump.set_mode(s, CFG, "feed", P, 10) == [("mode", "feed for 10 min")]
+    assert pumpmode.set_mode(s, CFG, "feed", P, 10) == [("mode", "feed for 10 min")]
     assert not s.on
     t, ev = run(s, CFG, 9, t0=2 * P)
     assert not s.on and s.mode == "feed"
@@ -84,17 +85,17 @@ def test_feed_pauses_and_always_ends():
 
 def test_feed_is_capped_by_feed_max():
     s = pump.PumpState()
-    pump.set_mode(s, CFG, "feed", 0, 100000)
+    pumpmode.set_mode(s, CFG, "feed", 0, 100000)
     run(s, CFG, 61)
     assert s.mode == "auto"
 
 
 def test_maintenance_holds_until_released():
     s = pump.PumpState()
-    pump.set_mode(s, CFG, "maintenance", 0)
+    pumpmode.set_mode(s, CFG, "maintenance", 0)
     t, _ = run(s, CFG, 1000)
     assert not s.on
-    pump.set_mode(s, CFG, "auto", t)
+    pumpmode.set_mode(s, CFG, "auto", t)
     run(s, CFG, 1, t0=t)
     assert s.on
 
@@ -123,8 +124,8 @@ def test_min_off_prevents_short_cycling():
 
 def test_bad_mode_and_config_are_refused():
     s = pump.PumpState()
-    mpytest.raises(ValueError, pump.set_mode, s, CFG, "turbo", 0)
-    mpytest.raises(ValueError, pump.set_mode, s, CFG, "feed", 0, 0)
+    mpytest.raises(ValueError, pumpmode.set_mode, s, CFG, "turbo", 0)
+    mpytest.raises(ValueError, pumpmode.set_mode, s, CFG, "feed", 0, 0)
     mpytest.raises(ValueError, pump.PumpConfig, 1.0, 1, 1, 1, 0)
 
 

@@ -23,7 +23,7 @@ def run(extra, faults, cycles):
     board.read_sensors = lambda: (temps.append(board.tank.true_values()["temp_c"]),
                                   levels.append(board.tank.true_values()["level_cm"]), read())[2]
     event = d.event
-    d.event = lambda kind, detail: (events.append((kind, detail)), event(kind, detail))
+    d.event = lambda kind, detail, cause="": (events.append((kind, detail)), event(kind, detail, cause))
     d.run()
     return board, temps, levels, events
 

@@ -9,6 +9,8 @@ import sys
 import devconfig
 import mpytest
 import outlets
+import pumpmode
+import pumpstate
 from ticks import ticks_add, ticks_diff
 
 del sys.modules["devconfig"]
@@ -16,17 +18,6 @@ del sys.modules["devconfig"]
 
 def mm(cm):
     return None if cm is None else round(cm * 10)
-
-
-class Dev:
-    """What outlets.command needs of the device: its outlets and an event sink."""
-
-    def __init__(self, topoff):
-        self.outlets = [None, topoff, None]
-        self.events = []
-
-    def event(self, kind, detail):
-        self.events.append((kind, detail))
 
 
 class TopOff:
@@ -52,10 +43,8 @@ class TopOff:
     def step(self, level_cm, float_full, trusted, now):
         return outlets.topoff_step(self.s, self.c, mm(level_cm), float_full, trusted, now)
 
-    def clear_lockout(self):
-        dev = Dev((self.c, self.s))
-        outlets.command(dev, "clear_lockout", None, 0)
-        return dev.events
+    def clear_lockout(self):  # as a signed clear_lockout or the button does it, with the pump's
+        return pumpmode.clear_lockout(pumpstate.PumpState(), "button", 0, self.s)
 
 
 P = 10000  # one control period
