@@ -314,7 +314,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
         pending.out += self._water_change(now_ms, t_ms, frame)  # before the rules: it explains a cooler tank
-        pending.out += self._rules(now_ms, t_ms, frame, pending.score)
+        pending.out += self._rules(now_ms, t_ms, frame, pending.score, raw)
         pending.out += self._quality_step(now_ms, t_ms, frame, pending.score)
         if (now_ms // MIN_MS) % self.settings.drift_every_minutes == 0:
             pending.drift_step = True

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.monitor_host import HostBase
-from analytics.rules import step_spread
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 
 Array = NDArray[np.float64]
@@ -54,7 +54,7 @@ class ProbesMixin(HostBase):
         for name, usual in self.noise.items():
             if name not in frame or usual <= 0:
                 continue
-            _, y = self._recent(t_ms, frame[name], now_ms, 20)
+            _, y = self._recent(t_ms, frame[name], now_ms, WOBBLE_MINUTES)
             spread = step_spread(y)
             if not np.isfinite(spread):
                 continue
@@ -65,7 +65,7 @@ class ProbesMixin(HostBase):
             # also quadruples its wobble, and that is the water, not the probe
             level = self.noise_level.get(name, 0.0)
             grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
-            if spread > 5.0 * usual * max(1.0, grown):
+            if spread > FAILING_WOBBLE * usual * max(1.0, grown):
                 noisy.append(name)
         for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
             if names:

@@ -42,6 +42,13 @@ def _pairs(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     return _PAIRS[n]
 
 
+# A probe whose minute-to-minute wobble is this many times its usual is failing (analytics/probes.py), and
+# the rate rules do not read its jumps as the water (analytics/tank_rules.py).
+FAILING_WOBBLE = 5.0
+# The minutes of readings a probe's wobble is judged on.
+WOBBLE_MINUTES = 20
+
+
 def step_spread(y: NDArray[np.float64]) -> float:
     """Robust spread of successive differences: 1.4826 · median |Δy − median Δy| (NaN if < 5).
 

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
 from analytics.monitor_host import HostBase
-from analytics.rules import theil_sen_per_hour
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 
 Array = NDArray[np.float64]
 
@@ -99,11 +99,32 @@ def _device_words(detail: str) -> str:
 class RulesMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
-    def _rules(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
+    def _probe_untrusted(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool:
+        """The probe of ``name`` is stuck or failing: its alert names it, or it already wobbles as a failing one.
+
+        The second test is the probe check's own (analytics/probes.py) on the raw readings (the median of
+        three the rules read hides the jumps), run every minute: a failing probe's jumps shape a rate
+        before the probe alert has its 20 minutes.
+        """
+        if any(self.firing(key) and name in self._alert(key).sensors for key in ("probe_stuck", "probe_noisy")):
+            return True
+        usual = self.noise.get(name, 0.0)
+        if usual <= 0:
+            return False
+        spread = step_spread(self._recent(t_ms, raw[name], now_ms, WOBBLE_MINUTES)[1])
+        return bool(np.isfinite(spread) and spread > FAILING_WOBBLE * usual)
+
+    def _rules(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
+               raw: dict[str, Array] | None = None) -> list[Transition]:
+        """The plain rules on ``frame`` (glitches removed); ``raw`` (default ``frame``) is as read, for probe checks."""
         p, s = self.profile, self.settings
+        raw = frame if raw is None else raw
         out: list[Transition] = []
         recent_row = len(t_ms) and t_ms[-1] >= now_ms - 2 * MIN_MS  # judge only fresh readings
-        if "temp_c" in frame:
+        # A failing thermometer's jumps are no heater's doing: its rate rules wait while the probe alert stands
+        # (held, not resolved: an all-clear for the heater would be a guess). The unsafe-temperature range
+        # still watches it, and the device's own heater guard does not depend on the analytics.
+        if "temp_c" in frame and not self._probe_untrusted("temp_c", t_ms, raw, now_ms):
             rate, now_t = self._rate(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)
             score["temp_rate_c_per_h"] = rate
             # hysteresis: once firing, an alert holds until the rate is below half its threshold
@@ -132,9 +153,11 @@ class RulesMixin(HostBase):
             out += self._rule("heater_dead", bool(dead), now_ms, fall,
                               f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
                               "failed. Check that it is powered and its light comes on.")
+        if "temp_c" in frame:
+            now_t = self._last(self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)[1])
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
                                "Check the heater and the room temperature.", 0.3)
-        if "ph" in frame and not self.firing("probe_stuck") and not self.firing("probe_noisy"):
+        if "ph" in frame and not self._probe_untrusted("ph", t_ms, raw, now_ms):
             rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
             score["ph_rate_per_h"] = rate
             fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)

@@ -80,7 +80,7 @@ def keeper_months() -> None:
 
     import numpy as np
 
-    from analytics.service import settings_from
+    from analytics.settings import settings_from
     from aquamon.config import load_config
     from aquamon.evaluate import EngineDetector
     from benchmarks.keeper_month import COLUMNS, SCENARIOS

@@ -196,6 +196,17 @@ def test_failing_ph_probe_is_a_probe_problem(warm: Any) -> None:
     assert keys_fired(alerts) == {"probe_noisy"}, [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
 
 
+def test_a_failing_thermometer_is_not_told_as_the_heater(warm: Any) -> None:
+    def noisy(t: np.ndarray, v: dict) -> None:  # a thermometer whose readings jump (a wet connector)
+        rng = np.random.default_rng(5)
+        v["temp_c"][WARM:] += rng.normal(scale=0.5, size=len(t) - WARM)
+
+    mon, alerts = fork(warm, 3 * 60, [], edit=noisy)
+    assert "temperature probe is failing" in first_firing(alerts, "probe_noisy")[1].summary
+    assert not keys_fired(alerts) & {"heater_stuck", "heater_dead"}, \
+        [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
+
+
 @fires("probe_drift")
 def test_ageing_ph_probe_says_recalibrate(warm: Any) -> None:
     mon, alerts = fork(warm, 2 * DAY_MIN, [{"kind": "ph_ageing", "start_min": WARM, "rate_per_day": -0.1}])
