@@ -59,6 +59,7 @@ class DurableOutput:
         self.spool_refusing = False  # the last spool write met a filesystem error (e.g. a full disk)
         self._attempt = 0  # failed write attempts in a row
         self._retry_at = 0.0  # monotonic time before which InfluxDB is left alone
+        self._failed_at = 0.0  # monotonic time the last failure was noted
         self.last_latency_ms = 0
         self.write_s = FIRST_WRITE_GUESS_S  # running mean of how long a write takes
         self._keepalive: tuple[object, KeepAliveWrites | None] = (None, None)  # (for which db, writes)
@@ -84,7 +85,8 @@ class DurableOutput:
         g = self.cfg.gateway
         wait = retry_wait(self._attempt, e.retry_after, cap_s=g.retry_max_s, retry_after_cap_s=g.retry_after_max_s)
         self._attempt += 1
-        self._retry_at = time.monotonic() + wait
+        self._failed_at = time.monotonic()
+        self._retry_at = self._failed_at + wait
         self.counters["write_retries"] += 1
         self._rlog.warn("write_retry", f"InfluxDB write failed ({e}); data goes to the spool, next try in {wait:.1f} s")
         if e.status == 404:
@@ -106,11 +108,15 @@ class DurableOutput:
         """Write now, in this thread; raise RetryableWriteError if InfluxDB cannot take them."""
         t0 = time.monotonic()
         outcome = write_isolating(self.db_write, lines)
-        outcome.seconds = time.monotonic() - t0
+        outcome.seconds, outcome.started = time.monotonic() - t0, t0
         self.account(outcome)
 
     def account(self, outcome: WriteOutcome) -> None:
-        """Count a write that ended (here or in the pipeline): InfluxDB takes writes."""
+        """Count a write that ended (here or in the pipeline): InfluxDB takes writes.
+
+        A write sent before the last failure was noted ends no outage: with two writes in flight, the
+        one sent first may succeed after the other got a 429, and the server's Retry-After still holds.
+        """
         ms = int(outcome.seconds * 1000)
         self._observe_write(outcome.seconds)
         self.last_latency_ms = ms
@@ -121,6 +127,8 @@ class DurableOutput:
         for line, why in outcome.dropped:
             self.counters["dropped_by_server"] += 1
             self._rlog.warn("server_rejected", f"InfluxDB refused a line, dropped it: {why}; line: {line[:200]}")
+        if self._attempt and outcome.started < self._failed_at:
+            return  # sent before the failure: it says nothing of the server since
         if self._attempt:
             log.info("InfluxDB takes writes again after %d failed attempts", self._attempt)
         self._attempt = 0

@@ -31,6 +31,7 @@ class WriteOutcome:
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (line, server message)
     requests: int = 0
     seconds: float = 0.0  # how long the write took (set by whoever timed it)
+    started: float = 0.0  # when it was sent (time.monotonic(), set by whoever timed it)
 
 
 def write_isolating(write: WriteFn, lines: Sequence[str], outcome: WriteOutcome | None = None) -> WriteOutcome:
@@ -126,7 +127,7 @@ class Pipeline:
     def _timed(self, lines: Sequence[str]) -> WriteOutcome:
         t0 = time.monotonic()
         out = write_isolating(self.write, lines)
-        out.seconds = time.monotonic() - t0
+        out.seconds, out.started = time.monotonic() - t0, t0
         return out
 
     def pop_done(self, wait: bool = False) -> InFlight | None:
