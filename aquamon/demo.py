@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -232,11 +233,20 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         console.print(f"Firmware on the MicroPython unix port: {hours:g} simulated hours at {speed:g}x; "
                       f"faults injected: {faults}")
         fw = stack.start_firmware(fw_cfg)
-        with Live(_view(state, minutes), console=console, refresh_per_second=4, transient=False) as live:
-            while fw.alive():
+        # Ctrl-C during the live view ends the view at a safe point: a KeyboardInterrupt raised inside rich's
+        # locks could leave its refresh thread waiting for ever, and the demo with it.
+        interrupted = threading.Event()
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+        try:
+            with Live(_view(state, minutes), console=console, refresh_per_second=4, transient=False) as live:
+                while fw.alive() and not interrupted.is_set():
+                    live.update(_view(state, minutes))
+                    interrupted.wait(0.25)
                 live.update(_view(state, minutes))
-                time.sleep(0.25)
-            live.update(_view(state, minutes))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if interrupted.is_set():
+            raise KeyboardInterrupt
         console.print()  # off a terminal, Live leaves its last frame without a newline
         result = stack.firmware_result(fw) or {}
         if fw.proc.returncode != 0 or not result:

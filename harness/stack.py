@@ -230,6 +230,9 @@ class Stack:
         return None
 
     def stop_all(self) -> None:
+        # all asked at once, then each waited for: a slow one does not add its wait to the others'
+        for proc in reversed(self.processes):
+            proc.terminate()
         for proc in reversed(self.processes):
             proc.stop()
         self.processes.clear()
