@@ -126,16 +126,15 @@ class Analytics:
         return TankClock(data.last_eval_ms, int(data.t_ms[-1]) if len(data.t_ms) else None,
                          time.monotonic() - self._last_new_data.get(tank, 0.0))
 
-    def _take_commands(self) -> None:
-        """Apply the alert commands heard since the last look and answer each (the keeper waits for it)."""
-        for tank, doc in self.link.take_commands():
+    def _answer_commands(self, cmds: list[tuple[str, dict[str, Any]]]) -> None:
+        """Apply each alert command and answer it (the keeper waits for the answer)."""
+        for tank, doc in cmds:
             self.link.answer_command(tank, doc, self.command(tank, doc))
 
     def _take_heard(self) -> None:
         """Apply the alert commands and device statuses heard since the last cycle (:mod:`analytics.device_status`)."""
         statuses, cmds = self.link.take()
-        for tank, doc in cmds:
-            self.link.answer_command(tank, doc, self.command(tank, doc))
+        self._answer_commands(cmds)
         for st, at_ms in self.status.due(statuses, self._clock):
             mon = self._monitor(st.tank)
             if at_ms is None:
@@ -275,7 +274,7 @@ class Analytics:
             log.warning("cannot list tanks: %s", e)
             return []
         self.restore(tanks)
-        self._take_commands()  # before the tanks' step, which may take a while on a farm: the keeper waits
+        self._answer_commands(self.link.take_commands())  # before the tanks' step, which may take a while on a farm: the keeper waits
         try:
             self.reader.prefetch(tanks, self.data)
         except QueryError as e:  # each tank asks for itself

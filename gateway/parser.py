@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from aquamon.config import GatewayConfig
 from aquamon.lineproto import encode_point
@@ -69,7 +69,7 @@ class MessageParser:
         self._topic_cache[topic] = entry
         return entry
 
-    def to_lines(self, messages: Iterable[Message] | Sequence[Message]) -> list[str]:
+    def to_lines(self, messages: Iterable[Message]) -> list[str]:
         """Validate and encode messages; count and log rejects; track ``seq``."""
         now_ms = int(time.time() * 1000)
         lines: list[str] = []

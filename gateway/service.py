@@ -49,8 +49,6 @@ from gateway.ratelog import RateLimitedLog
 from gateway.spool import Spool
 from gateway.writer import MIN_BATCH_IN_FLIGHT, InFlight, Pipeline
 
-__all__ = ["Gateway", "Incoming", "Message", "RateLimitedLog", "main"]
-
 log = logging.getLogger("aquamon.gateway")
 
 # After stop(), how long the writer keeps writing what is still arriving.

@@ -57,6 +57,7 @@ class ManagedProcess:
     name: str
     proc: subprocess.Popen[bytes]
     log_path: Path
+    _terminated: bool = False  # SIGTERM sent (a second one makes uvicorn quit without its shutdown)
 
     @property
     def pid(self) -> int:
@@ -66,8 +67,9 @@ class ManagedProcess:
         return self.proc.poll() is None
 
     def terminate(self) -> None:
-        """Ask it to stop (SIGTERM) without waiting; :meth:`stop` then waits."""
-        if self.proc.poll() is None:
+        """Ask it to stop (SIGTERM) without waiting; :meth:`stop` then waits (without asking twice)."""
+        if self.proc.poll() is None and not self._terminated:
+            self._terminated = True
             try:
                 self.proc.send_signal(signal.SIGTERM)
             except ProcessLookupError:
@@ -76,7 +78,7 @@ class ManagedProcess:
     def stop(self, timeout: float = 10.0) -> int | None:
         if self.proc.poll() is None:
             try:
-                self.proc.send_signal(signal.SIGTERM)
+                self.terminate()
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()

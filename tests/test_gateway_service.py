@@ -9,7 +9,8 @@ import pytest
 
 from aquamon.config import Config
 from aquamon.influx import RetryableWriteError
-from gateway.service import Gateway, RateLimitedLog
+from gateway.ratelog import RateLimitedLog
+from gateway.service import Gateway
 
 
 def test_rejects_are_logged_once_per_reason_per_interval(caplog: pytest.LogCaptureFixture) -> None:
