@@ -7,14 +7,13 @@ day ahead hid a real sump fault that followed it: no alert.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_analytics_storage_errors import one_tank_config
 
 from analytics.service import Analytics
 from analytics.tankdata import MIN_MS, TankData
-from aquamon.config import Config
 from aquamon.influx import InfluxV1
 from aquamon.lineproto import encode_point
 
@@ -51,11 +50,7 @@ def _reading(seq: int, t_ms: int, level_cm: float) -> str:
 @pytest.mark.services
 @pytest.mark.parametrize("ahead_ms", [299_000, 86_400_000], ids=["299 s", "a day"])
 def test_a_sump_fault_after_a_reading_from_the_future_is_notified(influxdb, unique: str, ahead_ms: int) -> None:
-    cfg = Config()
-    cfg.influxdb.url, cfg.influxdb.database = influxdb.url, unique
-    cfg.mqtt.topic_prefix = unique
-    cfg.analytics = replace(cfg.analytics, tanks=["tank1"])
-    cfg.check()
+    cfg = one_tank_config(influxdb.url, unique)
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
     t0 = (int(time.time() * 1000) - 120 * MIN_MS) // MIN_MS * MIN_MS

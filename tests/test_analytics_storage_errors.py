@@ -27,14 +27,20 @@ MIN_MS = 60_000
 START_MS = 1_700_000_000_000 // 86_400_000 * 86_400_000
 
 
-@pytest.mark.services
-def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb, unique: str) -> None:
-    proxy = FaultProxy(influxdb.url)
+def one_tank_config(influx_url: str, unique: str) -> Config:
+    """The analytics of tank ``tank1`` on database and topic prefix ``unique``."""
     cfg = Config()
-    cfg.influxdb.url, cfg.influxdb.database = proxy.url, unique
+    cfg.influxdb.url, cfg.influxdb.database = influx_url, unique
     cfg.mqtt.topic_prefix = unique
     cfg.analytics = replace(cfg.analytics, tanks=["tank1"])
     cfg.check()
+    return cfg
+
+
+@pytest.mark.services
+def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb, unique: str) -> None:
+    proxy = FaultProxy(influxdb.url)
+    cfg = one_tank_config(proxy.url, unique)
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
     db.write_lines([encode_point("water", {"tank": "tank1", "device": "d1"},
