@@ -21,6 +21,8 @@ SENSORS = (*LABELS, "pump")
 MAX_CATCHUP_MS = 6 * 3_600_000
 #: each cycle reads again this far behind the last evaluated minute: late and out-of-order readings land
 REREAD_MS = 15 * MIN_MS
+#: a tank's usual spacing of minutes is the median of this many latest gaps (TankData.settled_until)
+SPACING_GAPS = 30
 
 
 @dataclass
@@ -59,14 +61,22 @@ class TankData:
     def settled_until(self) -> int | None:
         """The end of the last minute that follows on from the ones before it (None without data).
 
-        A lone reading far ahead of the rest (a device clock that jumped) is
-        not "now": evaluation waits at the last minute with two others in the
-        five minutes before it, so the readings that come next are evaluated.
+        A minute follows on when it and the one before it each come at most twice the
+        tank's usual spacing (the median of its last :data:`SPACING_GAPS` gaps) after
+        their predecessor.  A lone reading far ahead of the rest (a device clock that
+        jumped, even by the 299 s the gateway accepts) is not "now": evaluation waits at
+        the last minute that follows on, so the readings that come next are evaluated
+        rather than passed over.  A tank whose spacing changes is judged by its new one.
+
+        >>> TankData(np.array([0, 1, 2, 3, 8], dtype=np.int64) * MIN_MS).settled_until() // MIN_MS
+        4
         """
         t = self.t_ms
         if len(t) < 3:
             return int(t[-1]) + MIN_MS if len(t) else None
-        ok = np.flatnonzero((t[2:] - t[:-2]) <= 5 * MIN_MS)
+        gaps = np.diff(t)
+        usual = float(np.median(gaps[-SPACING_GAPS:]))
+        ok = np.flatnonzero((gaps[1:] <= 2 * usual) & (gaps[:-1] <= 2 * usual))
         return int(t[ok[-1] + 2]) + MIN_MS if len(ok) else int(t[-1]) + MIN_MS
 
     def due_until(self, latest_ms: int, step_ms: int) -> tuple[int, int]:

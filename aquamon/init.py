@@ -304,6 +304,8 @@ def mosquitto_conf(site: Site, store: AccountStore) -> str:
 # Accounts: aquamon user add --dir {store.dir} ...; then: systemctl reload mosquitto
 per_listener_settings false
 listener {site.mqtt_port} {site.mqtt_listen}
+# a connection's client id is its username: no account takes over another's session or kicks it off
+use_username_as_clientid true
 allow_anonymous false
 password_file {store.passwd_path}
 acl_file {store.acl_path}
@@ -311,6 +313,9 @@ acl_file {store.acl_path}
 max_inflight_messages 1000
 max_queued_messages 200000
 max_packet_size 1048576
+# save after every change (Debian's default is every 30 min): a broker crash loses no acknowledged reading
+autosave_on_changes true
+autosave_interval 1
 """
 
 

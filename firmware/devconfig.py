@@ -81,6 +81,14 @@ RANGES: dict = {
 }
 CHOICES: dict = {("pump", "start_mode"): ("auto", "maintenance", "off")}
 NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
+# tank and device ids: the alphabet of aquamon/ids.py, which the gateway and the broker's accounts enforce
+ID_FIRST = "abcdefghijklmnopqrstuvwxyz0123456789"
+ID_CHARS = ID_FIRST + "_-"
+
+
+def is_id(name):
+    return isinstance(name, str) and 0 < len(name) <= 32 and name[0] in ID_FIRST and \
+        not [c for c in name if c not in ID_CHARS]
 
 
 def _where(section, key):
@@ -257,9 +265,9 @@ def validate(cfg):
             out[key] = _check("", key, cfg[key], default, errors) if key in cfg else default
     for key in ("tank", "device"):
         name = out[key]
-        if not name or [c for c in name if c not in NAME_CHARS]:
-            errors.append("%s must be letters, digits, '_', '-' or '.', got %r: using %r"
-                          % (key, name, DEFAULTS[key]))
+        if not is_id(name):
+            errors.append("%s must be letters a-z, digits, '_' and '-' (1 to 32, starting with a letter or digit: "
+                          "the gateway refuses any other), got %r: using %r" % (key, name, DEFAULTS[key]))
             out[key] = DEFAULTS[key]
     # the command key (secrets.py): 64 hex digits, or text of >= 16 bytes; to bytes here, at
     # boot, so cmdauth (loaded per command) carries no code for it

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import analytics.outbox as outbox
+from analytics.outbox import Outbox
 from analytics.service import Analytics, TankData
 from aquamon.config import Config
 from aquamon.influx import InfluxV1
@@ -27,14 +29,20 @@ MIN_MS = 60_000
 START_MS = 1_700_000_000_000 // 86_400_000 * 86_400_000
 
 
-@pytest.mark.services
-def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb, unique: str) -> None:
-    proxy = FaultProxy(influxdb.url)
+def one_tank_config(influx_url: str, unique: str) -> Config:
+    """The analytics of tank ``tank1`` on database and topic prefix ``unique``."""
     cfg = Config()
-    cfg.influxdb.url, cfg.influxdb.database = proxy.url, unique
+    cfg.influxdb.url, cfg.influxdb.database = influx_url, unique
     cfg.mqtt.topic_prefix = unique
     cfg.analytics = replace(cfg.analytics, tanks=["tank1"])
     cfg.check()
+    return cfg
+
+
+@pytest.mark.services
+def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb, unique: str) -> None:
+    proxy = FaultProxy(influxdb.url)
+    cfg = one_tank_config(proxy.url, unique)
     db = InfluxV1(influxdb.url, unique)
     db.create_database()
     db.write_lines([encode_point("water", {"tank": "tank1", "device": "d1"},
@@ -58,3 +66,22 @@ def test_refused_writes_neither_stop_the_analytics_nor_the_notification(influxdb
     rows = db.query('SELECT "state" FROM "alert" WHERE "key" = \'device_offline\'')
     assert rows and rows[0]["values"][0][1] == "firing"
     assert np.isfinite(a.data["tank1"].t_ms).all()
+
+
+@pytest.mark.services
+def test_a_point_influxdb_refuses_for_its_content_does_not_hold_back_the_rest(
+        influxdb, unique: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field-type conflict (400, partial write) is not retried forever: before, the refused batch was kept and
+    its first chunk retried every cycle, so no later point (past the first chunk) was ever written again."""
+    monkeypatch.setattr(outbox, "CHUNK", 2)
+    db = InfluxV1(influxdb.url, unique)
+    db.create_database()
+    db.write_lines(['alert,tank=tank1,key=sump_low value="text" 1000'])  # the field is a string from now on
+    box = Outbox()
+    box.add(["alert,tank=tank1,key=sump_low value=1.5 2000",  # a float: refused (field type conflict)
+             "alert,tank=tank1,key=sump_low state=\"firing\" 3000"]
+            + [f"score,tank=tank1 kl={i}.0 {4000 + i}" for i in range(5)])
+    assert box.flush(db)
+    assert box.lines == [] and box.rejected == 1 and box.failures == 0
+    assert db.query('SELECT count("kl") FROM "score"')[0]["values"][0][1] == 5
+    assert db.query('SELECT count("state") FROM "alert"')[0]["values"][0][1] == 1  # its neighbour, kept

@@ -15,6 +15,8 @@ Real Mosquitto 2.0.11, the real gateway and InfluxDB 1.6.
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import threading
 import time
 from pathlib import Path
@@ -24,10 +26,11 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from aquamon.auth import Account
+from aquamon.auth import Account, AccountStore
 from aquamon.influx import InfluxV1
+from aquamon.init import Site, mosquitto_conf
 from harness.loadgen import publish_readings
-from harness.services import Mosquitto
+from harness.services import Mosquitto, find_binary, free_port, port_open, spawn, wait_until
 from harness.stack import Stack, wait_for
 
 pytestmark = pytest.mark.services
@@ -132,14 +135,49 @@ def test_a_device_account_cannot_kick_another_device_off(mosquitto: Mosquitto, u
         watch.close()
 
 
-def test_every_broker_config_we_ship_or_launch_binds_client_ids(mosquitto: Mosquitto) -> None:
-    for text in (mosquitto.conf_path.read_text(), (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()):
+def broker_configs(workdir: Path) -> dict[str, str]:
+    """Every broker config we ship or launch: the demo launcher's, docker-compose's and `aquamon init`'s."""
+    launched = Mosquitto(workdir / "launched")  # as `aquamon demo` (Stack.start_services) makes it
+    launched.write_config()
+    site = Site(tanks=["tank1"], notify_url="", mqtt_port=free_port(), mqtt_listen="127.0.0.1")
+    return {"launched": launched.conf_path.read_text(),
+            "deploy/mosquitto": (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text(),
+            "aquamon init": mosquitto_conf(site, AccountStore(workdir / "init"))}
+
+
+def test_every_broker_config_we_ship_or_launch_binds_client_ids_and_saves_every_change(tmp_path: Path) -> None:
+    for name, text in broker_configs(tmp_path).items():
         lines = [ln.split("#")[0].strip() for ln in text.splitlines()]
         listeners = [i for i, ln in enumerate(lines) if ln.startswith("listener ")]
         binds = [i for i, ln in enumerate(lines) if ln == "use_username_as_clientid true"]
         # a listener option: it must follow its listener line, for every listener
-        assert listeners and len(binds) == len(listeners), text
-        assert all(b > li for li, b in zip(listeners, binds)), text
+        assert listeners and len(binds) == len(listeners), f"{name}: client ids not bound\n{text}"
+        assert all(b > li for li, b in zip(listeners, binds)), f"{name}: binding before its listener\n{text}"
+        # a crash must not lose what was PUBACKed (Debian's own default is a save every 30 min)
+        assert "autosave_on_changes true" in lines and "autosave_interval 1" in lines, f"{name}: \n{text}"
+
+
+def test_the_aquamon_init_broker_stops_a_device_kicking_another_off(tmp_path: Path) -> None:
+    """The attack on a broker configured as `aquamon init` configures Debian's (its conf.d file)."""
+    store = AccountStore(tmp_path / "auth")
+    victim_password = store.add(Account.for_device("tank1", "esp1"))
+    thief_password = store.add(Account.for_device("tank1", "esp2"))
+    port = free_port()
+    site = Site(tanks=["tank1"], notify_url="", mqtt_port=port, mqtt_listen="127.0.0.1")
+    conf = tmp_path / "mosquitto.conf"  # what Debian's /etc/mosquitto/mosquitto.conf adds, then ours
+    conf.write_text(f"persistence true\npersistence_location {tmp_path}/\n"
+                    f"user {pwd.getpwuid(os.getuid()).pw_name}\n" + mosquitto_conf(site, store))
+    proc = spawn("mosquitto", [find_binary("mosquitto"), "-c", str(conf)], tmp_path / "mosquitto.log")
+    try:
+        wait_until(lambda: port_open(port), 15, "the broker of aquamon init", proc)
+        victim = Session(port, "aquamon/tank1/esp1", victim_password, "aq-tank1-esp1", clean=True)
+        thief = Session(port, "aquamon/tank1/esp2", thief_password, "aq-tank1-esp1", clean=True)
+        time.sleep(1)  # a kick-off is immediate at the thief's CONNECT; leave time to see it
+        thief.close()
+        assert victim.disconnects == 0, "aquamon init's broker let a device's account kick another off"
+        victim.close()
+    finally:
+        proc.stop()
 
 
 def _kw(creds: dict[str, str]) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The firmware on a bad day, on the real parts (issue 21): a flood of malformed commands through a real
-Mosquitto must not starve the one legitimate signed command sent during it.
+Mosquitto must not starve the one legitimate signed command sent during it; a device configured with an id
+the gateway would refuse is told so at boot (and by `aquamon flash`) instead of publishing into the void.
 
 The device runs on the MicroPython unix port with its default poll interval (1 s); the flood is 1,000
 malformed messages a second for three seconds on the device's command topic, from an account allowed to
@@ -10,6 +11,8 @@ message per poll: the signed command waited behind thousands of junk ones and wa
 from __future__ import annotations
 
 import json
+import random
+import subprocess
 import time
 from pathlib import Path
 
@@ -18,8 +21,9 @@ from test_security_broker import Client
 
 from aquamon.auth import Account
 from aquamon.commands import encode, sign_command
+from aquamon.ids import is_id
 from harness.services import Mosquitto
-from harness.stack import Stack, firmware_config
+from harness.stack import Stack, firmware_config, micropython_binary, micropython_env
 
 pytestmark = [pytest.mark.services, pytest.mark.micropython]
 KEY_HEX = "5a" * 32
@@ -62,3 +66,31 @@ def test_a_flood_of_malformed_commands_does_not_starve_a_signed_one(
     finally:
         for c in made:
             c.close()
+
+
+CHECK_IDS = """
+import json, sys
+import devconfig
+for name in json.loads(sys.stdin.read()):
+    cfg, errors = devconfig.validate({"tank": name, "device": name})
+    print(json.dumps([cfg["tank"] == name and cfg["device"] == name, len(errors)]))
+"""
+
+
+@pytest.mark.micropython
+def test_the_firmware_takes_exactly_the_ids_the_gateway_takes() -> None:
+    """Before: device.json accepted ``Tank1``, ``tank.1`` and 40-character ids, which the gateway refuses
+    (``bad_identifier``): every reading of such a device was dropped.  Now the device reports the id as a
+    config error at boot (and `aquamon flash` refuses it); the rule is aquamon/ids.py's."""
+    rng = random.Random(21)
+    alphabet = "az09_-.AZ \u0430/#+"
+    names = ["tank1", "esp32-1", "Tank1", "tank.1", "t\u0430nk1", "_gateway", "-x", "a" * 32, "a" * 33, "tank 1"]
+    names += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 34))) for _ in range(300)]
+    r = subprocess.run([micropython_binary(), "-c", CHECK_IDS], input=json.dumps(names), capture_output=True,
+                       text=True, timeout=60, env=micropython_env())
+    assert r.returncode == 0, r.stderr
+    taken = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(taken) == len(names)
+    wrong = [(n, ok) for n, (ok, _) in zip(names, taken) if ok != is_id(n)]
+    assert wrong == [], wrong[:10]
+    assert all(errors == 2 for n, (_, errors) in zip(names, taken) if not is_id(n))  # each one said, tank and device

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from aquamon import retention, systemd
+from aquamon.auth import Account, AccountStore
 from aquamon.config import load_config
 from aquamon.influx import InfluxV1
 from aquamon.init import user_exists
@@ -150,6 +151,8 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     assert sorted(cqs) == [retention.cq_name(unique, "device"), retention.cq_name(unique, "water")]
 
     # the site works: a device's reading goes through the broker and the gateway into InfluxDB
+    # (watched with an account of its own: a second login with the gateway's would replace the gateway's)
+    viewer = ("viewer", AccountStore(root / "etc" / "mosquitto" / "aquamon").add(Account.for_service("viewer")))
     broker = Broker(root)
     gateway = None
     try:
@@ -159,7 +162,7 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
         gateway = spawn("gateway", [EXE, "gateway", "--config", str(etc / "aquamon.toml")], tmp_path / "gw.log",
                         env={**os.environ, **gw_env})
         as_gateway = replace(cfg, mqtt=replace(cfg.mqtt, username="gateway", password=gw_env["AQUAMON_MQTT_PASSWORD"]))
-        wait_gateway_online(as_gateway, cfg.gateway.instance, gateway)
+        wait_gateway_online(as_gateway, cfg.gateway.instance, gateway, observer=viewer)
         device_password = secret.read_text().split("MQTT_PASSWORD = ")[1].splitlines()[0].strip("'")
         _publish_reading(port, "aquamon/reef/esp32", device_password)
         assert wait_for(lambda: _count(admin) == 1, 30), gateway.log_tail()
