@@ -118,3 +118,35 @@ def test_data_folder_from_the_environment_or_a_clone_and_a_clear_skip(skab_dir, 
     bench_skab.main()
     out = capsys.readouterr().out
     assert out.startswith("skipped: SKAB data not found") and "git clone https://github.com/waico/SKAB" in out
+
+
+def test_losses_name_each_wrong_row_by_its_cause():
+    #      before  late  caught dropped caught  linger  quiet  after
+    y = np.array([0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], bool)
+    a = np.array([1, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0], bool)
+    lost = bench_skab.losses(y, a)
+    assert lost == {"late": 1, "missed": 0, "dropped": 2, "before": 1, "linger": 2, "after": 1, "no fit": 0}
+    c = bench_skab.Counts()
+    c.add(y, a)
+    assert c.fn == sum(lost[k] for k in bench_skab.MISSED) and c.fp == sum(lost[k] for k in bench_skab.FALSE)
+    # an anomaly never alarmed is missed whole; a file that could not be fitted is counted apart
+    y2 = np.array([0, 1, 1, 0], bool)
+    assert bench_skab.losses(y2, np.zeros(4, bool))["missed"] == 2
+    assert bench_skab.losses(y2, np.zeros(4, bool), fitted=False)["no fit"] == 2
+    # had the late row been caught: TP 4, FP 4, FN 2
+    assert bench_skab.f1_without(c, lost, "late") == pytest.approx(8 / 14)
+
+
+def test_loss_table_adds_up_per_group_and_in_all(skab_dir):
+    y, a, fitted = bench_skab.run_file_fitted(skab_dir / "valve1" / "0.csv")
+    assert fitted
+    c = bench_skab.Counts()
+    c.add(y, a)
+    lost = bench_skab.losses(y, a)
+    lines = bench_skab.loss_table({"valve1": c, "valve2": bench_skab.Counts()}, {"valve1": lost, "valve2": lost})
+    head, v1, v2, everything, without = lines[1:]
+    assert head.split()[5:] == ["late", "missed", "dropped", "no", "fit", "before", "linger", "after"]
+    assert v1.split()[1:4] == [str(c.tp), str(c.fp), str(c.fn)] and v2.split()[1:4] == ["0", "0", "0"]
+    assert everything.split()[5:] == [str(2 * lost[k]) for k in ("late", "missed", "dropped", "no fit", "before",
+                                                                  "linger", "after")]
+    assert without.startswith("F1 without it")
