@@ -20,6 +20,11 @@ the stated 0.5 false alarms a day, the operational channels from
 Nothing here was tuned on SKAB: ``valve1`` is the part a setting would be
 tuned on, ``valve2`` + ``other`` are reported apart as the unseen part.
 
+Below the figures it prints where the F1 is lost, per file group: the missed label rows (late, in an
+anomaly never alarmed, dropped after an alarm inside it ended, or in a file whose TRAIN could not be
+fitted) and the false ones (before the anomaly, lingering past its end, after it), with the pooled F1
+had each cause's rows been right (:func:`losses`, :func:`loss_table`).
+
 Reads ``../shared/data/skab`` (or ``$AQUAMON_SKAB_DIR``; a clone of the SKAB
 repository works too); prints how to get it and returns when it is absent.
 """
