@@ -143,6 +143,10 @@ class DetectorSettings:
     #: an alarm ends when the combined rate rises above this multiple of the alarm rate (1: no
     #: hysteresis; measured on GECCO, any hysteresis held alarms for hours after the events)
     clear_factor: float = 1.0
+    #: on readings closer than a minute, an alarm ends only after the score has stayed under the clear
+    #: threshold for this many time constants of the short average (3: 95 % of the last loud reading has
+    #: left it); on the one-minute grid the first quiet reading ends it, as before (see ``hold_minutes``)
+    clear_hold_constants: float = 3.0
     #: channels not scored (operational changes)
     operational: tuple[str, ...] = OPERATIONAL
     #: the statistics that can raise an alarm, the first always, the others if their calibration holds
@@ -339,8 +343,16 @@ class WaterQualityDetector(AnomalyDetector):
     #: average would span 180 readings, TRAIN (SKAB's 400 rows) would hold only two independent values of
     #: it, and an alarm would outlast its cause by minutes.  So it averages about three readings there too.
     reading_minutes: float = 1.0
+    #: how long an alarm outlasts its last loud reading, minutes (set by fit): ``clear_hold_constants``
+    #: time constants of the short average when readings are closer than a minute, else 0.  At one reading a
+    #: second the short average spans three seconds, and one reading under the threshold amid a closed valve's
+    #: noisy flow ended an alarm that the next reading restarted (SKAB valve1/1: ten alarms in one anomaly).
+    #: On the minute grid an alarm still ends on its first quiet reading, so GECCO and the keeper months are
+    #: untouched by construction (an alert's own ``clear_minutes`` is the hold there).
+    hold_minutes: float = 0.0
     firing: bool = False  # the decision of the last reading (decide_one)
     fired_at: float = -math.inf
+    loud_at: float = -math.inf  # the last reading whose score was above the clear threshold while firing
     score: float = 0.0
 
     @property
@@ -483,6 +495,8 @@ class WaterQualityDetector(AnomalyDetector):
             lengths = [float(t_s[min(b, len(t_s) - 1)] - t_s[a]) / 60.0 for a, b in runs]
             self.relearn_after_minutes = (s.relearn_events_factor * float(np.median(lengths))
                                           if len(lengths) >= 3 else s.relearn_fallback_minutes)
+        self.hold_minutes = (s.clear_hold_constants * s.short_minutes * self.reading_minutes
+                             if self.reading_minutes < 1.0 else 0.0)
         self.threshold = math.log10(MINUTES_PER_DAY / s.false_alarms_per_day)
         self.clear_threshold = math.log10(MINUTES_PER_DAY / (s.false_alarms_per_day * s.clear_factor))
         return self
@@ -538,7 +552,7 @@ class WaterQualityDetector(AnomalyDetector):
         if self.state.last_t is None or len(t_s) == 0 or t_s[0] - self.state.last_t > s.level_minutes * 60 \
                 or t_s[0] < self.state.last_t:
             self.state = _State()
-        self.firing, self.fired_at, self.score = False, -math.inf, 0.0
+        self.firing, self.fired_at, self.loud_at, self.score = False, -math.inf, -math.inf, 0.0
         scores = np.zeros(len(Q))
         alarms = np.zeros(len(Q), dtype=bool)
         for i in range(len(Q)):
@@ -560,9 +574,12 @@ class WaterQualityDetector(AnomalyDetector):
         stats = self._step(st.copy(), v, t, learn=False)
         score = self._combine(stats, st.n)
         if self.firing:
-            self.firing = score > self.clear_threshold
+            if score > self.clear_threshold:
+                self.loud_at = t
+            else:  # quiet: the alarm ends once it has been quiet for the hold (at once without one)
+                self.firing = t - self.loud_at < self.hold_minutes * 60
         elif score > self.threshold:
-            self.firing, self.fired_at = True, t
+            self.firing, self.fired_at, self.loud_at = True, t, t
         if self.firing and t - self.fired_at >= self.relearn_after_minutes * 60 and st.level is not None:
             self.relearn(v)
         self._step(st, v, t, learn=not self.firing, advance=True)
