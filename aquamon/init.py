@@ -258,6 +258,21 @@ class Installer:
             raise InitError(f"{' '.join(argv)} failed ({what}): {(r.stderr or r.stdout).strip()[-500:]}")
 
 
+def existing_answers(root: Path) -> dict[str, str]:
+    """The site's answers from the ``aquamon.toml`` a first run wrote under ``root`` (empty without one):
+    a rerun (an upgrade, a restore, new InfluxDB accounts) neither asks again nor invents a tank.
+
+    >>> existing_answers(Path("/nonexistent"))
+    {}
+    """
+    try:
+        cfg = load_config_text((root / "etc/aquamon/aquamon.toml").read_text(), environ={})
+    except (OSError, ConfigError):
+        return {}
+    return {"tanks": ",".join(cfg.analytics.tanks), "profile": cfg.alerts.profile,
+            "timezone": cfg.alerts.time_zone or "UTC", "notify": next(iter(cfg.notify.critical), "")}
+
+
 def render_config(site: Site) -> str:
     """The ``aquamon.toml`` for ``site``: what differs from the defaults, each part commented."""
     v = _toml_value

@@ -205,7 +205,9 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     # a dry run now says there is nothing to create; a second run keeps every password and file, and adds
     # nothing to InfluxDB
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.name.endswith(".log")}
-    dry = run_init(root, *args, "--dry-run")
+    # (without the site's answers: a rerun takes them from the config it keeps, and invents no tank)
+    dry = subprocess.run([sys.executable, "-m", "aquamon", "init", "--root", str(root), "--exec", EXE, *args[2:],
+                          "--dry-run"], capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert dry.returncode == 0 and not re.search(r"would (create|write|run on)", dry.stdout), dry.stdout
     assert "unchanged: broker account gateway" in dry.stdout and "unchanged: InfluxDB" in dry.stdout, dry.stdout
     again = run_init(root, *args)
@@ -216,11 +218,16 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     assert sorted(cqs_after) == sorted(cqs)
 
     # a tank added later (docs/install.md): the broker's user can still read its files at the next reload
-    owner = {f: (f.stat().st_uid, f.stat().st_gid, stat.S_IMODE(f.stat().st_mode)) for f in (passwd, passwd.with_name("acl"))}
-    add = subprocess.run([sys.executable, "-m", "aquamon", "user", "add", "--dir", str(passwd.parent), "--role", "device",
-                          "--tank", "quarantine", "--device", "esp32"], capture_output=True, text=True, timeout=60)
+    def owners() -> dict[Path, tuple[int, int, int]]:
+        return {f: (f.stat().st_uid, f.stat().st_gid, stat.S_IMODE(f.stat().st_mode))
+                for f in (passwd, passwd.with_name("acl"))}
+
+    before_add = owners()
+    add = subprocess.run([sys.executable, "-m", "aquamon", "user", "add", "--dir", str(passwd.parent), "--role",
+                          "device", "--tank", "quarantine", "--device", "esp32"], capture_output=True, text=True,
+                         timeout=60)
     assert add.returncode == 0, add.stderr
-    assert {f: (f.stat().st_uid, f.stat().st_gid, stat.S_IMODE(f.stat().st_mode)) for f in owner} == owner
+    assert owners() == before_add
 
 
 def _start_as_its_unit(root: Path, part: str, logs: Path) -> ManagedProcess:
