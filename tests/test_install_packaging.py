@@ -84,10 +84,25 @@ def test_every_runtime_dependency_resolves_for_64_bit_arm(index: None, python: s
                                                           tmp_path: Path) -> None:
     r = _resolve_for_aarch64(_runtime_requirements(), python, tmp_path, glibc_minor)
     assert r.returncode == 0, f"the server install does not resolve for aarch64 / Python {python}:\n{r.stderr[-3000:]}"
-    installed = {i["metadata"]["name"].lower().replace("_", "-") for i in
-                 json.loads((tmp_path / f"report-{python}.json").read_text())["install"]}
-    assert {"numpy", "scipy", "paho-mqtt", "prometheus-client"} <= installed
-    assert not installed & set(FIRMWARE_TOOLS)
+    installed = _versions(tmp_path / f"report-{python}.json")
+    assert {"numpy", "scipy", "paho-mqtt", "prometheus-client"} <= set(installed)
+    assert not set(installed) & set(FIRMWARE_TOOLS)
+    if python == f"{sys.version_info.major}.{sys.version_info.minor}":
+        # wheels only, pip may fall back to an older release where the newest has no ARM wheel; a Pi's pip
+        # would take the newest and compile it. Same releases as this machine's resolution, or it fails.
+        here = tmp_path / "report-here.json"
+        r = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                            "--target", str(tmp_path / "here"), "--report", str(here), *_runtime_requirements()],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        newest = _versions(here)
+        older = {n: (v, newest[n]) for n, v in installed.items() if n in newest and v != newest[n]}
+        assert not older, f"no aarch64 wheel of the newest release (aarch64, here): {older}"
+
+
+def _versions(report: Path) -> dict[str, str]:
+    return {i["metadata"]["name"].lower().replace("_", "-"): i["metadata"]["version"]
+            for i in json.loads(report.read_text())["install"]}
 
 
 def test_the_check_refuses_a_dependency_without_an_arm_wheel(index: None, tmp_path: Path) -> None:
