@@ -111,7 +111,11 @@ class Installer:
         self.site.check_timezone()  # a wrong time zone stops us before anything is written
         for step in STEPS:
             if not only or step in only:
-                getattr(self, step)()
+                try:
+                    getattr(self, step)()
+                except OSError as e:  # above all: not run as root
+                    hint = "" if self.as_root else "; run it as root (sudo aquamon init), or give --root a folder of yours"
+                    raise InitError(f"{step.replace('_', ' ')}: {e.strerror or e}: {e.filename or ''}{hint}") from None
 
     # --- steps -------------------------------------------------------------------------
     def system_user(self) -> None:

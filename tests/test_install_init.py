@@ -21,7 +21,7 @@ from aquamon import retention, systemd
 from aquamon.auth import Account, AccountStore
 from aquamon.config import load_config
 from aquamon.influx import InfluxV1
-from aquamon.init import Site, mosquitto_conf, user_exists
+from aquamon.init import InitError, Installer, Site, mosquitto_conf, user_exists
 from harness.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
 from harness.stack import wait_for, wait_gateway_online
 
@@ -110,6 +110,13 @@ def test_dry_run_says_everything_and_writes_nothing(tmp_path: Path) -> None:
                  "CREATE CONTINUOUS QUERY", "aquamon-analytics.service", "would run: systemctl --root"):
         assert what in r.stdout, what
     assert not root.exists()
+
+
+def test_a_folder_init_cannot_write_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "etc").write_text("")  # where /etc should be (as root nothing else is refused)
+    site = Site(["reef"], "json://127.0.0.1:9/x", timezone="UTC", root=tmp_path)
+    with pytest.raises(InitError, match=r"^config file: Not a directory: .*/etc/aquamon"):
+        Installer(site, say=lambda line: None).run(["config_file"])
 
 
 def test_a_wrong_time_zone_stops_init_before_anything_is_written(tmp_path: Path) -> None:
