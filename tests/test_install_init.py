@@ -21,7 +21,7 @@ from aquamon import retention, systemd
 from aquamon.auth import Account, AccountStore
 from aquamon.config import load_config
 from aquamon.influx import InfluxV1
-from aquamon.init import InitError, Installer, Site, mosquitto_conf, user_exists
+from aquamon.init import InitError, Installer, Site, mosquitto_conf, render_config, user_exists
 from harness.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
 from harness.stack import wait_for, wait_gateway_online
 
@@ -110,6 +110,18 @@ def test_dry_run_says_everything_and_writes_nothing(tmp_path: Path) -> None:
                  "CREATE CONTINUOUS QUERY", "aquamon-analytics.service", "would run: systemctl --root"):
         assert what in r.stdout, what
     assert not root.exists()
+
+
+def test_check_config_knows_the_accounts_are_in_the_parts_environment_files(tmp_path: Path) -> None:
+    # init's layout: no account in aquamon.toml, one per part in <part>.env beside it (systemd's
+    # EnvironmentFile); `aquamon check-config /etc/aquamon/aquamon.toml` must not warn about it
+    from aquamon.configcheck import check_config_file
+
+    config = tmp_path / "aquamon.toml"
+    config.write_text(render_config(Site(["reef"], "json://127.0.0.1:9/x", timezone="UTC", root=tmp_path)))
+    assert any("[mqtt] username, password: empty" in w for w in check_config_file(config)[1])
+    (tmp_path / "gateway.env").write_text("AQUAMON_MQTT_USERNAME=gateway\nAQUAMON_MQTT_PASSWORD=pw\n")
+    assert check_config_file(config)[1] == []
 
 
 def test_a_folder_init_cannot_write_is_a_message_not_a_traceback(tmp_path: Path) -> None:
