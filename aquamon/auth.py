@@ -252,11 +252,16 @@ def parse_accounts(text: str) -> list[Account]:
 
 def _write_private(path: Path, text: str) -> None:
     # Atomic (a broker reloading mid-write sees the old or the new file, never half),
-    # and never readable by others, even for an instant.
+    # and never readable by others, even for an instant.  A file being replaced keeps its
+    # owner, group and group-read bit: `aquamon init` gives them to the broker's user, which reads them
+    # at a reload, and a later `aquamon user add` as root must not take them away.
     path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.stat() if path.exists() else None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, 0o600 if old is None else old.st_mode & 0o640)
+        if old is not None and os.geteuid() == 0:
+            os.fchown(fd, old.st_uid, old.st_gid)
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.replace(tmp, path)

@@ -181,22 +181,25 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
     import sys
 
     from aquamon import retention
-    from aquamon.init import InitError, Installer, Site, default_exe
+    from aquamon.init import InitError, Installer, Site, default_exe, existing_answers
 
     # ask only in a terminal, and only for what the chosen steps use
     interactive = sys.stdin.isatty() and (not only or bool({"config_file", "broker"} & set(only)))
+    known = existing_answers(root)  # a rerun takes the answers of the config it keeps
 
-    def ask(value: Optional[str], question: str, default: str) -> str:
+    def ask(value: Optional[str], key: str, question: str, default: str) -> str:
         if value is not None:
             return value
+        if key in known:
+            return known[key]
         return typer.prompt(question, default=default) if interactive else default
 
     try:
-        site = Site(tanks=[t.strip() for t in ask(tanks, "Tank ids (comma-separated)", "tank1").split(",")
+        site = Site(tanks=[t.strip() for t in ask(tanks, "tanks", "Tank ids (comma-separated)", "tank1").split(",")
                            if t.strip()],
-                    notify_url=ask(notify, "Apprise URL for alerts (e.g. ntfy://ntfy.sh/my-tank)", ""),
-                    profile=ask(profile, "Profile (tropical, turtle, cold-water)", "tropical"),
-                    timezone=ask(timezone, "Time zone", _local_timezone()), device=device,
+                    notify_url=ask(notify, "notify", "Apprise URL for alerts (e.g. ntfy://ntfy.sh/my-tank)", ""),
+                    profile=ask(profile, "profile", "Profile (tropical, turtle, cold-water)", "tropical"),
+                    timezone=ask(timezone, "timezone", "Time zone", _local_timezone()), device=device,
                     homeassistant=homeassistant_, mqtt_port=mqtt_port, mqtt_listen=mqtt_listen,
                     influx_url=influx_url, influx_database=influx_database, influx_username=influx_username,
                     influx_password=influx_password, influx_admin_username=influx_admin_username,

@@ -12,8 +12,11 @@ from analytics.config_check import CHECKS
 from aquamon.config import Config, env_name, load_config, tomllib
 
 
-def config_warnings(cfg: Config, file_sets_nothing: bool = False) -> list[str]:
+def config_warnings(cfg: Config, file_sets_nothing: bool = False, accounts_beside: bool = False) -> list[str]:
     """What is valid but probably not meant: above all, alerts that would reach nobody.
+
+    ``accounts_beside``: each part's broker account is in an environment file beside the configuration
+    (what ``aquamon init`` writes: ``/etc/aquamon/<part>.env``), so an empty ``[mqtt]`` account is meant.
 
     >>> config_warnings(Config())[0]
     '[notify]: no Apprise URL in critical, warning or info: alerts would reach nobody. Add one, e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)'
@@ -27,7 +30,7 @@ def config_warnings(cfg: Config, file_sets_nothing: bool = False) -> list[str]:
                    'e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)')
     elif not n.critical:
         out.append("[notify] critical: empty: critical alerts (a stuck heater, a low sump) would reach nobody")
-    if not cfg.mqtt.username or not cfg.mqtt.password:
+    if (not cfg.mqtt.username or not cfg.mqtt.password) and not accounts_beside:
         out.append(f"[mqtt] username, password: empty: the broker refuses clients without an account "
                    f"(aquamon user add; or set {env_name('mqtt', 'password')})")
     return out
@@ -37,4 +40,18 @@ def check_config_file(path: str | os.PathLike[str]) -> tuple[Config, list[str]]:
     """Load ``path`` like :func:`load_config`, with the analytics' checks, and also return :func:`config_warnings`."""
     cfg = load_config(path, CHECKS)
     raw = tomllib.loads(Path(path).read_text())
-    return cfg, config_warnings(cfg, file_sets_nothing=not raw)
+    return cfg, config_warnings(cfg, file_sets_nothing=not raw, accounts_beside=bool(part_env_files(path)))
+
+
+def part_env_files(config_path: str | os.PathLike[str]) -> list[Path]:
+    """The parts' environment files beside ``config_path`` that hold a broker password (``aquamon init``
+    writes ``gateway.env``, ``analytics.env``; systemd hands each to its part).  Unreadable ones (not
+    root) are left out."""
+    found = []
+    for env in sorted(Path(config_path).parent.glob("*.env")):
+        try:
+            if any(line.startswith(env_name("mqtt", "password") + "=") for line in env.read_text().splitlines()):
+                found.append(env)
+        except OSError:
+            continue
+    return found

@@ -21,7 +21,6 @@ then name paths under it, and systemd is only told through ``systemctl --root``.
 
 from __future__ import annotations
 
-import datetime as dt
 import grp
 import os
 import pwd
@@ -31,13 +30,16 @@ import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection
+from typing import TYPE_CHECKING, Callable, Collection
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.config_check import CHECKS
 from aquamon import retention, systemd
 from aquamon.auth import Account, AccountStore
 from aquamon.config import ConfigError, _toml_value, load_config_text
+
+if TYPE_CHECKING:
+    from aquamon.influx import InfluxV1
 
 SERVICE_ROLES = ("gateway", "analytics")
 # in order; `aquamon init --only influxdb` runs one (e.g. against InfluxDB in docker-compose)
@@ -81,13 +83,13 @@ class Site:
     def etc(self) -> Path:
         return self.path("/etc/aquamon")
 
-    def utc_offset_minutes(self) -> int:
+    def check_timezone(self) -> None:
+        """Raise :class:`InitError` unless :attr:`timezone` names a zone (``[alerts] time_zone``)."""
         try:
-            offset = dt.datetime.now(ZoneInfo(self.timezone)).utcoffset() or dt.timedelta()
+            ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise InitError(f"unknown time zone {self.timezone!r}: use a name such as Europe/Berlin "
                             "(timedatectl list-timezones)") from None
-        return int(offset.total_seconds() // 60)
 
 
 class Installer:
@@ -106,10 +108,14 @@ class Installer:
         unknown = set(only) - set(STEPS)
         if unknown:
             raise InitError(f"unknown step {', '.join(sorted(unknown))}; choose from {', '.join(STEPS)}")
-        self.site.utc_offset_minutes()  # a wrong time zone stops us before anything is written
+        self.site.check_timezone()  # a wrong time zone stops us before anything is written
         for step in STEPS:
             if not only or step in only:
-                getattr(self, step)()
+                try:
+                    getattr(self, step)()
+                except OSError as e:  # above all: not run as root
+                    hint = "" if self.as_root else "; run it as root (sudo aquamon init), or give --root a folder of yours"
+                    raise InitError(f"{step.replace('_', ' ')}: {e.strerror or e}: {e.filename or ''}{hint}") from None
 
     # --- steps -------------------------------------------------------------------------
     def system_user(self) -> None:
@@ -136,7 +142,7 @@ class Installer:
     def broker(self) -> None:
         s = self.site
         store = AccountStore(s.path("/etc/mosquitto/aquamon"))
-        have = {a.username for a in store.accounts()} if not self.dry_run else set()
+        have = {a.username for a in store.accounts()}  # read in a dry run too: it says what a run would do
         roles = SERVICE_ROLES + (("homeassistant",) if s.homeassistant else ())
         for role in roles:
             env = s.etc / f"{role}.env"
@@ -168,15 +174,14 @@ class Installer:
 
     def influxdb(self) -> None:
         s = self.site
-        if self.dry_run:
-            for q in retention.statements(s.influx_database, s.keep, {}, set()):
-                self.say(f"would run on {s.influx_url}: {q}")
-            return
         from aquamon.influx import InfluxV1, QueryError
 
         # an admin sets up retention and continuous queries; the parts get their own, lesser account
         client = InfluxV1(s.influx_url, s.influx_database, s.influx_admin_username or s.influx_username,
                           s.influx_admin_password or s.influx_password, 30.0)
+        if self.dry_run:
+            self._influxdb_dry_run(client)
+            return
         if not client.ping():
             raise InitError(f"InfluxDB at {s.influx_url} does not answer: is it running (systemctl status "
                             "influxdb)? Or give --influx-url")
@@ -189,6 +194,28 @@ class Installer:
             self.say(f"InfluxDB: {q}")
         self.say(f"InfluxDB: {s.influx_database}: minute data {s.keep.minute_days} d, hourly means "
                  f"{s.keep.hourly_days} d")
+
+    def _influxdb_dry_run(self, client: InfluxV1) -> None:
+        """Say what :meth:`influxdb` would run, given what the database has (read only)."""
+        from aquamon.influx import QueryError
+
+        s = self.site
+        rps: dict[str, tuple[str, bool]] = {}
+        cqs: set[str] = set()
+        try:
+            if client.ping():
+                rps, cqs = retention.existing(client, s.influx_database)
+            else:
+                self.say(f"InfluxDB at {s.influx_url} does not answer: what a first run would do")
+        except QueryError as e:
+            self.say(f"InfluxDB at {s.influx_url} refused to show {s.influx_database!r} ({e}): what a first run "
+                     "would do")
+        todo = retention.statements(s.influx_database, s.keep, rps, cqs)
+        for q in todo:
+            self.say(f"would run on {s.influx_url}: {q}")
+        if not todo:
+            self.say(f"unchanged: InfluxDB {s.influx_database}: minute data {s.keep.minute_days} d, hourly means "
+                     f"{s.keep.hourly_days} d")
 
     def units(self) -> None:
         s = self.site
@@ -235,6 +262,21 @@ class Installer:
             raise InitError(f"{' '.join(argv)} failed ({what}): {(r.stderr or r.stdout).strip()[-500:]}")
 
 
+def existing_answers(root: Path) -> dict[str, str]:
+    """The site's answers from the ``aquamon.toml`` a first run wrote under ``root`` (empty without one):
+    a rerun (an upgrade, a restore, new InfluxDB accounts) neither asks again nor invents a tank.
+
+    >>> existing_answers(Path("/nonexistent"))
+    {}
+    """
+    try:
+        cfg = load_config_text((root / "etc/aquamon/aquamon.toml").read_text(), environ={})
+    except (OSError, ConfigError):
+        return {}
+    return {"tanks": ",".join(cfg.analytics.tanks), "profile": cfg.alerts.profile,
+            "timezone": cfg.alerts.time_zone or "UTC", "notify": next(iter(cfg.notify.critical), "")}
+
+
 def render_config(site: Site) -> str:
     """The ``aquamon.toml`` for ``site``: what differs from the defaults, each part commented."""
     v = _toml_value
@@ -266,8 +308,8 @@ enabled = {v(site.homeassistant)}
 
 [alerts]
 profile = {v(site.profile)}
-# {site.timezone}; change it when the clocks change (quiet hours and the daily summary use it)
-utc_offset_minutes = {site.utc_offset_minutes()}
+# quiet hours, the daily summary and the times in messages follow this zone's clock changes
+time_zone = {v(site.timezone)}
 # signs `aquamon silence` commands; keep it secret
 command_key = {v(secrets.token_hex(32))}
 
@@ -300,22 +342,24 @@ COMMAND_KEY = {key!r}
 
 def mosquitto_conf(site: Site, store: AccountStore) -> str:
     return f"""# Written by `aquamon init`: aquamon's listener and accounts (docs/security.md).
-# Debian's /etc/mosquitto/mosquitto.conf includes this folder and sets persistence.
+# Debian's /etc/mosquitto/mosquitto.conf includes this folder and turns persistence on.
 # Accounts: aquamon user add --dir {store.dir} ...; then: systemctl reload mosquitto
 per_listener_settings false
 listener {site.mqtt_port} {site.mqtt_listen}
-# a connection's client id is its username: no account takes over another's session or kicks it off
+# a connection's client id is its username: no account can take over another client's
+# persistent session or kick it off (a listener option: keep it under its listener line)
 use_username_as_clientid true
 allow_anonymous false
 password_file {store.passwd_path}
 acl_file {store.acl_path}
+# save the persistence file (Debian's main file turns it on) after every change, not every
+# 30 min: a broker crash or power cut then loses no reading it acknowledged (docs/reliability.md)
+autosave_on_changes true
+autosave_interval 1
 # the gateway acknowledges a reading only once it is stored: allow a batch in flight
 max_inflight_messages 1000
 max_queued_messages 200000
 max_packet_size 1048576
-# save after every change (Debian's default is every 30 min): a broker crash loses no acknowledged reading
-autosave_on_changes true
-autosave_interval 1
 """
 
 

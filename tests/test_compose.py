@@ -110,6 +110,8 @@ def test_the_container_config_checks_clean_and_notifies(resolved: dict, part: st
         assert r.returncode == 0, r.stdout + r.stderr
         assert "AQUAMON_NOTIFY_CRITICAL overrides [notify] critical" in r.stderr
         assert "AQUAMON_ALERTS_COMMAND_KEY overrides [alerts] command_key" in r.stderr
+        # the zone by name (the fixed offset is deprecated: an hour off for half the year)
+        assert "AQUAMON_ALERTS_TIME_ZONE overrides [alerts] time_zone" in r.stderr and "UTC_OFFSET" not in r.stderr
     else:  # the gateway sends no notifications: the only warning is that one
         assert "alerts would reach nobody" in r.stderr and r.stderr.count("warning:") == 1, r.stderr
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -48,3 +49,30 @@ def test_help_texts_keep_their_brackets(args: list[str], text: str) -> None:
     assert r.returncode == 0
     flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", r.stdout).split())
     assert text in flat, flat
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_no_help_text_of_any_command_loses_a_bracket() -> None:
+    # rich markup reads "[mqtt]" as a style and drops it: every bracketed word of every command's and
+    # option's help must reach the screen as written
+    import typer
+    from typer.testing import CliRunner
+
+    from aquamon.cli import app
+
+    runner, checked = CliRunner(), 0
+    for path, command in _commands(typer.main.get_command(app)):
+        texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]
+        wanted = [" ".join(m.split()) for t in texts for m in re.findall(r"\[[^\][]*\]", t)]
+        if not wanted:
+            continue
+        r = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200", "TERM": "dumb"})
+        flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", r.output).split())
+        assert r.exit_code == 0 and [w for w in wanted if w not in flat] == [], (path, flat)
+        checked += len(wanted)
+    assert checked >= 5  # the walk reached the sub-commands (homeassistant, user add, web user ...)

@@ -21,7 +21,7 @@ from aquamon import retention, systemd
 from aquamon.auth import Account, AccountStore
 from aquamon.config import load_config
 from aquamon.influx import InfluxV1
-from aquamon.init import user_exists
+from aquamon.init import InitError, Installer, Site, mosquitto_conf, render_config, user_exists
 from harness.services import InfluxDB1, ManagedProcess, connack_code, free_port, port_open, spawn, wait_until
 from harness.stack import wait_for, wait_gateway_online
 
@@ -74,6 +74,33 @@ def test_the_shipped_units_are_the_ones_init_writes() -> None:
         assert shipped == systemd.unit_text(part, "/opt/aquamon/bin/aquamon", "/etc/aquamon"), part
 
 
+def test_the_broker_listener_binds_client_ids_and_saves_after_every_change(tmp_path: Path) -> None:
+    # as every broker we ship or launch (docs/decisions.md, "Faults and attacks"): no account takes over
+    # another's session, and a crash or power cut loses no reading the broker acknowledged
+    conf = mosquitto_conf(Site(["reef"], "", mqtt_port=1883), AccountStore(tmp_path)).splitlines()
+    listener = conf.index("listener 1883 0.0.0.0")
+    assert conf.index("use_username_as_clientid true") > listener
+    assert {"allow_anonymous false", "autosave_on_changes true", "autosave_interval 1"} <= set(conf)
+
+
+def test_replacing_the_account_files_keeps_them_readable_by_the_broker(tmp_path: Path) -> None:
+    # init gives passwd and acl to the broker's user (0640); `aquamon user add` later must keep that
+    store = AccountStore(tmp_path)
+    store.add(Account.for_service("gateway"))
+    broker_user = pwd.getpwnam("mosquitto") if os.geteuid() == 0 and user_exists("mosquitto") else None
+    for f in (store.passwd_path, store.acl_path):
+        os.chmod(f, 0o640)
+        if broker_user is not None:
+            os.chown(f, broker_user.pw_uid, broker_user.pw_gid)
+    before = {f: (f.stat().st_uid, f.stat().st_gid) for f in (store.passwd_path, store.acl_path)}
+    store.add(Account.for_device("reef", "esp32"))
+    for f, ids in before.items():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o640 and (f.stat().st_uid, f.stat().st_gid) == ids, f
+    fresh = AccountStore(tmp_path / "new")
+    fresh.add(Account.for_service("gateway"))
+    assert stat.S_IMODE(fresh.passwd_path.stat().st_mode) == 0o600  # a new file stays private
+
+
 def test_dry_run_says_everything_and_writes_nothing(tmp_path: Path) -> None:
     root = tmp_path / "root"
     r = run_init(root, "--notify", "json://127.0.0.1:9/x", "--dry-run")
@@ -83,6 +110,25 @@ def test_dry_run_says_everything_and_writes_nothing(tmp_path: Path) -> None:
                  "CREATE CONTINUOUS QUERY", "aquamon-analytics.service", "would run: systemctl --root"):
         assert what in r.stdout, what
     assert not root.exists()
+
+
+def test_check_config_knows_the_accounts_are_in_the_parts_environment_files(tmp_path: Path) -> None:
+    # init's layout: no account in aquamon.toml, one per part in <part>.env beside it (systemd's
+    # EnvironmentFile); `aquamon check-config /etc/aquamon/aquamon.toml` must not warn about it
+    from aquamon.configcheck import check_config_file
+
+    config = tmp_path / "aquamon.toml"
+    config.write_text(render_config(Site(["reef"], "json://127.0.0.1:9/x", timezone="UTC", root=tmp_path)))
+    assert any("[mqtt] username, password: empty" in w for w in check_config_file(config)[1])
+    (tmp_path / "gateway.env").write_text("AQUAMON_MQTT_USERNAME=gateway\nAQUAMON_MQTT_PASSWORD=pw\n")
+    assert check_config_file(config)[1] == []
+
+
+def test_a_folder_init_cannot_write_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "etc").write_text("")  # where /etc should be (as root nothing else is refused)
+    site = Site(["reef"], "json://127.0.0.1:9/x", timezone="UTC", root=tmp_path)
+    with pytest.raises(InitError, match=r"^config file: Not a directory: .*/etc/aquamon"):
+        Installer(site, say=lambda line: None).run(["config_file"])
 
 
 def test_a_wrong_time_zone_stops_init_before_anything_is_written(tmp_path: Path) -> None:
@@ -133,7 +179,8 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     assert check.returncode == 0, check.stdout + check.stderr
     cfg = load_config(etc / "aquamon.toml")
     assert cfg.analytics.tanks == ["reef", "shrimp"] and cfg.notify.critical == ["json://127.0.0.1:9/alerts"]
-    assert cfg.alerts.utc_offset_minutes in (60, 120) and len(cfg.alerts.command_key) == 64
+    assert cfg.alerts.time_zone == "Europe/Berlin" and cfg.alerts.utc_offset_minutes == 0  # not the deprecated offset
+    assert len(cfg.alerts.command_key) == 64
 
     # units installed, verified by systemd, enabled at boot
     units = [root / "etc/systemd/system" / systemd.unit_name(p) for p in systemd.PARTS]
@@ -150,29 +197,38 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     cqs = [row[0] for s in admin.query("SHOW CONTINUOUS QUERIES") if s["name"] == unique for row in s["values"]]
     assert sorted(cqs) == [retention.cq_name(unique, "device"), retention.cq_name(unique, "water")]
 
-    # the site works: a device's reading goes through the broker and the gateway into InfluxDB
-    # (watched with an account of its own: a second login with the gateway's would replace the gateway's)
-    viewer = ("viewer", AccountStore(root / "etc" / "mosquitto" / "aquamon").add(Account.for_service("viewer")))
+    # the site works: a device's reading goes through the broker and the gateway into InfluxDB, and the
+    # analytics evaluate it; each part started as its unit starts it (ExecStart, EnvironmentFile)
+    # watched with an account of its own: under the gateway's the broker (client ids bound to usernames)
+    # would take the connection away from the running gateway
+    viewer = ("viewer", AccountStore(passwd.parent).add(Account.for_service("viewer")))
     broker = Broker(root)
-    gateway = None
+    parts: list[ManagedProcess] = []
     try:
         wait_until(lambda: port_open(port), 15, "mosquitto on the port init configured", broker.proc)
         assert connack_code(port, "gateway", gw_env["AQUAMON_MQTT_PASSWORD"]) == 0
         assert connack_code(port, "gateway", "wrong") != 0
-        gateway = spawn("gateway", [EXE, "gateway", "--config", str(etc / "aquamon.toml")], tmp_path / "gw.log",
-                        env={**os.environ, **gw_env})
+        parts.append(_start_as_its_unit(root, "gateway", tmp_path))
         as_gateway = replace(cfg, mqtt=replace(cfg.mqtt, username="gateway", password=gw_env["AQUAMON_MQTT_PASSWORD"]))
-        wait_gateway_online(as_gateway, cfg.gateway.instance, gateway, observer=viewer)
+        wait_gateway_online(as_gateway, cfg.gateway.instance, parts[0], observer=viewer)
         device_password = secret.read_text().split("MQTT_PASSWORD = ")[1].splitlines()[0].strip("'")
-        _publish_reading(port, "aquamon/reef/esp32", device_password)
-        assert wait_for(lambda: _count(admin) == 1, 30), gateway.log_tail()
+        _publish_readings(port, "aquamon/reef/esp32", device_password)
+        assert wait_for(lambda: _count(admin) == 2, 30), parts[0].log_tail()
+        parts.append(_start_as_its_unit(root, "analytics", tmp_path))
+        assert wait_for(lambda: _state_saved(admin, "reef"), 60), parts[1].log_tail()
     finally:
-        if gateway is not None:
-            gateway.stop()
+        for part in reversed(parts):
+            part.stop()
         broker.stop()
 
-    # a second run keeps every password and file, and adds nothing to InfluxDB
+    # a dry run now says there is nothing to create; a second run keeps every password and file, and adds
+    # nothing to InfluxDB
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.name.endswith(".log")}
+    # (without the site's answers: a rerun takes them from the config it keeps, and invents no tank)
+    dry = subprocess.run([sys.executable, "-m", "aquamon", "init", "--root", str(root), "--exec", EXE, *args[2:],
+                          "--dry-run"], capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert dry.returncode == 0 and not re.search(r"would (create|write|run on)", dry.stdout), dry.stdout
+    assert "unchanged: broker account gateway" in dry.stdout and "unchanged: InfluxDB" in dry.stdout, dry.stdout
     again = run_init(root, *args)
     assert again.returncode == 0, again.stderr
     assert not re.search(r"\bcreate|\bwrite |CREATE|ALTER", again.stdout), again.stdout
@@ -180,14 +236,44 @@ def test_init_sets_up_a_working_site_and_a_second_run_changes_nothing(tmp_path: 
     cqs_after = [row[0] for s in admin.query("SHOW CONTINUOUS QUERIES") if s["name"] == unique for row in s["values"]]
     assert sorted(cqs_after) == sorted(cqs)
 
+    # a tank added later (docs/install.md): the broker's user can still read its files at the next reload
+    def owners() -> dict[Path, tuple[int, int, int]]:
+        return {f: (f.stat().st_uid, f.stat().st_gid, stat.S_IMODE(f.stat().st_mode))
+                for f in (passwd, passwd.with_name("acl"))}
 
-def _publish_reading(port: int, base: str, password: str) -> None:
+    before_add = owners()
+    add = subprocess.run([sys.executable, "-m", "aquamon", "user", "add", "--dir", str(passwd.parent), "--role",
+                          "device", "--tank", "quarantine", "--device", "esp32"], capture_output=True, text=True,
+                         timeout=60)
+    assert add.returncode == 0, add.stderr
+    assert owners() == before_add
+
+
+def _start_as_its_unit(root: Path, part: str, logs: Path) -> ManagedProcess:
+    """``part`` as systemd would start it from the unit init wrote: its ExecStart, its EnvironmentFile."""
+    unit = (root / "etc/systemd/system" / systemd.unit_name(part)).read_text()
+    argv = re.search(r"^ExecStart=(.+)$", unit, flags=re.M).group(1).split()
+    env_file = Path(re.search(r"^EnvironmentFile=(.+)$", unit, flags=re.M).group(1))
+    return spawn(part, argv, logs / f"{part}.log", env={"PATH": os.environ["PATH"], **env_of(env_file)})
+
+
+def _state_saved(db: InfluxV1, tank: str) -> bool:
+    try:
+        return bool(db.query(f'SELECT count(*) FROM "analytics_state" WHERE "tank" = \'{tank}\''))
+    except Exception:  # noqa: BLE001 - not created yet
+        return False
+
+
+def _publish_readings(port: int, base: str, password: str) -> None:
+    """Two readings two minutes apart: the analytics evaluate a minute once a later reading closes it."""
     from harness.loadgen import Publisher, reading_payload
 
     pub = Publisher(port, username=base, password=password)
     try:
-        pub.publish(f"{base}/telemetry", reading_payload(1, int(time.time() * 1000)))
-        assert pub.wait_acked(10) == 1
+        now = int(time.time() * 1000)
+        for seq, t in ((1, now - 120_000), (2, now)):
+            pub.publish(f"{base}/telemetry", reading_payload(seq, t))
+        assert pub.wait_acked(10) == 2
     finally:
         pub.close()
 

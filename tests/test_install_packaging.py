@@ -1,8 +1,11 @@
 """The server install resolves on a Raspberry Pi: every runtime dependency has a 64-bit ARM wheel
 (or is pure Python), so a dependency that would break ``pip install aquamon`` on a Pi fails here.
 
-The resolution asks the package index (``pip install --dry-run --report``), for the Python of
-Raspberry Pi OS 12 (3.11) and 13 (3.13), without installing anything.  It is skipped, saying why,
+The resolution asks the package index (``pip install --dry-run --report``), for the Python and the
+glibc of Raspberry Pi OS 12 (3.11, glibc 2.36) and 13 (3.13, glibc 2.41), without installing anything:
+every manylinux tag such a system takes (``manylinux_2_17`` up to its glibc), so it picks the wheels a
+Pi picks (numpy's newest aarch64 wheels are ``manylinux_2_28`` only: ``manylinux2014`` alone fell back
+to older releases).  It is skipped, saying why,
 only when the index cannot be reached at all.
 """
 
@@ -39,10 +42,21 @@ def _index_reachable() -> bool:
         return False
 
 
-def _resolve_for_aarch64(requirements: list[str], python: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def aarch64_platforms(glibc_minor: int) -> list[str]:
+    """The wheel platform tags pip accepts on 64-bit ARM Linux with glibc 2.<glibc_minor>.
+
+    >>> aarch64_platforms(18)
+    ['manylinux_2_18_aarch64', 'manylinux_2_17_aarch64', 'manylinux2014_aarch64']
+    """
+    return [f"manylinux_2_{m}_aarch64" for m in range(glibc_minor, 16, -1)] + ["manylinux2014_aarch64"]
+
+
+def _resolve_for_aarch64(requirements: list[str], python: str, tmp_path: Path,
+                         glibc_minor: int = 36) -> subprocess.CompletedProcess[str]:
     report = tmp_path / f"report-{python}.json"
+    platforms = [arg for tag in aarch64_platforms(glibc_minor) for arg in ("--platform", tag)]
     cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-           "--only-binary=:all:", "--platform", "manylinux2014_aarch64", "--python-version", python,
+           "--only-binary=:all:", *platforms, "--python-version", python,
            "--implementation", "cp", "--target", str(tmp_path / "target"), "--report", str(report), *requirements]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
@@ -65,14 +79,30 @@ def test_the_server_install_leaves_the_firmware_tools_to_extras() -> None:
     assert "aquamon[sim,flash]" in extras["test"]
 
 
-@pytest.mark.parametrize("python", ["3.11", "3.13"])
-def test_every_runtime_dependency_resolves_for_64_bit_arm(index: None, python: str, tmp_path: Path) -> None:
-    r = _resolve_for_aarch64(_runtime_requirements(), python, tmp_path)
+@pytest.mark.parametrize("python, glibc_minor", [("3.11", 36), ("3.13", 41)])  # Raspberry Pi OS 12, 13
+def test_every_runtime_dependency_resolves_for_64_bit_arm(index: None, python: str, glibc_minor: int,
+                                                          tmp_path: Path) -> None:
+    r = _resolve_for_aarch64(_runtime_requirements(), python, tmp_path, glibc_minor)
     assert r.returncode == 0, f"the server install does not resolve for aarch64 / Python {python}:\n{r.stderr[-3000:]}"
-    installed = {i["metadata"]["name"].lower().replace("_", "-") for i in
-                 json.loads((tmp_path / f"report-{python}.json").read_text())["install"]}
-    assert {"numpy", "scipy", "paho-mqtt", "prometheus-client"} <= installed
-    assert not installed & set(FIRMWARE_TOOLS)
+    installed = _versions(tmp_path / f"report-{python}.json")
+    assert {"numpy", "scipy", "paho-mqtt", "prometheus-client"} <= set(installed)
+    assert not set(installed) & set(FIRMWARE_TOOLS)
+    if python == f"{sys.version_info.major}.{sys.version_info.minor}":
+        # wheels only, pip may fall back to an older release where the newest has no ARM wheel; a Pi's pip
+        # would take the newest and compile it. Same releases as this machine's resolution, or it fails.
+        here = tmp_path / "report-here.json"
+        r = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                            "--target", str(tmp_path / "here"), "--report", str(here), *_runtime_requirements()],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        newest = _versions(here)
+        older = {n: (v, newest[n]) for n, v in installed.items() if n in newest and v != newest[n]}
+        assert not older, f"no aarch64 wheel of the newest release (aarch64, here): {older}"
+
+
+def _versions(report: Path) -> dict[str, str]:
+    return {i["metadata"]["name"].lower().replace("_", "-"): i["metadata"]["version"]
+            for i in json.loads(report.read_text())["install"]}
 
 
 def test_the_check_refuses_a_dependency_without_an_arm_wheel(index: None, tmp_path: Path) -> None:
