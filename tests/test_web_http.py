@@ -130,6 +130,7 @@ def test_the_static_assets_are_local_and_licensed(web: Web) -> None:
     root = Path(__file__).resolve().parents[1] / "aquamon" / "web"
     for t in (root / "templates").glob("*.html"):
         assert not re.search(r"""(src|href)=["']https?:""", t.read_text()), t
+        assert "javascript:" not in t.read_text(), t  # the CSP (script-src 'self') blocks such links
     assert "MIT License" in (root / "static" / "uPlot.LICENSE").read_text()
     assert web.request("GET", "/static/uPlot.iife.min.js").status == 200
 
@@ -152,3 +153,16 @@ def test_buttons_work_without_javascript_and_say_why_they_cannot(web: Web) -> No
     r = web.request("POST", "/tank/reef/pump", {"csrf": token, "action": "feed", "device": "esp1"}, cookie,
                     {"Accept": "application/json"})
     assert r.status == 400  # and no device key folder either
+
+
+def test_a_refused_action_says_why_and_links_back_to_its_tank(web: Web) -> None:
+    cookie = web.login("vic", "vic-long-password")
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    c.request("GET", "/tank/reef", headers={"Cookie": cookie})
+    token = re.search(r'<meta name="csrf" content="([^"]+)"', c.getresponse().read().decode()).group(1)  # type: ignore[union-attr]
+    c.request("POST", "/tank/reef/pump", urllib.parse.urlencode({"csrf": token, "action": "feed", "device": "esp1"}),
+              {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    r = c.getresponse()
+    page = r.read().decode()
+    assert r.status == 403 and "vic is a viewer: only an operator may do this" in page
+    assert '<a href="/tank/reef" id="back">' in page

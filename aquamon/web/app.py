@@ -378,7 +378,10 @@ def create_app(cfg: Any, hub: LiveHub | None = None, history: History | None = N
         status, detail = getattr(exc, "status_code", 500), getattr(exc, "detail", "error")
         if wants_json(request):
             return JSONResponse({"ok": False, "message": detail}, status_code=status)
-        return web.render(request, "error.html", status_code=status, message=detail)
+        # back to the page the action was on (a javascript: link would be blocked by the CSP)
+        tank = re.match(r"/tank/[A-Za-z0-9_.-]+", request.url.path)
+        return web.render(request, "error.html", status_code=status, message=detail,
+                          back=tank.group(0) if tank else "/")
 
     routes = [
         Route("/", web.home), Route("/login", web.login, methods=["GET", "POST"]),
