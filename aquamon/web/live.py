@@ -43,6 +43,16 @@ def alert_title(key: str) -> str:
     return TITLES.get(key, key.replace("_", " "))
 
 
+def alert_heading(key: str) -> str:
+    """The alert's name as a heading: a capital first letter, but "pH" stays "pH".
+
+    >>> alert_heading("pump_lockout"), alert_heading("ph_crash")
+    ('Pump locked out', 'pH crashing')
+    """
+    title = alert_title(key)
+    return title if title.startswith("pH") else title[:1].upper() + title[1:]
+
+
 @dataclass
 class TankState:
     """What the server knows now about one tank."""
@@ -62,7 +72,7 @@ class TankState:
             if a.get("state") != "firing":
                 continue
             ack = self.acked.get(key)
-            out.append(dict(a, key=key, title=alert_title(key),
+            out.append(dict(a, key=key, title=alert_title(key), heading=alert_heading(key),
                             acked_by=ack["by"] if ack and ack["ts"] == a.get("ts") else ""))
         return sorted(out, key=lambda a: (-SEVERITY_RANK.get(a.get("severity", ""), 0), a.get("ts", 0)))
 

@@ -64,7 +64,7 @@
     if (!list.length) ul.appendChild(el("li", {"class": "none"}, "No alert is firing."));
     list.forEach(function (a) {
       var li = el("li", {"class": "alert " + a.severity, "data-key": a.key});
-      li.appendChild(el("strong", {}, a.title.charAt(0).toUpperCase() + a.title.slice(1)));
+      li.appendChild(el("strong", {}, a.heading));
       var ack = el("span", {"class": "acked"}, "acknowledged by " + a.acked_by);
       ack.hidden = !a.acked_by;
       li.appendChild(ack);
