@@ -60,7 +60,10 @@ class WebApp:
 
         self.cfg = cfg
         self.hub = hub or LiveHub(cfg.mqtt)
-        self.history = history or History(connect(cfg.influxdb), utc_offset_minutes=cfg.alerts.utc_offset_minutes)
+        from analytics.notify_policy import keeper_zone
+
+        self.zone = keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes)
+        self.history = history or History(connect(cfg.influxdb), zone=self.zone)
         self.accounts = WebAccounts(Path(cfg.web.accounts_file))
         self.throttle = LoginThrottle(cfg.web.login_attempts, cfg.web.login_window_s)
         self._roles: dict[str, str] = {}
@@ -152,14 +155,15 @@ class WebApp:
         except HistoryUnavailable as e:
             error = str(e)
         last = max(readings.values(), key=lambda r: r.get("ts") or 0, default={})
-        local_min = int(last.get("ts") or time.time() * 1000) // 60_000 + self.cfg.alerts.utc_offset_minutes
-        hour = local_min // 60 % 24  # offsets of half an hour (India, Newfoundland) too
+        at_ms = int(last.get("ts") or time.time() * 1000)
+        offset_min = self.history.offset_ms(at_ms) // 60_000
+        hour = (at_ms // 60_000 + offset_min) // 60 % 24  # offsets of half an hour (India, Newfoundland) too
         return self.render(request, "tank.html", tank=tank, last=last, devices=devices, alerts=alerts,
                            summary=summary, status=status, usual=usual, hour=hour, forecast=forecast,
                            error=error, can_act=user["role"] == "operator", flash=request.query_params.get("done", ""),
                            config=json.dumps({"tank": tank, "usual": usual, "can_act": user["role"] == "operator",
                                               "titles": TITLES,
-                                              "offset_min": self.cfg.alerts.utc_offset_minutes}))
+                                              "offset_min": offset_min}))
 
     async def fleet_page(self, request: Request) -> Response:
         user_of(request)
@@ -205,6 +209,7 @@ class WebApp:
         try:
             hours = parse_since(request.query_params.get("since", "7d"))
             data = await asyncio.to_thread(load_tank, self.history.db, tank, hours)
+            data.zone = self.history.zone  # times on the keeper's clock, as the CLI's report
             page = await asyncio.to_thread(build_report, data, hours)
         except ReportError as e:
             return PlainTextResponse(str(e), status_code=404)
