@@ -484,7 +484,7 @@ h1{{font-size:1.4em}} h2{{margin-top:1.4em;font-size:1.15em}}
 figure{{margin:0}} figcaption{{font-weight:600;margin:.3em 0}}
 img.figure{{width:100%;height:auto;display:block}}
 table{{border-collapse:collapse;font-size:.92em;width:100%}} td,th{{border:1px solid #ccc;padding:4px 6px;text-align:left;
-  vertical-align:top;overflow-wrap:anywhere}}
+  vertical-align:top;overflow-wrap:break-word}}
 tr.firing td{{background:#fdecea}} tr.resolved td{{background:#edf7ed}} .bad{{color:#b00020;font-weight:bold}}
 .ok{{color:#1b5e20}} .meta{{color:#666;font-size:.88em}}
 @media (max-width:640px){{#alert-log thead{{display:none}} #alert-log tr{{display:block;border:1px solid #ccc;
