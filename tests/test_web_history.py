@@ -89,3 +89,13 @@ def test_history_says_what_to_check_when_influxdb_does_not_answer() -> None:
     h = History(InfluxV1(f"http://127.0.0.1:{free_port()}", "aquamon", timeout=2))
     with pytest.raises(HistoryUnavailable, match=r"live readings go on.*\[influxdb\] url"):
         h.usual("t1")
+
+
+def test_the_last_stored_reading_of_every_device(db: InfluxV1) -> None:
+    now = int(time.time() * 1000)
+    db.write_lines([encode_point("water", {"tank": "t1", "device": "d"}, {"temp_c": 25.0 + i, "pump": True}, now - i * 60_000)
+                    for i in range(3)]
+                   + [encode_point("water", {"tank": "t2", "device": "e"}, {"ph": 7.1, "pump": False}, now - HOUR)])
+    got = sorted(History(db).last_readings())
+    assert got == [("t1", "d", {"ts": now, "r": {"temp_c": 25.0}, "pump": True}),
+                   ("t2", "e", {"ts": now - HOUR, "r": {"ph": 7.1}, "pump": False})]

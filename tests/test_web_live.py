@@ -44,3 +44,13 @@ def test_an_alert_heading_keeps_the_keepers_spelling() -> None:
     s = FleetState("p")
     s.apply("p/t1/alert/ph_crash", b'{"severity": "critical", "state": "firing", "summary": "p", "ts": 1}')
     assert s.tanks["t1"].open_alerts()[0]["heading"] == "pH crashing"  # not "Ph crashing" nor "PH crashing"
+
+
+def test_a_stored_reading_shows_until_the_device_speaks_and_never_replaces_a_newer_one() -> None:
+    s = FleetState("p")
+    assert s.seed_reading("t1", "esp1", {"ts": 100, "r": {"temp_c": 25.0}, "pump": True})
+    assert s.tanks["t1"].last_reading() == {"device": "esp1", "ts": 100, "r": {"temp_c": 25.0}, "pump": True}
+    s.apply("p/t1/esp1/telemetry", b'{"ts": 200, "r": {"temp_c": 25.5}, "pump": true}')
+    assert not s.seed_reading("t1", "esp1", {"ts": 100, "r": {"temp_c": 25.0}, "pump": True})  # came late
+    assert s.tanks["t1"].last_reading()["r"] == {"temp_c": 25.5}
+    assert [r["tank"] for r in (t.row() for t in s.changed_since(0))] == ["t1"]  # the fleet page gets it

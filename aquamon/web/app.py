@@ -366,12 +366,25 @@ def create_app(cfg: Any, hub: LiveHub | None = None, history: History | None = N
     except AuthError as e:
         raise WebConfigError(str(e)) from None
 
+    def seed() -> None:  # each device's last stored reading, until it speaks again
+        try:
+            readings = web.history.last_readings()
+        except HistoryUnavailable as e:
+            log.warning("no last readings to show until the devices speak: %s", e)
+            return
+        with web.hub.lock:
+            for tank, device, reading in readings:
+                web.hub.state.seed_reading(tank, device, reading)
+        log.info("last stored readings of %d devices", len(readings))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         web.hub.start(asyncio.get_running_loop())
+        seeding = asyncio.create_task(asyncio.to_thread(seed))
         try:
             yield
         finally:
+            await seeding
             web.hub.stop()
 
     async def on_login_required(request: Request, exc: Exception) -> Response:

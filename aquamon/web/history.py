@@ -127,6 +127,21 @@ class History:
                     "offset_s": self.offset_ms(end) // 1000}
         return self.cache.get(("series", tank, range_key), make) if now_ms is None else make()
 
+    def last_readings(self, days: int = 30) -> list[tuple[str, str, dict[str, Any]]]:
+        """(tank, device, reading) of every device's newest stored reading within ``days``, shaped as the
+        live telemetry (``ts``, ``r``, ``pump``): what a page shows before the device speaks again."""
+        sensors = [c for c, _, _ in sensor_columns()]
+        out = []
+        for s in self._query(f'SELECT * FROM "{WATER}" WHERE time > now() - {days}d GROUP BY "tank", "device" '
+                             "ORDER BY time DESC LIMIT 1"):
+            row = dict(zip(s["columns"], s["values"][0]))
+            tags = s.get("tags", {})
+            r = {c: row[c] for c in sensors if isinstance(row.get(c), (int, float))}
+            pump = row.get("pump")
+            out.append((str(tags.get("tank")), str(tags.get("device")),
+                        {"ts": int(row["time"]), "r": r, "pump": None if pump is None else bool(pump)}))
+        return out
+
     def alert_log(self, tank: str = "", key: str = "", severity: str = "", state: str = "",
                   days: float = 7.0, limit: int = 500) -> list[dict[str, Any]]:
         """The alert transitions, newest first, filtered (every argument already checked by the caller)."""

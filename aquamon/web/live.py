@@ -161,6 +161,20 @@ class FleetState:
             event = (event[0], dict(event[1], status=self.tank(name).status()))
         return event
 
+    def seed_reading(self, tank: str, device: str, reading: dict[str, Any]) -> bool:
+        """Take a device's last stored reading (from InfluxDB, at start) unless a newer one came live.
+
+        A server started while a device is offline then still shows that device's last reading.
+        """
+        t = self.tank(tank)
+        have = t.readings.get(device)
+        if have is not None and (have.get("ts") or 0) >= (reading.get("ts") or 0):
+            return False
+        t.readings[device] = dict(reading, device=device)
+        self.version += 1
+        t.version = self.version
+        return True
+
     def note_ack(self, tank: str, key: str | None, by: str) -> list[str]:
         """Record that ``by`` acknowledged ``key`` (every firing alert when None) of ``tank``; their keys."""
         t = self.peek(tank)
