@@ -35,7 +35,7 @@ from aquamon.auth import AuthError
 from aquamon.contract import SENSORS
 from aquamon.report import sensor_columns
 from aquamon.web.accounts import LoginThrottle, WebAccounts, new_csrf_token
-from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command
+from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command, refusal_words
 from aquamon.web.history import RANGES_H, History, HistoryUnavailable
 from aquamon.web.live import LiveHub, alert_title
 from aquamon.web.security import HEADERS, LoginRequired, checked_form, csrf_token, login_redirect, user_of, wants_json
@@ -300,8 +300,9 @@ class WebApp:
         if ack is None:
             return self._answer(request, tank, False, f"no answer from {device} within {COMMAND_TIMEOUT_S:.0f} s: "
                                 "is it online?", 504)
+        reason = str(ack.get("reason") or "")
         words = f"{device}: {plan.words}: " + ("done" if ack.get("ok") else "refused") + \
-            (f" ({ack['reason']})" if ack.get("reason") else "")
+            (f" ({reason if ack.get('ok') else refusal_words(reason)})" if reason else "")
         return self._answer(request, tank, bool(ack.get("ok")), words, 200 if ack.get("ok") else 409)
 
     async def alerts(self, request: Request) -> Response:
