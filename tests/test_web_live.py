@@ -54,3 +54,12 @@ def test_a_stored_reading_shows_until_the_device_speaks_and_never_replaces_a_new
     assert not s.seed_reading("t1", "esp1", {"ts": 100, "r": {"temp_c": 25.0}, "pump": True})  # came late
     assert s.tanks["t1"].last_reading()["r"] == {"temp_c": 25.5}
     assert [r["tank"] for r in (t.row() for t in s.changed_since(0))] == ["t1"]  # the fleet page gets it
+
+
+def test_a_device_is_offline_only_when_its_status_says_so() -> None:
+    s = FleetState("p")
+    assert not s.offline("t1", "esp1")  # never heard of: a command may still reach it
+    s.apply("p/t1/esp1/status", b'{"online": true, "mode": "auto"}')
+    assert not s.offline("t1", "esp1")
+    s.apply("p/t1/esp1/status", b'{"online": false}')  # its last will
+    assert s.offline("t1", "esp1")

@@ -292,6 +292,14 @@ class WebApp:
         try:
             device = check_id(str(form.get("device", "")), "device")
             plan = device_command(form)
+        except ControlError as e:
+            return self._answer(request, tank, False, str(e), 400)
+        with self.hub.lock:
+            offline = self.hub.state.offline(tank, device)
+        if offline:  # it would not answer; a command queued for it would be stale when it is back
+            return self._answer(request, tank, False, f"{device} is offline: it cannot {plan.words} now. Check its "
+                                "power and Wi-Fi; the page shows when it is back online.", 409)
+        try:
             doc = commands.sign_command(self.keys.device(tank, device), tank, device, plan.action, plan.args)
         except (ControlError, commands.CommandFormatError) as e:
             return self._answer(request, tank, False, str(e), 400)

@@ -161,6 +161,12 @@ class FleetState:
             event = (event[0], dict(event[1], status=self.tank(name).status()))
         return event
 
+    def offline(self, tank: str, device: str) -> bool:
+        """True when the device's last status (its last will included) says it is offline; False when
+        online or never heard of (a command may still reach a device this server has not seen yet)."""
+        status = self.peek(tank).devices.get(device)
+        return status is not None and not status.get("online")
+
     def seed_reading(self, tank: str, device: str, reading: dict[str, Any]) -> bool:
         """Take a device's last stored reading (from InfluxDB, at start) unless a newer one came live.
 
