@@ -240,7 +240,7 @@ def _dt(ms: Any) -> Any:
 
 def _png(fig: Any) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
@@ -295,26 +295,49 @@ def alert_name(key: str) -> str:
     return TITLES.get(key, key.replace("_", " "))
 
 
-def _shade(ax: Any, spans: Sequence[AlertSpan], start_ms: int | None = None, end_ms: int | None = None,
-           labels: bool = True) -> None:
-    lo = min((s.start_ms for s in spans), default=0) if start_ms is None else start_ms
-    hi = max((s.end_ms for s in spans), default=1) if end_ms is None else end_ms
-    rows = label_rows(spans, lo, hi)
+def _shade(ax: Any, spans: Sequence[AlertSpan], start_ms: int, end_ms: int) -> None:
+    """Each alert's time shaded on ``ax`` in its severity's colour (a span of a minute still shows)."""
+    for s in spans:
+        x0 = max(s.start_ms, start_ms)
+        x1 = max(s.end_ms, x0 + (end_ms - start_ms) // 300)
+        ax.axvspan(_dt(x0), _dt(x1), color=ALERT_COLOURS.get(s.severity, "grey"), alpha=0.15, lw=0)
+
+
+def _label_lane(lane: Any, spans: Sequence[AlertSpan], rows: Sequence[int], start_ms: int, end_ms: int) -> None:
+    """Each alert's bar and name on ``lane``, a strip above the plot: the names never cover the data."""
+    lane.set_ylim(min(max(rows, default=0) + 1, MAX_LABEL_ROWS), 0)
+    lane.axis("off")
     for s, row in zip(spans, rows):
+        if row >= MAX_LABEL_ROWS:
+            continue
         colour = ALERT_COLOURS.get(s.severity, "grey")
-        x0 = max(s.start_ms, lo)
-        x1 = max(s.end_ms, x0 + (hi - lo) // 300)  # a span of a minute still shows
-        ax.axvspan(_dt(x0), _dt(x1), color=colour, alpha=0.15, lw=0)
-        if labels and row < MAX_LABEL_ROWS:
-            y = 0.97 - 0.15 * row
-            ax.plot([_dt(x0), _dt(x1)], [y, y], color=colour, lw=3, transform=ax.get_xaxis_transform(),
-                    solid_capstyle="butt")
-            tx = label_extent(s, lo, hi)[0]
-            ax.text(_dt(int(tx)), y - 0.025, alert_name(s.key), transform=ax.get_xaxis_transform(), fontsize=9,
-                    color=colour, va="top", ha="left", clip_on=True)
+        x0 = max(s.start_ms, start_ms)
+        x1 = max(min(s.end_ms, end_ms), x0 + (end_ms - start_ms) // 300)
+        lane.plot([_dt(x0), _dt(x1)], [row + 0.1, row + 0.1], color=colour, lw=3, solid_capstyle="butt")
+        tx = label_extent(s, start_ms, end_ms, LABEL_CHARS_PER_WIDTH)[0]
+        lane.text(_dt(int(tx)), row + 0.2, alert_name(s.key), fontsize=FONT - 2, color=colour, va="top",
+                  ha="left", clip_on=False)
 
 
-FONT = 11  # points; a figure is 6 inches wide at 100 dpi, so on a 390 px phone this is still ~9 px
+# A figure is FIG_WIDTH_IN inches at DPI (675 px): on a 390 px phone it is shown ~360 px wide, so a point of
+# text is ~1.1 px there (11 pt ~12 px, the smallest, 9 pt, ~10 px); on a desktop's half column ~2 px.
+FIG_WIDTH_IN, DPI, FONT = 4.5, 150, 11
+LABEL_CHARS_PER_WIDTH = 45.0  # names in FONT - 2 points across the plot's width
+LANE_ROW_IN = 0.27  # height of one row of alert names above a plot
+
+
+def _figure_with_lane(height_in: float, spans: Sequence[AlertSpan], start_ms: int,
+                      end_ms: int) -> tuple[Any, Any]:
+    """A figure with the plot's axes and, above it, a lane naming the alerts (none without alerts)."""
+    rows = label_rows(spans, start_ms, end_ms, LABEL_CHARS_PER_WIDTH)
+    shown = min(max(rows, default=-1) + 1, MAX_LABEL_ROWS)
+    if not shown:
+        fig, ax = plt.subplots(figsize=(FIG_WIDTH_IN, height_in), layout="constrained")
+        return fig, ax
+    fig, (lane, ax) = plt.subplots(2, 1, sharex=True, figsize=(FIG_WIDTH_IN, height_in + shown * LANE_ROW_IN),
+                                   height_ratios=[shown * LANE_ROW_IN, height_in], layout="constrained")
+    _label_lane(lane, spans, rows, start_ms, end_ms)
+    return fig, ax
 
 
 def sensor_figures(data: TankData, spans: Sequence[AlertSpan]) -> list[tuple[str, str, str]]:
@@ -327,26 +350,30 @@ def sensor_figures(data: TankData, spans: Sequence[AlertSpan]) -> list[tuple[str
         x = data.water.get(c)
         if x is None or not np.isfinite(x).any():
             continue
-        fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")
+        fig, ax = _figure_with_lane(2.6, spans, data.start_ms, data.end_ms)
         mean, std = hour_of_day_baseline(t, x, healthy)
         low, high = band_at(t, mean, std)
         ax.fill_between(when, low, high, color="#2ca02c", alpha=0.25, lw=0, label="usual ± 2σ at this hour")
         ax.plot(when, x, lw=0.9, color="#1f3b73", label=label)
         _shade(ax, spans, data.start_ms, data.end_ms)
+        ax.set_xlim(_dt(data.start_ms), _dt(data.end_ms))
         ax.set_ylabel(unit or label, fontsize=FONT)
         ax.tick_params(labelsize=FONT - 1)
-        ax.margins(y=0.35)  # room above the data for the alert labels
-        ax.legend(loc="lower left", fontsize=FONT - 1, ncol=2, framealpha=0.8)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=data.zone))
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=FONT - 1, ncol=2, frameon=False)
+        _time_axis(ax, data.zone)
         out.append((f"sensor-{c}", f"{label}" + (f" ({unit})" if unit else ""), _png(fig)))
     return out
+
+
+def _time_axis(ax: Any, zone: tzinfo) -> None:
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=zone))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))  # 6 fit a phone's width
 
 
 def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
     sc = data.score
     when = _dt(sc["time"])
-    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH_IN, 3.2), layout="constrained")
     floor = 1e-3
     for col, label, style in (("kl", "KL drift score", "-"), ("kl_mean", "mean part", ":"),
                               ("kl_cov", "covariance part", "--")):
@@ -355,17 +382,17 @@ def score_figure(data: TankData, spans: Sequence[AlertSpan]) -> str:
     if "threshold" in sc:
         ax.plot(when, sc["threshold"], color="#d62728", lw=1.2, label="threshold")
     ax.set_yscale("log")
-    _shade(ax, spans, data.start_ms, data.end_ms, labels=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=FONT - 1, ncol=2, frameon=False)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=data.zone))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    _shade(ax, spans, data.start_ms, data.end_ms)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), fontsize=FONT - 1, ncol=2, frameon=False)
+    _time_axis(ax, data.zone)
     ax.tick_params(labelsize=FONT - 1)
     return _png(fig)
 
 
 def forecast_figure(data: TankData) -> str:
     names = [c for c, _, _ in sensor_columns() if c in data.forecasts]
-    fig, axes = plt.subplots(len(names), 1, figsize=(6, 3 * len(names)), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(len(names), 1, figsize=(FIG_WIDTH_IN, 3 * len(names)), squeeze=False,
+                             layout="constrained")
     for ax, c in zip(axes[:, 0], names):
         f = data.forecasts[c]
         label = next(lbl for n, lbl, _ in sensor_columns() if n == c)
@@ -457,7 +484,7 @@ h1{{font-size:1.4em}} h2{{margin-top:1.4em;font-size:1.15em}}
 figure{{margin:0}} figcaption{{font-weight:600;margin:.3em 0}}
 img.figure{{width:100%;height:auto;display:block}}
 table{{border-collapse:collapse;font-size:.92em;width:100%}} td,th{{border:1px solid #ccc;padding:4px 6px;text-align:left;
-  vertical-align:top;overflow-wrap:anywhere}}
+  vertical-align:top;overflow-wrap:break-word}}
 tr.firing td{{background:#fdecea}} tr.resolved td{{background:#edf7ed}} .bad{{color:#b00020;font-weight:bold}}
 .ok{{color:#1b5e20}} .meta{{color:#666;font-size:.88em}}
 @media (max-width:640px){{#alert-log thead{{display:none}} #alert-log tr{{display:block;border:1px solid #ccc;

@@ -27,6 +27,7 @@ from aquamon.report import (
     DAY_MS,
     AlertSpan,
     ReportError,
+    _figure_with_lane,
     alert_spans,
     band_at,
     hour_of_day_baseline,
@@ -230,6 +231,35 @@ def test_overlapping_labels_never_share_a_row(raw: list[tuple[int, int]]) -> Non
         for j in range(i):
             if rows[i] == rows[j]:
                 assert extents[j][1] <= extents[i][0] or extents[i][1] <= extents[j][0]
+
+
+def test_alert_names_sit_in_a_lane_above_the_plot_never_over_the_data() -> None:
+    import matplotlib.pyplot as plt
+
+    h = 3_600_000
+    spans = [AlertSpan("drift", "warning", 0, 2 * h, True), AlertSpan("pump_lockout", "critical", h // 2, 2 * h, True),
+             AlertSpan("ph_crash", "critical", h, 2 * h, True),
+             AlertSpan("heater_cutoff", "warning", 2 * h - 60_000, 2 * h, False)]  # its name ends at the plot's end
+    fig, ax = _figure_with_lane(2.6, spans, 0, 2 * h)
+    try:
+        fig.canvas.draw()
+        names = [t for a in fig.axes for t in a.texts]
+        assert sorted(t.get_text() for t in names) == ["heater switched off by the controller", "pH crashing",
+                                                       "pump locked out", "water drifting"]
+        assert not ax.texts  # the plot itself carries no names
+        plot = ax.get_window_extent()
+        width = fig.bbox.width
+        for t in names:
+            box = t.get_window_extent()
+            assert box.y0 >= plot.y1 - 1, t.get_text()  # above the data
+            assert 0 <= box.x0 and box.x1 <= width + 1, t.get_text()  # whole, not cut at the edge
+        boxes = [t.get_window_extent() for t in names]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[:i])
+    finally:
+        plt.close(fig)
+    fig, ax = _figure_with_lane(2.6, [], 0, 2 * h)  # no alerts: no lane
+    assert fig.axes == [ax]
+    plt.close(fig)
 
 
 def test_the_checker_sees_a_broken_figure(tmp_path: Path) -> None:

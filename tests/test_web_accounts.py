@@ -62,3 +62,19 @@ def test_the_throttle_never_lets_more_than_the_limit_through_a_window(tries: lis
         times = [now for a, n, now in heard if who in (a, n)]
         for i, now in enumerate(times):
             assert len([x for x in times[:i + 1] if now - x < 100]) <= 3
+
+
+def test_user_commands_take_config_after_the_subcommand_as_the_docs_write_them(tmp_path: Path) -> None:
+    # docs/web.md: "aquamon web user add ann --role operator --config /etc/aquamon/aquamon.toml"
+    users = tmp_path / "web-users"
+    config = tmp_path / "aquamon.toml"
+    config.write_text(f'[web]\naccounts_file = "{users}"\n')
+    r = CliRunner().invoke(app, ["web", "user", "add", "ann", "--role", "viewer", "--config", str(config),
+                                 "--password-stdin"], input="anns-long-password\n")
+    assert r.exit_code == 0, r.output
+    assert WebAccounts(users).check("ann", "anns-long-password") == "viewer"
+    r = CliRunner().invoke(app, ["web", "user", "list", "--config", str(config)])
+    assert r.exit_code == 0 and r.output == "ann\tviewer\n", r.output
+    r = CliRunner().invoke(app, ["web", "--config", str(config), "user", "remove", "ann"])  # before it, too
+    assert r.exit_code == 0, r.output
+    assert WebAccounts(users).names() == {}

@@ -135,7 +135,7 @@ def test_no_page_is_wider_than_the_screen(browser: Any, pipeline: WebPipeline, v
     page = login(browser, pipeline, "alice", viewport)
     page.goto(pipeline.url + "/tank/sump")
     page.locator('#alerts li[data-key="sump_low"]').wait_for(timeout=90_000)
-    for path in ("/tank/reef", "/tank/sump", "/fleet", "/history?days=1"):
+    for path in ("/tank/reef", "/tank/sump", "/fleet", "/history?days=1", "/history?days=1&tank=sump"):
         page.goto(pipeline.url + path)
         if path.startswith("/tank"):
             page.wait_for_selector("#charts .uplot, #charts p", timeout=30_000)

@@ -39,3 +39,12 @@ def test_keys_stay_on_the_server_and_missing_ones_say_where_to_put_them(tmp_path
     assert Keys(str(tmp_path), "").device("t1", "esp1") == bytes.fromhex("ab" * 32)
     with pytest.raises(ControlError, match="command_key"):
         Keys("", "").analytics()
+
+
+def test_a_device_refusal_is_told_in_the_keepers_words_with_the_devices_reason() -> None:
+    from aquamon.web.controls import refusal_words
+
+    said = refusal_words("timestamp outside the window of 120 s (device time 1796281614433)")
+    assert said.startswith("the device's clock and this server's differ") and "(NTP)" in said
+    assert said.endswith("[device: timestamp outside the window of 120 s (device time 1796281614433)]")
+    assert "device_keys_dir" in refusal_words("bad signature: wrong key, or signed for another tank/device, or altered")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -37,8 +39,13 @@ def test_the_usual_value_is_the_mean_at_that_hour_of_the_day(db: InfluxV1) -> No
     assert usual["temp_c"]["mean"][3] == 25.0 and usual["temp_c"]["mean"][12] == 26.0
     assert usual["temp_c"]["std"][3] == 0.0
     assert set(usual) == {"temp_c", "ph"}  # sensors without data have no usual value
-    shifted = History(db, utc_offset_minutes=120).usual("t1")  # local time: the day starts at 10:00
+    shifted = History(db, zone=timezone(timedelta(hours=2))).usual("t1")  # local time: the day starts at 10:00
     assert shifted["temp_c"]["mean"][9] == 25.0 and shifted["temp_c"]["mean"][10] == 26.0
+    # [alerts] time_zone by name (the recommended setting) is the keeper's hour too
+    india = History(db, zone=ZoneInfo("Asia/Kolkata"))
+    assert india.offset_ms(now) == 330 * 60_000
+    mean = india.usual("t1")["temp_c"]["mean"]  # hourly means of 07:00, 08:00 UTC: 12:30, 13:30 there
+    assert (mean[12], mean[13], mean[0], mean[1]) == (25.0, 26.0, 26.0, 25.0)  # and 19:00, 20:00 UTC
 
 
 def test_chart_series_are_downsampled_with_the_alerts_that_overlap_them(db: InfluxV1) -> None:
@@ -82,3 +89,13 @@ def test_history_says_what_to_check_when_influxdb_does_not_answer() -> None:
     h = History(InfluxV1(f"http://127.0.0.1:{free_port()}", "aquamon", timeout=2))
     with pytest.raises(HistoryUnavailable, match=r"live readings go on.*\[influxdb\] url"):
         h.usual("t1")
+
+
+def test_the_last_stored_reading_of_every_device(db: InfluxV1) -> None:
+    now = int(time.time() * 1000)
+    db.write_lines([encode_point("water", {"tank": "t1", "device": "d"}, {"temp_c": 25.0 + i, "pump": True}, now - i * 60_000)
+                    for i in range(3)]
+                   + [encode_point("water", {"tank": "t2", "device": "e"}, {"ph": 7.1, "pump": False}, now - HOUR)])
+    got = sorted(History(db).last_readings())
+    assert got == [("t1", "d", {"ts": now, "r": {"temp_c": 25.0}, "pump": True}),
+                   ("t2", "e", {"ts": now - HOUR, "r": {"ph": 7.1}, "pump": False})]

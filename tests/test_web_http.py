@@ -22,6 +22,7 @@ pytestmark = pytest.mark.services
 class Web:
     def __init__(self, port: int, users: WebAccounts) -> None:
         self.port, self.users = port, users
+        self.mqtt: tuple[int, tuple[str, str]] = (0, ("", ""))  # the broker's port, an admin's login
 
     def request(self, method: str, path: str, body: dict[str, str] | None = None,
                 cookie: str = "", headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
@@ -62,7 +63,9 @@ def web(tmp_path_factory: pytest.TempPathFactory, mosquitto: Mosquitto, influxdb
                       session_secret=secrets.token_urlsafe(32))  # secure_cookies stays true: the product default
     try:
         stack.start_web(cfg)
-        yield Web(cfg.web.port, users)
+        web = Web(cfg.web.port, users)
+        web.mqtt = (cfg.mqtt.port, stack.service_credentials("admin", "webhttp"))
+        yield web
     finally:
         stack.stop_all()
 
@@ -130,6 +133,7 @@ def test_the_static_assets_are_local_and_licensed(web: Web) -> None:
     root = Path(__file__).resolve().parents[1] / "aquamon" / "web"
     for t in (root / "templates").glob("*.html"):
         assert not re.search(r"""(src|href)=["']https?:""", t.read_text()), t
+        assert "javascript:" not in t.read_text(), t  # the CSP (script-src 'self') blocks such links
     assert "MIT License" in (root / "static" / "uPlot.LICENSE").read_text()
     assert web.request("GET", "/static/uPlot.iife.min.js").status == 200
 
@@ -152,3 +156,48 @@ def test_buttons_work_without_javascript_and_say_why_they_cannot(web: Web) -> No
     r = web.request("POST", "/tank/reef/pump", {"csrf": token, "action": "feed", "device": "esp1"}, cookie,
                     {"Accept": "application/json"})
     assert r.status == 400  # and no device key folder either
+
+
+def test_a_refused_action_says_why_and_links_back_to_its_tank(web: Web) -> None:
+    cookie = web.login("vic", "vic-long-password")
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    c.request("GET", "/tank/reef", headers={"Cookie": cookie})
+    token = re.search(r'<meta name="csrf" content="([^"]+)"', c.getresponse().read().decode()).group(1)  # type: ignore[union-attr]
+    c.request("POST", "/tank/reef/pump", urllib.parse.urlencode({"csrf": token, "action": "feed", "device": "esp1"}),
+              {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    r = c.getresponse()
+    page = r.read().decode()
+    assert r.status == 403 and "vic is a viewer: only an operator may do this" in page
+    assert '<a href="/tank/reef" id="back">' in page
+
+
+def test_a_button_for_an_offline_device_answers_at_once(web: Web) -> None:
+    import json
+
+    import paho.mqtt.publish as publish
+
+    from harness.stack import wait_for
+
+    port, (user, password) = web.mqtt
+    publish.single("webhttp/reef/esp7/status", json.dumps({"online": False}), qos=1, retain=True,
+                   hostname="127.0.0.1", port=port, auth={"username": user, "password": password})
+    cookie = web.login("ann", "ann-long-password")
+
+    def offline_answer() -> tuple[int, str]:
+        c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=20)
+        c.request("GET", "/tank/reef", headers={"Cookie": cookie})
+        token = re.search(r'<meta name="csrf" content="([^"]+)"', c.getresponse().read().decode()).group(1)  # type: ignore[union-attr]
+        c.request("POST", "/tank/reef/pump", urllib.parse.urlencode({"csrf": token, "action": "feed", "device": "esp7"}),
+                  {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        r = c.getresponse()
+        return r.status, json.loads(r.read())["message"]
+
+    assert wait_for(lambda: "OFFLINE" in _page(web, "/tank/reef", cookie), 10)  # the app heard its status
+    status, message = offline_answer()  # at once, not after waiting 10 s for an answer that cannot come
+    assert status == 409 and message.startswith("esp7 is offline: it cannot pause the pump for feeding"), message
+
+
+def _page(web: Web, path: str, cookie: str) -> str:
+    c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    c.request("GET", path, headers={"Cookie": cookie})
+    return c.getresponse().read().decode()

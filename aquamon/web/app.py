@@ -35,7 +35,7 @@ from aquamon.auth import AuthError
 from aquamon.contract import SENSORS
 from aquamon.report import sensor_columns
 from aquamon.web.accounts import LoginThrottle, WebAccounts, new_csrf_token
-from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command
+from aquamon.web.controls import ControlError, Keys, alert_command, check_id, device_command, refusal_words
 from aquamon.web.history import RANGES_H, History, HistoryUnavailable
 from aquamon.web.live import LiveHub, alert_title
 from aquamon.web.security import HEADERS, LoginRequired, checked_form, csrf_token, login_redirect, user_of, wants_json
@@ -60,7 +60,10 @@ class WebApp:
 
         self.cfg = cfg
         self.hub = hub or LiveHub(cfg.mqtt)
-        self.history = history or History(connect(cfg.influxdb), utc_offset_minutes=cfg.alerts.utc_offset_minutes)
+        from analytics.notify_policy import keeper_zone
+
+        self.zone = keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes)
+        self.history = history or History(connect(cfg.influxdb), zone=self.zone)
         self.accounts = WebAccounts(Path(cfg.web.accounts_file))
         self.throttle = LoginThrottle(cfg.web.login_attempts, cfg.web.login_window_s)
         self._roles: dict[str, str] = {}
@@ -152,14 +155,15 @@ class WebApp:
         except HistoryUnavailable as e:
             error = str(e)
         last = max(readings.values(), key=lambda r: r.get("ts") or 0, default={})
-        local_min = int(last.get("ts") or time.time() * 1000) // 60_000 + self.cfg.alerts.utc_offset_minutes
-        hour = local_min // 60 % 24  # offsets of half an hour (India, Newfoundland) too
+        at_ms = int(last.get("ts") or time.time() * 1000)
+        offset_min = self.history.offset_ms(at_ms) // 60_000
+        hour = (at_ms // 60_000 + offset_min) // 60 % 24  # offsets of half an hour (India, Newfoundland) too
         return self.render(request, "tank.html", tank=tank, last=last, devices=devices, alerts=alerts,
                            summary=summary, status=status, usual=usual, hour=hour, forecast=forecast,
                            error=error, can_act=user["role"] == "operator", flash=request.query_params.get("done", ""),
                            config=json.dumps({"tank": tank, "usual": usual, "can_act": user["role"] == "operator",
                                               "titles": TITLES,
-                                              "offset_min": self.cfg.alerts.utc_offset_minutes}))
+                                              "offset_min": offset_min}))
 
     async def fleet_page(self, request: Request) -> Response:
         user_of(request)
@@ -205,6 +209,7 @@ class WebApp:
         try:
             hours = parse_since(request.query_params.get("since", "7d"))
             data = await asyncio.to_thread(load_tank, self.history.db, tank, hours)
+            data.zone = self.history.zone  # times on the keeper's clock, as the CLI's report
             page = await asyncio.to_thread(build_report, data, hours)
         except ReportError as e:
             return PlainTextResponse(str(e), status_code=404)
@@ -287,6 +292,14 @@ class WebApp:
         try:
             device = check_id(str(form.get("device", "")), "device")
             plan = device_command(form)
+        except ControlError as e:
+            return self._answer(request, tank, False, str(e), 400)
+        with self.hub.lock:
+            offline = self.hub.state.offline(tank, device)
+        if offline:  # it would not answer; a command queued for it would be stale when it is back
+            return self._answer(request, tank, False, f"{device} is offline: it cannot {plan.words} now. Check its "
+                                "power and Wi-Fi; the page shows when it is back online.", 409)
+        try:
             doc = commands.sign_command(self.keys.device(tank, device), tank, device, plan.action, plan.args)
         except (ControlError, commands.CommandFormatError) as e:
             return self._answer(request, tank, False, str(e), 400)
@@ -295,8 +308,9 @@ class WebApp:
         if ack is None:
             return self._answer(request, tank, False, f"no answer from {device} within {COMMAND_TIMEOUT_S:.0f} s: "
                                 "is it online?", 504)
+        reason = str(ack.get("reason") or "")
         words = f"{device}: {plan.words}: " + ("done" if ack.get("ok") else "refused") + \
-            (f" ({ack['reason']})" if ack.get("reason") else "")
+            (f" ({reason if ack.get('ok') else refusal_words(reason)})" if reason else "")
         return self._answer(request, tank, bool(ack.get("ok")), words, 200 if ack.get("ok") else 409)
 
     async def alerts(self, request: Request) -> Response:
@@ -361,12 +375,25 @@ def create_app(cfg: Any, hub: LiveHub | None = None, history: History | None = N
     except AuthError as e:
         raise WebConfigError(str(e)) from None
 
+    def seed() -> None:  # each device's last stored reading, until it speaks again
+        try:
+            readings = web.history.last_readings()
+        except HistoryUnavailable as e:
+            log.warning("no last readings to show until the devices speak: %s", e)
+            return
+        with web.hub.lock:
+            for tank, device, reading in readings:
+                web.hub.state.seed_reading(tank, device, reading)
+        log.info("last stored readings of %d devices", len(readings))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         web.hub.start(asyncio.get_running_loop())
+        seeding = asyncio.create_task(asyncio.to_thread(seed))
         try:
             yield
         finally:
+            await seeding
             web.hub.stop()
 
     async def on_login_required(request: Request, exc: Exception) -> Response:
@@ -378,7 +405,10 @@ def create_app(cfg: Any, hub: LiveHub | None = None, history: History | None = N
         status, detail = getattr(exc, "status_code", 500), getattr(exc, "detail", "error")
         if wants_json(request):
             return JSONResponse({"ok": False, "message": detail}, status_code=status)
-        return web.render(request, "error.html", status_code=status, message=detail)
+        # back to the page the action was on (a javascript: link would be blocked by the CSP)
+        tank = re.match(r"/tank/[A-Za-z0-9_.-]+", request.url.path)
+        return web.render(request, "error.html", status_code=status, message=detail,
+                          back=tank.group(0) if tank else "/")
 
     routes = [
         Route("/", web.home), Route("/login", web.login, methods=["GET", "POST"]),

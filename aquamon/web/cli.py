@@ -42,9 +42,9 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
     user = typer.Typer(add_completion=False, no_args_is_help=True, help="Web logins: add, remove, list.")
     app.add_typer(user, name="user")
 
-    def _accounts(ctx: typer.Context, file: Optional[Path]) -> WebAccounts:
-        if file is None:  # click hands the group's ctx.obj (its --config) down to subcommands
-            file = Path(load(ctx.obj).web.accounts_file)
+    def _accounts(ctx: typer.Context, file: Optional[Path], config: Optional[Path] = None) -> WebAccounts:
+        if file is None:  # --config after the subcommand, else the group's (click hands its ctx.obj down)
+            file = Path(load(config or ctx.obj).web.accounts_file)
         return WebAccounts(file)
 
     file_opt = typer.Option(None, "--file", help="Accounts file (default: \\[web] accounts_file of --config).")
@@ -52,7 +52,7 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
     @user.command("add")
     def add(ctx: typer.Context, name: str = typer.Argument(..., help="Login name."),
             role: str = typer.Option(..., "--role", help="viewer (sees) or operator (also presses buttons)."),
-            file: Optional[Path] = file_opt,
+            file: Optional[Path] = file_opt, config: Optional[Path] = config_opt,
             password_stdin: bool = typer.Option(False, "--password-stdin",
                                                 help="Read the password from standard input (scripts).")) -> None:
         """Add a login (or change its password and role); asks for the password."""
@@ -65,7 +65,7 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
             if getpass.getpass("again: ") != password:
                 err.print("[bold red]the two passwords differ[/]; nothing changed")
                 raise typer.Exit(1)
-        accounts = _accounts(ctx, file)
+        accounts = _accounts(ctx, file, config)
         try:
             accounts.add(name, role, password)
         except (AuthError, OSError) as e:
@@ -74,20 +74,21 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
         Console().print(f"{name} ({role}) in {accounts.path}")
 
     @user.command("remove")
-    def remove(ctx: typer.Context, name: str, file: Optional[Path] = file_opt) -> None:
+    def remove(ctx: typer.Context, name: str, file: Optional[Path] = file_opt,
+               config: Optional[Path] = config_opt) -> None:
         """Remove a login (its open sessions end at their next request)."""
         from aquamon.auth import AuthError
 
         try:
-            _accounts(ctx, file).remove(name)
+            _accounts(ctx, file, config).remove(name)
         except AuthError as e:
             err.print(f"[bold red]{escape(str(e))}[/]", soft_wrap=True)
             raise typer.Exit(1) from None
 
     @user.command("list")
-    def list_(ctx: typer.Context, file: Optional[Path] = file_opt) -> None:
+    def list_(ctx: typer.Context, file: Optional[Path] = file_opt, config: Optional[Path] = config_opt) -> None:
         """List the logins and their roles."""
-        for name, role in sorted(_accounts(ctx, file).names().items()):
+        for name, role in sorted(_accounts(ctx, file, config).names().items()):
             print(f"{name}\t{role}")
 
     return app

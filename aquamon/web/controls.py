@@ -115,3 +115,29 @@ class Keys:
         if not self.alert_key:
             raise ControlError("alert buttons are off: set [alerts] command_key (the same as the analytics')")
         return commands.load_key(self.alert_key)
+
+
+# what a device's refusal (firmware/cmdauth.py) means for the keeper, and what to do; the device's own
+# words follow in brackets for whoever looks further
+_REFUSALS = (
+    ("timestamp outside the window", "the device's clock and this server's differ by more than the device "
+                                     "allows: check that both have the right time (NTP)"),
+    ("device clock not synced", "the device has no network time yet: try again in a minute"),
+    ("bad signature", "the device does not hold the key this server signs with: compare "
+                      "[web] device_keys_dir/TANK.DEVICE.key with the device's command key"),
+    ("replay", "the device saw this command before, or restarted since it was signed: press again"),
+)
+
+
+def refusal_words(reason: str) -> str:
+    """A device's refusal in the keeper's words, with the device's reason after it.
+
+    >>> refusal_words("timestamp outside the window of 120 s (device time 1796281614433)")[:45]
+    "the device's clock and this server's differ b"
+    >>> refusal_words("lockout active")
+    'lockout active'
+    """
+    for start, words in _REFUSALS:
+        if start in reason:
+            return f"{words} [device: {reason}]"
+    return reason

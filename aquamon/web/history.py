@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Callable
 
 import numpy as np
@@ -52,11 +53,16 @@ def _rows(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class History:
     """Cached InfluxDB reads for the pages (``db`` is :func:`aquamon.influx.connect`'s client)."""
 
-    def __init__(self, db: InfluxV1 | InfluxV2, ttl_s: float = 60.0, utc_offset_minutes: int = 0) -> None:
+    def __init__(self, db: InfluxV1 | InfluxV2, ttl_s: float = 60.0, zone: tzinfo = timezone.utc) -> None:
         self.db = db
-        self.offset_ms = utc_offset_minutes * 60_000
+        self.zone = zone  # the keeper's clock ([alerts] time_zone): "this hour" is the keeper's hour
         self.usual_cache = _Cache(600.0)
         self.cache = _Cache(ttl_s)
+
+    def offset_ms(self, t_ms: int) -> int:
+        """The keeper's offset from UTC at ``t_ms`` (summer time included), in ms."""
+        offset = datetime.fromtimestamp(t_ms / 1000, timezone.utc).astimezone(self.zone).utcoffset()
+        return int(offset.total_seconds() * 1000) if offset is not None else 0
 
     def _query(self, q: str) -> list[dict[str, Any]]:
         try:
@@ -78,7 +84,7 @@ class History:
             out: dict[str, dict[str, list[float | None]]] = {}
             if not rows:
                 return out
-            t = np.array([r["time"] for r in rows], dtype=np.int64) + self.offset_ms
+            t = np.array([r["time"] + self.offset_ms(r["time"]) for r in rows], dtype=np.int64)
             for c, _, _ in sensor_columns():
                 x = np.array([np.nan if r.get(c) is None else float(r[c]) for r in rows])
                 mean, std = hour_of_day_baseline(t, x, np.ones(len(t), dtype=bool), min_samples=2)
@@ -118,8 +124,23 @@ class History:
                     "sensors": {c: [r.get(c) for r in rows] for c, _, _ in sensor_columns()
                                 if any(r.get(c) is not None for r in rows)},
                     "spans": spans, "start": start // 1000, "end": end // 1000,
-                    "offset_s": self.offset_ms // 1000}
+                    "offset_s": self.offset_ms(end) // 1000}
         return self.cache.get(("series", tank, range_key), make) if now_ms is None else make()
+
+    def last_readings(self, days: int = 30) -> list[tuple[str, str, dict[str, Any]]]:
+        """(tank, device, reading) of every device's newest stored reading within ``days``, shaped as the
+        live telemetry (``ts``, ``r``, ``pump``): what a page shows before the device speaks again."""
+        sensors = [c for c, _, _ in sensor_columns()]
+        out = []
+        for s in self._query(f'SELECT * FROM "{WATER}" WHERE time > now() - {days}d GROUP BY "tank", "device" '
+                             "ORDER BY time DESC LIMIT 1"):
+            row = dict(zip(s["columns"], s["values"][0]))
+            tags = s.get("tags", {})
+            r = {c: row[c] for c in sensors if isinstance(row.get(c), (int, float))}
+            pump = row.get("pump")
+            out.append((str(tags.get("tank")), str(tags.get("device")),
+                        {"ts": int(row["time"]), "r": r, "pump": None if pump is None else bool(pump)}))
+        return out
 
     def alert_log(self, tank: str = "", key: str = "", severity: str = "", state: str = "",
                   days: float = 7.0, limit: int = 500) -> list[dict[str, Any]]:

@@ -43,6 +43,16 @@ def alert_title(key: str) -> str:
     return TITLES.get(key, key.replace("_", " "))
 
 
+def alert_heading(key: str) -> str:
+    """The alert's name as a heading: a capital first letter, but "pH" stays "pH".
+
+    >>> alert_heading("pump_lockout"), alert_heading("ph_crash")
+    ('Pump locked out', 'pH crashing')
+    """
+    title = alert_title(key)
+    return title if title.startswith("pH") else title[:1].upper() + title[1:]
+
+
 @dataclass
 class TankState:
     """What the server knows now about one tank."""
@@ -62,7 +72,7 @@ class TankState:
             if a.get("state") != "firing":
                 continue
             ack = self.acked.get(key)
-            out.append(dict(a, key=key, title=alert_title(key),
+            out.append(dict(a, key=key, title=alert_title(key), heading=alert_heading(key),
                             acked_by=ack["by"] if ack and ack["ts"] == a.get("ts") else ""))
         return sorted(out, key=lambda a: (-SEVERITY_RANK.get(a.get("severity", ""), 0), a.get("ts", 0)))
 
@@ -150,6 +160,26 @@ class FleetState:
         if event[0] != "ack":  # a copy: the stored reading stays as the device sent it
             event = (event[0], dict(event[1], status=self.tank(name).status()))
         return event
+
+    def offline(self, tank: str, device: str) -> bool:
+        """True when the device's last status (its last will included) says it is offline; False when
+        online or never heard of (a command may still reach a device this server has not seen yet)."""
+        status = self.peek(tank).devices.get(device)
+        return status is not None and not status.get("online")
+
+    def seed_reading(self, tank: str, device: str, reading: dict[str, Any]) -> bool:
+        """Take a device's last stored reading (from InfluxDB, at start) unless a newer one came live.
+
+        A server started while a device is offline then still shows that device's last reading.
+        """
+        t = self.tank(tank)
+        have = t.readings.get(device)
+        if have is not None and (have.get("ts") or 0) >= (reading.get("ts") or 0):
+            return False
+        t.readings[device] = dict(reading, device=device)
+        self.version += 1
+        t.version = self.version
+        return True
 
     def note_ack(self, tank: str, key: str | None, by: str) -> list[str]:
         """Record that ``by`` acknowledged ``key`` (every firing alert when None) of ``tank``; their keys."""

@@ -64,7 +64,7 @@
     if (!list.length) ul.appendChild(el("li", {"class": "none"}, "No alert is firing."));
     list.forEach(function (a) {
       var li = el("li", {"class": "alert " + a.severity, "data-key": a.key});
-      li.appendChild(el("strong", {}, a.title.charAt(0).toUpperCase() + a.title.slice(1)));
+      li.appendChild(el("strong", {}, a.heading));
       var ack = el("span", {"class": "acked"}, "acknowledged by " + a.acked_by);
       ack.hidden = !a.acked_by;
       li.appendChild(ack);
@@ -125,10 +125,26 @@
                 level_cm: ["Water level", "cm"], flow_lpm: ["Filter flow", "l/min"]};
   var TITLES = cfg.titles || {};
   var SEV = {critical: "rgba(198,40,40,", warning: "rgba(230,120,0,", info: "rgba(21,101,192,"};
-  var labelBg = matchMedia("(prefers-color-scheme: dark)").matches ? "rgba(18,22,27,0.8)" : "rgba(255,255,255,0.8)";
-  function bands(series) {
+  var LABEL_PX = 11, ROW_PX = LABEL_PX + 7, MAX_ROWS = 5, AXIS_PX = 56;
+  // The row of each alert's name in the lane above the plot (CSS px): a name starts at its span's start,
+  // or ends at the plot's end; names that would run together take the next row.
+  function laneRows(spans, x0, x1, plotW) {
+    var c = document.createElement("canvas").getContext("2d"), ends = [];
+    c.font = LABEL_PX + "px system-ui,sans-serif";
+    return spans.map(function (s) {
+      var a = Math.max(s.start / 1000, x0), b = Math.min(s.end / 1000, x1);
+      if (b <= a) return -1;
+      var pa = (a - x0) / (x1 - x0) * plotW, pb = Math.max((b - x0) / (x1 - x0) * plotW, pa + 2);
+      var w = c.measureText(s.title).width + 6, tx = pa + w > plotW ? Math.max(0, plotW - w) : pa, row = 0;
+      while (ends[row] !== undefined && ends[row] > tx) row++;
+      ends[row] = Math.max(pb, tx + w);
+      s.row = row;
+      return row;
+    });
+  }
+  function bands(series, lanePx) {
     return function (u) {
-      var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, off = series.offset_s;
+      var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height, off = series.offset_s, px = devicePixelRatio;
       var x0 = u.scales.x.min, x1 = u.scales.x.max;
       ctx.save();
       ctx.fillStyle = "rgba(120,130,150,0.14)";
@@ -138,25 +154,23 @@
         var a = Math.max(d + 20 * 3600, x0), b = Math.min(d + 32 * 3600, x1);
         if (b > a) { var pa = u.valToPos(a, "x", true), pb = u.valToPos(b, "x", true); ctx.fillRect(pa, top, pb - pa, h); }
       }
-      // alert spans: a coloured bar with the alert's name, one row per overlapping span
-      var rows = [], fs = Math.round(11 * devicePixelRatio), right = u.bbox.left + u.bbox.width;
+      // alert spans: shaded on the plot; a coloured bar with the alert's name in the lane above it, so the
+      // names never cover the readings
+      var fs = Math.round(LABEL_PX * px), laneTop = top - lanePx * px;
       ctx.font = fs + "px system-ui,sans-serif";
       ctx.textBaseline = "top";
       series.spans.forEach(function (s) {
         var a = Math.max(s.start / 1000, x0), b = Math.min(s.end / 1000, x1);
         if (b <= a) return;
         var pa = u.valToPos(a, "x", true), pb = Math.max(u.valToPos(b, "x", true), pa + 2);
-        var label = s.title || s.key, w = ctx.measureText(label).width + 6, row = 0;
-        var tx = pa + w > right ? Math.max(u.bbox.left, right - w) : pa;  // near the end: the label ends there
-        while (rows[row] !== undefined && rows[row] > tx) row++;
-        rows[row] = Math.max(pb, tx + w);
         var c = SEV[s.severity] || "rgba(120,120,120,";
         ctx.fillStyle = c + "0.12)"; ctx.fillRect(pa, top, pb - pa, h);
-        if (row >= 5) return;  // more overlapping alerts keep their shading; the list above names them
-        var y = top + row * (fs + 4);
-        ctx.fillStyle = c + "0.9)"; ctx.fillRect(pa, y, pb - pa, 3);
-        ctx.fillStyle = labelBg; ctx.fillRect(tx, y + 3, w - 2, fs + 1);  // the name stays readable over the line
-        ctx.fillStyle = c + "1)"; ctx.fillText(label, tx + 2, y + 4);
+        if (s.row < 0 || s.row >= MAX_ROWS) return;  // more overlapping alerts keep their shading; the list above names them
+        var y = laneTop + (2 + s.row * ROW_PX) * px;
+        ctx.fillStyle = c + "0.9)"; ctx.fillRect(pa, y, pb - pa, 3 * px);
+        var w = ctx.measureText(s.title).width + 6 * px, right = u.bbox.left + u.bbox.width;
+        var tx = pa + w > right ? Math.max(u.bbox.left, right - w) : pa;  // near the end: the name ends there
+        ctx.fillStyle = c + "1)"; ctx.fillText(s.title, tx + 2 * px, y + 4 * px);
       });
       ctx.restore();
     };
@@ -173,19 +187,21 @@
         s.spans.forEach(function (sp) { sp.title = TITLES[sp.key] || sp.key.replace(/_/g, " "); });
         var width = Math.min(box.clientWidth, 1100);
         var dark = matchMedia("(prefers-color-scheme: dark)").matches, axis = dark ? "#c8ced4" : "#333", grid = dark ? "#2c333b" : "#e3e6ea";
+        var rows = laneRows(s.spans, s.start, s.end, width - AXIS_PX - 8);
+        var lanePx = Math.min(Math.max.apply(null, rows.concat([-1])) + 1, MAX_ROWS) * ROW_PX;
         Object.keys(s.sensors).forEach(function (k) {
           var wrap = el("div", {"class": "chart"});
           var lab = LABELS[k] || [k, ""];
           wrap.appendChild(el("h3", {}, lab[0] + (lab[1] ? " (" + lab[1] + ")" : "")));
           box.appendChild(wrap);
           new uPlot({
-            width: width, height: width < 500 ? 170 : 200,
+            width: width, height: (width < 500 ? 170 : 200) + lanePx, padding: [lanePx + 8, 8, 0, 0],
             legend: {show: true}, cursor: {drag: {x: true, y: false}},
             scales: {x: {time: true, range: function () { return [s.start, s.end]; }}},
-            axes: [{stroke: axis, grid: {stroke: grid}, font: "12px system-ui"}, {stroke: axis, grid: {stroke: grid}, size: 56, font: "12px system-ui"}],
+            axes: [{stroke: axis, grid: {stroke: grid}, font: "12px system-ui"}, {stroke: axis, grid: {stroke: grid}, size: AXIS_PX, font: "12px system-ui"}],
             series: [{}, {label: lab[0], stroke: dark ? "#6fb3ff" : "#1f3b73", width: 1.5,
                           value: function (u, v) { return v === null ? "–" : fmt(v, k) + " " + lab[1]; }}],
-            hooks: {drawClear: [bands(s)]}
+            hooks: {drawClear: [bands(s, lanePx + 8)]}
           }, [s.t, s.sensors[k]], wrap);
         });
       })
