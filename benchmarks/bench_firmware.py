@@ -145,6 +145,8 @@ class DriverBoard:
     def epoch_ms(self):
         return self.t0 + self.elapsed
 
+    command_epoch_ms = epoch_ms
+
     def time_synced(self):
         return True
 

@@ -271,7 +271,7 @@ class Device:
             # a board whose uptime is its raw ticks (the ESP32's wrap every 2**30 ms, 12.4 days) would
             # otherwise move the "boot" to the wrap and refuse what was signed just before it
             self.cmd_floor_due = False
-            boot = b.epoch_ms() - b.uptime_ms()
+            boot = b.command_epoch_ms() - b.uptime_ms()
             seen = self.cmd_seen
             floor = 0
             for i in range(8):
@@ -299,7 +299,7 @@ class Device:
             ok = False
             try:
                 cmd_id, action, args = cmdauth.verify(doc, self.cmd_key, *self.cmd_where, self.cmd_seen,
-                                                      b.epoch_ms(), b.time_synced())
+                                                      b.command_epoch_ms(), b.time_synced())
                 ok = True
             except ValueError as e:
                 reason = str(e)  # the verifier's reason, as it is

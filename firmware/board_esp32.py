@@ -99,6 +99,8 @@ class Esp32Board:
             return self.uptime_ms()  # uptime-relative; telemetry says "unsynced"
         return time.time_ns() // 1000000 + self.epoch_offset * 1000
 
+    command_epoch_ms = epoch_ms  # commands are checked against the same wall clock (see simtank)
+
     def time_synced(self):
         return self.synced
 

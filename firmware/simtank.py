@@ -265,6 +265,10 @@ class SimBoard:
         self.ph_points: list = []  # the calibration session's points; calib is imported per command
         self.tds_k = 1.0  # the simulated TDS probe's factor (a calibrate command fits it)
         self.outlets: dict = {}  # name -> on, as the firmware last switched it
+        # sim option commands_on_wall_clock: a replay at N x speed keeps its readings on the simulated
+        # clock, but a keeper signs commands on the real one (the demo's web buttons): check those
+        # against real time, as a device on NTP time would
+        self.commands_on_wall_clock = bool(sim.get("commands_on_wall_clock", False))
 
     def ticks_ms(self):
         return self.clock.ticks_ms()
@@ -272,6 +276,11 @@ class SimBoard:
     def epoch_ms(self):
         self.time_synced()  # the sync state first: a time and its flag must agree
         return self.clock.epoch_ms()
+
+    def command_epoch_ms(self):
+        if self.commands_on_wall_clock and self.time_synced():
+            return time.time_ns() // 1000000
+        return self.epoch_ms()
 
     def time_synced(self):
         if not self.clock.synced and self.clock.elapsed >= self.unsynced_ms:

@@ -20,6 +20,8 @@ class Board:
     def epoch_ms(self):
         return self.epoch0 + self.t
 
+    command_epoch_ms = epoch_ms
+
     def time_synced(self):
         return True
 

@@ -68,4 +68,29 @@ def test_the_replay_floor_holds_across_the_ticks_wrap():
     assert sent[-1]["reason"].startswith("replay: id already seen"), sent[-1]
 
 
+
+
+def test_a_replay_at_speed_checks_commands_against_the_wall_clock_when_asked():
+    # the demo replays two days in a minute: its readings are on the simulated clock, the keeper's
+    # web buttons sign on the real one; without the option such a command is stale on the device
+    import time
+
+    import simtank
+
+    answers = []
+    for on_wall in (False, True):
+        mpytest.fresh_dir(DIR)
+        sim = {"start_epoch_ms": time.time_ns() // 1000000 - 2 * 86400000, "speed": 0, "seed": 1,
+               "faults": [{"kind": "offline"}], "commands_on_wall_clock": on_wall}
+        board = simtank.SimBoard(dict(cfg(), sim=sim))
+        d = app.Device(dict(cfg(), sim=sim), board)
+        board.sleep_ms(3600000)  # an hour into the replay: still two days behind the wall clock
+        sent = acks_of(d)
+        d._on_message(d.t_cmd, signer()("w%d" % on_wall, "interval", {"seconds": 60}, time.time_ns() // 1000000))
+        d.handle_commands()
+        answers.append((sent[0]["ok"], sent[0]["reason"]))
+    assert answers[0][0] is False and "window" in answers[0][1], answers
+    assert answers[1][0] is True, answers
+
+
 mpytest.run(globals())
