@@ -93,6 +93,11 @@ class Pager:
             if kind.startswith("calibration_"):
                 self.suppressions.event(tank, t, kind, detail)
                 self._dirty.add(tank)
+        self._track_worst(tank, now_ms)
+
+    def _track_worst(self, tank: str, now_ms: int) -> None:
+        """The worst reading of each open episode so far (a new one starts from the latest reading)."""
+        readings = self.readings.get(tank, {})
         for key, (sensor, _) in KEY_READING.items():  # (a few keys: not a scan of every tank's episodes)
             ep = self.episodes.get((tank, key))
             if ep is None or sensor not in readings:
@@ -116,6 +121,7 @@ class Pager:
                 self._fired(tank, tr)
             elif tr.state == "resolved":
                 self._ended(tank, tr.key, tr.t_ms)
+        self._track_worst(tank, now_ms)
         return []
 
     def tick(self, now_ms: int, tank: str | None = None) -> list[Message]:
@@ -262,7 +268,7 @@ class Pager:
             self._save(sorted(self._dirty))
         for m in out:
             self._count(m)
-            log.warning("notify %s %s: %s", m.severity, m.title, m.body)
+            log.warning("notify %s %s: %s%s", m.severity, m.title, m.body, f" [incident {m.incident}]" * bool(m.incident))
             if self.sender is None:
                 continue
             try:
@@ -318,11 +324,16 @@ class Pager:
                 else:
                     continue
                 ep.last_push_ms = now
+        overnight = []
         for ep_doc in self.resolved.pop(tank, []):
-            if p.all_clear == "send" or (p.all_clear == "quiet" and not quiet):
+            if p.all_clear == "send" or (p.all_clear == "quiet" and not quiet and not ep_doc.get("overnight")):
                 out.append(self._all_clear(tank, ep_doc, now))
+            elif quiet:  # told in the morning message, with the numbers of the morning
+                overnight.append({**ep_doc, "overnight": True})
             else:
                 self._note(tank, self._all_clear(tank, ep_doc, now).body)
+        if overnight:
+            self.resolved[tank] = overnight
         if not quiet:
             out += self._morning(tank, now)
         return out

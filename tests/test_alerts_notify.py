@@ -184,11 +184,12 @@ def test_a_warning_that_resolves_overnight_is_only_in_the_morning_message() -> N
 
 def test_the_all_clear_is_quiet_and_waits_for_the_morning() -> None:
     p, rec = pager("22:00-07:00")
-    step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)])
-    assert step(p, "t", 25 * HOUR, [tr("sump_low", "resolved", 25 * HOUR)]) == []  # not at 01:00
-    out = step(p, "t", 31 * HOUR)
+    step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)], {"level_cm": 5.0})
+    assert step(p, "t", 25 * HOUR, [tr("sump_low", "resolved", 25 * HOUR)], {"level_cm": 16.0}) == []  # not at 01:00
+    out = step(p, "t", 31 * HOUR, readings={"level_cm": 29.5})
     assert [(m.severity, m.kind) for m in out] == [("info", "digest")]
-    assert "All clear: sump level low from 23:00 to 01:00" in out[0].body
+    # told in the morning message with the morning's numbers, not those of 01:00
+    assert "All clear: sump level low from 23:00 to 01:00; now 29.5 cm, lowest 5.0 cm at 23:00" in out[0].body
     # asked otherwise, the all-clear goes at once, still at low priority
     p, rec = pager("22:00-07:00", all_clear="send")
     step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)])
