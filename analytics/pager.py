@@ -220,7 +220,7 @@ class Pager:
         carries the incident on, with its budget: it is news, told once, at critical priority only
         if the budget allows.  A warning ends quietly with its cause.
         """
-        heirs = []
+        heirs: list[Episode] = []
         open_ = [k for k in root.grouped if (tank, k) in self.episodes
                  and self.episodes[(tank, k)].explained_by == root.key]
         others = set(open_)
@@ -229,6 +229,8 @@ class Pager:
             child = self.episodes[(tank, k)]
             child.explained_by = None
             parent = self._root_of(tank, k)
+            if parent is None and heirs:  # one heir carries the incident on, with its one budget: the others
+                parent = heirs[0].key     # go with it (two heirs would remind twice)
             if parent is not None and parent != k:
                 child.explained_by = parent
                 self.episodes[(tank, parent)].grouped.append(k)
@@ -241,6 +243,7 @@ class Pager:
                     child.continues, child.earlier, child.began_ms = "", [], None
                 elif k in root.told:  # named in the first page already: it goes on quietly, reminded as due
                     child.announced_ms, child.last_push_ms = root.announced_ms, root.last_push_ms
+                    child.told = list(root.told)  # and so do the others that page named
                 heirs.append(child)
             else:
                 child.explained_by = root.key  # a warning ends quietly with its cause

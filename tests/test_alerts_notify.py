@@ -284,6 +284,22 @@ def test_an_effect_that_outlasts_its_cause_gets_its_own_message() -> None:
     assert end[0].body.startswith("All clear: pump stopped, pump locked out from 01:00 to 03:00")
 
 
+def test_two_effects_that_outlast_their_cause_share_the_incidents_budget() -> None:
+    """Found by the property test below: each critical heir had its own copy of the budget."""
+    p, rec = pager(renotify_minutes=60, critical_per_incident=1, reminders_per_incident=1)
+    step(p, "t", 0, [tr("pump_stopped", "firing", 0), tr("pump_lockout", "firing", 0),
+                     tr("heater_dead", "firing", 0)])
+    step(p, "t", 10 * MIN, [tr("pump_stopped", "resolved", 10 * MIN)])
+    for hour in range(1, 6):
+        step(p, "t", hour * HOUR)
+    assert [(m.kind, m.severity) for m in rec.sent] == [("firing", "critical"), ("reminder", "warning")]
+    assert {m.incident for m in rec.sent} == {"pump_stopped@0#1"}
+    # the incident ends when its last alert does, with one all-clear
+    step(p, "t", 6 * HOUR, [tr("pump_lockout", "resolved", 6 * HOUR)])
+    end = step(p, "t", 7 * HOUR, [tr("heater_dead", "resolved", 7 * HOUR)])
+    assert [m.kind for m in rec.sent[2:]] == ["resolved"] and end[0].kind == "resolved"
+
+
 def test_a_warning_that_outlasts_its_cause_ends_quietly() -> None:
     p, rec = pager()
     first = step(p, "t", HOUR, [tr("pump_interlock", "firing", HOUR), tr("sump_low", "firing", HOUR)])
@@ -377,6 +393,8 @@ def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str
                 count = per_incident.setdefault(m.incident, {})
                 kind = m.kind + "/" + (m.severity if m.kind != "firing" and m.kind != "morning" else m.keys[0])
                 count[kind] = count.get(kind, 0) + 1
+                for named in m.keys if m.kind in ("firing", "morning") else ():  # its own and those it explains
+                    count["told/" + named] = count.get("told/" + named, 0) + 1
                 count["priority/" + m.severity] = count.get("priority/" + m.severity, 0) + 1
     for incident, count in per_incident.items():
         assert count.get("priority/critical", 0) <= budget, (incident, count)
@@ -385,6 +403,7 @@ def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str
         # each alert of the incident is told at most once (its first page, or its morning message)
         for key in NON_INFO:
             assert count.get(f"firing/{key}", 0) + count.get(f"morning/{key}", 0) <= 1, (incident, count)
+            assert count.get(f"told/{key}", 0) <= 1, (incident, count)  # named once, by whichever message
 
 
 def test_two_tanks_are_routed_to_two_endpoints(inbox: Inbox) -> None:
@@ -422,6 +441,9 @@ def test_signed_commands_ack_silence_maintenance_and_refusals() -> None:
     ack = commands.sign_command(key, "t", "analytics", "ack", {"key": "sump_low", "for_s": 0}, ts_ms=wall)
     assert a.command("t", ack, wall) == "acknowledged 1 alert(s) of t"
     assert a.command("t", ack, wall).startswith("refused: already applied")  # a replay
+    again = commands.sign_command(key, "t", "analytics", "ack", {"key": "sump_low", "for_s": 0}, ts_ms=wall)
+    assert a.command("t", again, wall) == ("nothing to acknowledge: no open sump level low alert of t waits for it "
+                                           "(it may be over already, or acknowledged)")
     old = commands.sign_command(key, "t", "analytics", "silence", {"for_s": 60}, ts_ms=wall - 600_000)
     assert a.command("t", old, wall).startswith("refused: too old")
     forged = dict(commands.sign_command(key, "t", "analytics", "silence", {"for_s": 60}, ts_ms=wall), action="ack")
