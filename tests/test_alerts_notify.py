@@ -265,6 +265,9 @@ def test_the_ack_hint_only_where_acknowledging_is_possible() -> None:
         assert p.acknowledge("t", "sump_low") == 1
         step(p, "t", 4 * HOUR)
         assert len(rec.sent) == 2  # acknowledged: no more reminders
+    # without reminders there is nothing to stop: no hint
+    p, rec = pager("", renotify_minutes=0, ack_hint=True)
+    assert "--ack" not in step(p, "t", HOUR, [tr("sump_low", "firing", HOUR)])[0].body
 
 
 def test_an_effect_that_outlasts_its_cause_gets_its_own_message() -> None:
