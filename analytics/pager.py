@@ -150,11 +150,15 @@ class Pager:
         self._save([tank])
 
     def acknowledge(self, tank: str, key: str | None) -> int:
-        """Stop the reminders of ``key``'s open incident (all of the tank's if None); saved at once."""
+        """Stop the reminders of ``key``'s open incident (all of the tank's if None); saved at once.
+
+        The incident of ``key`` also when another of its alerts carries it on (the page named the stopped
+        pump, the lockout outlasts it) or when ``key`` is one the incident explains.
+        """
         self._touch(tank)
         n = 0
         for (t, k), ep in self.episodes.items():
-            if t == tank and (key is None or k == key) and not ep.acked:
+            if t == tank and (key is None or key == k or key in ep.earlier or key in ep.grouped) and not ep.acked:
                 ep.acked, n = True, n + 1
         self._save([tank])
         return n

@@ -303,6 +303,19 @@ def test_two_effects_that_outlast_their_cause_share_the_incidents_budget() -> No
     assert [m.kind for m in rec.sent[2:]] == ["resolved"] and end[0].kind == "resolved"
 
 
+def test_the_first_pages_hint_acknowledges_the_incident_when_another_alert_carries_it_on() -> None:
+    p, rec = pager(renotify_minutes=60, reminders_per_incident=2, ack_hint=True)
+    first = step(p, "t", 0, [tr("pump_stopped", "firing", 0)])
+    assert first[0].body.endswith("aquamon silence t pump_stopped --ack")
+    step(p, "t", 2 * MIN, [tr("pump_lockout", "firing", 2 * MIN)])  # grouped under the stopped pump
+    step(p, "t", 10 * MIN, [tr("pump_stopped", "resolved", 10 * MIN)])  # the lockout carries the incident on
+    assert p.acknowledge("t", "pump_stopped") == 1  # as the page said
+    for hour in range(1, 5):
+        step(p, "t", hour * HOUR)
+    # the lockout is news (told once: "It follows the pump stopped alert"), but nothing reminds any more
+    assert [(m.kind, m.title) for m in rec.sent] == [("firing", "t: pump stopped"), ("firing", "t: pump locked out")]
+
+
 def test_a_warning_that_outlasts_its_cause_ends_quietly() -> None:
     p, rec = pager()
     first = step(p, "t", HOUR, [tr("pump_interlock", "firing", HOUR), tr("sump_low", "firing", HOUR)])
