@@ -29,6 +29,7 @@ import logging
 from typing import Any, Protocol
 
 from analytics.catalogue import ALERTS
+from analytics.notify_text import title
 from aquamon import commands
 from aquamon.config import Config
 
@@ -107,7 +108,10 @@ class AlertCommands:
             pager.silence(tank, key, now_ms + for_ms)
             done = f"silenced {tank} {key or '(all alerts)'} for {for_ms // MIN_MS} min"
         elif action == "ack":
-            done = f"acknowledged {pager.acknowledge(tank, key)} alert(s) of {tank}"
+            n = pager.acknowledge(tank, key)
+            done = (f"acknowledged {n} alert(s) of {tank}" if n else f"nothing to acknowledge: no open "
+                    f"{'alert' if key is None else title(key) + ' alert'} of {tank} waits for it "
+                    "(it may be over already, or acknowledged)")
         elif action == "maintenance":
             monitor.set_maintenance(now_ms, now_ms + for_ms)
             pager.maintenance(tank, now_ms + for_ms)  # water alerts held; a device going offline still pages

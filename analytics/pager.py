@@ -93,6 +93,11 @@ class Pager:
             if kind.startswith("calibration_"):
                 self.suppressions.event(tank, t, kind, detail)
                 self._dirty.add(tank)
+        self._track_worst(tank, now_ms)
+
+    def _track_worst(self, tank: str, now_ms: int) -> None:
+        """The worst reading of each open episode so far (a new one starts from the latest reading)."""
+        readings = self.readings.get(tank, {})
         for key, (sensor, _) in KEY_READING.items():  # (a few keys: not a scan of every tank's episodes)
             ep = self.episodes.get((tank, key))
             if ep is None or sensor not in readings:
@@ -116,6 +121,7 @@ class Pager:
                 self._fired(tank, tr)
             elif tr.state == "resolved":
                 self._ended(tank, tr.key, tr.t_ms)
+        self._track_worst(tank, now_ms)
         return []
 
     def tick(self, now_ms: int, tank: str | None = None) -> list[Message]:
@@ -144,11 +150,15 @@ class Pager:
         self._save([tank])
 
     def acknowledge(self, tank: str, key: str | None) -> int:
-        """Stop the reminders of ``key``'s open incident (all of the tank's if None); saved at once."""
+        """Stop the reminders of ``key``'s open incident (all of the tank's if None); saved at once.
+
+        The incident of ``key`` also when another of its alerts carries it on (the page named the stopped
+        pump, the lockout outlasts it) or when ``key`` is one the incident explains.
+        """
         self._touch(tank)
         n = 0
         for (t, k), ep in self.episodes.items():
-            if t == tank and (key is None or k == key) and not ep.acked:
+            if t == tank and (key is None or key == k or key in ep.earlier or key in ep.grouped) and not ep.acked:
                 ep.acked, n = True, n + 1
         self._save([tank])
         return n
@@ -214,7 +224,7 @@ class Pager:
         carries the incident on, with its budget: it is news, told once, at critical priority only
         if the budget allows.  A warning ends quietly with its cause.
         """
-        heirs = []
+        heirs: list[Episode] = []
         open_ = [k for k in root.grouped if (tank, k) in self.episodes
                  and self.episodes[(tank, k)].explained_by == root.key]
         others = set(open_)
@@ -223,6 +233,8 @@ class Pager:
             child = self.episodes[(tank, k)]
             child.explained_by = None
             parent = self._root_of(tank, k)
+            if parent is None and heirs:  # one heir carries the incident on, with its one budget: the others
+                parent = heirs[0].key     # go with it (two heirs would remind twice)
             if parent is not None and parent != k:
                 child.explained_by = parent
                 self.episodes[(tank, parent)].grouped.append(k)
@@ -235,6 +247,7 @@ class Pager:
                     child.continues, child.earlier, child.began_ms = "", [], None
                 elif k in root.told:  # named in the first page already: it goes on quietly, reminded as due
                     child.announced_ms, child.last_push_ms = root.announced_ms, root.last_push_ms
+                    child.told = list(root.told)  # and so do the others that page named
                 heirs.append(child)
             else:
                 child.explained_by = root.key  # a warning ends quietly with its cause
@@ -262,7 +275,7 @@ class Pager:
             self._save(sorted(self._dirty))
         for m in out:
             self._count(m)
-            log.warning("notify %s %s: %s", m.severity, m.title, m.body)
+            log.warning("notify %s %s: %s%s", m.severity, m.title, m.body, f" [incident {m.incident}]" * bool(m.incident))
             if self.sender is None:
                 continue
             try:
@@ -318,11 +331,16 @@ class Pager:
                 else:
                     continue
                 ep.last_push_ms = now
+        overnight = []
         for ep_doc in self.resolved.pop(tank, []):
-            if p.all_clear == "send" or (p.all_clear == "quiet" and not quiet):
+            if p.all_clear == "send" or (p.all_clear == "quiet" and not quiet and not ep_doc.get("overnight")):
                 out.append(self._all_clear(tank, ep_doc, now))
+            elif quiet:  # told in the morning message, with the numbers of the morning
+                overnight.append({**ep_doc, "overnight": True})
             else:
                 self._note(tank, self._all_clear(tank, ep_doc, now).body)
+        if overnight:
+            self.resolved[tank] = overnight
         if not quiet:
             out += self._morning(tank, now)
         return out
@@ -353,7 +371,9 @@ class Pager:
         return [self._message(tank, ep, kind, priority, now)]
 
     def _message(self, tank: str, ep: Episode, kind: str, priority: str, now: int) -> Message:
-        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), self.policy.zone, self.ack_hint)
+        p = self.policy  # the hint is "to stop the reminders": only where there can be some
+        reminds = p.renotify_minutes > 0 and (p.critical_per_incident > 1 or p.reminders_per_incident > 0)
+        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), p.zone, self.ack_hint and reminds)
 
     def _all_clear(self, tank: str, ep: Mapping[str, Any], now: int) -> Message:
         return all_clear(tank, ep, now, self.readings.get(tank, {}), self.policy.zone)

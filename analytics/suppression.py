@@ -55,6 +55,9 @@ def probe_of(detail: str) -> str | None:
     ('tds_ppm', 'ph', None)
     >>> probe_of("tds probe under calibration: its readings are not the water's")  # as the firmware says it
     'tds_ppm'
+    >>> [probe_of(f"{name} probe under calibration: its readings are not the water's until the session ends")
+    ...  for name in ("pH", "TDS/EC")]  # firmware/devcmd.py's words
+    ['ph', 'tds_ppm']
 
     """
     name = ""

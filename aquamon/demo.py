@@ -10,6 +10,7 @@ a report in the output folder.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import threading
@@ -48,11 +49,19 @@ SENSOR_COLS = tuple((s.key, s.unit or s.label, s.decimals) for s in shown_sensor
 
 # The heater is plugged into the controller's relay as a guard (its own thermostat regulates): when that
 # thermostat sticks, the device cuts the heater off at 27 °C, long before the water is in danger.
+#: the simulated tank goes on this long after quiet hours end: the morning message is shown
+MORNING_SHOWN_MIN = 30
+
 DEMO_HEATER = {"enabled": True, "set_c": 0.0, "cutoff_c": 27.0, "rearm_c": 1.0, "min_off_s": 600}
 
 
 def demo_faults(hours: float) -> list[dict[str, Any]]:
-    """The injected faults, in the last hours, after enough healthy history to learn the probes' noise."""
+    """The injected faults, in the last hours, after enough healthy history to learn the probes' noise.
+
+    The simulated tank ends half an hour after the keeper's night (:func:`demo_end_ms`), so these fall in it:
+    with quiet hours 22:00-07:00, the stuck probe at 22:30, the heater at 01:30, the sump at 03:30, the pump at
+    04:30 and the pH crash from 05:00 to 07:00, and the morning message goes out at 07:00.
+    """
     total = int(hours * 60)
     return [
         {"kind": "ph_stuck", "start_min": total - 9 * 60, "end_min": total - 8 * 60},
@@ -61,6 +70,30 @@ def demo_faults(hours: float) -> list[dict[str, Any]]:
         {"kind": "pump_stopped", "start_min": total - 3 * 60, "end_min": total - 3 * 60 + 20},
         {"kind": "ph_crash", "start_min": total - 150, "end_min": total - 30, "drop": 0.5},
     ]
+
+
+def demo_end_ms(now_ms: int, quiet_hours: str, zone: Any) -> int:
+    """The simulated tank's end: the last time at or before ``now_ms`` that is half an hour after quiet hours end.
+
+    The demo shows a keeper's night (critical pages only, the rest held for the morning), whatever the hour it
+    runs.  Without quiet hours, the tank ends now.
+
+    >>> from datetime import timezone
+    >>> now = 1_796_428_800_000 + 14 * 3_600_000  # Sat 2026-12-05 14:00 UTC
+    >>> (now - demo_end_ms(now, "22:00-07:00", timezone.utc)) / 3_600_000  # 07:30 this morning
+    6.5
+    >>> (now - demo_end_ms(now, "23:00-05:00", timezone.utc)) / 3_600_000
+    8.5
+    >>> demo_end_ms(now, "", timezone.utc) == now
+    True
+    """
+    from analytics.notify_policy import next_local, parse_hhmm
+
+    if not quiet_hours:
+        return now_ms
+    minute = (parse_hhmm(quiet_hours.partition("-")[2], "quiet_hours end") + MORNING_SHOWN_MIN) % 1440
+    end = next_local(now_ms - 86_400_000, minute, zone)
+    return end if end <= now_ms else end - 86_400_000
 
 
 class NotificationInbox:
@@ -102,6 +135,10 @@ class LiveState:
     received: int = 0
     alerts: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _zone_name(zone: Any) -> str:
+    return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
 
 
 def _fmt_time(ts_ms: int) -> str:
@@ -150,6 +187,25 @@ def start_demo_web(stack: Stack, cfg: Any, out: Path, console: Console) -> tuple
     return cfg, {"cmd_key": device_key}
 
 
+def write_keeper_config(stack: Stack, cfg: Any, out: Path) -> Path:
+    """The keeper's settings for commands to the running demo: an operator account and the alert command key.
+
+    ``aquamon silence demo-tank KEY --ack --config`` this file acknowledges a page (the analytics check the
+    signature with the same ``[alerts] command_key``).  Private to its owner: it holds a password and the key.
+    """
+    from aquamon.config import Config, to_toml
+
+    user, password = stack.service_credentials("operator", cfg.mqtt.topic_prefix)
+    keeper = Config()
+    keeper.mqtt = replace(cfg.mqtt, username=user, password=password)
+    keeper.alerts = replace(keeper.alerts, command_key=cfg.alerts.command_key, quiet_hours=cfg.alerts.quiet_hours,
+                            time_zone=cfg.alerts.time_zone)
+    path = out / "keeper.toml"
+    path.touch(mode=0o600)  # private before the secrets are in it
+    path.write_text(to_toml(keeper))
+    return path
+
+
 def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-output"), serve: bool = False) -> int:
     console = Console()
     out = out.resolve()
@@ -187,6 +243,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
                              info=[f"{inbox.url}/info"])
         cfg, fw_cmd = start_demo_web(stack, cfg, out, console)  # first: it sets the alert command key
+        keeper_toml = write_keeper_config(stack, cfg, out)
         stack.start_gateway(cfg)
         stack.start_analytics(cfg)
 
@@ -225,13 +282,21 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         client.connect(cfg.mqtt.host, cfg.mqtt.port)
         client.loop_start()
 
-        now_ms = int(time.time() * 1000)
+        policy = policy_from(cfg)
+        end_ms = demo_end_ms(int(time.time() * 1000), cfg.alerts.quiet_hours, policy.zone)
         fw_cfg = firmware_config(tank=TANK, device=DEVICE, mqtt_port=cfg.mqtt.port, state_dir=out / "device-state",
-                                 minutes=minutes, start_epoch_ms=now_ms - minutes * 60_000, speed=speed,
+                                 minutes=minutes, start_epoch_ms=end_ms - minutes * 60_000, speed=speed,
                                  faults=demo_faults(hours), extra={"heater": DEMO_HEATER}, **fw_cmd)
-        faults = ", ".join(f"{f['kind']} at sim hour {f['start_min'] / 60:.1f}" for f in fw_cfg["sim"]["faults"])
-        console.print(f"Firmware on the MicroPython unix port: {hours:g} simulated hours at {speed:g}x; "
-                      f"faults injected: {faults}")
+        start_ms = end_ms - minutes * 60_000
+        faults = ", ".join(f"{f['kind']} at {_fmt_time(start_ms + f['start_min'] * 60_000)}"
+                           for f in fw_cfg["sim"]["faults"])
+        console.print(f"Firmware on the MicroPython unix port: {hours:g} simulated hours at {speed:g}x, "
+                      f"{_fmt_time(start_ms)} to {_fmt_time(end_ms)}; faults injected: {faults}")
+        console.print(f"The keeper's night is {cfg.alerts.quiet_hours or 'not set'} ({_zone_name(policy.zone)}): "
+                      "critical alerts page at once, once per incident; warnings, reminders and all-clears wait "
+                      "for the morning message.")
+        console.print(f"To acknowledge a page while the demo runs (the messages' hint, with the demo's keeper "
+                      f"settings): aquamon silence {TANK} KEY --ack --config {keeper_toml}", soft_wrap=True)
         fw = stack.start_firmware(fw_cfg)
         # Ctrl-C during the live view ends the view at a safe point: a KeyboardInterrupt raised inside rich's
         # locks could leave its refresh thread waiting for ever, and the demo with it.
@@ -346,38 +411,52 @@ def _sim_time_of_send(db_ref: list[Any]) -> int:
 
 
 def notification_rows(pushes: list[Push], policy: Any, analytics_log: Path) -> list[tuple[str, str]]:
-    """The summary's notification figures: pushes by priority, in quiet hours, per alert, and folded ones.
+    """The summary's notification figures: pushes by priority, in quiet hours, per incident, and folded ones.
 
+    Critical pushes per incident are counted from the analytics' log, where each sent message names its
+    incident (an incident is one alert with those it explains, so two alerts' pages can be one incident's).
+
+    >>> import tempfile
     >>> from analytics.notify_policy import NotifyPolicy
+    >>> log = Path(tempfile.mkdtemp()) / "analytics.log"
+    >>> _ = log.write_text("W notify critical t: pump stopped: Pump stopped. [incident pump_stopped@60000#1]\\n"
+    ...                    "W notify warning t: pump locked out: Locked. [incident pump_stopped@60000#1]\\n")
     >>> rows = notification_rows([Push("critical", 3_600_000, "t: pump stopped", ""),
     ...                           Push("info", 8 * 3_600_000, "t: all clear: pump stopped", "")],
-    ...                          NotifyPolicy("22:00-07:00"), Path("/nonexistent"))
+    ...                          NotifyPolicy("22:00-07:00"), log)
     >>> for row in rows: print(row)
     ('pushes by priority', 'critical 1, warning 0, info 1')
     ('pushes in quiet hours (22:00-07:00)', 'critical 1, other 0')
-    ('critical pushes per alert (most)', '1 (pump stopped)')
+    ('critical pushes per incident (most)', '1 (1 incident paged: pump stopped)')
     ('alerts over before a page could go out', '0')
     """
     by = {"critical": 0, "warning": 0, "info": 0}
     night = {"critical": 0, "other": 0}
-    per_title: dict[str, int] = {}
     for p in pushes:
         by[p.priority] = by.get(p.priority, 0) + 1
         if p.sim_ms and policy.quiet(p.sim_ms):
             night["critical" if p.priority == "critical" else "other"] += 1
-        if p.priority == "critical":
-            name = p.title.split(": ", 1)[-1].removeprefix("still ")
-            per_title[name] = per_title.get(name, 0) + 1
-    most = max(per_title.items(), key=lambda kv: kv[1], default=("none", 0))
     try:
-        folded = analytics_log.read_text(errors="replace").count("resolved before it could be sent")
+        log = analytics_log.read_text(errors="replace")
     except OSError:
-        folded = 0
+        log = ""
+    per_incident: dict[str, list[str]] = {}  # incident -> the titles of its critical pushes
+    for line in log.splitlines():
+        found = CRITICAL_LOGGED.search(line)
+        if found:
+            per_incident.setdefault(found[2], []).append(found[1].split(": ", 1)[-1].removeprefix("still "))
+    most = max(per_incident.values(), key=len, default=[])
+    names = ", ".join(dict.fromkeys(t[0] for t in per_incident.values()))
+    paged = f"{len(per_incident)} incident{'s' * (len(per_incident) != 1)} paged" + (f": {names}" if names else "")
     return [("pushes by priority", ", ".join(f"{k} {v}" for k, v in by.items())),
             (f"pushes in quiet hours ({policy.quiet_hours or 'none'})",
              f"critical {night['critical']}, other {night['other']}"),
-            ("critical pushes per alert (most)", f"{most[1]} ({most[0]})"),
-            ("alerts over before a page could go out", str(folded))]
+            ("critical pushes per incident (most)", f"{len(most)} ({paged})"),
+            ("alerts over before a page could go out", str(log.count("resolved before it could be sent")))]
+
+
+#: a critical push as the analytics log it (analytics.pager.Pager.deliver): its title and its incident
+CRITICAL_LOGGED = re.compile(r"notify critical (\S+: [^:]+): .*\[incident ([^\]]+)\]$")
 
 
 def _last_score(db: Any) -> int:

@@ -184,11 +184,12 @@ def test_a_warning_that_resolves_overnight_is_only_in_the_morning_message() -> N
 
 def test_the_all_clear_is_quiet_and_waits_for_the_morning() -> None:
     p, rec = pager("22:00-07:00")
-    step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)])
-    assert step(p, "t", 25 * HOUR, [tr("sump_low", "resolved", 25 * HOUR)]) == []  # not at 01:00
-    out = step(p, "t", 31 * HOUR)
+    step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)], {"level_cm": 5.0})
+    assert step(p, "t", 25 * HOUR, [tr("sump_low", "resolved", 25 * HOUR)], {"level_cm": 16.0}) == []  # not at 01:00
+    out = step(p, "t", 31 * HOUR, readings={"level_cm": 29.5})
     assert [(m.severity, m.kind) for m in out] == [("info", "digest")]
-    assert "All clear: sump level low from 23:00 to 01:00" in out[0].body
+    # told in the morning message with the morning's numbers, not those of 01:00
+    assert "All clear: sump level low from 23:00 to 01:00; now 29.5 cm, lowest 5.0 cm at 23:00" in out[0].body
     # asked otherwise, the all-clear goes at once, still at low priority
     p, rec = pager("22:00-07:00", all_clear="send")
     step(p, "t", 23 * HOUR, [tr("sump_low", "firing", 23 * HOUR)])
@@ -264,6 +265,9 @@ def test_the_ack_hint_only_where_acknowledging_is_possible() -> None:
         assert p.acknowledge("t", "sump_low") == 1
         step(p, "t", 4 * HOUR)
         assert len(rec.sent) == 2  # acknowledged: no more reminders
+    # without reminders there is nothing to stop: no hint
+    p, rec = pager("", renotify_minutes=0, ack_hint=True)
+    assert "--ack" not in step(p, "t", HOUR, [tr("sump_low", "firing", HOUR)])[0].body
 
 
 def test_an_effect_that_outlasts_its_cause_gets_its_own_message() -> None:
@@ -281,6 +285,35 @@ def test_an_effect_that_outlasts_its_cause_gets_its_own_message() -> None:
     end = step(p, "t", 3 * HOUR, [tr("pump_lockout", "resolved", 3 * HOUR)])
     assert [(m.severity, m.title) for m in end] == [("info", "t: all clear: pump locked out")]
     assert end[0].body.startswith("All clear: pump stopped, pump locked out from 01:00 to 03:00")
+
+
+def test_two_effects_that_outlast_their_cause_share_the_incidents_budget() -> None:
+    """Found by the property test below: each critical heir had its own copy of the budget."""
+    p, rec = pager(renotify_minutes=60, critical_per_incident=1, reminders_per_incident=1)
+    step(p, "t", 0, [tr("pump_stopped", "firing", 0), tr("pump_lockout", "firing", 0),
+                     tr("heater_dead", "firing", 0)])
+    step(p, "t", 10 * MIN, [tr("pump_stopped", "resolved", 10 * MIN)])
+    for hour in range(1, 6):
+        step(p, "t", hour * HOUR)
+    assert [(m.kind, m.severity) for m in rec.sent] == [("firing", "critical"), ("reminder", "warning")]
+    assert {m.incident for m in rec.sent} == {"pump_stopped@0#1"}
+    # the incident ends when its last alert does, with one all-clear
+    step(p, "t", 6 * HOUR, [tr("pump_lockout", "resolved", 6 * HOUR)])
+    end = step(p, "t", 7 * HOUR, [tr("heater_dead", "resolved", 7 * HOUR)])
+    assert [m.kind for m in rec.sent[2:]] == ["resolved"] and end[0].kind == "resolved"
+
+
+def test_the_first_pages_hint_acknowledges_the_incident_when_another_alert_carries_it_on() -> None:
+    p, rec = pager(renotify_minutes=60, reminders_per_incident=2, ack_hint=True)
+    first = step(p, "t", 0, [tr("pump_stopped", "firing", 0)])
+    assert first[0].body.endswith("aquamon silence t pump_stopped --ack")
+    step(p, "t", 2 * MIN, [tr("pump_lockout", "firing", 2 * MIN)])  # grouped under the stopped pump
+    step(p, "t", 10 * MIN, [tr("pump_stopped", "resolved", 10 * MIN)])  # the lockout carries the incident on
+    assert p.acknowledge("t", "pump_stopped") == 1  # as the page said
+    for hour in range(1, 5):
+        step(p, "t", hour * HOUR)
+    # the lockout is news (told once: "It follows the pump stopped alert"), but nothing reminds any more
+    assert [(m.kind, m.title) for m in rec.sent] == [("firing", "t: pump stopped"), ("firing", "t: pump locked out")]
 
 
 def test_a_warning_that_outlasts_its_cause_ends_quietly() -> None:
@@ -376,6 +409,8 @@ def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str
                 count = per_incident.setdefault(m.incident, {})
                 kind = m.kind + "/" + (m.severity if m.kind != "firing" and m.kind != "morning" else m.keys[0])
                 count[kind] = count.get(kind, 0) + 1
+                for named in m.keys if m.kind in ("firing", "morning") else ():  # its own and those it explains
+                    count["told/" + named] = count.get("told/" + named, 0) + 1
                 count["priority/" + m.severity] = count.get("priority/" + m.severity, 0) + 1
     for incident, count in per_incident.items():
         assert count.get("priority/critical", 0) <= budget, (incident, count)
@@ -384,6 +419,7 @@ def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str
         # each alert of the incident is told at most once (its first page, or its morning message)
         for key in NON_INFO:
             assert count.get(f"firing/{key}", 0) + count.get(f"morning/{key}", 0) <= 1, (incident, count)
+            assert count.get(f"told/{key}", 0) <= 1, (incident, count)  # named once, by whichever message
 
 
 def test_two_tanks_are_routed_to_two_endpoints(inbox: Inbox) -> None:
@@ -421,6 +457,9 @@ def test_signed_commands_ack_silence_maintenance_and_refusals() -> None:
     ack = commands.sign_command(key, "t", "analytics", "ack", {"key": "sump_low", "for_s": 0}, ts_ms=wall)
     assert a.command("t", ack, wall) == "acknowledged 1 alert(s) of t"
     assert a.command("t", ack, wall).startswith("refused: already applied")  # a replay
+    again = commands.sign_command(key, "t", "analytics", "ack", {"key": "sump_low", "for_s": 0}, ts_ms=wall)
+    assert a.command("t", again, wall) == ("nothing to acknowledge: no open sump level low alert of t waits for it "
+                                           "(it may be over already, or acknowledged)")
     old = commands.sign_command(key, "t", "analytics", "silence", {"for_s": 60}, ts_ms=wall - 600_000)
     assert a.command("t", old, wall).startswith("refused: too old")
     forged = dict(commands.sign_command(key, "t", "analytics", "silence", {"for_s": 60}, ts_ms=wall), action="ack")
