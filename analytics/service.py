@@ -131,6 +131,11 @@ class Analytics:
         for tank, doc in cmds:
             self.link.answer_command(tank, doc, self.command(tank, doc))
 
+    def _answer_waiting_commands(self) -> None:
+        """Between two steps of a long catch-up: answer the keeper's commands now, not when it ends."""
+        if self.link.commands_waiting():
+            self._answer_commands(self.link.take_commands())
+
     def _take_heard(self) -> None:
         """Apply the alert commands and device statuses heard since the last cycle (:mod:`analytics.device_status`)."""
         statuses, cmds = self.link.take()
@@ -183,7 +188,7 @@ class Analytics:
         stops only that tank, for this cycle.
         """
         runs = [run for run in (self._guarded(tank, self._start, tank) for tank in tanks) if run is not None]
-        step_together(runs, self._after_step, self.scoring)
+        step_together(runs, self._after_step, self.scoring, between=self._answer_waiting_commands)
         out: list[Transition] = []
         for run in runs:
             self.outbox.add(run.lines)  # written with the other tanks' at the end of the cycle

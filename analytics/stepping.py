@@ -67,14 +67,21 @@ class TankRun:
 AfterStep = Callable[[TankRun, int, dict[str, Any], list[Transition]], None]
 
 
-def step_together(runs: list[TankRun], after: AfterStep, stats: ScoringStats) -> None:
-    """Every due step of ``runs``; the tanks due at the same time are prepared, scored and concluded together."""
+def step_together(runs: list[TankRun], after: AfterStep, stats: ScoringStats,
+                  between: Callable[[], None] | None = None) -> None:
+    """Every due step of ``runs``; the tanks due at the same time are prepared, scored and concluded together.
+
+    ``between`` is called after each step time, when every tank is between two steps (the service
+    answers a keeper's commands there, not only after a long catch-up).
+    """
     active = [r for r in runs if r.times]
     while active:
         # tanks step through the same times together: their drift minutes coincide, so do their batches
         t = min(r.times[r.next] for r in active)
         _step_all([r for r in active if r.times[r.next] == t], after, stats)
         active = [r for r in active if not r.failed and r.next < len(r.times)]
+        if between is not None and active:
+            between()
 
 
 def _step_all(runs: list[TankRun], after: AfterStep, stats: ScoringStats) -> None:

@@ -304,9 +304,13 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
     if not answer.get("ok"):
         err.print(f"[bold red]refused by the analytics:[/] {escape(str(answer.get('reason', '')))}", soft_wrap=True)
         raise typer.Exit(1)
+    done = str(answer.get("done", "done"))
+    if done.startswith("nothing to"):  # taken, but there was nothing to do: say only that
+        Console().print(f"the analytics: {escape(done)}", soft_wrap=True)
+        return
     what = {"ack": "acknowledged", "maintenance": "maintenance mode for", "silence": "silenced"}[action]
     Console().print(f"{what} {tank} {key or ''} {'' if ack else 'for ' + duration}".replace("  ", " ").strip()
-                    + f" (the analytics: {escape(str(answer.get('done', 'done')))})", soft_wrap=True)
+                    + f" (the analytics: {escape(done)})", soft_wrap=True)
 
 
 from aquamon.user_cli import user_app  # noqa: E402

@@ -286,7 +286,9 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         end_ms = demo_end_ms(int(time.time() * 1000), cfg.alerts.quiet_hours, policy.zone)
         fw_cfg = firmware_config(tank=TANK, device=DEVICE, mqtt_port=cfg.mqtt.port, state_dir=out / "device-state",
                                  minutes=minutes, start_epoch_ms=end_ms - minutes * 60_000, speed=speed,
-                                 faults=demo_faults(hours), extra={"heater": DEMO_HEATER}, **fw_cmd)
+                                 faults=demo_faults(hours), **fw_cmd,
+                                 # the keeper signs on the real clock (web buttons, aquamon command)
+                                 extra={"heater": DEMO_HEATER, "sim": {"commands_on_wall_clock": True}})
         start_ms = end_ms - minutes * 60_000
         faults = ", ".join(f"{f['kind']} at {_fmt_time(start_ms + f['start_min'] * 60_000)}"
                            for f in fw_cfg["sim"]["faults"])

@@ -57,6 +57,9 @@ def test_faults_to_notifications_on_the_real_path(stack: Stack, unique: str) -> 
         r = subprocess.run([sys.executable, "-m", "aquamon", "silence", "tank1", "pump_stoped", "-c", str(cfg_file)],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 1 and "unknown alert key 'pump_stoped'" in r.stderr, r.stdout + r.stderr
+        r = subprocess.run([sys.executable, "-m", "aquamon", "silence", "tank1", "sump_low", "--ack", "-c", str(cfg_file)],
+                           capture_output=True, text=True, timeout=60)  # nothing open yet: said plainly, not "acknowledged"
+        assert r.returncode == 0 and r.stdout.startswith("the analytics: nothing to acknowledge"), r.stdout + r.stderr
         forged = commands.sign_command(b"not the key but long enough!!", "tank1", "analytics", "maintenance",
                                        {"for_s": 86400})
         pub = mqtt.Client(CallbackAPIVersion.VERSION2)  # a real operator account, without the command key

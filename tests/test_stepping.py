@@ -75,3 +75,12 @@ def test_a_failing_tank_stops_alone() -> None:
     assert broken.failed and broken.next == 1  # its first step done, the second failed, no third
     assert late.failed and late.next == 1
     assert not fine.failed and fine.next == 3
+
+
+def test_between_runs_when_every_tank_is_between_two_steps_never_after_the_last() -> None:
+    # the service answers a keeper's command there: a catch-up of hours must not hold it to the end
+    a, b = _run("a", [1 * MIN_MS, 2 * MIN_MS, 3 * MIN_MS]), _run("b", [2 * MIN_MS, 3 * MIN_MS])
+    seen: list[tuple[int, int]] = []
+    step_together([a, b], lambda run, t, score, trs: None, ScoringStats(),
+                  between=lambda: seen.append((a.next, b.next)))
+    assert seen == [(1, 0), (2, 1)]  # after minute 1 (a alone) and minute 2 (both); none after minute 3

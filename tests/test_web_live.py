@@ -63,3 +63,12 @@ def test_a_device_is_offline_only_when_its_status_says_so() -> None:
     assert not s.offline("t1", "esp1")
     s.apply("p/t1/esp1/status", b'{"online": false}')  # its last will
     assert s.offline("t1", "esp1")
+
+
+def test_an_answer_keeps_what_the_analytics_did() -> None:
+    # "nothing to acknowledge" is an answer the page must show as it is, not as "done"
+    s = FleetState("p")
+    event = s.apply("p/t1/analytics/cmd/ack", json.dumps({"id": "c1", "ok": True,
+                                                          "done": "nothing to acknowledge: no open alert"}).encode())
+    assert event == ("ack", {"device": "analytics", "id": "c1", "ok": True, "reason": "",
+                             "done": "nothing to acknowledge: no open alert"})

@@ -333,6 +333,9 @@ class WebApp:
         if not ack.get("ok"):
             return self._answer(request, tank, False, f"{plan.words}: refused by the analytics "
                                 f"({ack.get('reason', 'no reason given')})", 409)
+        done = str(ack.get("done", ""))
+        if done.startswith("nothing to"):  # taken, but nothing was open to act on: say so, mark nothing
+            return self._answer(request, tank, True, f"{plan.words}: {done}", 200)
         if plan.action == "ack":
             with self.hub.lock:
                 self.hub.state.note_ack(tank, key, user["name"])

@@ -152,7 +152,7 @@ class FleetState:
             event = ("status", data)
         elif len(parts) == 4 and parts[2:] == ["cmd", "ack"]:
             event = ("ack", {"device": parts[1], "id": doc.get("id"), "ok": bool(doc.get("ok")),
-                             "reason": str(doc.get("reason", ""))})
+                             "reason": str(doc.get("reason", "")), "done": str(doc.get("done", ""))})
         else:
             return None
         self.version += 1
