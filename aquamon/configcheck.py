@@ -18,6 +18,9 @@ def config_warnings(cfg: Config, file_sets_nothing: bool = False, accounts_besid
     ``accounts_beside``: each part's broker account is in an environment file beside the configuration
     (what ``aquamon init`` writes: ``/etc/aquamon/<part>.env``), so an empty ``[mqtt]`` account is meant.
 
+    >>> from dataclasses import replace
+    >>> config_warnings(replace(Config(), alerts=replace(Config().alerts, command_key="ab" * 32)))[1][:57]
+    '[alerts] command_key: only 2 different hex digits, so not'
     >>> config_warnings(Config())[0]
     '[notify]: no Apprise URL in critical, warning or info: alerts would reach nobody. Add one, e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)'
     """
@@ -30,6 +33,12 @@ def config_warnings(cfg: Config, file_sets_nothing: bool = False, accounts_besid
                    'e.g. critical = ["ntfy://ntfy.sh/my-tank"] (see aquamon.example.toml)')
     elif not n.critical:
         out.append("[notify] critical: empty: critical alerts (a stuck heater, a low sump) would reach nobody")
+    digits = set(cfg.alerts.command_key.strip().lower())
+    if digits and len(digits) <= 8:
+        # 64 random hex digits use 9 or more of the 16 but for a chance of about 1e-15: this one was typed
+        out.append(f"[alerts] command_key: only {len(digits)} different hex digits, so not random (e.g. "
+                   "a placeholder like 00...00): anyone who guesses it can silence the alerts. Use the output of: "
+                   'python3 -c "import secrets; print(secrets.token_hex(32))"')
     if (not cfg.mqtt.username or not cfg.mqtt.password) and not accounts_beside:
         out.append(f"[mqtt] username, password: empty: the broker refuses clients without an account "
                    f"(aquamon user add; or set {env_name('mqtt', 'password')})")
