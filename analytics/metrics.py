@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from aquamon import __version__
@@ -84,6 +84,27 @@ class _FiringCollector(Collector):
         return Tally()
 
 
+#: what the service counts itself (name -> help), exported as counters read at scrape time
+LOSS_COUNTS = {
+    "late_data_seconds": "Seconds of readings that arrived after their minute was evaluated (never judged again).",
+    "skipped_seconds": "Seconds of readings never evaluated: more than the catch-up limit behind.",
+    "writes_failed": "Writes of the analytics' own points InfluxDB refused for now (kept, written later).",
+    "writes_rejected": "Writes InfluxDB refused for their content (a field-type conflict): logged, not retried.",
+}
+
+
+class _CountsCollector(Collector):
+    """The service's own tallies of what it skipped or could not write (:data:`LOSS_COUNTS`)."""
+
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        now = self.counts()
+        for name, doc in LOSS_COUNTS.items():
+            yield CounterMetricFamily(f"{PREFIX}_{name}", doc, value=now.get(name, 0))
+
+
 class AnalyticsMetrics:
     """The analytics' registry: cycles, tanks, alerts firing, notifications, process metrics.
 
@@ -107,16 +128,20 @@ class AnalyticsMetrics:
     True
     >>> 'aquamon_analytics_notifications_failed_total{severity="warning"} 1.0' in text
     True
+    >>> 'aquamon_analytics_late_data_seconds_total 0.0' in text
+    True
     """
 
     def __init__(self, monitors: Callable[[], Mapping[str, Any]], name: str = "0/1",
-                 registry: CollectorRegistry | None = None) -> None:
+                 registry: CollectorRegistry | None = None,
+                 counts: Callable[[], Mapping[str, int]] = dict) -> None:
         self.registry = registry if registry is not None else new_registry()
         r = self.registry
         info = InfoMetricFamily(PREFIX, "This analytics instance: its shard and aquamon version.",
                                 value={"shard": name, "version": __version__})
         r.register(_Constant(info))
         r.register(_FiringCollector(monitors))
+        r.register(_CountsCollector(counts))
         self.cycles = Counter(f"{PREFIX}_cycles", "Evaluation cycles completed.", registry=r)
         self.cycle_seconds = Histogram(f"{PREFIX}_cycle_duration_seconds", "Time of one evaluation cycle "
                                        "over every tank, seconds.", buckets=CYCLE_BUCKETS, registry=r)

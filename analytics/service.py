@@ -79,7 +79,8 @@ class Analytics:
         self.outbox = Outbox()  # the cycle's points, one batch (docs/scaling.md), kept while InfluxDB refuses
         self.monitors: dict[str, TankMonitor] = {}
         self.data: dict[str, TankData] = {}
-        self.metrics = AnalyticsMetrics(lambda: self.monitors, f"{a.instance_index}/{a.instance_count}")
+        self.metrics = AnalyticsMetrics(lambda: self.monitors, f"{a.instance_index}/{a.instance_count}",
+                                        counts=self._loss_counts)
         self.scoring = ScoringStats()
         self.skipped_minutes = 0  # minutes never evaluated: more than MAX_CATCHUP_MS behind
         # which instance scored a point: tagged only when tanks are sharded (docs/scaling.md)
@@ -130,6 +131,11 @@ class Analytics:
         """Apply each alert command and answer it (the keeper waits for the answer)."""
         for tank, doc in cmds:
             self.link.answer_command(tank, doc, self.command(tank, doc))
+
+    def _loss_counts(self) -> dict[str, int]:
+        """What this instance skipped or could not write, for ``/metrics`` (:data:`analytics.metrics.LOSS_COUNTS`)."""
+        return {"late_data_seconds": self.reader.late_minutes * 60, "skipped_seconds": self.skipped_minutes * 60,
+                "writes_failed": self.outbox.failures, "writes_rejected": self.outbox.rejected}
 
     def _answer_waiting_commands(self) -> None:
         """Between two steps of a long catch-up: answer the keeper's commands now, not when it ends."""

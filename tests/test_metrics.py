@@ -95,6 +95,7 @@ def test_a_real_analytics_scrape_passes_promtool(stack: Stack, unique: str) -> N
     assert sample(text, "aquamon_analytics_cycles_total") >= 1
     assert sample(text, "aquamon_analytics_cycle_duration_seconds_count") >= 1
     for family in ("aquamon_analytics_alerts_firing", "aquamon_analytics_notifications_sent_total",
-                   "aquamon_analytics_notifications_failed_total", "process_cpu_seconds_total"):
+                   "aquamon_analytics_notifications_failed_total", "process_cpu_seconds_total",
+                   "aquamon_analytics_late_data_seconds_total", "aquamon_analytics_writes_rejected_total"):
         assert f"# HELP {family} " in text, family
     assert 'aquamon_analytics_notifications_sent_total{severity="critical"} 0.0' in text
