@@ -48,7 +48,15 @@ class Web:
         token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         r2 = self.request("POST", "/login", {"csrf": token, "name": name, "password": password}, cookie)
         assert r2.status == 303, r2.status
-        return r2.getheader("Set-Cookie", "").split(";")[0]
+        return set_cookie(r2, "aquamon_session")
+
+
+def set_cookie(r: http.client.HTTPResponse, name: str) -> str:
+    """``name=value`` of the cookie ``name`` the response sets ('' if none)."""
+    for header, value in r.getheaders():
+        if header.lower() == "set-cookie" and value.startswith(name + "="):
+            return value.split(";")[0]
+    return ""
 
 
 @pytest.fixture(scope="module")
@@ -201,3 +209,27 @@ def _page(web: Web, path: str, cookie: str) -> str:
     c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
     c.request("GET", path, headers={"Cookie": cookie})
     return c.getresponse().read().decode()
+
+
+def test_a_strangers_wrong_guesses_do_not_lock_the_keeper_out_of_their_own_browser(web: Web) -> None:
+    web.users.add("kim", "operator", "kim-long-password")
+
+    def try_login(address: str, password: str, known: str = "") -> http.client.HTTPResponse:
+        seen = {"X-Forwarded-For": address}  # the app trusts its local reverse proxy's word on the address
+        c = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+        c.request("GET", "/login", headers=seen)
+        r = c.getresponse()
+        token = re.search(r'name="csrf" value="([^"]+)"', r.read().decode()).group(1)  # type: ignore[union-attr]
+        session = set_cookie(r, "aquamon_session")
+        return web.request("POST", "/login", {"csrf": token, "name": "kim", "password": password},
+                           "; ".join(c for c in (session, known) if c), seen)
+
+    first = try_login("10.0.0.2", "kim-long-password")  # the keeper's phone, once
+    known = set_cookie(first, "aquamon_known")
+    assert first.status == 303 and known
+    for _ in range(5):  # a stranger elsewhere guesses until the name is locked ([web] login_attempts = 5)
+        assert try_login("10.9.9.9", "guess").status == 401
+    assert try_login("10.0.0.3", "kim-long-password").status == 429  # a new browser waits, as it should
+    assert try_login("10.0.0.2", "kim-long-password", known).status == 303  # the keeper's own does not
+    forged = known.split("=", 1)[0] + "=kim.AAAAAA.forged"
+    assert try_login("10.0.0.4", "kim-long-password", forged).status == 429

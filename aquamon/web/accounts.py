@@ -128,7 +128,10 @@ class LoginThrottle:
     """At most ``limit`` failed logins per ``window_s`` for one address and for one name.
 
     Counting per name too stops a guesser who changes address; counting per
-    address stops one who tries many names.
+    address stops one who tries many names.  A browser that logged in as the
+    name before (``known``: it shows the signed cookie that login left) is
+    counted apart from the name's other tries, so a stranger's wrong guesses
+    cannot lock the keeper out of their own phone (OWASP's device cookies).
 
     >>> t = LoginThrottle(limit=2, window_s=60)
     >>> t.failed("1.2.3.4", "ann", now=0); t.failed("1.2.3.4", "ann", now=1)
@@ -136,6 +139,8 @@ class LoginThrottle:
     (58, 58)
     >>> t.retry_after("5.6.7.8", "bob", now=2), t.retry_after("1.2.3.4", "ann", now=61)
     (0, 0)
+    >>> t.retry_after("5.6.7.8", "ann", now=2, known=True)  # the keeper's phone, elsewhere
+    0
     """
 
     def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
@@ -152,19 +157,23 @@ class LoginThrottle:
             del self._fails[who]
         return q
 
-    def retry_after(self, address: str, name: str, now: float | None = None) -> int:
+    @staticmethod
+    def _buckets(address: str, name: str, known: bool) -> tuple[str, str]:
+        return f"ip:{address}", f"known:{name}" if known else f"name:{name}"
+
+    def retry_after(self, address: str, name: str, now: float | None = None, known: bool = False) -> int:
         """Seconds to wait before another try is heard; 0 when one may try now."""
         now = time.monotonic() if now is None else now
         wait = 0.0
-        for who in (f"ip:{address}", f"name:{name}"):
+        for who in self._buckets(address, name, known):
             q = self._recent(who, now)
             if len(q) >= self.limit:
                 wait = max(wait, self.window_s - (now - q[0]))
         return int(wait + 0.999)
 
-    def failed(self, address: str, name: str, now: float | None = None) -> None:
+    def failed(self, address: str, name: str, now: float | None = None, known: bool = False) -> None:
         now = time.monotonic() if now is None else now
-        for who in (f"ip:{address}", f"name:{name}"):
+        for who in self._buckets(address, name, known):
             self._fails.setdefault(who, deque()).append(now)
         if len(self._fails) > 100_000:  # a flood of names: forget the oldest rather than grow without bound
             for who in list(self._fails)[:50_000]:

@@ -22,6 +22,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from itsdangerous import BadSignature, TimestampSigner
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
@@ -46,6 +47,8 @@ FLEET_PUSH_S = 2.0  # the fleet page gets every tank's changes coalesced, this o
 HEARTBEAT_S = 15.0
 COMMAND_TIMEOUT_S = 10.0
 ANALYTICS = "analytics"  # the pseudo-device the analytics take their commands on (analytics.service)
+KNOWN_COOKIE = "aquamon_known"  # the name this browser logged in as, signed: its own login throttle
+KNOWN_COOKIE_S = 180 * 86400
 
 
 def _fmt(v: Any, key: str) -> str:
@@ -66,6 +69,7 @@ class WebApp:
         self.history = history or History(connect(cfg.influxdb), zone=self.zone)
         self.accounts = WebAccounts(Path(cfg.web.accounts_file))
         self.throttle = LoginThrottle(cfg.web.login_attempts, cfg.web.login_window_s)
+        self._known_signer = TimestampSigner(cfg.web.session_secret, salt="aquamon-known-browser")
         self._roles: dict[str, str] = {}
         self._roles_mtime = -1
         self.keys = Keys(cfg.web.device_keys_dir, cfg.alerts.command_key)
@@ -104,7 +108,8 @@ class WebApp:
         form = await checked_form(request)
         name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))[:256]
         address = request.client.host if request.client else "?"
-        wait = self.throttle.retry_after(address, name)
+        known = self._known_browser(request) == name
+        wait = self.throttle.retry_after(address, name, known=known)
         if wait:
             self.throttle.refused += 1
             log.warning("login refused for %r from %s: too many failed tries (%d refused so far)", name, address,
@@ -121,14 +126,26 @@ class WebApp:
                                error="Logins cannot be checked now: the server's accounts file is broken "
                                      "(its log says how to mend it).")
         if role is None:
-            self.throttle.failed(address, name)
+            self.throttle.failed(address, name, known=known)
             log.warning("failed login for %r from %s", name, address)
             return self.render(request, "login.html", status_code=401, next=nxt,
                                error="Wrong name or password.")
         request.session.clear()  # a new session (and CSRF token) at each login
         request.session.update(user=name, role=role, since=int(time.time()), csrf=new_csrf_token())
         log.info("%s logged in (%s) from %s", name, role, address)
-        return RedirectResponse(nxt, status_code=303)
+        resp = RedirectResponse(nxt, status_code=303)
+        # this browser now counts its failed logins apart from strangers' (LoginThrottle); it survives logout
+        resp.set_cookie(KNOWN_COOKIE, self._known_signer.sign(name).decode(), max_age=KNOWN_COOKIE_S,
+                        httponly=True, samesite="strict", secure=self.cfg.web.secure_cookies)
+        return resp
+
+    def _known_browser(self, request: Request) -> str:
+        """The name this browser last logged in as (its signed cookie), or ''."""
+        value = request.cookies.get(KNOWN_COOKIE, "")
+        try:
+            return self._known_signer.unsign(value, max_age=KNOWN_COOKIE_S).decode() if value else ""
+        except BadSignature:
+            return ""
 
     async def logout(self, request: Request) -> Response:
         await checked_form(request)
