@@ -152,11 +152,15 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
                                               "e.g. ntfy://ntfy.sh/my-tank."),
          homeassistant_: bool = typer.Option(False, "--homeassistant", help="Also run the Home Assistant bridge."),
          device: str = typer.Option("esp32", "--device", help="Device id of each tank's controller."),
-         mqtt_port: int = typer.Option(1883, "--mqtt-port", help="Port of the broker's aquamon listener."),
-         mqtt_listen: str = typer.Option("0.0.0.0", "--mqtt-listen", help="Address it listens on (devices "
-                                         "come over WiFi; 127.0.0.1 for this machine only)."),
-         influx_url: str = typer.Option("http://127.0.0.1:8086", "--influx-url"),
-         influx_database: str = typer.Option("aquamon", "--influx-database"),
+         mqtt_port: Optional[int] = typer.Option(None, "--mqtt-port", help="Port of the broker's aquamon "
+                                                 "listener (default 1883; a rerun: the kept one)."),
+         mqtt_listen: Optional[str] = typer.Option(None, "--mqtt-listen", help="Address it listens on (devices "
+                                                   "come over WiFi; 127.0.0.1 for this machine only; default "
+                                                   "0.0.0.0; a rerun: the kept one)."),
+         influx_url: Optional[str] = typer.Option(None, "--influx-url", help="default http://127.0.0.1:8086; "
+                                                  "a rerun: the kept one."),
+         influx_database: Optional[str] = typer.Option(None, "--influx-database", help="default aquamon; a "
+                                                       "rerun: the kept one."),
          influx_username: str = typer.Option("", "--influx-username", envvar="AQUAMON_INFLUXDB_USERNAME",
                                              help="With InfluxDB authentication on: the parts' account."),
          influx_password: str = typer.Option("", "--influx-password", envvar="AQUAMON_INFLUXDB_PASSWORD"),
@@ -187,6 +191,9 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
     interactive = sys.stdin.isatty() and (not only or bool({"config_file", "broker"} & set(only)))
     known = existing_answers(root)  # a rerun takes the answers of the config it keeps
 
+    def kept(value: Optional[str], key: str, default: str) -> str:
+        return value if value is not None else known.get(key, default)
+
     def ask(value: Optional[str], key: str, question: str, default: str) -> str:
         if value is not None:
             return value
@@ -200,8 +207,12 @@ def init(tanks: Optional[str] = typer.Option(None, "--tanks", help="Tank ids, co
                     notify_url=ask(notify, "notify", "Apprise URL for alerts (e.g. ntfy://ntfy.sh/my-tank)", ""),
                     profile=ask(profile, "profile", "Profile (tropical, turtle, cold-water)", "tropical"),
                     timezone=ask(timezone, "timezone", "Time zone", _local_timezone()), device=device,
-                    homeassistant=homeassistant_, mqtt_port=mqtt_port, mqtt_listen=mqtt_listen,
-                    influx_url=influx_url, influx_database=influx_database, influx_username=influx_username,
+                    homeassistant=homeassistant_,
+                    mqtt_port=mqtt_port if mqtt_port is not None else int(known.get("mqtt_port", 1883)),
+                    mqtt_listen=kept(mqtt_listen, "mqtt_listen", "0.0.0.0"),
+                    influx_url=kept(influx_url, "influx_url", "http://127.0.0.1:8086"),
+                    influx_database=kept(influx_database, "influx_database", "aquamon"),
+                    influx_username=influx_username,
                     influx_password=influx_password, influx_admin_username=influx_admin_username,
                     influx_admin_password=influx_admin_password,
                     keep=retention.Retention(keep_minutes_days, keep_hourly_days),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -273,8 +274,17 @@ def existing_answers(root: Path) -> dict[str, str]:
         cfg = load_config_text((root / "etc/aquamon/aquamon.toml").read_text(), environ={})
     except (OSError, ConfigError):
         return {}
-    return {"tanks": ",".join(cfg.analytics.tanks), "profile": cfg.alerts.profile,
-            "timezone": cfg.alerts.time_zone or "UTC", "notify": next(iter(cfg.notify.critical), "")}
+    answers = {"tanks": ",".join(cfg.analytics.tanks), "profile": cfg.alerts.profile,
+               "timezone": cfg.alerts.time_zone or "UTC", "notify": next(iter(cfg.notify.critical), ""),
+               "mqtt_port": str(cfg.mqtt.port), "influx_url": cfg.influxdb.url,
+               "influx_database": cfg.influxdb.database}
+    try:  # the listener's address too: a rerun must not reopen a broker kept to this machine
+        listener = re.search(r"^listener (\d+) (\S+)", (root / "etc/mosquitto/conf.d/aquamon.conf").read_text(), re.M)
+    except OSError:
+        listener = None
+    if listener:
+        answers["mqtt_listen"] = listener.group(2)
+    return answers
 
 
 def render_config(site: Site) -> str:

@@ -112,6 +112,25 @@ def test_dry_run_says_everything_and_writes_nothing(tmp_path: Path) -> None:
     assert not root.exists()
 
 
+def test_a_rerun_keeps_the_broker_to_this_machine_and_the_sites_addresses(tmp_path: Path) -> None:
+    # an upgrade reruns init without the first run's flags: --mqtt-listen 127.0.0.1 must not fall back
+    # to every interface, nor the ports and InfluxDB to the defaults
+    from aquamon.init import existing_answers
+
+    site = Site(["reef"], "json://127.0.0.1:9/x", timezone="UTC", root=tmp_path, mqtt_port=1884,
+                mqtt_listen="127.0.0.1", influx_url="http://10.0.0.5:8087", influx_database="fish")
+    Installer(site, say=lambda line: None).run(["config_file"])
+    conf = site.path("/etc/mosquitto/conf.d/aquamon.conf")
+    conf.parent.mkdir(parents=True)
+    conf.write_text(mosquitto_conf(site, AccountStore(site.path("/etc/mosquitto/aquamon"))))
+    kept = existing_answers(tmp_path)
+    assert (kept["mqtt_listen"], kept["mqtt_port"], kept["influx_url"], kept["influx_database"]) == \
+        ("127.0.0.1", "1884", "http://10.0.0.5:8087", "fish")
+    r = subprocess.run([sys.executable, "-m", "aquamon", "init", "--root", str(tmp_path), "--exec", EXE, "--dry-run",
+                        "--only", "broker"], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and f"unchanged: {conf}" in r.stdout, r.stdout + r.stderr
+
+
 def test_check_config_knows_the_accounts_are_in_the_parts_environment_files(tmp_path: Path) -> None:
     # init's layout: no account in aquamon.toml, one per part in <part>.env beside it (systemd's
     # EnvironmentFile); `aquamon check-config /etc/aquamon/aquamon.toml` must not warn about it
