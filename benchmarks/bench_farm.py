@@ -154,11 +154,12 @@ def _count_water(db: InfluxV1) -> int:
     return int(series[0]["values"][0][1]) if series else 0
 
 
-def _credentials(stack: Stack, prefix: str) -> tuple[str, str]:
+def _credentials(stack: Stack, prefix: str, name: str) -> tuple[str, str]:
     # The farm stands in for 1,000 devices on a few connections, so it cannot use
-    # per-device accounts; an admin account of this private broker is the stand-in.
+    # per-device accounts; admin accounts of this private broker are the stand-in, one per
+    # connection (the broker binds client ids to usernames: one connection per account)
     if hasattr(stack, "service_credentials"):
-        return stack.service_credentials("admin", prefix)
+        return stack.service_credentials("admin", prefix, name=name)
     return "", ""
 
 
@@ -174,8 +175,7 @@ def run_once(instances: int, tanks: int, speed: float | None, workdir: Path) -> 
                       analytics=replace(cfg.analytics, poll_s=0.5))
         stack.start_gateways(cfg, instances)
         stack.start_analytics_shards(cfg, instances)
-        user, password = _credentials(stack, prefix)
-        listener = AlertListener(cfg, user, password)
+        listener = AlertListener(cfg, *_credentials(stack, prefix, "alerts"))
         db = stack.db(cfg)
 
         now_ms = int(time.time() * 1000)
@@ -185,7 +185,8 @@ def run_once(instances: int, tanks: int, speed: float | None, workdir: Path) -> 
         fault_ms = live_ms + FAULT_AFTER_MIN * MIN_MS
         faults = {i: (fault_ms, FAULT_RATE_C_PER_H) for i in range(0, tanks, FAULT_EVERY)}
         model = FarmModel(tanks, start_ms, seed=instances, faults=faults, farm=prefix)
-        farm = Farm(model, replace(cfg.mqtt, username=user, password=password), connections=4)
+        farm = Farm(model, cfg.mqtt, connections=4,
+                    accounts=[_credentials(stack, prefix, f"farm{k}") for k in range(4)])
         farm.connect()
 
         # --- phase 1: throughput ---------------------------------------------------------

@@ -139,10 +139,15 @@ class FarmModel:
 
 
 class Farm:
-    """Publishes a :class:`FarmModel` through ``connections`` paho clients (QoS 1)."""
+    """Publishes a :class:`FarmModel` through ``connections`` paho clients (QoS 1).
+
+    ``accounts``: one (username, password) per connection; a broker that binds client ids to
+    usernames (ours) lets only one connection of an account stay up. Without it, every connection
+    logs in with ``mqtt_cfg``'s account.
+    """
 
     def __init__(self, model: FarmModel, mqtt_cfg: MqttConfig, connections: int = 4,
-                 client_prefix: str = "farm") -> None:
+                 client_prefix: str = "farm", accounts: list[tuple[str, str]] | None = None) -> None:
         self.model = model
         self.cfg = mqtt_cfg
         self.clients: list[mqtt.Client] = []
@@ -154,8 +159,9 @@ class Farm:
         self._topics = [model.topic(mqtt_cfg.topic_prefix, i) for i in range(model.n_tanks)]
         for k in range(connections):
             c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{client_prefix}-{k}-{time.time_ns() % 10**9}")
-            if mqtt_cfg.username:
-                c.username_pw_set(mqtt_cfg.username, mqtt_cfg.password)
+            user, password = accounts[k] if accounts else (mqtt_cfg.username, mqtt_cfg.password)
+            if user:
+                c.username_pw_set(user, password)
             c.max_inflight_messages_set(1000)
             c.max_queued_messages_set(0)
             c.on_publish = self._on_publish
