@@ -53,6 +53,8 @@ SENSOR_COLS = tuple((s.key, s.unit or s.label, s.decimals) for s in shown_sensor
 MORNING_SHOWN_MIN = 30
 
 DEMO_HEATER = {"enabled": True, "set_c": 0.0, "cutoff_c": 27.0, "rearm_c": 1.0, "min_off_s": 600}
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, kill, a closed terminal
+SERVE_MINUTES = 7 * 24 * 60  # with --serve the tank goes on in real time, a week at most
 
 
 def demo_faults(hours: float) -> list[dict[str, Any]]:
@@ -219,6 +221,9 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
     live: Any = None
     db_ref: list[Any] = []  # the demo's database, once started: when each push went out (simulated time)
     t_start = time.monotonic()
+    # `kill` or a closed terminal stops the demo as Ctrl-C does: everything it started stops too (they
+    # outlived it, Mosquitto and InfluxDB included, before)
+    stop_handlers = {sig: signal.signal(sig, signal.default_int_handler) for sig in STOP_SIGNALS[1:]}
 
     pushes: list[Push] = []
 
@@ -303,7 +308,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         # Ctrl-C during the live view ends the view at a safe point: a KeyboardInterrupt raised inside rich's
         # locks could leave its refresh thread waiting for ever, and the demo with it.
         interrupted = threading.Event()
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+        previous = {sig: signal.signal(sig, lambda signum, frame: interrupted.set()) for sig in STOP_SIGNALS}
         try:
             with Live(_view(state, minutes), console=console, refresh_per_second=4, transient=False) as live:
                 while fw.alive() and not interrupted.is_set():
@@ -311,7 +316,8 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
                     interrupted.wait(0.25)
                 live.update(_view(state, minutes))
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if interrupted.is_set():
             raise KeyboardInterrupt
         console.print()  # off a terminal, Live leaves its last frame without a newline
@@ -368,7 +374,16 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
                           "see analytics.log in the output folder.[/]")
             return 1
         if serve:
-            console.print(f"--serve: the web app stays up at http://127.0.0.1:{cfg.web.port}/ with the demo's data; "
+            # the tank goes on in real time from where the replay ended (a reading a minute), with its
+            # gateway and analytics, so every button of the web app still gets an answer
+            stack.start_gateway(cfg, name="gateway-serve")
+            stack.start_analytics(cfg, name="analytics-serve")
+            stack.start_firmware(firmware_config(
+                tank=TANK, device=DEVICE, mqtt_port=cfg.mqtt.port, state_dir=out / "device-state",
+                minutes=SERVE_MINUTES, start_epoch_ms=end_ms, speed=1.0, faults=[], **fw_cmd,
+                extra={"heater": DEMO_HEATER, "sim": {"commands_on_wall_clock": True}}), name="firmware-serve")
+            console.print(f"--serve: the web app stays up at http://127.0.0.1:{cfg.web.port}/ with the demo's data, "
+                          "and the tank goes on in real time (a reading a minute; its buttons answer); "
                           "Ctrl-C stops it and everything else.")
             try:
                 while any(p.alive() for p in stack.processes if p.name == "web"):
@@ -389,6 +404,8 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         if inbox is not None:
             inbox.close()
         stack.stop_all()
+        for sig, handler in stop_handlers.items():
+            signal.signal(sig, handler)
 
 
 @dataclass

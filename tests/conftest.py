@@ -60,12 +60,33 @@ def stack(tmp_path: Path, mosquitto: Mosquitto, influxdb: InfluxDB1) -> Iterator
 
 @pytest.fixture(scope="session")
 def short_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, "subprocess.CompletedProcess[str]"]:
-    """`aquamon demo` over 27 simulated hours as fast as it goes: its output folder and what it printed.
+    """`aquamon demo --serve` over 27 simulated hours as fast as it goes: its output folder and what it printed.
 
     One run for the session: the demo's report and its secrets are checked by different tests
-    (tests/test_demo.py, tests/test_security_secrets.py), and a run takes about 40 s.
+    (tests/test_demo.py, tests/test_security_secrets.py), and a run takes about 40 s.  Once it serves,
+    the device (going on in real time) is sent a signed command as the web app's buttons send them,
+    its answer is written to ``serve-command.out`` beside the folder, and Ctrl-C ends the demo.
     """
+    import json
+    import signal
+
     out = tmp_path_factory.mktemp("short-demo") / "demo"
-    r = subprocess.run([sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out)],
-                       capture_output=True, text=True, timeout=300)
-    return out, r
+    args = [sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out), "--serve"]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    printed = []
+    assert p.stdout is not None
+    for line in p.stdout:  # until the demo serves (or ends)
+        printed.append(line)
+        if line.startswith("--serve:"):
+            break
+    if p.poll() is None:
+        fw = json.loads((out / "firmware-serve.json").read_text())
+        key = out.parent / "device.key"
+        key.write_text(fw["cmd"]["key"] + "\n")
+        answer = subprocess.run([sys.executable, "-m", "aquamon", "command", fw["tank"], fw["device"], "feed",
+                                 "minutes=5", "--key-file", str(key), "--config", str(out / "keeper.toml")],
+                                capture_output=True, text=True, timeout=60)
+        (out.parent / "serve-command.out").write_text(f"{answer.returncode}\n{answer.stdout}{answer.stderr}")
+        p.send_signal(signal.SIGINT)
+    rest, err = p.communicate(timeout=120)
+    return out, subprocess.CompletedProcess(args, p.returncode, "".join(printed) + rest, err)

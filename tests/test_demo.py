@@ -64,10 +64,15 @@ def test_demo_runs_to_the_end_and_reports(short_demo: tuple[Path, "subprocess.Co
     assert keeper.alerts.command_key == load_config(out / "analytics.toml").alerts.command_key != ""
     assert keeper.mqtt.username == "operator" and (out / "keeper.toml").stat().st_mode & 0o077 == 0
     assert (out / "report" / "report.html").exists()
+    # with --serve the tank goes on in real time: the device answers a keeper's command; Ctrl-C ends it all
+    assert "--serve: the web app stays up" in r.stdout
+    assert (out.parent / "serve-command.out").read_text().startswith("0\nok: feed for 5 min")
     assert processes_under(out) == []
 
 
-def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_ctrl_c_or_kill_stops_everything(tmp_path: Path, sig: signal.Signals) -> None:
+    # SIGTERM (kill, a service manager) left Mosquitto, InfluxDB and the parts running before
     out = tmp_path / "demo"
     p = subprocess.Popen([sys.executable, "-m", "aquamon", "demo", "--hours", "30", "--speed", "600", "--out",
                           str(out)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -76,7 +81,7 @@ def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
         time.sleep(0.2)
     time.sleep(2)
     assert len(processes_under(out)) >= 4  # mosquitto, influxd, gateway, analytics, firmware
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     stdout, _ = p.communicate(timeout=60)
     assert p.returncode == 130, stdout[-2000:]
     assert "Interrupted" in stdout

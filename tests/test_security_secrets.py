@@ -22,7 +22,8 @@ pytestmark = pytest.mark.services
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = re.compile(r"pass|key|secret|token", re.I)
 # the only files that may hold a secret: each part's own config, readable by its owner only
-CONFIG_FILES = {"gateway.toml", "analytics.toml", "firmware.json", "web.toml", "keeper.toml"}
+CONFIG_FILES = {"gateway.toml", "analytics.toml", "firmware.json", "web.toml", "keeper.toml",
+                "gateway-serve.toml", "analytics-serve.toml", "firmware-serve.json"}  # (--serve: the tank goes on)
 # the web app's copies of the devices' command keys (aquamon.demo.start_demo_web): private like the configs
 KEY_DIRS = {"web-keys"}
 
@@ -70,9 +71,11 @@ def test_no_secret_of_the_demo_is_in_any_log_or_its_console_output(
         demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, r = demo_run
     secrets: set[str] = set()
-    for name in ("gateway.toml", "analytics.toml", "web.toml", "keeper.toml"):  # every password, key and token in them
+    for name in ("gateway.toml", "analytics.toml", "web.toml", "keeper.toml", "gateway-serve.toml",
+                 "analytics-serve.toml"):  # every password, key and token in them
         secrets |= set(secret_values(tomllib.loads((out / name).read_text())))
-    secrets |= set(secret_values(json.loads((out / "firmware.json").read_text())))
+    for name in ("firmware.json", "firmware-serve.json"):
+        secrets |= set(secret_values(json.loads((out / name).read_text())))
     assert len(secrets) >= 3, f"expected the gateway, analytics and device passwords, found {len(secrets)}"
     files = [p for p in out.rglob("*") if p.is_file()]
     logs = [p for p in files if p.suffix == ".log"]
