@@ -24,7 +24,7 @@ def example_variables() -> list[str]:
 
 def filled_env_file(tmp_path: Path) -> Path:
     """.env.example with every value filled in (a valid command key, an Apprise URL, passwords)."""
-    values = {"AQUAMON_COMMAND_KEY": "5a" * 32, "AQUAMON_NOTIFY_URL": "ntfy://ntfy.sh/aquamon-test"}
+    values = {"AQUAMON_COMMAND_KEY": "5a1f09c3e7b2d4" * 4 + "5a1f09c3", "AQUAMON_NOTIFY_URL": "ntfy://ntfy.sh/aquamon-test"}
     path = tmp_path / "filled.env"
     path.write_text("".join(f"{v}={values.get(v, 'pw-' + v.lower())}\n" for v in example_variables()))
     return path
