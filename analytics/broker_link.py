@@ -103,10 +103,6 @@ class BrokerLink:
             heard, self._status, self._commands = (self._status, self._commands), [], []
         return heard
 
-    def commands_waiting(self) -> bool:
-        """Whether a command was heard since the last take (a cheap look, no lock: a list's truth is atomic)."""
-        return bool(self._commands)
-
     def take_commands(self) -> list[tuple[str, dict[str, Any]]]:
         """The ``(tank, command)`` pairs heard since the last call (statuses stay for :meth:`take`)."""
         with self._lock:

@@ -34,6 +34,8 @@ from aquamon import commands
 from aquamon.config import Config
 
 log = logging.getLogger("aquamon.analytics")
+#: how an answer begins when the command was taken but there was nothing to act on (clients say so as such)
+NOTHING_TO_DO = "nothing to "
 COMMAND_DEVICE = "analytics"  # alert commands are signed for this pseudo-device
 COMMAND_WINDOW_MS = 300_000  # a command older or newer than this (wall clock) is refused
 MIN_MS = 60_000
@@ -109,7 +111,7 @@ class AlertCommands:
             done = f"silenced {tank} {key or '(all alerts)'} for {for_ms // MIN_MS} min"
         elif action == "ack":
             n = pager.acknowledge(tank, key)
-            done = (f"acknowledged {n} alert(s) of {tank}" if n else f"nothing to acknowledge: no open "
+            done = (f"acknowledged {n} alert(s) of {tank}" if n else f"{NOTHING_TO_DO}acknowledge: no open "
                     f"{'alert' if key is None else title(key) + ' alert'} of {tank} waits for it "
                     "(it may be over already, or acknowledged)")
         elif action == "maintenance":

@@ -139,8 +139,7 @@ class Analytics:
 
     def _answer_waiting_commands(self) -> None:
         """Between two steps of a long catch-up: answer the keeper's commands now, not when it ends."""
-        if self.link.commands_waiting():
-            self._answer_commands(self.link.take_commands())
+        self._answer_commands(self.link.take_commands())
 
     def _take_heard(self) -> None:
         """Apply the alert commands and device statuses heard since the last cycle (:mod:`analytics.device_status`)."""

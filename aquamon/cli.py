@@ -303,7 +303,7 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
             config: Optional[Path] = ConfigOpt) -> None:
     """Silence, acknowledge or put a tank in maintenance, by a signed MQTT command to the analytics."""
     cfg = _load(config)
-    from analytics.command_link import CommandError, parse_duration, send_alert_command
+    from analytics.command_link import NOTHING_TO_DO, CommandError, parse_duration, send_alert_command
 
     action = "ack" if ack else "maintenance" if maintenance else "silence"
     try:
@@ -316,7 +316,7 @@ def silence(tank: str = typer.Argument(..., help="Tank id, as in the MQTT topics
         err.print(f"[bold red]refused by the analytics:[/] {escape(str(answer.get('reason', '')))}", soft_wrap=True)
         raise typer.Exit(1)
     done = str(answer.get("done", "done"))
-    if done.startswith("nothing to"):  # taken, but there was nothing to do: say only that
+    if done.startswith(NOTHING_TO_DO):  # taken, but there was nothing to do: say only that
         Console().print(f"the analytics: {escape(done)}", soft_wrap=True)
         return
     what = {"ack": "acknowledged", "maintenance": "maintenance mode for", "silence": "silenced"}[action]

@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from analytics.command_link import NOTHING_TO_DO
 from analytics.notify_text import TITLES
 from aquamon import commands
 from aquamon.auth import AuthError
@@ -351,7 +352,7 @@ class WebApp:
             return self._answer(request, tank, False, f"{plan.words}: refused by the analytics "
                                 f"({ack.get('reason', 'no reason given')})", 409)
         done = str(ack.get("done", ""))
-        if done.startswith("nothing to"):  # taken, but nothing was open to act on: say so, mark nothing
+        if done.startswith(NOTHING_TO_DO):  # taken, but nothing was open to act on: say so, mark nothing
             return self._answer(request, tank, True, f"{plan.words}: {done}", 200)
         if plan.action == "ack":
             with self.hub.lock:
