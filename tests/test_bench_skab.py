@@ -170,3 +170,16 @@ def test_an_alarm_on_readings_a_second_apart_outlasts_a_quiet_reading_by_three_s
         assert firing == [True] * (3 + held) + [False] * (12 - held)  # one alarm through the dip
     else:
         assert firing == [True, False, True] + [False] * 12
+
+
+def test_anomaly_free_recording_is_scored_in_slices_as_an_experiment_is(skab_dir):
+    """Healthy water fitted on 400 rows and scored on the next 800 alarms about as stated (0.5 per 1,440)."""
+    assert bench_skab.anomaly_free(skab_dir) is None  # no recording: the bench line is left out
+    (skab_dir / "anomaly-free").mkdir()
+    f = skab_dir / "anomaly-free" / "anomaly-free.csv"
+    write_skab(f, n=1300, event=(0, 0), seed=3)
+    lines = f.read_text().splitlines()  # the real recording has no label columns
+    f.write_text("\n".join(";".join(x.split(";")[:-2]) for x in lines) + "\n")
+    shares = bench_skab.anomaly_free(skab_dir)
+    assert shares is not None and len(shares) == 1  # 1,300 rows hold one slice of 400 + 800
+    assert shares[0] < 0.02
