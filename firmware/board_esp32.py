@@ -44,7 +44,8 @@ class Esp32Board:
         if pins["topoff_float"] >= 0:  # closed (reads 0 with the pull-up) at the fill mark
             self.topoff_float = machine.Pin(pins["topoff_float"], machine.Pin.IN, machine.Pin.PULL_UP)
         self.button = machine.Pin(pins["button"], machine.Pin.IN, machine.Pin.PULL_UP)
-        self.cfg = cfg
+        # the Wi-Fi credentials only, not the whole config: the loop has no use for the rest (~1.5 KB)
+        self.wifi = cfg.get("wifi", {})
         self.state_dir = cfg.get("state_dir", ".")
         self.wlan = network.WLAN(network.WLAN.IF_STA)
         self.wlan.active(True)
@@ -56,7 +57,7 @@ class Esp32Board:
         self.ph_points: list = []  # the calibration session's points; calib is imported per command
         self.wdt = None
         s = cfg.get("sensors", {})
-        self.probes = self._probes(pins, s)
+        self.probes = self._probes(pins, s, int(cfg.get("samples", 5)))
         self.last_read = ticks_ms()
         self.uptime = 0  # ms up to last_read, added up by ticks_diff (uptime_ms)
 
@@ -65,7 +66,7 @@ class Esp32Board:
         adc.atten(machine.ADC.ATTN_11DB)  # 0-3.3 V full scale (read_uv is factory-calibrated)
         return adc
 
-    def _probes(self, pins, s):
+    def _probes(self, pins, s, samples):
         stored = read_json(self.calibration_path)
         mv7, slope = sensors.ph_calibration(stored)
         k = stored.get("tds", {}).get("k_factor")  # a TDS calibration by command wins over device.json
@@ -87,7 +88,7 @@ class Esp32Board:
         flow = sensors.FlowMeter(machine.Pin(pins["flow"], machine.Pin.IN, machine.Pin.PULL_UP),
                                  float(s.get("flow_pulses_per_litre", 450.0)), machine.Pin.IRQ_FALLING)
         therm = sensors.DS18B20(onewire.OneWire(machine.Pin(pins["onewire"])))
-        return sensors.ProbeSet(therm, ph, tds, turb, level, float_switch, flow, int(self.cfg.get("samples", 5)),
+        return sensors.ProbeSet(therm, ph, tds, turb, level, float_switch, flow, samples,
                                 time.sleep_ms)
 
     # -- the board interface used by app.Device -------------------------------------
@@ -160,7 +161,7 @@ class Esp32Board:
         now = ticks_ms()
         if not self.wlan.isconnected():
             if ticks_diff(now, self.wifi_next_try) >= 0:
-                w = self.cfg.get("wifi", {})
+                w = self.wifi
                 try:
                     self.wlan.connect(w.get("ssid", ""), w.get("password", ""))
                 except OSError:
