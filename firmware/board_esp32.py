@@ -70,9 +70,9 @@ class Esp32Board:
         stored = read_json(self.calibration_path)
         mv7, slope = sensors.ph_calibration(stored)
         k = stored.get("tds", {}).get("k_factor")  # a TDS calibration by command wins over device.json
-        ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0.0)),
-                             float(s.get("ph_board_gain", 1.0)), mv7, slope)
-        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(k or s.get("tds_k_factor", 1.0)),
+        ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0)),
+                             float(s.get("ph_board_gain", 1)), mv7, slope)
+        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(k or s.get("tds_k_factor", 1)),
                                float(s.get("tds_alpha", 0.02)), float(s.get("tds_ppm_factor", 0.5)))
         curve = tuple(tuple(p) for p in s.get("turbidity_curve", sensors.DEFAULT_TURBIDITY_CURVE))
         turb = sensors.TurbidityProbe(self._adc(pins["turb_adc"]), curve, float(s.get("turbidity_divider", 1.5)))
@@ -84,9 +84,9 @@ class Esp32Board:
         else:
             level = sensors.Ultrasonic(machine.Pin(pins["trig"], machine.Pin.OUT, value=0),
                                        machine.Pin(pins["echo"], machine.Pin.IN), machine.time_pulse_us,
-                                       time.sleep_us, float(s.get("level_mount_cm", 50.0)))
+                                       time.sleep_us, float(s.get("level_mount_cm", 50)))
         flow = sensors.FlowMeter(machine.Pin(pins["flow"], machine.Pin.IN, machine.Pin.PULL_UP),
-                                 float(s.get("flow_pulses_per_litre", 450.0)), machine.Pin.IRQ_FALLING)
+                                 float(s.get("flow_pulses_per_litre", 450)), machine.Pin.IRQ_FALLING)
         therm = sensors.DS18B20(onewire.OneWire(machine.Pin(pins["onewire"])))
         return sensors.ProbeSet(therm, ph, tds, turb, level, float_switch, flow, samples,
                                 time.sleep_ms)
@@ -184,7 +184,7 @@ class Esp32Board:
 
     def calibrate(self, args):
         temp = self.probes.thermometer
-        t = 25.0
+        t = 25
         if temp is not None:
             try:
                 temp.start()
@@ -205,7 +205,7 @@ class Esp32Board:
 
         try:
             msg, fit = calib.command(self.ph_points, args, self.calibration_path, measure, t,
-                                     getattr(probe, "k_factor", 1.0))
+                                     getattr(probe, "k_factor", 1))
         finally:
             del calib
             sys.modules.pop("calib", None)
