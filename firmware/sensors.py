@@ -12,6 +12,8 @@
 # heap object for as long as the module is loaded, and this module always is.  Arithmetic
 # with them is the same: "/" divides as floats.
 
+from micropython import const
+
 
 class SensorError(Exception):
     """A probe gave no usable reading; str(e) says why."""
@@ -31,6 +33,11 @@ class CalibrationError(ValueError):
 
 # -- DS18B20 on a 1-Wire bus ------------------------------------------------------
 
+# its command bytes (const() with a leading underscore: folded into the code, nothing in the heap)
+_CONVERT = const(0x44)
+_READ_SCRATCH = const(0xBE)
+_SKIP_ROM = const(0xCC)
+
 def crc8(data):
     """Dallas/Maxim CRC-8 (polynomial x^8 + x^5 + x^4 + 1, reflected)."""
     crc = 0
@@ -47,10 +54,6 @@ def crc8(data):
 class DS18B20:
     """One DS18B20 on ``bus`` (an onewire.OneWire): start() converts, read() fetches (>= 750 ms later)."""
 
-    CONVERT = 0x44
-    READ_SCRATCH = 0xBE
-    SKIP_ROM = 0xCC
-
     def __init__(self, bus, rom=None):
         self.bus = bus
         self.rom = rom
@@ -59,17 +62,17 @@ class DS18B20:
         if not self.bus.reset():
             raise SensorError("DS18B20: no presence pulse: check the wiring and the 4.7 kOhm pull-up")
         if self.rom is None:
-            self.bus.writebyte(self.SKIP_ROM)
+            self.bus.writebyte(_SKIP_ROM)
         else:
             self.bus.select_rom(self.rom)
 
     def start(self):
         self._select()
-        self.bus.writebyte(self.CONVERT)
+        self.bus.writebyte(_CONVERT)
 
     def read(self):
         self._select()
-        self.bus.writebyte(self.READ_SCRATCH)
+        self.bus.writebyte(_READ_SCRATCH)
         buf = bytearray(9)
         self.bus.readinto(buf)
         if crc8(buf) != 0:
