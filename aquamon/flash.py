@@ -36,7 +36,8 @@ from typing import Any
 from aquamon.checkout import FIRMWARE_DIR, MPY_LIB_DIR
 
 COMPILED = ["ticks", "payload", "pump", "ringbuf", "store", "spool", "cmdauth", "devconfig", "mqtt_link", "app",
-            "sensors", "calib", "tdscal", "outlets", "board_esp32", "pumpstate", "pumpmode", "devcmd", "tzrule"]
+            "sensors", "calib", "tdscal", "outlets", "board_esp32", "pumpstate", "pumpmode", "devcmd", "tzrule",
+            "devboot"]
 AS_SOURCE = ["main.py", "device.json", "secrets.py"]
 ROMFS_IMAGE = "firmware.romfs"
 # secrets.example.py's placeholder values: a device flashed with them cannot join the network

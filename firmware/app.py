@@ -17,20 +17,23 @@ import gc
 import json
 import sys
 
+# mqtt_link, pumpstate, ringbuf and spool (the classes of the device's lasting objects) are used
+# by devboot: imported here, with this module, so boot imports only devboot (an import from
+# ROMFS leaves ~0.9 KB of garbage until a collect)
+import mqtt_link
 import payload
 import pumpstate
-from mqtt_link import Link
-from ringbuf import Ring
-from spool import Spool
+import ringbuf
+import spool
 import store
-from store import Counter
 from ticks import ticks_add, ticks_diff
 
-# what the loop reads from the config after boot; the rest of it (~1.5 KB) is dropped
-LOOP_KEYS = ("level_low_cm", "poll_ms", "max_cycles", "backlog_per_cycle", "status_every", "drain_timeout_s")
 MAX_PENDING_COMMANDS = 16  # a burst beyond this is dropped and counted
 MAX_COMMAND_BYTES = 1024
 COMMANDS_PER_CYCLE = 8  # signatures verified per control cycle; the rest wait (a flood cannot hog the loop)
+TYPE_CHECKING = False  # (mypy takes it as True: the annotations' names, never imported on the device)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _drop(*names):
@@ -41,98 +44,50 @@ def _drop(*names):
 
 
 class Device:
+    # set by devboot.setup (annotations only: MicroPython stores nothing for them)
+    cfg: dict
+    config_errors: list
+    board: "Any"
+    t_telemetry: str
+    t_status: str
+    t_event: str
+    t_cmd: str
+    seq: "store.Counter"
+    event_seq: "store.Counter"
+    boots: "store.Counter"
+    flash_failed: bool
+    ring: "ringbuf.Ring"
+    spool: "spool.Spool | None"
+    spool_failures: int
+    pump_cfg: "pumpstate.PumpConfig"
+    pump: "pumpstate.PumpState"
+    interval_ms: int
+    published: int
+    cycles: int
+    pending: list
+    commands_dropped: int
+    cmd_key: "bytes | None"
+    cmd_seen: "bytearray | None"
+    commands_malformed: int
+    cmd_floor_due: bool
+    refusals: list
+    cal: dict
+    cmd_budget: int
+    outlets: "list | None"
+    cmd_where: "tuple[str, str, int]"
+    commands_refused: int
+    link: "mqtt_link.Link"
+
     def __init__(self, cfg, board, key=None, boot_errors=(), validated_cfg=False):
         # validated_cfg: cfg is devconfig.validate()'s output and its errors are in boot_errors
-        # (main.py validates before importing the firmware: the validator's ~6 KB of tables
-        # and the firmware are then never in the heap together)
-        if validated_cfg:
-            self.cfg, self.config_errors = cfg, []
-        else:
-            # devconfig is unloaded afterwards: its tables cost ~6-9 KB of a 64 KB heap and are
-            # needed only at boot.  Collected before and after, so boot's peak is the loaded
-            # firmware plus the validator, not plus the garbage of everything else boot does.
-            gc.collect()
-            import devconfig
+        # (main.py validates before importing the firmware).  What boot does is devboot.py's,
+        # imported for it and dropped after: its code and its words (the config's keys, boot's
+        # messages: ~1 KB on the 64-bit port) are not in a 64 KB heap while the loop runs
+        import devboot
 
-            try:
-                self.cfg, self.config_errors = devconfig.validate(cfg)
-            finally:
-                del devconfig
-                sys.modules.pop("devconfig", None)
-                gc.collect()
-        self.config_errors = list(boot_errors) + self.config_errors
-        self.board = board
-        c = self.cfg
-        base = "%s/%s/%s/" % (c["mqtt"]["prefix"], c["tank"], c["device"])
-        self.t_telemetry = base + "telemetry"
-        self.t_status = base + "status"
-        self.t_event = base + "event"
-        self.t_cmd = base + "cmd"
-        sd = c["state_dir"]
-        self.seq = Counter(sd + "/seq")
-        self.event_seq = Counter(sd + "/evseq")
-        self.boots = Counter(sd + "/boots")
-        self.flash_failed = False
-        self.ring = Ring(c["ring_capacity"])
-        self._save(self.boots, self.boots.value + 1)  # (after the ring: a full flash is reported in it)
-        self.spool = None
-        try:
-            self.spool = Spool(sd, c["spool"]["segment_bytes"], c["spool"]["max_segments"])
-        except (OSError, ValueError) as e:
-            self.config_errors.append("flash spool unavailable (%s): offline readings are kept in RAM only" % e)
-        self.spool_failures = 0
-        gc.collect()  # the state files' reads (garbage) go before the rest of boot adds its own
-        p = c["pump"]
-        self.pump_cfg = pumpstate.PumpConfig(
-            flow_min_lpm=p["flow_min_lpm"], flow_grace_ms=p["flow_grace_s"] * 1000,
-            retry_base_ms=p["retry_base_s"] * 1000, retry_max_ms=p["retry_max_s"] * 1000,
-            max_faults_per_hour=p["max_faults_per_hour"], max_on_ms=p["max_on_s"] * 1000, rest_ms=p["rest_s"] * 1000,
-            min_off_ms=p["min_off_s"] * 1000, feed_max_ms=p["feed_max_min"] * 60000, check_flow=p["check_flow"])
-        self.pump = pumpstate.PumpState(c["pump"]["start_mode"])
-        self.interval_ms = c["interval_s"] * 1000
-        self.published = 0
-        self.cycles = 0
-        self.pending = []
-        self.commands_dropped = 0
-        # commands: the key (bytes, from devconfig) and the seen-id cache (one bytearray, see
-        # cmdauth) stay here; cmdauth itself is imported per command and dropped after it
-        # (~2 KB of a 64 KB heap not held between commands)
-        key = key or c["cmd"]["key"]
-        self.cmd_key = key or None
-        self.cmd_seen = bytearray(8 + 16 * c["cmd"]["cache"]) if key else None  # 16: cmdauth.ENTRY
-        # the seen-id cache survives a reboot (a captured command must not run again after one);
-        # and the synced clock raises its floor to this boot's start (handle_commands)
-        if key:
-            try:
-                with open(sd + "/cmdseen", "rb") as f:
-                    f.readinto(self.cmd_seen)
-            except OSError:
-                pass
-        self.commands_malformed = 0
-        self.cmd_floor_due = self.cmd_seen is not None  # (handle_commands)
-        # refused commands by cause, reported in the status: bad signature, replay, stale (outside the
-        # time window or before NTP time), unknown action (STATUS_COMMAND_COUNTERS in aquamon/contract.py)
-        self.refusals = [0, 0, 0, 0]
-        self.cal = {}  # probes under calibration -> until when (ticks): a session ends by itself after an hour
-        self.cmd_budget = COMMANDS_PER_CYCLE
-        # outlets (firmware/outlets.py): their configuration tuples from devconfig, their state here
-        h, t, tm = c["heater"], c["topoff"], c["timers"]
-        self.outlets = None
-        if h or t or tm:
-            self.outlets = [(h, [False, 0, False, 0, False, 0, None, 0]) if h else None,
-                            (t, [False, 0, 0, 0, False, "", False, 0, False, 0]) if t else None,
-                            (tm, [[False, False, 0, False] for _ in tm], c["tz"]) if tm else None]
-        self.cmd_where = (c["tank"], c["device"], c["cmd"]["window_s"] * 1000)
-        self.commands_refused = 0
-        m = c["mqtt"]
-        self.link = Link("aq-%s-%s" % (c["tank"], c["device"]), m["host"], m["port"], m["user"],
-                         m["password"], m["keepalive_s"], will_topic=self.t_status)
-        if self.cmd_key is not None:
-            self.link.subscriptions.append(self.t_cmd)
-            self.link.cb = self._on_message
-        self.cfg = {k: c[k] for k in LOOP_KEYS}
-        for msg in self.config_errors:
-            self.event("config", msg)
+        devboot.setup(self, cfg, board, key, boot_errors, validated_cfg)
+        del devboot
+        _drop("devboot")
         # boot garbage (the config validator, file reads) goes before the loop adds its own:
         # the heap's peak is then the loop's, not boot's plus the first cycle's
         gc.collect()
@@ -168,6 +123,7 @@ class Device:
 
     def event(self, kind, detail, cause=""):
         self._save(self.event_seq, self.event_seq.value + 1)
+        gc.collect()  # the counter's write (a file object, its path) goes before encoding (events are rare)
         b = self.board
         self.ring.push((self.t_event, payload.encode_event(self.event_seq.value, b.epoch_ms(), kind, detail,
                                                            b.time_synced(), self.boots.value, cause)))

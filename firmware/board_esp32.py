@@ -44,7 +44,8 @@ class Esp32Board:
         if pins["topoff_float"] >= 0:  # closed (reads 0 with the pull-up) at the fill mark
             self.topoff_float = machine.Pin(pins["topoff_float"], machine.Pin.IN, machine.Pin.PULL_UP)
         self.button = machine.Pin(pins["button"], machine.Pin.IN, machine.Pin.PULL_UP)
-        self.cfg = cfg
+        # the Wi-Fi credentials only, not the whole config: the loop has no use for the rest (~1.5 KB)
+        self.wifi = cfg.get("wifi", {})
         self.state_dir = cfg.get("state_dir", ".")
         self.wlan = network.WLAN(network.WLAN.IF_STA)
         self.wlan.active(True)
@@ -56,7 +57,7 @@ class Esp32Board:
         self.ph_points: list = []  # the calibration session's points; calib is imported per command
         self.wdt = None
         s = cfg.get("sensors", {})
-        self.probes = self._probes(pins, s)
+        self.probes = self._probes(pins, s, int(cfg.get("samples", 5)))
         self.last_read = ticks_ms()
         self.uptime = 0  # ms up to last_read, added up by ticks_diff (uptime_ms)
 
@@ -65,13 +66,13 @@ class Esp32Board:
         adc.atten(machine.ADC.ATTN_11DB)  # 0-3.3 V full scale (read_uv is factory-calibrated)
         return adc
 
-    def _probes(self, pins, s):
+    def _probes(self, pins, s, samples):
         stored = read_json(self.calibration_path)
         mv7, slope = sensors.ph_calibration(stored)
         k = stored.get("tds", {}).get("k_factor")  # a TDS calibration by command wins over device.json
-        ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0.0)),
-                             float(s.get("ph_board_gain", 1.0)), mv7, slope)
-        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(k or s.get("tds_k_factor", 1.0)),
+        ph = sensors.PhProbe(self._adc(pins["ph_adc"]), float(s.get("ph_board_offset_mv", 0)),
+                             float(s.get("ph_board_gain", 1)), mv7, slope)
+        tds = sensors.TdsProbe(self._adc(pins["tds_adc"]), float(k or s.get("tds_k_factor", 1)),
                                float(s.get("tds_alpha", 0.02)), float(s.get("tds_ppm_factor", 0.5)))
         curve = tuple(tuple(p) for p in s.get("turbidity_curve", sensors.DEFAULT_TURBIDITY_CURVE))
         turb = sensors.TurbidityProbe(self._adc(pins["turb_adc"]), curve, float(s.get("turbidity_divider", 1.5)))
@@ -83,11 +84,11 @@ class Esp32Board:
         else:
             level = sensors.Ultrasonic(machine.Pin(pins["trig"], machine.Pin.OUT, value=0),
                                        machine.Pin(pins["echo"], machine.Pin.IN), machine.time_pulse_us,
-                                       time.sleep_us, float(s.get("level_mount_cm", 50.0)))
+                                       time.sleep_us, float(s.get("level_mount_cm", 50)))
         flow = sensors.FlowMeter(machine.Pin(pins["flow"], machine.Pin.IN, machine.Pin.PULL_UP),
-                                 float(s.get("flow_pulses_per_litre", 450.0)), machine.Pin.IRQ_FALLING)
+                                 float(s.get("flow_pulses_per_litre", 450)), machine.Pin.IRQ_FALLING)
         therm = sensors.DS18B20(onewire.OneWire(machine.Pin(pins["onewire"])))
-        return sensors.ProbeSet(therm, ph, tds, turb, level, float_switch, flow, int(self.cfg.get("samples", 5)),
+        return sensors.ProbeSet(therm, ph, tds, turb, level, float_switch, flow, samples,
                                 time.sleep_ms)
 
     # -- the board interface used by app.Device -------------------------------------
@@ -160,7 +161,7 @@ class Esp32Board:
         now = ticks_ms()
         if not self.wlan.isconnected():
             if ticks_diff(now, self.wifi_next_try) >= 0:
-                w = self.cfg.get("wifi", {})
+                w = self.wifi
                 try:
                     self.wlan.connect(w.get("ssid", ""), w.get("password", ""))
                 except OSError:
@@ -183,7 +184,7 @@ class Esp32Board:
 
     def calibrate(self, args):
         temp = self.probes.thermometer
-        t = 25.0
+        t = 25
         if temp is not None:
             try:
                 temp.start()
@@ -204,7 +205,7 @@ class Esp32Board:
 
         try:
             msg, fit = calib.command(self.ph_points, args, self.calibration_path, measure, t,
-                                     getattr(probe, "k_factor", 1.0))
+                                     getattr(probe, "k_factor", 1))
         finally:
             del calib
             sys.modules.pop("calib", None)

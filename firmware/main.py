@@ -67,8 +67,18 @@ def validate(cfg, errors):
     return cfg
 
 
+def out_of_memory(running):
+    """What to do about a MemoryError, for the serial console (``running``: in the loop, not at boot)."""
+    return ("out of memory %s (%d bytes free): a small heap (64 KB) needs the firmware in ROMFS, not as "
+            ".mpy files: aquamon flash --romfs (docs/hardware.md, Memory, and deploying into ROMFS)%s"
+            % ("in the control loop" if running else "while starting", gc.mem_free(),
+               "; if it is in ROMFS already, report it with the lines above" if running else ""))
+
+
 def main():
     board = None
+    device = None
+    out_of_ram = False
     try:
         errors: list = []
         cfg = validate(load_config(errors), errors)
@@ -80,13 +90,18 @@ def main():
         board = board_esp32.Esp32Board(cfg)
         gc.collect()
         device = app.Device(cfg, board, boot_errors=errors, validated_cfg=True)
+        del cfg, errors  # the device kept what the loop needs: the rest of the config (~1.5 KB) goes
         board.start_watchdog(WDT_MS)
         device.run()
     except Exception as e:  # noqa: BLE001 - anything: log it, pump off, reset
         sys.print_exception(e)
+        out_of_ram = isinstance(e, MemoryError)
     finally:
         if board is not None:
             board.all_off()  # the pump and every outlet (heater, top-off, timers)
+    if out_of_ram:
+        gc.collect()  # (what failed to load is garbage now: room for the advice)
+        print(out_of_memory(device is not None))
     time.sleep(5)
     machine.reset()
 

@@ -9,16 +9,17 @@
 
 import random
 
+from micropython import const
 from ticks import ticks_add, ticks_diff
 
 from umqtt.simple import MQTTClient
 
-
-IPPROTO_TCP = 6
-TCP_NODELAY = 1
-READS_PER_SERVICE = 64  # incoming messages read per service() call (a flood must not back up the socket)
-SOCKET_TIMEOUT_S = 5
-BACKOFF_MAX_MS = 60000
+# const() with a leading underscore: folded into the code, no entry in the module's globals
+_IPPROTO_TCP = const(6)
+_TCP_NODELAY = const(1)
+_READS_PER_SERVICE = const(64)  # incoming messages read per service() call (a flood must not back up the socket)
+_SOCKET_TIMEOUT_S = const(5)
+_BACKOFF_MAX_MS = const(60000)
 
 
 def _no_delay(sock):
@@ -26,7 +27,7 @@ def _no_delay(sock):
     # PUBACK: with Nagle's algorithm on, each reading waits for the peer's
     # delayed ACK (~40 ms).  Not every port exposes the option; that is fine.
     try:
-        sock.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)
+        sock.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
     except Exception:  # noqa: BLE001
         pass
 
@@ -60,7 +61,7 @@ class Link:
                 pass
         self.client = None
         self.failures += 1
-        delay = min(BACKOFF_MAX_MS, 1000 * (1 << min(self.failures, 6)))
+        delay = min(_BACKOFF_MAX_MS, 1000 * (1 << min(self.failures, 6)))
         # jitter: many devices coming back after a broker restart must not reconnect in step
         delay = delay // 2 + random.getrandbits(16) % (delay // 2 + 1)
         self.next_try = ticks_add(now, delay)
@@ -76,7 +77,7 @@ class Link:
             c.set_last_will(self.will_topic, b'{"online":false}', retain=True, qos=1)
         try:
             c.connect(clean_session=True)
-            c.sock.settimeout(SOCKET_TIMEOUT_S)
+            c.sock.settimeout(_SOCKET_TIMEOUT_S)
             _no_delay(c.sock)
             if self.cb is not None:
                 c.set_callback(self.cb)
@@ -115,7 +116,7 @@ class Link:
 
     def service(self, now):
         """Keepalive and incoming messages; call at least every keepalive/2.  Returns True when
-        it stopped at READS_PER_SERVICE messages: more are waiting, call again without sleeping."""
+        it stopped at _READS_PER_SERVICE messages: more are waiting, call again without sleeping."""
         c = self.client
         if not self.up or c is None:
             return False
@@ -125,7 +126,7 @@ class Link:
                 c.ping()
                 self.last_io = now
             try:
-                while n < READS_PER_SERVICE:
+                while n < _READS_PER_SERVICE:
                     got = self.received
                     c.check_msg()  # (sets the socket non-blocking for its first byte)
                     if self.received == got:
@@ -133,10 +134,10 @@ class Link:
                     n += 1
             finally:
                 if self.client is not None:
-                    c.sock.settimeout(SOCKET_TIMEOUT_S)
+                    c.sock.settimeout(_SOCKET_TIMEOUT_S)
         except Exception:  # noqa: BLE001
             self._set_down(now)
-        return n >= READS_PER_SERVICE
+        return n >= _READS_PER_SERVICE
 
     def close(self, status_topic=None):
         if self.up and self.client is not None:

@@ -4,14 +4,15 @@
 # port uses single-precision floats, whose repr would put noise digits on the
 # wire (25.31 -> 25.309999), and fixed formatting keeps payloads small.
 
-# (sensor, its JSON member with the sensor's fixed decimals, half a unit of that last decimal)
+# (sensor, its JSON member with the sensor's fixed decimals, half a unit of that last decimal in
+# ten-thousandths: an integer, as a float constant is a heap object on a boxed-float port)
 FIELDS = (
-    ("temp_c", '"temp_c":%.2f', 0.005),
-    ("ph", '"ph":%.3f', 0.0005),
-    ("tds_ppm", '"tds_ppm":%.1f', 0.05),
-    ("turb_ntu", '"turb_ntu":%.2f', 0.005),
-    ("level_cm", '"level_cm":%.1f', 0.05),
-    ("flow_lpm", '"flow_lpm":%.2f', 0.005),
+    ("temp_c", '"temp_c":%.2f', 50),
+    ("ph", '"ph":%.3f', 5),
+    ("tds_ppm", '"tds_ppm":%.1f', 500),
+    ("turb_ntu", '"turb_ntu":%.2f', 50),
+    ("level_cm", '"level_cm":%.1f', 500),
+    ("flow_lpm", '"flow_lpm":%.2f', 50),
 )
 
 
@@ -42,8 +43,8 @@ def encode_telemetry(seq, ts_ms, readings, bad, pump, synced=True, boot=0, extra
                     bad_list = list(bad)  # the caller's list stays as it is
                 bad_list.append(name)
             continue
-        if -half <= v <= 0:
-            v = 0.0
+        if v <= 0 and v * 10000 >= -half:  # (a float only for a reading at or below zero)
+            v = 0
         if not first:
             fmt.append(",")
         fmt.append(member)

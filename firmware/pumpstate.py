@@ -16,7 +16,7 @@ LEVEL_UNKNOWN = "sump level unknown"  # the interlock's reason when the level re
 
 
 class PumpConfig:
-    def __init__(self, flow_min_lpm=1.0, flow_grace_ms=20000, retry_base_ms=60000, retry_max_ms=900000,
+    def __init__(self, flow_min_lpm=1, flow_grace_ms=20000, retry_base_ms=60000, retry_max_ms=900000,
                  max_faults_per_hour=3, max_on_ms=0, rest_ms=300000, min_off_ms=10000,
                  feed_max_ms=3600000, check_flow=True):
         if max_faults_per_hour < 1:

@@ -6,6 +6,13 @@
 # The conversions (pH, conductivity, turbidity) are pure and live here too, so
 # the same code runs on the board and under the unix port's tests.  Fitting a
 # calibration is calib.py's: it is loaded only when a keeper calibrates.
+#
+# Whole numbers are written as integers (25, not 25.0): on a port with boxed floats (the
+# 64-bit unix port; an ESP32 build without MICROPY_OBJ_REPR_C) every float constant is a
+# heap object for as long as the module is loaded, and this module always is.  Arithmetic
+# with them is the same: "/" divides as floats.
+
+from micropython import const
 
 
 class SensorError(Exception):
@@ -24,17 +31,12 @@ class CalibrationError(ValueError):
     """A calibration that must not be stored; str(e) tells the keeper what to do."""
 
 
-def median(values):
-    s = sorted(values)
-    n = len(s)
-    if n == 0:
-        raise SensorError("no samples")
-    if n % 2:
-        return s[n // 2]
-    return (s[n // 2 - 1] + s[n // 2]) / 2
-
-
 # -- DS18B20 on a 1-Wire bus ------------------------------------------------------
+
+# its command bytes (const() with a leading underscore: folded into the code, nothing in the heap)
+_CONVERT = const(0x44)
+_READ_SCRATCH = const(0xBE)
+_SKIP_ROM = const(0xCC)
 
 def crc8(data):
     """Dallas/Maxim CRC-8 (polynomial x^8 + x^5 + x^4 + 1, reflected)."""
@@ -52,10 +54,6 @@ def crc8(data):
 class DS18B20:
     """One DS18B20 on ``bus`` (an onewire.OneWire): start() converts, read() fetches (>= 750 ms later)."""
 
-    CONVERT = 0x44
-    READ_SCRATCH = 0xBE
-    SKIP_ROM = 0xCC
-
     def __init__(self, bus, rom=None):
         self.bus = bus
         self.rom = rom
@@ -64,17 +62,17 @@ class DS18B20:
         if not self.bus.reset():
             raise SensorError("DS18B20: no presence pulse: check the wiring and the 4.7 kOhm pull-up")
         if self.rom is None:
-            self.bus.writebyte(self.SKIP_ROM)
+            self.bus.writebyte(_SKIP_ROM)
         else:
             self.bus.select_rom(self.rom)
 
     def start(self):
         self._select()
-        self.bus.writebyte(self.CONVERT)
+        self.bus.writebyte(_CONVERT)
 
     def read(self):
         self._select()
-        self.bus.writebyte(self.READ_SCRATCH)
+        self.bus.writebyte(_READ_SCRATCH)
         buf = bytearray(9)
         self.bus.readinto(buf)
         if crc8(buf) != 0:
@@ -84,7 +82,7 @@ class DS18B20:
             raw -= 0x10000
         if raw == 0x0550:
             raise PowerOnValue("DS18B20: 85.0 C power-on value: the conversion did not run (power or timing)")
-        return raw / 16.0
+        return raw / 16
 
 
 # -- pH --------------------------------------------------------------------------
@@ -99,18 +97,18 @@ def nernst_mv_per_ph(temp_c):
 def ph_calibration(values):
     """(mv_at_ph7, slope_pct) from the stored calibration document, or the ideal probe's."""
     p = values.get("ph") or {}
-    return float(p.get("mv_at_ph7", 0.0)), float(p.get("slope_pct", 100.0))
+    return float(p.get("mv_at_ph7", 0)), float(p.get("slope_pct", 100))
 
 
-def ph_from_mv(mv, temp_c, mv_at_ph7=0.0, slope_pct=100.0):
+def ph_from_mv(mv, temp_c, mv_at_ph7=0, slope_pct=100):
     """pH from the probe potential with Nernst temperature compensation."""
-    return 7.0 - (mv - mv_at_ph7) / (nernst_mv_per_ph(temp_c) * slope_pct / 100.0)
+    return 7 - (mv - mv_at_ph7) / (nernst_mv_per_ph(temp_c) * slope_pct / 100)
 
 
 class PhProbe:
     """An analog pH board on an ADC: mV at the ADC -> probe mV via the board's offset and gain."""
 
-    def __init__(self, adc, board_offset_mv=0.0, board_gain=1.0, mv_at_ph7=0.0, slope_pct=100.0):
+    def __init__(self, adc, board_offset_mv=0, board_gain=1, mv_at_ph7=0, slope_pct=100):
         if board_gain == 0:
             raise ValueError("pH board_gain must not be 0")
         self.adc = adc
@@ -122,7 +120,7 @@ class PhProbe:
     def probe_mv(self, uv=None):
         if uv is None:
             uv = self.adc.read_uv()
-        return (uv / 1000.0 - self.board_offset_mv) / self.board_gain
+        return (uv / 1000 - self.board_offset_mv) / self.board_gain
 
     def read(self, temp_c, uv=None):
         """pH now, or from ``uv`` (e.g. the median of raw samples: one conversion, not N)."""
@@ -131,19 +129,19 @@ class PhProbe:
 
 # -- conductivity / TDS -------------------------------------------------------------
 
-def tds_from_volts(volts, temp_c, k_factor=1.0, alpha=0.02, ppm_factor=0.5):
+def tds_from_volts(volts, temp_c, k_factor=1, alpha=0.02, ppm_factor=0.5):
     """TDS in ppm from a DFRobot-style conductivity board, compensated to 25 C.
 
     The cubic is the board's EC (uS/cm) transfer curve at K = 1; ``alpha`` is
     the temperature coefficient (2 %/C for most aquarium water).
     """
     ec = (133.42 * volts ** 3 - 255.86 * volts ** 2 + 857.39 * volts) * k_factor
-    ec25 = ec / (1.0 + alpha * (temp_c - 25.0))
+    ec25 = ec / (1 + alpha * (temp_c - 25))
     return ec25 * ppm_factor
 
 
 class TdsProbe:
-    def __init__(self, adc, k_factor=1.0, alpha=0.02, ppm_factor=0.5):
+    def __init__(self, adc, k_factor=1, alpha=0.02, ppm_factor=0.5):
         self.adc = adc
         self.k_factor = k_factor
         self.alpha = alpha
@@ -152,12 +150,12 @@ class TdsProbe:
     def read(self, temp_c, uv=None):
         if uv is None:
             uv = self.adc.read_uv()
-        return tds_from_volts(uv / 1e6, temp_c, self.k_factor, self.alpha, self.ppm_factor)
+        return tds_from_volts(uv / 1000000, temp_c, self.k_factor, self.alpha, self.ppm_factor)
 
 
 # -- turbidity -------------------------------------------------------------------------
 
-DEFAULT_TURBIDITY_CURVE = ((2.5, 3000.0), (3.0, 1500.0), (3.5, 700.0), (4.0, 150.0), (4.2, 0.0))
+DEFAULT_TURBIDITY_CURVE = ((2.5, 3000), (3, 1500), (3.5, 700), (4, 150), (4.2, 0))
 
 
 def interpolate(curve, x):
@@ -182,7 +180,7 @@ def check_curve(curve):
 
 
 class TurbidityProbe:
-    def __init__(self, adc, curve=DEFAULT_TURBIDITY_CURVE, divider=1.0):
+    def __init__(self, adc, curve=DEFAULT_TURBIDITY_CURVE, divider=1):
         self.adc = adc
         self.curve = check_curve(curve)
         self.divider = divider  # the 5 V sensor output through a divider into the 3.3 V ADC
@@ -190,7 +188,7 @@ class TurbidityProbe:
     def read(self, uv=None):
         if uv is None:
             uv = self.adc.read_uv()
-        return interpolate(self.curve, uv / 1e6 * self.divider)
+        return interpolate(self.curve, uv / 1000000 * self.divider)
 
 
 # -- sump level -------------------------------------------------------------------------
@@ -225,7 +223,7 @@ class Ultrasonic:
     def read(self, echo_us=None):
         """Water level in cm above the sump floor, from one echo or the given width (e.g. a median)."""
         t = self.echo_us() if echo_us is None else echo_us
-        return self.mount_cm - t * SOUND_CM_PER_US / 2.0
+        return self.mount_cm - t * SOUND_CM_PER_US / 2
 
 
 class FloatSwitch:
@@ -247,7 +245,7 @@ class FlowMeter:
     start(now_ms) zeroes the count; read(now_ms) returns litres per minute since then.
     """
 
-    def __init__(self, pin, pulses_per_litre=450.0, trigger=None):
+    def __init__(self, pin, pulses_per_litre=450, trigger=None):
         if pulses_per_litre <= 0:
             raise ValueError("pulses_per_litre must be positive")
         self.pulses_per_litre = pulses_per_litre
@@ -271,18 +269,18 @@ class FlowMeter:
             raise SensorError("flow: no time has passed since start()")
         pulses = self.count
         self.start(now_ms)
-        return pulses / self.pulses_per_litre * 60000.0 / elapsed_ms
+        return pulses / self.pulses_per_litre * 60000 / elapsed_ms
 
 
 # -- physical ranges: a value outside goes to `bad`, never to `r` --------------------------
 
 RANGES = {
-    "temp_c": (0.0, 45.0),
-    "ph": (3.0, 11.0),
-    "tds_ppm": (0.0, 5000.0),
-    "turb_ntu": (0.0, 3000.0),
-    "level_cm": (0.0, 200.0),
-    "flow_lpm": (0.0, 200.0),
+    "temp_c": (0, 45),
+    "ph": (3, 11),
+    "tds_ppm": (0, 5000),
+    "turb_ntu": (0, 3000),
+    "level_cm": (0, 200),
+    "flow_lpm": (0, 200),
 }
 
 
@@ -304,7 +302,7 @@ def sample(read, n):
             err = e
     if not values:
         raise err if err is not None else SensorError("no samples")
-    values.sort()  # our own list: sorted in place, not copied as median() does
+    values.sort()  # our own list: sorted in place, not copied
     n = len(values)
     return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
@@ -319,7 +317,7 @@ class ProbeSet:
     """
 
     def __init__(self, thermometer=None, ph=None, tds=None, turbidity=None, level=None, float_switch=None,
-                 flow=None, samples=5, sleep_ms=None, default_temp_c=25.0):
+                 flow=None, samples=5, sleep_ms=None, default_temp_c=25):
         self.thermometer = thermometer
         self.ph = ph
         self.tds = tds

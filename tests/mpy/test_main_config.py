@@ -11,15 +11,30 @@ with open(ticks.__file__.rsplit("/", 1)[0] + "/main.py") as f:  # (read before t
     MAIN = f.read()
 
 
-def load_config():
-    """main.load_config, without running main() (it would start the board; the unix port has a machine
+def main_scope():
+    """main.py's functions, without running main() (it would start the board; the unix port has a machine
     module of its own, so main.py imports as it is)."""
     src = MAIN
     assert src.endswith("\nmain()\n")
     scope = {"__name__": "main_under_test"}
     exec(src[:-len("main()\n")], scope)
+    return scope
+
+
+def load_config():
     errors = []
-    return scope["load_config"](errors), errors
+    return main_scope()["load_config"](errors), errors
+
+
+def test_out_of_memory_says_to_deploy_into_romfs():
+    # what the serial console shows after a MemoryError, at boot (the .mpy files do not fit a 64 KB
+    # heap: benchmarks/bench_firmware.py) and in the loop
+    advice = main_scope()["out_of_memory"]
+    at_boot, running = advice(False), advice(True)
+    for text in (at_boot, running):
+        assert "aquamon flash --romfs" in text and "docs/hardware.md" in text, text
+    assert "while starting" in at_boot and "report it" not in at_boot, at_boot
+    assert "in the control loop" in running and "report it" in running, running
 
 
 def test_wifi_and_passwords_come_from_secrets_only():
