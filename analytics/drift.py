@@ -184,11 +184,18 @@ class DriftMixin(HostBase):
         r = self._residuals(t_ms, X)[:, names.index("temp_c")]
         return trend_tails(window_slopes_per_hour(t_ms, r), self.settings.false_alarms_per_30_days)
 
-    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array]) -> Array | None:
-        """The usual value of one drift channel at times ``t_ms`` (None without a current baseline)."""
+    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array], shape_only: bool = False
+                      ) -> Array | None:
+        """The usual value of one drift channel at times ``t_ms`` (None without a current baseline).
+
+        ``shape_only``: only its course through the day is wanted (a rate against the usual rhythm), so a
+        baseline still waiting to be re-levelled on new water will do: a water change moves its level,
+        not the time of day the lights or the CO2 come on.
+        """
         present = [n for n in self.settings.drift_sensors if n in frame]
         b = self.baseline
-        if b is None or name not in present or b.coef.shape[1] != len(present) or self.relevel_pending:
+        if b is None or name not in present or b.coef.shape[1] != len(present) or \
+                (self.relevel_pending and not shape_only):
             return None
         col = present.index(name)
         usual = b.mean_at(np.asarray(t_ms) / 1000.0)[:, col]

@@ -128,7 +128,8 @@ class MonitorHost:
     def _ageing_sensors(self) -> set[str]: ...  # drift, for the quality watch
 
     @abstractmethod
-    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array]) -> Array | None: ...  # drift, rules
+    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array],
+                      shape_only: bool = False) -> Array | None: ...  # drift, rules
 
     @abstractmethod
     def _residual_sd(self, name: str, frame: dict[str, Array]) -> float: ...  # drift, for the rules' trends

@@ -161,21 +161,37 @@ class RulesMixin(HostBase):
             rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
             score["ph_rate_per_h"] = rate
             fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)
-            crashing = bool(rate < -fall)
+            # judged against the tank's own daily rhythm: a planted tank's CO2 lowers the pH by half a unit
+            # every morning by design, and that is no crash (the water falling beyond its usual course is)
+            away = self._rate_from_usual("ph", t_ms, frame, now_ms, s.ph_rate_minutes)
+            score["ph_rate_from_usual_per_h"] = away
+            crashing = bool((away if math.isfinite(away) else rate) < -fall)
+            # fresh water of another pH steps the pH while it goes in: that is the water change (as cooler new
+            # water is no dead heater); a shock out of the safe range is still told by ph_out_of_range
+            if crashing and not self.firing("ph_crash") and self._tds_dropping(now_ms, t_ms, frame):
+                crashing = False
             if crashing and not self.firing("ph_crash") and not math.isfinite(self.ph_before_crash):
                 # the level before the fall began: the median of the 45 minutes before the rate window
                 _, ph_hist = self._recent(t_ms, frame["ph"], now_ms, 90)
                 ph_hist = ph_hist[: max(1, len(ph_hist) - 45)]
                 self.ph_before_crash = float(np.nanmedian(ph_hist)) if np.isfinite(ph_hist).any() else float("nan")
             if self.firing("ph_crash"):
-                # the rate may stop while the level stays down: resolved only when the pH is back
-                _, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
+                # the rate may stop while the level stays down: resolved only when the pH is back -- where it
+                # was before the fall, or at its usual level if it was above that (a buffer overdose taken
+                # out by a water change falls fast, and is back once at the tank's usual pH)
+                tw, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
                 level = float(np.nanmedian(ph10)) if np.isfinite(ph10).any() else now_p
-                crashing = crashing or bool(level < self.ph_before_crash - 0.15)
+                usual = self._usual_series("ph", tw[-1:], frame) if len(tw) else None
+                back_at = self.ph_before_crash if usual is None else min(self.ph_before_crash, float(usual[0]))
+                crashing = crashing or bool(level < back_at - 0.15)
             elif not crashing:
                 self.ph_before_crash = float("nan")
-            out += self._rule("ph_crash", crashing, now_ms, rate,
-                              f"pH falling {rate:+.2f} per hour (now {now_p:.2f}): the water is acidifying fast "
+            # where the usual course itself moves (CO2, lights), the fall told is the one beyond it
+            rhythm = math.isfinite(away) and abs(rate - away) >= 0.1
+            told = away if rhythm else rate
+            out += self._rule("ph_crash", crashing, now_ms, told,
+                              f"pH falling {told:+.2f} per hour{' beyond its usual daily course' if rhythm else ''} "
+                              f"(now {now_p:.2f}): the water is acidifying fast "
                               "(CO2 overdose, or the buffer is used up). Stop CO2, aerate, and test KH; "
                               "a partial water change restores the buffer.")
             out += self._range("ph_out_of_range", "ph", now_p if recent_row else float("nan"), now_ms,
@@ -272,6 +288,15 @@ class RulesMixin(HostBase):
             _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
             usual = float(np.nanmedian(hist))
         return slope, usual - float(np.nanmedian(temp[-10:]))
+
+    def _rate_from_usual(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int, minutes: int) -> float:
+        """The slope per hour of the reading's departure from its usual daily course (the day/night
+        baseline with its daily shape) over the last ``minutes``; NaN without a baseline or readings."""
+        tw, xw = self._recent(t_ms, frame[name], now_ms, minutes)
+        usual = self._usual_series(name, tw, frame, shape_only=True)
+        if usual is None or np.isfinite(xw).sum() < 0.6 * minutes:
+            return float("nan")
+        return theil_sen_per_hour(tw / 1000.0, xw - usual)
 
     def _rate(self, t_ms: Array, x: Array, now_ms: int, minutes: int) -> tuple[float, float]:
         """(slope per hour over the last ``minutes``, the latest reading); the slope is NaN while fewer

@@ -1,0 +1,116 @@
+"""Round 7, tanks no text described (benchmarks/keeper_month.py's unseen months): the rules' blind spots.
+
+Each test is one keeper's situation the engine got wrong on its first measurement:
+a planted tank's daily CO2 pH dip read as a crash every morning, ...
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from analytics.monitor import TankMonitor
+
+MIN_MS = 60_000
+DAY = 1440
+START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+
+
+def _tank(days: float, seed: int, **over: Any) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = int(days * DAY)
+    v = {"temp_c": 25.0 + rng.normal(0, 0.02, n), "ph": 7.2 + rng.normal(0, 0.01, n),
+         "tds_ppm": 250.0 + rng.normal(0, 1.0, n), "turb_ntu": 0.8 + rng.normal(0, 0.04, n),
+         "level_cm": 30.0 - np.arange(n) / DAY * 0.5 + rng.normal(0, 0.05, n),
+         "flow_lpm": 12.0 + rng.normal(0, 0.1, n), "pump": np.ones(n)}
+    v.update(over)
+    return v
+
+
+def _co2_dip(n: int) -> np.ndarray:
+    """The pH a CO2 injector makes: on at 7:00 (pH toward -0.6, 1.2 h time constant), off at 19:00."""
+    hour = (np.arange(n) / 60.0) % 24.0
+    co2 = np.zeros(n)
+    for k in range(1, n):
+        target = 1.0 if 7.0 <= hour[k] < 19.0 else 0.0
+        co2[k] = co2[k - 1] + (target - co2[k - 1]) / (72.0 if target else 150.0)
+    return -0.6 * co2
+
+
+def _run(mon: TankMonitor, v: dict[str, np.ndarray], first: int, last: int) -> list[Any]:
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    fired = []
+    for i in range(first, last):
+        lo = max(0, i - 4 * DAY)
+        fired += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
+                  if tr.state == "firing"]
+    return fired
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[TankMonitor, dict[str, np.ndarray]]:
+    """Three days of a planted tank whose CO2 lowers the pH 0.6 every morning, fitted at 06:00 of day 4."""
+    n = 4 * DAY
+    v = _tank(4, 7)
+    v["ph"] = v["ph"] + _co2_dip(n)
+    mon = TankMonitor("planted")
+    _run(mon, v, 3 * DAY + 5 * 60, 3 * DAY + 6 * 60 + 1)  # the baseline fits on the first drift step
+    assert mon.baseline is not None
+    return mon, v
+
+
+def test_a_planted_tanks_daily_co2_dip_is_no_ph_crash(planted: tuple) -> None:
+    mon, v = copy.deepcopy(planted[0]), planted[1]
+    fired = _run(mon, v, 3 * DAY + 6 * 60 + 1, 3 * DAY + 9 * 60)
+    assert not [tr for tr in fired if tr.key == "ph_crash"], [tr.summary for tr in fired]
+
+
+def test_a_ph_falling_beyond_the_daily_co2_dip_is_still_a_crash(planted: tuple) -> None:
+    mon, v = copy.deepcopy(planted[0]), {k: x.copy() for k, x in planted[1].items()}
+    start = 3 * DAY + 7 * 60
+    v["ph"][start:] -= np.minimum(0.5, 0.5 * np.arange(len(v["ph"]) - start) / 60.0)  # 0.5 more in an hour
+    fired = [tr for tr in _run(mon, v, 3 * DAY + 6 * 60 + 1, start + 40) if tr.key == "ph_crash"]
+    assert fired and fired[0].t_ms <= START_MS + (start + 20) * MIN_MS, [tr.summary for tr in fired]
+    assert "beyond its usual daily course" in fired[0].summary
+
+
+@pytest.fixture(scope="module")
+def steady() -> tuple[TankMonitor, dict[str, np.ndarray]]:
+    """Three days of a steady tank (pH 8.2, a cichlid keeper's hard water), fitted at 06:00 of day 4."""
+    v = _tank(4, 11, ph=8.2 + np.random.default_rng(3).normal(0, 0.01, 4 * DAY))
+    mon = TankMonitor("steady")
+    _run(mon, v, 3 * DAY + 5 * 60, 3 * DAY + 6 * 60 + 1)
+    assert mon.baseline is not None
+    return mon, v
+
+
+def test_a_ph_crash_from_an_overdosed_level_resolves_once_the_ph_is_at_its_usual(steady: tuple) -> None:
+    """A buffer overdose (pH +0.3 for an hour) taken out by a water change: the pH falls fast, a crash
+    while it falls; once it is back at the tank's usual 8.2 the alert resolves (it held for good)."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    dosed, out = 3 * DAY + 6 * 60 + 10, 3 * DAY + 7 * 60 + 30
+    v["ph"][dosed:out] += 0.3 * np.minimum(1.0, np.arange(out - dosed) / 10.0)
+    v["ph"][out:out + 40] += 0.3 * (1 - np.arange(40) / 40.0)  # falls back over 40 minutes
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    states = []
+    for i in range(3 * DAY + 6 * 60 + 1, out + 3 * 60):
+        states += [(tr.state, i) for tr in mon.evaluate(START_MS + i * MIN_MS, t[i - 3 * DAY:i],
+                                                         {k: x[i - 3 * DAY:i] for k, x in v.items()})[1]
+                   if tr.key == "ph_crash"]
+    assert states and states[0][0] == "firing", states
+    assert states[-1][0] == "resolved", states
+
+
+def test_the_ph_step_of_a_big_water_change_is_no_crash(steady: tuple) -> None:
+    """Half the water changed for tap water of pH 7.6: the tank's pH steps down 0.25 with the TDS and
+    eases back over hours (the buffer); the water change explains it, as it explains cooler water."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    change = 3 * DAY + 6 * 60 + 30
+    after = np.arange(len(v["ph"]) - change)
+    v["tds_ppm"][change:] *= 0.5
+    v["ph"][change:] -= 0.25 * np.exp(-after / 300.0) * np.minimum(1.0, after / 5.0)
+    fired = [tr.key for tr in _run(mon, v, 3 * DAY + 6 * 60 + 1, change + 90)]
+    assert "ph_crash" not in fired, fired
