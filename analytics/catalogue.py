@@ -102,6 +102,8 @@ ALERTS: dict[str, AlertSpec] = {
                               ("drift", "water_quality")),
     "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise",
                               ("drift", "water_quality")),
+    "probe_silent": AlertSpec("warning", 5, 10, "one probe gives no usable reading (none, or only readings "
+                              "outside the contract's range) while the others do", ("drift", "water_quality")),
     "probe_drift": AlertSpec("warning", 0, 60, "one probe drifts slowly on its own: recalibrate it",
                               ("drift", "water_quality")),
     "water_change_due": AlertSpec("info", 0, 0, "the forecast reaches a limit within due_days"),

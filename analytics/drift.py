@@ -230,7 +230,7 @@ class DriftMixin(HostBase):
         sensors = [all_sensors[i] for i in idx]
         win = t_ms >= now_ms - s.window_minutes * MIN_MS
         Xw = X[win]
-        ok = np.all(np.isfinite(Xw), axis=1)
+        ok = np.all(np.isfinite(Xw[:, idx]), axis=1)  # a silent probe's missing readings leave the others
         if ok.sum() < s.window_minutes // 2:
             return None
         R = self._residuals(t_ms[win][ok], Xw[ok])[:, idx]
@@ -331,7 +331,7 @@ class DriftMixin(HostBase):
 
     def _stuck_or_noisy(self) -> set[str]:
         bad: set[str] = set()
-        for key in ("probe_stuck", "probe_noisy"):
+        for key in ("probe_stuck", "probe_noisy", "probe_silent"):
             st = self.alerts.get(key)
             if st is not None and st.state != "ok":
                 bad |= set(st.sensors)

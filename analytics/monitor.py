@@ -71,8 +71,23 @@ from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
 from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
+from aquamon.contract import RANGES
 
 Array = NDArray[np.float64]
+
+
+def outside_range_dropped(name: str, y: Array) -> Array:
+    """``y`` with the readings outside the contract's range for ``name`` made NaN (none: ``y`` itself).
+
+    >>> outside_range_dropped("temp_c", np.array([25.1, -127.0, 85.5, 25.2]))
+    array([25.1,  nan,  nan, 25.2])
+    """
+    lo, hi = RANGES[name]
+    with np.errstate(invalid="ignore"):
+        out = (y < lo) | (y > hi)
+    return np.where(out, np.nan, y) if out.any() else y
+
+
 @dataclass
 class PendingEvaluation:
     """An evaluation between :meth:`TankMonitor.prepare` and :meth:`TankMonitor.conclude`."""
@@ -299,7 +314,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         if not past.all():
             t_ms = t_ms[past]
             frame = {k: v[past] for k, v in frame.items()}
-        raw = frame
+        # a reading outside the contract's range is a faulty probe, not water: the gateway drops it
+        # (out_of_range), so the engine does too, whoever hands it the readings (evaluate, replay, the service)
+        raw = {k: (outside_range_dropped(k, v) if k in RANGES else v) for k, v in frame.items()}
         # one wild reading is a glitch, not the water: the water's statistics see the causal median of three
         # (the probe checks see the raw readings: a failing probe's jumps are their evidence)
         frame = {k: (despike(v) if k in WATER_CHANNELS or k in self.settings.quality_channels() else v)

@@ -287,7 +287,7 @@ class RulesMixin(HostBase):
         else:
             _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
             usual = float(np.nanmedian(hist))
-        return slope, usual - float(np.nanmedian(temp[-10:]))
+        return slope, usual - float(np.median(temp[np.isfinite(temp)][-10:]))  # (36 or more are finite)
 
     def _rate_from_usual(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int, minutes: int) -> float:
         """The slope per hour of the reading's departure from its usual daily course (the day/night

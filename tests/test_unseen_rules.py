@@ -114,3 +114,17 @@ def test_the_ph_step_of_a_big_water_change_is_no_crash(steady: tuple) -> None:
     v["ph"][change:] -= 0.25 * np.exp(-after / 300.0) * np.minimum(1.0, after / 5.0)
     fired = [tr.key for tr in _run(mon, v, 3 * DAY + 6 * 60 + 1, change + 90)]
     assert "ph_crash" not in fired, fired
+
+
+@pytest.mark.parametrize("dead", [np.nan, -127.0])
+def test_a_dead_thermometer_is_told_as_the_probe_not_the_water(steady: tuple, dead: float) -> None:
+    """A DS18B20 unplugged reads -127 (the gateway drops it as out of range) or nothing: the probe is told
+    within a quarter of an hour, and never as unsafe water or a dead heater."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    start = 3 * DAY + 6 * 60 + 10
+    v["temp_c"][start:] = dead
+    fired = _run(mon, v, 3 * DAY + 6 * 60 + 1, start + 40)
+    keys = [tr.key for tr in fired]
+    assert keys == ["probe_silent"], [tr.summary for tr in fired]
+    assert fired[0].t_ms <= START_MS + (start + 15) * MIN_MS
+    assert "temperature probe sends no readings" in fired[0].summary
