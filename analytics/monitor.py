@@ -150,6 +150,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     healthy_threshold: float = 0.0
     temp_trend_tail: tuple[float, float] = (0.0, 0.0)  # healthy 15-min temperature trends, falling / rising (°C/h)
     level_fall_tail: float = 0.0  # the sump level's healthy 15-minute falls (cm/h), at the stated rate
+    #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
+    level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    usual_flow: float = 0.0  # the filter's usual flow while the pump runs (l/min; 0: not learned yet)
     #: how far the baseline's level moved since its last full fit (re-levelled on new water), per drift channel
     relevelled_by: Array | None = None
     daily_shape: Array | None = None  # (1440, d) residual per minute of the day (median over days): feeding, lights

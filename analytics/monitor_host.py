@@ -59,6 +59,8 @@ class MonitorHost:
     healthy_threshold: float
     temp_trend_tail: tuple[float, float]  # healthy 15-min temperature trends, falling / rising (°C/h)
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
+    level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
+    usual_flow: float  # the filter's usual flow while the pump runs (l/min)
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit
     daily_shape: Array | None
     cov: Array | None

@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
+from analytics.level_trend import steady_tails
 from analytics.monitor_host import HostBase
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -47,6 +48,15 @@ class ProbesMixin(HostBase):
             # the sump's own healthy 15-minute falls (evaporation, waves), for the steady leak test
             slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
             self.level_fall_tail = trend_tails(slopes, self.settings.false_alarms_per_30_days)[0]
+            self.level_steady = steady_tails(t_ms[sel], frame["level_cm"][sel], self.settings.false_alarms_per_30_days)
+        if "flow_lpm" in frame and sel.sum() >= 12 * 60:
+            # the filter's usual flow: what a clog is judged against (the pump switched on, water moving)
+            flow = frame["flow_lpm"][sel]
+            on = np.isfinite(flow) & (flow >= self.profile.flow_stopped_lpm)
+            if "pump" in frame:
+                on &= frame["pump"][sel] == 1.0
+            if on.sum() >= 12 * 60:
+                self.usual_flow = float(np.median(flow[on]))
 
     def _probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
         # the probes' usual wobble needs only 12 h of readings (not the drift's two-day warm-up)

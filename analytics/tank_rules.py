@@ -12,6 +12,14 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.level_trend import (
+    EVAPORATION_SPREAD,
+    RISE_MINUTES,
+    RISE_PARTS,
+    SLOW_LEAK_MINUTES,
+    SLOW_LEAK_PARTS,
+    part_slopes,
+)
 from analytics.monitor_host import HostBase
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 
@@ -43,6 +51,9 @@ DEVICE_EVENT_TEXT = {
                       "hose, then clear it (web app or aquamon command).",
 }
 
+
+#: a filter passing less than this fraction of its own usual flow is clogged (the profile's limit aside)
+FLOW_CLOGGED_FRACTION = 0.5
 
 #: the steady temperature trend is a Theil–Sen slope over this many minutes of the reading's departure from usual
 TREND_MINUTES = 15
@@ -209,12 +220,15 @@ class RulesMixin(HostBase):
                               f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. Water "
                               "is not circulating or being filtered or heated evenly; check the pump's power and "
                               "impeller.")
-            low = p.flow_lpm.low
+            # the profile's least flow, or a fraction of the filter's own usual flow (a clog halves a big
+            # pump's 22 l/min long before it is under a nano's limit)
+            low = max(p.flow_lpm.low or 0.0, FLOW_CLOGGED_FRACTION * self.usual_flow) or None
             blocked = bool(low is not None and p.flow_stopped_lpm <= flow < low * (1.1 if self.firing("flow_low")
                                                                                    else 1.0))
+            usually = f"; usually {self.usual_flow:.1f}" if self.usual_flow else ""
             out += self._rule("flow_low", blocked, now_ms, flow,
-                              f"Filter flow low: {flow:.1f} l/min (at least {low:g} expected). The filter is "
-                              "probably clogged: rinse the sponge in tank water.")
+                              f"Filter flow low: {flow:.1f} l/min (at least {low or 0:.3g} expected{usually}). The "
+                              "filter is probably clogged: rinse the sponge in tank water.")
         if "level_cm" in frame:
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low
@@ -237,10 +251,31 @@ class RulesMixin(HostBase):
             leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
                 (0.5 if self.firing("level_falling") else 1.0) and steady_pump
             fall = max(fall, fall15) if leaking else fall
+            # a slow leak: a steady fall through both halves of the hour, beyond the level's healthy steady falls
+            # and beyond what a hotter day's evaporation makes (only once these are learned)
+            slow_tail, rise_tail, evaporation = self.level_steady
+            hold = 0.5 if self.firing("level_falling") else 1.0
+            if slow_tail > 0:
+                pump60 = self._recent(t_ms, frame["pump"], now_ms, SLOW_LEAK_MINUTES)[1] if "pump" in frame else pump
+                least_fall = -max(part_slopes(t_ms, frame["level_cm"], SLOW_LEAK_MINUTES, SLOW_LEAK_PARTS, now_ms))
+                score["level_steady_fall_cm_per_h"] = least_fall
+                if least_fall > max(slow_tail, EVAPORATION_SPREAD * evaporation) * hold and \
+                        bool(np.all(pump60[np.isfinite(pump60)] == 1.0)):
+                    leaking, fall = True, max(fall, least_fall) if math.isfinite(fall) else least_fall
             out += self._rule("level_falling", bool(fall > limit or leaking) and not changing, now_ms, fall,
                               f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
                               "or an overflow. Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
+            # water coming in: a steady rise through the last half hour's three parts (a top-off stuck open, a
+            # hose left running), steeper than the profile's leak rate and the level's healthy steady rises
+            least_rise = min(part_slopes(t_ms, frame["level_cm"], RISE_MINUTES, RISE_PARTS, now_ms))
+            score["level_steady_rise_cm_per_h"] = least_rise
+            rising = least_rise > max(p.level_fall_cm_per_h, rise_tail) * \
+                (0.5 if self.firing("level_rising") else 1.0) and steady_pump
+            out += self._rule("level_rising", bool(rising) and not changing, now_ms, least_rise,
+                              f"Water level rising {least_rise:.1f} cm/h (now {self._last(lv):.1f} cm): water is "
+                              "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
+                              "it will overflow onto the floor. Switch the top-off off or close the water now.")
             out += self._rule("sump_low", bool(low is not None and level < low + margin), now_ms, level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")

@@ -1,7 +1,10 @@
 """Round 7, tanks no text described (benchmarks/keeper_month.py's unseen months): the rules' blind spots.
 
-Each test is one keeper's situation the engine got wrong on its first measurement:
-a planted tank's daily CO2 pH dip read as a crash every morning, ...
+Each test is one keeper's situation the engine got wrong on its first measurement: a planted
+tank's daily CO2 pH dip read as a crash every morning; a crash from an overdosed pH that never
+resolved; a water change's pH step; a dead thermometer (silence, or -127 read as the water); a
+slow leak below the profile's fast rate; an auto top-off stuck open; a filter clogged to half
+its flow while still above the profile's limit.
 """
 
 from __future__ import annotations
@@ -128,3 +131,47 @@ def test_a_dead_thermometer_is_told_as_the_probe_not_the_water(steady: tuple, de
     assert keys == ["probe_silent"], [tr.summary for tr in fired]
     assert fired[0].t_ms <= START_MS + (start + 15) * MIN_MS
     assert "temperature probe sends no readings" in fired[0].summary
+
+
+def _first(mon: TankMonitor, v: dict[str, np.ndarray], start: int, minutes: int, key: str) -> int | None:
+    """Minutes from ``start`` to ``key`` firing (None: not within ``minutes``)."""
+    for tr in _run(mon, v, start - 5, start + minutes):
+        if tr.key == key:
+            return (tr.t_ms - START_MS) // MIN_MS - start
+    return None
+
+
+LEAK = 3 * DAY + 6 * 60 + 10
+
+
+@pytest.mark.parametrize("change, told", [("leak", True), ("hot_day", False)])
+def test_a_slow_leak_is_told_and_a_hot_days_evaporation_is_not(steady: tuple, change: str, told: bool) -> None:
+    """A 25 l nano leaking 0.5 cm/h (5 cm, four litres, on the floor by morning) is below the profile's fast
+    leak rate: told by its steady fall through the hour.  A hot day evaporating twice the usual is not."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    after = np.arange(len(v["level_cm"]) - LEAK) / 60.0
+    v["level_cm"][LEAK:] -= {"leak": 0.5 * after, "hot_day": 2 * 0.5 / 24 * after}[change]
+    delay = _first(mon, v, LEAK, 100, "level_falling")
+    assert (delay is not None and delay <= 90) if told else delay is None, delay
+
+
+@pytest.mark.parametrize("change, told", [("top_off_stuck", True), ("hand_top_up", False),
+                                          ("poured_over_ten_minutes", False)])
+def test_water_coming_in_is_told_and_a_top_up_is_not(steady: tuple, change: str, told: bool) -> None:
+    """An automatic top-off stuck open (4 cm/h) is told before the sump overflows; a keeper's top-up (2 cm,
+    at once or poured over ten minutes) is a step, not water coming in."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    after = np.arange(len(v["level_cm"]) - LEAK) / 60.0
+    v["level_cm"][LEAK:] += {"top_off_stuck": 4.0 * after, "hand_top_up": np.full(len(after), 2.0),
+                             "poured_over_ten_minutes": np.minimum(2.0, 2.0 * after * 6)}[change]
+    delay = _first(mon, v, LEAK, 60, "level_rising")
+    assert (delay is not None and delay <= 35) if told else delay is None, delay
+
+
+def test_a_filter_clogged_to_half_its_usual_flow_is_told(steady: tuple) -> None:
+    """12 l/min usually: at 5 l/min it is still above the profile's 3 l/min, yet the filter is clogged."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    assert 11.5 < mon.usual_flow < 12.5
+    v["flow_lpm"][LEAK:] = 5.0 + np.random.default_rng(5).normal(0, 0.1, len(v["flow_lpm"]) - LEAK)
+    fired = [tr for tr in _run(mon, v, LEAK - 5, LEAK + 15) if tr.key == "flow_low"]
+    assert fired and "usually 12.0" in fired[0].summary, [tr.summary for tr in fired]
