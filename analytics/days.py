@@ -166,6 +166,7 @@ class DaysMixin(HostBase):
         start = now_ms - 90 * MIN_MS
         # the new normal is the water once the heater has caught up (cooler new water is not the level)
         self.accept_change(now_ms + WATER_CHANGE_SETTLE_MS)
+        self.settling = ["temp_c"] if "temp_c" in self.settings.drift_sensors else []
         self._exclude(start, now_ms)
         for f in self.forecasts.values():
             f.reset()

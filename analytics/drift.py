@@ -74,6 +74,13 @@ class DriftMixin(HostBase):
             if self.baseline is not None and self.learn_from_ms and self.baseline.coef.shape[1] == X.shape[1]:
                 # after a lasting change: keep the day/night shape, re-level it on the new water
                 shift = self.baseline.residuals(t_ms[sel] / 1000.0, X[sel]).mean(axis=0)
+                # a water change's cool (or warm) new water passes: the heater or the room brings the water
+                # back to its level, so a channel still settling keeps its level (re-levelled on the still-cool
+                # water, the usual was too low once the heater caught up: a false drift hours later)
+                names = names or list(s.drift_sensors)
+                for i, n in enumerate(names[:len(shift)]):
+                    if n in self.settling:
+                        shift[i] = 0.0
                 self.baseline.coef[0] += shift
                 self.relevelled_by = shift if self.relevelled_by is None else self.relevelled_by + shift
                 self.fitted_at_ms = now_ms
@@ -224,11 +231,16 @@ class DriftMixin(HostBase):
             return None
         # a faulty probe says nothing about the water: score the others (the marginal of a Gaussian)
         bad = self._stuck_or_noisy() | self._ageing_sensors()
+        win = t_ms >= now_ms - s.window_minutes * MIN_MS
+        if self.settling:
+            # after a water change the temperature is left to the heater rules until it is back near usual
+            self.settling = [n for n in self.settling if n in all_sensors and not self._back_near_usual(
+                all_sensors.index(n), now_ms, t_ms, X)]
+            bad |= set(self.settling)
         idx = [i for i, n in enumerate(all_sensors) if n not in bad]
         if not idx:
             return None
         sensors = [all_sensors[i] for i in idx]
-        win = t_ms >= now_ms - s.window_minutes * MIN_MS
         Xw = X[win]
         ok = np.all(np.isfinite(Xw[:, idx]), axis=1)  # a silent probe's missing readings leave the others
         if ok.sum() < s.window_minutes // 2:
@@ -310,6 +322,18 @@ class DriftMixin(HostBase):
         out += self._rule("drift", cond, now_ms, kl.kl, summary)
         out += self._maybe_accept(now_ms)
         return out
+
+    def _back_near_usual(self, col: int, now_ms: int, t_ms: Array, X: Array) -> bool:
+        """The last 10 minutes of column ``col`` are within 3 standard deviations of usual (or no such
+        minutes: nothing to wait for)."""
+        w = (t_ms >= now_ms - 10 * MIN_MS) & np.isfinite(X[:, col])
+        if not w.any():
+            return True
+        cov = self.cov if self.cov is not None else self.baseline.cov if self.baseline is not None else None
+        if cov is None:
+            return True
+        recent = float(np.mean(X[w, col]))
+        return abs(recent - float(self._usual(now_ms)[col])) < 3.0 * math.sqrt(cov[col, col])
 
     def _ageing_sensors(self) -> set[str]:
         st = self.alerts.get("probe_drift")

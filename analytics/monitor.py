@@ -162,6 +162,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     noise_level: dict[str, float] = field(default_factory=dict)  # each probe's usual reading while its noise was learned
     learn_from_ms: int = 0
     relevel_pending: bool = False  # after a lasting change: no drift score until re-levelled on new water
+    #: after a water change: channels (the temperature) that keep their level and stay out of the drift
+    #: until back near usual (the heater or the room brings them back)
+    settling: list[str] = field(default_factory=list)
     maintenance_until_ms: int = 0
     device_online: dict[str, bool] = field(default_factory=dict)
     forecasts: dict[str, LocalLinearTrend] = field(default_factory=dict)

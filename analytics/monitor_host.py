@@ -66,6 +66,7 @@ class MonitorHost:
     cov: Array | None
     learn_from_ms: int
     relevel_pending: bool
+    settling: list[str]  # after a water change: channels out of the drift until back near usual
     # probes: each probe's usual wobble
     noise: dict[str, float]
     noise_at_ms: int
