@@ -150,8 +150,10 @@ class RulesMixin(HostBase):
                 (0.5 if self.firing("heater_stuck") else 1.0) and z_set >= 3.0
             rise = max(rate, trend) if rising else rate
             out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
-                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
-                              "on. Unplug it and check its thermostat before the water overheats.")
+                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                                  "the heater may be stuck on. Unplug it and check its thermostat before the water "
+                                  "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
+                                  "hot room). Shade the tank and aerate it: warm water holds little oxygen."))
             slow, drop = self._cooling(now_ms, t_ms, frame)
             score["temp_rate_60_c_per_h"] = slow
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
@@ -162,12 +164,15 @@ class RulesMixin(HostBase):
             dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
             fall = rate if rate < -down else (slow if slow < -off else trend)
             out += self._rule("heater_dead", bool(dead), now_ms, fall,
-                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
-                              "failed. Check that it is powered and its light comes on.")
+                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                                  "the heater may have failed. Check that it is powered and its light comes on."
+                                  if p.heated else "the water is cooling fast (a cold room, a draught or an open "
+                                  "window). Keep the room from getting colder."))
         if "temp_c" in frame:
             now_t = self._last(self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)[1])
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
-                               "Check the heater and the room temperature.", 0.3)
+                               "Check the heater and the room temperature." if p.heated else
+                               "Check the room temperature: shade the tank from the sun, or keep it from frost.", 0.3)
         if "ph" in frame and not self._probe_untrusted("ph", t_ms, raw, now_ms):
             rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
             score["ph_rate_per_h"] = rate

@@ -175,3 +175,34 @@ def test_a_filter_clogged_to_half_its_usual_flow_is_told(steady: tuple) -> None:
     v["flow_lpm"][LEAK:] = 5.0 + np.random.default_rng(5).normal(0, 0.1, len(v["flow_lpm"]) - LEAK)
     fired = [tr for tr in _run(mon, v, LEAK - 5, LEAK + 15) if tr.key == "flow_low"]
     assert fired and "usually 12.0" in fired[0].summary, [tr.summary for tr in fired]
+
+
+def test_a_big_water_changes_cool_water_raises_no_drift_once_the_heater_has_caught_up(steady: tuple) -> None:
+    """Half the water changed for water 1.5 °C cooler, which a 300 l tank's heater brings back over hours
+    (3 h time constant): no drift alert.  Re-levelled on the still-cool water, the usual temperature was
+    set too low and the water back at its set point read as warmer than usual."""
+    mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
+    change = 3 * DAY + 6 * 60 + 30
+    after = np.arange(len(v["ph"]) - change)
+    v["tds_ppm"][change:] *= 0.5
+    v["temp_c"][change:] -= 1.5 * np.exp(-after / 180.0)
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    fired = []
+    for i in range(change - 5, change + 13 * 60, 5):  # the drift is judged every five minutes
+        fired += [tr.summary for tr in mon.evaluate(START_MS + i * MIN_MS, t[i - 3 * DAY:i],
+                                                    {k: x[i - 3 * DAY:i] for k, x in v.items()})[1]
+                  if tr.state == "firing" and tr.key == "drift"]
+    assert mon.relevelled_by is not None  # re-levelled on the new water (its TDS)
+    assert not fired, fired
+
+
+@pytest.mark.parametrize("profile, words", [("cold-water", "sun on the tank"), ("tropical", "heater may be stuck")])
+def test_an_unheated_tank_warming_fast_is_not_told_as_a_heater(profile: str, words: str) -> None:
+    """A cold-water tank has no heater: the sun on its glass warming it 4 °C/h is not 'the heater stuck on'."""
+    from analytics.monitor import MonitorSettings
+
+    v = _tank(0.5, 13, temp_c=16.0 + np.random.default_rng(1).normal(0, 0.02, DAY // 2))
+    v["temp_c"][5 * 60:] += 4.0 * np.arange(DAY // 2 - 5 * 60) / 60.0
+    mon = TankMonitor("t", MonitorSettings(profile=profile))
+    fired = [tr for tr in _run(mon, v, 5 * 60, 5 * 60 + 20) if tr.key == "heater_stuck"]
+    assert fired and words in fired[0].summary, [tr.summary for tr in fired]
