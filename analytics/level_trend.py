@@ -45,12 +45,12 @@ def part_slopes(t_ms: Array, y: Array, minutes: int, parts: int, now_ms: int | N
     t_ms, y = np.asarray(t_ms), np.asarray(y, dtype=np.float64)
     now = int(t_ms[-1]) + MIN_MS if now_ms is None and len(t_ms) else int(now_ms or 0)
     m = minutes // parts
+    edges = np.searchsorted(t_ms, [now - (parts - k) * m * MIN_MS for k in range(parts + 1)])  # t_ms ascends
     out = []
-    for k in range(parts):
-        lo, hi = now - (parts - k) * m * MIN_MS, now - (parts - k - 1) * m * MIN_MS
-        w = (t_ms >= lo) & (t_ms < hi)
-        ok = w & np.isfinite(y)
-        out.append(theil_sen_per_hour(t_ms[ok] / 1000.0, y[ok]) if ok.sum() >= 0.6 * m else float("nan"))
+    for a, b in zip(edges[:-1], edges[1:]):
+        tw, yw = t_ms[a:b], y[a:b]
+        ok = np.isfinite(yw)
+        out.append(theil_sen_per_hour(tw[ok] / 1000.0, yw[ok]) if ok.sum() >= 0.6 * m else float("nan"))
     return out
 
 
