@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.level_trend import steady_tails
 from analytics.monitor_host import HostBase
@@ -49,14 +50,18 @@ class ProbesMixin(HostBase):
             slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
             self.level_fall_tail = trend_tails(slopes, self.settings.false_alarms_per_30_days)[0]
             self.level_steady = steady_tails(t_ms[sel], frame["level_cm"][sel], self.settings.false_alarms_per_30_days)
-        if "flow_lpm" in frame and sel.sum() >= 12 * 60:
-            # the filter's usual flow: what a clog is judged against (the pump switched on, water moving)
-            flow = frame["flow_lpm"][sel]
-            on = np.isfinite(flow) & (flow >= self.profile.flow_stopped_lpm)
-            if "pump" in frame:
-                on &= frame["pump"][sel] == 1.0
-            if on.sum() >= 12 * 60:
-                self.usual_flow = float(np.median(flow[on]))
+        if "flow_lpm" in frame and sel.sum() >= 12 * 60 and self.alerts.get("flow_low", AlertState()).state == "ok":
+            # the filter's usual flow, what a clog is judged against: its flow when clean, the 90th percentile
+            # of the reference's hourly medians while the pump runs (a clog only lowers it, over days, and the
+            # median of a clogging filter's week would follow it down)
+            flow = np.where(frame["pump"][sel] == 1.0, frame["flow_lpm"][sel], np.nan) if "pump" in frame \
+                else frame["flow_lpm"][sel]
+            flow = np.where(flow >= self.profile.flow_stopped_lpm, flow, np.nan)
+            m = len(flow) // 60 * 60
+            hours = flow[len(flow) - m:].reshape(-1, 60)
+            hours = hours[np.isfinite(hours).sum(axis=1) >= 30]
+            if len(hours) >= 12:
+                self.usual_flow = float(np.quantile(np.nanmedian(hours, axis=1), 0.9))
 
     def _probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
         # the probes' usual wobble needs only 12 h of readings (not the drift's two-day warm-up)

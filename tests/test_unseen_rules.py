@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from analytics.batch import score_window
 from analytics.monitor import TankMonitor
 
 MIN_MS = 60_000
@@ -206,3 +207,28 @@ def test_an_unheated_tank_warming_fast_is_not_told_as_a_heater(profile: str, wor
     mon = TankMonitor("t", MonitorSettings(profile=profile))
     fired = [tr for tr in _run(mon, v, 5 * 60, 5 * 60 + 20) if tr.key == "heater_stuck"]
     assert fired and words in fired[0].summary, [tr.summary for tr in fired]
+
+
+def test_the_drifts_usual_is_taken_over_the_same_ten_minutes_as_the_readings(planted: tuple) -> None:
+    """At 07:20 the CO2 pulls the pH down 0.4 an hour: ten minutes' mean lags the usual *now* by five minutes
+    of that course (0.03, over 3σ), a false 'pH drifting'; the usual over the same ten minutes does not."""
+    mon, v = copy.deepcopy(planted[0]), planted[1]
+    now = 3 * DAY + 7 * 60 + 20
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    pending = mon.prepare(START_MS + now * MIN_MS, t[now - 3 * DAY:now], {k: x[now - 3 * DAY:now] for k, x in v.items()})
+    w = pending.window
+    assert w is not None
+    mon.conclude(pending, score_window(w.mean, w.cov, w.ref_cov))
+    i = w.sensors.index("ph")
+    assert abs(w.recent[i] - w.usual[i]) < 3 * np.sqrt(w.ref_cov[i, i]), (w.recent[i], w.usual[i])
+
+
+def test_a_filter_clogging_over_days_is_judged_against_its_clean_flow() -> None:
+    """A canister losing flow over three days (12 → 5.5 l/min): its usual is its clean flow, not the median of
+    the clogging days (which followed it down and never let it be half of usual)."""
+    v = _tank(4, 17)
+    clog = np.clip((np.arange(4 * DAY) - DAY) / (3 * DAY - 60), 0.0, 1.0)
+    v["flow_lpm"] = v["flow_lpm"] * (1.0 - 0.54 * clog)
+    mon = TankMonitor("canister")
+    fired = [tr for tr in _run(mon, v, 4 * DAY - 60, 4 * DAY) if tr.key == "flow_low"]
+    assert mon.usual_flow > 11.0 and fired, (mon.usual_flow, [tr.summary for tr in fired])
