@@ -260,8 +260,12 @@ class DriftMixin(HostBase):
             # beyond the Gaussian bound (real residuals are heavier-tailed than the theory says)
             full = _kl_threshold(len(all_sensors), round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
             thr = max(thr, thr * self.healthy_threshold / full)
-        recent = Xw[ok][-min(10, len(R)):][:, idx].mean(axis=0)
-        return DriftWindow(sensors, m, S, cov, thr, n_eff, self._usual(now_ms)[idx], recent,
+        last = min(10, len(R))
+        recent = Xw[ok][-last:][:, idx].mean(axis=0)
+        # usual over the same ten minutes (not at this minute): on a steep daily course (a CO2 tank's pH falls
+        # 0.5 an hour as the gas comes on) ten minutes' mean lags the usual now by five minutes of that course
+        usual = (Xw[ok][-last:][:, idx] - R[-last:]).mean(axis=0)
+        return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent,
                            distances=(now_ms // MIN_MS) % 15 == 0)  # for the dashboards: quarter-hourly
 
     def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
