@@ -351,7 +351,9 @@ class RulesMixin(HostBase):
         lo = lim.low is not None and value < lim.low + m
         hi = lim.high is not None and value > lim.high - m
         label = LABELS[sensor][0]
-        text = (f"{label.capitalize()} {_fmt(sensor, value)} is {'below' if lo else 'above'} the safe range "
+        # a sentence starts with a capital, but "pH" is spelled so ("Ph" is no word a keeper reads)
+        head = label if any(c.isupper() for c in label) else label[:1].upper() + label[1:]
+        text = (f"{head} {_fmt(sensor, value)} is {'below' if lo else 'above'} the safe range "
                 f"{lim.low:g}–{lim.high:g}. {advice}") if (lo or hi) else ""
         return self._rule(key, bool(lo or hi), now_ms, value, text)
 

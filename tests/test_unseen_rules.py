@@ -232,3 +232,12 @@ def test_a_filter_clogging_over_days_is_judged_against_its_clean_flow() -> None:
     mon = TankMonitor("canister")
     fired = [tr for tr in _run(mon, v, 4 * DAY - 60, 4 * DAY) if tr.key == "flow_low"]
     assert mon.usual_flow > 11.0 and fired, (mon.usual_flow, [tr.summary for tr in fired])
+
+
+def test_an_unsafe_ph_is_written_ph() -> None:
+    """The replay of the auto top-off month told a keeper 'Ph 6.35 is below the safe range'."""
+    v = _tank(0.5, 19)
+    v["ph"][5 * 60:] = 6.0
+    mon = TankMonitor("t")
+    fired = [tr for tr in _run(mon, v, 5 * 60, 5 * 60 + 10) if tr.key == "ph_out_of_range"]
+    assert fired and fired[0].summary.startswith("pH 6.00 is below the safe range"), [tr.summary for tr in fired]
