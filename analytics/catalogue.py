@@ -29,6 +29,8 @@ FORECAST_SENSORS = ("tds_ppm", "level_cm")
 WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 #: after a water change, the heater rules wait this long (cooler new water, then the heater's catch-up)
 WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
+#: what a water change does not move for good: the heater (or the room) brings the temperature back
+KEPT_BY_A_WATER_CHANGE = ("temp_c",)
 
 #: sensor -> (the keeper's word in a sentence, " unit" or "", decimals), from the contract
 LABELS = {s.key: (s.label, f" {s.unit}" if s.unit else "", s.decimals) for s in shown_sensors()}

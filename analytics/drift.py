@@ -15,7 +15,15 @@ from numpy.typing import NDArray
 
 from analytics.baseline import DayNightBaseline, ledoit_wolf
 from analytics.batch import WindowScore, window_moments
-from analytics.catalogue import DAY_MS, LABELS, MIN_MS, Transition, _fmt
+from analytics.catalogue import (
+    DAY_MS,
+    KEPT_BY_A_WATER_CHANGE,
+    LABELS,
+    MIN_MS,
+    WATER_CHANGE_SETTLE_MS,
+    Transition,
+    _fmt,
+)
 from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -75,12 +83,13 @@ class DriftMixin(HostBase):
                 # after a lasting change: keep the day/night shape, re-level it on the new water
                 shift = self.baseline.residuals(t_ms[sel] / 1000.0, X[sel]).mean(axis=0)
                 # a water change's cool (or warm) new water passes: the heater or the room brings the water
-                # back to its level, so a channel still settling keeps its level (re-levelled on the still-cool
-                # water, the usual was too low once the heater caught up: a false drift hours later)
+                # back to its level, so after a water change the temperature keeps its level until the full
+                # refit (re-levelled on the still-cool water, the usual was too low once the water was back)
                 names = names or list(s.drift_sensors)
-                for i, n in enumerate(names[:len(shift)]):
-                    if n in self.settling:
-                        shift[i] = 0.0
+                if self.learn_from_ms == self.last_water_change_ms + WATER_CHANGE_SETTLE_MS:
+                    for i, n in enumerate(names[:len(shift)]):
+                        if n in KEPT_BY_A_WATER_CHANGE:
+                            shift[i] = 0.0
                 self.baseline.coef[0] += shift
                 self.relevelled_by = shift if self.relevelled_by is None else self.relevelled_by + shift
                 self.fitted_at_ms = now_ms

@@ -26,8 +26,10 @@ tanks no earlier text described, each measured once before any fix and then
 read while fixing (their docstrings say what the first measurement found):
 :func:`shrimp_nano_month`, :func:`co2_planted_month` (a pH that falls 0.6
 every day by design), :func:`cichlid_month` (pH 8.2, 50 % changes, a holiday,
-a power cut) and :func:`auto_top_off_month`; and one written after all of
-round 7's fixes and measured once, never tuned on: :func:`pond_month`.
+a power cut) and :func:`auto_top_off_month`; one written after all of the
+round's fixes but the last, measured once and then read (it showed the last
+fix): :func:`pond_month`; and one written after the last fix, measured once
+and never tuned on: :func:`discus_month`.
 Round 7's faults add a top-off stuck open, a filter clogging over days, a
 probe drifting, stuck flat, dead (NaN, or an impossible -127), a dosing
 mistake and a heater dead in a cold room.  :func:`write_csv` writes one as a
@@ -597,8 +599,10 @@ def auto_top_off_month(days: int = 30, seed: int = 777) -> Scenario:
 
 
 def pond_month(days: int = 30, seed: int = 90) -> Scenario:
-    """Round 7, written after all of the round's fixes, measured once and never tuned on: a 90 l unheated
-    tank of minnows in a conservatory.
+    """Round 7, written after the round's fixes but one and measured once (6 of 6 caught, 0.11 false alerts a
+    day, median 30 minutes): a 90 l unheated tank of minnows in a conservatory.  Its three false alerts
+    ("temperature above usual" the afternoon after each water change) showed the last fix (the temperature
+    keeps its level after a water change until the full refit), so it is read now.
 
     No heater: the water follows the glass room, 16 °C with a day/night swing
     of ±2.5 °C; a hang-on filter, no sump (the level is the tank's own); 25 %
@@ -632,8 +636,43 @@ def pond_month(days: int = 30, seed: int = 90) -> Scenario:
                  days, faults, habits, 3.0, seed)
 
 
+def discus_month(days: int = 30, seed: int = 350) -> Scenario:
+    """Round 7, written after the last fix of the round (the conservatory month had been read), measured once
+    and never tuned on: a 350 l discus tank.
+
+    Warm soft water (29.5 °C, pH 6.5, TDS 120; its keeper set 26-31.5 °C and
+    pH 5.8-7.5), a sump; discus keepers change 30 % of the water *every day*
+    (at a random hour between 18:00 and 22:00, 1.5 °C cooler, the sump dipping),
+    three feedings, top-ups of the sump every morning.  Faults: a pH crash in
+    the soft water (-0.6 in an hour, 5 h), the heater dead in a 22 °C room
+    (6 h), a sump leak (2 cm/h, 2 h), the return pump stopped (30 min), the
+    TDS probe stuck flat (8 h), a heater stuck on at night (+0.6 °C/h, 4 h).
+    """
+    D = DAY_MIN
+    tank = Tank(temp=29.5, temp_swing=0.15, ph=6.5, ph_swing=0.04, tds=120.0, tds_per_day=12.0, turb=0.8,
+                feed_turb=0.5, feed_hours=(8.0, 13.0, 19.0), level=26.0, evap_cm_per_day=1.2, flow=18.0,
+                heat_tau_h=2.5)
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        for d in range(1, days):
+            _water_change(v, d * D + int(rng.uniform(18, 22) * 60), 0.3, 1.5, 2.5, sump_dip=3.0)
+            _top_up(v, d * D + 7 * 60, 1.2)
+        return ["30 % water change every evening", "top-ups every morning", "feeding 8:00, 13:00, 19:00"]
+
+    faults = [{"kind": "ph_crash", "start": 5 * D + 10 * 60, "end": 5 * D + 15 * 60, "drop": 0.6},
+              {"kind": "heater_cooling", "start": 9 * D + 2 * 60, "end": 9 * D + 8 * 60, "room": 22.0, "tau_h": 14.0},
+              {"kind": "leak", "start": 13 * D + 14 * 60, "end": 13 * D + 16 * 60, "cm_per_h": 2.0},
+              {"kind": "pump_stopped", "start": 17 * D + 11 * 60, "end": 17 * D + 11 * 60 + 30},
+              {"kind": "probe_flat", "start": 21 * D + 9 * 60, "end": 21 * D + 17 * 60, "probe": "tds_ppm"},
+              {"kind": "heater_stuck", "start": 25 * D + 1 * 60, "end": 25 * D + 5 * 60, "rate": 0.6}]
+    s = build("eleventh keeper's 350 l discus, daily water changes (round 7, never tuned on)", "tropical", tank,
+              days, faults, habits, 2.0, seed)
+    s.limits = {"temp_c_low": 26.0, "temp_c_high": 31.5, "ph_low": 5.8, "ph_high": 7.5}
+    return s
+
+
 SCENARIOS = (turtle_month, held_out_month, nano_month, community_month, goldfish_month, shrimp_nano_month,
-             co2_planted_month, cichlid_month, auto_top_off_month, pond_month)
+             co2_planted_month, cichlid_month, auto_top_off_month, pond_month, discus_month)
 
 
 def write_csv(s: Scenario, path: str | Path) -> Path:

@@ -241,3 +241,23 @@ def test_an_unsafe_ph_is_written_ph() -> None:
     mon = TankMonitor("t")
     fired = [tr for tr in _run(mon, v, 5 * 60, 5 * 60 + 10) if tr.key == "ph_out_of_range"]
     assert fired and fired[0].summary.startswith("pH 6.00 is below the safe range"), [tr.summary for tr in fired]
+
+
+def test_a_slowly_warming_unheated_tank_keeps_its_temperature_level_after_a_water_change() -> None:
+    """Tap water 2 °C colder in an unheated tank that the room brings back over a day (6 h time constant):
+    once back near usual the temperature rejoined the drift, and the next re-levels took in the cold
+    hours, set the usual low and paged 'temperature above usual' the next afternoon (the conservatory month)."""
+    v = _tank(5.5, 23)
+    mon = TankMonitor("unheated")
+    _run(mon, v, 3 * DAY + 5 * 60, 3 * DAY + 6 * 60 + 1)
+    change = 3 * DAY + 6 * 60 + 30
+    after = np.arange(len(v["ph"]) - change)
+    v["tds_ppm"][change:] *= 0.75
+    v["temp_c"][change:] -= 2.0 * np.exp(-after / 360.0)
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    fired = []
+    for i in range(change - 5, change + 34 * 60, 5):  # the drift is judged every five minutes
+        fired += [tr.summary for tr in mon.evaluate(START_MS + i * MIN_MS, t[i - 3 * DAY:i],
+                                                    {k: x[i - 3 * DAY:i] for k, x in v.items()})[1]
+                  if tr.state == "firing" and tr.key == "drift"]
+    assert not fired, fired
