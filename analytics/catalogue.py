@@ -29,6 +29,8 @@ FORECAST_SENSORS = ("tds_ppm", "level_cm")
 WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 #: after a water change, the heater rules wait this long (cooler new water, then the heater's catch-up)
 WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
+#: what a water change does not move for good: the heater (or the room) brings the temperature back
+KEPT_BY_A_WATER_CHANGE = ("temp_c",)
 
 #: sensor -> (the keeper's word in a sentence, " unit" or "", decimals), from the contract
 LABELS = {s.key: (s.label, f" {s.unit}" if s.unit else "", s.decimals) for s in shown_sensors()}
@@ -39,6 +41,7 @@ ALERT_READING: dict[str, tuple[str, str]] = {
     "heater_stuck": ("temp_c", "high"), "heater_dead": ("temp_c", "low"), "temp_out_of_range": ("temp_c", "far"),
     "ph_crash": ("ph", "low"), "ph_out_of_range": ("ph", "far"), "pump_stopped": ("flow_lpm", "low"),
     "flow_low": ("flow_lpm", "low"), "sump_low": ("level_cm", "low"), "level_falling": ("level_cm", "low"),
+    "level_rising": ("level_cm", "high"),
 }
 
 
@@ -73,13 +76,18 @@ ALERTS: dict[str, AlertSpec] = {
     "pump_stopped": AlertSpec("critical", 1, 5, "no filter flow (below flow_stopped_lpm) while the pump is switched "
                               "on, or while the firmware reports a flow fault",
                               ("flow_low", "heater_dead", "temp_out_of_range", "drift", "water_quality", "device_fault",
-                               "pump_lockout")),
-    "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit"),
+                               "pump_lockout", "level_rising")),
+    "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit, or below half "
+                          "the filter's own usual flow"),
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
                           ("pump_interlock", "pump_stopped", "flow_low", "level_falling")),
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
                                "30 min, or over 15 min beyond the sump's own healthy 15-minute falls while the "
                                "pump runs steadily), outside a water change: a leak", ("sump_low",)),
+    "level_rising": AlertSpec("critical", 2, 30, "the level rising steadily through the last half hour "
+                              "(three 10-minute parts, so a top-up poured by hand is a step, not this), faster than "
+                              "level_fall_cm_per_h and the level's healthy steady rises: an automatic top-off stuck "
+                              "open or a hose left running, an overflow coming"),
     "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
                                 ("no_telemetry",)),
     "no_telemetry": AlertSpec("warning", 0, 0, "no reading from the tank for no_data_minutes"),
@@ -102,6 +110,8 @@ ALERTS: dict[str, AlertSpec] = {
                               ("drift", "water_quality")),
     "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise",
                               ("drift", "water_quality")),
+    "probe_silent": AlertSpec("warning", 5, 10, "one probe gives no usable reading (none, or only readings "
+                              "outside the contract's range) while the others do", ("drift", "water_quality")),
     "probe_drift": AlertSpec("warning", 0, 60, "one probe drifts slowly on its own: recalibrate it",
                               ("drift", "water_quality")),
     "water_change_due": AlertSpec("info", 0, 0, "the forecast reaches a limit within due_days"),

@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.catalogue import DAY_MS, FORECAST_SENSORS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition
+from analytics.catalogue import (
+    DAY_MS,
+    FORECAST_SENSORS,
+    KEPT_BY_A_WATER_CHANGE,
+    LABELS,
+    MIN_MS,
+    WATER_CHANGE_SETTLE_MS,
+    Transition,
+)
 from analytics.forecast import LocalLinearTrend
 from analytics.monitor_host import HostBase
 
@@ -166,6 +174,7 @@ class DaysMixin(HostBase):
         start = now_ms - 90 * MIN_MS
         # the new normal is the water once the heater has caught up (cooler new water is not the level)
         self.accept_change(now_ms + WATER_CHANGE_SETTLE_MS)
+        self.settling = [n for n in KEPT_BY_A_WATER_CHANGE if n in self.settings.drift_sensors]
         self._exclude(start, now_ms)
         for f in self.forecasts.values():
             f.reset()

@@ -15,7 +15,15 @@ from numpy.typing import NDArray
 
 from analytics.baseline import DayNightBaseline, ledoit_wolf
 from analytics.batch import WindowScore, window_moments
-from analytics.catalogue import DAY_MS, LABELS, MIN_MS, Transition, _fmt
+from analytics.catalogue import (
+    DAY_MS,
+    KEPT_BY_A_WATER_CHANGE,
+    LABELS,
+    MIN_MS,
+    WATER_CHANGE_SETTLE_MS,
+    Transition,
+    _fmt,
+)
 from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -74,6 +82,14 @@ class DriftMixin(HostBase):
             if self.baseline is not None and self.learn_from_ms and self.baseline.coef.shape[1] == X.shape[1]:
                 # after a lasting change: keep the day/night shape, re-level it on the new water
                 shift = self.baseline.residuals(t_ms[sel] / 1000.0, X[sel]).mean(axis=0)
+                # a water change's cool (or warm) new water passes: the heater or the room brings the water
+                # back to its level, so after a water change the temperature keeps its level until the full
+                # refit (re-levelled on the still-cool water, the usual was too low once the water was back)
+                names = names or list(s.drift_sensors)
+                if self.learn_from_ms == self.last_water_change_ms + WATER_CHANGE_SETTLE_MS:
+                    for i, n in enumerate(names[:len(shift)]):
+                        if n in KEPT_BY_A_WATER_CHANGE:
+                            shift[i] = 0.0
                 self.baseline.coef[0] += shift
                 self.relevelled_by = shift if self.relevelled_by is None else self.relevelled_by + shift
                 self.fitted_at_ms = now_ms
@@ -184,11 +200,18 @@ class DriftMixin(HostBase):
         r = self._residuals(t_ms, X)[:, names.index("temp_c")]
         return trend_tails(window_slopes_per_hour(t_ms, r), self.settings.false_alarms_per_30_days)
 
-    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array]) -> Array | None:
-        """The usual value of one drift channel at times ``t_ms`` (None without a current baseline)."""
+    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array], shape_only: bool = False
+                      ) -> Array | None:
+        """The usual value of one drift channel at times ``t_ms`` (None without a current baseline).
+
+        ``shape_only``: only its course through the day is wanted (a rate against the usual rhythm), so a
+        baseline still waiting to be re-levelled on new water will do: a water change moves its level,
+        not the time of day the lights or the CO2 come on.
+        """
         present = [n for n in self.settings.drift_sensors if n in frame]
         b = self.baseline
-        if b is None or name not in present or b.coef.shape[1] != len(present) or self.relevel_pending:
+        if b is None or name not in present or b.coef.shape[1] != len(present) or \
+                (self.relevel_pending and not shape_only):
             return None
         col = present.index(name)
         usual = b.mean_at(np.asarray(t_ms) / 1000.0)[:, col]
@@ -217,13 +240,18 @@ class DriftMixin(HostBase):
             return None
         # a faulty probe says nothing about the water: score the others (the marginal of a Gaussian)
         bad = self._stuck_or_noisy() | self._ageing_sensors()
+        win = t_ms >= now_ms - s.window_minutes * MIN_MS
+        if self.settling:
+            # after a water change the temperature is left to the heater rules until it is back near usual
+            self.settling = [n for n in self.settling if n in all_sensors and not self._back_near_usual(
+                all_sensors.index(n), now_ms, t_ms, X)]
+            bad |= set(self.settling)
         idx = [i for i, n in enumerate(all_sensors) if n not in bad]
         if not idx:
             return None
         sensors = [all_sensors[i] for i in idx]
-        win = t_ms >= now_ms - s.window_minutes * MIN_MS
         Xw = X[win]
-        ok = np.all(np.isfinite(Xw), axis=1)
+        ok = np.all(np.isfinite(Xw[:, idx]), axis=1)  # a silent probe's missing readings leave the others
         if ok.sum() < s.window_minutes // 2:
             return None
         R = self._residuals(t_ms[win][ok], Xw[ok])[:, idx]
@@ -241,8 +269,12 @@ class DriftMixin(HostBase):
             # beyond the Gaussian bound (real residuals are heavier-tailed than the theory says)
             full = _kl_threshold(len(all_sensors), round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
             thr = max(thr, thr * self.healthy_threshold / full)
-        recent = Xw[ok][-min(10, len(R)):][:, idx].mean(axis=0)
-        return DriftWindow(sensors, m, S, cov, thr, n_eff, self._usual(now_ms)[idx], recent,
+        last = min(10, len(R))
+        recent = Xw[ok][-last:][:, idx].mean(axis=0)
+        # usual over the same ten minutes (not at this minute): on a steep daily course (a CO2 tank's pH falls
+        # 0.5 an hour as the gas comes on) ten minutes' mean lags the usual now by five minutes of that course
+        usual = (Xw[ok][-last:][:, idx] - R[-last:]).mean(axis=0)
+        return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent,
                            distances=(now_ms // MIN_MS) % 15 == 0)  # for the dashboards: quarter-hourly
 
     def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
@@ -304,6 +336,18 @@ class DriftMixin(HostBase):
         out += self._maybe_accept(now_ms)
         return out
 
+    def _back_near_usual(self, col: int, now_ms: int, t_ms: Array, X: Array) -> bool:
+        """The last 10 minutes of column ``col`` are within 3 standard deviations of usual (or no such
+        minutes: nothing to wait for)."""
+        w = (t_ms >= now_ms - 10 * MIN_MS) & np.isfinite(X[:, col])
+        if not w.any():
+            return True
+        cov = self.cov if self.cov is not None else self.baseline.cov if self.baseline is not None else None
+        if cov is None:
+            return True
+        recent = float(np.mean(X[w, col]))
+        return abs(recent - float(self._usual(now_ms)[col])) < 3.0 * math.sqrt(cov[col, col])
+
     def _ageing_sensors(self) -> set[str]:
         st = self.alerts.get("probe_drift")
         return set(st.sensors) if st is not None and st.state == "firing" else set()
@@ -324,7 +368,7 @@ class DriftMixin(HostBase):
 
     def _stuck_or_noisy(self) -> set[str]:
         bad: set[str] = set()
-        for key in ("probe_stuck", "probe_noisy"):
+        for key in ("probe_stuck", "probe_noisy", "probe_silent"):
             st = self.alerts.get(key)
             if st is not None and st.state != "ok":
                 bad |= set(st.sensors)

@@ -71,8 +71,23 @@ from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
 from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
+from aquamon.contract import RANGES
 
 Array = NDArray[np.float64]
+
+
+def outside_range_dropped(name: str, y: Array) -> Array:
+    """``y`` with the readings outside the contract's range for ``name`` made NaN (none: ``y`` itself).
+
+    >>> outside_range_dropped("temp_c", np.array([25.1, -127.0, 85.5, 25.2]))
+    array([25.1,  nan,  nan, 25.2])
+    """
+    lo, hi = RANGES[name]
+    with np.errstate(invalid="ignore"):
+        out = (y < lo) | (y > hi)
+    return np.where(out, np.nan, y) if out.any() else y
+
+
 @dataclass
 class PendingEvaluation:
     """An evaluation between :meth:`TankMonitor.prepare` and :meth:`TankMonitor.conclude`."""
@@ -135,6 +150,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     healthy_threshold: float = 0.0
     temp_trend_tail: tuple[float, float] = (0.0, 0.0)  # healthy 15-min temperature trends, falling / rising (°C/h)
     level_fall_tail: float = 0.0  # the sump level's healthy 15-minute falls (cm/h), at the stated rate
+    #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
+    level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    usual_flow: float = 0.0  # the filter's usual flow while the pump runs (l/min; 0: not learned yet)
     #: how far the baseline's level moved since its last full fit (re-levelled on new water), per drift channel
     relevelled_by: Array | None = None
     daily_shape: Array | None = None  # (1440, d) residual per minute of the day (median over days): feeding, lights
@@ -144,6 +162,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     noise_level: dict[str, float] = field(default_factory=dict)  # each probe's usual reading while its noise was learned
     learn_from_ms: int = 0
     relevel_pending: bool = False  # after a lasting change: no drift score until re-levelled on new water
+    #: after a water change: channels (the temperature) that keep their level and stay out of the drift
+    #: until back near usual (the heater or the room brings them back)
+    settling: list[str] = field(default_factory=list)
     maintenance_until_ms: int = 0
     device_online: dict[str, bool] = field(default_factory=dict)
     forecasts: dict[str, LocalLinearTrend] = field(default_factory=dict)
@@ -299,7 +320,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         if not past.all():
             t_ms = t_ms[past]
             frame = {k: v[past] for k, v in frame.items()}
-        raw = frame
+        # a reading outside the contract's range is a faulty probe, not water: the gateway drops it
+        # (out_of_range), so the engine does too, whoever hands it the readings (evaluate, replay, the service)
+        raw = {k: (outside_range_dropped(k, v) if k in RANGES else v) for k, v in frame.items()}
         # one wild reading is a glitch, not the water: the water's statistics see the causal median of three
         # (the probe checks see the raw readings: a failing probe's jumps are their evidence)
         frame = {k: (despike(v) if k in WATER_CHANNELS or k in self.settings.quality_channels() else v)

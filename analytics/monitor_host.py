@@ -59,11 +59,14 @@ class MonitorHost:
     healthy_threshold: float
     temp_trend_tail: tuple[float, float]  # healthy 15-min temperature trends, falling / rising (°C/h)
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
+    level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
+    usual_flow: float  # the filter's usual flow while the pump runs (l/min)
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit
     daily_shape: Array | None
     cov: Array | None
     learn_from_ms: int
     relevel_pending: bool
+    settling: list[str]  # after a water change: channels out of the drift until back near usual
     # probes: each probe's usual wobble
     noise: dict[str, float]
     noise_at_ms: int
@@ -128,7 +131,8 @@ class MonitorHost:
     def _ageing_sensors(self) -> set[str]: ...  # drift, for the quality watch
 
     @abstractmethod
-    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array]) -> Array | None: ...  # drift, rules
+    def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array],
+                      shape_only: bool = False) -> Array | None: ...  # drift, rules
 
     @abstractmethod
     def _residual_sd(self, name: str, frame: dict[str, Array]) -> float: ...  # drift, for the rules' trends

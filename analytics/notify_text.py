@@ -23,10 +23,10 @@ TITLES = {
     "flow_low": "filter flow low", "sump_low": "sump level low", "device_offline": "controller offline",
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the controller",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
-    "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_drift": "probe needs recalibrating",
+    "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_silent": "probe silent", "probe_drift": "probe needs recalibrating",
     "water_change_due": "water change due", "heater_cutoff": "heater switched off by the controller",
     "heater_fallback": "heater off: probe not trusted", "topoff_lockout": "top-off stopped",
-    "level_falling": "sump level falling", "water_quality": "water quality",
+    "level_falling": "sump level falling", "level_rising": "water level rising", "water_quality": "water quality",
 }
 
 #: the reading a message about this alert quotes, and which way is worse ("max" or "min"; None: by the text)

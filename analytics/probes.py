@@ -8,12 +8,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
+from analytics.level_trend import steady_tails
 from analytics.monitor_host import HostBase
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 
 Array = NDArray[np.float64]
+#: a probe with no usable reading for this long, while the others read, is silent (dead or unplugged)
+SILENT_MINUTES = 5
+#: the channels watched for silence (the water's probes and the rules' level and flow)
+SILENT_WATCHED = PROBE_SENSORS + ("level_cm", "flow_lpm")
 
 
 class ProbesMixin(HostBase):
@@ -43,6 +49,19 @@ class ProbesMixin(HostBase):
             # the sump's own healthy 15-minute falls (evaporation, waves), for the steady leak test
             slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
             self.level_fall_tail = trend_tails(slopes, self.settings.false_alarms_per_30_days)[0]
+            self.level_steady = steady_tails(t_ms[sel], frame["level_cm"][sel], self.settings.false_alarms_per_30_days)
+        if "flow_lpm" in frame and sel.sum() >= 12 * 60 and self.alerts.get("flow_low", AlertState()).state == "ok":
+            # the filter's usual flow, what a clog is judged against: its flow when clean, the 90th percentile
+            # of the reference's hourly medians while the pump runs (a clog only lowers it, over days, and the
+            # median of a clogging filter's week would follow it down)
+            flow = np.where(frame["pump"][sel] == 1.0, frame["flow_lpm"][sel], np.nan) if "pump" in frame \
+                else frame["flow_lpm"][sel]
+            flow = np.where(flow >= self.profile.flow_stopped_lpm, flow, np.nan)
+            m = len(flow) // 60 * 60
+            hours = flow[len(flow) - m:].reshape(-1, 60)
+            hours = hours[np.isfinite(hours).sum(axis=1) >= 30]
+            if len(hours) >= 12:
+                self.usual_flow = float(np.quantile(np.nanmedian(hours, axis=1), 0.9))
 
     def _probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
         # the probes' usual wobble needs only 12 h of readings (not the drift's two-day warm-up)
@@ -67,7 +86,8 @@ class ProbesMixin(HostBase):
             grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
             if spread > FAILING_WOBBLE * usual * max(1.0, grown):
                 noisy.append(name)
-        for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
+        silent = self._silent_probes(now_ms, t_ms, frame)
+        for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy), ("probe_silent", silent)):
             if names:
                 self._alert(key).sensors = list(names)
         out = self._rule("probe_stuck", bool(stuck), now_ms, float(len(stuck)),
@@ -78,4 +98,21 @@ class ProbesMixin(HostBase):
                           f"The {', '.join(LABELS[n][0] for n in noisy)} probe is failing: its readings jump "
                           "far more than usual. This is the probe, not the water: check its cable and "
                           "connector, clean or replace it.")
+        out += self._rule("probe_silent", bool(silent), now_ms, float(len(silent)),
+                          f"The {', '.join(LABELS[n][0] for n in silent)} probe sends no readings (or only "
+                          f"impossible ones) while the others do: it is unplugged, its cable is broken or it "
+                          f"has died. The {', '.join(LABELS[n][0] for n in silent)} of the water is not being "
+                          "watched: check the probe and its connector.")
         return out
+
+    def _silent_probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[str]:
+        """Channels that have read the water (in most of the rows held) but gave no usable reading in the
+        last ``SILENT_MINUTES`` while another channel did (the controller reports; this probe does not)."""
+        recent = t_ms >= now_ms - SILENT_MINUTES * MIN_MS
+        if recent.sum() < SILENT_MINUTES // 2:
+            return []  # the controller itself is silent: no_telemetry / device_offline tell that
+        names = [n for n in SILENT_WATCHED if n in frame]
+        alive = [n for n in names if np.isfinite(frame[n][recent]).any()]
+        if not alive:
+            return []
+        return [n for n in names if n not in alive and np.isfinite(frame[n]).mean() >= 0.5]

@@ -54,6 +54,8 @@ class Profile:
                                                                           "turb_ntu": 0.3})
     #: a slow drift of one probe's daily mean, per day, that means "recalibrate"
     probe_drift_per_day: Mapping[str, float] = field(default_factory=lambda: {"ph": 0.05})
+    #: the tank has a heater (its temperature alerts name it); an unheated tank's water follows the room
+    heated: bool = True
 
     def limit(self, sensor: str) -> Limit:
         value = getattr(self, sensor, None)
@@ -70,7 +72,7 @@ PROFILES: dict[str, Profile] = {
     # goldfish and other cold-water fish: no heater, wider daily swing
     "cold-water": Profile("cold-water", temp_c=Limit(10.0, 24.0), ph=Limit(6.8, 8.4), tds_ppm=Limit(None, 500.0),
                           level_cm=Limit(15.0, None), flow_lpm=Limit(3.0, None), temp_rise_c_per_h=3.0,
-                          temp_fall_c_per_h=3.0, heater_off_c_per_h=1.0, heater_off_drop_c=1.5),
+                          temp_fall_c_per_h=3.0, heater_off_c_per_h=1.0, heater_off_drop_c=1.5, heated=False),
 }
 
 LIMIT_SENSORS = ("temp_c", "ph", "tds_ppm", "level_cm", "flow_lpm")

@@ -12,6 +12,14 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.level_trend import (
+    EVAPORATION_SPREAD,
+    RISE_MINUTES,
+    RISE_PARTS,
+    SLOW_LEAK_MINUTES,
+    SLOW_LEAK_PARTS,
+    part_slopes,
+)
 from analytics.monitor_host import HostBase
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 
@@ -43,6 +51,9 @@ DEVICE_EVENT_TEXT = {
                       "hose, then clear it (web app or aquamon command).",
 }
 
+
+#: a filter passing less than this fraction of its own usual flow is clogged (the profile's limit aside)
+FLOW_CLOGGED_FRACTION = 0.5
 
 #: the steady temperature trend is a Theil–Sen slope over this many minutes of the reading's departure from usual
 TREND_MINUTES = 15
@@ -139,8 +150,10 @@ class RulesMixin(HostBase):
                 (0.5 if self.firing("heater_stuck") else 1.0) and z_set >= 3.0
             rise = max(rate, trend) if rising else rate
             out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
-                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): the heater may be stuck "
-                              "on. Unplug it and check its thermostat before the water overheats.")
+                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                                  "the heater may be stuck on. Unplug it and check its thermostat before the water "
+                                  "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
+                                  "hot room). Shade the tank and aerate it: warm water holds little oxygen."))
             slow, drop = self._cooling(now_ms, t_ms, frame)
             score["temp_rate_60_c_per_h"] = slow
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
@@ -151,31 +164,50 @@ class RulesMixin(HostBase):
             dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
             fall = rate if rate < -down else (slow if slow < -off else trend)
             out += self._rule("heater_dead", bool(dead), now_ms, fall,
-                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): the heater may have "
-                              "failed. Check that it is powered and its light comes on.")
+                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                                  "the heater may have failed. Check that it is powered and its light comes on."
+                                  if p.heated else "the water is cooling fast (a cold room, a draught or an open "
+                                  "window). Keep the room from getting colder."))
         if "temp_c" in frame:
             now_t = self._last(self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)[1])
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
-                               "Check the heater and the room temperature.", 0.3)
+                               "Check the heater and the room temperature." if p.heated else
+                               "Check the room temperature: shade the tank from the sun, or keep it from frost.", 0.3)
         if "ph" in frame and not self._probe_untrusted("ph", t_ms, raw, now_ms):
             rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
             score["ph_rate_per_h"] = rate
             fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)
-            crashing = bool(rate < -fall)
+            # judged against the tank's own daily rhythm: a planted tank's CO2 lowers the pH by half a unit
+            # every morning by design, and that is no crash (the water falling beyond its usual course is)
+            away = self._rate_from_usual("ph", t_ms, frame, now_ms, s.ph_rate_minutes)
+            score["ph_rate_from_usual_per_h"] = away
+            crashing = bool((away if math.isfinite(away) else rate) < -fall)
+            # fresh water of another pH steps the pH while it goes in: that is the water change (as cooler new
+            # water is no dead heater); a shock out of the safe range is still told by ph_out_of_range
+            if crashing and not self.firing("ph_crash") and self._tds_dropping(now_ms, t_ms, frame):
+                crashing = False
             if crashing and not self.firing("ph_crash") and not math.isfinite(self.ph_before_crash):
                 # the level before the fall began: the median of the 45 minutes before the rate window
                 _, ph_hist = self._recent(t_ms, frame["ph"], now_ms, 90)
                 ph_hist = ph_hist[: max(1, len(ph_hist) - 45)]
                 self.ph_before_crash = float(np.nanmedian(ph_hist)) if np.isfinite(ph_hist).any() else float("nan")
             if self.firing("ph_crash"):
-                # the rate may stop while the level stays down: resolved only when the pH is back
-                _, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
+                # the rate may stop while the level stays down: resolved only when the pH is back -- where it
+                # was before the fall, or at its usual level if it was above that (a buffer overdose taken
+                # out by a water change falls fast, and is back once at the tank's usual pH)
+                tw, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
                 level = float(np.nanmedian(ph10)) if np.isfinite(ph10).any() else now_p
-                crashing = crashing or bool(level < self.ph_before_crash - 0.15)
+                usual = self._usual_series("ph", tw[-1:], frame) if len(tw) else None
+                back_at = self.ph_before_crash if usual is None else min(self.ph_before_crash, float(usual[0]))
+                crashing = crashing or bool(level < back_at - 0.15)
             elif not crashing:
                 self.ph_before_crash = float("nan")
-            out += self._rule("ph_crash", crashing, now_ms, rate,
-                              f"pH falling {rate:+.2f} per hour (now {now_p:.2f}): the water is acidifying fast "
+            # where the usual course itself moves (CO2, lights), the fall told is the one beyond it
+            rhythm = math.isfinite(away) and abs(rate - away) >= 0.1
+            told = away if rhythm else rate
+            out += self._rule("ph_crash", crashing, now_ms, told,
+                              f"pH falling {told:+.2f} per hour{' beyond its usual daily course' if rhythm else ''} "
+                              f"(now {now_p:.2f}): the water is acidifying fast "
                               "(CO2 overdose, or the buffer is used up). Stop CO2, aerate, and test KH; "
                               "a partial water change restores the buffer.")
             out += self._range("ph_out_of_range", "ph", now_p if recent_row else float("nan"), now_ms,
@@ -193,12 +225,15 @@ class RulesMixin(HostBase):
                               f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. Water "
                               "is not circulating or being filtered or heated evenly; check the pump's power and "
                               "impeller.")
-            low = p.flow_lpm.low
+            # the profile's least flow, or a fraction of the filter's own usual flow (a clog halves a big
+            # pump's 22 l/min long before it is under a nano's limit)
+            low = max(p.flow_lpm.low or 0.0, FLOW_CLOGGED_FRACTION * self.usual_flow) or None
             blocked = bool(low is not None and p.flow_stopped_lpm <= flow < low * (1.1 if self.firing("flow_low")
                                                                                    else 1.0))
+            usually = f"; usually {self.usual_flow:.1f}" if self.usual_flow else ""
             out += self._rule("flow_low", blocked, now_ms, flow,
-                              f"Filter flow low: {flow:.1f} l/min (at least {low:g} expected). The filter is "
-                              "probably clogged: rinse the sponge in tank water.")
+                              f"Filter flow low: {flow:.1f} l/min (at least {low or 0:.3g} expected{usually}). The "
+                              "filter is probably clogged: rinse the sponge in tank water.")
         if "level_cm" in frame:
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low
@@ -221,10 +256,31 @@ class RulesMixin(HostBase):
             leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
                 (0.5 if self.firing("level_falling") else 1.0) and steady_pump
             fall = max(fall, fall15) if leaking else fall
+            # a slow leak: a steady fall through both halves of the hour, beyond the level's healthy steady falls
+            # and beyond what a hotter day's evaporation makes (only once these are learned)
+            slow_tail, rise_tail, evaporation = self.level_steady
+            hold = 0.5 if self.firing("level_falling") else 1.0
+            if slow_tail > 0:
+                pump60 = self._recent(t_ms, frame["pump"], now_ms, SLOW_LEAK_MINUTES)[1] if "pump" in frame else pump
+                least_fall = -max(part_slopes(t_ms, frame["level_cm"], SLOW_LEAK_MINUTES, SLOW_LEAK_PARTS, now_ms))
+                score["level_steady_fall_cm_per_h"] = least_fall
+                if least_fall > max(slow_tail, EVAPORATION_SPREAD * evaporation) * hold and \
+                        bool(np.all(pump60[np.isfinite(pump60)] == 1.0)):
+                    leaking, fall = True, max(fall, least_fall) if math.isfinite(fall) else least_fall
             out += self._rule("level_falling", bool(fall > limit or leaking) and not changing, now_ms, fall,
                               f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
                               "or an overflow. Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
+            # water coming in: a steady rise through the last half hour's three parts (a top-off stuck open, a
+            # hose left running), steeper than the profile's leak rate and the level's healthy steady rises
+            least_rise = min(part_slopes(t_ms, frame["level_cm"], RISE_MINUTES, RISE_PARTS, now_ms))
+            score["level_steady_rise_cm_per_h"] = least_rise
+            rising = least_rise > max(p.level_fall_cm_per_h, rise_tail) * \
+                (0.5 if self.firing("level_rising") else 1.0) and steady_pump
+            out += self._rule("level_rising", bool(rising) and not changing, now_ms, least_rise,
+                              f"Water level rising {least_rise:.1f} cm/h (now {self._last(lv):.1f} cm): water is "
+                              "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
+                              "it will overflow onto the floor. Switch the top-off off or close the water now.")
             out += self._rule("sump_low", bool(low is not None and level < low + margin), now_ms, level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
@@ -271,7 +327,16 @@ class RulesMixin(HostBase):
         else:
             _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
             usual = float(np.nanmedian(hist))
-        return slope, usual - float(np.nanmedian(temp[-10:]))
+        return slope, usual - float(np.median(temp[np.isfinite(temp)][-10:]))  # (36 or more are finite)
+
+    def _rate_from_usual(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int, minutes: int) -> float:
+        """The slope per hour of the reading's departure from its usual daily course (the day/night
+        baseline with its daily shape) over the last ``minutes``; NaN without a baseline or readings."""
+        tw, xw = self._recent(t_ms, frame[name], now_ms, minutes)
+        usual = self._usual_series(name, tw, frame, shape_only=True)
+        if usual is None or np.isfinite(xw).sum() < 0.6 * minutes:
+            return float("nan")
+        return theil_sen_per_hour(tw / 1000.0, xw - usual)
 
     def _rate(self, t_ms: Array, x: Array, now_ms: int, minutes: int) -> tuple[float, float]:
         """(slope per hour over the last ``minutes``, the latest reading); the slope is NaN while fewer
@@ -286,7 +351,9 @@ class RulesMixin(HostBase):
         lo = lim.low is not None and value < lim.low + m
         hi = lim.high is not None and value > lim.high - m
         label = LABELS[sensor][0]
-        text = (f"{label.capitalize()} {_fmt(sensor, value)} is {'below' if lo else 'above'} the safe range "
+        # a sentence starts with a capital, but "pH" is spelled so ("Ph" is no word a keeper reads)
+        head = label if any(c.isupper() for c in label) else label[:1].upper() + label[1:]
+        text = (f"{head} {_fmt(sensor, value)} is {'below' if lo else 'above'} the safe range "
                 f"{lim.low:g}–{lim.high:g}. {advice}") if (lo or hi) else ""
         return self._rule(key, bool(lo or hi), now_ms, value, text)
 

@@ -94,7 +94,7 @@ def keeper_months() -> None:
         X = np.stack([s.values[c] for c in COLUMNS], axis=1)
         d = LabelledData(s.name, list(COLUMNS), s.t_ms / 1000.0, [str(x) for x in s.t_ms], X, s.labels)
         cut = 2 * 1440
-        settings = dataclasses.replace(settings_from(load_config(None)), profile=s.profile)
+        settings = dataclasses.replace(settings_from(load_config(None)), profile=s.profile, limits=dict(s.limits))
         m = evaluate(d.slice(0, cut), d.slice(cut, len(d)), lambda settings=settings: EngineDetector(settings)).metrics
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
         ok = m["events_hit"] == m["events"] and m["false_alarms_per_day"] <= 0.1 and \

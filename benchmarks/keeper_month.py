@@ -21,8 +21,19 @@ fixes, no constant tuned on it, but its alerts were read during round 5's
 fixes), :func:`community_month` (a 200 l community tank written in round 5
 after its first two fixes; its first measurement exposed a third, so it is
 read too) and :func:`goldfish_month` (a 120 l cold-water goldfish tank written
-after every fix of round 5 and measured once, never tuned on).  :func:`write_csv` writes one as a labelled CSV that
-``aquamon evaluate`` and ``aquamon replay`` read.
+after every fix of round 5 and measured once, never tuned on).  Round 7 added
+tanks no earlier text described, each measured once before any fix and then
+read while fixing (their docstrings say what the first measurement found):
+:func:`shrimp_nano_month`, :func:`co2_planted_month` (a pH that falls 0.6
+every day by design), :func:`cichlid_month` (pH 8.2, 50 % changes, a holiday,
+a power cut) and :func:`auto_top_off_month`; one written after all of the
+round's fixes but the last, measured once and then read (it showed the last
+fix): :func:`pond_month`; and one written after the last fix, measured once
+and never tuned on: :func:`discus_month`.
+Round 7's faults add a top-off stuck open, a filter clogging over days, a
+probe drifting, stuck flat, dead (NaN, or an impossible -127), a dosing
+mistake and a heater dead in a cold room.  :func:`write_csv` writes one as a
+labelled CSV that ``aquamon evaluate`` and ``aquamon replay`` read.
 
 Examples
 --------
@@ -57,6 +68,8 @@ class Scenario:
     labels: NDArray[np.bool_]
     faults: list[dict[str, Any]] = field(default_factory=list)
     habits: list[str] = field(default_factory=list)
+    #: what this keeper set in the config's [alerts] (a cichlid keeper's pH range is not a community tank's)
+    limits: dict[str, float] = field(default_factory=dict)
 
     @property
     def days(self) -> float:
@@ -117,6 +130,15 @@ def _top_up(v: dict, start: int, cm: float) -> None:
     v["tds_ppm"][after] *= 0.99
 
 
+def _hand_top_ups(v: dict, rng: np.random.Generator, days: int, first_day: float, cm: tuple[float, float],
+                  every_days: tuple[float, float]) -> None:
+    """Top-ups by hand at random hours: ``cm`` (low, high) each, ``every_days`` (low, high) apart."""
+    d = first_day
+    while d < days - 0.5:
+        _top_up(v, int(d * DAY_MIN), float(rng.uniform(*cm)))
+        d += rng.uniform(*every_days)
+
+
 def _glitches(v: dict, rng: np.random.Generator, per_day: float, skip: NDArray[np.bool_]) -> int:
     """Single wild readings on one probe (a loose connector): not faults, nothing to alert on."""
     n = len(v["ph"])
@@ -165,8 +187,40 @@ def apply_fault(v: dict, f: dict[str, Any], rng: np.random.Generator) -> None:
         v[f.get("probe", "ph")][on] += rng.normal(scale=f.get("sigma", 0.15), size=int(on.sum()))
     elif kind == "probe_dead":  # the probe dies: it reads a flat, wrong value
         v[f.get("probe", "tds_ppm")][on] = f.get("value", 5.0)
-    else:
+    elif kind == "ato_stuck":  # the auto top-off keeps pumping: the level rises until it overflows
+        rise = np.minimum(f.get("cm_per_h", 4.0) * np.maximum(i - a, 0) / 60.0, f.get("cap", 1e9))
+        v["level_cm"] += np.where(on, rise, 0.0)
+        v["tds_ppm"] *= np.where(on, 1.0 - 0.3 * rise / (rise + 30.0), 1.0)  # the fresh water dilutes a little
+    elif kind == "flow_decay":  # the filter clogs: flow falls to `to` of usual over the span, cleaned at its end
+        frac = np.clip((i - a) / max(1, b - a), 0.0, 1.0)
+        v["flow_lpm"] *= np.where(on, 1.0 - (1.0 - f.get("to", 0.3)) * frac, 1.0)
+    elif kind == "probe_drifting":  # the reading drifts (an ageing probe); the water is fine
+        v[f.get("probe", "ph")] += np.where(on, f.get("per_day", -0.2) * (i - a) / DAY_MIN, 0.0)
+    elif kind == "dose":  # a dosing mistake (salt, buffer, fertiliser): TDS (and pH) rise over the mixing minutes
+        mix = np.clip((i - a) / f.get("mix_min", 15.0), 0.0, 1.0)
+        v["tds_ppm"] += np.where(on, f.get("ppm", 150.0) * mix, 0.0)
+        v["ph"] += np.where(on, f.get("ph", 0.0) * mix, 0.0)
+    elif kind == "heater_cooling":  # the heater dead in a cold room: the water relaxes toward the room
+        tau, gap = 60.0 * f.get("tau_h", 12.0), f.get("room", 18.0) - v["temp_c"][a]
+        d = np.where(on, gap * (1.0 - np.exp(-(i - a) / tau)), 0.0)
+        v["temp_c"] += np.where(i >= b, gap * (1.0 - np.exp(-(b - a) / tau)) * np.exp(-(i - b) / 90.0), d)
+    elif kind not in AFTER_NOISE + DRAWN_BY_HABITS:
         raise ValueError(f"unknown fault kind {kind!r}")
+
+
+#: faults in what the probe reports (flat: it repeats one value; reads: a constant, NaN or an impossible one),
+#: applied over the probe's noise
+AFTER_NOISE = ("probe_flat", "probe_reads")
+#: faults the tank's habits draw themselves (a CO2 solenoid stuck open changes the CO2 rhythm)
+DRAWN_BY_HABITS = ("co2_stuck",)
+
+
+def _after_noise(v: dict, f: dict[str, Any]) -> None:
+    a, b = f["start"], f["end"]
+    if f["kind"] == "probe_flat":
+        v[f["probe"]][a:b] = round(float(v[f["probe"]][a]), 2)
+    elif f["kind"] == "probe_reads":  # a dead probe: NaN, or a DS18B20's -127 that the gateway drops
+        v[f["probe"]][a:b] = f.get("value", np.nan)
 
 
 def _noise(v: dict, tank: Tank, rng: np.random.Generator) -> None:
@@ -179,6 +233,8 @@ def _noise(v: dict, tank: Tank, rng: np.random.Generator) -> None:
 def build(name: str, profile: str, tank: Tank, days: int, faults: list[dict[str, Any]],
           habits: Callable[[dict, np.random.Generator], list[str]], glitches_per_day: float, seed: int,
           recovery_min: int = 120) -> Scenario:
+    """The month: healthy water, the keeper's habits, the faults (labelled from ``label_from``, default
+    their start, to their end plus ``recovery``), probe noise, glitches, then the faults in the reports."""
     rng = np.random.default_rng(seed)
     t, v = _healthy(tank, days, rng)
     notes = habits(v, rng)
@@ -186,13 +242,30 @@ def build(name: str, profile: str, tank: Tank, days: int, faults: list[dict[str,
     labels = np.zeros(n, dtype=bool)
     for f in faults:
         apply_fault(v, f, rng)
-        labels[f["start"]:min(n, f["end"] + f.get("recovery", recovery_min))] = True
+        labels[f.get("label_from", f["start"]):min(n, f["end"] + f.get("recovery", recovery_min))] = True
     noiseless_flow = v["flow_lpm"].copy()
     _noise(v, tank, rng)
     v["flow_lpm"] = np.where(noiseless_flow <= 0, 0.0, v["flow_lpm"])
     count = _glitches(v, rng, glitches_per_day, labels)
     notes.append(f"{count} single-reading glitches")
+    for f in faults:
+        _after_noise(v, f)
     return Scenario(name, profile, t, v, labels, faults, notes)
+
+
+def _power_cut(s: Scenario, start: int, minutes: int, cool_per_h: float = 0.5, reheat_per_h: float = 0.4) -> None:
+    """No power for ``minutes`` from minute ``start``: no readings (the rows are missing), the water cools,
+    then the heater brings it back.  Not a labelled fault: the device going silent is told by the service
+    (no_telemetry, device_offline), and nothing is wrong once the power is back."""
+    rel = (s.t_ms - s.t_ms[0]) // 60_000
+    drop = cool_per_h * minutes / 60.0
+    after = rel >= start + minutes
+    s.values["temp_c"] = s.values["temp_c"] - np.where(
+        after, np.maximum(drop - reheat_per_h * (rel - start - minutes) / 60.0, 0.0), 0.0)
+    keep = (rel < start) | after
+    s.t_ms, s.labels = s.t_ms[keep], s.labels[keep]
+    s.values = {k: x[keep] for k, x in s.values.items()}
+    s.habits.append(f"a {minutes / 60:g} h power cut (no readings; the water {drop:g} °C cooler after)")
 
 
 def turtle_month(days: int = 30, seed: int = 16, faults: tuple | None = None) -> Scenario:
@@ -350,7 +423,256 @@ def goldfish_month(days: int = 30, seed: int = 120) -> Scenario:
                  habits, 1.0, seed)
 
 
-SCENARIOS = (turtle_month, held_out_month, nano_month, community_month, goldfish_month)
+def shrimp_nano_month(days: int = 30, seed: int = 25) -> Scenario:
+    """Round 7, measured once before any fix, then read while fixing: a 25 l shrimp nano, no heater.
+
+    The water follows a warm flat's room (a wide day/night swing), a sponge
+    filter, no sump (the level is the tank's own); weekly 10 % changes at
+    random hours, hand top-ups at random hours every 1.5-3 days, one feeding.
+    Faults: a slow leak at night (0.5 cm/h for 10 h: under the profile's fast
+    rate), a mineral dosing mistake (TDS +120), the pH probe stuck flat, the
+    sun on the glass (+1.5 °C/h for 3 h), a fast leak (10 cm/h, 25 min), the
+    filter stopping for 5 h.  First measured: 5 of 6 (the slow leak missed).
+    """
+    D = DAY_MIN
+    tank = Tank(temp=24.0, temp_swing=0.9, ph=7.3, ph_swing=0.05, tds=240.0, tds_per_day=1.5, turb=0.5,
+                feed_turb=0.3, feed_hours=(19.5,), level=28.0, evap_cm_per_day=0.5, flow=4.0, heat_tau_h=5.0,
+                noise={"temp_c": 0.03, "ph": 0.01, "tds_ppm": 1.5, "turb_ntu": 0.04, "level_cm": 0.06,
+                       "flow_lpm": 0.06})
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        out = []
+        for d in range(6, days, 7):  # 10 %, water at room temperature
+            _water_change(v, d * D + int(rng.uniform(9, 21) * 60), 0.1, 0.2, 2.0)
+            out.append(f"water change day {d}")
+        _hand_top_ups(v, rng, days, 1.0, (0.6, 1.2), (1.5, 3.0))
+        return out + ["hand top-ups at random hours", "feeding 19:30"]
+
+    faults = [{"kind": "leak", "start": 5 * D + 23 * 60, "end": 6 * D + 9 * 60, "cm_per_h": 0.5},
+              {"kind": "dose", "start": 10 * D + 20 * 60, "end": 11 * D + 10 * 60, "ppm": 120.0},
+              {"kind": "probe_flat", "start": 14 * D + 4 * 60, "end": 14 * D + 16 * 60, "probe": "ph"},
+              {"kind": "heater_stuck", "start": 19 * D + 13 * 60, "end": 19 * D + 16 * 60, "rate": 1.5},
+              {"kind": "leak", "start": 23 * D + 15 * 60, "end": 23 * D + 15 * 60 + 25, "cm_per_h": 10.0},
+              {"kind": "pump_stopped", "start": 27 * D + 2 * 60, "end": 27 * D + 7 * 60}]
+    return build("sixth keeper's 25 l shrimp nano, no heater (round 7, read)", "tropical", tank, days, faults,
+                 habits, 2.0, seed)
+
+
+def co2_planted_month(days: int = 30, seed: int = 450) -> Scenario:
+    """Round 7, measured once before any fix, then read while fixing: a 450 l planted tank with CO2.
+
+    CO2 on 7:00-19:00 lowers the pH by 0.6 every day by design (1.2 h to
+    fall, 2.5 h to come back); a canister filter, no sump; 30 % weekly changes
+    with fertiliser after them; a top-up at a random hour each week.  Faults:
+    the CO2 solenoid stuck open overnight (the pH keeps falling toward -1.1),
+    the canister clogging over four days to a quarter of its flow (labelled
+    from half), a heater stuck on that warms the big volume slowly (+0.35 °C/h
+    for 7 h), a hose popping off (6 cm/h, 40 min), the canister stopping for
+    3 h, the pH probe drifting -0.25 a day (labelled from its second day).
+    First measured: a false pH crash every morning (0.79 false alerts a day).
+    """
+    D = DAY_MIN
+    tank = Tank(temp=25.0, temp_swing=0.15, ph=7.2, ph_swing=0.0, tds=150.0, tds_per_day=3.0, turb=0.4,
+                feed_turb=0.2, feed_hours=(10.0, 18.0), level=45.0, evap_cm_per_day=0.3, flow=22.0,
+                heat_tau_h=3.5, noise={"temp_c": 0.02, "ph": 0.01, "tds_ppm": 1.5, "turb_ntu": 0.04,
+                                       "level_cm": 0.08, "flow_lpm": 0.3})
+    faults = [{"kind": "co2_stuck", "start": 6 * D + 19 * 60, "end": 7 * D + 4 * 60},
+              {"kind": "flow_decay", "start": 9 * D, "end": 13 * D + 10 * 60, "to": 0.25, "label_from": 12 * D},
+              {"kind": "heater_stuck", "start": 16 * D + 9 * 60, "end": 16 * D + 16 * 60, "rate": 0.35},
+              {"kind": "leak", "start": 20 * D + 14 * 60, "end": 20 * D + 14 * 60 + 40, "cm_per_h": 6.0},
+              {"kind": "pump_stopped", "start": 24 * D + 22 * 60, "end": 25 * D + 1 * 60},
+              {"kind": "probe_drifting", "start": 26 * D, "end": 29 * D, "probe": "ph", "per_day": -0.25,
+               "label_from": 27 * D}]
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        n = len(v["ph"])
+        hour = (np.arange(n) / 60.0) % 24.0
+        stuck = np.zeros(n, dtype=bool)
+        for f in faults:
+            if f["kind"] == "co2_stuck":
+                stuck[f["start"]:f["end"]] = True
+        co2 = np.zeros(n)  # the CO2's effect: 1 = the usual daytime dip
+        for k in range(1, n):
+            target = 1.8 if stuck[k] else 1.0 if 7.0 <= hour[k] < 19.0 else 0.0
+            co2[k] = co2[k - 1] + (target - co2[k - 1]) / (72.0 if target else 150.0)
+        v["ph"] -= 0.6 * co2
+        out = []
+        for d in range(2, days, 7):
+            _water_change(v, d * D + 11 * 60, 0.3, 0.8, 3.5)
+            v["tds_ppm"][d * D + 12 * 60:] += 8.0  # fertiliser after the change
+            out.append(f"water change day {d}")
+        for d in range(4, days, 7):
+            _top_up(v, d * D + int(rng.uniform(8, 22) * 60), 0.8)
+        return out + ["CO2 7:00-19:00 (pH -0.6 daily)", "fertiliser weekly", "feeding 10:00, 18:00"]
+
+    return build("seventh keeper's 450 l planted, CO2 (round 7, read)", "tropical", tank, days, faults, habits,
+                 3.0, seed)
+
+
+def cichlid_month(days: int = 30, seed: int = 300) -> Scenario:
+    """Round 7, measured once before any fix, then read while fixing: a 300 l African cichlid tank.
+
+    pH 8.2 and hard water (its keeper set pH 7.4-8.8 in the config), a cool
+    room, a sump refilled by hand at random hours; 50 % changes (tap water of
+    pH 7.6 that the buffer brings back over hours) on days 2 and 9, then a
+    three-week holiday with none; a 2 h power cut on day 8.  Faults: a buffer
+    salt overdose (TDS +220, pH +0.25, a day), the heater dead in the cold
+    room (toward 17 °C, 10 h), the thermometer unplugged (-127, 3 h), a leak
+    (1.5 cm/h, 6 h), the impeller wearing out (flow to a tenth over 3 h,
+    labelled from half), the pH probe dead (no readings, 8 h).  First
+    measured: a pH crash that never resolved hid every later fault.
+    """
+    D = DAY_MIN
+    tank = Tank(temp=25.5, temp_swing=0.2, ph=8.2, ph_swing=0.03, tds=420.0, tds_per_day=6.0, turb=1.2,
+                feed_turb=0.7, feed_hours=(9.0,), level=24.0, evap_cm_per_day=1.0, flow=30.0, heat_tau_h=3.0,
+                noise={"temp_c": 0.02, "ph": 0.01, "tds_ppm": 2.0, "turb_ntu": 0.06, "level_cm": 0.06,
+                       "flow_lpm": 0.4})
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        out = []
+        i = np.arange(len(v["ph"]))
+        for d in (2, 9):  # then the keeper is away three weeks
+            at = d * D + 16 * 60
+            _water_change(v, at, 0.5, 1.5, 3.0, sump_dip=5.0)
+            v["ph"] += np.where(i >= at, -0.25 * np.exp(-np.maximum(i - at, 0) / 300.0), 0.0)
+            out.append(f"water change day {d}")
+        out.append("holiday days 10-30: no water change, a neighbour tops up")
+        for d in range(1, days, 2):
+            _top_up(v, d * D + int(rng.uniform(7, 23) * 60), float(rng.uniform(1.5, 2.5)))
+        return out + ["feeding 9:00"]
+
+    faults = [{"kind": "dose", "start": 5 * D + 10 * 60, "end": 6 * D + 10 * 60, "ppm": 220.0, "ph": 0.25},
+              {"kind": "heater_cooling", "start": 12 * D, "end": 12 * D + 10 * 60, "room": 17.0, "tau_h": 20.0},
+              {"kind": "probe_reads", "start": 15 * D + 6 * 60, "end": 15 * D + 9 * 60, "probe": "temp_c",
+               "value": -127.0},
+              {"kind": "leak", "start": 18 * D + 3 * 60, "end": 18 * D + 9 * 60, "cm_per_h": 1.5},
+              {"kind": "flow_decay", "start": 21 * D, "end": 21 * D + 180, "to": 0.1, "label_from": 21 * D + 90},
+              {"kind": "probe_reads", "start": 25 * D + 12 * 60, "end": 25 * D + 20 * 60, "probe": "ph",
+               "value": float("nan")}]
+    s = build("eighth keeper's 300 l African cichlids, pH 8.2 (round 7, read)", "tropical", tank, days, faults,
+              habits, 2.0, seed)
+    _power_cut(s, 8 * D + 18 * 60, 120)
+    s.limits = {"ph_low": 7.4, "ph_high": 8.8, "tds_ppm_high": 900.0}
+    return s
+
+
+def auto_top_off_month(days: int = 30, seed: int = 777) -> Scenario:
+    """Round 7, measured once before any fix, then read while fixing: a 200 l tank, sump, auto top-off.
+
+    The top-off adds 0.3 cm whenever the sump has fallen 0.3 cm (a sawtooth,
+    about eight times a day); 20 % changes on days 6 and 20; two feedings.
+    Faults: the top-off stuck open (4 cm/h until 5 cm over), a pH crash
+    (-0.7), the thermometer dead (no readings, 12 h), a heater stuck on
+    (+0.9 °C/h, 4 h), the return pump stopped (20 min), the filter clogging
+    over four days to a fifth of its flow (labelled from half).  First
+    measured: 5 of 6 (the dead thermometer silent), the top-off told as drift
+    after 44 minutes, the clog after 30 h.
+    """
+    D = DAY_MIN
+    tank = Tank(temp=25.5, temp_swing=0.25, ph=7.0, ph_swing=0.05, tds=260.0, tds_per_day=3.0, turb=0.7,
+                feed_turb=0.5, feed_hours=(8.0, 20.0), level=20.0, evap_cm_per_day=2.5, flow=12.0,
+                heat_tau_h=2.0)
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        lvl, base, added = v["level_cm"], v["level_cm"][0], 0.0
+        adds = np.zeros(len(lvl))
+        for k in range(len(lvl)):  # a float switch with hysteresis
+            if lvl[k] + added < base - 0.3:
+                added += 0.3
+            adds[k] = added
+        v["level_cm"] = lvl + adds
+        out = []
+        for d in (6, 20):
+            _water_change(v, d * D + 10 * 60, 0.2, 1.0, 2.0, sump_dip=4.0)
+            out.append(f"water change day {d}")
+        return out + ["auto top-off: 0.3 cm at a time, about 8 a day", "feeding 8:00, 20:00"]
+
+    faults = [{"kind": "ato_stuck", "start": 4 * D + 3 * 60, "end": 4 * D + 4 * 60 + 30, "cm_per_h": 4.0, "cap": 5.0},
+              {"kind": "ph_crash", "start": 9 * D + 14 * 60, "end": 9 * D + 20 * 60, "drop": 0.7},
+              {"kind": "probe_reads", "start": 13 * D + 1 * 60, "end": 13 * D + 13 * 60, "probe": "temp_c",
+               "value": float("nan")},
+              {"kind": "heater_stuck", "start": 17 * D + 22 * 60, "end": 18 * D + 2 * 60, "rate": 0.9},
+              {"kind": "pump_stopped", "start": 24 * D + 8 * 60, "end": 24 * D + 8 * 60 + 20},
+              {"kind": "flow_decay", "start": 25 * D, "end": 29 * D, "to": 0.2, "label_from": 27 * D + 12 * 60}]
+    return build("ninth keeper's 200 l, sump and auto top-off (round 7, read)", "tropical", tank, days, faults,
+                 habits, 2.0, seed)
+
+
+def pond_month(days: int = 30, seed: int = 90) -> Scenario:
+    """Round 7, written after the round's fixes but one and measured once (6 of 6 caught, 0.11 false alerts a
+    day, median 30 minutes): a 90 l unheated tank of minnows in a conservatory.  Its three false alerts
+    ("temperature above usual" the afternoon after each water change) showed the last fix (the temperature
+    keeps its level after a water change until the full refit), so it is read now.
+
+    No heater: the water follows the glass room, 16 °C with a day/night swing
+    of ±2.5 °C; a hang-on filter, no sump (the level is the tank's own); 25 %
+    changes every Saturday with tap water 2 °C colder; hand top-ups at random
+    hours; one feeding at a random hour; three glitches a day.  Faults: the
+    filter stopping for 6 h, a heatwave on the glass (+1 °C/h for 9 h, past the
+    cold-water limit), a seam weeping (0.3 cm/h for 16 h), the hose left
+    running into the tank (3 cm/h, 1 h), an old-tank pH crash (-0.5), the TDS
+    probe reading a flat 0 for 10 h.
+    """
+    D = DAY_MIN
+    tank = Tank(temp=16.0, temp_swing=2.5, ph=7.5, ph_swing=0.07, tds=280.0, tds_per_day=3.5, turb=1.0,
+                feed_turb=0.5, feed_hours=(11.0,), level=32.0, evap_cm_per_day=0.7, flow=6.0, heat_tau_h=6.0)
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        out = []
+        for d in range(5, days, 7):
+            _water_change(v, d * D + int(rng.uniform(9, 17) * 60), 0.25, 2.0, 6.0)
+            out.append(f"water change day {d}")
+        _hand_top_ups(v, rng, days, 0.7, (0.5, 1.5), (2.0, 4.0))
+        return out + ["hand top-ups at random hours", "feeding 11:00"]
+
+    faults = [{"kind": "pump_stopped", "start": 4 * D + 1 * 60, "end": 4 * D + 7 * 60},
+              {"kind": "heater_stuck", "start": 8 * D + 9 * 60, "end": 8 * D + 18 * 60, "rate": 1.0},
+              {"kind": "leak", "start": 11 * D + 20 * 60, "end": 12 * D + 12 * 60, "cm_per_h": 0.3},
+              {"kind": "ato_stuck", "start": 16 * D + 17 * 60, "end": 16 * D + 18 * 60, "cm_per_h": 3.0},
+              {"kind": "ph_crash", "start": 21 * D + 2 * 60, "end": 21 * D + 12 * 60, "drop": 0.5},
+              {"kind": "probe_reads", "start": 25 * D + 8 * 60, "end": 25 * D + 18 * 60, "probe": "tds_ppm",
+               "value": 0.0}]
+    return build("tenth keeper's 90 l unheated conservatory tank (round 7, never tuned on)", "cold-water", tank,
+                 days, faults, habits, 3.0, seed)
+
+
+def discus_month(days: int = 30, seed: int = 350) -> Scenario:
+    """Round 7, written after the last fix of the round (the conservatory month had been read), measured once
+    and never tuned on: a 350 l discus tank.
+
+    Warm soft water (29.5 °C, pH 6.5, TDS 120; its keeper set 26-31.5 °C and
+    pH 5.8-7.5), a sump; discus keepers change 30 % of the water *every day*
+    (at a random hour between 18:00 and 22:00, 1.5 °C cooler, the sump dipping),
+    three feedings, top-ups of the sump every morning.  Faults: a pH crash in
+    the soft water (-0.6 in an hour, 5 h), the heater dead in a 22 °C room
+    (6 h), a sump leak (2 cm/h, 2 h), the return pump stopped (30 min), the
+    TDS probe stuck flat (8 h), a heater stuck on at night (+0.6 °C/h, 4 h).
+    """
+    D = DAY_MIN
+    tank = Tank(temp=29.5, temp_swing=0.15, ph=6.5, ph_swing=0.04, tds=120.0, tds_per_day=12.0, turb=0.8,
+                feed_turb=0.5, feed_hours=(8.0, 13.0, 19.0), level=26.0, evap_cm_per_day=1.2, flow=18.0,
+                heat_tau_h=2.5)
+
+    def habits(v: dict, rng: np.random.Generator) -> list[str]:
+        for d in range(1, days):
+            _water_change(v, d * D + int(rng.uniform(18, 22) * 60), 0.3, 1.5, 2.5, sump_dip=3.0)
+            _top_up(v, d * D + 7 * 60, 1.2)
+        return ["30 % water change every evening", "top-ups every morning", "feeding 8:00, 13:00, 19:00"]
+
+    faults = [{"kind": "ph_crash", "start": 5 * D + 10 * 60, "end": 5 * D + 15 * 60, "drop": 0.6},
+              {"kind": "heater_cooling", "start": 9 * D + 2 * 60, "end": 9 * D + 8 * 60, "room": 22.0, "tau_h": 14.0},
+              {"kind": "leak", "start": 13 * D + 14 * 60, "end": 13 * D + 16 * 60, "cm_per_h": 2.0},
+              {"kind": "pump_stopped", "start": 17 * D + 11 * 60, "end": 17 * D + 11 * 60 + 30},
+              {"kind": "probe_flat", "start": 21 * D + 9 * 60, "end": 21 * D + 17 * 60, "probe": "tds_ppm"},
+              {"kind": "heater_stuck", "start": 25 * D + 1 * 60, "end": 25 * D + 5 * 60, "rate": 0.6}]
+    s = build("eleventh keeper's 350 l discus, daily water changes (round 7, never tuned on)", "tropical", tank,
+              days, faults, habits, 2.0, seed)
+    s.limits = {"temp_c_low": 26.0, "temp_c_high": 31.5, "ph_low": 5.8, "ph_high": 7.5}
+    return s
+
+
+SCENARIOS = (turtle_month, held_out_month, nano_month, community_month, goldfish_month, shrimp_nano_month,
+             co2_planted_month, cichlid_month, auto_top_off_month, pond_month, discus_month)
 
 
 def write_csv(s: Scenario, path: str | Path) -> Path:

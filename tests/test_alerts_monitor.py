@@ -409,6 +409,27 @@ def test_a_bloom_is_the_water_not_the_probe(warm: Any) -> None:
     assert "turbidity" in tr.summary and delay <= 120
 
 
+@fires("probe_silent")
+def test_a_probe_that_stops_reading_is_silent(warm: Any) -> None:
+    def unplug(t: np.ndarray, v: dict) -> None:
+        v["ph"][WARM:] = np.nan
+
+    mon, alerts = fork(warm, 30, [], unplug)
+    delay, tr = first_firing(alerts, "probe_silent")
+    assert delay <= 15 and "pH probe sends no readings" in tr.summary
+    assert keys_fired(alerts) == {"probe_silent"}
+
+
+@fires("level_rising")
+def test_water_coming_in_is_level_rising(warm: Any) -> None:
+    def top_off_stuck(t: np.ndarray, v: dict) -> None:
+        v["level_cm"][WARM:] += 4.0 * np.arange(len(t) - WARM) / 60.0
+
+    mon, alerts = fork(warm, 45, [], top_off_stuck)
+    delay, tr = first_firing(alerts, "level_rising")
+    assert delay <= 35 and "overflow" in tr.summary and tr.severity == "critical"
+
+
 def test_every_alert_can_fire() -> None:
     """Every key the system defines is shown firing by a test of this module (each checks its own keys)."""
     assert set(ALERTS) - SHOWN == set(), f"no test fires: {sorted(set(ALERTS) - SHOWN)}"
