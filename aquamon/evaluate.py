@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aquamon.labelled_csv import (  # noqa: F401  (the reader's names, where callers know them)
+    TANK_RANGES,
     Array,
     BoolArray,
     EvaluationInputError,
@@ -277,6 +278,9 @@ def evaluate(train: LabelledData, test: LabelledData,
 
 #: GECCO 2018: changes of these are operational (the operator's), not water-quality events
 OPERATIONAL = ("Tp", "Fm", "Fm_2")
+#: how rows meet the engine: "minute" as the service reads them (one-minute means, a step every minute),
+#: "rows" one step per row (a lab file's own rate, SKAB's protocol), "auto" minute for a tank's channels
+GRIDS = ("auto", "minute", "rows")
 #: channels the tank rules read, never scored as water quality
 RULE_ONLY = ("level_cm", "flow_lpm", "pump")
 
@@ -290,17 +294,25 @@ class EngineDetector:
     ... and gets every rule; other files get the quality watch and, for tank
     channels, the day/night drift).  TRAIN is the history the engine starts
     from (its learnable past, labelled event rows excluded as the service
-    excludes time under an alert); every TEST row is then evaluated one minute
-    after it was read, as the service evaluates each minute.  A row's alarm is
-    1 while any warning or critical alert is firing; :attr:`alerts` holds one
-    such column per alert key.
+    excludes time under an alert).  On the one-minute grid (``grid="minute"``,
+    and ``"auto"`` for a file of a tank's channels) the rows are read as the
+    service reads them from InfluxDB, one-minute means, and the engine is
+    stepped at the end of every minute from the first to the last, readings or
+    not, as the service steps a tank; each row gets the decision of its minute.
+    With ``grid="rows"`` (other files: a lab's own rate, SKAB's protocol) every
+    TEST row is evaluated one minute after it was read, or when the next row
+    arrives.  A row's alarm is 1 while any warning or critical alert is
+    firing; :attr:`alerts` holds one such column per alert key.
     """
 
-    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL) -> None:
+    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL, grid: str = "auto") -> None:
         from analytics.monitor import MonitorSettings
 
+        if grid not in GRIDS:
+            raise ValueError(f"grid must be one of {', '.join(GRIDS)}, not {grid!r}")
         self.settings = settings if settings is not None else MonitorSettings()
         self.operational = tuple(operational)
+        self.grid = grid
         self.alerts: dict[str, BoolArray] = {}
         self.transitions: list[Any] = []
         self.notes: list[str] = []
@@ -345,6 +357,11 @@ class EngineDetector:
             if y_tr is not None and y_tr.any():  # labelled events are not learned (as time under an alert)
                 for lo, hi in event_runs(y_tr):
                     mon._exclude(int(t_tr[lo] * 1000), int(t_tr[hi - 1] * 1000))
+        grid = self.on_minute_grid()
+        row_ms = np.round(t_s * 1000).astype(np.int64)
+        if grid:  # as the service reads them: one-minute means, stamped at the minute's start
+            hist_t, hist_X = minute_means(hist_t, hist_X)
+            t_s, X = minute_means(t_s, X)
         all_t = np.concatenate([hist_t, t_s])
         all_ms: NDArray[Any] = np.round(all_t * 1000).astype(np.int64)  # int64 ms (the monitor's arrays say float)
         # equal timestamps (kept as separate rows by the reader) must still be strictly ordered on the grid
@@ -358,39 +375,93 @@ class EngineDetector:
             if mon.quality is not None and not mon.quality.fitted:
                 mon.quality.fit(all_ms[:len(hist_t)], hist_X[:, [self.names.index(c) for c in mon.quality.channels]],
                                 mon._learnable(all_ms[:len(hist_t)]))
+        off = len(hist_t)
+        steps = step_times(row_ms if grid else all_ms[off:], grid)  # (rows: equal times a millisecond apart)
         frame_all = {n: all_X[:, j] for j, n in enumerate(self.names)}
         keep_ms = int((self.settings.reference_hours + 1) * 3_600_000)
-        scores = np.zeros(len(t_s))
-        alarms = np.zeros(len(t_s), dtype=bool)
-        self.alerts = {k: np.zeros(len(t_s), dtype=bool) for k in ALERTS}
+        scores = np.zeros(len(steps))
+        alarms = np.zeros(len(steps), dtype=bool)
+        self.alerts = {k: np.zeros(len(steps), dtype=bool) for k in ALERTS}
         self.transitions = []
-        off = len(hist_t)
         lo = 0
         firing: set[str] = set()
-        for i in range(len(t_s)):
-            j = off + i
-            now = int(all_ms[j]) + MIN_MS if i + 1 >= len(t_s) else min(int(all_ms[j]) + MIN_MS, int(all_ms[j + 1]))
-            now = max(now, int(all_ms[j]) + 1)
-            if i:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later ones a window
+        for k, now in enumerate(steps):
+            hi = int(np.searchsorted(all_ms, now, side="left"))  # the rows before now, as the service hands them
+            if k:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later ones a window
                 while all_ms[lo] < now - keep_ms:
                     lo += 1
-            frame = {k: v[lo:j + 1] for k, v in frame_all.items()}
-            score, out = mon.evaluate(now, all_ms[lo:j + 1], frame)
+            frame = {c: v[lo:hi] for c, v in frame_all.items()}
+            score, out = mon.evaluate(int(now), all_ms[lo:hi], frame)
             for tr in out:
                 self.transitions.append(tr)
                 if tr.state == "firing":
                     firing.add(tr.key)
                 else:
                     firing.discard(tr.key)
-            for k in firing:
-                self.alerts[k][i] = True
-            alarms[i] = any(ALERTS[k].severity in ("warning", "critical") for k in firing)
-            scores[i] = float(score.get("quality", 0.0))
+            for key in firing:
+                self.alerts[key][k] = True
+            alarms[k] = any(ALERTS[key].severity in ("warning", "critical") for key in firing)
+            scores[k] = float(score.get("quality", 0.0))
         if mon.quality is not None:
             self.notes += mon.quality.notes
             if mon.quality.detector is not None:
                 self.threshold = mon.quality.detector.threshold
+        if grid:  # each row gets the decision of the minute it is in, judged when that minute ended
+            step_of_row = (row_ms // MIN_MS - row_ms[0] // MIN_MS) if len(row_ms) else row_ms
+            self.alerts = {key: v[step_of_row] for key, v in self.alerts.items()}
+            return scores[step_of_row], alarms[step_of_row]
         return scores, alarms
+
+    def on_minute_grid(self) -> bool:
+        """Whether rows are judged as the service judges them, on the one-minute grid (see ``grid``)."""
+        if self.grid == "auto":
+            return any(n in TANK_RANGES for n in self.names)
+        return self.grid == "minute"
+
+
+def minute_means(t_s: Array, X: Array) -> tuple[Array, Array]:
+    """Rows to one-minute means stamped at the minute's start, as the service reads them from InfluxDB
+    (``GROUP BY time(1m)``, ``mean``, ``fill(none)``): a minute without any value is not a row.
+
+    >>> t, m = minute_means(np.array([0.0, 30.0, 65.0, 200.0]), np.array([[1.0], [3.0], [np.nan], [5.0]]))
+    >>> t.tolist(), m[:, 0].tolist()
+    ([0.0, 180.0], [2.0, 5.0])
+    """
+    minute = np.floor(np.asarray(t_s, dtype=np.float64) / 60.0) * 60.0
+    t_min, bucket = np.unique(minute, return_inverse=True)
+    present = np.isfinite(X)
+    sums = np.zeros((len(t_min), X.shape[1]))
+    counts = np.zeros((len(t_min), X.shape[1]))
+    np.add.at(sums, bucket, np.where(present, X, 0.0))
+    np.add.at(counts, bucket, present)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    some = counts.sum(axis=1) > 0
+    return t_min[some], means[some]
+
+
+def step_times(row_ms: NDArray[Any], grid: bool) -> NDArray[np.int64]:
+    """When the engine is stepped over rows at ``row_ms`` (sorted).
+
+    On the grid every minute from the first row's to the last row's is a step
+    at its end, as the service steps a tank each minute, readings or not.
+    Otherwise each row is judged one minute after it was read, or when the next
+    row arrives if that is sooner.
+
+    >>> step_times(np.array([0, 60_000, 200_000]), True)
+    array([ 60000, 120000, 180000, 240000])
+    >>> step_times(np.array([0, 1_000, 2_000]), False)
+    array([ 1000,  2000, 62000])
+    """
+    from analytics.monitor import MIN_MS
+
+    if not len(row_ms):
+        return np.zeros(0, np.int64)
+    if grid:
+        first = int(row_ms[0]) // MIN_MS * MIN_MS
+        return np.arange(first + MIN_MS, int(row_ms[-1]) // MIN_MS * MIN_MS + MIN_MS + 1, MIN_MS, dtype=np.int64)
+    nxt = np.concatenate([row_ms[1:], [row_ms[-1] + MIN_MS]])
+    return np.maximum(np.minimum(row_ms + MIN_MS, nxt), row_ms + 1).astype(np.int64)
 
 
 def rolling_origin_folds(n: int, folds: int = 3, first: float = 0.5) -> list[tuple[int, int]]:
