@@ -236,7 +236,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         cfg.analytics = replace(cfg.analytics, tanks=[tank], notify_each_step=True)  # pages as if live
         # the file's first reading must not be too old for the gateway (a device back after a long outage)
         cfg.gateway = replace(cfg.gateway, max_age_days=max(cfg.gateway.max_age_days,
-                                                            (time.time() * 1000 - row_ms[0]) / DAY_MS + 1))
+                                                            (time.time() * 1000 - int(row_ms[0])) / DAY_MS + 1.0))
         # the analytics' metrics say when a cycle has ended (_wait_judged)
         cfg.analytics = replace(cfg.analytics, metrics_port=free_port())
         metrics_url = f"http://{cfg.analytics.metrics_host}:{cfg.analytics.metrics_port}/metrics"
