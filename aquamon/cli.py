@@ -410,11 +410,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     if predictions is not None:
         ev.write_predictions(predictions, test_data, result)
     out = ev.summary_dict(result.metrics)
+    for note in dict.fromkeys(train_data.notes + test_data.notes + result.notes):  # (stderr: also with --json)
+        err.print(f"note: {escape(note)}", soft_wrap=True)
     if as_json:
         print(_json.dumps(out))
         return
-    for note in dict.fromkeys(train_data.notes + test_data.notes + result.notes):
-        err.print(f"note: {escape(note)}", soft_wrap=True)
     if result.calibration:
         c = result.calibration
         err.print(f"calibrated on TRAIN: deciding {' + '.join(c['evidence'])}, relearn after "

@@ -203,6 +203,13 @@ def parse_label(text: Sequence[str], column: str, path: str) -> BoolArray:
 
 def _numbers(text: Sequence[str], decimal_comma: bool = False) -> tuple[Array, list[tuple[int, str]]]:
     """Numbers of a column (NaN for missing) and the cells that are not numbers, ``(row index, text)``."""
+    try:  # a clean column at numpy's speed (a year of minutes is half a million cells a column)
+        fast = np.array(text, dtype=np.float64)
+    except ValueError:
+        pass
+    else:
+        fast[~np.isfinite(fast)] = np.nan  # 'nan', 'inf' as numpy reads them are missing
+        return fast, []
     out = np.empty(len(text), dtype=np.float64)
     bad: list[tuple[int, str]] = []
     for i, s in enumerate(text):
@@ -251,7 +258,8 @@ def _read_rows(p: Path, sep: str) -> tuple[list[str], list[list[str]], list[int]
         raise EvaluationInputError(f"{p}: no such file; check the path")
     try:
         with p.open(newline="", encoding="utf-8-sig") as fh:
-            numbered = [(i, r) for i, r in enumerate(csv.reader(fh, delimiter=sep)) if r and any(c.strip() for c in r)]
+            numbered = [(i, r) for i, r in enumerate(csv.reader(fh, delimiter=sep))
+                        if r and (r[0].strip() or any(c.strip() for c in r))]  # blank lines left out
     except UnicodeDecodeError as e:
         raise EvaluationInputError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start}); save the file as "
                                    "UTF-8 CSV") from None
@@ -315,7 +323,7 @@ def read_labelled_csv(path: str | Path, time_column: str = "Time", label_column:
     values: list[Array] = []
     for name, i in picked:
         v, bad = _numbers(cols[i], decimal_comma=sep != ",")
-        given = sum(1 for s in cols[i] if s.strip().lower() not in MISSING)
+        given = sum(1 for s in cols[i] if s.strip().lower() not in MISSING) if bad else len(v)
         if bad and len(bad) * 2 >= given:
             j, s = bad[0]
             if strict:

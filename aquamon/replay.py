@@ -28,7 +28,8 @@ of a backlog (``analytics.tankdata.MAX_CATCHUP_MS``), while the analytics
 judge one chunk as the next is published.  The broker saves its persistence
 every ``FARM_AUTOSAVE_CHANGES`` changes, not after each: a replay needs
 throughput, not a crash-safe broker (a month of one-minute rows: 4 ms a
-reading less).
+reading less); the analytics poll every 0.05 s, so a cycle starts soon after
+a chunk lands.
 """
 
 from __future__ import annotations
@@ -234,7 +235,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     try:
         try:
             stack.start_services(autosave_changes=FARM_AUTOSAVE_CHANGES)
-            cfg = stack.config()
+            cfg = stack.config(poll_s=0.05)  # a cycle soon after each chunk lands (replay waits on cycles)
         except Exception as e:  # the harness's ServiceError, a query refused: said, not a traceback
             raise ReplayError(f"could not start the broker and InfluxDB: {e}; see the logs in {out}") from e
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
@@ -317,14 +318,14 @@ def _wait_judged(db: Any, tank: str, seq: int, metrics_url: str, timeout_s: floa
     while not stored():
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.05)
+        time.sleep(0.1)
     first = None
     while first is None or (now := _cycles(metrics_url)) is None or now < first + 2:
         if first is None:
             first = _cycles(metrics_url)
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.05)
+        time.sleep(0.1)
     return True
 
 
