@@ -21,11 +21,11 @@ until the last row is in the past; the gateway started here accepts readings
 as old as the file's first.
 
 The rows are published in chunks spanning less than ``CHUNK`` minutes of the
-file's time; before a chunk is published, the analytics must have judged all
-that the chunk before the last one allowed, so the readings not yet judged
-never span more than two chunks, less than the six hours the analytics judge
-of a backlog (``analytics.tankdata.MAX_CATCHUP_MS``), while the analytics
-judge one chunk as the next is published.  The broker saves its persistence
+file's time; before a chunk is published, the analytics must have judged the
+chunks before it far enough that the readings not yet judged span less than
+two chunks (a gap in the file counts), less than the six hours the analytics
+judge of a backlog (``analytics.tankdata.MAX_CATCHUP_MS``), while the
+analytics judge one chunk as the next is published.  The broker saves its persistence
 every ``FARM_AUTOSAVE_CHANGES`` changes, not after each: a replay needs
 throughput, not a crash-safe broker (a month of one-minute rows: 4 ms a
 reading less); the analytics poll every 0.05 s, so a cycle starts soon after
@@ -210,6 +210,30 @@ def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
     return out
 
 
+def publish_plan(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[str, tuple[int, int]]]:
+    """In what order to publish the chunks and wait for them to be judged: ``("publish" | "wait", (lo, hi))``.
+
+    One chunk is judged while the next is published; before a chunk goes out, the chunks published before it
+    are waited for until what is not yet judged, with it, spans less than two chunks (a gap in the file
+    counts): the analytics judge at most six hours behind the latest reading.
+
+    >>> publish_plan(np.array([0, 1, 2, 3]) * MIN_MS, 2 * MIN_MS)
+    [('publish', (0, 2)), ('publish', (2, 4)), ('wait', (0, 2)), ('wait', (2, 4))]
+    >>> publish_plan(np.array([0, 1, 9, 10]) * MIN_MS, 2 * MIN_MS)  # a gap: no second chunk in flight
+    [('publish', (0, 2)), ('wait', (0, 2)), ('publish', (2, 4)), ('wait', (2, 4))]
+    """
+    plan: list[tuple[str, tuple[int, int]]] = []
+    pending: list[tuple[int, int]] = []  # published, not yet waited for
+    for lo, hi in chunks(row_ms, span_ms):
+        while pending and row_ms[hi - 1] - row_ms[pending[0][0]] >= 2 * span_ms:
+            plan.append(("wait", pending.pop(0)))
+        plan.append(("publish", (lo, hi)))
+        pending.append((lo, hi))
+        if len(pending) > 1:
+            plan.append(("wait", pending.pop(0)))
+    return plan + [("wait", p) for p in pending]
+
+
 def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output"),
            label_column: str = "EVENT", time_column: str = "Time", timeout_s: float = 120.0, sep: str = ",",
            columns: list[tuple[str, str]] | None = None, time_format: str | None = None) -> ReplayResult:
@@ -259,16 +283,13 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         db = stack.db(cfg)
         topic = f"{cfg.mqtt.topic_prefix}/{tank}/{DEVICE}/telemetry"
         messages = payloads(data, shift)
-        parts = chunks(row_ms)
-        for k in range(len(parts) + 1):
-            if k < len(parts):
-                infos = [client.publish(topic, m, qos=1) for m in messages[parts[k][0]:parts[k][1]]]
-                for info in infos:
+        for action, (lo, hi) in publish_plan(row_ms):
+            if action == "publish":
+                for info in [client.publish(topic, m, qos=1) for m in messages[lo:hi]]:
                     info.wait_for_publish(timeout_s)
-            done = parts[k - 1][1] if k else 0  # the chunk before: judged while this one was published
-            if done and not _wait_judged(db, tank, done, metrics_url, timeout_s):  # (reading i has seq i + 1)
+            elif not _wait_judged(db, tank, hi, metrics_url, timeout_s):  # (reading i has seq i + 1)
                 raise TimeoutError(f"the analytics did not judge the readings up to "
-                                   f"{_file_time(int(file_ms[done - 1]))} within {timeout_s:g} s: see "
+                                   f"{_file_time(int(file_ms[hi - 1]))} within {timeout_s:g} s: see "
                                    f"{out}/analytics.log")
         time.sleep(1.0)  # the last notifications
         alerts = _alerts(db, tank)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from aquamon.cli import app
 from aquamon.evaluate import EngineDetector, evaluate, minute_means, step_times
 from aquamon.labelled_csv import EvaluationInputError, LabelledData, read_labelled_csv
-from aquamon.replay import MARKER, ReplayError, chunks, fresh_folder, judged_until, read_readings
+from aquamon.replay import MARKER, ReplayError, chunks, fresh_folder, judged_until, publish_plan, read_readings
 
 runner = CliRunner()
 T0 = 1_767_225_600  # 2026-01-01 00:00 UTC
@@ -156,6 +158,26 @@ def test_replay_waits_for_what_the_analytics_can_judge():
     assert judged_until(np.array([0, 5, 10, 15]) * m) == 11 * m  # every 5 min: judged to the 10th's end
     assert judged_until(np.array([0])) == 0
     assert chunks(np.array([0, 1, 2, 400, 401]) * m, 240 * m) == [(0, 3), (3, 5)]  # by time, not rows
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 600), min_size=1, max_size=60))
+def test_replay_never_lets_the_analytics_fall_six_hours_behind(gaps_min):
+    """Whatever the spacing (gaps of hours included), what is published and not yet judged spans < 5 h, and
+    every chunk is published once, in order, and waited for after it was published."""
+    m = 60_000
+    row_ms = np.cumsum([0, *gaps_min]) * m
+    plan = publish_plan(row_ms, 150 * m)
+    published = [part for act, part in plan if act == "publish"]
+    assert published == chunks(row_ms, 150 * m)
+    waiting: list[tuple[int, int]] = []
+    for act, part in plan:
+        if act == "publish":
+            waiting.append(part)
+            assert row_ms[part[1] - 1] - row_ms[waiting[0][0]] < 300 * m
+        else:
+            assert waiting.pop(0) == part
+    assert not waiting
 
 
 def test_replay_empties_only_its_own_folder(tmp_path):
