@@ -16,8 +16,8 @@ MINUTES = 420
 
 def awkward_file(tmp_path):
     """Seven hours of a turtle tank as a stranger's logger writes them: the pump stops for 20 minutes, then the
-    sump runs low for 15.  Rows at jittered times for an hour, every 10 s for the next (the pump stop), every
-    5 min for the next (the leak), none for two hours, then every minute again."""
+    sump runs low for 15.  Rows at jittered times for an hour, every 10 s with the probes' own noise for the
+    next (the pump stop), every minute for the next (the leak), none for two hours, then every 5 minutes."""
     s = turtle_month(days=1, seed=3, faults=(
         {"kind": "pump_stopped", "start": 60, "end": 80, "recovery": 10},
         {"kind": "leak", "start": 150, "end": 165, "cm_per_h": 80.0, "recovery": 20}))
@@ -29,14 +29,16 @@ def awkward_file(tmp_path):
         elif i < 120:
             offsets = list(range(0, 60, 10))
         elif i < 200:
-            offsets = [0] if i % 5 == 0 else []
+            offsets = [0]
         elif i < 320:
             offsets = []
         else:
-            offsets = [0]
+            offsets = [0] if i % 5 == 0 else []
         for o in offsets:
             t = np.datetime64(int(s.t_ms[i]) + 1000 * o, "ms")
-            rows.append([str(t), *(f"{s.values[c][i]:.4g}" for c in COLUMNS), int(s.labels[i])])
+            noise = {"temp_c": 0.02, "ph": 0.02} if len(offsets) > 1 else {}
+            rows.append([str(t), *(f"{s.values[c][i] + noise.get(c, 0.0) * rng.normal():.4g}" for c in COLUMNS),
+                         int(s.labels[i])])
     path = tmp_path / "awkward.csv"
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
