@@ -299,6 +299,8 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         # the rows of the last minute(s) are never judged: no later reading closes their minute
         judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms)
         said = list(data.notes)
+        said.append(f"the readings were published {shift // DAY_MS} day(s) after their time in the file, as a device "
+                    "would send them now: dates in the notifications are that much later, times of day the file's")
         log_path = out.resolve() / "analytics.log"
         if log_path.is_file() and "were not evaluated" in log_path.read_text(errors="replace"):
             said.append(f"the analytics skipped minutes more than 6 h behind the readings (a gap of more than 6 h "
