@@ -261,6 +261,8 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             stack.start_services(autosave_changes=FARM_AUTOSAVE_CHANGES)
             cfg = stack.config(poll_s=0.05)  # a cycle soon after each chunk lands (replay waits on cycles)
         except Exception as e:  # the harness's ServiceError, a query refused: said, not a traceback
+            if stack.mosquitto is not None and not stack.owns_services:  # (stop_all stops only a whole pair)
+                stack.mosquitto.stop()
             raise ReplayError(f"could not start the broker and InfluxDB: {e}; see the logs in {out}") from e
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
                              info=[f"{inbox.url}/info"])
