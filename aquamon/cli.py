@@ -340,8 +340,14 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              time_column: str = typer.Option("Time", "--time-column", help="Name of the time column."),
              label_column: str = typer.Option("EVENT", "--label-column", help="Name of the boolean label column."),
              columns: Optional[str] = typer.Option(None, "--columns", help="Sensors to use, comma-separated "
-                                                   "(default: every numeric column but the label)."),
+                                                   "(default: every numeric column but the label); name=header "
+                                                   "gives a column the product's name, e.g. temp_c=Temp (°C)."),
              sep: str = typer.Option(",", "--sep", help="Field separator."),
+             time_format: Optional[str] = typer.Option(None, "--time-format", help="Layout of the times if not "
+                                                       "ISO 8601 or epoch s/ms, e.g. '%d/%m/%Y %H:%M'."),
+             grid: str = typer.Option("auto", "--grid", help="minute: rows as the service reads them (1-minute "
+                                      "means, a step each minute); rows: one step per row; auto: minute for a "
+                                      "tank's channels (temp_c, ph, ...), rows otherwise."),
              nab_windows: Optional[Path] = typer.Option(None, "--nab-windows", help="NAB combined_windows.json: "
                                                         "labels from its windows, and NAB's standard score."),
              false_alarms_per_day: float = typer.Option(0.5, "--false-alarms-per-day",
@@ -361,10 +367,10 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     from aquamon import evaluate as ev
 
     try:
-        cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+        cols = ev.parse_columns(columns)
         label = None if nab_windows is not None else label_column
         read: dict[str, Any] = dict(time_column=time_column, label_column=label, columns=cols, sep=sep,
-                                    require_label=nab_windows is None)
+                                    require_label=nab_windows is None, time_format=time_format)
         test_data = ev.read_labelled_csv(test, **read)
         windows = None
         if nab_windows is not None:
@@ -390,7 +396,10 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
         settings = dataclasses.replace(settings_from(load_config(config, CHECKS)),
                                        quality_false_alarms_per_day=false_alarms_per_day)
         ops = [c.strip() for c in operational.split(",") if c.strip()]
-        result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops), nab_windows=windows)
+        if grid not in ev.GRIDS:
+            raise ev.EvaluationInputError(f"--grid {grid!r}: give one of {', '.join(ev.GRIDS)}")
+        result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops, grid),
+                             nab_windows=windows)
     except ev.EvaluationInputError as e:
         err.print(f"[bold red]evaluate:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -401,11 +410,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     if predictions is not None:
         ev.write_predictions(predictions, test_data, result)
     out = ev.summary_dict(result.metrics)
+    for note in dict.fromkeys(train_data.notes + test_data.notes + result.notes):  # (stderr: also with --json)
+        err.print(f"note: {escape(note)}", soft_wrap=True)
     if as_json:
         print(_json.dumps(out))
         return
-    for note in dict.fromkeys(train_data.notes + test_data.notes + result.notes):
-        err.print(f"note: {escape(note)}", soft_wrap=True)
     if result.calibration:
         c = result.calibration
         err.print(f"calibrated on TRAIN: deciding {' + '.join(c['evidence'])}, relearn after "
@@ -420,6 +429,16 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
                                          "optional)."),
            tank: str = typer.Option("replay", "--tank", help="Tank id to publish as."),
            out: Path = typer.Option(Path("replay-output"), "--out", help="Folder for the stack's data and logs."),
+           time_column: str = typer.Option("Time", "--time-column", help="Name of the time column."),
+           label_column: str = typer.Option("EVENT", "--label-column", help="Name of the label column (optional "
+                                            "in the file; with it, evaluate's figures are printed)."),
+           columns: Optional[str] = typer.Option(None, "--columns", help="The file's columns as the tank's "
+                                                 "readings, channel=header, comma-separated, e.g. "
+                                                 "temp_c=Temperature (°C),ph=pH (default: the columns named "
+                                                 "temp_c, ph, tds_ppm, turb_ntu, level_cm, flow_lpm, pump)."),
+           sep: str = typer.Option(",", "--sep", help="Field separator."),
+           time_format: Optional[str] = typer.Option(None, "--time-format", help="Layout of the times if not "
+                                                     "ISO 8601 or epoch s/ms, e.g. '%d/%m/%Y %H:%M'."),
            ) -> None:
     """Publish a CSV as a device would, through broker, gateway, InfluxDB and analytics; print what a keeper gets."""
     from aquamon.checkout import HarnessMissing
@@ -431,13 +450,19 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
         raise typer.Exit(2) from None
 
     try:
-        result = rp.replay(csv_file, tank, out)
-    except (ValueError, TimeoutError, OSError) as e:
+        from aquamon.labelled_csv import parse_columns
+
+        result = rp.replay(csv_file, tank, out, label_column, time_column, sep=sep, columns=parse_columns(columns),
+                           time_format=time_format)
+    except (ValueError, TimeoutError, OSError, rp.ReplayError) as e:
         err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired")
+    for note in result.notes:
+        err.print(f"note: {escape(note)}", soft_wrap=True)
+    print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired "
+          "(times on the file's clock, UTC)")
     for a in sorted(result.alerts, key=lambda a: a["time"]):
-        print(f"ALERT  {a['state']:8} {a['severity']:8} {a['key']}: {a['summary']}")
+        print(f"ALERT  {a['file_time']} {a['state']:8} {a['severity']:8} {a['key']}: {a['summary']}")
     for route, doc in result.notifications:
         print(f"NOTIFY {route}: {doc.get('title')} — {doc.get('message')}")
     if result.metrics is not None:

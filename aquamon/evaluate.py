@@ -7,21 +7,11 @@ positive class (the GECCO rule), the share of labelled events hit, false alarms
 per day, the median detection delay, and, for NAB files, NAB's standard-profile
 score.
 
-How awkward rows are handled (documented, because they change the figures):
-
-* **NA rows.**  Missing values (``NA``, ``NaN``, ``null``, empty) are NaN.  A
-  row with no sensor value at all cannot be judged: it keeps the previous
-  row's score and decision (the monitor's state does not change when nothing
-  is measured) and its label still counts.  A row with some sensors missing is
-  scored on the sensors present.
-* **Repeated timestamps.**  Rows are taken in file order, the order the
-  readings arrived.  When the clock steps back (the autumn clock change of
-  naive local time repeats an hour), every later timestamp is shifted forward
-  by the step, so time stays monotone and a day of data is still a day.  Rows
-  with an identical timestamp are kept as separate rows.
-* **Labels** are ``TRUE``/``FALSE``, ``true``/``false``, ``1``/``0``
-  (``1.0``/``0.0``); anything else ends the run with a clear error, since a
-  guessed label would silently change the score.
+What files are accepted and how awkward rows are handled (times, order,
+repeats, missing and bad cells, units, labels) is :mod:`aquamon.labelled_csv`,
+the reader ``aquamon replay`` shares.  A row with no sensor value at all cannot
+be judged: it keeps the previous row's score and decision (the monitor's state
+does not change when nothing is measured) and its label still counts.
 
 Examples
 --------
@@ -49,207 +39,19 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from aquamon.labelled_csv import (  # noqa: F401  (the reader's names, where callers know them)
+    TANK_RANGES,
+    Array,
+    BoolArray,
+    EvaluationInputError,
+    LabelledData,
+    monotone_time,
+    parse_columns,
+    parse_time,
+    read_labelled_csv,
+)
+
 log = logging.getLogger("aquamon.evaluate")
-
-Array = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-
-MISSING = {"", "na", "nan", "null", "none", "n/a"}
-TRUE_WORDS = {"true", "1", "1.0", "t", "yes"}
-FALSE_WORDS = {"false", "0", "0.0", "f", "no"}
-
-
-class EvaluationInputError(ValueError):
-    """The input cannot be evaluated; the message says what is wrong and what to do."""
-
-
-@dataclass
-class LabelledData:
-    """A labelled sensor file, in file order.
-
-    ``t_s`` are monotone epoch seconds (after the clock-change correction),
-    ``time_text`` the timestamps as written, ``X`` the sensor values (NaN for
-    missing), ``labels`` the boolean label (``None`` when the file has none).
-    """
-
-    path: str
-    names: list[str]
-    t_s: Array
-    time_text: list[str]
-    X: Array
-    labels: BoolArray | None
-    notes: list[str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.t_s)
-
-    def slice(self, lo: int, hi: int) -> "LabelledData":
-        return LabelledData(self.path, self.names, self.t_s[lo:hi], self.time_text[lo:hi], self.X[lo:hi],
-                            None if self.labels is None else self.labels[lo:hi], list(self.notes))
-
-
-def parse_time(text: Sequence[str], column: str, path: str) -> Array:
-    """Timestamps (ISO 8601 date-times, or plain numbers as epoch seconds) to epoch seconds.
-
-    >>> parse_time(["2016-08-03 11:49:00", "2016-08-03T11:50:00.000000"], "Time", "f.csv")
-    array([1.47022494e+09, 1.47022500e+09])
-    >>> parse_time(["0", "60"], "t", "f.csv")
-    array([ 0., 60.])
-    """
-    values = [s.strip() for s in text]
-    try:
-        return np.array([float(v) for v in values], dtype=np.float64)
-    except ValueError:
-        pass
-    out = np.empty(len(values), dtype=np.float64)
-    for i, v in enumerate(values):
-        try:
-            out[i] = np.datetime64(v.replace(" ", "T").rstrip("Z"), "ms").astype(np.int64) / 1000.0
-        except ValueError:
-            raise EvaluationInputError(
-                f"{path}: time column {column!r} has {v!r} on data row {i + 1}, which is not a date-time "
-                "(expected e.g. 2016-08-03 11:49:00) nor epoch seconds; pass --time-column with the right "
-                "column") from None
-    return out
-
-
-def monotone_time(t_s: Array) -> tuple[Array, int]:
-    """Shift every timestamp after a backward clock step forward by that step.
-
-    Returns the corrected times and the number of backward steps found.  Equal
-    consecutive timestamps are left as they are.
-
-    >>> monotone_time(np.array([0.0, 60.0, 120.0, 60.0, 120.0, 180.0]))
-    (array([  0.,  60., 120., 180., 240., 300.]), 1)
-    """
-    t = np.asarray(t_s, dtype=np.float64)
-    if len(t) < 2:
-        return t.copy(), 0
-    dt = np.diff(t)
-    positive = dt[dt > 0]
-    step = float(np.median(positive)) if len(positive) else 0.0
-    back = dt < 0
-    # a backward jump of size |dt| means the clock was set back by |dt| + one reading interval
-    shift = np.where(back, -dt + step, 0.0)
-    return t + np.concatenate([[0.0], np.cumsum(shift)]), int(back.sum())
-
-
-def parse_label(text: Sequence[str], column: str, path: str) -> BoolArray:
-    out = np.zeros(len(text), dtype=bool)
-    bad: list[tuple[int, str]] = []
-    for i, s in enumerate(text):
-        w = s.strip().lower()
-        if w in TRUE_WORDS:
-            out[i] = True
-        elif w not in FALSE_WORDS:
-            bad.append((i, s))
-    if bad:
-        i, s = bad[0]
-        raise EvaluationInputError(
-            f"{path}: label column {column!r} has {len(bad)} value(s) that are not TRUE/FALSE, true/false or "
-            f"1/0 (first {s!r} on data row {i + 1}); fix the labels or pass --label-column with the right column")
-    return out
-
-
-def read_labelled_csv(path: str | Path, time_column: str = "Time", label_column: str | None = "EVENT",
-                      columns: Sequence[str] | None = None, sep: str = ",",
-                      require_label: bool = True) -> LabelledData:
-    """Read a labelled sensor CSV; see the module docstring for NA rows, clock changes and labels.
-
-    ``columns`` picks the sensors; by default every named column other than
-    the time and label columns whose values are all numbers or missing.
-
-    Raises
-    ------
-    EvaluationInputError
-        Missing file or column, empty file, non-numeric sensor data, unreadable
-        time or label.
-    """
-    p = Path(path)
-    if not p.exists() or p.is_dir():
-        raise EvaluationInputError(f"{p}: no such file; check the path")
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh, delimiter=sep))
-    rows = [r for r in rows if r and any(c.strip() for c in r)]
-    if not rows:
-        raise EvaluationInputError(f"{p}: the file is empty; it needs a header row and data rows")
-    header = [h.strip() for h in rows[0]]
-    data = rows[1:]
-    if not data:
-        raise EvaluationInputError(f"{p}: the file has a header but no data rows")
-    if len(header) < 2:
-        raise EvaluationInputError(f"{p}: only one column found with separator {sep!r}; pass --sep with the "
-                                   "file's separator")
-    short = [i for i, r in enumerate(data) if len(r) != len(header)]
-    if short:
-        raise EvaluationInputError(f"{p}: {len(short)} data row(s) do not have {len(header)} fields like the "
-                                   f"header (first: data row {short[0] + 1}); check --sep and the file")
-
-    def index(name: str, role: str, option: str) -> int:
-        if name not in header:
-            raise EvaluationInputError(f"{p}: no {role} column {name!r}; the columns are "
-                                       f"{', '.join(repr(h) for h in header)}; pass {option}")
-        return header.index(name)
-
-    ti = index(time_column, "time", "--time-column")
-    li = None
-    if label_column is not None and (require_label or label_column in header):
-        li = index(label_column, "label", "--label-column (or --nab-windows for NAB files)")
-    cols = [list(c) for c in zip(*data)]
-    notes: list[str] = []
-    if columns:
-        picked = [index(c, "sensor", "--columns with names from the header") for c in columns]
-        strict = True
-    else:
-        picked = [i for i, h in enumerate(header) if i not in (ti, li) and h]
-        strict = False
-    names: list[str] = []
-    values: list[Array] = []
-    for i in picked:
-        v, bad = _numbers(cols[i])
-        if bad:
-            j, s = bad[0]
-            if strict:
-                raise EvaluationInputError(
-                    f"{p}: sensor column {header[i]!r} has {len(bad)} non-numeric value(s) (first {s!r} on data "
-                    f"row {j + 1}); clean the column or leave it out of --columns")
-            notes.append(f"column {header[i]!r} skipped: not numeric (e.g. {s!r})")
-            continue
-        names.append(header[i])
-        values.append(v)
-    if not names:
-        raise EvaluationInputError(f"{p}: no numeric sensor column found; pass --columns")
-    t_raw = parse_time(cols[ti], time_column, str(p))
-    t_s, steps = monotone_time(t_raw)
-    if steps:
-        notes.append(f"{steps} backward clock step(s): later timestamps shifted forward to stay monotone")
-    labels = parse_label(cols[li], label_column or "", str(p)) if li is not None else None
-    X = np.stack(values, axis=1)
-    empty = int((~np.isfinite(X)).all(axis=1).sum())
-    if empty:
-        notes.append(f"{empty} row(s) with no sensor value: they keep the previous decision")
-    for n in notes:
-        log.info("%s: %s", p, n)
-    return LabelledData(str(p), names, t_s, [s.strip() for s in cols[ti]], X, labels, notes)
-
-
-def _numbers(text: Sequence[str]) -> tuple[Array, list[tuple[int, str]]]:
-    out = np.empty(len(text), dtype=np.float64)
-    bad: list[tuple[int, str]] = []
-    for i, s in enumerate(text):
-        w = s.strip()
-        if w.lower() in MISSING:
-            out[i] = np.nan
-            continue
-        try:
-            out[i] = float(w)
-        except ValueError:
-            bad.append((i, s))
-            out[i] = np.nan
-        else:
-            if not math.isfinite(out[i]):
-                out[i] = np.nan
-    return out, bad
 
 
 def nab_labels(t_s: Array, windows_json: str | Path, data_path: str | Path) -> tuple[BoolArray, list[tuple[float, float]]]:
@@ -263,7 +65,7 @@ def nab_labels(t_s: Array, windows_json: str | Path, data_path: str | Path) -> t
     if not keys:
         raise EvaluationInputError(f"{wp}: no windows for {name!r}; NAB names files like "
                                    "'realKnownCause/machine_temperature_system_failure.csv'")
-    windows = [(float(parse_time([a], "window", str(wp))[0]), float(parse_time([b], "window", str(wp))[0]))
+    windows = [(float(parse_time([a], "window", str(wp))[0][0]), float(parse_time([b], "window", str(wp))[0][0]))
                for a, b in table[keys[0]]]
     y = np.zeros(len(t_s), dtype=bool)
     for a, b in windows:
@@ -476,6 +278,9 @@ def evaluate(train: LabelledData, test: LabelledData,
 
 #: GECCO 2018: changes of these are operational (the operator's), not water-quality events
 OPERATIONAL = ("Tp", "Fm", "Fm_2")
+#: how rows meet the engine: "minute" as the service reads them (one-minute means, a step every minute),
+#: "rows" one step per row (a lab file's own rate, SKAB's protocol), "auto" minute for a tank's channels
+GRIDS = ("auto", "minute", "rows")
 #: channels the tank rules read, never scored as water quality
 RULE_ONLY = ("level_cm", "flow_lpm", "pump")
 
@@ -489,17 +294,25 @@ class EngineDetector:
     ... and gets every rule; other files get the quality watch and, for tank
     channels, the day/night drift).  TRAIN is the history the engine starts
     from (its learnable past, labelled event rows excluded as the service
-    excludes time under an alert); every TEST row is then evaluated one minute
-    after it was read, as the service evaluates each minute.  A row's alarm is
-    1 while any warning or critical alert is firing; :attr:`alerts` holds one
-    such column per alert key.
+    excludes time under an alert).  On the one-minute grid (``grid="minute"``,
+    and ``"auto"`` for a file of a tank's channels) the rows are read as the
+    service reads them from InfluxDB, one-minute means, and the engine is
+    stepped at the end of every minute from the first to the last, readings or
+    not, as the service steps a tank; each row gets the decision of its minute.
+    With ``grid="rows"`` (other files: a lab's own rate, SKAB's protocol) every
+    TEST row is evaluated one minute after it was read, or when the next row
+    arrives.  A row's alarm is 1 while any warning or critical alert is
+    firing; :attr:`alerts` holds one such column per alert key.
     """
 
-    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL) -> None:
+    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL, grid: str = "auto") -> None:
         from analytics.monitor import MonitorSettings
 
+        if grid not in GRIDS:
+            raise ValueError(f"grid must be one of {', '.join(GRIDS)}, not {grid!r}")
         self.settings = settings if settings is not None else MonitorSettings()
         self.operational = tuple(operational)
+        self.grid = grid
         self.alerts: dict[str, BoolArray] = {}
         self.transitions: list[Any] = []
         self.notes: list[str] = []
@@ -544,6 +357,11 @@ class EngineDetector:
             if y_tr is not None and y_tr.any():  # labelled events are not learned (as time under an alert)
                 for lo, hi in event_runs(y_tr):
                     mon._exclude(int(t_tr[lo] * 1000), int(t_tr[hi - 1] * 1000))
+        grid = self.on_minute_grid()
+        row_ms = np.round(t_s * 1000).astype(np.int64)
+        if grid:  # as the service reads them: one-minute means, stamped at the minute's start
+            hist_t, hist_X = minute_means(hist_t, hist_X)
+            t_s, X = minute_means(t_s, X)
         all_t = np.concatenate([hist_t, t_s])
         all_ms: NDArray[Any] = np.round(all_t * 1000).astype(np.int64)  # int64 ms (the monitor's arrays say float)
         # equal timestamps (kept as separate rows by the reader) must still be strictly ordered on the grid
@@ -557,39 +375,93 @@ class EngineDetector:
             if mon.quality is not None and not mon.quality.fitted:
                 mon.quality.fit(all_ms[:len(hist_t)], hist_X[:, [self.names.index(c) for c in mon.quality.channels]],
                                 mon._learnable(all_ms[:len(hist_t)]))
+        off = len(hist_t)
+        steps = step_times(row_ms if grid else all_ms[off:], grid)  # (rows: equal times a millisecond apart)
         frame_all = {n: all_X[:, j] for j, n in enumerate(self.names)}
         keep_ms = int((self.settings.reference_hours + 1) * 3_600_000)
-        scores = np.zeros(len(t_s))
-        alarms = np.zeros(len(t_s), dtype=bool)
-        self.alerts = {k: np.zeros(len(t_s), dtype=bool) for k in ALERTS}
+        scores = np.zeros(len(steps))
+        alarms = np.zeros(len(steps), dtype=bool)
+        self.alerts = {k: np.zeros(len(steps), dtype=bool) for k in ALERTS}
         self.transitions = []
-        off = len(hist_t)
         lo = 0
         firing: set[str] = set()
-        for i in range(len(t_s)):
-            j = off + i
-            now = int(all_ms[j]) + MIN_MS if i + 1 >= len(t_s) else min(int(all_ms[j]) + MIN_MS, int(all_ms[j + 1]))
-            now = max(now, int(all_ms[j]) + 1)
-            if i:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later ones a window
+        for k, now in enumerate(steps):
+            hi = int(np.searchsorted(all_ms, now, side="left"))  # the rows before now, as the service hands them
+            if k:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later ones a window
                 while all_ms[lo] < now - keep_ms:
                     lo += 1
-            frame = {k: v[lo:j + 1] for k, v in frame_all.items()}
-            score, out = mon.evaluate(now, all_ms[lo:j + 1], frame)
+            frame = {c: v[lo:hi] for c, v in frame_all.items()}
+            score, out = mon.evaluate(int(now), all_ms[lo:hi], frame)
             for tr in out:
                 self.transitions.append(tr)
                 if tr.state == "firing":
                     firing.add(tr.key)
                 else:
                     firing.discard(tr.key)
-            for k in firing:
-                self.alerts[k][i] = True
-            alarms[i] = any(ALERTS[k].severity in ("warning", "critical") for k in firing)
-            scores[i] = float(score.get("quality", 0.0))
+            for key in firing:
+                self.alerts[key][k] = True
+            alarms[k] = any(ALERTS[key].severity in ("warning", "critical") for key in firing)
+            scores[k] = float(score.get("quality", 0.0))
         if mon.quality is not None:
             self.notes += mon.quality.notes
             if mon.quality.detector is not None:
                 self.threshold = mon.quality.detector.threshold
+        if grid:  # each row gets the decision of the minute it is in, judged when that minute ended
+            step_of_row = (row_ms // MIN_MS - row_ms[0] // MIN_MS) if len(row_ms) else row_ms
+            self.alerts = {key: v[step_of_row] for key, v in self.alerts.items()}
+            return scores[step_of_row], alarms[step_of_row]
         return scores, alarms
+
+    def on_minute_grid(self) -> bool:
+        """Whether rows are judged as the service judges them, on the one-minute grid (see ``grid``)."""
+        if self.grid == "auto":
+            return any(n in TANK_RANGES for n in self.names)
+        return self.grid == "minute"
+
+
+def minute_means(t_s: Array, X: Array) -> tuple[Array, Array]:
+    """Rows to one-minute means stamped at the minute's start, as the service reads them from InfluxDB
+    (``GROUP BY time(1m)``, ``mean``, ``fill(none)``): a minute without any value is not a row.
+
+    >>> t, m = minute_means(np.array([0.0, 30.0, 65.0, 200.0]), np.array([[1.0], [3.0], [np.nan], [5.0]]))
+    >>> t.tolist(), m[:, 0].tolist()
+    ([0.0, 180.0], [2.0, 5.0])
+    """
+    minute = np.floor(np.asarray(t_s, dtype=np.float64) / 60.0) * 60.0
+    t_min, bucket = np.unique(minute, return_inverse=True)
+    present = np.isfinite(X)
+    sums = np.zeros((len(t_min), X.shape[1]))
+    counts = np.zeros((len(t_min), X.shape[1]))
+    np.add.at(sums, bucket, np.where(present, X, 0.0))
+    np.add.at(counts, bucket, present)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    some = counts.sum(axis=1) > 0
+    return t_min[some], means[some]
+
+
+def step_times(row_ms: NDArray[Any], grid: bool) -> NDArray[np.int64]:
+    """When the engine is stepped over rows at ``row_ms`` (sorted).
+
+    On the grid every minute from the first row's to the last row's is a step
+    at its end, as the service steps a tank each minute, readings or not.
+    Otherwise each row is judged one minute after it was read, or when the next
+    row arrives if that is sooner.
+
+    >>> step_times(np.array([0, 60_000, 200_000]), True)
+    array([ 60000, 120000, 180000, 240000])
+    >>> step_times(np.array([0, 1_000, 2_000]), False)
+    array([ 1000,  2000, 62000])
+    """
+    from analytics.monitor import MIN_MS
+
+    if not len(row_ms):
+        return np.zeros(0, np.int64)
+    if grid:
+        first = int(row_ms[0]) // MIN_MS * MIN_MS
+        return np.arange(first + MIN_MS, int(row_ms[-1]) // MIN_MS * MIN_MS + MIN_MS + 1, MIN_MS, dtype=np.int64)
+    nxt = np.concatenate([row_ms[1:], [row_ms[-1] + MIN_MS]])
+    return np.maximum(np.minimum(row_ms + MIN_MS, nxt), row_ms + 1).astype(np.int64)
 
 
 def rolling_origin_folds(n: int, folds: int = 3, first: float = 0.5) -> list[tuple[int, int]]:

@@ -8,18 +8,36 @@ InfluxDB and analytics started as ``make demo`` starts them
 last row is now (the gateway accepts readings up to 30 days old), and the
 analytics follow the data's own clock, as in the demo, so a day replays in
 seconds.  Then every alert and every notification the keeper would have
-received is printed, and with a label column the figures of ``aquamon
-evaluate``.
+received is printed, with its time on the file's clock, and with a label
+column the figures of ``aquamon evaluate``.
 
-The rows are published in chunks of at most ``CHUNK`` minutes, each waited
-for until the analytics have judged it: the analytics judge at most the last
-six hours of a backlog (``analytics.service.MAX_CATCHUP_MS``).
+The file is read by the reader ``aquamon evaluate`` uses
+(:mod:`aquamon.labelled_csv`: separators, time layouts, row order, bad cells,
+units); its columns must be the tank's readings the product knows (``temp_c``
+... ``pump``), or be named so with ``--columns temp_c='Temperature (°C)',...``.
+The times are shifted by whole days, so each reading keeps its time of day
+(the day/night baseline and the notifications' clock times are the file's),
+until the last row is in the past; the gateway started here accepts readings
+as old as the file's first.
+
+The rows are published in chunks spanning less than ``CHUNK`` minutes of the
+file's time; before a chunk is published, the analytics must have judged the
+chunks before it far enough that the readings not yet judged span less than
+two chunks (a gap in the file counts), less than the six hours the analytics
+judge of a backlog (``analytics.tankdata.MAX_CATCHUP_MS``), while the
+analytics judge one chunk as the next is published.  The broker saves its persistence
+every ``FARM_AUTOSAVE_CHANGES`` changes, not after each: a replay needs
+throughput, not a crash-safe broker (a month of one-minute rows: 4 ms a
+reading less); the analytics poll every 0.05 s, so a cycle starts soon after
+a chunk lands.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
+import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,17 +48,47 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import Account
 from aquamon.checkout import harness
-from aquamon.evaluate import LabelledData, detection_metrics, read_labelled_csv
+from aquamon.evaluate import carry_forward_empty_rows, detection_metrics
+from aquamon.labelled_csv import TANK_RANGES, EvaluationInputError, LabelledData, read_labelled_csv
 
 if TYPE_CHECKING:
-    from harness.stack import Stack, wait_for
+    from harness.services import FARM_AUTOSAVE_CHANGES, free_port
+    from harness.stack import Stack
 else:  # the harness is in the source checkout only: aquamon.checkout finds it there, or says what to do
-    Stack, wait_for = harness("stack").Stack, harness("stack").wait_for
+    Stack = harness("stack").Stack
+    free_port, FARM_AUTOSAVE_CHANGES = harness("services").free_port, harness("services").FARM_AUTOSAVE_CHANGES
 
 CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu", "level_cm", "flow_lpm", "pump")
-CHUNK = 240
+CHUNK = 150  # two chunks, the most not yet judged, are 5 h: less than the analytics' 6 h of backlog
 DEVICE = "replay"
 MIN_MS = 60_000
+DAY_MS = 86_400_000
+#: the file that marks a folder as a replay's own, which the next replay into it may empty
+MARKER = ".aquamon-replay"
+
+
+class ReplayError(RuntimeError):
+    """The replay could not run; the message says what to do."""
+
+
+def fresh_folder(out: Path) -> Path:
+    """``out``, emptied if an earlier replay made it (each replay starts from an empty product).
+
+    Raises
+    ------
+    ReplayError
+        ``out`` holds something else: nothing of it is deleted.
+    """
+    out = out.resolve()
+    if out.exists():
+        if (out / MARKER).is_file():
+            shutil.rmtree(out)
+        elif not out.is_dir() or any(out.iterdir()):
+            raise ReplayError(f"--out {out} is not empty and not an earlier replay's folder; give a new or empty "
+                              "folder (a replay's broker, database and logs go there)")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("made by aquamon replay: the next replay into this folder empties it\n")
+    return out
 
 
 @dataclass
@@ -53,12 +101,85 @@ class ReplayResult:
     notes: list[str] = field(default_factory=list)
 
 
-def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "Time") -> LabelledData:
-    """The CSV's tank channels (those of ``CHANNELS`` it has) and its labels, if any."""
-    probe = read_labelled_csv(path, time_column=time_column, label_column=label_column, require_label=False)
+def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "Time", sep: str = ",",
+                  columns: list[tuple[str, str]] | None = None, time_format: str | None = None) -> LabelledData:
+    """The CSV's tank channels (those of ``CHANNELS`` it has, or ``columns`` as ``(channel, header)``) and its
+    labels, if any; the columns left out are said in the notes.
+
+    Raises
+    ------
+    EvaluationInputError
+        A column named for a channel the product does not know, or no tank channel in the file.
+    """
+    known = ", ".join(f"{c} ({TANK_RANGES[c][2] or 'pH'})" for c in CHANNELS)
+    if columns:
+        unknown = [n for n, _ in columns if n not in CHANNELS]
+        if unknown:
+            raise EvaluationInputError(f"{path}: --columns names {', '.join(map(repr, unknown))}, which the product "
+                                       f"does not read; the tank's readings are {known} (name=header)")
+    probe = read_labelled_csv(path, time_column=time_column, label_column=label_column, require_label=False,
+                              sep=sep, columns=columns, time_format=time_format)
+    if columns:
+        return probe
     cols = [c for c in CHANNELS if c in probe.names]
-    return read_labelled_csv(path, time_column=time_column, label_column=label_column, columns=cols or None,
-                             require_label=False)
+    if not cols:
+        raise EvaluationInputError(
+            f"{path}: no column is a tank reading the product knows: {known}. Name the file's columns with "
+            "--columns, e.g. --columns \"temp_c=Temperature (°C),ph=pH\"")
+    data = read_labelled_csv(path, time_column=time_column, label_column=label_column, columns=cols,
+                             require_label=False, sep=sep, time_format=time_format)
+    left = [n for n in probe.names if n not in cols]
+    if left:
+        data.notes.append(f"not published (not a tank reading; name one with --columns): {', '.join(left)}")
+    return data
+
+
+def day_shift_ms(first_ms: int, last_ms: int, now_ms: int) -> int:
+    """Whole days to add so the last reading is at least a minute in the past (times of day kept).
+
+    >>> day_shift_ms(0, 3_600_000, 10 * DAY_MS + 1_800_000) // DAY_MS
+    9
+    """
+    return (now_ms - MIN_MS - last_ms) // DAY_MS * DAY_MS
+
+
+def judged_until(row_ms: np.ndarray) -> int:
+    """The last minute the analytics judge once the readings at ``row_ms`` (sorted, ms) are stored (0: none).
+
+    Their rules (:mod:`analytics.readings`, :meth:`analytics.tankdata.TankData.due_until`): a minute's mean is
+    read once a reading of a later minute exists, and judging goes on to the end of the last minute that
+    follows on from the ones before it.
+
+    >>> judged_until(np.array([0, 60_000, 120_000, 150_000]))  # 2 min: judged up to its end, once 2:30 exists
+    120000
+    >>> judged_until(np.array([0, 300_000, 600_000, 900_000]))  # every 5 min: to the minute after the 10th
+    660000
+    """
+    from analytics.tankdata import TankData
+
+    if not len(row_ms):
+        return 0
+    latest = int(row_ms[-1])
+    minutes = np.unique(row_ms[row_ms < latest // MIN_MS * MIN_MS] // MIN_MS * MIN_MS).astype(np.int64)
+    if not len(minutes):
+        return 0
+    settled = TankData(minutes).settled_until() or latest
+    return min(latest, settled) // MIN_MS * MIN_MS
+
+
+def chunks(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[int, int]]:
+    """``(lo, hi)`` row ranges, each spanning less than ``span_ms`` of the file's time.
+
+    >>> chunks(np.array([0, 1, 2, 10, 11]) * MIN_MS, 5 * MIN_MS)
+    [(0, 3), (3, 5)]
+    """
+    out = []
+    lo = 0
+    while lo < len(row_ms):
+        hi = int(np.searchsorted(row_ms, row_ms[lo] + span_ms, side="left"))
+        out.append((lo, max(hi, lo + 1)))
+        lo = out[-1][1]
+    return out
 
 
 def payloads(data: LabelledData, shift_ms: int) -> list[bytes]:
@@ -74,13 +195,13 @@ def payloads(data: LabelledData, shift_ms: int) -> list[bytes]:
 
 
 def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
-    """Per row: some warning or critical alert is firing once the row's minute was judged (at row + 1 min)."""
+    """Per row: some warning or critical alert is firing once the row's minute was judged (at its end)."""
     firing: set[str] = set()
     out = np.zeros(len(row_ms), dtype=bool)
     events = sorted(alerts, key=lambda a: a["time"])
     j = 0
     for i, t in enumerate(row_ms):
-        while j < len(events) and events[j]["time"] <= t + MIN_MS:
+        while j < len(events) and events[j]["time"] <= t // MIN_MS * MIN_MS + MIN_MS:
             a = events[j]
             if a.get("severity") in ("warning", "critical"):
                 (firing.add if a["state"] == "firing" else firing.discard)(a["key"])
@@ -89,29 +210,73 @@ def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
     return out
 
 
+def publish_plan(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[str, tuple[int, int]]]:
+    """In what order to publish the chunks and wait for them to be judged: ``("publish" | "wait", (lo, hi))``.
+
+    One chunk is judged while the next is published; before a chunk goes out, the chunks published before it
+    are waited for until what is not yet judged, with it, spans less than two chunks (a gap in the file
+    counts): the analytics judge at most six hours behind the latest reading.
+
+    >>> publish_plan(np.array([0, 1, 2, 3]) * MIN_MS, 2 * MIN_MS)
+    [('publish', (0, 2)), ('publish', (2, 4)), ('wait', (0, 2)), ('wait', (2, 4))]
+    >>> publish_plan(np.array([0, 1, 9, 10]) * MIN_MS, 2 * MIN_MS)  # a gap: no second chunk in flight
+    [('publish', (0, 2)), ('wait', (0, 2)), ('publish', (2, 4)), ('wait', (2, 4))]
+    """
+    plan: list[tuple[str, tuple[int, int]]] = []
+    pending: list[tuple[int, int]] = []  # published, not yet waited for
+    for lo, hi in chunks(row_ms, span_ms):
+        while pending and row_ms[hi - 1] - row_ms[pending[0][0]] >= 2 * span_ms:
+            plan.append(("wait", pending.pop(0)))
+        plan.append(("publish", (lo, hi)))
+        pending.append((lo, hi))
+        if len(pending) > 1:
+            plan.append(("wait", pending.pop(0)))
+    return plan + [("wait", p) for p in pending]
+
+
 def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output"),
-           label_column: str = "EVENT", time_column: str = "Time", timeout_s: float = 120.0) -> ReplayResult:
-    """Publish the CSV through a fresh stack and collect what the keeper would have got."""
+           label_column: str = "EVENT", time_column: str = "Time", timeout_s: float = 120.0, sep: str = ",",
+           columns: list[tuple[str, str]] | None = None, time_format: str | None = None) -> ReplayResult:
+    """Publish the CSV through a fresh stack and collect what the keeper would have got.
+
+    Raises
+    ------
+    EvaluationInputError
+        The file cannot be read (the message says what to do).
+    TimeoutError
+        The analytics did not judge a chunk in ``timeout_s``.
+    """
     from aquamon.demo import NotificationInbox
 
-    data = read_readings(csv_path, label_column, time_column)
-    if len(data) == 0:
-        raise ValueError(f"{csv_path}: no rows to replay")
-    now_ms = int(time.time() * 1000) // MIN_MS * MIN_MS
-    shift = now_ms - MIN_MS - int(round(data.t_s[-1] * 1000)) // MIN_MS * MIN_MS
-    stack = Stack(out.resolve())
+    data = read_readings(csv_path, label_column, time_column, sep, columns, time_format)
+    file_ms = np.round(data.t_s * 1000).astype(np.int64)
+    shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000))
+    row_ms = file_ms + shift
+    stack = Stack(fresh_folder(out))
     notes: list[tuple[str, dict[str, Any]]] = []
     inbox = NotificationInbox(lambda route, doc: notes.append((route, doc)))
     client = None
     try:
-        stack.start_services()
-        cfg = stack.config()
+        try:
+            stack.start_services(autosave_changes=FARM_AUTOSAVE_CHANGES)
+            cfg = stack.config(poll_s=0.05)  # a cycle soon after each chunk lands (replay waits on cycles)
+        except Exception as e:  # the harness's ServiceError, a query refused: said, not a traceback
+            if stack.mosquitto is not None and not stack.owns_services:  # (stop_all stops only a whole pair)
+                stack.mosquitto.stop()
+            raise ReplayError(f"could not start the broker and InfluxDB: {e}; see the logs in {out}") from e
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
                              info=[f"{inbox.url}/info"])
         cfg.analytics = replace(cfg.analytics, tanks=[tank], notify_each_step=True)  # pages as if live
+        # the file's first reading must not be too old for the gateway (a device back after a long outage)
+        cfg.gateway = replace(cfg.gateway, max_age_days=max(cfg.gateway.max_age_days,
+                                                            (time.time() * 1000 - int(row_ms[0])) / DAY_MS + 1.0))
+        # the analytics' metrics say when a cycle has ended (_wait_judged)
+        cfg.analytics = replace(cfg.analytics, metrics_port=free_port())
+        metrics_url = f"http://{cfg.analytics.metrics_host}:{cfg.analytics.metrics_port}/metrics"
         stack.start_gateway(cfg)
         stack.start_analytics(cfg)
-        assert stack.mosquitto is not None
+        if stack.mosquitto is None:
+            raise RuntimeError("the broker did not start")
         user, password = stack.mosquitto.ensure_account(Account.for_device(tank, DEVICE, cfg.mqtt.topic_prefix))
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"aq-{tank}-{DEVICE}")
         client.username_pw_set(user, password)
@@ -120,30 +285,86 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         db = stack.db(cfg)
         topic = f"{cfg.mqtt.topic_prefix}/{tank}/{DEVICE}/telemetry"
         messages = payloads(data, shift)
-        for lo in range(0, len(messages), CHUNK):
-            infos = [client.publish(topic, m, qos=1) for m in messages[lo:lo + CHUNK]]
-            for info in infos:
-                info.wait_for_publish(timeout_s)
-            last = int(round(data.t_s[min(lo + CHUNK, len(messages)) - 1] * 1000)) + shift
-            # judged up to the last whole minute (the analytics judge a minute once a later reading exists)
-            target = last // MIN_MS * MIN_MS
-            if not wait_for(lambda target=target: _last_evaluated(db, tank) >= target, timeout_s):
-                raise TimeoutError(f"the analytics did not judge the readings up to {target} within "
-                                   f"{timeout_s:g} s: see {out}/analytics.log")
+        for action, (lo, hi) in publish_plan(row_ms):
+            if action == "publish":
+                for info in [client.publish(topic, m, qos=1) for m in messages[lo:hi]]:
+                    info.wait_for_publish(timeout_s)
+            elif not _wait_judged(db, tank, hi, metrics_url, timeout_s):  # (reading i has seq i + 1)
+                raise TimeoutError(f"the analytics did not judge the readings up to "
+                                   f"{_file_time(int(file_ms[hi - 1]))} within {timeout_s:g} s: see "
+                                   f"{out}/analytics.log")
         time.sleep(1.0)  # the last notifications
         alerts = _alerts(db, tank)
-        row_ms = np.round(data.t_s * 1000).astype(np.int64) + shift
-        alarms = alarms_from(alerts, row_ms)
-        # the last row's minute is never judged (no later reading closes it)
-        metrics = detection_metrics(data.t_s[:-1], data.labels[:-1], alarms[:-1]) if data.labels is not None \
-            else None
-        return ReplayResult(alerts, list(notes), alarms, metrics, len(messages))
+        for a in alerts:
+            a["file_time"] = _file_time(int(a["time"]) - shift)
+        _, alarms = carry_forward_empty_rows(data.X, np.zeros(len(data)), alarms_from(alerts, row_ms))
+        # the rows of the last minute(s) are never judged: no later reading closes their minute
+        judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms)
+        said = list(data.notes)
+        said.append(f"the readings were published {shift // DAY_MS} day(s) after their time in the file, as a device "
+                    "would send them now: dates in the notifications are that much later, times of day the file's")
+        log_path = out.resolve() / "analytics.log"
+        if log_path.is_file() and "were not evaluated" in log_path.read_text(errors="replace"):
+            said.append(f"the analytics skipped minutes more than 6 h behind the readings (a gap of more than 6 h "
+                        f"in the file): see {log_path}")
+        if not judged.all():
+            said.append(f"{int((~judged).sum())} row(s) of the last minute not judged (no later reading closes "
+                        "it): left out of the figures")
+        metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged]) \
+            if data.labels is not None else None
+        return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said)
     finally:
         if client is not None:
             client.loop_stop()
             client.disconnect()
         inbox.close()
         stack.stop_all()
+
+
+def _file_time(ms: int) -> str:
+    """A time on the file's clock, as a keeper reads it (UTC)."""
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ms / 1000))
+
+
+def _wait_judged(db: Any, tank: str, seq: int, metrics_url: str, timeout_s: float) -> bool:
+    """Wait until the analytics judged every minute the readings up to ``seq`` let them judge.
+
+    Once the gateway has stored reading ``seq``, the second analytics cycle to end after that started after it:
+    a cycle reads what is stored and judges every minute due (``analytics/service.py``), so by then all is
+    judged.  No guess from what a step writes (a step may write no score: a tank read every few minutes has
+    no rates to score), and no waiting for quiet.
+    """
+    deadline = time.monotonic() + timeout_s
+
+    def stored() -> bool:
+        s = db.query(f'SELECT last("seq") FROM "water" WHERE "tank" = \'{tank}\'')
+        return bool(s) and bool(s[0].get("values")) and int(s[0]["values"][0][1]) >= seq
+
+    while not stored():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    first = None
+    while first is None or (now := _cycles(metrics_url)) is None or now < first + 2:
+        if first is None:
+            first = _cycles(metrics_url)
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _cycles(metrics_url: str) -> int | None:
+    """The analytics' ``aquamon_analytics_cycles_total`` (their Prometheus metrics; None before they serve)."""
+    try:
+        with urllib.request.urlopen(metrics_url, timeout=10) as r:
+            text = r.read().decode()
+    except OSError:  # (URLError is one) the analytics are starting
+        return None
+    for line in text.splitlines():
+        if line.startswith("aquamon_analytics_cycles_total "):
+            return int(float(line.split()[1]))
+    return 0
 
 
 def _last_evaluated(db: Any, tank: str) -> int:

@@ -184,8 +184,10 @@ def test_cli_bad_input_exits_2_with_a_clear_message(tmp_path, case, message):
     elif case == "empty":
         bad.write_text("")
     elif case == "non_numeric":
-        write_csv(bad, n=300)
-        bad.write_text(bad.read_text().replace("750", "high", 1))
+        write_csv(bad, n=300)  # a column of words (one bad cell is read as missing and counted instead)
+        lines = bad.read_text().splitlines()
+        bad.write_text("\n".join(lines[:1] + [",".join(f[:3] + ["high"] + f[4:]) for f in
+                                              (ln.split(",") for ln in lines[1:])]) + "\n")
         args += ["--columns", "pH,Redox"]
     elif case == "bad_label":
         write_csv(bad, n=300)
