@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Collection, Mapping, Protocol, Sequence
 
 from analytics.notify_policy import clock_text
 from analytics.notify_text import keeper_words, now_and_worst, title
@@ -84,8 +84,10 @@ class PagerStats:
 
 
 def page(tank: str, ep: Episode, kind: str, priority: str, now: int, readings: Mapping[str, float], zone: tzinfo,
-         ack_hint: bool) -> Message:
+         ack_hint: bool, on_again: Collection[str] = ()) -> Message:
     """A first page ("firing"), a warning held overnight ("morning") or a reminder of ``ep``.
+
+    ``on_again``: the ``ep.earlier`` alerts that fired again since (a first page says so, not "now over").
 
     A first message names the explained alerts its incident has not named yet (not those in ``ep.told``,
     nor the ``ep.earlier`` alerts an earlier page was about), and adds them to ``ep.told``.
@@ -101,7 +103,9 @@ def page(tank: str, ep: Episode, kind: str, priority: str, now: int, readings: M
     if kind == "firing":
         head, body = f"{tank}: {name}", keeper_words(ep.summary)
         if ep.earlier:
-            body += f" (It follows the {', '.join(title(k) for k in ep.earlier)} alert, now over.)"
+            again = [title(k) for k in ep.earlier if k in on_again]
+            body += (f" (It follows the {', '.join(title(k) for k in ep.earlier)} alert"
+                     + (f"; the {', '.join(again)} alert ended and is on again.)" if again else ", now over.)"))
     else:
         head = f"{tank}: {'still ' if kind == 'reminder' else ''}{name}"
         body = f"Since {clock(ep.since_ms)}" + (f"; {values}." if values else ".")

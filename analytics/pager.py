@@ -377,7 +377,9 @@ class Pager:
     def _message(self, tank: str, ep: Episode, kind: str, priority: str, now: int) -> Message:
         p = self.policy  # the hint is "to stop the reminders": only where there can be some
         reminds = p.renotify_minutes > 0 and (p.critical_per_incident > 1 or p.reminders_per_incident > 0)
-        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), p.zone, self.ack_hint and reminds)
+        again = [k for k in ep.earlier if (tank, k) in self.episodes]  # ended, then fired again inside the incident
+        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), p.zone, self.ack_hint and reminds,
+                    again)
 
     def _all_clear(self, tank: str, ep: Mapping[str, Any], now: int) -> Message:
         return all_clear(tank, ep, now, self.readings.get(tank, {}), self.policy.zone)

@@ -345,6 +345,8 @@ def test_an_alert_named_in_the_incident_that_fires_again_inside_it_goes_on_quiet
     out = step(p, "t", 3 * MIN, [tr("pump_lockout", "firing", 3 * MIN)])  # the lockout again, under the pump
     assert [(m.keys, m.incident) for m in out] == [(["pump_stopped"], "pump_lockout@0#1")]
     assert "This also explains" not in out[0].body
+    assert out[0].body.endswith("(It follows the pump locked out alert; the pump locked out alert ended and is "
+                                "on again.)")  # not "now over"
     assert step(p, "t", 4 * MIN, [tr("pump_stopped", "resolved", 4 * MIN)]) == []  # the lockout: told already
     end = step(p, "t", 5 * MIN, [tr("pump_lockout", "resolved", 5 * MIN)])
     assert [m.body for m in end] == ["All clear: pump locked out, pump stopped from 00:00 to 00:05."]
