@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Collection, Mapping, Protocol, Sequence
 
 from analytics.notify_policy import clock_text
 from analytics.notify_text import keeper_words, now_and_worst, title
@@ -62,7 +62,7 @@ class Episode:
     continues: str = ""  # the incident this effect carries on after its cause ended ("" = its own)
     earlier: list[str] = field(default_factory=list)  # the alerts of that incident that already ended
     began_ms: int | None = None  # when that incident began
-    told: list[str] = field(default_factory=list)  # the explained alerts its first message named
+    told: list[str] = field(default_factory=list)  # the explained alerts its incident's messages named so far
     send_failures: int = 0  # tries of its first message that did not get through
 
     @property
@@ -84,22 +84,28 @@ class PagerStats:
 
 
 def page(tank: str, ep: Episode, kind: str, priority: str, now: int, readings: Mapping[str, float], zone: tzinfo,
-         ack_hint: bool) -> Message:
+         ack_hint: bool, on_again: Collection[str] = ()) -> Message:
     """A first page ("firing"), a warning held overnight ("morning") or a reminder of ``ep``.
 
-    A first message records in ``ep.told`` the explained alerts it names.
+    ``on_again``: the ``ep.earlier`` alerts that fired again since (a first page says so, not "now over").
+
+    A first message names the explained alerts its incident has not named yet (not those in ``ep.told``,
+    nor the ``ep.earlier`` alerts an earlier page was about), and adds them to ``ep.told``.
     """
     clock = lambda t: clock_text(t, zone)  # noqa: E731 - a short local alias
     name = title(ep.key)
     values = now_and_worst(ep.key, ep.summary, readings, (ep.worst, ep.worst_ms) if ep.worst is not None else None,
                            clock)
-    also = list(dict.fromkeys(ep.grouped)) if kind != "reminder" else []
+    named = {*ep.told, *ep.earlier}
+    also = [k for k in dict.fromkeys(ep.grouped) if k not in named] if kind != "reminder" else []
     if kind in ("firing", "morning"):
-        ep.told = also
+        ep.told = [*ep.told, *also]
     if kind == "firing":
         head, body = f"{tank}: {name}", keeper_words(ep.summary)
         if ep.earlier:
-            body += f" (It follows the {', '.join(title(k) for k in ep.earlier)} alert, now over.)"
+            again = [title(k) for k in ep.earlier if k in on_again]
+            body += (f" (It follows the {', '.join(title(k) for k in ep.earlier)} alert"
+                     + (f"; the {', '.join(again)} alert ended and is on again.)" if again else ", now over.)"))
     else:
         head = f"{tank}: {'still ' if kind == 'reminder' else ''}{name}"
         body = f"Since {clock(ep.since_ms)}" + (f"; {values}." if values else ".")
@@ -117,8 +123,9 @@ def all_clear(tank: str, ep: Mapping[str, Any], now: int, readings: Mapping[str,
     clock = lambda t: clock_text(t, zone)  # noqa: E731 - a short local alias
     values = now_and_worst(ep["key"], ep["summary"], readings,
                            (ep["worst"], ep["worst_ms"]) if ep.get("worst") is not None else None, clock)
-    names = ", ".join(title(k) for k in [*ep.get("earlier", []), ep["key"]])
-    body = (f"All clear: {names} from {clock(ep.get('began_ms') or ep['since_ms'])} to {clock(ep['end_ms'])}"
+    names = ", ".join(title(k) for k in dict.fromkeys([*ep.get("earlier", []), ep["key"]]))  # one that fired again: once
+    began = ep["since_ms"] if ep.get("began_ms") is None else ep["began_ms"]  # (0 is a time)
+    body = (f"All clear: {names} from {clock(began)} to {clock(ep['end_ms'])}"
             + (f"; {values}." if values else "."))
     return Message(tank, "info", "resolved", f"{tank}: all clear: {title(ep['key'])}", body,
                    [ep["key"]] + list(ep["grouped"]), now,

@@ -222,7 +222,9 @@ class Pager:
         Another open cause adopts an effect silently.  A critical effect left alone (the temperature
         still unsafe after the heater stopped rising it, a pump locked out after the flow came back)
         carries the incident on, with its budget: it is news, told once, at critical priority only
-        if the budget allows.  A warning ends quietly with its cause.
+        if the budget allows; one the incident named already (in a page, or an alert that ended and fired
+        again inside it) goes on quietly, and no message of the incident names an alert twice.  A warning
+        ends quietly with its cause.
         """
         heirs: list[Episode] = []
         open_ = [k for k in root.grouped if (tank, k) in self.episodes
@@ -245,9 +247,10 @@ class Pager:
                 child.held = "" if root.announced_ms is not None else root.held
                 if root.announced_ms is None:  # nothing was told yet: the effect's page is the incident's first
                     child.continues, child.earlier, child.began_ms = "", [], None
-                elif k in root.told:  # named in the first page already: it goes on quietly, reminded as due
-                    child.announced_ms, child.last_push_ms = root.announced_ms, root.last_push_ms
-                    child.told = list(root.told)  # and so do the others that page named
+                else:  # what the incident named already is not named again (an alert that ended and fired again)
+                    child.told = list(root.told)
+                    if k in root.told or k in root.earlier:  # named already: it goes on quietly, reminded as due
+                        child.announced_ms, child.last_push_ms = root.announced_ms, root.last_push_ms
                 heirs.append(child)
             else:
                 child.explained_by = root.key  # a warning ends quietly with its cause
@@ -305,6 +308,7 @@ class Pager:
                         ep.send_failures)
             return
         ep.announced_ms = ep.last_push_ms = None
+        ep.told = [k for k in ep.told if k not in m.keys[1:]]  # what it named was not told: the next try names it
         ep.critical_pushes -= 1 if m.severity == "critical" else 0
         self._dirty.add(m.tank)
 
@@ -373,7 +377,9 @@ class Pager:
     def _message(self, tank: str, ep: Episode, kind: str, priority: str, now: int) -> Message:
         p = self.policy  # the hint is "to stop the reminders": only where there can be some
         reminds = p.renotify_minutes > 0 and (p.critical_per_incident > 1 or p.reminders_per_incident > 0)
-        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), p.zone, self.ack_hint and reminds)
+        again = [k for k in ep.earlier if (tank, k) in self.episodes]  # ended, then fired again inside the incident
+        return page(tank, ep, kind, priority, now, self.readings.get(tank, {}), p.zone, self.ack_hint and reminds,
+                    again)
 
     def _all_clear(self, tank: str, ep: Mapping[str, Any], now: int) -> Message:
         return all_clear(tank, ep, now, self.readings.get(tank, {}), self.policy.zone)

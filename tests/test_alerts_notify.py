@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_alerts_monitor import START_MS, WARM, fork, simulate, warm  # noqa: F401 - warm is a fixture
 
@@ -336,6 +336,32 @@ def test_an_effect_named_in_the_first_page_goes_on_quietly_and_ends_the_incident
     assert [m.body for m in end] == ["All clear: sump level low, pump stopped from 01:00 to 01:50."]
 
 
+def test_an_alert_named_in_the_incident_that_fires_again_inside_it_goes_on_quietly() -> None:
+    """Found by the property test: the stopped pump carrying the incident on named the lockout a second time."""
+    p, rec = pager()
+    assert [m.keys for m in step(p, "t", 0, [tr("pump_lockout", "firing", 0)])] == [["pump_lockout"]]
+    step(p, "t", MIN, [tr("pump_stopped", "firing", MIN)])  # grouped under the lockout
+    p.handle("t", [tr("pump_lockout", "resolved", 2 * MIN)], 2 * MIN)  # the stopped pump carries it on
+    out = step(p, "t", 3 * MIN, [tr("pump_lockout", "firing", 3 * MIN)])  # the lockout again, under the pump
+    assert [(m.keys, m.incident) for m in out] == [(["pump_stopped"], "pump_lockout@0#1")]
+    assert "This also explains" not in out[0].body
+    assert out[0].body.endswith("(It follows the pump locked out alert; the pump locked out alert ended and is "
+                                "on again.)")  # not "now over"
+    assert step(p, "t", 4 * MIN, [tr("pump_stopped", "resolved", 4 * MIN)]) == []  # the lockout: told already
+    end = step(p, "t", 5 * MIN, [tr("pump_lockout", "resolved", 5 * MIN)])
+    assert [m.body for m in end] == ["All clear: pump locked out, pump stopped from 00:00 to 00:05."]
+
+
+def test_an_alert_the_first_page_named_is_not_named_again_by_the_alert_carrying_the_incident_on() -> None:
+    p, rec = pager()
+    first = step(p, "t", 0, [tr("pump_stopped", "firing", 0), tr("device_fault", "firing", 0)])
+    assert [m.keys for m in first] == [["pump_stopped", "device_fault"]]
+    step(p, "t", MIN, [tr("pump_lockout", "firing", MIN)])  # grouped after the page: not told
+    out = step(p, "t", 2 * MIN, [tr("pump_stopped", "resolved", 2 * MIN)])  # the lockout is news, the fault not
+    assert [(m.keys, m.incident) for m in out] == [(["pump_lockout"], "pump_stopped@0#1")]
+    assert p.episodes[("t", "device_fault")].explained_by == "pump_lockout"
+
+
 def test_an_incident_whose_last_alert_ends_unannounced_still_gets_its_all_clear() -> None:
     p, rec = pager()
     step(p, "t", HOUR, [tr("heater_stuck", "firing", HOUR)])
@@ -381,6 +407,10 @@ RELATED = ["pump_stopped", "flow_low", "pump_lockout", "device_fault", "sump_low
                           st.sampled_from(RELATED) | st.sampled_from(NON_INFO)), max_size=60),
        st.sampled_from(["", "22:00-07:00", "13:00-14:30"]), st.integers(1, 3), st.integers(0, 3),
        st.sampled_from([15, 60]))
+# a lockout named by the first page ends, the stopped pump carries the incident on, the lockout fires again
+# under it: the stopped pump's page named the lockout a second time
+@example([(0, "flip", "pump_lockout"), (0, "deliver", "pump_stopped"), (0, "flip", "pump_stopped"),
+          (0, "flip", "pump_lockout"), (0, "flip", "pump_lockout")], "", 1, 0, 15)
 def test_the_budget_holds_over_any_order_of_transitions(events: list, quiet: str, budget: int, reminders: int,
                                                         renotify: int) -> None:
     """Whatever the transitions, acks and delivery times: the stated budget, never a page for what is over,
