@@ -12,8 +12,10 @@ MPYLIB := build/mpy-lib
 demo: deps
 	$(BIN)/aquamon demo
 
+# Two workers (pytest-xdist), a file each at a time: one left CI's 2 cores half idle while tests wait
+# on their servers; tests/conftest.py sends the files that share a session's run to one worker.
 test: deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: deps
 	$(BIN)/python -m benchmarks

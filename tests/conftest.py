@@ -11,7 +11,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -23,6 +23,33 @@ ROOT = Path(__file__).resolve().parents[1]
 # test_firmware_micropython.py, never imported by CPython.
 collect_ignore = ["mpy"]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+# Files that read one run made once per session (a worker's session under pytest-xdist): each pair
+# goes to one worker, so the run is made once (the demo ~40 s, the simulated pipeline ~15 s).
+SHARED_RUN_FILES = {
+    "tests/test_security_secrets.py": "tests/test_demo.py",  # short_demo
+    "tests/test_report.py": "tests/test_grafana_dashboards.py",  # test_grafana_dashboards.pipeline_run
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`make test` runs two workers (``-n 2 --dist loadfile``): one worker runs a whole file.
+
+    So a file's module fixtures are made once, as without workers, and the files of
+    :data:`SHARED_RUN_FILES` share a worker with the file whose run they read.
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedRunScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return SHARED_RUN_FILES.get(file, file)
+
+    return SharedRunScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
