@@ -632,7 +632,7 @@ def pond_month(days: int = 30, seed: int = 90) -> Scenario:
               {"kind": "ph_crash", "start": 21 * D + 2 * 60, "end": 21 * D + 12 * 60, "drop": 0.5},
               {"kind": "probe_reads", "start": 25 * D + 8 * 60, "end": 25 * D + 18 * 60, "probe": "tds_ppm",
                "value": 0.0}]
-    return build("tenth keeper's 90 l unheated conservatory tank (round 7, never tuned on)", "cold-water", tank,
+    return build("tenth keeper's 90 l unheated conservatory tank (round 7, read after one fix)", "cold-water", tank,
                  days, faults, habits, 3.0, seed)
 
 
