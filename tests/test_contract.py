@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import time
 from pathlib import Path
 from types import ModuleType
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -24,11 +26,15 @@ NITRATE = Sensor("nitrate_ppm", "nitrate", "Nitrate", "ppm", 1, 0.0, 500.0,
 
 
 def _firmware(name: str) -> ModuleType:
-    # the firmware's modules are MicroPython but these two are pure: load them by path (no sys.path edit)
+    # the firmware's modules are MicroPython but these two are pure: load them by path (no sys.path edit).
+    # Their `micropython.const` (a compile-time constant on the device) is the value itself under CPython.
     spec = importlib.util.spec_from_file_location(f"_firmware_{name}", ROOT / "firmware" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    micropython = ModuleType("micropython")
+    micropython.const = lambda value: value  # type: ignore[attr-defined]
+    with mock.patch.dict(sys.modules, {"micropython": micropython}):
+        spec.loader.exec_module(module)
     return module
 
 
