@@ -222,8 +222,10 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
     db_ref: list[Any] = []  # the demo's database, once started: when each push went out (simulated time)
     t_start = time.monotonic()
     # `kill` or a closed terminal stops the demo as Ctrl-C does: everything it started stops too (they
-    # outlived it, Mosquitto and InfluxDB included, before)
-    stop_handlers = {sig: signal.signal(sig, signal.default_int_handler) for sig in STOP_SIGNALS[1:]}
+    # outlived it, Mosquitto and InfluxDB included, before).  Ctrl-C too is set here, not left to Python:
+    # started where SIGINT is ignored (a background job, a test runner's worker) Python installs no handler
+    # for it, and `--serve` then ran on through every Ctrl-C
+    stop_handlers = {sig: signal.signal(sig, signal.default_int_handler) for sig in STOP_SIGNALS}
 
     pushes: list[Push] = []
 

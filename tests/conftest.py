@@ -99,7 +99,9 @@ def short_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, "subproc
 
     out = tmp_path_factory.mktemp("short-demo") / "demo"
     args = [sys.executable, "-m", "aquamon", "demo", "--hours", "27", "--speed", "0", "--out", str(out), "--serve"]
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # started as a background job is (SIGINT ignored), as under a test runner's worker: Ctrl-C must still stop it
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     printed = []
     assert p.stdout is not None
     for line in p.stdout:  # until the demo serves (or ends)
