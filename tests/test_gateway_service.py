@@ -169,7 +169,10 @@ def test_acks_only_after_write_or_spool_and_replay_interleaves_with_new_data(tmp
     old = set(list(lines_by_mid.values())[:1000])
     kinds = ["old" if b[0] in old else "new" for b in db.batches]
     replayed = [ln for b in db.batches if b[0] in old for ln in b]
-    assert replayed == list(lines_by_mid.values())[:1000]  # the spool is replayed in order
+    # the spool is replayed in order; new readings that came while the gateway still counted InfluxDB as down
+    # (its retry not yet due: more of them on a loaded machine) were spooled behind the old ones, in order too
+    assert replayed[:1000] == list(lines_by_mid.values())[:1000]
+    assert replayed[1000:] == [ln for ln in list(lines_by_mid.values())[1000:] if ln in replayed[1000:]]
     last_old = len(kinds) - 1 - kinds[::-1].index("old")
     assert "new" in kinds[:last_old], kinds  # new data went in before the replay had finished
 
