@@ -54,6 +54,22 @@ def _run(mon: TankMonitor, v: dict[str, np.ndarray], first: int, last: int) -> l
     return fired
 
 
+def _drift_after_water_change(mon: TankMonitor, v: dict[str, np.ndarray], change: int, tds_factor: float,
+                              cooler_c: float, tau_min: float, hours: int) -> list[str]:
+    """A water change at minute ``change`` (TDS times ``tds_factor``, the water ``cooler_c`` colder, warming back
+    with time constant ``tau_min``): the drift alerts fired over the next ``hours``, judged every five minutes."""
+    after = np.arange(len(v["ph"]) - change)
+    v["tds_ppm"][change:] *= tds_factor
+    v["temp_c"][change:] -= cooler_c * np.exp(-after / tau_min)
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    fired = []
+    for i in range(change - 5, change + hours * 60, 5):
+        fired += [tr.summary for tr in mon.evaluate(START_MS + i * MIN_MS, t[i - 3 * DAY:i],
+                                                    {k: x[i - 3 * DAY:i] for k, x in v.items()})[1]
+                  if tr.state == "firing" and tr.key == "drift"]
+    return fired
+
+
 @pytest.fixture(scope="module")
 def planted() -> tuple[TankMonitor, dict[str, np.ndarray]]:
     """Three days of a planted tank whose CO2 lowers the pH 0.6 every morning, fitted at 06:00 of day 4."""
@@ -184,15 +200,7 @@ def test_a_big_water_changes_cool_water_raises_no_drift_once_the_heater_has_caug
     set too low and the water back at its set point read as warmer than usual."""
     mon, v = copy.deepcopy(steady[0]), {k: x.copy() for k, x in steady[1].items()}
     change = 3 * DAY + 6 * 60 + 30
-    after = np.arange(len(v["ph"]) - change)
-    v["tds_ppm"][change:] *= 0.5
-    v["temp_c"][change:] -= 1.5 * np.exp(-after / 180.0)
-    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
-    fired = []
-    for i in range(change - 5, change + 13 * 60, 5):  # the drift is judged every five minutes
-        fired += [tr.summary for tr in mon.evaluate(START_MS + i * MIN_MS, t[i - 3 * DAY:i],
-                                                    {k: x[i - 3 * DAY:i] for k, x in v.items()})[1]
-                  if tr.state == "firing" and tr.key == "drift"]
+    fired = _drift_after_water_change(mon, v, change, tds_factor=0.5, cooler_c=1.5, tau_min=180.0, hours=13)
     assert mon.relevelled_by is not None  # re-levelled on the new water (its TDS)
     assert not fired, fired
 
@@ -251,13 +259,5 @@ def test_a_slowly_warming_unheated_tank_keeps_its_temperature_level_after_a_wate
     mon = TankMonitor("unheated")
     _run(mon, v, 3 * DAY + 5 * 60, 3 * DAY + 6 * 60 + 1)
     change = 3 * DAY + 6 * 60 + 30
-    after = np.arange(len(v["ph"]) - change)
-    v["tds_ppm"][change:] *= 0.75
-    v["temp_c"][change:] -= 2.0 * np.exp(-after / 360.0)
-    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
-    fired = []
-    for i in range(change - 5, change + 34 * 60, 5):  # the drift is judged every five minutes
-        fired += [tr.summary for tr in mon.evaluate(START_MS + i * MIN_MS, t[i - 3 * DAY:i],
-                                                    {k: x[i - 3 * DAY:i] for k, x in v.items()})[1]
-                  if tr.state == "firing" and tr.key == "drift"]
+    fired = _drift_after_water_change(mon, v, change, tds_factor=0.75, cooler_c=2.0, tau_min=360.0, hours=34)
     assert not fired, fired
