@@ -18,9 +18,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     import ssl
@@ -124,6 +125,16 @@ def wait_until(check, timeout: float, what: str, proc: ManagedProcess | None = N
             pass
         time.sleep(0.05)
     raise ServiceError(f"{what} did not answer within {timeout:.0f} s" + (f":\n{proc.log_tail()}" if proc else ""))
+
+
+@contextmanager
+def _stopped_on_failure(proc: ManagedProcess) -> Iterator[None]:
+    """Stop ``proc`` (by its PID) if the block raises: a server that did not come up is not left running."""
+    try:
+        yield
+    except BaseException:
+        proc.stop()
+        raise
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -246,7 +257,8 @@ log_type notice
         self.write_config()
         argv = [find_binary("mosquitto"), "-c", str(self.conf_path)]
         self.process = spawn("mosquitto", argv, self.workdir / "mosquitto.log")
-        wait_until(lambda: port_open(self.port), timeout, f"mosquitto on port {self.port}", self.process)
+        with _stopped_on_failure(self.process):
+            wait_until(lambda: port_open(self.port), timeout, f"mosquitto on port {self.port}", self.process)
         return self
 
     def ensure_account(self, account: "Account") -> tuple[str, str]:
@@ -495,9 +507,10 @@ bind-address = "127.0.0.1:{self.rpc_port}"
         argv = [find_binary("influxd"), "-config", str(conf)]
         env = dict(os.environ, INFLUXDB_DATA_QUERY_LOG_ENABLED="false")
         self.process = spawn("influxd", argv, self.workdir / "influxd.log", env=env)
-        wait_until(self.ping, timeout, f"influxd on port {self.port}", self.process)
-        if self.auth:
-            self._create_admin()
+        with _stopped_on_failure(self.process):
+            wait_until(self.ping, timeout, f"influxd on port {self.port}", self.process)
+            if self.auth:
+                self._create_admin()
         return self
 
     def stop(self) -> None:

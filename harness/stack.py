@@ -84,10 +84,26 @@ class Stack:
         loses no acknowledged reading; FARM_AUTOSAVE_CHANGES for throughput).
         """
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.mosquitto = Mosquitto(self.workdir / "mosquitto", autosave_changes=autosave_changes).start()
-        self.influx = InfluxDB1(self.workdir / "influxdb", auth=True).start()  # no anonymous access
+        # kept before they start: a failed start stops what did start, by PID (nothing outlives us)
+        self.mosquitto = Mosquitto(self.workdir / "mosquitto", autosave_changes=autosave_changes)
+        self.influx = InfluxDB1(self.workdir / "influxdb", auth=True)  # no anonymous access
+        for name, server in (("Mosquitto", self.mosquitto), ("InfluxDB", self.influx)):
+            try:
+                server.start()
+            except Exception as e:  # a ServiceError, a refused query (admin user), a file we cannot write
+                self._stop_servers()
+                log = server.workdir / ("mosquitto.log" if server is self.mosquitto else "influxd.log")
+                raise ServiceError(f"{name} did not start: {e}. Every server started here was stopped. "
+                                   f"Its log is {log}; free some disk space or memory, check the "
+                                   f"installation (apt-get install mosquitto influxdb) and try again") from e
         self.owns_services = True
         return self
+
+    def _stop_servers(self) -> None:
+        """Stop the servers this stack started, InfluxDB first, each by its PID (none running: nothing)."""
+        for svc in (self.influx, self.mosquitto):
+            if svc is not None:
+                svc.stop()
 
     def config(self, database: str = "aquamon", topic_prefix: str = "aquamon", **analytics: Any) -> Config:
         if self.mosquitto is None or self.influx is None:
@@ -237,9 +253,7 @@ class Stack:
             proc.stop()
         self.processes.clear()
         if self.owns_services:
-            for svc in (self.influx, self.mosquitto):
-                if svc is not None:
-                    svc.stop()
+            self._stop_servers()
 
 
 def wait_gateway_online(cfg: Config, instance: str, proc: ManagedProcess | None = None,
