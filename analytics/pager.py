@@ -256,6 +256,10 @@ class Pager:
                 child.explained_by = root.key  # a warning ends quietly with its cause
         return bool(heirs) and root.announced_ms is not None
 
+    def note(self, tank: str, line: str) -> None:
+        """Tell the keeper ``line`` in ``tank``'s next morning message ("Since the last message: ...")."""
+        self._note(tank, line)
+
     def _note(self, tank: str, line: str) -> None:
         lines = self.digest.setdefault(tank, [])
         lines.append(line)

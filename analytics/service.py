@@ -35,6 +35,7 @@ from analytics.config_check import check_analytics_config
 from analytics.device_status import StatusQueue, TankClock
 from analytics.metrics import AnalyticsMetrics, ScoringStats
 from analytics.monitor import ALERTS, MonitorSettings, TankMonitor, Transition
+from analytics.notify_policy import local_time
 from analytics.notify_store import InfluxNotifyStore
 from analytics.notifying import Notifying
 from analytics.outbox import Outbox
@@ -226,15 +227,28 @@ class Analytics:
         behind = data.last_eval_ms
         end, skipped = data.due_until(latest, step)
         if skipped:
-            self.skipped_minutes += skipped
-            log.warning("%s: %d minute(s) more than %d h behind were not evaluated (from %s); alerts start again "
-                        "from the latest %d h", tank, skipped, MAX_CATCHUP_MS // 3_600_000,
-                        time.strftime("%Y-%m-%d %H:%M", time.gmtime((behind or 0) / 1000)),
-                        MAX_CATCHUP_MS // 3_600_000)
+            self._not_watched(tank, behind or 0, skipped)
         start = data.last_eval_ms if data.last_eval_ms is not None else end  # (set by due_until)
         events = read_events(self.db, tank, start, end) if end > start else []
         return TankRun(tank, data, mon, monitor_frame(data.values, self.settings.drift_sensors), step, end,
                         list(range(start + step, end + 1, step)), events)
+
+    def _not_watched(self, tank: str, from_ms: int, minutes: int) -> None:
+        """Minutes more than 6 h behind, never evaluated: logged, counted (``/metrics``) and told to the keeper.
+
+        A device back from a long outage with its backlog, or the analytics started
+        again after a long stop: the hole is said in the next morning message.
+        """
+        self.skipped_minutes += minutes
+        hours = MAX_CATCHUP_MS // 3_600_000
+        log.warning("%s: %d minute(s) more than %d h behind were not evaluated (from %s); alerts start again "
+                    "from the latest %d h", tank, minutes, hours,
+                    time.strftime("%Y-%m-%d %H:%M", time.gmtime(from_ms / 1000)), hours)
+        zone = self.notifier.policy.zone
+        span = [local_time(t, zone).strftime("%a %d %b %H:%M") for t in (from_ms, from_ms + minutes * MIN_MS)]
+        self.notifier.note(tank, f"not watched {span[0]}–{span[1]}: its readings came more than "
+                                 f"{hours} h late and were not checked (the monitoring was stopped, or the "
+                                 "controller sent a long backlog); look at that time's charts")
 
     def _after_step(self, run: TankRun, t: int, score: dict[str, Any], transitions: list[Transition]) -> None:
         """Record one evaluated step: its score point, finished days and transitions."""

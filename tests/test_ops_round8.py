@@ -5,13 +5,20 @@ Each test failed before its fix (docs/decisions.md, "Operator holes (round 8)").
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
+from test_analytics_storage_errors import one_tank_config
 
-from aquamon.influx import QueryError
+from analytics.incident import Message
+from analytics.service import Analytics
+from analytics.tankdata import MIN_MS
+from aquamon.influx import InfluxV1, QueryError
+from aquamon.lineproto import encode_point
 from harness.services import InfluxDB1, ServiceError
 from harness.stack import Stack
 
@@ -53,3 +60,36 @@ def test_a_failed_start_stops_every_server_it_started(tmp_path: Path, monkeypatc
         for pid in started:  # before the fix both were left running: stop them here, by PID
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _reading(seq: int, t_ms: int) -> str:
+    return encode_point("water", {"tank": "tank1", "device": "d1"},
+                        {"seq": seq, "temp_c": 25.0, "level_cm": 30.0, "ph": 7.5, "flow_lpm": 8.0, "pump": 1}, t_ms)
+
+
+@pytest.mark.services
+def test_readings_too_far_behind_are_logged_counted_and_told_to_the_keeper(
+        influxdb: InfluxDB1, unique: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 16: readings more than 6 h behind are never evaluated; that hole must not be silent."""
+    cfg = one_tank_config(influxdb.url, unique)
+    db = InfluxV1(influxdb.url, unique)
+    db.create_database()
+    t0 = (int(time.time() * 1000) - 10 * 3_600_000) // MIN_MS * MIN_MS
+    db.write_lines([_reading(i, t0 + i * MIN_MS) for i in range(30)])
+    a = Analytics(cfg)
+    sent: list[Message] = []
+    a.notifier.sender.send = sent.append  # type: ignore[method-assign,union-attr]
+    a.cycle()  # evaluated up to the end of minute 30
+    assert a._loss_counts()["skipped_seconds"] == 0
+    # the controller comes back after 9 h away, with nothing stored in between
+    back = t0 + 30 * MIN_MS + 9 * 3_600_000
+    db.write_lines([_reading(100 + i, back + i * MIN_MS) for i in range(5)])
+    with caplog.at_level(logging.WARNING, logger="aquamon.analytics"):
+        a.cycle()
+    hole = 9 * 60 + 5 - 6 * 60  # from minute 30 to the end of the fifth reading back, less the 6 h still judged
+    assert any("were not evaluated" in r.getMessage() for r in caplog.records), caplog.text
+    assert a._loss_counts()["skipped_seconds"] == hole * 60
+    assert f"aquamon_analytics_skipped_seconds_total {hole * 60}.0" in a.metrics.text()
+    # in the keeper's next morning message: sent now by day, waiting in the digest in quiet hours
+    told = [text for text in [m.body for m in sent] + a.notifier.digest.get("tank1", []) if "not watched" in text]
+    assert told and "were not checked" in told[0], [m.body for m in sent]
