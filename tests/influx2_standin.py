@@ -13,14 +13,20 @@ HTTP API documents (https://docs.influxdata.com/influxdb/v2/api/#operation/PostW
 
 Scripted faults (``fail``) answer 413/429/503 with an optional ``Retry-After``.
 Points are kept as InfluxDB keys them (series + timestamp), so a rewrite
-overwrites, as on the real server.  It does not implement queries or Flux.
+overwrites, as on the real server.  It does not implement Flux.  With an
+``engine`` (a database of a real InfluxDB 1.x, which speaks the same InfluxQL)
+accepted points are also stored there and ``GET /query`` (the v1-compatible
+endpoint 2.x serves through its DBRP mapping: ``db`` = the bucket, ``Token``
+auth) is answered by it, so a reader of the v2 API is tested too.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler
 
 from scripted_http import ScriptedFaults
@@ -30,9 +36,11 @@ _LINE = re.compile(r"^(?P<series>(?:[^ ,\\]|\\.)+(?:,(?:[^ \\]|\\.)+)?) (?P<fiel
 
 
 class InfluxV2StandIn(ScriptedFaults):
-    def __init__(self, org: str = "aquamon", bucket: str = "aquamon", token: str = "test-token") -> None:
+    def __init__(self, org: str = "aquamon", bucket: str = "aquamon", token: str = "test-token",
+                 engine: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.org, self.bucket, self.token = org, bucket, token
+        self.engine = engine  # (url, database) of a real InfluxDB 1.x behind the bucket
         self.points: dict[tuple[str, int], str] = {}
         self.requests: list[tuple[int, int]] = []  # (status, lines)
         standin = self
@@ -52,7 +60,14 @@ class InfluxV2StandIn(ScriptedFaults):
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
-                if self.path.startswith("/ping"):
+                if self.path.startswith("/query") and standin.engine is not None:
+                    status, body = standin._query(self.path, self.headers.get("Authorization", ""))
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif self.path.startswith("/ping"):
                     self._reply(204, headers={"X-Influxdb-Version": "v2.7.10", "X-Influxdb-Build": "OSS"})
                 elif self.path.startswith("/health"):
                     self._reply(200, {"name": "influxdb", "status": "pass", "version": "v2.7.10"})
@@ -101,9 +116,29 @@ class InfluxV2StandIn(ScriptedFaults):
             if m is None:
                 return 400, {"code": "invalid", "message": f"unable to parse '{ln[:100]}': bad timestamp"}, {}
             parsed.append((m["series"], int(m["ts"]), ln))
+        if self.engine is not None:  # stored by the real engine, as 2.x stores them in the bucket
+            body = "\n".join(ln for _, _, ln in parsed).encode()
+            url = f"{self.engine[0]}/write?" + urllib.parse.urlencode({"db": self.engine[1], "precision": "ms"})
+            with urllib.request.urlopen(urllib.request.Request(url, body, method="POST"), timeout=10):
+                pass
         for series, ts, ln in parsed:
             self.points[(series, ts)] = ln
         return 204, None, {}
+
+    def _query(self, path: str, auth: str) -> tuple[int, bytes]:
+        """``/query`` as 2.x's v1-compatible endpoint answers it: the token, the bucket as ``db``, InfluxQL."""
+        assert self.engine is not None
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(path).query))
+        if auth != f"Token {self.token}":
+            return 401, json.dumps({"code": "unauthorized", "message": "Unauthorized"}).encode()
+        if q.get("db") != self.bucket:
+            return 404, json.dumps({"code": "not found", "message": f'database "{q.get("db")}" not found'}).encode()
+        url = f"{self.engine[0]}/query?" + urllib.parse.urlencode({**q, "db": self.engine[1]})
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return int(r.status), r.read()
+        except urllib.error.HTTPError as e:
+            return int(e.code), e.read()
 
     def close(self) -> None:
         self.httpd.shutdown()

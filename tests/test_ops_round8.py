@@ -9,15 +9,17 @@ import logging
 import os
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from influx2_standin import InfluxV2StandIn
 from test_analytics_storage_errors import one_tank_config
 
 from analytics.incident import Message
 from analytics.service import Analytics
 from analytics.tankdata import MIN_MS
-from aquamon.influx import InfluxV1, QueryError
+from aquamon.influx import InfluxV1, InfluxV2, QueryError
 from aquamon.lineproto import encode_point
 from harness.services import InfluxDB1, ServiceError
 from harness.stack import Stack
@@ -62,9 +64,9 @@ def test_a_failed_start_stops_every_server_it_started(tmp_path: Path, monkeypatc
                 os.kill(pid, signal.SIGKILL)
 
 
-def _reading(seq: int, t_ms: int) -> str:
+def _reading(seq: int, t_ms: int, level_cm: float = 30.0) -> str:
     return encode_point("water", {"tank": "tank1", "device": "d1"},
-                        {"seq": seq, "temp_c": 25.0, "level_cm": 30.0, "ph": 7.5, "flow_lpm": 8.0, "pump": 1}, t_ms)
+                        {"seq": seq, "temp_c": 25.0, "level_cm": level_cm, "ph": 7.5, "flow_lpm": 8.0, "pump": 1}, t_ms)
 
 
 @pytest.mark.services
@@ -93,3 +95,32 @@ def test_readings_too_far_behind_are_logged_counted_and_told_to_the_keeper(
     # in the keeper's next morning message: sent now by day, waiting in the digest in quiet hours
     told = [text for text in [m.body for m in sent] + a.notifier.digest.get("tank1", []) if "not watched" in text]
     assert told and "were not checked" in told[0], [m.body for m in sent]
+
+
+@pytest.mark.services
+def test_the_analytics_read_readings_written_through_the_v2_api_and_alert(influxdb: InfluxDB1, unique: str) -> None:
+    """``[influxdb] version = 2``: the analytics' read path (InfluxQL on the v1-compatible ``/query``, a token),
+    not only the gateway's write path, against the v2 stand-in with a real InfluxDB 1.6 engine behind its bucket."""
+    InfluxV1(influxdb.url, unique).create_database()
+    standin = InfluxV2StandIn(org="farm", bucket="tanks", token="tok", engine=(influxdb.url, unique))
+    try:
+        cfg = one_tank_config(influxdb.url, unique)
+        cfg.influxdb = replace(cfg.influxdb, version=2, url=standin.url, org="farm", bucket="tanks", token="tok")
+        cfg.check()
+        v2 = InfluxV2(standin.url, "tanks", "farm", "tok", timeout=10)  # the v2 write API (influxdb-client)
+        t0 = (int(time.time() * 1000) - 120 * MIN_MS) // MIN_MS * MIN_MS
+        v2.write_lines([_reading(i, t0 + i * MIN_MS) for i in range(60)])
+        a = Analytics(cfg)
+        assert isinstance(a.db, InfluxV2)
+        sent: list[Message] = []
+        a.notifier.sender.send = sent.append  # type: ignore[method-assign,union-attr]
+        a.cycle()
+        assert len(a.data["tank1"].t_ms) >= 59  # read back through /query (the last minute may still be open)
+        v2.write_lines([_reading(i, t0 + i * MIN_MS, level_cm=5.0) for i in range(60, 66)])  # the sump runs low
+        a.cycle()
+        assert any("sump level low" in m.body.lower() for m in sent), [m.body for m in sent]
+        # the analytics' own points went back through the v2 write API
+        assert any(series.startswith("alert,") and "key=sump_low" in series for series, _ in standin.points)
+        v2.close()
+    finally:
+        standin.close()
