@@ -100,4 +100,17 @@ def get_profile(name: str, overrides: Mapping[str, float] | None = None) -> Prof
             raise ValueError(f"unknown profile override {key!r}; use <sensor>_low / <sensor>_high for "
                              f"{', '.join(LIMIT_SENSORS)} or one of {', '.join(sorted(scalar))}")
         p = replace(p, **change)
+    _check_overrides(p, overrides or {})
     return p
+
+
+def _check_overrides(p: Profile, overrides: Mapping[str, float]) -> None:
+    """Refuse overrides that would make a rule fire on every reading, or never (ValueError saying which)."""
+    for key, value in overrides.items():
+        sensor = key.rpartition("_")[0]
+        lim = p.limit(sensor)
+        if sensor in LIMIT_SENSORS and lim.low is not None and lim.high is not None and lim.low >= lim.high:
+            raise ValueError(f"{sensor}_low = {lim.low:g} is not below {sensor}_high = {lim.high:g} (with the "
+                             f"{p.name} profile): every reading would be out of range; set both so that low < high")
+        if sensor not in LIMIT_SENSORS and not float(value) > 0:
+            raise ValueError(f"{key} = {float(value):g} must be above 0: a rule with it would fire on every reading")

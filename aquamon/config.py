@@ -255,6 +255,8 @@ class AlertsConfig:
                 raise ConfigError(f"[alerts] limits: {item!r} must look like \"tds_ppm_high = 350\"") from None
             if not sep:
                 raise ConfigError(f"[alerts] limits: {item!r} must look like \"tds_ppm_high = 350\"")
+            if not math.isfinite(out[name.strip()]):  # a NaN limit would never fire (every comparison false)
+                raise ConfigError(f"[alerts] limits: {item!r} must be a finite number, like \"tds_ppm_high = 350\"")
         return out
 
     def check(self) -> None:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -16,9 +19,11 @@ import pytest
 from influx2_standin import InfluxV2StandIn
 from test_analytics_storage_errors import one_tank_config
 
+from analytics.config_check import CHECKS
 from analytics.incident import Message
 from analytics.service import Analytics
 from analytics.tankdata import MIN_MS
+from aquamon.config import ConfigError, load_config_text
 from aquamon.influx import InfluxV1, InfluxV2, QueryError
 from aquamon.lineproto import encode_point
 from harness.services import InfluxDB1, ServiceError
@@ -124,3 +129,26 @@ def test_the_analytics_read_readings_written_through_the_v2_api_and_alert(influx
         v2.close()
     finally:
         standin.close()
+
+
+@pytest.mark.parametrize("limits, said", [
+    ('["temp_c_high = nan"]', "must be a finite number"),  # before: valid, and the high-temperature rule never fired
+    ('["temp_c_low = 30", "temp_c_high = 20"]', "temp_c_low = 30 is not below temp_c_high = 20"),
+    ('["temp_c_low = 30"]', "temp_c_low = 30 is not below temp_c_high = 29 (with the tropical profile)"),
+    ('["ph_fall_per_h = -0.2"]', "ph_fall_per_h = -0.2 must be above 0"),
+])
+def test_a_limit_that_would_never_fire_or_always_fire_is_refused(limits: str, said: str) -> None:
+    cfg = f"[alerts]\nlimits = {limits}\n"
+    with pytest.raises(ConfigError, match=re.escape(said)):
+        load_config_text(cfg, environ={}, checks=CHECKS)
+    with pytest.raises(ConfigError, match=re.escape(said)):  # in a tank's own table too
+        load_config_text(f'[alerts.tanks."reef*"]\nlimits = {limits}\n', environ={}, checks=CHECKS)
+
+
+def test_check_config_says_what_is_wrong_with_a_limit_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "aquamon.toml"
+    bad.write_text('[alerts]\nlimits = ["temp_c_low = 30", "temp_c_high = 20"]\n')
+    r = subprocess.run([sys.executable, "-m", "aquamon", "check-config", str(bad)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
+    assert "temp_c_low = 30 is not below temp_c_high = 20" in r.stderr + r.stdout
