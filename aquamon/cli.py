@@ -249,6 +249,11 @@ def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the dri
         err.print(f"[bold red]demo:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
+    if not (10 <= hours < 24 * 365 and 0 <= speed < float("inf")):  # (NaN too: every comparison false)
+        err.print("[bold red]demo:[/] --hours must be from 10 (the faults fall in the last 9 simulated hours; 48 or "
+                  "more lets the drift detector learn the tank first) to 8760, and --speed 0 (as fast as it goes) "
+                  f"or more; got --hours {hours:g} --speed {speed:g}", soft_wrap=True)
+        raise typer.Exit(2)
     raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
 
 

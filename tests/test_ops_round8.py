@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from influx2_standin import InfluxV2StandIn
 from test_analytics_storage_errors import one_tank_config
+from typer.testing import CliRunner
 
 from analytics.config_check import CHECKS
 from analytics.incident import Message
@@ -152,3 +153,16 @@ def test_check_config_says_what_is_wrong_with_a_limit_and_exits_2(tmp_path: Path
                        timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
     assert "temp_c_low = 30 is not below temp_c_high = 20" in r.stderr + r.stdout
+
+
+@pytest.mark.parametrize("args", [["--hours", "-3"], ["--hours", "nan"], ["--hours", "inf"], ["--speed", "-1"]])
+def test_demo_refuses_hours_and_speeds_it_cannot_run(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: `aquamon demo --hours -3` (or --speed -1) started the servers and ran until killed."""
+    import aquamon.demo
+    from aquamon.cli import app
+
+    ran: list[dict[str, object]] = []
+    monkeypatch.setattr(aquamon.demo, "run_demo", lambda **kw: ran.append(kw) or 0)
+    r = CliRunner().invoke(app, ["demo", *args])
+    assert not ran and r.exit_code == 2, r.output
+    assert "--hours must be from 10" in " ".join(r.output.split())
