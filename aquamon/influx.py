@@ -119,7 +119,11 @@ def run_influxql(req: urllib.request.Request, q: str, url: str, timeout: float) 
         with urllib.request.urlopen(req, timeout=timeout) as r:
             doc = json.loads(r.read())
     except urllib.error.HTTPError as e:
-        raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}") from e
+        hint = ("; InfluxDB asks for an account: set [influxdb] username and password, or AQUAMON_INFLUXDB_USERNAME "
+                "and AQUAMON_INFLUXDB_PASSWORD (on a site aquamon init set up: set -a; . /etc/aquamon/influxdb.env)"
+                if e.code in (401, 403) else "")
+        raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}{hint}") \
+            from e
     except (urllib.error.URLError, OSError) as e:
         raise QueryError(f"InfluxDB at {url} is not reachable: {e}") from e
     series: list[dict[str, Any]] = []

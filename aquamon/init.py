@@ -29,13 +29,14 @@ import secrets
 import shutil
 import socket
 import subprocess
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Collection
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.config_check import CHECKS
-from aquamon import retention, systemd
+from aquamon import influx_auth, retention, systemd
 from aquamon.auth import Account, AccountStore
 from aquamon.config import ConfigError, _toml_value, load_config_text
 
@@ -177,17 +178,35 @@ class Installer:
         s = self.site
         from aquamon.influx import InfluxV1, QueryError
 
+        # no account given: the ones an earlier run made, or (InfluxDB open to anyone) new ones (aquamon.influx_auth)
+        ours = not (s.influx_username or s.influx_admin_username)
+        saved = influx_auth.saved_accounts(s.etc) if ours else None
+        if saved is not None:
+            s.influx_admin_username, s.influx_admin_password = saved.admin
         # an admin sets up retention and continuous queries; the parts get their own, lesser account
         client = InfluxV1(s.influx_url, s.influx_database, s.influx_admin_username or s.influx_username,
                           s.influx_admin_password or s.influx_password, 30.0)
+        anonymous = InfluxV1(s.influx_url, s.influx_database, timeout=30.0)
         if self.dry_run:
             self._influxdb_dry_run(client)
+            if ours and saved is None and influx_auth.open_to_anyone(anonymous):
+                self.say(f"would create InfluxDB accounts {', '.join(influx_auth.account_names(s.influx_database))} "
+                         f"and turn its authentication on (InfluxDB at {s.influx_url} accepts anyone)")
             return
         if not client.ping():
             raise InitError(f"InfluxDB at {s.influx_url} does not answer: is it running (systemctl status "
                             "influxdb)? Or give --influx-url")
+        new = None
+        if ours and saved is None and influx_auth.open_to_anyone(anonymous):
+            try:
+                new = influx_auth.create_admin(anonymous, s.influx_database)
+            except influx_auth.AccountsError as e:
+                raise InitError(str(e)) from None
+            client = InfluxV1(s.influx_url, s.influx_database, *new.admin, 30.0)
         try:
             done = retention.apply(client, s.influx_database, s.keep)
+            if new is not None:
+                influx_auth.grant(client, s.influx_database, new)
         except QueryError as e:
             raise InitError(f"InfluxDB refused the set-up of {s.influx_database!r}: {e} (with authentication "
                             "on, give an admin's --influx-admin-username and --influx-admin-password)") from None
@@ -195,6 +214,33 @@ class Installer:
             self.say(f"InfluxDB: {q}")
         self.say(f"InfluxDB: {s.influx_database}: minute data {s.keep.minute_days} d, hourly means "
                  f"{s.keep.hourly_days} d")
+        if new is not None:
+            for name, text in new.files().items():
+                self._write(s.etc / name, text, 0o600, quiet=True)
+            self.say(f"InfluxDB: accounts {new.admin[0]} (admin), {new.parts[0]} (gateway and analytics) and "
+                     f"{new.grafana[0]} (Grafana, read only); their passwords in {s.etc}/influxdb*.env")
+        if new is not None or saved is not None:
+            self._influxdb_auth_on(restart=new is not None)
+
+    def _influxdb_auth_on(self, restart: bool) -> None:
+        """Turn the local InfluxDB's authentication on (a systemd drop-in), or say where to do it."""
+        s = self.site
+        host = urllib.parse.urlparse(s.influx_url).hostname or ""
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            self.say(f"warning: InfluxDB at {s.influx_url} runs elsewhere: turn its authentication on there "
+                     "([http] auth-enabled = true, or INFLUXDB_HTTP_AUTH_ENABLED=true); the accounts are made")
+            return
+        drop_in = s.path(influx_auth.DROP_IN)
+        changed = not (drop_in.exists() and drop_in.read_text() == influx_auth.DROP_IN_TEXT)
+        self._write(drop_in, influx_auth.DROP_IN_TEXT, 0o644)
+        if self.system_root and (changed or restart):
+            self._run(["systemctl", "daemon-reload"], "read InfluxDB's drop-in")
+            self._run(["systemctl", "restart", "influxdb"], "turn InfluxDB's authentication on")
+        elif changed:
+            self.say("InfluxDB asks for accounts once restarted (systemctl restart influxdb)")
+        if restart:
+            self.say(f"InfluxDB: Grafana's data source takes the account in {s.etc}/{influx_auth.FILES['grafana']}; "
+                     f"commands you run yourself take the parts' (set -a; . {s.etc}/{influx_auth.FILES['parts']})")
 
     def _influxdb_dry_run(self, client: InfluxV1) -> None:
         """Say what :meth:`influxdb` would run, given what the database has (read only)."""

@@ -35,6 +35,8 @@ def unit_text(part: str, exe: str, etc_dir: str, user: str = USER) -> str:
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; one of {', '.join(PARTS)}")
     after = "network-online.target mosquitto.service" + (" influxdb.service" if part != "homeassistant" else "")
+    influx_env = ("# its InfluxDB account, when aquamon init made one (aquamon.influx_auth)\n"
+                  f"EnvironmentFile=-{etc_dir}/influxdb.env\n") if part != "homeassistant" else ""
     return f"""# Installed by `aquamon init` (docs/install.md).  Local changes: systemctl edit {unit_name(part)}
 [Unit]
 Description={PARTS[part]}
@@ -50,7 +52,7 @@ User={user}
 Group={user}
 # the part's broker account: AQUAMON_MQTT_USERNAME / AQUAMON_MQTT_PASSWORD (0600, root)
 EnvironmentFile={etc_dir}/{part}.env
-ExecStart={exe} {part} --config {etc_dir}/aquamon.toml
+{influx_env}ExecStart={exe} {part} --config {etc_dir}/aquamon.toml
 Restart=always
 RestartSec=5
 StateDirectory=aquamon

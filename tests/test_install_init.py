@@ -272,8 +272,11 @@ def _start_as_its_unit(root: Path, part: str, logs: Path) -> ManagedProcess:
     """``part`` as systemd would start it from the unit init wrote: its ExecStart, its EnvironmentFile."""
     unit = (root / "etc/systemd/system" / systemd.unit_name(part)).read_text()
     argv = re.search(r"^ExecStart=(.+)$", unit, flags=re.M).group(1).split()
-    env_file = Path(re.search(r"^EnvironmentFile=(.+)$", unit, flags=re.M).group(1))
-    return spawn(part, argv, logs / f"{part}.log", env={"PATH": os.environ["PATH"], **env_of(env_file)})
+    env = {"PATH": os.environ["PATH"]}
+    for optional, path in re.findall(r"^EnvironmentFile=(-?)(.+)$", unit, flags=re.M):  # later files win
+        if not optional or Path(path).exists():
+            env.update(env_of(Path(path)))
+    return spawn(part, argv, logs / f"{part}.log", env=env)
 
 
 def _state_saved(db: InfluxV1, tank: str) -> bool:

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -24,8 +25,10 @@ from analytics.config_check import CHECKS
 from analytics.incident import Message
 from analytics.service import Analytics
 from analytics.tankdata import MIN_MS
+from aquamon import influx_auth
 from aquamon.config import ConfigError, load_config_text
-from aquamon.influx import InfluxV1, InfluxV2, QueryError
+from aquamon.influx import InfluxV1, InfluxV2, QueryError, WriteError
+from aquamon.init import Installer, Site
 from aquamon.lineproto import encode_point
 from harness.services import InfluxDB1, ServiceError
 from harness.stack import Stack
@@ -166,3 +169,47 @@ def test_demo_refuses_hours_and_speeds_it_cannot_run(args: list[str], monkeypatc
     r = CliRunner().invoke(app, ["demo", *args])
     assert not ran and r.exit_code == 2, r.output
     assert "--hours must be from 10" in " ".join(r.output.split())
+
+
+@pytest.mark.services
+def test_init_turns_influxdb_authentication_on_and_the_accounts_work(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Debian's InfluxDB accepts anyone on the network: init makes the site's accounts and turns accounts on.
+
+    The drop-in init writes under ``--root`` is applied to a real influxd of our own (its
+    ``Environment=`` lines), as systemd would; nothing of this machine is changed.
+    """
+    influx = InfluxDB1(tmp_path / "influxdb").start()  # authentication off, as Debian ships it
+    said: list[str] = []
+    site = Site(tanks=["reef"], notify_url="", root=tmp_path / "root", influx_url=influx.url, exe="/bin/true")
+    try:
+        Installer(site, say=said.append).run(only=["influxdb"])
+        etc = site.etc
+        accounts = influx_auth.saved_accounts(etc)
+        assert accounts is not None and accounts.parts[0] == "aquamon"
+        for name in influx_auth.FILES.values():
+            assert stat.S_IMODE((etc / name).stat().st_mode) == 0o600
+        drop_in = site.path(influx_auth.DROP_IN).read_text()
+        assert any("Grafana" in line for line in said), said
+        # influxd restarted as systemd would start it with the drop-in
+        influx.stop()
+        for key, value in re.findall(r"^Environment=(\w+)=(\S+)$", drop_in, flags=re.M):
+            monkeypatch.setenv(key, value)
+        influx.start()
+        with pytest.raises(QueryError, match=r"asks for an account.*influxdb\.env"):  # anyone: refused, and told
+            InfluxV1(influx.url, "aquamon").query("SHOW MEASUREMENTS")
+        parts = InfluxV1(influx.url, "aquamon", *accounts.parts)
+        now_ms = int(time.time() * 1000)  # (inside the 180 days init keeps)
+        parts.write_lines([f"water,tank=reef,device=esp32 temp_c=25.0 {now_ms}"])
+        assert parts.query('SELECT count("temp_c") FROM "water"')[0]["values"][0][1] == 1
+        grafana = InfluxV1(influx.url, "aquamon", *accounts.grafana)
+        assert grafana.query('SELECT count("temp_c") FROM "water"')
+        with pytest.raises(WriteError):
+            grafana.write_lines([f"water,tank=reef,device=esp32 temp_c=26.0 {now_ms + 1}"])  # read only
+        # a rerun (an upgrade) finds its accounts and changes nothing
+        said.clear()
+        Installer(site, say=said.append).run(only=["influxdb"])
+        assert influx_auth.saved_accounts(etc) == accounts
+        assert not any(line.startswith("write") for line in said), said
+    finally:
+        influx.stop()
