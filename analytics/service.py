@@ -237,18 +237,19 @@ class Analytics:
         """Minutes more than 6 h behind, never evaluated: logged, counted (``/metrics``) and told to the keeper.
 
         A device back from a long outage with its backlog, or the analytics started
-        again after a long stop: the hole is said in the next morning message.
+        again after a long stop: the hole is told in the keeper's next "since the last message" (at
+        once by day, in the morning message after quiet hours), beside the daily summary if one is due.
         """
         self.skipped_minutes += minutes
         hours = MAX_CATCHUP_MS // 3_600_000
         log.warning("%s: %d minute(s) more than %d h behind were not evaluated (from %s); alerts start again "
                     "from the latest %d h", tank, minutes, hours,
                     time.strftime("%Y-%m-%d %H:%M", time.gmtime(from_ms / 1000)), hours)
-        zone = self.notifier.policy.zone
-        span = [local_time(t, zone).strftime("%a %d %b %H:%M") for t in (from_ms, from_ms + minutes * MIN_MS)]
-        self.notifier.note(tank, f"not watched {span[0]}–{span[1]}: its readings came more than "
-                                 f"{hours} h late and were not checked (the monitoring was stopped, or the "
-                                 "controller sent a long backlog); look at that time's charts")
+        start, end = (local_time(t, self.notifier.policy.zone) for t in (from_ms, from_ms + minutes * MIN_MS))
+        until = end.strftime("%H:%M" if end.date() == start.date() else "%a %d %b %H:%M")
+        self.notifier.note(tank, f"not watched {start:%a %d %b %H:%M}–{until}: the monitoring was more than {hours} h "
+                                 "behind and did not check that time (it was stopped, or the controller was away and "
+                                 "sent a long backlog); look at that time's charts")
 
     def _after_step(self, run: TankRun, t: int, score: dict[str, Any], transitions: list[Transition]) -> None:
         """Record one evaluated step: its score point, finished days and transitions."""
