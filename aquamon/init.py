@@ -240,7 +240,9 @@ class Installer:
             self.say("InfluxDB asks for accounts once restarted (systemctl restart influxdb)")
         if restart:
             self.say(f"InfluxDB: Grafana's data source takes the account in {s.etc}/{influx_auth.FILES['grafana']}; "
-                     f"commands you run yourself take the parts' (set -a; . {s.etc}/{influx_auth.FILES['parts']})")
+                     f"commands you run yourself take the parts' (set -a; . {s.etc}/{influx_auth.FILES['parts']}); "
+                     "parts already running get theirs at a restart (systemctl restart aquamon-gateway "
+                     "aquamon-analytics)")
 
     def _influxdb_dry_run(self, client: InfluxV1) -> None:
         """Say what :meth:`influxdb` would run, given what the database has (read only)."""
