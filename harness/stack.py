@@ -90,8 +90,10 @@ class Stack:
         for name, server in (("Mosquitto", self.mosquitto), ("InfluxDB", self.influx)):
             try:
                 server.start()
-            except Exception as e:  # a ServiceError, a refused query (admin user), a file we cannot write
+            except BaseException as e:  # a ServiceError, a refused query (admin user), a full disk, Ctrl-C
                 self._stop_servers()
+                if not isinstance(e, Exception):
+                    raise
                 log = server.workdir / ("mosquitto.log" if server is self.mosquitto else "influxd.log")
                 raise ServiceError(f"{name} did not start: {e}. Every server started here was stopped. "
                                    f"Its log is {log}; free some disk space or memory, check the "
