@@ -95,9 +95,10 @@ class Stack:
                 if not isinstance(e, Exception):
                     raise
                 log = server.workdir / ("mosquitto.log" if server is self.mosquitto else "influxd.log")
-                raise ServiceError(f"{name} did not start: {e}. Every server started here was stopped. "
-                                   f"Its log is {log}; free some disk space or memory, check the "
-                                   f"installation (apt-get install mosquitto influxdb) and try again") from e
+                see = f"Its log is {log}; " if log.exists() else ""
+                raise ServiceError(f"{name} did not start: {e}. Every server started here was stopped. {see}"
+                                   "Free some disk space or memory, check the installation (apt-get install "
+                                   "mosquitto influxdb) and try again") from e
         self.owns_services = True
         return self
 
