@@ -169,6 +169,11 @@ class Analytics:
         restored = {}
         for group in self.tank_settings.groups(new):  # tanks with their own [alerts.tanks] profile restore apart
             restored.update(self.state.restore(group, self.settings_for(group[0])))
+        for tank in set(new) - set(restored):  # re-fitted (other settings or version): judged on from where it was
+            refitted_at = self.state.refused_at.pop(tank, None)
+            data = self.data.setdefault(tank, TankData())
+            if refitted_at is not None and data.last_eval_ms is None:
+                data.last_eval_ms = refitted_at  # so a long stop before it is counted and told, not silent
         for tank, (mon, last_eval_ms) in restored.items():
             data = self.data.setdefault(tank, TankData())
             if data.last_eval_ms is not None:

@@ -247,6 +247,8 @@ class InfluxStateStore:
         self.saved = 0
         self.restored = 0
         self.refused = 0
+        # where each tank whose saved state was refused had been evaluated to: it is judged on from there
+        self.refused_at: dict[str, int] = {}
 
     def load(self, tanks: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The newest saved state of each of ``tanks`` that has one (one query per ``chunk`` tanks)."""
@@ -286,6 +288,8 @@ class InfluxStateStore:
             except StateMismatch as e:
                 self.refused += 1
                 log.warning("tank %s: %s", tank, e)
+                if isinstance(doc.get("last_eval_ms"), (int, float)):
+                    self.refused_at[tank] = int(doc["last_eval_ms"])
         return out
 
     def note(self, tank: str, mon: TankMonitor, last_eval_ms: int | None) -> None:

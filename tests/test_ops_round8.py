@@ -217,3 +217,26 @@ def test_init_turns_influxdb_authentication_on_and_the_accounts_work(tmp_path: P
         assert not any(line.startswith("write") for line in said), said
     finally:
         influx.stop()
+
+
+@pytest.mark.services
+def test_a_long_stop_is_told_also_when_the_saved_state_is_refitted(influxdb: InfluxDB1, unique: str) -> None:
+    """The analytics stopped for 9 h and came back with another setting (or version): the state is re-fitted, and
+    before, the tank counted as new: the hours before the latest 6 were skipped with no line, count or message."""
+    cfg = one_tank_config(influxdb.url, unique)
+    db = InfluxV1(influxdb.url, unique)
+    db.create_database()
+    t0 = (int(time.time() * 1000) - 10 * 3_600_000) // MIN_MS * MIN_MS
+    db.write_lines([_reading(i, t0 + i * MIN_MS) for i in range(30)])
+    first = Analytics(cfg)
+    first.cycle()  # evaluated and saved
+    assert first.state.saved == 1
+    db.write_lines([_reading(100 + i, t0 + 30 * MIN_MS + 9 * 3_600_000 + i * MIN_MS) for i in range(5)])
+    cfg.alerts = replace(cfg.alerts, limits=["temp_c_high = 31"])  # the keeper changed a limit meanwhile
+    again = Analytics(cfg)
+    sent: list[Message] = []
+    again.notifier.sender.send = sent.append  # type: ignore[method-assign,union-attr]
+    again.cycle()
+    assert again.state.refused == 1  # re-fitted ...
+    assert again._loss_counts()["skipped_seconds"] == (9 * 60 + 5 - 6 * 60) * 60  # ... and the hole counted, told
+    assert any("not watched" in text for text in [m.body for m in sent] + again.notifier.digest.get("tank1", []))
