@@ -26,7 +26,7 @@ from analytics.incident import Message
 from analytics.service import Analytics
 from analytics.tankdata import MIN_MS
 from aquamon import influx_auth
-from aquamon.config import ConfigError, load_config_text
+from aquamon.config import Config, ConfigError, load_config_text
 from aquamon.influx import InfluxV1, InfluxV2, QueryError, WriteError
 from aquamon.init import Installer, Site
 from aquamon.lineproto import encode_point
@@ -82,15 +82,26 @@ def _reading(seq: int, t_ms: int, level_cm: float = 30.0) -> str:
                         {"seq": seq, "temp_c": 25.0, "level_cm": level_cm, "ph": 7.5, "flow_lpm": 8.0, "pump": 1}, t_ms)
 
 
+def _half_hour_ten_hours_ago(influx_url: str, unique: str) -> tuple[Config, InfluxV1, int]:
+    """Tank ``tank1``'s config, its database holding 30 one-minute readings from 10 h ago, and their start."""
+    cfg = one_tank_config(influx_url, unique)
+    db = InfluxV1(influx_url, unique)
+    db.create_database()
+    t0 = (int(time.time() * 1000) - 10 * 3_600_000) // MIN_MS * MIN_MS
+    db.write_lines([_reading(i, t0 + i * MIN_MS) for i in range(30)])
+    return cfg, db, t0
+
+
+def _not_watched(a: Analytics, sent: list[Message]) -> list[str]:
+    """What the keeper is told of a hole: sent now by day, waiting for the morning in quiet hours."""
+    return [text for text in [m.body for m in sent] + a.notifier.digest.get("tank1", []) if "not watched" in text]
+
+
 @pytest.mark.services
 def test_readings_too_far_behind_are_logged_counted_and_told_to_the_keeper(
         influxdb: InfluxDB1, unique: str, caplog: pytest.LogCaptureFixture) -> None:
     """Issue 16: readings more than 6 h behind are never evaluated; that hole must not be silent."""
-    cfg = one_tank_config(influxdb.url, unique)
-    db = InfluxV1(influxdb.url, unique)
-    db.create_database()
-    t0 = (int(time.time() * 1000) - 10 * 3_600_000) // MIN_MS * MIN_MS
-    db.write_lines([_reading(i, t0 + i * MIN_MS) for i in range(30)])
+    cfg, db, t0 = _half_hour_ten_hours_ago(influxdb.url, unique)
     a = Analytics(cfg)
     sent: list[Message] = []
     a.notifier.sender.send = sent.append  # type: ignore[method-assign,union-attr]
@@ -105,8 +116,7 @@ def test_readings_too_far_behind_are_logged_counted_and_told_to_the_keeper(
     assert any("were not evaluated" in r.getMessage() for r in caplog.records), caplog.text
     assert a._loss_counts()["skipped_seconds"] == hole * 60
     assert f"aquamon_analytics_skipped_seconds_total {hole * 60}.0" in a.metrics.text()
-    # in the keeper's next morning message: sent now by day, waiting in the digest in quiet hours
-    told = [text for text in [m.body for m in sent] + a.notifier.digest.get("tank1", []) if "not watched" in text]
+    told = _not_watched(a, sent)  # in the keeper's next "since the last message"
     assert told and "did not check that time" in told[0], [m.body for m in sent]
 
 
@@ -169,7 +179,12 @@ def test_demo_refuses_hours_and_speeds_it_cannot_run(args: list[str], monkeypatc
     from aquamon.cli import app
 
     ran: list[dict[str, object]] = []
-    monkeypatch.setattr(aquamon.demo, "run_demo", lambda **kw: ran.append(kw) or 0)
+
+    def run_demo(**kw: object) -> int:
+        ran.append(kw)
+        return 0
+
+    monkeypatch.setattr(aquamon.demo, "run_demo", run_demo)
     r = CliRunner().invoke(app, ["demo", *args])
     assert not ran and r.exit_code == 2, r.output
     assert "--hours must be from 10" in " ".join(r.output.split())
@@ -223,11 +238,7 @@ def test_init_turns_influxdb_authentication_on_and_the_accounts_work(tmp_path: P
 def test_a_long_stop_is_told_also_when_the_saved_state_is_refitted(influxdb: InfluxDB1, unique: str) -> None:
     """The analytics stopped for 9 h and came back with another setting (or version): the state is re-fitted, and
     before, the tank counted as new: the hours before the latest 6 were skipped with no line, count or message."""
-    cfg = one_tank_config(influxdb.url, unique)
-    db = InfluxV1(influxdb.url, unique)
-    db.create_database()
-    t0 = (int(time.time() * 1000) - 10 * 3_600_000) // MIN_MS * MIN_MS
-    db.write_lines([_reading(i, t0 + i * MIN_MS) for i in range(30)])
+    cfg, db, t0 = _half_hour_ten_hours_ago(influxdb.url, unique)
     first = Analytics(cfg)
     first.cycle()  # evaluated and saved
     assert first.state.saved == 1
@@ -239,4 +250,4 @@ def test_a_long_stop_is_told_also_when_the_saved_state_is_refitted(influxdb: Inf
     again.cycle()
     assert again.state.refused == 1  # re-fitted ...
     assert again._loss_counts()["skipped_seconds"] == (9 * 60 + 5 - 6 * 60) * 60  # ... and the hole counted, told
-    assert any("not watched" in text for text in [m.body for m in sent] + again.notifier.digest.get("tank1", []))
+    assert _not_watched(again, sent)
