@@ -113,4 +113,5 @@ def _check_overrides(p: Profile, overrides: Mapping[str, float]) -> None:
             raise ValueError(f"{sensor}_low = {lim.low:g} is not below {sensor}_high = {lim.high:g} (with the "
                              f"{p.name} profile): every reading would be out of range; set both so that low < high")
         if sensor not in LIMIT_SENSORS and not float(value) > 0:
-            raise ValueError(f"{key} = {float(value):g} must be above 0: a rule with it would fire on every reading")
+            raise ValueError(f"{key} = {float(value):g} must be above 0: at 0 or below, its rule would fire on every "
+                             "reading or never")
