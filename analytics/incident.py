@@ -135,8 +135,9 @@ def all_clear(tank: str, ep: Mapping[str, Any], now: int, readings: Mapping[str,
 def morning_message(tank: str, now: int, summaries: Sequence[str], lines: Sequence[str]) -> Message:
     """The daily summary (if due) with what happened since the last message, in one info push."""
     body = " ".join(summaries)
-    if lines:
-        body += (" " if body else "") + "Since the last message: " + "; ".join(x.rstrip(".") for x in lines) + "."
+    if lines:  # the title already says "since the last message" when there is no summary to lead
+        told = "; ".join(x.rstrip(".") for x in lines) + "."
+        body += (" Since the last message: " + told) if body else told
     kind = "summary" if summaries else "digest"
     return Message(tank, "info", kind, f"{tank}: {'daily summary' if summaries else 'since the last message'}",
                    body, [], now)

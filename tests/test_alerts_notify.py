@@ -180,6 +180,9 @@ def test_a_warning_that_resolves_overnight_is_only_in_the_morning_message() -> N
     out = step(p, "t", 31 * HOUR)
     assert [(m.severity, m.kind) for m in out] == [("info", "digest")]
     assert "filter flow low 23:00–01:00 (overnight)" in out[0].body
+    # the title says "since the last message"; the body does not say it again
+    told = f"{out[0].title} {out[0].body}".lower()
+    assert told.count("since the last message") == 1, told
 
 
 def test_the_all_clear_is_quiet_and_waits_for_the_morning() -> None:
