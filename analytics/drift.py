@@ -386,27 +386,55 @@ class DriftMixin(HostBase):
 
     def _ageing_probe(self, cond: bool, moved: list[int], sensors: list[str], t_ms: Array,
                       frame: dict[str, Array], now_ms: int) -> str | None:
-        """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water."""
+        """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water.
+
+        The departure is judged against the tank's own daily course as its
+        readings keep it: the same half hour of the previous days
+        (:meth:`_departure_from_past_days`).  An ageing probe departs from it
+        and keeps departing, whatever the hour; a steep daily course (a CO2
+        tank's pH falls 0.6 every morning) only departs from a model of it,
+        by a few hundredths, at the same hours every day.
+        """
         if not cond or len(moved) != 1 or self.firing("drift") or self._provisional(now_ms):
             return None
         name = sensors[moved[0]]
         if name not in self.profile.probe_drift_per_day or self.baseline is None:
             return None
-        # the reading's departure from its usual value now, 3 h ago and 6 h ago: a line, not a step
-        present = [n for n in self.settings.drift_sensors if n in frame]  # a tank may lack a probe
-        col = present.index(name)
-        dev = []
-        for hours_ago in (0, 3, 6):
-            end = now_ms - hours_ago * 3_600_000
-            w = (t_ms >= end - 30 * MIN_MS) & (t_ms < end) & np.isfinite(frame[name])
-            if w.sum() < 10:
-                return None
-            X = np.stack([frame[n][w] for n in present], axis=1)
-            dev.append(float(np.nanmean(self._residuals(t_ms[w], X)[:, col])))
-        now, mid, old = dev
+        # the reading's departure from its course on the previous days, now, 3 h ago and 6 h ago: a line, not a step
+        now, mid, old = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
+                         for hours_ago in (0, 3, 6))
+        if not (abs(now) >= 3.0 * self._residual_sd(name, frame)):  # NaN (no past day to judge by): no
+            return None
         gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)
         per_day = abs(now - old) * 4.0
         return name if gradual and per_day < 24 * self.profile.ph_fall_per_h / 4 else None
+
+    def _departure_from_past_days(self, x: Array, t_ms: Array, end_ms: int, now_ms: int, minutes: int = 30) -> float:
+        """How far a reading's mean over the ``minutes`` before ``end_ms`` is from the same minutes of past days.
+
+        The past days' value is the median of their means over those minutes,
+        each from healthy readings only (learnable: no time under an alert, none
+        before a lasting change), each day within ``reference_hours`` of
+        ``now_ms`` (the history the service keeps).  NaN when fewer than a third
+        of the minutes have readings now, or no past day has.
+        """
+        span = minutes * MIN_MS
+        enough = max(1, minutes // 3)
+        here = np.isfinite(x)
+        w = here & (t_ms >= end_ms - span) & (t_ms < end_ms)
+        if w.sum() < enough:
+            return float("nan")
+        here &= self._learnable(t_ms)
+        past = []
+        oldest = now_ms - self.settings.reference_hours * 3_600_000
+        for days_ago in range(1, int(self.settings.reference_hours // 24) + 1):
+            hi = end_ms - days_ago * DAY_MS
+            if hi - span < oldest:
+                break
+            p = here & (t_ms >= hi - span) & (t_ms < hi)
+            if p.sum() >= enough:
+                past.append(float(np.mean(x[p])))
+        return float(np.mean(x[w])) - float(np.median(past)) if past else float("nan")
 
     def _maybe_accept(self, now_ms: int) -> list[Transition]:
         """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
