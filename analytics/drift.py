@@ -312,9 +312,12 @@ class DriftMixin(HostBase):
         out: list[Transition] = []
         if self.firing("probe_drift"):
             # the ageing probe is left out of the window (the others are still watched); it resolves once
-            # its reading is back near usual (recalibrated), judged on its own residual
+            # it no longer departs from its past days (recalibrated), or without past days once its
+            # reading is back near usual, judged on its own residual
             name = self._alert("probe_drift").sensors[0]
-            off = self._channel_off(name, t_ms, frame, now_ms)
+            off = self._still_departing(name, t_ms, frame, now_ms)
+            if off is None:
+                off = self._channel_off(name, t_ms, frame, now_ms)
             out += self._rule("probe_drift", off, now_ms, kl.kl, self._alert("probe_drift").summary)
             ageing = None
         else:
@@ -408,6 +411,23 @@ class DriftMixin(HostBase):
         gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)
         per_day = abs(now - old) * 4.0
         return name if gradual and per_day < 24 * self.profile.ph_fall_per_h / 4 else None
+
+    def _still_departing(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> bool | None:
+        """The reading departs from the same half hour of its past days by 3σ, the way it did 3 h ago.
+
+        While an ageing probe is told it is out of the drift window and its
+        readings are learned: the baseline takes its drift in through the trend
+        and soon calls the drifting reading usual (and the recalibrated one
+        off).  Against its past days a probe that keeps drifting keeps
+        departing, by a day or two of its drift; one recalibrated steps back,
+        the other way; one that stopped drifting is caught up by its past days.
+        None when there is no past day to judge by.
+        """
+        now, before = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
+                       for hours_ago in (0, 3))
+        if math.isnan(now) or math.isnan(before):
+            return None
+        return bool(now * before > 0 and abs(now) >= 3.0 * self._residual_sd(name, frame))
 
     def _departure_from_past_days(self, x: Array, t_ms: Array, end_ms: int, now_ms: int, minutes: int = 30) -> float:
         """How far a reading's mean over the ``minutes`` before ``end_ms`` is from the same minutes of past days.
