@@ -26,6 +26,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
+from analytics.past_days import departure_from_past_days
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
@@ -429,32 +430,11 @@ class DriftMixin(HostBase):
             return None
         return bool(now * before > 0 and abs(now) >= 3.0 * self._residual_sd(name, frame))
 
-    def _departure_from_past_days(self, x: Array, t_ms: Array, end_ms: int, now_ms: int, minutes: int = 30) -> float:
-        """How far a reading's mean over the ``minutes`` before ``end_ms`` is from the same minutes of past days.
-
-        The past days' value is the median of their means over those minutes,
-        each from healthy readings only (learnable: no time under an alert, none
-        before a lasting change), each day within ``reference_hours`` of
-        ``now_ms`` (the history the service keeps).  NaN when fewer than a third
-        of the minutes have readings now, or no past day has.
-        """
-        span = minutes * MIN_MS
-        enough = max(1, minutes // 3)
-        here = np.isfinite(x)
-        w = here & (t_ms >= end_ms - span) & (t_ms < end_ms)
-        if w.sum() < enough:
-            return float("nan")
-        here &= self._learnable(t_ms)
-        past = []
+    def _departure_from_past_days(self, x: Array, t_ms: Array, end_ms: int, now_ms: int) -> float:
+        """The reading's last half hour before ``end_ms`` against the same half hour of its healthy past days
+        within ``reference_hours`` of ``now_ms`` (:func:`analytics.past_days.departure_from_past_days`)."""
         oldest = now_ms - self.settings.reference_hours * 3_600_000
-        for days_ago in range(1, int(self.settings.reference_hours // 24) + 1):
-            hi = end_ms - days_ago * DAY_MS
-            if hi - span < oldest:
-                break
-            p = here & (t_ms >= hi - span) & (t_ms < hi)
-            if p.sum() >= enough:
-                past.append(float(np.mean(x[p])))
-        return float(np.mean(x[w])) - float(np.median(past)) if past else float("nan")
+        return departure_from_past_days(t_ms, x, end_ms, oldest, self._learnable(t_ms))
 
     def _maybe_accept(self, now_ms: int) -> list[Transition]:
         """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
