@@ -26,6 +26,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
+from analytics.past_days import departure_from_past_days
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
@@ -312,9 +313,12 @@ class DriftMixin(HostBase):
         out: list[Transition] = []
         if self.firing("probe_drift"):
             # the ageing probe is left out of the window (the others are still watched); it resolves once
-            # its reading is back near usual (recalibrated), judged on its own residual
+            # it no longer departs from its past days (recalibrated), or without past days once its
+            # reading is back near usual, judged on its own residual
             name = self._alert("probe_drift").sensors[0]
-            off = self._channel_off(name, t_ms, frame, now_ms)
+            off = self._still_departing(name, t_ms, frame, now_ms)
+            if off is None:
+                off = self._channel_off(name, t_ms, frame, now_ms)
             out += self._rule("probe_drift", off, now_ms, kl.kl, self._alert("probe_drift").summary)
             ageing = None
         else:
@@ -386,27 +390,51 @@ class DriftMixin(HostBase):
 
     def _ageing_probe(self, cond: bool, moved: list[int], sensors: list[str], t_ms: Array,
                       frame: dict[str, Array], now_ms: int) -> str | None:
-        """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water."""
+        """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water.
+
+        The departure is judged against the tank's own daily course as its
+        readings keep it: the same half hour of the previous days
+        (:meth:`_departure_from_past_days`).  An ageing probe departs from it
+        and keeps departing, whatever the hour; a steep daily course (a CO2
+        tank's pH falls 0.6 every morning) only departs from a model of it,
+        by a few hundredths, at the same hours every day.
+        """
         if not cond or len(moved) != 1 or self.firing("drift") or self._provisional(now_ms):
             return None
         name = sensors[moved[0]]
         if name not in self.profile.probe_drift_per_day or self.baseline is None:
             return None
-        # the reading's departure from its usual value now, 3 h ago and 6 h ago: a line, not a step
-        present = [n for n in self.settings.drift_sensors if n in frame]  # a tank may lack a probe
-        col = present.index(name)
-        dev = []
-        for hours_ago in (0, 3, 6):
-            end = now_ms - hours_ago * 3_600_000
-            w = (t_ms >= end - 30 * MIN_MS) & (t_ms < end) & np.isfinite(frame[name])
-            if w.sum() < 10:
-                return None
-            X = np.stack([frame[n][w] for n in present], axis=1)
-            dev.append(float(np.nanmean(self._residuals(t_ms[w], X)[:, col])))
-        now, mid, old = dev
+        # the reading's departure from its course on the previous days, now, 3 h ago and 6 h ago: a line, not a step
+        now, mid, old = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
+                         for hours_ago in (0, 3, 6))
+        if not (abs(now) >= 3.0 * self._residual_sd(name, frame)):  # NaN (no past day to judge by): no
+            return None
         gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)
         per_day = abs(now - old) * 4.0
         return name if gradual and per_day < 24 * self.profile.ph_fall_per_h / 4 else None
+
+    def _still_departing(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> bool | None:
+        """The reading departs from the same half hour of its past days by 3σ, the way it did 3 h ago.
+
+        While an ageing probe is told it is out of the drift window and its
+        readings are learned: the baseline takes its drift in through the trend
+        and soon calls the drifting reading usual (and the recalibrated one
+        off).  Against its past days a probe that keeps drifting keeps
+        departing, by a day or two of its drift; one recalibrated steps back,
+        the other way; one that stopped drifting is caught up by its past days.
+        None when there is no past day to judge by.
+        """
+        now, before = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
+                       for hours_ago in (0, 3))
+        if math.isnan(now) or math.isnan(before):
+            return None
+        return bool(now * before > 0 and abs(now) >= 3.0 * self._residual_sd(name, frame))
+
+    def _departure_from_past_days(self, x: Array, t_ms: Array, end_ms: int, now_ms: int) -> float:
+        """The reading's last half hour before ``end_ms`` against the same half hour of its healthy past days
+        within ``reference_hours`` of ``now_ms`` (:func:`analytics.past_days.departure_from_past_days`)."""
+        oldest = now_ms - self.settings.reference_hours * 3_600_000
+        return departure_from_past_days(t_ms, x, end_ms, oldest, self._learnable(t_ms))
 
     def _maybe_accept(self, now_ms: int) -> list[Transition]:
         """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
