@@ -376,9 +376,13 @@ def patio_tub_month(days: int = 30, seed: int = 1717, faults: tuple | None = Non
     of ±3 °C on sunny days and ±1 °C on cloudy ones (drawn day by day); green
     water (turbidity 2 NTU) and plants (pH 7.8, ±0.2 with the sun); a pond
     pump; the tub's own level (40 cm) rippled by wind; evaporation 1.5 cm a
-    day, a hose top-up every 4-6 days (cold tap water); rain on five days
-    (+1-3 cm, TDS diluted, pH and temperature down); a storm on day 17 (+4 cm,
-    3 °C colder) with a 5 h power cut (no readings).  No water changes.
+    day, a hose top-up every 4-6 days (cold tap water); rain on five days drawn
+    (+1-3 cm, TDS diluted, pH and temperature down; four here, the fifth drawn
+    on the storm's day); a storm on day 17 (+4 cm, 3 °C colder) with a 5 h
+    power cut (no readings).  No water changes.  Fixed after its first
+    measurement, a bug of the simulation: a rain drawn on the storm's day
+    played the storm twice (+8 cm, 6 °C colder); the rest is unchanged (the
+    random draws are the same).
     Faults: the pump not restarting after the power cut (its safety switch
     tripped, 4 h), the pump's intake clogging with leaves over two days to a
     quarter (labelled from half), a punctured liner (1.2 cm/h, 6 h), a
@@ -402,7 +406,7 @@ def patio_tub_month(days: int = 30, seed: int = 1717, faults: tuple | None = Non
         v["temp_c"] += swing * np.sin(2 * np.pi * (hour - 9) / 24.0)
         out = []
         rain_days = sorted(rng.choice(np.arange(3, days - 1), size=5, replace=False).tolist())
-        for d in [*rain_days, STORM_DAY]:
+        for d in sorted({*rain_days, STORM_DAY}):  # (a rain drawn on the storm's day is the storm)
             at = d * D + int(rng.uniform(0, 20) * 60) if d != STORM_DAY else d * D + 17 * 60
             cm = 4.0 if d == STORM_DAY else float(rng.uniform(1.0, 3.0))
             span = 3 * 60.0 if d == STORM_DAY else float(rng.uniform(60, 180))
