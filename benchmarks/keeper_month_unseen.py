@@ -190,7 +190,7 @@ def turtle_lamp_month(days: int = 30, seed: int = 808, faults: tuple | None = No
                    "label_from": 19 * D + 12 * 60},
                   {"kind": "heater_cooling", "start": 23 * D + 21 * 60, "end": 24 * D + 7 * 60, "room": 20.0,
                    "tau_h": 10.0})
-    return build("round 8: 60×40 turtle tank, basking lamp, pebble filter (round 8, never tuned on)", "turtle",
+    return build("60×40 turtle, basking lamp (round 8, never tuned on)", "turtle",
                  tank, days, list(faults), habits, 3.0, seed, apply=apply_unseen_fault)
 
 
@@ -293,7 +293,7 @@ def brackish_month(days: int = 30, seed: int = 1003, faults: tuple | None = None
             _drain_refill(v, at, 3.0, 5, 15)
         return out + ["auto top-off with RO water, 0.3 cm at a time", "feeding 8:30, 19:00"]
 
-    s = build("round 8: 180 l brackish, sump, RO top-off (round 8, never tuned on)", "tropical", tank, days,
+    s = build("180 l brackish, RO top-off (round 8, never tuned on)", "tropical", tank, days,
               fault_list, habits, 2.0, seed, apply=apply_unseen_fault)
     s.limits = {"tds_ppm_low": 3000.0, "tds_ppm_high": 4200.0, "ph_low": 7.6, "ph_high": 8.6}
     return s
@@ -360,7 +360,7 @@ def quarantine_month(days: int = 30, seed: int = 5050, faults: tuple | None = No
                    "label_from": 20 * D + 12 * 60},
                   {"kind": "probe_offset", "start": 27 * D + 10 * 60, "end": 28 * D + 16 * 60, "probe": "temp_c",
                    "offset": -1.2})
-    s = build("round 8: shop's 80 l quarantine, meds, 50 % changes (round 8, never tuned on)", "tropical", tank,
+    s = build("80 l shop quarantine, meds (round 8, never tuned on)", "tropical", tank,
               days, list(faults), habits, 2.0, seed, apply=apply_unseen_fault)
     s.limits = {"temp_c_low": 22.0, "temp_c_high": 31.0, "level_cm_low": 12.0}
     return s
@@ -433,7 +433,7 @@ def patio_tub_month(days: int = 30, seed: int = 1717, faults: tuple | None = Non
                   {"kind": "pump_stopped", "start": cut + 300, "end": cut + 300 + 240},
                   {"kind": "ph_crash", "start": 21 * D + 3 * 60, "end": 21 * D + 13 * 60, "drop": 0.5},
                   {"kind": "probe_flat", "start": 26 * D + 6 * 60, "end": 26 * D + 18 * 60, "probe": "level_cm"})
-    s = build("round 8: 200 l patio tub outdoors, storm cut (round 8, never tuned on)", "cold-water", tank, days,
+    s = build("200 l patio tub, storm cut (round 8, never tuned on)", "cold-water", tank, days,
               list(faults), habits, 2.0, seed, apply=apply_unseen_fault)
     if days > STORM_DAY + 1:
         _power_cut(s, cut, 300, cool_per_h=0.0, reheat_per_h=0.0)
