@@ -21,9 +21,9 @@ after a storm's power cut, a level sensor stuck.
 
 Examples
 --------
->>> s = patio_tub_month(days=3, faults=())
->>> bool(s.labels.any()), s.profile
-(False, 'cold-water')
+>>> s = turtle_lamp_month(days=3, faults=())
+>>> bool(s.labels.any()), s.profile, len(s.t_ms) // DAY_MIN
+(False, 'turtle', 3)
 """
 
 from __future__ import annotations
