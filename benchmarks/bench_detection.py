@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from aquamon.evaluate import LabelledData, evaluate, nab_labels, nab_probationary_rows, read_labelled_csv
 
@@ -74,8 +75,10 @@ def gecco(data: LabelledData) -> None:
           f"(ours {goal['f1']:.3f} at {goal['false_alarms_per_day']:.2f}/day)")
 
 
-def keeper_months() -> None:
-    """The engine over a keeper's simulated month (tuned on) and other keepers' (see benchmarks/keeper_month.py)."""
+def measure_month(s: Any) -> tuple[dict, Any, LabelledData]:
+    """One keeper's month (a :class:`benchmarks.keeper_month.Scenario`) through the engine as the service
+    builds it from the default config, the keeper's profile and limits; the first 2 days are its warm-up.
+    Returns the figures, the engine's detector (its ``transitions``) and the TEST part of the data."""
     import dataclasses
 
     import numpy as np
@@ -83,19 +86,37 @@ def keeper_months() -> None:
     from analytics.settings import settings_from
     from aquamon.config import load_config
     from aquamon.evaluate import EngineDetector
-    from benchmarks.keeper_month import COLUMNS, SCENARIOS
+    from benchmarks.keeper_month import COLUMNS
+
+    X = np.stack([s.values[c] for c in COLUMNS], axis=1)
+    d = LabelledData(s.name, list(COLUMNS), s.t_ms / 1000.0, [str(x) for x in s.t_ms], X, s.labels)
+    cut = 2 * 1440
+    settings = dataclasses.replace(settings_from(load_config(None)), profile=s.profile, limits=dict(s.limits))
+    made: list[Any] = []
+
+    def make() -> Any:
+        made.append(EngineDetector(settings))
+        return made[-1]
+
+    test = d.slice(cut, len(d))
+    return evaluate(d.slice(0, cut), test, make).metrics, made[-1], test
+
+
+def keeper_months() -> None:
+    """The engine over a keeper's simulated month (tuned on) and other keepers' (see benchmarks/keeper_month.py),
+    then round 8's months nobody tuned on (benchmarks/keeper_month_unseen.py)."""
+    from benchmarks.keeper_month import SCENARIOS
+    from benchmarks.keeper_month_unseen import UNSEEN
 
     print("\nKeeper months (benchmarks/keeper_month.py; the engine as the service builds it from the default "
           "config; the first 2 days are its warm-up)")
     print(f"{'scenario':<64} {'faults':>7} {'caught':>7} {'FA/day':>7} {'delay':>6} {'s':>6}")
     print(f"{'target (issue 16)':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'<=15':>6}")
-    for make in SCENARIOS:
+    for make in (*SCENARIOS, *UNSEEN):
+        if make is UNSEEN[0]:
+            print("round 8, never tuned on (benchmarks/keeper_month_unseen.py):")
         s = make()
-        X = np.stack([s.values[c] for c in COLUMNS], axis=1)
-        d = LabelledData(s.name, list(COLUMNS), s.t_ms / 1000.0, [str(x) for x in s.t_ms], X, s.labels)
-        cut = 2 * 1440
-        settings = dataclasses.replace(settings_from(load_config(None)), profile=s.profile, limits=dict(s.limits))
-        m = evaluate(d.slice(0, cut), d.slice(cut, len(d)), lambda settings=settings: EngineDetector(settings)).metrics
+        m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
         ok = m["events_hit"] == m["events"] and m["false_alarms_per_day"] <= 0.1 and \
             (m["median_delay_minutes"] or 1e9) <= 15

@@ -232,16 +232,18 @@ def _noise(v: dict, tank: Tank, rng: np.random.Generator) -> None:
 
 def build(name: str, profile: str, tank: Tank, days: int, faults: list[dict[str, Any]],
           habits: Callable[[dict, np.random.Generator], list[str]], glitches_per_day: float, seed: int,
-          recovery_min: int = 120) -> Scenario:
+          recovery_min: int = 120, apply: Callable[[dict, dict[str, Any], np.random.Generator], None] | None = None
+          ) -> Scenario:
     """The month: healthy water, the keeper's habits, the faults (labelled from ``label_from``, default
-    their start, to their end plus ``recovery``), probe noise, glitches, then the faults in the reports."""
+    their start, to their end plus ``recovery``), probe noise, glitches, then the faults in the reports.
+    ``apply`` draws a fault into the water (default :func:`apply_fault`; a file of more kinds passes its own)."""
     rng = np.random.default_rng(seed)
     t, v = _healthy(tank, days, rng)
     notes = habits(v, rng)
     n = len(t)
     labels = np.zeros(n, dtype=bool)
     for f in faults:
-        apply_fault(v, f, rng)
+        (apply or apply_fault)(v, f, rng)
         labels[f.get("label_from", f["start"]):min(n, f["end"] + f.get("recovery", recovery_min))] = True
     noiseless_flow = v["flow_lpm"].copy()
     _noise(v, tank, rng)
