@@ -167,6 +167,10 @@ class DetectorSettings:
     #: slowly (a pump's water warming, ρ ≈ 0.95) is judged by what it does next, which a short healthy start
     #: does show, not by how far it has wandered, which it cannot (False: the residual, as before round 8)
     ar_innovations: bool = True
+    #: the healthy covariance's winsorising never clips inside these tails (outliers are rare; 0: clip at
+    #: 4 MADs whatever their share, as before round 8, which on a coarsely quantised channel clips its
+    #: ordinary steps and makes its variance many times too small)
+    winsorise_rare: float = 0.01
 
 
 def lag1_autocorrelation(R: Array, use: BoolArray) -> Array:
@@ -376,7 +380,7 @@ class WaterQualityDetector(AnomalyDetector):
             R = np.vstack([np.zeros((1, R.shape[1])), R[1:] - self.ar_rho * R[:-1]])
             use[1:] &= use[:-1]
             use[0] = False
-        cov, _ = ledoit_wolf(winsorise(R[use]))
+        cov, _ = ledoit_wolf(winsorise(R[use], rare=s.winsorise_rare))
         cov = cov + np.diag(np.maximum(1e-12, 1e-9 * np.diag(cov).max()) * np.ones(len(cov)))
         L = cholesky(cov, "the healthy residual covariance")
         self.whiten = solve_lower(L, np.eye(len(cov)))

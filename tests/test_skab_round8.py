@@ -56,3 +56,29 @@ def test_a_closed_valve_on_a_white_noise_channel_alarms_while_it_lasts():
     _, a = det.run(t[400:], X[400:])
     during = a[300:600]
     assert during[5:].mean() > 0.95 and not a[:290].any()
+
+
+def quantised_pump(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """SKAB's flow meter: 32 or 33 l/min (a coarse step) with ±0.03 jitter; a pressure on a few levels too."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)
+    flow = np.where(rng.random(n) < 0.6, 32.0, 33.0) + rng.choice([0.0, 0.03], n)
+    pressure = rng.choice([0.055, 0.383, -0.273, 0.055, 0.055], n)
+    current = 1.0 + rng.normal(0.0, 0.3, n)
+    return t, np.stack([flow, pressure, current], axis=1)
+
+
+def test_a_coarsely_quantised_flow_keeps_its_variance_and_a_fall_of_four_steps_is_caught():
+    t, X = quantised_pump(1200, seed=3)
+    X[700:1000, 0] -= 4.0  # a closed valve: the flow falls from 32-33 to 28-29 l/min
+    sd = {}
+    for rare in (0.0, 0.01):
+        s = DetectorSettings(false_alarms_per_day=STATED / (1440 / 400), relearn_after_minutes=360.0,
+                             operational=(), winsorise_rare=rare)
+        det = WaterQualityDetector(s).fit(t[:400], X[:400], names=["flow", "pressure", "current"])
+        sd[rare] = float(det.residual_std()[0])
+        _, a = det.run(t[400:], X[400:])
+        assert a[305:600].mean() > 0.95 and a[:300].mean() < 0.02
+    true_sd = float(np.std(X[:400, 0]))
+    assert 0.7 * true_sd < sd[0.01] < 1.3 * true_sd  # its ordinary steps are not clipped as outliers
+    assert sd[0.0] < 0.5 * true_sd  # 4 MADs of its ±0.03 jitter clip them
