@@ -82,3 +82,16 @@ def test_a_coarsely_quantised_flow_keeps_its_variance_and_a_fall_of_four_steps_i
     true_sd = float(np.std(X[:400, 0]))
     assert 0.7 * true_sd < sd[0.01] < 1.3 * true_sd  # its ordinary steps are not clipped as outliers
     assert sd[0.0] < 0.5 * true_sd  # 4 MADs of its ±0.03 jitter clip them
+
+
+def test_a_relearn_on_innovations_takes_the_readings_mean_as_the_new_level():
+    t, X = pump(1400, seed=7)
+    X[600:, 0] += 5.0  # a lasting change of the flow by 10 healthy standard deviations
+    s = DetectorSettings(false_alarms_per_day=STATED / (1440 / 400), relearn_after_minutes=1.0, operational=())
+    det = WaterQualityDetector(s).fit(t[:400], X[:400], names=["flow", "temp"])
+    assert det.ar_rho is not None  # readings a second apart: innovations
+    _, a = det.run(t[400:], X[400:])
+    assert a[200:230].all()  # alarmed until the relearn after a minute ...
+    assert not a[270:900].any()  # ... then the new level is the flow's, not the mean innovation's
+    flow_level = det.state.level[0]
+    assert abs(flow_level - 37.0) < 0.3
