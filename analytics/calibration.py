@@ -80,6 +80,23 @@ def holdout_ratio(scores: Array, healthy: BoolArray, dt_days: float, rate_per_da
     return worst
 
 
+def channel_lag1(R: Array, use: BoolArray) -> Array:
+    """Per column, the lag-1 autocorrelation of ``R`` over consecutive ``use`` rows, clipped to [0, 1).
+
+    The ρ of each channel's AR(1) model of its healthy residual (a negative one is no forecast worth making);
+    per channel and over gaps, unlike :func:`analytics.baseline.lag1_autocorrelation` (one mean over columns).
+
+    >>> walk = np.cumsum(np.random.default_rng(0).normal(size=(2000, 1)), axis=0)
+    >>> bool(channel_lag1(walk, np.ones(2000, dtype=bool))[0] > 0.9)
+    True
+    """
+    both = use[1:] & use[:-1]
+    a, b = R[1:][both], R[:-1][both]
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    rho = np.sum(a * b, axis=0) / np.sqrt(np.sum(a * a, axis=0) * np.sum(b * b, axis=0) + 1e-300)
+    return np.clip(np.nan_to_num(rho), 0.0, 0.999)
+
+
 def step_scale(Q: Array, healthy: BoolArray) -> Array:
     """Per channel, the healthy size of a reading-to-reading step: the 95 % quantile of |step| / 1.96.
 

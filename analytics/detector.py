@@ -7,6 +7,11 @@ mean with a one-day time constant, the Gaussian baseline's mean for a plant
 without a strong day/night cycle).  The residual of a reading from the level
 is whitened with the Ledoit–Wolf covariance of healthy residuals, so the
 healthy residual is N(0, I) and every score below is in the same units.
+On readings closer than a minute (SKAB's pump, once a second, fitted on 400
+of them) each channel's AR(1) innovation r_t − ρ r_{t−1} is whitened and
+scored instead: a slow wander the short healthy start cannot show is judged by
+its next step, not by how far it has gone (``ar_innovations``; docs/detection.md,
+"Round 8: SKAB").
 
 Evidence:
 
@@ -94,7 +99,7 @@ from numpy.typing import NDArray
 
 from analytics.base import AnomalyDetector, Reading
 from analytics.baseline import ledoit_wolf
-from analytics.calibration import TailModel, holdout_ratio, step_scale, winsorise
+from analytics.calibration import TailModel, channel_lag1, holdout_ratio, step_scale, winsorise
 from analytics.divergence import cholesky, solve_lower
 
 Array = NDArray[np.float64]
@@ -176,15 +181,6 @@ class DetectorSettings:
     #: variance then lowers the threshold under the wander (SKAB's healthy recording alarmed 65 % of its time,
     #: round 7) and GECCO loses 0.744 → 0.739
     winsorise_rare: float = 0.01
-
-
-def lag1_autocorrelation(R: Array, use: BoolArray) -> Array:
-    """Per column, the lag-1 autocorrelation of ``R`` over consecutive ``use`` rows, clipped to [0, 1)."""
-    both = use[1:] & use[:-1]
-    a, b = R[1:][both], R[:-1][both]
-    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
-    rho = np.sum(a * b, axis=0) / np.sqrt(np.sum(a * a, axis=0) * np.sum(b * b, axis=0) + 1e-300)
-    return np.clip(np.nan_to_num(rho), 0.0, 0.999)
 
 
 def _runs(mask: BoolArray) -> list[tuple[int, int]]:
@@ -381,7 +377,7 @@ class WaterQualityDetector(AnomalyDetector):
         if use.sum() < 100:
             raise ValueError(f"need at least 100 healthy complete TRAIN rows after warm-up, got {int(use.sum())}")
         if s.ar_innovations and self.reading_minutes < 1.0:
-            self.ar_rho = lag1_autocorrelation(R, use)
+            self.ar_rho = channel_lag1(R, use)
             R = np.vstack([np.zeros((1, R.shape[1])), R[1:] - self.ar_rho * R[:-1]])
             use[1:] &= use[:-1]
             use[0] = False

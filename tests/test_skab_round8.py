@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector import DetectorSettings, WaterQualityDetector, lag1_autocorrelation
+from analytics.calibration import channel_lag1
+from analytics.detector import DetectorSettings, WaterQualityDetector
 
 STATED = 30.0  # false alarms a day: 0.5 per 1,440 readings a second apart, as the SKAB bench states
 
@@ -27,13 +28,13 @@ def fit(X: np.ndarray, t: np.ndarray, innovations: bool) -> WaterQualityDetector
     return WaterQualityDetector(s).fit(t[:400], X[:400], names=["flow", "temp"])
 
 
-def test_lag1_autocorrelation_of_white_noise_and_of_a_walk():
+def test_channel_lag1_of_white_noise_and_of_a_walk():
     rng = np.random.default_rng(0)
     R = np.stack([rng.normal(size=2000), np.cumsum(rng.normal(size=2000))], axis=1)
-    rho = lag1_autocorrelation(R, np.ones(2000, dtype=bool))
+    rho = channel_lag1(R, np.ones(2000, dtype=bool))
     assert abs(rho[0]) < 0.1 and rho[1] > 0.9
     # (clipped at 0: a negative correlation is not a forecast worth subtracting)
-    assert lag1_autocorrelation(np.array([[1.0], [-1.0]] * 100), np.ones(200, dtype=bool))[0] == 0.0
+    assert channel_lag1(np.array([[1.0], [-1.0]] * 100), np.ones(200, dtype=bool))[0] == 0.0
 
 
 def test_a_slow_warming_the_healthy_start_cannot_show_alarms_less_when_judged_by_its_innovations():
