@@ -83,7 +83,8 @@ def test_a_ramp_is_caught_by_the_drift_statistic_before_the_level_statistic():
     import copy
 
     t, X = quantised_wandering(3 * DAY, seed=13)
-    # the level statistic on the residual itself (before round 8): it must wait for the ramp to beat the wander
+    # the level statistic on the residual itself (the one-minute grid never scores innovations; explicit so the
+    # test keeps its meaning): it must wait for the ramp to beat the wander
     det = WaterQualityDetector(DetectorSettings(false_alarms_per_day=0.05, ar_innovations=False)).fit(
         t, X, names=NAMES)
     assert det.evidence == ["short", "drift"]
