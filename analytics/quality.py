@@ -184,8 +184,7 @@ class QualityMixin(HostBase):
             return ""
         det = q.detector
         level = cast(Array, det.state.level)  # not None: checked above
-        std = np.sqrt(np.diag(np.linalg.inv(det.whiten.T @ det.whiten))) if det.whiten is not None \
-            else np.ones(len(level))
+        std = det.residual_std()
         parts: list[str] = []
         moved = []
         for j, c in enumerate(q.channels):
