@@ -34,7 +34,9 @@ a chunk lands.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import time
 import urllib.request
@@ -82,6 +84,7 @@ def fresh_folder(out: Path) -> Path:
     out = out.resolve()
     if out.exists():
         if (out / MARKER).is_file():
+            _refuse_if_running(out)
             shutil.rmtree(out)
         elif not out.is_dir() or any(out.iterdir()):
             raise ReplayError(f"--out {out} is not empty and not an earlier replay's folder; give a new or empty "
@@ -89,6 +92,28 @@ def fresh_folder(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("made by aquamon replay: the next replay into this folder empties it\n")
     return out
+
+
+def hold_folder(out: Path) -> int:
+    """Mark ``out`` as in use by this replay until the returned descriptor is closed (or the process ends).
+
+    A second replay into the same folder would otherwise empty it under the running one's broker and database.
+    """
+    fd = os.open(out / MARKER, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _refuse_if_running(out: Path) -> None:
+    """Raise :class:`ReplayError` when a replay still running holds ``out`` (:func:`hold_folder`)."""
+    fd = os.open(out / MARKER, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ReplayError(f"--out {out} is in use by another aquamon replay that is still running; wait for it to "
+                          "end, or give another --out") from None
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -252,7 +277,9 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     file_ms = np.round(data.t_s * 1000).astype(np.int64)
     shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000))
     row_ms = file_ms + shift
-    stack = Stack(fresh_folder(out))
+    folder = fresh_folder(out)
+    held = hold_folder(folder)  # released when this replay ends: a second one into it is refused meanwhile
+    stack = Stack(folder)
     notes: list[tuple[str, dict[str, Any]]] = []
     inbox = NotificationInbox(lambda route, doc: notes.append((route, doc)))
     client = None
@@ -319,6 +346,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             client.disconnect()
         inbox.close()
         stack.stop_all()
+        os.close(held)
 
 
 def _file_time(ms: int) -> str:

@@ -1,0 +1,65 @@
+"""What a keeper with only the README met (round 8): each test pins one fix, and failed before it."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from aquamon.cli import app
+from aquamon.labelled_csv import EvaluationInputError, read_labelled_csv
+from aquamon.replay import MARKER, ReplayError, fresh_folder, hold_folder
+
+runner = CliRunner()
+
+
+def test_a_second_replay_into_a_running_replays_folder_is_refused_and_deletes_nothing(tmp_path) -> None:
+    """Two `aquamon replay` at once with the default --out: the second emptied the first's live broker and
+    database folder under it (its logs were lost); now it is refused while the first holds the folder."""
+    out = fresh_folder(tmp_path / "replay-output")
+    held = hold_folder(out)
+    (out / "analytics.log").write_text("the running replay's log")
+    try:
+        with pytest.raises(ReplayError, match="in use by another aquamon replay"):
+            fresh_folder(out)
+        assert (out / "analytics.log").read_text() == "the running replay's log" and (out / MARKER).is_file()
+    finally:
+        os.close(held)
+    assert not (fresh_folder(out) / "analytics.log").exists()  # once it has ended, the next replay empties it
+
+
+def _tank_csv(path, rows: int, event_from: int | None = None):
+    lines = ["Time,temp_c,EVENT"]
+    for i in range(rows):
+        event = event_from is not None and i >= event_from
+        lines.append(f"2026-01-01T{i // 60:02d}:{i % 60:02d}:00,{25 + 0.01 * (i % 7):.2f},{int(event)}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_short_train_is_told_once(tmp_path, caplog) -> None:
+    """A 3-row TRAIN: the note came twice (a logging warning and the command's note)."""
+    train = _tank_csv(tmp_path / "train.csv", 3)
+    test = _tank_csv(tmp_path / "test.csv", 240, event_from=200)
+    with caplog.at_level(logging.INFO, logger="aquamon"):
+        r = runner.invoke(app, ["evaluate", "--train", str(train), "--test", str(test)])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("TRAIN is short") == 1, r.output
+    assert not [x for x in caplog.records if x.levelno >= logging.WARNING and "TRAIN is short" in x.getMessage()]
+
+
+def test_a_header_without_rows_says_what_to_do(tmp_path) -> None:
+    p = tmp_path / "header.csv"
+    p.write_text("Time,temp_c,EVENT\n")
+    with pytest.raises(EvaluationInputError, match="add the readings below it"):
+        read_labelled_csv(p)
+
+
+@pytest.mark.parametrize("command", [["gateway"], ["analytics"], ["homeassistant"], ["web"]])
+def test_verbose_says_what_it_does(command) -> None:
+    r = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "--verbose" in x)
+    assert "debug" in line, line
