@@ -47,7 +47,8 @@ def _load(path: Optional[Path], checks=()):
 
 
 @app.command()
-def gateway(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def gateway(config: Optional[Path] = ConfigOpt,
+            verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
     """Run the gateway: MQTT in, validated, batched into InfluxDB, acknowledged after the write."""
     cfg = _load(config)
     _setup_logging(verbose)
@@ -57,7 +58,8 @@ def gateway(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(Fal
 
 
 @app.command()
-def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def analytics(config: Optional[Path] = ConfigOpt,
+              verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
     """Run the analytics: baselines, drift scores, rules and alerts for every tank."""
     from analytics.config_check import CHECKS
 
@@ -279,7 +281,7 @@ def report(tank: str = typer.Option(..., "--tank", "-t", help="Tank id, as in th
 
 @app.command()
 def homeassistant(config: Optional[Path] = ConfigOpt,
-                  verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+                  verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
     """Publish Home Assistant MQTT discovery for every tank seen on the broker (needs [homeassistant] enabled)."""
     cfg = _load(config)
     if not cfg.homeassistant.enabled:

@@ -24,7 +24,7 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
 
     @app.callback()
     def serve(ctx: typer.Context, config: Optional[Path] = config_opt,
-              verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+              verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
         """Serve the web app ([web] bind and port) until stopped."""
         ctx.obj = config
         if ctx.invoked_subcommand is not None:
