@@ -63,3 +63,17 @@ def test_verbose_says_what_it_does(command) -> None:
     assert r.exit_code == 0, r.output
     line = next(x for x in r.output.splitlines() if "--verbose" in x)
     assert "debug" in line, line
+
+
+def test_web_user_add_refuses_a_wrong_role_or_config_before_asking_for_the_password(tmp_path, monkeypatch) -> None:
+    """The keeper typed a password twice, then read that 'admin' is no web role (or that --config is missing)."""
+    import getpass
+
+    asked: list[str] = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": asked.append(prompt) or "pw-pw-pw-pw")
+    r = runner.invoke(app, ["web", "user", "add", "kid", "--role", "admin", "--file", str(tmp_path / "users")])
+    assert r.exit_code == 1 and "use viewer or operator" in r.output and not asked, (r.output, asked)
+    r = runner.invoke(app, ["web", "user", "add", "kid", "--role", "viewer", "--config", str(tmp_path / "none.toml")])
+    assert r.exit_code != 0 and "cannot read the configuration file" in r.output and not asked, (r.output, asked)
+    r = runner.invoke(app, ["web", "user", "add", "kid", "--role", "viewer", "--file", str(tmp_path / "users")])
+    assert r.exit_code == 0 and len(asked) == 2, (r.output, asked)  # the password, then again
