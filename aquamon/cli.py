@@ -464,6 +464,10 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
     except (ValueError, TimeoutError, OSError, rp.ReplayError) as e:
         err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # (replay's own finally has stopped what it started: said, not a silent exit)
+        err.print(f"replay: interrupted; the broker, InfluxDB, gateway and analytics it started are stopped "
+                  f"(their logs: {escape(str(out))})", soft_wrap=True)
+        raise typer.Exit(130) from None
     for note in result.notes:
         err.print(f"note: {escape(note)}", soft_wrap=True)
     print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired "

@@ -77,3 +77,15 @@ def test_web_user_add_refuses_a_wrong_role_or_config_before_asking_for_the_passw
     assert r.exit_code != 0 and "cannot read the configuration file" in r.output and not asked, (r.output, asked)
     r = runner.invoke(app, ["web", "user", "add", "kid", "--role", "viewer", "--file", str(tmp_path / "users")])
     assert r.exit_code == 0 and len(asked) == 2, (r.output, asked)  # the password, then again
+
+
+def test_replay_interrupted_says_what_it_stopped(tmp_path, monkeypatch) -> None:
+    """Ctrl-C half way: the servers were stopped (replay's finally) but the keeper read nothing at all."""
+    import aquamon.replay as rp
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rp, "replay", interrupted)
+    r = runner.invoke(app, ["replay", "--csv", str(tmp_path / "x.csv"), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 130 and "interrupted" in r.output and "stopped" in r.output, r.output
