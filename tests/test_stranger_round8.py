@@ -89,3 +89,21 @@ def test_replay_interrupted_says_what_it_stopped(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(rp, "replay", interrupted)
     r = runner.invoke(app, ["replay", "--csv", str(tmp_path / "x.csv"), "--out", str(tmp_path / "out")])
     assert r.exit_code == 130 and "interrupted" in r.output and "stopped" in r.output, r.output
+
+
+def test_an_unreachable_broker_says_what_to_check() -> None:
+    """`aquamon silence ... --config demo-output/keeper.toml` after the demo ended said only 'Connection refused'."""
+    import socket
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from aquamon.auth import connect_checked
+    from aquamon.config import MqttConfig
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
+    with pytest.raises(OSError, match=r"cannot reach the broker .*is it running\? Check \[mqtt\] host and port"):
+        connect_checked(client, MqttConfig(host="127.0.0.1", port=port), "operator", timeout_s=2.0)
