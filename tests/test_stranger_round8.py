@@ -107,3 +107,17 @@ def test_an_unreachable_broker_says_what_to_check() -> None:
     client = mqtt.Client(CallbackAPIVersion.VERSION2)
     with pytest.raises(OSError, match=r"cannot reach the broker .*is it running\? Check \[mqtt\] host and port"):
         connect_checked(client, MqttConfig(host="127.0.0.1", port=port), "operator", timeout_s=2.0)
+
+
+def test_an_unreachable_influxdb_says_what_to_check() -> None:
+    """`aquamon report --tank T` with InfluxDB down said only '<urlopen error [Errno 111] Connection refused>'."""
+    import socket
+    import urllib.request
+
+    from aquamon.influx import QueryError, run_influxql
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    with pytest.raises(QueryError, match=r"not reachable.*is it running\? Check \[influxdb\] url"):
+        run_influxql(urllib.request.Request(f"{url}/query?q=SHOW+DATABASES"), "SHOW DATABASES", url, 2.0)
