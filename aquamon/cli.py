@@ -360,7 +360,8 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              false_alarms_per_day: float = typer.Option(0.5, "--false-alarms-per-day",
                                                         help="The stated false-alarm rate the threshold is set for."),
              predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write Time, score, "
-                                                        "alarm for every TEST row to this CSV."),
+                                                        "alarm for every TEST row to this CSV, and a 0/1 column "
+                                                        "per alert that fired."),
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
              operational: str = typer.Option("Tp,Fm,Fm_2", "--operational", help="Channels changed on purpose "
                                              "(not scored), comma-separated."),

@@ -121,3 +121,9 @@ def test_an_unreachable_influxdb_says_what_to_check() -> None:
         url = f"http://127.0.0.1:{s.getsockname()[1]}"
     with pytest.raises(QueryError, match=r"not reachable.*is it running\? Check \[influxdb\] url"):
         run_influxql(urllib.request.Request(f"{url}/query?q=SHOW+DATABASES"), "SHOW DATABASES", url, 2.0)
+
+
+def test_predictions_help_names_the_alert_columns() -> None:
+    """--predictions also writes one 0/1 column per alert key that fired (docs/detection.md); its help said not."""
+    r = runner.invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"})
+    assert r.exit_code == 0 and "per alert that fired" in " ".join(r.output.split()), r.output
