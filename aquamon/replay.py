@@ -153,6 +153,7 @@ def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "T
             "--columns, e.g. --columns \"temp_c=Temperature (°C),ph=pH\"")
     data = read_labelled_csv(path, time_column=time_column, label_column=label_column, columns=cols,
                              require_label=False, sep=sep, time_format=time_format)
+    data.notes += [n for n in probe.notes if "skipped: not numeric" in n]  # (the second read sees only cols)
     left = [n for n in probe.names if n not in cols]
     if left:
         data.notes.append(f"not published (not a tank reading; name one with --columns): {', '.join(left)}")

@@ -127,3 +127,13 @@ def test_predictions_help_names_the_alert_columns() -> None:
     """--predictions also writes one 0/1 column per alert key that fired (docs/detection.md); its help said not."""
     r = runner.invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"})
     assert r.exit_code == 0 and "per alert that fired" in " ".join(r.output.split()), r.output
+
+
+def test_replay_says_it_left_out_a_text_column(tmp_path) -> None:
+    """A keeper's export with a notes column: evaluate said it skipped it, replay said nothing."""
+    from aquamon.replay import read_readings
+
+    p = tmp_path / "export.csv"
+    p.write_text("Time,temp_c,notes\n" + "".join(f"2026-01-01T00:{i:02d}:00,25.{i % 10},fed fish\n" for i in range(30)))
+    notes = read_readings(p).notes
+    assert any("'notes' skipped: not numeric" in n for n in notes), notes
