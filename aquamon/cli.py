@@ -256,7 +256,14 @@ def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the dri
                   "more lets the drift detector learn the tank first) to 8760, and --speed 0 (as fast as it goes) "
                   f"or more; got --hours {hours:g} --speed {speed:g}", soft_wrap=True)
         raise typer.Exit(2)
-    raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
+    from aquamon.replay import OutFolderError
+
+    try:
+        code = run_demo(hours=hours, speed=speed, out=out, serve=serve)
+    except OutFolderError as e:  # a keeper's own folder, or a demo still running in it: nothing deleted
+        err.print(f"[bold red]demo:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -73,45 +73,53 @@ class ReplayError(RuntimeError):
     """The replay could not run; the message says what to do."""
 
 
-def fresh_folder(out: Path) -> Path:
-    """``out``, emptied if an earlier replay made it (each replay starts from an empty product).
+class OutFolderError(ReplayError):
+    """The ``--out`` folder cannot be used (a keeper's own files, or a run still using it); nothing is deleted."""
+
+
+def fresh_folder(out: Path, what: str = "replay", legacy: frozenset[str] = frozenset()) -> Path:
+    """``out``, emptied if an earlier ``aquamon {what}`` made it (each run starts from an empty product).
+
+    ``legacy``: the names a run made before it marked its folder; a folder of only those is its too.
 
     Raises
     ------
-    ReplayError
-        ``out`` holds something else: nothing of it is deleted.
+    OutFolderError
+        ``out`` holds something else, or a run still uses it: nothing of it is deleted.
     """
     out = out.resolve()
+    marker = out / f".aquamon-{what}"
     if out.exists():
-        if (out / MARKER).is_file():
-            _refuse_if_running(out)
+        if marker.is_file() or (legacy and out.is_dir() and {p.name for p in out.iterdir()} <= legacy):
+            if marker.is_file():
+                _refuse_if_running(out, what)
             shutil.rmtree(out)
         elif not out.is_dir() or any(out.iterdir()):
-            raise ReplayError(f"--out {out} is not empty and not an earlier replay's folder; give a new or empty "
-                              "folder (a replay's broker, database and logs go there)")
+            raise OutFolderError(f"--out {out} is not empty and not an earlier {what}'s folder; give a new or empty "
+                                 f"folder (a {what}'s broker, database and logs go there)")
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("made by aquamon replay: the next replay into this folder empties it\n")
+    marker.write_text(f"made by aquamon {what}: the next {what} into this folder empties it\n")
     return out
 
 
-def hold_folder(out: Path) -> int:
-    """Mark ``out`` as in use by this replay until the returned descriptor is closed (or the process ends).
+def hold_folder(out: Path, what: str = "replay") -> int:
+    """Mark ``out`` as in use by this run until the returned descriptor is closed (or the process ends).
 
-    A second replay into the same folder would otherwise empty it under the running one's broker and database.
+    A second run into the same folder would otherwise empty it under the running one's broker and database.
     """
-    fd = os.open(out / MARKER, os.O_RDONLY)
+    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return fd
 
 
-def _refuse_if_running(out: Path) -> None:
-    """Raise :class:`ReplayError` when a replay still running holds ``out`` (:func:`hold_folder`)."""
-    fd = os.open(out / MARKER, os.O_RDONLY)
+def _refuse_if_running(out: Path, what: str) -> None:
+    """Raise :class:`OutFolderError` when a run still going holds ``out`` (:func:`hold_folder`)."""
+    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise ReplayError(f"--out {out} is in use by another aquamon replay that is still running; wait for it to "
-                          "end, or give another --out") from None
+        raise OutFolderError(f"--out {out} is in use by another aquamon {what} that is still running; wait for it "
+                             "to end, or give another --out") from None
     finally:
         os.close(fd)
 

@@ -137,3 +137,29 @@ def test_replay_says_it_left_out_a_text_column(tmp_path) -> None:
     p.write_text("Time,temp_c,notes\n" + "".join(f"2026-01-01T00:{i:02d}:00,25.{i % 10},fed fish\n" for i in range(30)))
     notes = read_readings(p).notes
     assert any("'notes' skipped: not numeric" in n for n in notes), notes
+
+
+def test_demo_never_deletes_a_keepers_folder(tmp_path) -> None:
+    """`aquamon demo --out ~/aquarium` emptied the folder (shutil.rmtree) before starting; now it is refused."""
+    mine = tmp_path / "aquarium"
+    mine.mkdir()
+    (mine / "logbook.txt").write_text("water change 3 Jan")
+    r = runner.invoke(app, ["demo", "--out", str(mine)])
+    assert r.exit_code == 2 and "not an earlier demo's folder" in " ".join(r.output.split()), r.output
+    assert (mine / "logbook.txt").read_text() == "water change 3 Jan"
+
+
+def test_a_demo_folder_is_emptied_even_from_before_it_was_marked_but_not_while_a_demo_runs(tmp_path) -> None:
+    from aquamon.demo import DEMO_FILES
+
+    old = tmp_path / "demo-output"  # what an earlier version's demo left: no marker
+    (old / "mosquitto").mkdir(parents=True)
+    (old / "keeper.toml").write_text("[mqtt]\n")
+    out = fresh_folder(old, "demo", DEMO_FILES)
+    assert not (out / "keeper.toml").exists() and (out / ".aquamon-demo").is_file()
+    held = hold_folder(out, "demo")
+    try:
+        with pytest.raises(ReplayError, match="in use by another aquamon demo"):
+            fresh_folder(out, "demo", DEMO_FILES)
+    finally:
+        os.close(held)
