@@ -163,3 +163,10 @@ def test_a_demo_folder_is_emptied_even_from_before_it_was_marked_but_not_while_a
             fresh_folder(out, "demo", DEMO_FILES)
     finally:
         os.close(held)
+
+
+def test_user_add_for_a_device_names_the_missing_option(tmp_path) -> None:
+    """`aquamon user add --role device --tank tank1` said "device id '': use 1 to 32 of a-z ..."."""
+    r = runner.invoke(app, ["user", "add", "--role", "device", "--tank", "tank1", "--dir", str(tmp_path)])
+    assert r.exit_code == 2 and "needs --tank and --device" in r.output, r.output
+    assert not (tmp_path / "passwd").exists()
