@@ -104,6 +104,10 @@ def command_(tank: str = typer.Argument(..., help="Tank id."), device: str = typ
     from aquamon.commands import CommandFormatError, load_key, parse_args, send_command
 
     cfg = _load(config)
+    if not key_file.is_file():  # ("[Errno 2] No such file or directory" named neither the option nor the key's place)
+        err.print(f"[bold red]command:[/] --key-file {escape(str(key_file))}: no such file; aquamon init writes this "
+                  f"device's key to /etc/aquamon/devices/{escape(tank)}/{escape(device)}.key", soft_wrap=True)
+        raise typer.Exit(2)
     try:
         key = load_key(key_file.read_text())
         ack = send_command(cfg.mqtt, tank, device, key, action, parse_args(args or []), timeout)

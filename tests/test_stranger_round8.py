@@ -170,3 +170,9 @@ def test_user_add_for_a_device_names_the_missing_option(tmp_path) -> None:
     r = runner.invoke(app, ["user", "add", "--role", "device", "--tank", "tank1", "--dir", str(tmp_path)])
     assert r.exit_code == 2 and "needs --tank and --device" in r.output, r.output
     assert not (tmp_path / "passwd").exists()
+
+
+def test_command_with_a_missing_key_file_says_where_keys_are(tmp_path) -> None:
+    """docs/hardware.md's `aquamon command ... --key-file esp32-1.key`, the file elsewhere: '[Errno 2] ...'."""
+    r = runner.invoke(app, ["command", "tank1", "esp32-1", "feed", "--key-file", str(tmp_path / "esp32-1.key")])
+    assert r.exit_code == 2 and "/etc/aquamon/devices/tank1/esp32-1.key" in " ".join(r.output.split()), r.output
