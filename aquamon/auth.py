@@ -381,7 +381,8 @@ def connect_checked(client: "mqtt.Client", mqtt_cfg: "MqttConfig", role: str, ti
     try:
         client.connect(mqtt_cfg.host, mqtt_cfg.port, keepalive=mqtt_cfg.keepalive_s)
     except OSError as e:
-        raise OSError(f"cannot reach the broker at {where}: {e}") from None
+        raise OSError(f"cannot reach the broker at {where}: {e}; is it running? Check [mqtt] host and port in the "
+                      "configuration") from None
     client.loop_start()
     if not answered.wait(timeout_s):
         raise TimeoutError(f"the broker at {where} did not answer the login within {timeout_s:g} s")

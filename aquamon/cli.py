@@ -47,7 +47,8 @@ def _load(path: Optional[Path], checks=()):
 
 
 @app.command()
-def gateway(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def gateway(config: Optional[Path] = ConfigOpt,
+            verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
     """Run the gateway: MQTT in, validated, batched into InfluxDB, acknowledged after the write."""
     cfg = _load(config)
     _setup_logging(verbose)
@@ -57,7 +58,8 @@ def gateway(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(Fal
 
 
 @app.command()
-def analytics(config: Optional[Path] = ConfigOpt, verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def analytics(config: Optional[Path] = ConfigOpt,
+              verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
     """Run the analytics: baselines, drift scores, rules and alerts for every tank."""
     from analytics.config_check import CHECKS
 
@@ -102,6 +104,10 @@ def command_(tank: str = typer.Argument(..., help="Tank id."), device: str = typ
     from aquamon.commands import CommandFormatError, load_key, parse_args, send_command
 
     cfg = _load(config)
+    if not key_file.is_file():  # ("[Errno 2] No such file or directory" named neither the option nor the key's place)
+        err.print(f"[bold red]command:[/] --key-file {escape(str(key_file))}: no such file; aquamon init writes this "
+                  f"device's key to /etc/aquamon/devices/{escape(tank)}/{escape(device)}.key", soft_wrap=True)
+        raise typer.Exit(2)
     try:
         key = load_key(key_file.read_text())
         ack = send_command(cfg.mqtt, tank, device, key, action, parse_args(args or []), timeout)
@@ -254,7 +260,14 @@ def demo(hours: float = typer.Option(56.0, help="Simulated hours to run (the dri
                   "more lets the drift detector learn the tank first) to 8760, and --speed 0 (as fast as it goes) "
                   f"or more; got --hours {hours:g} --speed {speed:g}", soft_wrap=True)
         raise typer.Exit(2)
-    raise typer.Exit(run_demo(hours=hours, speed=speed, out=out, serve=serve))
+    from aquamon.replay import OutFolderError
+
+    try:
+        code = run_demo(hours=hours, speed=speed, out=out, serve=serve)
+    except OutFolderError as e:  # a keeper's own folder, or a demo still running in it: nothing deleted
+        err.print(f"[bold red]demo:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -279,7 +292,7 @@ def report(tank: str = typer.Option(..., "--tank", "-t", help="Tank id, as in th
 
 @app.command()
 def homeassistant(config: Optional[Path] = ConfigOpt,
-                  verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+                  verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
     """Publish Home Assistant MQTT discovery for every tank seen on the broker (needs [homeassistant] enabled)."""
     cfg = _load(config)
     if not cfg.homeassistant.enabled:
@@ -358,7 +371,8 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              false_alarms_per_day: float = typer.Option(0.5, "--false-alarms-per-day",
                                                         help="The stated false-alarm rate the threshold is set for."),
              predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write Time, score, "
-                                                        "alarm for every TEST row to this CSV."),
+                                                        "alarm for every TEST row to this CSV, and a 0/1 column "
+                                                        "per alert that fired."),
              as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
              operational: str = typer.Option("Tp,Fm,Fm_2", "--operational", help="Channels changed on purpose "
                                              "(not scored), comma-separated."),
@@ -462,6 +476,10 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
     except (ValueError, TimeoutError, OSError, rp.ReplayError) as e:
         err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # (replay's own finally has stopped what it started: said, not a silent exit)
+        err.print(f"replay: interrupted; the broker, InfluxDB, gateway and analytics it started are stopped "
+                  f"(their logs: {escape(str(out))})", soft_wrap=True)
+        raise typer.Exit(130) from None
     for note in result.notes:
         err.print(f"note: {escape(note)}", soft_wrap=True)
     print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired "

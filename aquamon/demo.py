@@ -10,8 +10,8 @@ a report in the output folder.
 from __future__ import annotations
 
 import json
+import os
 import re
-import shutil
 import signal
 import threading
 import time
@@ -208,11 +208,18 @@ def write_keeper_config(stack: Stack, cfg: Any, out: Path) -> Path:
     return path
 
 
+#: what a demo leaves in its folder (before it marked the folder as its own: those folders are emptied too)
+DEMO_FILES = frozenset({"analytics.log", "analytics.toml", "device-state", "firmware.json", "firmware.log",
+                        "gateway.log", "gateway.toml", "influxdb", "keeper.toml", "mosquitto", "report", "spool",
+                        "web-keys", "web-users", "web.log", "web.toml"})
+
+
 def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-output"), serve: bool = False) -> int:
     console = Console()
-    out = out.resolve()
-    if out.exists():
-        shutil.rmtree(out)
+    from aquamon.replay import fresh_folder, hold_folder
+
+    out = fresh_folder(out, "demo", DEMO_FILES)  # a keeper's own folder is refused, never deleted
+    held = hold_folder(out, "demo")  # a second demo into it is refused while this one runs
     stack = Stack(out)
     state = LiveState()
     minutes = int(hours * 60)
@@ -406,6 +413,7 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         if inbox is not None:
             inbox.close()
         stack.stop_all()
+        os.close(held)
         for sig, handler in stop_handlers.items():
             signal.signal(sig, handler)
 

@@ -338,7 +338,7 @@ class EngineDetector:
         if len(t_s) < 1440 and span_days < 1.0:
             self.notes.append(f"TRAIN is short ({len(t_s)} rows over {span_days * 24:.1f} h): the engine fits what "
                               "it can and widens its thresholds for the small sample; expect a less sensitive start")
-            log.warning("%s", self.notes[-1])
+            log.info("%s", self.notes[-1])  # (the command prints the notes: a warning here said it twice)
         return self
 
     def run(self, t_s: Array, X: Array) -> tuple[Array, BoolArray]:

@@ -113,6 +113,10 @@ def classify_status(status: int, body: str, retry_after: float | None) -> WriteE
     return RejectedWriteError(msg, status)
 
 
+#: what a keeper checks when InfluxDB does not answer (a report, a rerun of init)
+UNREACHABLE_HINT = "; is it running? Check [influxdb] url in the configuration (--config)"
+
+
 def run_influxql(req: urllib.request.Request, q: str, url: str, timeout: float) -> list[dict[str, Any]]:
     """Send an InfluxQL request; return its series, or raise :class:`QueryError` with the server's words."""
     try:
@@ -125,7 +129,7 @@ def run_influxql(req: urllib.request.Request, q: str, url: str, timeout: float) 
         raise QueryError(f"InfluxDB query failed (HTTP {e.code}): {e.read().decode(errors='replace')[:300]}{hint}") \
             from e
     except (urllib.error.URLError, OSError) as e:
-        raise QueryError(f"InfluxDB at {url} is not reachable: {e}") from e
+        raise QueryError(f"InfluxDB at {url} is not reachable: {e}{UNREACHABLE_HINT}") from e
     series: list[dict[str, Any]] = []
     for result in doc.get("results", []):
         if "error" in result:
@@ -251,7 +255,7 @@ class InfluxV2:
 
     def create_database(self) -> None:
         if not self.ping():
-            raise QueryError(f"InfluxDB at {self.url} is not reachable")
+            raise QueryError(f"InfluxDB at {self.url} is not reachable{UNREACHABLE_HINT}")
 
     def ping(self) -> bool:
         try:

@@ -267,7 +267,7 @@ def _read_rows(p: Path, sep: str) -> tuple[list[str], list[list[str]], list[int]
         raise EvaluationInputError(f"{p}: the file is empty; it needs a header row and data rows")
     header = [h.strip() for h in numbered[0][1]]
     if len(numbered) == 1:
-        raise EvaluationInputError(f"{p}: the file has a header but no data rows")
+        raise EvaluationInputError(f"{p}: the file has a header but no data rows; add the readings below it, one row per time")
     if len(header) < 2:
         raise EvaluationInputError(f"{p}: only one column found with separator {sep!r}; pass --sep with the "
                                    "file's separator (e.g. --sep ';')")

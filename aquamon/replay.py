@@ -34,7 +34,9 @@ a chunk lands.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import time
 import urllib.request
@@ -71,24 +73,55 @@ class ReplayError(RuntimeError):
     """The replay could not run; the message says what to do."""
 
 
-def fresh_folder(out: Path) -> Path:
-    """``out``, emptied if an earlier replay made it (each replay starts from an empty product).
+class OutFolderError(ReplayError):
+    """The ``--out`` folder cannot be used (a keeper's own files, or a run still using it); nothing is deleted."""
+
+
+def fresh_folder(out: Path, what: str = "replay", legacy: frozenset[str] = frozenset()) -> Path:
+    """``out``, emptied if an earlier ``aquamon {what}`` made it (each run starts from an empty product).
+
+    ``legacy``: the names a run made before it marked its folder; a folder of only those is its too.
 
     Raises
     ------
-    ReplayError
-        ``out`` holds something else: nothing of it is deleted.
+    OutFolderError
+        ``out`` holds something else, or a run still uses it: nothing of it is deleted.
     """
     out = out.resolve()
+    marker = out / f".aquamon-{what}"
     if out.exists():
-        if (out / MARKER).is_file():
+        if marker.is_file() or (legacy and out.is_dir() and {p.name for p in out.iterdir()} <= legacy):
+            if marker.is_file():
+                _refuse_if_running(out, what)
             shutil.rmtree(out)
         elif not out.is_dir() or any(out.iterdir()):
-            raise ReplayError(f"--out {out} is not empty and not an earlier replay's folder; give a new or empty "
-                              "folder (a replay's broker, database and logs go there)")
+            raise OutFolderError(f"--out {out} is not empty and not an earlier {what}'s folder; give a new or empty "
+                                 f"folder (a {what}'s broker, database and logs go there)")
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("made by aquamon replay: the next replay into this folder empties it\n")
+    marker.write_text(f"made by aquamon {what}: the next {what} into this folder empties it\n")
     return out
+
+
+def hold_folder(out: Path, what: str = "replay") -> int:
+    """Mark ``out`` as in use by this run until the returned descriptor is closed (or the process ends).
+
+    A second run into the same folder would otherwise empty it under the running one's broker and database.
+    """
+    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _refuse_if_running(out: Path, what: str) -> None:
+    """Raise :class:`OutFolderError` when a run still going holds ``out`` (:func:`hold_folder`)."""
+    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise OutFolderError(f"--out {out} is in use by another aquamon {what} that is still running; wait for it "
+                             "to end, or give another --out") from None
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -128,6 +161,7 @@ def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "T
             "--columns, e.g. --columns \"temp_c=Temperature (°C),ph=pH\"")
     data = read_labelled_csv(path, time_column=time_column, label_column=label_column, columns=cols,
                              require_label=False, sep=sep, time_format=time_format)
+    data.notes += [n for n in probe.notes if "skipped: not numeric" in n]  # (the second read sees only cols)
     left = [n for n in probe.names if n not in cols]
     if left:
         data.notes.append(f"not published (not a tank reading; name one with --columns): {', '.join(left)}")
@@ -252,7 +286,9 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     file_ms = np.round(data.t_s * 1000).astype(np.int64)
     shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000))
     row_ms = file_ms + shift
-    stack = Stack(fresh_folder(out))
+    folder = fresh_folder(out)
+    held = hold_folder(folder)  # released when this replay ends: a second one into it is refused meanwhile
+    stack = Stack(folder)
     notes: list[tuple[str, dict[str, Any]]] = []
     inbox = NotificationInbox(lambda route, doc: notes.append((route, doc)))
     client = None
@@ -319,6 +355,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             client.disconnect()
         inbox.close()
         stack.stop_all()
+        os.close(held)
 
 
 def _file_time(ms: int) -> str:

@@ -41,6 +41,10 @@ def user_app() -> typer.Typer:
         AQUAMON_MQTT_PASSWORD).  Then make the broker reload: kill -HUP <mosquitto pid>
         (docker-compose restart mosquitto).
         """
+        if role == "device" and not (tank and device):  # ("device id '': use 1 to 32 of ..." named no option)
+            err.print("[bold red]error:[/] role device needs --tank and --device, e.g. --tank tank1 --device esp32-1",
+                      soft_wrap=True)
+            raise typer.Exit(2)
         try:
             account = (Account.for_device(tank, device, prefix) if role == "device"
                        else Account.for_service(role, name or None, prefix, discovery_prefix))

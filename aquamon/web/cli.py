@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from aquamon.web.accounts import WebAccounts
+from aquamon.web.accounts import WEB_ROLES, WebAccounts
 
 err = Console(stderr=True)
 
@@ -24,7 +24,7 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
 
     @app.callback()
     def serve(ctx: typer.Context, config: Optional[Path] = config_opt,
-              verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+              verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages too.")) -> None:
         """Serve the web app ([web] bind and port) until stopped."""
         ctx.obj = config
         if ctx.invoked_subcommand is not None:
@@ -58,6 +58,10 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
         """Add a login (or change its password and role); asks for the password."""
         from aquamon.auth import AuthError
 
+        accounts = _accounts(ctx, file, config)  # a wrong --config or --role is said before a password is typed
+        if role not in WEB_ROLES:
+            err.print(f"[bold red]not added:[/] role {escape(repr(role))}: use viewer or operator", soft_wrap=True)
+            raise typer.Exit(1)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
@@ -65,7 +69,6 @@ def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool
             if getpass.getpass("again: ") != password:
                 err.print("[bold red]the two passwords differ[/]; nothing changed")
                 raise typer.Exit(1)
-        accounts = _accounts(ctx, file, config)
         try:
             accounts.add(name, role, password)
         except (AuthError, OSError) as e:
