@@ -352,7 +352,8 @@ def run_demo(hours: float = 56.0, speed: float = 3000.0, out: Path = Path("demo-
         from analytics.notify_policy import keeper_zone
         from aquamon.report import write_report
 
-        report = write_report(db, TANK, out / "report", hours=hours,
+        # the run's own hours: the simulated tank ended at end_ms (this morning), not now
+        report = write_report(db, TANK, out / "report", hours=hours, now_ms=end_ms,
                               zone=keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes))
         fired = [a for a in state.alerts if a.get("state") == "firing"]
         summary = Table(title="Summary", show_header=False)
