@@ -26,6 +26,8 @@ from analytics.rules import (
     WOBBLE_MINUTES,
     minutes_since_fall,
     recovery_time_constant,
+    small_median,
+    small_nanmedian,
     step_spread,
     theil_sen_per_hour,
 )
@@ -303,13 +305,13 @@ class RulesMixin(HostBase):
         since_pour = self._minutes_since_pour(now_ms, t_ms, frame)
         pouring = since_pour <= max(s.temp_rate_minutes, TREND_MINUTES)  # the pour is in the rate's window
         self._learn_recovery(now_ms, t_ms, frame)
-        c = self._temp_course(now_ms, t_ms, frame)
-        score["temp_trend_c_per_h"] = c.trend
         # a departure worth telling within the hour (the profile's relevant change, per hour), and steeper than
         # the healthy water's own 15-minute trends (calibrated at the stated false-alarm rate)
         floor = p.relevant_change.get("temp_c", p.heater_off_c_per_h)
         thr_up = max(floor, self.temp_trend_tail[1]) * (0.5 if stuck_on else 1.0)
         thr_down = max(floor, self.temp_trend_tail[0]) * (0.5 if dead_on else 1.0)
+        c = self._temp_course(now_ms, t_ms, frame, min(thr_up, thr_down))
+        score["temp_trend_c_per_h"] = c.trend
         # rising away from usual: the water 3 sigma above it (above the heater's set point after a change), or
         # a steady course turning steep while the water is not coming back from cool new water (a sunny
         # conservatory's usual daily rise hides +1 °C/h in the raw rate, not against its usual course)
@@ -379,40 +381,47 @@ class RulesMixin(HostBase):
         usual = self._usual_series("temp_c", tw, frame, shape_only=after_change)
         return None if usual is None else temp - usual
 
-    def _temp_course(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> TempCourse:
-        """The temperature's course against its usual one (see :class:`TempCourse`); NaNs without one."""
+    def _temp_course(self, now_ms: int, t_ms: Array, frame: dict[str, Array], steep: float) -> TempCourse:
+        """The temperature's course against its usual one (see :class:`TempCourse`); NaNs without one.
+
+        How far it moved against its own recent scatter is worked out only
+        for a trend steeper than ``steep`` (no rule reads it otherwise).
+        """
         nan = float("nan")
-        tw, temp = self._recent(t_ms, frame["temp_c"], now_ms, ANCHOR_MINUTES)
+        tw, temp = self._recent(t_ms, frame["temp_c"], now_ms, TREND_MINUTES + BEFORE_MINUTES)
         r = self._temperature_departure(tw, temp, frame)
         recent = tw >= now_ms - TREND_MINUTES * MIN_MS
         if r is None or np.isfinite(r[recent]).sum() < 0.8 * TREND_MINUTES:
             return TempCourse(nan, nan, nan, nan, nan, nan, nan, 0.0)
         slope = theil_sen_per_hour(tw[recent] / 1000.0, r[recent])
-        early = (tw >= now_ms - (TREND_MINUTES + BEFORE_MINUTES) * MIN_MS) & ~recent
+        early = ~recent
         before = theil_sen_per_hour(tw[early][::2] / 1000.0, r[early][::2]) \
             if np.isfinite(r[early]).sum() >= 0.8 * BEFORE_MINUTES else nan
         sd = self._residual_sd("temp_c", frame)
-        now = float(np.nanmedian(r[recent][-5:]))
-        # how far it moved from the level it held just before, against how the departure scattered over the
-        # last hours (its usual course fits some days better than others: a level test of its own)
-        past = r[~recent]
-        past = past[np.isfinite(past)]
+        now = small_nanmedian(r[recent][-5:])
         moved_c, moved_sd = nan, nan
-        if len(past) >= ANCHOR_MINUTES // 2 and np.isfinite(r[early]).any():
-            spread = 1.4826 * float(np.median(np.abs(past - np.median(past))))
-            moved_c = now - float(np.nanmedian(r[early]))
-            moved_sd = moved_c / max(spread, 1e-9)
+        if abs(slope) > steep and np.isfinite(r[early]).any():
+            # how far it moved from the level it held just before, against how the departure scattered over
+            # the last hours (its usual course fits some days better than others: a level test of its own)
+            ta, temp_a = self._recent(t_ms, frame["temp_c"], now_ms, ANCHOR_MINUTES)
+            past = self._temperature_departure(ta, temp_a, frame)
+            past = np.zeros(0) if past is None else past[ta < now_ms - TREND_MINUTES * MIN_MS]
+            past = past[np.isfinite(past)]
+            if len(past) >= ANCHOR_MINUTES // 2:
+                spread = 1.4826 * small_median(np.abs(past - small_median(past)))
+                moved_c = now - small_nanmedian(r[early])
+                moved_sd = moved_c / max(spread, 1e-9)
         present = [n for n in self.settings.drift_sensors if n in frame]
         moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
             float(self.relevelled_by[present.index("temp_c")])
         z_set = (now + min(moved, 0.0)) / sd
-        mean = float(np.nanmedian(r[recent]))
+        mean = small_nanmedian(r[recent])
         if now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS:
             # after a water change the heater (or the room) brings the water back to where it held it before
             back = self._from_before_change(tw[recent], temp[recent], t_ms, frame)
             if back is not None:
                 slope = theil_sen_per_hour(tw[recent] / 1000.0, back)
-                now, mean = float(np.nanmedian(back[-5:])), float(np.nanmedian(back))
+                now, mean = small_nanmedian(back[-5:]), small_nanmedian(back)
                 z_set = now / sd
         # well below usual, the heater (or the room) brings the water back at |departure| / tau
         tau = max((tau for tau, _ in self.heat_recovery_h), default=0.0)
