@@ -84,7 +84,7 @@ class TempCourse(NamedTuple):
     moved: float  #: how far it moved from its level then (°C) ...
     moved_sd: float  #: ... and in its own scatter over the last ANCHOR_MINUTES
     now: float  #: the departure now (°C)
-    expected: float  #: the slope the tank's own recovery toward usual gives it now (°C/h; 0 near usual)
+    expected: float  #: the slope the recovery after a water change gives it now (°C/h; 0 outside one)
 
 
 def window_slopes_per_hour(t_ms: Array, y: Array, minutes: int = TREND_MINUTES, every: int = 5,
@@ -415,17 +415,17 @@ class RulesMixin(HostBase):
         moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
             float(self.relevelled_by[present.index("temp_c")])
         z_set = (now + min(moved, 0.0)) / sd
-        mean = small_nanmedian(r[recent])
+        expected = 0.0
         if now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS:
-            # after a water change the heater (or the room) brings the water back to where it held it before
+            # after a water change the heater (or the room) brings the water back to where it held it before,
+            # at |how far it still is| / tau (Newton's law of cooling, tau learned from earlier changes)
             back = self._from_before_change(tw[recent], temp[recent], t_ms, frame)
             if back is not None:
                 slope = theil_sen_per_hour(tw[recent] / 1000.0, back)
                 now, mean = small_nanmedian(back[-5:]), small_nanmedian(back)
                 z_set = now / sd
-        # well below usual, the heater (or the room) brings the water back at |departure| / tau
-        tau = max((tau for tau, _ in self.heat_recovery_h), default=0.0)
-        expected = -mean / tau if tau > 0 and mean <= -3.0 * sd else 0.0
+                tau = max((tau for tau, _ in self.heat_recovery_h), default=0.0)
+                expected = -mean / tau if tau > 0 and mean <= -3.0 * sd else 0.0
         return TempCourse(slope, now / sd, z_set, before, moved_c, moved_sd, now, expected)
 
     def _from_before_change(self, tw: Array, temp: Array, t_ms: Array, frame: dict[str, Array]) -> Array | None:
