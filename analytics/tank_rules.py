@@ -316,7 +316,7 @@ class RulesMixin(HostBase):
         # a steady course turning steep while the water is not coming back from cool new water (a sunny
         # conservatory's usual daily rise hides +1 °C/h in the raw rate, not against its usual course)
         recovering = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
-        rising = c.trend > thr_up and (c.z_set >= 3.0 or (self._turned(c, thr_up) and c.z_set > -3.0
+        rising = c.trend > thr_up and (c.z_set >= 3.0 or (self._turned(c, thr_up, rate) and c.z_set > -3.0
                                                            and not recovering))
         rise = max(rate, c.trend) if rising else rate
         out = self._rule("heater_stuck", bool(rate > up or rising) and not pouring, now_ms, rise,
@@ -334,9 +334,10 @@ class RulesMixin(HostBase):
         # short of the recovery by more than the tank's own healthy recoveries fell short (or the trend tail)
         thr_back = max(floor, max((sf for _, sf in self.heat_recovery_h), default=self.temp_trend_tail[0])) * \
             (0.5 if dead_on else 1.0)
-        falling = (c.trend < -thr_down and (c.z <= -3.0 or (self._turned(c, -thr_down) and c.z < 3.0
+        # (no longer coming back: not warming at all, where the tank would be warming faster than that)
+        falling = (c.trend < -thr_down and (c.z <= -3.0 or (self._turned(c, -thr_down, rate) and c.z < 3.0
                                                             and not recovering))) or \
-            (excess < -thr_back and c.z <= -3.0 and c.expected > 0)
+            (excess < -thr_back and c.trend <= 0.0 and c.z <= -3.0 and c.expected > 0)
         hour_fall = slow < -off and drop > p.heater_off_drop_c and since_pour > 60  # the pour out of its hour
         dead = (rate < -down or hour_fall or falling) and not pouring
         fall = rate if rate < -down else (slow if hour_fall else c.trend)
@@ -353,13 +354,15 @@ class RulesMixin(HostBase):
         return out + self._rule("heater_dead", bool(dead), now_ms, fall, text)
 
     @staticmethod
-    def _turned(c: TempCourse, threshold: float) -> bool:
-        """A steady course turned steep: its slope before within the threshold, and the water moved from the
-        level it held then by what the threshold gives in a trend window and by 3 of its own recent scatter
+    def _turned(c: TempCourse, threshold: float, rate: float) -> bool:
+        """A steady course turned steep: its slope before within the threshold, the water moved from the
+        level it held then by what the threshold gives in a trend window and by 3 of its own recent scatter,
+        and the water itself (its raw ``rate``) moving that way beyond the threshold: a usual course that
+        turns while the water stays put (a dip learned from other days' water changes) is not the heater
         (the sign of ``threshold`` is the direction)."""
         sign = math.copysign(1.0, threshold)
         return bool(abs(c.before) <= abs(threshold) and sign * c.moved >= abs(threshold) * TREND_MINUTES / 60
-                    and sign * c.moved_sd >= 3.0)
+                    and sign * c.moved_sd >= 3.0 and sign * rate >= abs(threshold))
 
     def _minutes_since_pour(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> float:
         """Minutes since fresh water last went in (the TDS stepping down; inf: not in the last 90 minutes)."""
