@@ -316,8 +316,7 @@ class RulesMixin(HostBase):
         # a steady course turning steep while the water is not coming back from cool new water (a sunny
         # conservatory's usual daily rise hides +1 °C/h in the raw rate, not against its usual course)
         recovering = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
-        rising = c.trend > thr_up and (c.z_set >= 3.0 or (self._turned(c, thr_up, rate) and c.z_set > -3.0
-                                                           and not recovering))
+        rising = self._rising(c, thr_up, rate, recovering)
         rise = max(rate, c.trend) if rising else rate
         out = self._rule("heater_stuck", bool(rate > up or rising) and not pouring, now_ms, rise,
                          f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
@@ -334,10 +333,7 @@ class RulesMixin(HostBase):
         # short of the recovery by more than the tank's own healthy recoveries fell short (or the trend tail)
         thr_back = max(floor, max((sf for _, sf in self.heat_recovery_h), default=self.temp_trend_tail[0])) * \
             (0.5 if dead_on else 1.0)
-        # (no longer coming back: not warming at all, where the tank would be warming faster than that)
-        falling = (c.trend < -thr_down and (c.z <= -3.0 or (self._turned(c, -thr_down, rate) and c.z < 3.0
-                                                            and not recovering))) or \
-            (excess < -thr_back and c.trend <= 0.0 and c.z <= -3.0 and c.expected > 0)
+        falling = self._falling(c, thr_down, thr_back, rate, recovering)
         hour_fall = slow < -off and drop > p.heater_off_drop_c and since_pour > 60  # the pour out of its hour
         dead = (rate < -down or hour_fall or falling) and not pouring
         fall = rate if rate < -down else (slow if hour_fall else c.trend)
@@ -352,6 +348,24 @@ class RulesMixin(HostBase):
                 if p.heated else "the water is cooling fast (a cold room, a draught or an open "
                 "window). Keep the room from getting colder.")
         return out + self._rule("heater_dead", bool(dead), now_ms, fall, text)
+
+    @classmethod
+    def _rising(cls, c: TempCourse, threshold: float, rate: float, recovering: bool) -> bool:
+        """Warming away from usual: steeper than ``threshold`` with the water 3 sigma above usual (above the
+        heater's set point after a water change), or a steady course turned steep (not while the water
+        comes back from a water change)."""
+        return bool(c.trend > threshold and (c.z_set >= 3.0 or (
+            cls._turned(c, threshold, rate) and c.z_set > -3.0 and not recovering)))
+
+    @classmethod
+    def _falling(cls, c: TempCourse, threshold: float, short: float, rate: float, recovering: bool) -> bool:
+        """Cooling away from usual (as :meth:`_rising`, the other way), or, far below where the water was
+        before a water change, no longer coming back: not warming at all where the tank's own recovery
+        would warm it faster than ``short``."""
+        away = c.trend < -threshold and (c.z <= -3.0 or (cls._turned(c, -threshold, rate) and c.z < 3.0
+                                                         and not recovering))
+        stopped = c.trend - c.expected < -short and c.trend <= 0.0 and c.z <= -3.0 and c.expected > 0
+        return bool(away or stopped)
 
     @staticmethod
     def _turned(c: TempCourse, threshold: float, rate: float) -> bool:
