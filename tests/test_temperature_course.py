@@ -135,11 +135,11 @@ def test_the_small_median_is_numpys() -> None:
 def test_the_faster_median_changes_no_decision(conservatory: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same readings give the same transitions with numpy's median in the rules' place."""
     import analytics.rules
-    import analytics.tank_rules
+    import analytics.heater_rules
 
     fast: list = []
     _warming(conservatory, 0.9, fast)
-    for module in (analytics.rules, analytics.tank_rules):
+    for module in (analytics.rules, analytics.heater_rules):
         monkeypatch.setattr(module, "small_median", lambda x: float(np.median(x)) if len(x) else float("nan"))
         monkeypatch.setattr(module, "small_nanmedian", lambda x: float(np.nanmedian(x)) if np.isfinite(x).any()
                             else float("nan"))
@@ -150,7 +150,7 @@ def test_the_faster_median_changes_no_decision(conservatory: tuple, monkeypatch:
 
 def _course(trend: float, z: float, expected: float = 0.0, before: float = 0.0, moved: float = 0.0,
             moved_sd: float = 0.0):
-    from analytics.tank_rules import TempCourse
+    from analytics.heater_rules import TempCourse
 
     return TempCourse(trend, z, z, before, moved, moved_sd, z * 0.1, expected)
 
@@ -159,7 +159,7 @@ def test_a_slow_recovery_is_not_a_heater_that_stopped() -> None:
     """After a water change the water is 1 °C below where it was and the tank usually recovers +0.6 °C/h:
     still warming at +0.2 °C/h is a slow recovery (an evening's change in the own month paged twice), not
     warming at all is the heater."""
-    from analytics.tank_rules import RulesMixin
+    from analytics.heater_rules import HeaterRulesMixin as RulesMixin
 
     assert not RulesMixin._falling(_course(0.2, -10.0, expected=0.6), 0.8, 0.3, 0.2, True)
     assert RulesMixin._falling(_course(-0.05, -10.0, expected=0.6), 0.8, 0.3, -0.05, True)
@@ -170,7 +170,7 @@ def test_a_usual_course_turning_while_the_water_stays_put_is_not_the_heater() ->
     """The departure from usual turns steep (+0.9 °C/h) because the usual course dips (a dip learned from
     other evenings' water changes) while the water itself is flat: no heater stuck on.  The same departure
     with the water itself warming (the sun on a conservatory) is told."""
-    from analytics.tank_rules import RulesMixin
+    from analytics.heater_rules import HeaterRulesMixin as RulesMixin
 
     turned = _course(0.9, 0.5, before=0.05, moved=0.3, moved_sd=6.0)
     assert not RulesMixin._rising(turned, 0.5, 0.0, False)
