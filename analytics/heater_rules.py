@@ -151,12 +151,15 @@ class HeaterRulesMixin(HostBase):
                     and sign * c.moved_sd >= 3.0 and sign * rate >= abs(threshold))
 
     def _minutes_since_pour(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> float:
-        """Minutes since fresh water last went in (the TDS stepping down; inf: not in the last 90 minutes)."""
+        """Minutes since fresh water last went in (the TDS stepping down; inf: not in the last 90 minutes,
+        and no water change recognised)."""
         if "tds_ppm" not in frame:
             return float("inf")
         tw, tds = self._recent(t_ms, frame["tds_ppm"], now_ms, 90)
-        # beyond five times the probe's usual minute-to-minute wobble (its noise: a reading's own is 1/sqrt 2)
-        return minutes_since_fall(tw, tds, now_ms, least=5.0 * self.noise.get("tds_ppm", 0.0))
+        # beyond three times the probe's usual minute-to-minute wobble (the spread of its successive steps);
+        # or since the change was recognised (the TDS's ten-minute median: a few minutes after the pour)
+        fell = minutes_since_fall(tw, tds, now_ms, least=3.0 * self.noise.get("tds_ppm", 0.0))
+        return min(fell, (now_ms - self.last_water_change_ms) / MIN_MS)
 
     def _temperature_departure(self, tw: Array, temp: Array, frame: dict[str, Array]) -> Array | None:
         """The temperature's departure from its usual course at ``tw`` (None without a baseline).
