@@ -134,8 +134,8 @@ def test_the_small_median_is_numpys() -> None:
 
 def test_the_faster_median_changes_no_decision(conservatory: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same readings give the same transitions with numpy's median in the rules' place."""
-    import analytics.rules
     import analytics.heater_rules
+    import analytics.rules
 
     fast: list = []
     _warming(conservatory, 0.9, fast)
