@@ -194,20 +194,32 @@ def payloads(data: LabelledData, shift_ms: int) -> list[bytes]:
     return out
 
 
-def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
-    """Per row: some warning or critical alert is firing once the row's minute was judged (at its end)."""
+def alert_columns(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> dict[str, np.ndarray]:
+    """Per warning or critical alert key, per row: that alert is firing once the row's minute was judged (at its
+    end) -- the columns ``aquamon evaluate --predictions`` writes.
+
+    >>> a = [{"time": 120_000, "key": "drift", "severity": "warning", "state": "firing"},
+    ...      {"time": 180_000, "key": "drift", "severity": "warning", "state": "resolved"}]
+    >>> alert_columns(a, np.array([0, 60_000, 120_000]))["drift"].astype(int).tolist()
+    [0, 1, 0]
+    """
     firing: set[str] = set()
-    out = np.zeros(len(row_ms), dtype=bool)
-    events = sorted(alerts, key=lambda a: a["time"])
+    events = sorted((a for a in alerts if a.get("severity") in ("warning", "critical")), key=lambda a: a["time"])
+    out = {key: np.zeros(len(row_ms), dtype=bool) for key in dict.fromkeys(a["key"] for a in events)}
     j = 0
     for i, t in enumerate(row_ms):
         while j < len(events) and events[j]["time"] <= t // MIN_MS * MIN_MS + MIN_MS:
             a = events[j]
-            if a.get("severity") in ("warning", "critical"):
-                (firing.add if a["state"] == "firing" else firing.discard)(a["key"])
+            (firing.add if a["state"] == "firing" else firing.discard)(a["key"])
             j += 1
-        out[i] = bool(firing)
+        for key in firing:
+            out[key][i] = True
     return out
+
+
+def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
+    """Per row: some warning or critical alert is firing once the row's minute was judged (at its end)."""
+    return np.any(np.stack([np.zeros(len(row_ms), dtype=bool), *alert_columns(alerts, row_ms).values()]), axis=0)
 
 
 def publish_plan(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[str, tuple[int, int]]]:
@@ -297,6 +309,8 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         alerts = _alerts(db, tank)
         for a in alerts:
             a["file_time"] = _file_time(int(a["time"]) - shift)
+        keys = {k: carry_forward_empty_rows(data.X, np.zeros(len(data)), v)[1]
+                for k, v in alert_columns(alerts, row_ms).items()}
         _, alarms = carry_forward_empty_rows(data.X, np.zeros(len(data)), alarms_from(alerts, row_ms))
         # the rows of the last minute(s) are never judged: no later reading closes their minute
         judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms)
@@ -310,8 +324,8 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         if not judged.all():
             said.append(f"{int((~judged).sum())} row(s) of the last minute not judged (no later reading closes "
                         "it): left out of the figures")
-        metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged]) \
-            if data.labels is not None else None
+        metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged],
+                                    {k: v[judged] for k, v in keys.items()}) if data.labels is not None else None
         return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said)
     finally:
         if client is not None:
