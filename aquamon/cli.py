@@ -434,7 +434,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
                   f"{c['relearn_after_minutes']:.0f} min", soft_wrap=True)
     con = Console()
     for k, v in out.items():
-        con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+        con.print(f"{k:>25}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
 @app.command()
@@ -491,7 +491,7 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
         for k, v in summary_dict({**result.metrics, "seconds": 0.0}).items():
             if k == "seconds":
                 continue
-            print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+            print(f"{k:>25}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
 def plain_help(t: typer.Typer) -> None:
