@@ -379,6 +379,9 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              train_rows: Optional[int] = typer.Option(None, "--train-rows", min=1, help="Fit on the first N rows "
                                                       "of TEST and score the rest (SKAB's protocol: 400)."),
              config: Optional[Path] = ConfigOpt,
+             tank: Optional[str] = typer.Option(None, "--tank", help="Use this tank's own [alerts.tanks] table of "
+                                                "the config, as the service and `aquamon replay --tank` do "
+                                                "(default: the global [alerts] settings)."),
              ) -> None:
     """Measure the analytics engine's detection quality on labelled CSVs (GECCO 2018 point-wise F1, NAB score)."""
     import json as _json
@@ -414,6 +417,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
 
         settings = dataclasses.replace(settings_from(load_config(config, CHECKS)),
                                        quality_false_alarms_per_day=false_alarms_per_day)
+        if tank is not None:  # the tank's own profile and limits, as the service builds them
+            from analytics.settings import TankSettings
+
+            settings = dataclasses.replace(TankSettings(load_config(config, CHECKS)).of(tank),
+                                           quality_false_alarms_per_day=false_alarms_per_day)
         ops = [c.strip() for c in operational.split(",") if c.strip()]
         if grid not in ev.GRIDS:
             raise ev.EvaluationInputError(f"--grid {grid!r}: give one of {', '.join(ev.GRIDS)}")
@@ -440,7 +448,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
                   f"{c['relearn_after_minutes']:.0f} min", soft_wrap=True)
     con = Console()
     for k, v in out.items():
-        con.print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+        con.print(f"{k:>25}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
 @app.command()
@@ -458,6 +466,12 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
            sep: str = typer.Option(",", "--sep", help="Field separator."),
            time_format: Optional[str] = typer.Option(None, "--time-format", help="Layout of the times if not "
                                                      "ISO 8601 or epoch s/ms, e.g. '%d/%m/%Y %H:%M'."),
+           config: Optional[Path] = typer.Option(None, "--config", "-c", help="The keeper's TOML config (see "
+                                                 "aquamon.example.toml): its [alerts] (profile, limits, the "
+                                                 "--tank's own table, quiet hours) and [analytics] settings are "
+                                                 "the replay's; ports, addresses, accounts, notification URLs "
+                                                 "and the gateway are the replay's own stack's. evaluate "
+                                                 "--config FILE --tank T builds the same engine."),
            ) -> None:
     """Publish a CSV as a device would, through broker, gateway, InfluxDB and analytics; print what a keeper gets."""
     from aquamon.checkout import HarnessMissing
@@ -472,7 +486,8 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
         from aquamon.labelled_csv import parse_columns
 
         result = rp.replay(csv_file, tank, out, label_column, time_column, sep=sep, columns=parse_columns(columns),
-                           time_format=time_format)
+                           time_format=time_format,
+                           config=config)
     except (ValueError, TimeoutError, OSError, rp.ReplayError) as e:
         err.print(f"[bold red]replay:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
@@ -494,7 +509,7 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
         for k, v in summary_dict({**result.metrics, "seconds": 0.0}).items():
             if k == "seconds":
                 continue
-            print(f"{k:>22}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+            print(f"{k:>25}  {'-' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
 
 
 def plain_help(t: typer.Typer) -> None:

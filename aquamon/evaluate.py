@@ -34,7 +34,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -95,13 +95,58 @@ def pointwise_scores(labels: BoolArray, alarms: BoolArray) -> dict[str, float]:
     return {"f1": f1, "precision": precision, "recall": recall, "tp": tp, "fp": fp, "fn": fn}
 
 
-def detection_metrics(t_s: Array, labels: BoolArray, alarms: BoolArray) -> dict[str, Any]:
+def onsets(on: BoolArray) -> BoolArray:
+    """Rows where ``on`` begins: on, and the row before off (the first row counts when on).
+
+    >>> onsets(np.array([1, 1, 0, 1, 0], dtype=bool)).astype(int).tolist()
+    [1, 0, 0, 1, 0]
+    """
+    a = np.asarray(on, dtype=bool)
+    return a & ~np.concatenate([[False], a[:-1]])
+
+
+def told_delays(t_s: Array, labels: BoolArray, alarms: BoolArray,
+                alerts: Mapping[str, BoolArray] | None = None) -> list[float | None]:
+    """Per labelled run, minutes from its first row to the first alert *onset* inside it (None: not told).
+
+    A keeper is told of a fault by an alert that begins while it lasts: the
+    alarm going from off to on, or, with ``alerts`` (one column per warning or
+    critical alert key, as ``--predictions`` writes them), a key that starts
+    firing while another alert is already on.  An alarm that was on before
+    the run began and stays on, with no new key, tells nothing about it.
+
+    >>> t = np.arange(8) * 60.0
+    >>> y = np.array([0, 0, 1, 1, 1, 0, 1, 1], dtype=bool)
+    >>> drift = np.array([0, 1, 1, 1, 1, 1, 1, 1], dtype=bool)  # on since before both runs
+    >>> told_delays(t, y, drift)
+    [None, None]
+    >>> heater = np.array([0, 0, 0, 1, 1, 0, 0, 0], dtype=bool)  # its own alert, a minute in
+    >>> told_delays(t, y, drift, {"drift": drift, "heater_dead": heater})
+    [1.0, None]
+    """
+    y = np.asarray(labels, dtype=bool)
+    begins = onsets(alarms)
+    for column in (alerts or {}).values():
+        begins = begins | onsets(column)
+    out: list[float | None] = []
+    for lo, hi in event_runs(y):
+        hit = np.flatnonzero(begins[lo:hi])
+        out.append((float(t_s[lo + hit[0]]) - float(t_s[lo])) / 60.0 if len(hit) else None)
+    return out
+
+
+def detection_metrics(t_s: Array, labels: BoolArray, alarms: BoolArray,
+                      alerts: Mapping[str, BoolArray] | None = None) -> dict[str, Any]:
     """Every figure ``aquamon evaluate`` prints, from labels and decisions.
 
     ``false_alarms_per_day`` counts alarm onsets (a row alarmed, the previous
     not) on rows outside every labelled run, per day spanned by the rows.
     ``median_delay_minutes`` is over the events hit: time from the first
-    labelled row to the first alarmed row of the run (None if none is hit).
+    labelled row to the first alarmed row of the run (None if none is hit);
+    an alarm already on when the run began counts as a hit at delay 0.
+    ``events_told`` and ``median_told_delay_minutes`` count only an alert
+    that began inside the run (:func:`told_delays`; ``alerts``: one column
+    per warning or critical alert key, when the detector has them).
 
     >>> t = np.arange(10) * 60.0
     >>> y = np.array([0, 1, 1, 1, 0, 0, 0, 1, 1, 0], dtype=bool)
@@ -119,14 +164,15 @@ def detection_metrics(t_s: Array, labels: BoolArray, alarms: BoolArray) -> dict[
         hit = np.flatnonzero(a[lo:hi])
         if len(hit):
             delays.append((t_s[lo + hit[0]] - t_s[lo]) / 60.0)
-    onsets = a & ~np.concatenate([[False], a[:-1]])
-    false_onsets = int(np.sum(onsets & ~y))
+    false_onsets = int(np.sum(onsets(a) & ~y))
     days = max((float(t_s[-1]) - float(t_s[0])) / 86400.0, 1.0 / 1440.0) if len(t_s) else 1.0
     out.update(events=len(runs), events_hit=len(delays),
                event_recall=len(delays) / len(runs) if runs else 0.0,
                false_alarm_onsets=false_onsets, false_alarms_per_day=false_onsets / days,
                median_delay_minutes=float(np.median(delays)) if delays else None,
                rows=int(len(y)), days=days)
+    told = [d for d in told_delays(t_s, y, a, alerts) if d is not None]
+    out.update(events_told=len(told), median_told_delay_minutes=float(np.median(told)) if told else None)
     return out
 
 
@@ -252,12 +298,13 @@ def evaluate(train: LabelledData, test: LabelledData,
     scores, alarms = det.run(test.t_s, test.X)
     scores, alarms = carry_forward_empty_rows(test.X, scores, alarms)
     seconds = time.perf_counter() - t0
-    metrics = detection_metrics(test.t_s, test.labels, alarms)
+    alerts = {k: carry_forward_empty_rows(test.X, np.zeros(len(test.X)), v)[1]
+              for k, v in (getattr(det, "alerts", {}) or {}).items()}
+    metrics = detection_metrics(test.t_s, test.labels, alarms, alarm_columns(alerts))
     metrics["seconds"] = seconds
     if nab_windows is not None:
         # NAB counts every flagged row as a detection; ours reports an alert once, when it starts
-        onsets = alarms & ~np.concatenate([[False], alarms[:-1]])
-        metrics["nab_standard_raw"] = nab_raw_score(test.t_s, onsets, nab_windows)["score"]
+        metrics["nab_standard_raw"] = nab_raw_score(test.t_s, onsets(alarms), nab_windows)["score"]
     calibration: dict[str, Any] = {}
     mon = getattr(det, "monitor", None)
     if mon is not None and mon.quality is not None and mon.quality.detector is not None:
@@ -268,12 +315,22 @@ def evaluate(train: LabelledData, test: LabelledData,
         calibration = {"evidence": list(det.evidence), "relearn_after_minutes": det.relearn_after_minutes,
                        "holdout_false_alarm_ratio": {k: round(float(v), 3) for k, v in det.holdout.items()}}
     ev = Evaluation(metrics, scores, alarms, float(getattr(det, "threshold", float("nan"))), calibration)
-    ev.alerts = dict(getattr(det, "alerts", {}) or {})
+    ev.alerts = alerts
     ev.notes = list(getattr(det, "notes", []) or [])
-    if ev.alerts:
-        for k in ev.alerts:
-            ev.alerts[k] = carry_forward_empty_rows(test.X, np.zeros(len(test.X)), ev.alerts[k])[1]
     return ev
+
+
+def alarm_columns(alerts: Mapping[str, BoolArray]) -> dict[str, BoolArray]:
+    """The columns of ``alerts`` (per alert key) that make an alarm: the engine's warning and critical keys.
+
+    An info alert (a water change due) wakes nobody, so its start tells no fault.
+
+    >>> sorted(alarm_columns({"heater_dead": np.ones(2, bool), "water_change_due": np.ones(2, bool)}))
+    ['heater_dead']
+    """
+    from analytics.monitor import ALERTS
+
+    return {k: v for k, v in alerts.items() if k in ALERTS and ALERTS[k].severity in ("warning", "critical")}
 
 
 #: GECCO 2018: changes of these are operational (the operator's), not water-quality events
@@ -513,7 +570,7 @@ def write_predictions(path: str | Path, data: LabelledData, ev: Evaluation) -> N
 
 
 HEADLINE = ("f1", "precision", "recall", "event_recall", "false_alarms_per_day", "median_delay_minutes",
-            "rows", "seconds")
+            "events", "events_told", "median_told_delay_minutes", "rows", "seconds")
 
 
 def summary_dict(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from aquamon.auth import Account
 from aquamon.checkout import harness
+from aquamon.config import Config
 from aquamon.evaluate import carry_forward_empty_rows, detection_metrics
 from aquamon.labelled_csv import TANK_RANGES, EvaluationInputError, LabelledData, read_labelled_csv
 
@@ -65,6 +66,10 @@ CHUNK = 150  # two chunks, the most not yet judged, are 5 h: less than the analy
 DEVICE = "replay"
 MIN_MS = 60_000
 DAY_MS = 86_400_000
+#: [analytics] options the replay's own stack sets (its tank, its pace, its metrics, one instance): a keeper's
+#: configuration file gives the rest
+REPLAY_OWNS = ("tanks", "poll_s", "metrics_host", "metrics_port", "instance_index", "instance_count",
+               "notify_each_step")
 #: the file that marks a folder as a replay's own, which the next replay into it may empty
 MARKER = ".aquamon-replay"
 
@@ -228,20 +233,32 @@ def payloads(data: LabelledData, shift_ms: int) -> list[bytes]:
     return out
 
 
-def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
-    """Per row: some warning or critical alert is firing once the row's minute was judged (at its end)."""
+def alert_columns(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> dict[str, np.ndarray]:
+    """Per warning or critical alert key, per row: that alert is firing once the row's minute was judged (at its
+    end) -- the columns ``aquamon evaluate --predictions`` writes.
+
+    >>> a = [{"time": 120_000, "key": "drift", "severity": "warning", "state": "firing"},
+    ...      {"time": 180_000, "key": "drift", "severity": "warning", "state": "resolved"}]
+    >>> alert_columns(a, np.array([0, 60_000, 120_000]))["drift"].astype(int).tolist()
+    [0, 1, 0]
+    """
     firing: set[str] = set()
-    out = np.zeros(len(row_ms), dtype=bool)
-    events = sorted(alerts, key=lambda a: a["time"])
+    events = sorted((a for a in alerts if a.get("severity") in ("warning", "critical")), key=lambda a: a["time"])
+    out = {key: np.zeros(len(row_ms), dtype=bool) for key in dict.fromkeys(a["key"] for a in events)}
     j = 0
     for i, t in enumerate(row_ms):
         while j < len(events) and events[j]["time"] <= t // MIN_MS * MIN_MS + MIN_MS:
             a = events[j]
-            if a.get("severity") in ("warning", "critical"):
-                (firing.add if a["state"] == "firing" else firing.discard)(a["key"])
+            (firing.add if a["state"] == "firing" else firing.discard)(a["key"])
             j += 1
-        out[i] = bool(firing)
+        for key in firing:
+            out[key][i] = True
     return out
+
+
+def alarms_from(alerts: list[dict[str, Any]], row_ms: np.ndarray) -> np.ndarray:
+    """Per row: some warning or critical alert is firing once the row's minute was judged (at its end)."""
+    return np.any(np.stack([np.zeros(len(row_ms), dtype=bool), *alert_columns(alerts, row_ms).values()]), axis=0)
 
 
 def publish_plan(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[str, tuple[int, int]]]:
@@ -268,36 +285,73 @@ def publish_plan(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tupl
     return plan + [("wait", p) for p in pending]
 
 
+def with_keeper_settings(stack_cfg: Config, keeper: Config) -> Config:
+    """The replay stack's config with the keeper's own detection settings.
+
+    The keeper's ``[alerts]`` (profile, limits, per-tank tables, quiet hours,
+    time zone ...) and ``[analytics]`` (window, baseline, warm-up, rates ...)
+    are used whole, but for what the replay's own stack sets (:data:`REPLAY_OWNS`);
+    every other section (broker and InfluxDB addresses, spool, gateway,
+    notification URLs) is the replay's.
+
+    >>> from aquamon.config import load_config_text
+    >>> keeper = load_config_text('[alerts]\\nprofile = "turtle"\\n[analytics]\\nwindow_minutes = 30\\n'
+    ...                           'tanks = ["a"]\\n')
+    >>> cfg = with_keeper_settings(Config(), keeper)
+    >>> cfg.alerts.profile, cfg.analytics.window_minutes, cfg.analytics.tanks
+    ('turtle', 30, [])
+    """
+    own = {name: getattr(stack_cfg.analytics, name) for name in REPLAY_OWNS}
+    return replace(stack_cfg, analytics=replace(keeper.analytics, **own), alerts=keeper.alerts)
+
+
 def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output"),
            label_column: str = "EVENT", time_column: str = "Time", timeout_s: float = 120.0, sep: str = ",",
-           columns: list[tuple[str, str]] | None = None, time_format: str | None = None) -> ReplayResult:
+           columns: list[tuple[str, str]] | None = None, time_format: str | None = None,
+           config: Path | None = None, services: Stack | None = None, namespace: str = "aquamon") -> ReplayResult:
     """Publish the CSV through a fresh stack and collect what the keeper would have got.
+
+    ``config``: the keeper's configuration file (:func:`with_keeper_settings`: its profile, limits and
+    analytics settings; the default configuration when None).  ``services``: a stack whose broker and
+    InfluxDB already run (tests share theirs; the replay then uses database and topic prefix
+    ``namespace`` and stops only what it started), else the replay starts its own in ``out``.
 
     Raises
     ------
     EvaluationInputError
         The file cannot be read (the message says what to do).
+    aquamon.config.ConfigError
+        The configuration file cannot be read or is invalid (before anything starts).
     TimeoutError
         The analytics did not judge a chunk in ``timeout_s``.
     """
+    from analytics.config_check import CHECKS
+    from aquamon.config import load_config
     from aquamon.demo import NotificationInbox
 
+    keeper = load_config(config, CHECKS)
     data = read_readings(csv_path, label_column, time_column, sep, columns, time_format)
     file_ms = np.round(data.t_s * 1000).astype(np.int64)
     shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000))
     row_ms = file_ms + shift
-    folder = fresh_folder(out)
-    held = hold_folder(folder)  # released when this replay ends: a second one into it is refused meanwhile
-    stack = Stack(folder)
+    held: int | None = None
+    if services is None:
+        folder = fresh_folder(out)
+        held = hold_folder(folder)  # released when this replay ends: a second one into it is refused meanwhile
+        stack = Stack(folder)
+    else:
+        stack = services
     notes: list[tuple[str, dict[str, Any]]] = []
     inbox = NotificationInbox(lambda route, doc: notes.append((route, doc)))
     client = None
     try:
         try:
-            stack.start_services(autosave_changes=FARM_AUTOSAVE_CHANGES)
-            cfg = stack.config(poll_s=0.05)  # a cycle soon after each chunk lands (replay waits on cycles)
+            if services is None:
+                stack.start_services(autosave_changes=FARM_AUTOSAVE_CHANGES)
+            # a cycle soon after each chunk lands (replay waits on cycles)
+            cfg = with_keeper_settings(stack.config(namespace, namespace, poll_s=0.05), keeper)
         except Exception as e:  # the harness's ServiceError, a query refused: said, not a traceback
-            if stack.mosquitto is not None and not stack.owns_services:  # (stop_all stops only a whole pair)
+            if services is None and stack.mosquitto is not None and not stack.owns_services:  # (stop_all: a pair)
                 stack.mosquitto.stop()
             raise ReplayError(f"could not start the broker and InfluxDB: {e}; see the logs in {out}") from e
         cfg.notify = replace(cfg.notify, critical=[f"{inbox.url}/critical"], warning=[f"{inbox.url}/warning"],
@@ -333,21 +387,23 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         alerts = _alerts(db, tank)
         for a in alerts:
             a["file_time"] = _file_time(int(a["time"]) - shift)
+        keys = {k: carry_forward_empty_rows(data.X, np.zeros(len(data)), v)[1]
+                for k, v in alert_columns(alerts, row_ms).items()}
         _, alarms = carry_forward_empty_rows(data.X, np.zeros(len(data)), alarms_from(alerts, row_ms))
         # the rows of the last minute(s) are never judged: no later reading closes their minute
         judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms)
         said = list(data.notes)
         said.append(f"the readings were published {shift // DAY_MS} day(s) after their time in the file, as a device "
                     "would send them now: dates in the notifications are that much later, times of day the file's")
-        log_path = out.resolve() / "analytics.log"
+        log_path = stack.workdir.resolve() / "analytics.log"
         if log_path.is_file() and "were not evaluated" in log_path.read_text(errors="replace"):
             said.append(f"the analytics skipped minutes more than 6 h behind the readings (a gap of more than 6 h "
                         f"in the file): see {log_path}")
         if not judged.all():
             said.append(f"{int((~judged).sum())} row(s) of the last minute not judged (no later reading closes "
                         "it): left out of the figures")
-        metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged]) \
-            if data.labels is not None else None
+        metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged],
+                                    {k: v[judged] for k, v in keys.items()}) if data.labels is not None else None
         return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said)
     finally:
         if client is not None:
@@ -355,7 +411,8 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             client.disconnect()
         inbox.close()
         stack.stop_all()
-        os.close(held)
+        if held is not None:
+            os.close(held)
 
 
 def _file_time(ms: int) -> str:

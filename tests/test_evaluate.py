@@ -146,7 +146,7 @@ def test_cli_json_and_predictions_recompute_the_figures(tmp_path):
     assert r.exit_code == 0, r.output
     m = json.loads(r.stdout)
     assert set(m) >= {"f1", "precision", "recall", "event_recall", "false_alarms_per_day",
-                      "median_delay_minutes", "rows", "seconds"}
+                      "median_delay_minutes", "events", "events_told", "median_told_delay_minutes", "rows", "seconds"}
     assert m["rows"] == 3000 and m["event_recall"] == 1.0
     rows = list(csv.DictReader(out.open()))
     from analytics.monitor import ALERTS
