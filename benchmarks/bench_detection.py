@@ -114,7 +114,8 @@ def keeper_months() -> None:
           "credits an alert already on when the fault began")
     print(f"{'scenario':<64} {'faults':>7} {'caught':>7} {'FA/day':>7} {'delay':>6} {'s':>6}  {'':7} "
           f"{'told':>5} {'delay':>6}")
-    print(f"{'target (issue 16)':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'<=15':>6}")
+    print(f"{'target (issue 16), met on the told figures':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'':>6} {'':>6}  "
+          f"{'':7} {'all':>5} {'<=15':>6}")
     for make in (*SCENARIOS, *UNSEEN):
         if make is UNSEEN[0]:
             print("round 8, never tuned on (benchmarks/keeper_month_unseen.py):")
@@ -122,8 +123,9 @@ def keeper_months() -> None:
         m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
         told_delay = "-" if m["median_told_delay_minutes"] is None else f"{m['median_told_delay_minutes']:.0f}"
-        ok = m["events_hit"] == m["events"] and m["false_alarms_per_day"] <= 0.1 and \
-            (m["median_delay_minutes"] or 1e9) <= 15
+        # judged on the told figures: a fault the keeper heard of only through an alert already on is not told
+        ok = m["events_told"] == m["events"] and m["false_alarms_per_day"] <= 0.1 and \
+            (m["median_told_delay_minutes"] or 1e9) <= 15
         print(f"{s.name:<64} {m['events']:>7} {m['events_hit']:>7} {m['false_alarms_per_day']:>7.2f} {delay:>6} "
               f"{m['seconds']:>6.1f}  {'met' if ok else 'NOT met':7} {m['events_told']:>5} {told_delay:>6}", flush=True)
 
