@@ -233,11 +233,12 @@ class DriftMixin(HostBase):
                                             trend=s.trend and span_h >= 48)
             except ValueError:
                 continue
-            day_R = fold.residuals(t_day[fit_day] / 1000.0, X_day[fit_day])
-            shape = shape_over_days(t_day[fit_day], day_R, prior)
+            shape = shape_over_days(t_day[fit_day], fold.residuals(t_day[fit_day] / 1000.0, X_day[fit_day]), prior)
+            # the spread of the other days' healthy hours (what a held-out day is judged against)
+            fit_R = fold.residuals(t_ms[fit_rows] / 1000.0, X[fit_rows]) - _at_hour(shape, t_ms[fit_rows])
             rows = (t_ms >= score_lo) & (t_ms < score_hi)
             pieces.append((t_ms[rows], fold.residuals(t_ms[rows] / 1000.0, X[rows]) - _at_hour(shape, t_ms[rows]),
-                           between_day_variance(t_day[fit_day], day_R - _at_hour(shape, t_day[fit_day]))))
+                           between_day_variance(t_ms[fit_rows], fit_R)))
         if len(pieces) < 2:
             pieces = [(t_ms, self._residuals(t_ms, X), self.day_to_day_var)]
         n_eff = effective_sample_size(W, b.lag1)

@@ -86,8 +86,8 @@ def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
     Returns
     -------
     numpy.ndarray
-        ``(1440, d)``: each minute's median, over the days seen and the prior, of
-        that day's residual at that minute (the prior alone where fewer than two
+        ``(1440, d)``: each minute's value that a strict majority of the days seen
+        and the prior reach (:func:`majority_value`), of that day's residual at that minute (the prior alone where fewer than two
         days have the minute), then the median of five neighbouring minutes (a
         feeding's step stays where it is, the noise is halved).  What happened on
         one day only is outvoted.
@@ -110,8 +110,30 @@ def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, minutes, d)
     seen = (count.reshape(days, minutes) > 0).sum(axis=0)
-    voted = np.where(seen[:, None] >= 2, np.nanmedian(np.concatenate([values, prior[None]], axis=0), axis=0), prior)
+    voted = np.where(seen[:, None] >= 2, majority_value(np.concatenate([values, prior[None]], axis=0)), prior)
     return np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
+
+
+def majority_value(votes: Array) -> Array:
+    """The value a strict majority of the votes (axis 0; NaN: no vote) reach, from zero: the median, but with
+    an even count the middle vote nearer zero (zero when the two middle votes disagree in sign).
+
+    The plain median of four votes 0.5, 0.5, 0, 0 (a 30-hour fault on two days of three, and the shape so
+    far) is 0.25, half a fault learnt as "usual at this hour", and more at the next refit, the prior then
+    holding it; only two votes of four reach 0.25.
+
+    >>> majority_value(np.array([[0.5], [0.5], [0.0], [0.0]]))
+    array([0.])
+    >>> majority_value(np.array([[0.5], [0.5], [0.4], [0.0]]))  # three of four reach 0.4
+    array([0.4])
+    >>> majority_value(np.array([[-1.0], [2.0], [3.0]]))  # odd: the median
+    array([2.])
+    """
+    ordered = np.sort(votes, axis=0)  # NaN last
+    n = np.sum(np.isfinite(votes), axis=0)
+    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], axis=0)[0]
+    hi = np.take_along_axis(ordered, np.maximum(n // 2 - (n == 0), 0)[None], axis=0)[0]
+    return np.where(n > 0, np.maximum(lo, 0.0) + np.minimum(hi, 0.0), np.nan)
 
 
 def held_out_days(t_ms: Array, reach_ms: int) -> list[tuple[int, int, int, int]]:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from analytics.monitor import MonitorSettings, TankMonitor
-from analytics.past_days import held_out_days
+from analytics.past_days import held_out_days, shape_over_days
 
 MIN_MS = 60_000
 DAY = 1440
@@ -90,3 +90,15 @@ def test_a_reading_that_leaves_usual_under_a_told_drift_is_told_and_not_accepted
     about_ph = [(m, text) for m, text in drifts if m >= 120 and "usual 7.60" in text]  # "pH 7.80, usual 7.60"
     assert about_ph and about_ph[0][0] <= 120 + 30, drifts
     assert mon.firing("drift")  # three hours after the first, but not three after the pH: not yet accepted
+
+
+def test_a_fault_over_two_days_of_three_is_not_learnt_as_the_daily_shape() -> None:
+    """A pH probe +0.5 for 30 h (11:00 of the second day to 17:00 of the third) covers 11:00-17:00 on two
+    days of three; with the shape so far (zero) that is two votes of four (before: 0.25 learnt at noon, and the
+    next refit, the prior holding it, more: "pH falling beyond its usual daily course" every day at 11:00)."""
+    t = np.arange(3 * DAY, dtype=np.int64) * MIN_MS
+    offset = np.where((t >= (DAY + 11 * 60) * MIN_MS) & (t < (2 * DAY + 17 * 60) * MIN_MS), 0.5, 0.0)[:, None]
+    shape = shape_over_days(t, offset, np.zeros((DAY, 1)))
+    assert abs(shape[12 * 60, 0]) < 1e-9, shape[12 * 60, 0]
+    daily = np.where(((t // MIN_MS) % DAY >= 8 * 60) & ((t // MIN_MS) % DAY < 9 * 60), 2.0, 0.0)[:, None]
+    assert shape_over_days(t, daily, np.zeros((DAY, 1)))[8 * 60 + 30, 0] == 2.0  # what repeats every day is kept
