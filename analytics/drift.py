@@ -26,7 +26,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
-from analytics.past_days import departure_from_past_days
+from analytics.past_days import between_day_variance, departure_from_past_days, held_out_days, shape_over_days
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
 
@@ -56,11 +56,47 @@ class DriftWindow:
     usual: Array  # (d,) the usual value of each channel now
     recent: Array  # (d,) the mean of the last 10 minutes' readings
     distances: bool = False  # also write Bhattacharyya and W2 (quarter-hourly, for the dashboards)
+    day_sd: Array | None = None  # (d,) how much this hour's mean differs from one day to the next
 
 
 @functools.lru_cache(maxsize=256)
 def _kl_threshold(d: int, n_eff: float, rate: float, window: int) -> float:
     return kl_threshold(d, n_eff, rate, window)  # a χ² quantile: the same few arguments every minute
+
+
+def _window_scores(R: Array, t_ms: Array, cov: Array, window: int, day_var: Array | None, n_eff: float) -> Array:
+    """KL against N(0, ``cov``) of the ``window``-row windows of residuals ``R`` (times ``t_ms``), one every
+    window / 6 rows, each window's mean judged against this hour's day-to-day spread (:func:`_day_to_day_scale`)."""
+    starts = np.arange(0, len(R) - window + 1, max(1, window // 6))
+    if not len(starts):
+        return np.zeros(0)
+    windows = R[starts[:, None] + np.arange(window)]  # (k, W, d)
+    S, _ = ledoit_wolf(windows)
+    S = S + np.diag(1e-6 * np.diag(cov))
+    m = windows.mean(axis=1)
+    if day_var is not None:
+        m = m * _day_to_day_scale(np.diag(cov), _at_hour(day_var, t_ms[starts + window // 2]), n_eff)
+    return np.atleast_1d(np.asarray(kl_divergence(m, S, np.zeros_like(m), cov)))
+
+
+def _at_hour(day_var: Array, t_ms: Array) -> Array:
+    """Rows of a per-bin day-to-day variance (bins splitting the day evenly) at times ``t_ms``."""
+    return day_var[((np.asarray(t_ms) % DAY_MS) // (DAY_MS // len(day_var))).astype(np.intp)]
+
+
+def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
+    """The factor that puts a window's mean residual on the scale the KL assumes: noise alone.
+
+    The KL's mean part reads a window's mean departure from "usual at this
+    hour" as noise (variance ``var / n_eff``).  How far the same hour's mean
+    actually lands from one day to the next (``day_var``, an hour's mean: the
+    noise, the sun, a feeding at some hour) is the spread a healthy window
+    shows; the larger of the two is that spread.  Scaled by
+    sqrt(noise / spread), an hour whose days differ is judged against its own
+    spread, an hour that repeats (factor 1) as before.
+    """
+    noise = np.maximum(var, 1e-300) / max(n_eff, 1.0)
+    return np.sqrt(noise / np.maximum(noise, day_var))
 
 
 class DriftMixin(HostBase):
@@ -102,9 +138,10 @@ class DriftMixin(HostBase):
             self.baseline = DayNightBaseline.fit(t_ms[sel] / 1000.0, X[sel], s.harmonics, trend=trend)
             self.relevelled_by = None
             self.fitted_at_ms = now_ms
+            prior = self._shape_per_minute(X.shape[1])
             self._fit_daily_shape(t_ms[sel], X[sel], t_ms[recent], X[recent])
             self.relevel_pending = False
-            self.healthy_threshold = self._calibrate(t_ms[sel], X[sel])
+            self.healthy_threshold = self._calibrate(t_ms[sel], X[sel], t_ms[recent], X[recent], prior)
             self.temp_trend_tail = self._calibrate_temp_trend(t_ms[sel], X[sel], names or list(s.drift_sensors))
         except ValueError:
             pass
@@ -127,25 +164,15 @@ class DriftMixin(HostBase):
         """
         b = self.baseline
         assert b is not None
-        d = X.shape[1]
-        prior = self._shape_per_minute(d)
-        Rd = b.residuals(t_day / 1000.0, X_day)
-        day = t_day // DAY_MS
-        cell = ((day - day.min()) * MINUTES + (t_day % DAY_MS) // MIN_MS).astype(np.intp)
-        days = int(cell.max()) // MINUTES + 1 if len(cell) else 0
-        count = np.bincount(cell, minlength=days * MINUTES).astype(np.float64)
-        sums = np.stack([np.bincount(cell, weights=Rd[:, j], minlength=days * MINUTES) for j in range(d)], axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, MINUTES, d)
-        seen = (count.reshape(days, MINUTES) > 0).sum(axis=0)
-        voted = np.where(seen[:, None] >= 2, np.nanmedian(np.concatenate([values, prior[None]], axis=0), axis=0),
-                         prior)
-        shape = np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
+        shape = shape_over_days(t_day, b.residuals(t_day / 1000.0, X_day), self._shape_per_minute(X.shape[1]))
         R2 = b.residuals(t_ms / 1000.0, X) - shape[((t_ms % DAY_MS) // MIN_MS).astype(np.intp)]
         cov, _ = ledoit_wolf(R2)
         floor = np.maximum(1e-9, 1e-6 * np.abs(b.coef[0]) ** 2)
         self.cov = cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
         self.daily_shape = shape
+        # like the shape, from every day since the last lasting change, time under a drift alert included:
+        # a sunny afternoon that once read as drift is the spread of that hour, not kept out of it for good
+        self.day_to_day_var = between_day_variance(t_day, b.residuals(t_day / 1000.0, X_day) - self._shape_at(t_day))
 
     def _shape_per_minute(self, d: int) -> Array:
         """The daily shape learned so far, one row per minute of the day (zeros if none or not these channels)."""
@@ -173,22 +200,51 @@ class DriftMixin(HostBase):
             mean = mean + self._shape_at(np.array([now_ms]))[0]
         return mean
 
-    def _calibrate(self, t_ms: Array, X: Array) -> float:
-        """Empirical threshold: KL of every healthy window in the reference, tail extrapolated."""
+    def _calibrate(self, t_ms: Array, X: Array, t_day: Array, X_day: Array, prior: Array) -> float:
+        """Empirical threshold: KL of healthy windows of each past day against a baseline fitted without that day.
+
+        The live window is never in the fit it is scored against; a window of
+        the reference scored against a fit that holds it is not a fair sample
+        of it: the fit has partly learnt that day's weather, a feeding at a
+        random hour.  Each 24 h of the reference is held out in turn
+        (:func:`analytics.past_days.held_out_days`): harmonics, trend and daily
+        shape are fitted on the rest as :meth:`_maybe_refit` fits them, and that
+        day's windows are scored against them, so a tank whose days differ
+        (sun and cloud, habits at any hour) gets the wider tolerance its days
+        call for, and a tank whose days repeat keeps a tight one.  The tail is
+        extrapolated to the stated rate (peaks over threshold).  In-sample
+        (the old way) when fewer than two days can be held out.
+        """
         s = self.settings
         b = self.baseline
         assert b is not None
         W = s.window_minutes
-        R = self._residuals(t_ms, X)
         cov = self.cov if self.cov is not None else b.cov
-        starts = np.arange(0, len(R) - W + 1, max(1, W // 6))
-        if len(starts) < 10:
+        pieces: list[tuple[Array, Array, Array | None]] = []
+        reach = (s.refit_minutes + W) * MIN_MS  # how far ahead of (or behind) its data a fit is ever used
+        for lo, hi, score_lo, score_hi in held_out_days(t_ms, reach):
+            held = (t_ms >= lo) & (t_ms < hi)
+            fit_rows, fit_day = ~held, (t_day < lo) | (t_day >= hi)
+            if fit_rows.sum() < 60 or not fit_day.any():
+                continue
+            span_h = (t_ms[fit_rows].max() - t_ms[fit_rows].min()) / 3_600_000
+            try:
+                fold = DayNightBaseline.fit(t_ms[fit_rows] / 1000.0, X[fit_rows], s.harmonics,
+                                            trend=s.trend and span_h >= 48)
+            except ValueError:
+                continue
+            shape = shape_over_days(t_day[fit_day], fold.residuals(t_day[fit_day] / 1000.0, X_day[fit_day]), prior)
+            # the spread of the other days' healthy hours (what a held-out day is judged against)
+            fit_R = fold.residuals(t_ms[fit_rows] / 1000.0, X[fit_rows]) - _at_hour(shape, t_ms[fit_rows])
+            rows = (t_ms >= score_lo) & (t_ms < score_hi)
+            pieces.append((t_ms[rows], fold.residuals(t_ms[rows] / 1000.0, X[rows]) - _at_hour(shape, t_ms[rows]),
+                           between_day_variance(t_ms[fit_rows], fit_R)))
+        if len(pieces) < 2:
+            pieces = [(t_ms, self._residuals(t_ms, X), self.day_to_day_var)]
+        n_eff = effective_sample_size(W, b.lag1)
+        scores = np.concatenate([_window_scores(R, t, cov, W, v, n_eff) for t, R, v in pieces])
+        if len(scores) < 10:
             return 0.0
-        windows = R[starts[:, None] + np.arange(W)]  # (k, W, d)
-        m = windows.mean(axis=1)
-        S, _ = ledoit_wolf(windows)
-        S = S + np.diag(1e-6 * np.diag(cov))
-        scores = np.asarray(kl_divergence(m, S, np.zeros_like(m), cov))
         return pot_threshold(scores, per_test_probability(s.false_alarms_per_30_days, W))
 
     def _calibrate_temp_trend(self, t_ms: Array, X: Array, names: list[str]) -> tuple[float, float]:
@@ -261,6 +317,12 @@ class DriftMixin(HostBase):
         m, S = window_moments(R, cov)  # S gets a ridge: a stuck channel has zero variance, S must stay PD
         d = len(sensors)
         n_eff = effective_sample_size(len(R), b.lag1)
+        day_var = self.day_to_day_var
+        day_sd = None
+        if day_var is not None and day_var.shape[1] == len(all_sensors):
+            v = _at_hour(day_var, np.array([now_ms - s.window_minutes * MIN_MS // 2]))[0][idx]
+            m = m * _day_to_day_scale(np.diag(cov), v, n_eff)
+            day_sd = np.sqrt(v)
         # the larger of the Gaussian-theory bound and the healthy history's own tail
         thr = _kl_threshold(d, round(n_eff, 1), s.false_alarms_per_30_days, s.window_minutes)
         if not bad:
@@ -276,7 +338,7 @@ class DriftMixin(HostBase):
         # 0.5 an hour as the gas comes on) ten minutes' mean lags the usual now by five minutes of that course
         usual = (Xw[ok][-last:][:, idx] - R[-last:]).mean(axis=0)
         return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent,
-                           distances=(now_ms // MIN_MS) % 15 == 0)  # for the dashboards: quarter-hourly
+                           distances=(now_ms // MIN_MS) % 15 == 0, day_sd=day_sd)  # dashboards: quarter-hourly
 
     def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
         """Threshold, hysteresis, attribution and acceptance of a scored drift window."""
@@ -285,6 +347,8 @@ class DriftMixin(HostBase):
         sensors, thr, usual, recent = w.sensors, w.threshold, w.usual, w.recent
         std = np.sqrt(np.diag(w.ref_cov))
         z = w.mean / std
+        if w.day_sd is not None:  # "usual ± spread at this hour": the noise and how much the hour varies by day
+            std = np.sqrt(std ** 2 + w.day_sd ** 2)
         score.update(kl=kl.kl, kl_mean=kl.kl_mean, kl_cov=kl.kl_cov, threshold=thr, n_eff=w.n_eff)
         if w.distances:
             score.update(bhattacharyya=kl.bhattacharyya, w2=kl.w2)
@@ -337,8 +401,33 @@ class DriftMixin(HostBase):
         # the words describe the last 10 minutes against this hour's usual value
         summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
         out += self._rule("drift", cond, now_ms, kl.kl, summary)
+        out += self._newly_departing(now_ms, [sensors[i] for i in moved], summary, kl.kl)
         out += self._maybe_accept(now_ms)
         return out
+
+    def _newly_departing(self, now_ms: int, moved: list[str], summary: str, value: float) -> list[Transition]:
+        """A reading that leaves usual while a drift is already told is told again, and its clock restarts.
+
+        A drift lasting ``accept_after_hours`` becomes the new normal; a fault
+        that began under it (a pH probe reading +0.5 after a bad recalibration,
+        two hours into a drift on TDS) was taken in with it, untold: the keeper
+        had been told of the TDS only.  A reading that departs now and was not
+        among those told is a new change: the keeper is told (the alert fires
+        again, in the words of now) and the acceptance waits
+        ``accept_after_hours`` from now.
+        """
+        st = self.alerts.get("drift")
+        if st is None or st.state != "firing":
+            return []
+        if st.since_ms == now_ms or not st.sensors:  # it fired now: these are the readings told
+            st.sensors = list(moved)
+            return []
+        new = [n for n in moved if n not in st.sensors]
+        if not new:
+            return []
+        st.sensors = st.sensors + new
+        st.since_ms, st.summary = now_ms, summary
+        return [Transition("drift", "warning", "firing", summary, now_ms, value)]
 
     def _back_near_usual(self, col: int, now_ms: int, t_ms: Array, X: Array) -> bool:
         """The last 10 minutes of column ``col`` are within 3 standard deviations of usual (or no such

@@ -160,6 +160,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     relevelled_by: Array | None = None
     daily_shape: Array | None = None  # (1440, d) residual per minute of the day (median over days): feeding, lights
     cov: Array | None = None  # residual covariance after the daily shape
+    day_to_day_var: Array | None = None  # (24, d) how much each hour's mean residual varies from day to day
     noise: dict[str, float] = field(default_factory=dict)  # usual minute-to-minute wobble per probe
     noise_at_ms: int = 0
     noise_level: dict[str, float] = field(default_factory=dict)  # each probe's usual reading while its noise was learned

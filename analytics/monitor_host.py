@@ -66,6 +66,7 @@ class MonitorHost:
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit
     daily_shape: Array | None
     cov: Array | None
+    day_to_day_var: Array | None
     learn_from_ms: int
     relevel_pending: bool
     settling: list[str]  # after a water change: channels out of the drift until back near usual

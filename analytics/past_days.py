@@ -8,6 +8,8 @@ departing whatever the hour, is not the daily course (an ageing probe).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -67,3 +69,155 @@ def departure_from_past_days(t_ms: Array, x: Array, end_ms: int, oldest_ms: floa
             past.append(float(np.mean(x[day])))
         days_ago += 1
     return float(np.mean(x[now])) - float(np.median(past)) if past else float("nan")
+
+
+def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
+    """What repeats at the same minute every day: the daily shape of ``residuals`` (one row per minute).
+
+    Parameters
+    ----------
+    t_ms
+        The residuals' times (epoch ms).
+    residuals
+        ``(n, d)``: readings minus a smooth day/night model.
+    prior
+        ``(1440, d)``: the shape learned so far (zeros at first); it is one more "day".
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(1440, d)``: each minute's value that a strict majority of the days seen
+        and the prior reach (:func:`majority_value`), of that day's residual at that minute (the prior alone where fewer than two
+        days have the minute), then the median of five neighbouring minutes (a
+        feeding's step stays where it is, the noise is halved).  What happened on
+        one day only is outvoted.
+
+    Examples
+    --------
+    >>> t = np.arange(3 * 1440, dtype=np.int64) * MIN_MS
+    >>> peak = ((t % DAY_MS) // MIN_MS == 480).astype(float)[:, None]  # 1 at 8:00 every day
+    >>> shape = shape_over_days(t, peak, np.zeros((1440, 1)))
+    >>> float(shape[478, 0]), float(shape[480, 0])  # one minute wide: the five-minute median takes it out
+    (0.0, 0.0)
+    """
+    minutes = DAY_MS // MIN_MS
+    d = residuals.shape[1]
+    day = t_ms // DAY_MS
+    cell = ((day - day.min()) * minutes + (t_ms % DAY_MS) // MIN_MS).astype(np.intp)
+    days = int(cell.max()) // minutes + 1 if len(cell) else 0
+    count = np.bincount(cell, minlength=days * minutes).astype(np.float64)
+    sums = np.stack([np.bincount(cell, weights=residuals[:, j], minlength=days * minutes) for j in range(d)], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, minutes, d)
+    seen = (count.reshape(days, minutes) > 0).sum(axis=0)
+    voted = np.where(seen[:, None] >= 2, majority_value(np.concatenate([values, prior[None]], axis=0)), prior)
+    return np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
+
+
+def majority_value(votes: Array) -> Array:
+    """The value a strict majority of the votes (axis 0; NaN: no vote) reach, from zero: the median, but with
+    an even count the middle vote nearer zero (zero when the two middle votes disagree in sign).
+
+    The plain median of four votes 0.5, 0.5, 0, 0 (a 30-hour fault on two days of three, and the shape so
+    far) is 0.25, half a fault learnt as "usual at this hour", and more at the next refit, the prior then
+    holding it; only two votes of four reach 0.25.
+
+    >>> majority_value(np.array([[0.5], [0.5], [0.0], [0.0]]))
+    array([0.])
+    >>> majority_value(np.array([[0.5], [0.5], [0.4], [0.0]]))  # three of four reach 0.4
+    array([0.4])
+    >>> majority_value(np.array([[-1.0], [2.0], [3.0]]))  # odd: the median
+    array([2.])
+    """
+    ordered = np.sort(votes, axis=0)  # NaN last
+    n = np.sum(np.isfinite(votes), axis=0)
+    lo = np.take_along_axis(ordered, np.maximum((n - 1) // 2, 0)[None], axis=0)[0]
+    hi = np.take_along_axis(ordered, np.maximum(n // 2 - (n == 0), 0)[None], axis=0)[0]
+    return np.where(n > 0, np.maximum(lo, 0.0) + np.minimum(hi, 0.0), np.nan)
+
+
+def held_out_days(t_ms: Array, reach_ms: int) -> list[tuple[int, int, int, int]]:
+    """The 24-hour blocks of a reference, newest first, each to be held out of a fit and scored against it.
+
+    Parameters
+    ----------
+    t_ms
+        The reference's times (epoch ms).
+    reach_ms
+        How far beyond the end of its data a fit is used live (the refit
+        interval and the window): the newest block is scored only that far
+        past the rest's end, the oldest that far before the rest's start
+        (a trend carried a whole day beyond its data says more than the live
+        fit ever does); a block between others is scored whole.
+
+    Returns
+    -------
+    list of (lo, hi, score_lo, score_hi)
+        Each block ``[lo, hi)`` and the part of it to score; none when the
+        reference spans a single block.
+
+    Examples
+    --------
+    >>> t = np.arange(0, 3 * DAY_MS, MIN_MS)
+    >>> [(lo // 3_600_000, hi // 3_600_000, a // 3_600_000, b // 3_600_000)
+    ...  for lo, hi, a, b in held_out_days(t, 5 * 3_600_000)]
+    [(48, 72, 48, 53), (24, 48, 24, 48), (0, 24, 19, 24)]
+    """
+    if not len(t_ms):
+        return []
+    end = int(np.max(t_ms)) + MIN_MS
+    first = int(np.min(t_ms))
+    count = -(-(end - first) // DAY_MS)
+    if count < 2:
+        return []
+    out = []
+    for k in range(count):
+        hi, lo = end - k * DAY_MS, max(first, end - (k + 1) * DAY_MS)
+        a, b = lo, hi
+        if k == 0:
+            b = min(hi, lo + reach_ms)
+        elif k == count - 1:
+            a = max(lo, hi - reach_ms)
+        out.append((lo, hi, a, b))
+    return out
+
+
+def between_day_variance(t_ms: Array, residuals: Array, bin_minutes: int = 60, pool: int = 1) -> Array:
+    """How much each hour's mean residual differs from one day to the next: ``(1440 // bin_minutes, d)``.
+
+    Each day's mean residual in each ``bin_minutes`` of the day (a third of its
+    minutes at least), then each bin's variance over the days (ddof 1), pooled
+    with the ``pool`` bins either side (a day's weather moves neighbouring hours
+    together; three days alone are too few to say how much an hour varies).
+    Zero where fewer than two days have a bin.  The residuals are those of a
+    fit to the same days: their day-to-day part is what the fit's mean cannot
+    hold, the spread of a healthy day about "usual at this hour".
+
+    Examples
+    --------
+    >>> t = np.arange(4 * 1440, dtype=np.int64) * MIN_MS
+    >>> hour = (t % DAY_MS) // 3_600_000
+    >>> sun = np.where(hour == 14, np.array([0.0, 2.0, 0.0, 2.0])[t // DAY_MS], 0.0)[:, None]
+    >>> v = between_day_variance(t, sun - sun.mean())
+    >>> float(v[2, 0]), round(float(v[14, 0]), 2)  # the night repeats; 14:00 differs by 2 from day to day
+    (0.0, 0.44)
+    """
+    bins = DAY_MS // (bin_minutes * MIN_MS)
+    d = residuals.shape[1]
+    ok = np.all(np.isfinite(residuals), axis=1)
+    t_ms, residuals = t_ms[ok], residuals[ok]
+    if not len(t_ms):
+        return np.zeros((bins, d))
+    day = t_ms // DAY_MS
+    cell = ((day - day.min()) * bins + (t_ms % DAY_MS) // (bin_minutes * MIN_MS)).astype(np.intp)
+    days = int(cell.max()) // bins + 1
+    count = np.bincount(cell, minlength=days * bins).astype(np.float64)
+    sums = np.stack([np.bincount(cell, weights=residuals[:, j], minlength=days * bins) for j in range(d)], axis=1)
+    full = count >= bin_minutes / 3
+    means = np.where(full[:, None], sums / np.maximum(count, 1.0)[:, None], np.nan).reshape(days, bins, d)
+    have = np.isfinite(means).sum(axis=0)  # (bins, d)
+    with warnings.catch_warnings():  # an all-NaN bin (fewer than two days) is expected: it stays NaN, then 0
+        warnings.simplefilter("ignore", RuntimeWarning)
+        var = np.where(have >= 2, np.nanvar(means, axis=0, ddof=1), np.nan)
+        out = np.nanmean(np.stack([np.roll(var, k, axis=0) for k in range(-pool, pool + 1)]), axis=0)
+    return np.where(np.isfinite(out), out, 0.0)
