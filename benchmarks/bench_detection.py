@@ -106,6 +106,8 @@ def keeper_months() -> None:
     """The engine over a keeper's simulated month (tuned on) and other keepers' (see benchmarks/keeper_month.py),
     then round 8's months nobody tuned on (benchmarks/keeper_month_unseen.py)."""
     from benchmarks.keeper_month import SCENARIOS
+    from benchmarks.keeper_month_drift import DRIFT_MONTHS
+    from benchmarks.keeper_month_heat import daily_change_month
     from benchmarks.keeper_month_unseen import UNSEEN
 
     print("\nKeeper months (benchmarks/keeper_month.py; the engine as the service builds it from the default "
@@ -116,9 +118,13 @@ def keeper_months() -> None:
           f"{'told':>5} {'delay':>6}")
     print(f"{'target (issue 16), met on the told figures':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'':>6} {'':>6}  "
           f"{'':7} {'all':>5} {'<=15':>6}")
-    for make in (*SCENARIOS, *UNSEEN):
+    tuning = (daily_change_month, *DRIFT_MONTHS)
+    for make in (*SCENARIOS, *tuning, *UNSEEN):
+        if make is tuning[0]:
+            print("round 8, written to tune on (benchmarks/keeper_month_heat.py, keeper_month_drift.py):")
         if make is UNSEEN[0]:
-            print("round 8, never tuned on (benchmarks/keeper_month_unseen.py):")
+            print("round 8, never tuned on (benchmarks/keeper_month_unseen.py; the first, turtle with a basking lamp, "
+                  "was read while tuning the drift):")
         s = make()
         m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
