@@ -149,9 +149,6 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     excluded: list[tuple[int, int]] = field(default_factory=list)  # drift and maintenance: not learned
     healthy_threshold: float = 0.0
     temp_trend_tail: tuple[float, float] = (0.0, 0.0)  # healthy 15-min temperature trends, falling / rising (°C/h)
-    #: after recent water changes: [time constant (h), steepest shortfall of a 15-min trend (°C/h)] of the recovery
-    heat_recovery_h: list[list[float]] = field(default_factory=list)
-    recovery_learned_ms: int = 0  # the water change whose recovery was last learned
     level_fall_tail: float = 0.0  # the sump level's healthy 15-minute falls (cm/h), at the stated rate
     #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
     level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)

@@ -58,8 +58,6 @@ class MonitorHost:
     fitted_at_ms: int
     healthy_threshold: float
     temp_trend_tail: tuple[float, float]  # healthy 15-min temperature trends, falling / rising (°C/h)
-    heat_recovery_h: list[list[float]]  # [time constant h, shortfall °C/h] of recoveries after water changes
-    recovery_learned_ms: int  # the water change whose recovery was last learned
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
     level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
     usual_flow: float  # the filter's usual flow while the pump runs (l/min)

@@ -29,34 +29,7 @@ def theil_sen_per_hour(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> floa
     keep = dt > 0
     if not keep.any():
         return float("nan")
-    return small_median((y[j] - y[i])[keep] / dt[keep]) * 3600.0
-
-
-def small_median(x: NDArray[np.float64]) -> float:
-    """The median of a small finite array, exactly as :func:`numpy.median` gives it, several times faster.
-
-    The rules take medians of a few dozen numbers many times a minute; numpy's
-    checks and dispatch cost more than the partition itself (measured: 56 µs
-    against 8 µs for 105 values).  NaN is the caller's to remove; an empty
-    array gives NaN.
-
-    >>> small_median(np.array([3.0, 1.0, 2.0])), small_median(np.array([4.0, 1.0, 3.0, 2.0]))
-    (2.0, 2.5)
-    """
-    n = len(x)
-    if n == 0:
-        return float("nan")
-    k = n // 2
-    if n % 2:
-        return float(np.partition(x, k)[k])
-    part = np.partition(x, (k - 1, k))
-    return float((part[k - 1] + part[k]) / 2.0)
-
-
-def small_nanmedian(x: NDArray[np.float64]) -> float:
-    """:func:`small_median` of the finite values (NaN if none), as :func:`numpy.nanmedian` gives it."""
-    x = np.asarray(x, dtype=np.float64)
-    return small_median(x[np.isfinite(x)])
+    return float(np.median((y[j] - y[i])[keep] / dt[keep]) * 3600.0)
 
 
 _PAIRS: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
@@ -90,7 +63,7 @@ def step_spread(y: NDArray[np.float64]) -> float:
     d = d[np.isfinite(d)]
     if len(d) < 5:
         return float("nan")
-    return float(1.4826 * small_median(np.abs(d - small_median(d))))
+    return float(1.4826 * np.median(np.abs(d - np.median(d))))
 
 
 def despike(y: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -110,56 +83,3 @@ def despike(y: NDArray[np.float64]) -> NDArray[np.float64]:
         med = np.fmax(np.fmin(a, b), np.fmin(np.fmax(a, b), c))
     med = np.where(np.isfinite(c), med, np.nan)  # no reading now: nothing now
     return np.concatenate([y[:2], med])
-
-
-def minutes_since_fall(t_ms: NDArray[np.float64], y: NDArray[np.float64], now_ms: float, fraction: float = 0.02,
-                       least: float = 0.0, lag: int = 5) -> float:
-    """Minutes since ``y`` last fell by more than ``fraction`` of itself (and ``least``) within ``lag``
-    readings (inf: never).
-
-    Fresh water going in steps the TDS down over the minutes it pours; once
-    that is over, what the temperature does is the heater's (or the room's)
-    doing again.  ``least``: a fall the probe's own wobble does not make (soft
-    water of 40 ppm wobbles by 2 %).
-
-    >>> t = np.arange(60) * 60_000.0
-    >>> tds = np.where(np.arange(60) < 40, 300.0, 210.0)
-    >>> minutes_since_fall(t, tds, 60 * 60_000.0), minutes_since_fall(t, np.full(60, 300.0), 60 * 60_000.0)
-    (16.0, inf)
-    """
-    t = np.asarray(t_ms, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if len(y) <= lag:
-        return float("inf")
-    with np.errstate(invalid="ignore"):
-        fell = (y[lag:] - y[:-lag]) < -np.maximum(fraction * np.abs(y[:-lag]), least)
-    hits = np.flatnonzero(fell)
-    if not len(hits):
-        return float("inf")
-    return float((now_ms - t[lag + hits[-1]]) / 60_000.0)
-
-
-def recovery_time_constant(t_ms: NDArray[np.float64], departure: NDArray[np.float64], least: float) -> float:
-    """The time constant (hours) of a departure relaxing back to zero: -1 / slope of log|departure|.
-
-    Fitted (Theil–Sen, robust to a wild reading) on the readings still at
-    least ``least`` from zero, on the side the departure started on; NaN when
-    fewer than 30 such readings, or when it does not come back.  Newton's law
-    of cooling: a heater (or the room) brings cool new water back
-    exponentially, and the time constant is the tank's own.
-
-    >>> t = np.arange(180) * 60_000.0
-    >>> round(recovery_time_constant(t, -1.5 * np.exp(-t / 3_600_000 / 2.0), 0.1), 2)
-    2.0
-    """
-    r = np.asarray(departure, dtype=np.float64)
-    t = np.asarray(t_ms, dtype=np.float64)
-    ok = np.isfinite(r)
-    if ok.sum() < 30:
-        return float("nan")
-    sign = np.sign(np.nanmedian(r[ok][:10]))
-    far = ok & (sign * r >= least)
-    if far.sum() < 30 or sign == 0:
-        return float("nan")
-    slope = theil_sen_per_hour(t[far][::2] / 1000.0, np.log(sign * r[far][::2]))
-    return float(-1.0 / slope) if slope < 0 else float("nan")

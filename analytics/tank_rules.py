@@ -12,7 +12,6 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
-from analytics.heater_rules import TREND_MINUTES, HeaterRulesMixin
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -21,12 +20,8 @@ from analytics.level_trend import (
     SLOW_LEAK_PARTS,
     part_slopes,
 )
-from analytics.rules import (
-    FAILING_WOBBLE,
-    WOBBLE_MINUTES,
-    step_spread,
-    theil_sen_per_hour,
-)
+from analytics.monitor_host import HostBase
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 
 Array = NDArray[np.float64]
 
@@ -60,8 +55,11 @@ DEVICE_EVENT_TEXT = {
 #: a filter passing less than this fraction of its own usual flow is clogged (the profile's limit aside)
 FLOW_CLOGGED_FRACTION = 0.5
 
-def window_slopes_per_hour(t_ms: Array, y: Array, minutes: int = TREND_MINUTES, every: int = 5,
-) -> Array:
+#: the steady temperature trend is a Theil–Sen slope over this many minutes of the reading's departure from usual
+TREND_MINUTES = 15
+
+
+def window_slopes_per_hour(t_ms: Array, y: Array, minutes: int = TREND_MINUTES, every: int = 5) -> Array:
     """Theil–Sen slope (per hour) of each run of ``minutes`` consecutive readings, one run every ``every`` rows.
 
     The healthy history's runs give the slopes the water makes by itself;
@@ -109,7 +107,7 @@ def _device_words(detail: str) -> str:
     """
     return re.sub(r"(\d) C\b", "\\1 °C", detail)
 
-class RulesMixin(HeaterRulesMixin):
+class RulesMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _probe_untrusted(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool:
@@ -138,7 +136,38 @@ class RulesMixin(HeaterRulesMixin):
         # (held, not resolved: an all-clear for the heater would be a guess). The unsafe-temperature range
         # still watches it, and the device's own heater guard does not depend on the analytics.
         if "temp_c" in frame and not self._probe_untrusted("temp_c", t_ms, raw, now_ms):
-            out += self._heater_rules(now_ms, t_ms, frame, score)
+            rate, now_t = self._rate(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)
+            score["temp_rate_c_per_h"] = rate
+            # hysteresis: once firing, an alert holds until the rate is below half its threshold
+            up = p.temp_rise_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
+            down = p.temp_fall_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
+            # a water change (cooler new water, then the heater catching up) is not the heater
+            changing = self._tds_dropping(now_ms, t_ms, frame) or \
+                now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
+            trend, z, z_set = self._temp_trend(now_ms, t_ms, frame)
+            score["temp_trend_c_per_h"] = trend
+            rising = trend > max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
+                (0.5 if self.firing("heater_stuck") else 1.0) and z_set >= 3.0
+            rise = max(rate, trend) if rising else rate
+            out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
+                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                                  "the heater may be stuck on. Unplug it and check its thermostat before the water "
+                                  "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
+                                  "hot room). Shade the tank and aerate it: warm water holds little oxygen."))
+            slow, drop = self._cooling(now_ms, t_ms, frame)
+            score["temp_rate_60_c_per_h"] = slow
+            off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
+            # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
+            # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
+            falling = trend < -max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * \
+                (0.5 if self.firing("heater_dead") else 1.0) and z <= -3.0
+            dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
+            fall = rate if rate < -down else (slow if slow < -off else trend)
+            out += self._rule("heater_dead", bool(dead), now_ms, fall,
+                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                                  "the heater may have failed. Check that it is powered and its light comes on."
+                                  if p.heated else "the water is cooling fast (a cold room, a draught or an open "
+                                  "window). Keep the room from getting colder."))
         if "temp_c" in frame:
             now_t = self._last(self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)[1])
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
@@ -257,6 +286,49 @@ class RulesMixin(HeaterRulesMixin):
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
 
+    def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float, float]:
+        """The temperature's trend away from usual (°C/h over ``TREND_MINUTES``), how far it is now (σ), and
+        how far above where the heater held it before a water change (σ).
+
+        Usual is the day/night baseline (its daily swing is not a trend); NaN
+        while there is none (warm-up, or re-levelling after a water change).
+        After a water change the baseline is re-levelled on the new water, still
+        cool while the heater catches up: the heater brings it back to where it
+        held the water before (its set point), so only warming beyond that
+        level, the baseline before it moved down, is the heater stuck on.
+        """
+        tw, temp = self._recent(t_ms, frame["temp_c"], now_ms, TREND_MINUTES)
+        usual = self._usual_series("temp_c", tw, frame)
+        if usual is None or np.isfinite(temp).sum() < 0.8 * TREND_MINUTES:
+            return float("nan"), float("nan"), float("nan")
+        r = temp - usual
+        slope = theil_sen_per_hour(tw / 1000.0, r)
+        sd = self._residual_sd("temp_c", frame)
+        now = float(np.nanmedian(r[-5:]))
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
+            float(self.relevelled_by[present.index("temp_c")])
+        return slope, now / sd, (now + min(moved, 0.0)) / sd
+
+    def _cooling(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
+        """The temperature's slope over the last hour (°C/h) and how far it is below usual.
+
+        Usual is the day/night baseline's value now when fitted, else the median of the last six hours;
+        a tank cooling back after a heater stuck on is above usual, not a dead heater.
+        """
+        tt, temp = self._recent(t_ms, frame["temp_c"], now_ms, 60)
+        if np.isfinite(temp).sum() < 36:
+            return float("nan"), float("nan")
+        slope = theil_sen_per_hour(tt[::2] / 1000.0, temp[::2])  # every other minute: a quarter of the pairs
+        present = [n for n in self.settings.drift_sensors if n in frame]
+        if self.baseline is not None and "temp_c" in present and self.baseline.coef.shape[1] == len(present) \
+                and not self.relevel_pending:
+            usual = float(self._usual(now_ms)[present.index("temp_c")])
+        else:
+            _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
+            usual = float(np.nanmedian(hist))
+        return slope, usual - float(np.median(temp[np.isfinite(temp)][-10:]))  # (36 or more are finite)
+
     def _rate_from_usual(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int, minutes: int) -> float:
         """The slope per hour of the reading's departure from its usual daily course (the day/night
         baseline with its daily shape) over the last ``minutes``; NaN without a baseline or readings."""
@@ -265,6 +337,13 @@ class RulesMixin(HeaterRulesMixin):
         if usual is None or np.isfinite(xw).sum() < 0.6 * minutes:
             return float("nan")
         return theil_sen_per_hour(tw / 1000.0, xw - usual)
+
+    def _rate(self, t_ms: Array, x: Array, now_ms: int, minutes: int) -> tuple[float, float]:
+        """(slope per hour over the last ``minutes``, the latest reading); the slope is NaN while fewer
+        than 60 % of those minutes have a reading."""
+        tw, xw = self._recent(t_ms, x, now_ms, minutes)
+        enough = np.isfinite(xw).sum() >= 0.6 * minutes
+        return (theil_sen_per_hour(tw / 1000.0, xw) if enough else float("nan")), self._last(xw)
 
     def _range(self, key: str, sensor: str, value: float, now_ms: int, advice: str, margin: float) -> list[Transition]:
         lim = self.profile.limit(sensor)
