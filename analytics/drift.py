@@ -213,7 +213,9 @@ class DriftMixin(HostBase):
         (sun and cloud, habits at any hour) gets the wider tolerance its days
         call for, and a tank whose days repeat keeps a tight one.  The tail is
         extrapolated to the stated rate (peaks over threshold).  In-sample
-        (the old way) when fewer than two days can be held out.
+        (the old way) when fewer than two days can be held out with a whole day
+        left to fit on (a 30 h reference: its newest day held out leaves 6 h,
+        whose harmonics carried a day on set a threshold of 138,000).
         """
         s = self.settings
         b = self.baseline
@@ -228,6 +230,8 @@ class DriftMixin(HostBase):
             if fit_rows.sum() < 60 or not fit_day.any():
                 continue
             span_h = (t_ms[fit_rows].max() - t_ms[fit_rows].min()) / 3_600_000
+            if span_h < 24.0 - W / 60.0:  # a day's harmonics need a day: six hours' fit, carried a day on, is wild
+                continue
             try:
                 fold = DayNightBaseline.fit(t_ms[fit_rows] / 1000.0, X[fit_rows], s.harmonics,
                                             trend=s.trend and span_h >= 48)

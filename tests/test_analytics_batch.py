@@ -9,8 +9,10 @@ from hypothesis import strategies as st
 
 from analytics.batch import WindowBatch, score_window, score_windows, window_moments
 from analytics.divergence import bhattacharyya_distance, kl_divergence, wasserstein2_distance
+from analytics.drift import _at_hour, _day_to_day_scale
 from analytics.monitor import TankMonitor
 from analytics.rules import despike
+from analytics.threshold import effective_sample_size
 from aquamon.influx import InfluxV1
 from tests.tank_frames import WARM, tank_frame
 
@@ -103,7 +105,12 @@ def test_batch_scoring_equals_each_monitors_own_score() -> None:
         # the monitor scores the despiked readings (analytics.rules.despike: one wild reading is no drift)
         X = np.stack([despike(frame[s][t_ms < now]) for s in settings_.drift_sensors], axis=1)
         win = (t_ms[t_ms < now] >= now - settings_.window_minutes * 60_000)
-        m, S = window_moments(residuals(t_ms[t_ms < now][win], X[win]), cov)
+        R = residuals(t_ms[t_ms < now][win], X[win])
+        m, S = window_moments(R, cov)
+        if mon.day_to_day_var is not None:  # the mean judged against its hour's day-to-day spread, as the monitor
+            n_eff = effective_sample_size(len(R), mon.baseline.lag1)
+            hour = _at_hour(mon.day_to_day_var, np.array([now - settings_.window_minutes * 60_000 // 2]))[0]
+            m = m * _day_to_day_scale(np.diag(cov), hour, n_eff)
         batch.add(mon.tank, m, S, cov)
     got = batch.score()
     for tank, score in expected.items():
