@@ -176,3 +176,11 @@ def test_command_with_a_missing_key_file_says_where_keys_are(tmp_path) -> None:
     """docs/hardware.md's `aquamon command ... --key-file esp32-1.key`, the file elsewhere: '[Errno 2] ...'."""
     r = runner.invoke(app, ["command", "tank1", "esp32-1", "feed", "--key-file", str(tmp_path / "esp32-1.key")])
     assert r.exit_code == 2 and "/etc/aquamon/devices/tank1/esp32-1.key" in " ".join(r.output.split()), r.output
+
+
+def test_web_help_shows_that_no_command_is_needed_to_serve() -> None:
+    """``aquamon web --config FILE`` on its own serves; its usage line said a COMMAND was required."""
+    r = runner.invoke(app, ["web", "--help"], terminal_width=120)
+    assert r.exit_code == 0, r.output
+    usage = next(line for line in r.output.splitlines() if "Usage:" in line)
+    assert "[COMMAND" in usage and " COMMAND [ARGS]" not in usage.replace("[COMMAND [ARGS]...]", ""), usage

@@ -19,6 +19,7 @@ err = Console(stderr=True)
 def web_app(load: Callable[[Optional[Path]], Any], setup_logging: Callable[[bool], None]) -> typer.Typer:
     """The ``web`` command group; ``load(path)`` reads the config as the other commands do."""
     app = typer.Typer(add_completion=False, invoke_without_command=True,
+                      subcommand_metavar="[COMMAND [ARGS]...]",  # on its own it serves: no command is needed
                       help="The keeper's window: a web app for the phone (docs/web.md).")
     config_opt = typer.Option(None, "--config", "-c", help="TOML config file (see aquamon.example.toml).")
 
