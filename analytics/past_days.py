@@ -71,6 +71,27 @@ def departure_from_past_days(t_ms: Array, x: Array, end_ms: int, oldest_ms: floa
     return float(np.mean(x[now])) - float(np.median(past)) if past else float("nan")
 
 
+def day_bin_means(t_ms: Array, residuals: Array, bin_minutes: int) -> tuple[Array, Array]:
+    """Each day's mean of ``residuals`` (``(n, d)``) in each ``bin_minutes`` of the day, from the first day's
+    midnight: ``(days, bins, d)`` means (NaN where a bin has no row) and ``(days, bins)`` row counts.
+
+    >>> t = np.arange(2 * 1440, dtype=np.int64) * MIN_MS
+    >>> means, count = day_bin_means(t, (t // DAY_MS).astype(float)[:, None], 60)
+    >>> means.shape, float(means[1, 5, 0]), float(count[0, 0])
+    ((2, 24, 1), 1.0, 60.0)
+    """
+    bins = DAY_MS // (bin_minutes * MIN_MS)
+    d = residuals.shape[1]
+    day = t_ms // DAY_MS
+    cell = ((day - day.min()) * bins + (t_ms % DAY_MS) // (bin_minutes * MIN_MS)).astype(np.intp)
+    days = int(cell.max()) // bins + 1 if len(cell) else 0
+    count = np.bincount(cell, minlength=days * bins).astype(np.float64)
+    sums = np.stack([np.bincount(cell, weights=residuals[:, j], minlength=days * bins) for j in range(d)], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(count[:, None] > 0, sums / count[:, None], np.nan)
+    return means.reshape(days, bins, d), count.reshape(days, bins)
+
+
 def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
     """What repeats at the same minute every day: the daily shape of ``residuals`` (one row per minute).
 
@@ -100,16 +121,8 @@ def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
     >>> float(shape[478, 0]), float(shape[480, 0])  # one minute wide: the five-minute median takes it out
     (0.0, 0.0)
     """
-    minutes = DAY_MS // MIN_MS
-    d = residuals.shape[1]
-    day = t_ms // DAY_MS
-    cell = ((day - day.min()) * minutes + (t_ms % DAY_MS) // MIN_MS).astype(np.intp)
-    days = int(cell.max()) // minutes + 1 if len(cell) else 0
-    count = np.bincount(cell, minlength=days * minutes).astype(np.float64)
-    sums = np.stack([np.bincount(cell, weights=residuals[:, j], minlength=days * minutes) for j in range(d)], axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(count[:, None] > 0, sums / count[:, None], np.nan).reshape(days, minutes, d)
-    seen = (count.reshape(days, minutes) > 0).sum(axis=0)
+    values, count = day_bin_means(t_ms, residuals, 1)
+    seen = (count > 0).sum(axis=0)
     voted = np.where(seen[:, None] >= 2, majority_value(np.concatenate([values, prior[None]], axis=0)), prior)
     return np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
 
@@ -203,18 +216,12 @@ def between_day_variance(t_ms: Array, residuals: Array, bin_minutes: int = 60, p
     (0.0, 0.44)
     """
     bins = DAY_MS // (bin_minutes * MIN_MS)
-    d = residuals.shape[1]
     ok = np.all(np.isfinite(residuals), axis=1)
     t_ms, residuals = t_ms[ok], residuals[ok]
     if not len(t_ms):
-        return np.zeros((bins, d))
-    day = t_ms // DAY_MS
-    cell = ((day - day.min()) * bins + (t_ms % DAY_MS) // (bin_minutes * MIN_MS)).astype(np.intp)
-    days = int(cell.max()) // bins + 1
-    count = np.bincount(cell, minlength=days * bins).astype(np.float64)
-    sums = np.stack([np.bincount(cell, weights=residuals[:, j], minlength=days * bins) for j in range(d)], axis=1)
-    full = count >= bin_minutes / 3
-    means = np.where(full[:, None], sums / np.maximum(count, 1.0)[:, None], np.nan).reshape(days, bins, d)
+        return np.zeros((bins, residuals.shape[1]))
+    means, count = day_bin_means(t_ms, residuals, bin_minutes)
+    means = np.where((count >= bin_minutes / 3)[:, :, None], means, np.nan)
     have = np.isfinite(means).sum(axis=0)  # (bins, d)
     with warnings.catch_warnings():  # an all-NaN bin (fewer than two days) is expected: it stays NaN, then 0
         warnings.simplefilter("ignore", RuntimeWarning)
