@@ -104,8 +104,10 @@ def measure_month(s: Any) -> tuple[dict, Any, LabelledData]:
 
 def keeper_months() -> None:
     """The engine over a keeper's simulated month (tuned on) and other keepers' (see benchmarks/keeper_month.py),
-    then round 8's months nobody tuned on (benchmarks/keeper_month_unseen.py)."""
+    then round 8's months nobody tuned on (benchmarks/keeper_month_unseen.py) and round 9's, written blind
+    (benchmarks/keeper_month_blind.py)."""
     from benchmarks.keeper_month import SCENARIOS
+    from benchmarks.keeper_month_blind import BLIND
     from benchmarks.keeper_month_drift import DRIFT_MONTHS
     from benchmarks.keeper_month_heat import daily_change_month
     from benchmarks.keeper_month_unseen import UNSEEN
@@ -119,12 +121,14 @@ def keeper_months() -> None:
     print(f"{'target (issue 16), met on the told figures':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'':>6} {'':>6}  "
           f"{'':7} {'all':>5} {'<=15':>6}")
     tuning = (daily_change_month, *DRIFT_MONTHS)
-    for make in (*SCENARIOS, *tuning, *UNSEEN):
+    for make in (*SCENARIOS, *tuning, *UNSEEN, *BLIND):
         if make is tuning[0]:
             print("round 8, written to tune on (benchmarks/keeper_month_heat.py, keeper_month_drift.py):")
         if make is UNSEEN[0]:
             print("round 8, never tuned on (benchmarks/keeper_month_unseen.py; the first, turtle with a basking lamp, "
                   "was read while tuning the drift):")
+        if make is BLIND[0]:
+            print("round 9, written blind, never tuned on (benchmarks/keeper_month_blind.py):")
         s = make()
         m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
