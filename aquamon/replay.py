@@ -41,6 +41,7 @@ import shutil
 import time
 import urllib.request
 from dataclasses import dataclass, field, replace
+from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +112,23 @@ def hold_folder(out: Path, what: str = "replay") -> int:
     """Mark ``out`` as in use by this run until the returned descriptor is closed (or the process ends).
 
     A second run into the same folder would otherwise empty it under the running one's broker and database.
+
+    Raises
+    ------
+    OutFolderError
+        Another run took ``out`` between :func:`fresh_folder` and this call (its descriptor is closed, not leaked).
     """
-    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
+    except FileNotFoundError:  # another run emptied the folder in between
+        raise OutFolderError(f"--out {out} was emptied by another aquamon {what} starting at the same moment; wait "
+                             "for it to end, or give another --out") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise OutFolderError(f"--out {out} is in use by another aquamon {what} that is still running; wait for it "
+                             "to end, or give another --out") from None
     return fd
 
 
@@ -137,6 +152,24 @@ class ReplayResult:
     metrics: dict[str, Any] | None = None
     published: int = 0
     notes: list[str] = field(default_factory=list)
+    #: per notification, when the analytics sent it: the tank's data clock, on the file's clock (ms; 0: unknown)
+    notification_ms: list[int] = field(default_factory=list)
+    #: the keeper's time zone ([alerts] time_zone), in which a phone shows the notifications' times
+    zone: Any = None
+
+    def zone_name(self) -> str:
+        """The keeper's time zone as a keeper names it ("Europe/Berlin", "UTC")."""
+        zone = self.zone or timezone.utc
+        return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
+
+    def notification_time(self, i: int) -> str:
+        """Notification ``i``'s time in the keeper's zone, on the file's clock, as a phone shows it ("?" unknown)."""
+        from analytics.notify_policy import local_time
+
+        ms = self.notification_ms[i] if i < len(self.notification_ms) else 0
+        if not ms:
+            return "?"
+        return local_time(ms, self.zone or timezone.utc).strftime("%a %Y-%m-%d %H:%M")
 
 
 def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "Time", sep: str = ",",
@@ -182,8 +215,10 @@ def day_shift_ms(first_ms: int, last_ms: int, now_ms: int) -> int:
     return (now_ms - MIN_MS - last_ms) // DAY_MS * DAY_MS
 
 
-def judged_until(row_ms: np.ndarray) -> int:
+def judged_until(row_ms: np.ndarray, step_minutes: int = 1) -> int:
     """The last minute the analytics judge once the readings at ``row_ms`` (sorted, ms) are stored (0: none).
+
+    ``step_minutes``: the analytics step a tank at the multiples of ``[analytics] step_minutes`` only.
 
     Their rules (:mod:`analytics.readings`, :meth:`analytics.tankdata.TankData.due_until`): a minute's mean is
     read once a reading of a later minute exists, and judging goes on to the end of the last minute that
@@ -193,6 +228,8 @@ def judged_until(row_ms: np.ndarray) -> int:
     120000
     >>> judged_until(np.array([0, 300_000, 600_000, 900_000]))  # every 5 min: to the minute after the 10th
     660000
+    >>> judged_until(np.array([0, 300_000, 600_000, 900_000]), step_minutes=5)  # stepped every 5 min: the 10th
+    600000
     """
     from analytics.tankdata import TankData
 
@@ -203,7 +240,7 @@ def judged_until(row_ms: np.ndarray) -> int:
     if not len(minutes):
         return 0
     settled = TankData(minutes).settled_until() or latest
-    return min(latest, settled) // MIN_MS * MIN_MS
+    return min(latest, settled) // (step_minutes * MIN_MS) * (step_minutes * MIN_MS)
 
 
 def chunks(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[int, int]]:
@@ -342,7 +379,14 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     else:
         stack = services
     notes: list[tuple[str, dict[str, Any]]] = []
-    inbox = NotificationInbox(lambda route, doc: notes.append((route, doc)))
+    sent_ms: list[int] = []
+    db_ref: list[Any] = []  # the stack's database, once it runs: the pager's saved clock says when it sent
+
+    def heard(route: str, doc: dict[str, Any]) -> None:
+        notes.append((route, doc))
+        sent_ms.append(_data_clock_of_send(db_ref, tank))
+
+    inbox = NotificationInbox(heard)
     client = None
     try:
         try:
@@ -373,6 +417,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         client.connect(cfg.mqtt.host, cfg.mqtt.port)
         client.loop_start()
         db = stack.db(cfg)
+        db_ref.append(db)
         topic = f"{cfg.mqtt.topic_prefix}/{tank}/{DEVICE}/telemetry"
         messages = payloads(data, shift)
         for action, (lo, hi) in publish_plan(row_ms):
@@ -390,8 +435,9 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         keys = {k: carry_forward_empty_rows(data.X, np.zeros(len(data)), v)[1]
                 for k, v in alert_columns(alerts, row_ms).items()}
         _, alarms = carry_forward_empty_rows(data.X, np.zeros(len(data)), alarms_from(alerts, row_ms))
-        # the rows of the last minute(s) are never judged: no later reading closes their minute
-        judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms)
+        # the rows of the last minute(s) are never judged: no later reading closes their minute (nor, stepped
+        # every [analytics] step_minutes, the minutes after the last step)
+        judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms, cfg.analytics.step_minutes)
         said = list(data.notes)
         said.append(f"the readings were published {shift // DAY_MS} day(s) after their time in the file, as a device "
                     "would send them now: dates in the notifications are that much later, times of day the file's")
@@ -404,7 +450,11 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
                         "it): left out of the figures")
         metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged],
                                     {k: v[judged] for k, v in keys.items()}) if data.labels is not None else None
-        return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said)
+        from analytics.notify_policy import keeper_zone
+
+        return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said,
+                            [ms - shift if ms else 0 for ms in sent_ms],
+                            keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes))
     finally:
         if client is not None:
             client.loop_stop()
@@ -418,6 +468,21 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
 def _file_time(ms: int) -> str:
     """A time on the file's clock, as a keeper reads it (UTC)."""
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ms / 1000))
+
+
+def _data_clock_of_send(db_ref: list[Any], tank: str) -> int:
+    """The tank's data clock when the analytics sent a notification (0: unknown).
+
+    The pager saves its state, with the tank's clock (``now``), just before it sends
+    (:mod:`analytics.notify_store`), so the latest saved document is the sending one's.
+    """
+    if not db_ref:
+        return 0
+    try:
+        series = db_ref[0].query(f'SELECT last("doc") FROM "notify_state" WHERE "tank" = \'{tank}\'')
+        return int(json.loads(series[0]["values"][0][1]).get("now") or 0) if series else 0
+    except (OSError, ValueError, KeyError, IndexError, TypeError):  # a line without its time, not a failure
+        return 0
 
 
 def _wait_judged(db: Any, tank: str, seq: int, metrics_url: str, timeout_s: float) -> bool:
