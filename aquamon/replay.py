@@ -446,8 +446,10 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             said.append(f"the analytics skipped minutes more than 6 h behind the readings (a gap of more than 6 h "
                         f"in the file): see {log_path}")
         if not judged.all():
-            said.append(f"{int((~judged).sum())} row(s) of the last minute not judged (no later reading closes "
-                        "it): left out of the figures")
+            after = "" if cfg.analytics.step_minutes == 1 else \
+                f", or they come after the last {cfg.analytics.step_minutes}-minute step ([analytics] step_minutes)"
+            said.append(f"{int((~judged).sum())} row(s) of the last minute(s) not judged (no later reading closes "
+                        f"them{after}): left out of the figures")
         metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged],
                                     {k: v[judged] for k, v in keys.items()}) if data.labels is not None else None
         from analytics.notify_policy import keeper_zone
