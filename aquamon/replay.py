@@ -191,7 +191,7 @@ def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "T
     probe = read_labelled_csv(path, time_column=time_column, label_column=label_column, require_label=False,
                               sep=sep, columns=columns, time_format=time_format)
     if columns:
-        return probe
+        return _with_readings(probe)
     cols = [c for c in CHANNELS if c in probe.names]
     if not cols:
         raise EvaluationInputError(
@@ -203,6 +203,14 @@ def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "T
     left = [n for n in probe.names if n not in cols]
     if left:
         data.notes.append(f"not published (not a tank reading; name one with --columns): {', '.join(left)}")
+    return _with_readings(data)
+
+
+def _with_readings(data: LabelledData) -> LabelledData:
+    """``data``, refused when no row has a reading (nothing to publish: the analytics would judge nothing)."""
+    if not np.isfinite(data.X).any():
+        raise EvaluationInputError(f"{data.path}: no row has a reading ({len(data)} row(s), every cell of "
+                                   f"{', '.join(data.names)} missing); give a file with readings")
     return data
 
 

@@ -307,3 +307,10 @@ def test_the_demos_pump_lockout_at_night_is_told_as_the_budget_says():
     assert not [s for s in sent[1:] if s[1] == "critical"]  # one critical push for the incident
     lockout = [s for s in sent if s[3] == "pump_lockout"]
     assert lockout == [(7 * 60, "warning", "morning", "pump_lockout")], sent
+
+
+def test_replay_refuses_a_file_without_any_reading_before_anything_starts(tmp_path):
+    r = runner.invoke(app, ["replay", "--csv", str(_hostile(tmp_path, "every-cell-missing")),
+                            "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and "no row has a reading (300 row(s)" in r.output, r.output
+    assert not (tmp_path / "out").exists()
