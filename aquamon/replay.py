@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import shutil
 import time
@@ -214,13 +215,20 @@ def _with_readings(data: LabelledData) -> LabelledData:
     return data
 
 
-def day_shift_ms(first_ms: int, last_ms: int, now_ms: int) -> int:
+def day_shift_ms(first_ms: int, last_ms: int, now_ms: int, step_minutes: int = 1) -> int:
     """Whole days to add so the last reading is at least a minute in the past (times of day kept).
+
+    ``step_minutes``: the analytics step a tank at the multiples of ``[analytics] step_minutes`` since the
+    epoch; the shift is also a whole number of steps, so the shifted readings are stepped on the minutes
+    ``aquamon evaluate`` steps the file's own (whole weeks for a 7-minute step).
 
     >>> day_shift_ms(0, 3_600_000, 10 * DAY_MS + 1_800_000) // DAY_MS
     9
+    >>> day_shift_ms(0, 3_600_000, 20 * DAY_MS, step_minutes=7) // DAY_MS
+    14
     """
-    return (now_ms - MIN_MS - last_ms) // DAY_MS * DAY_MS
+    unit = math.lcm(DAY_MS, step_minutes * MIN_MS)
+    return (now_ms - MIN_MS - last_ms) // unit * unit
 
 
 def judged_until(row_ms: np.ndarray, step_minutes: int = 1) -> int:
@@ -377,7 +385,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     keeper = load_config(config, CHECKS)
     data = read_readings(csv_path, label_column, time_column, sep, columns, time_format)
     file_ms = np.round(data.t_s * 1000).astype(np.int64)
-    shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000))
+    shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000), keeper.analytics.step_minutes)
     row_ms = file_ms + shift
     held: int | None = None
     if services is None:
