@@ -314,3 +314,23 @@ def test_replay_refuses_a_file_without_any_reading_before_anything_starts(tmp_pa
                             "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and "no row has a reading (300 row(s)" in r.output, r.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.services
+def test_replay_and_evaluate_agree_on_an_awkward_file_stepped_every_five_minutes(tmp_path, stack, unique):
+    """tests/test_replay.py's awkward file (jittered, 10-second, one-minute rows, a two-hour hole, then a row
+    every 5 minutes; a stopped pump and a leak) under a keeper's ``step_minutes = 5``."""
+    from test_replay import awkward_file
+
+    path = awkward_file(tmp_path)
+    cfg = tmp_path / "step5.toml"
+    cfg.write_text("[analytics]\nstep_minutes = 5\n")
+    data = read_readings(path)
+    ours = ev.evaluate(data, data, lambda: ev.EngineDetector.from_config(load_config(cfg)))
+    result = replay(path, "tank1", timeout_s=60, config=cfg, services=stack, namespace=unique)
+    assert {"pump_stopped", "sump_low"} <= {a["key"] for a in result.alerts if a["state"] == "firing"}
+    row_ms = np.round(data.t_s * 1000).astype(np.int64)
+    judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms, 5)
+    assert judged.sum() >= len(data) - 5
+    np.testing.assert_array_equal(result.alarms[judged], ours.alarms[judged])
+    assert ours.alarms.any() and result.metrics is not None and result.metrics["events_hit"] == 2
