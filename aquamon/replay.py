@@ -85,10 +85,12 @@ class ReplayResult:
     metrics: dict[str, Any] | None = None
     published: int = 0
     notes: list[str] = field(default_factory=list)
-    #: per notification, when the analytics sent it: the tank's data clock, on the file's clock (ms; 0: unknown)
+    #: per notification, when the analytics sent it: the tank's data clock, as published (ms; 0: unknown)
     notification_ms: list[int] = field(default_factory=list)
     #: the keeper's time zone ([alerts] time_zone), in which a phone shows the notifications' times
     zone: Any = None
+    #: how much later than in the file the readings were published (whole days)
+    shift_ms: int = 0
 
     def zone_name(self) -> str:
         """The keeper's time zone as a keeper names it ("Europe/Berlin", "UTC")."""
@@ -96,13 +98,27 @@ class ReplayResult:
         return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
 
     def notification_time(self, i: int) -> str:
-        """Notification ``i``'s time in the keeper's zone, on the file's clock, as a phone shows it ("?" unknown)."""
+        """Notification ``i``'s time as the keeper's phone showed it, dated on the file's calendar ("?": unknown).
+
+        The clock time is the sending minute's in the keeper's zone, the one the quiet hours were judged in
+        (a file from summer replayed in winter keeps its UTC times of day, not its local ones); the date is
+        the file's, the publishing shift taken back off the calendar.
+
+        >>> from analytics.notify_policy import keeper_zone
+        >>> r = ReplayResult([], [], np.zeros(0, bool), notification_ms=[DAY_MS * 20_060 + 6 * 3_600_000],
+        ...                  zone=keeper_zone("Europe/Berlin"), shift_ms=150 * DAY_MS)
+        >>> r.notification_time(0)  # sent 07:00 in Berlin (winter): the file's summer date
+        'Sat 2024-07-06 07:00'
+        """
+        from datetime import timedelta
+
         from analytics.notify_policy import local_time
 
         ms = self.notification_ms[i] if i < len(self.notification_ms) else 0
         if not ms:
             return "?"
-        return local_time(ms, self.zone or timezone.utc).strftime("%a %Y-%m-%d %H:%M")
+        sent = local_time(ms, self.zone or timezone.utc)
+        return (sent - timedelta(days=self.shift_ms // DAY_MS)).strftime("%a %Y-%m-%d %H:%M")
 
 
 def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "Time", sep: str = ",",
@@ -403,8 +419,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         from analytics.notify_policy import keeper_zone
 
         return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said,
-                            [ms - shift if ms else 0 for ms in sent_ms],
-                            keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes))
+                            list(sent_ms), keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes), shift)
     finally:
         if client is not None:
             client.loop_stop()
