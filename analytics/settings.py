@@ -23,7 +23,17 @@ from aquamon.config import Config
 
 
 def settings_from(cfg: Config) -> MonitorSettings:
-    """The global :class:`MonitorSettings` of ``[analytics]`` and ``[alerts]``."""
+    """The global :class:`MonitorSettings` of ``[analytics]`` and ``[alerts]``.
+
+    The one place a configuration becomes the engine's settings: the service
+    (:class:`TankSettings`), ``aquamon evaluate`` and ``aquamon replay`` all
+    take theirs from here, so the engine they run is built alike (the quality
+    watch's stated rate too: ``[analytics] quality_false_alarms_per_day``).
+
+    >>> from aquamon.config import Config
+    >>> settings_from(Config()).quality_false_alarms_per_day
+    0.5
+    """
     a, al = cfg.analytics, cfg.alerts
     limits = al.limit_overrides()
     # the [analytics] rate options predate profiles: they override the profile when changed
@@ -33,6 +43,7 @@ def settings_from(cfg: Config) -> MonitorSettings:
     return MonitorSettings(window_minutes=a.window_minutes, reference_hours=a.reference_hours,
                            warmup_hours=a.warmup_hours, harmonics=a.harmonics,
                            false_alarms_per_30_days=a.false_alarms_per_30_days, profile=al.profile,
+                           quality_false_alarms_per_day=a.quality_false_alarms_per_day,
                            limits=limits, temp_rate_minutes=a.rate_window_minutes,
                            no_data_minutes=al.no_data_minutes, accept_after_hours=al.accept_after_hours,
                            due_days=al.due_days, time_zone=al.time_zone,

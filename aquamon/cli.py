@@ -364,12 +364,14 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
              time_format: Optional[str] = typer.Option(None, "--time-format", help="Layout of the times if not "
                                                        "ISO 8601 or epoch s/ms, e.g. '%d/%m/%Y %H:%M'."),
              grid: str = typer.Option("auto", "--grid", help="minute: rows as the service reads them (1-minute "
-                                      "means, a step each minute); rows: one step per row; auto: minute for a "
+                                      "means, a step each [analytics] step_minutes of --config, 1); rows: one step per row; auto: minute for a "
                                       "tank's channels (temp_c, ph, ...), rows otherwise."),
              nab_windows: Optional[Path] = typer.Option(None, "--nab-windows", help="NAB combined_windows.json: "
                                                         "labels from its windows, and NAB's standard score."),
-             false_alarms_per_day: float = typer.Option(0.5, "--false-alarms-per-day",
-                                                        help="The stated false-alarm rate the threshold is set for."),
+             false_alarms_per_day: Optional[float] = typer.Option(
+                 None, "--false-alarms-per-day", min=1e-4, help="The stated false-alarm rate the quality watch's "
+                 "threshold is set for (default: the config's [analytics] quality_false_alarms_per_day, 0.5, "
+                 "as the service runs it)."),
              predictions: Optional[Path] = typer.Option(None, "--predictions", help="Also write Time, score, "
                                                         "alarm for every TEST row to this CSV, and a 0/1 column "
                                                         "per alert that fired."),
@@ -409,25 +411,21 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
             test_data = test_data.slice(train_rows, len(test_data))
         else:
             train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
-        import dataclasses
-
         from analytics.config_check import CHECKS
-        from analytics.settings import settings_from
         from aquamon.config import load_config
 
-        settings = dataclasses.replace(settings_from(load_config(config, CHECKS)),
-                                       quality_false_alarms_per_day=false_alarms_per_day)
-        if tank is not None:  # the tank's own profile and limits, as the service builds them
-            from analytics.settings import TankSettings
-
-            settings = dataclasses.replace(TankSettings(load_config(config, CHECKS)).of(tank),
-                                           quality_false_alarms_per_day=false_alarms_per_day)
+        keeper = load_config(config, CHECKS)
         ops = [c.strip() for c in operational.split(",") if c.strip()]
         if grid not in ev.GRIDS:
             raise ev.EvaluationInputError(f"--grid {grid!r}: give one of {', '.join(ev.GRIDS)}")
-        result = ev.evaluate(train_data, test_data, lambda: ev.EngineDetector(settings, ops, grid),
+        # the engine the service runs for the tank (its own [alerts.tanks] table with --tank), stepped as it steps
+        result = ev.evaluate(train_data, test_data,
+                             lambda: ev.EngineDetector.from_config(keeper, tank, ops, grid, false_alarms_per_day),
                              nab_windows=windows)
     except ev.EvaluationInputError as e:
+        err.print(f"[bold red]evaluate:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except ConfigError as e:  # (a ValueError: not "cannot fit the detector")
         err.print(f"[bold red]evaluate:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(2) from None
     except ValueError as e:  # the detector could not be fitted on TRAIN
@@ -498,11 +496,12 @@ def replay(csv_file: Path = typer.Option(..., "--csv", help="CSV of readings (Ti
     for note in result.notes:
         err.print(f"note: {escape(note)}", soft_wrap=True)
     print(f"{result.published} readings published; {sum(a['state'] == 'firing' for a in result.alerts)} alerts fired "
-          "(times on the file's clock, UTC)")
+          f"(times on the file's clock: alerts in UTC, notifications in the keeper's time zone, {result.zone_name()}, "
+          "as a phone shows them)")
     for a in sorted(result.alerts, key=lambda a: a["time"]):
         print(f"ALERT  {a['file_time']} {a['state']:8} {a['severity']:8} {a['key']}: {a['summary']}")
-    for route, doc in result.notifications:
-        print(f"NOTIFY {route}: {doc.get('title')} — {doc.get('message')}")
+    for i, (route, doc) in enumerate(result.notifications):
+        print(f"NOTIFY {result.notification_time(i)} {route:8}: {doc.get('title')} — {doc.get('message')}")
     if result.metrics is not None:
         from aquamon.evaluate import summary_dict
 

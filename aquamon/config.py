@@ -172,6 +172,9 @@ class AnalyticsConfig:
     warmup_hours: float = 48.0
     harmonics: int = 2
     false_alarms_per_30_days: float = 1.0
+    # the quality watch's stated false alarms a day (a plant's or a lab's channels; aquamon evaluate's
+    # --false-alarms-per-day): one figure for the service and evaluate (analytics.settings.settings_from)
+    quality_false_alarms_per_day: float = 0.5
     temp_rise_c_per_h: float = 2.0
     temp_fall_c_per_h: float = 2.0
     rate_window_minutes: int = 10
@@ -197,6 +200,7 @@ class AnalyticsConfig:
         _range("analytics", "warmup_hours", self.warmup_hours, 1, 24 * 30)
         _range("analytics", "harmonics", self.harmonics, 0, 6)
         _range("analytics", "false_alarms_per_30_days", self.false_alarms_per_30_days, 1e-3, 1000)
+        _range("analytics", "quality_false_alarms_per_day", self.quality_false_alarms_per_day, 1e-4, 100_000)
         _range("analytics", "temp_rise_c_per_h", self.temp_rise_c_per_h, 0.1, 50)
         _range("analytics", "temp_fall_c_per_h", self.temp_fall_c_per_h, 0.1, 50)
         _range("analytics", "rate_window_minutes", self.rate_window_minutes, 5, 240)

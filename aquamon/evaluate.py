@@ -290,6 +290,9 @@ def evaluate(train: LabelledData, test: LabelledData,
     if train.names != test.names:
         raise EvaluationInputError(f"TRAIN has columns {train.names}, TEST has {test.names}; pass --columns "
                                    "so both use the same sensors")
+    if not len(test) or not np.isfinite(test.X).any():
+        raise EvaluationInputError(f"{test.path}: no row of TEST has a sensor value ({len(test)} row(s), every "
+                                   f"cell of {', '.join(test.names)} missing); give a file with readings")
     if make_detector is None:
         make_detector = EngineDetector
     t0 = time.perf_counter()
@@ -342,11 +345,30 @@ GRIDS = ("auto", "minute", "rows")
 RULE_ONLY = ("level_cm", "flow_lpm", "pump")
 
 
+def engine_settings(cfg: Any = None, tank: str | None = None) -> Any:
+    """The :class:`~analytics.monitor.MonitorSettings` the service gives ``tank``'s engine under ``cfg``.
+
+    ``cfg``: a :class:`~aquamon.config.Config` (None: the default one); ``tank``: its own
+    ``[alerts.tanks]`` table, if it has one (None: the global ``[alerts]``).  Made by the service's own
+    :class:`analytics.settings.TankSettings`, so ``aquamon evaluate`` and the service cannot drift apart.
+
+    >>> engine_settings().quality_false_alarms_per_day
+    0.5
+    """
+    from analytics.settings import TankSettings
+    from aquamon.config import Config
+
+    per_tank = TankSettings(cfg if cfg is not None else Config())
+    return per_tank.base if tank is None else per_tank.of(tank)
+
+
 class EngineDetector:
     """The analytics service's per-tank engine (:class:`analytics.monitor.TankMonitor`) behind ``fit``/``run``.
 
     The same class and settings the service runs (``settings`` as made by
-    :func:`analytics.service.settings_from` from the configuration); the CSV's
+    :func:`engine_settings` from the configuration, the service's own
+    :class:`analytics.settings.TankSettings`; :meth:`from_config` builds it
+    whole, as ``aquamon evaluate --config FILE [--tank T]`` does); the CSV's
     columns are the frame's channels (a tank CSV names them ``temp_c``, ``ph``
     ... and gets every rule; other files get the quality watch and, for tank
     channels, the day/night drift).  TRAIN is the history the engine starts
@@ -354,26 +376,50 @@ class EngineDetector:
     excludes time under an alert).  On the one-minute grid (``grid="minute"``,
     and ``"auto"`` for a file of a tank's channels) the rows are read as the
     service reads them from InfluxDB, one-minute means, and the engine is
-    stepped at the end of every minute from the first to the last, readings or
-    not, as the service steps a tank; each row gets the decision of its minute.
+    stepped at the end of every ``step_minutes`` (``[analytics]
+    step_minutes``, 1 by default: every minute) from the first to the last,
+    readings or not, as the service steps a tank; each row gets the decision
+    in force at the end of its minute.  The settings add to the service's
+    only what the file's own columns ask for: channels that are no tank
+    reading are the quality watch's (``quality_sensors``), less the
+    ``operational`` ones the file has.
     With ``grid="rows"`` (other files: a lab's own rate, SKAB's protocol) every
     TEST row is evaluated one minute after it was read, or when the next row
     arrives.  A row's alarm is 1 while any warning or critical alert is
     firing; :attr:`alerts` holds one such column per alert key.
     """
 
-    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL, grid: str = "auto") -> None:
-        from analytics.monitor import MonitorSettings
-
+    def __init__(self, settings: Any = None, operational: Sequence[str] = OPERATIONAL, grid: str = "auto",
+                 step_minutes: int = 1) -> None:
         if grid not in GRIDS:
             raise ValueError(f"grid must be one of {', '.join(GRIDS)}, not {grid!r}")
-        self.settings = settings if settings is not None else MonitorSettings()
+        if step_minutes < 1:
+            raise ValueError(f"step_minutes must be 1 or more, not {step_minutes}")
+        # (None: the default configuration's, as the service builds them: analytics.settings.settings_from)
+        self.settings = settings if settings is not None else engine_settings(None)
         self.operational = tuple(operational)
         self.grid = grid
+        self.step_minutes = int(step_minutes)
         self.alerts: dict[str, BoolArray] = {}
         self.transitions: list[Any] = []
         self.notes: list[str] = []
         self.threshold = float("nan")
+
+    @classmethod
+    def from_config(cls, cfg: Any, tank: str | None = None, operational: Sequence[str] = OPERATIONAL,
+                    grid: str = "auto", false_alarms_per_day: float | None = None) -> "EngineDetector":
+        """The engine the service runs for ``tank`` under the configuration ``cfg``, stepped as it steps.
+
+        Its settings are :func:`engine_settings` (the service's, field for field), its step the
+        configuration's ``[analytics] step_minutes``; ``false_alarms_per_day`` (``--false-alarms-per-day``)
+        replaces the configuration's ``quality_false_alarms_per_day`` when given.
+        """
+        settings = engine_settings(cfg, tank)
+        if false_alarms_per_day is not None:
+            import dataclasses
+
+            settings = dataclasses.replace(settings, quality_false_alarms_per_day=false_alarms_per_day)
+        return cls(settings, operational, grid, step_minutes=cfg.analytics.step_minutes)
 
     def fit(self, t_s: Array, X: Array, labels: BoolArray | None = None,
             names: Sequence[str] | None = None) -> "EngineDetector":
@@ -382,13 +428,16 @@ class EngineDetector:
         from analytics.monitor import DRIFT_SENSORS
 
         self.names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
-        # a tank's channels get the day/night drift; every other non-operational channel the quality watch
+        # a tank's channels get the day/night drift (the settings' drift_sensors, as in the service: a channel
+        # the file lacks is simply absent from the frame); every other non-operational channel the quality
+        # watch.  Only what the file's own columns ask for is added to the service's settings.
         quality = tuple(n for n in self.names if n not in self.operational and n not in RULE_ONLY
                         and n not in DRIFT_SENSORS)
-        drift = tuple(n for n in DRIFT_SENSORS if n in self.names)
-        self.settings = dataclasses.replace(self.settings, drift_sensors=drift,
-                                            quality_sensors=tuple(self.settings.quality_sensors) + quality,
-                                            operational=self.operational)
+        if quality:
+            self.settings = dataclasses.replace(
+                self.settings, quality_sensors=tuple(self.settings.quality_sensors) + quality,
+                operational=tuple(self.settings.operational) + tuple(
+                    n for n in self.operational if n in self.names and n not in self.settings.operational))
         self.train = (np.asarray(t_s, dtype=np.float64), np.asarray(X, dtype=np.float64),
                       None if labels is None else np.asarray(labels, dtype=bool))
         span_days = (float(t_s[-1]) - float(t_s[0])) / 86400.0 if len(t_s) > 1 else 0.0
@@ -400,6 +449,7 @@ class EngineDetector:
 
     def run(self, t_s: Array, X: Array) -> tuple[Array, BoolArray]:
         from analytics.monitor import ALERTS, MIN_MS, TankMonitor
+        from analytics.tankdata import monitor_frame
 
         mon = TankMonitor("evaluate", self.settings)
         self.monitor = mon
@@ -434,6 +484,9 @@ class EngineDetector:
                                 mon._learnable(all_ms[:len(hist_t)]))
         off = len(hist_t)
         steps = step_times(row_ms if grid else all_ms[off:], grid)  # (rows: equal times a millisecond apart)
+        # on the grid the service steps a tank at every multiple of [analytics] step_minutes: between them a
+        # minute keeps the state of the last step (replay reads the alerts back so, at each minute's end)
+        step_ms = self.step_minutes * MIN_MS if grid else 1
         frame_all = {n: all_X[:, j] for j, n in enumerate(self.names)}
         keep_ms = int((self.settings.reference_hours + 1) * 3_600_000)
         scores = np.zeros(len(steps))
@@ -442,19 +495,24 @@ class EngineDetector:
         self.transitions = []
         lo = 0
         firing: set[str] = set()
+        score: dict[str, Any] = {}
+        first = True
         for k, now in enumerate(steps):
-            hi = int(np.searchsorted(all_ms, now, side="left"))  # the rows before now, as the service hands them
-            if k:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later ones a window
-                while all_ms[lo] < now - keep_ms:
-                    lo += 1
-            frame = {c: v[lo:hi] for c, v in frame_all.items()}
-            score, out = mon.evaluate(int(now), all_ms[lo:hi], frame)
-            for tr in out:
-                self.transitions.append(tr)
-                if tr.state == "firing":
-                    firing.add(tr.key)
-                else:
-                    firing.discard(tr.key)
+            if now % step_ms == 0:
+                hi = int(np.searchsorted(all_ms, now, side="left"))  # the rows before now, as the service hands them
+                if not first:  # the first evaluation sees all of TRAIN (the quality watch's first fit), later a window
+                    while lo < hi and all_ms[lo] < now - keep_ms:
+                        lo += 1
+                first = False
+                # a drift channel with no reading in the window is left out, as the service leaves it out
+                frame = monitor_frame({c: v[lo:hi] for c, v in frame_all.items()}, self.settings.drift_sensors)
+                score, out = mon.evaluate(int(now), all_ms[lo:hi], frame)
+                for tr in out:
+                    self.transitions.append(tr)
+                    if tr.state == "firing":
+                        firing.add(tr.key)
+                    else:
+                        firing.discard(tr.key)
             for key in firing:
                 self.alerts[key][k] = True
             alarms[k] = any(ALERTS[key].severity in ("warning", "critical") for key in firing)

@@ -34,13 +34,13 @@ a chunk lands.
 
 from __future__ import annotations
 
-import fcntl
 import json
+import math
 import os
-import shutil
 import time
 import urllib.request
 from dataclasses import dataclass, field, replace
+from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,13 @@ from aquamon.checkout import harness
 from aquamon.config import Config
 from aquamon.evaluate import carry_forward_empty_rows, detection_metrics
 from aquamon.labelled_csv import TANK_RANGES, EvaluationInputError, LabelledData, read_labelled_csv
+from aquamon.replay_folder import (  # noqa: F401  (the folder's names, where callers know them)
+    MARKER,
+    OutFolderError,
+    ReplayError,
+    fresh_folder,
+    hold_folder,
+)
 
 if TYPE_CHECKING:
     from harness.services import FARM_AUTOSAVE_CHANGES, free_port
@@ -70,65 +77,6 @@ DAY_MS = 86_400_000
 #: configuration file gives the rest
 REPLAY_OWNS = ("tanks", "poll_s", "metrics_host", "metrics_port", "instance_index", "instance_count",
                "notify_each_step")
-#: the file that marks a folder as a replay's own, which the next replay into it may empty
-MARKER = ".aquamon-replay"
-
-
-class ReplayError(RuntimeError):
-    """The replay could not run; the message says what to do."""
-
-
-class OutFolderError(ReplayError):
-    """The ``--out`` folder cannot be used (a keeper's own files, or a run still using it); nothing is deleted."""
-
-
-def fresh_folder(out: Path, what: str = "replay", legacy: frozenset[str] = frozenset()) -> Path:
-    """``out``, emptied if an earlier ``aquamon {what}`` made it (each run starts from an empty product).
-
-    ``legacy``: the names a run made before it marked its folder; a folder of only those is its too.
-
-    Raises
-    ------
-    OutFolderError
-        ``out`` holds something else, or a run still uses it: nothing of it is deleted.
-    """
-    out = out.resolve()
-    marker = out / f".aquamon-{what}"
-    if out.exists():
-        if marker.is_file() or (legacy and out.is_dir() and {p.name for p in out.iterdir()} <= legacy):
-            if marker.is_file():
-                _refuse_if_running(out, what)
-            shutil.rmtree(out)
-        elif not out.is_dir() or any(out.iterdir()):
-            raise OutFolderError(f"--out {out} is not empty and not an earlier {what}'s folder; give a new or empty "
-                                 f"folder (a {what}'s broker, database and logs go there)")
-    out.mkdir(parents=True, exist_ok=True)
-    marker.write_text(f"made by aquamon {what}: the next {what} into this folder empties it\n")
-    return out
-
-
-def hold_folder(out: Path, what: str = "replay") -> int:
-    """Mark ``out`` as in use by this run until the returned descriptor is closed (or the process ends).
-
-    A second run into the same folder would otherwise empty it under the running one's broker and database.
-    """
-    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fd
-
-
-def _refuse_if_running(out: Path, what: str) -> None:
-    """Raise :class:`OutFolderError` when a run still going holds ``out`` (:func:`hold_folder`)."""
-    fd = os.open(out / f".aquamon-{what}", os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise OutFolderError(f"--out {out} is in use by another aquamon {what} that is still running; wait for it "
-                             "to end, or give another --out") from None
-    finally:
-        os.close(fd)
-
-
 @dataclass
 class ReplayResult:
     alerts: list[dict[str, Any]]  # the alert measurement: time, key, severity, state, summary
@@ -137,6 +85,40 @@ class ReplayResult:
     metrics: dict[str, Any] | None = None
     published: int = 0
     notes: list[str] = field(default_factory=list)
+    #: per notification, when the analytics sent it: the tank's data clock, as published (ms; 0: unknown)
+    notification_ms: list[int] = field(default_factory=list)
+    #: the keeper's time zone ([alerts] time_zone), in which a phone shows the notifications' times
+    zone: Any = None
+    #: how much later than in the file the readings were published (whole days)
+    shift_ms: int = 0
+
+    def zone_name(self) -> str:
+        """The keeper's time zone as a keeper names it ("Europe/Berlin", "UTC")."""
+        zone = self.zone or timezone.utc
+        return str(getattr(zone, "key", None) or zone.tzname(None) or zone)
+
+    def notification_time(self, i: int) -> str:
+        """Notification ``i``'s time as the keeper's phone showed it, dated on the file's calendar ("?": unknown).
+
+        The clock time is the sending minute's in the keeper's zone, the one the quiet hours were judged in
+        (a file from summer replayed in winter keeps its UTC times of day, not its local ones); the date is
+        the file's, the publishing shift taken back off the calendar.
+
+        >>> from analytics.notify_policy import keeper_zone
+        >>> r = ReplayResult([], [], np.zeros(0, bool), notification_ms=[DAY_MS * 20_060 + 6 * 3_600_000],
+        ...                  zone=keeper_zone("Europe/Berlin"), shift_ms=150 * DAY_MS)
+        >>> r.notification_time(0)  # sent 07:00 in Berlin (winter): the file's summer date
+        'Sat 2024-07-06 07:00'
+        """
+        from datetime import timedelta
+
+        from analytics.notify_policy import local_time
+
+        ms = self.notification_ms[i] if i < len(self.notification_ms) else 0
+        if not ms:
+            return "?"
+        sent = local_time(ms, self.zone or timezone.utc)
+        return (sent - timedelta(days=self.shift_ms // DAY_MS)).strftime("%a %Y-%m-%d %H:%M")
 
 
 def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "Time", sep: str = ",",
@@ -158,7 +140,7 @@ def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "T
     probe = read_labelled_csv(path, time_column=time_column, label_column=label_column, require_label=False,
                               sep=sep, columns=columns, time_format=time_format)
     if columns:
-        return probe
+        return _with_readings(probe)
     cols = [c for c in CHANNELS if c in probe.names]
     if not cols:
         raise EvaluationInputError(
@@ -170,20 +152,37 @@ def read_readings(path: Path, label_column: str = "EVENT", time_column: str = "T
     left = [n for n in probe.names if n not in cols]
     if left:
         data.notes.append(f"not published (not a tank reading; name one with --columns): {', '.join(left)}")
+    return _with_readings(data)
+
+
+def _with_readings(data: LabelledData) -> LabelledData:
+    """``data``, refused when no row has a reading (nothing to publish: the analytics would judge nothing)."""
+    if not np.isfinite(data.X).any():
+        raise EvaluationInputError(f"{data.path}: no row has a reading ({len(data)} row(s), every cell of "
+                                   f"{', '.join(data.names)} missing); give a file with readings")
     return data
 
 
-def day_shift_ms(first_ms: int, last_ms: int, now_ms: int) -> int:
+def day_shift_ms(first_ms: int, last_ms: int, now_ms: int, step_minutes: int = 1) -> int:
     """Whole days to add so the last reading is at least a minute in the past (times of day kept).
+
+    ``step_minutes``: the analytics step a tank at the multiples of ``[analytics] step_minutes`` since the
+    epoch; the shift is also a whole number of steps, so the shifted readings are stepped on the minutes
+    ``aquamon evaluate`` steps the file's own (whole weeks for a 7-minute step).
 
     >>> day_shift_ms(0, 3_600_000, 10 * DAY_MS + 1_800_000) // DAY_MS
     9
+    >>> day_shift_ms(0, 3_600_000, 20 * DAY_MS, step_minutes=7) // DAY_MS
+    14
     """
-    return (now_ms - MIN_MS - last_ms) // DAY_MS * DAY_MS
+    unit = math.lcm(DAY_MS, step_minutes * MIN_MS)
+    return (now_ms - MIN_MS - last_ms) // unit * unit
 
 
-def judged_until(row_ms: np.ndarray) -> int:
+def judged_until(row_ms: np.ndarray, step_minutes: int = 1) -> int:
     """The last minute the analytics judge once the readings at ``row_ms`` (sorted, ms) are stored (0: none).
+
+    ``step_minutes``: the analytics step a tank at the multiples of ``[analytics] step_minutes`` only.
 
     Their rules (:mod:`analytics.readings`, :meth:`analytics.tankdata.TankData.due_until`): a minute's mean is
     read once a reading of a later minute exists, and judging goes on to the end of the last minute that
@@ -193,6 +192,8 @@ def judged_until(row_ms: np.ndarray) -> int:
     120000
     >>> judged_until(np.array([0, 300_000, 600_000, 900_000]))  # every 5 min: to the minute after the 10th
     660000
+    >>> judged_until(np.array([0, 300_000, 600_000, 900_000]), step_minutes=5)  # stepped every 5 min: the 10th
+    600000
     """
     from analytics.tankdata import TankData
 
@@ -203,7 +204,7 @@ def judged_until(row_ms: np.ndarray) -> int:
     if not len(minutes):
         return 0
     settled = TankData(minutes).settled_until() or latest
-    return min(latest, settled) // MIN_MS * MIN_MS
+    return min(latest, settled) // (step_minutes * MIN_MS) * (step_minutes * MIN_MS)
 
 
 def chunks(row_ms: np.ndarray, span_ms: int = CHUNK * MIN_MS) -> list[tuple[int, int]]:
@@ -332,7 +333,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     keeper = load_config(config, CHECKS)
     data = read_readings(csv_path, label_column, time_column, sep, columns, time_format)
     file_ms = np.round(data.t_s * 1000).astype(np.int64)
-    shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000))
+    shift = day_shift_ms(int(file_ms[0]), int(file_ms[-1]), int(time.time() * 1000), keeper.analytics.step_minutes)
     row_ms = file_ms + shift
     held: int | None = None
     if services is None:
@@ -342,7 +343,14 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
     else:
         stack = services
     notes: list[tuple[str, dict[str, Any]]] = []
-    inbox = NotificationInbox(lambda route, doc: notes.append((route, doc)))
+    sent_ms: list[int] = []
+    db_ref: list[Any] = []  # the stack's database, once it runs: the pager's saved clock says when it sent
+
+    def heard(route: str, doc: dict[str, Any]) -> None:
+        notes.append((route, doc))
+        sent_ms.append(_data_clock_of_send(db_ref, tank))
+
+    inbox = NotificationInbox(heard)
     client = None
     try:
         try:
@@ -373,6 +381,7 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         client.connect(cfg.mqtt.host, cfg.mqtt.port)
         client.loop_start()
         db = stack.db(cfg)
+        db_ref.append(db)
         topic = f"{cfg.mqtt.topic_prefix}/{tank}/{DEVICE}/telemetry"
         messages = payloads(data, shift)
         for action, (lo, hi) in publish_plan(row_ms):
@@ -390,8 +399,9 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
         keys = {k: carry_forward_empty_rows(data.X, np.zeros(len(data)), v)[1]
                 for k, v in alert_columns(alerts, row_ms).items()}
         _, alarms = carry_forward_empty_rows(data.X, np.zeros(len(data)), alarms_from(alerts, row_ms))
-        # the rows of the last minute(s) are never judged: no later reading closes their minute
-        judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms)
+        # the rows of the last minute(s) are never judged: no later reading closes their minute (nor, stepped
+        # every [analytics] step_minutes, the minutes after the last step)
+        judged = row_ms // MIN_MS * MIN_MS + MIN_MS <= judged_until(row_ms, cfg.analytics.step_minutes)
         said = list(data.notes)
         said.append(f"the readings were published {shift // DAY_MS} day(s) after their time in the file, as a device "
                     "would send them now: dates in the notifications are that much later, times of day the file's")
@@ -400,11 +410,16 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
             said.append(f"the analytics skipped minutes more than 6 h behind the readings (a gap of more than 6 h "
                         f"in the file): see {log_path}")
         if not judged.all():
-            said.append(f"{int((~judged).sum())} row(s) of the last minute not judged (no later reading closes "
-                        "it): left out of the figures")
+            after = "" if cfg.analytics.step_minutes == 1 else \
+                f", or they come after the last {cfg.analytics.step_minutes}-minute step ([analytics] step_minutes)"
+            said.append(f"{int((~judged).sum())} row(s) of the last minute(s) not judged (no later reading closes "
+                        f"them{after}): left out of the figures")
         metrics = detection_metrics(data.t_s[judged], data.labels[judged], alarms[judged],
                                     {k: v[judged] for k, v in keys.items()}) if data.labels is not None else None
-        return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said)
+        from analytics.notify_policy import keeper_zone
+
+        return ReplayResult(alerts, list(notes), alarms, metrics, len(messages), said,
+                            list(sent_ms), keeper_zone(cfg.alerts.time_zone, cfg.alerts.utc_offset_minutes), shift)
     finally:
         if client is not None:
             client.loop_stop()
@@ -418,6 +433,21 @@ def replay(csv_path: Path, tank: str = "replay", out: Path = Path("replay-output
 def _file_time(ms: int) -> str:
     """A time on the file's clock, as a keeper reads it (UTC)."""
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ms / 1000))
+
+
+def _data_clock_of_send(db_ref: list[Any], tank: str) -> int:
+    """The tank's data clock when the analytics sent a notification (0: unknown).
+
+    The pager saves its state, with the tank's clock (``now``), just before it sends
+    (:mod:`analytics.notify_store`), so the latest saved document is the sending one's.
+    """
+    if not db_ref:
+        return 0
+    try:
+        series = db_ref[0].query(f'SELECT last("doc") FROM "notify_state" WHERE "tank" = \'{tank}\'')
+        return int(json.loads(series[0]["values"][0][1]).get("now") or 0) if series else 0
+    except (OSError, ValueError, KeyError, IndexError, TypeError):  # a line without its time, not a failure
+        return 0
 
 
 def _wait_judged(db: Any, tank: str, seq: int, metrics_url: str, timeout_s: float) -> bool:
