@@ -96,3 +96,20 @@ def test_a_wobble_that_changed_with_no_reading_moved_is_no_drift() -> None:
     rng = np.random.default_rng(60)
     v["ph"][CHANGE:] += rng.normal(0, 0.05, len(v["ph"]) - CHANGE)
     assert _drifts(v) == []
+
+
+def test_a_tds_probe_losing_150_ppm_a_day_in_a_brackish_tank_is_told_within_half_a_day() -> None:
+    """A fault inside the indifference zone at first: the probe's reading is kept out of learning while it
+    departs by more than a test kit resolves, so the usual does not follow it and it is told once it leaves
+    the zone (60 ppm: about ten hours in)."""
+    v = _tank(7)
+    v = {k: np.concatenate([x, x[:DAY]]) for k, x in v.items()}
+    v["tds_ppm"] -= np.clip((np.arange(len(v["ph"])) - CHANGE) / DAY, 0.0, None) * 150.0
+    mon = TankMonitor("tank", MonitorSettings(profile="tropical", limits=dict(BRACKISH)))
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    told = []
+    for i in range(CHANGE - 60, CHANGE + 12 * 60, 2 * STEP):
+        lo = i - 3 * DAY
+        told += [i - CHANGE for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
+                 if tr.state == "firing" and tr.key == "drift"]
+    assert told and told[0] <= 12 * 60, told
