@@ -113,3 +113,36 @@ def test_a_tds_probe_losing_150_ppm_a_day_in_a_brackish_tank_is_told_within_half
         told += [i - CHANGE for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
                  if tr.state == "firing" and tr.key == "drift"]
     assert told and told[0] <= 12 * 60, told
+
+
+
+def test_a_small_lasting_step_is_no_drift_and_the_usual_learns_it_within_a_day() -> None:
+    """The salt 1 % lower for good: kept out of learning as any change beyond a test kit, never told; within
+    a day the hour's day-to-day spread holds it and the water is learnt again (the baseline is not frozen)."""
+    v = _tank(8)
+    v = {k: np.concatenate([x, x[:DAY]]) for k, x in v.items()}
+    v["tds_ppm"][CHANGE:] -= 35.0
+    mon = TankMonitor("tank", MonitorSettings(profile="tropical", limits=dict(BRACKISH)))
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    told = []
+    end = CHANGE + 26 * 60
+    for i in range(CHANGE - 60, end, 2 * STEP):
+        lo = i - 3 * DAY
+        told += [tr.summary for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
+                 if tr.state == "firing" and tr.key == "drift"]
+    assert told == []
+    assert mon.excluded and mon.excluded[-1][1] < START_MS + (end - 60) * MIN_MS, mon.excluded
+
+
+def test_a_change_kept_out_of_learning_for_a_day_and_never_told_is_taken_as_the_new_normal() -> None:
+    """The backstop: were every window of a day kept out of learning, untold, the baseline would never refit;
+    after ``accept_after_hours`` the water is learnt again from now, as after a told drift."""
+    mon = TankMonitor("tank", MonitorSettings(profile="tropical", accept_after_hours=24.0))
+    now = START_MS + 5 * DAY * MIN_MS
+    mon.excluded = [(now - 23 * 3_600_000, now)]
+    mon._maybe_settle(now)
+    assert mon.learn_from_ms == 0  # 23 h: not yet
+    mon.excluded = [(now - 25 * 3_600_000, now)]
+    mon._maybe_settle(now)
+    assert mon.learn_from_ms == now and mon.excluded == []
+    assert "a small lasting change was taken as the new normal" in mon.day_notes
