@@ -31,6 +31,10 @@ WATER_CHANNELS = ("temp_c", "ph", "tds_ppm", "turb_ntu")
 WATER_CHANGE_SETTLE_MS = 3 * 3_600_000
 #: what a water change does not move for good: the heater (or the room) brings the temperature back
 KEPT_BY_A_WATER_CHANGE = ("temp_c",)
+#: drift readings that cannot go below zero: a keeper's range with only a high end starts at zero
+NON_NEGATIVE = ("tds_ppm", "turb_ntu")
+#: drift readings whose departure one way harms nothing (-1: lower than usual): clearer water than usual
+HARMLESS_WAY = {"turb_ntu": -1.0}
 
 #: sensor -> (the keeper's word in a sentence, " unit" or "", decimals), from the contract
 LABELS = {s.key: (s.label, f" {s.unit}" if s.unit else "", s.decimals) for s in shown_sensors()}

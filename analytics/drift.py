@@ -17,9 +17,11 @@ from analytics.baseline import DayNightBaseline, ledoit_wolf
 from analytics.batch import WindowScore, window_moments
 from analytics.catalogue import (
     DAY_MS,
+    HARMLESS_WAY,
     KEPT_BY_A_WATER_CHANGE,
     LABELS,
     MIN_MS,
+    NON_NEGATIVE,
     WATER_CHANGE_SETTLE_MS,
     Transition,
     _fmt,
@@ -28,7 +30,13 @@ from analytics.divergence import kl_divergence
 from analytics.monitor_host import HostBase
 from analytics.past_days import between_day_variance, departure_from_past_days, held_out_days, shape_over_days
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
-from analytics.threshold import effective_sample_size, kl_threshold, per_test_probability, pot_threshold
+from analytics.threshold import (
+    effective_sample_size,
+    indifference_zone,
+    kl_threshold,
+    per_test_probability,
+    pot_threshold,
+)
 
 if TYPE_CHECKING:
     from analytics.monitor import PendingEvaluation
@@ -363,20 +371,24 @@ class DriftMixin(HostBase):
         z_recent = (recent - usual) / std
         relevant = np.array([self.profile.relevant_change.get(n, 0.0) for n in sensors])
         significant = [i for i in range(d) if abs(z_recent[i]) >= 3]
-        moved = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
+        visible = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
+        moved = [i for i in visible if self._worth_telling(sensors[i], recent[i] - usual[i])]
         # hysteresis: fire above the threshold, stay firing until below half of it.  A keeper is told only
-        # of a change they could see: some reading 3σ from usual and beyond what a test kit resolves (a
-        # top-up's 1 % less TDS is 3σ for a good probe, and no news), or the wobble itself changed.
+        # of a change they would care about: some reading 3σ from usual, the way that harms, and beyond the
+        # keeper's indifference zone (a top-up's 1 % less TDS is 3σ for a good probe, and no news).  A
+        # wobble that changed with no reading moved is the probe rules' business (noisy, stuck, silent).
         over = kl.kl > (thr if not drifting else 0.5 * thr)
-        cond = over and (drifting or bool(moved) or kl.kl_cov > kl.kl_mean)
-        # a window is kept out of learning only while it is evidence of something the keeper will be told:
-        # this drift, or one probe-prone reading leaving alone (an ageing probe, told while still small).
-        # A window merely over the threshold, with nothing to tell, is the tank's water: excluding it too
+        cond = over and (drifting or bool(moved))
+        # a window is kept out of learning only while it is evidence of a change: a reading 3σ from usual and
+        # beyond what a test kit resolves, or the wobble changed, told or not (a TDS probe losing 150 ppm a
+        # day is learnt in by the hour while it is still inside the indifference zone, and never departs
+        # from a usual that follows it), or one probe-prone reading leaving alone (an ageing probe).
+        # A window merely over the threshold, with nothing to show, is the tank's water: excluding it too
         # would freeze a mis-levelled baseline (after a water change, the still-cool new water) for good,
         # every later window then over the threshold and excluded in turn.
         lone_probe = len(significant) == 1 and sensors[significant[0]] in self.profile.probe_drift_per_day \
             and not self._provisional(now_ms)
-        if cond or (over and lone_probe):
+        if cond or (over and (bool(visible) or kl.kl_cov > kl.kl_mean or lone_probe)):
             self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         out: list[Transition] = []
         if self.firing("probe_drift"):
@@ -407,7 +419,37 @@ class DriftMixin(HostBase):
         out += self._rule("drift", cond, now_ms, kl.kl, summary)
         out += self._newly_departing(now_ms, [sensors[i] for i in moved], summary, kl.kl)
         out += self._maybe_accept(now_ms)
+        self._maybe_settle(now_ms)
         return out
+
+    def _maybe_settle(self, now_ms: int) -> None:
+        """A change kept out of learning for ``accept_after_hours`` and never told is the new normal, quietly.
+
+        A change inside the keeper's indifference zone (the salt 1 % lower
+        after a top-off) is kept out of learning like a told one, so a probe
+        that keeps drifting is not learnt in by the hour; a told drift becomes
+        the new normal after ``accept_after_hours``, and an untold one lasting
+        as long does too, without a word: the water has settled where the
+        keeper does not mind it.
+        """
+        span = self.excluded[-1] if self.excluded else None
+        if span is None or self.firing("drift") or self.in_maintenance(now_ms) or span[1] < now_ms or \
+                now_ms - span[0] < self.settings.accept_after_hours * 3_600_000:
+            return
+        if any(a.state == "firing" and k != "water_change_due" for k, a in self.alerts.items()):
+            return
+        self.accept_change(now_ms)
+        self.day_notes.append("a small lasting change was taken as the new normal")
+
+    def _worth_telling(self, name: str, departure: float) -> bool:
+        """A departure of reading ``name`` from usual is worth a warning: the way that harms (clearer water
+        than usual harms nothing) and beyond the keeper's indifference zone
+        (:func:`analytics.threshold.indifference_zone` of the range in their profile)."""
+        if HARMLESS_WAY.get(name, 0.0) * departure > 0:
+            return False
+        lim = self.profile.limit(name)
+        low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
+        return abs(departure) >= indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0))
 
     def _newly_departing(self, now_ms: int, moved: list[str], summary: str, value: float) -> list[Transition]:
         """A reading that leaves usual while a drift is already told is told again, and its clock restarts.

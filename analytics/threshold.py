@@ -143,3 +143,31 @@ def per_test_probability(false_alarms_per_30_days: float, window_minutes: float)
     1.0
     """
     return min(0.5, false_alarms_per_30_days / (30 * 1440.0 / window_minutes))
+
+
+#: the share of the range a keeper keeps a reading in within which a departure is not worth a warning
+INDIFFERENCE_SHARE = 0.05
+
+
+def indifference_zone(low: float | None, high: float | None, resolution: float,
+                      share: float = INDIFFERENCE_SHARE) -> float:
+    """The smallest departure from usual worth a keeper's warning (the indifference zone of process control).
+
+    A change is statistically real long before it matters: a reference of a few
+    days says TDS moves ±2 ppm at this hour, a top-up moves it by 13.  What
+    matters is set by the keeper: the range ``low``–``high`` they keep the
+    reading in.  A departure smaller than ``share`` of that range (a twentieth)
+    is within what their own care moves the water by, and never smaller than
+    what a test kit resolves (``resolution``).  Without both ends of a range
+    only the resolution counts.
+
+    Examples
+    --------
+    >>> indifference_zone(3000.0, 4200.0, 10.0)  # a brackish tank's salt: 3000-4200 ppm
+    60.0
+    >>> indifference_zone(22.0, 29.0, 0.3), indifference_zone(None, 29.0, 0.3)
+    (0.35, 0.3)
+    """
+    if low is None or high is None or not high > low:
+        return resolution
+    return max(resolution, round(share * (high - low), 12))
