@@ -55,7 +55,7 @@ def _run(v: dict[str, np.ndarray], first: int = 60, **limits: float) -> tuple[Ta
 
 
 def test_a_siphon_is_water_moved_and_a_leak_is_not() -> None:
-    t = np.arange(40) * MIN_MS
+    t = np.arange(40, dtype=np.float64) * MIN_MS
     level = np.full(40, 20.0)
     level[36:] = [19.4, 18.8, 18.2, 17.6]
     move = level_moved(t, level, 40 * MIN_MS, leak_cm_per_h=1.0)
@@ -71,7 +71,7 @@ def test_a_siphon_is_water_moved_and_a_leak_is_not() -> None:
 
 
 def test_a_step_is_measured_against_the_readings_own_noise() -> None:
-    t = np.arange(30) * MIN_MS
+    t = np.arange(30, dtype=np.float64) * MIN_MS
     y = 25.0 + np.random.default_rng(3).normal(0, 0.02, 30)
     assert stepped_at(t, y, 27 * MIN_MS) < 6
     y[27:] -= 0.6
