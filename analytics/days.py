@@ -250,9 +250,11 @@ class DaysMixin(HostBase):
                                        change_before_ms=self.last_water_change_ms)
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
-        stepped = self._stepped_with(t_ms, frame, move.start_ms)
+        # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
+        # (analytics.top_ups; a TDS rise or a larger drop stays the drift's); its temperature is the tap's
+        stepped = [n for n in self._stepped_with(t_ms, frame, move.start_ms) if n in KEPT_BY_A_WATER_CHANGE]
         if not stepped:
-            return []  # water like the tank's: only a top-up (analytics.top_ups)
+            return []  # water like the tank's: only a top-up
         rise = self._last(level[t_ms >= move.start_ms]) - move.mark_cm
         words = ", ".join(LABELS[n][0] for n in stepped)
         return self._record_water_change(now_ms, move.start_ms - 10 * MIN_MS,
