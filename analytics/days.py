@@ -241,8 +241,9 @@ class DaysMixin(HostBase):
         drain = self.drain
         if drain is not None:
             return self._follow_drain(drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]), t_ms, frame)
-        leak = max(self.profile.level_fall_cm_per_h, self.level_fall_tail)
-        move = level_moved(t_ms, level, now_ms, leak, frame.get("pump"))
+        # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
+        # any change was recognised hold the keeper's drains themselves
+        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, frame.get("pump"))
         if move is None or move.start_ms <= max(self.drain_end_ms, self.last_water_change_ms):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":

@@ -11,8 +11,8 @@ What tells the keeper's water from a fault is physics, not a fitted size:
 * speed: a siphon or a drain hose moves the level in minutes, a leak (a
   seam, a fitting) in hours.  A fall (or rise) counts as moved water only when
   it is ``FAST_TO_LEAK`` times as steep as the leak rate the keeper named
-  (the profile's ``level_fall_cm_per_h``, or the sump's own healthy falls
-  when steeper) and beyond the level probe's noise;
+  (the profile's ``level_fall_cm_per_h``) and beyond the level probe's
+  noise;
 * the mark: a drain is a water change only once the level is back near the
   level it left (the refill).  While it is away the level rules and the
   filter's flow are held, for at most ``MOVE_MINUTES``: a level not back by
