@@ -288,9 +288,10 @@ class DaysMixin(HostBase):
                 return out
             self.drain, self.drain_end_ms = None, now_ms
             self.day_notes.append(f"water change: the level fell {dip:.1f} cm and was refilled to its mark")
-            # the new water went in with the refill: what it stepped stays out of the drift a while too
-            self.settling = list(dict.fromkeys([*self.settling, *(
-                n for n in self._stepped_with(t_ms, frame, drain.start_ms) if n in self.settings.drift_sensors)]))
+            if self.last_tds_change_ms < drain.start_ms:  # (a TDS step re-learns the water: nothing to settle)
+                # the new water went in with the refill: what it stepped stays out of the drift a while too
+                self.settling = list(dict.fromkeys([*self.settling, *(
+                    n for n in self._stepped_with(t_ms, frame, drain.start_ms) if n in self.settings.drift_sensors)]))
         elif now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS:
             # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
             self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
