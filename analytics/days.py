@@ -25,8 +25,10 @@ from analytics.forecast import LocalLinearTrend
 from analytics.monitor_host import HostBase
 from analytics.water_change import (
     DRAIN_READINGS,
+    MARK_MINUTES,
     MOVE_MINUTES,
     NOISE_SIGMAS,
+    RECENT_MINUTES,
     RESTART_MINUTES,
     DrainUnderWay,
     back_at_mark,
@@ -241,6 +243,8 @@ class DaysMixin(HostBase):
         drain = self.drain
         if drain is not None:
             return self._follow_drain(drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]), t_ms, frame)
+        if now_ms - self.drain_end_ms < (RECENT_MINUTES + MARK_MINUTES) * MIN_MS:
+            return []  # the mark is read from minutes the level held: not from a refill still in them
         # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
         # any change was recognised hold the keeper's drains themselves
         move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, frame.get("pump"))
