@@ -282,10 +282,12 @@ class DaysMixin(HostBase):
         out: list[Transition] = []
         if not drain.recorded and drain.low_readings >= DRAIN_READINGS:
             drain.recorded = True
-            out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
-                                             f"the level fell {dip:.1f} cm fast (a drain)",
-                                             f"the level fell {dip:.1f} cm",
-                                             tuple(self._stepped_with(t_ms, frame, drain.start_ms)))
+            if not self._tds_dropping(now_ms, t_ms, frame):  # (a TDS step is recorded by the TDS path)
+                drain.recorded_ms = now_ms
+                out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
+                                                 f"the level fell {dip:.1f} cm fast (a drain)",
+                                                 f"the level fell {dip:.1f} cm",
+                                                 tuple(self._stepped_with(t_ms, frame, drain.start_ms)))
         if drain.low_readings and back_at_mark(level_cm, drain.mark_cm, drain.deepest_cm, drain.threshold_cm):
             if not drain.recorded:  # one wild reading, not a drain: nothing to hold after it
                 self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS
@@ -300,7 +302,8 @@ class DaysMixin(HostBase):
             # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
             self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
             if drain.recorded:
-                self.last_water_change_ms = drain.change_before_ms
+                if self.last_water_change_ms == drain.recorded_ms:  # (never undo a change recorded since)
+                    self.last_water_change_ms = drain.change_before_ms
                 self.day_notes.append(f"the level fell {dip:.1f} cm fast and is not back after "
                                       f"{MOVE_MINUTES} minutes")
         return out

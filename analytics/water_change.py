@@ -89,6 +89,7 @@ class DrainUnderWay:
     deepest_cm: float
     low_readings: int = 0
     recorded: bool = False  # fed into the water-change state (once it was more than a glitch)
+    recorded_ms: int = 0  # when this drain entered the water-change state itself (0: it did not)
     change_before_ms: int = 0  # the last water change before this drain (restored if it was no water change)
 
 
