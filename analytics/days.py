@@ -104,7 +104,10 @@ class DaysMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
-        """TDS is stepping down now (fresh water going in): the start of a water change."""
+        """TDS is stepping down now (fresh water going in): the start of a water change; or a water change
+        recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``)."""
+        if now_ms - self.water_moved_ms < WATER_CHANGE_SETTLE_MS:
+            return True
         if "tds_ppm" not in frame:
             return False
         _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
@@ -201,7 +204,12 @@ class DaysMixin(HostBase):
         stepped with the new water, stay out of the drift until back near usual (at most
         ``accept_after_hours``, when a drift becomes the new normal; the temperature until the heater has
         brought it back)."""
-        self.last_water_change_ms = now_ms
+        # (last_water_change_ms is the TDS path's: the drift's re-levelling keys on it; a level-recognised
+        # change holds the rules through water_moved_ms)
+        if moved is None:
+            self.last_water_change_ms = now_ms
+        else:
+            self.water_moved_ms = now_ms
         kept = [n for n in KEPT_BY_A_WATER_CHANGE if n in self.settings.drift_sensors]
         if moved is None:
             # the new normal is the water once the heater has caught up (cooler new water is not the level)
@@ -234,7 +242,7 @@ class DaysMixin(HostBase):
     def _level_water_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
         """Water moved by the keeper (:mod:`analytics.water_change`): a drain followed to its refill, or a
         top-up of different water (a reading stepped with it)."""
-        if now_ms - self.last_water_change_ms > self.settings.accept_after_hours * 3_600_000 and self.settling:
+        if now_ms - self.water_moved_ms > self.settings.accept_after_hours * 3_600_000 and self.settling:
             # a step of the new water not back near usual by then is the new normal, as a drift would be
             self.settling = [n for n in self.settling if n in KEPT_BY_A_WATER_CHANGE]
         if "level_cm" not in frame:
@@ -248,11 +256,11 @@ class DaysMixin(HostBase):
         # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
         # any change was recognised hold the keeper's drains themselves
         move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, frame.get("pump"))
-        if move is None or move.start_ms <= max(self.drain_end_ms, self.last_water_change_ms):
+        if move is None or move.start_ms <= max(self.drain_end_ms, self.water_moved_ms):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":
             self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
-                                       change_before_ms=self.last_water_change_ms)
+                                       change_before_ms=self.water_moved_ms)
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
         # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
@@ -302,8 +310,8 @@ class DaysMixin(HostBase):
             # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
             self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
             if drain.recorded:
-                if self.last_water_change_ms == drain.recorded_ms:  # (never undo a change recorded since)
-                    self.last_water_change_ms = drain.change_before_ms
+                if self.water_moved_ms == drain.recorded_ms:  # (never undo a change recorded since)
+                    self.water_moved_ms = drain.change_before_ms
                 self.day_notes.append(f"the level fell {dip:.1f} cm fast and is not back after "
                                       f"{MOVE_MINUTES} minutes")
         return out

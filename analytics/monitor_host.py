@@ -91,6 +91,7 @@ class MonitorHost:
     last_tds_change_ms: int
     drain: DrainUnderWay | None
     drain_end_ms: int
+    water_moved_ms: int
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     # the quality watch
     quality: QualityWatch | None

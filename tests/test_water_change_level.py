@@ -118,8 +118,8 @@ def test_a_cold_top_up_is_a_water_change_and_a_plain_one_is_not() -> None:
     v["temp_c"][CHANGE:] -= 0.6 * np.exp(-np.arange(60) / 300.0)
     mon, fired = _run(v)
     assert "heater_dead" not in {tr.key for tr in fired}, [tr.summary for tr in fired]
-    assert mon.last_water_change_ms >= START_MS + CHANGE * MIN_MS
+    assert mon.water_moved_ms >= START_MS + CHANGE * MIN_MS
     plain = _tank(CHANGE + 30, 5)
     plain["level_cm"][CHANGE:] += 2.0
     mon, _ = _run(plain)
-    assert mon.last_water_change_ms < START_MS
+    assert mon.water_moved_ms < START_MS
