@@ -23,6 +23,18 @@ from analytics.catalogue import (
 )
 from analytics.forecast import LocalLinearTrend
 from analytics.monitor_host import HostBase
+from analytics.water_change import (
+    DRAIN_READINGS,
+    MARK_MINUTES,
+    MOVE_MINUTES,
+    NOISE_SIGMAS,
+    RECENT_MINUTES,
+    RESTART_MINUTES,
+    DrainUnderWay,
+    back_at_mark,
+    level_moved,
+    stepped_at,
+)
 
 Array = NDArray[np.float64]
 
@@ -92,7 +104,10 @@ class DaysMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
-        """TDS is stepping down now (fresh water going in): the start of a water change."""
+        """TDS is stepping down now (fresh water going in): the start of a water change; or a water change
+        recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``)."""
+        if now_ms - self.water_moved_ms < WATER_CHANGE_SETTLE_MS:
+            return True
         if "tds_ppm" not in frame:
             return False
         _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
@@ -156,9 +171,11 @@ class DaysMixin(HostBase):
                           "a day." if pt else "")
 
     def _water_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
-        """A step down in TDS (fresh water dilutes): a water change.  Re-learn, reset the forecast."""
-        if "tds_ppm" not in frame or now_ms - self.last_water_change_ms < 6 * 3_600_000:
-            return []
+        """A water change: the level moved by the keeper (:meth:`_level_water_change`), or a step down in
+        TDS (fresh water dilutes).  Re-learn; a TDS step also resets the forecast."""
+        out = self._level_water_change(now_ms, t_ms, frame)
+        if "tds_ppm" not in frame or now_ms - self.last_tds_change_ms < 6 * 3_600_000:
+            return out
         w_now = t_ms >= now_ms - 10 * MIN_MS
         w_before = (t_ms >= now_ms - 90 * MIN_MS) & (t_ms < now_ms - 60 * MIN_MS)
         tds_now = np.nanmedian(frame["tds_ppm"][w_now]) if w_now.sum() >= 5 else float("nan")
@@ -169,17 +186,39 @@ class DaysMixin(HostBase):
         # display-tank refill
         lowest = np.nanmin(frame["tds_ppm"][w_now]) if np.isfinite(frame["tds_ppm"][w_now]).any() else float("nan")
         if not (0.3 * tds_before < tds_now < 0.9 * tds_before and lowest > 0.3 * tds_before):
-            return []
-        self.last_water_change_ms = now_ms
-        start = now_ms - 90 * MIN_MS
-        # the new normal is the water once the heater has caught up (cooler new water is not the level)
-        self.accept_change(now_ms + WATER_CHANGE_SETTLE_MS)
-        self.settling = [n for n in KEPT_BY_A_WATER_CHANGE if n in self.settings.drift_sensors]
-        self._exclude(start, now_ms)
+            return out
+        self.last_tds_change_ms = now_ms
         for f in self.forecasts.values():
             f.reset()
         self.last_forecast.clear()
-        self.day_notes.append(f"water change detected: TDS {tds_before:.0f} → {tds_now:.0f} ppm; forecast reset")
+        return out + self._record_water_change(
+            now_ms, now_ms - 90 * MIN_MS, f"TDS {tds_before:.0f} → {tds_now:.0f} ppm; forecast reset",
+            f"TDS {tds_before:.0f} → {tds_now:.0f} ppm")
+
+    def _record_water_change(self, now_ms: int, start_ms: int, note: str, why: str,
+                             moved: tuple[str, ...] | None = None) -> list[Transition]:
+        """Enter a water change at ``now_ms``: the heater and level rules hold; the drift episode the change
+        opened is closed.  ``moved`` None (a TDS step: the water is another water now): the drift
+        re-learns on the new water once the heater has caught up.  Else the water is the tank's own kind
+        (a level-recognised change, TDS not stepped by a change's tenth): the readings in ``moved``, which
+        stepped with the new water, stay out of the drift until back near usual (at most
+        ``accept_after_hours``, when a drift becomes the new normal; the temperature until the heater has
+        brought it back)."""
+        # (last_water_change_ms is the TDS path's: the drift's re-levelling keys on it; a level-recognised
+        # change holds the rules through water_moved_ms)
+        if moved is None:
+            self.last_water_change_ms = now_ms
+        else:
+            self.water_moved_ms = now_ms
+        kept = [n for n in KEPT_BY_A_WATER_CHANGE if n in self.settings.drift_sensors]
+        if moved is None:
+            # the new normal is the water once the heater has caught up (cooler new water is not the level)
+            self.accept_change(now_ms + WATER_CHANGE_SETTLE_MS)
+            self.settling = kept
+        else:
+            self.settling = list(dict.fromkeys([*kept, *(n for n in moved if n in self.settings.drift_sensors)]))
+        self._exclude(start_ms, now_ms)
+        self.day_notes.append(f"water change detected: {note}")
         out: list[Transition] = []
         # what the change itself moved is not a fault: close the drift episode it opened
         st = self.alerts.get("drift")
@@ -187,6 +226,92 @@ class DaysMixin(HostBase):
             was = st.state
             st.state, st.since_ms, st.clear_since_ms = "ok", now_ms, 0
             if was == "firing":
-                out.append(Transition("drift", "warning", "resolved", "Resolved: it was a water change "
-                                      f"(TDS {tds_before:.0f} → {tds_now:.0f} ppm).", now_ms, 0.0))
+                out.append(Transition("drift", "warning", "resolved", f"Resolved: it was a water change ({why}).",
+                                      now_ms, 0.0))
+        return out
+
+    def water_moving(self, now_ms: int) -> bool:
+        """The keeper's drain is under way, or its refill ended less than ``RESTART_MINUTES`` ago: the
+        level and the filter's flow are the keeper's doing (the level and flow rules hold)."""
+        return self.drain is not None or now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS
+
+    def refilled_lately(self, now_ms: int) -> bool:
+        """A drain of the keeper's ended within ``MOVE_MINUTES``: a filter not running is one not restarted."""
+        return now_ms - self.drain_end_ms < MOVE_MINUTES * MIN_MS
+
+    def _level_water_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
+        """Water moved by the keeper (:mod:`analytics.water_change`): a drain followed to its refill, or a
+        top-up of different water (a reading stepped with it)."""
+        if now_ms - self.water_moved_ms > self.settings.accept_after_hours * 3_600_000 and self.settling:
+            # a step of the new water not back near usual by then is the new normal, as a drift would be
+            self.settling = [n for n in self.settling if n in KEPT_BY_A_WATER_CHANGE]
+        if "level_cm" not in frame:
+            return []
+        level = frame["level_cm"]
+        drain = self.drain
+        if drain is not None:
+            return self._follow_drain(drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]), t_ms, frame)
+        if now_ms - self.drain_end_ms < (RECENT_MINUTES + MARK_MINUTES) * MIN_MS:
+            return []  # the mark is read from minutes the level held: not from a refill still in them
+        # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
+        # any change was recognised hold the keeper's drains themselves
+        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, frame.get("pump"))
+        if move is None or move.start_ms <= max(self.drain_end_ms, self.water_moved_ms):
+            return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
+        if move.kind == "drain":
+            self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
+                                       change_before_ms=self.water_moved_ms)
+            return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
+                                      t_ms, frame)
+        # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
+        # (analytics.top_ups; a TDS rise or a larger drop stays the drift's); its temperature is the tap's
+        stepped = [n for n in self._stepped_with(t_ms, frame, move.start_ms) if n in KEPT_BY_A_WATER_CHANGE]
+        if not stepped:
+            return []  # water like the tank's: only a top-up
+        rise = self._last(level[t_ms >= move.start_ms]) - move.mark_cm
+        words = ", ".join(LABELS[n][0] for n in stepped)
+        return self._record_water_change(now_ms, move.start_ms - 10 * MIN_MS,
+                                         f"a top-up of {rise:.1f} cm stepped the {words}",
+                                         f"a top-up of {rise:.1f} cm", tuple(stepped))
+
+    def _stepped_with(self, t_ms: Array, frame: dict[str, Array], at_ms: int) -> list[str]:
+        """The water's readings that stepped at ``at_ms`` beyond their own noise (new water of another kind)."""
+        return [n for n in ("temp_c", "tds_ppm", "ph")
+                if n in frame and stepped_at(t_ms, frame[n], at_ms) > NOISE_SIGMAS]
+
+    def _follow_drain(self, drain: DrainUnderWay, now_ms: int, level_cm: float, t_ms: Array,
+                      frame: dict[str, Array]) -> list[Transition]:
+        """One minute of a drain under way: record it once it is more than a glitch, end it when the level is
+        back near its mark or ``MOVE_MINUTES`` have passed without it (no water change: the rules judge)."""
+        if np.isfinite(level_cm) and level_cm < drain.mark_cm - drain.threshold_cm:
+            drain.low_readings += 1
+            drain.deepest_cm = min(drain.deepest_cm, level_cm)
+        dip = drain.mark_cm - drain.deepest_cm
+        out: list[Transition] = []
+        if not drain.recorded and drain.low_readings >= DRAIN_READINGS:
+            drain.recorded = True
+            if not self._tds_dropping(now_ms, t_ms, frame):  # (a TDS step is recorded by the TDS path)
+                drain.recorded_ms = now_ms
+                out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
+                                                 f"the level fell {dip:.1f} cm fast (a drain)",
+                                                 f"the level fell {dip:.1f} cm",
+                                                 tuple(self._stepped_with(t_ms, frame, drain.start_ms)))
+        if drain.low_readings and back_at_mark(level_cm, drain.mark_cm, drain.deepest_cm, drain.threshold_cm):
+            if not drain.recorded:  # one wild reading, not a drain: nothing to hold after it
+                self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS
+                return out
+            self.drain, self.drain_end_ms = None, now_ms
+            self.day_notes.append(f"water change: the level fell {dip:.1f} cm and was refilled to its mark")
+            if self.last_tds_change_ms < drain.start_ms:  # (a TDS step re-learns the water: nothing to settle)
+                # the new water went in with the refill: what it stepped stays out of the drift a while too
+                self.settling = list(dict.fromkeys([*self.settling, *(
+                    n for n in self._stepped_with(t_ms, frame, drain.start_ms) if n in self.settings.drift_sensors)]))
+        elif now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS:
+            # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
+            self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
+            if drain.recorded:
+                if self.water_moved_ms == drain.recorded_ms:  # (never undo a change recorded since)
+                    self.water_moved_ms = drain.change_before_ms
+                self.day_notes.append(f"the level fell {dip:.1f} cm fast and is not back after "
+                                      f"{MOVE_MINUTES} minutes")
         return out

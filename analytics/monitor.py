@@ -71,6 +71,7 @@ from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
 from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
+from analytics.water_change import DrainUnderWay
 from aquamon.contract import RANGES
 
 Array = NDArray[np.float64]
@@ -177,6 +178,10 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     finished_days: list[DayRecord] = field(default_factory=list)  # drained by the service
     last_row_ms: int = -1
     last_water_change_ms: int = -DAY_MS
+    last_tds_change_ms: int = -DAY_MS  # the last water change told by a TDS step (it resets the forecast)
+    drain: DrainUnderWay | None = None  # the keeper's drain under way (analytics.water_change)
+    drain_end_ms: int = -DAY_MS  # when the last drain was refilled (or a top-up seen): the filter's grace
+    water_moved_ms: int = -DAY_MS  # the last water change recognised by the level (the rules hold after it)
     event_until_ms: dict[str, int] = field(default_factory=dict)
     event_detail: dict[str, str] = field(default_factory=dict)
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from analytics.monitor import MonitorSettings
     from analytics.profiles import Profile
     from analytics.quality import QualityWatch
+    from analytics.water_change import DrainUnderWay
 
     Array = NDArray[np.float64]
 
@@ -87,6 +88,10 @@ class MonitorHost:
     finished_days: list[DayRecord]
     last_row_ms: int
     last_water_change_ms: int
+    last_tds_change_ms: int
+    drain: DrainUnderWay | None
+    drain_end_ms: int
+    water_moved_ms: int
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     # the quality watch
     quality: QualityWatch | None
@@ -140,6 +145,12 @@ class MonitorHost:
 
     @abstractmethod
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool: ...  # days, for the rules
+
+    @abstractmethod
+    def water_moving(self, now_ms: int) -> bool: ...  # days, for the level and flow rules
+
+    @abstractmethod
+    def refilled_lately(self, now_ms: int) -> bool: ...  # days, for the flow rule's words
 
 
 if TYPE_CHECKING:

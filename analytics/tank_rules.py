@@ -220,11 +220,16 @@ class RulesMixin(HostBase):
             fault = now_ms <= self.event_until_ms.get("device_fault", -1)
             # (and a pump restarting after its interlock cleared has two minutes to get the water moving)
             held = now_ms <= self.event_until_ms.get("pump_interlock", -1) + 2 * MIN_MS
+            # (and a filter the keeper switched off for a water change has until a few minutes after the refill)
+            held = held or self.water_moving(now_ms)
             stopped = bool(flow < p.flow_stopped_lpm and (pump_on == 1.0 or fault) and not held)
             out += self._rule("pump_stopped", stopped, now_ms, flow,
-                              f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. Water "
-                              "is not circulating or being filtered or heated evenly; check the pump's power and "
-                              "impeller.")
+                              f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. " + (
+                                  "The filter has not restarted since the water change: plug it back in and prime "
+                                  "it (fill it with tank water), and check the water is above its intake."
+                                  if self.refilled_lately(now_ms) else
+                                  "Water is not circulating or being filtered or heated evenly; check the pump's "
+                                  "power and impeller."))
             # the profile's least flow, or a fraction of the filter's own usual flow (a clog halves a big
             # pump's 22 l/min long before it is under a nano's limit)
             low = max(p.flow_lpm.low or 0.0, FLOW_CLOGGED_FRACTION * self.usual_flow) or None
@@ -243,7 +248,7 @@ class RulesMixin(HostBase):
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
-                now_ms, t_ms, frame)
+                now_ms, t_ms, frame) or self.water_moving(now_ms)
             # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's
             # own healthy 15-minute slopes (calibrated), while the pump runs steadily (switching it moves water
             # between the tank and the sump)
@@ -281,7 +286,9 @@ class RulesMixin(HostBase):
                               f"Water level rising {least_rise:.1f} cm/h (now {self._last(lv):.1f} cm): water is "
                               "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
                               "it will overflow onto the floor. Switch the top-off off or close the water now.")
-            out += self._rule("sump_low", bool(low is not None and level < low + margin), now_ms, level,
+            # while the keeper drains for a water change the level is low on purpose (until the refill)
+            out += self._rule("sump_low", bool(low is not None and level < low + margin and not self.water_moving(
+                now_ms)), now_ms, level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
