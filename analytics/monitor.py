@@ -177,6 +177,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     finished_days: list[DayRecord] = field(default_factory=list)  # drained by the service
     last_row_ms: int = -1
     last_water_change_ms: int = -DAY_MS
+    recovery_tau_h: list[float] = field(default_factory=list)  # the heater's recoveries after recent changes (h)
+    recovery_fit_ms: int = -DAY_MS  # the water change whose recovery was last fitted
     event_until_ms: dict[str, int] = field(default_factory=dict)
     event_detail: dict[str, str] = field(default_factory=dict)
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)

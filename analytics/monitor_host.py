@@ -87,6 +87,8 @@ class MonitorHost:
     finished_days: list[DayRecord]
     last_row_ms: int
     last_water_change_ms: int
+    recovery_tau_h: list[float]  # the heater rules' recovery time constants after recent water changes (h)
+    recovery_fit_ms: int
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     # the quality watch
     quality: QualityWatch | None
