@@ -182,6 +182,9 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     drain: DrainUnderWay | None = None  # the keeper's drain under way (analytics.water_change)
     drain_end_ms: int = -DAY_MS  # when the last drain was refilled (or a top-up seen): the filter's grace
     water_moved_ms: int = -DAY_MS  # the last water change recognised by the level (the rules hold after it)
+
+    recovery_tau_h: list[float] = field(default_factory=list)  # the heater's recoveries after recent changes (h)
+    recovery_fit_ms: int = -DAY_MS  # the water change whose recovery was last fitted
     event_until_ms: dict[str, int] = field(default_factory=dict)
     event_detail: dict[str, str] = field(default_factory=dict)
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)

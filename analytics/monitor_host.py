@@ -92,6 +92,9 @@ class MonitorHost:
     drain: DrainUnderWay | None
     drain_end_ms: int
     water_moved_ms: int
+
+    recovery_tau_h: list[float]  # the heater rules' recovery time constants after recent water changes (h)
+    recovery_fit_ms: int
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     # the quality watch
     quality: QualityWatch | None

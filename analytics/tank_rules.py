@@ -11,7 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
-from analytics.catalogue import LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.heater_rules import RecoveryMixin
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -20,7 +21,6 @@ from analytics.level_trend import (
     SLOW_LEAK_PARTS,
     part_slopes,
 )
-from analytics.monitor_host import HostBase
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 
 Array = NDArray[np.float64]
@@ -107,7 +107,7 @@ def _device_words(detail: str) -> str:
     """
     return re.sub(r"(\d) C\b", "\\1 °C", detail)
 
-class RulesMixin(HostBase):
+class RulesMixin(RecoveryMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _probe_untrusted(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool:
@@ -144,10 +144,15 @@ class RulesMixin(HostBase):
             # a water change (cooler new water, then the heater catching up) is not the heater
             changing = self._tds_dropping(now_ms, t_ms, frame) or \
                 now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
-            trend, z, z_set = self._temp_trend(now_ms, t_ms, frame)
+            trend, z, z_set, own = self._temp_trend(now_ms, t_ms, frame)
             score["temp_trend_c_per_h"] = trend
-            rising = trend > max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
-                (0.5 if self.firing("heater_stuck") else 1.0) and z_set >= 3.0
+            # the trend is the water's departure from its usual course; a heater warms (or stops warming)
+            # the water itself, so at least half of that departure must be the water moving: a usual course
+            # that turns while the water stays put (an evening's water-change dip learned from other days)
+            # is no heater
+            up_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
+                (0.5 if self.firing("heater_stuck") else 1.0)
+            rising = trend > up_trend and z_set >= 3.0 and own > 0.5 * up_trend
             rise = max(rate, trend) if rising else rate
             out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
@@ -159,12 +164,22 @@ class RulesMixin(HostBase):
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
             # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
-            falling = trend < -max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * \
-                (0.5 if self.firing("heater_dead") else 1.0) and z <= -3.0
+            down_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * \
+                (0.5 if self.firing("heater_dead") else 1.0)
+            falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend
             dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
             fall = rate if rate < -down else (slow if slow < -off else trend)
-            out += self._rule("heater_dead", bool(dead), now_ms, fall,
-                              f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): " + (
+            # while a water change settles the rates above wait (the new water is cool, the heater catching
+            # up); a heater that is not catching up is still told: the water falling further below where the
+            # heater held it before the change, or warming it back far slower than it did after the
+            # tank's recent changes (Newton: the gap shrinks at gap / tau, tau learned from those recoveries)
+            head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
+            if p.heated and changing and not dead:
+                why = self._not_recovering(now_ms, t_ms, frame, score, off)
+                if why is not None:
+                    dead, (fall, head) = True, why
+            self._learn_recovery(now_ms, t_ms, frame)
+            out += self._rule("heater_dead", bool(dead), now_ms, fall, head + (
                                   "the heater may have failed. Check that it is powered and its light comes on."
                                   if p.heated else "the water is cooling fast (a cold room, a draught or an open "
                                   "window). Keep the room from getting colder."))
@@ -293,9 +308,14 @@ class RulesMixin(HostBase):
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out
 
-    def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float, float]:
-        """The temperature's trend away from usual (°C/h over ``TREND_MINUTES``), how far it is now (σ), and
-        how far above where the heater held it before a water change (σ).
+    def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]
+                    ) -> tuple[float, float, float, float]:
+        """The temperature's trend away from usual (°C/h over ``TREND_MINUTES``), how far it is now (σ),
+        how far above where the heater held it before a water change (σ), and the water's own slope over
+        the same minutes (°C/h).
+
+        σ is the healthy water's spread about usual at this hour: the probe's
+        scatter and the hour's own day-to-day variance (as the drift judges it).
 
         Usual is the day/night baseline (its daily swing is not a trend); NaN
         while there is none (warm-up, or re-levelling after a water change).
@@ -307,15 +327,22 @@ class RulesMixin(HostBase):
         tw, temp = self._recent(t_ms, frame["temp_c"], now_ms, TREND_MINUTES)
         usual = self._usual_series("temp_c", tw, frame)
         if usual is None or np.isfinite(temp).sum() < 0.8 * TREND_MINUTES:
-            return float("nan"), float("nan"), float("nan")
+            return float("nan"), float("nan"), float("nan"), float("nan")
         r = temp - usual
         slope = theil_sen_per_hour(tw / 1000.0, r)
-        sd = self._residual_sd("temp_c", frame)
-        now = float(np.nanmedian(r[-5:]))
+        own = theil_sen_per_hour(tw / 1000.0, temp)
         present = [n for n in self.settings.drift_sensors if n in frame]
+        # how far the water lands from "usual at this hour" on a healthy day: the probe's scatter, and how
+        # much this hour's course itself varies from day to day (an evening whose water change comes at
+        # another time each day has no tight "usual" at that hour)
+        day_var = self.day_to_day_var
+        hour_var = 0.0 if day_var is None or day_var.shape[1] != len(present) else \
+            float(day_var[int((now_ms % DAY_MS) // (DAY_MS // len(day_var))), present.index("temp_c")])
+        sd = math.hypot(self._residual_sd("temp_c", frame), math.sqrt(max(hour_var, 0.0)))
+        now = float(np.nanmedian(r[-5:]))
         moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
             float(self.relevelled_by[present.index("temp_c")])
-        return slope, now / sd, (now + min(moved, 0.0)) / sd
+        return slope, now / sd, (now + min(moved, 0.0)) / sd, own
 
     def _cooling(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
         """The temperature's slope over the last hour (°C/h) and how far it is below usual.

@@ -1,0 +1,213 @@
+"""Pure tests the heater rules (:mod:`analytics.tank_rules`) apply to a heated tank's temperature.
+
+A heater has one job: to warm the water back to where it holds it.  The
+tests here say when the water's own course shows it is not doing that, in the
+hours after a water change when the day/night baseline cannot say what is
+usual (the new water is still cool).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
+from analytics.monitor_host import HostBase
+from analytics.rules import theil_sen_per_hour
+
+Array = NDArray[np.float64]
+
+#: minutes of readings the slope after a water change is read over (a heater dying shows within half an hour)
+RECOVERY_SLOPE_MINUTES = 30
+#: minutes after a water change is recognised before its recovery is judged (the pour, the stirring)
+POUR_MINUTES = 15
+#: the level the heater held before a change: the median of these minutes before it was recognised
+BEFORE_CHANGE_MINUTES = (90, 30)
+
+
+def cooling_after_change(before_c: float, now_c: float, slope_c_per_h: float, drop_c: float,
+                         off_c_per_h: float) -> bool:
+    """The water keeps cooling after a water change although it is below where the heater held it.
+
+    After a change the new water is cooler and a working heater warms it back
+    (Newton's law: the water rises toward the set point, never falls away from
+    it while below it).  Water more than ``drop_c`` below the level the heater
+    held before (``before_c``) and falling faster than a stopped heater lets it
+    fall (``off_c_per_h``, the profile's rate) has no heater working.  Any NaN
+    gives False (no level before, too few readings).
+
+    Parameters
+    ----------
+    before_c : float
+        The temperature the heater held before the change (°C).
+    now_c : float
+        The water now (°C, a median of the last minutes).
+    slope_c_per_h : float
+        The water's slope over the last :data:`RECOVERY_SLOPE_MINUTES` (°C/h).
+    drop_c : float
+        How far below ``before_c`` counts as cool (the profile's ``heater_off_drop_c``).
+    off_c_per_h : float
+        How fast water falls with its heater off (the profile's ``heater_off_c_per_h``).
+
+    Examples
+    --------
+    >>> cooling_after_change(26.0, 25.0, -0.4, 0.4, 0.3)   # 1 °C cool and still falling: the heater is dead
+    True
+    >>> cooling_after_change(26.0, 25.0, +0.5, 0.4, 0.3)   # cool but coming back: the heater works
+    False
+    >>> cooling_after_change(26.0, 25.9, -0.4, 0.4, 0.3)   # back where it was; a fall there is the day's
+    False
+    """
+    values = (before_c, now_c, slope_c_per_h)
+    if not all(math.isfinite(v) for v in values):
+        return False
+    return bool(before_c - now_c > drop_c and slope_c_per_h < -off_c_per_h)
+
+
+def pour_continues(tds_ppm: NDArray[np.float64], noise_ppm: float) -> bool:
+    """New water is still going in: the TDS over these minutes is still stepping down.
+
+    The last five readings' median below the first five's by more than three
+    of the probe's usual minute-to-minute wobbles (``noise_ppm``) and 1 % (a
+    bucket at a time: the change is recognised part-way through the refill).
+
+    >>> bool(pour_continues(np.linspace(200, 150, 20), 1.0)), bool(pour_continues(np.full(20, 150.0), 1.0))
+    (True, False)
+    """
+    x = np.asarray(tds_ppm, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if len(x) < 10:
+        return False
+    first, last = float(np.median(x[:5])), float(np.median(x[-5:]))
+    return last < first - max(3.0 * noise_ppm, 0.01 * first)
+
+
+#: the recoveries a stall is judged against: the slowest of the last few healthy ones
+RECOVERIES_KEPT = 5
+
+
+def recovery_time_constant_h(t_ms: NDArray[np.float64], temp_c: NDArray[np.float64], held_c: float,
+                             noise_c: float) -> float:
+    """The time constant (hours) of the water coming back to ``held_c`` after a water change; NaN if unclear.
+
+    Newton's law: the gap to where the heater held the water shrinks as
+    ``exp(-t / tau)``, so ``log(gap)`` falls on a line of slope ``-1 / tau``
+    (Theil–Sen, on the readings whose gap is at least three of the probe's
+    wobbles ``noise_c`` -- closer, the log is the noise's).  NaN with fewer
+    than 30 such readings, or a gap that does not shrink.
+
+    >>> t = np.arange(0, 180) * 60_000.0
+    >>> round(recovery_time_constant_h(t, 26.0 - 1.5 * np.exp(-t / 7_200_000), 26.0, 0.02), 2)
+    2.0
+    """
+    t, x = np.asarray(t_ms, dtype=np.float64), np.asarray(temp_c, dtype=np.float64)
+    gap = held_c - x
+    ok = np.isfinite(gap) & (gap > 3.0 * max(noise_c, 1e-3))
+    if ok.sum() < 30:
+        return float("nan")
+    slope = theil_sen_per_hour(t[ok][::2] / 1000.0, np.log(gap[ok][::2]))
+    return 1.0 / -slope if slope < 0 else float("nan")
+
+
+def recovery_stalled(gap_c: float, slope_c_per_h: float, tau_h: float, slope_sd: float) -> bool:
+    """The water, ``gap_c`` below where the heater held it, no longer warms at all although the tank's
+    slowest recent recovery would warm it at ``gap_c / tau_h``, more than three of the slope's noise.
+
+    A working heater brings the gap back at ``gap / tau`` (Newton); the day's
+    own course (the room cooling in the evening) takes some of that, so only
+    a water that has stopped coming back (slope at or below zero) where a
+    recovery would clearly show is a heater not working.  False with any NaN.
+
+    >>> recovery_stalled(1.0, -0.05, 2.0, 0.04), recovery_stalled(1.0, 0.1, 2.0, 0.04)
+    (True, False)
+    >>> recovery_stalled(0.2, -0.01, 2.0, 0.04)   # too close to tell a stall from the noise
+    False
+    """
+    if not all(math.isfinite(v) for v in (gap_c, slope_c_per_h, tau_h, slope_sd)) or tau_h <= 0:
+        return False
+    return bool(slope_c_per_h <= 0.0 and gap_c / tau_h > 3.0 * slope_sd)
+
+
+def slope_sd_per_h(noise_c: float, minutes: int) -> float:
+    """The standard deviation (°C/h) of a straight line's slope fitted to ``minutes`` one-minute readings of
+    independent noise ``noise_c``: ``noise / sqrt(n (n² - 1) / 12)`` per minute.
+
+    >>> round(slope_sd_per_h(0.03, 30), 3)
+    0.038
+    """
+    n = max(int(minutes), 2)
+    return 60.0 * noise_c / math.sqrt(n * (n * n - 1) / 12.0)
+
+
+class RecoveryMixin(HostBase):
+    """The heater rules' part that watches a water change's recovery (methods of
+    :class:`analytics.monitor.TankMonitor`; its state lives there)."""
+
+    def _not_recovering(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
+                        off: float) -> tuple[float, str] | None:
+        """While a water change settles: (the water's slope, the alert's first sentence) if the heater is not
+        bringing it back -- still falling, or no longer warming where the tank's recent recoveries say it
+        would -- else None."""
+        p = self.profile
+        before, recovery, n = self._recovery_after_change(now_ms, t_ms, frame)
+        score["temp_recovery_c_per_h"] = recovery
+        last = frame["temp_c"][-5:]
+        water = float(np.nanmedian(last)) if np.isfinite(last).any() else float("nan")
+        gap = before - water
+        taus = self.recovery_tau_h[-RECOVERIES_KEPT:]
+        # (hysteresis: once told, it holds while the water comes back slower than a recovery twice as slow)
+        slowest = max(taus) * (2.0 if self.firing("heater_dead") else 1.0) if len(taus) >= 2 else float("nan")
+        sd = slope_sd_per_h(self.noise.get("temp_c", 0.0) / math.sqrt(2.0), n)
+        if cooling_after_change(before, water, recovery, p.heater_off_drop_c, off):
+            return recovery, f"Temperature falling {recovery:+.1f} °C/h after the water change (now {water:.1f} " \
+                             f"°C, {gap:.1f} °C below where the heater held it): "
+        if gap > p.heater_off_drop_c and recovery_stalled(gap, recovery, slowest, sd):
+            return recovery, f"Temperature not coming back after the water change ({recovery:+.1f} °C/h, now " \
+                             f"{water:.1f} °C, {gap:.1f} °C below where the heater held it; it usually warms " \
+                             f"back {gap / slowest:+.1f} °C/h at that): "
+        return None
+
+    def _recovery_after_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]
+                               ) -> tuple[float, float, int]:
+        """After a recognised water change: the temperature the heater held before it (°C) and the water's
+        slope since the pour (°C/h, over at most :data:`RECOVERY_SLOPE_MINUTES`) and its readings; NaNs while
+        new water still goes in (the TDS still falling) or with too few readings."""
+        change = self.last_water_change_ms
+        since = now_ms - change
+        if since >= WATER_CHANGE_SETTLE_MS:
+            return float("nan"), float("nan"), 0
+        begin = max(now_ms - RECOVERY_SLOPE_MINUTES * MIN_MS, change + POUR_MINUTES * MIN_MS)
+        w = (t_ms >= begin) & (t_ms < now_ms)
+        tr, temp = t_ms[w], frame["temp_c"][w]
+        ok = np.isfinite(temp)
+        held = self._held_before_change(t_ms, frame)
+        if ok.sum() < POUR_MINUTES or not math.isfinite(held) or \
+                ("tds_ppm" in frame and pour_continues(frame["tds_ppm"][w], self.noise.get("tds_ppm", 0.0))):
+            return float("nan"), float("nan"), 0
+        return held, theil_sen_per_hour(tr[ok] / 1000.0, temp[ok]), int(ok.sum())
+
+    def _held_before_change(self, t_ms: Array, frame: dict[str, Array]) -> float:
+        """The temperature the heater held before the last water change (°C; NaN without the readings)."""
+        far, near = BEFORE_CHANGE_MINUTES
+        change = self.last_water_change_ms
+        held = frame["temp_c"][(t_ms >= change - far * MIN_MS) & (t_ms < change - near * MIN_MS)]
+        return float(np.nanmedian(held)) if np.isfinite(held).sum() >= (far - near) // 2 else float("nan")
+
+    def _learn_recovery(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
+        """Once a water change has settled, its recovery's time constant joins :attr:`recovery_tau_h` (the
+        last :data:`RECOVERIES_KEPT`), unless a heater alert stands (a recovery a fault spoiled is no
+        heater's usual)."""
+        change = self.last_water_change_ms
+        if now_ms - change < WATER_CHANGE_SETTLE_MS or self.recovery_fit_ms == change:
+            return
+        self.recovery_fit_ms = change
+        if self.firing("heater_dead") or self.firing("heater_stuck"):
+            return
+        w = (t_ms >= change + POUR_MINUTES * MIN_MS) & (t_ms < change + WATER_CHANGE_SETTLE_MS)
+        tau = recovery_time_constant_h(t_ms[w], frame["temp_c"][w], self._held_before_change(t_ms, frame),
+                                       self.noise.get("temp_c", 0.0) / math.sqrt(2.0))
+        if math.isfinite(tau):
+            self.recovery_tau_h = [*self.recovery_tau_h, tau][-RECOVERIES_KEPT:]
