@@ -76,7 +76,7 @@ class MonitorHost:
     fastest_minute: dict[str, float]  # the water's fastest healthy change in a minute, per inert probe
     repeat_chance: dict[str, float]  # how often a healthy reading repeats the one before exactly
     wobble_gone_ms: dict[str, int]  # since when each probe's wobble collapsed (stuck)
-    offset_spans: list[tuple[int, int]]  # spans a probe read off after a step (no usual daily course)
+    offset_spans: list[tuple[str, int, int, float]]  # a probe's standing offsets: channel, from, to, size
     # rules and firmware events
     device_online: dict[str, bool]
     event_until_ms: dict[str, int]
@@ -145,9 +145,6 @@ class MonitorHost:
 
     @abstractmethod
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool: ...  # days, for the rules
-
-    @abstractmethod
-    def _read_off(self, t_ms: Array) -> NDArray[np.bool_]: ...  # probes, for the drift's daily course
 
     @abstractmethod
     def _probe_stepped(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool: ...  # probes, rules

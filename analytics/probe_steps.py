@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
+MINUTE_MS = 60_000
 #: the channels whose water changes smoothly (thermal and chemical inertia); their steps are the probe's
 INERT_CHANNELS = ("temp_c", "ph")
 #: a step this many times the probe's usual minute-to-minute noise (the robust spread of its minute
@@ -66,7 +67,7 @@ class Step:
     before: float
 
 
-def lasting_step(y: Array, noise: float, least: float = 0.0) -> Step | None:
+def lasting_step(y: Array, noise: float, least: float = 0.0, t_ms: Array | None = None) -> Step | None:
     """The jump between two consecutive readings, in the last :data:`LOOK_MINUTES`, that stayed (or None).
 
     Parameters
@@ -79,6 +80,9 @@ def lasting_step(y: Array, noise: float, least: float = 0.0) -> Step | None:
     least
         The tank's own fastest healthy change in a minute (0: not learned):
         a step must exceed it as well as :data:`STEP_NOISES` times the noise.
+    t_ms
+        The readings' times (epoch ms; None: one a minute): a jump across a gap
+        in the readings (a power cut) is no step in a minute, the water had time.
 
     Returns
     -------
@@ -103,6 +107,9 @@ def lasting_step(y: Array, noise: float, least: float = 0.0) -> Step | None:
     >>> glitch = water + np.where(np.arange(30) == 27, 0.5, 0.0)  # one wild reading: no step
     >>> lasting_step(glitch, noise=0.007) is None
     True
+    >>> t = np.r_[np.arange(26), np.arange(26, 30) + 120] * 60_000  # two hours without readings before 26
+    >>> lasting_step(recal, noise=0.007, t_ms=t) is None
+    True
     """
     y = np.asarray(y, dtype=np.float64)
     if not (noise > 0) or len(y) < BEFORE_MINUTES + AFTER_MINUTES:
@@ -114,6 +121,8 @@ def lasting_step(y: Array, noise: float, least: float = 0.0) -> Step | None:
         b, a = b[np.isfinite(b)], a[np.isfinite(a)]
         if len(b) < BEFORE_MINUTES * 0.6 or len(a) < AFTER_MINUTES or not math.isfinite(y[i]):
             continue
+        if t_ms is not None and t_ms[i] - t_ms[i - 1] > 1.5 * MINUTE_MS:
+            continue
         level_b, level_a = float(np.median(b)), float(np.median(a))
         size = level_a - level_b
         if abs(size) < threshold or (best is not None and abs(size) <= abs(best.size)):
@@ -124,7 +133,7 @@ def lasting_step(y: Array, noise: float, least: float = 0.0) -> Step | None:
     return best
 
 
-def water_moved(y: Array, index: int, least_fraction: float = 0.0) -> bool:
+def water_moved(y: Array, index: int, least_fraction: float = 0.0, any_fall: bool = False) -> bool:
     """Whether the water's own gauge (the sump level, the TDS) moved at the minute ``index`` of ``y``.
 
     A water change or a top-up moves the level and changes the TDS: a probe
@@ -133,13 +142,17 @@ def water_moved(y: Array, index: int, least_fraction: float = 0.0) -> bool:
     before it by more than four of the gauge's own minute-to-minute spreads
     in these minutes (any change, for a gauge that read flat), and by more than
     ``least_fraction`` of its level (the TDS: a feeding adds a few percent, new
-    water changes a tenth or more -- what :mod:`analytics.days` calls a water change).
+    water changes a tenth or more -- what :mod:`analytics.days` calls a water change)
+    or, with ``any_fall``, by any fall (fresh water dilutes: a small change or a
+    top-up lowers the TDS a little; nothing in a tank lowers it in a minute).
 
     >>> level = np.r_[np.full(12, 20.0), np.full(5, 21.5)]  # a top-up poured in at minute 12
     >>> water_moved(level, 12), water_moved(np.full(17, 20.0), 12)
     (True, False)
     >>> water_moved(np.r_[np.full(12, 385.0), np.full(5, 400.0)], 12, least_fraction=0.1)  # a feeding
     False
+    >>> water_moved(np.r_[np.full(12, 385.0), np.full(5, 370.0)], 12, 0.1, any_fall=True)  # a little new water
+    True
     """
     y = np.asarray(y, dtype=np.float64)
     b, a = y[max(0, index - BEFORE_MINUTES):index], y[index:]
@@ -148,8 +161,9 @@ def water_moved(y: Array, index: int, least_fraction: float = 0.0) -> bool:
         return False
     d = np.diff(y[np.isfinite(y)])
     spread = float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) >= 5 else 0.0
-    before, change = float(np.median(b)), abs(float(np.median(a)) - float(np.median(b)))
-    return bool(change > 4.0 * spread and change > least_fraction * abs(before))
+    before, change = float(np.median(b)), float(np.median(a)) - float(np.median(b))
+    return bool(abs(change) > 4.0 * spread and (abs(change) > least_fraction * abs(before) or
+                                                (any_fall and change < 0)))
 
 
 def repeats_for_stuck(repeat_chance: float, false_alarms_per_30_days: float) -> int:

@@ -36,8 +36,6 @@ STUCK_MINUTES = 20
 #: a probe's step holds its rate rules this long: the longest rate window (the 60-minute cooling slope) has
 #: it in its readings until then
 STEP_HOLD_MINUTES = 60
-#: a step back is one of the other sign and about the same size (half to twice): the probe put right
-STEP_BACK_RATIO = 2.0
 
 
 class ProbesMixin(HostBase):
@@ -166,58 +164,75 @@ class ProbesMixin(HostBase):
 
         Run every minute by the rules: a lasting step found now
         (:func:`analytics.probe_steps.lasting_step`, while the level and the TDS
-        did not move) is kept in ``probe_steps``; a step of the other sign and
-        about the same size as a standing one is its step back.  While a step
-        stands (until its step back, at most ``accept_after_hours``, the age at
-        which a lasting change becomes the tank's normal) the tank's readings are
-        kept out of learning: the usual daily course, the baseline and the
-        probes' noise learn the water, not the probe's offset.
+        did not move) is kept in ``probe_steps``.  It stands (the probe reads
+        off) when it took the reading away from its usual course, and until the
+        reading is back within half the step of it (a step back: the probe put
+        right), at most ``reference_hours``; a step that brings the reading back
+        to its usual course (the end of something) held the rates, and stands
+        for nothing.  While a step stands its span and size are kept in
+        ``offset_spans``: what the tank learns (baseline, daily course, drift)
+        sees that reading less the offset (:meth:`_offsets_undone`), the water.
         """
         if name not in INERT_CHANNELS or name not in raw:
             return False
         last = self.probe_steps.get(name)
         w = t_ms >= now_ms - (BEFORE_MINUTES + LOOK_MINUTES) * MIN_MS
-        step = lasting_step(raw[name][w], self.noise.get(name, 0.0), self.fastest_minute.get(name, 0.0))
+        usual_now = self._usual_series(name, np.array([now_ms]), raw)
+        step = lasting_step(raw[name][w], self.noise.get(name, 0.0), self.fastest_minute.get(name, 0.0), t_ms[w])
         if step is not None:
             at = int(t_ms[w][step.index])
-            moved = any(water_moved(raw[g][w], step.index, least) for g, least in
-                        (("level_cm", 0.0), ("tds_ppm", NEW_WATER_TDS_FRACTION)) if g in raw)
+            moved = any(water_moved(raw[g][w], step.index, least, fall) for g, least, fall in
+                        (("level_cm", 0.0, False), ("tds_ppm", NEW_WATER_TDS_FRACTION, True)) if g in raw)
             if not moved and (last is None or at > last[0] + 2 * MIN_MS):
-                back = last is not None and not last[3] and last[1] * step.size < 0 and \
-                    1.0 / STEP_BACK_RATIO <= abs(step.size / last[1]) <= STEP_BACK_RATIO and \
-                    now_ms - last[0] <= self.settings.reference_hours * 3_600_000
-                last = self.probe_steps[name] = (at, step.size, step.before, back)
-                if back:  # the minutes around the step back shaped no rate the water made
-                    self._exclude(at - STEP_HOLD_MINUTES * MIN_MS, now_ms)
+                standing = self._step_stands(name, now_ms)
+                # without a usual course, where the probe read before it went off (or before this step)
+                usual = float(usual_now[0]) if usual_now is not None else \
+                    last[2] if standing and last is not None else step.before
+                away = abs(step.before + step.size - usual) > abs(step.before - usual)
+                if standing:  # the offset read so far ends where this step begins
+                    self._offset_span(name, at - MIN_MS, 0.0, None)
+                last = self.probe_steps[name] = (at, step.size, step.before, not away)
         if last is None:
             return False
-        if self._step_stands(name, now_ms):  # the offset stands: nothing of it is learned
-            self._exclude(last[0] - MIN_MS, now_ms)
-            self._offset_span(last[0] - MIN_MS, now_ms)
+        if self._step_stands(name, now_ms):
+            at, size, before, _ = last
+            recent = raw[name][t_ms >= max(at, now_ms - BEFORE_MINUTES * MIN_MS)]  # read since the step
+            usual = before if usual_now is None else float(usual_now[0])
+            if np.isfinite(recent).any() and np.sign(size) * (float(np.nanmedian(recent)) - usual) < abs(size) / 2:
+                self.probe_steps[name] = (at, size, before, True)  # back near its usual course: put right
+            else:
+                self._offset_span(name, now_ms, size, at)
         return now_ms - last[0] <= STEP_HOLD_MINUTES * MIN_MS
 
     def _step_stands(self, name: str, now_ms: int) -> bool:
-        """``name``'s probe reads off since its last step: not stepped back, and not yet for a whole
+        """``name``'s probe reads off since its last step: not back near its usual course, not yet for a whole
         reference (after ``reference_hours`` its reading is what the tank has, and learning resumes on it)."""
         last = self.probe_steps.get(name)
         return last is not None and not last[3] and now_ms - last[0] <= self.settings.reference_hours * 3_600_000
 
-    def _offset_span(self, start: int, end: int) -> None:
+    def _offset_span(self, name: str, end: int, size: float, start: int | None = None) -> None:
+        """``name`` read ``size`` off from ``start`` (its step) to ``end``: a standing step's span, extended
+        each minute; ``start`` None: the last span of ``name`` ends at ``end`` (where its step back began)."""
         spans = self.offset_spans
-        if spans and spans[-1][1] >= start:
-            spans[-1] = (min(spans[-1][0], start), max(spans[-1][1], end))
+        i = next((k for k in range(len(spans) - 1, -1, -1) if spans[k][0] == name), None)
+        if start is None or (i is not None and spans[i][1] == start):
+            if i is not None:
+                spans[i] = (name, spans[i][1], end, spans[i][3])
         else:
-            spans.append((start, end))
+            spans.append((name, start, end, size))
         horizon = end - self.settings.reference_hours * 3_600_000
-        self.offset_spans = [sp for sp in spans if sp[1] >= horizon]
+        self.offset_spans = [sp for sp in spans if sp[2] >= horizon]
 
-    def _read_off(self, t_ms: Array) -> NDArray[np.bool_]:
-        """Rows read while a probe stood off after a step (:meth:`_probe_stepped`): no day of the usual
-        daily course, whatever else is learned from the time (its readings are the probe's, not the water's)."""
-        off = np.zeros(len(t_ms), dtype=bool)
-        for a, b in self.offset_spans:
-            off |= (t_ms >= a) & (t_ms <= b)
-        return off
+    def _offsets_undone(self, t_ms: Array, frame: dict[str, Array]) -> dict[str, Array]:
+        """``frame`` with each probe's standing offset taken off the readings it stood on (the water, as the
+        drift and the usual daily course must learn and judge it: the probe's offset is told by ``probe_step``)."""
+        out = frame
+        for name, start, end, size in self.offset_spans:
+            if name in frame:
+                on = (t_ms >= start) & (t_ms <= end)
+                if on.any():
+                    out = {**out, name: np.where(on, out[name] - size, out[name])}
+        return out
 
     def _probe_step_rule(self, now_ms: int) -> list[Transition]:
         """``probe_step``: an inert probe's step stands (:meth:`_step_stands`), in keeper words."""

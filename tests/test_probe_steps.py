@@ -33,6 +33,8 @@ def test_a_recalibration_offset_is_a_step_as_soon_as_it_stayed() -> None:
     s = lasting_step(y, SPREAD)
     assert s is not None and s.index == jump and abs(s.size - 0.5) < 0.02 and abs(s.before - 7.4) < 0.01
     assert lasting_step(y[:-1], SPREAD) is None  # two readings after it: not yet shown to stay
+    gap = np.arange(len(y)) * MIN + np.where(np.arange(len(y)) >= jump, 120 * MIN, 0)  # a 2 h power cut before it
+    assert lasting_step(y, SPREAD, t_ms=gap) is None  # the water had two hours, not a minute
 
 
 def test_water_events_are_ramps_not_steps() -> None:
@@ -68,7 +70,10 @@ def test_a_top_up_or_a_water_change_moved_the_water_a_feeding_did_not() -> None:
     fed, changed = tds.copy(), tds.copy()
     fed[14:] += 15  # a feeding: +4 %
     changed[14:] *= 0.8  # new water: a fifth less
-    assert not water_moved(fed, 14, 0.1) and water_moved(changed, 14, 0.1)
+    assert not water_moved(fed, 14, 0.1, any_fall=True) and water_moved(changed, 14, 0.1)
+    diluted = tds.copy()
+    diluted[14:] -= 10  # a small change of softer water: under a tenth, but TDS never falls in a minute by itself
+    assert water_moved(diluted, 14, 0.1, any_fall=True) and not water_moved(diluted, 14, 0.1)
 
 
 def test_repeats_needed_follow_the_probes_resolution() -> None:
@@ -99,7 +104,7 @@ def _run(mon: TankMonitor, t: np.ndarray, frame: dict, first: int, last: int) ->
     return out
 
 
-def test_a_ph_offset_is_told_as_the_probe_holds_ph_crash_and_is_not_learned() -> None:
+def test_a_ph_offset_is_told_as_the_probe_holds_ph_crash_and_is_learned_as_the_water() -> None:
     mon = TankMonitor("t", MonitorSettings())
     start = 14 * 60
     t, frame = _tank(17, start, -0.5, back_at=start + 90)
@@ -113,8 +118,10 @@ def test_a_ph_offset_is_told_as_the_probe_holds_ph_crash_and_is_not_learned() ->
     resolved = [tr for tr in out if tr.key == "probe_step" and tr.state == "resolved"]
     assert len(told) == 1 and resolved and t[start + 90] < resolved[0].t_ms <= t[start + 90] + 16 * MIN
     assert mon.probe_steps["ph"][3]  # the step back is known as one: the rules waited for it too
-    assert not mon._learnable(t[start:start + 90]).any()  # the offset teaches no usual course
-    assert mon._learnable(t[: start - 2]).all()
+    (name, a, b, size), = mon.offset_spans  # what is learned sees the water: the offset taken off
+    assert name == "ph" and a == t[start] and b == t[start + 89] and abs(size + 0.5) < 0.02
+    seen = mon._offsets_undone(t, frame)["ph"]
+    assert np.abs(seen - (7.4 + 0.05 * np.sin(2 * np.pi * np.arange(len(t)) / 1440))).max() < 0.05
 
 
 def test_a_stuck_fine_probe_is_told_in_minutes_not_half_an_hour() -> None:
