@@ -166,7 +166,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     fastest_minute: dict[str, float] = field(default_factory=dict)  # the water's fastest healthy minute change
     repeat_chance: dict[str, float] = field(default_factory=dict)  # how often a healthy reading repeats exactly
     wobble_gone_ms: dict[str, int] = field(default_factory=dict)  # since when each probe's wobble collapsed
-    #: a probe's standing offsets after a step: (channel, from ms, to ms, size), taken off what is learned
+    #: a probe's standing offsets after a step: (channel, from ms, to ms, size), kept out of the usual course
     offset_spans: list[tuple[str, int, int, float]] = field(default_factory=list)
     learn_from_ms: int = 0
     relevel_pending: bool = False  # after a lasting change: no drift score until re-levelled on new water
@@ -340,7 +340,6 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
         # the rules, the days and the water-change check see the readings as they are
         watched = frame if not self.top_ups or "tds_ppm" not in frame else \
             {**frame, "tds_ppm": undo_dilution(t_ms, frame["tds_ppm"], self.top_ups)}
-        watched = self._offsets_undone(t_ms, watched)  # and a probe's standing offset taken off (analytics/probes.py)
         pending = PendingEvaluation(now_ms, t_ms, watched)
         self._current = {k: self._last(v[-3:]) for k, v in frame.items() if k in ALERT_READING_SENSORS}
         self._accumulate_day(now_ms, t_ms, frame)

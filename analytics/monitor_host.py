@@ -147,6 +147,9 @@ class MonitorHost:
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool: ...  # days, for the rules
 
     @abstractmethod
+    def _read_off(self, t_ms: Array) -> NDArray[np.bool_]: ...  # probes, for the drift's daily course
+
+    @abstractmethod
     def _probe_stepped(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool: ...  # probes, rules
 
 

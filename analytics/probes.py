@@ -169,9 +169,11 @@ class ProbesMixin(HostBase):
         reading is back within half the step of it (a step back: the probe put
         right), at most ``reference_hours``; a step that brings the reading back
         to its usual course (the end of something) held the rates, and stands
-        for nothing.  While a step stands its span and size are kept in
-        ``offset_spans``: what the tank learns (baseline, daily course, drift)
-        sees that reading less the offset (:meth:`_offsets_undone`), the water.
+        for nothing.  While a step stands the tank's readings are kept out of
+        learning (its span in ``excluded``, and in ``offset_spans`` for the
+        usual daily course, which otherwise votes on alert time too): the
+        baseline, the daily shape and the probes' noise learn the water, not
+        the probe's offset.
         """
         if name not in INERT_CHANNELS or name not in raw:
             return False
@@ -191,6 +193,8 @@ class ProbesMixin(HostBase):
                 away = abs(step.before + step.size - usual) > abs(step.before - usual)
                 if standing:  # the offset read so far ends where this step begins
                     self._offset_span(name, at - MIN_MS, 0.0, None)
+                if not away:  # the minutes around a step back shaped no rate the water made
+                    self._exclude(at - STEP_HOLD_MINUTES * MIN_MS, now_ms)
                 last = self.probe_steps[name] = (at, step.size, step.before, not away)
         if last is None:
             return False
@@ -200,8 +204,9 @@ class ProbesMixin(HostBase):
             usual = before if usual_now is None else float(usual_now[0])
             if np.isfinite(recent).any() and np.sign(size) * (float(np.nanmedian(recent)) - usual) < abs(size) / 2:
                 self.probe_steps[name] = (at, size, before, True)  # back near its usual course: put right
-            else:
-                self._offset_span(name, now_ms, size, at)
+            else:  # the offset stands: nothing of it is learned
+                self._exclude(at - MIN_MS, now_ms)
+                self._offset_span(name, now_ms, size, at - MIN_MS)
         return now_ms - last[0] <= STEP_HOLD_MINUTES * MIN_MS
 
     def _step_stands(self, name: str, now_ms: int) -> bool:
@@ -223,16 +228,13 @@ class ProbesMixin(HostBase):
         horizon = end - self.settings.reference_hours * 3_600_000
         self.offset_spans = [sp for sp in spans if sp[2] >= horizon]
 
-    def _offsets_undone(self, t_ms: Array, frame: dict[str, Array]) -> dict[str, Array]:
-        """``frame`` with each probe's standing offset taken off the readings it stood on (the water, as the
-        drift and the usual daily course must learn and judge it: the probe's offset is told by ``probe_step``)."""
-        out = frame
-        for name, start, end, size in self.offset_spans:
-            if name in frame:
-                on = (t_ms >= start) & (t_ms <= end)
-                if on.any():
-                    out = {**out, name: np.where(on, out[name] - size, out[name])}
-        return out
+    def _read_off(self, t_ms: Array) -> NDArray[np.bool_]:
+        """Rows read while a probe stood off after a step (:meth:`_probe_stepped`): no day of the usual
+        daily course, whatever else is learned from the time (its readings are the probe's, not the water's)."""
+        off = np.zeros(len(t_ms), dtype=bool)
+        for _, a, b, _ in self.offset_spans:
+            off |= (t_ms >= a) & (t_ms <= b)
+        return off
 
     def _probe_step_rule(self, now_ms: int) -> list[Transition]:
         """``probe_step``: an inert probe's step stands (:meth:`_step_stands`), in keeper words."""
