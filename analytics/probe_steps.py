@@ -115,6 +115,9 @@ def lasting_step(y: Array, noise: float, least: float = 0.0, t_ms: Array | None 
     if not (noise > 0) or len(y) < BEFORE_MINUTES + AFTER_MINUTES:
         return None
     threshold = max(STEP_NOISES * noise, least)
+    finite = y[np.isfinite(y)]
+    if not len(finite) or float(finite.max() - finite.min()) < threshold:
+        return None  # no two readings that far apart: no step (what the water does nearly every minute)
     best: Step | None = None
     for i in range(max(BEFORE_MINUTES, len(y) - LOOK_MINUTES), len(y) - AFTER_MINUTES + 1):
         b, a = y[i - BEFORE_MINUTES:i], y[i:]
