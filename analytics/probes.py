@@ -179,8 +179,9 @@ class ProbesMixin(HostBase):
             return False
         last = self.probe_steps.get(name)
         w = t_ms >= now_ms - (BEFORE_MINUTES + LOOK_MINUTES) * MIN_MS
-        usual_now = self._usual_series(name, np.array([now_ms]), raw)
         step = lasting_step(raw[name][w], self.noise.get(name, 0.0), self.fastest_minute.get(name, 0.0), t_ms[w])
+        usual_now = self._usual_series(name, np.array([now_ms]), raw) \
+            if step is not None or self._step_stands(name, now_ms) else None
         if step is not None:
             at = int(t_ms[w][step.index])
             moved = any(water_moved(raw[g][w], step.index, least, fall) for g, least, fall in
