@@ -110,7 +110,9 @@ ALERTS: dict[str, AlertSpec] = {
                        ("water_quality",)),
     "water_quality": AlertSpec("warning", 0, 0, "a reading left its calibrated healthy range or started a "
                                "sustained ramp (the quality watch, analytics/quality.py)"),
-    "probe_stuck": AlertSpec("warning", 20, 10, "one probe repeats the same value: its wobble collapsed",
+    "probe_stuck": AlertSpec("warning", 0, 10, "one probe repeats the same value: its wobble collapsed for 20 "
+                             "minutes, or it repeated one reading more times in a row than the healthy probe does "
+                             "once in false_alarms_per_30_days",
                               ("drift", "water_quality")),
     "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise",
                               ("drift", "water_quality")),
@@ -118,6 +120,10 @@ ALERTS: dict[str, AlertSpec] = {
                               "outside the contract's range) while the others do", ("drift", "water_quality")),
     "probe_drift": AlertSpec("warning", 0, 60, "one probe drifts slowly on its own: recalibrate it",
                               ("drift", "water_quality")),
+    "probe_step": AlertSpec("warning", 0, 10, "the temperature or pH reading jumped between two minutes far "
+                            "beyond its probe's noise and the water's fastest healthy change, and stayed, while "
+                            "the level and the TDS were steady: the probe (recalibrated, moved or failing)",
+                            ("drift", "water_quality")),
     "water_change_due": AlertSpec("info", 0, 0, "the forecast reaches a limit within due_days"),
 }
 

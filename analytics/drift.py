@@ -118,7 +118,8 @@ class DriftMixin(HostBase):
             return  # learning paused
         lo = now_ms - s.reference_hours * 3_600_000
         hi = now_ms - s.window_minutes * MIN_MS
-        recent = (t_ms >= lo) & (t_ms < hi) & (t_ms >= self.learn_from_ms) & np.all(np.isfinite(X), axis=1)
+        recent = (t_ms >= lo) & (t_ms < hi) & (t_ms >= self.learn_from_ms) & np.all(np.isfinite(X), axis=1) \
+            & ~self._read_off(t_ms)  # a probe reading off after a step is no day of the usual course
         sel = recent & self._learnable(t_ms)
         if sel.sum() < 60:
             return

@@ -162,6 +162,13 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     noise: dict[str, float] = field(default_factory=dict)  # usual minute-to-minute wobble per probe
     noise_at_ms: int = 0
     noise_level: dict[str, float] = field(default_factory=dict)  # each probe's usual reading while its noise was learned
+    #: each inert probe's latest lasting step (analytics.probe_steps): (ms, size, level before, a step back?)
+    probe_steps: dict[str, tuple[int, float, float, bool]] = field(default_factory=dict)
+    fastest_minute: dict[str, float] = field(default_factory=dict)  # the water's fastest healthy minute change
+    repeat_chance: dict[str, float] = field(default_factory=dict)  # how often a healthy reading repeats exactly
+    wobble_gone_ms: dict[str, int] = field(default_factory=dict)  # since when each probe's wobble collapsed
+    #: a probe's standing offsets after a step: (channel, from ms, to ms, size), kept out of the usual course
+    offset_spans: list[tuple[str, int, int, float]] = field(default_factory=list)
     learn_from_ms: int = 0
     relevel_pending: bool = False  # after a lasting change: no drift score until re-levelled on new water
     #: after a water change: channels (the temperature) that keep their level and stay out of the drift

@@ -73,6 +73,11 @@ class MonitorHost:
     noise: dict[str, float]
     noise_at_ms: int
     noise_level: dict[str, float]
+    probe_steps: dict[str, tuple[int, float, float, bool]]  # latest lasting step: ms, size, before, back?
+    fastest_minute: dict[str, float]  # the water's fastest healthy change in a minute, per inert probe
+    repeat_chance: dict[str, float]  # how often a healthy reading repeats the one before exactly
+    wobble_gone_ms: dict[str, int]  # since when each probe's wobble collapsed (stuck)
+    offset_spans: list[tuple[str, int, int, float]]  # a probe's standing offsets: channel, from, to, size
     # rules and firmware events
     device_online: dict[str, bool]
     event_until_ms: dict[str, int]
@@ -154,6 +159,12 @@ class MonitorHost:
 
     @abstractmethod
     def refilled_lately(self, now_ms: int) -> bool: ...  # days, for the flow rule's words
+
+    @abstractmethod
+    def _read_off(self, t_ms: Array) -> NDArray[np.bool_]: ...  # probes, for the drift's daily course
+
+    @abstractmethod
+    def _probe_stepped(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool: ...  # probes, rules
 
 
 if TYPE_CHECKING:

@@ -24,6 +24,7 @@ TITLES = {
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the controller",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
     "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_silent": "probe silent", "probe_drift": "probe needs recalibrating",
+    "probe_step": "probe reading jumped",
     "water_change_due": "water change due", "heater_cutoff": "heater switched off by the controller",
     "heater_fallback": "heater off: probe not trusted", "topoff_lockout": "top-off stopped",
     "level_falling": "sump level falling", "level_rising": "water level rising", "water_quality": "water quality",

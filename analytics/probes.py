@@ -12,14 +12,30 @@ from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.level_trend import steady_tails
 from analytics.monitor_host import HostBase
-from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread
+from analytics.probe_steps import (
+    BEFORE_MINUTES,
+    INERT_CHANNELS,
+    LOOK_MINUTES,
+    NEW_WATER_TDS_FRACTION,
+    lasting_step,
+    repeats_for_stuck,
+    trailing_repeats,
+    water_moved,
+)
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, step_spread
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
+from analytics.threshold import per_test_probability, pot_threshold
 
 Array = NDArray[np.float64]
 #: a probe with no usable reading for this long, while the others read, is silent (dead or unplugged)
 SILENT_MINUTES = 5
 #: the channels watched for silence (the water's probes and the rules' level and flow)
 SILENT_WATCHED = PROBE_SENSORS + ("level_cm", "flow_lpm")
+#: a probe whose wobble collapsed (spread under a tenth of its usual) this long is stuck, however it repeats
+STUCK_MINUTES = 20
+#: a probe's step holds its rate rules this long: the longest rate window (the 60-minute cooling slope) has
+#: it in its readings until then
+STEP_HOLD_MINUTES = 60
 
 
 class ProbesMixin(HostBase):
@@ -45,6 +61,7 @@ class ProbesMixin(HostBase):
                 hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
             self.noise[name] = float(np.median(hours))
             self.noise_level[name] = float(np.nanmedian(y))
+            self._learn_inertia(name, y)
         if "level_cm" in frame and sel.sum() >= 12 * 60:
             # the sump's own healthy 15-minute falls (evaporation, waves), for the steady leak test
             slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
@@ -70,6 +87,7 @@ class ProbesMixin(HostBase):
             self._learn_noise(t_ms, frame, now_ms)
             self.noise_at_ms = now_ms
         stuck, noisy = [], []
+        minutes: dict[str, int] = {}  # how long each stuck probe has repeated its reading
         for name, usual in self.noise.items():
             if name not in frame or usual <= 0:
                 continue
@@ -78,8 +96,15 @@ class ProbesMixin(HostBase):
             if not np.isfinite(spread):
                 continue
             score[f"wobble_{name}"] = spread / usual
-            if spread < 0.1 * usual:
+            # stuck: its wobble gone for STUCK_MINUTES, or sooner, the same reading repeated more times in a row
+            # than the healthy probe does once in the stated false-alarm rate (a fine probe: five minutes)
+            since = self.wobble_gone_ms.setdefault(name, now_ms) if spread < 0.1 * usual else \
+                self.wobble_gone_ms.pop(name, None)
+            repeated = trailing_repeats(y)
+            if (since is not None and now_ms - since >= STUCK_MINUTES * MIN_MS) or repeated >= repeats_for_stuck(
+                    self.repeat_chance.get(name, 1.0), self.settings.false_alarms_per_30_days):
                 stuck.append(name)
+                minutes[name] = max(repeated, (now_ms - since) // MIN_MS if since is not None else 0)
             # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
             # also quadruples its wobble, and that is the water, not the probe
             level = self.noise_level.get(name, 0.0)
@@ -92,12 +117,14 @@ class ProbesMixin(HostBase):
                 self._alert(key).sensors = list(names)
         out = self._rule("probe_stuck", bool(stuck), now_ms, float(len(stuck)),
                          f"The {', '.join(LABELS[n][0] for n in stuck)} probe is stuck: it has repeated the same "
-                         f"value ({', '.join(_fmt(n, self._last(frame[n])) for n in stuck)}) for 20 minutes. "
+                         f"value ({', '.join(_fmt(n, self._last(frame[n])) for n in stuck)}) for "
+                         f"{max(minutes.values(), default=0)} minutes. "
                          "This is the probe, not the water: clean it, check its cable, recalibrate or replace it.")
         out += self._rule("probe_noisy", bool(noisy), now_ms, float(len(noisy)),
                           f"The {', '.join(LABELS[n][0] for n in noisy)} probe is failing: its readings jump "
                           "far more than usual. This is the probe, not the water: check its cable and "
                           "connector, clean or replace it.")
+        out += self._probe_step_rule(now_ms)
         out += self._rule("probe_silent", bool(silent), now_ms, float(len(silent)),
                           f"The {', '.join(LABELS[n][0] for n in silent)} probe sends no readings (or only "
                           f"impossible ones) while the others do: it is unplugged, its cable is broken or it "
@@ -116,3 +143,112 @@ class ProbesMixin(HostBase):
         if not alive:
             return []
         return [n for n in names if n not in alive and np.isfinite(frame[n]).mean() >= 0.5]
+
+    def _learn_inertia(self, name: str, y: Array) -> None:
+        """From a probe's healthy readings: how often one repeats the one before exactly (its resolution
+        against its noise), and, for the inert channels, the water's fastest healthy change in a minute (the
+        tail of the minute steps of the median of three, at the stated false-alarm rate)."""
+        d = np.diff(y)
+        d = d[np.isfinite(d)]
+        if len(d) < 60:
+            return
+        self.repeat_chance[name] = (float(np.sum(d == 0.0)) + 1.0) / (len(d) + 2.0)
+        if name in INERT_CHANNELS:
+            steps = np.abs(np.diff(despike(y)))
+            steps = steps[np.isfinite(steps)]
+            p = per_test_probability(self.settings.false_alarms_per_30_days, 1)
+            self.fastest_minute[name] = max(0.0, pot_threshold(steps, p)) if len(steps) >= 60 else 0.0
+
+    def _probe_stepped(self, name: str, t_ms: Array, raw: dict[str, Array], now_ms: int) -> bool:
+        """Whether ``name``'s probe stepped in the last :data:`STEP_HOLD_MINUTES` (its rate rules wait).
+
+        Run every minute by the rules: a lasting step found now
+        (:func:`analytics.probe_steps.lasting_step`, while the level and the TDS
+        did not move) is kept in ``probe_steps``.  It stands (the probe reads
+        off) when it took the reading away from its usual course, and until the
+        reading is back within half the step of it (a step back: the probe put
+        right), at most ``reference_hours``; a step that brings the reading back
+        to its usual course (the end of something) held the rates, and stands
+        for nothing.  While a step stands the tank's readings are kept out of
+        learning (its span in ``excluded``, and in ``offset_spans`` for the
+        usual daily course, which otherwise votes on alert time too): the
+        baseline, the daily shape and the probes' noise learn the water, not
+        the probe's offset.
+        """
+        if name not in INERT_CHANNELS or name not in raw:
+            return False
+        last = self.probe_steps.get(name)
+        w = t_ms >= now_ms - (BEFORE_MINUTES + LOOK_MINUTES) * MIN_MS
+        step = lasting_step(raw[name][w], self.noise.get(name, 0.0), self.fastest_minute.get(name, 0.0), t_ms[w])
+        usual_now = self._usual_series(name, np.array([now_ms]), raw) \
+            if step is not None or self._step_stands(name, now_ms) else None
+        if step is not None:
+            at = int(t_ms[w][step.index])
+            moved = any(water_moved(raw[g][w], step.index, least, fall) for g, least, fall in
+                        (("level_cm", 0.0, False), ("tds_ppm", NEW_WATER_TDS_FRACTION, True)) if g in raw)
+            if not moved and (last is None or at > last[0] + 2 * MIN_MS):
+                standing = self._step_stands(name, now_ms)
+                # without a usual course, where the probe read before it went off (or before this step)
+                usual = float(usual_now[0]) if usual_now is not None else \
+                    last[2] if standing and last is not None else step.before
+                away = abs(step.before + step.size - usual) > abs(step.before - usual)
+                if standing:  # the offset read so far ends where this step begins
+                    self._offset_span(name, at - MIN_MS, 0.0, None)
+                if not away:  # the minutes around a step back shaped no rate the water made
+                    self._exclude(at - STEP_HOLD_MINUTES * MIN_MS, now_ms)
+                last = self.probe_steps[name] = (at, step.size, step.before, not away)
+        if last is None:
+            return False
+        if self._step_stands(name, now_ms):
+            at, size, before, _ = last
+            recent = raw[name][t_ms >= max(at, now_ms - BEFORE_MINUTES * MIN_MS)]  # read since the step
+            usual = before if usual_now is None else float(usual_now[0])
+            if np.isfinite(recent).any() and np.sign(size) * (float(np.nanmedian(recent)) - usual) < abs(size) / 2:
+                self.probe_steps[name] = (at, size, before, True)  # back near its usual course: put right
+            else:  # the offset stands: nothing of it is learned
+                self._exclude(at - MIN_MS, now_ms)
+                self._offset_span(name, now_ms, size, at - MIN_MS)
+        return now_ms - last[0] <= STEP_HOLD_MINUTES * MIN_MS
+
+    def _step_stands(self, name: str, now_ms: int) -> bool:
+        """``name``'s probe reads off since its last step: not back near its usual course, not yet for a whole
+        reference (after ``reference_hours`` its reading is what the tank has, and learning resumes on it)."""
+        last = self.probe_steps.get(name)
+        return last is not None and not last[3] and now_ms - last[0] <= self.settings.reference_hours * 3_600_000
+
+    def _offset_span(self, name: str, end: int, size: float, start: int | None = None) -> None:
+        """``name`` read ``size`` off from ``start`` (its step) to ``end``: a standing step's span, extended
+        each minute; ``start`` None: the last span of ``name`` ends at ``end`` (where its step back began)."""
+        spans = self.offset_spans
+        i = next((k for k in range(len(spans) - 1, -1, -1) if spans[k][0] == name), None)
+        if start is None or (i is not None and spans[i][1] == start):
+            if i is not None:
+                spans[i] = (name, spans[i][1], end, spans[i][3])
+        else:
+            spans.append((name, start, end, size))
+        horizon = end - self.settings.reference_hours * 3_600_000
+        self.offset_spans = [sp for sp in spans if sp[2] >= horizon]
+
+    def _read_off(self, t_ms: Array) -> NDArray[np.bool_]:
+        """Rows read while a probe stood off after a step (:meth:`_probe_stepped`): no day of the usual
+        daily course, whatever else is learned from the time (its readings are the probe's, not the water's)."""
+        off = np.zeros(len(t_ms), dtype=bool)
+        for _, a, b, _ in self.offset_spans:
+            off |= (t_ms >= a) & (t_ms <= b)
+        return off
+
+    def _probe_step_rule(self, now_ms: int) -> list[Transition]:
+        """``probe_step``: an inert probe's step stands (:meth:`_step_stands`), in keeper words."""
+        # firing while the step stands; its step back (the probe put right) resolves it
+        recent = {n: s for n, s in self.probe_steps.items() if self._step_stands(n, now_ms)}
+        texts = []
+        for name, (_, size, before, _) in recent.items():
+            label, unit, dec = LABELS[name]
+            check = "check it with a drop test" if name == "ph" else "check it with a second thermometer"
+            texts.append(f"The {label} reading jumped {size:+.{dec}f}{unit} in one minute (from "
+                         f"{_fmt(name, before)} to {_fmt(name, before + size)}) and stayed. Water cannot change "
+                         f"that fast: the probe was recalibrated, moved or is failing. Until it is checked its "
+                         f"readings are not the water's: {check}.")
+        if recent:
+            self._alert("probe_step").sensors = list(recent)
+        return self._rule("probe_step", bool(recent), now_ms, float(len(recent)), " ".join(texts))

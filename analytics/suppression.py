@@ -40,7 +40,7 @@ CHANNEL_ALERTS = {
     "level_cm": ("sump_low",),
     "flow_lpm": ("pump_stopped", "flow_low"),
 }
-PROBE_WIDE = ("drift", "probe_stuck", "probe_noisy", "probe_silent", "probe_drift")
+PROBE_WIDE = ("drift", "probe_stuck", "probe_noisy", "probe_silent", "probe_drift", "probe_step")
 WATER_ALERTS = frozenset(k for keys in CHANNEL_ALERTS.values() for k in keys) | frozenset(PROBE_WIDE)
 PROBE_NAMES = {"temp_c": "temperature", "ph": "pH", "tds_ppm": "TDS", "turb_ntu": "turbidity",
                "level_cm": "level", "flow_lpm": "flow"}

@@ -117,7 +117,9 @@ class RulesMixin(RecoveryMixin):
         three the rules read hides the jumps), run every minute: a failing probe's jumps shape a rate
         before the probe alert has its 20 minutes.
         """
-        if any(self.firing(key) and name in self._alert(key).sensors for key in ("probe_stuck", "probe_noisy")):
+        stepped = self._probe_stepped(name, t_ms, raw, now_ms)  # a step no water makes (analytics/probe_steps.py)
+        if stepped or any(self.firing(key) and name in self._alert(key).sensors
+                          for key in ("probe_stuck", "probe_noisy")):
             return True
         usual = self.noise.get(name, 0.0)
         if usual <= 0:

@@ -207,6 +207,17 @@ def test_a_failing_thermometer_is_not_told_as_the_heater(warm: Any) -> None:
         [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
 
 
+@fires("probe_step")
+def test_a_recalibrated_ph_probe_is_a_probe_step_not_a_crash(warm: Any) -> None:
+    def offset(t: np.ndarray, v: dict) -> None:  # recalibrated with a bad buffer, put right 90 minutes later
+        v["ph"][WARM + 10:WARM + 100] -= 0.5
+
+    mon, alerts = fork(warm, 3 * 60, [], edit=offset)
+    delay, tr = first_firing(alerts, "probe_step")
+    assert delay <= 10 + 8 and "pH reading jumped -0.50" in tr.summary, tr.summary
+    assert "ph_crash" not in keys_fired(alerts), [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
+
+
 @fires("probe_drift")
 def test_ageing_ph_probe_says_recalibrate(warm: Any) -> None:
     mon, alerts = fork(warm, 2 * DAY_MIN, [{"kind": "ph_ageing", "start_min": WARM, "rate_per_day": -0.1}])

@@ -1,0 +1,135 @@
+"""Steps no water can make (analytics/probe_steps.py): pure functions on a few minutes of synthetic readings,
+and the monitor's use of them (analytics/probes.py) on a few hours."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.monitor import MonitorSettings, TankMonitor
+from analytics.probe_steps import (
+    AFTER_MINUTES,
+    BEFORE_MINUTES,
+    LOOK_MINUTES,
+    STEP_NOISES,
+    lasting_step,
+    repeats_for_stuck,
+    trailing_repeats,
+    water_moved,
+)
+
+MIN = 60_000
+NOISE = 0.005  # a pH probe's reading noise (its minute steps spread by about 0.007)
+SPREAD = NOISE * np.sqrt(2)
+
+
+def _water(n: int, seed: int = 1, level: float = 7.4) -> np.ndarray:
+    return level + np.random.default_rng(seed).normal(0.0, NOISE, n)
+
+
+def test_a_recalibration_offset_is_a_step_as_soon_as_it_stayed() -> None:
+    y = _water(BEFORE_MINUTES + LOOK_MINUTES)
+    jump = len(y) - AFTER_MINUTES
+    y[jump:] += 0.5
+    s = lasting_step(y, SPREAD)
+    assert s is not None and s.index == jump and abs(s.size - 0.5) < 0.02 and abs(s.before - 7.4) < 0.01
+    assert lasting_step(y[:-1], SPREAD) is None  # two readings after it: not yet shown to stay
+    gap = np.arange(len(y)) * MIN + np.where(np.arange(len(y)) >= jump, 120 * MIN, 0)  # a 2 h power cut before it
+    assert lasting_step(y, SPREAD, t_ms=gap) is None  # the water had two hours, not a minute
+
+
+def test_water_events_are_ramps_not_steps() -> None:
+    n = BEFORE_MINUTES + LOOK_MINUTES
+    k = np.arange(n, dtype=float)
+    crash = _water(n) - np.clip(k - 5, 0, None) * 2.0 / 60  # a CO2 overdose: -2 pH per hour
+    dose = _water(n) + np.clip((k - 5) / 10, 0, 1) * 0.3  # a buffer dose mixing over ten minutes
+    heater = _water(n, level=25.0) + np.clip(k - 5, 0, None) * 3.0 / 60  # a heater stuck on, +3 °C/h
+    for y in (crash, dose, heater):
+        assert lasting_step(y, SPREAD) is None
+
+
+def test_small_steps_glitches_and_gaps_are_not_probe_steps() -> None:
+    n = BEFORE_MINUTES + LOOK_MINUTES
+    small = _water(n)
+    small[-4:] += 0.8 * STEP_NOISES * SPREAD  # within what the probe's noise and the water do
+    glitch = _water(n)
+    glitch[-3:-1] += 0.5  # two wild readings, then back
+    assert lasting_step(small, SPREAD) is None and lasting_step(glitch, SPREAD) is None
+    fast_tank = _water(n)
+    fast_tank[-4:] += 0.5
+    assert lasting_step(fast_tank, SPREAD, least=0.6) is None  # this tank's water does move 0.6 in a minute
+    assert lasting_step(np.full(n, np.nan), SPREAD) is None and lasting_step(fast_tank, 0.0) is None
+
+
+def test_a_top_up_or_a_water_change_moved_the_water_a_feeding_did_not() -> None:
+    rng = np.random.default_rng(2)
+    level = 20 + rng.normal(0, 0.05, 18)
+    assert not water_moved(level, 14)
+    level[14:] += 1.0  # a top-up poured in
+    assert water_moved(level, 14)
+    tds = 380 + rng.normal(0, 1.0, 18)
+    fed, changed = tds.copy(), tds.copy()
+    fed[14:] += 15  # a feeding: +4 %
+    changed[14:] *= 0.8  # new water: a fifth less
+    assert not water_moved(fed, 14, 0.1, any_fall=True) and water_moved(changed, 14, 0.1)
+    diluted = tds.copy()
+    diluted[14:] -= 10  # a small change of softer water: under a tenth, but TDS never falls in a minute by itself
+    assert water_moved(diluted, 14, 0.1, any_fall=True) and not water_moved(diluted, 14, 0.1)
+
+
+def test_repeats_needed_follow_the_probes_resolution() -> None:
+    assert repeats_for_stuck(1e-4, 1.0) == 5  # a fine probe: five in a row say it
+    assert repeats_for_stuck(0.5, 1.0) > repeats_for_stuck(0.2, 1.0) > 5  # a coarse one needs more
+    assert repeats_for_stuck(0.5, 1.0) < repeats_for_stuck(0.5, 0.1)  # a stricter rate needs more
+    assert repeats_for_stuck(1.0, 1.0) >= 10**9  # a probe that always repeats: never by repeats
+    assert trailing_repeats(np.array([1.0, 2.0, 2.0, np.nan, 2.0])) == 3 and trailing_repeats(np.array([])) == 0
+
+
+def _tank(hours: int, offset_from: int, offset: float, back_at: int | None = None) -> tuple[np.ndarray, dict]:
+    """A quiet tank, one row a minute, whose pH probe reads ``offset`` more from minute ``offset_from``."""
+    n = hours * 60
+    rng = np.random.default_rng(4)
+    t = 1_767_225_600_000 + np.arange(n, dtype=np.int64) * MIN
+    ph = 7.4 + 0.05 * np.sin(2 * np.pi * np.arange(n) / 1440) + rng.normal(0, NOISE, n)
+    ph[offset_from:back_at] += offset
+    frame = {"temp_c": 25 + rng.normal(0, 0.02, n), "ph": ph, "tds_ppm": 380 + rng.normal(0, 1.0, n),
+             "turb_ntu": 1 + rng.normal(0, 0.02, n), "level_cm": 20 + rng.normal(0, 0.05, n),
+             "flow_lpm": 5 + rng.normal(0, 0.05, n), "pump": np.ones(n)}
+    return t, frame
+
+
+def _run(mon: TankMonitor, t: np.ndarray, frame: dict, first: int, last: int) -> list:
+    out = []
+    for i in range(first, last):
+        out += mon.evaluate(int(t[i]), t[:i], {k: v[:i] for k, v in frame.items()})[1]
+    return out
+
+
+def test_a_ph_offset_is_told_as_the_probe_holds_ph_crash_and_is_not_learned() -> None:
+    mon = TankMonitor("t", MonitorSettings())
+    start = 14 * 60
+    t, frame = _tank(17, start, -0.5, back_at=start + 90)
+    mon._learn_noise(t[:start], {k: v[:start] for k, v in frame.items()}, int(t[start]))  # its noise, as after 12 h
+    out = _run(mon, t, frame, start - 5, start + 110)
+    fired = [tr for tr in out if tr.state == "firing"]
+    told = [tr for tr in fired if tr.key == "probe_step"]
+    assert told and (told[0].t_ms - t[start]) <= 8 * MIN, [(tr.key, tr.summary) for tr in fired]
+    assert "pH reading jumped -0.50 in one minute" in told[0].summary and "drop test" in told[0].summary
+    assert not [tr for tr in fired if tr.key == "ph_crash"], [(tr.key, tr.summary) for tr in fired]
+    resolved = [tr for tr in out if tr.key == "probe_step" and tr.state == "resolved"]
+    assert len(told) == 1 and resolved and t[start + 90] < resolved[0].t_ms <= t[start + 90] + 16 * MIN
+    assert mon.probe_steps["ph"][3]  # the step back is known as one: the rules waited for it too
+    (name, a, b, size), = mon.offset_spans  # the offset is known, and kept out of the usual daily course
+    assert name == "ph" and a == t[start - 1] and b == t[start + 89] and abs(size + 0.5) < 0.02
+    assert not mon._learnable(t[start:start + 90]).any() and mon._read_off(t[start:start + 90]).all()
+    assert mon._learnable(t[: start - 2]).all() and not mon._read_off(t[: start - 2]).any()
+
+
+def test_a_stuck_fine_probe_is_told_in_minutes_not_half_an_hour() -> None:
+    mon = TankMonitor("t", MonitorSettings())
+    start = 13 * 60
+    t, frame = _tank(14, start, 0.0)
+    frame["tds_ppm"][start:] = frame["tds_ppm"][start]  # the TDS probe repeats one value
+    mon._learn_noise(t[:start], {k: v[:start] for k, v in frame.items()}, int(t[start]))
+    out = _run(mon, t, frame, start + 1, start + 40)
+    stuck = [tr for tr in out if tr.key == "probe_stuck" and tr.state == "firing"]
+    assert stuck and stuck[0].t_ms - t[start] <= 11 * MIN and "TDS probe is stuck" in stuck[0].summary
