@@ -22,7 +22,7 @@ from analytics.level_trend import (
 )
 from analytics.monitor_host import HostBase
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
-from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes
+from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 
 Array = NDArray[np.float64]
 
@@ -151,7 +151,7 @@ class RulesMixin(HostBase):
             # longer than its longest healthy leg, is the heater working or resting, not stuck or dead; past
             # the band's top (bottom), where the thermostat switches it off (on), a climb (fall) is
             if self.thermostat_at_ms != self.fitted_at_ms:  # learned again with each fit of the baseline
-                cycle = find_cycle(t_ms, frame["temp_c"], self._learnable(t_ms))
+                cycle = find_cycle(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded))
                 self.thermostat, self.thermostat_at_ms = tuple(cycle) if cycle else (), self.fitted_at_ms
             leg = self._recent(t_ms, frame["temp_c"], now_ms, look_back_minutes(self.thermostat))
             side = beyond_band(self.thermostat, leg[1])

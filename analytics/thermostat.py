@@ -26,7 +26,7 @@ True
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -169,7 +169,8 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
         return None
     vals = ys[idx]
     lows, highs = vals[~is_max], vals[is_max]
-    low, high = float(np.quantile(lows, 0.1)), float(np.quantile(highs, 0.9))
+    # the medians: a fault in the history (a knocked knob's day at another band) is outvoted, not averaged in
+    low, high = float(np.median(lows)), float(np.median(highs))
     band = high - low
     if band <= 0:
         return None
@@ -180,7 +181,8 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     dur = np.diff(t[idx]) / MIN_MS
     holes = np.array([not ok[a:b + 1].all() or np.any(np.diff(t[a:b + 1]) > 2 * MIN_MS)
                       for a, b in zip(idx[:-1], idx[1:])], dtype=bool)
-    spread = max(float(np.quantile(lows, 0.5) - low), float(high - np.quantile(highs, 0.5)))
+    # how far a healthy turn point strays from its median: three robust standard deviations (the MAD's)
+    spread = 3 * 1.4826 * max(float(np.median(np.abs(lows - low))), float(np.median(np.abs(highs - high))))
     margin = max(reversal, spread)
     # the cycle's legs turn inside its band (a water change's cool water, a fault that went through, are not)
     inside = (vals >= low - margin) & (vals <= high + margin)
@@ -190,6 +192,20 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     if not len(falls) or not len(rises):
         return None
     return Cycle(low, high, margin, float(falls.max()), float(rises.max()))
+
+
+def outside_spans(t_ms: NDArray[Any], spans: Sequence[tuple[int, int]]) -> NDArray[np.bool_]:
+    """The readings outside every ``(start, end)`` span (ms, both ends in): the history a cycle may be learned
+    from.  A water change is no such span: the heater's thermostat does not change with the water.
+
+    >>> outside_spans(np.arange(5) * 1000, [(1000, 2000)]).tolist()
+    [True, False, False, True, True]
+    """
+    t = np.asarray(t_ms)
+    ok = np.ones(len(t), dtype=bool)
+    for a, b in spans:
+        ok &= ~((t >= a) & (t <= b))
+    return ok
 
 
 def current_leg(t_ms: NDArray[Any], temp: Array, reversal: float) -> tuple[int, float]:
