@@ -184,6 +184,8 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     # how far a healthy turn point strays from its median: three robust standard deviations (the MAD's)
     spread = 3 * 1.4826 * max(float(np.median(np.abs(lows - low))), float(np.median(np.abs(highs - high))))
     margin = max(reversal, spread)
+    if band < 2 * margin:
+        return None  # the turn points do not gather at two levels apart: a wander, not a thermostat
     # the cycle's legs turn inside its band (a water change's cool water, a fault that went through, are not)
     inside = (vals >= low - margin) & (vals <= high + margin)
     theirs = ~holes & inside[:-1] & inside[1:]

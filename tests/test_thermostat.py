@@ -123,3 +123,16 @@ def test_a_heater_stuck_on_is_told_once_the_water_climbs_past_its_band(warm: tup
     above = int(np.flatnonzero(stuck[FORK:] > OFF + 0.1)[0])
     fired = heater_alerts(warm, stuck, above + 40)
     assert "heater_stuck" in fired and fired["heater_stuck"] <= above + 30, (fired, above)
+
+
+@pytest.mark.parametrize("make", ["community_month", "goldfish_month"])
+def test_the_smooth_keeper_months_have_no_cycle(make: str) -> None:
+    """A wander of the water whose turn points do not gather at two levels apart is no thermostat (these two
+    months' 72 h windows had a 'band' of 0.1 °C with a margin of 0.5 before that test)."""
+    import benchmarks.keeper_month as km
+    from analytics.rules import despike
+
+    s = getattr(km, make)()
+    t, y = s.t_ms, despike(s.values["temp_c"])
+    found = [end for end in range(3 * DAY, len(t), 720) if find_cycle(t[end - 3 * DAY:end], y[end - 3 * DAY:end])]
+    assert found == []
