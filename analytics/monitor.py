@@ -154,6 +154,10 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
     level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)
     usual_flow: float = 0.0  # the filter's usual flow while the pump runs (l/min; 0: not learned yet)
+    #: the heater's (or chiller's) thermostat cycle learned from the healthy temperature: the fields of
+    #: analytics.thermostat.Cycle, () while none is found; and the baseline fit it was learned at
+    thermostat: tuple[float, ...] = ()
+    thermostat_at_ms: int = -1
     #: how far the baseline's level moved since its last full fit (re-levelled on new water), per drift channel
     relevelled_by: Array | None = None
     daily_shape: Array | None = None  # (1440, d) residual per minute of the day (median over days): feeding, lights

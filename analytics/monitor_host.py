@@ -62,6 +62,8 @@ class MonitorHost:
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
     level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
     usual_flow: float  # the filter's usual flow while the pump runs (l/min)
+    thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
+    thermostat_at_ms: int  # the baseline fit it was learned at
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit
     daily_shape: Array | None
     cov: Array | None

@@ -22,6 +22,7 @@ from analytics.level_trend import (
     part_slopes,
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
+from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 
 Array = NDArray[np.float64]
 
@@ -148,15 +149,25 @@ class RulesMixin(RecoveryMixin):
                 now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS
             trend, z, z_set, own = self._temp_trend(now_ms, t_ms, frame)
             score["temp_trend_c_per_h"] = trend
+            # a thermostat's sawtooth (analytics/thermostat.py): a climb or a fall inside its learned band, no
+            # longer than its longest healthy leg, is the heater working or resting, not stuck or dead; past
+            # the band's top (bottom), where the thermostat switches it off (on), a climb (fall) is
+            if self.thermostat_at_ms != self.fitted_at_ms:  # learned again with each fit of the baseline
+                cycle = find_cycle(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded))
+                self.thermostat, self.thermostat_at_ms = tuple(cycle) if cycle else (), self.fitted_at_ms
+            leg = self._recent(t_ms, frame["temp_c"], now_ms, look_back_minutes(self.thermostat))
+            side = beyond_band(self.thermostat, leg[1])
+            up_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
+                (0.5 if self.firing("heater_stuck") else 1.0)
             # the trend is the water's departure from its usual course; a heater warms (or stops warming)
             # the water itself, so at least half of that departure must be the water moving: a usual course
             # that turns while the water stays put (an evening's water-change dip learned from other days)
             # is no heater
-            up_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
-                (0.5 if self.firing("heater_stuck") else 1.0)
-            rising = trend > up_trend and z_set >= 3.0 and own > 0.5 * up_trend
+            rising = trend > up_trend and z_set >= 3.0 and own > 0.5 * up_trend or \
+                side > 0 and trend > p.heater_off_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
             rise = max(rate, trend) if rising else rate
-            out += self._rule("heater_stuck", bool(rate > up or rising) and not changing, now_ms, rise,
+            out += self._rule("heater_stuck", bool(rate > up or rising) and not changing and
+                              not in_cycle(self.thermostat, *leg, falling=False), now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "
                                   "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
@@ -168,8 +179,10 @@ class RulesMixin(RecoveryMixin):
             # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
             down_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * \
                 (0.5 if self.firing("heater_dead") else 1.0)
-            falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend
+            falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend or \
+                side < 0 and trend < -p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
+            dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
             fall = rate if rate < -down else (slow if slow < -off else trend)
             # while a water change settles the rates above wait (the new water is cool, the heater catching
             # up); a heater that is not catching up is still told: the water falling further below where the

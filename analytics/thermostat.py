@@ -1,0 +1,285 @@
+"""A thermostat's cycle in the water's temperature: its band, its longest healthy legs, and whether a move now is it.
+
+A heater (or a chiller) switched by its own thermostat draws a sawtooth: the water climbs while the heater is
+on and falls toward the room while it is off, between a lower turn point (where the thermostat switches the
+heater on) and an upper one (where it switches it off).  A fall *inside* that band, no longer than the
+longest healthy off-period, is the heater resting, not a dead heater; a climb inside it, no longer than the
+longest healthy on-period, is the heater working, not one stuck on.  A dead heater takes the water through
+and below the lower turn point (where the thermostat should have switched it on) and keeps it falling, or
+makes a fall that lasts longer than any healthy one; a stuck one takes it past the upper turn point.  A
+chiller is the same cycle reversed, so nothing here needs to know which it is.
+
+Everything is learned from the tank's own healthy history (turn points are the sawtooth's local extrema
+with a reversal above the probe's noise; the band from their robust quantiles), no configuration; a tank
+without a regular cycle (a smooth day/night course) has none and its rules are unchanged.
+
+Examples
+--------
+>>> minutes = np.arange(3 * 1440)
+>>> saw = 25.0 + 0.15 * (2 * np.abs((minutes / 90.0) % 1.0 - 0.5) * 2 - 1)  # 25 ± 0.15 °C, 90 min a cycle
+>>> cycle = find_cycle(minutes * 60_000, saw)
+>>> round(cycle.low, 2), round(cycle.high, 2), round(cycle.longest_fall_min)
+(24.86, 25.14, 45)
+>>> in_cycle(cycle, minutes[:200] * 60_000, saw[:200], falling=saw[199] < saw[198])
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+MIN_MS = 60_000
+
+#: the least a turn point must reverse (°C): below it a wobble of the probe, not the thermostat
+LEAST_REVERSAL_C = 0.05
+#: a turn point reverses at least this many times the probe's minute-to-minute noise
+NOISE_REVERSALS = 6.0
+#: a cycle is a thermostat's when it turns at least this many times a day (a day/night course turns twice)
+LEAST_LEGS_PER_DAY = 8.0
+#: and when most of its legs (this fraction) span most of the band: a regular sawtooth, not a wander
+REGULAR_FRACTION = 0.6
+#: a healthy history shorter than this (hours) is too short to learn a cycle from
+LEAST_HOURS = 12.0
+
+
+class Cycle(NamedTuple):
+    """A thermostat's cycle learned from the healthy water (all °C and minutes).
+
+    ``low`` and ``high`` are the lower and upper turn points (robust quantiles of the sawtooth's local minima
+    and maxima); ``margin`` the turn points' own spread and the reversal the cycle is resolved at, the water
+    may be that far outside them; ``longest_fall_min`` and ``longest_rise_min`` the longest healthy legs.
+    """
+
+    low: float
+    high: float
+    margin: float
+    longest_fall_min: float
+    longest_rise_min: float
+
+
+def smoothed(y: Array, width: int = 5) -> Array:
+    """The centred running median of ``width`` readings (NaNs ignored): a probe's noise off the sawtooth.
+
+    >>> smoothed(np.array([1.0, 1.0, 9.0, 1.0, 1.0, 1.0])).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) < width:
+        return y.copy()
+    half = width // 2
+    padded = np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)])
+    win = np.lib.stride_tricks.sliding_window_view(padded, width)
+    out = np.full(len(y), np.nan)
+    some = np.isfinite(win).any(axis=1)
+    out[some] = np.nanmedian(win[some], axis=1)
+    return out
+
+
+def reversal_for(y: Array) -> float:
+    """The least reversal (°C) a turn point must make: ``NOISE_REVERSALS`` times the probe's minute-to-minute
+    noise (from the median absolute first difference), and at least ``LEAST_REVERSAL_C``."""
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    d = d[np.isfinite(d)]
+    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0) if len(d) else 0.0
+    return max(LEAST_REVERSAL_C, NOISE_REVERSALS * noise)
+
+
+def turn_points(y: Array, reversal: float) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """The local extrema that reverse by at least ``reversal`` (a zigzag): their indices and whether each is a
+    maximum.  NaNs are stepped over.
+
+    >>> idx, is_max = turn_points(np.array([0.0, 1.0, 0.5, 0.9, 0.0, 0.1, 1.0]), 0.6)
+    >>> idx.tolist(), is_max.tolist()
+    ([1, 4], [True, False])
+    """
+    idx: list[int] = []
+    kind: list[bool] = []
+    values = np.asarray(y, dtype=np.float64).tolist()
+    hi_i = lo_i = -1
+    hi = lo = float("nan")
+    going = 0  # +1 rising since the last minimum, -1 falling since the last maximum, 0 not yet known
+    for j, v in enumerate(values):
+        if v != v:  # NaN
+            continue
+        if hi_i < 0:
+            hi_i = lo_i = j
+            hi = lo = v
+            continue
+        if going >= 0:
+            if v > hi:
+                hi, hi_i = v, j
+            if going == 0 and v < lo:
+                lo, lo_i = v, j
+            if hi - v >= reversal and (going == 1 or hi_i > lo_i):
+                idx.append(hi_i)
+                kind.append(True)
+                going, lo, lo_i = -1, v, j
+                continue
+            if going == 0 and v - lo >= reversal and lo_i > hi_i:
+                idx.append(lo_i)
+                kind.append(False)
+                going, hi, hi_i = 1, v, j
+                continue
+        if going == -1:
+            if v < lo:
+                lo, lo_i = v, j
+            if v - lo >= reversal:
+                idx.append(lo_i)
+                kind.append(False)
+                going, hi, hi_i = 1, v, j
+    return np.asarray(idx, dtype=np.intp), np.asarray(kind, dtype=bool)
+
+
+def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = None) -> Cycle | None:
+    """The thermostat's cycle in a healthy temperature history, or None when there is no regular one.
+
+    Parameters
+    ----------
+    t_ms : array
+        Reading times, ms.
+    temp : array
+        The water's temperature, °C (glitches already removed or not: a running median takes them off).
+    use : array of bool, optional
+        The readings that are healthy history (others are treated as missing; a leg across them is not
+        measured).
+
+    Returns
+    -------
+    Cycle or None
+        None when the water turns fewer than ``LEAST_LEGS_PER_DAY`` times a day or irregularly.
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64).copy()
+    if use is not None:
+        y[~np.asarray(use, dtype=bool)] = np.nan
+    ok = np.isfinite(y)
+    if ok.sum() < 60 or (t[ok][-1] - t[ok][0]) / 3_600_000 < LEAST_HOURS:
+        return None
+    ys = smoothed(y)
+    reversal = reversal_for(y)
+    idx, is_max = turn_points(ys, reversal)
+    if len(idx) < 6:
+        return None
+    hours = ok.sum() / 60.0  # the minutes with a reading
+    if len(idx) - 1 < LEAST_LEGS_PER_DAY * hours / 24.0:
+        return None
+    vals = ys[idx]
+    lows, highs = vals[~is_max], vals[is_max]
+    # the medians: a fault in the history (a knocked knob's day at another band) is outvoted, not averaged in
+    low, high = float(np.median(lows)), float(np.median(highs))
+    band = high - low
+    if band <= 0:
+        return None
+    legs = np.abs(np.diff(vals))
+    if np.mean(legs >= 0.5 * band) < REGULAR_FRACTION:
+        return None
+    # a leg is measured only when it has no hole (a reading every two minutes at least)
+    dur = np.diff(t[idx]) / MIN_MS
+    holes = np.array([not ok[a:b + 1].all() or np.any(np.diff(t[a:b + 1]) > 2 * MIN_MS)
+                      for a, b in zip(idx[:-1], idx[1:])], dtype=bool)
+    # how far a healthy turn point strays from its median: three robust standard deviations (the MAD's)
+    spread = 3 * 1.4826 * max(float(np.median(np.abs(lows - low))), float(np.median(np.abs(highs - high))))
+    margin = max(reversal, spread)
+    if band < 2 * margin:
+        return None  # the turn points do not gather at two levels apart: a wander, not a thermostat
+    # the cycle's legs turn inside its band (a water change's cool water, a fault that went through, are not)
+    inside = (vals >= low - margin) & (vals <= high + margin)
+    theirs = ~holes & inside[:-1] & inside[1:]
+    falls = dur[is_max[:-1] & theirs]
+    rises = dur[~is_max[:-1] & theirs]
+    if not len(falls) or not len(rises):
+        return None
+    return Cycle(low, high, margin, float(falls.max()), float(rises.max()))
+
+
+def outside_spans(t_ms: NDArray[Any], spans: Sequence[tuple[int, int]]) -> NDArray[np.bool_]:
+    """The readings outside every ``(start, end)`` span (ms, both ends in): the history a cycle may be learned
+    from.  A water change is no such span: the heater's thermostat does not change with the water.
+
+    >>> outside_spans(np.arange(5) * 1000, [(1000, 2000)]).tolist()
+    [True, False, False, True, True]
+    """
+    t = np.asarray(t_ms)
+    ok = np.ones(len(t), dtype=bool)
+    for a, b in spans:
+        ok &= ~((t >= a) & (t <= b))
+    return ok
+
+
+def current_leg(t_ms: NDArray[Any], temp: Array, reversal: float) -> tuple[int, float]:
+    """The water's current leg: its direction (+1 rising, -1 falling, 0 none yet) and minutes since it turned.
+
+    Going back from now, the leg began where the water was last at its extreme before it reverses by
+    ``reversal``; with no reversal in ``temp`` the leg is as old as ``temp``.
+
+    >>> t = np.arange(100) * 60_000.0
+    >>> current_leg(t, np.r_[np.linspace(25.0, 25.3, 40), np.linspace(25.3, 25.1, 60)], 0.05)
+    (-1, 58.0)
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    ys = smoothed(np.asarray(temp, dtype=np.float64))
+    ok = np.isfinite(ys)
+    t, ys = t[ok], ys[ok]
+    if len(ys) < 3:
+        return 0, 0.0
+    # the zigzag of the readings taken backwards: its first turn point is where the current leg began
+    idx, is_max = turn_points(ys[::-1], reversal)
+    if not len(idx):
+        return (-1 if ys[-1] < ys[0] else 1 if ys[-1] > ys[0] else 0), float(t[-1] - t[0]) / MIN_MS
+    k = len(ys) - 1 - int(idx[0])
+    return (-1 if is_max[0] else 1), float(t[-1] - t[k]) / MIN_MS
+
+
+def in_cycle(cycle: Cycle | tuple[float, ...] | None, t_ms: NDArray[Any], temp: Array, falling: bool) -> bool:
+    """Whether the water's move now is the thermostat's cycle: inside the learned band (with its margin) and
+    no longer than the longest healthy leg that way.  False without a learned cycle.
+
+    ``t_ms``/``temp`` are the recent readings (a little longer than the longest leg: an older turn is not
+    needed, a leg that long is no healthy one).
+    """
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return False
+    c = Cycle(*cycle)
+    y = np.asarray(temp, dtype=np.float64)
+    last = y[np.isfinite(y)][-5:]
+    if not len(last):
+        return False
+    now = float(np.median(last))
+    if not c.low - c.margin <= now <= c.high + c.margin:
+        return False
+    direction, minutes = current_leg(t_ms, y, c.margin)
+    if direction == 0:
+        return False
+    if falling != (direction < 0):
+        return True  # the water turned back already: whatever fired was the last leg's end, inside the band
+    return bool(minutes <= (c.longest_fall_min if falling else c.longest_rise_min))
+
+
+def beyond_band(cycle: Cycle | tuple[float, ...] | None, temp: Array) -> int:
+    """Where the water is now against the learned band: +1 above its top (with the margin), -1 below its
+    bottom, 0 inside it or without a cycle.  Now is the median of the last five readings.
+
+    >>> beyond_band(Cycle(26.2, 26.8, 0.05, 90.0, 60.0), np.full(10, 26.0)), beyond_band((), np.full(10, 26.0))
+    (-1, 0)
+    """
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return 0
+    c = Cycle(*cycle)
+    y = np.asarray(temp, dtype=np.float64)
+    last = y[np.isfinite(y)][-5:]
+    if not len(last):
+        return 0
+    now = float(np.median(last))
+    return 1 if now > c.high + c.margin else -1 if now < c.low - c.margin else 0
+
+
+def look_back_minutes(cycle: Cycle | tuple[float, ...] | None) -> int:
+    """How many recent minutes :func:`in_cycle` needs: the longest leg and an hour (0 without a cycle)."""
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return 0
+    c = Cycle(*cycle)
+    return int(max(c.longest_fall_min, c.longest_rise_min)) + 60
