@@ -309,6 +309,9 @@ class DaysMixin(HostBase):
         elif now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS:
             # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
             self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
+            # the water that went is still missing: a leak that stopped (or a siphon taken out) is told by
+            # the level rules until the level is back (a keeper's refill); a fall that has stopped shows no rate
+            self.level_lost_below_cm = drain.mark_cm - drain.threshold_cm
             if drain.recorded:
                 if self.water_moved_ms == drain.recorded_ms:  # (never undo a change recorded since)
                     self.water_moved_ms = drain.change_before_ms

@@ -193,6 +193,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     drain: DrainUnderWay | None = None  # the keeper's drain under way (analytics.water_change)
     drain_end_ms: int = -DAY_MS  # when the last drain was refilled (or a top-up seen): the filter's grace
     water_moved_ms: int = -DAY_MS  # the last water change recognised by the level (the rules hold after it)
+    level_lost_below_cm: float = float("nan")  # a fast fall not refilled in time: water still missing below this
 
     recovery_tau_h: list[float] = field(default_factory=list)  # the heater's recoveries after recent changes (h)
     recovery_fit_ms: int = -DAY_MS  # the water change whose recovery was last fitted

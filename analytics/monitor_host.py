@@ -99,6 +99,7 @@ class MonitorHost:
     drain: DrainUnderWay | None
     drain_end_ms: int
     water_moved_ms: int
+    level_lost_below_cm: float
 
     recovery_tau_h: list[float]  # the heater rules' recovery time constants after recent water changes (h)
     recovery_fit_ms: int

@@ -23,6 +23,7 @@ from analytics.level_trend import (
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
+from analytics.water_change import MOVE_MINUTES
 
 Array = NDArray[np.float64]
 
@@ -302,9 +303,19 @@ class RulesMixin(RecoveryMixin):
                 if least_fall > max(slow_tail, EVAPORATION_SPREAD * evaporation) * hold and \
                         bool(np.all(pump60[np.isfinite(pump60)] == 1.0)):
                     leaking, fall = True, max(fall, least_fall) if math.isfinite(fall) else least_fall
-            out += self._rule("level_falling", bool(fall > limit or leaking) and not changing, now_ms, fall,
-                              f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon "
-                              "or an overflow. Look under the tank and the sump now, and switch off the return "
+            # a fast fall held as the keeper's drain that was not refilled within the drain's time: the water is
+            # still missing (a leak that stopped on its own shows no rate any more)
+            lost_below = self.level_lost_below_cm
+            lost = math.isfinite(lost_below) and math.isfinite(level) and level < lost_below
+            if math.isfinite(lost_below) and math.isfinite(level) and not lost:
+                self.level_lost_below_cm = float("nan")  # back at its mark: refilled
+            words = (f"Water level {level:.1f} cm: it fell fast and has not been refilled in "
+                     f"{MOVE_MINUTES} minutes, so this was no water change: a leak or a siphon left running. "
+                     if lost and not (fall > limit or leaking) else
+                     f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon or an "
+                     "overflow. ")
+            out += self._rule("level_falling", bool((fall > limit or leaking) and not changing or lost), now_ms,
+                              fall, words + "Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
             # water coming in: a steady rise through the last half hour's three parts (a top-off stuck open, a
             # hose left running), steeper than the profile's leak rate and the level's healthy steady rises

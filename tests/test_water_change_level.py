@@ -110,6 +110,20 @@ def test_a_level_not_back_is_told_once_the_change_had_its_time() -> None:
     assert "pump_stopped" in keys
 
 
+def test_a_fast_leak_that_stopped_is_told_once_the_drain_had_its_time() -> None:
+    """shrimp_nano_month's burst hose: 4 cm out at 10 cm/h for 25 minutes, then the leak stops. It looks like
+    the keeper's drain at first; once the drain's time has passed without a refill the missing water is a
+    leak (a fall that stopped has no rate left to tell), and it stays told until the level is back."""
+    v = _tank(CHANGE + MOVE_MINUTES + 40, 6)
+    _drain_refill(v, 4.2, 25, None, 0, cooler_c=0.0)
+    mon, fired = _run(v, level_cm_low=10.0)
+    told = [tr for tr in fired if tr.key == "level_falling"]
+    assert told, [tr.summary for tr in fired]
+    assert (told[0].t_ms - START_MS) // MIN_MS - CHANGE <= MOVE_MINUTES + 15  # (+ the alert's own minutes)
+    assert "not been refilled" in told[0].summary
+    assert mon.firing("level_falling")
+
+
 def test_a_cold_top_up_is_a_water_change_and_a_plain_one_is_not() -> None:
     """patio_tub_month's hose: 5 cm of cold tap water (the level steps up, the temperature steps down) is not
     a dead heater; a top-up of the tank's own kind of water stays a top-up."""
