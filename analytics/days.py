@@ -289,13 +289,17 @@ class DaysMixin(HostBase):
         dip = drain.mark_cm - drain.deepest_cm
         out: list[Transition] = []
         if not drain.recorded and drain.low_readings >= DRAIN_READINGS:
-            drain.recorded = True
-            if not self._tds_dropping(now_ms, t_ms, frame):  # (a TDS step is recorded by the TDS path)
+            # water out alone is a leak as much as a drain: it is the keeper's water change only once the
+            # new water shows (a reading stepped with it, or the TDS falling); till then the level rules judge
+            # the fall (a burst hose refilled within the hour is still told)
+            stepped = tuple(self._stepped_with(t_ms, frame, drain.start_ms))
+            tds_step = self._tds_dropping(now_ms, t_ms, frame)
+            drain.recorded = bool(stepped) or tds_step
+            if drain.recorded and not tds_step:  # (a TDS step is recorded by the TDS path)
                 drain.recorded_ms = now_ms
                 out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
                                                  f"the level fell {dip:.1f} cm fast (a drain)",
-                                                 f"the level fell {dip:.1f} cm",
-                                                 tuple(self._stepped_with(t_ms, frame, drain.start_ms)))
+                                                 f"the level fell {dip:.1f} cm", stepped)
         if drain.low_readings and back_at_mark(level_cm, drain.mark_cm, drain.deepest_cm, drain.threshold_cm):
             if not drain.recorded:  # one wild reading, not a drain: nothing to hold after it
                 self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS

@@ -23,7 +23,7 @@ from analytics.level_trend import (
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
-from analytics.water_change import MOVE_MINUTES
+from analytics.water_change import DRAIN_READINGS, MOVE_MINUTES
 
 Array = NDArray[np.float64]
 
@@ -278,8 +278,10 @@ class RulesMixin(RecoveryMixin):
             fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
+            # (a fall no new water has shown with yet is judged: a leak the keeper refills within the hour)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
-                now_ms, t_ms, frame) or self.water_moving(now_ms)
+                now_ms, t_ms, frame) or self.water_moving(now_ms) and (
+                self.drain is None or self.drain.recorded or self.drain.low_readings < DRAIN_READINGS)
             # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's
             # own healthy 15-minute slopes (calibrated), while the pump runs steadily (switching it moves water
             # between the tank and the sump)
