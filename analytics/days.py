@@ -233,7 +233,10 @@ class DaysMixin(HostBase):
     def water_moving(self, now_ms: int) -> bool:
         """The keeper's drain is under way, or its refill ended less than ``RESTART_MINUTES`` ago: the
         level and the filter's flow are the keeper's doing (the level and flow rules hold)."""
-        return self.drain is not None or now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS
+        # (a fall no new water has shown with is no water change: past its first readings it is judged)
+        drain = self.drain
+        return drain is not None and (drain.recorded or drain.low_readings < DRAIN_READINGS) or \
+            now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS
 
     def refilled_lately(self, now_ms: int) -> bool:
         """A drain of the keeper's ended within ``MOVE_MINUTES``: a filter not running is one not restarted."""

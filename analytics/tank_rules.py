@@ -23,7 +23,7 @@ from analytics.level_trend import (
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
-from analytics.water_change import DRAIN_READINGS, MOVE_MINUTES
+from analytics.water_change import MOVE_MINUTES
 
 Array = NDArray[np.float64]
 
@@ -278,10 +278,8 @@ class RulesMixin(RecoveryMixin):
             fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
-            # (a fall no new water has shown with yet is judged: a leak the keeper refills within the hour)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
-                now_ms, t_ms, frame) or self.water_moving(now_ms) and (
-                self.drain is None or self.drain.recorded or self.drain.low_readings < DRAIN_READINGS)
+                now_ms, t_ms, frame) or self.water_moving(now_ms)
             # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's
             # own healthy 15-minute slopes (calibrated), while the pump runs steadily (switching it moves water
             # between the tank and the sump)
@@ -330,8 +328,10 @@ class RulesMixin(RecoveryMixin):
                               "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
                               "it will overflow onto the floor. Switch the top-off off or close the water now.")
             # while the keeper drains for a water change the level is low on purpose (until the refill)
-            out += self._rule("sump_low", bool(low is not None and level < low + margin and not self.water_moving(
-                now_ms)), now_ms, level,
+            # (only a drain the new water has shown with: a sudden fall below the limit is told at once)
+            drained = self.water_moving(now_ms) and (self.drain is None or self.drain.recorded)
+            out += self._rule("sump_low", bool(low is not None and level < low + margin and not drained), now_ms,
+                              level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
         return out

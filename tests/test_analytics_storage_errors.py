@@ -35,6 +35,8 @@ def one_tank_config(influx_url: str, unique: str) -> Config:
     cfg.influxdb.url, cfg.influxdb.database = influx_url, unique
     cfg.mqtt.topic_prefix = unique
     cfg.analytics = replace(cfg.analytics, tanks=["tank1"])
+    # these tests' readings are stamped from the wall clock: no quiet hours, so a run at night sends at once
+    cfg.alerts = replace(cfg.alerts, quiet_hours="")
     cfg.check()
     return cfg
 
