@@ -231,9 +231,10 @@ class DaysMixin(HostBase):
         return out
 
     def water_moving(self, now_ms: int) -> bool:
-        """The keeper's drain is under way, or its refill ended less than ``RESTART_MINUTES`` ago: the
-        level and the filter's flow are the keeper's doing (the level and flow rules hold)."""
-        # (a fall no new water has shown with is no water change: past its first readings it is judged)
+        """The keeper's drain is under way (in its first ``DRAIN_READINGS`` readings, or the new water has
+        shown with it), or its refill ended less than ``RESTART_MINUTES`` ago: the level and the filter's
+        flow are the keeper's doing (the level and flow rules hold).  A fall no new water has shown with is
+        no water change: past its first readings the rules judge it."""
         drain = self.drain
         return drain is not None and (drain.recorded or drain.low_readings < DRAIN_READINGS) or \
             now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS

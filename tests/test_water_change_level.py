@@ -110,10 +110,10 @@ def test_a_level_not_back_is_told_once_the_change_had_its_time() -> None:
     assert "pump_stopped" in keys
 
 
-def test_a_fast_leak_that_stopped_is_told_once_the_drain_had_its_time() -> None:
-    """shrimp_nano_month's burst hose: 4 cm out at 10 cm/h for 25 minutes, then the leak stops. It looks like
-    the keeper's drain at first; once the drain's time has passed without a refill the missing water is a
-    leak (a fall that stopped has no rate left to tell), and it stays told until the level is back."""
+def test_a_fast_leak_that_stopped_stays_told_while_the_water_is_missing() -> None:
+    """shrimp_nano_month's burst hose: 4 cm out at 10 cm/h for 25 minutes, then the leak stops. No new water
+    showed, so it is told while it falls; once the drain's hour has passed without a refill the missing water
+    keeps it told (a fall that stopped has no rate left to tell) until the level is back."""
     v = _tank(CHANGE + MOVE_MINUTES + 40, 6)
     _drain_refill(v, 4.2, 25, None, 0, cooler_c=0.0)
     mon, fired = _run(v, level_cm_low=10.0)
