@@ -147,7 +147,10 @@ def nano_cube_month(days: int = 30, seed: int = 1012, faults: tuple | None = Non
     go (it lies under the lid reading the air, 12 h), a mystery snail dying
     under the moss (the rot clouds the water and lowers the pH; labelled from
     its death until the keeper's 50 % change the next morning), the heater's element breaking on
-    a cold night (the water falls toward 17 °C until 7:30).
+    a cold night (the water falls toward 17 °C until 7:30).  Measured (after
+    the label fix): 6 of 6 told, median 18.5 min, 0.39 false alerts a day (each
+    Sunday's change: "sump level falling", "heater may have failed" while the
+    heater is unplugged, drift; hand feedings; the kitchen's evening).
     """
     D = DAY_MIN
     n = days * D
@@ -272,7 +275,11 @@ def display_sump_month(days: int = 30, seed: int = 4400, faults: tuple | None = 
     its reservoir lasts, then the sump falls; until 7:15), the pH probe
     drifting -0.12 a day (labelled from 0.15 off until its recalibration),
     the thermometer's cable corroding (-127 now and then, more and more
-    often, then always, until a new probe the next morning).
+    often, then always, until a new probe the next morning).  Measured (after
+    the label fix): 7 of 7 told, median 294 min (the clog after 56 h, the dry
+    reservoir after 43 h, the drift after 52 h), 0.43 false alerts a day (drift
+    on the water changes' TDS step, the holiday feeder, the true pH after the
+    recalibration of a drifted probe).
     """
     D = DAY_MIN
     n = days * D
@@ -419,7 +426,10 @@ def koi_pond_month(days: int = 30, seed: int = 1000, faults: tuple | None = None
     a heron knocking the probe bundle out at dawn (the thermometer in the
     sun, the conductivity cell dry (0), the pH glass drying, the turbidity window
     in air, until 17:30), algae fouling the turbidity window (+0.9 NTU a day,
-    labelled from 1 NTU off until the keeper wipes it).
+    labelled from 1 NTU off until the keeper wipes it).  Measured (after the pH
+    fix): 5 of 6 told (the fouled window never), median 98 min, 0.07 false
+    alerts a day (Sunday's rinse, the hose's cold water the next morning, warm
+    and cool days).
     """
     D = DAY_MIN
     n = days * D
