@@ -27,6 +27,7 @@ from analytics.catalogue import (
     _fmt,
 )
 from analytics.divergence import kl_divergence
+from analytics.drift_acceptance import DriftAcceptanceMixin
 from analytics.past_days import between_day_variance, held_out_days, shape_over_days
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -107,7 +108,7 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-class DriftMixin(ProbeAgeingMixin):
+class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array, names: list[str] | None = None) -> None:
@@ -423,25 +424,6 @@ class DriftMixin(ProbeAgeingMixin):
         self._maybe_settle(now_ms)
         return out
 
-    def _maybe_settle(self, now_ms: int) -> None:
-        """A change kept out of learning for ``accept_after_hours`` and never told is the new normal, quietly.
-
-        A change inside the keeper's indifference zone (the salt 1 % lower
-        after a top-off) is kept out of learning like a told one, so a probe
-        that keeps drifting is not learnt in by the hour; a told drift becomes
-        the new normal after ``accept_after_hours``, and an untold one lasting
-        as long does too, without a word: the water has settled where the
-        keeper does not mind it.
-        """
-        span = self.excluded[-1] if self.excluded else None
-        if span is None or self.firing("drift") or self.in_maintenance(now_ms) or span[1] < now_ms or \
-                now_ms - span[0] < self.settings.accept_after_hours * 3_600_000:
-            return
-        if any(a.state == "firing" and k != "water_change_due" for k, a in self.alerts.items()):
-            return
-        self.accept_change(now_ms)
-        self.day_notes.append("a small lasting change was taken as the new normal")
-
     def _worth_telling(self, name: str, departure: float) -> bool:
         """A departure of reading ``name`` from usual is worth a warning: the way that harms (clearer water
         than usual harms nothing) and beyond the keeper's indifference zone
@@ -451,30 +433,6 @@ class DriftMixin(ProbeAgeingMixin):
         lim = self.profile.limit(name)
         low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
         return abs(departure) >= indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0))
-
-    def _newly_departing(self, now_ms: int, moved: list[str], summary: str, value: float) -> list[Transition]:
-        """A reading that leaves usual while a drift is already told is told again, and its clock restarts.
-
-        A drift lasting ``accept_after_hours`` becomes the new normal; a fault
-        that began under it (a pH probe reading +0.5 after a bad recalibration,
-        two hours into a drift on TDS) was taken in with it, untold: the keeper
-        had been told of the TDS only.  A reading that departs now and was not
-        among those told is a new change: the keeper is told (the alert fires
-        again, in the words of now) and the acceptance waits
-        ``accept_after_hours`` from now.
-        """
-        st = self.alerts.get("drift")
-        if st is None or st.state != "firing":
-            return []
-        if st.since_ms == now_ms or not st.sensors:  # it fired now: these are the readings told
-            st.sensors = list(moved)
-            return []
-        new = [n for n in moved if n not in st.sensors]
-        if not new:
-            return []
-        st.sensors = st.sensors + new
-        st.since_ms, st.summary = now_ms, summary
-        return [Transition("drift", "warning", "firing", summary, now_ms, value)]
 
     def _back_near_usual(self, col: int, now_ms: int, t_ms: Array, X: Array) -> bool:
         """The last 10 minutes of column ``col`` are within 3 standard deviations of usual (or no such
@@ -495,22 +453,6 @@ class DriftMixin(ProbeAgeingMixin):
             if st is not None and st.state != "ok":
                 bad |= set(st.sensors)
         return bad
-
-    def _maybe_accept(self, now_ms: int) -> list[Transition]:
-        """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
-        st = self.alerts.get("drift")
-        if st is None or st.state != "firing":
-            return []
-        if (now_ms - st.since_ms) < self.settings.accept_after_hours * 3_600_000:
-            return []
-        if any(a.state == "firing" and k not in ("drift", "water_change_due") for k, a in self.alerts.items()):
-            return []
-        self.accept_change(now_ms)
-        st.state, st.since_ms, st.clear_since_ms = "ok", now_ms, 0
-        self.day_notes.append("a lasting change was accepted as the new normal")
-        return [Transition("drift", "warning", "resolved",
-                           f"Accepted as the new normal after {self.settings.accept_after_hours:g} h: "
-                           f"{st.summary} Learning the tank's pattern again.", now_ms, 0.0)]
 
     @staticmethod
     def _attribution(sensors: list[str], recent: Array, usual: Array, std: Array, z: Array,

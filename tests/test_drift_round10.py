@@ -98,3 +98,51 @@ def test_new_waters_ph_settling_is_no_ageing_probe() -> None:
 ])
 def test_ageing_line_is_a_one_way_line_beyond_the_spread(now: float, mid: float, old: float, told: bool) -> None:
     assert ageing_line(now, mid, old, spread=0.01, smallest=0.05, fastest_per_day=1.8) is told
+
+
+# --------------------------------------------------------------------------- acceptance (analytics/drift_acceptance.py)
+HOUR_MS = 3_600_000
+
+
+def _told(mon: TankMonitor, since_ms: int, sensors: list[str]) -> None:
+    """A drift told at ``since_ms`` about ``sensors``."""
+    st = mon._alert("drift")
+    st.state, st.since_ms, st.sensors, st.summary = "firing", since_ms, list(sensors), "Water is drifting: TDS."
+
+
+def test_a_told_drift_is_accepted_after_accept_after_hours_and_not_before() -> None:
+    mon = TankMonitor("tank")
+    _told(mon, START_MS, ["tds_ppm"])
+    hours = mon.settings.accept_after_hours
+    assert mon._maybe_accept(START_MS + int((hours - 0.1) * HOUR_MS)) == []
+    out = mon._maybe_accept(START_MS + int(hours * HOUR_MS))
+    assert [(tr.key, tr.state) for tr in out] == [("drift", "resolved")] and "new normal" in out[0].summary
+    assert mon.learn_from_ms == START_MS + int(hours * HOUR_MS) and not mon.firing("drift")
+
+
+def test_a_told_drift_waits_while_a_rule_alert_fires() -> None:
+    mon = TankMonitor("tank")
+    _told(mon, START_MS, ["temp_c"])
+    mon._alert("heater_stuck").state = "firing"  # the heater is the news: the water is not the new normal
+    assert mon._maybe_accept(START_MS + int(mon.settings.accept_after_hours * HOUR_MS) + 1) == []
+
+
+def test_a_reading_departing_under_a_told_drift_is_told_again_and_restarts_the_clock() -> None:
+    mon = TankMonitor("tank")
+    _told(mon, START_MS, ["tds_ppm"])
+    later = START_MS + 2 * HOUR_MS
+    assert mon._newly_departing(later, ["tds_ppm"], "same", 1.0) == []
+    out = mon._newly_departing(later, ["tds_ppm", "ph"], "Water is drifting: pH.", 1.0)
+    assert [(tr.key, tr.state) for tr in out] == [("drift", "firing")]
+    assert mon.alerts["drift"].since_ms == later and mon.alerts["drift"].sensors == ["tds_ppm", "ph"]
+
+
+def test_an_untold_change_kept_out_of_learning_settles_quietly() -> None:
+    mon = TankMonitor("tank")
+    hours = mon.settings.accept_after_hours
+    now = START_MS + int(hours * HOUR_MS)
+    mon.excluded = [(START_MS, now)]
+    mon._maybe_settle(now - 1)  # not yet a whole accept_after_hours
+    assert mon.learn_from_ms == 0
+    mon._maybe_settle(now)
+    assert mon.learn_from_ms == now and "new normal" in mon.day_notes[-1]
