@@ -27,8 +27,9 @@ from analytics.catalogue import (
     _fmt,
 )
 from analytics.divergence import kl_divergence
-from analytics.monitor_host import HostBase
-from analytics.past_days import between_day_variance, departure_from_past_days, held_out_days, shape_over_days
+from analytics.drift_acceptance import DriftAcceptanceMixin
+from analytics.past_days import between_day_variance, held_out_days, shape_over_days
+from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import (
     effective_sample_size,
@@ -107,7 +108,7 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-class DriftMixin(HostBase):
+class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array, names: list[str] | None = None) -> None:
@@ -423,25 +424,6 @@ class DriftMixin(HostBase):
         self._maybe_settle(now_ms)
         return out
 
-    def _maybe_settle(self, now_ms: int) -> None:
-        """A change kept out of learning for ``accept_after_hours`` and never told is the new normal, quietly.
-
-        A change inside the keeper's indifference zone (the salt 1 % lower
-        after a top-off) is kept out of learning like a told one, so a probe
-        that keeps drifting is not learnt in by the hour; a told drift becomes
-        the new normal after ``accept_after_hours``, and an untold one lasting
-        as long does too, without a word: the water has settled where the
-        keeper does not mind it.
-        """
-        span = self.excluded[-1] if self.excluded else None
-        if span is None or self.firing("drift") or self.in_maintenance(now_ms) or span[1] < now_ms or \
-                now_ms - span[0] < self.settings.accept_after_hours * 3_600_000:
-            return
-        if any(a.state == "firing" and k != "water_change_due" for k, a in self.alerts.items()):
-            return
-        self.accept_change(now_ms)
-        self.day_notes.append("a small lasting change was taken as the new normal")
-
     def _worth_telling(self, name: str, departure: float) -> bool:
         """A departure of reading ``name`` from usual is worth a warning: the way that harms (clearer water
         than usual harms nothing) and beyond the keeper's indifference zone
@@ -451,30 +433,6 @@ class DriftMixin(HostBase):
         lim = self.profile.limit(name)
         low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
         return abs(departure) >= indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0))
-
-    def _newly_departing(self, now_ms: int, moved: list[str], summary: str, value: float) -> list[Transition]:
-        """A reading that leaves usual while a drift is already told is told again, and its clock restarts.
-
-        A drift lasting ``accept_after_hours`` becomes the new normal; a fault
-        that began under it (a pH probe reading +0.5 after a bad recalibration,
-        two hours into a drift on TDS) was taken in with it, untold: the keeper
-        had been told of the TDS only.  A reading that departs now and was not
-        among those told is a new change: the keeper is told (the alert fires
-        again, in the words of now) and the acceptance waits
-        ``accept_after_hours`` from now.
-        """
-        st = self.alerts.get("drift")
-        if st is None or st.state != "firing":
-            return []
-        if st.since_ms == now_ms or not st.sensors:  # it fired now: these are the readings told
-            st.sensors = list(moved)
-            return []
-        new = [n for n in moved if n not in st.sensors]
-        if not new:
-            return []
-        st.sensors = st.sensors + new
-        st.since_ms, st.summary = now_ms, summary
-        return [Transition("drift", "warning", "firing", summary, now_ms, value)]
 
     def _back_near_usual(self, col: int, now_ms: int, t_ms: Array, X: Array) -> bool:
         """The last 10 minutes of column ``col`` are within 3 standard deviations of usual (or no such
@@ -488,24 +446,6 @@ class DriftMixin(HostBase):
         recent = float(np.mean(X[w, col]))
         return abs(recent - float(self._usual(now_ms)[col])) < 3.0 * math.sqrt(cov[col, col])
 
-    def _ageing_sensors(self) -> set[str]:
-        st = self.alerts.get("probe_drift")
-        return set(st.sensors) if st is not None and st.state == "firing" else set()
-
-    def _channel_off(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> bool:
-        """The last 30 minutes of one channel are 3 standard deviations or more from usual."""
-        present = [n for n in self.settings.drift_sensors if n in frame]
-        if name not in present or self.baseline is None or self.baseline.coef.shape[1] != len(present):
-            return False
-        w = (t_ms >= now_ms - 30 * MIN_MS) & np.isfinite(frame[name])
-        if w.sum() < 10:
-            return True  # cannot tell: keep it
-        X = np.stack([frame[n][w] for n in present], axis=1)
-        col = present.index(name)
-        r = float(np.nanmean(self._residuals(t_ms[w], X)[:, col]))
-        cov = self.cov if self.cov is not None else self.baseline.cov
-        return abs(r) >= 3.0 * math.sqrt(cov[col, col])
-
     def _stuck_or_noisy(self) -> set[str]:
         bad: set[str] = set()
         for key in ("probe_stuck", "probe_noisy", "probe_silent"):
@@ -513,80 +453,6 @@ class DriftMixin(HostBase):
             if st is not None and st.state != "ok":
                 bad |= set(st.sensors)
         return bad
-
-    def _provisional(self, now_ms: int) -> bool:
-        """The baseline is re-levelled on the hours of new water since a lasting change, not yet refitted.
-
-        A reading that settles after a water change (fresh water's pH easing back
-        over hours) leaves such a baseline slowly, alone: the very signature of an
-        ageing probe.  A probe ages over days; it is judged again once the new
-        water has a baseline of its own (``warmup_hours`` after the change).
-        """
-        return bool(self.learn_from_ms) and now_ms - self.learn_from_ms < self.settings.warmup_hours * 3_600_000
-
-    def _ageing_probe(self, cond: bool, moved: list[int], sensors: list[str], t_ms: Array,
-                      frame: dict[str, Array], now_ms: int) -> str | None:
-        """One probe-prone channel moved alone, and gradually (hours, not minutes): the probe, not the water.
-
-        The departure is judged against the tank's own daily course as its
-        readings keep it: the same half hour of the previous days
-        (:meth:`_departure_from_past_days`).  An ageing probe departs from it
-        and keeps departing, whatever the hour; a steep daily course (a CO2
-        tank's pH falls 0.6 every morning) only departs from a model of it,
-        by a few hundredths, at the same hours every day.
-        """
-        if not cond or len(moved) != 1 or self.firing("drift") or self._provisional(now_ms):
-            return None
-        name = sensors[moved[0]]
-        if name not in self.profile.probe_drift_per_day or self.baseline is None:
-            return None
-        # the reading's departure from its course on the previous days, now, 3 h ago and 6 h ago: a line, not a step
-        now, mid, old = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
-                         for hours_ago in (0, 3, 6))
-        if not (abs(now) >= 3.0 * self._residual_sd(name, frame)):  # NaN (no past day to judge by): no
-            return None
-        gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)
-        per_day = abs(now - old) * 4.0
-        return name if gradual and per_day < 24 * self.profile.ph_fall_per_h / 4 else None
-
-    def _still_departing(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> bool | None:
-        """The reading departs from the same half hour of its past days by 3σ, the way it did 3 h ago.
-
-        While an ageing probe is told it is out of the drift window and its
-        readings are learned: the baseline takes its drift in through the trend
-        and soon calls the drifting reading usual (and the recalibrated one
-        off).  Against its past days a probe that keeps drifting keeps
-        departing, by a day or two of its drift; one recalibrated steps back,
-        the other way; one that stopped drifting is caught up by its past days.
-        None when there is no past day to judge by.
-        """
-        now, before = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
-                       for hours_ago in (0, 3))
-        if math.isnan(now) or math.isnan(before):
-            return None
-        return bool(now * before > 0 and abs(now) >= 3.0 * self._residual_sd(name, frame))
-
-    def _departure_from_past_days(self, x: Array, t_ms: Array, end_ms: int, now_ms: int) -> float:
-        """The reading's last half hour before ``end_ms`` against the same half hour of its healthy past days
-        within ``reference_hours`` of ``now_ms`` (:func:`analytics.past_days.departure_from_past_days`)."""
-        oldest = now_ms - self.settings.reference_hours * 3_600_000
-        return departure_from_past_days(t_ms, x, end_ms, oldest, self._learnable(t_ms))
-
-    def _maybe_accept(self, now_ms: int) -> list[Transition]:
-        """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
-        st = self.alerts.get("drift")
-        if st is None or st.state != "firing":
-            return []
-        if (now_ms - st.since_ms) < self.settings.accept_after_hours * 3_600_000:
-            return []
-        if any(a.state == "firing" and k not in ("drift", "water_change_due") for k, a in self.alerts.items()):
-            return []
-        self.accept_change(now_ms)
-        st.state, st.since_ms, st.clear_since_ms = "ok", now_ms, 0
-        self.day_notes.append("a lasting change was accepted as the new normal")
-        return [Transition("drift", "warning", "resolved",
-                           f"Accepted as the new normal after {self.settings.accept_after_hours:g} h: "
-                           f"{st.summary} Learning the tank's pattern again.", now_ms, 0.0)]
 
     @staticmethod
     def _attribution(sensors: list[str], recent: Array, usual: Array, std: Array, z: Array,
