@@ -17,6 +17,14 @@ from numpy.typing import NDArray
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
+from analytics.thermostat import (
+    LEAST_DEPARTURE_C,
+    Envelope,
+    beyond_envelope,
+    envelope_window_minutes,
+    hour_envelope,
+    outside_spans,
+)
 
 Array = NDArray[np.float64]
 
@@ -146,13 +154,34 @@ class RecoveryMixin(HostBase):
     """The heater rules' part that watches a water change's recovery (methods of
     :class:`analytics.monitor.TankMonitor`; its state lives there)."""
 
+    def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
+        """A sawtooth's verdict now: where the water is against its envelope at this hour (-1 below, +1
+        above, 0 inside; :func:`analytics.thermostat.hour_envelope`), the envelope, and how far the water
+        may stray outside it (°C); (0, None, nan) for a tank without a sawtooth or before a day of history."""
+        half = envelope_window_minutes(self.thermostat)
+        if half <= 0:
+            return 0, None, float("nan")
+        env = hour_envelope(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded), now_ms, half)
+        last = frame["temp_c"][-5:]
+        if env is None or not np.isfinite(last).any():
+            return 0, None, float("nan")
+        noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
+        widen = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise)
+        return beyond_envelope(env, float(np.nanmedian(last)), noise), env, widen
+
     def _not_recovering(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
-                        off: float) -> tuple[float, str] | None:
+                        off: float, floor: float = float("nan")) -> tuple[float, str] | None:
         """While a water change settles: (the water's slope, the alert's first sentence) if the heater is not
         bringing it back -- still falling, or no longer warming where the tank's recent recoveries say it
-        would -- else None."""
+        would -- else None.
+
+        ``floor`` (°C): for a thermostat's sawtooth, the lowest its thermostat lets the water go at this hour
+        (its envelope's low): the heater held the water anywhere in its band before the change, and switches
+        on only below that, so the water is judged below it, not below where it happened to be."""
         p = self.profile
         before, recovery, n = self._recovery_after_change(now_ms, t_ms, frame)
+        if math.isfinite(floor):
+            before = min(before, floor)
         score["temp_recovery_c_per_h"] = recovery
         last = frame["temp_c"][-5:]
         water = float(np.nanmedian(last)) if np.isfinite(last).any() else float("nan")

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
-from analytics.heater_rules import RecoveryMixin
+from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -158,6 +158,11 @@ class RulesMixin(RecoveryMixin):
                 self.thermostat, self.thermostat_at_ms = tuple(cycle) if cycle else (), self.fitted_at_ms
             leg = self._recent(t_ms, frame["temp_c"], now_ms, look_back_minutes(self.thermostat))
             side = beyond_band(self.thermostat, leg[1])
+            # any sawtooth (its band regular or moving with the room) is judged against where its thermostat
+            # let the water go at this hour on the days before: a dead heater takes it below that and on, a
+            # stuck one above; inside, a fall or a climb is the thermostat's (analytics/thermostat.py)
+            env_side, env, widen = self._envelope(now_ms, t_ms, frame)
+            steady = 3.0 * slope_sd_per_h(self.noise.get("temp_c", 0.0) / math.sqrt(2.0), s.temp_rate_minutes)
             up_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
                 (0.5 if self.firing("heater_stuck") else 1.0)
             # the trend is the water's departure from its usual course; a heater warms (or stops warming)
@@ -167,8 +172,10 @@ class RulesMixin(RecoveryMixin):
             rising = trend > up_trend and z_set >= 3.0 and own > 0.5 * up_trend or \
                 side > 0 and trend > p.heater_off_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
             rise = max(rate, trend) if rising else rate
-            out += self._rule("heater_stuck", bool(rate > up or rising) and not changing and
-                              not in_cycle(self.thermostat, *leg, falling=False), now_ms, rise,
+            stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
+            if env is not None:  # (once told, held while the water stays above the envelope)
+                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or rate > steady), rate
+            out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "
                                   "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
@@ -185,13 +192,18 @@ class RulesMixin(RecoveryMixin):
             dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
             fall = rate if rate < -down else (slow if slow < -off else trend)
+            head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
+            if env is not None:  # (once told, held while the water stays below the envelope)
+                dead, fall = env_side < 0 and (self.firing("heater_dead") or rate < -steady) and not changing, rate
+                head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C, below the {env.low:.1f} °C " \
+                       "its thermostat let it fall to at this hour on the days before): "
             # while a water change settles the rates above wait (the new water is cool, the heater catching
             # up); a heater that is not catching up is still told: the water falling further below where the
             # heater held it before the change, or warming it back far slower than it did after the
             # tank's recent changes (Newton: the gap shrinks at gap / tau, tau learned from those recoveries)
-            head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if p.heated and changing and not dead:
-                why = self._not_recovering(now_ms, t_ms, frame, score, off)
+                floor = env.low - widen if env is not None else float("nan")
+                why = self._not_recovering(now_ms, t_ms, frame, score, off, floor)
                 if why is not None:
                     dead, (fall, head) = True, why
             self._learn_recovery(now_ms, t_ms, frame)

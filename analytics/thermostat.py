@@ -44,6 +44,21 @@ LEAST_LEGS_PER_DAY = 8.0
 REGULAR_FRACTION = 0.6
 #: a healthy history shorter than this (hours) is too short to learn a cycle from
 LEAST_HOURS = 12.0
+#: a sawtooth (regular or not) turns at least this many times a day: more than a day and a night (2) and a
+#: sunny afternoon's or a water change's bumps (2 more each)
+LEAST_SAWTOOTH_LEGS_PER_DAY = 6.0
+#: and its typical leg spans at least this many of the least reversals: a thermostat's legs span its band,
+#: a wandering water's turns only just clear the probe's noise (measured: thermostats 8-20, wanders 1.2-2.4)
+LEAST_LEG_REVERSALS = 4.0
+#: a thermostat's leg lasts at least this many minutes (three widths of the running median): shorter
+#: reversals are a failing probe's jumps or a glitchy spell, not heat going in or out of the water
+LEAST_LEG_MINUTES = 15.0
+#: the least departure (°C) from where a thermostat has let the water go that is worth waking a keeper for:
+#: a probe's calibration tolerance (a thermometer is good to about 0.1 °C)
+LEAST_DEPARTURE_C = 0.1
+#: the healthy days before today the envelope at this hour is read from (the history the monitor keeps)
+ENVELOPE_DAYS = 3
+DAY_MS = 86_400_000
 
 
 class Cycle(NamedTuple):
@@ -52,6 +67,10 @@ class Cycle(NamedTuple):
     ``low`` and ``high`` are the lower and upper turn points (robust quantiles of the sawtooth's local minima
     and maxima); ``margin`` the turn points' own spread and the reversal the cycle is resolved at, the water
     may be that far outside them; ``longest_fall_min`` and ``longest_rise_min`` the longest healthy legs.
+    ``period_min`` is the longest healthy full cycle (the 90th percentile from one turn to the next of its
+    kind); ``regular`` 1.0 when the turn points gather at one band all day (``low``, ``high`` and the
+    longest legs mean something), 0.0 for a sawtooth whose band moves with the room (only
+    :func:`hour_envelope` judges it).
     """
 
     low: float
@@ -59,6 +78,8 @@ class Cycle(NamedTuple):
     margin: float
     longest_fall_min: float
     longest_rise_min: float
+    period_min: float = 0.0
+    regular: float = 1.0
 
 
 def smoothed(y: Array, width: int = 5) -> Array:
@@ -135,7 +156,7 @@ def turn_points(y: Array, reversal: float) -> tuple[NDArray[np.intp], NDArray[np
 
 
 def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = None) -> Cycle | None:
-    """The thermostat's cycle in a healthy temperature history, or None when there is no regular one.
+    """The thermostat's cycle in a healthy temperature history, or None when there is no sawtooth.
 
     Parameters
     ----------
@@ -150,7 +171,9 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     Returns
     -------
     Cycle or None
-        None when the water turns fewer than ``LEAST_LEGS_PER_DAY`` times a day or irregularly.
+        None when the water turns fewer than ``LEAST_SAWTOOTH_LEGS_PER_DAY`` times a day, or its legs hardly
+        clear the probe's noise (a wander, not a thermostat); ``regular`` 0.0 when it turns fewer than
+        ``LEAST_LEGS_PER_DAY`` times or its turn points do not gather at one band (it moves with the room).
     """
     t = np.asarray(t_ms, dtype=np.float64)
     y = np.asarray(temp, dtype=np.float64).copy()
@@ -165,18 +188,30 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     if len(idx) < 6:
         return None
     hours = ok.sum() / 60.0  # the minutes with a reading
-    if len(idx) - 1 < LEAST_LEGS_PER_DAY * hours / 24.0:
-        return None
     vals = ys[idx]
+    legs = np.abs(np.diff(vals))
+    # a sawtooth at all: turning often, its legs lasting as heat takes to move water and spanning far more
+    # than the noise they are resolved at
+    # and of one height: a thermostat's legs each span its band (wherever the band sits), a wander's are
+    # of every height (its lower quartile far below its median)
+    lasting = np.diff(t[idx]) / MIN_MS >= LEAST_LEG_MINUTES
+    if lasting.sum() < LEAST_SAWTOOTH_LEGS_PER_DAY * hours / 24.0:
+        return None
+    typical = float(np.median(legs[lasting]))
+    if typical < LEAST_LEG_REVERSALS * reversal or float(np.percentile(legs[lasting], 25)) < 0.5 * typical:
+        return None
+    # the longest healthy full cycle (a robust one: a fault's long leg is outvoted)
+    same = np.r_[np.diff(t[idx[is_max]]), np.diff(t[idx[~is_max]])] / MIN_MS
+    period = float(np.percentile(same, 90)) if len(same) else 0.0
+    moving = Cycle(float("nan"), float("nan"), reversal, 0.0, 0.0, period, 0.0)  # a band that moves
+    if len(idx) - 1 < LEAST_LEGS_PER_DAY * hours / 24.0:
+        return moving
     lows, highs = vals[~is_max], vals[is_max]
     # the medians: a fault in the history (a knocked knob's day at another band) is outvoted, not averaged in
     low, high = float(np.median(lows)), float(np.median(highs))
     band = high - low
-    if band <= 0:
-        return None
-    legs = np.abs(np.diff(vals))
-    if np.mean(legs >= 0.5 * band) < REGULAR_FRACTION:
-        return None
+    if band <= 0 or np.mean(legs >= 0.5 * band) < REGULAR_FRACTION:
+        return moving
     # a leg is measured only when it has no hole (a reading every two minutes at least)
     dur = np.diff(t[idx]) / MIN_MS
     holes = np.array([not ok[a:b + 1].all() or np.any(np.diff(t[a:b + 1]) > 2 * MIN_MS)
@@ -185,15 +220,15 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     spread = 3 * 1.4826 * max(float(np.median(np.abs(lows - low))), float(np.median(np.abs(highs - high))))
     margin = max(reversal, spread)
     if band < 2 * margin:
-        return None  # the turn points do not gather at two levels apart: a wander, not a thermostat
+        return moving  # the turn points do not gather at two levels apart: the band wanders
     # the cycle's legs turn inside its band (a water change's cool water, a fault that went through, are not)
     inside = (vals >= low - margin) & (vals <= high + margin)
     theirs = ~holes & inside[:-1] & inside[1:]
     falls = dur[is_max[:-1] & theirs]
     rises = dur[~is_max[:-1] & theirs]
     if not len(falls) or not len(rises):
-        return None
-    return Cycle(low, high, margin, float(falls.max()), float(rises.max()))
+        return moving
+    return Cycle(low, high, margin, float(falls.max()), float(rises.max()), period, 1.0)
 
 
 def outside_spans(t_ms: NDArray[Any], spans: Sequence[tuple[int, int]]) -> NDArray[np.bool_]:
@@ -234,6 +269,14 @@ def current_leg(t_ms: NDArray[Any], temp: Array, reversal: float) -> tuple[int, 
     return (-1 if is_max[0] else 1), float(t[-1] - t[k]) / MIN_MS
 
 
+def _regular(cycle: Cycle | tuple[float, ...] | None) -> Cycle | None:
+    """The cycle when it is a regular one (a band all day), else None (none, or one whose band moves)."""
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return None
+    c = Cycle(*cycle)
+    return c if c.regular else None
+
+
 def in_cycle(cycle: Cycle | tuple[float, ...] | None, t_ms: NDArray[Any], temp: Array, falling: bool) -> bool:
     """Whether the water's move now is the thermostat's cycle: inside the learned band (with its margin) and
     no longer than the longest healthy leg that way.  False without a learned cycle.
@@ -241,9 +284,9 @@ def in_cycle(cycle: Cycle | tuple[float, ...] | None, t_ms: NDArray[Any], temp: 
     ``t_ms``/``temp`` are the recent readings (a little longer than the longest leg: an older turn is not
     needed, a leg that long is no healthy one).
     """
-    if cycle is None or len(cycle) != len(Cycle._fields):
+    c = _regular(cycle)
+    if c is None:
         return False
-    c = Cycle(*cycle)
     y = np.asarray(temp, dtype=np.float64)
     last = y[np.isfinite(y)][-5:]
     if not len(last):
@@ -263,12 +306,12 @@ def beyond_band(cycle: Cycle | tuple[float, ...] | None, temp: Array) -> int:
     """Where the water is now against the learned band: +1 above its top (with the margin), -1 below its
     bottom, 0 inside it or without a cycle.  Now is the median of the last five readings.
 
-    >>> beyond_band(Cycle(26.2, 26.8, 0.05, 90.0, 60.0), np.full(10, 26.0)), beyond_band((), np.full(10, 26.0))
+    >>> beyond_band(Cycle(26.2, 26.8, 0.05, 90.0, 60.0, 150.0), np.full(10, 26.0)), beyond_band((), np.full(10, 26.0))
     (-1, 0)
     """
-    if cycle is None or len(cycle) != len(Cycle._fields):
+    c = _regular(cycle)
+    if c is None:
         return 0
-    c = Cycle(*cycle)
     y = np.asarray(temp, dtype=np.float64)
     last = y[np.isfinite(y)][-5:]
     if not len(last):
@@ -279,7 +322,97 @@ def beyond_band(cycle: Cycle | tuple[float, ...] | None, temp: Array) -> int:
 
 def look_back_minutes(cycle: Cycle | tuple[float, ...] | None) -> int:
     """How many recent minutes :func:`in_cycle` needs: the longest leg and an hour (0 without a cycle)."""
-    if cycle is None or len(cycle) != len(Cycle._fields):
+    c = _regular(cycle)
+    if c is None:
         return 0
-    c = Cycle(*cycle)
     return int(max(c.longest_fall_min, c.longest_rise_min)) + 60
+
+
+class Envelope(NamedTuple):
+    """Where the thermostat let the water go around this hour on the recent healthy days (°C): the median
+    day's lowest and highest (smoothed) readings, and how far a day strays from them (three robust standard
+    deviations, the MAD's, of the days' lowest and highest)."""
+
+    low: float
+    high: float
+    spread: float
+
+
+def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
+                  half_window_min: float, days: int = ENVELOPE_DAYS) -> Envelope | None:
+    """The envelope of the water's healthy sawtooth around this hour of the day, from the days before.
+
+    A thermostat's band may move with the room over the day (a cheap heater's bimetal, a small tank's
+    overshoot), so the water at 4:00 is judged against where it went at 4:00 on the days before, not against
+    the whole day's band.  Each day's window (``now`` ± ``half_window_min``, at least a whole cycle wide so
+    it holds a lower and an upper turn) gives its lowest and highest reading; the median day's are the
+    envelope, so one day spoiled by a fault or a water change is outvoted.  None while no day before has
+    half its window's readings (warm-up, a device that was off).
+
+    Parameters
+    ----------
+    t_ms, temp : array
+        The readings (sorted by time) and the water's temperature, °C.
+    use : array of bool or None
+        The readings that are healthy history (others are treated as missing).
+    now_ms : int
+        Now.
+    half_window_min : float
+        Half the window's width, minutes.
+
+    Examples
+    --------
+    >>> m = np.arange(3 * 1440 + 60)
+    >>> saw = 25.0 + 0.25 * (2 * np.abs((m / 90.0) % 1.0 - 0.5) * 2 - 1)  # 25 ± 0.25 °C, 90 min a cycle
+    >>> env = hour_envelope(m * 60_000, saw, None, int(m[-1]) * 60_000, 60)
+    >>> round(env.low, 2), round(env.high, 2), round(env.spread, 2)
+    (24.76, 25.24, 0.0)
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    ok = np.isfinite(y) if use is None else np.isfinite(y) & np.asarray(use, dtype=bool)
+    half = half_window_min * MIN_MS
+    lows: list[float] = []
+    highs: list[float] = []
+    for d in range(1, days + 1):
+        centre = now_ms - d * DAY_MS
+        a, b = np.searchsorted(t, [centre - half, centre + half])
+        if ok[a:b].sum() < half_window_min:  # half the window's minutes at least
+            continue
+        ys = smoothed(np.where(ok[a:b], y[a:b], np.nan))
+        lows.append(float(np.nanmin(ys)))
+        highs.append(float(np.nanmax(ys)))
+    if not lows:
+        return None
+    low, high = float(np.median(lows)), float(np.median(highs))
+    mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
+    return Envelope(low, high, 3 * 1.4826 * mad)
+
+
+def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float) -> int:
+    """Where the water is against the envelope: -1 below its low, +1 above its high, 0 inside (or none).
+
+    The envelope is widened by the days' spread and by three of the probe's noise ``noise_c`` (°C), and by
+    at least :data:`LEAST_DEPARTURE_C`: a dead heater takes the water below where its thermostat has let it
+    go at this hour and on, a stuck one above; inside it the thermostat is resting or heating.
+
+    >>> beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.6, 0.02), beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.75, 0.02)
+    (-1, 0)
+    """
+    if env is None or not np.isfinite(now_c):
+        return 0
+    widen = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise_c)
+    return -1 if now_c < env.low - widen else 1 if now_c > env.high + widen else 0
+
+
+def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:
+    """Half the window :func:`hour_envelope` reads each day: a whole cycle wide (the longest healthy one)
+    and a quarter hour each side for its phase; 0 without a sawtooth (the rules judge a flat tank so).
+
+    >>> envelope_window_minutes(Cycle(24.5, 25.5, 0.05, 180.0, 120.0, 300.0)), envelope_window_minutes(())
+    (165.0, 0.0)
+    """
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return 0.0
+    c = Cycle(*cycle)
+    return 0.5 * c.period_min + 15.0 if c.period_min > 0 else 0.0
