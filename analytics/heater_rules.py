@@ -19,10 +19,12 @@ from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 from analytics.thermostat import (
     LEAST_DEPARTURE_C,
+    Cycle,
     Envelope,
     beyond_envelope,
     envelope_window_minutes,
     hour_envelope,
+    last_turns,
     outside_spans,
 )
 
@@ -155,19 +157,30 @@ class RecoveryMixin(HostBase):
     :class:`analytics.monitor.TankMonitor`; its state lives there)."""
 
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
-        """A sawtooth's verdict now: where the water is against its envelope at this hour (-1 below, +1
-        above, 0 inside; :func:`analytics.thermostat.hour_envelope`), the envelope, and how far the water
-        may stray outside it (°C); (0, None, nan) for a tank without a sawtooth or before a day of history."""
+        """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,
+        +1 above, 0 inside), that envelope, and how far outside it the water may stray (°C); (0, None, nan)
+        for a tank without a sawtooth or before a day of history.
+
+        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat.hour_envelope`,
+        widened by their spread) and today's last cycle (:func:`analytics.thermostat.last_turns`: a band
+        that moves with the room is lower on a night colder than those days)."""
         half = envelope_window_minutes(self.thermostat)
         if half <= 0:
             return 0, None, float("nan")
-        env = hour_envelope(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded), now_ms, half)
-        last = frame["temp_c"][-5:]
+        temp = frame["temp_c"]
+        # the days' healthy readings; all of them when the drift's exclusions leave none at this hour (the
+        # median day outvotes one spoiled day)
+        env = hour_envelope(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms, half) or \
+            hour_envelope(t_ms, temp, None, now_ms, half)
+        last = temp[-5:]
         if env is None or not np.isfinite(last).any():
             return 0, None, float("nan")
+        cycle = Cycle(*self.thermostat)
+        low, high = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
+        env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
+                       max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
-        widen = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise)
-        return beyond_envelope(env, float(np.nanmedian(last)), noise), env, widen
+        return beyond_envelope(env, float(np.nanmedian(last)), noise), env, max(LEAST_DEPARTURE_C, 3.0 * noise)
 
     def _not_recovering(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
                         off: float, floor: float = float("nan")) -> tuple[float, str] | None:

@@ -154,7 +154,10 @@ class RulesMixin(RecoveryMixin):
             # longer than its longest healthy leg, is the heater working or resting, not stuck or dead; past
             # the band's top (bottom), where the thermostat switches it off (on), a climb (fall) is
             if self.thermostat_at_ms != self.fitted_at_ms:  # learned again with each fit of the baseline
-                cycle = find_cycle(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded))
+                # (the drift's exclusions mark unusual water, not another thermostat: when they leave too little
+                # to learn from, as a drift that stood for days after a fault does, the whole history is read)
+                cycle = find_cycle(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded)) or \
+                    find_cycle(t_ms, frame["temp_c"])
                 self.thermostat, self.thermostat_at_ms = tuple(cycle) if cycle else (), self.fitted_at_ms
             leg = self._recent(t_ms, frame["temp_c"], now_ms, look_back_minutes(self.thermostat))
             side = beyond_band(self.thermostat, leg[1])
@@ -162,7 +165,10 @@ class RulesMixin(RecoveryMixin):
             # let the water go at this hour on the days before: a dead heater takes it below that and on, a
             # stuck one above; inside, a fall or a climb is the thermostat's (analytics/thermostat.py)
             env_side, env, widen = self._envelope(now_ms, t_ms, frame)
-            steady = 3.0 * slope_sd_per_h(self.noise.get("temp_c", 0.0) / math.sqrt(2.0), s.temp_rate_minutes)
+            slow, drop = self._cooling(now_ms, t_ms, frame)
+            score["temp_rate_60_c_per_h"] = slow
+            # "and on": the last hour's slope (30 readings, every other minute) beyond three of its noise
+            steady = 3.0 * slope_sd_per_h(self.noise.get("temp_c", 0.0) / math.sqrt(2.0), 30)
             up_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
                 (0.5 if self.firing("heater_stuck") else 1.0)
             # the trend is the water's departure from its usual course; a heater warms (or stops warming)
@@ -174,14 +180,12 @@ class RulesMixin(RecoveryMixin):
             rise = max(rate, trend) if rising else rate
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
             if env is not None:  # (once told, held while the water stays above the envelope)
-                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or rate > steady), rate
+                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady), slow
             out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "
                                   "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
                                   "hot room). Shade the tank and aerate it: warm water holds little oxygen."))
-            slow, drop = self._cooling(now_ms, t_ms, frame)
-            score["temp_rate_60_c_per_h"] = slow
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
             # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
@@ -194,9 +198,9 @@ class RulesMixin(RecoveryMixin):
             fall = rate if rate < -down else (slow if slow < -off else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if env is not None:  # (once told, held while the water stays below the envelope)
-                dead, fall = env_side < 0 and (self.firing("heater_dead") or rate < -steady) and not changing, rate
+                dead, fall = env_side < 0 and (self.firing("heater_dead") or slow < -steady) and not changing, slow
                 head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C, below the {env.low:.1f} °C " \
-                       "its thermostat let it fall to at this hour on the days before): "
+                       "its thermostat lets it fall to at this hour): "
             # while a water change settles the rates above wait (the new water is cool, the heater catching
             # up); a heater that is not catching up is still told: the water falling further below where the
             # heater held it before the change, or warming it back far slower than it did after the

@@ -416,3 +416,30 @@ def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:
         return 0.0
     c = Cycle(*cycle)
     return 0.5 * c.period_min + 15.0 if c.period_min > 0 else 0.0
+
+
+def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, reversal: float
+               ) -> tuple[float, float]:
+    """The lowest and highest the water went in the cycle before its current leg (°C; NaN without readings).
+
+    The current leg is read back to its last turn (:func:`current_leg`); the whole cycle before that turn
+    holds the thermostat's last lower and upper turn points, where it switched the heater on and off today
+    (a colder night than the days before moves a band that moves with the room lower than any of them). A
+    dead heater's fall goes on below the last lower turn; a resting heater's ends at about it.
+
+    >>> t = np.arange(300) * 60_000.0
+    >>> saw = np.r_[np.linspace(25.0, 25.6, 60), np.linspace(25.6, 24.9, 90), np.linspace(24.9, 25.6, 60),
+    ...             np.linspace(25.6, 24.5, 90)]
+    >>> [round(x, 1) for x in last_turns(t, saw, 300 * 60_000, 150.0, 0.1)]
+    [24.9, 25.6]
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    recent = t >= now_ms - (2 * period_min + 60) * MIN_MS
+    direction, age = current_leg(t[recent], y[recent], reversal)
+    turned = now_ms - age * MIN_MS
+    before = (t >= turned - period_min * MIN_MS) & (t <= turned)
+    ys = smoothed(y[before])
+    if not np.isfinite(ys).any():
+        return float("nan"), float("nan")
+    return float(np.nanmin(ys)), float(np.nanmax(ys))
