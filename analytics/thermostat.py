@@ -47,12 +47,13 @@ LEAST_HOURS = 12.0
 #: a sawtooth (regular or not) turns at least this many times a day: more than a day and a night (2) and a
 #: sunny afternoon's or a water change's bumps (2 more each)
 LEAST_SAWTOOTH_LEGS_PER_DAY = 6.0
-#: and its typical leg spans at least this many of the least reversals: a thermostat's legs span its band,
-#: a wandering water's turns only just clear the probe's noise (measured: thermostats 8-20, wanders 1.2-2.4)
-LEAST_LEG_REVERSALS = 4.0
-#: a thermostat's leg lasts at least this many minutes (three widths of the running median): shorter
-#: reversals are a failing probe's jumps or a glitchy spell, not heat going in or out of the water
-LEAST_LEG_MINUTES = 15.0
+#: and its legs are of one height: how far each clears the least reversal gathers (the lower quartile at
+#: least this fraction of the median), as a thermostat's legs each span its band wherever the band sits; a
+#: wander's turns clear it by amounts spread like an exponential's (its lower quartile 0.42 of its median)
+GATHERED_EXCESS = 0.7
+#: a leg of heat going in or out of the water is a ramp: its readings scatter about the running median by
+#: no more than this many of the probe's usual noise (a failing probe's spell of jumps scatters far more)
+LEG_SCATTER_NOISES = 3.0
 #: the least departure (°C) from where a thermostat has let the water go that is worth waking a keeper for:
 #: a probe's calibration tolerance (a thermometer is good to about 0.1 °C)
 LEAST_DEPARTURE_C = 0.1
@@ -100,13 +101,49 @@ def smoothed(y: Array, width: int = 5) -> Array:
     return out
 
 
+def probe_noise(y: Array) -> float:
+    """The probe's minute-to-minute noise (°C): the robust spread (MAD) of the second differences over √6.
+
+    Second differences: a ramp's own slope drops out (a tiny tank's sawtooth climbs 0.1 °C a minute, which
+    first differences would read as noise and so never see its turns).
+
+    >>> noise = np.random.default_rng(0).normal(0.0, 0.02, 3000)
+    >>> ramps = 25.0 + 0.3 * (2 * np.abs((np.arange(3000) / 16.0) % 1.0 - 0.5))  # 0.3 °C in 8 minutes
+    >>> round(probe_noise(25.0 + noise), 2), round(probe_noise(ramps + noise), 2)
+    (0.02, 0.02)
+    """
+    d = np.diff(np.asarray(y, dtype=np.float64), n=2)
+    d = d[np.isfinite(d)]
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / float(np.sqrt(6.0)) if len(d) else 0.0
+
+
+def clean_legs(y: Array, ys: Array, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Which legs between the turn points ``idx`` are ramps of heat: their readings ``y`` scatter about the
+    running median ``ys`` by no more than :data:`LEG_SCATTER_NOISES` of the probe's noise (a spell of a
+    failing probe's jumps turns the running median as often as a tiny tank's thermostat does, but is no
+    ramp).
+
+    >>> m = np.arange(600)
+    >>> rng = np.random.default_rng(0)
+    >>> y = 25.25 + 0.25 * (2 * np.abs((m / 120.0) % 1.0 - 0.5) * 2 - 1) + rng.normal(0, 0.02, 600)
+    >>> y[300:360] += rng.normal(0, 0.2, 60)  # the sixth leg: a probe failing
+    >>> clean_legs(y, smoothed(y), np.arange(0, 601, 60).clip(0, 599)).tolist()
+    [True, True, True, True, True, False, True, True, True, True]
+    """
+    noise = max(probe_noise(y), 1e-3)
+    scatter = np.abs(np.asarray(y, dtype=np.float64) - ys)
+    out = np.zeros(max(len(idx) - 1, 0), dtype=bool)
+    for k, (a, b) in enumerate(zip(idx[:-1], idx[1:])):
+        leg = scatter[a:b + 1]
+        leg = leg[np.isfinite(leg)]
+        out[k] = bool(len(leg)) and float(np.mean(leg)) <= LEG_SCATTER_NOISES * noise
+    return out
+
+
 def reversal_for(y: Array) -> float:
     """The least reversal (°C) a turn point must make: ``NOISE_REVERSALS`` times the probe's minute-to-minute
     noise (from the median absolute first difference), and at least ``LEAST_REVERSAL_C``."""
-    d = np.diff(np.asarray(y, dtype=np.float64))
-    d = d[np.isfinite(d)]
-    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0) if len(d) else 0.0
-    return max(LEAST_REVERSAL_C, NOISE_REVERSALS * noise)
+    return max(LEAST_REVERSAL_C, NOISE_REVERSALS * probe_noise(y))
 
 
 def turn_points(y: Array, reversal: float) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
@@ -190,15 +227,13 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     hours = ok.sum() / 60.0  # the minutes with a reading
     vals = ys[idx]
     legs = np.abs(np.diff(vals))
-    # a sawtooth at all: turning often, its legs lasting as heat takes to move water and spanning far more
-    # than the noise they are resolved at
-    # and of one height: a thermostat's legs each span its band (wherever the band sits), a wander's are
-    # of every height (its lower quartile far below its median)
-    lasting = np.diff(t[idx]) / MIN_MS >= LEAST_LEG_MINUTES
+    # a sawtooth at all: turning often, its legs ramps of heat (not a failing probe's jumps) and of one
+    # height: a thermostat's legs each span its band (wherever the band sits), a wander's are of every height
+    lasting = clean_legs(y, ys, idx)
     if lasting.sum() < LEAST_SAWTOOTH_LEGS_PER_DAY * hours / 24.0:
         return None
-    typical = float(np.median(legs[lasting]))
-    if typical < LEAST_LEG_REVERSALS * reversal or float(np.percentile(legs[lasting], 25)) < 0.5 * typical:
+    excess = legs[lasting] - reversal
+    if float(np.percentile(excess, 25)) < GATHERED_EXCESS * float(np.median(excess)):
         return None
     # the longest healthy full cycle (a robust one: a fault's long leg is outvoted)
     same = np.r_[np.diff(t[idx[is_max]]), np.diff(t[idx[~is_max]])] / MIN_MS

@@ -99,3 +99,12 @@ def test_a_heater_stuck_on_in_the_afternoon_takes_the_water_above_its_envelope()
     cycle = tuple(find_cycle(t[:3 * DAY], y[:3 * DAY]))
     sides = side_each_minute(t, stuck, cycle, sticks, 120)
     assert (sides > 0).any() and not (sides < 0).any()
+
+
+def test_a_tiny_tank_s_sawtooth_of_minutes_is_found() -> None:
+    """A 10 l tank's strong heater turns every 8 minutes: its ramps (0.1 °C a minute) are no probe noise."""
+    room = room_air(3, np.random.default_rng(7), 20.0, 2.0, 16.0, 0.3)
+    water = water_temperature(room, 2.0, 25.5, 6.0, 25.3 + 0.2 * (room - 20.0), 25.6 + 0.2 * (room - 20.0))
+    y = water + np.random.default_rng(1).normal(0, NOISE, len(water))
+    cycle = find_cycle(START_MS + np.arange(len(y)) * MIN_MS, y)
+    assert cycle is not None and cycle.period_min < 60, cycle
