@@ -9,6 +9,7 @@ off-leg paged "heater may have failed".  Pure functions on a few days of synthet
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from analytics.thermostat import (
     LEAST_DEPARTURE_C,
@@ -16,6 +17,7 @@ from analytics.thermostat import (
     envelope_window_minutes,
     find_cycle,
     hour_envelope,
+    smoothed,
 )
 from benchmarks.keeper_heat import room_air, water_temperature
 
@@ -108,3 +110,19 @@ def test_a_tiny_tank_s_sawtooth_of_minutes_is_found() -> None:
     y = water + np.random.default_rng(1).normal(0, NOISE, len(water))
     cycle = find_cycle(START_MS + np.arange(len(y)) * MIN_MS, y)
     assert cycle is not None and cycle.period_min < 60, cycle
+
+
+def test_a_day_s_sun_among_small_wobbles_is_no_sawtooth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A windowsill tank: the afternoon's sun lifts it 2.5 °C, and the room's draughts wobble it by 0.08 °C
+    every few hours; the wobbles' heights gather, but a day's swing among them is no thermostat's leg."""
+    import analytics.thermostat as thermostat
+
+    m = np.arange(3 * DAY)
+    hour = (m / 60.0) % 24.0
+    sun = 2.5 * np.clip(np.sin(np.pi * (hour - 9.0) / 8.0), 0.0, None)
+    wobble = 0.045 * np.sign(np.sin(2 * np.pi * m / 170.0)) * np.clip((hour < 8) | (hour > 18), 0, 1)
+    y = 24.0 + sun + smoothed(wobble, 21) + np.random.default_rng(4).normal(0, 0.008, len(m))
+    t = START_MS + m * MIN_MS
+    assert find_cycle(t, y) is None
+    monkeypatch.setattr(thermostat, "LEG_HEIGHTS_RATIO", 1e9)  # the test is the heights' spread
+    assert find_cycle(t, y) is not None
