@@ -178,7 +178,8 @@ class RecoveryMixin(HostBase):
         cycle = Cycle(*self.thermostat)
         low, high = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
         env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
-                       max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0)
+                       max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0,
+                       env.fall_c_per_h, env.rise_c_per_h)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         return beyond_envelope(env, float(np.nanmedian(last)), noise), env, max(LEAST_DEPARTURE_C, 3.0 * noise)
 

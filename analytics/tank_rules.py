@@ -180,7 +180,9 @@ class RulesMixin(RecoveryMixin):
             rise = max(rate, trend) if rising else rate
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
             if env is not None:  # (once told, held while the water stays above the envelope)
-                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady), slow
+                # (a stuck heater climbs as on its healthy on-legs: at least half as fast)
+                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or
+                                                slow > max(steady, 0.5 * env.rise_c_per_h)), slow
             out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "
@@ -198,7 +200,10 @@ class RulesMixin(RecoveryMixin):
             fall = rate if rate < -down else (slow if slow < -off else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if env is not None:  # (once told, held while the water stays below the envelope)
-                dead, fall = env_side < 0 and (self.firing("heater_dead") or slow < -steady) and not changing, slow
+                # (a dead heater's water falls toward the room as on the healthy off-legs: at least half as
+                # fast; a heater on but short of power on the coldest night lets it sink far slower)
+                dead, fall = env_side < 0 and not changing and (self.firing("heater_dead") or
+                                                                slow < -max(steady, 0.5 * env.fall_c_per_h)), slow
                 head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C, below the {env.low:.1f} °C " \
                        "its thermostat lets it fall to at this hour): "
             # while a water change settles the rates above wait (the new water is cool, the heater catching

@@ -370,11 +370,14 @@ def look_back_minutes(cycle: Cycle | tuple[float, ...] | None) -> int:
 class Envelope(NamedTuple):
     """Where the thermostat let the water go around this hour on the recent healthy days (°C): the median
     day's lowest and highest (smoothed) readings, and how far a day strays from them (three robust standard
-    deviations, the MAD's, of the days' lowest and highest)."""
+    deviations, the MAD's, of the days' lowest and highest); and how fast the water fell while the heater
+    rested and climbed while it heated there (°C/h, the median minute's of each, both ≥ 0)."""
 
     low: float
     high: float
     spread: float
+    fall_c_per_h: float = 0.0
+    rise_c_per_h: float = 0.0
 
 
 def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
@@ -404,8 +407,8 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     >>> m = np.arange(3 * 1440 + 60)
     >>> saw = 25.0 + 0.25 * (2 * np.abs((m / 90.0) % 1.0 - 0.5) * 2 - 1)  # 25 ± 0.25 °C, 90 min a cycle
     >>> env = hour_envelope(m * 60_000, saw, None, int(m[-1]) * 60_000, 60)
-    >>> round(env.low, 2), round(env.high, 2), round(env.spread, 2)
-    (24.76, 25.24, 0.0)
+    >>> round(env.low, 2), round(env.high, 2), round(env.spread, 2), round(env.fall_c_per_h, 1)
+    (24.76, 25.24, 0.0, 0.7)
     """
     t = np.asarray(t_ms, dtype=np.float64)
     y = np.asarray(temp, dtype=np.float64)
@@ -413,6 +416,7 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     half = half_window_min * MIN_MS
     lows: list[float] = []
     highs: list[float] = []
+    steps: list[Array] = []
     for d in range(1, days + 1):
         centre = now_ms - d * DAY_MS
         a, b = np.searchsorted(t, [centre - half, centre + half])
@@ -421,11 +425,16 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
         ys = smoothed(np.where(ok[a:b], y[a:b], np.nan))
         lows.append(float(np.nanmin(ys)))
         highs.append(float(np.nanmax(ys)))
+        steps.append(np.diff(ys) / np.maximum(np.diff(t[a:b]) / 3_600_000, 1e-9))
     if not lows:
         return None
     low, high = float(np.median(lows)), float(np.median(highs))
     mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
-    return Envelope(low, high, 3 * 1.4826 * mad)
+    rate = np.concatenate(steps)
+    rate = rate[np.isfinite(rate)]
+    fall, rise = -rate[rate < 0], rate[rate > 0]
+    return Envelope(low, high, 3 * 1.4826 * mad, float(np.median(fall)) if len(fall) else 0.0,
+                    float(np.median(rise)) if len(rise) else 0.0)
 
 
 def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float) -> int:
