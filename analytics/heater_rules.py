@@ -170,12 +170,12 @@ class RecoveryMixin(HostBase):
         temp = frame["temp_c"]
         # the days' healthy readings; all of them when the drift's exclusions leave none at this hour (the
         # median day outvotes one spoiled day)
-        env = hour_envelope(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms, half) or \
-            hour_envelope(t_ms, temp, None, now_ms, half)
+        cycle = Cycle(*self.thermostat)
+        env = hour_envelope(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms, half, reversal=cycle.margin) \
+            or hour_envelope(t_ms, temp, None, now_ms, half, reversal=cycle.margin)
         last = temp[-5:]
         if env is None or not np.isfinite(last).any():
             return 0, None, float("nan")
-        cycle = Cycle(*self.thermostat)
         low, high = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
         env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
                        max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0,

@@ -381,7 +381,8 @@ class Envelope(NamedTuple):
 
 
 def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
-                  half_window_min: float, days: int = ENVELOPE_DAYS) -> Envelope | None:
+                  half_window_min: float, days: int = ENVELOPE_DAYS, reversal: float = LEAST_REVERSAL_C
+                  ) -> Envelope | None:
     """The envelope of the water's healthy sawtooth around this hour of the day, from the days before.
 
     A thermostat's band may move with the room over the day (a cheap heater's bimetal, a small tank's
@@ -401,6 +402,8 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
         Now.
     half_window_min : float
         Half the window's width, minutes.
+    reversal : float
+        The least reversal of a turn point (°C, the cycle's): the legs' rates are read between turn points.
 
     Examples
     --------
@@ -408,7 +411,7 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     >>> saw = 25.0 + 0.25 * (2 * np.abs((m / 90.0) % 1.0 - 0.5) * 2 - 1)  # 25 ± 0.25 °C, 90 min a cycle
     >>> env = hour_envelope(m * 60_000, saw, None, int(m[-1]) * 60_000, 60)
     >>> round(env.low, 2), round(env.high, 2), round(env.spread, 2), round(env.fall_c_per_h, 1)
-    (24.76, 25.24, 0.0, 0.7)
+    (24.76, 25.24, 0.0, 0.6)
     """
     t = np.asarray(t_ms, dtype=np.float64)
     y = np.asarray(temp, dtype=np.float64)
@@ -425,13 +428,17 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
         ys = smoothed(np.where(ok[a:b], y[a:b], np.nan))
         lows.append(float(np.nanmin(ys)))
         highs.append(float(np.nanmax(ys)))
-        steps.append(np.diff(ys) / np.maximum(np.diff(t[a:b]) / 3_600_000, 1e-9))
+        # each leg's rate, turn point to turn point, the window's ends closing its first and last leg (a
+        # minute's step is mostly the probe's noise); a stretch that moves less than a reversal is no leg
+        seen = np.flatnonzero(np.isfinite(ys))
+        ends = np.unique(np.r_[seen[0], turn_points(ys, reversal)[0], seen[-1]])
+        moved, took = np.diff(ys[ends]), np.diff(t[a:b][ends]) / 3_600_000
+        steps.append((moved / np.maximum(took, 1e-9))[np.abs(moved) >= reversal])
     if not lows:
         return None
     low, high = float(np.median(lows)), float(np.median(highs))
     mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
-    rate = np.concatenate(steps)
-    rate = rate[np.isfinite(rate)]
+    rate = np.concatenate(steps) if steps else np.zeros(0)
     fall, rise = -rate[rate < 0], rate[rate > 0]
     return Envelope(low, high, 3 * 1.4826 * mad, float(np.median(fall)) if len(fall) else 0.0,
                     float(np.median(rise)) if len(rise) else 0.0)
