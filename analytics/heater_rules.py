@@ -176,10 +176,10 @@ class RecoveryMixin(HostBase):
         last = temp[-5:]
         if env is None or not np.isfinite(last).any():
             return 0, None, float("nan")
-        low, high = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
+        low, high, climbing = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
         env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
                        max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0,
-                       env.fall_c_per_h, env.rise_c_per_h)
+                       env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         return beyond_envelope(env, float(np.nanmedian(last)), noise), env, max(LEAST_DEPARTURE_C, 3.0 * noise)
 

@@ -180,7 +180,10 @@ class RulesMixin(RecoveryMixin):
             rise = max(rate, trend) if rising else rate
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
             if env is not None:  # (once told, held while the water stays above the envelope)
-                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady), slow
+                # (a stuck heater climbs as on its healthy on-legs, at least half as fast, or for longer than any
+                # of them: a warm afternoon lifting a band that moves with the room does neither)
+                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady and (
+                    slow >= 0.5 * env.rise_c_per_h or env.climbing_min > env.longest_rise_min)), slow
             out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "

@@ -378,6 +378,10 @@ class Envelope(NamedTuple):
     spread: float
     fall_c_per_h: float = 0.0
     rise_c_per_h: float = 0.0
+    #: the longest healthy climb there (minutes, turn point to turn point), and how long the water has been
+    #: climbing now (0 while it falls): a stuck heater's climb goes on past the longest healthy one
+    longest_rise_min: float = 0.0
+    climbing_min: float = 0.0
 
 
 def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
@@ -420,6 +424,7 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     lows: list[float] = []
     highs: list[float] = []
     steps: list[Array] = []
+    climbs: list[float] = [0.0]
     for d in range(1, days + 1):
         centre = now_ms - d * DAY_MS
         a, b = np.searchsorted(t, [centre - half, centre + half])
@@ -431,9 +436,12 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
         # each leg's rate, turn point to turn point, the window's ends closing its first and last leg (a
         # minute's step is mostly the probe's noise); a stretch that moves less than a reversal is no leg
         seen = np.flatnonzero(np.isfinite(ys))
-        ends = np.unique(np.r_[seen[0], turn_points(ys, reversal)[0], seen[-1]])
+        turns = turn_points(ys, reversal)[0]
+        ends = np.unique(np.r_[seen[0], turns, seen[-1]])
         moved, took = np.diff(ys[ends]), np.diff(t[a:b][ends]) / 3_600_000
         steps.append((moved / np.maximum(took, 1e-9))[np.abs(moved) >= reversal])
+        whole = np.diff(ys[turns]) > 0  # (the climbs between two turn points: whole legs)
+        climbs += (np.diff(t[a:b][turns])[whole] / MIN_MS).tolist()
     if not lows:
         return None
     low, high = float(np.median(lows)), float(np.median(highs))
@@ -441,7 +449,7 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     rate = np.concatenate(steps) if steps else np.zeros(0)
     fall, rise = -rate[rate < 0], rate[rate > 0]
     return Envelope(low, high, 3 * 1.4826 * mad, float(np.median(fall)) if len(fall) else 0.0,
-                    float(np.median(rise)) if len(rise) else 0.0)
+                    float(np.median(rise)) if len(rise) else 0.0, max(climbs))
 
 
 def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float) -> int:
@@ -474,8 +482,9 @@ def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:
 
 
 def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, reversal: float
-               ) -> tuple[float, float]:
-    """The lowest and highest the water went in the cycle before its current leg (°C; NaN without readings).
+               ) -> tuple[float, float, float]:
+    """The lowest and highest the water went in the cycle before its current leg (°C; NaN without readings),
+    and how many minutes the water has been climbing (0 while it falls).
 
     The current leg is read back to its last turn (:func:`current_leg`); the whole cycle before that turn
     holds the thermostat's last lower and upper turn points, where it switched the heater on and off today
@@ -486,7 +495,7 @@ def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, 
     >>> saw = np.r_[np.linspace(25.0, 25.6, 60), np.linspace(25.6, 24.9, 90), np.linspace(24.9, 25.6, 60),
     ...             np.linspace(25.6, 24.5, 90)]
     >>> [round(x, 1) for x in last_turns(t, saw, 300 * 60_000, 150.0, 0.1)]
-    [24.9, 25.6]
+    [24.9, 25.6, 0.0]
     """
     t = np.asarray(t_ms, dtype=np.float64)
     y = np.asarray(temp, dtype=np.float64)
@@ -495,6 +504,7 @@ def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, 
     turned = now_ms - age * MIN_MS
     before = (t >= turned - period_min * MIN_MS) & (t <= turned)
     ys = smoothed(y[before])
+    climbing = age if direction > 0 else 0.0
     if not np.isfinite(ys).any():
-        return float("nan"), float("nan")
-    return float(np.nanmin(ys)), float(np.nanmax(ys))
+        return float("nan"), float("nan"), climbing
+    return float(np.nanmin(ys)), float(np.nanmax(ys)), climbing
