@@ -17,6 +17,16 @@ from numpy.typing import NDArray
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
+from analytics.thermostat import (
+    LEAST_DEPARTURE_C,
+    Cycle,
+    Envelope,
+    beyond_envelope,
+    envelope_window_minutes,
+    hour_envelope,
+    last_turns,
+    outside_spans,
+)
 
 Array = NDArray[np.float64]
 
@@ -146,13 +156,46 @@ class RecoveryMixin(HostBase):
     """The heater rules' part that watches a water change's recovery (methods of
     :class:`analytics.monitor.TankMonitor`; its state lives there)."""
 
+    def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
+        """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,
+        +1 above, 0 inside), that envelope, and how far outside it the water may stray (°C); (0, None, nan)
+        for a tank without a sawtooth or before a day of history.
+
+        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat.hour_envelope`,
+        widened by their spread) and today's last cycle (:func:`analytics.thermostat.last_turns`: a band
+        that moves with the room is lower on a night colder than those days)."""
+        half = envelope_window_minutes(self.thermostat)
+        if half <= 0:
+            return 0, None, float("nan")
+        temp = frame["temp_c"]
+        # the days' healthy readings; all of them when the drift's exclusions leave none at this hour (the
+        # median day outvotes one spoiled day)
+        cycle = Cycle(*self.thermostat)
+        env = hour_envelope(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms, half, reversal=cycle.margin) \
+            or hour_envelope(t_ms, temp, None, now_ms, half, reversal=cycle.margin)
+        last = temp[-5:]
+        if env is None or not np.isfinite(last).any():
+            return 0, None, float("nan")
+        low, high, climbing = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
+        env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
+                       max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0,
+                       env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing)
+        noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
+        return beyond_envelope(env, float(np.nanmedian(last)), noise), env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+
     def _not_recovering(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
-                        off: float) -> tuple[float, str] | None:
+                        off: float, floor: float = float("nan")) -> tuple[float, str] | None:
         """While a water change settles: (the water's slope, the alert's first sentence) if the heater is not
         bringing it back -- still falling, or no longer warming where the tank's recent recoveries say it
-        would -- else None."""
+        would -- else None.
+
+        ``floor`` (°C): for a thermostat's sawtooth, the lowest its thermostat lets the water go at this hour
+        (its envelope's low): the heater held the water anywhere in its band before the change, and switches
+        on only below that, so the water is judged below it, not below where it happened to be."""
         p = self.profile
         before, recovery, n = self._recovery_after_change(now_ms, t_ms, frame)
+        if math.isfinite(floor):
+            before = min(before, floor)
         score["temp_recovery_c_per_h"] = recovery
         last = frame["temp_c"][-5:]
         water = float(np.nanmedian(last)) if np.isfinite(last).any() else float("nan")

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
-from analytics.heater_rules import RecoveryMixin
+from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -154,10 +154,21 @@ class RulesMixin(RecoveryMixin):
             # longer than its longest healthy leg, is the heater working or resting, not stuck or dead; past
             # the band's top (bottom), where the thermostat switches it off (on), a climb (fall) is
             if self.thermostat_at_ms != self.fitted_at_ms:  # learned again with each fit of the baseline
-                cycle = find_cycle(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded))
+                # (the drift's exclusions mark unusual water, not another thermostat: when they leave too little
+                # to learn from, as a drift that stood for days after a fault does, the whole history is read)
+                cycle = find_cycle(t_ms, frame["temp_c"], outside_spans(t_ms, self.excluded)) or \
+                    find_cycle(t_ms, frame["temp_c"])
                 self.thermostat, self.thermostat_at_ms = tuple(cycle) if cycle else (), self.fitted_at_ms
             leg = self._recent(t_ms, frame["temp_c"], now_ms, look_back_minutes(self.thermostat))
             side = beyond_band(self.thermostat, leg[1])
+            # any sawtooth (its band regular or moving with the room) is judged against where its thermostat
+            # let the water go at this hour on the days before: a dead heater takes it below that and on, a
+            # stuck one above; inside, a fall or a climb is the thermostat's (analytics/thermostat.py)
+            env_side, env, widen = self._envelope(now_ms, t_ms, frame)
+            slow, drop = self._cooling(now_ms, t_ms, frame)
+            score["temp_rate_60_c_per_h"] = slow
+            # "and on": the last hour's slope (30 readings, every other minute) beyond three of its noise
+            steady = 3.0 * slope_sd_per_h(self.noise.get("temp_c", 0.0) / math.sqrt(2.0), 30)
             up_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[1]) * \
                 (0.5 if self.firing("heater_stuck") else 1.0)
             # the trend is the water's departure from its usual course; a heater warms (or stops warming)
@@ -167,14 +178,17 @@ class RulesMixin(RecoveryMixin):
             rising = trend > up_trend and z_set >= 3.0 and own > 0.5 * up_trend or \
                 side > 0 and trend > p.heater_off_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
             rise = max(rate, trend) if rising else rate
-            out += self._rule("heater_stuck", bool(rate > up or rising) and not changing and
-                              not in_cycle(self.thermostat, *leg, falling=False), now_ms, rise,
+            stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
+            if env is not None:  # (once told, held while the water stays above the envelope)
+                # (a stuck heater climbs as on its healthy on-legs, at least half as fast, or for longer than any
+                # of them: a warm afternoon lifting a band that moves with the room does neither)
+                stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady and (
+                    slow >= 0.5 * env.rise_c_per_h or env.climbing_min > env.longest_rise_min)), slow
+            out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "
                                   "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
                                   "hot room). Shade the tank and aerate it: warm water holds little oxygen."))
-            slow, drop = self._cooling(now_ms, t_ms, frame)
-            score["temp_rate_60_c_per_h"] = slow
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
             # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
@@ -185,13 +199,21 @@ class RulesMixin(RecoveryMixin):
             dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
             fall = rate if rate < -down else (slow if slow < -off else trend)
+            head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
+            if env is not None:  # (once told, held while the water stays below the envelope)
+                # (a dead heater's water falls toward the room as on the healthy off-legs: at least half as
+                # fast; a heater on but short of power on the coldest night lets it sink far slower)
+                dead, fall = env_side < 0 and not changing and (self.firing("heater_dead") or
+                                                                slow < -max(steady, 0.5 * env.fall_c_per_h)), slow
+                head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C, below the {env.low:.1f} °C " \
+                       "its thermostat lets it fall to at this hour): "
             # while a water change settles the rates above wait (the new water is cool, the heater catching
             # up); a heater that is not catching up is still told: the water falling further below where the
             # heater held it before the change, or warming it back far slower than it did after the
             # tank's recent changes (Newton: the gap shrinks at gap / tau, tau learned from those recoveries)
-            head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if p.heated and changing and not dead:
-                why = self._not_recovering(now_ms, t_ms, frame, score, off)
+                floor = env.low - widen if env is not None else float("nan")
+                why = self._not_recovering(now_ms, t_ms, frame, score, off, floor)
                 if why is not None:
                     dead, (fall, head) = True, why
             self._learn_recovery(now_ms, t_ms, frame)

@@ -44,6 +44,25 @@ LEAST_LEGS_PER_DAY = 8.0
 REGULAR_FRACTION = 0.6
 #: a healthy history shorter than this (hours) is too short to learn a cycle from
 LEAST_HOURS = 12.0
+#: a sawtooth (regular or not) turns at least this many times a day: more than a day and a night (2) and a
+#: sunny afternoon's or a water change's bumps (2 more each)
+LEAST_SAWTOOTH_LEGS_PER_DAY = 6.0
+#: and its legs are of one height: how far each clears the least reversal gathers (the lower quartile at
+#: least this fraction of the median), as a thermostat's legs each span its band wherever the band sits; a
+#: wander's turns clear it by amounts spread like an exponential's (its lower quartile 0.42 of its median)
+GATHERED_EXCESS = 0.7
+#: and the tallest tenth of its legs at most this many times the shortest tenth (a band that moves with the
+#: room stretches some legs: up to 2 measured); a day's sun or a cold night among a few wobbles is no sawtooth
+LEG_HEIGHTS_RATIO = 3.0
+#: a leg of heat going in or out of the water is a ramp: its readings scatter about the running median by
+#: no more than this many of the probe's usual noise (a failing probe's spell of jumps scatters far more)
+LEG_SCATTER_NOISES = 3.0
+#: the least departure (°C) from where a thermostat has let the water go that is worth waking a keeper for:
+#: a probe's calibration tolerance (a thermometer is good to about 0.1 °C)
+LEAST_DEPARTURE_C = 0.1
+#: the healthy days before today the envelope at this hour is read from (the history the monitor keeps)
+ENVELOPE_DAYS = 3
+DAY_MS = 86_400_000
 
 
 class Cycle(NamedTuple):
@@ -52,6 +71,10 @@ class Cycle(NamedTuple):
     ``low`` and ``high`` are the lower and upper turn points (robust quantiles of the sawtooth's local minima
     and maxima); ``margin`` the turn points' own spread and the reversal the cycle is resolved at, the water
     may be that far outside them; ``longest_fall_min`` and ``longest_rise_min`` the longest healthy legs.
+    ``period_min`` is the longest healthy full cycle (the 90th percentile from one turn to the next of its
+    kind); ``regular`` 1.0 when the turn points gather at one band all day (``low``, ``high`` and the
+    longest legs mean something), 0.0 for a sawtooth whose band moves with the room (only
+    :func:`hour_envelope` judges it).
     """
 
     low: float
@@ -59,6 +82,8 @@ class Cycle(NamedTuple):
     margin: float
     longest_fall_min: float
     longest_rise_min: float
+    period_min: float = 0.0
+    regular: float = 1.0
 
 
 def smoothed(y: Array, width: int = 5) -> Array:
@@ -79,13 +104,49 @@ def smoothed(y: Array, width: int = 5) -> Array:
     return out
 
 
+def probe_noise(y: Array) -> float:
+    """The probe's minute-to-minute noise (°C): the robust spread (MAD) of the second differences over √6.
+
+    Second differences: a ramp's own slope drops out (a tiny tank's sawtooth climbs 0.1 °C a minute, which
+    first differences would read as noise and so never see its turns).
+
+    >>> noise = np.random.default_rng(0).normal(0.0, 0.02, 3000)
+    >>> ramps = 25.0 + 0.3 * (2 * np.abs((np.arange(3000) / 16.0) % 1.0 - 0.5))  # 0.3 °C in 8 minutes
+    >>> round(probe_noise(25.0 + noise), 2), round(probe_noise(ramps + noise), 2)
+    (0.02, 0.02)
+    """
+    d = np.diff(np.asarray(y, dtype=np.float64), n=2)
+    d = d[np.isfinite(d)]
+    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / float(np.sqrt(6.0)) if len(d) else 0.0
+
+
+def clean_legs(y: Array, ys: Array, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Which legs between the turn points ``idx`` are ramps of heat: their readings ``y`` scatter about the
+    running median ``ys`` by no more than :data:`LEG_SCATTER_NOISES` of the probe's noise (a spell of a
+    failing probe's jumps turns the running median as often as a tiny tank's thermostat does, but is no
+    ramp).
+
+    >>> m = np.arange(600)
+    >>> rng = np.random.default_rng(0)
+    >>> y = 25.25 + 0.25 * (2 * np.abs((m / 120.0) % 1.0 - 0.5) * 2 - 1) + rng.normal(0, 0.02, 600)
+    >>> y[300:360] += rng.normal(0, 0.2, 60)  # the sixth leg: a probe failing
+    >>> clean_legs(y, smoothed(y), np.arange(0, 601, 60).clip(0, 599)).tolist()
+    [True, True, True, True, True, False, True, True, True, True]
+    """
+    noise = max(probe_noise(y), 1e-3)
+    scatter = np.abs(np.asarray(y, dtype=np.float64) - ys)
+    out = np.zeros(max(len(idx) - 1, 0), dtype=bool)
+    for k, (a, b) in enumerate(zip(idx[:-1], idx[1:])):
+        leg = scatter[a:b + 1]
+        leg = leg[np.isfinite(leg)]
+        out[k] = bool(len(leg)) and float(np.mean(leg)) <= LEG_SCATTER_NOISES * noise
+    return out
+
+
 def reversal_for(y: Array) -> float:
     """The least reversal (°C) a turn point must make: ``NOISE_REVERSALS`` times the probe's minute-to-minute
     noise (from the median absolute first difference), and at least ``LEAST_REVERSAL_C``."""
-    d = np.diff(np.asarray(y, dtype=np.float64))
-    d = d[np.isfinite(d)]
-    noise = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0) if len(d) else 0.0
-    return max(LEAST_REVERSAL_C, NOISE_REVERSALS * noise)
+    return max(LEAST_REVERSAL_C, NOISE_REVERSALS * probe_noise(y))
 
 
 def turn_points(y: Array, reversal: float) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
@@ -135,7 +196,7 @@ def turn_points(y: Array, reversal: float) -> tuple[NDArray[np.intp], NDArray[np
 
 
 def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = None) -> Cycle | None:
-    """The thermostat's cycle in a healthy temperature history, or None when there is no regular one.
+    """The thermostat's cycle in a healthy temperature history, or None when there is no sawtooth.
 
     Parameters
     ----------
@@ -150,7 +211,9 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     Returns
     -------
     Cycle or None
-        None when the water turns fewer than ``LEAST_LEGS_PER_DAY`` times a day or irregularly.
+        None when the water turns fewer than ``LEAST_SAWTOOTH_LEGS_PER_DAY`` times a day, or its legs hardly
+        clear the probe's noise (a wander, not a thermostat); ``regular`` 0.0 when it turns fewer than
+        ``LEAST_LEGS_PER_DAY`` times or its turn points do not gather at one band (it moves with the room).
     """
     t = np.asarray(t_ms, dtype=np.float64)
     y = np.asarray(temp, dtype=np.float64).copy()
@@ -165,18 +228,29 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     if len(idx) < 6:
         return None
     hours = ok.sum() / 60.0  # the minutes with a reading
-    if len(idx) - 1 < LEAST_LEGS_PER_DAY * hours / 24.0:
-        return None
     vals = ys[idx]
+    legs = np.abs(np.diff(vals))
+    # a sawtooth at all: turning often, its legs ramps of heat (not a failing probe's jumps) and of one
+    # height: a thermostat's legs each span its band (wherever the band sits), a wander's are of every height
+    lasting = clean_legs(y, ys, idx)
+    if lasting.sum() < LEAST_SAWTOOTH_LEGS_PER_DAY * hours / 24.0:
+        return None
+    excess = legs[lasting] - reversal
+    if float(np.percentile(excess, 25)) < GATHERED_EXCESS * float(np.median(excess)) or \
+            float(np.percentile(legs[lasting], 90)) > LEG_HEIGHTS_RATIO * float(np.percentile(legs[lasting], 10)):
+        return None
+    # the longest healthy full cycle (a robust one: a fault's long leg is outvoted)
+    same = np.r_[np.diff(t[idx[is_max]]), np.diff(t[idx[~is_max]])] / MIN_MS
+    period = float(np.percentile(same, 90)) if len(same) else 0.0
+    moving = Cycle(float("nan"), float("nan"), reversal, 0.0, 0.0, period, 0.0)  # a band that moves
+    if len(idx) - 1 < LEAST_LEGS_PER_DAY * hours / 24.0:
+        return moving
     lows, highs = vals[~is_max], vals[is_max]
     # the medians: a fault in the history (a knocked knob's day at another band) is outvoted, not averaged in
     low, high = float(np.median(lows)), float(np.median(highs))
     band = high - low
-    if band <= 0:
-        return None
-    legs = np.abs(np.diff(vals))
-    if np.mean(legs >= 0.5 * band) < REGULAR_FRACTION:
-        return None
+    if band <= 0 or np.mean(legs >= 0.5 * band) < REGULAR_FRACTION:
+        return moving
     # a leg is measured only when it has no hole (a reading every two minutes at least)
     dur = np.diff(t[idx]) / MIN_MS
     holes = np.array([not ok[a:b + 1].all() or np.any(np.diff(t[a:b + 1]) > 2 * MIN_MS)
@@ -185,15 +259,15 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     spread = 3 * 1.4826 * max(float(np.median(np.abs(lows - low))), float(np.median(np.abs(highs - high))))
     margin = max(reversal, spread)
     if band < 2 * margin:
-        return None  # the turn points do not gather at two levels apart: a wander, not a thermostat
+        return moving  # the turn points do not gather at two levels apart: the band wanders
     # the cycle's legs turn inside its band (a water change's cool water, a fault that went through, are not)
     inside = (vals >= low - margin) & (vals <= high + margin)
     theirs = ~holes & inside[:-1] & inside[1:]
     falls = dur[is_max[:-1] & theirs]
     rises = dur[~is_max[:-1] & theirs]
     if not len(falls) or not len(rises):
-        return None
-    return Cycle(low, high, margin, float(falls.max()), float(rises.max()))
+        return moving
+    return Cycle(low, high, margin, float(falls.max()), float(rises.max()), period, 1.0)
 
 
 def outside_spans(t_ms: NDArray[Any], spans: Sequence[tuple[int, int]]) -> NDArray[np.bool_]:
@@ -234,6 +308,14 @@ def current_leg(t_ms: NDArray[Any], temp: Array, reversal: float) -> tuple[int, 
     return (-1 if is_max[0] else 1), float(t[-1] - t[k]) / MIN_MS
 
 
+def _regular(cycle: Cycle | tuple[float, ...] | None) -> Cycle | None:
+    """The cycle when it is a regular one (a band all day), else None (none, or one whose band moves)."""
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return None
+    c = Cycle(*cycle)
+    return c if c.regular else None
+
+
 def in_cycle(cycle: Cycle | tuple[float, ...] | None, t_ms: NDArray[Any], temp: Array, falling: bool) -> bool:
     """Whether the water's move now is the thermostat's cycle: inside the learned band (with its margin) and
     no longer than the longest healthy leg that way.  False without a learned cycle.
@@ -241,9 +323,9 @@ def in_cycle(cycle: Cycle | tuple[float, ...] | None, t_ms: NDArray[Any], temp: 
     ``t_ms``/``temp`` are the recent readings (a little longer than the longest leg: an older turn is not
     needed, a leg that long is no healthy one).
     """
-    if cycle is None or len(cycle) != len(Cycle._fields):
+    c = _regular(cycle)
+    if c is None:
         return False
-    c = Cycle(*cycle)
     y = np.asarray(temp, dtype=np.float64)
     last = y[np.isfinite(y)][-5:]
     if not len(last):
@@ -263,12 +345,12 @@ def beyond_band(cycle: Cycle | tuple[float, ...] | None, temp: Array) -> int:
     """Where the water is now against the learned band: +1 above its top (with the margin), -1 below its
     bottom, 0 inside it or without a cycle.  Now is the median of the last five readings.
 
-    >>> beyond_band(Cycle(26.2, 26.8, 0.05, 90.0, 60.0), np.full(10, 26.0)), beyond_band((), np.full(10, 26.0))
+    >>> beyond_band(Cycle(26.2, 26.8, 0.05, 90.0, 60.0, 150.0), np.full(10, 26.0)), beyond_band((), np.full(10, 26.0))
     (-1, 0)
     """
-    if cycle is None or len(cycle) != len(Cycle._fields):
+    c = _regular(cycle)
+    if c is None:
         return 0
-    c = Cycle(*cycle)
     y = np.asarray(temp, dtype=np.float64)
     last = y[np.isfinite(y)][-5:]
     if not len(last):
@@ -279,7 +361,150 @@ def beyond_band(cycle: Cycle | tuple[float, ...] | None, temp: Array) -> int:
 
 def look_back_minutes(cycle: Cycle | tuple[float, ...] | None) -> int:
     """How many recent minutes :func:`in_cycle` needs: the longest leg and an hour (0 without a cycle)."""
-    if cycle is None or len(cycle) != len(Cycle._fields):
+    c = _regular(cycle)
+    if c is None:
         return 0
-    c = Cycle(*cycle)
     return int(max(c.longest_fall_min, c.longest_rise_min)) + 60
+
+
+class Envelope(NamedTuple):
+    """Where the thermostat let the water go around this hour on the recent healthy days (°C): the median
+    day's lowest and highest (smoothed) readings, and how far a day strays from them (three robust standard
+    deviations, the MAD's, of the days' lowest and highest); and how fast the water fell while the heater
+    rested and climbed while it heated there (°C/h, the median minute's of each, both ≥ 0)."""
+
+    low: float
+    high: float
+    spread: float
+    fall_c_per_h: float = 0.0
+    rise_c_per_h: float = 0.0
+    #: the longest healthy climb there (minutes, turn point to turn point), and how long the water has been
+    #: climbing now (0 while it falls): a stuck heater's climb goes on past the longest healthy one
+    longest_rise_min: float = 0.0
+    climbing_min: float = 0.0
+
+
+def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
+                  half_window_min: float, days: int = ENVELOPE_DAYS, reversal: float = LEAST_REVERSAL_C
+                  ) -> Envelope | None:
+    """The envelope of the water's healthy sawtooth around this hour of the day, from the days before.
+
+    A thermostat's band may move with the room over the day (a cheap heater's bimetal, a small tank's
+    overshoot), so the water at 4:00 is judged against where it went at 4:00 on the days before, not against
+    the whole day's band.  Each day's window (``now`` ± ``half_window_min``, at least a whole cycle wide so
+    it holds a lower and an upper turn) gives its lowest and highest reading; the median day's are the
+    envelope, so one day spoiled by a fault or a water change is outvoted.  None while no day before has
+    half its window's readings (warm-up, a device that was off).
+
+    Parameters
+    ----------
+    t_ms, temp : array
+        The readings (sorted by time) and the water's temperature, °C.
+    use : array of bool or None
+        The readings that are healthy history (others are treated as missing).
+    now_ms : int
+        Now.
+    half_window_min : float
+        Half the window's width, minutes.
+    reversal : float
+        The least reversal of a turn point (°C, the cycle's): the legs' rates are read between turn points.
+
+    Examples
+    --------
+    >>> m = np.arange(3 * 1440 + 60)
+    >>> saw = 25.0 + 0.25 * (2 * np.abs((m / 90.0) % 1.0 - 0.5) * 2 - 1)  # 25 ± 0.25 °C, 90 min a cycle
+    >>> env = hour_envelope(m * 60_000, saw, None, int(m[-1]) * 60_000, 60)
+    >>> round(env.low, 2), round(env.high, 2), round(env.spread, 2), round(env.fall_c_per_h, 1)
+    (24.76, 25.24, 0.0, 0.6)
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    ok = np.isfinite(y) if use is None else np.isfinite(y) & np.asarray(use, dtype=bool)
+    half = half_window_min * MIN_MS
+    lows: list[float] = []
+    highs: list[float] = []
+    steps: list[Array] = []
+    climbs: list[float] = [0.0]
+    for d in range(1, days + 1):
+        centre = now_ms - d * DAY_MS
+        a, b = np.searchsorted(t, [centre - half, centre + half])
+        if ok[a:b].sum() < half_window_min:  # half the window's minutes at least
+            continue
+        ys = smoothed(np.where(ok[a:b], y[a:b], np.nan))
+        lows.append(float(np.nanmin(ys)))
+        highs.append(float(np.nanmax(ys)))
+        # each leg's rate, turn point to turn point, the window's ends closing its first and last leg (a
+        # minute's step is mostly the probe's noise); a stretch that moves less than a reversal is no leg
+        seen = np.flatnonzero(np.isfinite(ys))
+        turns = turn_points(ys, reversal)[0]
+        ends = np.unique(np.r_[seen[0], turns, seen[-1]])
+        moved, took = np.diff(ys[ends]), np.diff(t[a:b][ends]) / 3_600_000
+        steps.append((moved / np.maximum(took, 1e-9))[np.abs(moved) >= reversal])
+        whole = np.diff(ys[turns]) > 0  # (the climbs between two turn points: whole legs)
+        climbs += (np.diff(t[a:b][turns])[whole] / MIN_MS).tolist()
+    if not lows:
+        return None
+    low, high = float(np.median(lows)), float(np.median(highs))
+    mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
+    rate = np.concatenate(steps) if steps else np.zeros(0)
+    fall, rise = -rate[rate < 0], rate[rate > 0]
+    return Envelope(low, high, 3 * 1.4826 * mad, float(np.median(fall)) if len(fall) else 0.0,
+                    float(np.median(rise)) if len(rise) else 0.0, max(climbs))
+
+
+def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float) -> int:
+    """Where the water is against the envelope: -1 below its low, +1 above its high, 0 inside (or none).
+
+    The envelope is widened by the days' spread and by three of the probe's noise ``noise_c`` (°C), and by
+    at least :data:`LEAST_DEPARTURE_C`: a dead heater takes the water below where its thermostat has let it
+    go at this hour and on, a stuck one above; inside it the thermostat is resting or heating.
+
+    >>> beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.6, 0.02), beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.75, 0.02)
+    (-1, 0)
+    """
+    if env is None or not np.isfinite(now_c):
+        return 0
+    widen = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise_c)
+    return -1 if now_c < env.low - widen else 1 if now_c > env.high + widen else 0
+
+
+def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:
+    """Half the window :func:`hour_envelope` reads each day: a whole cycle wide (the longest healthy one)
+    and a quarter hour each side for its phase; 0 without a sawtooth (the rules judge a flat tank so).
+
+    >>> envelope_window_minutes(Cycle(24.5, 25.5, 0.05, 180.0, 120.0, 300.0)), envelope_window_minutes(())
+    (165.0, 0.0)
+    """
+    if cycle is None or len(cycle) != len(Cycle._fields):
+        return 0.0
+    c = Cycle(*cycle)
+    return 0.5 * c.period_min + 15.0 if c.period_min > 0 else 0.0
+
+
+def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, reversal: float
+               ) -> tuple[float, float, float]:
+    """The lowest and highest the water went in the cycle before its current leg (°C; NaN without readings),
+    and how many minutes the water has been climbing (0 while it falls).
+
+    The current leg is read back to its last turn (:func:`current_leg`); the whole cycle before that turn
+    holds the thermostat's last lower and upper turn points, where it switched the heater on and off today
+    (a colder night than the days before moves a band that moves with the room lower than any of them). A
+    dead heater's fall goes on below the last lower turn; a resting heater's ends at about it.
+
+    >>> t = np.arange(300) * 60_000.0
+    >>> saw = np.r_[np.linspace(25.0, 25.6, 60), np.linspace(25.6, 24.9, 90), np.linspace(24.9, 25.6, 60),
+    ...             np.linspace(25.6, 24.5, 90)]
+    >>> [round(x, 1) for x in last_turns(t, saw, 300 * 60_000, 150.0, 0.1)]
+    [24.9, 25.6, 0.0]
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    recent = t >= now_ms - (2 * period_min + 60) * MIN_MS
+    direction, age = current_leg(t[recent], y[recent], reversal)
+    turned = now_ms - age * MIN_MS
+    before = (t >= turned - period_min * MIN_MS) & (t <= turned)
+    ys = smoothed(y[before])
+    climbing = age if direction > 0 else 0.0
+    if not np.isfinite(ys).any():
+        return float("nan"), float("nan"), climbing
+    return float(np.nanmin(ys)), float(np.nanmax(ys)), climbing

@@ -76,13 +76,13 @@ def _labelled(faults: list[dict[str, Any]], water: Array, healthy: Array) -> Non
 
 
 def _month(name: str, profile: str, tank: Tank, days: int, seed: int, faults: list[dict[str, Any]],
-           room: Array, tau_h: float, power: float, on_at: float, off_at: float,
+           room: Array, tau_h: float, power: float, on_at: float | Array, off_at: float | Array,
            changes: Sequence[tuple[int, float, float]], top_ups: Sequence[int], notes: list[str]) -> Scenario:
     """A month whose water is the heat balance (``changes``: minute, fraction, new water's °C)."""
     n = days * DAY_MIN
     mixes = {at: (frac, c) for at, frac, c in changes if at < n}
     capacity, on, off = _heater(n, faults, on_at, off_at)
-    start = (on_at + off_at) / 2
+    start = float(np.mean(np.broadcast_to((np.asarray(on_at) + np.asarray(off_at)) / 2, (n,))[:60]))
     water = water_temperature(room, tau_h, start, power, on, off, capacity=capacity, mixes=mixes)
     healthy = water_temperature(room, tau_h, start, power, on_at, off_at, mixes=mixes)
     _labelled(faults, water, healthy)
@@ -169,4 +169,43 @@ def community_thermostat_month(days: int = 30, seed: int = 6060, faults: tuple |
                    "top-ups every 4 days", "feeding 9:00 and 20:00"])
 
 
-THERMOSTAT = (turtle_thermostat_month, community_thermostat_month)
+def desk_thermostat_month(days: int = 30, seed: int = 2510, faults: tuple | None = None) -> Scenario:
+    """Round 10: a 25 l tank on a desk by a cold wall, a 50 W heater whose band moves with the room.
+
+    A small tank loses its heat fast (a 4 h time constant) in a room that warms by day and cools at night
+    (19 °C ± 2.5, warmest at 16:00, wandering ± 1 °C day to day): the water falls 1-2 °C/h while the
+    heater rests.  Its cheap bimetal feels its own casing, which the room warms and cools: its band
+    (25.0/25.6 °C in a 19 °C room) moves 0.2 °C with each degree of the room, so the water's band is lower
+    at night than in the afternoon and no single band holds it all day.  15 % changes every 4 days at 19:00 (the new water 2 °C
+    cooler), feeding 8:00 and 19:30.  Faults: the heater's element broken at night (day 5, 1:00 until the
+    keeper sees it at 8:00), the thermostat stuck on in the afternoon (day 9, 13:00-16:00), a pH crash,
+    the heater unplugged for a water change and not plugged back in (day 16 19:00 until 23:30), the pump
+    stopped, the TDS probe failing (noisy) for six hours.
+    """
+    D = DAY_MIN
+    weather = np.random.default_rng(seed + 1)
+    room = room_air(days, weather, 19.0, 2.5, 16.0, 1.0)
+    # the thermostat's sensor feels the room: its band moves with it (down when the room cools)
+    shift = 0.2 * (room - 19.0)
+    on_at, off_at = 25.0 + shift, 25.6 + shift
+    change_days = list(range(4, days, 4))
+    if faults is None:
+        faults = ({"kind": "thermostat_dead", "start": 5 * D + 1 * 60, "end": 5 * D + 8 * 60},
+                  {"kind": "thermostat_stuck", "start": 9 * D + 13 * 60, "end": 9 * D + 16 * 60},
+                  {"kind": "ph_crash", "start": 12 * D + 15 * 60, "end": 12 * D + 21 * 60, "drop": 0.5},
+                  {"kind": "thermostat_dead", "start": 16 * D + 19 * 60, "end": 16 * D + 23 * 60 + 30},
+                  {"kind": "pump_stopped", "start": 21 * D + 10 * 60, "end": 21 * D + 11 * 60 + 30},
+                  {"kind": "probe_noisy", "start": 25 * D + 9 * 60, "end": 25 * D + 15 * 60, "probe": "tds_ppm",
+                   "sigma": 12.0})
+    fault_list = [dict(f) for f in faults]
+    tank = Tank(temp=0.0, temp_swing=0.0, ph=7.0, ph_swing=0.05, tds=180.0, tds_per_day=2.0, turb=0.6,
+                feed_turb=0.3, feed_hours=(8.0, 19.5), level=21.0, evap_cm_per_day=0.5, flow=5.0)
+    changes = [(d * D + 19 * 60, 0.15, 23.0) for d in change_days]
+    return _month("desk tank 25 l, a 50 W heater whose band moves with the room (round 10, tuning)", "tropical",
+                  tank, days, seed, fault_list, room, 4.0, 2.0, on_at, off_at, changes,
+                  [d * D + 20 * 60 for d in range(2, days, 4)],
+                  ["a 50 W heater, its band 25.0/25.6 °C moving with the room", "a 4 h time constant",
+                   "15 % changes every 4 days at 19:00", "feeding 8:00 and 19:30"])
+
+
+THERMOSTAT = (turtle_thermostat_month, community_thermostat_month, desk_thermostat_month)
