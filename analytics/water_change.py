@@ -66,6 +66,23 @@ RESTART_MINUTES = 5
 DRAIN_READINGS = 2
 #: back at the mark: within this fraction of the dip (a keeper refills to about the mark, not to the mm)
 BACK_FRACTION = 0.2
+#: the keeper's past water changes a new drain is compared with (about two months of weekly changes)
+HABIT_CHANGES = 8
+#: a keeper drains with the same siphon or hose: a drain this many times slower or faster than any of theirs
+#: is another hose (a leak, a burst)
+HABIT_RATE_FACTOR = 1.5
+#: how much deeper, longer and later than the keeper's deepest, longest and latest a change may run: a
+#: keeper changes a little more one week, fetches one more bucket
+HABIT_DEPTH_FACTOR, HABIT_TIME_FACTOR = 1.25, 1.5
+#: minutes added to the keeper's longest fall and longest wait for the refill (a few minutes' slack
+#: matters for a quick keeper, not for a slow one)
+HABIT_FALL_SLACK_MINUTES, HABIT_REFILL_SLACK_MINUTES = 3.0, 15.0
+#: a keeper does not change water twice in a short while: a drain sooner after the last change than half
+#: the keeper's shortest interval between changes (or this, with only one change learned) is no change
+HABIT_GAP_HOURS = 12.0
+#: a keeper changes water at about the same hours: this far (hours) from every past change's hour is
+#: another time (once two changes are learned)
+HABIT_HOUR_MARGIN = 3.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,95 @@ class DrainUnderWay:
     recorded: bool = False  # fed into the water-change state (once it was more than a glitch)
     recorded_ms: int = 0  # when this drain entered the water-change state itself (0: it did not)
     change_before_ms: int = 0  # the last water change before this drain (restored if it was no water change)
+    #: the last minute the level fell on (below the deepest reading by half the threshold): the drain's end
+    fell_until_ms: int = 0
+    fall_ref_cm: float = float("nan")
+    #: held as the keeper's water change in progress: like the keeper's past changes (:func:`unlike_habit`)
+    habitual: bool = False
+    told: bool = False  # told as unlike the keeper's changes: never held again
+
+
+@dataclass(frozen=True)
+class PastDrain:
+    """One of the keeper's water changes, drained first and refilled with new water: what a drain is compared
+    with (:func:`unlike_habit`)."""
+
+    start_ms: int
+    depth_cm: float
+    rate_cm_per_h: float  # the depth over the minutes it fell
+    fall_minutes: float  # from the drain's start to its deepest
+    refill_minutes: float  # from the drain's start to the level back at its mark
+
+
+def fell(drain: DrainUnderWay, level_cm: float, now_ms: int) -> None:
+    """Follow one reading of a drain under way: its deepest reading, and the last minute it still fell."""
+    if not np.isfinite(level_cm):
+        return
+    if not drain.fell_until_ms:
+        drain.fell_until_ms, drain.fall_ref_cm = drain.start_ms, drain.mark_cm
+    if level_cm < drain.fall_ref_cm - drain.threshold_cm / 2:
+        drain.fell_until_ms, drain.fall_ref_cm = now_ms, level_cm
+
+
+def past_drain(drain: DrainUnderWay, now_ms: int) -> PastDrain:
+    """The drain just refilled, as one of the keeper's water changes."""
+    fall_minutes = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
+    depth = drain.mark_cm - drain.deepest_cm
+    return PastDrain(drain.start_ms, round(depth, 3), round(depth / fall_minutes * 60.0, 3), fall_minutes,
+                     (now_ms - drain.start_ms) / MIN_MS)
+
+
+def _hour_of(t_ms: int, utc_offset_ms: int) -> float:
+    return ((t_ms + utc_offset_ms) % 86_400_000) / 3_600_000
+
+
+def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_change_ms: int,
+                 utc_offset_ms: int = 0) -> str:
+    """Why a drain under way is not one of the keeper's water changes ("" while it is like them).
+
+    Like them: a fall as fast as the keeper's siphon (within
+    ``HABIT_RATE_FACTOR`` of their slowest and fastest), at one of their hours
+    (``HABIT_HOUR_MARGIN``), not sooner after the last change than they change
+    water (``HABIT_GAP_HOURS``), not deeper than their deepest change
+    (``HABIT_DEPTH_FACTOR``), not falling longer than their longest drain and
+    not waiting longer for the refill than their longest wait
+    (``HABIT_TIME_FACTOR`` plus slack).  The words are the keeper's.
+
+    >>> past = [PastDrain(0, 9.0, 25.0, 22.0, 50.0), PastDrain(7 * 86_400_000, 11.0, 28.0, 24.0, 60.0)]
+    >>> d = DrainUnderWay(14 * 86_400_000, 30.0, 0.4, 27.0, fell_until_ms=14 * 86_400_000 + 6 * MIN_MS)
+    >>> unlike_habit(past, d, d.start_ms + 7 * MIN_MS, 7 * 86_400_000)
+    ''
+    >>> unlike_habit(past, d, d.start_ms + 120 * MIN_MS, 7 * 86_400_000)[:26]
+    'it has not been refilled i'
+    """
+    now_min = (now_ms - drain.start_ms) / MIN_MS
+    fall_min = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
+    dip = drain.mark_cm - drain.deepest_cm
+    if drain.start_ms - last_change_ms < 3_600_000 * (HABIT_GAP_HOURS if len(past) < 2 else 0.5 * min(
+            b.start_ms - a.start_ms for a, b in zip(past[:-1], past[1:])) / 3_600_000):
+        return "it began soon after the last water change (a siphon left running?)"
+    if not past:
+        return ""  # nothing learned to compare with
+    if len(past) >= 2:
+        hour = _hour_of(drain.start_ms, utc_offset_ms)
+        off = min(min(abs(hour - _hour_of(p.start_ms, utc_offset_ms)), 24 - abs(hour - _hour_of(
+            p.start_ms, utc_offset_ms))) for p in past)
+        if off > HABIT_HOUR_MARGIN:
+            return "it is not the hour you change water"
+    if dip > HABIT_DEPTH_FACTOR * max(p.depth_cm for p in past) + drain.threshold_cm:
+        return f"it is deeper than your water changes ({max(p.depth_cm for p in past):.0f} cm at most)"
+    if fall_min >= 3 and not (min(p.rate_cm_per_h for p in past) / HABIT_RATE_FACTOR <= dip / fall_min * 60.0
+                              <= HABIT_RATE_FACTOR * max(p.rate_cm_per_h for p in past)):
+        return (f"it fell {dip / fall_min * 60.0:.0f} cm/h, your water changes drain at "
+                f"{min(p.rate_cm_per_h for p in past):.0f}-{max(p.rate_cm_per_h for p in past):.0f} cm/h")
+    longest_fall = HABIT_TIME_FACTOR * max(p.fall_minutes for p in past) + HABIT_FALL_SLACK_MINUTES
+    if drain.fell_until_ms >= now_ms - 2 * MIN_MS and now_min > longest_fall:
+        return f"it is still falling after {now_min:.0f} minutes (your drains take {longest_fall:.0f} at most)"
+    longest = HABIT_TIME_FACTOR * max(p.refill_minutes for p in past) + HABIT_REFILL_SLACK_MINUTES
+    if now_min > longest:
+        return f"it has not been refilled in {now_min:.0f} minutes (your water changes are refilled within " \
+            f"{longest:.0f})"
+    return ""
 
 
 def steady_pump(pump: Array | None) -> bool:
@@ -163,11 +269,12 @@ def back_at_mark(level_cm: float, mark_cm: float, deepest_cm: float, threshold_c
     return bool(level_cm >= mark_cm - max(threshold_cm, BACK_FRACTION * (mark_cm - deepest_cm)))
 
 
-def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20) -> float:
+def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, after_ms: int | None = None) -> float:
     """How far ``y`` stepped at ``at_ms`` in units of its own noise (0.0 with too few readings).
 
     The median of the readings since ``at_ms`` against the median of the
-    ``before_minutes`` before it; the noise is the readings' robust spread
+    ``before_minutes`` before it (the readings since ``after_ms`` when given:
+    a refill long after the drain began); the noise is the readings' robust spread
     about their median before it (not their minute-to-minute steps: the
     engine's readings are a running median of three, whose steps understate
     the noise).
@@ -180,7 +287,7 @@ def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20) -> f
     t_ms = np.asarray(t_ms)
     y = np.asarray(y, dtype=np.float64)
     before = y[(t_ms >= at_ms - before_minutes * MIN_MS) & (t_ms < at_ms)]
-    after = y[t_ms >= at_ms]
+    after = y[t_ms >= (at_ms if after_ms is None else after_ms)]
     before, after = before[np.isfinite(before)], after[np.isfinite(after)]
     if len(before) < before_minutes // 2 or len(after) < 2:
         return 0.0
