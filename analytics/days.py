@@ -25,6 +25,7 @@ from analytics.forecast import LocalLinearTrend
 from analytics.monitor_host import HostBase
 from analytics.water_change import (
     DRAIN_READINGS,
+    FOLLOW_MINUTES,
     HABIT_CHANGES,
     HABIT_GAP_HOURS,
     MARK_MINUTES,
@@ -35,12 +36,16 @@ from analytics.water_change import (
     DrainUnderWay,
     back_at_mark,
     fell,
+    filter_switched_off,
     level_moved,
     past_drain,
     stepped_at,
+    too_soon,
     unlike_habit,
 )
 
+#: what new water moves (cloudy, softer, cooler): out of the drift while a drain is followed
+NEW_WATER_READINGS = ("turb_ntu", "tds_ppm", "ph", "temp_c")
 #: a drain this soon after the keeper's last water change is not learned as one (a siphon left running)
 HABIT_GAP_HOURS_MS = int(HABIT_GAP_HOURS * 3_600_000)
 
@@ -113,9 +118,14 @@ class DaysMixin(HostBase):
 
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
         """TDS is stepping down now (fresh water going in): the start of a water change; or a water change
-        recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``)."""
+        recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``), or a
+        drain held as the keeper's is being refilled."""
         if now_ms - self.water_moved_ms < WATER_CHANGE_SETTLE_MS:
             return True
+        drain = self.drain
+        if drain is not None and drain.habitual and "level_cm" in frame and \
+                self._last(frame["level_cm"][-3:]) > drain.deepest_cm + drain.threshold_cm:
+            return True  # the keeper's held drain is being refilled: the new water is going in
         if "tds_ppm" not in frame:
             return False
         _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
@@ -256,12 +266,15 @@ class DaysMixin(HostBase):
                 "--for 1h` (or the web app's \"I'm doing a water change\" button) before you drain holds the alerts. ")
 
     def water_held(self, now_ms: int) -> set[str]:
-        """The readings the keeper's water change in progress moves, kept out of the drift: the turbidity the
-        gravel vacuum stirs while a drain like the keeper's runs, and what the new water stepped (cloudy,
-        softer) for a drift window after its refill; then the settling (back near usual) takes over."""
+        """The readings the keeper's water change in progress moves, kept out of the drift: while a drain is
+        followed (the gravel vacuum stirs the turbidity, the new water steps the rest as it pours in), and what
+        the new water stepped (cloudy, softer) for a drift window after its refill; then the settling (back
+        near usual) takes over.  The rules (pH crash, temperature range, heater) stay live."""
         held = {n for n, until in self.drift_held_until.items() if now_ms < until}
-        if self.drain is not None and (self.drain.habitual or self.drain.recorded):
-            held |= {n for n in ("turb_ntu",) if n in self.settings.drift_sensors}
+        drain = self.drain
+        if drain is not None and drain.low_readings >= DRAIN_READINGS and not drain.timed_out:
+            # (a leak moves none of them; while the level tells it, the drift has nothing to add)
+            held |= {n for n in NEW_WATER_READINGS if n in self.settings.drift_sensors}
         return held
 
     def refilled_lately(self, now_ms: int) -> bool:
@@ -289,7 +302,8 @@ class DaysMixin(HostBase):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":
             self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
-                                       change_before_ms=self.water_moved_ms)
+                                       change_before_ms=self.water_moved_ms,
+                                       filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms))
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
         # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
@@ -320,13 +334,15 @@ class DaysMixin(HostBase):
         fell(drain, level_cm, now_ms)
         dip = drain.mark_cm - drain.deepest_cm
         out: list[Transition] = []
-        if not drain.recorded and drain.low_readings >= DRAIN_READINGS:
+        if not drain.recorded and not drain.told and drain.low_readings >= DRAIN_READINGS:
             # water out alone is a leak as much as a drain: it is the keeper's water change once the new water
             # shows (a reading stepped with it, or the TDS falling), or while it is like the keeper's own past
             # changes; till then the level rules judge the fall (a burst hose refilled within the hour is told)
+            # (a fall soon after the last refill is none: the TDS still falling is that change's, not this one's)
             stepped = tuple(self._stepped_with(t_ms, frame, drain.start_ms))
             tds_step = self._tds_dropping(now_ms, t_ms, frame)
-            drain.recorded = bool(stepped) or tds_step
+            soon = too_soon(self.keeper_drains, drain.start_ms, self._last_refill_ms())
+            drain.recorded = (bool(stepped) or tds_step) and not soon
             if drain.recorded and not tds_step:  # (a TDS step is recorded by the TDS path)
                 drain.recorded_ms = now_ms
                 out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
@@ -336,23 +352,27 @@ class DaysMixin(HostBase):
                 self._judge_by_habit(drain, now_ms)
         if drain.low_readings and back_at_mark(level_cm, drain.mark_cm, drain.deepest_cm, drain.threshold_cm):
             return out + self._refilled(drain, now_ms, dip, t_ms, frame)
-        if now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS and not drain.habitual:
+        learned = drain.habitual and bool(self.keeper_drains)  # (held by the habit: its own time)
+        if now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS and not (learned or drain.timed_out):
             # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
-            self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
+            drain.timed_out, drain.habitual, drain.told = True, False, True
             # the water that went is still missing: a leak that stopped (or a siphon taken out) is told by
             # the level rules until the level is back (a keeper's refill); a fall that has stopped shows no rate
-            self.level_lost_below_cm = drain.mark_cm - drain.threshold_cm
+            if not self.level_lost_why:
+                self.level_lost_below_cm = drain.mark_cm - drain.threshold_cm
             if drain.recorded:
+                drain.recorded = False
                 if self.water_moved_ms == drain.recorded_ms:  # (never undo a change recorded since)
                     self.water_moved_ms = drain.change_before_ms
                 self.day_notes.append(f"the level fell {dip:.1f} cm fast and is not back after "
                                       f"{MOVE_MINUTES} minutes")
+        if drain.timed_out and now_ms - drain.start_ms > FOLLOW_MINUTES * MIN_MS:
+            self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
         return out
 
-    def _last_change_ms(self) -> int:
-        """When the keeper's last water change was recognised (by the level or by the TDS)."""
-        return max(self.water_moved_ms, self.last_tds_change_ms, self.last_water_change_ms,
-                   *(p.start_ms for p in self.keeper_drains[-1:]))
+    def _last_refill_ms(self) -> int:
+        """When the keeper last refilled after a drain (or began their last learned water change)."""
+        return max([self.last_refill_ms, *(p.start_ms for p in self.keeper_drains[-1:])])
 
     def _judge_by_habit(self, drain: DrainUnderWay, now_ms: int) -> None:
         """Hold a drain no new water has shown with while it is like the keeper's past water changes
@@ -362,11 +382,10 @@ class DaysMixin(HostBase):
         if drain.told:
             return
         zone = keeper_zone_of(self.settings.time_zone, self.settings.utc_offset_minutes)
-        offset = zone.utcoffset(datetime.fromtimestamp(drain.start_ms / 1000, timezone.utc)) if zone else None
-        offset_ms = int(offset.total_seconds() * 1000) if offset is not None else 0
-        why = unlike_habit(self.keeper_drains, drain, now_ms, self._last_change_ms(), offset_ms)
+        why = unlike_habit(self.keeper_drains, drain, now_ms, self._last_refill_ms())
         if not why:
-            drain.habitual = bool(self.keeper_drains)
+            # like the keeper's changes, or nothing learned but the keeper switched the filter off for it
+            drain.habitual = bool(self.keeper_drains) or drain.filter_off
             return
         if not (drain.habitual or self.keeper_drains or why.startswith("it began soon")):
             return  # nothing learned yet: the level rules judge the fall by its rate
@@ -388,7 +407,8 @@ class DaysMixin(HostBase):
             t_ms, frame[n], drain.start_ms, after_ms=now_ms - 5 * MIN_MS) > NOISE_SIGMAS]
         tds_changed = self.last_tds_change_ms >= drain.start_ms
         out: list[Transition] = []
-        if not (drain.recorded or drain.habitual or stepped or tds_changed):
+        if drain.timed_out and not (stepped or tds_changed) or \
+                not (drain.recorded or drain.habitual or stepped or tds_changed):
             # one wild reading (or water put back like the tank's own): nothing to hold after it
             self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS
             return out
@@ -401,7 +421,7 @@ class DaysMixin(HostBase):
         held = [n for n in ("turb_ntu", *stepped) if n in self.settings.drift_sensors]
         for n in held:
             self.drift_held_until[n] = now_ms + self.settings.window_minutes * MIN_MS
-        self.drain, self.drain_end_ms = None, now_ms
+        self.drain, self.drain_end_ms, self.last_refill_ms = None, now_ms, now_ms
         self.day_notes.append(f"water change: the level fell {dip:.1f} cm and was refilled to its mark")
         if self.last_tds_change_ms < drain.start_ms:  # (a TDS step re-learns the water: nothing to settle)
             # the new water went in with the refill: what it stepped stays out of the drift a while too

@@ -100,6 +100,7 @@ class MonitorHost:
     drain_end_ms: int
     water_moved_ms: int
     level_lost_below_cm: float
+    last_refill_ms: int
     level_lost_why: str
     keeper_drains: list[PastDrain]
     drift_held_until: dict[str, int]

@@ -115,18 +115,20 @@ def drain_community_month(days: int = 30, seed: int = 1010) -> Scenario:
              2: dict(depth_cm=10.0, rate_cm_per_h=22.0, wait_min=25, refill_min=10),
              3: dict(depth_cm=8.0, rate_cm_per_h=26.0, wait_min=15, refill_min=8)}
     ends = {k: int(days_at[k] * D) + int(round(s["depth_cm"] / s["rate_cm_per_h"] * 60)) + s["wait_min"]
-            + s["refill_min"] for k, s in fixed.items()}
+            + s["refill_min"] for k, s in fixed.items() if k < len(days_at)}
+    never = days * D + 1  # (a shorter month: the faults after its last change are left out)
 
     def habits(v: dict, rng: np.random.Generator) -> list[str]:
         out = _changes(v, rng, days_at, (7.5, 13.5), (18.0, 30.0), tap_tds=150.0, tap_temp=21.0, fixed=fixed)
         _hand_top_ups(v, rng, days, 1.3, (0.3, 0.6), (2.0, 4.0))
         return out + ["hand top-ups every 2-4 days", "feeding 8:30 and 19:00"]
 
-    faults = [{"kind": "siphon_left", "start": ends[1] + 6, "end": ends[1] + 46, "cm_per_h": 20.0},
+    faults = [{"kind": "siphon_left", "start": ends.get(1, never) + 6, "end": ends.get(1, never) + 46,
+               "cm_per_h": 20.0},
               {"kind": "leak", "start": 12 * D + 3 * 60, "end": 12 * D + 3 * 60 + 45, "cm_per_h": 14.0},
-              {"kind": "heater_unplugged", "start": ends[2], "end": ends[2] + 300, "rate": 0.5},
+              {"kind": "heater_unplugged", "start": ends.get(2, never), "end": ends.get(2, never) + 300, "rate": 0.5},
               {"kind": "leak", "start": 19 * D + 22 * 60, "end": 20 * D + 6 * 60, "cm_per_h": 0.6},
-              {"kind": "filter_not_restarted", "start": ends[3] + 5, "end": ends[3] + 120},
+              {"kind": "filter_not_restarted", "start": ends.get(3, never) + 5, "end": ends.get(3, never) + 120},
               {"kind": "ph_crash", "start": 26 * D + 15 * 60, "end": 26 * D + 20 * 60, "drop": 0.5}]
     faults = [f for f in faults if f["end"] < days * D]
     return build("round 10: a 100 l community tank, weekly changes drained first", "tropical", tank, days, faults,
@@ -155,12 +157,13 @@ def drain_goldfish_month(days: int = 30, seed: int = 2020) -> Scenario:
         days_at.append(int(d) + float(rng0.choice([rng0.uniform(7.5, 9.5), rng0.uniform(18, 21)])) / 24)
         d += float(rng0.choice([3.0, 4.0]))
     fixed = {3: dict(depth_cm=14.0, rate_cm_per_h=34.0, wait_min=15, refill_min=12, pump_off=False)}
-    end3 = int(days_at[3] * D) + int(round(14.0 / 34.0 * 60)) + 15 + 12
+    end3 = int(days_at[3] * D) + int(round(14.0 / 34.0 * 60)) + 15 + 12 if len(days_at) > 3 else days * D + 1
 
     def habits(v: dict, rng: np.random.Generator) -> list[str]:
         out = _changes(v, rng, days_at, (11.0, 18.0), (28.0, 40.0), tap_tds=200.0, tap_temp=17.0,
                        pump_off_every=2, fixed=fixed)
-        return out + ["feeding 8:00 and 18:00"]
+        _hand_top_ups(v, rng, days, 1.6, (0.6, 1.0), (2.5, 3.5))
+        return out + ["hand top-ups every 2.5-3.5 days", "feeding 8:00 and 18:00"]
 
     faults = [{"kind": "siphon_left", "start": end3 + 4, "end": end3 + 34, "cm_per_h": 25.0},
               {"kind": "leak", "start": 17 * D + 13 * 60, "end": 17 * D + 13 * 60 + 10, "cm_per_h": 60.0},
