@@ -119,13 +119,13 @@ class DaysMixin(HostBase):
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
         """TDS is stepping down now (fresh water going in): the start of a water change; or a water change
         recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``), or a
-        drain held as the keeper's is being refilled."""
+        drain is being refilled."""
         if now_ms - self.water_moved_ms < WATER_CHANGE_SETTLE_MS:
             return True
         drain = self.drain
-        if drain is not None and drain.habitual and "level_cm" in frame and \
+        if drain is not None and drain.low_readings >= DRAIN_READINGS and "level_cm" in frame and \
                 self._last(frame["level_cm"][-3:]) > drain.deepest_cm + drain.threshold_cm:
-            return True  # the keeper's held drain is being refilled: the new water is going in
+            return True  # a drain is being refilled (no leak refills itself): the new water is going in
         if "tds_ppm" not in frame:
             return False
         _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
