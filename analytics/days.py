@@ -414,10 +414,13 @@ class DaysMixin(HostBase):
             return out
         if (stepped or tds_changed) and drain.start_ms - self._last_change_before(drain) >= HABIT_GAP_HOURS_MS:
             self.keeper_drains = [*self.keeper_drains, past_drain(drain, now_ms)][-HABIT_CHANGES:]
-        if not drain.recorded and not tds_changed and stepped:
+        if not drain.recorded_ms and not tds_changed and stepped:
+            # (recorded, with no recorded_ms: the refill's TDS fall was left to the TDS path, too small for it)
+            # the cloudy new water stays out of the drift with what it stepped, until back near usual
+            moved = (*stepped, *(n for n in ("turb_ntu",) if n in frame))
             out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
                                              f"the level fell {dip:.1f} cm and was refilled with new water",
-                                             f"the level fell {dip:.1f} cm and was refilled", tuple(stepped))
+                                             f"the level fell {dip:.1f} cm and was refilled", moved)
         held = [n for n in ("turb_ntu", *stepped) if n in self.settings.drift_sensors]
         for n in held:
             self.drift_held_until[n] = now_ms + self.settings.window_minutes * MIN_MS
