@@ -25,6 +25,9 @@ from analytics.forecast import LocalLinearTrend
 from analytics.monitor_host import HostBase
 from analytics.water_change import (
     DRAIN_READINGS,
+    FOLLOW_MINUTES,
+    HABIT_CHANGES,
+    HABIT_GAP_HOURS,
     MARK_MINUTES,
     MOVE_MINUTES,
     NOISE_SIGMAS,
@@ -32,9 +35,19 @@ from analytics.water_change import (
     RESTART_MINUTES,
     DrainUnderWay,
     back_at_mark,
+    fell,
+    filter_switched_off,
     level_moved,
+    past_drain,
     stepped_at,
+    too_soon,
+    unlike_habit,
 )
+
+#: what new water moves (cloudy, softer, cooler): out of the drift while a drain is followed
+NEW_WATER_READINGS = ("turb_ntu", "tds_ppm", "ph", "temp_c")
+#: a drain this soon after the keeper's last water change is not learned as one (a siphon left running)
+HABIT_GAP_HOURS_MS = int(HABIT_GAP_HOURS * 3_600_000)
 
 Array = NDArray[np.float64]
 
@@ -105,9 +118,14 @@ class DaysMixin(HostBase):
 
     def _tds_dropping(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
         """TDS is stepping down now (fresh water going in): the start of a water change; or a water change
-        recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``)."""
+        recognised by the level (the keeper's water moved) is settling (``WATER_CHANGE_SETTLE_MS``), or a
+        drain is being refilled."""
         if now_ms - self.water_moved_ms < WATER_CHANGE_SETTLE_MS:
             return True
+        drain = self.drain
+        if drain is not None and drain.low_readings >= DRAIN_READINGS and "level_cm" in frame and \
+                self._last(frame["level_cm"][-3:]) > drain.deepest_cm + drain.threshold_cm:
+            return True  # a drain is being refilled (no leak refills itself): the new water is going in
         if "tds_ppm" not in frame:
             return False
         _, now = self._recent(t_ms, frame["tds_ppm"], now_ms, 3)
@@ -236,8 +254,28 @@ class DaysMixin(HostBase):
         flow are the keeper's doing (the level and flow rules hold).  A fall no new water has shown with is
         no water change: past its first readings the rules judge it."""
         drain = self.drain
-        return drain is not None and (drain.recorded or drain.low_readings < DRAIN_READINGS) or \
-            now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS
+        return drain is not None and (drain.recorded or drain.habitual or drain.low_readings < DRAIN_READINGS) \
+            or now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS
+
+    def _first_drain_hint(self) -> str:
+        """Words for a fast fall while no water change of the keeper's is learned yet: how to avoid the page."""
+        if self.drain is None or self.keeper_drains:
+            return ""
+        return ("If you are changing water: once it is refilled with new water aquamon learns your water changes "
+                "and holds the next ones like it; until then `aquamon silence " + self.tank + " --maintenance "
+                "--for 1h` (or the web app's \"I'm doing a water change\" button) before you drain holds the alerts. ")
+
+    def water_held(self, now_ms: int) -> set[str]:
+        """The readings the keeper's water change in progress moves, kept out of the drift: while a drain is
+        followed (the gravel vacuum stirs the turbidity, the new water steps the rest as it pours in), and what
+        the new water stepped (cloudy, softer) for a drift window after its refill; then the settling (back
+        near usual) takes over.  The rules (pH crash, temperature range, heater) stay live."""
+        held = {n for n, until in self.drift_held_until.items() if now_ms < until}
+        drain = self.drain
+        if drain is not None and drain.low_readings >= DRAIN_READINGS and not drain.timed_out:
+            # (a leak moves none of them; while the level tells it, the drift has nothing to add)
+            held |= {n for n in NEW_WATER_READINGS if n in self.settings.drift_sensors}
+        return held
 
     def refilled_lately(self, now_ms: int) -> bool:
         """A drain of the keeper's ended within ``MOVE_MINUTES``: a filter not running is one not restarted."""
@@ -264,7 +302,8 @@ class DaysMixin(HostBase):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":
             self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
-                                       change_before_ms=self.water_moved_ms)
+                                       change_before_ms=self.water_moved_ms,
+                                       filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms))
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
         # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
@@ -285,44 +324,114 @@ class DaysMixin(HostBase):
 
     def _follow_drain(self, drain: DrainUnderWay, now_ms: int, level_cm: float, t_ms: Array,
                       frame: dict[str, Array]) -> list[Transition]:
-        """One minute of a drain under way: record it once it is more than a glitch, end it when the level is
-        back near its mark or ``MOVE_MINUTES`` have passed without it (no water change: the rules judge)."""
+        """One minute of a drain under way: record it once it is more than a glitch and new water shows, hold
+        it while it is like the keeper's past water changes (:meth:`_judge_by_habit`), end it when the level
+        is back near its mark (learning it when new water came with the refill) or ``MOVE_MINUTES`` have
+        passed without it (no water change: the rules judge)."""
         if np.isfinite(level_cm) and level_cm < drain.mark_cm - drain.threshold_cm:
             drain.low_readings += 1
             drain.deepest_cm = min(drain.deepest_cm, level_cm)
+        fell(drain, level_cm, now_ms)
         dip = drain.mark_cm - drain.deepest_cm
         out: list[Transition] = []
-        if not drain.recorded and drain.low_readings >= DRAIN_READINGS:
-            # water out alone is a leak as much as a drain: it is the keeper's water change only once the
-            # new water shows (a reading stepped with it, or the TDS falling); till then the level rules judge
-            # the fall (a burst hose refilled within the hour is still told)
+        if not drain.recorded and not drain.told and drain.low_readings >= DRAIN_READINGS:
+            # water out alone is a leak as much as a drain: it is the keeper's water change once the new water
+            # shows (a reading stepped with it, or the TDS falling), or while it is like the keeper's own past
+            # changes; till then the level rules judge the fall (a burst hose refilled within the hour is told)
+            # (a fall soon after the last refill is none: the TDS still falling is that change's, not this one's)
             stepped = tuple(self._stepped_with(t_ms, frame, drain.start_ms))
             tds_step = self._tds_dropping(now_ms, t_ms, frame)
-            drain.recorded = bool(stepped) or tds_step
+            soon = too_soon(self.keeper_drains, drain.start_ms, self._last_refill_ms())
+            drain.recorded = (bool(stepped) or tds_step) and not soon
             if drain.recorded and not tds_step:  # (a TDS step is recorded by the TDS path)
                 drain.recorded_ms = now_ms
                 out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
                                                  f"the level fell {dip:.1f} cm fast (a drain)",
                                                  f"the level fell {dip:.1f} cm", stepped)
+            if not drain.recorded:
+                self._judge_by_habit(drain, now_ms)
         if drain.low_readings and back_at_mark(level_cm, drain.mark_cm, drain.deepest_cm, drain.threshold_cm):
-            if not drain.recorded:  # one wild reading, not a drain: nothing to hold after it
-                self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS
-                return out
-            self.drain, self.drain_end_ms = None, now_ms
-            self.day_notes.append(f"water change: the level fell {dip:.1f} cm and was refilled to its mark")
-            if self.last_tds_change_ms < drain.start_ms:  # (a TDS step re-learns the water: nothing to settle)
-                # the new water went in with the refill: what it stepped stays out of the drift a while too
-                self.settling = list(dict.fromkeys([*self.settling, *(
-                    n for n in self._stepped_with(t_ms, frame, drain.start_ms) if n in self.settings.drift_sensors)]))
-        elif now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS:
+            return out + self._refilled(drain, now_ms, dip, t_ms, frame)
+        learned = drain.habitual and bool(self.keeper_drains)  # (held by the habit: its own time)
+        if now_ms - drain.start_ms > MOVE_MINUTES * MIN_MS and not (learned or drain.timed_out):
             # not back: no water change of the keeper's (a leak, water taken out for good): the rules judge
-            self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
+            drain.timed_out, drain.habitual, drain.told = True, False, True
             # the water that went is still missing: a leak that stopped (or a siphon taken out) is told by
             # the level rules until the level is back (a keeper's refill); a fall that has stopped shows no rate
-            self.level_lost_below_cm = drain.mark_cm - drain.threshold_cm
+            if not self.level_lost_why:
+                self.level_lost_below_cm = drain.mark_cm - drain.threshold_cm
             if drain.recorded:
+                drain.recorded = False
                 if self.water_moved_ms == drain.recorded_ms:  # (never undo a change recorded since)
                     self.water_moved_ms = drain.change_before_ms
                 self.day_notes.append(f"the level fell {dip:.1f} cm fast and is not back after "
                                       f"{MOVE_MINUTES} minutes")
+        if drain.timed_out and now_ms - drain.start_ms > FOLLOW_MINUTES * MIN_MS:
+            self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS  # (no grace, no refill)
         return out
+
+    def _last_refill_ms(self) -> int:
+        """When the keeper last refilled after a drain (or began their last learned water change)."""
+        return max([self.last_refill_ms, *(p.start_ms for p in self.keeper_drains[-1:])])
+
+    def _judge_by_habit(self, drain: DrainUnderWay, now_ms: int) -> None:
+        """Hold a drain no new water has shown with while it is like the keeper's past water changes
+        (:func:`analytics.water_change.unlike_habit`); tell it at once (the water is missing) when it is not
+        (deeper, faster, longer, at another hour, soon after the last change) or when one held is not
+        refilled in the keeper's time."""
+        if drain.told:
+            return
+        zone = keeper_zone_of(self.settings.time_zone, self.settings.utc_offset_minutes)
+        why = unlike_habit(self.keeper_drains, drain, now_ms, self._last_refill_ms())
+        if not why:
+            # like the keeper's changes, or nothing learned but the keeper switched the filter off for it
+            drain.habitual = bool(self.keeper_drains) or drain.filter_off
+            return
+        if not (drain.habitual or self.keeper_drains or why.startswith("it began soon")):
+            return  # nothing learned yet: the level rules judge the fall by its rate
+        drain.habitual, drain.told = False, True
+        at = datetime.fromtimestamp(drain.start_ms / 1000, zone or timezone.utc).strftime("%H:%M")
+        dip = drain.mark_cm - drain.deepest_cm
+        self.level_lost_below_cm = drain.mark_cm - drain.threshold_cm
+        self.level_lost_why = (f"The water level fell {dip:.1f} cm from {at} and {why}: if this is a water "
+                               "change, ignore this; if not, look for a leak or a siphon left running. ")
+        self.day_notes.append(f"the level fell {dip:.1f} cm from {at}: not like the keeper's water changes ({why})")
+
+    def _refilled(self, drain: DrainUnderWay, now_ms: int, dip: float, t_ms: Array,
+                  frame: dict[str, Array]) -> list[Transition]:
+        """The level is back near its mark: a water change when new water came with the refill (learned as the
+        keeper's habit, and what it stepped held out of the drift a drift window), else a glitch or a leak
+        the keeper made good."""
+        # the new water: a reading of the last minutes (the refill) stepped from before the drain began
+        stepped = [n for n in ("temp_c", "tds_ppm", "ph") if n in frame and stepped_at(
+            t_ms, frame[n], drain.start_ms, after_ms=now_ms - 5 * MIN_MS) > NOISE_SIGMAS]
+        tds_changed = self.last_tds_change_ms >= drain.start_ms
+        out: list[Transition] = []
+        if drain.timed_out and not (stepped or tds_changed) or \
+                not (drain.recorded or drain.habitual or stepped or tds_changed):
+            # one wild reading (or water put back like the tank's own): nothing to hold after it
+            self.drain, self.drain_end_ms = None, now_ms - MOVE_MINUTES * MIN_MS
+            return out
+        if (stepped or tds_changed) and drain.start_ms - self._last_change_before(drain) >= HABIT_GAP_HOURS_MS:
+            self.keeper_drains = [*self.keeper_drains, past_drain(drain, now_ms)][-HABIT_CHANGES:]
+        if not drain.recorded_ms and not tds_changed and stepped:
+            # (recorded, with no recorded_ms: the refill's TDS fall was left to the TDS path, too small for it)
+            # the cloudy new water stays out of the drift with what it stepped, until back near usual
+            moved = (*stepped, *(n for n in ("turb_ntu",) if n in frame))
+            out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,
+                                             f"the level fell {dip:.1f} cm and was refilled with new water",
+                                             f"the level fell {dip:.1f} cm and was refilled", moved)
+        held = [n for n in ("turb_ntu", *stepped) if n in self.settings.drift_sensors]
+        for n in held:
+            self.drift_held_until[n] = now_ms + self.settings.window_minutes * MIN_MS
+        self.drain, self.drain_end_ms, self.last_refill_ms = None, now_ms, now_ms
+        self.day_notes.append(f"water change: the level fell {dip:.1f} cm and was refilled to its mark")
+        if self.last_tds_change_ms < drain.start_ms:  # (a TDS step re-learns the water: nothing to settle)
+            # the new water went in with the refill: what it stepped stays out of the drift a while too
+            self.settling = list(dict.fromkeys([*self.settling, *(n for n in stepped
+                                                                  if n in self.settings.drift_sensors)]))
+        return out
+
+    def _last_change_before(self, drain: DrainUnderWay) -> int:
+        """The start of the keeper's last learned water change before ``drain`` (long ago: none)."""
+        return max([p.start_ms for p in self.keeper_drains if p.start_ms < drain.start_ms], default=-DAY_MS * 365)

@@ -317,6 +317,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
             self.settling = [n for n in self.settling if n in all_sensors and not self._back_near_usual(
                 all_sensors.index(n), now_ms, t_ms, X)]
             bad |= set(self.settling)
+        bad |= self.water_held(now_ms)  # a keeper's water change in progress (analytics.days)
         idx = [i for i, n in enumerate(all_sensors) if n not in bad]
         if not idx:
             return None

@@ -71,7 +71,7 @@ from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
 from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
-from analytics.water_change import DrainUnderWay
+from analytics.water_change import DrainUnderWay, PastDrain
 from aquamon.contract import RANGES
 
 Array = NDArray[np.float64]
@@ -194,6 +194,10 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     drain_end_ms: int = -DAY_MS  # when the last drain was refilled (or a top-up seen): the filter's grace
     water_moved_ms: int = -DAY_MS  # the last water change recognised by the level (the rules hold after it)
     level_lost_below_cm: float = float("nan")  # a fast fall not refilled in time: water still missing below this
+    last_refill_ms: int = -DAY_MS  # the keeper's last refill after a drain (a fall soon after is no water change)
+    level_lost_why: str = ""  # why that fall was no water change of the keeper's (their words), "" for the default
+    keeper_drains: list[PastDrain] = field(default_factory=list)  # the keeper's water changes, drained and refilled
+    drift_held_until: dict[str, int] = field(default_factory=dict)  # new water's readings out of the drift till then
 
     recovery_tau_h: list[float] = field(default_factory=list)  # the heater's recoveries after recent changes (h)
     recovery_fit_ms: int = -DAY_MS  # the water change whose recovery was last fitted

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from analytics.monitor import MonitorSettings
     from analytics.profiles import Profile
     from analytics.quality import QualityWatch
-    from analytics.water_change import DrainUnderWay
+    from analytics.water_change import DrainUnderWay, PastDrain
 
     Array = NDArray[np.float64]
 
@@ -100,6 +100,10 @@ class MonitorHost:
     drain_end_ms: int
     water_moved_ms: int
     level_lost_below_cm: float
+    last_refill_ms: int
+    level_lost_why: str
+    keeper_drains: list[PastDrain]
+    drift_held_until: dict[str, int]
 
     recovery_tau_h: list[float]  # the heater rules' recovery time constants after recent water changes (h)
     recovery_fit_ms: int
@@ -159,6 +163,12 @@ class MonitorHost:
 
     @abstractmethod
     def water_moving(self, now_ms: int) -> bool: ...  # days, for the level and flow rules
+
+    @abstractmethod
+    def water_held(self, now_ms: int) -> set[str]: ...  # days, for the drift
+
+    @abstractmethod
+    def _first_drain_hint(self) -> str: ...  # days, for the level rule's words
 
     @abstractmethod
     def refilled_lately(self, now_ms: int) -> bool: ...  # days, for the flow rule's words

@@ -330,12 +330,13 @@ class RulesMixin(RecoveryMixin):
             lost_below = self.level_lost_below_cm
             lost = math.isfinite(lost_below) and math.isfinite(level) and level < lost_below
             if math.isfinite(lost_below) and math.isfinite(level) and not lost:
-                self.level_lost_below_cm = float("nan")  # back at its mark: refilled
-            words = (f"Water level {level:.1f} cm: it fell fast and has not been refilled in "
-                     f"{MOVE_MINUTES} minutes, so this was no water change: a leak or a siphon left running. "
-                     if lost and not (fall > limit or leaking) else
+                self.level_lost_below_cm, self.level_lost_why = float("nan"), ""  # back at its mark: refilled
+            # (a fall unlike the keeper's own water changes says how: analytics.water_change.unlike_habit)
+            words = (self.level_lost_why or f"Water level {level:.1f} cm: it fell fast and has not been refilled "
+                     f"in {MOVE_MINUTES} minutes, so this was no water change: a leak or a siphon left running. "
+                     if lost and (self.level_lost_why or not (fall > limit or leaking)) else
                      f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon or an "
-                     "overflow. ")
+                     "overflow. " + self._first_drain_hint())
             out += self._rule("level_falling", bool((fall > limit or leaking) and not changing or lost), now_ms,
                               fall, words + "Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")

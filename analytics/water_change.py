@@ -66,6 +66,24 @@ RESTART_MINUTES = 5
 DRAIN_READINGS = 2
 #: back at the mark: within this fraction of the dip (a keeper refills to about the mark, not to the mm)
 BACK_FRACTION = 0.2
+#: the keeper's past water changes a new drain is compared with (about two months of weekly changes)
+HABIT_CHANGES = 8
+#: a keeper drains with the same siphon or hose: a drain this many times slower or faster than any of theirs
+#: is another hose (a leak, a burst)
+HABIT_RATE_FACTOR = 1.5
+#: the drain's rate is judged once it has fallen this many minutes (the first minutes' rate is noise)
+RATE_MINUTES = 5
+#: how much deeper, longer and later than the keeper's deepest, longest and latest a change may run: a
+#: keeper changes a little more one week, fetches one more bucket
+HABIT_DEPTH_FACTOR, HABIT_TIME_FACTOR = 1.25, 1.5
+#: a drain not refilled in time is still followed this long for its refill (a late one still teaches the habit)
+FOLLOW_MINUTES = 240
+#: minutes added to the keeper's longest fall and longest wait for the refill (a few minutes' slack
+#: matters for a quick keeper, not for a slow one)
+HABIT_FALL_SLACK_MINUTES, HABIT_REFILL_SLACK_MINUTES = 3.0, 15.0
+#: a keeper does not change water twice in a short while: a drain sooner after the last change than half
+#: the keeper's shortest interval between changes (or this, with only one change learned) is no change
+HABIT_GAP_HOURS = 12.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,105 @@ class DrainUnderWay:
     recorded: bool = False  # fed into the water-change state (once it was more than a glitch)
     recorded_ms: int = 0  # when this drain entered the water-change state itself (0: it did not)
     change_before_ms: int = 0  # the last water change before this drain (restored if it was no water change)
+    #: the last minute the level fell on (below the deepest reading by half the threshold): the drain's end
+    fell_until_ms: int = 0
+    fall_ref_cm: float = float("nan")
+    #: held as the keeper's water change in progress: like the keeper's past changes (:func:`unlike_habit`)
+    habitual: bool = False
+    told: bool = False  # told as unlike the keeper's changes: never held again
+    timed_out: bool = False  # not back within MOVE_MINUTES: the rules judge it; followed on for a late refill
+    filter_off: bool = False  # the keeper switched the pump off just before it (:func:`filter_switched_off`)
+
+
+@dataclass(frozen=True)
+class PastDrain:
+    """One of the keeper's water changes, drained first and refilled with new water: what a drain is compared
+    with (:func:`unlike_habit`)."""
+
+    start_ms: int
+    depth_cm: float
+    rate_cm_per_h: float  # the depth over the minutes it fell
+    fall_minutes: float  # from the drain's start to its deepest
+    refill_minutes: float  # from the drain's start to the level back at its mark
+
+
+def fell(drain: DrainUnderWay, level_cm: float, now_ms: int) -> None:
+    """Follow one reading of a drain under way: its deepest reading, and the last minute it still fell."""
+    if not np.isfinite(level_cm):
+        return
+    if not drain.fell_until_ms:
+        drain.fell_until_ms, drain.fall_ref_cm = drain.start_ms, drain.mark_cm
+    if level_cm < drain.fall_ref_cm - drain.threshold_cm / 2:
+        drain.fell_until_ms, drain.fall_ref_cm = now_ms, level_cm
+
+
+def past_drain(drain: DrainUnderWay, now_ms: int) -> PastDrain:
+    """The drain just refilled, as one of the keeper's water changes."""
+    fall_minutes = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
+    depth = drain.mark_cm - drain.deepest_cm
+    return PastDrain(drain.start_ms, round(depth, 3), round(fall_rate(drain), 3), fall_minutes,
+                     (now_ms - drain.start_ms) / MIN_MS)
+
+
+def fall_rate(drain: DrainUnderWay) -> float:
+    """How fast a drain fell, cm/h: its depth over the minutes it fell (it began falling before it crossed half
+    the threshold, at ``start_ms``: that half is left out of the depth)."""
+    fall_minutes = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
+    return max(0.0, drain.mark_cm - drain.deepest_cm - drain.threshold_cm / 2) / fall_minutes * 60.0
+
+
+def too_soon(past: list[PastDrain], start_ms: int, last_refill_ms: int) -> bool:
+    """A drain beginning sooner after the keeper's last refill than the keeper changes water: half their
+    shortest interval between changes, ``HABIT_GAP_HOURS`` with fewer than two learned.
+
+    >>> too_soon([], 10 * 3_600_000, 9 * 3_600_000), too_soon([], 30 * 3_600_000, 9 * 3_600_000)
+    (True, False)
+    """
+    gap_h = HABIT_GAP_HOURS if len(past) < 2 else 0.5 * min(
+        b.start_ms - a.start_ms for a, b in zip(past[:-1], past[1:])) / 3_600_000
+    return start_ms - last_refill_ms < gap_h * 3_600_000
+
+
+def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_refill_ms: int) -> str:
+    """Why a drain under way is not one of the keeper's water changes ("" while it is like them).
+
+    Like them: a fall as fast as the keeper's siphon (within
+    ``HABIT_RATE_FACTOR`` of their slowest and fastest), not sooner after the
+    last change than they change water (``HABIT_GAP_HOURS``), not deeper than their deepest change
+    (``HABIT_DEPTH_FACTOR``), not falling longer than their longest drain and
+    not waiting longer for the refill than their longest wait
+    (``HABIT_TIME_FACTOR`` plus slack).  The words are the keeper's.  (Not the
+    hour: a keeper changes water on a weekday evening and a Sunday morning.)
+
+    >>> past = [PastDrain(0, 9.0, 25.0, 22.0, 50.0), PastDrain(7 * 86_400_000, 11.0, 28.0, 24.0, 60.0)]
+    >>> d = DrainUnderWay(14 * 86_400_000, 30.0, 0.4, 27.0, fell_until_ms=14 * 86_400_000 + 6 * MIN_MS)
+    >>> unlike_habit(past, d, d.start_ms + 7 * MIN_MS, 7 * 86_400_000)
+    ''
+    >>> unlike_habit(past, d, d.start_ms + 120 * MIN_MS, 7 * 86_400_000)[:26]
+    'it has not been refilled i'
+    """
+    now_min = (now_ms - drain.start_ms) / MIN_MS
+    fall_min = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
+    dip = drain.mark_cm - drain.deepest_cm
+    if too_soon(past, drain.start_ms, last_refill_ms):
+        return "it began soon after the last water change (a siphon left running?)"
+    if not past:
+        return ""  # nothing learned to compare with
+    if dip > HABIT_DEPTH_FACTOR * max(p.depth_cm for p in past) + drain.threshold_cm:
+        return f"it is deeper than your water changes ({max(p.depth_cm for p in past):.0f} cm at most)"
+    rate = fall_rate(drain)
+    if fall_min >= RATE_MINUTES and not (min(p.rate_cm_per_h for p in past) / HABIT_RATE_FACTOR <= rate
+                                         <= HABIT_RATE_FACTOR * max(p.rate_cm_per_h for p in past)):
+        return (f"it fell {rate:.0f} cm/h, your water changes drain at "
+                f"{min(p.rate_cm_per_h for p in past):.0f}-{max(p.rate_cm_per_h for p in past):.0f} cm/h")
+    longest_fall = HABIT_TIME_FACTOR * max(p.fall_minutes for p in past) + HABIT_FALL_SLACK_MINUTES
+    if drain.fell_until_ms >= now_ms - 2 * MIN_MS and now_min > longest_fall:
+        return f"it is still falling after {now_min:.0f} minutes (your drains take {longest_fall:.0f} at most)"
+    longest = HABIT_TIME_FACTOR * max(p.refill_minutes for p in past) + HABIT_REFILL_SLACK_MINUTES
+    if now_min > longest:
+        return f"it has not been refilled in {now_min:.0f} minutes (your water changes are refilled within " \
+            f"{longest:.0f})"
+    return ""
 
 
 def steady_pump(pump: Array | None) -> bool:
@@ -109,6 +226,35 @@ def steady_pump(pump: Array | None) -> bool:
     return bool(np.all(p == 1.0))
 
 
+def switched_on(pump: Array | None) -> bool:
+    """The pump was switched on (a reading 0 then 1) within ``pump`` (None: no pump column).
+
+    >>> switched_on(np.array([0.0, 1.0])), switched_on(np.array([1.0, 0.0, 0.0])), switched_on(None)
+    (True, False, False)
+    """
+    if pump is None:
+        return False
+    p = np.asarray(pump, dtype=np.float64)
+    p = p[np.isfinite(p)]
+    return bool(np.any((p[:-1] == 0.0) & (p[1:] == 1.0)))
+
+
+def filter_switched_off(t_ms: Array, pump: Array | None, start_ms: int) -> bool:
+    """The keeper switched the pump off through the controller in the ``MARK_MINUTES`` before a drain began
+    (it was on, and is off at the start): the keeper is at the tank, doing maintenance.
+
+    >>> t = np.arange(30) * 60_000
+    >>> filter_switched_off(t, np.where(np.arange(30) >= 20, 0.0, 1.0), 25 * 60_000)
+    True
+    """
+    if pump is None:
+        return False
+    t_ms, p = np.asarray(t_ms), np.asarray(pump, dtype=np.float64)
+    w = p[(t_ms >= start_ms - (MARK_MINUTES + RECENT_MINUTES) * MIN_MS) & (t_ms <= start_ms)]
+    w = w[np.isfinite(w)]
+    return bool(len(w) >= 2 and w[-1] == 0.0 and np.any(w == 1.0))
+
+
 def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
                 pump: Array | None = None) -> LevelMove | None:
     """The level left its mark faster than a leak can move it within the last ``RECENT_MINUTES``.
@@ -119,8 +265,11 @@ def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
     ``NOISE_SIGMAS`` times the level's noise (from its steps over
     ``NOISE_MINUTES``), three steps of its resolution, and what a fall
     ``FAST_TO_LEAK`` times as steep as ``leak_cm_per_h`` makes from the mark's
-    middle to the newest reading.  None while the pump was switched in the
-    last ``NOISE_MINUTES`` or there are too few readings.
+    middle to the newest reading.  None while the pump was switched on in the
+    last ``NOISE_MINUTES`` (it lowers the sump fast) or there are too few
+    readings; no top-up while it was off (a stopped return pump's water
+    drains back into the sump).  A fall with the pump switched off is a
+    drain: a stopped pump raises a sump, it cannot lower it.
 
     >>> t = np.arange(40) * 60_000
     >>> level_moved(t, np.where(np.arange(40) >= 38, 25.0, 20.0), 40 * 60_000, 1.0).kind
@@ -128,7 +277,8 @@ def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
     """
     t_ms = np.asarray(t_ms)
     level = np.asarray(level, dtype=np.float64)
-    if pump is not None and not steady_pump(np.asarray(pump)[t_ms >= now_ms - NOISE_MINUTES * MIN_MS]):
+    held = np.asarray(pump)[t_ms >= now_ms - NOISE_MINUTES * MIN_MS] if pump is not None else None
+    if switched_on(held):
         return None
     recent_w = (t_ms >= now_ms - RECENT_MINUTES * MIN_MS) & np.isfinite(level)
     mark_w = (t_ms >= now_ms - (RECENT_MINUTES + MARK_MINUTES) * MIN_MS) & \
@@ -146,7 +296,7 @@ def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
     if recent[-1] < mark - threshold:
         first = int(np.flatnonzero(recent < mark - threshold / 2)[0])
         return LevelMove("drain", int(recent_t[first]), round(mark, 6), round(threshold, 6))
-    if len(recent) >= 2 and recent[-2:].min() > mark + threshold:
+    if len(recent) >= 2 and recent[-2:].min() > mark + threshold and steady_pump(held):
         first = int(np.flatnonzero(recent > mark + threshold / 2)[0])
         return LevelMove("top_up", int(recent_t[first]), round(mark, 6), round(threshold, 6))
     return None
@@ -163,11 +313,12 @@ def back_at_mark(level_cm: float, mark_cm: float, deepest_cm: float, threshold_c
     return bool(level_cm >= mark_cm - max(threshold_cm, BACK_FRACTION * (mark_cm - deepest_cm)))
 
 
-def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20) -> float:
+def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, after_ms: int | None = None) -> float:
     """How far ``y`` stepped at ``at_ms`` in units of its own noise (0.0 with too few readings).
 
     The median of the readings since ``at_ms`` against the median of the
-    ``before_minutes`` before it; the noise is the readings' robust spread
+    ``before_minutes`` before it (the readings since ``after_ms`` when given:
+    a refill long after the drain began); the noise is the readings' robust spread
     about their median before it (not their minute-to-minute steps: the
     engine's readings are a running median of three, whose steps understate
     the noise).
@@ -180,7 +331,7 @@ def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20) -> f
     t_ms = np.asarray(t_ms)
     y = np.asarray(y, dtype=np.float64)
     before = y[(t_ms >= at_ms - before_minutes * MIN_MS) & (t_ms < at_ms)]
-    after = y[t_ms >= at_ms]
+    after = y[t_ms >= (at_ms if after_ms is None else after_ms)]
     before, after = before[np.isfinite(before)], after[np.isfinite(after)]
     if len(before) < before_minutes // 2 or len(after) < 2:
         return 0.0

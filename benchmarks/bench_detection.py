@@ -108,6 +108,7 @@ def keeper_months() -> None:
     (benchmarks/keeper_month_blind.py), and round 10's strangers (benchmarks/keeper_month_strangers.py)."""
     from benchmarks.keeper_month import SCENARIOS
     from benchmarks.keeper_month_blind import BLIND
+    from benchmarks.keeper_month_drain import DRAIN
     from benchmarks.keeper_month_drift import DRIFT_MONTHS
     from benchmarks.keeper_month_heat import daily_change_month
     from benchmarks.keeper_month_strangers import STRANGERS
@@ -123,11 +124,14 @@ def keeper_months() -> None:
     print(f"{'target (issue 16), met on the told figures':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'':>6} {'':>6}  "
           f"{'':7} {'all':>5} {'<=15':>6}")
     tuning = (daily_change_month, *DRIFT_MONTHS)
-    for make in (*SCENARIOS, *tuning, *THERMOSTAT, *UNSEEN, *BLIND, *STRANGERS):
+    for make in (*SCENARIOS, *tuning, *THERMOSTAT, *DRAIN, *UNSEEN, *BLIND, *STRANGERS):
         if make is tuning[0]:
             print("round 8, written to tune on (benchmarks/keeper_month_heat.py, keeper_month_drift.py):")
         if make is THERMOSTAT[0]:
             print("round 9, a thermostat's sawtooth, written to tune on (benchmarks/keeper_month_thermostat.py):")
+        if make is DRAIN[0]:
+            print("round 10, water changes drained first and refilled later, written to tune on "
+                  "(benchmarks/keeper_month_drain.py):")
         if make is UNSEEN[0]:
             print("round 8, never tuned on (benchmarks/keeper_month_unseen.py; the first, turtle with a basking lamp, "
                   "was read while tuning the drift):")
