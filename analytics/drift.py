@@ -382,14 +382,6 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
         # wobble that changed with no reading moved is the probe rules' business (noisy, stuck, silent).
         over = kl.kl > (thr if not drifting else 0.5 * thr)
         cond = over and (drifting or bool(moved))
-        # a told drift is not resolved while a reading it told is still as far from usual as it had to be to be
-        # told (3σ, beyond the keeper's indifference zone, the harmful way): the score can dip under half its
-        # threshold with the water unchanged (a refit, an hour whose shape differs), and a "resolved" followed
-        # by the same warning minutes later is two false pages for one change.  It ends when the readings come
-        # back, or when the change is accepted as the new normal.
-        told = set(self._alert("drift").sensors or ()) if drifting else set()
-        if drifting and not cond and any(sensors[i] in told for i in moved):
-            cond = True
         # a window is kept out of learning only while it is evidence of a change: a reading 3σ from usual and
         # beyond what a test kit resolves, or the wobble changed, told or not (a TDS probe losing 150 ppm a
         # day is learnt in by the hour while it is still inside the indifference zone, and never departs
