@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from test_water_change_level import _tank  # the same quiet 30 cm tank
 
 from analytics.monitor import MonitorSettings, TankMonitor
 from analytics.water_change import DrainUnderWay, PastDrain, unlike_habit
@@ -19,15 +20,6 @@ MIN_MS = 60_000
 DAY_MS = 86_400_000
 START_MS = 1_767_225_600_000 + 9 * 3_600_000  # 2026-01-01 09:00 UTC
 CHANGE = 60  # the keeper starts draining at this minute (10:00)
-
-
-def _tank(minutes: int, seed: int) -> dict[str, np.ndarray]:
-    """A quiet 30 cm display tank, its filter running, its heater holding 25 °C."""
-    rng = np.random.default_rng(seed)
-    return {"temp_c": 25.0 + rng.normal(0, 0.02, minutes), "ph": 7.2 + rng.normal(0, 0.01, minutes),
-            "tds_ppm": 300.0 + rng.normal(0, 1.0, minutes), "turb_ntu": 0.8 + rng.normal(0, 0.04, minutes),
-            "level_cm": 30.0 + rng.normal(0, 0.05, minutes), "flow_lpm": 6.0 + rng.normal(0, 0.08, minutes),
-            "pump": np.ones(minutes)}
 
 
 def _drained_first(v: dict[str, np.ndarray], cm: float, cm_per_h: float, wait_min: int,
