@@ -19,6 +19,10 @@ summary is most of it), about half that compressed; states are written at most o
 A saved state is used only if it was made with the same monitor settings
 (a fingerprint of :class:`~analytics.monitor.MonitorSettings` is stored with
 it); otherwise the tank is re-fitted from its data, and the log says why.
+A state saved by an older version survives an upgrade: what this version
+learns and that version did not (a field with a default) starts as on a new
+tank, what this version no longer keeps is dropped, and the log names both;
+only a field that has no "nothing learned yet" value makes the tank re-fit.
 
 Examples
 --------
@@ -127,9 +131,33 @@ def _decode(value: Any) -> Any:
         except (ImportError, AttributeError):
             raise StateMismatch(f"the saved state names a class this version lacks: {value['__object__']}") from None
         obj = cls.__new__(cls)
-        obj.__dict__.update(_decode(value["attrs"]))
+        attrs = _decode(value["attrs"])
+        if dataclasses.is_dataclass(cls):
+            attrs = _upgraded(qualname, {f.name: f for f in dataclasses.fields(cls)}, attrs)
+        obj.__dict__.update(attrs)
         return obj
     return {k: _decode(v) for k, v in value.items()}
+
+
+def _fresh(field: dataclasses.Field) -> Any:
+    """A field's value on a new object, or raise when it has none."""
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    raise StateMismatch(f"the saved state lacks {field.name!r}, which this version cannot start without; "
+                        "re-fitting from data")
+
+
+def _upgraded(what: str, fields: dict[str, dataclasses.Field], attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` saved by another version made to fit ``fields``: new ones start fresh, gone ones are dropped."""
+    missing, gone = sorted(set(fields) - set(attrs)), sorted(set(attrs) - set(fields))
+    if missing or gone:
+        log.info("saved state of an older version: %s starts %s fresh and drops %s", what, missing or "nothing",
+                 gone or "nothing")
+    out = {k: v for k, v in attrs.items() if k in fields}
+    out.update({k: _fresh(fields[k]) for k in missing})
+    return out
 
 
 def monitor_state(mon: TankMonitor, last_eval_ms: int | None, notifier: Notifier | None = None) -> dict[str, Any]:
@@ -177,12 +205,11 @@ def restore_monitor(doc: dict[str, Any], tank: str, settings: MonitorSettings) -
                             "re-fitting from data")
     if doc.get("settings") != settings_fingerprint(settings):
         raise StateMismatch("saved with other monitor settings; re-fitting from data")
-    names = {f.name for f in dataclasses.fields(TankMonitor)} - _NOT_STATE
-    learned = {k: _decode(v) for k, v in doc.get("monitor", {}).items() if k in names}
-    if set(learned) != names:
-        # a field this version has and the state lacks (or the reverse): do not guess it
-        raise StateMismatch(f"the saved state does not match this version of the monitor "
-                            f"(fields differ: {sorted(names ^ set(learned))}); re-fitting from data")
+    fields = {f.name: f for f in dataclasses.fields(TankMonitor) if f.name not in _NOT_STATE}
+    saved = doc.get("monitor", {})
+    if not isinstance(saved, dict):
+        raise StateMismatch("the saved state has no monitor part; re-fitting from data")
+    learned = _upgraded("the tank monitor", fields, {k: _decode(v) for k, v in saved.items() if k not in _NOT_STATE})
     try:
         mon = TankMonitor(tank, settings, **learned)
     except TypeError as e:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pytest
 
 from analytics.monitor import TankMonitor
-from analytics.state import InfluxStateStore, StateMismatch, monitor_state, restore_monitor
+from analytics.state import InfluxStateStore, StateMismatch, _upgraded, monitor_state, restore_monitor
 from aquamon.influx import InfluxV1
 from tests.tank_frames import WARM, tank_frame
 
@@ -82,3 +82,36 @@ def test_a_state_larger_than_an_influxdb_string_field_round_trips(influxdb, uniq
     assert chunks >= 5
     again, _ = store.restore(["big"], WARM)["big"]
     assert again.alerts == mon.alerts
+
+
+def test_a_state_saved_by_an_older_version_survives_the_upgrade(caplog: pytest.LogCaptureFixture) -> None:
+    """What this version learns and the older did not starts fresh; what it no longer keeps is dropped."""
+    mon, t_ms, frame = _fitted_monitor()
+    doc = json.loads(json.dumps(monitor_state(mon, int(t_ms[-1]))))
+    doc["monitor"].pop("keeper_drains")  # learned since round 10: an older save lacks it
+    doc["monitor"]["retired_field"] = 3  # kept by an older version, not by this one
+    some_alert = next(iter(doc["monitor"]["alerts"].values()))
+    some_alert["attrs"].pop("summary")  # a nested learned object of an older shape
+    with caplog.at_level("INFO", logger="aquamon.analytics.state"):
+        again, last = restore_monitor(doc, mon.tank, WARM)
+    assert "keeper_drains" in caplog.text and "retired_field" in caplog.text
+    assert last == int(t_ms[-1]) and again.keeper_drains == [] and not hasattr(again, "retired_field")
+    assert np.array_equal(again.baseline.cov, mon.baseline.cov)  # what it learned is kept: no re-fit
+    assert all(isinstance(a.summary, str) for a in again.alerts.values())
+    later = int(t_ms[-1]) + 60_000
+    assert again.evaluate(later, t_ms, frame)[0] == pytest.approx(mon.evaluate(later, t_ms, frame)[0], rel=1e-12)
+
+
+def test_a_saved_state_lacking_what_cannot_start_fresh_is_refused() -> None:
+    @dataclass
+    class Learned:
+        must: int
+        may: list = field(default_factory=list)
+
+    known = {f.name: f for f in fields(Learned)}
+    assert _upgraded("x", known, {"must": 1}) == {"must": 1, "may": []}
+    with pytest.raises(StateMismatch, match="'must'"):
+        _upgraded("x", known, {"may": [1]})
+    mon, t_ms, _ = _fitted_monitor()
+    with pytest.raises(StateMismatch, match="no monitor part"):
+        restore_monitor(dict(monitor_state(mon, 0), monitor=[1]), mon.tank, WARM)
