@@ -100,7 +100,7 @@ def paludarium_month(days: int = 30, seed: int = 9045, faults: tuple | None = No
     on a Tuesday afternoon (the water toward 28 °C until the keeper's
     bedtime look), the mister's timer relay sticking on a Sunday morning while
     the keeper is out (the reservoir's 9 l in 23 minutes: the weir's bucket
-    overflows onto the floor, the pump runs dry; the water cooler and 20 %
+    overflows onto the floor, the mister's pump runs dry; the water cooler and 20 %
     softer; until the keeper is back at 15:10), fresh peat-based soil planted on
     a Saturday washed into the water by every mist (pH -0.25, brown, a little
     TDS each; labelled from 0.3 below usual until the keeper's 50 % change the

@@ -29,8 +29,9 @@ A fault is labelled from the minute its keeper would want to hear of it: a heate
 a dose from its first minute; a slow fault (``label_from``) when it has gone a stated, relevant way; and until
 it is fixed, plus the water's recovery (after a temperature fault, until the water is back within 0.3 °C of
 the range the same tank without the fault took over the day before: the heat balance run twice).
-:data:`STRANGERS11` lists the months; ``write_csv`` of :mod:`benchmarks.keeper_month` writes one for
-``aquamon evaluate`` and ``aquamon replay``.
+:data:`STRANGERS11` lists the months (the paludarium, with the calendar and rooms the three share, is in
+:mod:`benchmarks.keeper_month_paludarium`, to keep each module near 500 lines); ``write_csv`` of
+:mod:`benchmarks.keeper_month` writes one for ``aquamon evaluate`` and ``aquamon replay``.
 
 Examples
 --------
