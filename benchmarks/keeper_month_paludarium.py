@@ -110,7 +110,14 @@ def paludarium_month(days: int = 30, seed: int = 9045, faults: tuple | None = No
     mists' surplus; labelled from 0.8 cm over the weir, when the soil's bottom
     layer gets wet, until Saturday's change), the flow sensor's paddle wheel
     jammed by a snail shell (it reads nothing while the waterfall runs, until
-    the keeper cleans it the next evening).
+    the keeper cleans it the next evening).  Measured once (the engine of
+    ae4a133, /work/diag/blind11_measure.txt): 4 of 6 told, 0.07 false alerts
+    a day, median told delay 25.5 min.  Not told: the mister stuck on (TDS
+    -20 %, -1 °C, the level +0.5 cm for an hour), the clogged drain (+0.9
+    cm over two days).  Late: the clogging sponge, told after 13 h by "flow
+    low" at half the flow (labelled from 30 % lost).  False: "heater may
+    have failed" in day 9's change (the pump off, 23 °C water), "water
+    drifting" on the peat's first mist (pH -0.21, before the label point).
     """
     D = DAY_MIN
     n = days * D
