@@ -234,7 +234,9 @@ class RulesMixin(RecoveryMixin):
             # every morning by design, and that is no crash (the water falling beyond its usual course is)
             away = self._rate_from_usual("ph", t_ms, frame, now_ms, s.ph_rate_minutes)
             score["ph_rate_from_usual_per_h"] = away
-            crashing = bool((away if math.isfinite(away) else rate) < -fall)
+            # and the water must itself be falling that fast: a day the usual morning rise does not come
+            # leaves the pH flat, below its course but not crashing
+            crashing = bool(rate < -fall and not (math.isfinite(away) and away >= -fall))
             # fresh water of another pH steps the pH while it goes in: that is the water change (as cooler new
             # water is no dead heater); a shock out of the safe range is still told by ph_out_of_range
             if crashing and not self.firing("ph_crash") and self._tds_dropping(now_ms, t_ms, frame):

@@ -261,3 +261,14 @@ def test_a_slowly_warming_unheated_tank_keeps_its_temperature_level_after_a_wate
     change = 3 * DAY + 6 * 60 + 30
     fired = _drift_after_water_change(mon, v, change, tds_factor=0.75, cooler_c=2.0, tau_min=360.0, hours=34)
     assert not fired, fired
+
+
+def test_a_usual_morning_rise_that_does_not_come_is_no_ph_crash() -> None:
+    """The water must itself fall to crash: a pH that stays flat on a day its usual course rises is no crash."""
+    n = 4 * DAY
+    v = _tank(4, 5)
+    v["ph"] = v["ph"] - _co2_dip(n)  # the lights lift this tank's pH by 0.6 every morning from 7:00
+    today = 3 * DAY + 6 * 60
+    v["ph"][today:] = 7.2 + np.random.default_rng(6).normal(0, 0.01, n - today)  # today it stays where it was
+    fired = [tr for tr in _run(TankMonitor("lit"), v, 3 * DAY + 5 * 60, 3 * DAY + 9 * 60) if tr.key == "ph_crash"]
+    assert not fired, [tr.summary for tr in fired]
