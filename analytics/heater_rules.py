@@ -17,15 +17,14 @@ from numpy.typing import NDArray
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
-from analytics.thermostat import (
+from analytics.thermostat import Cycle, outside_spans
+from analytics.thermostat_envelope import (
     LEAST_DEPARTURE_C,
-    Cycle,
     Envelope,
     beyond_envelope,
     envelope_window_minutes,
     hour_envelope,
     last_turns,
-    outside_spans,
 )
 
 Array = NDArray[np.float64]
@@ -161,8 +160,8 @@ class RecoveryMixin(HostBase):
         +1 above, 0 inside), that envelope, and how far outside it the water may stray (°C); (0, None, nan)
         for a tank without a sawtooth or before a day of history.
 
-        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat.hour_envelope`,
-        widened by their spread) and today's last cycle (:func:`analytics.thermostat.last_turns`: a band
+        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat_envelope.hour_envelope`,
+        widened by their spread) and today's last cycle (:func:`analytics.thermostat_envelope.last_turns`: a band
         that moves with the room is lower on a night colder than those days)."""
         half = envelope_window_minutes(self.thermostat)
         if half <= 0:
