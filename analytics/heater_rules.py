@@ -157,12 +157,14 @@ class RecoveryMixin(HostBase):
 
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
         """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,
-        +1 above, 0 inside), that envelope, and how far outside it the water may stray (°C); (0, None, nan)
-        for a tank without a sawtooth or before a day of history.
+        +1 above, 0 inside), that envelope, and how far outside it the probe alone may put the water (°C);
+        (0, None, nan) for a tank without a sawtooth or before a day of history.
 
-        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat_envelope.hour_envelope`,
-        widened by their spread) and today's last cycle (:func:`analytics.thermostat_envelope.last_turns`: a band
-        that moves with the room is lower on a night colder than those days)."""
+        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat_envelope.hour_envelope`)
+        and today's last cycle (:func:`analytics.thermostat_envelope.last_turns`: a band that moves with the
+        room is lower on a night colder than those days); the verdict
+        (:func:`analytics.thermostat_envelope.beyond_envelope`) asks the water to be out by more than the
+        days stray from one another there, unless it moves twice as fast as it did there."""
         half = envelope_window_minutes(self.thermostat)
         if half <= 0:
             return 0, None, float("nan")
@@ -176,11 +178,25 @@ class RecoveryMixin(HostBase):
         if env is None or not np.isfinite(last).any():
             return 0, None, float("nan")
         low, high, climbing = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
-        env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
-                       max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0,
-                       env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing)
+        low = low if math.isfinite(low) else env.low
+        high = high if math.isfinite(high) else env.high
+        # today's last turns widen the envelope (and need no spread: they are today's); the days' spread
+        # is what the days' envelope may still be short by
+        env = Envelope(min(env.low, low), max(env.high, high), max(0.0, min(env.low, low) - min(env.low - env.spread, low)),
+                       env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
+                       max(0.0, max(env.high + env.high_spread, high) - max(env.high, high)))
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
-        return beyond_envelope(env, float(np.nanmedian(last)), noise), env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+        slope = self._hour_slope(now_ms, t_ms, temp)
+        held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
+        side = beyond_envelope(env, float(np.nanmedian(last)), noise, slope, held)
+        return side, env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+
+    def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
+        """The water's slope over the last hour (°C/h; every other minute, as the rules read it); NaN with
+        fewer than 36 readings."""
+        tt, tw = self._recent(t_ms, temp, now_ms, 60)
+        ok = np.isfinite(tw)
+        return theil_sen_per_hour(tt[ok][::2] / 1000.0, tw[ok][::2]) if ok.sum() >= 36 else float("nan")
 
     def _not_recovering(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
                         off: float, floor: float = float("nan")) -> tuple[float, str] | None:

@@ -16,7 +16,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,9 +35,10 @@ DAY_MS = 86_400_000
 
 class Envelope(NamedTuple):
     """Where the thermostat let the water go around this hour on the recent healthy days (°C): the median
-    day's lowest and highest (smoothed) readings, and how far a day strays from them (three robust standard
-    deviations, the MAD's, of the days' lowest and highest); and how fast the water fell while the heater
-    rested and climbed while it heated there (°C/h, the median minute's of each, both ≥ 0)."""
+    day's lowest and highest (smoothed) readings, and how far a day strays from them (``spread`` below,
+    ``high_spread`` above: three standard deviations of the days' lowest and highest, see
+    :func:`day_to_day_sd`); and how fast the water fell while the heater rested and climbed while it heated
+    there (°C/h, the median leg's of each, both ≥ 0)."""
 
     low: float
     high: float
@@ -48,6 +49,29 @@ class Envelope(NamedTuple):
     #: climbing now (0 while it falls): a stuck heater's climb goes on past the longest healthy one
     longest_rise_min: float = 0.0
     climbing_min: float = 0.0
+    high_spread: float = 0.0
+
+
+#: the mean range of n normal draws in standard deviations (d2, the control-chart constant), n = 2..5
+RANGE_D2 = {2: 1.128, 3: 1.693, 4: 2.059, 5: 2.326}
+
+
+def day_to_day_sd(values: Sequence[float]) -> float:
+    """How much the days' extremes at this hour stray from one another (°C, one standard deviation).
+
+    The larger of the robust spread (the MAD's) and the range's over ``d2`` (the small-sample estimate
+    control charts use): with three days the MAD is the middle deviation only and calls a night colder than
+    the other two no spread at all, while the range sees it.  (A day a fault spoiled does not widen it: the
+    drift's exclusions keep its readings out of the envelope.)  0 with fewer than two days.
+
+    >>> round(day_to_day_sd([24.27, 24.88, 24.91]), 2), day_to_day_sd([25.0])
+    (0.38, 0.0)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 2:
+        return 0.0
+    mad = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+    return max(mad, float(np.ptp(v)) / RANGE_D2.get(len(v), float(np.sqrt(len(v)))))
 
 
 def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
@@ -111,27 +135,46 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     if not lows:
         return None
     low, high = float(np.median(lows)), float(np.median(highs))
-    mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
     rate = np.concatenate(steps) if steps else np.zeros(0)
     fall, rise = -rate[rate < 0], rate[rate > 0]
-    return Envelope(low, high, 3 * 1.4826 * mad, float(np.median(fall)) if len(fall) else 0.0,
-                    float(np.median(rise)) if len(rise) else 0.0, max(climbs))
+    return Envelope(low, high, 3.0 * day_to_day_sd(lows), float(np.median(fall)) if len(fall) else 0.0,
+                    float(np.median(rise)) if len(rise) else 0.0, max(climbs), 0.0, 3.0 * day_to_day_sd(highs))
 
 
-def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float) -> int:
+def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_per_h: float = float("nan"),
+                    held: int = 0) -> int:
     """Where the water is against the envelope: -1 below its low, +1 above its high, 0 inside (or none).
 
-    The envelope is widened by the days' spread and by three of the probe's noise ``noise_c`` (°C), and by
-    at least :data:`LEAST_DEPARTURE_C`: a dead heater takes the water below where its thermostat has let it
-    go at this hour and on, a stuck one above; inside it the thermostat is resting or heating.
+    A heater verdict needs evidence beyond this tank's own variation at this hour.  The water must be
+    further out than the probe can be wrong (three of its noise ``noise_c``, °C, and at least
+    :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, on top, further than the days
+    stray from one another at this hour (the envelope's ``spread`` below, ``high_spread`` above: a night
+    colder than the last three takes a heater working flat out lower than any of them) -- unless the water
+    moves (``slope_c_per_h``, the last hour's) more than twice as fast as it did there on healthy days:
+    water falling twice as fast as the hour's usual falls has no heat coming in (at an hour the heater works
+    flat out, the usual falls are the slow sag of a heater that cannot keep up; a dead heater's water
+    falls at the room's full pull), and water climbing twice as fast as the usual climbs has heat the
+    thermostat did not allow.  ``held`` (-1 or +1): a verdict already told on that side holds while the
+    water stays past the probe's margin alone.
 
-    >>> beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.6, 0.02), beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.75, 0.02)
-    (-1, 0)
+    >>> env = Envelope(24.8, 25.2, 0.3, 0.1, 0.5)  # a cold room's nights stray 0.3 °C; the hour's falls 0.1 °C/h
+    >>> beyond_envelope(env, 24.6, 0.02, -0.1), beyond_envelope(env, 24.6, 0.02, -1.0)  # a sag; a dead heater
+    (0, -1)
+    >>> beyond_envelope(env, 24.3, 0.02, -0.1), beyond_envelope(env, 24.75, 0.02, -1.0), beyond_envelope(env, 24.6, 0.02, held=-1)
+    (-1, 0, -1)
     """
     if env is None or not np.isfinite(now_c):
         return 0
-    widen = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise_c)
-    return -1 if now_c < env.low - widen else 1 if now_c > env.high + widen else 0
+    probe = max(LEAST_DEPARTURE_C, 3.0 * noise_c)
+    below, above = env.low - now_c, now_c - env.high
+    if held:
+        return held if (below if held < 0 else above) > probe else 0
+    slope = slope_c_per_h if np.isfinite(slope_c_per_h) else 0.0
+    if below > probe + (0.0 if slope < -2.0 * env.fall_c_per_h else env.spread):
+        return -1
+    if above > probe + (0.0 if slope > 2.0 * env.rise_c_per_h else env.high_spread):
+        return 1
+    return 0
 
 
 def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:

@@ -1,0 +1,89 @@
+"""Round 11: a heater verdict needs evidence beyond the tank's own variation at this hour.
+
+A small tank's heater that cannot keep up on a cold night lets the water sag slowly all night; on a night
+colder than the last three it sags a little below every one of them, and "the heater may have failed" was
+paged at 0.1 °C under the envelope.  The verdict (:func:`analytics.thermostat_envelope.beyond_envelope`)
+now asks the water to be out by more than the days stray from one another at that hour, unless it falls
+(climbs) twice as fast as the hour's healthy falls (climbs): a dead heater's water falls at the room's full
+pull, a stuck heater's climbs with heat the thermostat did not allow.  Pure functions on a few days of
+synthetic minutes (no servers, no warm-up).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.rules import theil_sen_per_hour
+from analytics.thermostat import find_cycle
+from analytics.thermostat_envelope import (
+    Envelope,
+    beyond_envelope,
+    day_to_day_sd,
+    envelope_window_minutes,
+    hour_envelope,
+)
+from benchmarks.keeper_heat import room_air, water_temperature
+
+MIN_MS = 60_000
+DAY = 1440
+START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+NOISE = 0.02
+
+
+def cold_desk(days: int, night_c: float, capacity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A 25 l tank (4 h time constant) whose 2 °C/h heater cannot keep up at night (a room of 18 °C ± 2.5,
+    coldest at 4:00, wandering ± 1 °C day to day): the water sags slowly all night.  ``night_c`` °C is added to the last night's room
+    (0:00-8:00).  The minutes (ms) and the water with the probe's noise."""
+    room = room_air(days, np.random.default_rng(7), 18.0, 2.5, 16.0, 1.0)
+    minute = np.arange(len(room))
+    room = room + night_c * ((minute >= (days - 1) * DAY) & (minute < (days - 1) * DAY + 8 * 60))
+    shift = 0.2 * (room - 18.0)
+    water = water_temperature(room, 4.0, 25.3, 2.0, 25.0 + shift, 25.6 + shift, capacity=capacity)
+    t = START_MS + minute.astype(np.int64) * MIN_MS
+    return t, water + np.random.default_rng(3).normal(0, NOISE, len(water))
+
+
+def sides(t: np.ndarray, y: np.ndarray, start: int, minutes: int) -> np.ndarray:
+    """The verdict each minute from ``start``, as the heater rules ask it (the last hour's slope)."""
+    cycle = find_cycle(t[:start], y[:start])
+    assert cycle is not None, "the desk tank's sawtooth is a thermostat's"
+    half = envelope_window_minutes(cycle)
+    out = []
+    for i in range(start, start + minutes):
+        env = hour_envelope(t[:i], y[:i], None, int(t[i]), half, reversal=cycle.margin)
+        slope = theil_sen_per_hour(t[i - 60:i:2] / 1000.0, y[i - 60:i:2])
+        out.append(beyond_envelope(env, float(np.median(y[i - 5:i])), NOISE, slope))
+    return np.asarray(out)
+
+
+def test_a_colder_night_s_sag_of_a_heater_working_flat_out_is_no_dead_heater() -> None:
+    t, y = cold_desk(4, night_c=0.6)  # (the room's wander makes the last night the coldest still)
+    healthy_nights = y[:3 * DAY].reshape(3, DAY)[:, :8 * 60]
+    assert y[3 * DAY:3 * DAY + 8 * 60].min() < healthy_nights.min(axis=1).min() - 0.1, \
+        "the colder night takes the water below every night before it (the case this guards)"
+    verdicts = sides(t, y, 3 * DAY, 8 * 60)
+    assert not (verdicts < 0).any(), np.flatnonzero(verdicts < 0)[:5]
+
+
+def test_a_heater_dying_on_that_cold_night_is_still_told_within_minutes() -> None:
+    n = 4 * DAY
+    dies = 3 * DAY + 60
+    t, y = cold_desk(4, 0.6, capacity=np.where(np.arange(n) >= dies, 0.0, 1.0))
+    _, healthy = cold_desk(4, 0.6)
+    out = int(np.flatnonzero(y[dies:] < healthy[dies:dies + 6 * 60].min() - 0.1)[0])  # where it shows
+    verdicts = sides(t, y, dies, out + 30)
+    below = np.flatnonzero(verdicts < 0)
+    assert len(below) and below[0] <= out + 15, (below[:3], out)
+
+
+def test_the_hour_s_day_to_day_spread_sees_one_colder_night_among_three() -> None:
+    assert day_to_day_sd([24.27, 24.88, 24.91]) > 0.3  # the MAD alone: 0.04
+    assert day_to_day_sd([25.5, 25.5, 25.5]) == 0.0 and day_to_day_sd([26.0]) == 0.0
+
+
+def test_a_slow_climb_just_past_the_warm_edge_is_no_heater_stuck_on_a_fast_one_is() -> None:
+    env = Envelope(26.2, 26.8, 0.0, 0.4, 0.6, 60.0, 0.0, 0.3)  # afternoons stray 0.3 °C above
+    assert beyond_envelope(env, 26.95, 0.02, 0.2) == 0  # a warm afternoon
+    assert beyond_envelope(env, 26.95, 0.02, 1.5) == 1  # heat the thermostat did not allow
+    assert beyond_envelope(env, 27.25, 0.02, 0.2) == 1  # past anything the afternoons did
+    assert beyond_envelope(env, 26.95, 0.02, 0.0, held=1) == 1  # once told, held while it stays out
