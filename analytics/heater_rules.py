@@ -178,13 +178,15 @@ class RecoveryMixin(HostBase):
         if env is None or not np.isfinite(last).any():
             return 0, None, float("nan")
         low, high, climbing = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
-        low = low if math.isfinite(low) else env.low
-        high = high if math.isfinite(high) else env.high
-        # today's last turns widen the envelope (and need no spread: they are today's); the days' spread
-        # is what the days' envelope may still be short by
-        env = Envelope(min(env.low, low), max(env.high, high), max(0.0, min(env.low, low) - min(env.low - env.spread, low)),
-                       env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
-                       max(0.0, max(env.high + env.high_spread, high) - max(env.high, high)))
+        low = low if math.isfinite(low) else float("inf")
+        high = high if math.isfinite(high) else float("-inf")
+        # the days' envelope widened by their spread, or today's last turns where they went further (a band
+        # that moves with the room is lower on a night colder than those days); the further margin a new
+        # day may need (low_spread, high_spread) is what is left beyond that
+        floor, ceiling = min(env.low - env.spread, low), max(env.high + env.spread, high)
+        env = Envelope(floor, ceiling, 0.0, env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
+                       max(0.0, floor - min(env.low - env.spread - env.low_spread, low)),
+                       max(0.0, max(env.high + env.spread + env.high_spread, high) - ceiling))
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         slope = self._hour_slope(now_ms, t_ms, temp)
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0

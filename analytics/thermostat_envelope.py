@@ -35,10 +35,12 @@ DAY_MS = 86_400_000
 
 class Envelope(NamedTuple):
     """Where the thermostat let the water go around this hour on the recent healthy days (°C): the median
-    day's lowest and highest (smoothed) readings, and how far a day strays from them (``spread`` below,
-    ``high_spread`` above: three standard deviations of the days' lowest and highest, see
-    :func:`day_to_day_sd`); and how fast the water fell while the heater rested and climbed while it heated
-    there (°C/h, the median leg's of each, both ≥ 0)."""
+    day's lowest and highest (smoothed) readings, and how far a day strays from them (``spread``: three
+    robust standard deviations, the MAD's, of the days' lowest and highest); and how fast the water fell
+    while the heater rested and climbed while it heated there (°C/h, the median leg's of each, both ≥ 0).
+    ``low_spread`` and ``high_spread`` (°C) are how much further a new day may stray below and above than
+    ``spread`` already allows, from the days' range (:func:`day_to_day_sd`, :func:`new_day_margin`): what a
+    heater verdict needs on top unless the water moves faster than it did there."""
 
     low: float
     high: float
@@ -49,6 +51,7 @@ class Envelope(NamedTuple):
     #: climbing now (0 while it falls): a stuck heater's climb goes on past the longest healthy one
     longest_rise_min: float = 0.0
     climbing_min: float = 0.0
+    low_spread: float = 0.0
     high_spread: float = 0.0
 
 
@@ -72,6 +75,18 @@ def day_to_day_sd(values: Sequence[float]) -> float:
         return 0.0
     mad = 1.4826 * float(np.median(np.abs(v - np.median(v))))
     return max(mad, float(np.ptp(v)) / RANGE_D2.get(len(v), float(np.sqrt(len(v)))))
+
+
+def new_day_margin(values: Sequence[float]) -> float:
+    """How far below (or above) the median of the days' extremes ``values`` a new healthy day may go (°C):
+    three standard deviations of a new day's distance from a median of n days, ``sd * sqrt(1 + pi / 2n)``
+    (the median's own error adds to the day's).
+
+    >>> round(new_day_margin([24.57, 24.63, 24.64]), 2), new_day_margin([25.0])
+    (0.15, 0.0)
+    """
+    n = len(values)
+    return 3.0 * day_to_day_sd(values) * float(np.sqrt(1.0 + np.pi / (2.0 * n))) if n >= 2 else 0.0
 
 
 def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
@@ -135,10 +150,13 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     if not lows:
         return None
     low, high = float(np.median(lows)), float(np.median(highs))
+    mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
+    spread = 3 * 1.4826 * mad
     rate = np.concatenate(steps) if steps else np.zeros(0)
     fall, rise = -rate[rate < 0], rate[rate > 0]
-    return Envelope(low, high, 3.0 * day_to_day_sd(lows), float(np.median(fall)) if len(fall) else 0.0,
-                    float(np.median(rise)) if len(rise) else 0.0, max(climbs), 0.0, 3.0 * day_to_day_sd(highs))
+    return Envelope(low, high, spread, float(np.median(fall)) if len(fall) else 0.0,
+                    float(np.median(rise)) if len(rise) else 0.0, max(climbs), 0.0,
+                    max(0.0, new_day_margin(lows) - spread), max(0.0, new_day_margin(highs) - spread))
 
 
 def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_per_h: float = float("nan"),
@@ -146,18 +164,18 @@ def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_
     """Where the water is against the envelope: -1 below its low, +1 above its high, 0 inside (or none).
 
     A heater verdict needs evidence beyond this tank's own variation at this hour.  The water must be
-    further out than the probe can be wrong (three of its noise ``noise_c``, °C, and at least
-    :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, on top, further than the days
-    stray from one another at this hour (the envelope's ``spread`` below, ``high_spread`` above: a night
-    colder than the last three takes a heater working flat out lower than any of them) -- unless the water
-    moves (``slope_c_per_h``, the last hour's) more than twice as fast as it did there on healthy days:
-    water falling twice as fast as the hour's usual falls has no heat coming in (at an hour the heater works
-    flat out, the usual falls are the slow sag of a heater that cannot keep up; a dead heater's water
+    further out than the days' robust ``spread`` and the probe can be wrong (three of its noise ``noise_c``,
+    °C, and at least :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, on top, as far as
+    a new day may stray from the days before at this hour (``low_spread`` below, ``high_spread`` above: a
+    night colder than the last three takes a heater working flat out lower than any of them) -- unless the
+    water moves (``slope_c_per_h``, the last hour's) more than twice as fast as its legs there did on healthy
+    days: water falling twice as fast as the hour's usual falls has no heat coming in (at an hour the heater
+    works flat out, the usual falls are the slow sag of a heater that cannot keep up; a dead heater's water
     falls at the room's full pull), and water climbing twice as fast as the usual climbs has heat the
     thermostat did not allow.  ``held`` (-1 or +1): a verdict already told on that side holds while the
-    water stays past the probe's margin alone.
+    water stays past the first margin alone.
 
-    >>> env = Envelope(24.8, 25.2, 0.3, 0.1, 0.5)  # a cold room's nights stray 0.3 °C; the hour's falls 0.1 °C/h
+    >>> env = Envelope(24.8, 25.2, 0.0, 0.1, 0.5, low_spread=0.3)  # nights stray 0.3 °C; the hour's falls 0.1 °C/h
     >>> beyond_envelope(env, 24.6, 0.02, -0.1), beyond_envelope(env, 24.6, 0.02, -1.0)  # a sag; a dead heater
     (0, -1)
     >>> beyond_envelope(env, 24.3, 0.02, -0.1), beyond_envelope(env, 24.75, 0.02, -1.0), beyond_envelope(env, 24.6, 0.02, held=-1)
@@ -165,14 +183,14 @@ def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_
     """
     if env is None or not np.isfinite(now_c):
         return 0
-    probe = max(LEAST_DEPARTURE_C, 3.0 * noise_c)
+    margin = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise_c)
     below, above = env.low - now_c, now_c - env.high
     if held:
-        return held if (below if held < 0 else above) > probe else 0
+        return held if (below if held < 0 else above) > margin else 0
     slope = slope_c_per_h if np.isfinite(slope_c_per_h) else 0.0
-    if below > probe + (0.0 if slope < -2.0 * env.fall_c_per_h else env.spread):
+    if below > margin + (0.0 if slope < -2.0 * env.fall_c_per_h else env.low_spread):
         return -1
-    if above > probe + (0.0 if slope > 2.0 * env.rise_c_per_h else env.high_spread):
+    if above > margin + (0.0 if slope > 2.0 * env.rise_c_per_h else env.high_spread):
         return 1
     return 0
 
