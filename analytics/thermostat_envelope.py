@@ -165,15 +165,21 @@ def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_
 
     A heater verdict needs evidence beyond this tank's own variation at this hour.  The water must be
     further out than the days' robust ``spread`` and the probe can be wrong (three of its noise ``noise_c``,
-    °C, and at least :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, on top, as far as
-    a new day may stray from the days before at this hour (``low_spread`` below, ``high_spread`` above: a
-    night colder than the last three takes a heater working flat out lower than any of them) -- unless the
-    water moves (``slope_c_per_h``, the last hour's) more than twice as fast as its legs there did on healthy
-    days: water falling twice as fast as the hour's usual falls has no heat coming in (at an hour the heater
-    works flat out, the usual falls are the slow sag of a heater that cannot keep up; a dead heater's water
-    falls at the room's full pull), and water climbing twice as fast as the usual climbs has heat the
-    thermostat did not allow.  ``held`` (-1 or +1): a verdict already told on that side holds while the
-    water stays past the first margin alone.
+    °C, and at least :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, on top, as far
+    as a new day may stray from the days before at this hour (``low_spread`` below, ``high_spread`` above:
+    a night colder than the last three takes a heater working flat out lower than any of them) -- unless
+    the water moves (``slope_c_per_h``, the last hour's) as only a heater's fault moves it:
+
+    - falling twice as fast as the hour's healthy falls: no heat is coming in.  At an hour the heater works
+      flat out the healthy falls are the slow sag of a heater that cannot keep up, a dead heater's water
+      falls at the room's full pull; at an hour the thermostat cycles its off-legs fall as fast as a dead
+      heater's, so speed tells nothing there and the margin must;
+    - climbing past the warm edge at least half as fast as the hour's healthy climbs: the heater's own
+      heat is in it (a warm afternoon, or the coast after a long on-phase, lifts the water with the heater
+      off, far slower).
+
+    ``held`` (-1 or +1): a verdict already told on that side holds while the water stays past the first
+    margin alone.
 
     >>> env = Envelope(24.8, 25.2, 0.0, 0.1, 0.5, low_spread=0.3)  # nights stray 0.3 °C; the hour's falls 0.1 °C/h
     >>> beyond_envelope(env, 24.6, 0.02, -0.1), beyond_envelope(env, 24.6, 0.02, -1.0)  # a sag; a dead heater
@@ -190,7 +196,7 @@ def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_
     slope = slope_c_per_h if np.isfinite(slope_c_per_h) else 0.0
     if below > margin + (0.0 if slope < -2.0 * env.fall_c_per_h else env.low_spread):
         return -1
-    if above > margin + (0.0 if slope > 2.0 * env.rise_c_per_h else env.high_spread):
+    if above > margin + (0.0 if slope >= 0.5 * env.rise_c_per_h > 0.0 else env.high_spread):
         return 1
     return 0
 

@@ -83,7 +83,7 @@ def test_the_hour_s_day_to_day_spread_sees_one_colder_night_among_three() -> Non
 
 def test_a_slow_climb_just_past_the_warm_edge_is_no_heater_stuck_on_a_fast_one_is() -> None:
     env = Envelope(26.2, 26.8, 0.0, 0.4, 0.6, high_spread=0.3)  # afternoons stray 0.3 °C more above
-    assert beyond_envelope(env, 26.95, 0.02, 0.2) == 0  # a warm afternoon
-    assert beyond_envelope(env, 26.95, 0.02, 1.5) == 1  # heat the thermostat did not allow
+    assert beyond_envelope(env, 26.95, 0.02, 0.2) == 0  # a warm afternoon, the heater off
+    assert beyond_envelope(env, 26.95, 0.02, 0.4) == 1  # climbing as the heater's on-legs do: its heat
     assert beyond_envelope(env, 27.25, 0.02, 0.2) == 1  # past anything the afternoons did
     assert beyond_envelope(env, 26.95, 0.02, 0.0, held=1) == 1  # once told, held while it stays out
