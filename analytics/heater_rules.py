@@ -182,14 +182,15 @@ class RecoveryMixin(HostBase):
         high = high if math.isfinite(high) else float("-inf")
         # the days' envelope widened by their spread, or today's last turns where they went further (a band
         # that moves with the room is lower on a night colder than those days); the further margin a new
-        # day may need (low_spread, high_spread) is what is left beyond that.  Below a regular band (the
+        # night may need below (low_spread) is what is left beyond that.  Below a regular band (the
         # thermostat's own set points, held all day) the water goes only if no heat comes in: no margin is
-        # added there; a band that moves with the room strays below as the room does, day to day.  Above
-        # any band a warm room can lift the water with the heater off, so the margin above always applies.
+        # added there; a band that moves with the room strays below as the room does, night to night.
+        # (Above, no margin is added: measured, it lost a heater stuck on in a cold snap whose slow climb
+        # a day spoiled by a knocked knob had widened -- docs/detection.md, round 11.)
         floor, ceiling = min(env.low - env.spread, low), max(env.high + env.spread, high)
         below = 0.0 if cycle.regular else max(0.0, floor - min(env.low - env.spread - env.low_spread, low))
         env = Envelope(floor, ceiling, 0.0, env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
-                       below, max(0.0, max(env.high + env.spread + env.high_spread, high) - ceiling))
+                       below, 0.0)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         slope = self._hour_slope(now_ms, t_ms, temp)
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
