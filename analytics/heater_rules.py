@@ -164,7 +164,8 @@ class RecoveryMixin(HostBase):
         and today's last cycle (:func:`analytics.thermostat_envelope.last_turns`: a band that moves with the
         room is lower on a night colder than those days); the verdict
         (:func:`analytics.thermostat_envelope.beyond_envelope`) asks the water to be out by more than the
-        days stray from one another there, unless it moves twice as fast as it did there."""
+        nights stray from one another there (a band that moves with the room), unless it falls twice as
+        fast as it did there."""
         half = envelope_window_minutes(self.thermostat)
         if half <= 0:
             return 0, None, float("nan")
@@ -185,12 +186,11 @@ class RecoveryMixin(HostBase):
         # night may need below (low_spread) is what is left beyond that.  Below a regular band (the
         # thermostat's own set points, held all day) the water goes only if no heat comes in: no margin is
         # added there; a band that moves with the room strays below as the room does, night to night.
-        # (Above, no margin is added: measured, it lost a heater stuck on in a cold snap whose slow climb
-        # a day spoiled by a knocked knob had widened -- docs/detection.md, round 11.)
+        # (Above, none is added: measured, it lost a heater stuck on in a cold snap, docs/detection.md.)
         floor, ceiling = min(env.low - env.spread, low), max(env.high + env.spread, high)
         below = 0.0 if cycle.regular else max(0.0, floor - min(env.low - env.spread - env.low_spread, low))
         env = Envelope(floor, ceiling, 0.0, env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
-                       below, 0.0)
+                       below)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         slope = self._hour_slope(now_ms, t_ms, temp)
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0

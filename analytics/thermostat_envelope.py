@@ -38,9 +38,9 @@ class Envelope(NamedTuple):
     day's lowest and highest (smoothed) readings, and how far a day strays from them (``spread``: three
     robust standard deviations, the MAD's, of the days' lowest and highest); and how fast the water fell
     while the heater rested and climbed while it heated there (°C/h, the median leg's of each, both ≥ 0).
-    ``low_spread`` and ``high_spread`` (°C) are how much further a new day may stray below and above than
-    ``spread`` already allows, from the days' range (:func:`day_to_day_sd`, :func:`new_day_margin`): what a
-    heater verdict needs on top unless the water moves faster than it did there."""
+    ``low_spread`` (°C) is how much further below a new day may stray than ``spread`` already allows, from
+    the days' range (:func:`day_to_day_sd`, :func:`new_day_margin`): what a dead-heater verdict needs on top
+    unless the water falls faster than it did there."""
 
     low: float
     high: float
@@ -52,7 +52,6 @@ class Envelope(NamedTuple):
     longest_rise_min: float = 0.0
     climbing_min: float = 0.0
     low_spread: float = 0.0
-    high_spread: float = 0.0
 
 
 #: the mean range of n normal draws in standard deviations (d2, the control-chart constant), n = 2..5
@@ -156,30 +155,24 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     fall, rise = -rate[rate < 0], rate[rate > 0]
     return Envelope(low, high, spread, float(np.median(fall)) if len(fall) else 0.0,
                     float(np.median(rise)) if len(rise) else 0.0, max(climbs), 0.0,
-                    max(0.0, new_day_margin(lows) - spread), max(0.0, new_day_margin(highs) - spread))
+                    max(0.0, new_day_margin(lows) - spread))
 
 
 def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_per_h: float = float("nan"),
                     held: int = 0) -> int:
     """Where the water is against the envelope: -1 below its low, +1 above its high, 0 inside (or none).
 
-    A heater verdict needs evidence beyond this tank's own variation at this hour.  The water must be
+    A dead-heater verdict needs evidence beyond this tank's own variation at this hour.  The water must be
     further out than the days' robust ``spread`` and the probe can be wrong (three of its noise ``noise_c``,
-    °C, and at least :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, on top, as far
-    as a new day may stray from the days before at this hour (``low_spread`` below, ``high_spread`` above:
-    a night colder than the last three takes a heater working flat out lower than any of them) -- unless
-    the water moves (``slope_c_per_h``, the last hour's) as only a heater's fault moves it:
-
-    - falling twice as fast as the hour's healthy falls: no heat is coming in.  At an hour the heater works
-      flat out the healthy falls are the slow sag of a heater that cannot keep up, a dead heater's water
-      falls at the room's full pull; at an hour the thermostat cycles its off-legs fall as fast as a dead
-      heater's, so speed tells nothing there and the margin must;
-    - climbing past the warm edge at least half as fast as the hour's healthy climbs: the heater's own
-      heat is in it (a warm afternoon, or the coast after a long on-phase, lifts the water with the heater
-      off, far slower).
-
-    ``held`` (-1 or +1): a verdict already told on that side holds while the water stays past the first
-    margin alone.
+    °C, and at least :data:`LEAST_DEPARTURE_C`, a thermometer's calibration tolerance) and, below, as far
+    as a new night may stray from the nights before at this hour (``low_spread``: a night colder than the
+    last three takes a heater working flat out lower than any of them) -- unless the water falls (the last
+    hour's ``slope_c_per_h``) more than twice as fast as the hour's healthy falls: then no heat is coming
+    in.  At an hour the heater works flat out the healthy falls are the slow sag of a heater that cannot
+    keep up, a dead heater's water falls at the room's full pull.  (At an hour the thermostat cycles its
+    off-legs fall as fast as a dead heater's, so speed tells nothing there and the margin must.)  Above,
+    the first margin alone: a stuck heater's water climbs through it.  ``held`` (-1 or +1): a verdict
+    already told on that side holds while the water stays past the first margin alone.
 
     >>> env = Envelope(24.8, 25.2, 0.0, 0.1, 0.5, low_spread=0.3)  # nights stray 0.3 °C; the hour's falls 0.1 °C/h
     >>> beyond_envelope(env, 24.6, 0.02, -0.1), beyond_envelope(env, 24.6, 0.02, -1.0)  # a sag; a dead heater
@@ -196,7 +189,7 @@ def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_
     slope = slope_c_per_h if np.isfinite(slope_c_per_h) else 0.0
     if below > margin + (0.0 if slope < -2.0 * env.fall_c_per_h else env.low_spread):
         return -1
-    if above > margin + (0.0 if slope >= 0.5 * env.rise_c_per_h > 0.0 else env.high_spread):
+    if above > margin:
         return 1
     return 0
 
