@@ -17,15 +17,14 @@ from numpy.typing import NDArray
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
-from analytics.thermostat import (
+from analytics.thermostat import Cycle, outside_spans
+from analytics.thermostat_envelope import (
     LEAST_DEPARTURE_C,
-    Cycle,
     Envelope,
     beyond_envelope,
     envelope_window_minutes,
     hour_envelope,
     last_turns,
-    outside_spans,
 )
 
 Array = NDArray[np.float64]
@@ -158,12 +157,15 @@ class RecoveryMixin(HostBase):
 
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
         """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,
-        +1 above, 0 inside), that envelope, and how far outside it the water may stray (°C); (0, None, nan)
-        for a tank without a sawtooth or before a day of history.
+        +1 above, 0 inside), that envelope, and how far outside it the probe alone may put the water (°C);
+        (0, None, nan) for a tank without a sawtooth or before a day of history.
 
-        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat.hour_envelope`,
-        widened by their spread) and today's last cycle (:func:`analytics.thermostat.last_turns`: a band
-        that moves with the room is lower on a night colder than those days)."""
+        The envelope is the wider of the days before at this hour (:func:`analytics.thermostat_envelope.hour_envelope`)
+        and today's last cycle (:func:`analytics.thermostat_envelope.last_turns`: a band that moves with the
+        room is lower on a night colder than those days); the verdict
+        (:func:`analytics.thermostat_envelope.beyond_envelope`) asks the water to be out by more than the
+        nights stray from one another there (a band that moves with the room), unless it falls twice as
+        fast as it did there."""
         half = envelope_window_minutes(self.thermostat)
         if half <= 0:
             return 0, None, float("nan")
@@ -177,11 +179,30 @@ class RecoveryMixin(HostBase):
         if env is None or not np.isfinite(last).any():
             return 0, None, float("nan")
         low, high, climbing = last_turns(t_ms, temp, now_ms, cycle.period_min, cycle.margin)
-        env = Envelope(min(env.low - env.spread, low) if math.isfinite(low) else env.low - env.spread,
-                       max(env.high + env.spread, high) if math.isfinite(high) else env.high + env.spread, 0.0,
-                       env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing)
+        low = low if math.isfinite(low) else float("inf")
+        high = high if math.isfinite(high) else float("-inf")
+        # the days' envelope widened by their spread, or today's last turns where they went further (a band
+        # that moves with the room is lower on a night colder than those days); the further margin a new
+        # night may need below (low_spread) is what is left beyond that.  Below a regular band (the
+        # thermostat's own set points, held all day) the water goes only if no heat comes in: no margin is
+        # added there; a band that moves with the room strays below as the room does, night to night.
+        # (Above, none is added: measured, it lost a heater stuck on in a cold snap, docs/detection.md.)
+        floor, ceiling = min(env.low - env.spread, low), max(env.high + env.spread, high)
+        below = 0.0 if cycle.regular else max(0.0, floor - min(env.low - env.spread - env.low_spread, low))
+        env = Envelope(floor, ceiling, 0.0, env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
+                       below)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
-        return beyond_envelope(env, float(np.nanmedian(last)), noise), env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+        slope = self._hour_slope(now_ms, t_ms, temp)
+        held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
+        side = beyond_envelope(env, float(np.nanmedian(last)), noise, slope, held)
+        return side, env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+
+    def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
+        """The water's slope over the last hour (°C/h; every other minute, as the rules read it); NaN with
+        fewer than 36 readings."""
+        tt, tw = self._recent(t_ms, temp, now_ms, 60)
+        ok = np.isfinite(tw)
+        return theil_sen_per_hour(tt[ok][::2] / 1000.0, tw[ok][::2]) if ok.sum() >= 36 else float("nan")
 
     def _not_recovering(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
                         off: float, floor: float = float("nan")) -> tuple[float, str] | None:

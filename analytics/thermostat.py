@@ -11,7 +11,8 @@ chiller is the same cycle reversed, so nothing here needs to know which it is.
 
 Everything is learned from the tank's own healthy history (turn points are the sawtooth's local extrema
 with a reversal above the probe's noise; the band from their robust quantiles), no configuration; a tank
-without a regular cycle (a smooth day/night course) has none and its rules are unchanged.
+without a regular cycle (a smooth day/night course) has none and its rules are unchanged.  Where the water went
+at each hour of the day (a band that moves with the room) is :mod:`analytics.thermostat_envelope`'s job.
 
 Examples
 --------
@@ -57,12 +58,6 @@ LEG_HEIGHTS_RATIO = 3.0
 #: a leg of heat going in or out of the water is a ramp: its readings scatter about the running median by
 #: no more than this many of the probe's usual noise (a failing probe's spell of jumps scatters far more)
 LEG_SCATTER_NOISES = 3.0
-#: the least departure (°C) from where a thermostat has let the water go that is worth waking a keeper for:
-#: a probe's calibration tolerance (a thermometer is good to about 0.1 °C)
-LEAST_DEPARTURE_C = 0.1
-#: the healthy days before today the envelope at this hour is read from (the history the monitor keeps)
-ENVELOPE_DAYS = 3
-DAY_MS = 86_400_000
 
 
 class Cycle(NamedTuple):
@@ -74,7 +69,7 @@ class Cycle(NamedTuple):
     ``period_min`` is the longest healthy full cycle (the 90th percentile from one turn to the next of its
     kind); ``regular`` 1.0 when the turn points gather at one band all day (``low``, ``high`` and the
     longest legs mean something), 0.0 for a sawtooth whose band moves with the room (only
-    :func:`hour_envelope` judges it).
+    :func:`analytics.thermostat_envelope.hour_envelope` judges it).
     """
 
     low: float
@@ -365,146 +360,3 @@ def look_back_minutes(cycle: Cycle | tuple[float, ...] | None) -> int:
     if c is None:
         return 0
     return int(max(c.longest_fall_min, c.longest_rise_min)) + 60
-
-
-class Envelope(NamedTuple):
-    """Where the thermostat let the water go around this hour on the recent healthy days (°C): the median
-    day's lowest and highest (smoothed) readings, and how far a day strays from them (three robust standard
-    deviations, the MAD's, of the days' lowest and highest); and how fast the water fell while the heater
-    rested and climbed while it heated there (°C/h, the median minute's of each, both ≥ 0)."""
-
-    low: float
-    high: float
-    spread: float
-    fall_c_per_h: float = 0.0
-    rise_c_per_h: float = 0.0
-    #: the longest healthy climb there (minutes, turn point to turn point), and how long the water has been
-    #: climbing now (0 while it falls): a stuck heater's climb goes on past the longest healthy one
-    longest_rise_min: float = 0.0
-    climbing_min: float = 0.0
-
-
-def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
-                  half_window_min: float, days: int = ENVELOPE_DAYS, reversal: float = LEAST_REVERSAL_C
-                  ) -> Envelope | None:
-    """The envelope of the water's healthy sawtooth around this hour of the day, from the days before.
-
-    A thermostat's band may move with the room over the day (a cheap heater's bimetal, a small tank's
-    overshoot), so the water at 4:00 is judged against where it went at 4:00 on the days before, not against
-    the whole day's band.  Each day's window (``now`` ± ``half_window_min``, at least a whole cycle wide so
-    it holds a lower and an upper turn) gives its lowest and highest reading; the median day's are the
-    envelope, so one day spoiled by a fault or a water change is outvoted.  None while no day before has
-    half its window's readings (warm-up, a device that was off).
-
-    Parameters
-    ----------
-    t_ms, temp : array
-        The readings (sorted by time) and the water's temperature, °C.
-    use : array of bool or None
-        The readings that are healthy history (others are treated as missing).
-    now_ms : int
-        Now.
-    half_window_min : float
-        Half the window's width, minutes.
-    reversal : float
-        The least reversal of a turn point (°C, the cycle's): the legs' rates are read between turn points.
-
-    Examples
-    --------
-    >>> m = np.arange(3 * 1440 + 60)
-    >>> saw = 25.0 + 0.25 * (2 * np.abs((m / 90.0) % 1.0 - 0.5) * 2 - 1)  # 25 ± 0.25 °C, 90 min a cycle
-    >>> env = hour_envelope(m * 60_000, saw, None, int(m[-1]) * 60_000, 60)
-    >>> round(env.low, 2), round(env.high, 2), round(env.spread, 2), round(env.fall_c_per_h, 1)
-    (24.76, 25.24, 0.0, 0.6)
-    """
-    t = np.asarray(t_ms, dtype=np.float64)
-    y = np.asarray(temp, dtype=np.float64)
-    ok = np.isfinite(y) if use is None else np.isfinite(y) & np.asarray(use, dtype=bool)
-    half = half_window_min * MIN_MS
-    lows: list[float] = []
-    highs: list[float] = []
-    steps: list[Array] = []
-    climbs: list[float] = [0.0]
-    for d in range(1, days + 1):
-        centre = now_ms - d * DAY_MS
-        a, b = np.searchsorted(t, [centre - half, centre + half])
-        if ok[a:b].sum() < half_window_min:  # half the window's minutes at least
-            continue
-        ys = smoothed(np.where(ok[a:b], y[a:b], np.nan))
-        lows.append(float(np.nanmin(ys)))
-        highs.append(float(np.nanmax(ys)))
-        # each leg's rate, turn point to turn point, the window's ends closing its first and last leg (a
-        # minute's step is mostly the probe's noise); a stretch that moves less than a reversal is no leg
-        seen = np.flatnonzero(np.isfinite(ys))
-        turns = turn_points(ys, reversal)[0]
-        ends = np.unique(np.r_[seen[0], turns, seen[-1]])
-        moved, took = np.diff(ys[ends]), np.diff(t[a:b][ends]) / 3_600_000
-        steps.append((moved / np.maximum(took, 1e-9))[np.abs(moved) >= reversal])
-        whole = np.diff(ys[turns]) > 0  # (the climbs between two turn points: whole legs)
-        climbs += (np.diff(t[a:b][turns])[whole] / MIN_MS).tolist()
-    if not lows:
-        return None
-    low, high = float(np.median(lows)), float(np.median(highs))
-    mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
-    rate = np.concatenate(steps) if steps else np.zeros(0)
-    fall, rise = -rate[rate < 0], rate[rate > 0]
-    return Envelope(low, high, 3 * 1.4826 * mad, float(np.median(fall)) if len(fall) else 0.0,
-                    float(np.median(rise)) if len(rise) else 0.0, max(climbs))
-
-
-def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float) -> int:
-    """Where the water is against the envelope: -1 below its low, +1 above its high, 0 inside (or none).
-
-    The envelope is widened by the days' spread and by three of the probe's noise ``noise_c`` (°C), and by
-    at least :data:`LEAST_DEPARTURE_C`: a dead heater takes the water below where its thermostat has let it
-    go at this hour and on, a stuck one above; inside it the thermostat is resting or heating.
-
-    >>> beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.6, 0.02), beyond_envelope(Envelope(24.8, 25.2, 0.02), 24.75, 0.02)
-    (-1, 0)
-    """
-    if env is None or not np.isfinite(now_c):
-        return 0
-    widen = env.spread + max(LEAST_DEPARTURE_C, 3.0 * noise_c)
-    return -1 if now_c < env.low - widen else 1 if now_c > env.high + widen else 0
-
-
-def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:
-    """Half the window :func:`hour_envelope` reads each day: a whole cycle wide (the longest healthy one)
-    and a quarter hour each side for its phase; 0 without a sawtooth (the rules judge a flat tank so).
-
-    >>> envelope_window_minutes(Cycle(24.5, 25.5, 0.05, 180.0, 120.0, 300.0)), envelope_window_minutes(())
-    (165.0, 0.0)
-    """
-    if cycle is None or len(cycle) != len(Cycle._fields):
-        return 0.0
-    c = Cycle(*cycle)
-    return 0.5 * c.period_min + 15.0 if c.period_min > 0 else 0.0
-
-
-def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, reversal: float
-               ) -> tuple[float, float, float]:
-    """The lowest and highest the water went in the cycle before its current leg (°C; NaN without readings),
-    and how many minutes the water has been climbing (0 while it falls).
-
-    The current leg is read back to its last turn (:func:`current_leg`); the whole cycle before that turn
-    holds the thermostat's last lower and upper turn points, where it switched the heater on and off today
-    (a colder night than the days before moves a band that moves with the room lower than any of them). A
-    dead heater's fall goes on below the last lower turn; a resting heater's ends at about it.
-
-    >>> t = np.arange(300) * 60_000.0
-    >>> saw = np.r_[np.linspace(25.0, 25.6, 60), np.linspace(25.6, 24.9, 90), np.linspace(24.9, 25.6, 60),
-    ...             np.linspace(25.6, 24.5, 90)]
-    >>> [round(x, 1) for x in last_turns(t, saw, 300 * 60_000, 150.0, 0.1)]
-    [24.9, 25.6, 0.0]
-    """
-    t = np.asarray(t_ms, dtype=np.float64)
-    y = np.asarray(temp, dtype=np.float64)
-    recent = t >= now_ms - (2 * period_min + 60) * MIN_MS
-    direction, age = current_leg(t[recent], y[recent], reversal)
-    turned = now_ms - age * MIN_MS
-    before = (t >= turned - period_min * MIN_MS) & (t <= turned)
-    ys = smoothed(y[before])
-    climbing = age if direction > 0 else 0.0
-    if not np.isfinite(ys).any():
-        return float("nan"), float("nan"), climbing
-    return float(np.nanmin(ys)), float(np.nanmax(ys)), climbing

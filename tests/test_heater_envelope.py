@@ -11,14 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.thermostat import (
-    LEAST_DEPARTURE_C,
-    beyond_envelope,
-    envelope_window_minutes,
-    find_cycle,
-    hour_envelope,
-    smoothed,
-)
+from analytics.thermostat import find_cycle, smoothed
+from analytics.thermostat_envelope import LEAST_DEPARTURE_C, beyond_envelope, envelope_window_minutes, hour_envelope
 from benchmarks.keeper_heat import room_air, water_temperature
 
 MIN_MS = 60_000
