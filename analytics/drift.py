@@ -30,6 +30,7 @@ from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
 from analytics.past_days import between_day_variance, held_out_days, shape_over_days
 from analytics.probe_ageing import ProbeAgeingMixin
+from analytics.probe_return import ProbeReturnMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import (
     effective_sample_size,
@@ -108,7 +109,7 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
+class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array, names: list[str] | None = None) -> None:
@@ -369,6 +370,9 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
             score.update(bhattacharyya=kl.bhattacharyya, w2=kl.w2)
         for name, zi in zip(sensors, z):
             score[f"z_{name}"] = float(zi)
+        back = self._probe_came_back(now_ms, t_ms, frame)  # recalibrated or replaced: told once, learnt again
+        if back:
+            return back
         drifting = self.firing("drift")
         d = len(sensors)
         z_recent = (recent - usual) / std
