@@ -134,7 +134,7 @@ class DriftAcceptanceMixin(HostBase):
         st = self.alerts.get("drift")
         hours = self.settings.accept_after_hours
         firing = st is not None and st.state == "firing"
-        if firing and (now_ms - st.since_ms) < hours * 3_600_000:
+        if st is not None and firing and (now_ms - st.since_ms) < hours * 3_600_000:
             return []
         lasting = [n for n, (_, told_ms, back_ms) in self.told_departures.items()
                    if not back_ms and now_ms - told_ms >= hours * 3_600_000]
