@@ -124,32 +124,17 @@ class DriftAcceptanceMixin(HostBase):
         return [Transition("drift", "warning", "firing", summary, now_ms, value)]
 
     def _maybe_accept(self, now_ms: int) -> list[Transition]:
-        """A change told ``accept_after_hours`` ago and still away, with no rule alert, is the new normal.
-
-        Told: the drift firing that long, or a departure the keeper was told of
-        that long ago and whose reading has not been back near usual for a
-        whole window since (its drift resolved meanwhile as the score dipped
-        with the hour: no new onset, :meth:`_news`, so no alert lasted).
-        """
+        """A drift that has lasted ``accept_after_hours`` with no rule alert is the new normal."""
         st = self.alerts.get("drift")
-        hours = self.settings.accept_after_hours
-        firing = st is not None and st.state == "firing"
-        if st is not None and firing and (now_ms - st.since_ms) < hours * 3_600_000:
+        if st is None or st.state != "firing":
             return []
-        lasting = [n for n, (_, told_ms, back_ms) in self.told_departures.items()
-                   if not back_ms and now_ms - told_ms >= hours * 3_600_000]
-        if not firing and not lasting:
+        if (now_ms - st.since_ms) < self.settings.accept_after_hours * 3_600_000:
             return []
         if any(a.state == "firing" and k not in ("drift", "water_change_due") for k, a in self.alerts.items()):
             return []
         self.accept_change(now_ms)
-        for name in lasting:  # accepted: the same way is no news against the new normal either
-            self.told_departures[name] = [self.told_departures[name][0], float(now_ms), 0.0]
-        if not firing or st is None:
-            self.day_notes.append("a lasting change told earlier was accepted as the new normal")
-            return []
         st.state, st.since_ms, st.clear_since_ms = "ok", now_ms, 0
         self.day_notes.append("a lasting change was accepted as the new normal")
         return [Transition("drift", "warning", "resolved",
-                           f"Accepted as the new normal after {hours:g} h: "
+                           f"Accepted as the new normal after {self.settings.accept_after_hours:g} h: "
                            f"{st.summary} Learning the tank's pattern again.", now_ms, 0.0)]

@@ -111,24 +111,3 @@ def test_a_told_departure_is_forgotten_once_back_near_usual_for_a_whole_window()
     mon._forget_returned(now + HOUR_MS + 2 * window, ["temp_c"], {})  # back a whole window
     assert mon._news(now + HOUR_MS + 2 * window, ["temp_c"], [0.8]) == ["temp_c"]
 
-
-def test_a_departure_told_and_still_away_after_accept_after_hours_is_accepted_though_its_drift_resolved() -> None:
-    mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
-    now = START_MS + 3 * DAY * MIN_MS
-    mon._remember_told(now, ["tds_ppm"], [-45.0])  # told; the drift resolved since, the water still away
-    hours = mon.settings.accept_after_hours
-    assert mon._maybe_accept(now + int(hours * HOUR_MS) - MIN_MS) == []
-    assert mon.learn_from_ms == 0
-    mon._maybe_accept(now + int(hours * HOUR_MS))
-    assert mon.learn_from_ms == now + int(hours * HOUR_MS) and mon.relevel_pending
-    assert mon._news(now + int(hours * HOUR_MS) + HOUR_MS, ["tds_ppm"], [-44.0]) == []  # accepted: no news
-
-
-def test_a_told_departure_back_near_usual_is_not_accepted() -> None:
-    mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
-    now = START_MS + 3 * DAY * MIN_MS
-    mon._remember_told(now, ["temp_c"], [0.8])
-    hours = mon.settings.accept_after_hours
-    mon._forget_returned(now + int(hours * HOUR_MS) - 10 * MIN_MS, ["temp_c"], {})  # back these ten minutes
-    mon._maybe_accept(now + int(hours * HOUR_MS))
-    assert mon.learn_from_ms == 0
