@@ -30,6 +30,7 @@ from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
 from analytics.past_days import between_day_variance, held_out_days, shape_over_days
 from analytics.probe_ageing import ProbeAgeingMixin
+from analytics.probe_return import ProbeReturnMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import (
     effective_sample_size,
@@ -108,7 +109,7 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
+class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array, names: list[str] | None = None) -> None:
@@ -369,6 +370,9 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
             score.update(bhattacharyya=kl.bhattacharyya, w2=kl.w2)
         for name, zi in zip(sensors, z):
             score[f"z_{name}"] = float(zi)
+        back = self._probe_came_back(now_ms, t_ms, frame)  # recalibrated or replaced: told once, learnt again
+        if back:
+            return back
         drifting = self.firing("drift")
         d = len(sensors)
         z_recent = (recent - usual) / std
@@ -376,12 +380,16 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
         significant = [i for i in range(d) if abs(z_recent[i]) >= 3]
         visible = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
         moved = [i for i in visible if self._worth_telling(sensors[i], recent[i] - usual[i])]
+        dep = recent - usual
+        self._forget_returned(now_ms, sensors, {sensors[i]: float(dep[i]) for i in visible})
+        # a departure already told (the same reading, the same way, no further) is no new onset
+        news = self._news(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])
         # hysteresis: fire above the threshold, stay firing until below half of it.  A keeper is told only
         # of a change they would care about: some reading 3σ from usual, the way that harms, and beyond the
         # keeper's indifference zone (a top-up's 1 % less TDS is 3σ for a good probe, and no news).  A
         # wobble that changed with no reading moved is the probe rules' business (noisy, stuck, silent).
         over = kl.kl > (thr if not drifting else 0.5 * thr)
-        cond = over and (drifting or bool(moved))
+        cond = over and (drifting or bool(news))
         # a window is kept out of learning only while it is evidence of a change: a reading 3σ from usual and
         # beyond what a test kit resolves, or the wobble changed, told or not (a TDS probe losing 150 ppm a
         # day is learnt in by the hour while it is still inside the indifference zone, and never departs
@@ -419,8 +427,10 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin):
             cond = False
         # the words describe the last 10 minutes against this hour's usual value
         summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
-        out += self._rule("drift", cond, now_ms, kl.kl, summary)
-        out += self._newly_departing(now_ms, [sensors[i] for i in moved], summary, kl.kl)
+        told = self._rule("drift", cond, now_ms, kl.kl, summary) + self._newly_departing(now_ms, news, summary, kl.kl)
+        if told and told[-1].state == "firing":
+            self._remember_told(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])
+        out += told
         out += self._maybe_accept(now_ms)
         self._maybe_settle(now_ms)
         return out

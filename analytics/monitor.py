@@ -198,6 +198,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     level_lost_why: str = ""  # why that fall was no water change of the keeper's (their words), "" for the default
     keeper_drains: list[PastDrain] = field(default_factory=list)  # the keeper's water changes, drained and refilled
     drift_held_until: dict[str, int] = field(default_factory=dict)  # new water's readings out of the drift till then
+    #: departures a drift told the keeper of: reading -> [departure, told at ms, back near usual since ms (0: away)]
+    told_departures: dict[str, list[float]] = field(default_factory=dict)
 
     recovery_tau_h: list[float] = field(default_factory=list)  # the heater's recoveries after recent changes (h)
     recovery_fit_ms: int = -DAY_MS  # the water change whose recovery was last fitted

@@ -104,6 +104,7 @@ class MonitorHost:
     level_lost_why: str
     keeper_drains: list[PastDrain]
     drift_held_until: dict[str, int]
+    told_departures: dict[str, list[float]]  # departures told: reading -> [departure, told ms, back since ms]
 
     recovery_tau_h: list[float]  # the heater rules' recovery time constants after recent water changes (h)
     recovery_fit_ms: int
