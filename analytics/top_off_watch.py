@@ -10,8 +10,8 @@ evaporation (the level is put back at least once a day); a tank topped up by
 hand lets a day's evaporation or more go between top-ups, and is never judged
 here.  The top-off is *behind* when the last half hour's median level is
 below the band's low by more than a day's evaporation (the top-off has missed
-a whole day of it) and by more than the day-to-day spread of the band's low
-end, and still falling as the water evaporates (a keeper's top-up, or a float
+a whole day of it) and one refill more (the band's width, or the day-to-day
+spread of its low end if larger: a refill late or short once is no failure), and still falling as the water evaporates (a keeper's top-up, or a float
 set lower on purpose, is not).  Faster
 falls are ``level_falling``'s (a leak), an empty sump ``sump_low``'s.
 
@@ -22,7 +22,7 @@ Examples
 >>> band = learn_band(t, saw)
 >>> round(band.low, 1), round(band.high, 1), band.has_top_off
 (21.6, 22.0, True)
->>> band.behind(21.6 - 1.3, falling=True), band.behind(21.3, falling=True)
+>>> band.behind(21.6 - 1.7, falling=True), band.behind(21.6 - 1.3, falling=True)
 (True, False)
 """
 
@@ -66,8 +66,9 @@ class TopOffBand:
         return bool(np.isfinite(width) and self.evaporation_cm_per_day > 0 and width < self.evaporation_cm_per_day)
 
     def margin(self) -> float:
-        """How far below the band's low end the level must be: a day's evaporation and beyond its spread."""
-        return max(self.evaporation_cm_per_day, SPREAD_Z * self.low_spread)
+        """How far below the band's low end the level must be: a day's evaporation and one refill more (the
+        band's width: a refill late or short once is not a top-off failing), and beyond the low end's spread."""
+        return self.evaporation_cm_per_day + max(self.high - self.low, SPREAD_Z * self.low_spread)
 
     def behind(self, level: float, falling: bool, firing: bool = False) -> bool:
         """``level`` (a half-hour median, cm), ``falling`` still, says the top-off is not keeping up (a firing
@@ -78,8 +79,9 @@ class TopOffBand:
 
 
 def evaporation_per_hour(t_ms: Array, level: Array) -> float:
-    """The level's usual fall (cm/h, ≥ 0): the median hour-to-hour change of its hourly medians (a top-off's
-    or a keeper's refill is a rise in one hour of many; a glitch is no hour's median)."""
+    """The level's usual fall (cm/h, ≥ 0): the mean fall of its hourly medians over the hours it fell (a
+    top-off's or a keeper's refill is a rise in the hours it comes; between refills the level falls only by
+    evaporation; a glitch is no hour's median)."""
     t_ms, level = np.asarray(t_ms, dtype=np.int64), np.asarray(level, dtype=np.float64)
     ok = np.isfinite(level)
     if ok.sum() < 12 * 60:
@@ -89,7 +91,8 @@ def evaporation_per_hour(t_ms: Array, level: Array) -> float:
     idx = np.unique(hours)
     medians = np.array([np.median(y[hours == h]) for h in idx])
     steps = np.diff(medians)[np.diff(idx) == 1]
-    return max(0.0, -float(np.median(steps))) if len(steps) else 0.0
+    falls = steps[steps < 0]
+    return -float(np.mean(falls)) if len(falls) >= 0.5 * len(steps) > 0 else 0.0
 
 
 def learn_band(t_ms: Array, level: Array, days: int = 3) -> TopOffBand:

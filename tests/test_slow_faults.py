@@ -31,9 +31,10 @@ def _tank(days: float, seed: int) -> dict[str, np.ndarray]:
             "pump": np.ones(n)}
 
 
-def _fired(v: dict[str, np.ndarray], first: int, last: int, key: str) -> list[Any]:
-    """``key``'s firing transitions of a new monitor evaluated every minute from ``first`` to ``last``."""
-    mon = TankMonitor("slow")
+def _fired(v: dict[str, np.ndarray], first: int, last: int, key: str, mon: TankMonitor | None = None) -> list[Any]:
+    """``key``'s firing transitions of ``mon`` (default a new monitor) evaluated every minute from ``first``
+    to ``last``."""
+    mon = TankMonitor("slow") if mon is None else mon
     t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
     out = []
     for i in range(first, last):
@@ -87,14 +88,16 @@ def _top_off(n: int, evaporation_cm_per_day: float, refill_cm: float) -> np.ndar
 
 def test_a_top_off_whose_reservoir_ran_dry_is_told_after_a_days_evaporation_below_its_band() -> None:
     """1.2 cm a day, refilled 0.3 cm at a time (a 29.7-30 cm band); the reservoir empty from day 3, just after
-    a refill: 1.2 cm under the band (a day's evaporation) 30 hours later."""
-    v = _tank(4.5, 4)
+    a refill: a day's evaporation and a refill (1.5 cm) under the band's low end 36 hours later."""
+    v = _tank(4.8, 4)
     v["level_cm"] += _top_off(len(v["level_cm"]), 1.2, 0.3) - 30.0
     stop = 3 * DAY
     v["level_cm"][stop:] = v["level_cm"][stop] - 1.2 * np.arange(len(v["level_cm"]) - stop) / DAY + \
         np.random.default_rng(5).normal(0, 0.05, len(v["level_cm"]) - stop)
-    early = _fired(v, stop + 20 * 60, stop + 21 * 60, "top_off_behind")  # 0.7 cm under the band
-    told = _fired(v, stop + 32 * 60, stop + 33 * 60, "top_off_behind")  # 1.3 cm under
+    mon = TankMonitor("top-off")
+    assert _fired(v, stop + 60, stop + 61, "top_off_behind", mon) == []  # the band learned while healthy
+    early = _fired(v, stop + 28 * 60, stop + 29 * 60, "top_off_behind", mon)  # 1.1 cm under the band
+    told = _fired(v, stop + 40 * 60, stop + 41 * 60, "top_off_behind", mon)  # 1.7 cm under
     assert not early, [tr.summary for tr in early]
     assert told and "reservoir is probably empty" in told[0].summary, [tr.summary for tr in told]
 
