@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import DAY_MS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition
+from analytics.level_trend import EVAPORATION_SPREAD
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -146,8 +147,10 @@ def top_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Ar
     level = _median_of(t_ms, y, now_ms - span, now_ms)
     then = _median_of(t_ms, y, now_ms - FALLING_HOURS * 3_600_000 - span, now_ms - FALLING_HOURS * 3_600_000)
     band = watch.band
-    # still falling as the water evaporates: at least half its usual evaporation over the last six hours
-    falling = bool(level < then - 0.5 * band.evaporation_cm_per_day * FALLING_HOURS / 24.0)
+    # still falling as the water evaporates: at least half its usual evaporation over the last six hours, and
+    # no faster than a hot day's (EVAPORATION_SPREAD times it): a faster fall is a leak or a drain, not this
+    usual = band.evaporation_cm_per_day * FALLING_HOURS / 24.0
+    falling = bool(then - EVAPORATION_SPREAD * usual <= level < then - 0.5 * usual)
     levels = ("top_off_behind", "level_falling", "level_rising", "sump_low")
     if now_ms - watch.learned_at_ms >= s.refit_minutes * MIN_MS and not mon.in_maintenance(now_ms) and \
             not any(mon.firing(k) for k in levels) and not (band.has_top_off and level < band.low):
@@ -157,7 +160,7 @@ def top_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Ar
     firing = mon.firing("top_off_behind")
     if not band.has_top_off and not firing:
         return []
-    quiet = mon.in_maintenance(now_ms) or mon.water_moving(now_ms) or \
+    quiet = mon.in_maintenance(now_ms) or mon.water_moving(now_ms) or mon.firing("level_falling") or \
         now_ms - mon.last_water_change_ms < WATER_CHANGE_SETTLE_MS
     behind = band.behind(level, falling or firing, firing) and not quiet
     return mon._rule("top_off_behind", behind, now_ms, level,
