@@ -46,7 +46,7 @@ SUSTAIN_MINUTES = 30
 #: the band's low end must be below by more than this many of its day-to-day spread
 SPREAD_Z = 3.0
 #: "still falling": the level now against its half hour this many hours ago
-FALLING_HOURS = 6
+FALLING_HOURS = 24
 #: a firing alert holds until the level is back above this share of the margin below the band
 HOLD = 0.5
 
@@ -139,21 +139,22 @@ def top_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Ar
     """The ``top_off_behind`` rule of a tank monitor (:class:`analytics.monitor.TankMonitor`) at ``now_ms``.
 
     Not judged while the keeper's water change moves the level (or settles after it), nor in maintenance.
-    The band is not learned while a level alert stands, nor while the level is below it (a top-off already
-    behind is no band to learn; evaporation slows at night, so "still falling" is no test for that).
+    The band is not learned while a level alert stands, nor while the level is below it and still falling
+    (a top-off already behind is no band to learn; a level held at a new mark is).
     """
     watch, s, y = mon.top_off, mon.settings, frame["level_cm"]
     span = SUSTAIN_MINUTES * MIN_MS
     level = _median_of(t_ms, y, now_ms - span, now_ms)
     then = _median_of(t_ms, y, now_ms - FALLING_HOURS * 3_600_000 - span, now_ms - FALLING_HOURS * 3_600_000)
     band = watch.band
-    # still falling as the water evaporates: at least half its usual evaporation over the last six hours, and
+    # still falling as the water evaporates: at least half a day's evaporation over the last day (the night's
+    # slower evaporation and a top-off's sawtooth at a new mark average out), and
     # no faster than a hot day's (EVAPORATION_SPREAD times it): a faster fall is a leak or a drain, not this
     usual = band.evaporation_cm_per_day * FALLING_HOURS / 24.0
     falling = bool(then - EVAPORATION_SPREAD * usual <= level < then - 0.5 * usual)
     levels = ("top_off_behind", "level_falling", "level_rising", "sump_low")
     if now_ms - watch.learned_at_ms >= s.refit_minutes * MIN_MS and not mon.in_maintenance(now_ms) and \
-            not any(mon.firing(k) for k in levels) and not (band.has_top_off and level < band.low):
+            not any(mon.firing(k) for k in levels) and not (band.has_top_off and level < band.low and falling):
         ref = t_ms >= now_ms - s.reference_hours * 3_600_000
         watch.band = band = learn_band(t_ms[ref], y[ref], int(s.reference_hours // 24))
         watch.learned_at_ms = now_ms
