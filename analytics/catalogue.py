@@ -44,8 +44,8 @@ LABELS = {s.key: (s.label, f" {s.unit}" if s.unit else "", s.decimals) for s in 
 ALERT_READING: dict[str, tuple[str, str]] = {
     "heater_stuck": ("temp_c", "high"), "heater_dead": ("temp_c", "low"), "temp_out_of_range": ("temp_c", "far"),
     "ph_crash": ("ph", "low"), "ph_out_of_range": ("ph", "far"), "pump_stopped": ("flow_lpm", "low"),
-    "flow_low": ("flow_lpm", "low"), "sump_low": ("level_cm", "low"), "level_falling": ("level_cm", "low"),
-    "level_rising": ("level_cm", "high"),
+    "flow_low": ("flow_lpm", "low"), "flow_reduced": ("flow_lpm", "low"), "sump_low": ("level_cm", "low"), "level_falling": ("level_cm", "low"),
+    "level_rising": ("level_cm", "high"), "top_off_behind": ("level_cm", "low"),
 }
 
 
@@ -79,12 +79,15 @@ ALERTS: dict[str, AlertSpec] = {
     "ph_out_of_range": AlertSpec("critical", 3, 10, "pH outside the profile's ph limits", ("drift", "water_quality")),
     "pump_stopped": AlertSpec("critical", 1, 5, "no filter flow (below flow_stopped_lpm) while the pump is switched "
                               "on, or while the firmware reports a flow fault",
-                              ("flow_low", "heater_dead", "temp_out_of_range", "drift", "water_quality", "device_fault",
+                              ("flow_low", "flow_reduced", "heater_dead", "temp_out_of_range", "drift", "water_quality", "device_fault",
                                "pump_lockout", "level_rising")),
     "flow_low": AlertSpec("warning", 5, 10, "filter flow below the profile's flow_lpm low limit, or below half "
-                          "the filter's own usual flow"),
+                          "the filter's own usual flow", ("flow_reduced",)),
+    "flow_reduced": AlertSpec("warning", 5, 30, "the filter's median flow over 30 minutes, the pump on, more than "
+                              "30 % and four of its healthy spreads below its own clean flow (learned while healthy), "
+                              "outside a water change or maintenance: a filter clogging or an impeller fouling"),
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
-                          ("pump_interlock", "pump_stopped", "flow_low", "level_falling")),
+                          ("pump_interlock", "pump_stopped", "flow_low", "level_falling", "top_off_behind")),
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
                                "30 min, or over 15 min beyond the sump's own healthy 15-minute falls while the "
                                "pump runs steadily), outside a water change: a leak", ("sump_low",)),
@@ -92,6 +95,10 @@ ALERTS: dict[str, AlertSpec] = {
                               "(three 10-minute parts, so a top-up poured by hand is a step, not this), faster than "
                               "level_fall_cm_per_h and the level's healthy steady rises: an automatic top-off stuck "
                               "open or a hose left running, an overflow coming"),
+    "top_off_behind": AlertSpec("warning", 10, 30, "where an automatic top-off holds the level in a band narrower "
+                                "than a day's evaporation (learned), the half-hour median level below that band by "
+                                "more than a day's evaporation and its low end's day-to-day spread, not rising, "
+                                "outside a water change: the top-off's reservoir empty, or its pump or float failed"),
     "device_offline": AlertSpec("critical", 0, 0, "the device's last will: it lost its connection",
                                 ("no_telemetry",)),
     "no_telemetry": AlertSpec("warning", 0, 0, "no reading from the tank for no_data_minutes"),

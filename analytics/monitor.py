@@ -64,12 +64,14 @@ from analytics.catalogue import (  # the catalogue's names, re-exported: callers
 )
 from analytics.days import DayRecord, DaysMixin, ForecastPoint
 from analytics.drift import DriftMixin, DriftWindow, _kl_threshold
+from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
+from analytics.top_off_watch import TopOffWatch
 from analytics.top_ups import LOOK_MINUTES, LevelStep, explained_ratio, level_step_up, undo_dilution
 from analytics.water_change import DrainUnderWay, PastDrain
 from aquamon.contract import RANGES
@@ -154,6 +156,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
     level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)
     usual_flow: float = 0.0  # the filter's usual flow while the pump runs (l/min; 0: not learned yet)
+    flow_watch: FlowWatch = field(default_factory=FlowWatch)  # its clean flow and spread (analytics/flow_trend.py)
+    top_off: TopOffWatch = field(default_factory=TopOffWatch)  # the band a top-off holds (analytics/top_off_watch.py)
     #: the heater's (or chiller's) thermostat cycle learned from the healthy temperature: the fields of
     #: analytics.thermostat.Cycle, () while none is found; and the baseline fit it was learned at
     thermostat: tuple[float, ...] = ()

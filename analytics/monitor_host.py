@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from analytics.baseline import DayNightBaseline
     from analytics.catalogue import Transition
     from analytics.days import DayRecord, ForecastPoint
+    from analytics.flow_trend import FlowWatch
     from analytics.forecast import LocalLinearTrend
     from analytics.monitor import MonitorSettings
     from analytics.profiles import Profile
     from analytics.quality import QualityWatch
+    from analytics.top_off_watch import TopOffWatch
     from analytics.water_change import DrainUnderWay, PastDrain
 
     Array = NDArray[np.float64]
@@ -62,6 +64,8 @@ class MonitorHost:
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
     level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
     usual_flow: float  # the filter's usual flow while the pump runs (l/min)
+    flow_watch: FlowWatch  # its clean flow and healthy spread, for flow_reduced
+    top_off: TopOffWatch  # the band an automatic top-off holds the level in, for top_off_behind
     thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
     thermostat_at_ms: int  # the baseline fit it was learned at
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit

@@ -20,21 +20,22 @@ from aquamon.contract import SENSORS
 TITLES = {
     "heater_stuck": "heater stuck on", "heater_dead": "heater failed", "temp_out_of_range": "temperature unsafe",
     "ph_crash": "pH crashing", "ph_out_of_range": "pH unsafe", "pump_stopped": "pump stopped",
-    "flow_low": "filter flow low", "sump_low": "sump level low", "device_offline": "controller offline",
+    "flow_low": "filter flow low", "flow_reduced": "filter flow reduced", "sump_low": "sump level low", "device_offline": "controller offline",
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the controller",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
     "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_silent": "probe silent", "probe_drift": "probe needs recalibrating",
     "probe_step": "probe reading jumped",
     "water_change_due": "water change due", "heater_cutoff": "heater switched off by the controller",
     "heater_fallback": "heater off: probe not trusted", "topoff_lockout": "top-off stopped",
-    "level_falling": "sump level falling", "level_rising": "water level rising", "water_quality": "water quality",
+    "level_falling": "sump level falling", "top_off_behind": "top-off not keeping up", "level_rising": "water level rising", "water_quality": "water quality",
 }
 
 #: the reading a message about this alert quotes, and which way is worse ("max" or "min"; None: by the text)
 KEY_READING: dict[str, tuple[str, str | None]] = {
     "heater_stuck": ("temp_c", "max"), "heater_dead": ("temp_c", "min"), "temp_out_of_range": ("temp_c", None),
     "ph_crash": ("ph", "min"), "ph_out_of_range": ("ph", None), "pump_stopped": ("flow_lpm", "min"),
-    "flow_low": ("flow_lpm", "min"), "sump_low": ("level_cm", "min"),
+    "flow_low": ("flow_lpm", "min"), "flow_reduced": ("flow_lpm", "min"), "sump_low": ("level_cm", "min"),
+    "top_off_behind": ("level_cm", "min"),
 }
 
 #: a message rounds these readings coarser than the contract's decimals ("28.1 °C" on a phone)

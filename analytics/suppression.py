@@ -37,8 +37,8 @@ CHANNEL_ALERTS = {
     "temp_c": ("heater_stuck", "heater_dead", "temp_out_of_range"),
     "ph": ("ph_crash", "ph_out_of_range"),
     "tds_ppm": (), "turb_ntu": (),
-    "level_cm": ("sump_low",),
-    "flow_lpm": ("pump_stopped", "flow_low"),
+    "level_cm": ("sump_low", "top_off_behind"),
+    "flow_lpm": ("pump_stopped", "flow_low", "flow_reduced"),
 }
 PROBE_WIDE = ("drift", "probe_stuck", "probe_noisy", "probe_silent", "probe_drift", "probe_step")
 WATER_ALERTS = frozenset(k for keys in CHANNEL_ALERTS.values() for k in keys) | frozenset(PROBE_WIDE)

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
+from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
@@ -23,6 +24,7 @@ from analytics.level_trend import (
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
+from analytics.top_off_watch import top_off_rule
 from analytics.water_change import MOVE_MINUTES
 
 Array = NDArray[np.float64]
@@ -294,6 +296,7 @@ class RulesMixin(RecoveryMixin):
             out += self._rule("flow_low", blocked, now_ms, flow,
                               f"Filter flow low: {flow:.1f} l/min (at least {low or 0:.3g} expected{usually}). The "
                               "filter is probably clogged: rinse the sponge in tank water.")
+            out += flow_reduced_rule(self, now_ms, t_ms, frame)  # a slow clog, told long before half
         if "level_cm" in frame:
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low
@@ -359,6 +362,7 @@ class RulesMixin(RecoveryMixin):
                               level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "
                               "run dry: top up with dechlorinated water and look for a leak.")
+            out += top_off_rule(self, now_ms, t_ms, frame)  # a top-off whose reservoir ran dry
         return out
 
     def _temp_trend(self, now_ms: int, t_ms: Array, frame: dict[str, Array]

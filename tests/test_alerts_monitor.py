@@ -450,3 +450,24 @@ def test_every_alert_can_fire() -> None:
 def test_docs_list_every_alert() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "alerts.md").read_text()
     assert [k for k in ALERTS if f"| `{k}` |" not in text] == []
+
+
+@fires("flow_reduced", "top_off_behind")
+def test_a_clogging_filter_and_a_top_off_run_dry_are_told() -> None:
+    """The slow faults (more in tests/test_slow_faults.py): a filter 35 % down on its clean flow for the
+    last two hours, and a top-off (1.2 cm a day, 0.3 cm at a time) whose reservoir ran dry 40 hours ago."""
+    n = 4 * DAY_MIN
+    rng = np.random.default_rng(11)
+    v = {"temp_c": 25.0 + rng.normal(0, 0.02, n), "ph": 7.2 + rng.normal(0, 0.01, n),
+         "tds_ppm": 250.0 + rng.normal(0, 1.0, n), "turb_ntu": 0.8 + rng.normal(0, 0.04, n),
+         "flow_lpm": 20.0 + rng.normal(0, 0.2, n), "pump": np.ones(n)}
+    v["flow_lpm"][n - 120:] *= 0.65
+    fall = 1.2 * np.arange(n) / DAY_MIN
+    stop = n - 40 * 60
+    v["level_cm"] = np.where(np.arange(n) < stop, 30.0 - fall % 0.3, 30.0 - (fall - fall[stop])) + \
+        rng.normal(0, 0.05, n)
+    t = START_MS + np.arange(n, dtype=np.int64) * 60_000
+    mon = TankMonitor("slow")
+    run(mon, t, v, stop + 60, stop + 60)  # the top-off's band learned while it worked
+    fired = {tr.key: tr.summary for _, tr in run(mon, t, v, n - 40, n - 1) if tr.state == "firing"}
+    assert "35 % down" in fired.get("flow_reduced", "") and "reservoir" in fired.get("top_off_behind", ""), fired
