@@ -5,9 +5,12 @@ down to the float's low point and the top-off refills it, several times a
 day.  Learned from the healthy reference like the thermostat's envelope: each
 day's band (the 10th and 90th percentiles of its half-hour medians, so a
 water change's dip or a glitch is not the band), and the band is the median
-over the days.  A tank *has* a top-off when that band is narrower than a day's
-evaporation (the level is put back at least once a day); a tank topped up by
-hand lets a day's evaporation or more go between top-ups, and is never judged
+over the days.  A tank *has* a top-off when the level over all those days
+(the same percentiles, the days pooled) spans less than half a day's
+evaporation: it is put back several times a day, every day.  One day alone
+cannot say so (between two top-ups by hand a day's band is a day's
+evaporation, no wider), and a tank topped up by hand once a day or every few
+days spans a day's evaporation or more across the days; it is never judged
 here.  The top-off is *behind* when the last half hour's median level is
 below the band's low by more than a day's evaporation (the top-off has missed
 a whole day of it) and one refill more (the band's width, or the day-to-day
@@ -22,6 +25,9 @@ Examples
 >>> band = learn_band(t, saw)
 >>> round(band.low, 1), round(band.high, 1), band.has_top_off
 (21.6, 22.0, True)
+>>> by_hand = 22.0 - 0.05 * ((np.arange(len(t)) / 60.0) % 24.0)  # the same water topped up once a day
+>>> learn_band(t, by_hand).has_top_off
+False
 >>> band.behind(21.6 - 1.7, falling=True), band.behind(21.6 - 1.3, falling=True)
 (True, False)
 """
@@ -59,12 +65,15 @@ class TopOffBand:
     high: float = float("nan")
     low_spread: float = 0.0
     evaporation_cm_per_day: float = 0.0
+    #: the level's span over all the days (10th to 90th percentile of their half-hour medians pooled)
+    span: float = float("nan")
 
     @property
     def has_top_off(self) -> bool:
-        """The level is put back within less than a day's evaporation: a top-off holds it."""
-        width = self.high - self.low
-        return bool(np.isfinite(width) and self.evaporation_cm_per_day > 0 and width < self.evaporation_cm_per_day)
+        """Across the days the level stays within half a day's evaporation: a top-off puts it back several
+        times a day (by hand once a day, it would span a whole day's)."""
+        return bool(np.isfinite(self.span) and self.evaporation_cm_per_day > 0
+                    and self.span < 0.5 * self.evaporation_cm_per_day)
 
     def margin(self) -> float:
         """How far below the band's low end the level must be: a day's evaporation and one refill more (the
@@ -102,7 +111,7 @@ def learn_band(t_ms: Array, level: Array, days: int = 3) -> TopOffBand:
     if not len(t_ms):
         return TopOffBand()
     end = int(t_ms[-1]) + MIN_MS
-    lows, highs = [], []
+    lows, highs, pooled = [], [], []
     for d in range(days):
         a, b = end - (d + 1) * DAY_MS, end - d * DAY_MS
         sel = (t_ms >= a) & (t_ms < b) & np.isfinite(level)
@@ -111,13 +120,15 @@ def learn_band(t_ms: Array, level: Array, days: int = 3) -> TopOffBand:
         halves = (t_ms[sel] - a) // (SUSTAIN_MINUTES * MIN_MS)
         y = level[sel]
         medians = np.array([np.median(y[halves == h]) for h in np.unique(halves)])
+        pooled.append(medians)
         lows.append(float(np.quantile(medians, 0.1)))
         highs.append(float(np.quantile(medians, 0.9)))
     if len(lows) < 2:
         return TopOffBand()
     lo = np.asarray(lows)
     return TopOffBand(float(np.median(lo)), float(np.median(highs)), float(1.4826 * np.median(np.abs(lo - np.median(lo)))),
-                      24.0 * evaporation_per_hour(t_ms, level))
+                      24.0 * evaporation_per_hour(t_ms, level), float(np.subtract(*np.quantile(np.concatenate(pooled),
+                                                                                             [0.9, 0.1]))))
 
 
 @dataclass
