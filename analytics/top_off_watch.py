@@ -5,13 +5,14 @@ down to the float's low point and the top-off refills it, several times a
 day.  Learned from the healthy reference like the thermostat's envelope: each
 day's band (the 10th and 90th percentiles of its half-hour medians, so a
 water change's dip or a glitch is not the band), and the band is the median
-over the days.  A tank *has* a top-off when the level over all those days
-(the same percentiles, the days pooled) spans less than half a day's
-evaporation: it is put back several times a day, every day.  One day alone
-cannot say so (between two top-ups by hand a day's band is a day's
-evaporation, no wider), and a tank topped up by hand once a day or every few
-days spans a day's evaporation or more across the days; it is never judged
-here.  The top-off is *behind* when the last half hour's median level is
+over the days.  A tank *has* a top-off when that band is narrower than half
+a day's evaporation (the level is put back at least twice a day; a float
+switch refills whenever the level is a few millimetres down) and the days'
+median levels are within half a day's evaporation of each other (put back to
+the same mark every day).  One day alone cannot say so: between two top-ups
+by hand, a day's band is a day's evaporation, no wider; but the days' levels
+step down a day's evaporation at a time, or zigzag around the keeper's
+top-ups, and such a tank is never judged here.  The top-off is *behind* when the last half hour's median level is
 below the band's low by more than a day's evaporation (the top-off has missed
 a whole day of it) and one refill more (the band's width, or the day-to-day
 spread of its low end if larger: a refill late or short once is no failure), and still falling as the water evaporates (a keeper's top-up, or a float
@@ -25,7 +26,7 @@ Examples
 >>> band = learn_band(t, saw)
 >>> round(band.low, 1), round(band.high, 1), band.has_top_off
 (21.6, 22.0, True)
->>> by_hand = 22.0 - 0.05 * ((np.arange(len(t)) / 60.0) % 24.0)  # the same water topped up once a day
+>>> by_hand = 22.0 - 0.05 * ((np.arange(len(t)) / 60.0) % 48.0)  # the same water topped up every other day
 >>> learn_band(t, by_hand).has_top_off
 False
 >>> band.behind(21.6 - 1.7, falling=True), band.behind(21.6 - 1.3, falling=True)
@@ -65,15 +66,15 @@ class TopOffBand:
     high: float = float("nan")
     low_spread: float = 0.0
     evaporation_cm_per_day: float = 0.0
-    #: the level's span over all the days (10th to 90th percentile of their half-hour medians pooled)
-    span: float = float("nan")
+    #: how far apart the days' median levels are (cm)
+    days_apart: float = float("nan")
 
     @property
     def has_top_off(self) -> bool:
-        """Across the days the level stays within half a day's evaporation: a top-off puts it back several
-        times a day (by hand once a day, it would span a whole day's)."""
-        return bool(np.isfinite(self.span) and self.evaporation_cm_per_day > 0
-                    and self.span < 0.5 * self.evaporation_cm_per_day)
+        """The level is put back twice a day or more, to the same mark every day: a top-off holds it."""
+        width, evaporation = self.high - self.low, self.evaporation_cm_per_day
+        return bool(np.isfinite(width) and np.isfinite(self.days_apart) and evaporation > 0
+                    and width < 0.5 * evaporation and self.days_apart < 0.5 * evaporation)
 
     def margin(self) -> float:
         """How far below the band's low end the level must be: a day's evaporation and one refill more (the
@@ -111,7 +112,7 @@ def learn_band(t_ms: Array, level: Array, days: int = 3) -> TopOffBand:
     if not len(t_ms):
         return TopOffBand()
     end = int(t_ms[-1]) + MIN_MS
-    lows, highs, pooled = [], [], []
+    lows, highs, middles = [], [], []
     for d in range(days):
         a, b = end - (d + 1) * DAY_MS, end - d * DAY_MS
         sel = (t_ms >= a) & (t_ms < b) & np.isfinite(level)
@@ -120,15 +121,14 @@ def learn_band(t_ms: Array, level: Array, days: int = 3) -> TopOffBand:
         halves = (t_ms[sel] - a) // (SUSTAIN_MINUTES * MIN_MS)
         y = level[sel]
         medians = np.array([np.median(y[halves == h]) for h in np.unique(halves)])
-        pooled.append(medians)
+        middles.append(float(np.median(medians)))
         lows.append(float(np.quantile(medians, 0.1)))
         highs.append(float(np.quantile(medians, 0.9)))
     if len(lows) < 2:
         return TopOffBand()
     lo = np.asarray(lows)
     return TopOffBand(float(np.median(lo)), float(np.median(highs)), float(1.4826 * np.median(np.abs(lo - np.median(lo)))),
-                      24.0 * evaporation_per_hour(t_ms, level), float(np.subtract(*np.quantile(np.concatenate(pooled),
-                                                                                             [0.9, 0.1]))))
+                      24.0 * evaporation_per_hour(t_ms, level), float(np.ptp(middles)))
 
 
 @dataclass
