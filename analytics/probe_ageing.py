@@ -6,11 +6,6 @@ recalibrated.  The decision itself is :func:`ageing_line`, a pure function of
 the reading's departures from the same half hour of its past days (now, 3 h and
 6 h ago), the spread a healthy day shows, and the keeper's profile.
 
-Round 11: and only once the departure is one the keeper can check: at least the
-smallest change their test kit resolves (``relevant_change``, 0.1 pH; a hobby
-probe's stated accuracy is no finer), so "check it against a test kit" is never
-said of 0.05 pH.
-
 Round 10: told only when the water could not have done it.  A keeper's pH
 moves by a few hundredths over days (buffer used, CO2, feeding, new water
 that is a little harder); an ageing probe is a steady one-way drift larger
@@ -134,10 +129,8 @@ class ProbeAgeingMixin(HostBase):
         now, mid, old = (self._departure_from_past_days(frame[name], t_ms, now_ms - hours_ago * 3_600_000, now_ms)
                          for hours_ago in LINE_HOURS)
         fastest = 24 * self.profile.ph_fall_per_h / 4 if name == "ph" else math.inf
-        # "check it against a test kit": a departure the keeper's kit cannot resolve (``relevant_change``,
-        # a probe's stated accuracy is no finer) is no verdict the keeper can act on
-        smallest = max(self.profile.probe_drift_per_day[name], self.profile.relevant_change.get(name, 0.0))
-        ok = ageing_line(now, mid, old, self._departure_spread(name, frame, now_ms), smallest, fastest)
+        ok = ageing_line(now, mid, old, self._departure_spread(name, frame, now_ms),
+                         self.profile.probe_drift_per_day[name], fastest)
         return name if ok else None
 
     def _departure_spread(self, name: str, frame: dict[str, Array], now_ms: int) -> float:
