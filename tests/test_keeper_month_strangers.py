@@ -75,15 +75,19 @@ def test_each_fault_is_labelled_from_its_label_from_to_its_recovery_and_nothing_
     assert len(starts) == len(s.faults)  # no two faults run into one another
 
 
-def test_each_fault_moves_what_it_names(month: Scenario) -> None:
-    s = month
+def assert_each_fault_moves_what_it_names(s: Scenario, moves: dict[str, tuple[str, float]]) -> None:
+    """Each fault moves its channel by at least ``moves[kind]`` from the median of the hour before it."""
     rel = minutes(s)
     for f in s.faults:
         a, b = np.searchsorted(rel, f["start"]), np.searchsorted(rel, f["end"])
-        channel, least = MOVES[f["kind"]]
+        channel, least = moves[f["kind"]]
         x = s.values[channel]
         during = median_filter(x[a:b], 5, mode="nearest")
         assert np.nanmax(np.abs(during - np.nanmedian(x[a - 60:a]))) >= least, f
+
+
+def test_each_fault_moves_what_it_names(month: Scenario) -> None:
+    assert_each_fault_moves_what_it_names(month, MOVES)
 
 
 def test_outside_the_faults_every_reading_is_one_a_probe_could_give(month: Scenario) -> None:

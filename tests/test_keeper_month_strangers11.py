@@ -27,7 +27,7 @@ from benchmarks.keeper_month_strangers11 import (
     turtle_bottom_filter_month,
 )
 from tests.test_keeper_month_strangers import (  # the same checks, here over the `month` fixture below
-    minutes,
+    assert_each_fault_moves_what_it_names,
     test_each_fault_is_labelled_from_its_label_from_to_its_recovery_and_nothing_else,  # noqa: F401
     test_outside_the_faults_every_reading_is_one_a_probe_could_give,  # noqa: F401
 )
@@ -69,14 +69,7 @@ def test_a_month_is_thirty_days_of_minutes_with_its_faults_of_the_stated_kinds(m
 
 
 def test_each_fault_moves_what_it_names(month: Scenario) -> None:
-    s = month
-    rel = minutes(s)
-    for f in s.faults:
-        a, b = np.searchsorted(rel, f["start"]), np.searchsorted(rel, f["end"])
-        channel, least = MOVES[f["kind"]]
-        x = s.values[channel]
-        during = median_filter(x[a:b], 5, mode="nearest")
-        assert np.nanmax(np.abs(during - np.nanmedian(x[a - 60:a]))) >= least, f
+    assert_each_fault_moves_what_it_names(month, MOVES)
 
 
 def test_the_turtle_sump_rises_when_the_pump_stops_and_falls_as_the_bed_clogs() -> None:
