@@ -105,8 +105,8 @@ def measure_month(s: Any) -> tuple[dict, Any, LabelledData]:
 def keeper_months() -> None:
     """The engine over a keeper's simulated month (tuned on) and other keepers' (see benchmarks/keeper_month.py),
     then round 8's months nobody tuned on (benchmarks/keeper_month_unseen.py), round 9's, written blind
-    (benchmarks/keeper_month_blind.py), round 10's strangers (benchmarks/keeper_month_strangers.py) and round 11's
-    (benchmarks/keeper_month_strangers11.py)."""
+    (benchmarks/keeper_month_blind.py), round 10's strangers (benchmarks/keeper_month_strangers.py), round 11's
+    (benchmarks/keeper_month_strangers11.py) and round 12's (benchmarks/keeper_month_strangers12.py)."""
     from benchmarks.keeper_month import SCENARIOS
     from benchmarks.keeper_month_blind import BLIND
     from benchmarks.keeper_month_drain import DRAIN
@@ -114,6 +114,7 @@ def keeper_months() -> None:
     from benchmarks.keeper_month_heat import daily_change_month
     from benchmarks.keeper_month_strangers import STRANGERS
     from benchmarks.keeper_month_strangers11 import STRANGERS11
+    from benchmarks.keeper_month_strangers12 import STRANGERS12
     from benchmarks.keeper_month_thermostat import THERMOSTAT
     from benchmarks.keeper_month_unseen import UNSEEN
 
@@ -126,7 +127,8 @@ def keeper_months() -> None:
     print(f"{'target (issue 16), met on the told figures':<64} {'':>7} {'all':>7} {'<=0.10':>7} {'':>6} {'':>6}  "
           f"{'':7} {'all':>5} {'<=15':>6}")
     tuning = (daily_change_month, *DRIFT_MONTHS)
-    for make in (*SCENARIOS, *tuning, *THERMOSTAT, *DRAIN, *UNSEEN, *BLIND, *STRANGERS, *STRANGERS11):
+    for make in (*SCENARIOS, *tuning, *THERMOSTAT, *DRAIN, *UNSEEN, *BLIND, *STRANGERS, *STRANGERS11,
+                 *STRANGERS12):
         if make is tuning[0]:
             print("round 8, written to tune on (benchmarks/keeper_month_heat.py, keeper_month_drift.py):")
         if make is THERMOSTAT[0]:
@@ -143,6 +145,8 @@ def keeper_months() -> None:
             print("strangers (written blind in round 10, never tuned on; benchmarks/keeper_month_strangers.py):")
         if make is STRANGERS11[0]:
             print("strangers (written blind in round 11, never tuned on; benchmarks/keeper_month_strangers11.py):")
+        if make is STRANGERS12[0]:
+            print("strangers (written blind in round 12, never tuned on; benchmarks/keeper_month_strangers12.py):")
         s = make()
         m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
