@@ -82,7 +82,18 @@ def fry_tank_month(days: int = 30, seed: int = 1230, faults: tuple | None = None
     the night and the day, until the breeder's 50 % change with corrected
     water at 18:30 the next day), the pH probe's cable pulled out of its BNC
     by the drain hose (the open input reads a flat 6.98, until the 7:00
-    feeding).
+    feeding).  Measured once (the engine of d58b4aa,
+    /work/diag/blind12_measure.txt): 5 of 6 told, 0.00 false alerts a day,
+    median told delay 31 min.  Not told: the powerhead left off overnight
+    (the controller saying off, no flow, for 9.6 h).  Late: the stuck float
+    switch, told only by "level falling" 32 min in -- after the spill, when
+    the breeder siphoned back to the mark; the RO water, told after 400 min
+    by "water drifting" (the pH 0.3 down; the halved TDS not told); the
+    unplugged pH probe, told after 602 min by a "probe step" when it was
+    plugged back in (its flat 6.98 not told).  Told quickly: the cold change
+    (8 min, "temperature out of range"), the heater stuck on (22 min).
+    False: none counted; one "water drifting" on pH listed at 8:10 on day 16,
+    70 minutes after the powerhead was switched back on.
     """
     D = DAY_MIN
     n = days * D
