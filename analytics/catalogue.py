@@ -86,6 +86,11 @@ ALERTS: dict[str, AlertSpec] = {
     "flow_reduced": AlertSpec("warning", 5, 30, "the filter's median flow over 30 minutes, the pump on, more than "
                               "30 % and four of its healthy spreads below its own clean flow (learned while healthy), "
                               "outside a water change or maintenance: a filter clogging or an impeller fouling"),
+    "pump_left_off": AlertSpec("warning", 0, 5, "the pump reported switched off at the controller for longer than "
+                               "1.5 times the longest this keeper's water changes and maintenance kept it off in "
+                               "the last 14 days (at least an hour; 2 hours with none remembered), outside "
+                               "maintenance and the controller's own interlocks: a pump forgotten after a water change",
+                               ("flow_low", "flow_reduced", "drift", "water_quality")),
     "sump_low": AlertSpec("critical", 0, 5, "sump level below the profile's level_cm low limit",
                           ("pump_interlock", "pump_stopped", "flow_low", "level_falling", "top_off_behind")),
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "

@@ -68,6 +68,7 @@ from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
+from analytics.pump_watch import PumpOffWatch
 from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
@@ -158,6 +159,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     usual_flow: float = 0.0  # the filter's usual flow while the pump runs (l/min; 0: not learned yet)
     flow_watch: FlowWatch = field(default_factory=FlowWatch)  # its clean flow and spread (analytics/flow_trend.py)
     top_off: TopOffWatch = field(default_factory=TopOffWatch)  # the band a top-off holds (analytics/top_off_watch.py)
+    pump_off: PumpOffWatch = field(default_factory=PumpOffWatch)  # the keeper's pump-off spans (analytics/pump_watch.py)
     #: the heater's (or chiller's) thermostat cycle learned from the healthy temperature: the fields of
     #: analytics.thermostat.Cycle, () while none is found; and the baseline fit it was learned at
     thermostat: tuple[float, ...] = ()

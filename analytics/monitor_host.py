@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from analytics.forecast import LocalLinearTrend
     from analytics.monitor import MonitorSettings
     from analytics.profiles import Profile
+    from analytics.pump_watch import PumpOffWatch
     from analytics.quality import QualityWatch
     from analytics.top_off_watch import TopOffWatch
     from analytics.water_change import DrainUnderWay, PastDrain
@@ -66,6 +67,7 @@ class MonitorHost:
     usual_flow: float  # the filter's usual flow while the pump runs (l/min)
     flow_watch: FlowWatch  # its clean flow and healthy spread, for flow_reduced
     top_off: TopOffWatch  # the band an automatic top-off holds the level in, for top_off_behind
+    pump_off: PumpOffWatch  # the keeper's pump-off spans, for pump_left_off
     thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
     thermostat_at_ms: int  # the baseline fit it was learned at
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit

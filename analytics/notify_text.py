@@ -20,7 +20,7 @@ from aquamon.contract import SENSORS
 TITLES = {
     "heater_stuck": "heater stuck on", "heater_dead": "heater failed", "temp_out_of_range": "temperature unsafe",
     "ph_crash": "pH crashing", "ph_out_of_range": "pH unsafe", "pump_stopped": "pump stopped",
-    "flow_low": "filter flow low", "flow_reduced": "filter flow reduced", "sump_low": "sump level low", "device_offline": "controller offline",
+    "flow_low": "filter flow low", "flow_reduced": "filter flow reduced", "pump_left_off": "pump left off", "sump_low": "sump level low", "device_offline": "controller offline",
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the controller",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
     "probe_stuck": "probe stuck", "probe_noisy": "probe failing", "probe_silent": "probe silent", "probe_drift": "probe needs recalibrating",

@@ -22,6 +22,7 @@ from analytics.level_trend import (
     SLOW_LEAK_PARTS,
     part_slopes,
 )
+from analytics.pump_watch import pump_left_off_rule
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import top_off_rule
@@ -297,6 +298,8 @@ class RulesMixin(RecoveryMixin):
                               f"Filter flow low: {flow:.1f} l/min (at least {low or 0:.3g} expected{usually}). The "
                               "filter is probably clogged: rinse the sponge in tank water.")
             out += flow_reduced_rule(self, now_ms, t_ms, frame)  # a slow clog, told long before half
+        if "pump" in frame:
+            out += pump_left_off_rule(self, now_ms, t_ms, frame)  # a pump forgotten after a water change
         if "level_cm" in frame:
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low

@@ -452,6 +452,21 @@ def test_docs_list_every_alert() -> None:
     assert [k for k in ALERTS if f"| `{k}` |" not in text] == []
 
 
+@fires("pump_left_off")
+def test_a_pump_forgotten_after_a_water_change_is_told() -> None:
+    """A new tank's pump switched off at the controller and not back on: told after two hours (more in
+    tests/test_pump_left_off.py: a keeper's own maintenance sets how long is too long)."""
+    n = DAY_MIN
+    rng = np.random.default_rng(12)
+    v = {"temp_c": 25.0 + rng.normal(0, 0.02, n), "ph": 7.2 + rng.normal(0, 0.01, n),
+         "tds_ppm": 250.0 + rng.normal(0, 1.0, n), "turb_ntu": 0.8 + rng.normal(0, 0.04, n),
+         "level_cm": 30.0 + rng.normal(0, 0.05, n), "flow_lpm": 20.0 + rng.normal(0, 0.2, n), "pump": np.ones(n)}
+    v["pump"][n - 180:] = v["flow_lpm"][n - 180:] = 0.0
+    t = START_MS + np.arange(n, dtype=np.int64) * 60_000
+    fired = {tr.key: tr.summary for _, tr in run(TankMonitor("forgot"), t, v, n - 70, n - 1) if tr.state == "firing"}
+    assert "switch it back on" in fired.get("pump_left_off", ""), fired
+
+
 @fires("flow_reduced", "top_off_behind")
 def test_a_clogging_filter_and_a_top_off_run_dry_are_told() -> None:
     """The slow faults (more in tests/test_slow_faults.py): a filter 35 % down on its clean flow for the

@@ -1,0 +1,136 @@
+"""The filter pump left switched off at the controller after a water change or maintenance.
+
+``pump_stopped`` tells a pump that is switched on and moves no water; a pump the
+keeper switched off is their own doing, and a water change or a filter rinse
+often has it off for half an hour or more.  What a keeper forgets is to switch
+it back on: a breeder's powerhead off all night after the evening change, a
+canister left off after a rinse.  Without flow the filter's bed runs out of
+oxygen within hours (its bacteria die, and a restarted canister can flush what
+went foul into the tank) and the heater's water no longer mixes.
+
+The watch learns how long this keeper's maintenance keeps the pump off: every
+span of the pump reported off (``pump`` 0) that ended without this alert is
+remembered for ``MEMORY_DAYS``.  The pump is *left off* when the current span
+is longer than ``MARGIN`` times the longest remembered one, and never shorter
+than ``LEAST_MINUTES`` (an hour); with none remembered (a new tank, or a keeper who never
+switched it off), longer than ``UNKNOWN_MINUTES``: two hours, as long as a
+canister's bed is commonly said to stay safe without flow, so a first long
+water change is not taken for a forgotten pump.  Not while the keeper has the
+tank in maintenance (they said so), nor while the controller itself holds the
+pump off (the sump's interlock, a lockout: those alerts say why).
+
+Examples
+--------
+>>> w = PumpOffWatch()
+>>> minute = 60_000
+>>> for k in range(90):  # on, off 50 minutes for a water change, on again
+...     w.see(k * minute, 0.0 if 10 <= k < 60 else 1.0)
+>>> w.longest(90 * minute), w.limit_minutes(90 * minute)
+(50.0, 75.0)
+>>> for k in range(90, 170):  # off again, and left off
+...     w.see(k * minute, 0.0)
+>>> round(w.off_minutes(169 * minute)), w.left_off(169 * minute)
+(79, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.catalogue import DAY_MS, MIN_MS, Transition
+
+if TYPE_CHECKING:
+    from analytics.monitor_host import MonitorHost
+
+Array = NDArray[np.float64]
+
+#: how long the keeper's own maintenance spans are remembered: two weeks hold a weekly water change twice
+MEMORY_DAYS = 14
+#: a span longer than this many times the longest remembered one is no longer the keeper's usual maintenance
+MARGIN = 1.5
+#: ... and never shorter than this: an hour without flow does a filter's bed no harm, and a keeper's rarer
+#: maintenance (rinsing the filter's bed, not the weekly change) can take that long
+LEAST_MINUTES = 60.0
+#: with nothing remembered: how long a filter's bed is commonly said to stay safe without flow
+UNKNOWN_MINUTES = 120.0
+#: the pump's state must have been reported this recently (a silent controller is device_offline's)
+FRESH_MS = 5 * MIN_MS
+#: at most this many spans are kept (a keeper switching it on and off by the minute must not grow the state)
+MAX_SPANS = 64
+#: while these fire, the controller holds the pump off on purpose and they say why
+HELD_BY = ("sump_low", "pump_interlock", "pump_lockout", "device_fault", "device_offline")
+
+
+@dataclass
+class PumpOffWatch:
+    """The pump's current off span and the keeper's remembered ones (``[end_ms, minutes]``)."""
+
+    off_since_ms: int = -1  # the first reading of the pump off in the current span; -1: on
+    last_seen_ms: int = -1  # the last reading of the pump's state taken in
+    state_at_ms: int = -1  # when that reading said what the pump is
+    told: bool = False  # the current span was told: it is not the keeper's maintenance, never learned
+    spans: list[list[float]] = field(default_factory=list)
+
+    def see(self, t_ms: int, pump: float, told: bool = False) -> None:
+        """Take in one reading of the pump's state (1 on, 0 off, NaN unknown: ignored)."""
+        if t_ms <= self.last_seen_ms or not math.isfinite(pump):
+            return
+        self.last_seen_ms = self.state_at_ms = int(t_ms)
+        if pump == 0.0:
+            if self.off_since_ms < 0:
+                self.off_since_ms, self.told = int(t_ms), False
+            self.told = self.told or told
+            return
+        if self.off_since_ms >= 0 and not (self.told or told):
+            self.spans.append([float(t_ms), (t_ms - self.off_since_ms) / MIN_MS])
+            del self.spans[:-MAX_SPANS]
+        self.off_since_ms, self.told = -1, False
+
+    def longest(self, now_ms: int) -> float:
+        """The longest off span remembered (minutes; 0 when none)."""
+        keep = [m for end, m in self.spans if end >= now_ms - MEMORY_DAYS * DAY_MS]
+        return max(keep, default=0.0)
+
+    def limit_minutes(self, now_ms: int) -> float:
+        """How long the pump may be off before it is left off."""
+        longest = self.longest(now_ms)
+        return max(LEAST_MINUTES, MARGIN * longest) if longest > 0 else UNKNOWN_MINUTES
+
+    def off_minutes(self, now_ms: int) -> float:
+        """How long the pump has been off (0 when on, or its state is not fresh)."""
+        if self.off_since_ms < 0 or now_ms - self.state_at_ms > FRESH_MS:
+            return 0.0
+        return (now_ms - self.off_since_ms) / MIN_MS
+
+    def left_off(self, now_ms: int) -> bool:
+        """The pump has been off longer than the keeper's maintenance keeps it off."""
+        return self.off_minutes(now_ms) > self.limit_minutes(now_ms)
+
+
+def _duration(minutes: float) -> str:
+    hours, mins = divmod(int(round(minutes)), 60)
+    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def pump_left_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
+    """The ``pump_left_off`` rule of a tank monitor (:class:`analytics.monitor.TankMonitor`) at ``now_ms``."""
+    watch = mon.pump_off
+    firing = mon.firing("pump_left_off")
+    pump = frame["pump"]
+    for i in np.flatnonzero(t_ms > watch.last_seen_ms):
+        watch.see(int(t_ms[i]), float(pump[i]), told=firing)
+    limit, off = watch.limit_minutes(now_ms), watch.off_minutes(now_ms)
+    left = off > limit and not mon.in_maintenance(now_ms) and not any(mon.firing(k) for k in HELD_BY)
+    longest = watch.longest(now_ms)
+    usual = (f"longer than your water changes and maintenance keep it off (at most {_duration(longest)} in the "
+             "last two weeks)" if longest > 0 else "longer than a filter should stand without flow")
+    return mon._rule("pump_left_off", left, now_ms, off,
+                     f"Filter pump switched off at the controller for {_duration(off)}, {usual}. If the water "
+                     "change or cleaning is done, switch it back on: without flow the filter's bacteria run out "
+                     "of oxygen and the heater's water stops mixing. Rinse a canister that stood off for hours "
+                     "before restarting it.")
