@@ -199,7 +199,11 @@ class RulesMixin(RecoveryMixin):
                 (0.5 if self.firing("heater_dead") else 1.0)
             falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend or \
                 side < 0 and trend < -p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
-            dead = (rate < -down or (slow < -off and drop > p.heater_off_drop_c) or falling) and not changing
+            # the hour's fall to below usual must also be beyond three of the healthy water's spread at this
+            # hour (as a trend's departure is): where the water's days differ by half a degree (a room on a
+            # timer, a fan in a heatwave) a 0.4 °C sag on a cooling evening is its own course, no dead heater
+            below = drop > p.heater_off_drop_c and (self.firing("heater_dead") or not z > -3.0)
+            dead = (rate < -down or (slow < -off and below) or falling) and not changing
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
             fall = rate if rate < -down else (slow if slow < -off else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
