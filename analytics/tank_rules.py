@@ -23,6 +23,7 @@ from analytics.level_trend import (
     part_slopes,
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
+from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import top_off_rule
 from analytics.water_change import MOVE_MINUTES
@@ -219,6 +220,9 @@ class RulesMixin(RecoveryMixin):
                 if why is not None:
                     dead, (fall, head) = True, why
             self._learn_recovery(now_ms, t_ms, frame)
+            # (still water while the keeper has the pump off is no heater's doing: analytics/still_water.py)
+            dead = dead and (self.firing("heater_dead") or not pump_rested(
+                t_ms, frame.get("pump"), frame.get("flow_lpm"), now_ms, p.flow_stopped_lpm))
             out += self._rule("heater_dead", bool(dead), now_ms, fall, head + (
                                   "the heater may have failed. Check that it is powered and its light comes on."
                                   if p.heated else "the water is cooling fast (a cold room, a draught or an open "
