@@ -66,6 +66,8 @@ RESTART_MINUTES = 5
 DRAIN_READINGS = 2
 #: back at the mark: within this fraction of the dip (a keeper refills to about the mark, not to the mm)
 BACK_FRACTION = 0.2
+#: a reading stepped with a drain or a top-up within this many minutes of its start (its own new water)
+STEP_MINUTES = 10
 #: the keeper's past water changes a new drain is compared with (about two months of weekly changes)
 HABIT_CHANGES = 8
 #: a keeper drains with the same siphon or hose: a drain this many times slower or faster than any of theirs
@@ -331,7 +333,7 @@ def back_at_mark(level_cm: float, mark_cm: float, deepest_cm: float, threshold_c
 def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, after_ms: int | None = None) -> float:
     """How far ``y`` stepped at ``at_ms`` in units of its own noise (0.0 with too few readings).
 
-    The median of the readings since ``at_ms`` against the median of the
+    The median of the readings in the ``STEP_MINUTES`` from ``at_ms`` against the median of the
     ``before_minutes`` before it (the readings since ``after_ms`` when given:
     a refill long after the drain began); the noise is the readings' robust spread
     about their median before it (not their minute-to-minute steps: the
@@ -346,7 +348,9 @@ def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, afte
     t_ms = np.asarray(t_ms)
     y = np.asarray(y, dtype=np.float64)
     before = y[(t_ms >= at_ms - before_minutes * MIN_MS) & (t_ms < at_ms)]
-    after = y[t_ms >= (at_ms if after_ms is None else after_ms)]
+    # (a step at the move itself shows in its first minutes: new water poured or run in with it; a reading
+    # that turns later is not its water -- a float valve answering a leak with cold mains, the day's course)
+    after = y[(t_ms >= at_ms) & (t_ms < at_ms + STEP_MINUTES * MIN_MS)] if after_ms is None else y[t_ms >= after_ms]
     before, after = before[np.isfinite(before)], after[np.isfinite(after)]
     if len(before) < before_minutes // 2 or len(after) < 2:
         return 0.0

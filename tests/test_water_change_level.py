@@ -88,6 +88,18 @@ def test_a_step_is_measured_against_the_readings_own_noise() -> None:
     assert stepped_at(t, y, 27 * MIN_MS) > 6
 
 
+def test_a_reading_that_turns_long_after_a_fall_began_did_not_step_with_it() -> None:
+    """shop_rack_month's fish bag on the overflow: the sump spilled, and 10 minutes on the float valve's cold
+    mains began cooling the water; that later turn, read as new water "stepped with the drain", made the spill
+    a water change of the keeper's and hushed the leak."""
+    t = np.arange(60, dtype=np.float64) * MIN_MS
+    y = 25.2 + np.random.default_rng(6).normal(0, 0.02, 60)
+    y[32:] -= 0.035 * (np.arange(28) + 1)  # cold mains from minute 32, the fall began at 20
+    assert stepped_at(t, y, 20 * MIN_MS) < 6
+    y[20:] -= 0.5  # water of another temperature poured in with the fall itself
+    assert stepped_at(t, y, 20 * MIN_MS) > 6
+
+
 def test_a_drain_and_refill_with_the_filter_unplugged_is_a_water_change() -> None:
     """quarantine_month's change: 14 cm drained below the filter's intake and the keeper's 20 cm sump limit,
     the filter off 30 min (relay on), cooler water: no pump, level, sump or heater alert."""
