@@ -14,6 +14,7 @@ from analytics.alerts import AlertState
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
 from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
+from analytics.level_dips import within_everyday_dip
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -346,7 +347,9 @@ class RulesMixin(RecoveryMixin):
                      if lost and (self.level_lost_why or not (fall > limit or leaking)) else
                      f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon or an "
                      "overflow. " + self._first_drain_hint())
-            out += self._rule("level_falling", bool((fall > limit or leaking) and not changing or lost), now_ms,
+            # (a held level no deeper than its everyday dip is none: analytics/level_dips.py)
+            dip = not self.firing("level_falling") and within_everyday_dip(self, now_ms, t_ms, frame)
+            out += self._rule("level_falling", bool((fall > limit or leaking) and not (changing or dip) or lost), now_ms,
                               fall, words + "Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
             # water coming in: a steady rise through the last half hour's three parts (a top-off stuck open, a
