@@ -66,6 +66,7 @@ from analytics.days import DayRecord, DaysMixin, ForecastPoint
 from analytics.drift import DriftMixin, DriftWindow, _kl_threshold
 from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
+from analytics.level_dips import LevelDips
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.pump_watch import PumpOffWatch
@@ -160,6 +161,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     flow_watch: FlowWatch = field(default_factory=FlowWatch)  # its clean flow and spread (analytics/flow_trend.py)
     top_off: TopOffWatch = field(default_factory=TopOffWatch)  # the band a top-off holds (analytics/top_off_watch.py)
     pump_off: PumpOffWatch = field(default_factory=PumpOffWatch)  # the keeper's pump-off spans (analytics/pump_watch.py)
+    level_dips: LevelDips = field(default_factory=LevelDips)  # its everyday dip (analytics/level_dips.py)
     #: the heater's (or chiller's) thermostat cycle learned from the healthy temperature: the fields of
     #: analytics.thermostat.Cycle, () while none is found; and the baseline fit it was learned at
     thermostat: tuple[float, ...] = ()

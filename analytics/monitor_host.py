@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from analytics.days import DayRecord, ForecastPoint
     from analytics.flow_trend import FlowWatch
     from analytics.forecast import LocalLinearTrend
+    from analytics.level_dips import LevelDips
     from analytics.monitor import MonitorSettings
     from analytics.profiles import Profile
     from analytics.pump_watch import PumpOffWatch
@@ -68,6 +69,7 @@ class MonitorHost:
     flow_watch: FlowWatch  # its clean flow and healthy spread, for flow_reduced
     top_off: TopOffWatch  # the band an automatic top-off holds the level in, for top_off_behind
     pump_off: PumpOffWatch  # the keeper's pump-off spans, for pump_left_off
+    level_dips: LevelDips  # the mark a float valve holds the level at and its everyday dip
     thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
     thermostat_at_ms: int  # the baseline fit it was learned at
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit

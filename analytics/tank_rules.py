@@ -14,6 +14,7 @@ from analytics.alerts import AlertState
 from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition, _fmt
 from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
+from analytics.level_dips import within_everyday_dip
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -24,6 +25,7 @@ from analytics.level_trend import (
 )
 from analytics.pump_watch import pump_left_off_rule
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
+from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import top_off_rule
 from analytics.water_change import MOVE_MINUTES
@@ -224,6 +226,9 @@ class RulesMixin(RecoveryMixin):
                 if why is not None:
                     dead, (fall, head) = True, why
             self._learn_recovery(now_ms, t_ms, frame)
+            # (still water while the keeper has the pump off is no heater's doing: analytics/still_water.py)
+            dead = dead and (self.firing("heater_dead") or not pump_rested(
+                t_ms, frame.get("pump"), frame.get("flow_lpm"), now_ms, p.flow_stopped_lpm))
             out += self._rule("heater_dead", bool(dead), now_ms, fall, head + (
                                   "the heater may have failed. Check that it is powered and its light comes on."
                                   if p.heated else "the water is cooling fast (a cold room, a draught or an open "
@@ -349,7 +354,9 @@ class RulesMixin(RecoveryMixin):
                      if lost and (self.level_lost_why or not (fall > limit or leaking)) else
                      f"Sump level falling {fall:.1f} cm/h (now {self._last(lv):.1f} cm): a leak, a siphon or an "
                      "overflow. " + self._first_drain_hint())
-            out += self._rule("level_falling", bool((fall > limit or leaking) and not changing or lost), now_ms,
+            # (a held level no deeper than its everyday dip is none: analytics/level_dips.py)
+            dip = not self.firing("level_falling") and within_everyday_dip(self, now_ms, t_ms, frame)
+            out += self._rule("level_falling", bool((fall > limit or leaking) and not (changing or dip) or lost), now_ms,
                               fall, words + "Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
             # water coming in: a steady rise through the last half hour's three parts (a top-off stuck open, a

@@ -66,6 +66,8 @@ RESTART_MINUTES = 5
 DRAIN_READINGS = 2
 #: back at the mark: within this fraction of the dip (a keeper refills to about the mark, not to the mm)
 BACK_FRACTION = 0.2
+#: a reading stepped with a drain or a top-up within this many minutes of its start (its own new water)
+STEP_MINUTES = 10
 #: the keeper's past water changes a new drain is compared with (about two months of weekly changes)
 HABIT_CHANGES = 8
 #: a keeper drains with the same siphon or hose: a drain this many times slower or faster than any of theirs
@@ -173,11 +175,13 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
 
     Like them: a fall as fast as the keeper's siphon (within
     ``HABIT_RATE_FACTOR`` of their slowest and fastest), not sooner after the
-    last change than they change water (``HABIT_GAP_HOURS``), not deeper than their deepest change
+    last change than they change water (``HABIT_GAP_HOURS``; unless the pump the keeper switched off for
+    the last one is still off: its next round), not deeper than their deepest change
     (``HABIT_DEPTH_FACTOR``), not falling longer than their longest drain and
     not waiting longer for the refill than their longest wait
     (``HABIT_TIME_FACTOR`` plus slack).  The words are the keeper's.  (Not the
-    hour: a keeper changes water on a weekday evening and a Sunday morning.)
+    hour: a keeper changes water on a weekday evening and a Sunday morning.)  A drain the keeper switched
+    the pump off for (``filter_off``) is theirs whatever its hose's rate and depth: only its time is judged.
 
     >>> past = [PastDrain(0, 9.0, 25.0, 22.0, 50.0), PastDrain(7 * 86_400_000, 11.0, 28.0, 24.0, 60.0)]
     >>> d = DrainUnderWay(14 * 86_400_000, 30.0, 0.4, 27.0, fell_until_ms=14 * 86_400_000 + 6 * MIN_MS)
@@ -186,13 +190,15 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
     >>> unlike_habit(past, d, d.start_ms + 120 * MIN_MS, 7 * 86_400_000)[:26]
     'it has not been refilled i'
     """
-    now_min = (now_ms - drain.start_ms) / MIN_MS
     fall_min = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
     dip = drain.mark_cm - drain.deepest_cm
-    if too_soon(past, drain.start_ms, last_refill_ms):
+    if too_soon(past, drain.start_ms, last_refill_ms) and not drain.filter_off:
+        # (a drain with the keeper's pump still off from the last one is that change's next round)
         return "it began soon after the last water change (a siphon left running?)"
-    if not past:
-        return ""  # nothing learned to compare with
+    if not past or drain.filter_off:
+        # nothing learned to compare with; or the keeper is at the tank (they switched the pump off for it):
+        # the hose or pump they drain with this time sets its rate and depth, only their time is judged
+        return _late(past, drain, now_ms) if past else ""
     if dip > HABIT_DEPTH_FACTOR * max(p.depth_cm for p in past) + drain.threshold_cm:
         return f"it is deeper than your water changes ({max(p.depth_cm for p in past):.0f} cm at most)"
     rate = fall_rate(drain)
@@ -200,6 +206,12 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
                                          <= HABIT_RATE_FACTOR * max(p.rate_cm_per_h for p in past)):
         return (f"it fell {rate:.0f} cm/h, your water changes drain at "
                 f"{min(p.rate_cm_per_h for p in past):.0f}-{max(p.rate_cm_per_h for p in past):.0f} cm/h")
+    return _late(past, drain, now_ms)
+
+
+def _late(past: list[PastDrain], drain: DrainUnderWay, now_ms: int) -> str:
+    """Why a drain under way takes longer than the keeper's ``past`` changes ("" while it does not)."""
+    now_min = (now_ms - drain.start_ms) / MIN_MS
     longest_fall = HABIT_TIME_FACTOR * max(p.fall_minutes for p in past) + HABIT_FALL_SLACK_MINUTES
     if drain.fell_until_ms >= now_ms - 2 * MIN_MS and now_min > longest_fall:
         return f"it is still falling after {now_min:.0f} minutes (your drains take {longest_fall:.0f} at most)"
@@ -240,17 +252,22 @@ def switched_on(pump: Array | None) -> bool:
 
 
 def filter_switched_off(t_ms: Array, pump: Array | None, start_ms: int) -> bool:
-    """The keeper switched the pump off through the controller in the ``MARK_MINUTES`` before a drain began
-    (it was on, and is off at the start): the keeper is at the tank, doing maintenance.
+    """The keeper switched the pump off through the controller within the ``MOVE_MINUTES`` before a drain began
+    (it was on, and is off at the start): the keeper is at the tank, doing maintenance -- a change in two
+    rounds drains the second time with the pump still off from the first.
 
-    >>> t = np.arange(30) * 60_000
-    >>> filter_switched_off(t, np.where(np.arange(30) >= 20, 0.0, 1.0), 25 * 60_000)
+    >>> t = np.arange(90) * 60_000
+    >>> filter_switched_off(t, np.where(np.arange(90) >= 20, 0.0, 1.0), 25 * 60_000)
     True
+    >>> filter_switched_off(t, np.where(np.arange(90) >= 20, 0.0, 1.0), 60 * 60_000)  # the second round
+    True
+    >>> filter_switched_off(t, np.ones(90), 60 * 60_000)
+    False
     """
     if pump is None:
         return False
     t_ms, p = np.asarray(t_ms), np.asarray(pump, dtype=np.float64)
-    w = p[(t_ms >= start_ms - (MARK_MINUTES + RECENT_MINUTES) * MIN_MS) & (t_ms <= start_ms)]
+    w = p[(t_ms >= start_ms - MOVE_MINUTES * MIN_MS) & (t_ms <= start_ms)]
     w = w[np.isfinite(w)]
     return bool(len(w) >= 2 and w[-1] == 0.0 and np.any(w == 1.0))
 
@@ -316,7 +333,7 @@ def back_at_mark(level_cm: float, mark_cm: float, deepest_cm: float, threshold_c
 def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, after_ms: int | None = None) -> float:
     """How far ``y`` stepped at ``at_ms`` in units of its own noise (0.0 with too few readings).
 
-    The median of the readings since ``at_ms`` against the median of the
+    The median of the readings in the ``STEP_MINUTES`` from ``at_ms`` against the median of the
     ``before_minutes`` before it (the readings since ``after_ms`` when given:
     a refill long after the drain began); the noise is the readings' robust spread
     about their median before it (not their minute-to-minute steps: the
@@ -331,7 +348,9 @@ def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, afte
     t_ms = np.asarray(t_ms)
     y = np.asarray(y, dtype=np.float64)
     before = y[(t_ms >= at_ms - before_minutes * MIN_MS) & (t_ms < at_ms)]
-    after = y[t_ms >= (at_ms if after_ms is None else after_ms)]
+    # (a step at the move itself shows in its first minutes: new water poured or run in with it; a reading
+    # that turns later is not its water -- a float valve answering a leak with cold mains, the day's course)
+    after = y[(t_ms >= at_ms) & (t_ms < at_ms + STEP_MINUTES * MIN_MS)] if after_ms is None else y[t_ms >= after_ms]
     before, after = before[np.isfinite(before)], after[np.isfinite(after)]
     if len(before) < before_minutes // 2 or len(after) < 2:
         return 0.0

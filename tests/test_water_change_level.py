@@ -12,7 +12,17 @@ from typing import Any
 import numpy as np
 
 from analytics.monitor import MonitorSettings, TankMonitor
-from analytics.water_change import MOVE_MINUTES, RESTART_MINUTES, back_at_mark, level_moved, stepped_at
+from analytics.water_change import (
+    MOVE_MINUTES,
+    RESTART_MINUTES,
+    DrainUnderWay,
+    PastDrain,
+    back_at_mark,
+    filter_switched_off,
+    level_moved,
+    stepped_at,
+    unlike_habit,
+)
 
 MIN_MS = 60_000
 START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
@@ -76,6 +86,18 @@ def test_a_step_is_measured_against_the_readings_own_noise() -> None:
     assert stepped_at(t, y, 27 * MIN_MS) < 6
     y[27:] -= 0.6
     assert stepped_at(t, y, 27 * MIN_MS) > 6
+
+
+def test_a_reading_that_turns_long_after_a_fall_began_did_not_step_with_it() -> None:
+    """shop_rack_month's fish bag on the overflow: the sump spilled, and 10 minutes on the float valve's cold
+    mains began cooling the water; that later turn, read as new water "stepped with the drain", made the spill
+    a water change of the keeper's and hushed the leak."""
+    t = np.arange(60, dtype=np.float64) * MIN_MS
+    y = 25.2 + np.random.default_rng(6).normal(0, 0.02, 60)
+    y[32:] -= 0.035 * (np.arange(28) + 1)  # cold mains from minute 32, the fall began at 20
+    assert stepped_at(t, y, 20 * MIN_MS) < 6
+    y[20:] -= 0.5  # water of another temperature poured in with the fall itself
+    assert stepped_at(t, y, 20 * MIN_MS) > 6
 
 
 def test_a_drain_and_refill_with_the_filter_unplugged_is_a_water_change() -> None:
@@ -148,3 +170,22 @@ def test_a_cold_top_up_is_a_water_change_and_a_plain_one_is_not() -> None:
     plain["level_cm"][CHANGE:] += 2.0
     mon, _ = _run(plain)
     assert mon.water_moved_ms < START_MS
+
+
+def test_a_changes_second_round_with_the_pump_still_off_is_the_same_change() -> None:
+    """The weekly change in two rounds: the second drain 35 minutes after the first refill, the pump off since
+    the first; a drain soon after a change with the pump running is still a siphon left running."""
+    t = np.arange(120, dtype=np.float64) * MIN_MS
+    pump = np.where(np.arange(120) >= 10, 0.0, 1.0)
+    assert filter_switched_off(t, pump, 60 * MIN_MS)
+    assert not filter_switched_off(t, np.ones(120), 60 * MIN_MS)
+    past = [PastDrain(START_MS - 7 * 86_400_000, 19.0, 70.0, 15.0, 32.0)]
+    second = DrainUnderWay(START_MS + 40 * MIN_MS, 35.0, 0.6, 30.0, filter_off=True,
+                           fell_until_ms=START_MS + 45 * MIN_MS)
+    assert unlike_habit(past, second, START_MS + 46 * MIN_MS, START_MS + 37 * MIN_MS) == ""
+    left = DrainUnderWay(START_MS + 40 * MIN_MS, 35.0, 0.6, 30.0, fell_until_ms=START_MS + 45 * MIN_MS)
+    assert unlike_habit(past, left, START_MS + 46 * MIN_MS, START_MS + 37 * MIN_MS).startswith("it began soon")
+    # the keeper at the tank drains with another pump this week: faster than the habit, still theirs
+    fast = DrainUnderWay(START_MS + 86_400_000, 35.0, 0.6, 20.0, filter_off=True,
+                         fell_until_ms=START_MS + 86_400_000 + 6 * MIN_MS)
+    assert unlike_habit(past, fast, START_MS + 86_400_000 + 7 * MIN_MS, START_MS) == ""
