@@ -32,6 +32,12 @@ Array = NDArray[np.float64]
 LINE_HOURS = (0, 3, 6)
 #: the minutes each departure averages (:func:`analytics.past_days.departure_from_past_days`)
 HALF_HOUR = 30
+#: another reading whose departures from its past days climb or sink this surely is moving with the water
+#: (a normal score: 0.3 % by chance)
+COMOVING_Z = 3.0
+#: the hours those departures are read over: twice the line's (a tint of a few hundredths of an NTU is
+#: lost in six hours' scatter, not in twelve)
+COMOVING_HOURS = 2 * LINE_HOURS[-1]
 
 
 def ageing_line(now: float, mid: float, old: float, spread: float, smallest: float, fastest_per_day: float) -> bool:
@@ -73,6 +79,34 @@ def ageing_line(now: float, mid: float, old: float, spread: float, smallest: flo
         return False
     gradual = now * mid > 0 and 0.25 < mid / now < 0.85 and abs(old) < abs(mid)
     return bool(gradual and abs(now - old) * 24.0 / LINE_HOURS[-1] < fastest_per_day)
+
+
+def trend_z(departures: Array) -> float:
+    """How surely evenly spaced departures (NaN where missing) climb or sink: the Mann-Kendall trend test's
+    normal score (the count of later-above-earlier pairs minus later-below, over its spread with no trend).
+
+    The departures of a reading from the same half hours of its past days, one each half hour: a trend in
+    ranks, so a half hour unlike its past days for a reason of its own (a feeding that was a day's bloodworms
+    on a past day) weighs as one pair-count among hundreds, not as a square; no spread has to be assumed.
+    NaN with fewer than four departures.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> tint = 0.004 * np.arange(25) + rng.normal(0, 0.009, 25)  # a leaf's tannins tinting the water
+    >>> tint[9] -= 0.15  # and a past day's bloodworms at this hour
+    >>> calm = np.random.default_rng(1).normal(0, 0.009, 25)  # a reading that stays with its past days
+    >>> bool(trend_z(tint) > 3.0), bool(abs(trend_z(calm)) < 3.0)
+    (True, True)
+    """
+    y = np.asarray(departures, dtype=np.float64)
+    y = y[np.isfinite(y)]
+    n = len(y)
+    if n < 4:
+        return float("nan")
+    s = float(np.sum(np.sign(y[None, :] - y[:, None])[np.triu_indices(n, 1)]))
+    var = n * (n - 1) * (2 * n + 5) / 18.0
+    return (s - math.copysign(1.0, s)) / math.sqrt(var) if s else 0.0
 
 
 class ProbeAgeingMixin(HostBase):
@@ -131,7 +165,27 @@ class ProbeAgeingMixin(HostBase):
         fastest = 24 * self.profile.ph_fall_per_h / 4 if name == "ph" else math.inf
         ok = ageing_line(now, mid, old, self._departure_spread(name, frame, now_ms),
                          self.profile.probe_drift_per_day[name], fastest)
-        return name if ok else None
+        return name if ok and not self._others_moving(name, t_ms, frame, now_ms) else None
+
+    def _others_moving(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int) -> list[str]:
+        """The other readings that left their past days steadily over the last hours (:func:`trend_z`).
+
+        An ageing probe moves alone: the water it sits in is the same water as on its past days.  A leaf's
+        tannins, a new piece of wood, a dying snail lower the pH as slowly as an ageing probe drifts, but
+        they are in the water: they tint or cloud it, and its other readings leave their past days with it,
+        each by little (a few hundredths of an NTU), yet steadily, half hour after half hour, over the last
+        ``COMOVING_HOURS``.  The words
+        "the other readings are normal" would be false; the water's change is the drift's to tell.
+        """
+        out = []
+        ends = [now_ms - k * HALF_HOUR * MIN_MS for k in range(COMOVING_HOURS * 60 // HALF_HOUR, -1, -1)]
+        for other in self.settings.drift_sensors:
+            if other == name or other not in frame:
+                continue
+            deps = np.array([self._departure_from_past_days(frame[other], t_ms, end, now_ms) for end in ends])
+            if abs(trend_z(deps)) >= COMOVING_Z:  # (NaN: no)
+                out.append(other)
+        return out
 
     def _departure_spread(self, name: str, frame: dict[str, Array], now_ms: int) -> float:
         """How far a healthy half hour lands from its past days: the probe's noise (a minute's, as before)

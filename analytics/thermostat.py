@@ -52,8 +52,11 @@ LEAST_SAWTOOTH_LEGS_PER_DAY = 6.0
 #: least this fraction of the median), as a thermostat's legs each span its band wherever the band sits; a
 #: wander's turns clear it by amounts spread like an exponential's (its lower quartile 0.42 of its median)
 GATHERED_EXCESS = 0.7
-#: and the tallest tenth of its legs at most this many times the shortest tenth (a band that moves with the
-#: room stretches some legs: up to 2 measured); a day's sun or a cold night among a few wobbles is no sawtooth
+#: and the tallest tenth of its legs at most this many times their median (a band that moves with the room
+#: stretches some legs: up to 2 measured); a day's sun or a cold night among a few wobbles is no sawtooth.
+#: Against the median, not the shortest tenth: the few short legs of a night the band sinks with the room
+#: (the heater holding the water at its lower turn, turning by hardly more than the probe resolves) are no
+#: wander while the legs that span the band are the many (the gathered test above holds them to a quarter)
 LEG_HEIGHTS_RATIO = 3.0
 #: a leg of heat going in or out of the water is a ramp: its readings scatter about the running median by
 #: no more than this many of the probe's usual noise (a failing probe's spell of jumps scatters far more)
@@ -232,7 +235,7 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
         return None
     excess = legs[lasting] - reversal
     if float(np.percentile(excess, 25)) < GATHERED_EXCESS * float(np.median(excess)) or \
-            float(np.percentile(legs[lasting], 90)) > LEG_HEIGHTS_RATIO * float(np.percentile(legs[lasting], 10)):
+            float(np.percentile(legs[lasting], 90)) > LEG_HEIGHTS_RATIO * float(np.median(legs[lasting])):
         return None
     # the longest healthy full cycle (a robust one: a fault's long leg is outvoted)
     same = np.r_[np.diff(t[idx[is_max]]), np.diff(t[idx[~is_max]])] / MIN_MS
