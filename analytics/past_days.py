@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.baseline import ledoit_wolf
 from analytics.catalogue import DAY_MS, MIN_MS
 
 Array = NDArray[np.float64]
@@ -228,3 +229,37 @@ def between_day_variance(t_ms: Array, residuals: Array, bin_minutes: int = 60, p
         var = np.where(have >= 2, np.nanvar(means, axis=0, ddof=1), np.nan)
         out = np.nanmean(np.stack([np.roll(var, k, axis=0) for k in range(-pool, pool + 1)]), axis=0)
     return np.where(np.isfinite(out), out, 0.0)
+
+
+def held_out_cov(pieces: list[tuple[Array, Array, Array | None]], level: Array, in_sample: Array) -> Array:
+    """The residual covariance a window is judged against: the spread, about its hour's mean, of days held out.
+
+    A window scored live is never in the fit it is scored against, so the
+    spread its own covariance is compared with is that of days scored against
+    fits made without them (``pieces``: times and residuals of each held-out
+    day, :func:`held_out_days`), about each hour's mean as
+    a window's covariance is about its own mean (how far an hour's mean lands
+    from usual is the day-to-day spread's business, :func:`analytics.drift._day_to_day_scale`).
+    The in-sample spread (``in_sample``) is too small where the daily shape took
+    in what does not repeat: a thermostat's ±0.3 °C cycle, at another phase every
+    day, voted into the shape minute by minute by two or three days, left the
+    temperature's spread 0.10 °C where a new day's departs from the shape by
+    0.18, and every hour of the cycle read as "noisier than usual".  Ledoit–Wolf
+    as in :meth:`analytics.drift.DriftMixin._fit_daily_shape`, with the same floor.
+    """
+    parts = []
+    for t, R, _ in pieces:
+        hour = (np.asarray(t) // 3_600_000).astype(np.int64)
+        _, inv, count = np.unique(hour, return_inverse=True, return_counts=True)
+        keep = count[inv] >= 10  # an hour's mean of a few minutes says nothing of its spread
+        if keep.sum() < 10:
+            continue
+        sums = np.stack([np.bincount(inv, weights=R[:, j]) for j in range(R.shape[1])], axis=1)
+        parts.append((R - sums[inv] / count[inv, None])[keep])
+    if not parts or sum(len(p) for p in parts) < 60:
+        return in_sample
+    cov, _ = ledoit_wolf(np.concatenate(parts))
+    if cov.shape != in_sample.shape or not np.all(np.isfinite(cov)):
+        return in_sample
+    floor = np.maximum(1e-9, 1e-6 * np.abs(level) ** 2)
+    return cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
