@@ -229,9 +229,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         whose harmonics carried a day on set a threshold of 138,000).
 
         Round 12: the residual covariance every window is judged against is
-        the held-out days' too (:func:`analytics.past_days.held_out_cov`), and a fold's daily
-        shape is voted by its own days only (the shape learnt so far was learnt
-        from the held-out day as well, and carried its thermostat cycle in).
+        the held-out days' too (:func:`analytics.past_days.held_out_cov`).
         """
         s = self.settings
         b = self.baseline
