@@ -273,8 +273,9 @@ def held_out_cov(pieces: list[tuple[Array, Array, Array | None]], level: Array, 
     in what does not repeat: a thermostat's ±0.3 °C cycle, at another phase every
     day, voted into the shape minute by minute by two or three days, left the
     temperature's spread 0.10 °C where a new day's departs from the shape by
-    0.18, and every hour of the cycle read as "noisier than usual".  Ledoit–Wolf
-    as in :meth:`analytics.drift.DriftMixin._fit_daily_shape`, with the same floor.
+    0.18, and every hour of the cycle read as "noisier than usual".  Each
+    reading's variance is the larger of the two (Ledoit–Wolf of the held-out
+    residuals), its correlations the in-sample ones.
     """
     parts = []
     for t, R, _ in pieces:
@@ -290,5 +291,7 @@ def held_out_cov(pieces: list[tuple[Array, Array, Array | None]], level: Array, 
     cov, _ = ledoit_wolf(np.concatenate(parts))
     if cov.shape != in_sample.shape or not np.all(np.isfinite(cov)):
         return in_sample
-    floor = np.maximum(1e-9, 1e-6 * np.abs(level) ** 2)
-    return cov + np.diag(np.maximum(floor - np.diag(cov), 0.0))
+    # only ever wider: a slow reading (an unheated tank's weather) varies little within an hour, and its
+    # in-sample spread, day-to-day wander included, is what a window of it is judged against
+    wide = np.sqrt(np.maximum(np.diag(cov), np.diag(in_sample)) / np.maximum(np.diag(in_sample), 1e-300))
+    return in_sample * wide[:, None] * wide[None, :]
