@@ -28,7 +28,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
-from analytics.past_days import between_day_variance, held_out_days, shape_over_days
+from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -227,6 +227,9 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         (the old way) when fewer than two days can be held out with a whole day
         left to fit on (a 30 h reference: its newest day held out leaves 6 h,
         whose harmonics carried a day on set a threshold of 138,000).
+
+        Round 12: the residual covariance every window is judged against is
+        the held-out days' too (:func:`analytics.past_days.held_out_cov`).
         """
         s = self.settings
         b = self.baseline
@@ -256,6 +259,8 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
                            between_day_variance(t_ms[fit_rows], fit_R)))
         if len(pieces) < 2:
             pieces = [(t_ms, self._residuals(t_ms, X), self.day_to_day_var)]
+        else:
+            cov = self.cov = held_out_cov(pieces, b.coef[0], cov)
         n_eff = effective_sample_size(W, b.lag1)
         scores = np.concatenate([_window_scores(R, t, cov, W, v, n_eff) for t, R, v in pieces])
         if len(scores) < 10:

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.baseline import ledoit_wolf
 from analytics.catalogue import DAY_MS, MIN_MS
 
 Array = NDArray[np.float64]
@@ -123,8 +124,37 @@ def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
     """
     values, count = day_bin_means(t_ms, residuals, 1)
     seen = (count > 0).sum(axis=0)
-    voted = np.where(seen[:, None] >= 2, majority_value(np.concatenate([values, prior[None]], axis=0)), prior)
+    voted = majority_value(np.concatenate([values, prior[None]], axis=0))
+    voted = np.where(seen[:, None] >= 2, voted * _repeats(values, voted), prior)
     return np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
+
+
+def _repeats(values: Array, voted: Array) -> Array:
+    """How much of each minute's voted value (``voted``, ``(1440, d)``) the days (``values``, ``(days, 1440, d)``)
+    repeat: the positive-part James–Stein factor 1 − s²/(k·v²), s² the days' variance about the vote over the
+    five minutes the shape is smoothed on, k the days.
+
+    A feeding's cloud at the same minute every day is repeated (its days agree far more than they differ: a
+    factor near 1); a heater's thermostat cycle at another phase every day is not: its votes at a minute are
+    as far apart as the cycle is wide, the vote is a fraction of that, and the factor 0 leaves the cycle to
+    the spread about the shape instead of a "usual" that is high or low at every minute by chance.
+
+    >>> days = np.array([[[1.0]], [[1.1]], [[0.9]]])  # a peak the days repeat
+    >>> float(np.round(_repeats(days, np.array([[1.0]]))[0, 0], 3))
+    0.998
+    >>> float(_repeats(np.array([[[0.3]], [[-0.2]], [[0.1]]]), np.array([[0.1]]))[0, 0])  # a cycle's phases
+    0.0
+    """
+    k = np.sum(np.isfinite(values), axis=0)  # (1440, d)
+    dev = (values - voted[None]) ** 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ss = np.nansum(dev, axis=0)
+        ss = sum(np.roll(ss, j, axis=0) for j in (-2, -1, 0, 1, 2))
+        n = sum(np.roll(k, j, axis=0) for j in (-2, -1, 0, 1, 2))
+        var = ss / np.maximum(n - 1, 1)
+        factor = 1.0 - var / (np.maximum(k, 1) * voted ** 2)
+    return np.where(np.isfinite(factor), np.clip(factor, 0.0, 1.0), 0.0)
 
 
 def majority_value(votes: Array) -> Array:
@@ -228,3 +258,40 @@ def between_day_variance(t_ms: Array, residuals: Array, bin_minutes: int = 60, p
         var = np.where(have >= 2, np.nanvar(means, axis=0, ddof=1), np.nan)
         out = np.nanmean(np.stack([np.roll(var, k, axis=0) for k in range(-pool, pool + 1)]), axis=0)
     return np.where(np.isfinite(out), out, 0.0)
+
+
+def held_out_cov(pieces: list[tuple[Array, Array, Array | None]], level: Array, in_sample: Array) -> Array:
+    """The residual covariance a window is judged against: the spread, about its hour's mean, of days held out.
+
+    A window scored live is never in the fit it is scored against, so the
+    spread its own covariance is compared with is that of days scored against
+    fits made without them (``pieces``: times and residuals of each held-out
+    day, :func:`held_out_days`), about each hour's mean as
+    a window's covariance is about its own mean (how far an hour's mean lands
+    from usual is the day-to-day spread's business, :func:`analytics.drift._day_to_day_scale`).
+    The in-sample spread (``in_sample``) is too small where the daily shape took
+    in what does not repeat: a thermostat's ±0.3 °C cycle, at another phase every
+    day, voted into the shape minute by minute by two or three days, left the
+    temperature's spread 0.10 °C where a new day's departs from the shape by
+    0.18, and every hour of the cycle read as "noisier than usual".  Each
+    reading's variance is the larger of the two (Ledoit–Wolf of the held-out
+    residuals), its correlations the in-sample ones.
+    """
+    parts = []
+    for t, R, _ in pieces:
+        hour = (np.asarray(t) // 3_600_000).astype(np.int64)
+        _, inv, count = np.unique(hour, return_inverse=True, return_counts=True)
+        keep = count[inv] >= 10  # an hour's mean of a few minutes says nothing of its spread
+        if keep.sum() < 10:
+            continue
+        sums = np.stack([np.bincount(inv, weights=R[:, j]) for j in range(R.shape[1])], axis=1)
+        parts.append((R - sums[inv] / count[inv, None])[keep])
+    if not parts or sum(len(p) for p in parts) < 60:
+        return in_sample
+    cov, _ = ledoit_wolf(np.concatenate(parts))
+    if cov.shape != in_sample.shape or not np.all(np.isfinite(cov)):
+        return in_sample
+    # only ever wider: a slow reading (an unheated tank's weather) varies little within an hour, and its
+    # in-sample spread, day-to-day wander included, is what a window of it is judged against
+    wide = np.sqrt(np.maximum(np.diag(cov), np.diag(in_sample)) / np.maximum(np.diag(in_sample), 1e-300))
+    return in_sample * wide[:, None] * wide[None, :]
