@@ -4,35 +4,10 @@ tank 7, heated only through the flow, cools toward the room)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from test_held_level import MIN_MS, _run, _sump  # the rack's tank 7 on its float-valve sump
 
-from analytics.monitor import MonitorSettings, TankMonitor
 from analytics.still_water import pump_rested
-
-MIN_MS = 60_000
-START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
-
-
-def _sump(minutes: int, seed: int) -> dict[str, np.ndarray]:
-    """A heated tank whose sump a float valve holds at 35 cm (1 mm probe noise), its return pump running."""
-    rng = np.random.default_rng(seed)
-    return {"temp_c": 25.5 + rng.normal(0, 0.02, minutes), "ph": 7.2 + rng.normal(0, 0.01, minutes),
-            "tds_ppm": 340.0 + rng.normal(0, 1.5, minutes), "turb_ntu": 0.9 + rng.normal(0, 0.05, minutes),
-            "level_cm": 35.0 + rng.normal(0, 0.1, minutes), "flow_lpm": 4.0 + rng.normal(0, 0.1, minutes),
-            "pump": np.ones(minutes)}
-
-
-def _run(v: dict[str, np.ndarray], first: int, mon: TankMonitor | None = None) -> tuple[TankMonitor, list[Any]]:
-    mon = mon or TankMonitor("rack7", MonitorSettings(profile="tropical", limits={"level_cm_low": 14.0}))
-    n = len(v["ph"])
-    t = START_MS + np.arange(n, dtype=np.int64) * MIN_MS
-    fired = []
-    for i in range(first, n):
-        fired += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[:i], {k: x[:i] for k, x in v.items()})[1]
-                  if tr.state == "firing"]
-    return mon, fired
 
 
 def test_the_pumps_switched_off_minutes_are_read() -> None:
