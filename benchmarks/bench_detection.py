@@ -144,9 +144,11 @@ def keeper_months() -> None:
         if make is STRANGERS[0]:
             print("strangers (written blind in round 10, never tuned on; benchmarks/keeper_month_strangers.py):")
         if make is STRANGERS11[0]:
-            print("strangers (written blind in round 11, never tuned on; benchmarks/keeper_month_strangers11.py):")
+            print("strangers (written blind in round 11, read while fixing in round 12; "
+                  "benchmarks/keeper_month_strangers11.py):")
         if make is STRANGERS12[0]:
-            print("strangers (written blind in round 12, never tuned on; benchmarks/keeper_month_strangers12.py):")
+            print("strangers (written blind in round 12, measured once, then the summer turtle and the fry tank read "
+                  "while fixing; benchmarks/keeper_month_strangers12.py):")
         s = make()
         m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
