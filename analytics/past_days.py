@@ -124,37 +124,8 @@ def shape_over_days(t_ms: Array, residuals: Array, prior: Array) -> Array:
     """
     values, count = day_bin_means(t_ms, residuals, 1)
     seen = (count > 0).sum(axis=0)
-    voted = majority_value(np.concatenate([values, prior[None]], axis=0))
-    voted = np.where(seen[:, None] >= 2, voted * _repeats(values, voted), prior)
+    voted = np.where(seen[:, None] >= 2, majority_value(np.concatenate([values, prior[None]], axis=0)), prior)
     return np.median(np.stack([np.roll(voted, k, axis=0) for k in (-2, -1, 0, 1, 2)]), axis=0)
-
-
-def _repeats(values: Array, voted: Array) -> Array:
-    """How much of each minute's voted value (``voted``, ``(1440, d)``) the days (``values``, ``(days, 1440, d)``)
-    repeat: the positive-part James–Stein factor 1 − s²/(k·v²), s² the days' variance about the vote over the
-    five minutes the shape is smoothed on, k the days.
-
-    A feeding's cloud at the same minute every day is repeated (its days agree far more than they differ: a
-    factor near 1); a heater's thermostat cycle at another phase every day is not: its votes at a minute are
-    as far apart as the cycle is wide, the vote is a fraction of that, and the factor 0 leaves the cycle to
-    the spread about the shape instead of a "usual" that is high or low at every minute by chance.
-
-    >>> days = np.array([[[1.0]], [[1.1]], [[0.9]]])  # a peak the days repeat
-    >>> float(np.round(_repeats(days, np.array([[1.0]]))[0, 0], 3))
-    0.998
-    >>> float(_repeats(np.array([[[0.3]], [[-0.2]], [[0.1]]]), np.array([[0.1]]))[0, 0])  # a cycle's phases
-    0.0
-    """
-    k = np.sum(np.isfinite(values), axis=0)  # (1440, d)
-    dev = (values - voted[None]) ** 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ss = np.nansum(dev, axis=0)
-        ss = sum(np.roll(ss, j, axis=0) for j in (-2, -1, 0, 1, 2))
-        n = sum(np.roll(k, j, axis=0) for j in (-2, -1, 0, 1, 2))
-        var = ss / np.maximum(n - 1, 1)
-        factor = 1.0 - var / (np.maximum(k, 1) * voted ** 2)
-    return np.where(np.isfinite(factor), np.clip(factor, 0.0, 1.0), 0.0)
 
 
 def majority_value(votes: Array) -> Array:
