@@ -71,8 +71,7 @@ class PumpOffWatch:
     """The pump's current off span and the keeper's remembered ones (``[end_ms, minutes]``)."""
 
     off_since_ms: int = -1  # the first reading of the pump off in the current span; -1: on
-    last_seen_ms: int = -1  # the last reading of the pump's state taken in
-    state_at_ms: int = -1  # when that reading said what the pump is
+    last_seen_ms: int = -1  # the last reading of the pump's state taken in (NaN readings are not)
     told: bool = False  # the current span was told: it is not the keeper's maintenance, never learned
     spans: list[list[float]] = field(default_factory=list)
 
@@ -80,7 +79,7 @@ class PumpOffWatch:
         """Take in one reading of the pump's state (1 on, 0 off, NaN unknown: ignored)."""
         if t_ms <= self.last_seen_ms or not math.isfinite(pump):
             return
-        self.last_seen_ms = self.state_at_ms = int(t_ms)
+        self.last_seen_ms = int(t_ms)
         if pump == 0.0:
             if self.off_since_ms < 0:
                 self.off_since_ms, self.told = int(t_ms), False
@@ -103,7 +102,7 @@ class PumpOffWatch:
 
     def off_minutes(self, now_ms: int) -> float:
         """How long the pump has been off (0 when on, or its state is not fresh)."""
-        if self.off_since_ms < 0 or now_ms - self.state_at_ms > FRESH_MS:
+        if self.off_since_ms < 0 or now_ms - self.last_seen_ms > FRESH_MS:
             return 0.0
         return (now_ms - self.off_since_ms) / MIN_MS
 

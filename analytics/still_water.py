@@ -33,8 +33,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.catalogue import MIN_MS
+
 Array = NDArray[np.float64]
-MIN_MS = 60_000
 #: minutes of flow after the pump came back on before the heater is judged again (the trend's window)
 MIX_MINUTES = 15
 
