@@ -67,6 +67,7 @@ from analytics.drift import DriftMixin, DriftWindow, _kl_threshold
 from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
 from analytics.level_dips import LevelDips
+from analytics.probe_quiet import QuietFloor
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.pump_watch import PumpOffWatch
@@ -179,6 +180,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     fastest_minute: dict[str, float] = field(default_factory=dict)  # the water's fastest healthy minute change
     repeat_chance: dict[str, float] = field(default_factory=dict)  # how often a healthy reading repeats exactly
     wobble_gone_ms: dict[str, int] = field(default_factory=dict)  # since when each probe's wobble collapsed
+    quiet: dict[str, QuietFloor] = field(default_factory=dict)  # how quiet each healthy probe gets (probe_quiet)
     #: a probe's standing offsets after a step: (channel, from ms, to ms, size), kept out of the usual course
     offset_spans: list[tuple[str, int, int, float]] = field(default_factory=list)
     learn_from_ms: int = 0

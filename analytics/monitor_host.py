@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from analytics.forecast import LocalLinearTrend
     from analytics.level_dips import LevelDips
     from analytics.monitor import MonitorSettings
+    from analytics.probe_quiet import QuietFloor
     from analytics.profiles import Profile
     from analytics.pump_watch import PumpOffWatch
     from analytics.quality import QualityWatch
@@ -87,6 +88,7 @@ class MonitorHost:
     fastest_minute: dict[str, float]  # the water's fastest healthy change in a minute, per inert probe
     repeat_chance: dict[str, float]  # how often a healthy reading repeats the one before exactly
     wobble_gone_ms: dict[str, int]  # since when each probe's wobble collapsed (stuck)
+    quiet: dict[str, QuietFloor]  # the quietest a healthy probe's window gets (analytics/probe_quiet.py)
     offset_spans: list[tuple[str, int, int, float]]  # a probe's standing offsets: channel, from, to, size
     # rules and firmware events
     device_online: dict[str, bool]

@@ -12,6 +12,7 @@ from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.level_trend import steady_tails
 from analytics.monitor_host import HostBase
+from analytics.probe_quiet import QUIET_MINUTES, learn_quiet
 from analytics.probe_steps import (
     BEFORE_MINUTES,
     INERT_CHANNELS,
@@ -62,6 +63,9 @@ class ProbesMixin(HostBase):
             self.noise[name] = float(np.median(hours))
             self.noise_level[name] = float(np.nanmedian(y))
             self._learn_inertia(name, y)
+            floor = learn_quiet(y, self.settings.false_alarms_per_30_days)
+            if floor is not None:
+                self.quiet[name] = floor
         if "level_cm" in frame and sel.sum() >= 12 * 60:
             # the sump's own healthy 15-minute falls (evaporation, waves), for the steady leak test
             slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
@@ -98,17 +102,22 @@ class ProbesMixin(HostBase):
             score[f"wobble_{name}"] = spread / usual
             # stuck: its wobble gone for STUCK_MINUTES, or sooner, the same reading repeated more times in a row
             # than the healthy probe does once in the stated false-alarm rate (a fine probe: five minutes)
-            since = self.wobble_gone_ms.setdefault(name, now_ms) if spread < 0.1 * usual else \
+            # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
+            # also quadruples its wobble, and that is the water, not the probe
+            level = self.noise_level.get(name, 0.0)
+            grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
+            # or far quieter than this probe's healthy windows ever were: an open input (analytics/probe_quiet.py)
+            floor = self.quiet.get(name)
+            quiet = floor is not None and floor.is_quiet(
+                self._recent(t_ms, frame[name], now_ms, QUIET_MINUTES)[1], grown)
+            collapsed = spread < 0.1 * usual or quiet
+            since = self.wobble_gone_ms.setdefault(name, now_ms) if collapsed else \
                 self.wobble_gone_ms.pop(name, None)
             repeated = trailing_repeats(y)
             if (since is not None and now_ms - since >= STUCK_MINUTES * MIN_MS) or repeated >= repeats_for_stuck(
                     self.repeat_chance.get(name, 1.0), self.settings.false_alarms_per_30_days):
                 stuck.append(name)
                 minutes[name] = max(repeated, (now_ms - since) // MIN_MS if since is not None else 0)
-            # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
-            # also quadruples its wobble, and that is the water, not the probe
-            level = self.noise_level.get(name, 0.0)
-            grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
             if spread > FAILING_WOBBLE * usual * max(1.0, grown):
                 noisy.append(name)
         silent = self._silent_probes(now_ms, t_ms, frame)
@@ -116,10 +125,10 @@ class ProbesMixin(HostBase):
             if names:
                 self._alert(key).sensors = list(names)
         out = self._rule("probe_stuck", bool(stuck), now_ms, float(len(stuck)),
-                         f"The {', '.join(LABELS[n][0] for n in stuck)} probe is stuck: it has repeated the same "
-                         f"value ({', '.join(_fmt(n, self._last(frame[n])) for n in stuck)}) for "
-                         f"{max(minutes.values(), default=0)} minutes. "
-                         "This is the probe, not the water: clean it, check its cable, recalibrate or replace it.")
+                         f"The {', '.join(LABELS[n][0] for n in stuck)} probe is stuck: it has read the same value "
+                         f"({', '.join(_fmt(n, self._last(frame[n])) for n in stuck)}), with none of its usual "
+                         f"wobble, for {max(minutes.values(), default=0)} minutes. This is the probe, not the "
+                         "water: check that it is plugged in and its cable, clean it, recalibrate or replace it.")
         out += self._rule("probe_noisy", bool(noisy), now_ms, float(len(noisy)),
                           f"The {', '.join(LABELS[n][0] for n in noisy)} probe is failing: its readings jump "
                           "far more than usual. This is the probe, not the water: check its cable and "

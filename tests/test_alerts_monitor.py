@@ -185,6 +185,19 @@ def test_stuck_ph_probe_is_a_probe_problem(warm: Any) -> None:
     assert keys_fired(alerts) == {"probe_stuck"}, [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
 
 
+@fires("probe_stuck")
+def test_an_unplugged_ph_probe_reading_its_offset_is_stuck(warm: Any) -> None:
+    def unplugged(t: np.ndarray, v: dict) -> None:  # the open input: the amplifier's offset, a fifth of the noise
+        rng = np.random.default_rng(5)
+        v["ph"][WARM:] = 6.98 + rng.normal(scale=0.002, size=len(t) - WARM)
+
+    mon, alerts = fork(warm, 2 * 60, [], edit=unplugged)
+    delay, tr = first_firing(alerts, "probe_stuck")
+    assert delay <= 60 and "pH probe is stuck" in tr.summary and "plugged in" in tr.summary
+    # its step told as the probe's, its 0.2 lower pH as a drift at most: no crash, no range alarm
+    assert keys_fired(alerts) <= {"probe_stuck", "probe_step", "drift"}, [(i - WARM, tr.key) for i, tr in alerts]
+
+
 @fires("probe_noisy")
 def test_failing_ph_probe_is_a_probe_problem(warm: Any) -> None:
     def noisy(t: np.ndarray, v: dict) -> None:
