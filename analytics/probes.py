@@ -12,6 +12,7 @@ from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.level_trend import steady_tails
 from analytics.monitor_host import HostBase
+from analytics.probe_gaps import GAP_MINUTES, gaps_unlikely, missed_rate
 from analytics.probe_quiet import QUIET_MINUTES, learn_quiet
 from analytics.probe_steps import (
     BEFORE_MINUTES,
@@ -66,6 +67,9 @@ class ProbesMixin(HostBase):
             floor = learn_quiet(y, self.settings.false_alarms_per_30_days)
             if floor is not None:
                 self.quiet[name] = floor
+        for name in SILENT_WATCHED:  # how often each probe misses a reading the others make
+            if name in frame and sel.sum() >= 12 * 60:
+                self.missed[name] = missed_rate(np.isfinite(frame[name][sel]), self._others_read(frame, name, sel))
         if "level_cm" in frame and sel.sum() >= 12 * 60:
             # the sump's own healthy 15-minute falls (evaporation, waves), for the steady leak test
             slopes = window_slopes_per_hour(t_ms[sel], frame["level_cm"][sel])
@@ -121,7 +125,8 @@ class ProbesMixin(HostBase):
             if spread > FAILING_WOBBLE * usual * max(1.0, grown):
                 noisy.append(name)
         silent = self._silent_probes(now_ms, t_ms, frame)
-        for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy), ("probe_silent", silent)):
+        losing = [n for n in self._losing_probes(now_ms, t_ms, frame) if n not in silent]
+        for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
             if names:
                 self._alert(key).sensors = list(names)
         out = self._rule("probe_stuck", bool(stuck), now_ms, float(len(stuck)),
@@ -134,11 +139,20 @@ class ProbesMixin(HostBase):
                           "far more than usual. This is the probe, not the water: check its cable and "
                           "connector, clean or replace it.")
         out += self._probe_step_rule(now_ms)
-        out += self._rule("probe_silent", bool(silent), now_ms, float(len(silent)),
-                          f"The {', '.join(LABELS[n][0] for n in silent)} probe sends no readings (or only "
-                          f"impossible ones) while the others do: it is unplugged, its cable is broken or it "
-                          f"has died. The {', '.join(LABELS[n][0] for n in silent)} of the water is not being "
-                          "watched: check the probe and its connector.")
+        if silent:
+            self._alert("probe_silent").sensors = silent + losing
+            words = (f"The {', '.join(LABELS[n][0] for n in silent)} probe sends no readings (or only "
+                     f"impossible ones) while the others do: it is unplugged, its cable is broken or it "
+                     f"has died. The {', '.join(LABELS[n][0] for n in silent)} of the water is not being "
+                     "watched: check the probe and its connector.")
+        else:
+            if losing:
+                self._alert("probe_silent").sensors = losing
+            words = (f"The {', '.join(LABELS[n][0] for n in losing)} probe is losing readings: "
+                     f"{self._missed_now(t_ms, frame, now_ms, losing)} of its last {GAP_MINUTES} readings "
+                     "missing or impossible while the others read. Its cable or connector is failing (a "
+                     "corroded or wet contact): check it now, before the probe stops reading altogether.")
+        out += self._rule("probe_silent", bool(silent or losing), now_ms, float(len(silent) + len(losing)), words)
         return out
 
     def _silent_probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[str]:
@@ -152,6 +166,29 @@ class ProbesMixin(HostBase):
         if not alive:
             return []
         return [n for n in names if n not in alive and np.isfinite(frame[n]).mean() >= 0.5]
+
+    @staticmethod
+    def _others_read(frame: dict[str, Array], name: str, rows: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """The rows in which some other watched channel than ``name`` has a reading."""
+        others = [np.isfinite(frame[n][rows]) for n in SILENT_WATCHED if n in frame and n != name]
+        return np.logical_or.reduce(others) if others else np.zeros(0, dtype=bool)
+
+    def _losing_probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[str]:
+        """Channels missing more of the last :data:`GAP_MINUTES` rows the others read than their healthy
+        rate explains (:mod:`analytics.probe_gaps`): a failing cable, before it goes silent."""
+        recent = t_ms >= now_ms - GAP_MINUTES * MIN_MS
+        out = []
+        for name, rate in self.missed.items():
+            if name in frame and gaps_unlikely(np.isfinite(frame[name][recent]),
+                                               self._others_read(frame, name, recent), rate,
+                                               self.settings.false_alarms_per_30_days):
+                out.append(name)
+        return out
+
+    def _missed_now(self, t_ms: Array, frame: dict[str, Array], now_ms: int, names: list[str]) -> str:
+        recent = t_ms >= now_ms - GAP_MINUTES * MIN_MS
+        return ", ".join(str(int(np.sum(self._others_read(frame, n, recent) & ~np.isfinite(frame[n][recent]))))
+                         for n in names)
 
     def _learn_inertia(self, name: str, y: Array) -> None:
         """From a probe's healthy readings: how often one repeats the one before exactly (its resolution

@@ -198,6 +198,19 @@ def test_an_unplugged_ph_probe_reading_its_offset_is_stuck(warm: Any) -> None:
     assert keys_fired(alerts) <= {"probe_stuck", "probe_step", "drift"}, [(i - WARM, tr.key) for i, tr in alerts]
 
 
+@fires("probe_silent")
+def test_a_thermometer_cable_corroding_is_told_before_it_goes_silent(warm: Any) -> None:
+    def corroding(t: np.ndarray, v: dict) -> None:  # a DS18B20 answering -127 one reading in ten, then more
+        rng = np.random.default_rng(9)
+        odds = np.clip(0.1 + np.arange(len(t) - WARM) / 600.0, 0.0, 0.6)
+        v["temp_c"][WARM:] = np.where(rng.uniform(size=len(t) - WARM) < odds, -127.0, v["temp_c"][WARM:])
+
+    mon, alerts = fork(warm, 2 * 60, [], edit=corroding)
+    delay, tr = first_firing(alerts, "probe_silent")
+    assert delay <= 45 and "temperature probe is losing readings" in tr.summary, (delay, tr.summary)
+    assert keys_fired(alerts) == {"probe_silent"}, [(i - WARM, tr.key) for i, tr in alerts]
+
+
 @fires("probe_noisy")
 def test_failing_ph_probe_is_a_probe_problem(warm: Any) -> None:
     def noisy(t: np.ndarray, v: dict) -> None:
