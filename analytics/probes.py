@@ -35,6 +35,8 @@ SILENT_MINUTES = 5
 SILENT_WATCHED = PROBE_SENSORS + ("level_cm", "flow_lpm")
 #: a probe whose wobble collapsed (spread under a tenth of its usual) this long is stuck, however it repeats
 STUCK_MINUTES = 20
+#: channels watched only for being stuck (a frozen level probe hides a leak); their wobble is the water's
+STUCK_ONLY = ("level_cm",)
 #: a probe's step holds its rate rules this long: the longest rate window (the 60-minute cooling slope) has
 #: it in its readings until then
 STEP_HOLD_MINUTES = 60
@@ -67,6 +69,12 @@ class ProbesMixin(HostBase):
             floor = learn_quiet(y, self.settings.false_alarms_per_30_days)
             if floor is not None:
                 self.quiet[name] = floor
+        for name in STUCK_ONLY:
+            if name in frame and sel.sum() >= 12 * 60:
+                self._learn_inertia(name, frame[name][sel])
+                floor = learn_quiet(frame[name][sel], self.settings.false_alarms_per_30_days)
+                if floor is not None:
+                    self.quiet[name] = floor
         for name in SILENT_WATCHED:  # how often each probe misses a reading the others make
             if name in frame and sel.sum() >= 12 * 60:
                 self.missed[name] = missed_rate(np.isfinite(frame[name][sel]), self._others_read(frame, name, sel))
@@ -104,26 +112,22 @@ class ProbesMixin(HostBase):
             if not np.isfinite(spread):
                 continue
             score[f"wobble_{name}"] = spread / usual
-            # stuck: its wobble gone for STUCK_MINUTES, or sooner, the same reading repeated more times in a row
-            # than the healthy probe does once in the stated false-alarm rate (a fine probe: five minutes)
             # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
             # also quadruples its wobble, and that is the water, not the probe
             level = self.noise_level.get(name, 0.0)
             grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
-            # or far quieter than this probe's healthy windows ever were: an open input (analytics/probe_quiet.py)
-            floor = self.quiet.get(name)
-            quiet = floor is not None and floor.is_quiet(
-                self._recent(t_ms, frame[name], now_ms, QUIET_MINUTES)[1], grown)
-            collapsed = spread < 0.1 * usual or quiet
-            since = self.wobble_gone_ms.setdefault(name, now_ms) if collapsed else \
-                self.wobble_gone_ms.pop(name, None)
-            repeated = trailing_repeats(y)
-            if (since is not None and now_ms - since >= STUCK_MINUTES * MIN_MS) or repeated >= repeats_for_stuck(
-                    self.repeat_chance.get(name, 1.0), self.settings.false_alarms_per_30_days):
+            held = self._stuck_minutes(name, t_ms, frame[name], now_ms, spread < 0.1 * usual, grown)
+            if held is not None:
                 stuck.append(name)
-                minutes[name] = max(repeated, (now_ms - since) // MIN_MS if since is not None else 0)
+                minutes[name] = held
             if spread > FAILING_WOBBLE * usual * max(1.0, grown):
                 noisy.append(name)
+        for name in STUCK_ONLY:  # the level probe: only stuck is its own (waves and top-ups are its wobble)
+            if name in frame and name in self.repeat_chance:
+                held = self._stuck_minutes(name, t_ms, frame[name], now_ms, False, 1.0)
+                if held is not None:
+                    stuck.append(name)
+                    minutes[name] = held
         silent = self._silent_probes(now_ms, t_ms, frame)
         losing = [n for n in self._losing_probes(now_ms, t_ms, frame) if n not in silent]
         for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
@@ -166,6 +170,22 @@ class ProbesMixin(HostBase):
         if not alive:
             return []
         return [n for n in names if n not in alive and np.isfinite(frame[n]).mean() >= 0.5]
+
+    def _stuck_minutes(self, name: str, t_ms: Array, x: Array, now_ms: int, collapsed: bool,
+                       grown: float) -> int | None:
+        """How long probe ``name`` has been stuck, or None: the same reading repeated more times in a row than
+        the healthy probe does once in the stated false-alarm rate (a fine probe: five minutes), or its wobble
+        gone (``collapsed``) or far quieter than its healthy windows ever were (an open input,
+        :mod:`analytics.probe_quiet`; ``grown`` scales its usual wobble) for :data:`STUCK_MINUTES`."""
+        floor = self.quiet.get(name)
+        quiet = floor is not None and floor.is_quiet(self._recent(t_ms, x, now_ms, QUIET_MINUTES)[1], grown)
+        since = self.wobble_gone_ms.setdefault(name, now_ms) if collapsed or quiet else \
+            self.wobble_gone_ms.pop(name, None)
+        repeated = trailing_repeats(self._recent(t_ms, x, now_ms, WOBBLE_MINUTES)[1])
+        if (since is not None and now_ms - since >= STUCK_MINUTES * MIN_MS) or repeated >= repeats_for_stuck(
+                self.repeat_chance.get(name, 1.0), self.settings.false_alarms_per_30_days):
+            return max(repeated, (now_ms - since) // MIN_MS if since is not None else 0)
+        return None
 
     @staticmethod
     def _others_read(frame: dict[str, Array], name: str, rows: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -198,6 +198,16 @@ def test_an_unplugged_ph_probe_reading_its_offset_is_stuck(warm: Any) -> None:
     assert keys_fired(alerts) <= {"probe_stuck", "probe_step", "drift"}, [(i - WARM, tr.key) for i, tr in alerts]
 
 
+def test_a_frozen_level_probe_is_stuck(warm: Any) -> None:
+    def frozen(t: np.ndarray, v: dict) -> None:  # the float's reed switch sticks: one value, repeated
+        v["level_cm"][WARM:] = round(float(v["level_cm"][WARM]), 2)
+
+    mon, alerts = fork(warm, 60, [], edit=frozen)
+    delay, tr = first_firing(alerts, "probe_stuck")
+    assert delay <= 15 and tr.summary.startswith("The sump level probe is stuck"), (delay, tr.summary)
+    assert keys_fired(alerts) == {"probe_stuck"}, [(i - WARM, tr.key) for i, tr in alerts]
+
+
 @fires("probe_silent")
 def test_a_thermometer_cable_corroding_is_told_before_it_goes_silent(warm: Any) -> None:
     def corroding(t: np.ndarray, v: dict) -> None:  # a DS18B20 answering -127 one reading in ten, then more
