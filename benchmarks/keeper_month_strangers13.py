@@ -31,6 +31,10 @@ a temperature 0.3 °C or a pH 0.1 outside the range the same tank without the fa
 meanwhile (:func:`benchmarks.keeper_heat.leaves_range`, the tank simulated twice), a level or a TDS that the
 keeper's own changes step, by a keeper's resolution from its twin minute by minute
 (:func:`benchmarks.keeper_month_strangers13_awc.departs`); until it is fixed, plus the water's recovery.
+Measured once, through the engine of 412eb72 (``/work/diag/diag_month.py``, output in
+/work/diag/blind13_measure.txt), not changed after: the blackwater tank 4 of 5 told (the weeping
+quick-disconnect not told), 0.25 false alerts a day, median told delay 19 min; the hospital tank 6 of 6, 0.36,
+38.5 min; the AWC tank 6 of 6, 0.46, 48 min (docs/detection.md, "Round 13: three more strangers").
 
 Examples
 --------
