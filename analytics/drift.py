@@ -28,7 +28,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
-from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days
+from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -108,13 +108,6 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     """
     noise = np.maximum(var, 1e-300) / max(n_eff, 1.0)
     return np.sqrt(noise / np.maximum(noise, day_var))
-
-
-def _block_means(R: Array, rows: int) -> Array:
-    """Means of consecutive ``rows``-row blocks of ``R`` (``(n, d)``), the last block ending at the last row
-    (the oldest rows left over go): ``(n // rows, d)``."""
-    k = len(R) // rows
-    return R[len(R) - k * rows:].reshape(k, rows, R.shape[1]).mean(axis=1)
 
 
 def _least(w: DriftWindow, std: Array, i: int, departure: float) -> float:
@@ -377,7 +370,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         # 0.5 an hour as the gas comes on) ten minutes' mean lags the usual now by five minutes of that course
         usual = (Xw[ok][-last:][:, idx] - R[-last:]).mean(axis=0)
         return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent, distances=(now_ms // MIN_MS) % 15 == 0,
-                           day_sd=day_sd, blocks=_block_means(R, 10))  # dashboards: quarter-hourly
+                           day_sd=day_sd, blocks=window_blocks(R, 10))  # dashboards: quarter-hourly
 
     def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
         """Threshold, hysteresis, attribution and acceptance of a scored drift window."""
