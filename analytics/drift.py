@@ -28,7 +28,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
-from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days
+from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
@@ -67,6 +67,7 @@ class DriftWindow:
     recent: Array  # (d,) the mean of the last 10 minutes' readings
     distances: bool = False  # also write Bhattacharyya and W2 (quarter-hourly, for the dashboards)
     day_sd: Array | None = None  # (d,) how much this hour's mean differs from one day to the next
+    blocks: Array | None = None  # (k, d) each 10 minutes' mean departure from usual over the window
 
 
 @functools.lru_cache(maxsize=256)
@@ -107,6 +108,16 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     """
     noise = np.maximum(var, 1e-300) / max(n_eff, 1.0)
     return np.sqrt(noise / np.maximum(noise, day_var))
+
+
+def _least(w: DriftWindow, std: Array, i: int, departure: float) -> float:
+    """The smallest departure of the ``i``-th reading, the way of ``departure``, over the ten-minute blocks of
+    window ``w``: 0.0 if any block is under 3σ (``std``) that way, ``departure`` if the window does not say."""
+    if w.blocks is None or not len(w.blocks):
+        return departure
+    way = 1.0 if departure > 0 else -1.0
+    least = float(np.min(way * w.blocks[:, i]))
+    return way * least if least >= 3.0 * float(std[i]) else 0.0
 
 
 class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
@@ -358,8 +369,8 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         # usual over the same ten minutes (not at this minute): on a steep daily course (a CO2 tank's pH falls
         # 0.5 an hour as the gas comes on) ten minutes' mean lags the usual now by five minutes of that course
         usual = (Xw[ok][-last:][:, idx] - R[-last:]).mean(axis=0)
-        return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent,
-                           distances=(now_ms // MIN_MS) % 15 == 0, day_sd=day_sd)  # dashboards: quarter-hourly
+        return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent, distances=(now_ms // MIN_MS) % 15 == 0,
+                           day_sd=day_sd, blocks=window_blocks(R, 10))  # dashboards: quarter-hourly
 
     def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
         """Threshold, hysteresis, attribution and acceptance of a scored drift window."""
@@ -384,8 +395,13 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         relevant = np.array([self.profile.relevant_change.get(n, 0.0) for n in sensors])
         significant = [i for i in range(d) if abs(z_recent[i]) >= 3]
         visible = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
-        moved = [i for i in visible if self._worth_telling(sensors[i], recent[i] - usual[i])]
         dep = recent - usual
+        # a drift lasts: told once the water has been away from usual the whole drift window, every ten
+        # minutes of it 3σ the same way and worth telling (a feeding's cloud, a thermostat's overshoot are
+        # over within the hour)
+        least = {i: _least(w, std, i, float(dep[i])) for i in visible}
+        moved = [i for i in visible if self._worth_telling(sensors[i], dep[i])
+                 and least[i] != 0.0 and self._worth_telling(sensors[i], least[i])]
         self._forget_returned(now_ms, sensors, {sensors[i]: float(dep[i]) for i in visible})
         # a departure already told (the same reading, the same way, no further) is no new onset
         news = self._news(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])

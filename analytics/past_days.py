@@ -266,3 +266,14 @@ def held_out_cov(pieces: list[tuple[Array, Array, Array | None]], level: Array, 
     # in-sample spread, day-to-day wander included, is what a window of it is judged against
     wide = np.sqrt(np.maximum(np.diag(cov), np.diag(in_sample)) / np.maximum(np.diag(in_sample), 1e-300))
     return in_sample * wide[:, None] * wide[None, :]
+
+
+def window_blocks(R: Array, rows: int) -> Array:
+    """Means of consecutive ``rows``-row blocks of a window's residuals ``R`` (``(n, d)``), the last block
+    ending at the last row (the oldest rows left over go): ``(n // rows, d)``.
+
+    >>> window_blocks(np.arange(25, dtype=float)[:, None], 10).ravel().tolist()
+    [9.5, 19.5]
+    """
+    k = len(R) // rows
+    return R[len(R) - k * rows:].reshape(k, rows, R.shape[1]).mean(axis=1)

@@ -147,8 +147,9 @@ def test_ph_crash_half_a_unit_per_hour_within_20_minutes(warm: Any) -> None:
     delay, tr = first_firing(alerts, "ph_crash")
     assert 0 < delay <= 20 and "pH falling" in tr.summary and "per hour" in tr.summary
     drift = [tr for _, tr in alerts if tr.key == "drift" and tr.state == "firing"]
-    # the lasting drop shows up as drift in the keeper's words
-    assert drift and drift[0].summary.startswith("Water is drifting: pH 7.") and "usual 7.2" in drift[0].summary
+    # the lasting drop shows up as drift in the keeper's words (round 13: once the whole drift window shows it,
+    # the pH by then under 7)
+    assert drift and drift[0].summary.startswith("Water is drifting: pH 6.") and "usual 7.2" in drift[0].summary
     assert drift[0].summary.endswith("; temperature, TDS, turbidity normal.")
 
 

@@ -88,7 +88,8 @@ def test_a_reading_that_leaves_usual_under_a_told_drift_is_told_and_not_accepted
     drifts = [(round((tr.t_ms - START_MS) / MIN_MS) - split, tr.summary) for tr in fired if tr.key == "drift"]
     assert drifts and drifts[0][0] < 120 and "usual 7.60" not in drifts[0][1], drifts
     about_ph = [(m, text) for m, text in drifts if m >= 120 and "usual 7.60" in text]  # "pH 7.80, usual 7.60"
-    assert about_ph and about_ph[0][0] <= 120 + 30, drifts
+    # round 13: told once the whole drift window shows it (a drift lasts), about an hour after the step
+    assert about_ph and about_ph[0][0] <= 120 + 70, drifts
     assert mon.firing("drift")  # three hours after the first, but not three after the pH: not yet accepted
 
 
