@@ -15,6 +15,7 @@ from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, 
 from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
+from analytics.level_high import above_high, high_words
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -365,7 +366,12 @@ class RulesMixin(RecoveryMixin):
             score["level_steady_rise_cm_per_h"] = least_rise
             rising = least_rise > max(p.level_fall_cm_per_h, rise_tail) * \
                 (0.5 if self.firing("level_rising") else 1.0) and steady_pump
-            out += self._rule("level_rising", bool(rising) and not changing, now_ms, least_rise,
+            # above the keeper's own highest level: told whatever the keeper is doing (analytics/level_high.py)
+            over = above_high(t_ms, frame["level_cm"], now_ms, p.level_cm.high,
+                              0.5 if self.firing("level_rising") else 0.0)
+            out += self._rule("level_rising", bool(rising) and not changing or math.isfinite(over), now_ms,
+                              least_rise, high_words(over, p.level_cm.high or 0.0) if math.isfinite(over) and not (
+                                  bool(rising) and not changing) else
                               f"Water level rising {least_rise:.1f} cm/h (now {self._last(lv):.1f} cm): water is "
                               "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
                               "it will overflow onto the floor. Switch the top-off off or close the water now.")
