@@ -28,7 +28,7 @@ from analytics.pump_watch import pump_left_off_rule
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
-from analytics.top_off_watch import top_off_rule
+from analytics.top_off_watch import over_band, top_off_rule
 from analytics.water_change import MOVE_MINUTES
 
 Array = NDArray[np.float64]
@@ -367,10 +367,13 @@ class RulesMixin(RecoveryMixin):
             rising = least_rise > max(p.level_fall_cm_per_h, rise_tail) * \
                 (0.5 if self.firing("level_rising") else 1.0) and steady_pump
             # above the keeper's own highest level: told whatever the keeper is doing (analytics/level_high.py)
+            # or over the band its overflow or top-off holds, risen within hours (analytics/top_off_watch.py)
             over = above_high(t_ms, frame["level_cm"], now_ms, p.level_cm.high,
                               0.5 if self.firing("level_rising") else 0.0)
-            out += self._rule("level_rising", bool(rising) and not changing or math.isfinite(over), now_ms,
-                              least_rise, high_words(over, p.level_cm.high or 0.0) if math.isfinite(over) and not (
+            poured = over_band(self, now_ms, t_ms, frame)
+            out += self._rule("level_rising", bool(rising) and not changing or math.isfinite(over) or bool(poured),
+                              now_ms, least_rise, high_words(over, p.level_cm.high or 0.0) if math.isfinite(over)
+                              and not (bool(rising) and not changing) else poured if poured and not (
                                   bool(rising) and not changing) else
                               f"Water level rising {least_rise:.1f} cm/h (now {self._last(lv):.1f} cm): water is "
                               "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
