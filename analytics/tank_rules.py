@@ -16,6 +16,7 @@ from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
+from analytics.level_seep import seep_rule
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -343,6 +344,10 @@ class RulesMixin(RecoveryMixin):
                 if least_fall > max(slow_tail, EVAPORATION_SPREAD * evaporation) * hold and \
                         bool(np.all(pump60[np.isfinite(pump60)] == 1.0)):
                     leaking, fall = True, max(fall, least_fall) if math.isfinite(fall) else least_fall
+            # a seep: the same over hours, beyond the level's healthy falls over hours (analytics/level_seep.py)
+            seep = seep_rule(self, now_ms, t_ms, frame) if slow_tail > 0 else float("nan")
+            if math.isfinite(seep):
+                leaking, fall = True, max(fall, seep) if math.isfinite(fall) else seep
             # a fast fall held as the keeper's drain that was not refilled within the drain's time: the water is
             # still missing (a leak that stopped on its own shows no rate any more)
             lost_below = self.level_lost_below_cm

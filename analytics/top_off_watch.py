@@ -150,6 +150,9 @@ class TopOffWatch:
 
     band: TopOffBand = field(default_factory=TopOffBand)
     learned_at_ms: int = -1
+    #: the level's healthy falls over hours (analytics/level_seep.py), learned once a day
+    seep_tail: float = float("nan")
+    seep_learned_ms: int = -DAY_MS
 
 
 def _median_of(t_ms: Array, y: Array, start_ms: int, end_ms: int) -> float:
