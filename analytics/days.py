@@ -35,7 +35,6 @@ from analytics.water_change import (
     RESTART_MINUTES,
     DrainUnderWay,
     back_at_mark,
-    diluted_beyond_noise,
     fell,
     filter_switched_off,
     level_moved,
@@ -204,13 +203,7 @@ class DaysMixin(HostBase):
         # still straddle its fall and their median lands half-way.  The sump level need not move: a
         # display-tank refill
         lowest = np.nanmin(frame["tds_ppm"][w_now]) if np.isfinite(frame["tds_ppm"][w_now]).any() else float("nan")
-        # a water change the level recognised, whose new water the probe did not see at its refill (a tank fed
-        # from the sump: the water reaches it once the return runs again): any fall beyond the TDS's own noise
-        # in the change's settling time is that water (analytics.water_change.diluted_beyond_noise)
-        arriving = self.last_tds_change_ms < self.water_moved_ms and \
-            now_ms - self.water_moved_ms < WATER_CHANGE_SETTLE_MS and "tds_ppm" not in self.settling and \
-            diluted_beyond_noise(frame["tds_ppm"][w_before], frame["tds_ppm"][w_now])
-        if not ((0.3 * tds_before < tds_now < 0.9 * tds_before or arriving) and lowest > 0.3 * tds_before):
+        if not (0.3 * tds_before < tds_now < 0.9 * tds_before and lowest > 0.3 * tds_before):
             return out
         self.last_tds_change_ms = now_ms
         for f in self.forecasts.values():

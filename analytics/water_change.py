@@ -359,35 +359,3 @@ def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, afte
     if not noise > 0:
         return 0.0
     return float(abs(float(np.median(after)) - middle) / noise)
-
-
-def diluted_beyond_noise(before: Array, now: Array) -> bool:
-    """The TDS of ``now`` fell below ``before`` by more than ``NOISE_SIGMAS`` of the readings' own robust
-    spread in ``before``: new, softer water reached the probe.
-
-    Used after a water change the level recognised whose new water the probe
-    did not see at the refill: a probe in a tank fed from the sump sees the
-    change's water only once the return pump runs again and the tank's water
-    is turned over (tens of minutes), too slowly and by too little for the TDS
-    path's tenth (mains water of a hard-water shop is barely softer).  A fall
-    beyond the probe's noise then is that change's water, not a fault.
-
-    >>> rng = np.random.default_rng(3)
-    >>> before = 360.0 + rng.normal(0.0, 1.5, 30)
-    >>> diluted_beyond_noise(before, 331.0 + rng.normal(0.0, 1.5, 10))  # 8 % softer: below the TDS path's tenth
-    True
-    >>> diluted_beyond_noise(before, 357.0 + rng.normal(0.0, 1.5, 10))  # within its noise
-    False
-    >>> diluted_beyond_noise(before, 380.0 + rng.normal(0.0, 1.5, 10))  # harder: no dilution
-    False
-    """
-    before = np.asarray(before, dtype=np.float64)
-    now = np.asarray(now, dtype=np.float64)
-    before, now = before[np.isfinite(before)], now[np.isfinite(now)]
-    if len(before) < 10 or len(now) < 3:
-        return False
-    middle = float(np.median(before))
-    noise = 1.4826 * float(np.median(np.abs(before - middle)))
-    if not noise > 0:
-        return False
-    return bool(middle - float(np.median(now)) > NOISE_SIGMAS * noise)
