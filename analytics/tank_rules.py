@@ -15,6 +15,8 @@ from analytics.catalogue import DAY_MS, LABELS, MIN_MS, WATER_CHANGE_SETTLE_MS, 
 from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
+from analytics.level_high import above_high, high_words
+from analytics.level_seep import seep_rule
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
@@ -27,7 +29,7 @@ from analytics.pump_watch import pump_left_off_rule
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
-from analytics.top_off_watch import top_off_rule
+from analytics.top_off_watch import over_band, top_off_rule
 from analytics.water_change import MOVE_MINUTES
 
 Array = NDArray[np.float64]
@@ -342,6 +344,10 @@ class RulesMixin(RecoveryMixin):
                 if least_fall > max(slow_tail, EVAPORATION_SPREAD * evaporation) * hold and \
                         bool(np.all(pump60[np.isfinite(pump60)] == 1.0)):
                     leaking, fall = True, max(fall, least_fall) if math.isfinite(fall) else least_fall
+            # a seep: the same over hours, beyond the level's healthy falls over hours (analytics/level_seep.py)
+            seep = seep_rule(self, now_ms, t_ms, frame) if slow_tail > 0 else float("nan")
+            if math.isfinite(seep):
+                leaking, fall = True, max(fall, seep) if math.isfinite(fall) else seep
             # a fast fall held as the keeper's drain that was not refilled within the drain's time: the water is
             # still missing (a leak that stopped on its own shows no rate any more)
             lost_below = self.level_lost_below_cm
@@ -365,7 +371,15 @@ class RulesMixin(RecoveryMixin):
             score["level_steady_rise_cm_per_h"] = least_rise
             rising = least_rise > max(p.level_fall_cm_per_h, rise_tail) * \
                 (0.5 if self.firing("level_rising") else 1.0) and steady_pump
-            out += self._rule("level_rising", bool(rising) and not changing, now_ms, least_rise,
+            # above the keeper's own highest level: told whatever the keeper is doing (analytics/level_high.py)
+            # or over the band its overflow or top-off holds, risen within hours (analytics/top_off_watch.py)
+            over = above_high(t_ms, frame["level_cm"], now_ms, p.level_cm.high,
+                              0.5 if self.firing("level_rising") else 0.0)
+            poured = over_band(self, now_ms, t_ms, frame)
+            out += self._rule("level_rising", bool(rising) and not changing or math.isfinite(over) or bool(poured),
+                              now_ms, least_rise, high_words(over, p.level_cm.high or 0.0) if math.isfinite(over)
+                              and not (bool(rising) and not changing) else poured if poured and not (
+                                  bool(rising) and not changing) else
                               f"Water level rising {least_rise:.1f} cm/h (now {self._last(lv):.1f} cm): water is "
                               "coming in -- an automatic top-off stuck open, or a hose or tap left running -- and "
                               "it will overflow onto the floor. Switch the top-off off or close the water now.")

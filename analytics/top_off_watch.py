@@ -56,6 +56,9 @@ SPREAD_Z = 3.0
 FALLING_HOURS = 24
 #: a firing alert holds until the level is back above this share of the margin below the band
 HOLD = 0.5
+#: water pouring in: the level above the band, risen within this many hours (a slow rise over days is no
+#: tap or mister left running)
+OVER_HOURS = 2
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,16 @@ class TopOffBand:
         """How far below the band's low end the level must be: a day's evaporation and one refill more (the
         band's width: a refill late or short once is not a top-off failing), and beyond the low end's spread."""
         return self.evaporation_cm_per_day + max(self.high - self.low, SPREAD_Z * self.low_spread)
+
+    def over(self, level: float, rise: float, firing: bool = False) -> bool:
+        """``level`` (a half-hour median, cm) above the band by its margin, having risen ``rise`` cm by more
+        than that margin within ``OVER_HOURS``: water pouring in faster than the overflow, weir or float
+        takes it (a firing alert holds while the level stays up)."""
+        if not (self.has_top_off or firing) or not np.isfinite(level):
+            return False
+        if firing:
+            return bool(level > self.high + HOLD * self.margin())
+        return bool(level > self.high + self.margin() and rise > self.margin())
 
     def behind(self, level: float, falling: bool, firing: bool = False) -> bool:
         """``level`` (a half-hour median, cm), ``falling`` still, says the top-off is not keeping up (a firing
@@ -137,6 +150,9 @@ class TopOffWatch:
 
     band: TopOffBand = field(default_factory=TopOffBand)
     learned_at_ms: int = -1
+    #: the level's healthy falls over hours (analytics/level_seep.py), learned once a day
+    seep_tail: float = float("nan")
+    seep_learned_ms: int = -DAY_MS
 
 
 def _median_of(t_ms: Array, y: Array, start_ms: int, end_ms: int) -> float:
@@ -180,3 +196,28 @@ def top_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Ar
                      f"{band.low - level:.1f} cm below the {band.low:.1f}–{band.high:.1f} cm it holds and "
                      "still falling as the water evaporates. Its reservoir is probably empty, or its pump or "
                      "float has failed: refill the reservoir and check the top-off.")
+
+
+def over_band(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> str:
+    """Words when water pours into a tank whose level an overflow, weir or float holds in a narrow band (the
+    band :func:`top_off_rule` learns): the half hour's median above the band by its margin, risen by more
+    than that within ``OVER_HOURS`` -- a mister or top-off stuck on, a hose left running, faster than the
+    overflow takes it.  A keeper's refill (within ``OVER_HOURS`` of a drain's end), a drain under way,
+    maintenance and a switched pump (a stopped return's water drains back into the sump) are not judged."""
+    band, y = mon.top_off.band, frame["level_cm"]
+    span, back = SUSTAIN_MINUTES * MIN_MS, OVER_HOURS * 3_600_000
+    firing = mon.firing("level_rising")
+    if not (band.has_top_off or firing):
+        return ""
+    pump = frame.get("pump")
+    switched = pump is not None and not bool(np.all(pump[(t_ms >= now_ms - back) & np.isfinite(pump)] == 1.0))
+    if mon.in_maintenance(now_ms) or mon.water_moving(now_ms) or now_ms - mon.drain_end_ms < back or switched:
+        return ""
+    level = _median_of(t_ms, y, now_ms - span, now_ms)
+    then = _median_of(t_ms, y, now_ms - back - span, now_ms - back)
+    if not band.over(level, level - then if np.isfinite(then) else 0.0, firing):
+        return ""
+    return (f"Water level {level:.1f} cm, {level - band.high:.1f} cm above the {band.low:.1f}–{band.high:.1f} cm "
+            "its overflow or top-off holds, and it rose within the last hours: water is coming in faster than "
+            "the overflow takes it -- a mister, top-off or float valve stuck on, a hose or tap left running -- "
+            "or the overflow is blocked. Stop the water coming in and check the overflow and the floor.")
