@@ -203,17 +203,18 @@ class RulesMixin(RecoveryMixin):
             # (the water itself steeper than the tank's own healthy falls, over the hour and the quarter: a warm
             # flat's evening, a fan on a warm afternoon, take a heater resting above its set point down as fast
             # as a dead one's, analytics/heater_hour.py)
-            own_hour, own_quarter = self._own_fall_limits(now_ms, t_ms, frame)
-            falling = trend < -down_trend and z <= -3.0 and own < -max(0.5 * down_trend, hold * own_quarter) or \
+            # (learned only when asked: the tests before it rarely pass)
+            falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend and \
+                own < -hold * self._own_fall_limits(now_ms, t_ms, frame)[1] or \
                 side < 0 and trend < -p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # the hour's fall to below usual must also be beyond three of the healthy water's spread at this
             # hour (as a trend's departure is): where the water's days differ by half a degree (a room on a
             # timer, a fan in a heatwave) a 0.4 °C sag on a cooling evening is its own course, no dead heater
             below = drop > p.heater_off_drop_c and (self.firing("heater_dead") or not z > -3.0)
-            off_hour = own_hour * hold
-            dead = (rate < -down or (slow < -off_hour and below) or falling) and not changing
+            slow_fall = slow < -off and below and slow < -hold * self._own_fall_limits(now_ms, t_ms, frame)[0]
+            dead = (rate < -down or slow_fall or falling) and not changing
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
-            fall = rate if rate < -down else (slow if slow < -off_hour else trend)
+            fall = rate if rate < -down else (slow if slow_fall else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if env is not None:  # (once told, held while the water stays below the envelope)
                 # (a dead heater's water falls toward the room as on the healthy off-legs: at least half as
