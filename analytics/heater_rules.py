@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
+from analytics.heater_hour import hour_fall_tail, quarter_fall_tail
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 from analytics.thermostat import Cycle, outside_spans
@@ -22,6 +23,7 @@ from analytics.thermostat_envelope import (
     LEAST_DEPARTURE_C,
     Envelope,
     beyond_envelope,
+    climbing_at_hour,
     envelope_window_minutes,
     hour_envelope,
     last_turns,
@@ -155,6 +157,27 @@ class RecoveryMixin(HostBase):
     """The heater rules' part that watches a water change's recovery (methods of
     :class:`analytics.monitor.TankMonitor`; its state lives there)."""
 
+    #: the healthy water's own falls' tails over an hour and over 15 minutes (°C/h,
+    #: :mod:`analytics.heater_hour`) and the hour they were learned in (again every hour from the history the
+    #: rules see; not saved)
+    own_falls_c_per_h: tuple[float, float] = (0.0, 0.0)
+    own_falls_at_h: int = -1
+
+    def _own_fall_limits(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
+        """How fast the water itself must fall for the heater-dead tests (°C/h): over the last hour (the slow
+        test: the profile's stopped-heater rate, or steeper where the tank's own healthy hours fall steeper)
+        and over the trend's 15 minutes (the tank's own healthy 15-minute falls; 0 before they are learned).
+        A heater resting above its set point lets the water fall as the room pulls it, as on its evenings."""
+        hour = now_ms // 3_600_000
+        if hour != self.own_falls_at_h:
+            healthy = outside_spans(t_ms, self.excluded)
+            rate = self.settings.false_alarms_per_30_days
+            self.own_falls_at_h = hour
+            self.own_falls_c_per_h = (hour_fall_tail(t_ms, frame["temp_c"], healthy, rate),
+                                      quarter_fall_tail(t_ms, frame["temp_c"], healthy, rate))
+        hour_tail, quarter_tail = self.own_falls_c_per_h
+        return max(self.profile.heater_off_c_per_h, hour_tail), quarter_tail
+
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
         """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,
         +1 above, 0 inside), that envelope, and how far outside it the probe alone may put the water (°C);
@@ -196,6 +219,22 @@ class RecoveryMixin(HostBase):
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
         side = beyond_envelope(env, float(np.nanmedian(last)), noise, slope, held)
         return side, env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+
+    def _climb_unlike_days(self, now_ms: int, t_ms: Array, temp: Array, env: Envelope) -> bool:
+        """The water has been climbing for longer than any healthy climb there: longer than the days' whole
+        on-legs at this hour and, give or take one of the thermostat's cycles (where its last on-leg began
+        is its phase), longer than the water had been climbing at this minute on any of the days before.
+
+        A west window's sun or a basking lamp keeps the water climbing past its thermostat's top for hours
+        at the same hour every sunny day, the heater off; a climb no longer than those is the afternoon's.
+        A stuck heater at an hour the days climbed as long is still told by its rate (``rise_c_per_h``).
+        """
+        if env.climbing_min <= env.longest_rise_min:
+            return False
+        cycle = Cycle(*self.thermostat)
+        before = climbing_at_hour(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms, cycle.period_min,
+                                  cycle.margin)
+        return bool(env.climbing_min > before + cycle.period_min)
 
     def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
         """The water's slope over the last hour (°C/h; every other minute, as the rules read it); NaN with

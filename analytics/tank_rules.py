@@ -188,9 +188,10 @@ class RulesMixin(RecoveryMixin):
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
             if env is not None:  # (once told, held while the water stays above the envelope)
                 # (a stuck heater climbs as on its healthy on-legs, at least half as fast, or for longer than any
-                # of them: a warm afternoon lifting a band that moves with the room does neither)
+                # of them and than the days before at this hour: a warm or sunny afternoon does neither)
                 stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady and (
-                    slow >= 0.5 * env.rise_c_per_h or env.climbing_min > env.longest_rise_min)), slow
+                    slow >= 0.5 * env.rise_c_per_h or
+                    self._climb_unlike_days(now_ms, t_ms, frame["temp_c"], env))), slow
             out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "
@@ -199,17 +200,23 @@ class RulesMixin(RecoveryMixin):
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
             # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
-            down_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * \
-                (0.5 if self.firing("heater_dead") else 1.0)
-            falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend or \
+            hold = 0.5 if self.firing("heater_dead") else 1.0
+            down_trend = max(p.heater_off_c_per_h, self.temp_trend_tail[0]) * hold
+            # (the water itself steeper than the tank's own healthy falls, over the hour and the quarter: a warm
+            # flat's evening, a fan on a warm afternoon, take a heater resting above its set point down as fast
+            # as a dead one's, analytics/heater_hour.py)
+            # (learned only when asked: the tests before it rarely pass)
+            falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend and \
+                own < -hold * self._own_fall_limits(now_ms, t_ms, frame)[1] or \
                 side < 0 and trend < -p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # the hour's fall to below usual must also be beyond three of the healthy water's spread at this
             # hour (as a trend's departure is): where the water's days differ by half a degree (a room on a
             # timer, a fan in a heatwave) a 0.4 °C sag on a cooling evening is its own course, no dead heater
             below = drop > p.heater_off_drop_c and (self.firing("heater_dead") or not z > -3.0)
-            dead = (rate < -down or (slow < -off and below) or falling) and not changing
+            slow_fall = slow < -off and below and slow < -hold * self._own_fall_limits(now_ms, t_ms, frame)[0]
+            dead = (rate < -down or slow_fall or falling) and not changing
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
-            fall = rate if rate < -down else (slow if slow < -off else trend)
+            fall = rate if rate < -down else (slow if slow_fall else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if env is not None:  # (once told, held while the water stays below the envelope)
                 # (a dead heater's water falls toward the room as on the healthy off-legs: at least half as

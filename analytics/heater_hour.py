@@ -1,0 +1,104 @@
+"""How steep the tank's own healthy water falls over an hour: the slow heater-dead test's calibrated floor.
+
+A dead heater lets the water fall toward the room; so does a heater resting
+above its set point while the room cools in the evening, a fan blows across
+the water on a warm afternoon, or a lamp goes off.  The hour's slope alone
+cannot tell those apart (the physics is the same: the water relaxing toward a
+cooler room with no heat going in), so the slow test (the last hour's slope,
+and the water below its usual) must not fire on a fall the tank's own healthy
+days make every evening.  How steep those falls get is learned like the
+15-minute trend's tail (:func:`analytics.tank_rules.trend_tails`): the
+healthy history's hour-long Theil–Sen slopes, every quarter hour, and the
+peaks-over-threshold tail at the stated false-alarm rate.  A tank held by its
+heater all day (its hour slopes a few hundredths of a degree) keeps the
+profile's rate; a turtle tank in summer, whose water follows a warm flat's
+evening down by 0.4 °C an hour above its heater's set point, is told only when
+it falls faster than that, or through its heater's own envelope and the
+water-change recovery (the other tests of :mod:`analytics.tank_rules`).
+
+Examples
+--------
+>>> m = np.arange(3 * 1440)
+>>> held = 26.0 + 0.05 * np.sin(2 * np.pi * m / 1440)       # a heater holding the water all day
+>>> room = 26.0 + 1.5 * np.sin(2 * np.pi * m / 1440)        # the water following a warm room (0.4 °C/h)
+>>> bool(hour_fall_tail(m * 60_000, held, None, 1.0) < 0.1), bool(hour_fall_tail(m * 60_000, room, None, 1.0) > 0.38)
+(True, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+#: the slow test's window (minutes; every other reading, as :meth:`analytics.tank_rules.RulesMixin._cooling`)
+HOUR_MINUTES = 60
+#: a healthy hour's slope is read every this many minutes (overlapping hours; the tail counts them as the
+#: per-test probability's 1440 / 60 independent hours a day say)
+EVERY_MINUTES = 15
+#: fewer healthy hours than this: no tail (the profile's rate alone)
+LEAST_HOURS = 10
+
+
+def hour_slopes_per_hour(t_ms: NDArray[Any], temp: Array, minutes: int = HOUR_MINUTES,
+                         every: int = EVERY_MINUTES) -> Array:
+    """Theil–Sen slope (°C/h) of each run of ``minutes`` consecutive readings, every other one (as the slow
+    test reads them), one run every ``every`` rows; runs with a missing reading or a gap are left out.
+
+    >>> t = np.arange(240) * 60_000
+    >>> s = hour_slopes_per_hour(t, -0.5 * t / 3_600_000)
+    >>> len(s), bool(np.allclose(s, -0.5))
+    (13, True)
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    if len(y) < minutes:
+        return np.zeros(0)
+    starts = np.arange(0, len(y) - minutes + 1, every)
+    idx = starts[:, None] + np.arange(0, minutes, 2)
+    T, Y = t[idx] / 3_600_000, y[idx]
+    whole = np.isfinite(Y).all(axis=1) & (T[:, -1] - T[:, 0] <= (minutes - 1) * 1.5 / 60)
+    i, j = np.triu_indices(idx.shape[1], k=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.median((Y[whole][:, j] - Y[whole][:, i]) / (T[whole][:, j] - T[whole][:, i]), axis=1))
+
+
+def quarter_fall_tail(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None,
+                      false_alarms_per_30_days: float) -> float:
+    """How steep the healthy water's own 15-minute falls get (°C/h, ≥ 0) at the stated false-alarm rate: the
+    trend test's other half (the water itself falling, not only away from its usual course) asks the water
+    to fall steeper than that.  0.0 with too few healthy runs.
+
+    >>> m = np.arange(3 * 1440)
+    >>> room = 26.0 + 1.5 * np.sin(2 * np.pi * m / 1440) + np.random.default_rng(0).normal(0, 0.02, len(m))
+    >>> bool(quarter_fall_tail(m * 60_000, room, None, 1.0) > 0.39)
+    True
+    """
+    from analytics.tank_rules import trend_tails, window_slopes_per_hour
+
+    y = np.asarray(temp, dtype=np.float64)
+    if use is not None:
+        y = np.where(np.asarray(use, dtype=bool), y, np.nan)
+    return trend_tails(window_slopes_per_hour(t_ms, y), false_alarms_per_30_days)[0]
+
+
+def hour_fall_tail(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None,
+                   false_alarms_per_30_days: float) -> float:
+    """How steep the healthy water's hour-long falls get (°C/h, ≥ 0) at the stated false-alarm rate.
+
+    ``use`` marks the healthy readings (the drift's and the maintenance's exclusions left out: a water
+    change's cool water, a fault); 0.0 with fewer than :data:`LEAST_HOURS` healthy hours.
+    """
+    from analytics.threshold import per_test_probability, pot_threshold
+
+    y = np.asarray(temp, dtype=np.float64)
+    if use is not None:
+        y = np.where(np.asarray(use, dtype=bool), y, np.nan)
+    s = hour_slopes_per_hour(t_ms, y)
+    s = s[np.isfinite(s)]
+    if len(s) * EVERY_MINUTES < LEAST_HOURS * 60:
+        return 0.0
+    return max(0.0, float(pot_threshold(-s, per_test_probability(false_alarms_per_30_days, HOUR_MINUTES))))
