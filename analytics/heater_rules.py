@@ -23,7 +23,6 @@ from analytics.thermostat_envelope import (
     LEAST_DEPARTURE_C,
     Envelope,
     beyond_envelope,
-    climbing_at_hour,
     envelope_window_minutes,
     hour_envelope,
     last_turns,
@@ -219,22 +218,6 @@ class RecoveryMixin(HostBase):
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
         side = beyond_envelope(env, float(np.nanmedian(last)), noise, slope, held)
         return side, env, max(LEAST_DEPARTURE_C, 3.0 * noise)
-
-    def _climb_unlike_days(self, now_ms: int, t_ms: Array, temp: Array, env: Envelope) -> bool:
-        """The water has been climbing for longer than any healthy climb there: longer than the days' whole
-        on-legs at this hour and, give or take one of the thermostat's cycles (where its last on-leg began
-        is its phase), longer than the water had been climbing at this minute on any of the days before.
-
-        A west window's sun or a basking lamp keeps the water climbing past its thermostat's top for hours
-        at the same hour every sunny day, the heater off; a climb no longer than those is the afternoon's.
-        A stuck heater at an hour the days climbed as long is still told by its rate (``rise_c_per_h``).
-        """
-        if env.climbing_min <= env.longest_rise_min:
-            return False
-        cycle = Cycle(*self.thermostat)
-        before = climbing_at_hour(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms, cycle.period_min,
-                                  cycle.margin)
-        return bool(env.climbing_min > before + cycle.period_min)
 
     def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
         """The water's slope over the last hour (°C/h; every other minute, as the rules read it); NaN with

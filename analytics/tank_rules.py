@@ -188,10 +188,9 @@ class RulesMixin(RecoveryMixin):
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
             if env is not None:  # (once told, held while the water stays above the envelope)
                 # (a stuck heater climbs as on its healthy on-legs, at least half as fast, or for longer than any
-                # of them and than the days before at this hour: a warm or sunny afternoon does neither)
+                # of them: a warm afternoon lifting a band that moves with the room does neither)
                 stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady and (
-                    slow >= 0.5 * env.rise_c_per_h or
-                    self._climb_unlike_days(now_ms, t_ms, frame["temp_c"], env))), slow
+                    slow >= 0.5 * env.rise_c_per_h or env.climbing_min > env.longest_rise_min)), slow
             out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
                               f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
                                   "the heater may be stuck on. Unplug it and check its thermostat before the water "

@@ -234,35 +234,3 @@ def last_turns(t_ms: NDArray[Any], temp: Array, now_ms: int, period_min: float, 
     if not np.isfinite(ys).any():
         return float("nan"), float("nan"), climbing
     return float(np.nanmin(ys)), float(np.nanmax(ys)), climbing
-
-
-def climbing_at_hour(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
-                     period_min: float, reversal: float, days: int = ENVELOPE_DAYS) -> float:
-    """How long (minutes) the water had been climbing at this minute of the day on the days before: the
-    longest such climb of their healthy readings (0 where it was falling then, or without readings).
-
-    The same look-back as :func:`last_turns` (two of the cycle's periods and an hour before each day's
-    minute), so a climb today and on those days are measured alike.  A west window's sun (a basking lamp,
-    a warm afternoon) lifts the water past its thermostat's top at the same hour every sunny day and keeps
-    it climbing for hours; a climb that long at this hour on a day before is the tank's afternoon.
-
-    >>> m = np.arange(3 * 1440)
-    >>> h = (m % 1440) / 60.0
-    >>> water = 25.0 + np.where(h < 14.0, 0.05 * (14.0 - h), 0.15 * (h - 14.0))  # falls all day, sun from 14:00
-    >>> climbing_at_hour(m * 60_000.0, water, None, (2 * 1440 + 16 * 60) * 60_000, 100.0, 0.05)
-    120.0
-    """
-    t = np.asarray(t_ms, dtype=np.float64)
-    y = np.asarray(temp, dtype=np.float64)
-    if use is not None:
-        y = np.where(np.asarray(use, dtype=bool), y, np.nan)
-    longest = 0.0
-    for d in range(1, days + 1):
-        at = now_ms - d * DAY_MS
-        a, b = np.searchsorted(t, [at - (2 * period_min + 60) * MIN_MS, at], side="right")
-        if b - a < 3:
-            continue
-        direction, age = current_leg(t[a:b], y[a:b], reversal)
-        if direction > 0:
-            longest = max(longest, age)
-    return longest

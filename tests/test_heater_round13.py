@@ -17,8 +17,6 @@ import numpy as np
 from test_slow_faults import DAY, _fired
 
 from analytics.heater_hour import hour_fall_tail
-from analytics.thermostat_envelope import climbing_at_hour
-from benchmarks.keeper_heat import water_temperature
 
 MIN_MS = 60_000
 
@@ -59,22 +57,4 @@ def test_the_same_tank_s_heater_dead_below_its_course_is_still_told() -> None:
     at = 4 * DAY + 17 * 60
     v["temp_c"][at:] -= np.minimum(np.arange(len(v["temp_c"]) - at), 180) / 60.0
     assert _fired(v, at, at + 120, "heater_dead"), "a fall steeper than the tank's evenings is told"
-
-
-def _sunny_betta(days: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """A 20 l betta's water (heater at 26.2/26.8 °C in a 21.5 °C room), the sun from 14:00 to 20:00 up to
-    +0.7 °C/h every afternoon: the minutes (ms) and the water."""
-    n = days * DAY
-    hour = (np.arange(n) % DAY) / 60.0
-    sun = 0.7 * np.where((hour >= 14.0) & (hour < 20.0), np.sin(np.pi * (hour - 14.0) / 6.0), 0.0)
-    water = water_temperature(np.full(n, 21.5), 8.0, 26.5, 1.07, 26.2, 26.8, extra_c_per_h=sun)
-    return np.arange(n) * MIN_MS, water + np.random.default_rng(1).normal(0, 0.02, n)
-
-
-def test_the_days_before_climbed_as_long_at_this_hour_of_a_sunny_afternoon() -> None:
-    t, y = _sunny_betta()
-    afternoon = int(t[3 * DAY + 17 * 60])
-    night = int(t[3 * DAY + 3 * 60])
-    assert climbing_at_hour(t, y, None, afternoon, 120.0, 0.05) > 120.0  # the sun's hours-long climb
-    assert climbing_at_hour(t, y, None, night, 120.0, 0.05) < 120.0  # the thermostat's short on-legs
 
