@@ -5,10 +5,9 @@
    falling faster than a stopped heater's 0.3 °C/h, and 0.4 °C below usual") paged such a turtle tank in
    summer 7 times a month; it now asks for a fall steeper than the tank's own healthy hours make
    (:mod:`analytics.heater_hour`), and a tank held by its heater all day keeps the profile's rate.
-2. A betta's heater band on a desk by a west window: the afternoon sun lifts the water past the band's top
-   and keeps it climbing for hours, every sunny day.  "Climbing for longer than any healthy on-leg" paged it
-   as a heater stuck on; a climb no longer than the days before climbed at this hour is the afternoon's
-   (:func:`analytics.thermostat_envelope.climbing_at_hour`).
+2. (Reverted in round 13: a rule that read a long climb the days before also made at this hour as the
+   afternoon's hid a stuck thermostat's nightly climb; docs/detection.md, "the sunny-afternoon heater rule
+   reverted".)
 """
 
 from __future__ import annotations
