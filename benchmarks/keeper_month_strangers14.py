@@ -17,7 +17,7 @@ add what no earlier month has:
   feed pauses, three buffer doses a day, a weekly change from a heated barrel; an owner who comes on Friday
   evening, changes water from a well on Saturday, leaves on Sunday, a neighbour on Wednesdays, an automatic
   feeder, a house that warms and cools with the weekend;
-- faults: the HOB not plugged back in after a change, the bedroom window left open on a school day, a change
+- faults: the HOB not plugged back in after a change, the bedroom window left open for a day out, a change
   mixed far too hot, the HOB's box brimming over the back of the tank onto the carpet, a sibling emptying the
   food tub, the pH probe's bulb left above the water; the dosing pump running on, the top-off's optical sensor
   fouled, the return nozzle's anti-siphon hole blocked (the sump over its rim in a feed pause), a heater's
@@ -97,10 +97,11 @@ def child_nano_month(days: int = 30, seed: int = 1401, faults: tuple | None = No
     evaporates; two glitches a day.  The parents set the cold-water profile
     with 14-25 °C, pH 6.5-8.2, TDS up to 600, the water 12-27 cm, flow 1.5
     l/min and more.  Faults: the HOB not plugged back in after the father's
-    Thursday evening change (until the mother hears the quiet at 7:20), the
-    window left open when the child goes to school (labelled from when the
-    water is 0.3 °C below its range of the day before, until the child comes
-    home at 15:30), the mother's change with jugs at 31 °C (until the water
+    Thursday evening change (from the minute it should have been plugged in,
+    until the mother hears the quiet at 7:20), the window opened early on a
+    Saturday and left open when the family goes out for the day (labelled
+    from when the water is 0.3 °C below its range of the day before, until
+    they are home at 15:30), the mother's change with jugs at 31 °C (until the water
     is back within a degree of its twin), the cartridge seated crooked after
     the father rinses it (the HOB's box brims over its back, 0.9 l/h down the
     wall onto the carpet, until it is found at 16:50), the little brother
@@ -157,7 +158,9 @@ def child_nano_month(days: int = 30, seed: int = 1401, faults: tuple | None = No
             hob_off[at:refill[-1] + 3] = True
     twin_hob_off = hob_off.copy()
     unplugged = fault_of(fault_list, "hob_not_restarted")
-    if unplugged:
+    if unplugged:  # from the minute the father would have plugged it back in after that evening's change
+        plug_in = np.flatnonzero(np.diff(twin_hob_off.astype(int)) == -1) + 1
+        unplugged["start"] = int(plug_in[np.argmin(np.abs(plug_in - unplugged["start"]))])
         hob_off[unplugged["start"]:unplugged["end"]] = True
     spill = fault_of(fault_list, "hob_spilling_behind")
     leak = np.zeros(n)

@@ -133,12 +133,24 @@ def tanganyika_sump_month(days: int = 30, seed: int = 1402, faults: tuple | None
             relay_off[d * D + 9 * 60 + 30:d * D + 10 * 60 + 25] = True
         if weekday(d) == 2:
             relay_off[d * D + 20 * 60:d * D + 20 * 60 + 5] = True
+    def feed_near(minute: int) -> int:
+        """The feeding nearest ``minute``: the feed pause a return fault falls in (the keeper used feed mode)."""
+        at = min(feeds, key=lambda f: abs(f - minute))
+        paused[at:at + 10] = True
+        return at
+
+    fouled = fault_of(fault_list, "ato_sensor_fouled")
+    if fouled:  # the keeper sees the brimming sump as he comes to feed, and feeds without feed mode
+        fouled["end"] = min(feeds, key=lambda f: abs(f - fouled["end"]))
+        paused[fouled["end"]:fouled["end"] + 10] = False
     siphon = fault_of(fault_list, "back_siphon_in_feed_pause")
-    if siphon:  # the fault falls in a feed pause
-        paused[siphon["start"]:siphon["start"] + 10] = True
+    if siphon:  # from the minute the pump stops for that feeding
+        siphon["start"] = feed_near(siphon["start"])
     stuck_driver = fault_of(fault_list, "return_no_restart")
     twin_paused = paused.copy()
-    if stuck_driver:
+    if stuck_driver:  # from the minute the pump should have restarted after that feeding's pause
+        stuck_driver["start"] = feed_near(stuck_driver["start"] - 10) + 10
+        twin_paused[stuck_driver["start"] - 10:stuck_driver["start"]] = True
         paused[stuck_driver["start"] - 10:stuck_driver["end"]] = True
     changes = {d * D + 10 * 60 + 25: 0.25 for d in range(days) if weekday(d) == 5}
     dose = fault_of(fault_list, "dosing_pump_runaway")
