@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.keeper_heat import Array, leaves_range, lowpass, settled_after, water_temperature
-from benchmarks.keeper_month import DAY_MIN, Scenario, Tank, build
+from benchmarks.keeper_month import DAY_MIN, Scenario, build
 from benchmarks.keeper_month_paludarium import _as_probes_read, _cloud, weekday
 from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13 import _excess
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
-from benchmarks.keeper_month_strangers14_sump import apply_stranger14_fault
+from benchmarks.keeper_month_strangers14_sump import apply_stranger14_fault, draw_water, quiet_tank
 
 #: the tank's litres a cm, the owner's mark, the rim (what is above it is on the floor), the hose's flow
 L_PER_CM, MARK_CM, RIM_CM, HOSE_LPM = 1.8, 40.0, 44.0, 4.0
@@ -203,17 +203,11 @@ def holiday_home_month(days: int = 30, seed: int = 1403, faults: tuple | None = 
         elif f["kind"] == "heater_blown_by_surge":
             f["label_from"] = leaves_range(water, healthy, f["start"], f["end"])
             f["recovery"] = settled_after(water, healthy, f["end"])
-    tank = Tank(temp=0.0, temp_swing=0.0, ph=0.0, ph_swing=0.0, tds=0.0, tds_per_day=0.0, turb=0.7,
-                feed_turb=0.0, level=0.0, evap_cm_per_day=0.0, flow=0.0,
-                noise={"temp_c": 0.02, "ph": 0.01, "tds_ppm": 1.5, "turb_ntu": 0.05, "level_cm": 0.06,
-                       "flow_lpm": 0.15})
+    tank = quiet_tank(0.7, {"temp_c": 0.02, "ph": 0.01, "tds_ppm": 1.5, "turb_ntu": 0.05, "level_cm": 0.06,
+                            "flow_lpm": 0.15})
 
     def habits(v: dict, rng: np.random.Generator) -> list[str]:
-        v["temp_c"] = v["temp_c"] + water
-        v["level_cm"] = v["level_cm"] + level
-        v["tds_ppm"] = v["tds_ppm"] + tds
-        v["ph"] = v["ph"] - 0.01 * ((hour >= 8) & (hour < 20)) + ph
-        v["flow_lpm"] = v["flow_lpm"] + flow
+        draw_water(v, hour, water, level, tds, ph, flow)
         v["pump"][relay_off] = 0.0
         for d in range(days):
             _cloud(v, d * D + 9 * 60, 0.2, 30.0)

@@ -47,6 +47,22 @@ def weir_head_cm(flow_lpm: float | Array, crest_m: float = 0.3) -> float | Array
     return 100.0 * (q / (1.84 * crest_m)) ** (2.0 / 3.0)
 
 
+def quiet_tank(turb: float, noise: dict[str, float]) -> Tank:
+    """A tank whose water the month draws itself (:func:`draw_water`): only the turbidity's floor and the
+    probes' noise are the :class:`~benchmarks.keeper_month.Tank`'s."""
+    return Tank(temp=0.0, temp_swing=0.0, ph=0.0, ph_swing=0.0, tds=0.0, tds_per_day=0.0, turb=turb,
+                feed_turb=0.0, level=0.0, evap_cm_per_day=0.0, flow=0.0, noise=noise)
+
+
+def draw_water(v: dict, hour: Array, water: Array, level: Array, tds: Array, ph: Array, flow: Array) -> None:
+    """The month's own water into the readings over a :func:`quiet_tank` (whose lights add 0.01 to the pH)."""
+    v["temp_c"] = v["temp_c"] + water
+    v["level_cm"] = v["level_cm"] + level
+    v["tds_ppm"] = v["tds_ppm"] + tds
+    v["ph"] = v["ph"] - 0.01 * ((hour >= 8) & (hour < 20)) + ph
+    v["flow_lpm"] = v["flow_lpm"] + flow
+
+
 # --------------------------------------------------------------------------- a Tanganyika tank over a sump
 
 #: the sump's litres a cm, the optical top-off sensor's mark, its rim; the display's litres a cm; the system
@@ -260,17 +276,11 @@ def tanganyika_sump_month(days: int = 30, seed: int = 1402, faults: tuple | None
         ph_read[a:b] = lowpass(ph_true, 90.0)[a:b] - 0.06 * days_in - 0.01 * days_in ** 2
         junction["label_from"] = departs(ph_read, ph_true, a, b, 0.1)
         junction["recovery"] = 60
-    tank = Tank(temp=0.0, temp_swing=0.0, ph=0.0, ph_swing=0.0, tds=0.0, tds_per_day=0.0, turb=0.5,
-                feed_turb=0.0, level=0.0, evap_cm_per_day=0.0, flow=0.0,
-                noise={"temp_c": 0.02, "ph": 0.01, "tds_ppm": 2.0, "turb_ntu": 0.05, "level_cm": 0.08,
-                       "flow_lpm": 0.4})
+    tank = quiet_tank(0.5, {"temp_c": 0.02, "ph": 0.01, "tds_ppm": 2.0, "turb_ntu": 0.05, "level_cm": 0.08,
+                            "flow_lpm": 0.4})
 
     def habits(v: dict, rng: np.random.Generator) -> list[str]:
-        v["temp_c"] = v["temp_c"] + water
-        v["level_cm"] = v["level_cm"] + level
-        v["tds_ppm"] = v["tds_ppm"] + tds
-        v["ph"] = v["ph"] - 0.01 * ((hour >= 8) & (hour < 20)) + ph_read
-        v["flow_lpm"] = v["flow_lpm"] + flow
+        draw_water(v, hour, water, level, tds, ph_read, flow)
         v["pump"][relay_off] = 0.0
         for at in feeds:
             _cloud(v, at, float(rng.uniform(0.25, 0.45)), 25.0)
