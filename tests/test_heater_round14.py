@@ -71,3 +71,18 @@ def test_the_held_level_is_the_median_day_at_this_hour_and_its_margin_the_days_s
     # the readings marked unhealthy are not read: with one day left there is no level
     use = m >= 3 * DAY_MIN - 60
     assert np.isnan(held_at_hour(m * MIN_MS, held, use, int(m[-1]) * MIN_MS)[0])
+
+
+def test_the_summer_turtle_s_evening_is_no_dead_heater_through_the_engine() -> None:
+    """Round 13's rule (:mod:`analytics.heater_hour`) through the engine the service runs: the summer turtle's
+    water follows a warm flat's night down above its heater's set point (the heater resting) as steeply as a
+    dead heater's; without the tank's own hour-long falls as the slow test's bar, its third night
+    (d02 00:03) is paged as a dead heater."""
+    from benchmarks.bench_detection import measure_month
+    from benchmarks.keeper_month_strangers12 import turtle_summer_month
+
+    s = turtle_summer_month(days=3, faults=())
+    _, det, _ = measure_month(s)
+    t0 = int(s.t_ms[0])
+    dead = [int(tr.t_ms - t0) // MIN_MS for tr in det.transitions if tr.state == "firing" and tr.key == "heater_dead"]
+    assert dead == [], dead
