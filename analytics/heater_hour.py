@@ -102,3 +102,61 @@ def hour_fall_tail(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | Non
     if len(s) * EVERY_MINUTES < LEAST_HOURS * 60:
         return 0.0
     return max(0.0, float(pot_threshold(-s, per_test_probability(false_alarms_per_30_days, HOUR_MINUTES))))
+
+
+#: the days before today whose water at this hour says where the heater holds it (the history the monitor keeps)
+HELD_DAYS = 3
+#: half the window each day's water at this hour is read over (minutes): the hour about now
+HELD_HALF_MINUTES = 30
+
+
+def held_at_hour(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int,
+                 days: int = HELD_DAYS, half_minutes: int = HELD_HALF_MINUTES) -> tuple[float, float]:
+    """Where the tank's healthy water was at this hour on the days before (°C, the median day's median), and
+    how far below it a new healthy day may still go (°C: three of the days' spread at this hour, widened for a
+    median of few days, :func:`analytics.thermostat_envelope.new_day_margin`); (NaN, NaN) with fewer than two
+    days that have half the window's readings.
+
+    A heater holding its water keeps it at one level at this hour day after day (the room's course at this
+    hour is in each day alike); a dead heater takes the water below that.  This is the tank's own level, read
+    from its readings, so it holds where the drift's day/night baseline is stale (a tank changed every evening
+    never settles long enough for the baseline to be refitted).  ``use`` marks the healthy readings (a water
+    change's cool water, a fault, left out).
+
+    >>> m = np.arange(4 * 1440)
+    >>> water = 26.0 + 0.05 * np.sin(2 * np.pi * m / 1440)
+    >>> level, margin = held_at_hour(m * 60_000, water, None, int(m[-1]) * 60_000)
+    >>> round(level, 2), margin < 0.01
+    (26.0, True)
+    """
+    from analytics.thermostat_envelope import new_day_margin
+
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    ok = np.isfinite(y) if use is None else np.isfinite(y) & np.asarray(use, dtype=bool)
+    half = half_minutes * 60_000
+    levels: list[float] = []
+    for d in range(1, days + 1):
+        centre = now_ms - d * 86_400_000
+        a, b = np.searchsorted(t, [centre - half, centre + half])
+        if ok[a:b].sum() >= half_minutes:
+            levels.append(float(np.median(y[a:b][ok[a:b]])))
+    if len(levels) < 2:
+        return float("nan"), float("nan")
+    return float(np.median(levels)), new_day_margin(levels)
+
+
+def below_held(level_c: float, margin_c: float, now_c: float, drop_c: float, held: bool) -> bool:
+    """The water is below where its heater holds it at this hour: more than ``drop_c`` (the profile's
+    ``heater_off_drop_c``) under the days' ``level_c`` and further than a new healthy day may go
+    (``margin_c``); once told (``held``) ``drop_c`` alone.  False with a NaN.
+
+    >>> below_held(26.0, 0.05, 25.5, 0.4, False), below_held(26.0, 0.8, 25.5, 0.4, False)
+    (True, False)
+    >>> below_held(26.0, 0.8, 25.5, 0.4, True), below_held(float("nan"), 0.0, 25.0, 0.4, False)
+    (True, False)
+    """
+    if not all(np.isfinite(v) for v in (level_c, margin_c, now_c)):
+        return False
+    drop = level_c - now_c
+    return bool(drop > drop_c and (held or drop > margin_c))

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
-from analytics.heater_hour import hour_fall_tail, quarter_fall_tail
+from analytics.heater_hour import below_held, held_at_hour, hour_fall_tail, quarter_fall_tail
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 from analytics.thermostat import Cycle, outside_spans
@@ -176,6 +176,19 @@ class RecoveryMixin(HostBase):
                                       quarter_fall_tail(t_ms, frame["temp_c"], healthy, rate))
         hour_tail, quarter_tail = self.own_falls_c_per_h
         return max(self.profile.heater_off_c_per_h, hour_tail), quarter_tail
+
+    def _below_held_at_hour(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
+        """The water (the median of its last ten readings) is below where the heater held it at this hour on
+        the days before (:func:`analytics.heater_hour.held_at_hour`, the healthy readings only): the slow
+        heater-dead test's "below usual" read from the tank's own days, where the day/night baseline may be
+        stale (a tank changed every evening is never refitted)."""
+        temp = frame["temp_c"]
+        last = temp[-10:]
+        if not np.isfinite(last).any():
+            return False
+        level, margin = held_at_hour(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms)
+        return below_held(level, margin, float(np.nanmedian(last)), self.profile.heater_off_drop_c,
+                          self.firing("heater_dead"))
 
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
         """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,

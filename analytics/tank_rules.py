@@ -212,6 +212,7 @@ class RulesMixin(RecoveryMixin):
             # hour (as a trend's departure is): where the water's days differ by half a degree (a room on a
             # timer, a fan in a heatwave) a 0.4 °C sag on a cooling evening is its own course, no dead heater
             below = drop > p.heater_off_drop_c and (self.firing("heater_dead") or not z > -3.0)
+            below = below or self._below_held_at_hour(now_ms, t_ms, frame)  # (the tank's own days: heater_rules)
             slow_fall = slow < -off and below and slow < -hold * self._own_fall_limits(now_ms, t_ms, frame)[0]
             dead = (rate < -down or slow_fall or falling) and not changing
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
