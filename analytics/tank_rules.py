@@ -16,6 +16,7 @@ from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
+from analytics.level_schedule import scheduled_fall
 from analytics.level_seep import seep_rule
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
@@ -339,6 +340,12 @@ class RulesMixin(RecoveryMixin):
             leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
                 (0.5 if self.firing("level_falling") else 1.0) and steady_pump
             fall = max(fall, fall15) if leaking else fall
+            # (a fast fall at the hour the level fell so on each of the days before is the tank's own
+            # schedule -- an automatic water change's head draining, the keeper's daily change -- not a leak:
+            # analytics/level_schedule.py; the slower rules below still judge it)
+            if (fall > limit or leaking) and not self.firing("level_falling") and scheduled_fall(
+                    t_ms, frame["level_cm"], now_ms, float(np.nanmax([fall, fall15])), int(s.reference_hours // 24)):
+                leaking, fall = False, float("nan")
             # a slow leak: a steady fall through both halves of the hour, beyond the level's healthy steady falls
             # and beyond what a hotter day's evaporation makes (only once these are learned)
             slow_tail, rise_tail, evaporation = self.level_steady
