@@ -22,9 +22,11 @@ from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
     RISE_PARTS,
+    RUNNING_READINGS,
     SLOW_LEAK_MINUTES,
     SLOW_LEAK_PARTS,
     part_slopes,
+    since_running,
 )
 from analytics.pump_watch import pump_left_off_rule
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
@@ -324,6 +326,12 @@ class RulesMixin(RecoveryMixin):
             margin = 1.0 if self.firing("sump_low") else 0.0
             tl, lv = self._recent(t_ms, frame["level_cm"], now_ms, 30)
             fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
+            # (with the pump back on within the half hour, the fall since it runs again: its restart takes
+            # the display's water back from the sump at once, analytics/level_trend.py)
+            running = since_running(t_ms, frame.get("pump"), now_ms, 30)
+            if running > now_ms - 30 * MIN_MS:
+                ok = (tl >= running) & np.isfinite(lv)
+                fall = -theil_sen_per_hour(tl[ok] / 1000.0, lv[ok]) if ok.sum() >= RUNNING_READINGS else float("nan")
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(

@@ -1,6 +1,8 @@
-"""Round 14: a fall the tank makes at the same hour every day is its own schedule (analytics/level_schedule.py):
-awc_fishroom_month paged "sump level falling" at 5:22 and 17:22 every day (the automatic water change's head
-over its standpipe draining back to the lip)."""
+"""Round 14: a fall the tank makes at the same hour every day is its own schedule (analytics/level_schedule.py),
+and a return pump's restart takes the display's water back from the sump at once (analytics/level_trend.py,
+analytics/top_off_watch.py): awc_fishroom_month paged "sump level falling" at 5:22 and 17:22 every day (the
+automatic water change's head over its standpipe draining back to the lip) and after each Sunday's pre-filter
+rinse."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from typing import Any
 import numpy as np
 
 from analytics.level_schedule import day_falls, scheduled_fall
+from analytics.level_trend import since_running
 from analytics.monitor import MonitorSettings, TankMonitor
+from analytics.top_off_watch import pump_steps
 
 MIN_MS = 60_000
 DAY_MS = 86_400_000
@@ -82,3 +86,30 @@ def test_an_automatic_water_changes_daily_fall_is_no_leak_and_a_fall_at_another_
     leak[a:] = 20.0 - 2.25 * np.arange(n - a) / 60.0
     fired = _run(_tank(n, leak), 3 * 1440 + AWC_MIN, n)
     assert "level_falling" in {tr.key for tr in fired}, [tr.summary for tr in fired]
+
+
+def test_a_pumps_restart_is_read_from_when_it_runs_again() -> None:
+    """The Sunday rinse: the pump off 15 minutes, the display's drain-back over the standpipe, the sump 3 cm short
+    once the pump runs again (no leak); the fall is read from the restart's refill on."""
+    t = np.arange(90, dtype=np.float64) * MIN_MS
+    pump = np.where((np.arange(90) >= 40) & (np.arange(90) < 55), 0.0, 1.0)
+    level = np.where(np.arange(90) < 40, 20.0, np.where(np.arange(90) < 56, 20.4, 17.0))
+    assert since_running(t, pump, 70 * MIN_MS, 30) == 57 * MIN_MS  # (its last minute at rest: 54)
+    assert since_running(t[:50], pump[:50], 50 * MIN_MS, 30) == 20 * MIN_MS  # still at rest: the whole half hour
+    assert pump_steps(t, level, pump, 0, 90 * MIN_MS) == 3.0
+    assert pump_steps(t, level, np.ones(90), 0, 90 * MIN_MS) == 0.0
+
+
+def test_a_pumps_restart_dropping_the_sump_is_no_leak() -> None:
+    """awc_fishroom_month's Sundays: "sump level falling 6.0 cm/h" ten minutes after the rinse's restart."""
+    n = 3 * 1440 + 10 * 60 + 45
+    level = np.full(n, 20.0)
+    a = 3 * 1440 + 10 * 60
+    level[a:a + 15] = 20.4  # the display drains back (over the lip)
+    level[a + 15] = 18.5
+    level[a + 16:] = 17.0  # the pump takes it back: 3 cm short
+    v = _tank(n, level)
+    v["pump"][a:a + 15] = 0.0
+    v["flow_lpm"][a:a + 15] = 0.0
+    fired = _run(v, a - 5, n)
+    assert "level_falling" not in {tr.key for tr in fired}, [tr.summary for tr in fired]
