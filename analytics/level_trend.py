@@ -92,3 +92,34 @@ def steady_tails(t_ms: Array, y: Array, false_alarms_per_30_days: float) -> tupl
     return (max(0.0, pot_threshold(least_fall, per_test_probability(false_alarms_per_30_days, SLOW_LEAK_MINUTES))),
             max(0.0, pot_threshold(least_rise, per_test_probability(false_alarms_per_30_days, RISE_MINUTES))),
             usual)
+
+
+#: a return pump switched back on fills the display's pipes from the sump within this many minutes
+REFILL_MINUTES = 3
+#: a fall read over the minutes since the pump came back on needs at least this many readings
+RUNNING_READINGS = 10
+
+
+def since_running(t_ms: Array, pump: Array | None, now_ms: int, minutes: int) -> int:
+    """Where a level's rate over the last ``minutes`` should start: ``now_ms - minutes``, or, when the pump came
+    back on within them (switched off, and on now), ``REFILL_MINUTES`` after its last minute off.
+
+    Switching a return pump moves water between the tank and the sump: stopped, the display drains into the
+    sump; restarted, it takes that water back (and what ran over the sump's standpipe meanwhile is short until
+    the next refill).  The sump then falls at once with no leak: the fall to judge is the one since the pump
+    has run again.
+
+    >>> t = np.arange(60) * 60_000
+    >>> pump = np.where((np.arange(60) >= 30) & (np.arange(60) < 45), 0.0, 1.0)
+    >>> since_running(t, pump, 60 * 60_000, 30) // 60_000, since_running(t, np.ones(60), 60 * 60_000, 30) // 60_000
+    (47, 30)
+    """
+    start = now_ms - minutes * MIN_MS
+    if pump is None:
+        return start
+    t_ms, p = np.asarray(t_ms), np.asarray(pump, dtype=np.float64)
+    w = (t_ms >= start) & np.isfinite(p)
+    tw, pw = t_ms[w], p[w]
+    if not len(pw) or pw[-1] != 1.0 or not np.any(pw == 0.0):
+        return start
+    return int(tw[np.flatnonzero(pw == 0.0)[-1]]) + REFILL_MINUTES * MIN_MS

@@ -16,14 +16,17 @@ from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
+from analytics.level_schedule import scheduled_fall
 from analytics.level_seep import seep_rule
 from analytics.level_trend import (
     EVAPORATION_SPREAD,
     RISE_MINUTES,
     RISE_PARTS,
+    RUNNING_READINGS,
     SLOW_LEAK_MINUTES,
     SLOW_LEAK_PARTS,
     part_slopes,
+    since_running,
 )
 from analytics.pump_watch import pump_left_off_rule
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
@@ -324,6 +327,12 @@ class RulesMixin(RecoveryMixin):
             margin = 1.0 if self.firing("sump_low") else 0.0
             tl, lv = self._recent(t_ms, frame["level_cm"], now_ms, 30)
             fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
+            # (with the pump back on within the half hour, the fall since it runs again: its restart takes
+            # the display's water back from the sump at once, analytics/level_trend.py)
+            running = since_running(t_ms, frame.get("pump"), now_ms, 30)
+            if running > now_ms - 30 * MIN_MS:
+                ok = (tl >= running) & np.isfinite(lv)
+                fall = -theil_sen_per_hour(tl[ok] / 1000.0, lv[ok]) if ok.sum() >= RUNNING_READINGS else float("nan")
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
             changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
@@ -340,6 +349,12 @@ class RulesMixin(RecoveryMixin):
             leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
                 (0.5 if self.firing("level_falling") else 1.0) and steady_pump
             fall = max(fall, fall15) if leaking else fall
+            # (a fast fall at the hour the level fell so on each of the days before is the tank's own
+            # schedule -- an automatic water change's head draining, the keeper's daily change -- not a leak:
+            # analytics/level_schedule.py; the slower rules below still judge it)
+            if (fall > limit or leaking) and not self.firing("level_falling") and scheduled_fall(
+                    t_ms, frame["level_cm"], now_ms, float(np.nanmax([fall, fall15])), int(s.reference_hours // 24)):
+                leaking, fall = False, float("nan")
             # a slow leak: a steady fall through both halves of the hour, beyond the level's healthy steady falls
             # and beyond what a hotter day's evaporation makes (only once these are learned)
             slow_tail, rise_tail, evaporation = self.level_steady

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import DAY_MS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition
-from analytics.level_trend import EVAPORATION_SPREAD
+from analytics.level_trend import EVAPORATION_SPREAD, REFILL_MINUTES
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -56,6 +56,8 @@ SPREAD_Z = 3.0
 FALLING_HOURS = 24
 #: a firing alert holds until the level is back above this share of the margin below the band
 HOLD = 0.5
+#: a pump's restart steps the level: read over this many minutes either side of its rest
+STEP_MINUTES = 10
 #: water pouring in: the level above the band, risen within this many hours (a slow rise over days is no
 #: tap or mister left running)
 OVER_HOURS = 2
@@ -162,6 +164,37 @@ def _median_of(t_ms: Array, y: Array, start_ms: int, end_ms: int) -> float:
     return float(np.median(w)) if len(w) >= 0.6 * (end_ms - start_ms) / MIN_MS else float("nan")
 
 
+def pump_steps(t_ms: Array, level: Array, pump: Array | None, start_ms: int, end_ms: int) -> float:
+    """How far the level stepped down (cm, ≥ 0) across the return pump's rests that ended in [start_ms, end_ms):
+    the median of the ``STEP_MINUTES`` before each rest against that of the ``STEP_MINUTES`` from
+    ``REFILL_MINUTES`` after it (the pump's restart taking the display's water back).
+
+    >>> t = np.arange(120) * 60_000
+    >>> pump = np.where((np.arange(120) >= 40) & (np.arange(120) < 55), 0.0, 1.0)
+    >>> level = np.where(np.arange(120) < 40, 20.0, np.where(np.arange(120) < 57, 22.0, 17.0))
+    >>> pump_steps(t, level, pump, 0, 120 * 60_000)
+    3.0
+    """
+    if pump is None:
+        return 0.0
+    t_ms, p, y = np.asarray(t_ms), np.asarray(pump, dtype=np.float64), np.asarray(level, dtype=np.float64)
+    on = np.flatnonzero((p[:-1] == 0.0) & (p[1:] == 1.0)) + 1  # first minutes running again
+    off = np.flatnonzero((p[:-1] == 1.0) & (p[1:] == 0.0)) + 1  # first minutes at rest
+    total = 0.0
+    for k in on:
+        if not start_ms <= t_ms[k] < end_ms:
+            continue
+        rested = off[off < k]
+        if not len(rested):
+            continue
+        a, b = int(t_ms[rested[-1]]), int(t_ms[k]) + REFILL_MINUTES * MIN_MS
+        before = _median_of(t_ms, y, a - STEP_MINUTES * MIN_MS, a)
+        after = _median_of(t_ms, y, b, b + STEP_MINUTES * MIN_MS)
+        if np.isfinite(before) and np.isfinite(after):
+            total += max(0.0, before - after)
+    return total
+
+
 def top_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:
     """The ``top_off_behind`` rule of a tank monitor (:class:`analytics.monitor.TankMonitor`) at ``now_ms``.
 
@@ -178,7 +211,10 @@ def top_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Ar
     # slower evaporation and a top-off's sawtooth at a new mark average out), and
     # no faster than a hot day's (EVAPORATION_SPREAD times it): a faster fall is a leak or a drain, not this
     usual = band.evaporation_cm_per_day * FALLING_HOURS / 24.0
-    falling = bool(then - EVAPORATION_SPREAD * usual <= level < then - 0.5 * usual)
+    # (what the return pump's restarts took from the sump at once is no evaporation: the display took its
+    # water back, and what ran over a standpipe meanwhile waits for the next refill)
+    taken = pump_steps(t_ms, y, frame.get("pump"), now_ms - FALLING_HOURS * 3_600_000, now_ms)
+    falling = bool(then - EVAPORATION_SPREAD * usual <= level + taken < then - 0.5 * usual)
     levels = ("top_off_behind", "level_falling", "level_rising", "sump_low")
     if now_ms - watch.learned_at_ms >= s.refit_minutes * MIN_MS and not mon.in_maintenance(now_ms) and \
             not any(mon.firing(k) for k in levels) and not (band.has_top_off and level < band.low and falling):

@@ -73,6 +73,9 @@ HABIT_CHANGES = 8
 #: a keeper drains with the same siphon or hose: a drain this many times slower or faster than any of theirs
 #: is another hose (a leak, a burst)
 HABIT_RATE_FACTOR = 1.5
+#: the keeper's rate is learned from this many changes at least: one change has no spread (a half change
+#: with a hose after an accident says nothing of the jug the keeper drains a quarter with each evening)
+HABIT_RATE_CHANGES = 2
 #: the drain's rate is judged once it has fallen this many minutes (the first minutes' rate is noise)
 RATE_MINUTES = 5
 #: how much deeper, longer and later than the keeper's deepest, longest and latest a change may run: a
@@ -86,6 +89,9 @@ HABIT_FALL_SLACK_MINUTES, HABIT_REFILL_SLACK_MINUTES = 3.0, 15.0
 #: a keeper does not change water twice in a short while: a drain sooner after the last change than half
 #: the keeper's shortest interval between changes (or this, with only one change learned) is no change
 HABIT_GAP_HOURS = 12.0
+#: the keeper's usual hour: within this many minutes of the clock time a learned change began at
+HABIT_HOUR_MINUTES = 30
+DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -158,15 +164,36 @@ def fall_rate(drain: DrainUnderWay) -> float:
     return max(0.0, drain.mark_cm - drain.deepest_cm - drain.threshold_cm / 2) / fall_minutes * 60.0
 
 
+def at_usual_hour(past: list[PastDrain], start_ms: int) -> bool:
+    """A drain beginning within ``HABIT_HOUR_MINUTES`` of the clock time one of the keeper's learned changes
+    began at (on another day).
+
+    >>> at_usual_hour([PastDrain(20 * 3_600_000, 8.0, 80.0, 6.0, 15.0)], 44 * 3_600_000 + 20 * 60_000)
+    True
+    """
+    half = DAY_MS // 2
+    return any(abs((start_ms - p.start_ms + half) % DAY_MS - half) <= HABIT_HOUR_MINUTES * MIN_MS
+               and start_ms - p.start_ms >= HABIT_GAP_HOURS * 3_600_000 for p in past)
+
+
 def too_soon(past: list[PastDrain], start_ms: int, last_refill_ms: int) -> bool:
     """A drain beginning sooner after the keeper's last refill than the keeper changes water: half their
-    shortest interval between changes, ``HABIT_GAP_HOURS`` with fewer than two learned.
+    shortest interval between changes, ``HABIT_GAP_HOURS`` with fewer than two learned -- unless it begins at
+    the keeper's usual hour (:func:`at_usual_hour`) at least ``HABIT_GAP_HOURS`` after that refill: the
+    keeper's daily round (a course of daily changes whose every change the habit did not learn).
 
     >>> too_soon([], 10 * 3_600_000, 9 * 3_600_000), too_soon([], 30 * 3_600_000, 9 * 3_600_000)
     (True, False)
+    >>> past = [PastDrain(0, 16.0, 160.0, 6.0, 15.0), PastDrain(60 * 3_600_000, 8.0, 80.0, 6.0, 15.0)]
+    >>> too_soon(past, 84 * 3_600_000, 60 * 3_600_000 + 15 * 60_000)  # 24 h after a change at 12:00: daily
+    False
+    >>> too_soon(past, 80 * 3_600_000, 60 * 3_600_000 + 15 * 60_000)  # 20 h after it, at another hour
+    True
     """
     gap_h = HABIT_GAP_HOURS if len(past) < 2 else 0.5 * min(
         b.start_ms - a.start_ms for a, b in zip(past[:-1], past[1:])) / 3_600_000
+    if start_ms - last_refill_ms >= HABIT_GAP_HOURS * 3_600_000 and at_usual_hour(past, start_ms):
+        return False
     return start_ms - last_refill_ms < gap_h * 3_600_000
 
 
@@ -174,7 +201,7 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
     """Why a drain under way is not one of the keeper's water changes ("" while it is like them).
 
     Like them: a fall as fast as the keeper's siphon (within
-    ``HABIT_RATE_FACTOR`` of their slowest and fastest), not sooner after the
+    ``HABIT_RATE_FACTOR`` of their slowest and fastest, once ``HABIT_RATE_CHANGES`` are learned), not sooner after the
     last change than they change water (``HABIT_GAP_HOURS``; unless the pump the keeper switched off for
     the last one is still off: its next round), not deeper than their deepest change
     (``HABIT_DEPTH_FACTOR``), not falling longer than their longest drain and
@@ -202,7 +229,7 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
     if dip > HABIT_DEPTH_FACTOR * max(p.depth_cm for p in past) + drain.threshold_cm:
         return f"it is deeper than your water changes ({max(p.depth_cm for p in past):.0f} cm at most)"
     rate = fall_rate(drain)
-    if fall_min >= RATE_MINUTES and not (min(p.rate_cm_per_h for p in past) / HABIT_RATE_FACTOR <= rate
+    if len(past) >= HABIT_RATE_CHANGES and fall_min >= RATE_MINUTES and not (min(p.rate_cm_per_h for p in past) / HABIT_RATE_FACTOR <= rate
                                          <= HABIT_RATE_FACTOR * max(p.rate_cm_per_h for p in past)):
         return (f"it fell {rate:.0f} cm/h, your water changes drain at "
                 f"{min(p.rate_cm_per_h for p in past):.0f}-{max(p.rate_cm_per_h for p in past):.0f} cm/h")
