@@ -18,8 +18,9 @@ way they all go" is taken every five minutes (as the live drift is scored).  The
 level a run of ``j`` blocks must pass is that score's tail at the per-test
 probability of the stated rate (peaks over threshold,
 :func:`analytics.threshold.pot_threshold`), shared among the readings and the
-shorter run lengths; never under 3σ, and never lower for a shorter run than for
-a longer one.  A run of six blocks keeps the old 3σ: the hour-long check is
+shorter run lengths; never under the furthest run of ``j`` blocks the healthy
+past holds (the rate is rarer than any it shows), never under 3σ, and never
+lower for a shorter run than for a longer one.  A run of six blocks keeps the old 3σ: the hour-long check is
 unchanged, a large departure is told sooner than a small one, and how large is
 the tank's own past's business, not a constant.
 """
@@ -144,7 +145,8 @@ def lasting_levels(pieces: list[tuple[Array, Array, Array | None]], var: Array, 
             if len(s) < 144:  # a day of steps at least
                 return None
             p = per_test_probability(false_alarms_per_30_days / (shorter * d), j * BLOCK_MINUTES)
-            levels[j - 1, i] = max(HOUR_RUN_LEVEL, pot_threshold(s, p))
+            # never under the furthest run the healthy past shows: the stated rate is rarer than any it holds
+            levels[j - 1, i] = max(HOUR_RUN_LEVEL, pot_threshold(s, p), float(np.max(s)))
     # a shorter run never passes at less than a longer one must
     return np.maximum.accumulate(levels[::-1], axis=0)[::-1]
 
