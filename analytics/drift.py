@@ -28,7 +28,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
-from analytics.drift_lasting import BLOCK_MINUTES, lasting_departure, lasting_levels
+from analytics.drift_lasting import BLOCK_MINUTES, attribution, lasting_departure, lasting_levels
 from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
@@ -444,7 +444,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
             out += self._rule("probe_drift", True, now_ms, kl.kl, text)
             cond = False
         # the words describe the last 10 minutes against this hour's usual value
-        summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
+        summary = attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
         told = self._rule("drift", cond, now_ms, kl.kl, summary) + self._newly_departing(now_ms, news, summary, kl.kl)
         if told and told[-1].state == "firing":
             self._remember_told(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])
@@ -491,22 +491,3 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
             if st is not None and st.state != "ok":
                 bad |= set(st.sensors)
         return bad
-
-    @staticmethod
-    def _attribution(sensors: list[str], recent: Array, usual: Array, std: Array, z: Array,
-                     mean_part: float, cov_part: float) -> str:
-        moved = []
-        for i in np.argsort(-np.abs(z)):  # the largest change first
-            label, unit, dec = LABELS.get(sensors[i], (sensors[i], "", 2))
-            if abs(z[i]) >= 3:
-                moved.append(f"{label} {recent[i]:.{dec}f}{unit}, usual {usual[i]:.{dec}f} ± {std[i]:.{dec}f}"
-                             f"{unit} at this hour")
-        normal = [LABELS.get(n, (n,))[0] for i, n in enumerate(sensors) if abs(z[i]) < 3]
-        if not moved:
-            kind = "the readings are noisier or steadier than usual (a probe may be failing or stuck)" \
-                if cov_part > mean_part else "several readings moved a little together"
-            return f"Water differs from its usual pattern: {kind}."
-        text = "Water is drifting: " + "; ".join(moved)
-        if normal:
-            text += "; " + ", ".join(normal) + " normal"
-        return text + "."

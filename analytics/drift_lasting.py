@@ -23,6 +23,8 @@ past holds (the rate is rarer than any it shows), never under 3σ, and never
 lower for a shorter run than for a longer one.  A run of six blocks keeps the old 3σ: the hour-long check is
 unchanged, a large departure is told sooner than a small one, and how large is
 the tank's own past's business, not a constant.
+
+The drift's words (:func:`attribution`) live here too, out of :mod:`analytics.drift`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.catalogue import DAY_MS, MIN_MS
+from analytics.catalogue import DAY_MS, LABELS, MIN_MS
 from analytics.threshold import per_test_probability, pot_threshold
 
 Array = NDArray[np.float64]
@@ -185,3 +187,24 @@ def lasting_departure(z_blocks: Array, levels: Array | None) -> list[tuple[int, 
             continue
         out.append((j, way * least))
     return out
+
+
+def attribution(sensors: list[str], recent: Array, usual: Array, std: Array, z: Array,
+                mean_part: float, cov_part: float) -> str:
+    """The drift's words: each reading 3σ from usual (``z``), the largest change first, its last ten minutes
+    (``recent``) against usual ± ``std`` at this hour, then the readings that are normal."""
+    moved = []
+    for i in np.argsort(-np.abs(z)):  # the largest change first
+        label, unit, dec = LABELS.get(sensors[i], (sensors[i], "", 2))
+        if abs(z[i]) >= 3:
+            moved.append(f"{label} {recent[i]:.{dec}f}{unit}, usual {usual[i]:.{dec}f} ± {std[i]:.{dec}f}"
+                         f"{unit} at this hour")
+    normal = [LABELS.get(n, (n,))[0] for i, n in enumerate(sensors) if abs(z[i]) < 3]
+    if not moved:
+        kind = "the readings are noisier or steadier than usual (a probe may be failing or stuck)" \
+            if cov_part > mean_part else "several readings moved a little together"
+        return f"Water differs from its usual pattern: {kind}."
+    text = "Water is drifting: " + "; ".join(moved)
+    if normal:
+        text += "; " + ", ".join(normal) + " normal"
+    return text + "."
