@@ -28,6 +28,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
+from analytics.drift_lasting import BLOCK_MINUTES, attribution, lasting_departure, lasting_levels
 from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
@@ -68,6 +69,7 @@ class DriftWindow:
     distances: bool = False  # also write Bhattacharyya and W2 (quarter-hourly, for the dashboards)
     day_sd: Array | None = None  # (d,) how much this hour's mean differs from one day to the next
     blocks: Array | None = None  # (k, d) each 10 minutes' mean departure from usual over the window
+    levels: Array | None = None  # (k, d) how far j blocks in a row must depart to last (analytics.drift_lasting)
 
 
 @functools.lru_cache(maxsize=256)
@@ -110,18 +112,12 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-def _least(w: DriftWindow, std: Array, i: int, departure: float) -> float:
-    """The smallest departure of the ``i``-th reading, the way of ``departure``, over the ten-minute blocks of
-    window ``w``: 0.0 if any block is under 3σ (``std``) that way, ``departure`` if the window does not say."""
-    if w.blocks is None or not len(w.blocks):
-        return departure
-    way = 1.0 if departure > 0 else -1.0
-    least = float(np.min(way * w.blocks[:, i]))
-    return way * least if least >= 3.0 * float(std[i]) else 0.0
-
-
 class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
+
+    #: (blocks, d) how far a run of j ten-minute blocks must depart to last (analytics.drift_lasting); learned
+    #: at each full refit (not saved with the state: until the next refit the whole window must depart)
+    lasting_levels: Array | None = None
 
     def _maybe_refit(self, now_ms: int, t_ms: Array, X: Array, names: list[str] | None = None) -> None:
         s = self.settings
@@ -272,6 +268,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
             pieces = [(t_ms, self._residuals(t_ms, X), self.day_to_day_var)]
         else:
             cov = self.cov = held_out_cov(pieces, b.coef[0], cov)
+        self.lasting_levels = lasting_levels(pieces, np.diag(cov), s.false_alarms_per_30_days, W // BLOCK_MINUTES)
         n_eff = effective_sample_size(W, b.lag1)
         scores = np.concatenate([_window_scores(R, t, cov, W, v, n_eff) for t, R, v in pieces])
         if len(scores) < 10:
@@ -369,8 +366,10 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         # usual over the same ten minutes (not at this minute): on a steep daily course (a CO2 tank's pH falls
         # 0.5 an hour as the gas comes on) ten minutes' mean lags the usual now by five minutes of that course
         usual = (Xw[ok][-last:][:, idx] - R[-last:]).mean(axis=0)
+        levels = self.lasting_levels
+        levels = levels[:, idx] if levels is not None and levels.shape[1] == len(all_sensors) else None
         return DriftWindow(sensors, m, S, cov, thr, n_eff, usual, recent, distances=(now_ms // MIN_MS) % 15 == 0,
-                           day_sd=day_sd, blocks=window_blocks(R, 10))  # dashboards: quarter-hourly
+                           day_sd=day_sd, blocks=window_blocks(R, BLOCK_MINUTES), levels=levels)
 
     def _drift_decide(self, pending: PendingEvaluation, w: DriftWindow, kl: WindowScore) -> list[Transition]:
         """Threshold, hysteresis, attribution and acceptance of a scored drift window."""
@@ -396,12 +395,10 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         significant = [i for i in range(d) if abs(z_recent[i]) >= 3]
         visible = [i for i in significant if abs(recent[i] - usual[i]) >= relevant[i]]
         dep = recent - usual
-        # a drift lasts: told once the water has been away from usual the whole drift window, every ten
-        # minutes of it 3σ the same way and worth telling (a feeding's cloud, a thermostat's overshoot are
-        # over within the hour)
-        least = {i: _least(w, std, i, float(dep[i])) for i in visible}
-        moved = [i for i in visible if self._worth_telling(sensors[i], dep[i])
-                 and least[i] != 0.0 and self._worth_telling(sensors[i], least[i])]
+        # a drift lasts: told once the water has been away from usual, the same way and worth telling, for
+        # longer than the healthy past ever stays that far away (the whole window at 3σ; a large departure
+        # sooner: analytics.drift_lasting)
+        moved = [i for i in visible if self._worth_telling(sensors[i], dep[i]) and self._lasting(w, std, i, dep[i])]
         self._forget_returned(now_ms, sensors, {sensors[i]: float(dep[i]) for i in visible})
         # a departure already told (the same reading, the same way, no further) is no new onset
         news = self._news(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])
@@ -447,7 +444,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
             out += self._rule("probe_drift", True, now_ms, kl.kl, text)
             cond = False
         # the words describe the last 10 minutes against this hour's usual value
-        summary = self._attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
+        summary = attribution(sensors, recent, usual, std, z_recent, kl.kl_mean, kl.kl_cov)
         told = self._rule("drift", cond, now_ms, kl.kl, summary) + self._newly_departing(now_ms, news, summary, kl.kl)
         if told and told[-1].state == "firing":
             self._remember_told(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])
@@ -455,6 +452,15 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         out += self._maybe_accept(now_ms)
         self._maybe_settle(now_ms)
         return out
+
+    def _lasting(self, w: DriftWindow, std: Array, i: int, departure: float) -> bool:
+        """The ``i``-th reading of window ``w`` has departed the way of ``departure`` for longer than its healthy
+        past allows (:func:`analytics.drift_lasting.lasting_departure`), by a departure worth telling all along
+        (true if the window has no blocks to say)."""
+        if w.blocks is None or not len(w.blocks):
+            return True
+        runs = lasting_departure(w.blocks[:, i] / std[i], None if w.levels is None else w.levels[:, i])
+        return any(least * departure > 0 and self._worth_telling(w.sensors[i], least * std[i]) for _, least in runs)
 
     def _worth_telling(self, name: str, departure: float) -> bool:
         """A departure of reading ``name`` from usual is worth a warning: the way that harms (clearer water
@@ -485,22 +491,3 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
             if st is not None and st.state != "ok":
                 bad |= set(st.sensors)
         return bad
-
-    @staticmethod
-    def _attribution(sensors: list[str], recent: Array, usual: Array, std: Array, z: Array,
-                     mean_part: float, cov_part: float) -> str:
-        moved = []
-        for i in np.argsort(-np.abs(z)):  # the largest change first
-            label, unit, dec = LABELS.get(sensors[i], (sensors[i], "", 2))
-            if abs(z[i]) >= 3:
-                moved.append(f"{label} {recent[i]:.{dec}f}{unit}, usual {usual[i]:.{dec}f} ± {std[i]:.{dec}f}"
-                             f"{unit} at this hour")
-        normal = [LABELS.get(n, (n,))[0] for i, n in enumerate(sensors) if abs(z[i]) < 3]
-        if not moved:
-            kind = "the readings are noisier or steadier than usual (a probe may be failing or stuck)" \
-                if cov_part > mean_part else "several readings moved a little together"
-            return f"Water differs from its usual pattern: {kind}."
-        text = "Water is drifting: " + "; ".join(moved)
-        if normal:
-            text += "; " + ", ".join(normal) + " normal"
-        return text + "."

@@ -51,10 +51,12 @@ def test_a_feeding_cloud_that_fades_within_the_hour_is_no_drift() -> None:
 
 
 def test_a_cloud_that_lasts_is_told_once_the_hour_shows_it() -> None:
+    """Round 14: from half the hour on, a run of blocks further than the healthy past allows (24σ here) and not
+    fading is told (analytics/drift_lasting.py); a cloud is still not told before it has lasted half an hour."""
     v = _tank(1)
     v["turb_ntu"][AT:] += 1.2  # a bacterial bloom: it stays
     told = _drifts(v)
-    assert told and 45 <= told[0][0] <= 75 and "turbidity" in told[0][1], told
+    assert told and 30 <= told[0][0] <= 75 and "turbidity" in told[0][1], told
 
 
 def test_a_thermostats_overshoot_over_in_twenty_minutes_is_no_drift() -> None:
