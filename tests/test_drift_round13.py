@@ -30,12 +30,12 @@ def _tank(seed: int) -> dict[str, np.ndarray]:
             "level_cm": 28.0 + rng.normal(0, 0.05, n), "flow_lpm": 6.0 + rng.normal(0, 0.1, n), "pump": np.ones(n)}
 
 
-def _drifts(v: dict[str, np.ndarray]) -> list[tuple[int, str]]:
-    """(minutes after ``AT``, words) of each drift warning from an hour before ``AT`` to 5 h after it."""
+def _drifts(v: dict[str, np.ndarray], hours_after: int = 5) -> list[tuple[int, str]]:
+    """(minutes after ``AT``, words) of each drift warning from an hour before ``AT`` to ``hours_after`` after it."""
     mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
     t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
     out: list[Any] = []
-    for i in range(AT - 60, AT + 300, STEP):
+    for i in range(AT - 60, AT + 60 * hours_after, STEP):
         lo = i - 3 * DAY
         out += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
                 if tr.state == "firing" and tr.key == "drift"]

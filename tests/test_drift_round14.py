@@ -8,39 +8,16 @@ stated false-alarm rate), the same way, and it is not fading.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+from test_drift_round13 import AT, DAY, MIN_MS, _tank
+from test_drift_round13 import _drifts as _drifts_until
 
 from analytics.drift_lasting import HOUR_RUN_LEVEL, healthy_block_z, lasting_departure, lasting_levels, run_scores
-from analytics.monitor import MonitorSettings, TankMonitor
-
-MIN_MS = 60_000
-DAY = 1440
-START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
-STEP = 5
-AT = 3 * DAY + 13 * 60
-
-
-def _tank(seed: int) -> dict[str, np.ndarray]:
-    """Four steady days of a heated tank (its readings' noise only)."""
-    rng = np.random.default_rng(seed)
-    n = 4 * DAY + 600
-    return {"temp_c": 25.5 + rng.normal(0, 0.03, n), "ph": 7.4 + rng.normal(0, 0.01, n),
-            "tds_ppm": 300.0 + rng.normal(0, 2.0, n), "turb_ntu": 1.3 + rng.normal(0, 0.05, n),
-            "level_cm": 28.0 + rng.normal(0, 0.05, n), "flow_lpm": 6.0 + rng.normal(0, 0.1, n), "pump": np.ones(n)}
 
 
 def _drifts(v: dict[str, np.ndarray]) -> list[tuple[int, str]]:
     """(minutes after ``AT``, words) of each drift warning from an hour before ``AT`` to 2 h after it."""
-    mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
-    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
-    out: list[Any] = []
-    for i in range(AT - 60, AT + 120, STEP):
-        lo = i - 3 * DAY
-        out += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
-                if tr.state == "firing" and tr.key == "drift"]
-    return [(round((tr.t_ms - START_MS) / MIN_MS) - AT, tr.summary) for tr in out]
+    return _drifts_until(v, hours_after=2)
 
 
 def test_a_dose_is_told_within_half_an_hour_not_after_the_whole_hour() -> None:
