@@ -47,14 +47,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.keeper_heat import Array, leaves_range, lowpass, room_air, settled_after, water_temperature
-from benchmarks.keeper_month import DAY_MIN, Scenario, build
-from benchmarks.keeper_month_paludarium import _as_probes_read, _cloud, weekday
+from benchmarks.keeper_heat import Array, lowpass, room_air, settled_after, water_temperature
+from benchmarks.keeper_month import DAY_MIN, Scenario
+from benchmarks.keeper_month_paludarium import _cloud, weekday
 from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
 from benchmarks.keeper_month_strangers14_sump import draw_water, quiet_tank
 from benchmarks.keeper_month_strangers15_office import waiting_room_month
-from benchmarks.keeper_month_strangers15_pond import apply_stranger15_fault, shed_pond_month
+from benchmarks.keeper_month_strangers15_pond import finish, minute_grid, shed_pond_month
 
 #: the tank's litres a cm, the mark, the rim, the canister's intake strainer, the python's end on the substrate
 L_PER_CM, MARK_CM, RIM_CM, INTAKE_CM, SUBSTRATE_CM = 5.4, 45.0, 48.0, 33.0, 7.0
@@ -116,10 +116,7 @@ def planted_python_month(days: int = 30, seed: int = 1501, faults: tuple | None 
     keeper sees the fish gasping at the lights' end two days later).
     """
     D = DAY_MIN
-    n = days * D
-    i = np.arange(n)
-    hour = (i / 60.0) % 24.0
-    weather = np.random.default_rng(seed + 1)
+    n, i, hour, weather = minute_grid(days, seed)
     if faults is None:
         faults = ({"kind": "co2_end_of_tank_dump", "start": 8 * D + 12 * 60 + 40, "end": 8 * D + 18 * 60 + 50},
                   {"kind": "python_drain_forgotten", "start": 10 * D + 11 * 60, "end": 10 * D + 11 * 60 + 18},
@@ -268,11 +265,10 @@ def planted_python_month(days: int = 30, seed: int = 1501, faults: tuple | None 
             "canister cleaned every second Sunday", "CO2 11:00-20:00, lights 13:00-21:00", "ferts at 13:00",
             "top-up Wednesday evenings"]
 
-    s = build("flat's 240 l planted aquascape, CO2, python changes (round 15, blind)", "tropical", tank, days,
-              fault_list, habits, 2.0, seed, apply=apply_stranger15_fault)
-    s.limits = {"temp_c_low": 22.0, "temp_c_high": 28.0, "ph_low": 5.9, "ph_high": 7.8, "tds_ppm_high": 450.0,
-                "level_cm_low": 18.0, "level_cm_high": 47.0, "flow_lpm_low": 6.0}
-    return _as_probes_read(s)
+    return finish("flat's 240 l planted aquascape, CO2, python changes (round 15, blind)", "tropical", tank, days,
+                  fault_list, habits, seed, {"temp_c_low": 22.0, "temp_c_high": 28.0, "ph_low": 5.9, "ph_high": 7.8,
+                                             "tds_ppm_high": 450.0, "level_cm_low": 18.0, "level_cm_high": 47.0,
+                                             "flow_lpm_low": 6.0})
 
 
 #: the round-15 months written blind, in the bench's order

@@ -14,13 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.keeper_heat import Array, leaves_range, lowpass, settled_after, water_temperature
-from benchmarks.keeper_month import DAY_MIN, Scenario, build
-from benchmarks.keeper_month_paludarium import _as_probes_read, _cloud, weekday
+from benchmarks.keeper_month import DAY_MIN, Scenario
+from benchmarks.keeper_month_paludarium import _cloud, weekday
 from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13 import _excess
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
 from benchmarks.keeper_month_strangers14_sump import draw_water, quiet_tank
-from benchmarks.keeper_month_strangers15_pond import apply_stranger15_fault
+from benchmarks.keeper_month_strangers15_pond import finish, minute_grid
 
 #: the tank's litres a cm, the mark; the contractor's siphon and his drum's pump, cm a minute; the canister
 L_PER_CM, MARK_CM, SIPHON_CM, DRUM_CM, CANISTER_LPM = 4.0, 45.0, 1.5, 2.0, 10.0
@@ -78,10 +78,7 @@ def waiting_room_month(days: int = 30, seed: int = 1503, faults: tuple | None = 
     restarts it on Monday morning).
     """
     D = DAY_MIN
-    n = days * D
-    i = np.arange(n)
-    hour = (i / 60.0) % 24.0
-    weather = np.random.default_rng(seed + 1)
+    n, i, hour, weather = minute_grid(days, seed)
     if faults is None:
         faults = ({"kind": "heater_not_replugged", "start": 5 * D + 13 * 60 + 30, "end": 6 * D + 9 * 60 + 10},
                   {"kind": "strip_left_unplugged", "start": 8 * D + 19 * 60 + 30, "end": 11 * D + 7 * 60 + 50},
@@ -215,8 +212,7 @@ def waiting_room_month(days: int = 30, seed: int = 1503, faults: tuple | None = 
             "receptionist feeds at 8:40 on weekdays, a block on Fridays", "cleaner unplugs the strip on weekday evenings",
             "building heated 7:00-19:00 on weekdays"]
 
-    s = build("dentist's waiting-room 180 l, serviced by a contractor (round 15, blind)", "tropical", tank, days,
-              fault_list, habits, 2.0, seed, apply=apply_stranger15_fault)
-    s.limits = {"temp_c_low": 22.0, "temp_c_high": 28.0, "ph_low": 6.6, "ph_high": 8.0, "tds_ppm_high": 450.0,
-                "level_cm_low": 25.0, "level_cm_high": 48.0, "flow_lpm_low": 5.0}
-    return _as_probes_read(s)
+    return finish("dentist's waiting-room 180 l, serviced by a contractor (round 15, blind)", "tropical", tank, days,
+                  fault_list, habits, seed, {"temp_c_low": 22.0, "temp_c_high": 28.0, "ph_low": 6.6, "ph_high": 8.0,
+                                             "tds_ppm_high": 450.0, "level_cm_low": 25.0, "level_cm_high": 48.0,
+                                             "flow_lpm_low": 5.0})

@@ -11,12 +11,12 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from benchmarks.keeper_heat import Array, leaves_range, lowpass, room_air, settled_after, water_temperature
-from benchmarks.keeper_month import DAY_MIN, Scenario, build
+from benchmarks.keeper_month import DAY_MIN, Scenario, Tank, build
 from benchmarks.keeper_month_paludarium import _as_probes_read, _cloud, weekday
 from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
@@ -35,6 +35,22 @@ def apply_stranger15_fault(v: dict, f: dict[str, Any], rng: np.random.Generator)
     """The round-15 kinds are drawn by the months' habits; any other kind is a mistake in a month."""
     if f["kind"] not in DRAWN_BY_HABITS:
         raise ValueError(f"unknown round-15 fault kind {f['kind']!r}")
+
+
+def minute_grid(days: int, seed: int) -> tuple[int, np.ndarray, Array, np.random.Generator]:
+    """A month's minutes: how many, their index, the hour of each, and the weather's generator (``seed + 1``)."""
+    n = days * DAY_MIN
+    i = np.arange(n)
+    return n, i, (i / 60.0) % 24.0, np.random.default_rng(seed + 1)
+
+
+def finish(name: str, profile: str, tank: Tank, days: int, faults: list[dict[str, Any]],
+           habits: Callable[[dict, np.random.Generator], list[str]], seed: int, limits: dict[str, float]) -> Scenario:
+    """The month built with two glitches a day and its faults drawn by its ``habits`` (the round-15 kinds), and
+    the ``limits`` its keeper set."""
+    s = build(name, profile, tank, days, faults, habits, 2.0, seed, apply=apply_stranger15_fault)
+    s.limits = limits
+    return _as_probes_read(s)
 
 
 # --------------------------------------------------------------------------- a koi pond in a garden shed
@@ -94,10 +110,7 @@ def shed_pond_month(days: int = 30, seed: int = 1502, faults: tuple | None = Non
     phone 22 minutes later, fills the pond with the hose's 6 °C water).
     """
     D = DAY_MIN
-    n = days * D
-    i = np.arange(n)
-    hour = (i / 60.0) % 24.0
-    weather = np.random.default_rng(seed + 1)
+    n, i, hour, weather = minute_grid(days, seed)
     if faults is None:
         faults = ({"kind": "liner_punctured", "start": 5 * D + 18 * 60 + 10, "end": 7 * D + 18 * 60 + 30,
                    "l_per_h": 3.0},
@@ -236,8 +249,7 @@ def shed_pond_month(days: int = 30, seed: int = 1502, faults: tuple | None = Non
         return [f"backwash day {at // D} and the hose to the mark" for at in washes] + [
             "wheat-germ 18:00 on weekdays, noon at weekends", "lamp 8:00-17:00", "shed on the RCD, monitor on the house"]
 
-    s = build("garden shed's 720 l koi pond wintering indoors (round 15, blind)", "cold-water", tank, days,
-              fault_list, habits, 2.0, seed, apply=apply_stranger15_fault)
-    s.limits = {"temp_c_low": 7.0, "temp_c_high": 18.0, "ph_low": 7.0, "ph_high": 8.6, "tds_ppm_high": 700.0,
-                "level_cm_low": 24.0, "level_cm_high": 44.0, "flow_lpm_low": 20.0}
-    return _as_probes_read(s)
+    return finish("garden shed's 720 l koi pond wintering indoors (round 15, blind)", "cold-water", tank, days,
+                  fault_list, habits, seed, {"temp_c_low": 7.0, "temp_c_high": 18.0, "ph_low": 7.0, "ph_high": 8.6,
+                                             "tds_ppm_high": 700.0, "level_cm_low": 24.0, "level_cm_high": 44.0,
+                                             "flow_lpm_low": 20.0})
