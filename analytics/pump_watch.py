@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.catalogue import DAY_MS, MIN_MS, Transition
+from analytics.catalogue import ALERTS, DAY_MS, MIN_MS, Transition
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -73,6 +73,10 @@ PAUSE_DAYS = 2
 #: only stops this short are learned as pauses: a controller's feed mode or a keeper's pause lasts minutes;
 #: a longer stop the flow came back from is a fault the keeper cleared, never a routine
 PAUSE_MAX_MINUTES = 30.0
+#: a blink: a pause no longer than ``pump_stopped`` takes to clear, so short the alert would fold a flow
+#: back within it into one episode -- the mains blinking (a rural line's recloser), the pump restarting with
+#: the power; seen on two earlier days at any hour, a stop is waited out that long wherever it falls
+BLINK_MINUTES = float(ALERTS["pump_stopped"].clear_minutes)
 
 
 @dataclass
@@ -149,9 +153,22 @@ class FlowPauses:
                 longest = max(longest, minutes)
         return longest if len(days) >= PAUSE_DAYS else 0.0
 
+    def blink_minutes(self, now_ms: int) -> float:
+        """The longest learned blink -- a pause of at most :data:`BLINK_MINUTES`, at any hour -- when blinks
+        came on :data:`PAUSE_DAYS` earlier days or more (the mains blinking now and then); 0 otherwise."""
+        if self.since_ms < 0:
+            return 0.0
+        today = self.since_ms // DAY_MS
+        blinks = [(began, minutes) for began, minutes in self.pauses if minutes <= BLINK_MINUTES
+                  and began >= now_ms - MEMORY_DAYS * DAY_MS and began // DAY_MS < today]
+        if len({int(began // DAY_MS) for began, _ in blinks}) < PAUSE_DAYS:
+            return 0.0
+        return max(minutes for _, minutes in blinks)
+
     def routine(self, now_ms: int) -> bool:
-        """The current stop is the keeper's routine pause: at a learned pause's hour, and no longer yet."""
-        usual = self.usual_minutes(now_ms)
+        """The current stop is the keeper's routine pause (at a learned pause's hour) or the mains blinking as
+        they have before, and no longer yet than those."""
+        usual = max(self.usual_minutes(now_ms), self.blink_minutes(now_ms))
         return usual > 0 and (now_ms - self.since_ms) / MIN_MS <= usual
 
 

@@ -69,3 +69,31 @@ def test_one_days_pause_is_no_habit_and_long_stops_are_never_learned() -> None:
     for k in range(500, 515):
         p.see(2 * day + k * MIN_MS, 1.0, 0.0 if k >= 510 else 20.0, 0.5)
     assert not p.routine(2 * day + 514 * MIN_MS)
+
+
+def _blinks(days: float, at: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """A tank whose mains blink for 2 minutes at the given minutes (the controller on its UPS: relay on)."""
+    v = _tank(days, seed=12)
+    for minute in at:
+        v["flow_lpm"][minute:minute + 2] = 0.0
+    return v
+
+
+def test_a_blink_of_the_mains_as_on_two_earlier_days_is_waited_out_at_any_hour() -> None:
+    earlier = (int(0.3 * DAY), int(1.7 * DAY))
+    v = _blinks(3.8, earlier + (3 * DAY + 15 * 60,))
+    mon = _learned(v, 3 * DAY + 14 * 60)
+    assert mon.pump_off.pauses.blink_minutes(START_MS + 3 * DAY * MIN_MS) == 0.0  # (flowing)
+    assert _fired(v, 3 * DAY + 14 * 60, 3 * DAY + 16 * 60, "pump_stopped", mon) == []
+    v = _blinks(3.8, earlier)
+    v["flow_lpm"][3 * DAY + 15 * 60:] = 0.0  # and a pump that stops for good is told once it outlasts them
+    mon = _learned(v, 3 * DAY + 14 * 60)
+    told = _fired(v, 3 * DAY + 14 * 60, 3 * DAY + 16 * 60, "pump_stopped", mon)
+    assert [(tr.t_ms - START_MS) // MIN_MS - (3 * DAY + 15 * 60) for tr in told] == [4], told
+
+
+def test_blinks_on_one_day_alone_are_no_habit() -> None:
+    v = _blinks(3.8, (int(1.3 * DAY), int(1.5 * DAY), 3 * DAY + 15 * 60))
+    mon = _learned(v, 3 * DAY + 14 * 60)
+    told = _fired(v, 3 * DAY + 14 * 60, 3 * DAY + 16 * 60, "pump_stopped", mon)
+    assert [(tr.t_ms - START_MS) // MIN_MS - (3 * DAY + 15 * 60) for tr in told] == [2], told
