@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.catalogue import DAY_MS, MIN_MS, Transition
+from analytics.catalogue import ALERTS, DAY_MS, MIN_MS, Transition
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -65,6 +65,112 @@ MAX_SPANS = 64
 #: while these fire, the controller holds the pump off on purpose and they say why
 HELD_BY = ("sump_low", "pump_interlock", "pump_lockout", "device_fault", "device_offline")
 
+#: a pause keeps the keeper's routine within this many minutes either side of the clock time it began at on
+#: earlier days (a routine keeps to its hour; a weekend's feeding an hour later still matches)
+PAUSE_HOUR_MINUTES = 60
+#: a routine is a pause seen at that hour on at least this many earlier days (one day is no habit)
+PAUSE_DAYS = 2
+#: only stops this short are learned as pauses: a controller's feed mode or a keeper's pause lasts minutes;
+#: a longer stop the flow came back from is a fault the keeper cleared, never a routine
+PAUSE_MAX_MINUTES = 30.0
+#: a blink: a pause no longer than ``pump_stopped`` takes to clear, so short the alert would fold a flow
+#: back within it into one episode -- the mains blinking (a rural line's recloser), the pump restarting with
+#: the power; seen on two earlier days at any hour, a stop is waited out that long wherever it falls
+BLINK_MINUTES = float(ALERTS["pump_stopped"].clear_minutes)
+
+
+@dataclass
+class FlowPauses:
+    """The pump's stops while switched on that ended by themselves (``[start_ms, minutes]``).
+
+    A controller's feed mode stops a return pump for minutes at each feeding with its relay still on: the
+    meter reads no flow, and the pump comes back by itself.  A stop that begins near a clock time such
+    pauses began at on :data:`PAUSE_DAYS` earlier days (within :data:`MEMORY_DAYS`) is the keeper's
+    routine for as long as the longest of them lasted; past that, or at another hour, it is a stopped pump.
+
+    Examples
+    --------
+    >>> p, minute, day = FlowPauses(), 60_000, 86_400_000
+    >>> for d in range(2):  # feed mode at 8:30 for 10 minutes on two days
+    ...     for k in range(500, 560):
+    ...         p.see(d * day + k * minute, 1.0, 0.0 if 510 <= k < 520 else 20.0, 1.0)
+    >>> [round(m) for _, m in p.pauses]
+    [10, 10]
+    >>> for k in range(500, 518):  # the third day: a stop at 8:35
+    ...     p.see(2 * day + k * minute, 1.0, 0.0 if k >= 515 else 20.0, 1.0)
+    >>> p.routine(2 * day + 517 * minute)  # two minutes into it: the keeper's feed mode
+    True
+    >>> for k in range(518, 528):
+    ...     p.see(2 * day + k * minute, 1.0, 0.0, 1.0)
+    >>> p.routine(2 * day + 527 * minute)  # 12 minutes: longer than any feed pause
+    False
+    >>> q = FlowPauses(pauses=p.pauses[:])
+    >>> for k in range(900, 903):  # a stop at 15:00: no pause was ever seen then
+    ...     q.see(2 * day + k * minute, 1.0, 0.0 if k >= 901 else 20.0, 1.0)
+    >>> q.routine(2 * day + 902 * minute)
+    False
+    """
+
+    since_ms: int = -1  # the first reading of the current stop with the pump on; -1: flowing
+    last_ms: int = -1  # the last reading taken in
+    pauses: list[list[float]] = field(default_factory=list)
+
+    def see(self, t_ms: int, pump: float, flow: float, stopped_lpm: float) -> None:
+        """Take in one reading: the pump's relay (1 on) and the flow (NaN: not read, ignored)."""
+        if t_ms <= self.last_ms or not math.isfinite(flow):
+            return
+        if self.last_ms >= 0 and t_ms - self.last_ms > FRESH_MS:
+            self.since_ms = -1  # a gap in the readings: what happened in it is not known
+        self.last_ms = int(t_ms)
+        if not math.isfinite(pump):
+            return
+        if pump != 1.0:  # switched off (or unknown): the keeper's doing, no pause of the pump's own
+            self.since_ms = -1
+        elif flow < stopped_lpm:
+            if self.since_ms < 0:
+                self.since_ms = int(t_ms)
+        else:
+            if self.since_ms >= 0:
+                minutes = (t_ms - self.since_ms) / MIN_MS
+                if minutes <= PAUSE_MAX_MINUTES:
+                    self.pauses.append([float(self.since_ms), minutes])
+                    del self.pauses[:-MAX_SPANS]
+            self.since_ms = -1
+
+    def usual_minutes(self, now_ms: int) -> float:
+        """The longest learned pause that began near the clock time the current stop began at, when such
+        pauses began there on :data:`PAUSE_DAYS` earlier days or more; 0 otherwise (and when flowing)."""
+        if self.since_ms < 0:
+            return 0.0
+        start = self.since_ms
+        days, longest = set(), 0.0
+        for began, minutes in self.pauses:
+            if began < now_ms - MEMORY_DAYS * DAY_MS or start - began < DAY_MS / 2:
+                continue
+            apart = abs((start - began) % DAY_MS)
+            if min(apart, DAY_MS - apart) <= PAUSE_HOUR_MINUTES * MIN_MS:
+                days.add(int(began // DAY_MS))
+                longest = max(longest, minutes)
+        return longest if len(days) >= PAUSE_DAYS else 0.0
+
+    def blink_minutes(self, now_ms: int) -> float:
+        """The longest learned blink -- a pause of at most :data:`BLINK_MINUTES`, at any hour -- when blinks
+        came on :data:`PAUSE_DAYS` earlier days or more (the mains blinking now and then); 0 otherwise."""
+        if self.since_ms < 0:
+            return 0.0
+        today = self.since_ms // DAY_MS
+        blinks = [(began, minutes) for began, minutes in self.pauses if minutes <= BLINK_MINUTES
+                  and began >= now_ms - MEMORY_DAYS * DAY_MS and began // DAY_MS < today]
+        if len({int(began // DAY_MS) for began, _ in blinks}) < PAUSE_DAYS:
+            return 0.0
+        return max(minutes for _, minutes in blinks)
+
+    def routine(self, now_ms: int) -> bool:
+        """The current stop is the keeper's routine pause (at a learned pause's hour) or the mains blinking as
+        they have before, and no longer yet than those."""
+        usual = max(self.usual_minutes(now_ms), self.blink_minutes(now_ms))
+        return usual > 0 and (now_ms - self.since_ms) / MIN_MS <= usual
+
 
 @dataclass
 class PumpOffWatch:
@@ -74,6 +180,7 @@ class PumpOffWatch:
     last_seen_ms: int = -1  # the last reading of the pump's state taken in (NaN readings are not)
     told: bool = False  # the current span was told: it is not the keeper's maintenance, never learned
     spans: list[list[float]] = field(default_factory=list)
+    pauses: FlowPauses = field(default_factory=FlowPauses)  # the pump's own pauses while on (feed mode)
 
     def see(self, t_ms: int, pump: float, told: bool = False) -> None:
         """Take in one reading of the pump's state (1 on, 0 off, NaN unknown: ignored)."""
@@ -114,6 +221,17 @@ class PumpOffWatch:
 def _duration(minutes: float) -> str:
     hours, mins = divmod(int(round(minutes)), 60)
     return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+
+
+def routine_pause(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array], stopped_lpm: float) -> bool:
+    """No flow with the pump on is, so far, the keeper's routine pause (:class:`FlowPauses`) and not yet a
+    stopped pump; the pauses are learned from each new reading of ``frame``'s ``pump`` and ``flow_lpm``."""
+    pauses = mon.pump_off.pauses
+    flow = frame["flow_lpm"]
+    pump = frame["pump"] if "pump" in frame else np.ones(len(flow))
+    for i in np.flatnonzero(t_ms > pauses.last_ms):
+        pauses.see(int(t_ms[i]), float(pump[i]), float(flow[i]), stopped_lpm)
+    return pauses.routine(now_ms)
 
 
 def pump_left_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:

@@ -28,7 +28,7 @@ from analytics.level_trend import (
     part_slopes,
     since_running,
 )
-from analytics.pump_watch import pump_left_off_rule
+from analytics.pump_watch import pump_left_off_rule, routine_pause
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
@@ -301,6 +301,9 @@ class RulesMixin(RecoveryMixin):
             held = now_ms <= self.event_until_ms.get("pump_interlock", -1) + 2 * MIN_MS
             # (and a filter the keeper switched off for a water change has until a few minutes after the refill)
             held = held or self.water_moving(now_ms)
+            # (and a stop at the hour the pump paused by itself on earlier days, no longer than those pauses, is
+            # the keeper's feed mode: analytics/pump_watch.py)
+            held = routine_pause(self, now_ms, t_ms, frame, p.flow_stopped_lpm) and not fault or held
             stopped = bool(flow < p.flow_stopped_lpm and (pump_on == 1.0 or fault) and not held)
             out += self._rule("pump_stopped", stopped, now_ms, flow,
                               f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. " + (
