@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
-from analytics.heater_hour import below_held, held_at_hour, hour_fall_tail, quarter_fall_tail
+from analytics.heater_hour import below_held, gap_to_days, held_at_hour, hour_fall_tail, quarter_fall_tail
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 from analytics.thermostat import Cycle, outside_spans
@@ -97,6 +97,9 @@ def pour_continues(tds_ppm: NDArray[np.float64], noise_ppm: float) -> bool:
 
 #: the recoveries a stall is judged against: the slowest of the last few healthy ones
 RECOVERIES_KEPT = 5
+#: after a water change a recovery is owed for this many of the slowest recent recovery's time constants
+#: (Newton: the gap is then under 2 % of the change's)
+REWARM_TAUS = 4.0
 
 
 def recovery_time_constant_h(t_ms: NDArray[np.float64], temp_c: NDArray[np.float64], held_c: float,
@@ -268,6 +271,42 @@ class RecoveryMixin(HostBase):
                              f"{water:.1f} °C, {gap:.1f} °C below where the heater held it; it usually warms " \
                              f"back {gap / slowest:+.1f} °C/h at that): "
         return None
+
+    def _not_rewarming(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, str] | None:
+        """Once a water change has settled and while its recovery is still owed (:data:`REWARM_TAUS` of the
+        slowest recent recovery): (the gap's slope, the alert's first sentence) if the water stays below where
+        it was at this hour on the days before and no longer warms back toward it, else None.
+
+        The tank's evenings say how it comes back after a change (the learned time constants): a heater that
+        dies part-way through the recovery leaves the water short of its days, the gap to them no longer
+        closing, although the tank's slowest recovery would close it at ``gap / tau``, more than three of the
+        gap's slope noise.  The gap is to the days at the same minute (:func:`analytics.heater_hour.gap_to_days`),
+        so the day's own course (the room cooling overnight) is no part of it; it must be beyond the days'
+        own spread at this hour.  A sawtooth is judged by its thermostat's envelope instead."""
+        taus = self.recovery_tau_h[-RECOVERIES_KEPT:]
+        since = now_ms - self.last_water_change_ms
+        if self.thermostat or len(taus) < 2 or since < WATER_CHANGE_SETTLE_MS or \
+                since > REWARM_TAUS * max(taus) * 3_600_000:
+            return None
+        healthy = outside_spans(t_ms, self.excluded)
+        tg, gap = gap_to_days(t_ms, frame["temp_c"], healthy, now_ms, RECOVERY_SLOPE_MINUTES * 2)
+        if len(gap) < RECOVERY_SLOPE_MINUTES or not np.isfinite(gap[-10:]).any():
+            return None
+        margin = held_at_hour(t_ms, frame["temp_c"], healthy, now_ms)[1]
+        noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
+        short = float(np.median(gap[-10:]))
+        opening = theil_sen_per_hour(tg[::2] / 1000.0, gap[::2])
+        # (the gap is the water's noise and the median day's: sqrt(1 + pi / 6) of the water's)
+        sd = slope_sd_per_h(noise * math.sqrt(1.0 + math.pi / 6.0), len(gap))
+        held = self.firing("heater_dead")
+        if not math.isfinite(margin) or short <= max(margin, 3.0 * noise):
+            return None
+        if not held and not recovery_stalled(short, -opening, max(taus), sd):
+            return None
+        water = float(np.nanmedian(frame["temp_c"][-5:]))
+        return -opening, f"Temperature not coming back after the water change (now {water:.1f} °C, " \
+                         f"{short:.1f} °C below this hour on the days before, {-opening:+.2f} °C/h toward it; " \
+                         f"it usually warms back {short / max(taus):+.1f} °C/h at that): "
 
     def _recovery_after_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]
                                ) -> tuple[float, float, int]:

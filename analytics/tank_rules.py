@@ -237,6 +237,10 @@ class RulesMixin(RecoveryMixin):
                 why = self._not_recovering(now_ms, t_ms, frame, score, off, floor)
                 if why is not None:
                     dead, (fall, head) = True, why
+            elif p.heated and not dead:  # (settled, but not back where its days were: heater_rules)
+                why = self._not_rewarming(now_ms, t_ms, frame)
+                if why is not None:
+                    dead, (fall, head) = True, why
             self._learn_recovery(now_ms, t_ms, frame)
             # (still water while the keeper has the pump off is no heater's doing: analytics/still_water.py)
             dead = dead and (self.firing("heater_dead") or not pump_rested(
