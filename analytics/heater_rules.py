@@ -97,6 +97,8 @@ def pour_continues(tds_ppm: NDArray[np.float64], noise_ppm: float) -> bool:
 
 #: the recoveries a stall is judged against: the slowest of the last few healthy ones
 RECOVERIES_KEPT = 5
+#: minutes after a water change is recognised by which its new water is in and mixed (a jug at a time)
+POURED_MINUTES = 30
 #: after a water change a recovery is owed for this many of the slowest recent recovery's time constants
 #: (Newton: the gap is then under 2 % of the change's)
 REWARM_TAUS = 4.0
@@ -307,6 +309,47 @@ class RecoveryMixin(HostBase):
         return -opening, f"Temperature not coming back after the water change (now {water:.1f} °C, " \
                          f"{short:.1f} °C below this hour on the days before, {-opening:+.2f} °C/h toward it; " \
                          f"it usually warms back {short / max(taus):+.1f} °C/h at that): "
+
+    def _change_step(self, change_ms: int, at_ms: int, t_ms: Array, frame: dict[str, Array]) -> float:
+        """How far the water change recognised at ``change_ms`` had moved the water by ``at_ms`` (°C: the
+        median of the five minutes before it less the median of the hour before the change; NaN without the
+        readings)."""
+        temp = frame["temp_c"][(t_ms >= at_ms - 5 * MIN_MS) & (t_ms < at_ms)]
+        far, near = BEFORE_CHANGE_MINUTES
+        before = frame["temp_c"][(t_ms >= change_ms - far * MIN_MS) & (t_ms < change_ms - near * MIN_MS)]
+        if not np.isfinite(temp).any() or np.isfinite(before).sum() < (far - near) // 2:
+            return float("nan")
+        return float(np.nanmedian(temp)) - float(np.nanmedian(before))
+
+    def _hot_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, str] | None:
+        """While a water change settles: (how far it lifted the water, the alert's first sentence) if its new
+        water took the water above where it was before the change further than any of the tank's recent
+        changes moved it (the last :data:`RECOVERIES_KEPT`, at least two, each read
+        :data:`POURED_MINUTES` after it was recognised), by more than the profile's ``heater_off_drop_c``
+        (how far counts as a real departure); else None.  Learns each change's step as it goes.
+
+        A heater catching up after a change only brings the water back to where it was: water above that is
+        the new water's own warmth, and fish take a sudden few degrees as a shock whatever the limits say.
+        How far this keeper's changes usually move the water is the tank's own (a warm tap mixed by hand,
+        cool new water every evening): only a change well beyond all of them is told."""
+        change = max(self.last_water_change_ms, self.water_moved_ms)
+        since = now_ms - change
+        if since >= WATER_CHANGE_SETTLE_MS:
+            return None
+        steps = [v for at, v in self.change_steps if at != change][-RECOVERIES_KEPT:]
+        step = self._change_step(change, now_ms, t_ms, frame)
+        if since >= POURED_MINUTES * MIN_MS and not any(at == change for at, _ in self.change_steps) and \
+                math.isfinite(step) and not self.firing("heater_stuck"):
+            self.change_steps = [*self.change_steps, (change, step)][-RECOVERIES_KEPT - 1:]
+        if len(steps) < 2:
+            return None
+        usual = max(abs(v) for v in steps)
+        hold = self.firing("heater_stuck")
+        if not math.isfinite(step) or step <= (0.0 if hold else usual) + self.profile.heater_off_drop_c:
+            return None
+        water = float(np.nanmedian(frame["temp_c"][-5:]))
+        return step, f"The water change lifted the temperature {step:+.1f} °C (now {water:.1f} °C), far beyond " \
+                     f"the {usual:.1f} °C this tank's recent changes moved it: the new water was too warm. "
 
     def _recovery_after_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]
                                ) -> tuple[float, float, int]:

@@ -72,3 +72,32 @@ def test_gap_to_days_reads_the_same_minute_of_the_days_before() -> None:
     tg, gap = gap_to_days(m[:DAY + 10] * MIN_MS, water[:DAY + 10], None, (DAY + 10) * MIN_MS, 60)
     assert len(gap) == 0  # one day before only
 
+
+def _hot_told(lift: float, steps: tuple[float, ...] = (0.3, -0.5)) -> list[int]:
+    """Minutes after a water change at which heater_stuck began firing: a 20 °C tank whose change (recognised
+    by the level at minute 120) lifts it ``lift`` °C over ten minutes; ``steps``: how far its recent changes
+    moved it."""
+    rng = np.random.default_rng(7)
+    n, change = 300, 120
+    m = np.arange(n)
+    temp = 20.0 + lift * np.clip((m - 110) / 10.0, 0.0, 1.0) + rng.normal(0, 0.02, n)
+    t = (START_MS + m * MIN_MS).astype(np.float64)
+    mon = TankMonitor("heat15")
+    mon.noise["temp_c"] = 0.02 * np.sqrt(2.0)
+    mon.change_steps = [(int(START_MS - (k + 1) * 3 * DAY * MIN_MS), v) for k, v in enumerate(steps)]
+    mon.water_moved_ms = int(t[change])
+    out = []
+    for i in range(change + 1, n):
+        trs = mon._rules(int(t[i - 1]) + MIN_MS, t[:i], {"temp_c": temp[:i]}, {})
+        out += [i - change for tr in trs if tr.key == "heater_stuck" and tr.state == "firing"]
+    return out
+
+
+def test_a_water_change_far_warmer_than_the_tanks_earlier_changes_is_told_at_once() -> None:
+    told = _hot_told(3.0)
+    assert told and told[0] <= 10, f"a change lifting the water 3 °C was told at {told} min"
+
+
+def test_a_water_change_within_what_the_tanks_changes_usually_do_is_not_told() -> None:
+    assert not _hot_told(0.6), "a change 0.6 °C warm (its changes moved it 0.5 °C) was told"
+    assert not _hot_told(3.0, steps=(0.3,)), "a change was told before two earlier changes were learned"
