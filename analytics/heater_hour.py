@@ -160,3 +160,39 @@ def below_held(level_c: float, margin_c: float, now_c: float, drop_c: float, hel
         return False
     drop = level_c - now_c
     return bool(drop > drop_c and (held or drop > margin_c))
+
+
+def gap_to_days(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, now_ms: int, minutes: int,
+                days: int = HELD_DAYS) -> tuple[Array, Array]:
+    """How far the water of the last ``minutes`` is below where it was at the same minute of the day on the
+    days before (°C, the median day's reading minus the water's; positive below), and those minutes' times
+    (ms); empty arrays where fewer than two days have the reading.
+
+    The day's own course (the room cooling overnight) is in each day alike, so this gap moves only when the
+    water does something its days did not: a heater warming it back after a water change closes it, a heater
+    that stopped leaves it open.  ``use`` marks the healthy readings of the days before.
+
+    >>> m = np.arange(4 * 1440)
+    >>> water = 26.0 + 0.3 * np.sin(2 * np.pi * m / 1440) - 0.5 * (m >= 4 * 1440 - 60)
+    >>> t, gap = gap_to_days(m * 60_000, water, None, int(m[-1] + 1) * 60_000, 60)
+    >>> len(gap), round(float(np.median(gap)), 2)
+    (60, 0.5)
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    y = np.asarray(temp, dtype=np.float64)
+    ok = np.isfinite(y) if use is None else np.isfinite(y) & np.asarray(use, dtype=bool)
+    a = int(np.searchsorted(t, now_ms - minutes * 60_000))
+    tn, yn = t[a:], y[a:]
+    if len(tn) == 0:
+        return np.empty(0), np.empty(0)
+    refs = np.full((days, len(tn)), np.nan)
+    for d in range(1, days + 1):
+        back = tn - d * 86_400_000
+        j = np.clip(np.searchsorted(t, back), 0, len(t) - 1)
+        near = np.abs(t[j] - back) <= 30_000  # the reading of that minute on that day
+        refs[d - 1] = np.where(near & ok[j], y[j], np.nan)
+    enough = (np.isfinite(refs).sum(axis=0) >= 2) & np.isfinite(yn)
+    if not enough.any():
+        return np.empty(0), np.empty(0)
+    ref = np.nanmedian(refs[:, enough], axis=0)
+    return tn[enough], ref - yn[enough]

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
-from analytics.heater_hour import below_held, held_at_hour, hour_fall_tail, quarter_fall_tail
+from analytics.heater_hour import below_held, gap_to_days, held_at_hour, hour_fall_tail, quarter_fall_tail
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 from analytics.thermostat import Cycle, outside_spans
@@ -97,6 +97,11 @@ def pour_continues(tds_ppm: NDArray[np.float64], noise_ppm: float) -> bool:
 
 #: the recoveries a stall is judged against: the slowest of the last few healthy ones
 RECOVERIES_KEPT = 5
+#: minutes after a water change is recognised by which its new water is in and mixed (a jug at a time)
+POURED_MINUTES = 30
+#: after a water change a recovery is owed for this many of the slowest recent recovery's time constants
+#: (Newton: the gap is then under 2 % of the change's)
+REWARM_TAUS = 4.0
 
 
 def recovery_time_constant_h(t_ms: NDArray[np.float64], temp_c: NDArray[np.float64], held_c: float,
@@ -268,6 +273,83 @@ class RecoveryMixin(HostBase):
                              f"{water:.1f} °C, {gap:.1f} °C below where the heater held it; it usually warms " \
                              f"back {gap / slowest:+.1f} °C/h at that): "
         return None
+
+    def _not_rewarming(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, str] | None:
+        """Once a water change has settled and while its recovery is still owed (:data:`REWARM_TAUS` of the
+        slowest recent recovery): (the gap's slope, the alert's first sentence) if the water stays below where
+        it was at this hour on the days before and no longer warms back toward it, else None.
+
+        The tank's evenings say how it comes back after a change (the learned time constants): a heater that
+        dies part-way through the recovery leaves the water short of its days, the gap to them no longer
+        closing, although the tank's slowest recovery would close it at ``gap / tau``, more than three of the
+        gap's slope noise.  The gap is to the days at the same minute (:func:`analytics.heater_hour.gap_to_days`),
+        so the day's own course (the room cooling overnight) is no part of it; it must be beyond the days'
+        own spread at this hour.  A sawtooth is judged by its thermostat's envelope instead."""
+        taus = self.recovery_tau_h[-RECOVERIES_KEPT:]
+        since = now_ms - self.last_water_change_ms
+        if self.thermostat or len(taus) < 2 or since < WATER_CHANGE_SETTLE_MS or \
+                since > REWARM_TAUS * max(taus) * 3_600_000:
+            return None
+        healthy = outside_spans(t_ms, self.excluded)
+        tg, gap = gap_to_days(t_ms, frame["temp_c"], healthy, now_ms, RECOVERY_SLOPE_MINUTES * 2)
+        if len(gap) < RECOVERY_SLOPE_MINUTES or not np.isfinite(gap[-10:]).any():
+            return None
+        margin = held_at_hour(t_ms, frame["temp_c"], healthy, now_ms)[1]
+        noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
+        short = float(np.median(gap[-10:]))
+        opening = theil_sen_per_hour(tg[::2] / 1000.0, gap[::2])
+        # (the gap is the water's noise and the median day's: sqrt(1 + pi / 6) of the water's)
+        sd = slope_sd_per_h(noise * math.sqrt(1.0 + math.pi / 6.0), len(gap))
+        held = self.firing("heater_dead")
+        if not math.isfinite(margin) or short <= max(margin, 3.0 * noise):
+            return None
+        if not held and not recovery_stalled(short, -opening, max(taus), sd):
+            return None
+        water = float(np.nanmedian(frame["temp_c"][-5:]))
+        return -opening, f"Temperature not coming back after the water change (now {water:.1f} °C, " \
+                         f"{short:.1f} °C below this hour on the days before, {-opening:+.2f} °C/h toward it; " \
+                         f"it usually warms back {short / max(taus):+.1f} °C/h at that): "
+
+    def _change_step(self, change_ms: int, at_ms: int, t_ms: Array, frame: dict[str, Array]) -> float:
+        """How far the water change recognised at ``change_ms`` had moved the water by ``at_ms`` (°C: the
+        median of the five minutes before it less the median of the hour before the change; NaN without the
+        readings)."""
+        temp = frame["temp_c"][(t_ms >= at_ms - 5 * MIN_MS) & (t_ms < at_ms)]
+        far, near = BEFORE_CHANGE_MINUTES
+        before = frame["temp_c"][(t_ms >= change_ms - far * MIN_MS) & (t_ms < change_ms - near * MIN_MS)]
+        if not np.isfinite(temp).any() or np.isfinite(before).sum() < (far - near) // 2:
+            return float("nan")
+        return float(np.nanmedian(temp)) - float(np.nanmedian(before))
+
+    def _hot_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, str] | None:
+        """While a water change settles: (how far it lifted the water, the alert's first sentence) if its new
+        water took the water above where it was before the change further than any of the tank's recent
+        changes moved it (the last :data:`RECOVERIES_KEPT`, at least two, each read
+        :data:`POURED_MINUTES` after it was recognised), by more than the profile's ``heater_off_drop_c``
+        (how far counts as a real departure); else None.  Learns each change's step as it goes.
+
+        A heater catching up after a change only brings the water back to where it was: water above that is
+        the new water's own warmth, and fish take a sudden few degrees as a shock whatever the limits say.
+        How far this keeper's changes usually move the water is the tank's own (a warm tap mixed by hand,
+        cool new water every evening): only a change well beyond all of them is told."""
+        change = max(self.last_water_change_ms, self.water_moved_ms)
+        since = now_ms - change
+        if since >= WATER_CHANGE_SETTLE_MS:
+            return None
+        steps = [v for at, v in self.change_steps if at != change][-RECOVERIES_KEPT:]
+        step = self._change_step(change, now_ms, t_ms, frame)
+        if since >= POURED_MINUTES * MIN_MS and not any(at == change for at, _ in self.change_steps) and \
+                math.isfinite(step) and not self.firing("heater_stuck"):
+            self.change_steps = [*self.change_steps, (change, step)][-RECOVERIES_KEPT - 1:]
+        if len(steps) < 2:
+            return None
+        usual = max(abs(v) for v in steps)
+        hold = self.firing("heater_stuck")
+        if not math.isfinite(step) or step <= (0.0 if hold else usual) + self.profile.heater_off_drop_c:
+            return None
+        water = float(np.nanmedian(frame["temp_c"][-5:]))
+        return step, f"The water change lifted the temperature {step:+.1f} °C (now {water:.1f} °C), far beyond " \
+                     f"the {usual:.1f} °C this tank's recent changes moved it: the new water was too warm. "
 
     def _recovery_after_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]
                                ) -> tuple[float, float, int]:

@@ -214,6 +214,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
 
     recovery_tau_h: list[float] = field(default_factory=list)  # the heater's recoveries after recent changes (h)
     recovery_fit_ms: int = -DAY_MS  # the water change whose recovery was last fitted
+    #: the recent water changes (recognised at ms) and how far their new water moved the temperature (°C)
+    change_steps: list[tuple[int, float]] = field(default_factory=list)
     event_until_ms: dict[str, int] = field(default_factory=dict)
     event_detail: dict[str, str] = field(default_factory=dict)
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)

@@ -119,6 +119,7 @@ class MonitorHost:
 
     recovery_tau_h: list[float]  # the heater rules' recovery time constants after recent water changes (h)
     recovery_fit_ms: int
+    change_steps: list[tuple[int, float]]  # the recent water changes (ms) and how far they moved the water (°C)
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     # the quality watch
     quality: QualityWatch | None

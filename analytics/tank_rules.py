@@ -194,11 +194,15 @@ class RulesMixin(RecoveryMixin):
                 # of them: a warm afternoon lifting a band that moves with the room does neither)
                 stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady and (
                     slow >= 0.5 * env.rise_c_per_h or env.climbing_min > env.longest_rise_min)), slow
-            out += self._rule("heater_stuck", stuck and not changing, now_ms, rise,
-                              f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
-                                  "the heater may be stuck on. Unplug it and check its thermostat before the water "
-                                  "overheats." if p.heated else "the water is warming fast (sun on the tank, or a "
-                                  "hot room). Shade the tank and aerate it: warm water holds little oxygen."))
+            why_up = f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
+                "the heater may be stuck on. Unplug it and check its thermostat before the water overheats."
+                if p.heated else "the water is warming fast (sun on the tank, or a hot room). Shade the tank and "
+                "aerate it: warm water holds little oxygen.")
+            hot = self._hot_change(now_ms, t_ms, frame)  # a change's new water far too warm (heater_rules)
+            if hot is not None:
+                stuck, (rise, why_up) = True, (hot[0], hot[1] + "Add no more of it; let the water cool back "
+                                               "slowly (no ice), and watch the fish.")
+            out += self._rule("heater_stuck", stuck and (not changing or hot is not None), now_ms, rise, why_up)
             off = p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
             # a steady fall away from usual, steeper than a stopped heater's (the profile) and than the healthy
             # water's own 15-minute trends (calibrated): caught long before the water is 0.4 °C down
@@ -235,6 +239,10 @@ class RulesMixin(RecoveryMixin):
             if p.heated and changing and not dead:
                 floor = env.low - widen if env is not None else float("nan")
                 why = self._not_recovering(now_ms, t_ms, frame, score, off, floor)
+                if why is not None:
+                    dead, (fall, head) = True, why
+            elif p.heated and not dead:  # (settled, but not back where its days were: heater_rules)
+                why = self._not_rewarming(now_ms, t_ms, frame)
                 if why is not None:
                     dead, (fall, head) = True, why
             self._learn_recovery(now_ms, t_ms, frame)
