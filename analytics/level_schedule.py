@@ -10,7 +10,12 @@ days the level fell near this hour of the day (within ``SCHEDULE_MINUTES``)
 about as steeply as now -- the fall now no more than ``HABIT_RATE_FACTOR``
 times that day's, the factor a keeper's own drains vary by -- on all of them
 but one at most, which a fault or the keeper's hand may have broken, and on
-two at least (one day is no habit).  Then the fast-fall
+two at least (one day is no habit).  A day's fall counts only when it stands
+out of the level's noise (``NOISE_Z`` standard errors of a ``FALL_MINUTES``
+slope, the error read from that day's minute-to-minute steps): the steepest
+of an hour's noisy slopes is no appointment, or every fall of a noisy tub's
+level at any hour would be "its schedule" and a slow leak would wait for
+the hour to pass.  Then the fast-fall
 rules wait: a leak that happens to begin at the appointed hour is told as
 soon as the hour has passed and the level is still falling, or by the
 slower rules (a steady fall over the hour, a seep, water not refilled),
@@ -46,13 +51,17 @@ DAY_MS = 86_400_000
 SCHEDULE_MINUTES = HABIT_HOUR_MINUTES
 #: the fall's rate is a Theil–Sen slope over this many minutes (as the rate rule's)
 FALL_MINUTES = 15
+#: a day's fall is the tank's appointment only this many standard errors of the slope beyond the level's noise:
+#: on white noise the steepest of the window's 15-minute slopes passes 4 on about one day in a hundred
+NOISE_Z = 4.0
 #: a past day's window with fewer than this share of its readings says nothing about that day
 ENOUGH = 0.6
 
 
 def day_falls(t_ms: Array, level: Array, now_ms: int, days: int) -> list[float]:
     """The steepest ``FALL_MINUTES`` fall (cm/h, ≥ 0) within ``SCHEDULE_MINUTES`` of this clock time on each
-    of the last ``days`` days that has readings there (NaN-free windows only; a day without is left out)."""
+    of the last ``days`` days that has readings there (NaN-free windows only; a day without is left out); 0 on
+    a day whose steepest fall is within ``NOISE_Z`` standard errors of its slope (:func:`slope_error`): noise."""
     t_ms, level = np.asarray(t_ms, dtype=np.int64), np.asarray(level, dtype=np.float64)
     out: list[float] = []
     i, j = np.triu_indices(FALL_MINUTES, k=1)
@@ -72,8 +81,26 @@ def day_falls(t_ms: Array, level: Array, now_ms: int, days: int) -> list[float]:
             continue
         with np.errstate(invalid="ignore", divide="ignore"):
             slopes = np.median((Yw[whole][:, j] - Yw[whole][:, i]) / (Tw[whole][:, j] - Tw[whole][:, i]), axis=1)
-        out.append(max(0.0, -float(np.min(slopes))))
+        fall = max(0.0, -float(np.min(slopes)))
+        out.append(fall if fall > NOISE_Z * slope_error(T, Y) else 0.0)
     return out
+
+
+def slope_error(t_h: Array, y: Array) -> float:
+    """The standard error (cm/h) of a ``FALL_MINUTES`` slope over readings a minute apart with the level's
+    noise, read robustly from its minute-to-minute steps (a step between two noisy readings has √2 times
+    their spread; a fall's own steps shift them all alike and leave their spread).
+
+    >>> t = np.arange(75) / 60.0
+    >>> 0.3 < slope_error(t, 20.0 + np.random.default_rng(0).normal(0.0, 0.15, 75)) < 0.8  # 0.54 in theory
+    True
+    """
+    steps = np.diff(y)[np.diff(t_h) <= 1.5 / 60.0]
+    if len(steps) < 2:
+        return float("inf")
+    noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
+    n = FALL_MINUTES
+    return float(noise * np.sqrt(12.0 / (n ** 3 - n)) * 60.0)
 
 
 def scheduled_fall(t_ms: Array, level: Array, now_ms: int, fall_cm_per_h: float, days: int) -> bool:

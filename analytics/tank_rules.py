@@ -33,7 +33,7 @@ from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_s
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import over_band, top_off_rule
-from analytics.water_change import MOVE_MINUTES
+from analytics.water_change import MOVE_MINUTES, deeper_than_habit
 
 Array = NDArray[np.float64]
 
@@ -346,8 +346,11 @@ class RulesMixin(RecoveryMixin):
                 fall = -theil_sen_per_hour(tl[ok] / 1000.0, lv[ok]) if ok.sum() >= RUNNING_READINGS else float("nan")
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
-            changing = now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or self._tds_dropping(
-                now_ms, t_ms, frame) or self.water_moving(now_ms)
+            # (a drain deeper than the keeper's deepest change is no change of theirs, whatever new water
+            # showed with it: a siphon left running past the usual mark, analytics.water_change)
+            deeper = self.drain is not None and deeper_than_habit(self.keeper_drains, self.drain)
+            changing = not deeper and (now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or
+                                       self._tds_dropping(now_ms, t_ms, frame) or self.water_moving(now_ms))
             # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's
             # own healthy 15-minute slopes (calibrated), while the pump runs steadily (switching it moves water
             # between the tank and the sump)
@@ -418,7 +421,7 @@ class RulesMixin(RecoveryMixin):
                               "it will overflow onto the floor. Switch the top-off off or close the water now.")
             # while the keeper drains for a water change the level is low on purpose (until the refill)
             # (only a drain the new water has shown with: a sudden fall below the limit is told at once)
-            drained = self.water_moving(now_ms) and (self.drain is None or self.drain.recorded)
+            drained = self.water_moving(now_ms) and (self.drain is None or self.drain.recorded) and not deeper
             out += self._rule("sump_low", bool(low is not None and level < low + margin and not drained), now_ms,
                               level,
                               f"Sump level low: {level:.1f} cm (at least {low:g} cm needed). The return pump will "

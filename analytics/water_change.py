@@ -218,7 +218,6 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
     'it has not been refilled i'
     """
     fall_min = max(1.0, (drain.fell_until_ms - drain.start_ms) / MIN_MS)
-    dip = drain.mark_cm - drain.deepest_cm
     if too_soon(past, drain.start_ms, last_refill_ms) and not drain.filter_off:
         # (a drain with the keeper's pump still off from the last one is that change's next round)
         return "it began soon after the last water change (a siphon left running?)"
@@ -226,7 +225,7 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
         # nothing learned to compare with; or the keeper is at the tank (they switched the pump off for it):
         # the hose or pump they drain with this time sets its rate and depth, only their time is judged
         return _late(past, drain, now_ms) if past else ""
-    if dip > HABIT_DEPTH_FACTOR * max(p.depth_cm for p in past) + drain.threshold_cm:
+    if deeper_than_habit(past, drain):
         return f"it is deeper than your water changes ({max(p.depth_cm for p in past):.0f} cm at most)"
     rate = fall_rate(drain)
     if len(past) >= HABIT_RATE_CHANGES and fall_min >= RATE_MINUTES and not (min(p.rate_cm_per_h for p in past) / HABIT_RATE_FACTOR <= rate
@@ -234,6 +233,21 @@ def unlike_habit(past: list[PastDrain], drain: DrainUnderWay, now_ms: int, last_
         return (f"it fell {rate:.0f} cm/h, your water changes drain at "
                 f"{min(p.rate_cm_per_h for p in past):.0f}-{max(p.rate_cm_per_h for p in past):.0f} cm/h")
     return _late(past, drain, now_ms)
+
+
+def deeper_than_habit(past: list[PastDrain], drain: DrainUnderWay) -> bool:
+    """The drain has gone deeper than the keeper's deepest learned change (``HABIT_DEPTH_FACTOR`` times it,
+    plus the drain's threshold): whatever new water showed with it, water is leaving that the keeper never
+    takes out (a siphon left running past the usual mark).  False with nothing learned.
+
+    >>> past = [PastDrain(0, 12.0, 60.0, 12.0, 33.0)]
+    >>> deeper_than_habit(past, DrainUnderWay(0, 49.0, 1.0, 36.0)), deeper_than_habit(past, DrainUnderWay(0, 49.0, 1.0, 28.0))
+    (False, True)
+    >>> deeper_than_habit([], DrainUnderWay(0, 49.0, 1.0, 20.0))
+    False
+    """
+    return bool(past) and drain.mark_cm - drain.deepest_cm > \
+        HABIT_DEPTH_FACTOR * max(p.depth_cm for p in past) + drain.threshold_cm
 
 
 def _late(past: list[PastDrain], drain: DrainUnderWay, now_ms: int) -> str:
