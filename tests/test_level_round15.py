@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_water_change_level import _tank
 
 import analytics.tank_rules as tank_rules
 from analytics.level_schedule import day_falls, scheduled_fall, slope_error
@@ -58,13 +59,6 @@ def test_an_automatic_water_changes_fall_stands_out_of_its_noise() -> None:
     level = 20.0 + rng.normal(0.0, 0.08, 75)
     assert 0.15 < slope_error(t, level) < 0.45
 
-
-def _tank(minutes: int, seed: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return {"temp_c": 25.0 + rng.normal(0, 0.02, minutes), "ph": 7.2 + rng.normal(0, 0.01, minutes),
-            "tds_ppm": 300.0 + rng.normal(0, 1.0, minutes), "turb_ntu": 0.8 + rng.normal(0, 0.04, minutes),
-            "level_cm": 30.0 + rng.normal(0, 0.05, minutes), "flow_lpm": 6.0 + rng.normal(0, 0.08, minutes),
-            "pump": np.ones(minutes)}
 
 
 def _siphon_left_running(change: int, n: int) -> dict[str, np.ndarray]:

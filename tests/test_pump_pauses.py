@@ -10,9 +10,9 @@ stop that outlasts them, or comes at another hour, is told as before.
 from __future__ import annotations
 
 import numpy as np
+from test_pump_left_off import _learned
 from test_slow_faults import DAY, START_MS, _fired, _tank
 
-from analytics.monitor import TankMonitor
 from analytics.pump_watch import FlowPauses
 
 MIN_MS = 60_000
@@ -26,12 +26,6 @@ def _feed_mode(days: float, pause: int = 10) -> dict[str, np.ndarray]:
         v["flow_lpm"][day * DAY + FEED:day * DAY + FEED + pause] = 0.0
     return v
 
-
-def _learned(v: dict[str, np.ndarray], at: int) -> TankMonitor:
-    mon = TankMonitor("sump")
-    t = START_MS + np.arange(at, dtype=np.int64) * MIN_MS
-    mon.evaluate(START_MS + at * MIN_MS, t, {k: x[:at] for k, x in v.items()})
-    return mon
 
 
 def test_the_feed_mode_pause_at_its_usual_hour_is_not_a_stopped_pump() -> None:
