@@ -319,10 +319,6 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         if not all_sensors:
             return None
         X = np.stack([frame[n] for n in all_sensors], axis=1)
-        if self._stuck_or_noisy() & set(all_sensors):
-            # a failing probe's readings are not the water: kept out of learning (a pH bulb drying out of the
-            # water wanders for a day; learnt, its wandering became the usual the wet probe was judged by)
-            self._exclude(now_ms - s.window_minutes * MIN_MS, now_ms)
         self._maybe_refit(now_ms, t_ms, X, all_sensors)
         b = self.baseline
         if b is None or b.coef.shape[1] != len(all_sensors) or self.relevel_pending:
