@@ -347,8 +347,10 @@ class RulesMixin(RecoveryMixin):
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
             # (a drain deeper than the keeper's deepest change is no change of theirs, whatever new water
-            # showed with it: a siphon left running past the usual mark, analytics.water_change)
-            deeper = self.drain is not None and deeper_than_habit(self.keeper_drains, self.drain)
+            # showed with it: a siphon left running past the usual mark, analytics.water_change; one change
+            # learned is no habit of depth to overrule the new water with)
+            deeper = self.drain is not None and len(self.keeper_drains) >= 2 and \
+                deeper_than_habit(self.keeper_drains, self.drain)
             changing = not deeper and (now_ms - self.last_water_change_ms < WATER_CHANGE_SETTLE_MS or
                                        self._tds_dropping(now_ms, t_ms, frame) or self.water_moving(now_ms))
             # a steady fall over the last 15 minutes, steeper than the profile's leak rate and than the sump's

@@ -71,11 +71,11 @@ def _siphon_left_running(change: int, n: int) -> dict[str, np.ndarray]:
     return v
 
 
-def _run(v: dict[str, np.ndarray], first: int) -> list[Any]:
+def _run(v: dict[str, np.ndarray], first: int, learned: int = 2) -> list[Any]:
     mon = TankMonitor("qt", MonitorSettings(limits={"level_cm_low": 20.0}))
     # the keeper's habit: 6 cm drained in 6 minutes a week and two weeks ago, refilled within 20
     mon.keeper_drains = [PastDrain(START_MS - 14 * DAY_MS, 6.0, 60.0, 6.0, 20.0),
-                         PastDrain(START_MS - 7 * DAY_MS, 6.0, 60.0, 6.0, 20.0)]
+                         PastDrain(START_MS - 7 * DAY_MS, 6.0, 60.0, 6.0, 20.0)][-learned:]
     mon.last_refill_ms = START_MS - 7 * DAY_MS + 20 * MIN_MS
     n = len(v["ph"])
     t = START_MS + np.arange(n, dtype=np.int64) * MIN_MS
@@ -94,3 +94,11 @@ def test_a_siphon_left_running_past_the_keepers_deepest_change_is_told(monkeypat
     monkeypatch.setattr(tank_rules, "deeper_than_habit", lambda past, drain: False)
     fired = _run(_siphon_left_running(change, n), 60)
     assert "sump_low" not in {tr.key for _, tr in fired}, fired  # (round 14: held as the keeper's change)
+
+
+def test_one_learned_change_is_no_habit_of_depth_to_overrule_the_new_water() -> None:
+    """Round 15 after the merge: the shop rack's second change, deeper than the one change learned before it,
+    paged ``level_falling``; a keeper's first deeper change is theirs while the new water shows."""
+    change, n = 120, 120 + 25
+    fired = _run(_siphon_left_running(change, n), 60, learned=1)
+    assert "sump_low" not in {tr.key for _, tr in fired}, fired
