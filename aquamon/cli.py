@@ -389,6 +389,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
     import json as _json
 
     from aquamon import evaluate as ev
+    from aquamon.scoring import nab_labels, nab_probationary_rows
 
     try:
         cols = ev.parse_columns(columns)
@@ -398,11 +399,11 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
         test_data = ev.read_labelled_csv(test, **read)
         windows = None
         if nab_windows is not None:
-            test_data.labels, windows = ev.nab_labels(test_data.t_s, nab_windows, test)
+            test_data.labels, windows = nab_labels(test_data.t_s, nab_windows, test)
         if train is not None:
             train_data = ev.read_labelled_csv(train, **read)
             if nab_windows is not None:
-                train_data.labels, _ = ev.nab_labels(train_data.t_s, nab_windows, train)
+                train_data.labels, _ = nab_labels(train_data.t_s, nab_windows, train)
         elif train_rows is not None:
             if train_rows >= len(test_data):
                 raise ev.EvaluationInputError(f"{test}: --train-rows {train_rows} leaves no row to score "
@@ -410,7 +411,7 @@ def evaluate(train: Optional[Path] = typer.Option(None, "--train", help="CSV to 
             train_data = test_data.slice(0, train_rows)
             test_data = test_data.slice(train_rows, len(test_data))
         else:
-            train_data = test_data.slice(0, ev.nab_probationary_rows(len(test_data)))
+            train_data = test_data.slice(0, nab_probationary_rows(len(test_data)))
         from analytics.config_check import CHECKS
         from aquamon.config import load_config
 

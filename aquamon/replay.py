@@ -51,7 +51,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from aquamon.auth import Account
 from aquamon.checkout import harness
 from aquamon.config import Config
-from aquamon.evaluate import carry_forward_empty_rows, detection_metrics
+from aquamon.evaluate import carry_forward_empty_rows
 from aquamon.labelled_csv import TANK_RANGES, EvaluationInputError, LabelledData, read_labelled_csv
 from aquamon.replay_folder import (  # noqa: F401  (the folder's names, where callers know them)
     MARKER,
@@ -60,6 +60,7 @@ from aquamon.replay_folder import (  # noqa: F401  (the folder's names, where ca
     fresh_folder,
     hold_folder,
 )
+from aquamon.scoring import detection_metrics
 
 if TYPE_CHECKING:
     from harness.services import FARM_AUTOSAVE_CHANGES, free_port

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aquamon.evaluate import LabelledData, evaluate, nab_labels, nab_probationary_rows, read_labelled_csv
+from aquamon.evaluate import LabelledData, evaluate, read_labelled_csv
+from aquamon.scoring import nab_labels, nab_probationary_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

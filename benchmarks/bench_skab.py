@@ -39,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from aquamon.evaluate import LabelledData, evaluate, event_runs, read_labelled_csv
+from aquamon.evaluate import LabelledData, evaluate, read_labelled_csv
+from aquamon.scoring import event_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = ROOT.parent / "shared" / "data" / "skab"

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aquamon.cli import app
-from aquamon.evaluate import pointwise_scores
+from aquamon.scoring import pointwise_scores
 from benchmarks import bench_skab
 
 SENSORS = bench_skab.SKAB_MAPPING["columns"]

@@ -13,14 +13,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from aquamon.cli import app
-from aquamon.evaluate import (
-    EvaluationInputError,
-    detection_metrics,
-    monotone_time,
-    nab_raw_score,
-    pointwise_scores,
-    read_labelled_csv,
-)
+from aquamon.labelled_csv import EvaluationInputError, monotone_time, read_labelled_csv
+from aquamon.scoring import detection_metrics, nab_raw_score, pointwise_scores
 from tests.conftest import SHARED_DATA
 
 GECCO = SHARED_DATA / "gecco2018" / "1_gecco2018_water_quality.csv"

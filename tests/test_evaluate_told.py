@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from aquamon.evaluate import detection_metrics, evaluate, summary_dict, told_delays
+from aquamon.evaluate import evaluate, summary_dict
 from aquamon.labelled_csv import LabelledData
 from aquamon.replay import alert_columns
+from aquamon.scoring import detection_metrics, told_delays
 
 N = 60
 T = np.arange(N) * 60.0  # one row a minute
