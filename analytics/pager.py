@@ -26,36 +26,31 @@ The policy (:class:`~analytics.notify_policy.NotifyPolicy`), enforced here:
   (:mod:`analytics.suppression`); all of it is saved before anything is sent
   (:mod:`analytics.notify_store`), so a crash neither repeats a page nor loses
   an ack.
+
+Which alerts make one incident is :mod:`analytics.pager_incidents`; the saved state, read back and
+written, is :mod:`analytics.pager_state` (both mixins of :class:`Pager`, as the engine's parts are of
+:class:`~analytics.monitor.TankMonitor`).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import asdict
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Mapping
 
 from analytics.incident import Episode, Message, PagerStats, Sender, all_clear, morning_message, page
-from analytics.notify_policy import NotifyPolicy, clock_text
-from analytics.notify_text import KEY_READING, title, worse_is
+from analytics.notify_policy import NotifyPolicy
+from analytics.notify_text import KEY_READING, worse_is
+from analytics.pager_incidents import IncidentGrouping, TransitionLike
+from analytics.pager_state import PagerSavedState
 from analytics.suppression import Suppressions
 
 log = logging.getLogger("aquamon.notify")
 MIN_MS = 60_000
 MAINTENANCE_MAX_MS = 24 * 60 * MIN_MS  # a maintenance forgotten does not hold the water alerts for ever
 SEND_ATTEMPTS = 3  # a first page is tried this many times (once per cycle) before it counts as sent
-DIGEST_MAX = 40  # lines kept for the morning message of one tank (the oldest are dropped, counted)
 
 
-class TransitionLike(Protocol):
-    key: str
-    severity: str
-    state: str
-    summary: str
-    t_ms: int
-
-
-class Pager:
+class Pager(IncidentGrouping, PagerSavedState):
     """Decide, save, send.  Pure apart from ``store`` and ``sender`` (both optional)."""
 
     def __init__(self, policy: NotifyPolicy, explains: Mapping[str, Iterable[str]] | None = None,
@@ -174,97 +169,6 @@ class Pager:
         return (any(self.silences.get((tank, k), -1) > now_ms for k in (key, "*"))
                 or self.suppressions.reason(tank, key, now_ms) is not None)
 
-    # ------------------------------------------------------------------ episodes
-    def _root_of(self, tank: str, key: str) -> str | None:
-        for (t, k), ep in self.episodes.items():
-            if t == tank and ep.explained_by is None and key in self.explains.get(k, ()):
-                return k
-        return None
-
-    def _fired(self, tank: str, tr: TransitionLike) -> None:
-        if (tank, tr.key) in self.episodes:
-            return  # already open: a restarted monitor firing again is the same incident
-        root = self._root_of(tank, tr.key)
-        self._numbered += 1
-        ep = Episode(tr.key, tr.severity, tr.summary, tr.t_ms, explained_by=root, number=self._numbered)
-        self.episodes[(tank, tr.key)] = ep
-        if root is not None:
-            self.episodes[(tank, root)].grouped.append(tr.key)
-            return
-        self.stats.incidents += 1
-        if any(self.silences.get((tank, k), -1) > tr.t_ms for k in (tr.key, "*")):
-            ep.silenced = ep.acked = True  # a silenced incident does not nag when the silence ends
-
-    def _ended(self, tank: str, key: str, t_ms: int) -> None:
-        ep = self.episodes.pop((tank, key), None)
-        if ep is None or ep.explained_by is not None:
-            return
-        if self._adopt_orphans(tank, ep):
-            return  # the incident goes on: its all-clear comes when its last alert ends
-        span = f"{clock_text(ep.since_ms, self.policy.zone)}–{clock_text(t_ms, self.policy.zone)}"
-        if ep.announced_ms is not None or ep.continues:  # the keeper was told of the incident: all clear
-            self.resolved.setdefault(tank, []).append({**asdict(ep), "end_ms": t_ms})
-            return
-        if ep.silenced:
-            why = "silenced"
-        elif ep.held and not ep.held.startswith("waited"):
-            why, self.stats.suppressed = f"not sent: {ep.held}", self.stats.suppressed + 1
-        elif ep.severity == "critical" or not self.policy.quiet(ep.since_ms):
-            why, self.stats.folded = "over before it could be sent", self.stats.folded + 1
-            log.warning("notify: %s %s resolved before it could be sent", tank, title(key))
-        else:
-            why = "overnight"
-        self._note(tank, f"{title(key)} {span} ({why})")
-
-    def _adopt_orphans(self, tank: str, root: Episode) -> bool:
-        """Effects still open when their cause ends; True if a critical one carries the incident on.
-
-        Another open cause adopts an effect silently.  A critical effect left alone (the temperature
-        still unsafe after the heater stopped rising it, a pump locked out after the flow came back)
-        carries the incident on, with its budget: it is news, told once, at critical priority only
-        if the budget allows; one the incident named already (in a page, or an alert that ended and fired
-        again inside it) goes on quietly, and no message of the incident names an alert twice.  A warning
-        ends quietly with its cause.
-        """
-        heirs: list[Episode] = []
-        open_ = [k for k in root.grouped if (tank, k) in self.episodes
-                 and self.episodes[(tank, k)].explained_by == root.key]
-        others = set(open_)
-        open_.sort(key=lambda k: -len(others & set(self.explains.get(k, ()))))
-        for k in open_:
-            child = self.episodes[(tank, k)]
-            child.explained_by = None
-            parent = self._root_of(tank, k)
-            if parent is None and heirs:  # one heir carries the incident on, with its one budget: the others
-                parent = heirs[0].key     # go with it (two heirs would remind twice)
-            if parent is not None and parent != k:
-                child.explained_by = parent
-                self.episodes[(tank, parent)].grouped.append(k)
-            elif child.severity == "critical" and not root.silenced:
-                child.continues, child.earlier = root.incident, [*root.earlier, root.key]
-                child.began_ms = root.began_ms if root.began_ms is not None else root.since_ms
-                child.critical_pushes, child.reminders, child.acked = root.critical_pushes, root.reminders, root.acked
-                child.held = "" if root.announced_ms is not None else root.held
-                if root.announced_ms is None:  # nothing was told yet: the effect's page is the incident's first
-                    child.continues, child.earlier, child.began_ms = "", [], None
-                else:  # what the incident named already is not named again (an alert that ended and fired again)
-                    child.told = list(root.told)
-                    if k in root.told or k in root.earlier:  # named already: it goes on quietly, reminded as due
-                        child.announced_ms, child.last_push_ms = root.announced_ms, root.last_push_ms
-                heirs.append(child)
-            else:
-                child.explained_by = root.key  # a warning ends quietly with its cause
-        return bool(heirs) and root.announced_ms is not None
-
-    def note(self, tank: str, line: str) -> None:
-        """Tell the keeper ``line`` in ``tank``'s next morning message ("Since the last message: ...")."""
-        self._note(tank, line)
-
-    def _note(self, tank: str, line: str) -> None:
-        lines = self.digest.setdefault(tank, [])
-        lines.append(line)
-        del lines[:-DIGEST_MAX]
-        self._dirty.add(tank)
 
     # ------------------------------------------------------------------ deliver
     def deliver(self) -> list[Message]:
@@ -395,113 +299,6 @@ class Pager:
         if not due and not lines:
             return []
         return [morning_message(tank, now, due, lines)]
-
-    # ------------------------------------------------------------------ saved state
-    def load(self, tanks: Iterable[str]) -> None:
-        """Read the saved state of ``tanks`` in one batch (a restart; otherwise each tank on its first use)."""
-        todo = [t for t in tanks if t not in self._loaded]
-        if self.store is None or not todo:
-            return
-        try:
-            saved = self.store.load(todo)
-        except Exception as e:  # noqa: BLE001 - each tank tries again on its first use
-            log.warning("cannot read the saved notification state yet: %s", e)
-            return
-        self._loaded.update(todo)
-        for tank, doc in saved.items():
-            self.restore_tank(tank, doc)
-
-    def _touch(self, tank: str, now_ms: int | None = None) -> None:
-        retry = time.monotonic() - self._load_failed_at.get(tank, -1e9) >= 30.0
-        if tank not in self._loaded and self.store is not None and retry:
-            try:
-                saved = self.store.load([tank]).get(tank)
-            except Exception as e:  # noqa: BLE001 - go on without it; retried at the next touch
-                log.warning("tank %s: cannot read the saved notification state yet: %s", tank, e)
-                self._load_failed_at[tank], saved = time.monotonic(), None
-            else:
-                self._loaded.add(tank)
-            if saved is not None:
-                self.restore_tank(tank, saved)
-        elif self.store is None:
-            self._loaded.add(tank)
-        if now_ms is not None:
-            self.now[tank] = max(self.now.get(tank, now_ms), now_ms)
-
-    def _save(self, tanks: list[str]) -> None:
-        """Write the state of ``tanks`` (before anything is sent: no duplicate page after a crash)."""
-        self._dirty.difference_update(tanks)
-        if self.store is None or not tanks:
-            return
-        docs = {}
-        for tank in tanks:
-            self._rev[tank] = max(int(time.time() * 1000), self._rev.get(tank, 0) + 1)
-            docs[tank] = self.tank_state(tank)
-        try:
-            self.store.save(docs)
-        except Exception as e:  # noqa: BLE001 - each tank tries again on its first use
-            self.stats.unsaved += 1
-            self._dirty.update(tanks)
-            log.warning("could not save the notification state before sending (sending anyway; a crash now "
-                        "could repeat these notifications): %s", e)
-
-    def tank_state(self, tank: str) -> dict[str, Any]:
-        """Everything held about ``tank``, as plain JSON (also saved with the analytics state)."""
-        return {
-            "rev": self._rev.get(tank, 0), "now": self.now.get(tank),
-            "episodes": [asdict(ep) for (t, _), ep in self.episodes.items() if t == tank],
-            "silences": {k: until for (t, k), until in self.silences.items() if t == tank},
-            "suppressions": self.suppressions.tank_state(tank),
-            "info": [_plain(tr) for t, tr in self.info if t == tank],
-            "digest": list(self.digest.get(tank, [])),
-            "summaries": [list(s) for s in self.summaries.get(tank, [])],
-            "resolved": list(self.resolved.get(tank, [])),
-        }
-
-    def restore_tank(self, tank: str, saved: Mapping[str, Any]) -> None:
-        """Take back :meth:`tank_state`'s document, unless what is held for ``tank`` is newer."""
-        rev = int(saved.get("rev") or 0)
-        if tank in self._rev and rev <= self._rev[tank]:
-            return
-        from analytics.monitor import Transition
-
-        self.forget_tank(tank)
-        self._rev[tank] = rev
-        eps = saved.get("episodes") or []
-        if isinstance(eps, Mapping):  # saved by the older notifier: {key: episode}
-            eps = [ep if isinstance(ep, Mapping) else {**vars(ep), "key": k} for k, ep in eps.items()]
-        names = set(Episode.__dataclass_fields__)
-        for doc in eps:
-            ep = Episode(**{k: v for k, v in dict(doc).items() if k in names})
-            if ep.announced_ms is None and dict(doc).get("sent_ms") is not None:
-                ep.announced_ms = ep.last_push_ms = int(dict(doc)["sent_ms"])
-            self.episodes[(tank, ep.key)] = ep
-        for key, until in dict(saved.get("silences") or {}).items():
-            self.silences[(tank, str(key))] = int(until)
-        self.suppressions.restore_tank(tank, dict(saved.get("suppressions") or {}))
-        for tr in saved.get("info") or ():
-            self.info.append((tank, Transition(**tr) if isinstance(tr, Mapping) else tr))
-        if saved.get("digest"):
-            self.digest[tank] = [str(x) for x in saved["digest"]]
-        if saved.get("summaries"):
-            self.summaries[tank] = [(int(a), str(b)) for a, b in saved["summaries"]]
-        if saved.get("resolved"):
-            self.resolved[tank] = [dict(d) for d in saved["resolved"]]
-        if saved.get("now") is not None:
-            self.now[tank] = max(self.now.get(tank, 0), int(saved["now"]))
-
-    def forget_tank(self, tank: str) -> None:
-        """Drop everything held about ``tank`` (it moved to another instance, or is being restored)."""
-        self.episodes = {i: ep for i, ep in self.episodes.items() if i[0] != tank}
-        self.silences = {i: u for i, u in self.silences.items() if i[0] != tank}
-        self.info = [(t, tr) for t, tr in self.info if t != tank]
-        self.suppressions.forget_tank(tank)
-        for held in (self.digest, self.summaries, self.resolved, self.readings):
-            held.pop(tank, None)
-
-
-def _plain(tr: Any) -> dict[str, Any]:
-    return {k: getattr(tr, k) for k in ("key", "severity", "state", "summary", "t_ms", "value") if hasattr(tr, k)}
 
 
 def latest_readings(t_ms: Any, frame: Mapping[str, Any], now_ms: int) -> dict[str, float]:
