@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from typing import Any, Protocol
+from typing import Protocol
 
-from analytics.incident import Episode, PagerStats
-from analytics.notify_policy import NotifyPolicy, clock_text
+from analytics.incident import Episode
+from analytics.notify_policy import clock_text
 from analytics.notify_text import title
-from analytics.suppression import Suppressions
+from analytics.pager_state import PagerHeld
 
 log = logging.getLogger("aquamon.notify")
 DIGEST_MAX = 40  # lines kept for the morning message of one tank (the oldest are dropped, counted)
@@ -26,27 +26,9 @@ class TransitionLike(Protocol):
     t_ms: int
 
 
-class IncidentGrouping:
+class IncidentGrouping(PagerHeld):
     """Open, join, end and hand on incidents."""
 
-    policy: NotifyPolicy
-    explains: dict[str, tuple[str, ...]]
-    store: Any
-    stats: PagerStats
-    episodes: dict[tuple[str, str], Episode]
-    silences: dict[tuple[str, str], int]
-    suppressions: Suppressions
-    info: list[tuple[str, Any]]
-    digest: dict[str, list[str]]
-    summaries: dict[str, list[tuple[int, str]]]
-    resolved: dict[str, list[dict[str, Any]]]
-    readings: dict[str, dict[str, float]]
-    now: dict[str, int]
-    _rev: dict[str, int]
-    _dirty: set[str]
-    _loaded: set[str]
-    _load_failed_at: dict[str, float]
-    _numbered: int
 
     def _root_of(self, tank: str, key: str) -> str | None:
         for (t, k), ep in self.episodes.items():

@@ -19,9 +19,8 @@ from analytics.suppression import Suppressions
 log = logging.getLogger("aquamon.notify")
 
 
-class PagerSavedState:
-    """Load, save, restore and forget a tank's notification state (methods of :class:`~analytics.pager.Pager`;
-    its state lives there)."""
+class PagerHeld:
+    """What the :class:`~analytics.pager.Pager` holds (set in its ``__init__``), declared for its mixins."""
 
     policy: NotifyPolicy
     explains: dict[str, tuple[str, ...]]
@@ -41,6 +40,11 @@ class PagerSavedState:
     _loaded: set[str]
     _load_failed_at: dict[str, float]
     _numbered: int
+
+
+class PagerSavedState(PagerHeld):
+    """Load, save, restore and forget a tank's notification state (methods of :class:`~analytics.pager.Pager`;
+    its state lives there)."""
 
     def load(self, tanks: Iterable[str]) -> None:
         """Read the saved state of ``tanks`` in one batch (a restart; otherwise each tank on its first use)."""

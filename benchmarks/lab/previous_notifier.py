@@ -6,17 +6,10 @@ The product uses :mod:`analytics.pager`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from analytics.incident import Message
-
-
-class TransitionLike(Protocol):
-    key: str
-    severity: str
-    state: str
-    summary: str
-    t_ms: int
+from analytics.pager_incidents import TransitionLike
 
 
 @dataclass
