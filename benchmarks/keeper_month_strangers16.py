@@ -58,7 +58,7 @@ from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
 from benchmarks.keeper_month_strangers14_sump import draw_water, quiet_tank
 from benchmarks.keeper_month_strangers15_pond import minute_grid
-from benchmarks.keeper_month_strangers16_pond import exchanged, finish16, rescue_turtle_pond_month
+from benchmarks.keeper_month_strangers16_pond import exchanged, finish16, pour, rescue_turtle_pond_month
 from benchmarks.keeper_month_strangers16_riparium import riparium_trickle_month
 
 #: the nano's litres a cm, its mark, the USB filter's intake, the siphon's strainer on the gravel
@@ -165,11 +165,9 @@ def office_nano_month(days: int = 30, seed: int = 1601, faults: tuple | None = N
                 pouring = pours[k]
             if pouring is not None:
                 rate, what, at = pouring
-                add = min(rate, MARK_CM - lvl)
-                f = add / (lvl + add)
-                c, h, lvl = c * (1 - f) + TAP_TDS * f, h * (1 - f), lvl + add
+                lvl, c, h, f, full = pour(lvl, c, h, rate, MARK_CM, TAP_TDS)
                 mixes[k] = (f, bucket[at] if what == "bucket" else 19.5 if what == "colleague" else 21.0)
-                if lvl >= MARK_CM - 1e-9:
+                if full:
                     pouring = None
             level[k], tds[k], acid[k] = lvl, c, h
         return level, tds, acid, mixes

@@ -48,6 +48,17 @@ def finish16(name: str, profile: str, tank: Tank, days: int, faults: list[dict[s
     return _as_probes_read(s)
 
 
+def pour(lvl: float, c: float, h: float, rate_cm: float, mark_cm: float, tds: float
+         ) -> tuple[float, float, float, float, bool]:
+    """A minute of new water poured toward ``mark_cm``, at most ``rate_cm``: its ``tds`` mixed into the salts
+    ``c``, the acid ``h`` diluted.  Returns the level, the salts, the acid, the part of the water that is new and
+    whether the water is at the mark (the pouring done)."""
+    add = min(rate_cm, mark_cm - lvl)
+    f = add / (lvl + add)
+    c, h, lvl = c * (1 - f) + tds * f, h * (1 - f), lvl + add
+    return lvl, c, h, f, lvl >= mark_cm - 1e-9
+
+
 def exchanged(air: Array, k_per_min: Array, start: float) -> Array:
     """The water's dissolved CO2 (as the air's ppm it would hold) following the air's ``air`` with the surface's
     exchange ``k_per_min`` (the filter's ripple, the turtles' splashing) each minute."""
@@ -163,12 +174,10 @@ def rescue_turtle_pond_month(days: int = 30, seed: int = 1602, faults: tuple | N
             if k in starts:
                 source = starts[k]
             if source is not None:
-                add = min(HOSE_LPM / L_PER_CM, MARK_CM - lvl)
-                f = add / (lvl + add)
-                c, h, lvl = c * (1 - f) + TAP_TDS * f, h * (1 - f), lvl + add
+                lvl, c, h, f, full = pour(lvl, c, h, HOSE_LPM / L_PER_CM, MARK_CM, TAP_TDS)
                 mixes[k] = (f, mixer[source])
                 hosing[k] = True
-                if lvl >= MARK_CM - 1e-9:
+                if full:
                     source = None
             level[k], tds[k], acid[k] = lvl, c, h
         return level, tds, acid, mixes, hosing

@@ -21,7 +21,7 @@ from benchmarks.keeper_month_strangers13 import _excess
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
 from benchmarks.keeper_month_strangers14_sump import draw_water, quiet_tank
 from benchmarks.keeper_month_strangers15_pond import minute_grid
-from benchmarks.keeper_month_strangers16_pond import finish16
+from benchmarks.keeper_month_strangers16_pond import finish16, pour
 
 #: the water's litres a cm, its mark, the trickle pump's intake; the pump, l/min; siphon and jug, cm a minute
 L_PER_CM, MARK_CM, INTAKE_CM, PUMP_LPM, SIPHON_CM, JUG_CM = 2.7, 18.0, 7.0, 5.0, 0.9, 1.0
@@ -126,11 +126,9 @@ def riparium_trickle_month(days: int = 30, seed: int = 1603, faults: tuple | Non
             if k in pours:
                 pouring = pours[k]
             if pouring is not None:
-                add = min(JUG_CM, MARK_CM - lvl)
-                f = add / (lvl + add)
-                c, h, lvl = c * (1 - f) + pouring[0] * f, h * (1 - f), lvl + add
+                lvl, c, h, f, full = pour(lvl, c, h, JUG_CM, MARK_CM, pouring[0])
                 mixes[k] = (f, pouring[1])
-                if lvl >= MARK_CM - 1e-9:
+                if full:
                     pouring = None
             level[k], tds[k], acid[k] = lvl, c, h
         return level, tds, acid, mixes
