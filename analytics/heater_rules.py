@@ -368,7 +368,8 @@ class RecoveryMixin(HostBase):
         A heater catching up after a change only brings the water back to where it was: water above that is
         the new water's own warmth, and fish take a sudden few degrees as a shock whatever the limits say.
         How far this keeper's changes usually move the water is the tank's own (a warm tap mixed by hand,
-        cool new water every evening): only a change well beyond all of them is told."""
+        cool new water every evening): only a change well beyond all of them is told, and only a step that its
+        new water had made by the time it was poured (:data:`POURED_MINUTES`)."""
         change = max(self.last_water_change_ms, self.water_moved_ms)
         since = now_ms - change
         if since >= WATER_CHANGE_SETTLE_MS:
@@ -384,6 +385,13 @@ class RecoveryMixin(HostBase):
         hold = self.firing("heater_stuck")
         if not math.isfinite(step) or step <= (0.0 if hold else usual) + self.profile.heater_off_drop_c:
             return None
+        # the new water's warmth is all in once it is poured and mixed (POURED_MINUTES): the step it made is
+        # the step then; water that warms further afterwards (the room's afternoon, the sun, a heater) is no
+        # new water's doing, and the heater rules judge it
+        if not hold and since > POURED_MINUTES * MIN_MS:
+            poured = self._change_step(change, change + POURED_MINUTES * MIN_MS, t_ms, frame)
+            if not poured > usual + self.profile.heater_off_drop_c:
+                return None
         water = float(np.nanmedian(frame["temp_c"][-5:]))
         return step, f"The water change lifted the temperature {step:+.1f} °C (now {water:.1f} °C), far beyond " \
                      f"the {usual:.1f} °C this tank's recent changes moved it: the new water was too warm. "
