@@ -166,6 +166,10 @@ class RecoveryMixin(HostBase):
     #: rules see; not saved)
     own_falls_c_per_h: tuple[float, float] = (0.0, 0.0)
     own_falls_at_h: int = -1
+    #: the water change :meth:`_at_days_before_change` last judged and its verdict (read again from the
+    #: history after a restart; not saved)
+    at_days_change_ms: int = -1
+    at_days_before_change: bool = True
 
     def _own_fall_limits(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, float]:
         """How fast the water itself must fall for the heater-dead tests (°C/h): over the last hour (the slow
@@ -284,13 +288,17 @@ class RecoveryMixin(HostBase):
         closing, although the tank's slowest recovery would close it at ``gap / tau``, more than three of the
         gap's slope noise.  The gap is to the days at the same minute (:func:`analytics.heater_hour.gap_to_days`),
         so the day's own course (the room cooling overnight) is no part of it; it must be beyond the days'
-        own spread at this hour.  A sawtooth is judged by its thermostat's envelope instead."""
+        own spread at this hour.  A sawtooth is judged by its thermostat's envelope instead.  Only water the
+        heater held at its days before the change is owed back to them (:meth:`_at_days_before_change`: a
+        keeper who turned the heater down, as at a treatment's end, held it lower on purpose)."""
         taus = self.recovery_tau_h[-RECOVERIES_KEPT:]
         since = now_ms - self.last_water_change_ms
         if self.thermostat or len(taus) < 2 or since < WATER_CHANGE_SETTLE_MS or \
                 since > REWARM_TAUS * max(taus) * 3_600_000:
             return None
         healthy = outside_spans(t_ms, self.excluded)
+        if not self.firing("heater_dead") and not self._at_days_before_change(t_ms, frame, healthy):
+            return None
         tg, gap = gap_to_days(t_ms, frame["temp_c"], healthy, now_ms, RECOVERY_SLOPE_MINUTES * 2)
         if len(gap) < RECOVERY_SLOPE_MINUTES or not np.isfinite(gap[-10:]).any():
             return None
@@ -309,6 +317,35 @@ class RecoveryMixin(HostBase):
         return -opening, f"Temperature not coming back after the water change (now {water:.1f} °C, " \
                          f"{short:.1f} °C below this hour on the days before, {-opening:+.2f} °C/h toward it; " \
                          f"it usually warms back {short / max(taus):+.1f} °C/h at that): "
+
+    def _at_days_before_change(self, t_ms: Array, frame: dict[str, Array], healthy: NDArray[np.bool_]) -> bool:
+        """Whether the water was where its days were before the last water change (the median gap to the same
+        minutes of the days before, over :data:`BEFORE_CHANGE_MINUTES` before it, no further below them than a
+        new healthy day may go there, :func:`analytics.heater_hour.held_at_hour`); True without the readings.
+
+        The days before are what a heater owes the water back after a change only if it held it there before
+        the change: water already well below them (the keeper turning the heater down at a treatment's end, a
+        set point lowered for the summer) was held at a new level of the keeper's choosing, which the days
+        cannot tell.  Judged once a change (the readings before it do not change)."""
+        change = self.last_water_change_ms
+        if change == self.at_days_change_ms:
+            return self.at_days_before_change
+        far, near = BEFORE_CHANGE_MINUTES
+        end = int(np.searchsorted(t_ms, change - near * MIN_MS))
+        tb, temp, use = t_ms[:end], frame["temp_c"][:end], healthy[:end]
+        # the days' healthy readings; all of them where the exclusions leave too few at that hour (the keeper's
+        # changes at about that hour on other evenings: the median day outvotes one spoiled day)
+        _, gap = gap_to_days(tb, temp, use, change - near * MIN_MS, far - near)
+        if len(gap) < (far - near) // 2:
+            _, gap = gap_to_days(tb, temp, None, change - near * MIN_MS, far - near)
+        margin = held_at_hour(tb, temp, use, change - near * MIN_MS)[1]
+        if not math.isfinite(margin):
+            margin = held_at_hour(tb, temp, None, change - near * MIN_MS)[1]
+        noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
+        at_days = len(gap) < (far - near) // 2 or not math.isfinite(margin) or \
+            float(np.median(gap)) <= max(margin, 3.0 * noise)
+        self.at_days_change_ms, self.at_days_before_change = change, at_days
+        return at_days
 
     def _change_step(self, change_ms: int, at_ms: int, t_ms: Array, frame: dict[str, Array]) -> float:
         """How far the water change recognised at ``change_ms`` had moved the water by ``at_ms`` (°C: the
@@ -331,7 +368,8 @@ class RecoveryMixin(HostBase):
         A heater catching up after a change only brings the water back to where it was: water above that is
         the new water's own warmth, and fish take a sudden few degrees as a shock whatever the limits say.
         How far this keeper's changes usually move the water is the tank's own (a warm tap mixed by hand,
-        cool new water every evening): only a change well beyond all of them is told."""
+        cool new water every evening): only a change well beyond all of them is told, and only a step that its
+        new water had made by the time it was poured (:data:`POURED_MINUTES`)."""
         change = max(self.last_water_change_ms, self.water_moved_ms)
         since = now_ms - change
         if since >= WATER_CHANGE_SETTLE_MS:
@@ -347,6 +385,13 @@ class RecoveryMixin(HostBase):
         hold = self.firing("heater_stuck")
         if not math.isfinite(step) or step <= (0.0 if hold else usual) + self.profile.heater_off_drop_c:
             return None
+        # the new water's warmth is all in once it is poured and mixed (POURED_MINUTES): the step it made is
+        # the step then; water that warms further afterwards (the room's afternoon, the sun, a heater) is no
+        # new water's doing, and the heater rules judge it
+        if not hold and since > POURED_MINUTES * MIN_MS:
+            poured = self._change_step(change, change + POURED_MINUTES * MIN_MS, t_ms, frame)
+            if not poured > usual + self.profile.heater_off_drop_c:
+                return None
         water = float(np.nanmedian(frame["temp_c"][-5:]))
         return step, f"The water change lifted the temperature {step:+.1f} °C (now {water:.1f} °C), far beyond " \
                      f"the {usual:.1f} °C this tank's recent changes moved it: the new water was too warm. "
