@@ -40,6 +40,9 @@ STUCK_ONLY = ("level_cm",)
 #: a probe's step holds its rate rules this long: the longest rate window (the 60-minute cooling slope) has
 #: it in its readings until then
 STEP_HOLD_MINUTES = 60
+#: the hours of a probe's own readings its wobble is learned from (:meth:`ProbesMixin._learn_noise`'s least);
+#: after a step the probe is another instrument, and its stuck and failing tests wait this long for them
+RENEWED_HOURS = 12
 
 
 class ProbesMixin(HostBase):
@@ -52,7 +55,10 @@ class ProbesMixin(HostBase):
         for name in PROBE_SENSORS:
             if name not in frame:
                 continue
-            y = frame[name][sel]
+            since = self._renewed_since(name, now_ms)
+            # a probe that stepped (recalibrated, replaced, moved) is learned from its own readings since,
+            # the offset it may stand at included: its wobble is the new probe's, whatever its level
+            y = frame[name][sel] if since is None else frame[name][(t_ms >= max(lo, since, self.learn_from_ms))]
             n = len(y) // 60 * 60
             if n < 12 * 60:
                 continue
@@ -105,6 +111,9 @@ class ProbesMixin(HostBase):
         stuck, noisy = [], []
         minutes: dict[str, int] = {}  # how long each stuck probe has repeated its reading
         for name, usual in self.noise.items():
+            if self._renewing(name, now_ms):
+                self.wobble_gone_ms.pop(name, None)  # (a collapse seen before the step was the old probe's)
+                continue
             if name not in frame or usual <= 0:
                 continue
             _, y = self._recent(t_ms, frame[name], now_ms, WOBBLE_MINUTES)
@@ -158,6 +167,23 @@ class ProbesMixin(HostBase):
                      "corroded or wet contact): check it now, before the probe stops reading altogether.")
         out += self._rule("probe_silent", bool(silent or losing), now_ms, float(len(silent) + len(losing)), words)
         return out
+
+    def _renewed_since(self, name: str, now_ms: int) -> int | None:
+        """When ``name``'s probe last made a lasting step no water made (:meth:`_probe_stepped`), if within
+        ``reference_hours``: what was learned of its wobble before it is another probe's (a new or
+        recalibrated pH probe wobbles less than the cracked one it replaced), so it is learned from the
+        readings since.  None: no step within the reference."""
+        last = self.probe_steps.get(name)
+        if last is None or now_ms - last[0] > self.settings.reference_hours * 3_600_000:
+            return None
+        return last[0]
+
+    def _renewing(self, name: str, now_ms: int) -> bool:
+        """``name``'s probe stepped and its wobble has not been learned since from :data:`RENEWED_HOURS` of
+        its own readings: its stuck and failing tests wait (the step is told by ``probe_step`` while it
+        stands), rather than judge the new probe against the old one's wobble."""
+        since = self._renewed_since(name, now_ms)
+        return since is not None and self.noise_at_ms < since + RENEWED_HOURS * 3_600_000
 
     def _silent_probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[str]:
         """Channels that have read the water (in most of the rows held) but gave no usable reading in the
