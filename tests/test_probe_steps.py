@@ -177,3 +177,21 @@ def test_a_renewed_probe_that_then_sticks_is_told() -> None:
     mon.noise_at_ms = int(t[end])
     out = _run(mon, t, frame, end + 1, end + 40)
     assert [tr for tr in out if tr.key == "probe_stuck" and tr.state == "firing"]
+
+
+def test_a_probe_that_steps_as_it_begins_to_fail_is_not_learned_by_its_failing_hours() -> None:
+    """The third keeper's nano: a pH probe turning noisy (±0.15) reads as a step; fifteen hours later it is
+    well again, and its healthy wobble is the one learned, not the failing hours after the step."""
+    mon = TankMonitor("t", MonitorSettings())
+    start = 14 * 60
+    t, frame = _tank(14 + 30, start, 0.0)
+    rng = np.random.default_rng(3)
+    frame["ph"][start] += 0.6  # the first failing reading lands far off: a step
+    frame["ph"][start + 1:start + 15 * 60] += rng.normal(0, 0.15, 15 * 60 - 1)
+    mon._learn_noise(t[:start], {k: v[:start] for k, v in frame.items()}, int(t[start]))
+    healthy = mon.noise["ph"]
+    mon.probe_steps["ph"] = (int(t[start]), 0.6, 7.4, False)  # the step as _probe_stepped keeps it
+    end = start + 28 * 60
+    mon._learn_noise(t[:end], {k: v[:end] for k, v in frame.items()}, int(t[end]))
+    assert mon.noise_renewed.get("ph") == int(t[start]) and not mon._renewing("ph", int(t[end]))
+    assert mon.noise["ph"] < 2 * healthy  # its thirteen well hours, not the fifteen failing ones
