@@ -180,6 +180,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     fastest_minute: dict[str, float] = field(default_factory=dict)  # the water's fastest healthy minute change
     repeat_chance: dict[str, float] = field(default_factory=dict)  # how often a healthy reading repeats exactly
     wobble_gone_ms: dict[str, int] = field(default_factory=dict)  # since when each probe's wobble collapsed
+    noise_renewed: dict[str, int] = field(default_factory=dict)  # the step each probe's wobble was learned after
     missed: dict[str, float] = field(default_factory=dict)  # how often each healthy probe misses a reading (probe_gaps)
     quiet: dict[str, QuietFloor] = field(default_factory=dict)  # how quiet each healthy probe gets (probe_quiet)
     #: a probe's standing offsets after a step: (channel, from ms, to ms, size), kept out of the usual course

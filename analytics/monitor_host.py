@@ -88,6 +88,7 @@ class MonitorHost:
     fastest_minute: dict[str, float]  # the water's fastest healthy change in a minute, per inert probe
     repeat_chance: dict[str, float]  # how often a healthy reading repeats the one before exactly
     wobble_gone_ms: dict[str, int]  # since when each probe's wobble collapsed (stuck)
+    noise_renewed: dict[str, int]  # the step each probe's wobble was learned after (analytics/probes.py)
     missed: dict[str, float]  # how often a healthy probe misses a reading the others make (analytics/probe_gaps.py)
     quiet: dict[str, QuietFloor]  # the quietest a healthy probe's window gets (analytics/probe_quiet.py)
     offset_spans: list[tuple[str, int, int, float]]  # a probe's standing offsets: channel, from, to, size

@@ -40,6 +40,29 @@ STUCK_ONLY = ("level_cm",)
 #: a probe's step holds its rate rules this long: the longest rate window (the 60-minute cooling slope) has
 #: it in its readings until then
 STEP_HOLD_MINUTES = 60
+#: the hours of a probe's own readings its wobble is learned from (:meth:`ProbesMixin._learn_noise`'s least);
+#: after a step the probe is another instrument, and its stuck and failing tests wait this long for them
+RENEWED_HOURS = 12
+
+
+def healthy_hours(y: Array, usual: float) -> Array:
+    """A renewed probe's readings ``y`` (one a minute, from its step on) without the hours the failing test
+    would call failing (a step spread over :data:`analytics.rules.FAILING_WOBBLE` times ``usual``, the old
+    probe's wobble): a probe that stepped because it began to fail (a noisy pH probe reads as a step) is not
+    learned as a new probe by its failing hours.  The hours are cut from the start, as ``_learn_noise``
+    cuts them; ``usual`` 0: all kept.
+
+    >>> y = np.concatenate([np.random.default_rng(0).normal(7.0, 0.3, 60), np.full(60, 7.0)])
+    >>> bool(np.isnan(healthy_hours(y, 0.01)[:60]).all()), bool(np.isfinite(healthy_hours(y, 0.01)[60:]).all())
+    (True, True)
+    """
+    out = np.array(y, dtype=np.float64)
+    if not usual > 0:
+        return out
+    for k in range(0, len(out) - len(out) % 60, 60):
+        if step_spread(out[k:k + 60]) > FAILING_WOBBLE * usual:
+            out[k:k + 60] = np.nan
+    return out
 
 
 class ProbesMixin(HostBase):
@@ -52,7 +75,11 @@ class ProbesMixin(HostBase):
         for name in PROBE_SENSORS:
             if name not in frame:
                 continue
-            y = frame[name][sel]
+            since = self._renewed_since(name, now_ms)
+            # a probe that stepped (recalibrated, replaced, moved) is learned from its own readings since,
+            # the offset it may stand at included: its wobble is the new probe's, whatever its level
+            y = frame[name][sel] if since is None else \
+                healthy_hours(frame[name][t_ms >= max(lo, since, self.learn_from_ms)], self.noise.get(name, 0.0))
             n = len(y) // 60 * 60
             if n < 12 * 60:
                 continue
@@ -64,6 +91,8 @@ class ProbesMixin(HostBase):
             with np.errstate(all="ignore"):
                 hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
             self.noise[name] = float(np.median(hours))
+            if since is not None:
+                self.noise_renewed[name] = since
             self.noise_level[name] = float(np.nanmedian(y))
             self._learn_inertia(name, y)
             floor = learn_quiet(y, self.settings.false_alarms_per_30_days)
@@ -98,8 +127,8 @@ class ProbesMixin(HostBase):
 
     def _probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any]) -> list[Transition]:
         # the probes' usual wobble needs only 12 h of readings (not the drift's two-day warm-up)
-        if (not self.noise or now_ms - self.noise_at_ms >= self.settings.refit_minutes * MIN_MS) \
-                and not self.in_maintenance(now_ms) and not self._stuck_or_noisy():
+        if (not self.noise or now_ms - self.noise_at_ms >= self.settings.refit_minutes * MIN_MS
+                or self._renewal_due(now_ms)) and not self.in_maintenance(now_ms) and not self._stuck_or_noisy():
             self._learn_noise(t_ms, frame, now_ms)
             self.noise_at_ms = now_ms
         stuck, noisy = [], []
@@ -116,7 +145,11 @@ class ProbesMixin(HostBase):
             # also quadruples its wobble, and that is the water, not the probe
             level = self.noise_level.get(name, 0.0)
             grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
-            held = self._stuck_minutes(name, t_ms, frame[name], now_ms, spread < 0.1 * usual, grown)
+            renewing = self._renewing(name, now_ms)
+            if renewing:  # a new probe quieter than the old is no stuck one (a collapse seen before was the old's)
+                self.wobble_gone_ms.pop(name, None)
+            held = None if renewing else \
+                self._stuck_minutes(name, t_ms, frame[name], now_ms, spread < 0.1 * usual, grown)
             if held is not None:
                 stuck.append(name)
                 minutes[name] = held
@@ -158,6 +191,30 @@ class ProbesMixin(HostBase):
                      "corroded or wet contact): check it now, before the probe stops reading altogether.")
         out += self._rule("probe_silent", bool(silent or losing), now_ms, float(len(silent) + len(losing)), words)
         return out
+
+    def _renewed_since(self, name: str, now_ms: int) -> int | None:
+        """When ``name``'s probe last made a lasting step no water made (:meth:`_probe_stepped`), if within
+        ``reference_hours``: what was learned of its wobble before it is another probe's (a new or
+        recalibrated pH probe wobbles less than the cracked one it replaced), so it is learned from the
+        readings since.  None: no step within the reference."""
+        last = self.probe_steps.get(name)
+        if last is None or now_ms - last[0] > self.settings.reference_hours * 3_600_000:
+            return None
+        return last[0]
+
+    def _renewing(self, name: str, now_ms: int) -> bool:
+        """``name``'s probe stepped and its wobble has not been learned since from :data:`RENEWED_HOURS` of
+        its own readings: its stuck and failing tests wait (the step is told by ``probe_step`` while it
+        stands), rather than judge the new probe against the old one's wobble."""
+        since = self._renewed_since(name, now_ms)
+        return since is not None and self.noise_renewed.get(name) != since
+
+    def _renewal_due(self, now_ms: int) -> bool:
+        """A renewed probe has had :data:`RENEWED_HOURS` since its step and an hour since the last try: its
+        wobble is learned now, not at the next refit hours later."""
+        return now_ms - self.noise_at_ms >= 60 * MIN_MS and any(
+            self._renewing(n, now_ms) and now_ms - at >= RENEWED_HOURS * 3_600_000
+            for n, (at, *_) in self.probe_steps.items())
 
     def _silent_probes(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[str]:
         """Channels that have read the water (in most of the rows held) but gave no usable reading in the

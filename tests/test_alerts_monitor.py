@@ -186,16 +186,20 @@ def test_stuck_ph_probe_is_a_probe_problem(warm: Any) -> None:
     assert keys_fired(alerts) == {"probe_stuck"}, [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
 
 
-@fires("probe_stuck")
-def test_an_unplugged_ph_probe_reading_its_offset_is_stuck(warm: Any) -> None:
+@fires("probe_step")
+def test_an_unplugged_ph_probe_reading_its_offset_is_told_by_its_step(warm: Any) -> None:
     def unplugged(t: np.ndarray, v: dict) -> None:  # the open input: the amplifier's offset, a fifth of the noise
         rng = np.random.default_rng(5)
         v["ph"][WARM:] = 6.98 + rng.normal(scale=0.002, size=len(t) - WARM)
 
     mon, alerts = fork(warm, 2 * 60, [], edit=unplugged)
-    delay, tr = first_firing(alerts, "probe_stuck")
-    assert delay <= 60 and "pH probe is stuck" in tr.summary and "plugged in" in tr.summary
-    # its step told as the probe's, its 0.2 lower pH as a drift at most: no crash, no range alarm
+    # round 16: its step is told as the probe's within minutes ("recalibrated, moved or is failing"); after a
+    # step the probe is another instrument whose wobble is learned anew (analytics/probes.py), so its stuck
+    # test waits for that and the step is what tells it
+    delay, tr = first_firing(alerts, "probe_step")
+    assert delay <= 10 and "pH reading jumped" in tr.summary and "failing" in tr.summary
+    assert mon._renewing("ph", mon.noise_at_ms + 1)
+    # its 0.2 lower pH as a drift at most: no crash, no range alarm
     assert keys_fired(alerts) <= {"probe_stuck", "probe_step", "drift"}, [(i - WARM, tr.key) for i, tr in alerts]
 
 

@@ -16,6 +16,7 @@ from analytics.probe_steps import (
     trailing_repeats,
     water_moved,
 )
+from analytics.probes import RENEWED_HOURS
 
 MIN = 60_000
 NOISE = 0.005  # a pH probe's reading noise (its minute steps spread by about 0.007)
@@ -133,3 +134,64 @@ def test_a_stuck_fine_probe_is_told_in_minutes_not_half_an_hour() -> None:
     out = _run(mon, t, frame, start + 1, start + 40)
     stuck = [tr for tr in out if tr.key == "probe_stuck" and tr.state == "firing"]
     assert stuck and stuck[0].t_ms - t[start] <= 11 * MIN and "TDS probe is stuck" in stuck[0].summary
+
+
+def _renewed_tank(step_at: int) -> tuple[np.ndarray, dict]:
+    """A tank whose cracked pH probe (wobble 0.03, read pulled to 7.0) is replaced at minute ``step_at`` by a
+    new one (wobble 0.01) reading the water's 7.6; readings to 0.01 pH (round 16)."""
+    t, frame = _tank(14 + RENEWED_HOURS + 2, step_at, 0.0)
+    rng = np.random.default_rng(7)
+    n = len(t)
+    ph = np.where(np.arange(n) < step_at, 7.0 + rng.normal(0, 0.03, n), 7.6 + rng.normal(0, 0.01, n))
+    frame["ph"] = np.round(ph, 2)
+    return t, frame
+
+
+def test_a_new_probe_with_a_smaller_wobble_is_not_stuck_and_its_own_wobble_is_learned() -> None:
+    mon = TankMonitor("t", MonitorSettings())
+    start = 14 * 60
+    t, frame = _renewed_tank(start)
+    mon._learn_noise(t[:start], {k: v[:start] for k, v in frame.items()}, int(t[start]))  # the old probe's
+    old = mon.noise["ph"]
+    out = _run(mon, t, frame, start - 5, start + 90)
+    fired = [tr.key for tr in out if tr.state == "firing"]
+    assert "probe_step" in fired, fired  # the step itself is told: the probe was recalibrated or replaced
+    assert "probe_stuck" not in fired, fired  # its smaller wobble is not the old probe's gone
+    assert mon._renewing("ph", int(t[start + 90]))
+    end = start + RENEWED_HOURS * 60 + 30
+    mon._learn_noise(t[:end], {k: v[:end] for k, v in frame.items()}, int(t[end]))
+    mon.noise_at_ms = int(t[end])
+    assert not mon._renewing("ph", int(t[end]))
+    assert mon.noise["ph"] < old / 2  # the new probe's own wobble, learned from its readings since the step
+
+
+def test_a_renewed_probe_that_then_sticks_is_told() -> None:
+    mon = TankMonitor("t", MonitorSettings())
+    start = 14 * 60
+    t, frame = _renewed_tank(start)
+    end = start + RENEWED_HOURS * 60 + 30
+    frame["ph"][end:] = 7.61  # after its wobble was learned, the new probe freezes
+    mon._learn_noise(t[:start], {k: v[:start] for k, v in frame.items()}, int(t[start]))
+    _run(mon, t, frame, start - 5, start + 20)  # the step is seen
+    mon._learn_noise(t[:end], {k: v[:end] for k, v in frame.items()}, int(t[end]))
+    mon.noise_at_ms = int(t[end])
+    out = _run(mon, t, frame, end + 1, end + 40)
+    assert [tr for tr in out if tr.key == "probe_stuck" and tr.state == "firing"]
+
+
+def test_a_probe_that_steps_as_it_begins_to_fail_is_not_learned_by_its_failing_hours() -> None:
+    """The third keeper's nano: a pH probe turning noisy (±0.15) reads as a step; fifteen hours later it is
+    well again, and its healthy wobble is the one learned, not the failing hours after the step."""
+    mon = TankMonitor("t", MonitorSettings())
+    start = 14 * 60
+    t, frame = _tank(14 + 30, start, 0.0)
+    rng = np.random.default_rng(3)
+    frame["ph"][start] += 0.6  # the first failing reading lands far off: a step
+    frame["ph"][start + 1:start + 15 * 60] += rng.normal(0, 0.15, 15 * 60 - 1)
+    mon._learn_noise(t[:start], {k: v[:start] for k, v in frame.items()}, int(t[start]))
+    healthy = mon.noise["ph"]
+    mon.probe_steps["ph"] = (int(t[start]), 0.6, 7.4, False)  # the step as _probe_stepped keeps it
+    end = start + 28 * 60
+    mon._learn_noise(t[:end], {k: v[:end] for k, v in frame.items()}, int(t[end]))
+    assert mon.noise_renewed.get("ph") == int(t[start]) and not mon._renewing("ph", int(t[end]))
+    assert mon.noise["ph"] < 2 * healthy  # its thirteen well hours, not the fifteen failing ones
