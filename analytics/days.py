@@ -22,6 +22,7 @@ from analytics.catalogue import (
     Transition,
 )
 from analytics.forecast import LocalLinearTrend
+from analytics.level_pause import running_column
 from analytics.monitor_host import HostBase
 from analytics.water_change import (
     DRAIN_READINGS,
@@ -297,7 +298,8 @@ class DaysMixin(HostBase):
             return []  # the mark is read from minutes the level held: not from a refill still in them
         # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
         # any change was recognised hold the keeper's drains themselves
-        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, frame.get("pump"))
+        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h,  # (a feed mode's rest too)
+                           running_column(frame.get("pump"), frame.get("flow_lpm"), self.profile.flow_stopped_lpm))
         if move is None or move.start_ms <= max(self.drain_end_ms, self.water_moved_ms):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":

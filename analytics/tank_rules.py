@@ -16,6 +16,7 @@ from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
+from analytics.level_pause import held_by_top_off, running_column
 from analytics.level_schedule import scheduled_fall
 from analytics.level_seep import seep_rule
 from analytics.level_trend import (
@@ -340,7 +341,9 @@ class RulesMixin(RecoveryMixin):
             fall = -theil_sen_per_hour(tl[::2] / 1000.0, lv[::2]) if np.isfinite(lv).sum() >= 18 else float("nan")
             # (with the pump back on within the half hour, the fall since it runs again: its restart takes
             # the display's water back from the sump at once, analytics/level_trend.py)
-            running = since_running(t_ms, frame.get("pump"), now_ms, 30)
+            # (a pump at rest with its relay on -- a DC pump's feed mode -- is at rest: analytics/level_pause.py)
+            run = running_column(frame.get("pump"), frame.get("flow_lpm"), p.flow_stopped_lpm)
+            running = since_running(t_ms, run, now_ms, 30)
             if running > now_ms - 30 * MIN_MS:
                 ok = (tl >= running) & np.isfinite(lv)
                 fall = -theil_sen_per_hour(tl[ok] / 1000.0, lv[ok]) if ok.sum() >= RUNNING_READINGS else float("nan")
@@ -359,6 +362,11 @@ class RulesMixin(RecoveryMixin):
             t15, lv15 = self._recent(t_ms, frame["level_cm"], now_ms, TREND_MINUTES)
             fall15 = -theil_sen_per_hour(t15 / 1000.0, lv15) if np.isfinite(lv15).sum() >= 0.8 * TREND_MINUTES \
                 else float("nan")
+            running15 = since_running(t_ms, run, now_ms, TREND_MINUTES)  # (as the half hour's: since it runs)
+            if running15 > now_ms - TREND_MINUTES * MIN_MS:
+                ok = (t15 >= running15) & np.isfinite(lv15)
+                fall15 = -theil_sen_per_hour(t15[ok] / 1000.0, lv15[ok]) if ok.sum() >= RUNNING_READINGS \
+                    else float("nan")
             score["level_fall_15_cm_per_h"] = fall15
             pump = self._recent(t_ms, frame["pump"], now_ms, 30)[1] if "pump" in frame else np.ones(1)
             steady_pump = bool(np.all(pump[np.isfinite(pump)] == 1.0))
@@ -389,7 +397,9 @@ class RulesMixin(RecoveryMixin):
             # a fast fall held as the keeper's drain that was not refilled within the drain's time: the water is
             # still missing (a leak that stopped on its own shows no rate any more)
             lost_below = self.level_lost_below_cm
-            lost = math.isfinite(lost_below) and math.isfinite(level) and level < lost_below
+            # (and a level back inside the band a top-off holds has nothing missing: analytics/level_pause.py)
+            lost = math.isfinite(lost_below) and math.isfinite(level) and level < lost_below and \
+                not held_by_top_off(self.top_off.band, level)
             if math.isfinite(lost_below) and math.isfinite(level) and not lost:
                 self.level_lost_below_cm, self.level_lost_why = float("nan"), ""  # back at its mark: refilled
             # (a fall unlike the keeper's own water changes says how: analytics.water_change.unlike_habit)
