@@ -72,5 +72,7 @@ def held_by_top_off(band: TopOffBand, level_cm: float) -> bool:
     """
     if not band.has_top_off or not np.isfinite(level_cm):
         return False
+    # one refill: the band's width or its low end's spread, not a day's evaporation (learned from the level's
+    # own falls, it holds the keeper's drains on a tank topped up by hand: 4 cm a day on a 0.3 cm a day tank)
     refill = max(band.high - band.low, 3.0 * band.low_spread)
-    return bool(level_cm >= band.low - max(refill, 0.5 * band.evaporation_cm_per_day))
+    return bool(level_cm >= band.low - refill)

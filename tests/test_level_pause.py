@@ -92,3 +92,13 @@ def test_running_column_reads_no_flow_as_rest() -> None:
     assert running_column(pump, np.array([20.0, 0.1, 0.0, np.nan]), 0.5).tolist() == [1.0, 0.0, 0.0, 1.0]
     assert running_column(pump, None, 0.5) is pump
     assert not held_by_top_off(TopOffBand(21.0, 23.0, 0.0, 0.5, 0.0), 22.0)  # a band wider than evaporation
+
+
+def test_a_siphon_below_the_band_is_missing_water_however_fast_the_level_seemed_to_evaporate() -> None:
+    """The round 10 goldfish tank, topped up by hand, changed twice a week: its band's "evaporation" learned the
+    keeper's drains (4.1 cm a day; 0.3 is true), and a siphon left in after a change, 1.5 cm under the band's low
+    end, was held as water the top-off holds: told by `top_off_behind` at +40 min, not `level_falling` at +12.
+    One refill below the band is the band's width or its spread, not a day's evaporation."""
+    band = TopOffBand(35.48, 36.02, 0.088, 4.13, 0.64)  # learned at d14 09:31 of drain_goldfish_month
+    assert not held_by_top_off(band, 33.94)
+    assert held_by_top_off(band, 35.2)  # within one refill (the band's width) of its low end
