@@ -11,6 +11,7 @@ every time it is built.  No month runs through the engine here.
 from __future__ import annotations
 
 import doctest
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,22 +61,31 @@ def month(request) -> Scenario:
     return built(request.param)
 
 
-def test_a_month_is_thirty_days_of_minutes_with_its_faults_of_the_stated_kinds(month: Scenario) -> None:
-    s = month
-    kinds, profile = next(k for make, k in KINDS.items() if built(make) is s)
+def assert_thirty_days_of_minutes_with_five_faults(s: Scenario, kinds_by_month: dict, round_name: str) -> None:
+    """A blind month's shape: 30 days of minutes, every column, five faults of the kinds its docstring names,
+    labels after the warm-up, no missing reading (round 16's months are checked by the same)."""
+    kinds, profile = next(k for make, k in kinds_by_month.items() if built(make) is s)
     assert s.t_ms[0] == START_MS and np.all(np.diff(s.t_ms) == 60_000) and len(s.t_ms) == 30 * DAY_MIN
     assert set(s.values) == set(COLUMNS) and all(len(x) == len(s.t_ms) for x in s.values.values())
     assert len(s.faults) == 5 and {f["kind"] for f in s.faults} == kinds
-    assert "blind" in s.name and "round 15" in s.name and s.profile == profile
+    assert "blind" in s.name and round_name in s.name and s.profile == profile
     assert s.labels.any() and not s.labels[:2 * DAY_MIN].any()  # the labels inside the month, after the warm-up
     assert all(np.isfinite(x).all() for x in s.values.values())  # no reading is missing
 
 
-@pytest.mark.parametrize("make", STRANGERS15, ids=lambda f: f.__name__)
-def test_a_month_is_the_same_every_time_and_another_seed_another_month(make) -> None:
+def assert_the_same_every_time_and_another_seed_another_month(make: Any) -> None:
     a, b, other = (make(days=4, faults=(), **seed) for seed in ({}, {}, {"seed": 7}))
     assert all(np.array_equal(a.values[k], b.values[k]) for k in COLUMNS) and np.array_equal(a.labels, b.labels)
     assert not np.array_equal(a.values["temp_c"], other.values["temp_c"])
+
+
+def test_a_month_is_thirty_days_of_minutes_with_its_faults_of_the_stated_kinds(month: Scenario) -> None:
+    assert_thirty_days_of_minutes_with_five_faults(month, KINDS, "round 15")
+
+
+@pytest.mark.parametrize("make", STRANGERS15, ids=lambda f: f.__name__)
+def test_a_month_is_the_same_every_time_and_another_seed_another_month(make) -> None:
+    assert_the_same_every_time_and_another_seed_another_month(make)
 
 
 def test_each_fault_moves_what_it_names(month: Scenario) -> None:

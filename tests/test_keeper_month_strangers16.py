@@ -19,7 +19,7 @@ from scipy.ndimage import median_filter
 import benchmarks.keeper_month_strangers16 as strangers16
 import benchmarks.keeper_month_strangers16_pond as pond
 import benchmarks.keeper_month_strangers16_riparium as riparium
-from benchmarks.keeper_month import COLUMNS, DAY_MIN, START_MS, Scenario
+from benchmarks.keeper_month import DAY_MIN, Scenario
 from benchmarks.keeper_month_paludarium import weekday
 from benchmarks.keeper_month_strangers16 import (
     STRANGERS16,
@@ -33,6 +33,10 @@ from tests.test_keeper_month_strangers import (  # the same checks, here over th
     test_outside_the_faults_every_reading_is_one_a_probe_could_give,  # noqa: F401
 )
 from tests.test_keeper_month_strangers14 import _fault, built
+from tests.test_keeper_month_strangers15 import (  # the shape and repeatability checks, over round 16's months
+    assert_the_same_every_time_and_another_seed_another_month,
+    assert_thirty_days_of_minutes_with_five_faults,
+)
 from tests.test_keeper_month_unseen import (
     test_outside_the_faults_the_water_is_within_the_keepers_limits,  # noqa: F401
 )
@@ -61,21 +65,12 @@ def month(request) -> Scenario:
 
 
 def test_a_month_is_thirty_days_of_minutes_with_its_faults_of_the_stated_kinds(month: Scenario) -> None:
-    s = month
-    kinds, profile = next(k for make, k in KINDS.items() if built(make) is s)
-    assert s.t_ms[0] == START_MS and np.all(np.diff(s.t_ms) == 60_000) and len(s.t_ms) == 30 * DAY_MIN
-    assert set(s.values) == set(COLUMNS) and all(len(x) == len(s.t_ms) for x in s.values.values())
-    assert len(s.faults) == 5 and {f["kind"] for f in s.faults} == kinds
-    assert "blind" in s.name and "round 16" in s.name and s.profile == profile
-    assert s.labels.any() and not s.labels[:2 * DAY_MIN].any()  # the labels inside the month, after the warm-up
-    assert all(np.isfinite(x).all() for x in s.values.values())  # no reading is missing
+    assert_thirty_days_of_minutes_with_five_faults(month, KINDS, "round 16")
 
 
 @pytest.mark.parametrize("make", STRANGERS16, ids=lambda f: f.__name__)
 def test_a_month_is_the_same_every_time_and_another_seed_another_month(make) -> None:
-    a, b, other = (make(days=4, faults=(), **seed) for seed in ({}, {}, {"seed": 7}))
-    assert all(np.array_equal(a.values[k], b.values[k]) for k in COLUMNS) and np.array_equal(a.labels, b.labels)
-    assert not np.array_equal(a.values["temp_c"], other.values["temp_c"])
+    assert_the_same_every_time_and_another_seed_another_month(make)
 
 
 def test_each_fault_moves_what_it_names(month: Scenario) -> None:
