@@ -73,15 +73,16 @@ def test_gap_to_days_reads_the_same_minute_of_the_days_before() -> None:
     assert len(gap) == 0  # one day before only
 
 
-def _hot_told(lift: float, steps: tuple[float, ...] = (0.3, -0.5)) -> list[int]:
-    """Minutes after a water change at which heater_stuck began firing: a 20 °C tank whose change (recognised
-    by the level at minute 120) lifts it ``lift`` °C over ten minutes; ``steps``: how far its recent changes
-    moved it."""
+def stuck_after_change(temp_after: np.ndarray, steps: tuple[float, ...] = (0.3, -0.5)) -> list[int]:
+    """Minutes after a water change (recognised by the level at minute 120 of a 20 °C tank) at which
+    heater_stuck began firing; ``temp_after``: the water's course from minute 110 on (added to 20 °C);
+    ``steps``: how far its recent changes moved it."""
     rng = np.random.default_rng(7)
-    n, change = 300, 120
-    m = np.arange(n)
-    temp = 20.0 + lift * np.clip((m - 110) / 10.0, 0.0, 1.0) + rng.normal(0, 0.02, n)
-    t = (START_MS + m * MIN_MS).astype(np.float64)
+    n, change = 110 + len(temp_after), 120
+    temp = np.full(n, 20.0)
+    temp[110:] += temp_after
+    temp += rng.normal(0, 0.02, n)
+    t = (START_MS + np.arange(n) * MIN_MS).astype(np.float64)
     mon = TankMonitor("heat15")
     mon.noise["temp_c"] = 0.02 * np.sqrt(2.0)
     mon.change_steps = [(int(START_MS - (k + 1) * 3 * DAY * MIN_MS), v) for k, v in enumerate(steps)]
@@ -91,6 +92,11 @@ def _hot_told(lift: float, steps: tuple[float, ...] = (0.3, -0.5)) -> list[int]:
         trs = mon._rules(int(t[i - 1]) + MIN_MS, t[:i], {"temp_c": temp[:i]}, {})
         out += [i - change for tr in trs if tr.key == "heater_stuck" and tr.state == "firing"]
     return out
+
+
+def _hot_told(lift: float, steps: tuple[float, ...] = (0.3, -0.5)) -> list[int]:
+    """:func:`stuck_after_change` of a change that lifts the water ``lift`` °C over ten minutes."""
+    return stuck_after_change(lift * np.clip(np.arange(190) / 10.0, 0.0, 1.0), steps)
 
 
 def test_a_water_change_far_warmer_than_the_tanks_earlier_changes_is_told_at_once() -> None:

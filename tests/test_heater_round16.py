@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.test_heater_round15 import CHANGE_AT, DAY, _evenings, _told
+from tests.test_heater_round15 import CHANGE_AT, DAY, _evenings, _told, stuck_after_change
 
 
 def _turned_down(rate_c_per_h: float, dies_after: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
@@ -33,38 +33,14 @@ def test_a_heater_dying_after_the_change_of_water_held_at_its_days_is_still_told
     assert told and 180 <= told[0] <= 300, f"heater_dead began at {told} min after the change (died at 75)"
 
 
-def _stuck_after_change(temp_after: np.ndarray) -> list[int]:
-    """Minutes after a water change (recognised by the level at minute 120 of a 20 °C tank whose two recent
-    changes moved it 0.3 and -0.5 °C) at which heater_stuck began firing; ``temp_after``: the water's course
-    from minute 110 on (added to 20 °C)."""
-    from analytics.monitor import TankMonitor
-    from tests.test_heater_round15 import MIN_MS, START_MS
-
-    rng = np.random.default_rng(7)
-    n, change = 110 + len(temp_after), 120
-    temp = np.full(n, 20.0)
-    temp[110:] += temp_after
-    temp += rng.normal(0, 0.02, n)
-    t = (START_MS + np.arange(n) * MIN_MS).astype(np.float64)
-    mon = TankMonitor("heat16")
-    mon.noise["temp_c"] = 0.02 * np.sqrt(2.0)
-    mon.change_steps = [(int(START_MS - (k + 1) * 3 * DAY * MIN_MS), v) for k, v in enumerate((0.3, -0.5))]
-    mon.water_moved_ms = int(t[change])
-    out = []
-    for i in range(change + 1, n):
-        trs = mon._rules(int(t[i - 1]) + MIN_MS, t[:i], {"temp_c": temp[:i]}, {})
-        out += [i - change for tr in trs if tr.key == "heater_stuck" and tr.state == "firing"]
-    return out
-
-
 def test_water_warming_after_the_new_water_was_poured_is_no_hot_change() -> None:
     m = np.arange(170, dtype=np.float64)
     # the change lifts the water 0.1 °C (as its changes do), then the afternoon warms it 0.4 °C/h for 2 h
     after = 0.1 * np.clip(m / 10.0, 0.0, 1.0) + 0.4 * np.clip(m - 40.0, 0.0, None) / 60.0
-    assert not _stuck_after_change(after), "the afternoon's warmth after a change was told as too warm new water"
+    assert not stuck_after_change(after), "the afternoon's warmth after a change was told as too warm new water"
 
 
 def test_new_water_poured_hot_is_still_told_at_once() -> None:
     m = np.arange(170, dtype=np.float64)
-    told = _stuck_after_change(3.0 * np.clip(m / 10.0, 0.0, 1.0))
+    told = stuck_after_change(3.0 * np.clip(m / 10.0, 0.0, 1.0))
     assert told and told[0] <= 10, f"a change lifting the water 3 °C was told at {told} min"
