@@ -41,7 +41,8 @@ STUCK_ONLY = ("level_cm",)
 #: it in its readings until then
 STEP_HOLD_MINUTES = 60
 #: the hours of a probe's own readings its wobble is learned from (:meth:`ProbesMixin._learn_noise`'s least);
-#: after a step the probe is another instrument, and its stuck and failing tests wait this long for them
+#: after a step the probe is another instrument, and its stuck test waits this long for them (its failing test
+#: stays on the old wobble: a probe that steps as it begins to fail is still told)
 RENEWED_HOURS = 12
 
 
@@ -204,7 +205,7 @@ class ProbesMixin(HostBase):
 
     def _renewing(self, name: str, now_ms: int) -> bool:
         """``name``'s probe stepped and its wobble has not been learned since from :data:`RENEWED_HOURS` of
-        its own readings: its stuck and failing tests wait (the step is told by ``probe_step`` while it
+        its own readings: its stuck test waits (the step is told by ``probe_step`` while it
         stands), rather than judge the new probe against the old one's wobble."""
         since = self._renewed_since(name, now_ms)
         return since is not None and self.noise_renewed.get(name) != since
