@@ -53,6 +53,7 @@ from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
 from benchmarks.keeper_month_strangers14_sump import draw_water, quiet_tank
 from benchmarks.keeper_month_strangers15_pond import minute_grid
+from benchmarks.keeper_month_strangers16_pond import pour
 from benchmarks.keeper_month_strangers17_aquaponics import aquaponics_month, finish17
 from benchmarks.keeper_month_strangers17_well import farmhouse_well_month
 
@@ -179,11 +180,9 @@ def narrowboat_month(days: int = 30, seed: int = 1701, faults: tuple | None = No
             elif faulty and hose and k == hose["end"]:
                 lvl = MARK_CM  # she bails it back to the mark and mops the floor
             if pouring is not None:
-                add = min(JUG_CM, MARK_CM - lvl)
-                f = add / (lvl + add)
-                c, h, lvl = c * (1 - f) + BOAT_TDS * f, h * (1 - f), lvl + add
+                lvl, c, h, f, full = pour(lvl, c, h, JUG_CM, MARK_CM, BOAT_TDS)
                 mixes[k] = (f, kettle[pouring])
-                if lvl >= MARK_CM - 1e-9:
+                if full:
                     pouring = None
             level[k], tds[k], acid[k] = lvl, c, h
         return level, tds, acid, mixes

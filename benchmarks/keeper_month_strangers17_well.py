@@ -20,6 +20,7 @@ from benchmarks.keeper_month_strangers12_fry import fault_of
 from benchmarks.keeper_month_strangers13_awc import back_within, departs
 from benchmarks.keeper_month_strangers14_sump import draw_water, quiet_tank
 from benchmarks.keeper_month_strangers15_pond import minute_grid
+from benchmarks.keeper_month_strangers16_pond import pour
 from benchmarks.keeper_month_strangers17_aquaponics import finish17
 
 #: the tank's litres a cm, its mark, the powerhead's intake; the river manifold, l/min; siphon, jug, hose cm/min
@@ -113,11 +114,9 @@ def farmhouse_well_month(days: int = 30, seed: int = 1703, faults: tuple | None 
                 pouring = pours[k]
             if pouring is not None:
                 from_tap = faulty and pouring == son
-                add = min(HOSE_CM if from_tap else BUCKET_CM, MARK_CM - lvl)
-                f = add / (lvl + add)
-                c, h, lvl = c * (1 - f) + WELL_TDS * f, h * (1 - f), lvl + add
+                lvl, c, h, f, full = pour(lvl, c, h, HOSE_CM if from_tap else BUCKET_CM, MARK_CM, WELL_TDS)
                 mixes[k] = (f, WELL_C if from_tap else buckets.get(pouring, 17.5))
-                if lvl >= MARK_CM - 1e-9:
+                if full:
                     pouring = None
             level[k], tds[k], acid[k] = lvl, c, h
         return level, tds, acid, mixes

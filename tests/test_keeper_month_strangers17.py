@@ -14,7 +14,6 @@ import doctest
 
 import numpy as np
 import pytest
-from scipy.ndimage import median_filter
 
 import benchmarks.keeper_month_strangers17 as strangers17
 import benchmarks.keeper_month_strangers17_aquaponics as aquaponics
@@ -37,6 +36,7 @@ from tests.test_keeper_month_strangers15 import (  # the shape and repeatability
     assert_the_same_every_time_and_another_seed_another_month,
     assert_thirty_days_of_minutes_with_five_faults,
 )
+from tests.test_keeper_month_strangers16 import _smooth
 from tests.test_keeper_month_unseen import (
     test_outside_the_faults_the_water_is_within_the_keepers_limits,  # noqa: F401
 )
@@ -76,10 +76,6 @@ def test_a_month_is_the_same_every_time_and_another_seed_another_month(make) -> 
 
 def test_each_fault_moves_what_it_names(month: Scenario) -> None:
     assert_each_fault_moves_what_it_names(month, MOVES)
-
-
-def _smooth(s: Scenario, channel: str) -> np.ndarray:
-    return median_filter(s.values[channel], 5, mode="nearest")
 
 
 def test_the_narrowboat_charges_cruises_and_is_changed_on_sundays() -> None:
