@@ -33,7 +33,12 @@ reading what is not the water from its first minute; a slow fault (``label_from`
 reading leaves what it would have been: a temperature 0.3 °C outside the range the same tank without the fault
 took over the day before and meanwhile (:func:`benchmarks.keeper_heat.leaves_range`), a pH, a level or a
 reading that departs from its twin by a keeper's resolution (:func:`benchmarks.keeper_month_strangers13_awc.departs`);
-until it is fixed, plus the water's recovery.
+until it is fixed, plus the water's recovery.  Measured once, through the engine of 8c93922
+(``/work/diag/diag_month.py``, output in /work/diag/blind17_*.txt), not tuned after: the narrowboat 5 of 5 told,
+0.11 false alerts a day (the locks' slosh read as a leak and a running hose), median told delay 5 min; the
+aquaponics 5 of 5, 0.36 (the bell siphon's sawtooth read as a leak, the lime's three-day steps and a clear day's
+warming as drift, the cleaned pH probe against a "usual" learned from the fouled one), 27 min; the farmhouse
+5 of 5, 0.18 (the stones' scrubbing as drift), 36 min (docs/detection.md, "Round 17: three new blind months").
 
 Examples
 --------
