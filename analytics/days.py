@@ -38,6 +38,7 @@ from analytics.water_change import (
     back_at_mark,
     fell,
     filter_switched_off,
+    filter_unplugged,
     level_moved,
     past_drain,
     stepped_at,
@@ -298,14 +299,15 @@ class DaysMixin(HostBase):
             return []  # the mark is read from minutes the level held: not from a refill still in them
         # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
         # any change was recognised hold the keeper's drains themselves
-        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h,  # (a feed mode's rest too)
-                           running_column(frame.get("pump"), frame.get("flow_lpm"), self.profile.flow_stopped_lpm))
+        run = running_column(frame.get("pump"), frame.get("flow_lpm"), self.profile.flow_stopped_lpm)
+        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, run)  # (a feed mode's rest too)
         if move is None or move.start_ms <= max(self.drain_end_ms, self.water_moved_ms):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":
             self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
                                        change_before_ms=self.water_moved_ms,
-                                       filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms))
+                                       filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms)
+                                       or filter_unplugged(t_ms, run, move.start_ms))
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
         # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
