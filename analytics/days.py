@@ -39,6 +39,7 @@ from analytics.water_change import (
     fell,
     filter_switched_off,
     filter_unplugged,
+    ran_before,
     level_moved,
     past_drain,
     stepped_at,
@@ -307,7 +308,8 @@ class DaysMixin(HostBase):
             self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
                                        change_before_ms=self.water_moved_ms,
                                        filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms)
-                                       or filter_unplugged(t_ms, run, move.start_ms))
+                                       or filter_unplugged(t_ms, run, move.start_ms),
+                                       pump_ran=ran_before(t_ms, run, move.start_ms))
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
         # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
@@ -346,7 +348,11 @@ class DaysMixin(HostBase):
             stepped = tuple(self._stepped_with(t_ms, frame, drain.start_ms))
             tds_step = self._tds_dropping(now_ms, t_ms, frame)
             soon = too_soon(self.keeper_drains, drain.start_ms, self._last_refill_ms())
-            drain.recorded = (bool(stepped) or tds_step) and not soon
+            # (new water while the level still falls with the pump running, in a level a float valve holds, is
+            # the holder answering a loss: no keeper's refill)
+            answering = drain.pump_ran and self.level_dips.hold.held and not \
+                level_cm > drain.deepest_cm + drain.threshold_cm / 2
+            drain.recorded = (bool(stepped) or tds_step) and not soon and not answering
             if drain.recorded and not tds_step:  # (a TDS step is recorded by the TDS path)
                 drain.recorded_ms = now_ms
                 out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,

@@ -128,6 +128,7 @@ class DrainUnderWay:
     told: bool = False  # told as unlike the keeper's changes: never held again
     timed_out: bool = False  # not back within MOVE_MINUTES: the rules judge it; followed on for a late refill
     filter_off: bool = False  # the keeper switched the pump off just before it (:func:`filter_switched_off`)
+    pump_ran: bool = False  # the pump ran (switched on, water flowing) through the minutes up to its start
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,22 @@ def switched_on(pump: Array | None) -> bool:
     p = np.asarray(pump, dtype=np.float64)
     p = p[np.isfinite(p)]
     return bool(np.any((p[:-1] == 0.0) & (p[1:] == 1.0)))
+
+
+def ran_before(t_ms: Array, running: Array | None, start_ms: int, minutes: int = 10) -> bool:
+    """The pump ran (``running`` 1: switched on and its water flowing, :func:`analytics.level_pause.running_column`)
+    through the ``minutes`` before ``start_ms`` and at it; False without a pump column.
+
+    >>> t = np.arange(30) * 60_000
+    >>> ran_before(t, np.ones(30), 20 * 60_000), ran_before(t, np.where(np.arange(30) >= 15, 0.0, 1.0), 20 * 60_000)
+    (True, False)
+    """
+    if running is None:
+        return False
+    t_ms, p = np.asarray(t_ms), np.asarray(running, dtype=np.float64)
+    w = p[(t_ms >= start_ms - minutes * MIN_MS) & (t_ms <= start_ms)]
+    w = w[np.isfinite(w)]
+    return bool(len(w) >= minutes // 2 and np.all(w == 1.0))
 
 
 def filter_switched_off(t_ms: Array, pump: Array | None, start_ms: int) -> bool:

@@ -8,8 +8,12 @@ then siphons; a siphon, a leak or an overflow leaves the filter running until th
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from analytics import level_dips
+from analytics.level_dips import LevelHold
 from analytics.water_change import RESTART_MINUTES, filter_unplugged, still_pouring
 from tests.test_water_change_level import CHANGE, START_MS, _run, _tank
 
@@ -79,4 +83,22 @@ def test_a_siphon_on_the_first_day_with_the_filter_running_is_still_told() -> No
     _, fired = _run(v, level_cm_low=10.0)
     falls = [tr for tr in fired if tr.key in ("level_falling", "sump_low")]
     assert falls and (falls[0].t_ms - START_MS) // MIN_MS - CHANGE <= 15, \
+        [(tr.key, (tr.t_ms - START_MS) // MIN_MS) for tr in fired]
+
+
+def test_a_float_valve_answering_a_spill_with_the_pump_running_is_no_water_change(monkeypatch: Any) -> None:
+    """shop_rack_month's fish bag on tank 7's overflow: the rack spills 4 l/min onto the floor with the return
+    running, the float valve opens and its cold mains cool the sump minutes into the fall.  That new water is
+    the holder answering a loss, not the keeper's refill: it must not make the spill a water change that holds
+    ``level_falling`` (the keeper switches the return off for their changes)."""
+    held = LevelHold(True, 35.0, 0.3)  # the sump a float valve holds at 35 cm (learned over days: given here)
+    monkeypatch.setattr(level_dips, "learn_hold", lambda *a, **k: held)
+    v = _tank(CHANGE + 45, 15)
+    k = np.arange(len(v["level_cm"])) - CHANGE
+    v["level_cm"] += 5.0 - np.clip(k, 0, None) * 0.15  # 9 cm/h the valve cannot keep up with
+    v["temp_c"] -= np.clip(k - 3, 0, None) * 0.03  # the valve's mains at 11 °C from minute 3
+    v["tds_ppm"] -= np.clip(k - 3, 0, None) * 0.2  # (its TDS near the system's)
+    mon, fired = _run(v, level_cm_low=20.0)
+    falls = [tr for tr in fired if tr.key in ("level_falling", "sump_low")]
+    assert falls and (falls[0].t_ms - START_MS) // MIN_MS - CHANGE <= 30, \
         [(tr.key, (tr.t_ms - START_MS) // MIN_MS) for tr in fired]
