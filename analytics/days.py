@@ -38,8 +38,10 @@ from analytics.water_change import (
     back_at_mark,
     fell,
     filter_switched_off,
+    filter_unplugged,
     level_moved,
     past_drain,
+    ran_before,
     stepped_at,
     too_soon,
     unlike_habit,
@@ -298,14 +300,16 @@ class DaysMixin(HostBase):
             return []  # the mark is read from minutes the level held: not from a refill still in them
         # the keeper's own word for a leak (the profile), not the sump's learned falls: those learned before
         # any change was recognised hold the keeper's drains themselves
-        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h,  # (a feed mode's rest too)
-                           running_column(frame.get("pump"), frame.get("flow_lpm"), self.profile.flow_stopped_lpm))
+        run = running_column(frame.get("pump"), frame.get("flow_lpm"), self.profile.flow_stopped_lpm)
+        move = level_moved(t_ms, level, now_ms, self.profile.level_fall_cm_per_h, run)  # (a feed mode's rest too)
         if move is None or move.start_ms <= max(self.drain_end_ms, self.water_moved_ms):
             return []  # nothing moved, or a move already seen (it stays in the mark's window for minutes)
         if move.kind == "drain":
             self.drain = DrainUnderWay(move.start_ms, move.mark_cm, move.threshold_cm, move.mark_cm,
                                        change_before_ms=self.water_moved_ms,
-                                       filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms))
+                                       filter_off=filter_switched_off(t_ms, frame.get("pump"), move.start_ms)
+                                       or filter_unplugged(t_ms, run, move.start_ms),
+                                       pump_ran=ran_before(t_ms, run, move.start_ms))
             return self._follow_drain(self.drain, now_ms, self._last(self._recent(t_ms, level, now_ms, 3)[1]),
                                       t_ms, frame)
         # a top-up replaces evaporated water: its chemistry is judged by the dilution it can explain
@@ -344,7 +348,11 @@ class DaysMixin(HostBase):
             stepped = tuple(self._stepped_with(t_ms, frame, drain.start_ms))
             tds_step = self._tds_dropping(now_ms, t_ms, frame)
             soon = too_soon(self.keeper_drains, drain.start_ms, self._last_refill_ms())
-            drain.recorded = (bool(stepped) or tds_step) and not soon
+            # (new water while the level still falls with the pump running, in a level a float valve holds, is
+            # the holder answering a loss: no keeper's refill)
+            answering = drain.pump_ran and self.level_dips.hold.held and not \
+                level_cm > drain.deepest_cm + drain.threshold_cm / 2
+            drain.recorded = (bool(stepped) or tds_step) and not soon and not answering
             if drain.recorded and not tds_step:  # (a TDS step is recorded by the TDS path)
                 drain.recorded_ms = now_ms
                 out += self._record_water_change(now_ms, drain.start_ms - 10 * MIN_MS,

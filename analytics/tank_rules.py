@@ -34,7 +34,7 @@ from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_s
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import over_band, top_off_rule
-from analytics.water_change import MOVE_MINUTES, deeper_than_habit
+from analytics.water_change import MOVE_MINUTES, deeper_than_habit, still_pouring
 
 Array = NDArray[np.float64]
 
@@ -309,7 +309,8 @@ class RulesMixin(RecoveryMixin):
             # (and a pump restarting after its interlock cleared has two minutes to get the water moving)
             held = now_ms <= self.event_until_ms.get("pump_interlock", -1) + 2 * MIN_MS
             # (and a filter the keeper switched off for a water change has until a few minutes after the refill)
-            held = held or self.water_moving(now_ms)
+            held = held or self.water_moving(now_ms) or "level_cm" in frame and \
+                still_pouring(t_ms, frame["level_cm"], now_ms, self.drain_end_ms)  # (its last jugs still going in)
             # (and a stop at the hour the pump paused by itself on earlier days, no longer than those pauses, is
             # the keeper's feed mode: analytics/pump_watch.py)
             held = routine_pause(self, now_ms, t_ms, frame, p.flow_stopped_lpm) and not fault or held

@@ -62,6 +62,9 @@ NOISE_MINUTES = 30
 MOVE_MINUTES = 60
 #: a filter switched off for the change is running again this soon after the refill (plugged in, primed)
 RESTART_MINUTES = 5
+#: a filter whose water stopped (its relay on) this soon before a drain began was unplugged for it: the keeper
+#: pulls the plug and siphons within a minute or two (:func:`filter_unplugged`)
+UNPLUGGED_MINUTES = 3
 #: a drain is the keeper's once the level has been below its mark for this many readings (not a glitch)
 DRAIN_READINGS = 2
 #: back at the mark: within this fraction of the dip (a keeper refills to about the mark, not to the mm)
@@ -125,6 +128,7 @@ class DrainUnderWay:
     told: bool = False  # told as unlike the keeper's changes: never held again
     timed_out: bool = False  # not back within MOVE_MINUTES: the rules judge it; followed on for a late refill
     filter_off: bool = False  # the keeper switched the pump off just before it (:func:`filter_switched_off`)
+    pump_ran: bool = False  # the pump ran (switched on, water flowing) through the minutes up to its start
 
 
 @dataclass(frozen=True)
@@ -292,6 +296,22 @@ def switched_on(pump: Array | None) -> bool:
     return bool(np.any((p[:-1] == 0.0) & (p[1:] == 1.0)))
 
 
+def ran_before(t_ms: Array, running: Array | None, start_ms: int, minutes: int = 10) -> bool:
+    """The pump ran (``running`` 1: switched on and its water flowing, :func:`analytics.level_pause.running_column`)
+    through the ``minutes`` before ``start_ms`` and at it; False without a pump column.
+
+    >>> t = np.arange(30) * 60_000
+    >>> ran_before(t, np.ones(30), 20 * 60_000), ran_before(t, np.where(np.arange(30) >= 15, 0.0, 1.0), 20 * 60_000)
+    (True, False)
+    """
+    if running is None:
+        return False
+    t_ms, p = np.asarray(t_ms), np.asarray(running, dtype=np.float64)
+    w = p[(t_ms >= start_ms - minutes * MIN_MS) & (t_ms <= start_ms)]
+    w = w[np.isfinite(w)]
+    return bool(len(w) >= minutes // 2 and np.all(w == 1.0))
+
+
 def filter_switched_off(t_ms: Array, pump: Array | None, start_ms: int) -> bool:
     """The keeper switched the pump off through the controller within the ``MOVE_MINUTES`` before a drain began
     (it was on, and is off at the start): the keeper is at the tank, doing maintenance -- a change in two
@@ -311,6 +331,59 @@ def filter_switched_off(t_ms: Array, pump: Array | None, start_ms: int) -> bool:
     w = p[(t_ms >= start_ms - MOVE_MINUTES * MIN_MS) & (t_ms <= start_ms)]
     w = w[np.isfinite(w)]
     return bool(len(w) >= 2 and w[-1] == 0.0 and np.any(w == 1.0))
+
+
+def filter_unplugged(t_ms: Array, running: Array | None, start_ms: int) -> bool:
+    """The filter's water stopped with its relay on (:func:`analytics.level_pause.running_column` 0) in the
+    ``UNPLUGGED_MINUTES`` up to a drain's start, having run before: the keeper pulled its plug to change water.
+
+    The order is the physics: a keeper unplugs the filter, then siphons; a leak,
+    a siphon or an overflow leaves it running until the water is below its
+    intake, minutes into the fall (it is running at the drain's start).  A
+    stop longer before the drain (a feed pause, a pump that failed) is no
+    keeper at the tank.
+
+    >>> t = np.arange(40) * 60_000
+    >>> stop_then_fall = np.where(np.arange(40) >= 29, 0.0, 1.0)
+    >>> filter_unplugged(t, stop_then_fall, 30 * 60_000), filter_unplugged(t, stop_then_fall, 29 * 60_000)
+    (True, True)
+    >>> filter_unplugged(t, np.where(np.arange(40) >= 35, 0.0, 1.0), 30 * 60_000)  # ran into the fall: a siphon
+    False
+    >>> filter_unplugged(t, np.where(np.arange(40) >= 10, 0.0, 1.0), 30 * 60_000)  # stopped long before
+    False
+    """
+    if running is None:
+        return False
+    t_ms, r = np.asarray(t_ms), np.asarray(running, dtype=np.float64)
+    w = r[(t_ms >= start_ms - UNPLUGGED_MINUTES * MIN_MS) & (t_ms <= start_ms)]
+    w = w[np.isfinite(w)]
+    return bool(len(w) >= 2 and w[-1] == 0.0 and w[0] == 1.0)
+
+
+def still_pouring(t_ms: Array, level: Array, now_ms: int, refilled_ms: int) -> bool:
+    """The keeper's refill is still going in: within ``MOVE_MINUTES`` of the drain's level coming back near its
+    mark (``refilled_ms``), the level rose more than three steps of its resolution over the last
+    ``RESTART_MINUTES`` (the medians of the newest two readings and of three readings that long ago).
+
+    A keeper plugs the filter back in when the last jug is in, not when the level crosses near its mark:
+    its ``RESTART_MINUTES`` count from then.  A level that has stopped rising holds nothing.
+
+    >>> t = np.arange(60) * 60_000
+    >>> y = np.minimum(20.0 + 0.8 * np.maximum(np.arange(60) - 30, 0), 25.0)  # jugs till minute 37
+    >>> still_pouring(t, y, 38 * 60_000, 35 * 60_000), still_pouring(t, y, 50 * 60_000, 35 * 60_000)
+    (True, False)
+    >>> still_pouring(t, y, 38 * 60_000, 38 * 60_000 - (MOVE_MINUTES + 1) * MIN_MS)  # no refill of late
+    False
+    """
+    if not 0 <= now_ms - refilled_ms <= MOVE_MINUTES * MIN_MS:
+        return False
+    t_ms, level = np.asarray(t_ms), np.asarray(level, dtype=np.float64)
+    now = level[(t_ms > now_ms - 2 * MIN_MS) & (t_ms <= now_ms)]
+    then = level[(t_ms >= now_ms - (RESTART_MINUTES + 2) * MIN_MS) & (t_ms <= now_ms - RESTART_MINUTES * MIN_MS)]
+    now, then = now[np.isfinite(now)], then[np.isfinite(then)]
+    if not len(now) or not len(then):
+        return False
+    return bool(float(np.median(now)) - float(np.median(then)) > 3 * LEVEL_RESOLUTION_CM)
 
 
 def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
