@@ -33,6 +33,10 @@ WEEKS_BACK = (7, 14)
 #: departure is looked for (the office's people arrive within a quarter of an hour of the same time)
 STEP_MS = 5 * MIN_MS
 SLACK_STEPS = 2
+#: the readings that keep a week: the water's chemistry follows the keeper's and the building's week (a change,
+#: the people's CO2); its temperature follows the sun and the weather, which keep none, and a warm afternoon a
+#: week ago is no reason to be quiet about the sun on the tank today (a betta's unshaded window, round 17)
+WEEKLY_READINGS = ("ph", "tds_ppm", "turb_ntu")
 #: alerts that say nothing of a fault: the drift itself (it is what is judged) and a forecast's reminder
 NOT_A_FAULT = ("drift", "water_change_due")
 
@@ -104,7 +108,8 @@ class WeekMixin(HostBase):
     def _weekly(self, now_ms: int, name: str, departure: float) -> bool:
         """Reading ``name`` departed from usual as it does now (the same way, within the keeper's indifference
         zone) at the same time one or two weeks ago, while no rule told of a fault."""
-        return self.week_memory is not None and self.week_memory.repeats(now_ms, name, departure, self._zone(name))
+        return name in WEEKLY_READINGS and self.week_memory is not None and \
+            self.week_memory.repeats(now_ms, name, departure, self._zone(name))
 
     def _remember_week(self, now_ms: int, sensors: list[str], dep: NDArray[np.float64]) -> None:
         """Keep this step's departures (``dep``: reading minus usual of each of ``sensors``) for the weeks to

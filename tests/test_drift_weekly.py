@@ -77,6 +77,15 @@ def test_what_the_water_did_while_a_rule_told_of_a_fault_is_not_the_tanks_week()
     assert not mon._weekly(START_MS + WEEK_MS, "ph", 0.35)  # 0.15 further: beyond pH's 0.1
 
 
+def test_the_temperature_keeps_no_week() -> None:
+    """A sunny afternoon a week ago is no reason to keep quiet about the sun on the tank today (the betta's
+    unshaded window was told 40 minutes later when the temperature was held)."""
+    mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
+    mon._remember_week(START_MS, ["temp_c", "ph"], np.array([1.0, 0.2]))
+    assert mon._weekly(START_MS + WEEK_MS, "ph", 0.2)
+    assert not mon._weekly(START_MS + WEEK_MS, "temp_c", 1.0)
+
+
 def test_the_memory_forgets_after_fifteen_days() -> None:
     mem = WeekMemory()
     mem.remember(START_MS, {"ph": 0.2})
