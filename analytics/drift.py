@@ -29,6 +29,7 @@ from analytics.catalogue import (
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
 from analytics.drift_lasting import BLOCK_MINUTES, attribution, lasting_departure, lasting_levels
+from analytics.drift_weekly import WeekMixin
 from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
@@ -112,7 +113,7 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
+class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     #: (blocks, d) how far a run of j ten-minute blocks must depart to last (analytics.drift_lasting); learned
@@ -399,6 +400,10 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         # longer than the healthy past ever stays that far away (the whole window at 3σ; a large departure
         # sooner: analytics.drift_lasting)
         moved = [i for i in visible if self._worth_telling(sensors[i], dep[i]) and self._lasting(w, std, i, dep[i])]
+        # the tank's week: the same departure at the same hour of the same weekday a week or two ago, while no
+        # rule told of a fault, is its weekly rhythm (an office's people, a weekly change), no news
+        moved = [i for i in moved if not self._weekly(now_ms, sensors[i], float(dep[i]))]
+        self._remember_week(now_ms, sensors, dep)
         self._forget_returned(now_ms, sensors, {sensors[i]: float(dep[i]) for i in visible})
         # a departure already told (the same reading, the same way, no further) is no new onset
         news = self._news(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])
@@ -462,15 +467,20 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin):
         runs = lasting_departure(w.blocks[:, i] / std[i], None if w.levels is None else w.levels[:, i])
         return any(least * departure > 0 and self._worth_telling(w.sensors[i], least * std[i]) for _, least in runs)
 
+    def _zone(self, name: str) -> float:
+        """The keeper's indifference zone of reading ``name`` (:func:`analytics.threshold.indifference_zone` of
+        the range in their profile)."""
+        lim = self.profile.limit(name)
+        low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
+        return indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0))
+
     def _worth_telling(self, name: str, departure: float) -> bool:
         """A departure of reading ``name`` from usual is worth a warning: the way that harms (clearer water
         than usual harms nothing) and beyond the keeper's indifference zone
         (:func:`analytics.threshold.indifference_zone` of the range in their profile)."""
         if HARMLESS_WAY.get(name, 0.0) * departure > 0:
             return False
-        lim = self.profile.limit(name)
-        low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
-        return abs(departure) >= indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0))
+        return abs(departure) >= self._zone(name)
 
     def _back_near_usual(self, col: int, now_ms: int, t_ms: Array, X: Array) -> bool:
         """The last 10 minutes of column ``col`` are within 3 standard deviations of usual (or no such
