@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
+
 Array = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -160,7 +162,7 @@ class TailModel:
             return cls(u, 1.0 / days, max(float(np.std(s[ok])), 1e-12), grid, grid_rate)
         # the exponential's scale from the median excess (scale = median / ln 2): a few gross
         # excursions (sensor faults, outliers) must not set the rate of ordinary ones
-        return cls(u, len(peaks) / days, max(float(np.median(peaks - u)) / math.log(2.0), 1e-12), grid, grid_rate)
+        return cls(u, len(peaks) / days, max(float(flat_median(peaks - u)) / math.log(2.0), 1e-12), grid, grid_rate)
 
     def rate(self, score: float) -> float:
         """Healthy excursions per day above ``score``."""

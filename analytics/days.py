@@ -23,6 +23,7 @@ from analytics.catalogue import (
 )
 from analytics.forecast import LocalLinearTrend
 from analytics.level_pause import running_column
+from analytics.medians import flat_nanmedian
 from analytics.monitor_host import HostBase
 from analytics.water_change import (
     DRAIN_READINGS,
@@ -136,7 +137,7 @@ class DaysMixin(HostBase):
         before = frame["tds_ppm"][w]
         if not np.isfinite(now).any() or np.isfinite(before).sum() < 10:
             return False
-        return bool(0.3 * np.nanmedian(before) < np.nanmedian(now) < 0.95 * np.nanmedian(before))
+        return bool(0.3 * flat_nanmedian(before) < flat_nanmedian(now) < 0.95 * flat_nanmedian(before))
 
     def _accumulate_day(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
         new = t_ms > self.last_row_ms
@@ -199,8 +200,8 @@ class DaysMixin(HostBase):
             return out
         w_now = t_ms >= now_ms - 10 * MIN_MS
         w_before = (t_ms >= now_ms - 90 * MIN_MS) & (t_ms < now_ms - 60 * MIN_MS)
-        tds_now = np.nanmedian(frame["tds_ppm"][w_now]) if w_now.sum() >= 5 else float("nan")
-        tds_before = np.nanmedian(frame["tds_ppm"][w_before]) if w_before.sum() >= 15 else float("nan")
+        tds_now = flat_nanmedian(frame["tds_ppm"][w_now]) if w_now.sum() >= 5 else float("nan")
+        tds_before = flat_nanmedian(frame["tds_ppm"][w_before]) if w_before.sum() >= 15 else float("nan")
         # fresh water dilutes: TDS steps down by a tenth or more; a probe reading near nothing has died
         # (probe_stuck), it is not a water change -- not even in the minutes when the last ten readings
         # still straddle its fall and their median lands half-way.  The sump level need not move: a

@@ -102,6 +102,7 @@ from analytics.baseline import ledoit_wolf
 from analytics.calibration import TailModel, channel_lag1, holdout_ratio, step_scale, winsorise
 from analytics.detector_settings import RAW_LIMIT, STATISTICS, Z_LIMIT, DetectorSettings
 from analytics.divergence import cholesky, solve_lower
+from analytics.medians import flat_median
 
 Array = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -288,7 +289,7 @@ class WaterQualityDetector(AnomalyDetector):
         self.names = list(names) if names is not None else [f"x{j}" for j in range(X.shape[1])]
         steps = np.diff(t_s)
         steps = steps[steps > 0]
-        self.reading_minutes = min(1.0, float(np.median(steps)) / 60.0) if len(steps) else 1.0
+        self.reading_minutes = min(1.0, float(flat_median(steps)) / 60.0) if len(steps) else 1.0
         self.quality = [j for j, nm in enumerate(self.names) if nm not in s.operational] or list(range(X.shape[1]))
         Q = X[:, self.quality]
         healthy = np.ones(len(Q), dtype=bool) if labels is None else ~np.asarray(labels, dtype=bool)
@@ -314,7 +315,7 @@ class WaterQualityDetector(AnomalyDetector):
         self.step_scale = step_scale(Q, healthy)
         # pass 2: statistics on TRAIN, then the tails on healthy rows
         stats = self._train_stats(t_s, Q, healthy)
-        dt_days = float(np.median(np.diff(t_s))) / DAY_S if len(t_s) > 1 else 1.0 / 1440
+        dt_days = float(flat_median(np.diff(t_s))) / DAY_S if len(t_s) > 1 else 1.0 / 1440
         healthy_scored = healthy.copy()
         healthy_scored[: max(s.warmup_rows, s.window_minutes)] = False
         for k in STATISTICS:
@@ -331,7 +332,7 @@ class WaterQualityDetector(AnomalyDetector):
         if self.relearn_after_minutes is None:
             runs = _runs(~healthy)
             lengths = [float(t_s[min(b, len(t_s) - 1)] - t_s[a]) / 60.0 for a, b in runs]
-            self.relearn_after_minutes = (s.relearn_events_factor * float(np.median(lengths))
+            self.relearn_after_minutes = (s.relearn_events_factor * float(flat_median(lengths))
                                           if len(lengths) >= 3 else s.relearn_fallback_minutes)
         self.hold_minutes = (s.clear_hold_constants * s.short_minutes * self.reading_minutes
                              if self.reading_minutes < 1.0 else 0.0)

@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, Transition
+from analytics.medians import flat_median
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -80,9 +81,9 @@ class FlowWatch:
         # a course, not spread, and must not widen what a clog is judged against
         x = np.arange(len(medians), dtype=np.float64)
         i, j = np.triu_indices(len(medians), k=1)
-        slope = float(np.median((medians[j] - medians[i]) / (x[j] - x[i])))
+        slope = float(flat_median((medians[j] - medians[i]) / (x[j] - x[i])))
         resid = medians - slope * x
-        self.spread = float(1.4826 * np.median(np.abs(resid - np.median(resid))))
+        self.spread = float(1.4826 * flat_median(np.abs(resid - flat_median(resid))))
 
     def short_by(self, flow: Array, pump: Array, stopped_lpm: float) -> float:
         """How far (a fraction of the usual flow) the last minutes' median flow is below usual; NaN when it
@@ -92,7 +93,7 @@ class FlowWatch:
         ok = np.isfinite(flow)
         if self.usual <= 0 or ok.sum() < 0.6 * SUSTAIN_MINUTES or np.any(pump[np.isfinite(pump)] != 1.0):
             return float("nan")
-        median = float(np.median(flow[ok]))
+        median = float(flat_median(flow[ok]))
         return float("nan") if median < stopped_lpm else 1.0 - median / self.usual
 
     def threshold(self) -> float:

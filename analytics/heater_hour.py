@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
+
 Array = NDArray[np.float64]
 
 #: the slow test's window (minutes; every other reading, as :meth:`analytics.tank_rules.RulesMixin._cooling`)
@@ -140,10 +142,10 @@ def held_at_hour(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None,
         centre = now_ms - d * 86_400_000
         a, b = np.searchsorted(t, [centre - half, centre + half])
         if ok[a:b].sum() >= half_minutes:
-            levels.append(float(np.median(y[a:b][ok[a:b]])))
+            levels.append(float(flat_median(y[a:b][ok[a:b]])))
     if len(levels) < 2:
         return float("nan"), float("nan")
-    return float(np.median(levels)), new_day_margin(levels)
+    return float(flat_median(levels)), new_day_margin(levels)
 
 
 def below_held(level_c: float, margin_c: float, now_c: float, drop_c: float, held: bool) -> bool:
@@ -175,7 +177,7 @@ def gap_to_days(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None, 
     >>> m = np.arange(4 * 1440)
     >>> water = 26.0 + 0.3 * np.sin(2 * np.pi * m / 1440) - 0.5 * (m >= 4 * 1440 - 60)
     >>> t, gap = gap_to_days(m * 60_000, water, None, int(m[-1] + 1) * 60_000, 60)
-    >>> len(gap), round(float(np.median(gap)), 2)
+    >>> len(gap), round(float(flat_median(gap)), 2)
     (60, 0.5)
     """
     t = np.asarray(t_ms, dtype=np.float64)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
 from analytics.heater_hour import below_held, gap_to_days, held_at_hour, hour_fall_tail, quarter_fall_tail
+from analytics.medians import flat_median, flat_nanmedian
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
 from analytics.thermostat import Cycle, outside_spans
@@ -91,7 +92,7 @@ def pour_continues(tds_ppm: NDArray[np.float64], noise_ppm: float) -> bool:
     x = x[np.isfinite(x)]
     if len(x) < 10:
         return False
-    first, last = float(np.median(x[:5])), float(np.median(x[-5:]))
+    first, last = float(flat_median(x[:5])), float(flat_median(x[-5:]))
     return last < first - max(3.0 * noise_ppm, 0.01 * first)
 
 
@@ -196,7 +197,7 @@ class RecoveryMixin(HostBase):
         if not np.isfinite(last).any():
             return False
         level, margin = held_at_hour(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms)
-        return below_held(level, margin, float(np.nanmedian(last)), self.profile.heater_off_drop_c,
+        return below_held(level, margin, float(flat_nanmedian(last)), self.profile.heater_off_drop_c,
                           self.firing("heater_dead"))
 
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
@@ -238,7 +239,7 @@ class RecoveryMixin(HostBase):
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         slope = self._hour_slope(now_ms, t_ms, temp)
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
-        side = beyond_envelope(env, float(np.nanmedian(last)), noise, slope, held)
+        side = beyond_envelope(env, float(flat_nanmedian(last)), noise, slope, held)
         return side, env, max(LEAST_DEPARTURE_C, 3.0 * noise)
 
     def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
@@ -263,7 +264,7 @@ class RecoveryMixin(HostBase):
             before = min(before, floor)
         score["temp_recovery_c_per_h"] = recovery
         last = frame["temp_c"][-5:]
-        water = float(np.nanmedian(last)) if np.isfinite(last).any() else float("nan")
+        water = float(flat_nanmedian(last)) if np.isfinite(last).any() else float("nan")
         gap = before - water
         taus = self.recovery_tau_h[-RECOVERIES_KEPT:]
         # (hysteresis: once told, it holds while the water comes back slower than a recovery twice as slow)
@@ -304,7 +305,7 @@ class RecoveryMixin(HostBase):
             return None
         margin = held_at_hour(t_ms, frame["temp_c"], healthy, now_ms)[1]
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
-        short = float(np.median(gap[-10:]))
+        short = float(flat_median(gap[-10:]))
         opening = theil_sen_per_hour(tg[::2] / 1000.0, gap[::2])
         # (the gap is the water's noise and the median day's: sqrt(1 + pi / 6) of the water's)
         sd = slope_sd_per_h(noise * math.sqrt(1.0 + math.pi / 6.0), len(gap))
@@ -313,7 +314,7 @@ class RecoveryMixin(HostBase):
             return None
         if not held and not recovery_stalled(short, -opening, max(taus), sd):
             return None
-        water = float(np.nanmedian(frame["temp_c"][-5:]))
+        water = float(flat_nanmedian(frame["temp_c"][-5:]))
         return -opening, f"Temperature not coming back after the water change (now {water:.1f} °C, " \
                          f"{short:.1f} °C below this hour on the days before, {-opening:+.2f} °C/h toward it; " \
                          f"it usually warms back {short / max(taus):+.1f} °C/h at that): "
@@ -343,7 +344,7 @@ class RecoveryMixin(HostBase):
             margin = held_at_hour(tb, temp, None, change - near * MIN_MS)[1]
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)
         at_days = len(gap) < (far - near) // 2 or not math.isfinite(margin) or \
-            float(np.median(gap)) <= max(margin, 3.0 * noise)
+            float(flat_median(gap)) <= max(margin, 3.0 * noise)
         self.at_days_change_ms, self.at_days_before_change = change, at_days
         return at_days
 
@@ -356,7 +357,7 @@ class RecoveryMixin(HostBase):
         before = frame["temp_c"][(t_ms >= change_ms - far * MIN_MS) & (t_ms < change_ms - near * MIN_MS)]
         if not np.isfinite(temp).any() or np.isfinite(before).sum() < (far - near) // 2:
             return float("nan")
-        return float(np.nanmedian(temp)) - float(np.nanmedian(before))
+        return float(flat_nanmedian(temp)) - float(flat_nanmedian(before))
 
     def _hot_change(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[float, str] | None:
         """While a water change settles: (how far it lifted the water, the alert's first sentence) if its new
@@ -392,7 +393,7 @@ class RecoveryMixin(HostBase):
             poured = self._change_step(change, change + POURED_MINUTES * MIN_MS, t_ms, frame)
             if not poured > usual + self.profile.heater_off_drop_c:
                 return None
-        water = float(np.nanmedian(frame["temp_c"][-5:]))
+        water = float(flat_nanmedian(frame["temp_c"][-5:]))
         return step, f"The water change lifted the temperature {step:+.1f} °C (now {water:.1f} °C), far beyond " \
                      f"the {usual:.1f} °C this tank's recent changes moved it: the new water was too warm. "
 
@@ -420,7 +421,7 @@ class RecoveryMixin(HostBase):
         far, near = BEFORE_CHANGE_MINUTES
         change = self.last_water_change_ms
         held = frame["temp_c"][(t_ms >= change - far * MIN_MS) & (t_ms < change - near * MIN_MS)]
-        return float(np.nanmedian(held)) if np.isfinite(held).sum() >= (far - near) // 2 else float("nan")
+        return float(flat_nanmedian(held)) if np.isfinite(held).sum() >= (far - near) // 2 else float("nan")
 
     def _learn_recovery(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> None:
         """Once a water change has settled, its recovery's time constant joins :attr:`recovery_tau_h` (the

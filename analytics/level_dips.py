@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
 from analytics.top_ups import LEVEL_RESOLUTION_CM
 from analytics.water_change import HABIT_DEPTH_FACTOR
 
@@ -97,15 +98,15 @@ def learn_hold(t_ms: Array, level: Array, days: int, pump: Array | None = None) 
             continue
         blocks = (t_ms[sel] - a) // (BLOCK_MINUTES * MIN_MS)
         y = level[sel]
-        medians = np.array([np.median(y[blocks == k]) for k in np.unique(blocks)])
-        mark = float(np.median(medians))
+        medians = np.array([flat_median(y[blocks == k]) for k in np.unique(blocks)])
+        mark = float(flat_median(medians))
         marks.append(mark)
         spreads.append(float(np.quantile(medians, 0.9) - np.quantile(medians, 0.1)))
         dips.append(mark - float(medians.min()))
     if len(marks) < 2:
         return LevelHold()
-    held = float(np.ptp(marks)) <= HELD_CM and float(np.median(spreads)) <= HELD_CM
-    return LevelHold(held, float(np.median(marks)), float(np.median(dips)))
+    held = float(np.ptp(marks)) <= HELD_CM and float(flat_median(spreads)) <= HELD_CM
+    return LevelHold(held, float(flat_median(marks)), float(flat_median(dips)))
 
 
 @dataclass
@@ -131,5 +132,5 @@ def within_everyday_dip(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[
         return False
     now = frame["level_cm"][t_ms >= now_ms - NOW_MINUTES * MIN_MS]
     now = now[np.isfinite(now)]
-    return bool(len(now) and watch.hold.within_dip(float(np.median(now))))
+    return bool(len(now) and watch.hold.within_dip(float(flat_median(now))))
 

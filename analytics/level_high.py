@@ -25,6 +25,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
+
 Array = NDArray[np.float64]
 MIN_MS = 60_000
 #: the newest readings judged (their median: one wild reading is none)
@@ -41,7 +43,7 @@ def above_high(t_ms: Array, level: Array, now_ms: int, high_cm: float | None, ma
     recent = recent[np.isfinite(recent)][-HIGH_READINGS:]
     if len(recent) < HIGH_READINGS:
         return float("nan")
-    now = float(np.median(recent))
+    now = float(flat_median(recent))
     return now if now > high_cm - margin_cm else float("nan")
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
 from analytics.water_change import HABIT_HOUR_MINUTES, HABIT_RATE_FACTOR
 
 Array = NDArray[np.float64]
@@ -98,7 +99,7 @@ def slope_error(t_h: Array, y: Array) -> float:
     steps = np.diff(y)[np.diff(t_h) <= 1.5 / 60.0]
     if len(steps) < 2:
         return float("inf")
-    noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
+    noise = 1.4826 * float(flat_median(np.abs(steps - flat_median(steps)))) / np.sqrt(2.0)
     n = FALL_MINUTES
     return float(noise * np.sqrt(12.0 / (n ** 3 - n)) * 60.0)
 

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.level_trend import EVAPORATION_SPREAD, healthy_part_slopes
+from analytics.medians import flat_median
 from analytics.rules import theil_sen_per_hour
 
 if TYPE_CHECKING:
@@ -133,4 +134,4 @@ def _fell_overall(t_ms: Array, y: Array, now_ms: int, bar_cm_per_h: float) -> bo
     first, last = first[np.isfinite(first)], last[np.isfinite(last)]
     if len(first) < 10 or len(last) < 10:
         return False
-    return bool(np.median(first) - np.median(last) > bar_cm_per_h * (SEEP_MINUTES - 30) / 60.0)
+    return bool(flat_median(first) - flat_median(last) > bar_cm_per_h * (SEEP_MINUTES - 30) / 60.0)

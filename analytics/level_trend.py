@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
 from analytics.rules import theil_sen_per_hour
 
 Array = NDArray[np.float64]
@@ -88,7 +89,7 @@ def steady_tails(t_ms: Array, y: Array, false_alarms_per_30_days: float) -> tupl
     least_fall = -np.max(falls, axis=1)  # the least steep part's fall (a step is in one part only)
     least_rise = np.min(rises, axis=1)
     least_fall, least_rise = least_fall[np.isfinite(least_fall)], least_rise[np.isfinite(least_rise)]
-    usual = max(0.0, -float(np.median(falls)))
+    usual = max(0.0, -float(flat_median(falls)))
     return (max(0.0, pot_threshold(least_fall, per_test_probability(false_alarms_per_30_days, SLOW_LEAK_MINUTES))),
             max(0.0, pot_threshold(least_rise, per_test_probability(false_alarms_per_30_days, RISE_MINUTES))),
             usual)

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from analytics.baseline import ledoit_wolf
 from analytics.catalogue import DAY_MS, MIN_MS
+from analytics.medians import flat_median
 
 Array = NDArray[np.float64]
 
@@ -69,7 +70,7 @@ def departure_from_past_days(t_ms: Array, x: Array, end_ms: int, oldest_ms: floa
         if day.sum() >= enough:
             past.append(float(np.mean(x[day])))
         days_ago += 1
-    return float(np.mean(x[now])) - float(np.median(past)) if past else float("nan")
+    return float(np.mean(x[now])) - float(flat_median(past)) if past else float("nan")
 
 
 def day_bin_means(t_ms: Array, residuals: Array, bin_minutes: int) -> tuple[Array, Array]:

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import chi2
 
+from analytics.medians import flat_median
 from analytics.threshold import per_test_probability
 
 Array = NDArray[np.float64]
@@ -61,7 +62,7 @@ def step_rms(y: Array) -> float:
     d = d[np.isfinite(d)]
     if len(d) < 10:
         return float("nan")
-    a = np.sort(np.abs(d - np.median(d)))[:len(d) - TRIMMED]
+    a = np.sort(np.abs(d - flat_median(d)))[:len(d) - TRIMMED]
     return float(np.sqrt(np.mean(a * a)))
 
 
@@ -105,7 +106,7 @@ def learn_quiet(y: Array, false_alarms_per_30_days: float) -> QuietFloor | None:
     spreads = spreads[np.isfinite(spreads)]
     if len(spreads) < 12:
         return None
-    scale = float(np.median(spreads))
+    scale = float(flat_median(spreads))
     if scale <= 0:
         return None  # a probe that mostly repeats: the repeat test is its stuck test
     floor = chi2_floor(QUIET_MINUTES - 1, false_alarms_per_30_days)

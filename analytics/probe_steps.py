@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
+
 Array = NDArray[np.float64]
 
 MINUTE_MS = 60_000
@@ -126,7 +128,7 @@ def lasting_step(y: Array, noise: float, least: float = 0.0, t_ms: Array | None 
             continue
         if t_ms is not None and t_ms[i] - t_ms[i - 1] > 1.5 * MINUTE_MS:
             continue
-        level_b, level_a = float(np.median(b)), float(np.median(a))
+        level_b, level_a = float(flat_median(b)), float(flat_median(a))
         size = level_a - level_b
         if abs(size) < threshold or (best is not None and abs(size) <= abs(best.size)):
             continue
@@ -163,8 +165,8 @@ def water_moved(y: Array, index: int, least_fraction: float = 0.0, any_fall: boo
     if not len(b) or not len(a):
         return False
     d = np.diff(y[np.isfinite(y)])
-    spread = float(1.4826 * np.median(np.abs(d - np.median(d)))) if len(d) >= 5 else 0.0
-    before, change = float(np.median(b)), float(np.median(a)) - float(np.median(b))
+    spread = float(1.4826 * flat_median(np.abs(d - flat_median(d)))) if len(d) >= 5 else 0.0
+    before, change = float(flat_median(b)), float(flat_median(a)) - float(flat_median(b))
     return bool(abs(change) > 4.0 * spread and (abs(change) > least_fraction * abs(before) or
                                                 (any_fall and change < 0)))
 

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.level_trend import steady_tails
+from analytics.medians import flat_median, flat_nanmedian
 from analytics.monitor_host import HostBase
 from analytics.probe_gaps import GAP_MINUTES, gaps_unlikely, missed_rate
 from analytics.probe_quiet import QUIET_MINUTES, learn_quiet
@@ -91,10 +92,10 @@ class ProbesMixin(HostBase):
             D = D[enough]
             with np.errstate(all="ignore"):
                 hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
-            self.noise[name] = float(np.median(hours))
+            self.noise[name] = float(flat_median(hours))
             if since is not None:
                 self.noise_renewed[name] = since
-            self.noise_level[name] = float(np.nanmedian(y))
+            self.noise_level[name] = float(flat_nanmedian(y))
             self._learn_inertia(name, y)
             floor = learn_quiet(y, self.settings.false_alarms_per_30_days)
             if floor is not None:
@@ -145,7 +146,7 @@ class ProbesMixin(HostBase):
             # a probe's noise grows with its reading (turbidity, TDS): a bloom that quadruples the turbidity
             # also quadruples its wobble, and that is the water, not the probe
             level = self.noise_level.get(name, 0.0)
-            grown = abs(float(np.nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
+            grown = abs(float(flat_nanmedian(y))) / abs(level) if level and np.isfinite(y).any() else 1.0
             renewing = self._renewing(name, now_ms)
             if renewing:  # a new probe quieter than the old is no stuck one (a collapse seen before was the old's)
                 self.wobble_gone_ms.pop(name, None)
@@ -327,7 +328,7 @@ class ProbesMixin(HostBase):
             at, size, before, _ = last
             recent = raw[name][t_ms >= max(at, now_ms - BEFORE_MINUTES * MIN_MS)]  # read since the step
             usual = before if usual_now is None else float(usual_now[0])
-            if np.isfinite(recent).any() and np.sign(size) * (float(np.nanmedian(recent)) - usual) < abs(size) / 2:
+            if np.isfinite(recent).any() and np.sign(size) * (float(flat_nanmedian(recent)) - usual) < abs(size) / 2:
                 self.probe_steps[name] = (at, size, before, True)  # back near its usual course: put right
             else:  # the offset stands: nothing of it is learned
                 self._exclude(at - MIN_MS, now_ms)

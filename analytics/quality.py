@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from analytics.catalogue import LABELS, Transition, _fmt
 from analytics.detector import DetectorSettings, WaterQualityDetector
+from analytics.medians import flat_nanmedian
 from analytics.monitor_host import HostBase
 from analytics.rules import step_spread
 
@@ -189,7 +190,7 @@ class QualityMixin(HostBase):
         moved = []
         for j, c in enumerate(q.channels):
             y = frame[c][-10:] if c in frame else np.array([np.nan])
-            now = float(np.nanmedian(y)) if np.isfinite(y).any() else float("nan")
+            now = float(flat_nanmedian(y)) if np.isfinite(y).any() else float("nan")
             z = (now - level[j]) / std[j] if std[j] > 0 else 0.0
             if np.isfinite(z):
                 moved.append((abs(z), c, now, float(level[j])))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
+
 
 def theil_sen_per_hour(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     """Median of the pairwise slopes of ``y``, in units per hour (NaN if < 3 finite points).
@@ -29,7 +31,7 @@ def theil_sen_per_hour(t_s: NDArray[np.float64], y: NDArray[np.float64]) -> floa
     keep = dt > 0
     if not keep.any():
         return float("nan")
-    return float(np.median((y[j] - y[i])[keep] / dt[keep]) * 3600.0)
+    return float(flat_median((y[j] - y[i])[keep] / dt[keep]) * 3600.0)
 
 
 _PAIRS: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
@@ -63,7 +65,7 @@ def step_spread(y: NDArray[np.float64]) -> float:
     d = d[np.isfinite(d)]
     if len(d) < 5:
         return float("nan")
-    return float(1.4826 * np.median(np.abs(d - np.median(d))))
+    return float(1.4826 * flat_median(np.abs(d - flat_median(d))))
 
 
 def despike(y: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -29,6 +29,7 @@ from analytics.level_trend import (
     part_slopes,
     since_running,
 )
+from analytics.medians import flat_median, flat_nanmedian
 from analytics.pump_watch import pump_left_off_rule, routine_pause
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.still_water import pump_rested
@@ -278,13 +279,13 @@ class RulesMixin(RecoveryMixin):
                 # the level before the fall began: the median of the 45 minutes before the rate window
                 _, ph_hist = self._recent(t_ms, frame["ph"], now_ms, 90)
                 ph_hist = ph_hist[: max(1, len(ph_hist) - 45)]
-                self.ph_before_crash = float(np.nanmedian(ph_hist)) if np.isfinite(ph_hist).any() else float("nan")
+                self.ph_before_crash = float(flat_nanmedian(ph_hist)) if np.isfinite(ph_hist).any() else float("nan")
             if self.firing("ph_crash"):
                 # the rate may stop while the level stays down: resolved only when the pH is back -- where it
                 # was before the fall, or at its usual level if it was above that (a buffer overdose taken
                 # out by a water change falls fast, and is back once at the tank's usual pH)
                 tw, ph10 = self._recent(t_ms, frame["ph"], now_ms, 10)
-                level = float(np.nanmedian(ph10)) if np.isfinite(ph10).any() else now_p
+                level = float(flat_nanmedian(ph10)) if np.isfinite(ph10).any() else now_p
                 usual = self._usual_series("ph", tw[-1:], frame) if len(tw) else None
                 back_at = self.ph_before_crash if usual is None else min(self.ph_before_crash, float(usual[0]))
                 crashing = crashing or bool(level < back_at - 0.15)
@@ -473,7 +474,7 @@ class RulesMixin(RecoveryMixin):
         hour_var = 0.0 if day_var is None or day_var.shape[1] != len(present) else \
             float(day_var[int((now_ms % DAY_MS) // (DAY_MS // len(day_var))), present.index("temp_c")])
         sd = math.hypot(self._residual_sd("temp_c", frame), math.sqrt(max(hour_var, 0.0)))
-        now = float(np.nanmedian(r[-5:]))
+        now = float(flat_nanmedian(r[-5:]))
         moved = 0.0 if self.relevelled_by is None or len(self.relevelled_by) != len(present) else \
             float(self.relevelled_by[present.index("temp_c")])
         return slope, now / sd, (now + min(moved, 0.0)) / sd, own
@@ -494,8 +495,8 @@ class RulesMixin(RecoveryMixin):
             usual = float(self._usual(now_ms)[present.index("temp_c")])
         else:
             _, hist = self._recent(t_ms, frame["temp_c"], now_ms, 360)
-            usual = float(np.nanmedian(hist))
-        return slope, usual - float(np.median(temp[np.isfinite(temp)][-10:]))  # (36 or more are finite)
+            usual = float(flat_nanmedian(hist))
+        return slope, usual - float(flat_median(temp[np.isfinite(temp)][-10:]))  # (36 or more are finite)
 
     def _rate_from_usual(self, name: str, t_ms: Array, frame: dict[str, Array], now_ms: int, minutes: int) -> float:
         """The slope per hour of the reading's departure from its usual daily course (the day/night

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from analytics.catalogue import LABELS
+from analytics.medians import flat_median
 
 MIN_MS = 60_000
 SENSORS = (*LABELS, "pump")
@@ -75,7 +76,7 @@ class TankData:
         if len(t) < 3:
             return int(t[-1]) + MIN_MS if len(t) else None
         gaps = np.diff(t)
-        usual = float(np.median(gaps[-SPACING_GAPS:]))
+        usual = float(flat_median(gaps[-SPACING_GAPS:]))
         ok = np.flatnonzero((gaps[1:] <= 2 * usual) & (gaps[:-1] <= 2 * usual))
         return int(t[ok[-1] + 2]) + MIN_MS if len(ok) else int(t[-1]) + MIN_MS
 

@@ -32,6 +32,8 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
+
 Array = NDArray[np.float64]
 MIN_MS = 60_000
 
@@ -115,7 +117,7 @@ def probe_noise(y: Array) -> float:
     """
     d = np.diff(np.asarray(y, dtype=np.float64), n=2)
     d = d[np.isfinite(d)]
-    return 1.4826 * float(np.median(np.abs(d - np.median(d)))) / float(np.sqrt(6.0)) if len(d) else 0.0
+    return 1.4826 * float(flat_median(np.abs(d - flat_median(d)))) / float(np.sqrt(6.0)) if len(d) else 0.0
 
 
 def clean_legs(y: Array, ys: Array, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
@@ -234,8 +236,8 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     if lasting.sum() < LEAST_SAWTOOTH_LEGS_PER_DAY * hours / 24.0:
         return None
     excess = legs[lasting] - reversal
-    if float(np.percentile(excess, 25)) < GATHERED_EXCESS * float(np.median(excess)) or \
-            float(np.percentile(legs[lasting], 90)) > LEG_HEIGHTS_RATIO * float(np.median(legs[lasting])):
+    if float(np.percentile(excess, 25)) < GATHERED_EXCESS * float(flat_median(excess)) or \
+            float(np.percentile(legs[lasting], 90)) > LEG_HEIGHTS_RATIO * float(flat_median(legs[lasting])):
         return None
     # the longest healthy full cycle (a robust one: a fault's long leg is outvoted)
     same = np.r_[np.diff(t[idx[is_max]]), np.diff(t[idx[~is_max]])] / MIN_MS
@@ -245,7 +247,7 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
         return moving
     lows, highs = vals[~is_max], vals[is_max]
     # the medians: a fault in the history (a knocked knob's day at another band) is outvoted, not averaged in
-    low, high = float(np.median(lows)), float(np.median(highs))
+    low, high = float(flat_median(lows)), float(flat_median(highs))
     band = high - low
     if band <= 0 or np.mean(legs >= 0.5 * band) < REGULAR_FRACTION:
         return moving
@@ -254,7 +256,7 @@ def find_cycle(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None = 
     holes = np.array([not ok[a:b + 1].all() or np.any(np.diff(t[a:b + 1]) > 2 * MIN_MS)
                       for a, b in zip(idx[:-1], idx[1:])], dtype=bool)
     # how far a healthy turn point strays from its median: three robust standard deviations (the MAD's)
-    spread = 3 * 1.4826 * max(float(np.median(np.abs(lows - low))), float(np.median(np.abs(highs - high))))
+    spread = 3 * 1.4826 * max(float(flat_median(np.abs(lows - low))), float(flat_median(np.abs(highs - high))))
     margin = max(reversal, spread)
     if band < 2 * margin:
         return moving  # the turn points do not gather at two levels apart: the band wanders
@@ -328,7 +330,7 @@ def in_cycle(cycle: Cycle | tuple[float, ...] | None, t_ms: NDArray[Any], temp: 
     last = y[np.isfinite(y)][-5:]
     if not len(last):
         return False
-    now = float(np.median(last))
+    now = float(flat_median(last))
     if not c.low - c.margin <= now <= c.high + c.margin:
         return False
     direction, minutes = current_leg(t_ms, y, c.margin)
@@ -353,7 +355,7 @@ def beyond_band(cycle: Cycle | tuple[float, ...] | None, temp: Array) -> int:
     last = y[np.isfinite(y)][-5:]
     if not len(last):
         return 0
-    now = float(np.median(last))
+    now = float(flat_median(last))
     return 1 if now > c.high + c.margin else -1 if now < c.low - c.margin else 0
 
 

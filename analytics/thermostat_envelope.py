@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
 from analytics.thermostat import LEAST_REVERSAL_C, MIN_MS, Cycle, current_leg, smoothed, turn_points
 
 Array = NDArray[np.float64]
@@ -72,7 +73,7 @@ def day_to_day_sd(values: Sequence[float]) -> float:
     v = np.asarray(values, dtype=np.float64)
     if len(v) < 2:
         return 0.0
-    mad = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+    mad = 1.4826 * float(flat_median(np.abs(v - flat_median(v))))
     return max(mad, float(np.ptp(v)) / RANGE_D2.get(len(v), float(np.sqrt(len(v)))))
 
 
@@ -148,13 +149,13 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
         climbs += (np.diff(t[a:b][turns])[whole] / MIN_MS).tolist()
     if not lows:
         return None
-    low, high = float(np.median(lows)), float(np.median(highs))
-    mad = max(float(np.median(np.abs(np.asarray(lows) - low))), float(np.median(np.abs(np.asarray(highs) - high))))
+    low, high = float(flat_median(lows)), float(flat_median(highs))
+    mad = max(float(flat_median(np.abs(np.asarray(lows) - low))), float(flat_median(np.abs(np.asarray(highs) - high))))
     spread = 3 * 1.4826 * mad
     rate = np.concatenate(steps) if steps else np.zeros(0)
     fall, rise = -rate[rate < 0], rate[rate > 0]
-    return Envelope(low, high, spread, float(np.median(fall)) if len(fall) else 0.0,
-                    float(np.median(rise)) if len(rise) else 0.0, max(climbs), 0.0,
+    return Envelope(low, high, spread, float(flat_median(fall)) if len(fall) else 0.0,
+                    float(flat_median(rise)) if len(rise) else 0.0, max(climbs), 0.0,
                     max(0.0, new_day_margin(lows) - spread))
 
 

@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from analytics.catalogue import DAY_MS, MIN_MS, WATER_CHANGE_SETTLE_MS, Transition
 from analytics.level_trend import EVAPORATION_SPREAD, REFILL_MINUTES
+from analytics.medians import flat_median
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -115,7 +116,7 @@ def evaporation_per_hour(t_ms: Array, level: Array) -> float:
     hours = (t_ms[ok] - t_ms[ok][0]) // (60 * MIN_MS)
     y = level[ok]
     idx = np.unique(hours)
-    medians = np.array([np.median(y[hours == h]) for h in idx])
+    medians = np.array([flat_median(y[hours == h]) for h in idx])
     steps = np.diff(medians)[np.diff(idx) == 1]
     falls = steps[steps < 0]
     return -float(np.mean(falls)) if len(falls) >= 0.5 * len(steps) > 0 else 0.0
@@ -135,14 +136,14 @@ def learn_band(t_ms: Array, level: Array, days: int = 3) -> TopOffBand:
             continue
         halves = (t_ms[sel] - a) // (SUSTAIN_MINUTES * MIN_MS)
         y = level[sel]
-        medians = np.array([np.median(y[halves == h]) for h in np.unique(halves)])
-        middles.append(float(np.median(medians)))
+        medians = np.array([flat_median(y[halves == h]) for h in np.unique(halves)])
+        middles.append(float(flat_median(medians)))
         lows.append(float(np.quantile(medians, 0.1)))
         highs.append(float(np.quantile(medians, 0.9)))
     if len(lows) < 2:
         return TopOffBand()
     lo = np.asarray(lows)
-    return TopOffBand(float(np.median(lo)), float(np.median(highs)), float(1.4826 * np.median(np.abs(lo - np.median(lo)))),
+    return TopOffBand(float(flat_median(lo)), float(flat_median(highs)), float(1.4826 * flat_median(np.abs(lo - flat_median(lo)))),
                       24.0 * evaporation_per_hour(t_ms, level), float(np.ptp(middles)))
 
 
@@ -161,7 +162,7 @@ def _median_of(t_ms: Array, y: Array, start_ms: int, end_ms: int) -> float:
     """The median of the readings in [start_ms, end_ms); NaN with fewer than 60 % of its minutes."""
     w = y[(t_ms >= start_ms) & (t_ms < end_ms)]
     w = w[np.isfinite(w)]
-    return float(np.median(w)) if len(w) >= 0.6 * (end_ms - start_ms) / MIN_MS else float("nan")
+    return float(flat_median(w)) if len(w) >= 0.6 * (end_ms - start_ms) / MIN_MS else float("nan")
 
 
 def pump_steps(t_ms: Array, level: Array, pump: Array | None, start_ms: int, end_ms: int) -> float:

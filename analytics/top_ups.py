@@ -38,6 +38,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_nanmedian
 from analytics.rules import step_spread
 
 Array = NDArray[np.float64]
@@ -88,8 +89,8 @@ def level_step_up(t_ms: Array, level: Array, now_ms: int, pump: Array | None = N
     before, recent = level[before_w], level[recent_w]
     if np.isfinite(before).sum() < LOOK_MINUTES // 2 or np.isfinite(recent).sum() < HOLD_MINUTES:
         return None
-    base = float(np.nanmedian(before))
-    after = float(np.nanmedian(recent[-HOLD_MINUTES:]))
+    base = float(flat_nanmedian(before))
+    after = float(flat_nanmedian(recent[-HOLD_MINUTES:]))
     rise = after - base
     noise = step_spread(level[hour]) / np.sqrt(2.0)  # a reading's noise, from its steps
     if not rise > max(6.0 * (noise if np.isfinite(noise) else 0.0), 3 * LEVEL_RESOLUTION_CM):
@@ -141,7 +142,7 @@ def explained_ratio(t_ms: Array, tds: Array, step: LevelStep) -> float | None:
         return None
     sigma = step_spread(tds[t_ms >= step.start_ms - 30 * MIN_MS]) / np.sqrt(2.0)
     slack = 3.0 * sigma * np.sqrt(np.pi / 2 * (1 / n_before + 1 / n_after)) if np.isfinite(sigma) else 0.0
-    return dilution_ratio(float(np.nanmedian(before)), float(np.nanmedian(after)), step.rise_cm, step.level_cm,
+    return dilution_ratio(float(flat_nanmedian(before)), float(flat_nanmedian(after)), step.rise_cm, step.level_cm,
                           float(slack))
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.medians import flat_median
 from analytics.rules import step_spread
 from analytics.top_ups import LEVEL_RESOLUTION_CM
 
@@ -383,7 +384,7 @@ def still_pouring(t_ms: Array, level: Array, now_ms: int, refilled_ms: int) -> b
     now, then = now[np.isfinite(now)], then[np.isfinite(then)]
     if not len(now) or not len(then):
         return False
-    return bool(float(np.median(now)) - float(np.median(then)) > 3 * LEVEL_RESOLUTION_CM)
+    return bool(float(flat_median(now)) - float(flat_median(then)) > 3 * LEVEL_RESOLUTION_CM)
 
 
 def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
@@ -418,10 +419,10 @@ def level_moved(t_ms: Array, level: Array, now_ms: int, leak_cm_per_h: float,
                  (t_ms < now_ms - RECENT_MINUTES * MIN_MS)]
     if recent_w.sum() < 1 or mark_w.sum() < MARK_MINUTES // 2 or np.isfinite(hist).sum() < NOISE_MINUTES // 3:
         return None
-    mark = float(np.median(level[mark_w]))
+    mark = float(flat_median(level[mark_w]))
     noise = step_spread(hist) / np.sqrt(2.0)
     recent_t, recent = t_ms[recent_w], level[recent_w]
-    span_h = (float(recent_t[-1]) - float(np.median(t_ms[mark_w]))) / 3_600_000
+    span_h = (float(recent_t[-1]) - float(flat_median(t_ms[mark_w]))) / 3_600_000
     threshold = max(NOISE_SIGMAS * (noise if np.isfinite(noise) else 0.0), 3 * LEVEL_RESOLUTION_CM,
                     FAST_TO_LEAK * leak_cm_per_h * span_h)
     if recent[-1] < mark - threshold:
@@ -468,8 +469,8 @@ def stepped_at(t_ms: Array, y: Array, at_ms: int, before_minutes: int = 20, afte
     before, after = before[np.isfinite(before)], after[np.isfinite(after)]
     if len(before) < before_minutes // 2 or len(after) < 2:
         return 0.0
-    middle = float(np.median(before))
-    noise = 1.4826 * float(np.median(np.abs(before - middle)))
+    middle = float(flat_median(before))
+    noise = 1.4826 * float(flat_median(np.abs(before - middle)))
     if not noise > 0:
         return 0.0
-    return float(abs(float(np.median(after)) - middle) / noise)
+    return float(abs(float(flat_median(after)) - middle) / noise)
