@@ -326,12 +326,8 @@ def filter_switched_off(t_ms: Array, pump: Array | None, start_ms: int) -> bool:
     >>> filter_switched_off(t, np.ones(90), 60 * 60_000)
     False
     """
-    if pump is None:
-        return False
-    t_ms, p = np.asarray(t_ms), np.asarray(pump, dtype=np.float64)
-    w = p[(t_ms >= start_ms - MOVE_MINUTES * MIN_MS) & (t_ms <= start_ms)]
-    w = w[np.isfinite(w)]
-    return bool(len(w) >= 2 and w[-1] == 0.0 and np.any(w == 1.0))
+    w = _stopped_by(t_ms, pump, start_ms, MOVE_MINUTES)
+    return bool(w is not None and np.any(w == 1.0))
 
 
 def filter_unplugged(t_ms: Array, running: Array | None, start_ms: int) -> bool:
@@ -353,12 +349,19 @@ def filter_unplugged(t_ms: Array, running: Array | None, start_ms: int) -> bool:
     >>> filter_unplugged(t, np.where(np.arange(40) >= 10, 0.0, 1.0), 30 * 60_000)  # stopped long before
     False
     """
-    if running is None:
-        return False
-    t_ms, r = np.asarray(t_ms), np.asarray(running, dtype=np.float64)
-    w = r[(t_ms >= start_ms - UNPLUGGED_MINUTES * MIN_MS) & (t_ms <= start_ms)]
+    w = _stopped_by(t_ms, running, start_ms, UNPLUGGED_MINUTES)
+    return bool(w is not None and w[0] == 1.0)
+
+
+def _stopped_by(t_ms: Array, on_off: Array | None, start_ms: int, minutes: int) -> Array | None:
+    """The known values of ``on_off`` (1 on, 0 off) over the ``minutes`` up to ``start_ms`` when there are at
+    least two and the last is off; else None."""
+    if on_off is None:
+        return None
+    t_ms, x = np.asarray(t_ms), np.asarray(on_off, dtype=np.float64)
+    w = x[(t_ms >= start_ms - minutes * MIN_MS) & (t_ms <= start_ms)]
     w = w[np.isfinite(w)]
-    return bool(len(w) >= 2 and w[-1] == 0.0 and w[0] == 1.0)
+    return w if len(w) >= 2 and w[-1] == 0.0 else None
 
 
 def still_pouring(t_ms: Array, level: Array, now_ms: int, refilled_ms: int) -> bool:
