@@ -12,6 +12,7 @@ only when the index cannot be reached at all.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -159,8 +160,10 @@ def test_a_fresh_server_install_runs_without_the_firmware_tools(index: None, tmp
                        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert r.returncode == 0 and "aquamon-gateway.service" in r.stdout, r.stdout + r.stderr
     # the demo runs on the checkout's harness, which the install leaves out: it says so and what to do
+    # (without a PYTHONPATH a developer may have set to a checkout: through it the installed copy finds the harness)
+    bare = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     r = subprocess.run([aquamon, "demo", "--hours", "1", "--out", str(tmp_path / "demo")], capture_output=True,
-                       text=True, timeout=120, stdin=subprocess.DEVNULL)
+                       text=True, timeout=120, stdin=subprocess.DEVNULL, env=bare)
     assert r.returncode == 2 and "source checkout" in r.stderr and "make deps" in r.stderr, r.stdout + r.stderr
     for part in ("gateway", "analytics"):  # the parts import everything they need
         r = subprocess.run([str(venv / "bin" / "python"), "-c", f"import {part}.service, {part}.metrics"],
