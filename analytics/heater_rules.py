@@ -96,6 +96,24 @@ def pour_continues(tds_ppm: NDArray[np.float64], noise_ppm: float) -> bool:
     return last < first - max(3.0 * noise_ppm, 0.01 * first)
 
 
+def returning_side(level_c: float, now_c: float) -> int:
+    """-1 where the water is below where its heater held it at this hour on the days before (``level_c``,
+    :func:`analytics.heater_hour.held_at_hour`), +1 above, 0 with a NaN.
+
+    A heater that works brings water below its level back up to it and no further (its thermostat switches
+    it off there): a climb from below (a repaired heater, a cold water change, a power cut) is the heater
+    working, not stuck on, until the water carries on past the level.  Mirror: water above it (a stuck
+    heater unplugged, a hot afternoon) cools back toward it with the heater resting, no dead heater until it
+    falls past the level.
+
+    >>> returning_side(25.5, 22.7), returning_side(25.5, 25.8), returning_side(float("nan"), 25.0)
+    (-1, 1, 0)
+    """
+    if not (math.isfinite(level_c) and math.isfinite(now_c)):
+        return 0
+    return -1 if now_c < level_c else 1 if now_c > level_c else 0
+
+
 #: the recoveries a stall is judged against: the slowest of the last few healthy ones
 RECOVERIES_KEPT = 5
 #: minutes after a water change is recognised by which its new water is in and mixed (a jug at a time)
@@ -199,6 +217,16 @@ class RecoveryMixin(HostBase):
         level, margin = held_at_hour(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms)
         return below_held(level, margin, float(flat_nanmedian(last)), self.profile.heater_off_drop_c,
                           self.firing("heater_dead"))
+
+    def _toward_held(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> int:
+        """Which side of where its heater held it at this hour the water is on (:func:`returning_side`): -1
+        below (a climb is the water coming back), +1 above (a fall is), 0 at it or unknown."""
+        temp = frame["temp_c"]
+        last = temp[-10:]
+        if not np.isfinite(last).any():
+            return 0
+        level = held_at_hour(t_ms, temp, outside_spans(t_ms, self.excluded), now_ms)[0]
+        return returning_side(level, float(flat_nanmedian(last)))
 
     def _envelope(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> tuple[int, Envelope | None, float]:
         """A sawtooth's verdict now: where the water is against where its thermostat lets it go (-1 below,

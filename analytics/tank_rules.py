@@ -191,6 +191,10 @@ class RulesMixin(RecoveryMixin):
                 side > 0 and trend > p.heater_off_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
             rise = max(rate, trend) if rising else rate
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
+            # (water below where its heater held it at this hour, climbing back, is the heater working; a
+            # fall from above it is the heater resting: heater_rules.returning_side)
+            if stuck and p.heated and not self.firing("heater_stuck"):
+                stuck = self._toward_held(now_ms, t_ms, frame) >= 0
             if env is not None:  # (once told, held while the water stays above the envelope)
                 # (a stuck heater climbs as on its healthy on-legs, at least half as fast, or for longer than any
                 # of them: a warm afternoon lifting a band that moves with the room does neither)
@@ -224,6 +228,8 @@ class RulesMixin(RecoveryMixin):
             below = below or self._below_held_at_hour(now_ms, t_ms, frame)  # (the tank's own days: heater_rules)
             slow_fall = slow < -off and below and slow < -hold * self._own_fall_limits(now_ms, t_ms, frame)[0]
             dead = (rate < -down or slow_fall or falling) and not changing
+            if dead and p.heated and not self.firing("heater_dead"):
+                dead = self._toward_held(now_ms, t_ms, frame) <= 0
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
             fall = rate if rate < -down else (slow if slow_fall else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
