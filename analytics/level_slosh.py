@@ -66,7 +66,6 @@ def sen_interval(t_s: Array, y: Array, z: float = SLOSH_Z) -> tuple[float, float
     return float(slopes[lo]), float(slopes[hi])
 
 
-
 def stayed_apart(y: Array) -> int:
     """``-1`` when every reading of the window's last third is below every one of its first third, or its
     newest ``NEWEST`` readings below every earlier one (the water is lower now than at any minute before: a

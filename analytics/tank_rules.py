@@ -351,7 +351,8 @@ class RulesMixin(RecoveryMixin):
             # (a fall inside the readings' own scatter is the surface sloshing, no water gone: told only when its
             # confidence interval clears zero or the water stayed down, within the alert's wait,
             # analytics/level_slosh.py; once told, held as before)
-            sure = shown_lately(t_ms, frame["level_cm"], now_ms, 30, "level_falling", every=2)
+            since: int | None = None  # (the window the movement must be shown in, read only when it counts)
+            every = 2
             # (with the pump back on within the half hour, the fall since it runs again: its restart takes
             # the display's water back from the sump at once, analytics/level_trend.py)
             # (a pump at rest with its relay on -- a DC pump's feed mode -- is at rest: analytics/level_pause.py)
@@ -360,10 +361,12 @@ class RulesMixin(RecoveryMixin):
             if running > now_ms - 30 * MIN_MS:
                 ok = (tl >= running) & np.isfinite(lv)
                 fall = -theil_sen_per_hour(tl[ok] / 1000.0, lv[ok]) if ok.sum() >= RUNNING_READINGS else float("nan")
-                sure = shown_lately(t_ms, frame["level_cm"], now_ms, 30, "level_falling", running)
+                since, every = running, 1
             score["level_fall_cm_per_h"] = fall
             limit = p.level_fall_cm_per_h * (0.5 if self.firing("level_falling") else 1.0)
-            limit = limit if sure or self.firing("level_falling") else math.inf
+            if fall > limit and not self.firing("level_falling") and not shown_lately(
+                    t_ms, frame["level_cm"], now_ms, 30, "level_falling", since, every):
+                limit = math.inf
             # (a drain deeper than the keeper's deepest change is no change of theirs, whatever new water
             # showed with it: a siphon left running past the usual mark, analytics.water_change; one change
             # learned is no habit of depth to overrule the new water with)
@@ -377,19 +380,20 @@ class RulesMixin(RecoveryMixin):
             t15, lv15 = self._recent(t_ms, frame["level_cm"], now_ms, TREND_MINUTES)
             fall15 = -theil_sen_per_hour(t15 / 1000.0, lv15) if np.isfinite(lv15).sum() >= 0.8 * TREND_MINUTES \
                 else float("nan")
-            sure15 = shown_lately(t_ms, frame["level_cm"], now_ms, TREND_MINUTES, "level_falling")
+            since15: int | None = None
             running15 = since_running(t_ms, run, now_ms, TREND_MINUTES)  # (as the half hour's: since it runs)
             if running15 > now_ms - TREND_MINUTES * MIN_MS:
                 ok = (t15 >= running15) & np.isfinite(lv15)
                 fall15 = -theil_sen_per_hour(t15[ok] / 1000.0, lv15[ok]) if ok.sum() >= RUNNING_READINGS \
                     else float("nan")
-                sure15 = shown_lately(t_ms, frame["level_cm"], now_ms, TREND_MINUTES, "level_falling", running15)
+                since15 = running15
             score["level_fall_15_cm_per_h"] = fall15
             pump = self._recent(t_ms, frame["pump"], now_ms, 30)[1] if "pump" in frame else np.ones(1)
             steady_pump = bool(np.all(pump[np.isfinite(pump)] == 1.0))
             leaking = fall15 > max(p.level_fall_cm_per_h, self.level_fall_tail) * \
                 (0.5 if self.firing("level_falling") else 1.0) and steady_pump and \
-                (sure15 or self.firing("level_falling"))
+                (self.firing("level_falling") or shown_lately(t_ms, frame["level_cm"], now_ms, TREND_MINUTES,
+                                                              "level_falling", since15))
             fall = max(fall, fall15) if leaking else fall
             # (a fast fall at the hour the level fell so on each of the days before is the tank's own
             # schedule -- an automatic water change's head draining, the keeper's daily change -- not a leak:
