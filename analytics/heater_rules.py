@@ -274,20 +274,19 @@ class RecoveryMixin(HostBase):
 
     def _trend_persists(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
                         trend_of: Callable[[int, Array, dict[str, Array]], tuple[float, float, float, float]],
-                        minutes: int, sign: float, now: tuple[float, float, float], tail: float,
-                        own_tail: float = float("nan")) -> bool:
-        """Whether the water's departure from usual has run beyond the healthy ``tail`` for this quarter and
-        the one before (:func:`analytics.heater_trend.persistent_trend`; ``sign`` +1 for a climb, -1 for a
-        fall).  ``now`` is this quarter's (trend, z, own) as ``trend_of`` (the rules' trend,
-        :meth:`analytics.tank_rules.RulesMixin._temp_trend`) gave it; the quarter before is read from the
-        readings before ``minutes`` ago, only when this one already passes (lazy: once a minute at most)."""
-        trend, z, own = (sign * v for v in now)
-        if not persistent_trend(trend, trend, own, own, z, tail, own_tail):
+                        minutes: int, now: tuple[float, float, float], tail: float) -> bool:
+        """Whether the water's departure from usual has climbed beyond the healthy ``tail`` for this quarter
+        and the one before (:func:`analytics.heater_trend.persistent_trend`).  ``now`` is this quarter's
+        (trend, z, own) as ``trend_of`` (the rules' trend, :meth:`analytics.tank_rules.RulesMixin._temp_trend`)
+        gave it; the quarter before is read from the readings before ``minutes`` ago, only when this one
+        already passes (lazy: most minutes it costs nothing)."""
+        trend, z, own = now
+        if not persistent_trend(trend, trend, own, own, z, tail):
             return False
         at = now_ms - minutes * MIN_MS
         tb, fb = before_window(t_ms, frame, at)
         before, _, _, own_before = trend_of(at, tb, fb)
-        return persistent_trend(trend, sign * before, own, sign * own_before, z, tail, own_tail)
+        return persistent_trend(trend, before, own, own_before, z, tail)
 
     def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
         """The water's slope over the last hour (°C/h; every other minute, as the rules read it); NaN with

@@ -22,6 +22,13 @@ The day's own course is no part of it (the departure is from usual at each
 minute), and a water coming back toward usual (below it and climbing) is not on
 the far side, so a cool morning catching up never passes.
 
+Climbs only.  A fall away from usual is what the weather does too: a storm's
+cold rain on a tub, a cold night on an unheated tank, relax the water toward
+colder surroundings exactly as a dead heater lets it (Newton's law, the same
+physics), and only the level tells them apart (measured: on the patio tub the
+fall's half paged the storm of day 17 as a dead heater).  Water climbing beyond
+its healthy tail for half an hour needs heat coming in.
+
 Examples
 --------
 >>> persistent_trend(0.9, 0.8, 0.9, 0.85, 0.5, 0.47)    # two quarters climbing away, above usual
@@ -43,16 +50,13 @@ Array = NDArray[np.float64]
 
 
 def persistent_trend(trend: float, trend_before: float, own: float, own_before: float, z: float,
-                     tail: float, own_tail: float = float("nan")) -> bool:
-    """Two successive quarters' departures from usual (``trend``, now; ``trend_before``, the quarter before;
-    °C/h, signed: positive away from usual upward) both beyond ``tail`` (the healthy water's own 15-minute
-    trends' tail, ≥ 0), the water itself moving the same way at least half as steeply (``own``,
-    ``own_before``; or steeper than ``own_tail`` where that is more, the water's own healthy quarters'
-    tail), and the water already beyond its usual on that side (``z`` > 0, in its spreads).
+                     tail: float) -> bool:
+    """Two successive quarters' climbs away from usual (``trend``, now; ``trend_before``, the quarter before;
+    °C/h) both beyond ``tail`` (the healthy water's own 15-minute rising trends' tail, ≥ 0), the water itself
+    climbing at least half as steeply (``own``, ``own_before``), and the water already above its usual
+    (``z`` > 0, in its spreads).  False with any NaN or a tail ≤ 0 (nothing learned).
 
-    The caller flips the signs for a fall.  False with any NaN or a tail ≤ 0 (nothing learned).
-
-    >>> persistent_trend(-0.9, -0.8, -0.9, -0.85, -0.5, 0.47)   # falling: the caller flips the signs
+    >>> persistent_trend(-0.9, -0.8, -0.9, -0.85, -0.5, 0.47)   # a fall is not read here
     False
     >>> persistent_trend(0.9, 0.8, 0.9, 0.85, 0.5, 0.0)         # no tail learned yet
     False
@@ -60,8 +64,8 @@ def persistent_trend(trend: float, trend_before: float, own: float, own_before: 
     values = (trend, trend_before, own, own_before, z, tail)
     if not all(math.isfinite(v) for v in values) or tail <= 0.0:
         return False
-    need = max(0.5 * tail, own_tail) if math.isfinite(own_tail) else 0.5 * tail
-    return bool(trend > tail and trend_before > tail and own > need and own_before > need and z > 0.0)
+    return bool(trend > tail and trend_before > tail and own > 0.5 * tail and own_before > 0.5 * tail
+                and z > 0.0)
 
 
 def before_window(t_ms: Array, frame: dict[str, Array], at_ms: int) -> tuple[Array, dict[str, Array]]:

@@ -192,7 +192,7 @@ class RulesMixin(RecoveryMixin):
                 side > 0 and trend > p.heater_off_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
             # (or beyond the tail for this quarter and the one before, the water already above usual: the
             # same calibrated evidence twice, in place of the level, analytics/heater_trend.py)
-            rising = rising or self._trend_persists(now_ms, t_ms, frame, self._temp_trend, TREND_MINUTES, 1.0,
+            rising = rising or self._trend_persists(now_ms, t_ms, frame, self._temp_trend, TREND_MINUTES,
                                                     (trend, z_set, own), up_trend)
             rise = max(rate, trend) if rising else rate
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
@@ -226,9 +226,6 @@ class RulesMixin(RecoveryMixin):
             falling = trend < -down_trend and z <= -3.0 and own < -0.5 * down_trend and \
                 own < -hold * self._own_fall_limits(now_ms, t_ms, frame)[1] or \
                 side < 0 and trend < -p.heater_off_c_per_h * (0.5 if self.firing("heater_dead") else 1.0)
-            falling = falling or trend < -down_trend and self._trend_persists(
-                now_ms, t_ms, frame, self._temp_trend, TREND_MINUTES, -1.0, (trend, z, own), down_trend,
-                hold * self._own_fall_limits(now_ms, t_ms, frame)[1])  # (two quarters: analytics/heater_trend.py)
             # the hour's fall to below usual must also be beyond three of the healthy water's spread at this
             # hour (as a trend's departure is): where the water's days differ by half a degree (a room on a
             # timer, a fan in a heatwave) a 0.4 °C sag on a cooling evening is its own course, no dead heater
