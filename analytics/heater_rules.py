@@ -9,6 +9,7 @@ usual (the new water is still cool).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 
 from analytics.catalogue import MIN_MS, WATER_CHANGE_SETTLE_MS
 from analytics.heater_hour import below_held, gap_to_days, held_at_hour, hour_fall_tail, quarter_fall_tail
+from analytics.heater_trend import before_window, persistent_trend
 from analytics.medians import flat_median, flat_nanmedian
 from analytics.monitor_host import HostBase
 from analytics.rules import theil_sen_per_hour
@@ -269,6 +271,22 @@ class RecoveryMixin(HostBase):
         held = -1 if self.firing("heater_dead") else 1 if self.firing("heater_stuck") else 0
         side = beyond_envelope(env, float(flat_nanmedian(last)), noise, slope, held)
         return side, env, max(LEAST_DEPARTURE_C, 3.0 * noise)
+
+    def _trend_persists(self, now_ms: int, t_ms: Array, frame: dict[str, Array],
+                        trend_of: Callable[[int, Array, dict[str, Array]], tuple[float, float, float, float]],
+                        minutes: int, now: tuple[float, float, float], tail: float) -> bool:
+        """Whether the water's departure from usual has climbed beyond the healthy ``tail`` for this quarter
+        and the one before (:func:`analytics.heater_trend.persistent_trend`).  ``now`` is this quarter's
+        (trend, z, own) as ``trend_of`` (the rules' trend, :meth:`analytics.tank_rules.RulesMixin._temp_trend`)
+        gave it; the quarter before is read from the readings before ``minutes`` ago, only when this one
+        already passes (lazy: most minutes it costs nothing)."""
+        trend, z, own = now
+        if not persistent_trend(trend, trend, own, own, z, tail):
+            return False
+        at = now_ms - minutes * MIN_MS
+        tb, fb = before_window(t_ms, frame, at)
+        before, _, _, own_before = trend_of(at, tb, fb)
+        return persistent_trend(trend, before, own, own_before, z, tail)
 
     def _hour_slope(self, now_ms: int, t_ms: Array, temp: Array) -> float:
         """The water's slope over the last hour (°C/h; every other minute, as the rules read it); NaN with

@@ -190,6 +190,10 @@ class RulesMixin(RecoveryMixin):
             # is no heater
             rising = trend > up_trend and z_set >= 3.0 and own > 0.5 * up_trend or \
                 side > 0 and trend > p.heater_off_c_per_h * (0.5 if self.firing("heater_stuck") else 1.0)
+            # (or beyond the tail for this quarter and the one before, the water already above usual: the
+            # same calibrated evidence twice, in place of the level, analytics/heater_trend.py)
+            rising = rising or self._trend_persists(now_ms, t_ms, frame, self._temp_trend, TREND_MINUTES,
+                                                    (trend, z_set, own), up_trend)
             rise = max(rate, trend) if rising else rate
             stuck = bool(rate > up or rising) and not in_cycle(self.thermostat, *leg, falling=False)
             # (water below where its heater held it at this hour, climbing back, is the heater working; a
