@@ -144,8 +144,11 @@ class FlowPauses:
             return 0.0
         start = self.since_ms
         days, longest = set(), 0.0
+        # (the memory reaches back from the stop's start by the hour's tolerance too: a weekly routine held a few
+        # minutes earlier two weeks ago is still one of the two weeks the memory keeps)
+        oldest = start - MEMORY_DAYS * DAY_MS - PAUSE_HOUR_MINUTES * MIN_MS
         for began, minutes in self.pauses:
-            if began < now_ms - MEMORY_DAYS * DAY_MS or start - began < DAY_MS / 2:
+            if began < oldest or start - began < DAY_MS / 2:
                 continue
             apart = abs((start - began) % DAY_MS)
             if min(apart, DAY_MS - apart) <= PAUSE_HOUR_MINUTES * MIN_MS:
