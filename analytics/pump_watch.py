@@ -78,6 +78,15 @@ PAUSE_MAX_MINUTES = 30.0
 #: the power; seen on two earlier days at any hour, a stop is waited out that long wherever it falls
 BLINK_MINUTES = float(ALERTS["pump_stopped"].clear_minutes)
 
+#: hands at the tank: the water clouds in the very minutes the flow stops (a filter lifted out, its sponge
+#: squeezed, the gravel stirred), read over the stop's first this many minutes ...
+STIR_MINUTES = 3
+#: ... against the turbidity of this many minutes before it (a median: one glitch is no cloud) ...
+STIR_BEFORE_MINUTES = 10
+#: ... and a cloud is at least this much more turbid (a keeper's eye sees it) and at least twice the largest
+#: swing of those minutes before (the probe's scatter, a feeding's cloud settling) above them
+STIR_NTU = 1.0
+
 
 @dataclass
 class FlowPauses:
@@ -114,6 +123,7 @@ class FlowPauses:
     since_ms: int = -1  # the first reading of the current stop with the pump on; -1: flowing
     last_ms: int = -1  # the last reading taken in
     pauses: list[list[float]] = field(default_factory=list)
+    stirred_ms: int = -1  # the start of the current stop when it began in a cloud (hands at the tank); -1: not
 
     def see(self, t_ms: int, pump: float, flow: float, stopped_lpm: float) -> None:
         """Take in one reading: the pump's relay (1 on) and the flow (NaN: not read, ignored)."""
@@ -144,8 +154,11 @@ class FlowPauses:
             return 0.0
         start = self.since_ms
         days, longest = set(), 0.0
+        # (the memory reaches back from the stop's start by the hour's tolerance too: a weekly routine held a few
+        # minutes earlier two weeks ago is still one of the two weeks the memory keeps)
+        oldest = start - MEMORY_DAYS * DAY_MS - PAUSE_HOUR_MINUTES * MIN_MS
         for began, minutes in self.pauses:
-            if began < now_ms - MEMORY_DAYS * DAY_MS or start - began < DAY_MS / 2:
+            if began < oldest or start - began < DAY_MS / 2:
                 continue
             apart = abs((start - began) % DAY_MS)
             if min(apart, DAY_MS - apart) <= PAUSE_HOUR_MINUTES * MIN_MS:
@@ -232,6 +245,58 @@ def routine_pause(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, A
     for i in np.flatnonzero(t_ms > pauses.last_ms):
         pauses.see(int(t_ms[i]), float(pump[i]), float(flow[i]), stopped_lpm)
     return pauses.routine(now_ms)
+
+
+def stirred(t_ms: Array, turb: Array, since_ms: int, now_ms: int) -> bool:
+    """The water clouded as the flow stopped at ``since_ms``: the median turbidity of the stop's first
+    :data:`STIR_MINUTES` minutes (up to ``now_ms``) is above the median of the :data:`STIR_BEFORE_MINUTES`
+    before it by at least :data:`STIR_NTU` and twice the range of those minutes.
+
+    Examples
+    --------
+    >>> t = np.arange(20) * 60_000.0
+    >>> turb = np.r_[np.full(12, 1.6), np.full(8, 4.6)]  # the sponge lifted out at minute 12
+    >>> stirred(t, turb, 12 * 60_000, 13 * 60_000), stirred(t, np.full(20, 1.6), 12 * 60_000, 13 * 60_000)
+    (True, False)
+    """
+    before = turb[(t_ms >= since_ms - STIR_BEFORE_MINUTES * MIN_MS) & (t_ms < since_ms)]
+    during = turb[(t_ms >= since_ms) & (t_ms < since_ms + STIR_MINUTES * MIN_MS) & (t_ms <= now_ms)]
+    before, during = before[np.isfinite(before)], during[np.isfinite(during)]
+    if len(before) < STIR_BEFORE_MINUTES // 2 or not len(during):
+        return False
+    was, now = float(np.median(before)), float(np.median(during))
+    return now - was >= max(STIR_NTU, 2.0 * float(np.ptp(before)))
+
+
+def hands_at_tank(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array], stopped_lpm: float) -> bool:
+    """A pump that was moving water stopped, switched on, in the minutes the water clouded: the keeper's hands
+    at the tank (a filter's sponge lifted out to rinse, a pad swapped, the gravel stirred with the filter
+    pulled), not yet a stopped pump.
+
+    Held for as long as the keeper's maintenance may keep a pump off (one and a half times the longest span
+    :class:`PumpOffWatch` remembers, at least the hour a filter's bed takes no harm in): past that it is a
+    stopped pump.  Not a pump switched on into a cloud that moves no water (the keeper's hands are done: it
+    failed to restart, an airlock), and not once a drain begun during the stop is refilled (the water
+    change's own grace then says when the filter should run again).  Call it only where ``pump_stopped``
+    would otherwise fire (it reads the turbidity in a stop's first minutes), after :func:`routine_pause`
+    took in the readings.
+    """
+    pauses = mon.pump_off.pauses
+    start = pauses.since_ms
+    if start < 0 or "turb_ntu" not in frame or mon.drain_end_ms >= start:
+        return False
+    if now_ms <= start + STIR_MINUTES * MIN_MS and pauses.stirred_ms != start:
+        # (judged again each minute of the stop's first few: the newest turbidity may be held back as a
+        # possible glitch until a second reading confirms it)
+        before = np.flatnonzero(t_ms < start)
+        flowing = len(before) > 0 and frame["flow_lpm"][before[-1]] >= stopped_lpm and (
+            "pump" not in frame or frame["pump"][before[-1]] == 1.0)
+        pauses.stirred_ms = start if flowing and stirred(t_ms, frame["turb_ntu"], start, now_ms) else -1
+    if pauses.stirred_ms != start:
+        return False
+    longest = mon.pump_off.longest(now_ms)
+    allowed = max(LEAST_MINUTES, MARGIN * longest)
+    return (now_ms - start) / MIN_MS <= allowed
 
 
 def pump_left_off_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> list[Transition]:

@@ -31,7 +31,7 @@ from analytics.level_trend import (
     since_running,
 )
 from analytics.medians import flat_median, flat_nanmedian
-from analytics.pump_watch import pump_left_off_rule, routine_pause
+from analytics.pump_watch import hands_at_tank, pump_left_off_rule, routine_pause
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
@@ -327,6 +327,10 @@ class RulesMixin(RecoveryMixin):
             # the keeper's feed mode: analytics/pump_watch.py)
             held = routine_pause(self, now_ms, t_ms, frame, p.flow_stopped_lpm) and not fault or held
             stopped = bool(flow < p.flow_stopped_lpm and (pump_on == 1.0 or fault) and not held)
+            # (and a stop begun in a cloud -- a filter lifted out to rinse -- is the keeper's hands, for as long
+            # as their maintenance keeps a pump off: analytics/pump_watch.py)
+            stopped = stopped and (fault or self.firing("pump_stopped")
+                                   or not hands_at_tank(self, now_ms, t_ms, frame, p.flow_stopped_lpm))
             out += self._rule("pump_stopped", stopped, now_ms, flow,
                               f"Pump stopped: filter flow {flow:.1f} l/min although the pump is switched on. " + (
                                   "The filter has not restarted since the water change: plug it back in and prime "

@@ -91,3 +91,20 @@ def test_blinks_on_one_day_alone_are_no_habit() -> None:
     mon = _learned(v, 3 * DAY + 14 * 60)
     told = _fired(v, 3 * DAY + 14 * 60, 3 * DAY + 16 * 60, "pump_stopped", mon)
     assert [(tr.t_ms - START_MS) // MIN_MS - (3 * DAY + 15 * 60) for tr in told] == [2], told
+
+
+def test_a_weekly_pause_seen_on_the_two_weeks_before_is_the_routine_though_two_weeks_ago_began_earlier() -> None:
+    """Round 19 (the zebrafish rack's Tuesday pad swap, 8 minutes at 10:30 +- 10): the pause two weeks ago at
+    10:28 is still one of the two weeks the memory keeps when today's begins at 10:35."""
+    p, day = FlowPauses(), DAY * MIN_MS
+
+    def pause(d: int, at: int, minutes: int, until: int) -> None:
+        for k in range(at - 5, until):
+            p.see(d * day + k * MIN_MS, 1.0, 0.0 if at <= k < at + minutes else 20.0, 0.5)
+
+    pause(0, 10 * 60 + 28, 8, 10 * 60 + 50)
+    pause(7, 10 * 60 + 40, 8, 11 * 60)
+    pause(14, 10 * 60 + 35, 8, 10 * 60 + 38)
+    assert p.routine(14 * day + (10 * 60 + 37) * MIN_MS)
+    pause(14, 10 * 60 + 38, 8, 10 * 60 + 46)  # (the same stop, past the longest of them: a stopped pump)
+    assert not p.routine(14 * day + (10 * 60 + 45) * MIN_MS)
