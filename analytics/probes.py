@@ -305,8 +305,14 @@ class ProbesMixin(HostBase):
         last = self.probe_steps.get(name)
         w = t_ms >= now_ms - (BEFORE_MINUTES + LOOK_MINUTES) * MIN_MS
         step = lasting_step(raw[name][w], self.noise.get(name, 0.0), self.fastest_minute.get(name, 0.0), t_ms[w])
-        usual_now = self._usual_series(name, np.array([now_ms]), raw) \
-            if step is not None or self._step_stands(name, now_ms) else None
+        usual_now = None
+        if step is not None or self._step_stands(name, now_ms):
+            # a baseline waiting to be re-levelled after a water change still says where the water was:
+            # without it a step back from a fault (a crashed pH recovering) read as a probe going off and
+            # kept the tank out of learning for a whole reference (round 19)
+            usual_now = self._usual_series(name, np.array([now_ms]), raw)
+            if usual_now is None:
+                usual_now = self._usual_series(name, np.array([now_ms]), raw, shape_only=True)
         if step is not None:
             at = int(t_ms[w][step.index])
             moved = any(water_moved(raw[g][w], step.index, least, fall) for g, least, fall in
