@@ -315,7 +315,7 @@ class ProbesMixin(HostBase):
                 standing = self._step_stands(name, now_ms)
                 # without a usual course, where the probe read before it went off (or before this step)
                 usual = float(usual_now[0]) if usual_now is not None else \
-                    last[2] if standing and last is not None else step.before
+                    last[2] if standing and last is not None else self._usual_before(name, now_ms, raw, step.before)
                 away = abs(step.before + step.size - usual) > abs(step.before - usual)
                 if standing:  # the offset read so far ends where this step begins
                     self._offset_span(name, at - MIN_MS, 0.0, None)
@@ -334,6 +334,16 @@ class ProbesMixin(HostBase):
                 self._exclude(at - MIN_MS, now_ms)
                 self._offset_span(name, now_ms, size, at - MIN_MS)
         return now_ms - last[0] <= STEP_HOLD_MINUTES * MIN_MS
+
+    def _usual_before(self, name: str, now_ms: int, raw: dict[str, Array], read_before: float) -> float:
+        """Where ``name`` belongs now when no step stands and the usual waits to be re-levelled (after a water
+        change): the usual course learned before it, else ``read_before`` (the reading before the step).
+
+        Round 19: judged against the reading before it, a crashed pH coming back up after the keeper's water
+        change read as a probe going off and kept the tank out of learning for a whole reference.
+        """
+        old = self._usual_series(name, np.array([now_ms]), raw, shape_only=True)
+        return read_before if old is None else float(old[0])
 
     def _step_stands(self, name: str, now_ms: int) -> bool:
         """``name``'s probe reads off since its last step: not back near its usual course, not yet for a whole

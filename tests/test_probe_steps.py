@@ -195,3 +195,27 @@ def test_a_probe_that_steps_as_it_begins_to_fail_is_not_learned_by_its_failing_h
     mon._learn_noise(t[:end], {k: v[:end] for k, v in frame.items()}, int(t[end]))
     assert mon.noise_renewed.get("ph") == int(t[start]) and not mon._renewing("ph", int(t[end]))
     assert mon.noise["ph"] < 2 * healthy  # its thirteen well hours, not the fifteen failing ones
+
+
+def test_a_crashed_ph_coming_back_while_the_usual_waits_to_be_relevelled_is_no_probe_going_off() -> None:
+    """Round 19 (desk thermostat, day 12): a pH crash ended by a water change.  The water change leaves the
+    baseline waiting to be re-levelled (no usual now); the pH stepping back up from the crash was judged
+    against where it read before the step (the crash), read as a probe going off, and kept the whole tank out
+    of learning for a whole reference (72 h: the drift's usual was days old after it).  The usual course
+    before the water change still says where the water belongs: the step back is the end of something."""
+    from analytics.baseline import DayNightBaseline
+
+    mon = TankMonitor("t", MonitorSettings())
+    learned, crash, back = 12 * 60, 13 * 60, 15 * 60
+    t, frame = _tank(16, 0, 0.0)
+    frame["ph"][crash:back] -= np.minimum(1.0, (np.arange(back - crash) + 1) / 60.0) * 0.5  # an hour's fall
+    present = [n for n in mon.settings.drift_sensors if n in frame]
+    X = np.stack([frame[n][:learned] for n in present], axis=1)
+    mon.baseline = DayNightBaseline.fit(t[:learned] / 1000.0, X, mon.settings.harmonics)
+    mon._learn_noise(t[:learned], {k: v[:learned] for k, v in frame.items()}, int(t[learned]))
+    mon.relevel_pending = True  # a water change at the crash's end: the usual waits for the new water
+    for i in range(back - 5, back + 30):
+        mon._probe_stepped("ph", t[:i], {k: v[:i] for k, v in frame.items()}, int(t[i]))
+    assert "ph" in mon.probe_steps and mon.probe_steps["ph"][3]  # a step back, not a probe reading off
+    assert not mon._step_stands("ph", int(t[back + 30]))
+    assert mon._learnable(t[back + 20:back + 30]).all() and not mon.offset_spans
