@@ -16,7 +16,6 @@ from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
-from analytics.level_onset import onset_rule
 from analytics.level_pause import held_by_top_off, running_column
 from analytics.level_schedule import scheduled_fall
 from analytics.level_seep import seep_rule
@@ -425,11 +424,6 @@ class RulesMixin(RecoveryMixin):
             seep = seep_rule(self, now_ms, t_ms, frame) if slow_tail > 0 else float("nan")
             if math.isfinite(seep):
                 leaking, fall = True, max(fall, seep) if math.isfinite(fall) else seep
-            # a leak's onset: the level falling away from its mark before it (analytics/level_onset.py)
-            onset = onset_rule(self, now_ms, t_ms, frame) if slow_tail > 0 else float("nan")
-            if math.isfinite(onset) and (self.firing("level_falling") or not scheduled_fall(
-                    t_ms, frame["level_cm"], now_ms, onset, int(s.reference_hours // 24))):
-                leaking, fall = True, max(fall, onset) if math.isfinite(fall) else onset
             # a fast fall held as the keeper's drain that was not refilled within the drain's time: the water is
             # still missing (a leak that stopped on its own shows no rate any more)
             lost_below = self.level_lost_below_cm

@@ -156,9 +156,6 @@ class TopOffWatch:
     #: the level's healthy falls over hours (analytics/level_seep.py), learned once a day
     seep_tail: float = float("nan")
     seep_learned_ms: int = -DAY_MS
-    #: the level's healthy falls from its mark per span (analytics/level_onset.py), learned once a day
-    onset_tails: Array | None = None
-    onset_learned_ms: int = -DAY_MS
 
 
 def _median_of(t_ms: Array, y: Array, start_ms: int, end_ms: int) -> float:
