@@ -114,8 +114,8 @@ def school_holiday_tank_month(days: int = 30, seed: int = 2002, faults: tuple | 
                 siphon = CHANGE_CM
             if k in visit.values() and k not in hosed or k == change + 15:
                 pouring = BUCKET_CM
-            if k in hosed:
-                running = 48 if faulty else -1  # the hose: left running, or turned off at the mark
+            if k in hosed:  # the hose: left running while he is called away, or turned off at the mark
+                running = hose["end"] - hose["start"] if faulty and hose and hose["start"] == k else -1
             if faulty and caked and k == caked["start"]:
                 cloud, food = 3.0, 1.0  # a week's flake and pellets caked in the drum, all at once
             if food > 0.0:  # the bacteria on the rotting food: a bloom, their CO2 and the food's salts
