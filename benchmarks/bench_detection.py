@@ -110,8 +110,8 @@ def keeper_months() -> None:
     (benchmarks/keeper_month_strangers11.py), round 12's (benchmarks/keeper_month_strangers12.py), round 13's
     (benchmarks/keeper_month_strangers13.py), round 14's (benchmarks/keeper_month_strangers14.py), round 15's
     (benchmarks/keeper_month_strangers15.py), round 16's (benchmarks/keeper_month_strangers16.py), round 17's
-    (benchmarks/keeper_month_strangers17.py), round 18's (benchmarks/keeper_month_strangers18.py) and round 19's
-    (benchmarks/keeper_month_strangers19.py)."""
+    (benchmarks/keeper_month_strangers17.py), round 18's (benchmarks/keeper_month_strangers18.py), round 19's
+    (benchmarks/keeper_month_strangers19.py) and round 20's (benchmarks/keeper_month_strangers20.py)."""
     from benchmarks.keeper_month import SCENARIOS
     from benchmarks.keeper_month_blind import BLIND
     from benchmarks.keeper_month_drain import DRAIN
@@ -127,6 +127,7 @@ def keeper_months() -> None:
     from benchmarks.keeper_month_strangers17 import STRANGERS17
     from benchmarks.keeper_month_strangers18 import STRANGERS18
     from benchmarks.keeper_month_strangers19 import STRANGERS19
+    from benchmarks.keeper_month_strangers20 import STRANGERS20
     from benchmarks.keeper_month_thermostat import THERMOSTAT
     from benchmarks.keeper_month_unseen import UNSEEN
 
@@ -141,7 +142,7 @@ def keeper_months() -> None:
     tuning = (daily_change_month, *DRIFT_MONTHS)
     for make in (*SCENARIOS, *tuning, *THERMOSTAT, *DRAIN, *UNSEEN, *BLIND, *STRANGERS, *STRANGERS11,
                  *STRANGERS12, *STRANGERS13, *STRANGERS14, *STRANGERS15, *STRANGERS16, *STRANGERS17,
-                 *STRANGERS18, *STRANGERS19):
+                 *STRANGERS18, *STRANGERS19, *STRANGERS20):
         if make is tuning[0]:
             print("round 8, written to tune on (benchmarks/keeper_month_heat.py, keeper_month_drift.py):")
         if make is THERMOSTAT[0]:
@@ -176,6 +177,8 @@ def keeper_months() -> None:
             print("round 18's strangers, written blind (benchmarks/keeper_month_strangers18.py):")
         if make is STRANGERS19[0]:
             print("round 19's strangers, written blind (benchmarks/keeper_month_strangers19.py):")
+        if make is STRANGERS20[0]:
+            print("round 20's strangers, written blind (benchmarks/keeper_month_strangers20.py):")
         s = make()
         m = measure_month(s)[0]
         delay = "-" if m["median_delay_minutes"] is None else f"{m['median_delay_minutes']:.0f}"
