@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from analytics.baseline import DayNightBaseline
     from analytics.catalogue import Transition
     from analytics.days import DayRecord, ForecastPoint
+    from analytics.drift_weekly import WeekMemory
     from analytics.flow_trend import FlowWatch
     from analytics.forecast import LocalLinearTrend
     from analytics.level_dips import LevelDips
@@ -122,6 +123,7 @@ class MonitorHost:
     recovery_fit_ms: int
     change_steps: list[tuple[int, float]]  # the recent water changes (ms) and how far they moved the water (°C)
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
+    week_memory: WeekMemory | None  # the drift's departures of the last two weeks (saved with the state)
     # the quality watch
     quality: QualityWatch | None
 

@@ -93,6 +93,8 @@ def _encode(value: Any) -> Any:
     # come back as themselves.  Only classes from the analytics package are ever rebuilt.
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, np.ndarray) and value.dtype == np.float16:  # a compact memory (drift_weekly's ring)
+        return {"__f16__": base64.b64encode(value.astype("<f2").tobytes()).decode("ascii"), "shape": list(value.shape)}
     if isinstance(value, np.ndarray):
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, (np.floating, np.integer, np.bool_)):
@@ -118,6 +120,12 @@ def _decode(value: Any) -> Any:
         return value
     if "__array__" in value:
         return np.asarray(value["__array__"], dtype=value.get("dtype", "float64"))
+    if "__f16__" in value:
+        try:
+            raw = base64.b64decode(str(value["__f16__"]), validate=True)
+            return np.frombuffer(raw, dtype="<f2").astype(np.float16).reshape([int(n) for n in value["shape"]])
+        except (ValueError, TypeError, KeyError) as e:
+            raise StateMismatch(f"the saved state has a damaged half-precision array ({e})") from None
     if "__tuple__" in value:
         return tuple(_decode(v) for v in value["__tuple__"])
     if "__items__" in value:

@@ -69,7 +69,7 @@ def test_what_the_water_did_while_a_rule_told_of_a_fault_is_not_the_tanks_week()
     mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
     mon.alerts["pump_stopped"] = AlertState(state="firing")
     mon._remember_week(START_MS, ["ph"], np.array([0.2]))
-    assert mon.week_memory is None or not mon.week_memory.steps
+    assert mon.week_memory is None or not len(mon.week_memory)
     mon.alerts["pump_stopped"] = AlertState()
     mon.alerts["drift"] = AlertState(state="firing")  # the drift itself is what is judged
     mon._remember_week(START_MS, ["ph"], np.array([0.2]))
@@ -90,4 +90,38 @@ def test_the_memory_forgets_after_fifteen_days() -> None:
     mem = WeekMemory()
     mem.remember(START_MS, {"ph": 0.2})
     mem.remember(START_MS + 16 * DAY * MIN_MS, {"ph": 0.0})
-    assert len(mem.steps) == 1
+    assert len(mem) == 1
+    assert not mem.repeats(START_MS + 14 * DAY * MIN_MS, "ph", 0.2, 0.1)  # (a day past the memory's reach)
+
+
+def test_steps_skipped_are_not_read_from_an_older_cycle_of_the_ring() -> None:
+    """The ring keeps step k in slot k mod 4,320: a step the drift skipped (an alert firing) must read as
+    nothing, not as what the same slot held fifteen days before."""
+    mem = WeekMemory()
+    mem.remember(START_MS, {"ph": 0.2})
+    mem.remember(START_MS + 5 * MIN_MS, {"ph": 0.2})  # the next step
+    fifteen_days = 15 * DAY * MIN_MS
+    mem.remember(START_MS + fifteen_days + 10 * MIN_MS, {"ph": 0.0})  # the slots of both steps skipped since
+    assert len(mem) == 1
+    assert not mem.repeats(START_MS + 7 * DAY * MIN_MS + fifteen_days, "ph", 0.2, 0.1)
+
+
+def test_the_week_survives_a_restart() -> None:
+    """Saved with the monitor's state (round 20: it was not, and a restart forgot the tank's week, so a shop's
+    Thursday change paged for two weeks after a power cut), at under 40 KB a tank."""
+    import json
+
+    from analytics.state import monitor_state, restore_monitor
+
+    settings = MonitorSettings(profile="tropical")
+    mon = TankMonitor("tank", settings)
+    mon._remember_week(START_MS, ["ph", "tds_ppm"], np.array([0.23, -35.0]))
+    text = json.dumps(monitor_state(mon, START_MS))
+    assert len(json.dumps(monitor_state(mon, START_MS)["monitor"]["week_memory"])) < 40_000
+    back, _ = restore_monitor(json.loads(text), "tank", settings)
+    assert back.week_memory is not None and len(back.week_memory) == 1
+    assert back._weekly(START_MS + WEEK_MS, "ph", 0.25)
+    assert back._weekly(START_MS + 2 * WEEK_MS, "tds_ppm", -40.0)
+    assert not back._weekly(START_MS + WEEK_MS, "ph", -0.25)
+    back._remember_week(START_MS + WEEK_MS, ["ph"], np.array([0.1]))  # and it goes on learning
+    assert len(back.week_memory) == 2
