@@ -102,7 +102,7 @@ class RoutineStops:
     end_ms: int = -1
     before_cm: float = float("nan")  # the level before it
     slack_cm: float = LEVEL_SLACK_CM  # the level's scatter before it
-    lowest_cm: float = math.inf  # the level's lowest against ``before_cm`` so far, and the fastest fall
+    lowest_cm: float = float("nan")  # the level's lowest against ``before_cm`` so far (NaN: none), the fastest fall
     fastest: float = 0.0
     matched: list[list[float]] = field(default_factory=list)  # the earlier stops the one now repeats
 
@@ -110,7 +110,7 @@ class RoutineStops:
         """A new stop of the flow at ``start_ms``, the level ``before_cm`` before it (NaN: not read)."""
         self._store()
         self.start_ms, self.end_ms, self.before_cm = int(start_ms), -1, float(before_cm)
-        self.slack_cm, self.lowest_cm, self.fastest = max(LEVEL_SLACK_CM, float(slack_cm)), math.inf, 0.0
+        self.slack_cm, self.lowest_cm, self.fastest = max(LEVEL_SLACK_CM, float(slack_cm)), float("nan"), 0.0
         self.matched = self._repeated(start_ms)
 
     def see_flow(self, now_ms: int, flowing: bool) -> None:
@@ -127,7 +127,8 @@ class RoutineStops:
         if self.start_ms < 0:
             return
         if math.isfinite(level_cm) and math.isfinite(self.before_cm):
-            self.lowest_cm = min(self.lowest_cm, level_cm - self.before_cm)
+            below = level_cm - self.before_cm
+            self.lowest_cm = below if math.isnan(self.lowest_cm) else min(self.lowest_cm, below)
         if math.isfinite(fall):
             self.fastest = max(self.fastest, fall)
 
@@ -137,8 +138,7 @@ class RoutineStops:
             minutes = (self.end_ms - self.start_ms) / MIN_MS
             span = ((now_ms if now_ms is not None else self.end_ms) - self.start_ms) / MIN_MS
             if minutes <= ROUTINE_MAX_MINUTES:
-                lowest = self.lowest_cm if math.isfinite(self.lowest_cm) else float("nan")
-                self.stops.append([float(self.start_ms), minutes, lowest, self.fastest, span])
+                self.stops.append([float(self.start_ms), minutes, self.lowest_cm, self.fastest, span])
                 del self.stops[:-MAX_SPANS]
         self.start_ms, self.end_ms, self.matched = -1, -1, []
 
