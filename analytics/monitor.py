@@ -72,6 +72,7 @@ from analytics.probe_quiet import QuietFloor
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.pump_watch import PumpOffWatch
+from analytics.routine_stop import RoutineStops
 from analytics.quality import QualityMixin, QualityWatch
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
@@ -163,6 +164,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     flow_watch: FlowWatch = field(default_factory=FlowWatch)  # its clean flow and spread (analytics/flow_trend.py)
     top_off: TopOffWatch = field(default_factory=TopOffWatch)  # the band a top-off holds (analytics/top_off_watch.py)
     pump_off: PumpOffWatch = field(default_factory=PumpOffWatch)  # the keeper's pump-off spans (analytics/pump_watch.py)
+    routine_stops: RoutineStops = field(default_factory=RoutineStops)  # the keeper's routine stops (routine_stop.py)
     level_dips: LevelDips = field(default_factory=LevelDips)  # its everyday dip (analytics/level_dips.py)
     #: the heater's (or chiller's) thermostat cycle learned from the healthy temperature: the fields of
     #: analytics.thermostat.Cycle, () while none is found; and the baseline fit it was learned at

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from analytics.profiles import Profile
     from analytics.pump_watch import PumpOffWatch
     from analytics.quality import QualityWatch
+    from analytics.routine_stop import RoutineStops
     from analytics.top_off_watch import TopOffWatch
     from analytics.water_change import DrainUnderWay, PastDrain
 
@@ -71,6 +72,7 @@ class MonitorHost:
     flow_watch: FlowWatch  # its clean flow and healthy spread, for flow_reduced
     top_off: TopOffWatch  # the band an automatic top-off holds the level in, for top_off_behind
     pump_off: PumpOffWatch  # the keeper's pump-off spans, for pump_left_off
+    routine_stops: RoutineStops  # the flow's stops that ended by themselves, for the keeper's routine
     level_dips: LevelDips  # the mark a float valve holds the level at and its everyday dip
     thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
     thermostat_at_ms: int  # the baseline fit it was learned at

@@ -32,6 +32,7 @@ from analytics.level_trend import (
 )
 from analytics.medians import flat_median, flat_nanmedian
 from analytics.pump_watch import hands_at_tank, pump_left_off_rule, routine_pause
+from analytics.routine_stop import routine_fall, routine_stop
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
@@ -326,6 +327,10 @@ class RulesMixin(RecoveryMixin):
             # (and a stop at the hour the pump paused by itself on earlier days, no longer than those pauses, is
             # the keeper's feed mode: analytics/pump_watch.py)
             held = routine_pause(self, now_ms, t_ms, frame, p.flow_stopped_lpm) and not fault or held
+            # (and a stop repeating the keeper's weekly routine -- same weekday and hour, the level inside the
+            # span it moved in then -- for as long as that routine lasts: analytics/routine_stop.py)
+            routine = routine_stop(self, now_ms, t_ms, frame)
+            held = held or routine and not fault and not self.firing("pump_stopped")
             stopped = bool(flow < p.flow_stopped_lpm and (pump_on == 1.0 or fault) and not held)
             # (and a stop begun in a cloud -- a filter lifted out to rinse -- is the keeper's hands, for as long
             # as their maintenance keeps a pump off: analytics/pump_watch.py)
@@ -440,6 +445,10 @@ class RulesMixin(RecoveryMixin):
                      "overflow. " + self._first_drain_hint())
             # (a held level no deeper than its everyday dip is none: analytics/level_dips.py)
             dip = not self.firing("level_falling") and within_everyday_dip(self, now_ms, t_ms, frame)
+            # (a fall in a routine stop's window, no faster than the routine's and no lower than it went, is the
+            # routine's own: the restart taking back the head drained into the sump, analytics/routine_stop.py)
+            rate = float(np.nanmax([score["level_fall_cm_per_h"], fall15, -math.inf]))
+            dip = routine_fall(self, now_ms, t_ms, frame["level_cm"], rate) and not self.firing("level_falling") or dip
             out += self._rule("level_falling", bool((fall > limit or leaking) and not (changing or dip) or lost), now_ms,
                               fall, words + "Look under the tank and the sump now, and switch off the return "
                               "pump if water is on the floor.")
