@@ -43,7 +43,7 @@ LABELS = {s.key: (s.label, f" {s.unit}" if s.unit else "", s.decimals) for s in 
 #: the reading each alert is about, and which way is worse ("low", "high", or "far" from the usual range)
 ALERT_READING: dict[str, tuple[str, str]] = {
     "heater_stuck": ("temp_c", "high"), "heater_dead": ("temp_c", "low"), "temp_out_of_range": ("temp_c", "far"),
-    "ph_crash": ("ph", "low"), "ph_out_of_range": ("ph", "far"), "pump_stopped": ("flow_lpm", "low"),
+    "ph_crash": ("ph", "low"), "ph_rising": ("ph", "high"), "ph_out_of_range": ("ph", "far"), "pump_stopped": ("flow_lpm", "low"),
     "flow_low": ("flow_lpm", "low"), "flow_reduced": ("flow_lpm", "low"), "sump_low": ("level_cm", "low"), "level_falling": ("level_cm", "low"),
     "level_rising": ("level_cm", "high"), "top_off_behind": ("level_cm", "low"),
 }
@@ -76,6 +76,10 @@ ALERTS: dict[str, AlertSpec] = {
                                    ("drift", "water_quality")),
     "ph_crash": AlertSpec("critical", 2, 30, "pH falling faster than ph_fall_per_h",
                           ("ph_out_of_range", "drift", "water_quality")),
+    "ph_rising": AlertSpec("critical", 2, 30, "pH rising away from its usual daily course faster than "
+                           "ph_rise_per_h and than the healthy water's own 15-minute rises (learned), outside a "
+                           "water change: a doser or buffer overdosing, the CO2 run out",
+                           ("ph_out_of_range", "drift", "water_quality")),
     "ph_out_of_range": AlertSpec("critical", 3, 10, "pH outside the profile's ph limits", ("drift", "water_quality")),
     "pump_stopped": AlertSpec("critical", 1, 5, "no filter flow (below flow_stopped_lpm) while the pump is switched "
                               "on, or while the firmware reports a flow fault",

@@ -33,6 +33,7 @@ from analytics.drift_weekly import WeekMixin
 from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
+from analytics.ph_rise import healthy_tails
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import (
     effective_sample_size,
@@ -161,7 +162,9 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
             self._fit_daily_shape(t_ms[sel], X[sel], t_ms[recent], X[recent])
             self.relevel_pending = False
             self.healthy_threshold = self._calibrate(t_ms[sel], X[sel], t_ms[recent], X[recent], prior)
-            self.temp_trend_tail = self._calibrate_temp_trend(t_ms[sel], X[sel], names or list(s.drift_sensors))
+            names = names or list(s.drift_sensors)
+            self.temp_trend_tail = self._calibrate_trend("temp_c", t_ms[sel], X[sel], names)
+            self.ph_trend_tail = self._calibrate_trend("ph", t_ms[sel], X[sel], names, daily=True)
         except ValueError:
             pass
 
@@ -276,14 +279,20 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
             return 0.0
         return pot_threshold(scores, per_test_probability(s.false_alarms_per_30_days, W))
 
-    def _calibrate_temp_trend(self, t_ms: Array, X: Array, names: list[str]) -> tuple[float, float]:
-        """How steep the healthy temperature's 15-minute trends away from usual get, falling and rising (°C/h).
+    def _calibrate_trend(self, name: str, t_ms: Array, X: Array, names: list[str], daily: bool = False
+                         ) -> tuple[float, float]:
+        """How steep one channel's healthy 15-minute trends away from usual get, falling and rising (per hour):
+        the temperature's for the heater rules, the pH's for ``ph_rising`` (:mod:`analytics.ph_rise`).
 
-        ``names`` are the channels of ``X``'s columns.
+        ``names`` are the channels of ``X``'s columns; (0, 0) without ``name``.  ``daily``: at least the
+        steepest the healthy reference made at all (:func:`analytics.ph_rise.healthy_tails`): what it does
+        once a day is no rare event.
         """
-        if "temp_c" not in names or len(names) != X.shape[1]:
+        if name not in names or len(names) != X.shape[1]:
             return 0.0, 0.0
-        r = self._residuals(t_ms, X)[:, names.index("temp_c")]
+        r = self._residuals(t_ms, X)[:, names.index(name)]
+        if daily:
+            return healthy_tails(t_ms, r, self.settings.false_alarms_per_30_days)
         return trend_tails(window_slopes_per_hour(t_ms, r), self.settings.false_alarms_per_30_days)
 
     def _usual_series(self, name: str, t_ms: Array, frame: dict[str, Array], shape_only: bool = False

@@ -157,6 +157,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     excluded: list[tuple[int, int]] = field(default_factory=list)  # drift and maintenance: not learned
     healthy_threshold: float = 0.0
     temp_trend_tail: tuple[float, float] = (0.0, 0.0)  # healthy 15-min temperature trends, falling / rising (°C/h)
+    ph_trend_tail: tuple[float, float] = (0.0, 0.0)  # healthy 15-min pH trends away from usual, falling / rising (/h)
     level_fall_tail: float = 0.0  # the sump level's healthy 15-minute falls (cm/h), at the stated rate
     #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
     level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -225,6 +226,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     open_evaluation_ms: int | None = None  # a prepare() not yet concluded (the state is half-updated)
     quality: QualityWatch | None = None
     ph_before_crash: float = float("nan")  # the pH before a crash: ph_crash resolves only when it is back
+    ph_before_rise: float = float("nan")  # the pH before a fast rise: ph_rising resolves only when it is back
     #: recognised sump top-ups (start ms, TDS ratio after/before it explains (1.0: nothing), rise cm, level cm)
     top_ups: list[tuple[int, float, float, float]] = field(default_factory=list)
     week_memory: WeekMemory | None = None  # the drift's departures of the last two weeks (analytics.drift_weekly)

@@ -66,6 +66,7 @@ class MonitorHost:
     fitted_at_ms: int
     healthy_threshold: float
     temp_trend_tail: tuple[float, float]  # healthy 15-min temperature trends, falling / rising (°C/h)
+    ph_trend_tail: tuple[float, float]  # healthy 15-min pH trends away from usual, falling / rising (/h)
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
     level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
     usual_flow: float  # the filter's usual flow while the pump runs (l/min)
@@ -100,6 +101,7 @@ class MonitorHost:
     event_until_ms: dict[str, int]
     event_detail: dict[str, str]
     ph_before_crash: float
+    ph_before_rise: float
     # days, forecasts and water changes
     forecasts: dict[str, LocalLinearTrend]
     last_forecast: dict[str, ForecastPoint]

@@ -19,7 +19,7 @@ from aquamon.contract import SENSORS
 
 TITLES = {
     "heater_stuck": "heater stuck on", "heater_dead": "heater failed", "temp_out_of_range": "temperature unsafe",
-    "ph_crash": "pH crashing", "ph_out_of_range": "pH unsafe", "pump_stopped": "pump stopped",
+    "ph_crash": "pH crashing", "ph_rising": "pH rising fast", "ph_out_of_range": "pH unsafe", "pump_stopped": "pump stopped",
     "flow_low": "filter flow low", "flow_reduced": "filter flow reduced", "pump_left_off": "pump left off", "sump_low": "sump level low", "device_offline": "controller offline",
     "no_telemetry": "no readings", "pump_interlock": "pump stopped by the controller",
     "pump_lockout": "pump locked out", "device_fault": "controller fault", "drift": "water drifting",
@@ -33,7 +33,7 @@ TITLES = {
 #: the reading a message about this alert quotes, and which way is worse ("max" or "min"; None: by the text)
 KEY_READING: dict[str, tuple[str, str | None]] = {
     "heater_stuck": ("temp_c", "max"), "heater_dead": ("temp_c", "min"), "temp_out_of_range": ("temp_c", None),
-    "ph_crash": ("ph", "min"), "ph_out_of_range": ("ph", None), "pump_stopped": ("flow_lpm", "min"),
+    "ph_crash": ("ph", "min"), "ph_rising": ("ph", "max"), "ph_out_of_range": ("ph", None), "pump_stopped": ("flow_lpm", "min"),
     "flow_low": ("flow_lpm", "min"), "flow_reduced": ("flow_lpm", "min"), "sump_low": ("level_cm", "min"),
     "top_off_behind": ("level_cm", "min"),
 }

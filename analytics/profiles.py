@@ -47,6 +47,9 @@ class Profile:
     #: ... and is this much below its level of the last six hours (°C)
     heater_off_drop_c: float = 0.4
     ph_fall_per_h: float = 0.3
+    #: the least pH rise per hour beyond the usual daily course told as rising fast (the tank's own healthy
+    #: rises, learned, set it higher where they are steeper: analytics/ph_rise.py)
+    ph_rise_per_h: float = 0.3
     #: the sump level falling faster than this is a leak (cm/h; evaporation is about 1 cm a day)
     level_fall_cm_per_h: float = 1.0
     #: the smallest change of a reading worth telling a keeper (what a test kit or thermometer resolves)

@@ -35,7 +35,7 @@ CALIBRATION_MAX_MS = 2 * 60 * MIN_MS
 #: of any probe holds them too
 CHANNEL_ALERTS = {
     "temp_c": ("heater_stuck", "heater_dead", "temp_out_of_range"),
-    "ph": ("ph_crash", "ph_out_of_range"),
+    "ph": ("ph_crash", "ph_rising", "ph_out_of_range"),
     "tds_ppm": (), "turb_ntu": (),
     "level_cm": ("sump_low", "top_off_behind"),
     "flow_lpm": ("pump_stopped", "flow_low", "flow_reduced"),

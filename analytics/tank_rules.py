@@ -31,6 +31,7 @@ from analytics.level_trend import (
     since_running,
 )
 from analytics.medians import flat_median, flat_nanmedian
+from analytics.ph_rise import ph_rise_rule, stepped_back_only
 from analytics.pump_watch import hands_at_tank, pump_left_off_rule, routine_pause
 from analytics.routine_stop import routine_fall, routine_stop
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
@@ -272,7 +273,12 @@ class RulesMixin(RecoveryMixin):
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
                                "Check the heater and the room temperature." if p.heated else
                                "Check the room temperature: shade the tank from the sun, or keep it from frost.", 0.3)
-        if "ph" in frame and not self._probe_untrusted("ph", t_ms, raw, now_ms):
+        untrusted = "ph" in frame and self._probe_untrusted("ph", t_ms, raw, now_ms)
+        if untrusted and stepped_back_only(self, "ph", now_ms):  # (a fast rise's first minutes: analytics/ph_rise.py)
+            rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
+            away = self._rate_from_usual("ph", t_ms, frame, now_ms, s.ph_rate_minutes)
+            out += ph_rise_rule(self, now_ms, t_ms, frame, rate, away, now_p, beyond_usual=True)
+        if "ph" in frame and not untrusted:
             rate, now_p = self._rate(t_ms, frame["ph"], now_ms, s.ph_rate_minutes)
             score["ph_rate_per_h"] = rate
             fall = p.ph_fall_per_h * (0.5 if self.firing("ph_crash") else 1.0)
@@ -311,6 +317,7 @@ class RulesMixin(RecoveryMixin):
                               f"(now {now_p:.2f}): the water is acidifying fast "
                               "(CO2 overdose, or the buffer is used up). Stop CO2, aerate, and test KH; "
                               "a partial water change restores the buffer.")
+            out += ph_rise_rule(self, now_ms, t_ms, frame, rate, away, now_p)  # the mirror (analytics/ph_rise.py)
             out += self._range("ph_out_of_range", "ph", now_p if recent_row else float("nan"), now_ms,
                                "Test with a drop kit to confirm, then correct slowly.", 0.05)
         pump_on = self._last(frame["pump"]) if "pump" in frame else 1.0

@@ -153,6 +153,17 @@ def test_ph_crash_half_a_unit_per_hour_within_20_minutes(warm: Any) -> None:
     assert drift[0].summary.endswith("; temperature, TDS, turbidity normal.")
 
 
+@fires("ph_rising")
+def test_ph_rising_a_unit_per_hour_within_20_minutes(warm: Any) -> None:
+    def soda(t: np.ndarray, v: dict) -> None:  # a doser siphoning its buffer: +1 pH an hour, then held
+        v["ph"][WARM:] += np.minimum(0.6, np.arange(len(t) - WARM) / 60.0)
+
+    mon, alerts = fork(warm, 3 * 60, [], soda)
+    delay, tr = first_firing(alerts, "ph_rising")
+    assert 0 < delay <= 20 and "pH rising +" in tr.summary and "per hour" in tr.summary
+    assert not [tr for _, tr in alerts if tr.key == "ph_rising" and tr.state == "resolved"]  # the pH not back
+
+
 @fires("ph_out_of_range")
 def test_ph_far_out_of_range(warm: Any) -> None:
     mon, alerts = fork(warm, 3 * 60, [{"kind": "ph_crash", "start_min": WARM, "drop": 1.0}])
