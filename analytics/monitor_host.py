@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from analytics.flow_trend import FlowWatch
     from analytics.forecast import LocalLinearTrend
     from analytics.level_dips import LevelDips
+    from analytics.level_hinge import HingeTails
     from analytics.monitor import MonitorSettings
     from analytics.probe_quiet import QuietFloor
     from analytics.profiles import Profile
@@ -71,6 +72,7 @@ class MonitorHost:
     top_off: TopOffWatch  # the band an automatic top-off holds the level in, for top_off_behind
     pump_off: PumpOffWatch  # the keeper's pump-off spans, for pump_left_off
     level_dips: LevelDips  # the mark a float valve holds the level at and its everyday dip
+    level_hinge: HingeTails  # the healthy tails of a level's fall since a hinge (analytics/level_hinge.py)
     thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
     thermostat_at_ms: int  # the baseline fit it was learned at
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit
