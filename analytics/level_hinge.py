@@ -110,9 +110,9 @@ def learn_hinge_tails(t_ms: Array, y: Array, false_alarms_per_30_days: float) ->
     whole = np.isfinite(Y).all(axis=1) & (T[:, -1] - T[:, 0] <= (longest - 1) * 1.5 * MIN_MS)
     Y = Y[whole]
     sc = np.maximum(np.array([scatter(w[-SCATTER_MINUTES:]) for w in Y]), 1e-3) if len(Y) else np.zeros(0)
-    p = per_test_probability(false_alarms_per_30_days * HINGE_SHARE / len(HINGE_SPANS), min(HINGE_SPANS))
     rate, scaled = [], []
     for span in HINGE_SPANS:
+        p = per_test_probability(false_alarms_per_30_days * HINGE_SHARE / len(HINGE_SPANS), span)
         w = _weights(span)
         mark = np.median(Y[:, -span - MARK_MINUTES:-span], axis=1)
         b = ((mark[:, None] - Y[:, -span:]) @ w) / (w @ w)
