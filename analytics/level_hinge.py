@@ -44,7 +44,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from analytics.level_slosh import falls_clearly
-from analytics.level_trend import EVAPORATION_SPREAD
+from analytics.level_trend import EVAPORATION_SPREAD, SLOW_LEAK_SHARE
 
 if TYPE_CHECKING:
     from analytics.monitor_host import MonitorHost
@@ -58,9 +58,9 @@ HINGE_SPANS = (10, 15, 20, 30)
 MARK_MINUTES = 30
 #: the level's scatter is read over this many minutes (minute-to-minute steps: a slow fall barely moves them)
 SCATTER_MINUTES = 60
-#: the share of the configured false-alarm rate the hinge tests spend, split among the spans (the level
-#: family's other tests keep theirs): a sooner test for the same alert, not a second alert's budget
-HINGE_SHARE = 0.5
+#: the share of the configured false-alarm rate the hinge tests spend, split among the spans: what the hour's
+#: slow-leak test leaves (analytics/level_trend.py); a sooner test for the same alert, not a second budget
+HINGE_SHARE = 1.0 - SLOW_LEAK_SHARE
 #: healthy windows are read one every this many minutes (neighbours share most of their readings)
 HINGE_EVERY = 5
 #: fewer healthy windows than this per span and nothing is learned (NaN tails: the test waits)
