@@ -162,17 +162,18 @@ def hinge_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Arra
         sel = (t_ms >= now_ms - mon.settings.reference_hours * 3_600_000) & mon._learnable(t_ms)
         mon.level_hinge = tails = learn_hinge_tails(t_ms[sel], y[sel], mon.settings.false_alarms_per_30_days)
         tails.learned_ms = now_ms
-    longest = (MARK_MINUTES + max(HINGE_SPANS)) * MIN_MS
+    # (only the last hour and a half is read: t_ms ascends)
+    a = int(np.searchsorted(t_ms, now_ms - max(MARK_MINUTES + max(HINGE_SPANS), SCATTER_MINUTES) * MIN_MS))
+    t_w, y_w = t_ms[a:], y[a:]
     pump = frame.get("pump")
     if pump is not None:
-        p = pump[(t_ms >= now_ms - longest) & np.isfinite(pump)]
-        if not bool(np.all(p == 1.0)):
+        p = pump[a:]
+        if not bool(np.all(p[np.isfinite(p)] == 1.0)):
             return float("nan")
-    w = t_ms >= now_ms - max(longest, SCATTER_MINUTES * MIN_MS)
     hold = 0.5 if mon.firing("level_falling") else 1.0
-    fall, span = hinge_fall(t_ms[w], y[w], now_ms, tails, hold)
+    fall, span = hinge_fall(t_w, y_w, now_ms, tails, hold)
     if not (fall > EVAPORATION_SPREAD * mon.level_steady[2] * hold):
         return float("nan")
     # (shown over the fall's own span, 15 readings at least: the slosh test's window)
-    shown = t_ms >= now_ms - max(span, 15) * MIN_MS
-    return fall if mon.firing("level_falling") or falls_clearly(t_ms[shown], y[shown]) else float("nan")
+    shown = t_w >= now_ms - max(span, 15) * MIN_MS
+    return fall if mon.firing("level_falling") or falls_clearly(t_w[shown], y_w[shown]) else float("nan")
