@@ -19,8 +19,8 @@ rate, split among the spans.  Two forms are calibrated, both must be beyond
 their tails: the fall rate itself (cm/h; a quiet level's wander) and the fall
 rate over the level's scatter of the last hour (a boat's level sloshing in a
 lock, a pump's vibration: a noisier hour than the reference's).  A fall the
-readings' own confidence interval does not clear
-(:func:`analytics.level_slosh.falls_clearly`) is no water gone.
+readings' own confidence interval does not clear, in any window ending within
+the alert's wait (:func:`analytics.level_slosh.shown_lately`), is no water gone.
 
 Examples
 --------
@@ -43,7 +43,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from analytics.level_slosh import falls_clearly
+from analytics.level_slosh import shown_lately
 from analytics.level_trend import EVAPORATION_SPREAD, SLOW_LEAK_SHARE
 
 if TYPE_CHECKING:
@@ -174,6 +174,8 @@ def hinge_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Arra
     fall, span = hinge_fall(t_w, y_w, now_ms, tails, hold)
     if not (fall > EVAPORATION_SPREAD * mon.level_steady[2] * hold):
         return float("nan")
-    # (shown over the fall's own span, 15 readings at least: the slosh test's window)
-    shown = t_w >= now_ms - max(span, 15) * MIN_MS
-    return fall if mon.firing("level_falling") or falls_clearly(t_w[shown], y_w[shown]) else float("nan")
+    # (shown clear of the scatter over the fall's own span, 15 readings at least, in a window ending at any
+    # minute of the alert's wait: a slow fall's Sen interval clears zero some minutes and not others, and
+    # the alert needs its condition through the whole wait)
+    shown = mon.firing("level_falling") or shown_lately(t_w, y_w, now_ms, max(span, 15), "level_falling")
+    return fall if shown else float("nan")
