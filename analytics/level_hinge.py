@@ -173,11 +173,11 @@ def hinge_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Arra
         if not bool(np.all(p[np.isfinite(p)] == 1.0)):
             return float("nan")
     hold = 0.5 if mon.firing("level_falling") else 1.0
-    fall, span = hinge_fall(t_w, y_w, now_ms, tails, hold)
+    fall, _ = hinge_fall(t_w, y_w, now_ms, tails, hold)
     if not (fall > EVAPORATION_SPREAD * mon.level_steady[2] * hold):
         return float("nan")
-    # (shown clear of the scatter over the fall's own span, 15 readings at least, in a window ending at any
-    # minute of the alert's wait: a slow fall's Sen interval clears zero some minutes and not others, and
-    # the alert needs its condition through the whole wait)
-    shown = mon.firing("level_falling") or shown_lately(t_w, y_w, now_ms, max(span, 15), "level_falling")
+    # (shown clear of the scatter over the longest span, in a window ending at any minute of the alert's wait:
+    # over the steepest span's own 15 or 20 readings a slow fall's Sen interval clears zero some minutes and
+    # not others, and the alert needs its condition through the whole wait)
+    shown = mon.firing("level_falling") or shown_lately(t_w, y_w, now_ms, max(HINGE_SPANS), "level_falling")
     return fall if shown else float("nan")
