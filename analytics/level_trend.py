@@ -35,6 +35,9 @@ SLOW_LEAK_MINUTES, SLOW_LEAK_PARTS = 60, 2
 #: water coming in: the level rises steadily through the three 10-minute parts of the last half hour
 #: (a keeper pouring a top-up does not pour for half an hour; a stuck top-off pump does)
 RISE_MINUTES, RISE_PARTS = 30, 3
+#: the share of the configured false-alarm rate the hour's slow-leak test spends: the rest is the hinge's, the
+#: sooner test of the same alert (analytics/level_hinge.py); one alert, one budget
+SLOW_LEAK_SHARE = 0.5
 #: evaporation changes with the room's heat (a hot, dry day can triple it): a steady fall less than this
 #: many times the sump's usual fall is not told as a leak
 EVAPORATION_SPREAD = 3.0
@@ -75,8 +78,9 @@ def healthy_part_slopes(t_ms: Array, y: Array, minutes: int, parts: int, every: 
 def steady_tails(t_ms: Array, y: Array, false_alarms_per_30_days: float) -> tuple[float, float, float]:
     """(slow fall, rise, usual fall) of a healthy level, cm/h, all ≥ 0.
 
-    The first two: how steep its steady falls (over ``SLOW_LEAK_MINUTES``) and
-    steady rises (over ``RISE_MINUTES``) get at the stated false-alarm rate;
+    The first two: how steep its steady falls (over ``SLOW_LEAK_MINUTES``, at
+    ``SLOW_LEAK_SHARE`` of the stated false-alarm rate) and steady rises (over
+    ``RISE_MINUTES``, at the stated rate) get;
     the third: its median slope's fall (evaporation).  Zeros with fewer than
     10 windows.
     """
@@ -90,7 +94,8 @@ def steady_tails(t_ms: Array, y: Array, false_alarms_per_30_days: float) -> tupl
     least_rise = np.min(rises, axis=1)
     least_fall, least_rise = least_fall[np.isfinite(least_fall)], least_rise[np.isfinite(least_rise)]
     usual = max(0.0, -float(flat_median(falls)))
-    return (max(0.0, pot_threshold(least_fall, per_test_probability(false_alarms_per_30_days, SLOW_LEAK_MINUTES))),
+    slow = per_test_probability(false_alarms_per_30_days * SLOW_LEAK_SHARE, SLOW_LEAK_MINUTES)
+    return (max(0.0, pot_threshold(least_fall, slow)),
             max(0.0, pot_threshold(least_rise, per_test_probability(false_alarms_per_30_days, RISE_MINUTES))),
             usual)
 

@@ -68,6 +68,7 @@ from analytics.drift_weekly import WeekMemory
 from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
 from analytics.level_dips import LevelDips
+from analytics.level_hinge import HingeTails
 from analytics.probe_quiet import QuietFloor
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
@@ -167,6 +168,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     pump_off: PumpOffWatch = field(default_factory=PumpOffWatch)  # the keeper's pump-off spans (analytics/pump_watch.py)
     routine_stops: RoutineStops = field(default_factory=RoutineStops)  # the keeper's routine stops (routine_stop.py)
     level_dips: LevelDips = field(default_factory=LevelDips)  # its everyday dip (analytics/level_dips.py)
+    level_hinge: HingeTails = field(default_factory=HingeTails)  # a leak's first minutes (analytics/level_hinge.py)
     #: the heater's (or chiller's) thermostat cycle learned from the healthy temperature: the fields of
     #: analytics.thermostat.Cycle, () while none is found; and the baseline fit it was learned at
     thermostat: tuple[float, ...] = ()

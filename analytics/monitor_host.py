@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from analytics.flow_trend import FlowWatch
     from analytics.forecast import LocalLinearTrend
     from analytics.level_dips import LevelDips
+    from analytics.level_hinge import HingeTails
     from analytics.monitor import MonitorSettings
     from analytics.probe_quiet import QuietFloor
     from analytics.profiles import Profile
@@ -75,6 +76,7 @@ class MonitorHost:
     pump_off: PumpOffWatch  # the keeper's pump-off spans, for pump_left_off
     routine_stops: RoutineStops  # the flow's stops that ended by themselves, for the keeper's routine
     level_dips: LevelDips  # the mark a float valve holds the level at and its everyday dip
+    level_hinge: HingeTails  # the healthy tails of a level's fall since a hinge (analytics/level_hinge.py)
     thermostat: tuple[float, ...]  # the thermostat's cycle (analytics.thermostat.Cycle's fields; () none)
     thermostat_at_ms: int  # the baseline fit it was learned at
     relevelled_by: Array | None  # how far the baseline's level moved since its last full fit

@@ -16,6 +16,7 @@ from analytics.flow_trend import flow_reduced_rule
 from analytics.heater_rules import RecoveryMixin, slope_sd_per_h
 from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
+from analytics.level_hinge import hinge_rule
 from analytics.level_pause import held_by_top_off, running_column
 from analytics.level_schedule import scheduled_fall
 from analytics.level_seep import seep_rule
@@ -432,6 +433,11 @@ class RulesMixin(RecoveryMixin):
                 if least_fall > max(slow_tail, EVAPORATION_SPREAD * evaporation) * hold and \
                         bool(np.all(pump60[np.isfinite(pump60)] == 1.0)):
                     leaking, fall = True, max(fall, least_fall) if math.isfinite(fall) else least_fall
+            # a leak's first minutes: the fall since a hinge, beyond the same fall's healthy tails, on a share of
+            # this alert's false-alarm budget (analytics/level_hinge.py)
+            hinge = hinge_rule(self, now_ms, t_ms, frame) if slow_tail > 0 else float("nan")
+            if math.isfinite(hinge):
+                leaking, fall = True, max(fall, hinge) if math.isfinite(fall) else hinge
             # a seep: the same over hours, beyond the level's healthy falls over hours (analytics/level_seep.py)
             seep = seep_rule(self, now_ms, t_ms, frame) if slow_tail > 0 else float("nan")
             if math.isfinite(seep):

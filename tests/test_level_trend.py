@@ -62,5 +62,8 @@ def test_a_slow_leak_of_1_2_cm_an_hour_is_still_told(warm: tuple) -> None:
 
 
 def test_a_sump_evaporating_or_falling_slower_than_a_leak_is_not_told(warm: tuple) -> None:
+    """(Round 20: a steady 0.5 cm/h, twelve times this sump's evaporation, is a leak's fall -- the months'
+    slow leaks run 0.25-0.35 cm/h -- and the hinge tells it within the 45 minutes (analytics/level_hinge.py);
+    what stays untold is a fall within a hot day's evaporation, ``EVAPORATION_SPREAD`` times the usual.)"""
     assert leak_alert(warm, 0.0) is None
-    assert leak_alert(warm, 0.5) is None
+    assert leak_alert(warm, 0.1) is None
