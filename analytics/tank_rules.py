@@ -36,7 +36,7 @@ from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_s
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import over_band, top_off_rule
-from analytics.unheated import beyond_own_course, chilled_past_change
+from analytics.unheated import beyond_own_course
 from analytics.water_change import MOVE_MINUTES, deeper_than_habit, still_pouring
 
 Array = NDArray[np.float64]
@@ -237,10 +237,7 @@ class RulesMixin(RecoveryMixin):
             # change at 07:00, is its course: judged against it, analytics/unheated.py; asked only when fast)
             fast = rate < -down and (p.heated or beyond_own_course(rate, self._rate_from_usual(
                 "temp_c", t_ms, frame, now_ms, s.temp_rate_minutes), down))
-            # (and a change does not hide an unheated tank's water chilled past a change's drop and still
-            # sinking: the timer stuck open, a hose left running)
-            chilled = changing and not p.heated and chilled_past_change(slow_fall, rate, off)
-            dead = (fast or slow_fall or falling) and (not changing or chilled)
+            dead = (fast or slow_fall or falling) and not changing
             if dead and p.heated and not self.firing("heater_dead"):
                 dead = self._toward_held(now_ms, t_ms, frame) <= 0
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
@@ -272,10 +269,8 @@ class RulesMixin(RecoveryMixin):
                 t_ms, frame.get("pump"), frame.get("flow_lpm"), now_ms, p.flow_stopped_lpm))
             out += self._rule("heater_dead", bool(dead), now_ms, fall, head + (
                                   "the heater may have failed. Check that it is powered and its light comes on."
-                                  if p.heated else "cold water is still running in after the water change (a hose "
-                                  "left on, or a tap timer stuck open). Turn it off and let the water warm back "
-                                  "slowly." if chilled else "the water is cooling fast (a cold room, a draught or an "
-                                  "open window). Keep the room from getting colder."))
+                                  if p.heated else "the water is cooling fast (a cold room, a draught or an open "
+                                  "window). Keep the room from getting colder."))
         if "temp_c" in frame:
             now_t = self._last(self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)[1])
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,

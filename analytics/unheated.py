@@ -7,12 +7,6 @@ every day at the same minute, with the level never moving and the TDS stepping
 by less than a water change's tenth.  What the tank does at this minute every
 day is its course, not a fault: the water's fast fall is judged against the
 course it usually takes at this hour (as a planted tank's morning pH fall is).
-
-A cooling that goes on past the routine (the timer's valve stuck open, a hose
-left running) is not a water change settling either: a change's new water cools
-the water by its share of the difference, then the room brings it back; water
-already further below usual than the profile's stopped-heater drop and still
-falling is more cold water than a change brings.
 """
 
 from __future__ import annotations
@@ -49,24 +43,3 @@ def beyond_own_course(rate_c_per_h: float, away_c_per_h: float, limit_c_per_h: f
         return False
     return not (math.isfinite(away_c_per_h) and away_c_per_h >= -limit_c_per_h)
 
-
-def chilled_past_change(slow_fall: bool, rate_c_per_h: float, off_c_per_h: float) -> bool:
-    """While a water change settles, the water is still being chilled: more cold water than a change.
-
-    ``slow_fall`` is the hour's test (the water falling faster than a stopped
-    heater lets it over the last hour and further below usual than the profile's
-    ``heater_off_drop_c``); the last quarter-hour's ``rate_c_per_h`` must also
-    be falling faster than ``off_c_per_h``: a change's pour has ended by then
-    and the room is bringing the water back, whereas a hose or a timer left
-    running keeps it falling.
-
-    Examples
-    --------
-    >>> chilled_past_change(True, -2.2, 1.0)    # 1.6 °C down and still sinking: the tap still running
-    True
-    >>> chilled_past_change(True, +0.4, 1.0)    # the pour over, the room warming it back
-    False
-    >>> chilled_past_change(False, -2.2, 1.0)   # not yet beyond a change's drop
-    False
-    """
-    return bool(slow_fall and rate_c_per_h < -off_c_per_h)
