@@ -13,6 +13,7 @@ from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
 from analytics.level_trend import steady_tails
 from analytics.medians import flat_median, flat_nanmedian
 from analytics.monitor_host import HostBase
+from analytics.probe_dry import DRY_READINGS, DRY_SENSORS, reads_dry
 from analytics.probe_gaps import GAP_MINUTES, gaps_unlikely, missed_rate
 from analytics.probe_quiet import QUIET_MINUTES, learn_quiet
 from analytics.probe_steps import (
@@ -178,12 +179,24 @@ class ProbesMixin(HostBase):
                           "far more than usual. This is the probe, not the water: check its cable and "
                           "connector, clean or replace it.")
         out += self._probe_step_rule(now_ms)
+        # (a conductivity cell out of the water reads its floor, in range and quiet: analytics/probe_dry.py)
+        dry = [n for n in DRY_SENSORS if n in frame and n not in silent and reads_dry(
+            self._recent(t_ms, frame[n], now_ms, DRY_READINGS)[1], self.noise_level.get(n, 0.0))]
+        losing = [n for n in losing if n not in dry]
         if silent:
-            self._alert("probe_silent").sensors = silent + losing
+            self._alert("probe_silent").sensors = silent + dry + losing
             words = (f"The {', '.join(LABELS[n][0] for n in silent)} probe sends no readings (or only "
                      f"impossible ones) while the others do: it is unplugged, its cable is broken or it "
                      f"has died. The {', '.join(LABELS[n][0] for n in silent)} of the water is not being "
                      "watched: check the probe and its connector.")
+        elif dry:
+            self._alert("probe_silent").sensors = dry + losing
+            words = (f"The {', '.join(LABELS[n][0] for n in dry)} probe reads "
+                     f"{', '.join(_fmt(n, self._last(frame[n])) for n in dry)}, nothing the water could (it "
+                     f"usually reads {', '.join(_fmt(n, self.noise_level[n]) for n in dry)}): it is out of the "
+                     "water (knocked off its clip or lifted out) or its cable is off. The "
+                     f"{', '.join(LABELS[n][0] for n in dry)} of the water is not being watched: put the probe "
+                     "back in the water.")
         else:
             if losing:
                 self._alert("probe_silent").sensors = losing
@@ -191,7 +204,8 @@ class ProbesMixin(HostBase):
                      f"{self._missed_now(t_ms, frame, now_ms, losing)} of its last {GAP_MINUTES} readings "
                      "missing or impossible while the others read. Its cable or connector is failing (a "
                      "corroded or wet contact): check it now, before the probe stops reading altogether.")
-        out += self._rule("probe_silent", bool(silent or losing), now_ms, float(len(silent) + len(losing)), words)
+        out += self._rule("probe_silent", bool(silent or dry or losing), now_ms,
+                          float(len(silent) + len(dry) + len(losing)), words)
         return out
 
     def _renewed_since(self, name: str, now_ms: int) -> int | None:

@@ -39,6 +39,7 @@ from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_s
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import over_band, top_off_rule
+from analytics.unheated import beyond_own_course
 from analytics.water_change import MOVE_MINUTES, deeper_than_habit, still_pouring
 
 Array = NDArray[np.float64]
@@ -235,11 +236,15 @@ class RulesMixin(RecoveryMixin):
             below = drop > p.heater_off_drop_c and (self.firing("heater_dead") or not z > -3.0)
             below = below or self._below_held_at_hour(now_ms, t_ms, frame)  # (the tank's own days: heater_rules)
             slow_fall = slow < -off and below and slow < -hold * self._own_fall_limits(now_ms, t_ms, frame)[0]
-            dead = (rate < -down or slow_fall or falling) and not changing
+            # (an unheated tank's fast fall at the minute its routine cools it every day, a tap timer's trickle
+            # change at 07:00, is its course: judged against it, analytics/unheated.py; asked only when fast)
+            fast = rate < -down and (p.heated or beyond_own_course(rate, self._rate_from_usual(
+                "temp_c", t_ms, frame, now_ms, s.temp_rate_minutes), down))
+            dead = (fast or slow_fall or falling) and not changing
             if dead and p.heated and not self.firing("heater_dead"):
                 dead = self._toward_held(now_ms, t_ms, frame) <= 0
             dead = dead and not in_cycle(self.thermostat, *leg, falling=True)
-            fall = rate if rate < -down else (slow if slow_fall else trend)
+            fall = rate if fast else (slow if slow_fall else trend)
             head = f"Temperature falling {fall:+.1f} °C/h (now {now_t:.1f} °C): "
             if env is not None:  # (once told, held while the water stays below the envelope)
                 # (a dead heater's water falls toward the room as on the healthy off-legs: at least half as

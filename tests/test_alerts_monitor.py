@@ -237,6 +237,19 @@ def test_a_thermometer_cable_corroding_is_told_before_it_goes_silent(warm: Any) 
     assert keys_fired(alerts) == {"probe_silent"}, [(i - WARM, tr.key) for i, tr in alerts]
 
 
+@fires("probe_silent")
+def test_a_tds_probe_lifted_out_of_the_water_is_told_at_once(warm: Any) -> None:
+    """Round 20: the cell in the air reads 0 ppm within minutes, in range and quiet; it was told by the drift at
+    +36 (the school holiday month); the probe checks run every five minutes and the alert waits five."""
+    def lifted(t: np.ndarray, v: dict) -> None:  # the film of water drying off the cell, then nothing
+        v["tds_ppm"][WARM:] = v["tds_ppm"][WARM] * np.exp(-np.arange(len(t) - WARM) / 3.0)
+
+    mon, alerts = fork(warm, 60, [], edit=lifted)
+    delay, tr = first_firing(alerts, "probe_silent")
+    assert delay <= 15 and "TDS probe reads" in tr.summary and "out of the water" in tr.summary, (delay, tr.summary)
+    assert keys_fired(alerts) <= {"probe_silent", "probe_stuck", "drift"}, [(i - WARM, tr.key) for i, tr in alerts]
+
+
 @fires("probe_noisy")
 def test_failing_ph_probe_is_a_probe_problem(warm: Any) -> None:
     def noisy(t: np.ndarray, v: dict) -> None:
