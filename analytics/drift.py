@@ -31,9 +31,9 @@ from analytics.drift_acceptance import DriftAcceptanceMixin
 from analytics.drift_lasting import BLOCK_MINUTES, attribution, lasting_departure, lasting_levels
 from analytics.drift_weekly import WeekMixin
 from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
+from analytics.ph_rise import healthy_tails
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
-from analytics.ph_rise import healthy_tails
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import (
     effective_sample_size,

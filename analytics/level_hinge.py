@@ -156,8 +156,8 @@ def hinge_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Arra
     beyond ``EVAPORATION_SPREAD`` times its usual fall and clear of the readings' scatter, else NaN.
 
     The tails are learned once a day from the healthy reference (the readings the monitor may learn from);
-    judged only while the pump ran steadily through the window (switching a return moves water between the
-    tank and the sump).
+    judged only while the pump ran steadily through the window, switched on and moving water (switching a
+    return, or stopping its flow, moves water between the tank and the sump).
     """
     tails, y = mon.level_hinge, frame["level_cm"]
     if now_ms - tails.learned_ms >= DAY_MS:
@@ -171,6 +171,13 @@ def hinge_rule(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Arra
     if pump is not None:
         p = pump[a:]
         if not bool(np.all(p[np.isfinite(p)] == 1.0)):
+            return float("nan")
+    # (nor through a stop of the flow with the relay on -- a keeper's pad swap, a feed pause: the restart takes
+    # back the head drained into the sump and the level settles lower, a step the hinge would read as a fall)
+    flow = frame.get("flow_lpm")
+    if flow is not None:
+        f = flow[a:]
+        if bool(np.any(f[np.isfinite(f)] < mon.profile.flow_stopped_lpm)):
             return float("nan")
     hold = 0.5 if mon.firing("level_falling") else 1.0
     fall, _ = hinge_fall(t_w, y_w, now_ms, tails, hold)

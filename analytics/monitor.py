@@ -73,8 +73,8 @@ from analytics.probe_quiet import QuietFloor
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
 from analytics.pump_watch import PumpOffWatch
-from analytics.routine_stop import RoutineStops
 from analytics.quality import QualityMixin, QualityWatch
+from analytics.routine_stop import RoutineStops
 from analytics.rules import despike
 from analytics.tank_rules import RulesMixin
 from analytics.top_off_watch import TopOffWatch
