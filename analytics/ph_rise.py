@@ -59,6 +59,8 @@ OWN_MARGIN = 1.5
 BACK_WITHIN = 0.15
 #: the level before the rise: the median of this many minutes before the rate window
 BEFORE_MINUTES = 45
+#: a change this recent whose return restarts: its new water is still going in (the heater rules' hold after one)
+MIX_AFTER_CHANGE_H = 3.0
 
 
 def healthy_tails(t_ms: Array, residual: Array, false_alarms_per_30_days: float) -> tuple[float, float]:
@@ -111,7 +113,8 @@ def rising(rate: float, away: float, limit: float) -> bool:
 
 def new_water_in_window(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Array], minutes: int) -> bool:
     """A water change's new water is in the last ``minutes`` (the rate's window): the keeper's drain or refill
-    under way, a change recognised (by the level or the TDS) within them, or the TDS stepped down across them.
+    under way, a change recognised (by the level or the TDS) within them, the flow restarting within two
+    windows of a change made in the last :data:`MIX_AFTER_CHANGE_H` hours, or the TDS stepped down across them.
 
     Not the three hours the heater rules hold after a change (:meth:`analytics.days.DaysMixin._tds_dropping`):
     the new water steps the pH while it goes in and mixes, and once the window no longer holds that step a
@@ -120,6 +123,12 @@ def new_water_in_window(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[
     since = now_ms - max(mon.water_moved_ms, mon.last_water_change_ms)
     if mon.water_moving(now_ms) or since < minutes * MIN_MS:
         return True
+    # a change made with the return off: its new water reaches the display's probe when the flow restarts, and
+    # mixes through the system over about another window (the shop rack's Thursday change, return off 75 min)
+    if since < MIX_AFTER_CHANGE_H * 3_600_000 and "flow_lpm" in frame:
+        _, flow = mon._recent(t_ms, frame["flow_lpm"], now_ms, 2 * minutes)
+        if bool(np.any(flow[np.isfinite(flow)] < mon.profile.flow_stopped_lpm)):
+            return True
     if "tds_ppm" not in frame:
         return False
     _, tds = mon._recent(t_ms, frame["tds_ppm"], now_ms, minutes)
