@@ -28,7 +28,11 @@ pause, which :class:`~analytics.pump_watch.FlowPauses` holds).  Then
 
 both only while the level stays above the lowest the routine reached (less
 the level's own scatter): a level below it is water the routine never moved,
-told at once.  One earlier week is enough: the match asks for the same
+told at once.  Without any routine learned, a fall in the half hour after any
+stop's restart that leaves the level no lower than before the stop (less its
+scatter) is held too (:meth:`RoutineStops.holds_restart`): the head the stop
+drained into the sump, taken back, no water gone -- physics, so the routine's
+first week is held as well; a leak shows as a level below the one before.  One earlier week is enough: the match asks for the same
 weekday, the keeper's hour, and the level inside the routine's own span.  The
 false-alarm arithmetic: the hold opens only in a two-hour slot a week (2 of
 168 hours, about 1 %), so of pump failures falling at random a hundredth
@@ -177,6 +181,17 @@ class RoutineStops:
             return False
         return (now_ms - self.start_ms) / MIN_MS <= MARGIN * usual and self._within_level(level_cm)
 
+    def holds_restart(self, now_ms: int, level_cm: float) -> bool:
+        """The flow came back less than :data:`AFTER_MINUTES` ago and the level is no lower than before the stop
+        (less its scatter): whatever fell since the restart is the head the stop drained into the sump, taken back
+        by the pump, no water gone.  Physics, not habit: it holds a routine's first week too, and a leak during or
+        after the stop shows as a level below the one before it, told at once."""
+        if self.end_ms < 0 or now_ms - self.end_ms > AFTER_MINUTES * MIN_MS:
+            return False
+        if not math.isfinite(level_cm) or not math.isfinite(self.before_cm):
+            return False
+        return level_cm >= self.before_cm - self.slack_cm
+
     def holds_fall(self, now_ms: int, level_cm: float, fall: float) -> bool:
         """A fall of the level in the routine's window (the stop, held, and :data:`AFTER_MINUTES` after the
         restart), no faster than the margin over the routine's fastest, the level within its span."""
@@ -228,10 +243,10 @@ def routine_stop(mon: MonitorHost, now_ms: int, t_ms: Array, frame: dict[str, Ar
 
 def routine_fall(mon: MonitorHost, now_ms: int, t_ms: Array, level: Array, fall: float) -> bool:
     """Follow the stop's level (:meth:`RoutineStops.see_level`) and say whether a fall now is the routine's own
-    (:meth:`RoutineStops.holds_fall`)."""
+    (:meth:`RoutineStops.holds_fall`), or the restart taking back its head (:meth:`RoutineStops.holds_restart`)."""
     routine = mon.routine_stops
     if routine.start_ms < 0:
         return False
     now = _level_now(t_ms, level, now_ms)
     routine.see_level(now, fall)
-    return routine.holds_fall(now_ms, now, fall)
+    return routine.holds_fall(now_ms, now, fall) or routine.holds_restart(now_ms, now)
