@@ -48,22 +48,28 @@ STEP_HOLD_MINUTES = 60
 RENEWED_HOURS = 12
 
 
-def healthy_hours(y: Array, usual: float) -> Array:
-    """A renewed probe's readings ``y`` (one a minute, from its step on) without the hours the failing test
-    would call failing (a step spread over :data:`analytics.rules.FAILING_WOBBLE` times ``usual``, the old
-    probe's wobble): a probe that stepped because it began to fail (a noisy pH probe reads as a step) is not
-    learned as a new probe by its failing hours.  The hours are cut from the start, as ``_learn_noise``
-    cuts them; ``usual`` 0: all kept.
+def healthy_hours(y: Array, usual: float, level: float = 0.0) -> Array:
+    """A probe's readings ``y`` (one a minute) without the hours the failing test would call failing (a step
+    spread over :data:`analytics.rules.FAILING_WOBBLE` times ``usual``, the wobble learned before, grown as
+    the reading has from ``level``, the reading it was learned at, as the failing test grows it): a probe
+    that stepped because it began to fail (a noisy pH probe reads as a step) is not learned as a new probe by
+    its failing hours, nor a bubble on a conductivity cell as the probe's usual wobble.  The hours are cut
+    from the start, as ``_learn_noise`` cuts them; ``usual`` 0: all kept.
 
     >>> y = np.concatenate([np.random.default_rng(0).normal(7.0, 0.3, 60), np.full(60, 7.0)])
     >>> bool(np.isnan(healthy_hours(y, 0.01)[:60]).all()), bool(np.isfinite(healthy_hours(y, 0.01)[60:]).all())
+    (True, True)
+    >>> z = np.random.default_rng(1).normal(70.0, 0.1, 60)  # the reading ten times as high, its wobble grown
+    >>> bool(np.isnan(healthy_hours(z, 0.01)).all()), bool(np.isfinite(healthy_hours(z, 0.01, 7.0)).all())
     (True, True)
     """
     out = np.array(y, dtype=np.float64)
     if not usual > 0:
         return out
     for k in range(0, len(out) - len(out) % 60, 60):
-        if step_spread(out[k:k + 60]) > FAILING_WOBBLE * usual:
+        hour = out[k:k + 60]
+        grown = abs(float(flat_nanmedian(hour))) / abs(level) if level and np.isfinite(hour).any() else 1.0
+        if step_spread(hour) > FAILING_WOBBLE * usual * max(1.0, grown):
             out[k:k + 60] = np.nan
     return out
 
@@ -81,8 +87,12 @@ class ProbesMixin(HostBase):
             since = self._renewed_since(name, now_ms)
             # a probe that stepped (recalibrated, replaced, moved) is learned from its own readings since,
             # the offset it may stand at included: its wobble is the new probe's, whatever its level
-            y = frame[name][sel] if since is None else \
-                healthy_hours(frame[name][t_ms >= max(lo, since, self.learn_from_ms)], self.noise.get(name, 0.0))
+            # (and never from the hours the failing test calls failing, judged against the wobble learned
+            # before: a bubble on the cell for most of a day is no new usual wobble, and a healthy probe
+            # after it would read as stuck with none of that wobble -- and a stuck alert stops this learning)
+            y = healthy_hours(frame[name][sel] if since is None else
+                              frame[name][t_ms >= max(lo, since, self.learn_from_ms)],
+                              self.noise.get(name, 0.0), self.noise_level.get(name, 0.0))
             n = len(y) // 60 * 60
             if n < 12 * 60:
                 continue
