@@ -71,7 +71,7 @@ class OutageMixin(HostBase):
 
     def outage_held(self, now_ms: int, t_ms: Array, X: Array, names: list[str]) -> set[str]:
         """The readings of ``names`` (columns of ``X``) the heater is bringing back after an outage, kept out
-        of the drift (and of learning) while their departure closes (:func:`closing`); empty once back near
+        of the drift while their departure closes (:func:`closing`); empty once back near
         usual (the hold ends for good) or a water change's settling time after the return."""
         since = now_ms - self.outage_end_ms
         if since >= WATER_CHANGE_SETTLE_MS or self.baseline is None or self.cov is None or \
@@ -91,8 +91,6 @@ class OutageMixin(HostBase):
             back &= bool(len(recent)) and abs(float(np.mean(recent))) < 3.0 * sd
             if closing(t_ms[w], R[:, i], self.outage_end_ms, now_ms, sd):
                 held.add(n)
-        if held:
-            self._exclude(self.outage_end_ms, now_ms)  # the way back is no day of the usual course
         if back and since > BLOCK_MINUTES * MIN_MS:
             self.outage_end_ms = -DAY_MS  # back near usual: a later departure is news
         return held
