@@ -342,6 +342,7 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
                 all_sensors.index(n), now_ms, t_ms, X)]
             bad |= set(self.settling)
         bad |= self.water_held(now_ms)  # a keeper's water change in progress (analytics.days)
+        bad |= self.outage_held(now_ms, t_ms, X, all_sensors)  # the heater catching up after a power cut
         idx = [i for i, n in enumerate(all_sensors) if n not in bad]
         if not idx:
             return None

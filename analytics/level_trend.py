@@ -94,7 +94,9 @@ def steady_tails(t_ms: Array, y: Array, false_alarms_per_30_days: float) -> tupl
     least_rise = np.min(rises, axis=1)
     least_fall, least_rise = least_fall[np.isfinite(least_fall)], least_rise[np.isfinite(least_rise)]
     usual = max(0.0, -float(flat_median(falls)))
-    slow = per_test_probability(false_alarms_per_30_days * SLOW_LEAK_SHARE, SLOW_LEAK_MINUTES)
+    # (tested every minute, the least of the parts' slopes forgets its past within a part, not the hour: the
+    # month holds a part's worth of independent tests, not an hour's)
+    slow = per_test_probability(false_alarms_per_30_days * SLOW_LEAK_SHARE, SLOW_LEAK_MINUTES // SLOW_LEAK_PARTS)
     return (max(0.0, pot_threshold(least_fall, slow)),
             max(0.0, pot_threshold(least_rise, per_test_probability(false_alarms_per_30_days, RISE_MINUTES))),
             usual)

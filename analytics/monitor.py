@@ -69,6 +69,7 @@ from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
 from analytics.level_dips import LevelDips
 from analytics.level_hinge import HingeTails
+from analytics.outage import OutageMixin
 from analytics.probe_quiet import QuietFloor
 from analytics.probes import ProbesMixin
 from analytics.profiles import Profile, get_profile
@@ -149,7 +150,7 @@ class MonitorSettings:
 
 
 @dataclass
-class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
+class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin, OutageMixin):
     tank: str
     settings: MonitorSettings = field(default_factory=MonitorSettings)
     baseline: DayNightBaseline | None = None
@@ -196,6 +197,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
     #: after a water change: channels (the temperature) that keep their level and stay out of the drift
     #: until back near usual (the heater or the room brings them back)
     settling: list[str] = field(default_factory=list)
+    outage_end_ms: int = -DAY_MS  # readings came back after the device was offline (analytics.outage)
     maintenance_until_ms: int = 0
     device_online: dict[str, bool] = field(default_factory=dict)
     forecasts: dict[str, LocalLinearTrend] = field(default_factory=dict)
@@ -383,6 +385,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin):
             {**frame, "tds_ppm": undo_dilution(t_ms, frame["tds_ppm"], self.top_ups)}
         pending = PendingEvaluation(now_ms, t_ms, watched)
         self._current = {k: self._last(v[-3:]) for k, v in frame.items() if k in ALERT_READING_SENSORS}
+        self._note_outage(t_ms)
         self._accumulate_day(now_ms, t_ms, frame)
         pending.out += self._events(now_ms, events)  # first: a firmware fault explains what the readings show
         pending.out += self._water_change(now_ms, t_ms, frame)  # before the rules: it explains a cooler tank

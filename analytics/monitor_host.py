@@ -86,6 +86,7 @@ class MonitorHost:
     learn_from_ms: int
     relevel_pending: bool
     settling: list[str]  # after a water change: channels out of the drift until back near usual
+    outage_end_ms: int  # readings came back after the device was offline (analytics.outage)
     # probes: each probe's usual wobble
     noise: dict[str, float]
     noise_at_ms: int
@@ -188,6 +189,12 @@ class MonitorHost:
 
     @abstractmethod
     def water_held(self, now_ms: int) -> set[str]: ...  # days, for the drift
+
+    @abstractmethod
+    def outage_held(self, now_ms: int, t_ms: Array, X: Array, names: list[str]) -> set[str]: ...  # outage, drift
+
+    @abstractmethod
+    def _residuals(self, t_ms: Array, X: Array) -> Array: ...  # drift, for the outage's departures
 
     @abstractmethod
     def _first_drain_hint(self) -> str: ...  # days, for the level rule's words
