@@ -32,8 +32,8 @@ told at once.  Without any routine learned, a fall in the half hour after any
 stop's restart that leaves the level no lower than before the stop (less its
 scatter) is held too (:meth:`RoutineStops.holds_restart`): the head the stop
 drained into the sump, taken back, no water gone -- physics, so the routine's
-first week is held as well; a leak shows as a level below the one before.  One earlier week is enough: the match asks for the same
-weekday, the keeper's hour, and the level inside the routine's own span.  The
+first week is held as well; a leak shows as a level below the one before.
+One earlier week is enough: the match asks for the same weekday, the keeper's hour, and the level inside the routine's own span.  The
 false-alarm arithmetic: the hold opens only in a two-hour slot a week (2 of
 168 hours, about 1 %), so of pump failures falling at random a hundredth
 begin inside one, and each of those is told late by at most the routine's

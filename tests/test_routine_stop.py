@@ -41,23 +41,23 @@ def _rack(days: float = 8.6) -> dict[str, np.ndarray]:
     return v
 
 
+def _run(mon: TankMonitor, v: dict[str, np.ndarray], first: int, last: int, keys: tuple[str, ...]) -> list[Any]:
+    """The alerts of ``keys`` firing as ``mon`` follows minutes ``first`` to ``last`` of ``v`` one by one."""
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    got = []
+    for i in range(first, last):
+        lo = max(0, i - 3 * DAY - 120)
+        got += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
+                if tr.state == "firing" and tr.key in keys]
+    return got
+
+
 def _told(v: dict[str, np.ndarray], keys: tuple[str, ...] = ("pump_stopped", "level_falling")) -> list[tuple[str, int]]:
     """The alerts told around the second week's stop (minutes after it), the monitor having followed the
     first week's minute by minute."""
     mon = TankMonitor("rack")
-    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
-    out: list[Any] = []
-
-    def run(first: int, last: int) -> list[Any]:
-        got = []
-        for i in range(first, last):
-            lo = max(0, i - 3 * DAY - 120)
-            got += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
-                    if tr.state == "firing" and tr.key in keys]
-        return got
-
-    run(FIRST - 60, FIRST + 60)  # (the first week: told, and followed)
-    out = run(WEEK - 60, WEEK + 60)
+    _run(mon, v, FIRST - 60, FIRST + 60, keys)  # (the first week: told, and followed)
+    out = _run(mon, v, WEEK - 60, WEEK + 60, keys)
     return [(tr.key, (tr.t_ms - START_MS) // MIN_MS - WEEK) for tr in out]
 
 
@@ -130,14 +130,8 @@ def test_the_first_stops_restart_taking_back_its_head_is_no_leak() -> None:
     # told until a week's routine has shown it: the first test's 0.3 cm.)
     v = _tank(1.6, seed=20)
     _swap(v, FIRST, pipes_cm=0.0)
-    mon = TankMonitor("rack")
-    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
-    told = []
-    for i in range(FIRST - 60, FIRST + 60):
-        lo = max(0, i - 3 * DAY - 120)
-        told += [(tr.key, i - FIRST) for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i],
-                                                            {k: x[lo:i] for k, x in v.items()})[1]
-                 if tr.state == "firing" and tr.key in ("pump_stopped", "level_falling")]
+    told = [(tr.key, (tr.t_ms - START_MS) // MIN_MS - FIRST)
+            for tr in _run(TankMonitor("rack"), v, FIRST - 60, FIRST + 60, ("pump_stopped", "level_falling"))]
     assert ("pump_stopped", 2) in told, told
     assert not [minute for key, minute in told if key == "level_falling"], told
 
