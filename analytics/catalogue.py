@@ -130,7 +130,10 @@ ALERTS: dict[str, AlertSpec] = {
                              "minutes, or it repeated one reading more times in a row than the healthy probe does "
                              "once in false_alarms_per_30_days",
                               ("drift", "water_quality")),
-    "probe_noisy": AlertSpec("warning", 10, 30, "one probe's wobble is far above its usual noise",
+    # (the wobble is a robust spread over 20 minutes: half its steps must be wide before it moves, so, as for
+    # probe_stuck's 20-minute collapse, the persistence is the statistic's; a wait on top of it (ten minutes
+    # until round 22) only delayed a probe already failing for ten: docs/detection.md round 22)
+    "probe_noisy": AlertSpec("warning", 0, 30, "one probe's wobble is far above its usual noise",
                               ("drift", "water_quality")),
     "probe_silent": AlertSpec("warning", 5, 10, "one probe gives no usable reading (none, or only readings "
                               "outside the contract's range) while the others do", ("drift", "water_quality")),

@@ -176,6 +176,13 @@ class ProbesMixin(HostBase):
                     minutes[name] = held
         silent = self._silent_probes(now_ms, t_ms, frame)
         losing = [n for n in self._losing_probes(now_ms, t_ms, frame) if n not in silent]
+        # (a conductivity cell out of the water reads its floor, in range and quiet: analytics/probe_dry.py)
+        dry = [n for n in DRY_SENSORS if n in frame and n not in silent and reads_dry(
+            self._recent(t_ms, frame[n], now_ms, DRY_READINGS)[1], self.noise_level.get(n, 0.0))]
+        losing = [n for n in losing if n not in dry]
+        # a probe that reads nothing of the water (silent, or out of it) is told so; the jumps of its readings
+        # on the way (a cell's film drying off) are no second fault of the probe's
+        noisy = [n for n in noisy if n not in silent and n not in dry]
         for key, names in (("probe_stuck", stuck), ("probe_noisy", noisy)):
             if names:
                 self._alert(key).sensors = list(names)
@@ -189,10 +196,6 @@ class ProbesMixin(HostBase):
                           "far more than usual. This is the probe, not the water: check its cable and "
                           "connector, clean or replace it.")
         out += self._probe_step_rule(now_ms)
-        # (a conductivity cell out of the water reads its floor, in range and quiet: analytics/probe_dry.py)
-        dry = [n for n in DRY_SENSORS if n in frame and n not in silent and reads_dry(
-            self._recent(t_ms, frame[n], now_ms, DRY_READINGS)[1], self.noise_level.get(n, 0.0))]
-        losing = [n for n in losing if n not in dry]
         if silent:
             self._alert("probe_silent").sensors = silent + dry + losing
             words = (f"The {', '.join(LABELS[n][0] for n in silent)} probe sends no readings (or only "
