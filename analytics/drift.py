@@ -28,6 +28,7 @@ from analytics.catalogue import (
 )
 from analytics.divergence import kl_divergence
 from analytics.drift_acceptance import DriftAcceptanceMixin
+from analytics.drift_fortnight import FortnightMixin
 from analytics.drift_lasting import BLOCK_MINUTES, attribution, lasting_departure, lasting_levels
 from analytics.drift_weekly import WeekMixin
 from analytics.past_days import between_day_variance, held_out_cov, held_out_days, shape_over_days, window_blocks
@@ -114,7 +115,7 @@ def _day_to_day_scale(var: Array, day_var: Array, n_eff: float) -> Array:
     return np.sqrt(noise / np.maximum(noise, day_var))
 
 
-class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekMixin):
+class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekMixin, FortnightMixin):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state lives there)."""
 
     #: (blocks, d) how far a run of j ten-minute blocks must depart to last (analytics.drift_lasting); learned
@@ -413,7 +414,12 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
         # the tank's week: the same departure at the same hour of the same weekday a week or two ago, while no
         # rule told of a fault, is its weekly rhythm (an office's people, a weekly change), no news
         moved = [i for i in moved if not self._weekly(now_ms, sensors[i], float(dep[i]))]
+        # the temperature back where it stood on the fortnight's days before a reference of unusual weather (a
+        # cool change's three days) is the water returning to its usual (analytics.drift_fortnight)
+        moved = [i for i in moved if not self._back_to_fortnight(now_ms, sensors[i], float(usual[i]),
+                                                                   float(recent[i]))]
         self._remember_week(now_ms, sensors, dep)
+        self._remember_fortnight(now_ms, sensors, recent)
         self._forget_returned(now_ms, sensors, {sensors[i]: float(dep[i]) for i in visible})
         # a departure already told (the same reading, the same way, no further) is no new onset
         news = self._news(now_ms, [sensors[i] for i in moved], [float(dep[i]) for i in moved])

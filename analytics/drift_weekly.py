@@ -71,8 +71,11 @@ class WeekMemory:
     False
     """
 
+    #: the readings kept, one column each (a subclass keeps others: analytics.drift_fortnight)
+    READINGS: tuple[str, ...] = WEEKLY_READINGS
+
     def __init__(self) -> None:
-        self.ring: NDArray[np.float16] = np.full((RING_STEPS, len(WEEKLY_READINGS)), np.nan, dtype=np.float16)
+        self.ring: NDArray[np.float16] = np.full((RING_STEPS, len(self.READINGS)), np.nan, dtype=np.float16)
         self.last_step = -1  # the newest step remembered (-1: none)
 
     def __len__(self) -> int:
@@ -83,20 +86,20 @@ class WeekMemory:
         """Keep this step's departures (reading -> reading minus usual; readings that keep no week are not
         kept); forget what is older than the memory."""
         step = int(now_ms // STEP_MS)
-        if self.ring.shape != (RING_STEPS, len(WEEKLY_READINGS)):  # saved by a version that kept other readings
+        if self.ring.shape != (RING_STEPS, len(self.READINGS)):  # saved by a version that kept other readings
             self.__init__()  # type: ignore[misc]
         if self.last_step >= 0 and step > self.last_step + 1:  # the steps skipped since: nothing of this cycle
             gap = np.arange(self.last_step + 1, min(step, self.last_step + 1 + RING_STEPS)) % RING_STEPS
             self.ring[gap] = np.nan
         if step > self.last_step - RING_STEPS:
-            self.ring[step % RING_STEPS] = [departures.get(n, np.nan) for n in WEEKLY_READINGS]
+            self.ring[step % RING_STEPS] = [departures.get(n, np.nan) for n in self.READINGS]
             self.last_step = max(self.last_step, step)
 
     def _at(self, step: int, name: str) -> float | None:
-        if name not in WEEKLY_READINGS or not self.last_step - RING_STEPS < step <= self.last_step or \
-                self.ring.shape != (RING_STEPS, len(WEEKLY_READINGS)):
+        if name not in self.READINGS or not self.last_step - RING_STEPS < step <= self.last_step or \
+                self.ring.shape != (RING_STEPS, len(self.READINGS)):
             return None
-        value = float(self.ring[step % RING_STEPS, WEEKLY_READINGS.index(name)])
+        value = float(self.ring[step % RING_STEPS, self.READINGS.index(name)])
         return value if np.isfinite(value) else None
 
     def repeats(self, now_ms: int, name: str, departure: float, zone: float) -> bool:

@@ -64,6 +64,7 @@ from analytics.catalogue import (  # the catalogue's names, re-exported: callers
 )
 from analytics.days import DayRecord, DaysMixin, ForecastPoint
 from analytics.drift import DriftMixin, DriftWindow, _kl_threshold
+from analytics.drift_fortnight import FortnightMemory
 from analytics.drift_weekly import WeekMemory
 from analytics.flow_trend import FlowWatch
 from analytics.forecast import LocalLinearTrend
@@ -234,6 +235,8 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin, 
     #: recognised sump top-ups (start ms, TDS ratio after/before it explains (1.0: nothing), rise cm, level cm)
     top_ups: list[tuple[int, float, float, float]] = field(default_factory=list)
     week_memory: WeekMemory | None = None  # the drift's departures of the last two weeks (analytics.drift_weekly)
+    #: the water's temperature of the last fifteen healthy days (analytics.drift_fortnight)
+    fortnight_memory: FortnightMemory | None = None
     _current: dict[str, float] = field(default_factory=dict)  # each reading's latest value (transitions' now)
     _peaks: dict[str, float] = field(default_factory=dict)  # each alert's worst reading since its condition began
 
