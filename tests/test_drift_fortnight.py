@@ -10,10 +10,9 @@ still told.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from test_drift_round13 import AT, DAY, MIN_MS, START_MS, STEP, _tank
+from test_drift_round13 import AT, DAY, MIN_MS, START_MS, _tank
+from test_drift_weekly import _drifts_with as drifts_with
 
 from analytics.alerts import AlertState
 from analytics.drift_fortnight import FortnightMemory
@@ -45,15 +44,7 @@ def _fortnight(days: range = range(4, 13), temp_c: float = FORTNIGHT_C) -> Fortn
 
 def _drifts_with(v: dict[str, np.ndarray], memory: FortnightMemory | None) -> list[tuple[int, str]]:
     """(minutes after ``AT``, words) of each drift warning from an hour before ``AT`` to two hours after it."""
-    mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
-    mon.fortnight_memory = memory
-    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
-    out: list[Any] = []
-    for i in range(AT - 60, AT + 120, STEP):
-        lo = i - 3 * DAY
-        out += [tr for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]
-                if tr.state == "firing" and tr.key == "drift"]
-    return [(round((tr.t_ms - START_MS) / MIN_MS) - AT, tr.summary) for tr in out]
+    return drifts_with(v, memory, "fortnight_memory")
 
 
 def test_the_water_back_where_it_stood_before_a_cool_reference_is_no_drift() -> None:

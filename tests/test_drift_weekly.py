@@ -22,11 +22,13 @@ from analytics.monitor import MonitorSettings, TankMonitor
 WEEK_MS = 7 * DAY * MIN_MS
 
 
-def _drifts_with(v: dict[str, np.ndarray], memory: WeekMemory | None) -> list[tuple[int, str]]:
+def _drifts_with(v: dict[str, np.ndarray], memory: WeekMemory | None,
+                 field: str = "week_memory") -> list[tuple[int, str]]:
     """(minutes after ``AT``, words) of each drift warning from an hour before ``AT`` to two hours after it, the
-    monitor starting with ``memory`` as its weeks (as :func:`test_drift_round13._drifts`)."""
+    monitor starting with ``memory`` as its weeks (``field``: or as another memory of the drift's, such as
+    its fortnight; as :func:`test_drift_round13._drifts`)."""
     mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
-    mon.week_memory = memory
+    setattr(mon, field, memory)
     t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
     out: list[Any] = []
     for i in range(AT - 60, AT + 120, STEP):
