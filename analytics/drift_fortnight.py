@@ -109,8 +109,6 @@ def back_to_fortnight(days: Sequence[float], usual: float, now: float, zone: flo
 class FortnightMixin(HostBase):
     """Methods of :class:`analytics.monitor.TankMonitor` (its state, ``fortnight_memory``, lives there)."""
 
-    fortnight_memory: FortnightMemory | None
-
     if TYPE_CHECKING:
         def _zone(self, name: str) -> float: ...  # analytics.drift.DriftMixin
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from analytics.baseline import DayNightBaseline
     from analytics.catalogue import Transition
     from analytics.days import DayRecord, ForecastPoint
+    from analytics.drift_fortnight import FortnightMemory
     from analytics.drift_weekly import WeekMemory
     from analytics.flow_trend import FlowWatch
     from analytics.forecast import LocalLinearTrend
@@ -131,6 +132,7 @@ class MonitorHost:
     change_steps: list[tuple[int, float]]  # the recent water changes (ms) and how far they moved the water (°C)
     top_ups: list[tuple[int, float, float, float]]  # (start ms, TDS ratio it explains, rise cm, level cm)
     week_memory: WeekMemory | None  # the drift's departures of the last two weeks (saved with the state)
+    fortnight_memory: FortnightMemory | None  # the water's temperature of the last fifteen healthy days (saved)
     # the quality watch
     quality: QualityWatch | None
 
