@@ -51,8 +51,9 @@ RING_STEPS = MEMORY_DAYS * DAY_MS // STEP_MS
 class WeekMemory:
     """Each drift step's departures from usual, per reading, kept for :data:`MEMORY_DAYS` days.
 
-    A ring of :data:`RING_STEPS` rows, one column per reading of :data:`WEEKLY_READINGS`, in half precision
-    (NaN: nothing remembered at that step), so that the monitor's saved state carries it at 26 KB a tank.
+    A ring of :data:`RING_STEPS` rows, one column per reading of :attr:`READINGS` (:data:`WEEKLY_READINGS`; a
+    subclass keeps others), in half precision (NaN: nothing remembered at that step), so that the monitor's
+    saved state carries it at 26 KB a tank.
 
     Examples
     --------
