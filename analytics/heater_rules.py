@@ -25,6 +25,7 @@ from analytics.thermostat import Cycle, outside_spans
 from analytics.thermostat_envelope import (
     LEAST_DEPARTURE_C,
     Envelope,
+    band_held,
     beyond_envelope,
     envelope_window_minutes,
     hour_envelope,
@@ -260,10 +261,12 @@ class RecoveryMixin(HostBase):
         # that moves with the room is lower on a night colder than those days); the further margin a new
         # night may need below (low_spread) is what is left beyond that.  Below a regular band (the
         # thermostat's own set points, held all day) the water goes only if no heat comes in: no margin is
-        # added there; a band that moves with the room strays below as the room does, night to night.
+        # added there -- where its thermostat held the water at the band at this hour every day before
+        # (band_held); a band that moves with the room, or one a healthy night already took the water below
+        # at this hour (a heater flat out on a cold night, a fan's band), strays below as the room does.
         # (Above, none is added: measured, it lost a heater stuck on in a cold snap, docs/detection.md.)
         floor, ceiling = min(env.low - env.spread, low), max(env.high + env.spread, high)
-        below = 0.0 if cycle.regular else max(0.0, floor - min(env.low - env.spread - env.low_spread, low))
+        below = 0.0 if band_held(env, cycle) else max(0.0, floor - min(env.low - env.spread - env.low_spread, low))
         env = Envelope(floor, ceiling, 0.0, env.fall_c_per_h, env.rise_c_per_h, env.longest_rise_min, climbing,
                        below)
         noise = self.noise.get("temp_c", 0.0) / math.sqrt(2.0)

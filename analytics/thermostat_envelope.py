@@ -41,7 +41,9 @@ class Envelope(NamedTuple):
     while the heater rested and climbed while it heated there (°C/h, the median leg's of each, both ≥ 0).
     ``low_spread`` (°C) is how much further below a new day may stray than ``spread`` already allows, from
     the days' range (:func:`day_to_day_sd`, :func:`new_day_margin`): what a dead-heater verdict needs on top
-    unless the water falls faster than it did there."""
+    unless the water falls faster than it did there.  ``lowest`` (°C) is the lowest day's lowest there: where
+    it is below a regular band's low, the thermostat did not hold the water at its band at this hour on
+    every healthy day (a heater flat out on a cold night, a fan's band the room takes the water below)."""
 
     low: float
     high: float
@@ -53,6 +55,7 @@ class Envelope(NamedTuple):
     longest_rise_min: float = 0.0
     climbing_min: float = 0.0
     low_spread: float = 0.0
+    lowest: float = float("nan")
 
 
 #: the mean range of n normal draws in standard deviations (d2, the control-chart constant), n = 2..5
@@ -156,7 +159,7 @@ def hour_envelope(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | None
     fall, rise = -rate[rate < 0], rate[rate > 0]
     return Envelope(low, high, spread, float(flat_median(fall)) if len(fall) else 0.0,
                     float(flat_median(rise)) if len(rise) else 0.0, max(climbs), 0.0,
-                    max(0.0, new_day_margin(lows) - spread))
+                    max(0.0, new_day_margin(lows) - spread), min(lows))
 
 
 def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_per_h: float = float("nan"),
@@ -193,6 +196,27 @@ def beyond_envelope(env: Envelope | None, now_c: float, noise_c: float, slope_c_
     if above > margin:
         return 1
     return 0
+
+
+def band_held(env: Envelope, cycle: Cycle) -> bool:
+    """Whether the thermostat held the water at its band at this hour on every healthy day before: the band
+    is regular and no day's lowest there went below its low (by more than the turn points' own ``margin``).
+
+    Below such a band the water goes only if no heat comes in, so a dead-heater verdict needs no margin for
+    the nights' straying.  Where a healthy day went below it at this hour the band's low is no floor there:
+    a heater flat out on a cold night lets the water sag below it (further on a colder night), and the band
+    of a fan's thermostat is one the cooling room takes the water below; the nights stray there as the room
+    does (``low_spread``).  Held when the days' lowest is unknown.
+
+    >>> cycle = Cycle(26.8, 27.2, 0.18, 60.0, 40.0, 96.0)
+    >>> band_held(Envelope(26.8, 27.2, 0.0, lowest=26.79), cycle)  # every night turned up at the band's low
+    True
+    >>> band_held(Envelope(26.6, 27.2, 0.0, lowest=26.46), cycle)  # a night the heater sagged below it
+    False
+    """
+    if not cycle.regular:
+        return False
+    return not env.lowest < cycle.low - cycle.margin
 
 
 def envelope_window_minutes(cycle: Cycle | tuple[float, ...] | None) -> float:
