@@ -68,6 +68,16 @@ def test_a_heater_dying_in_the_afternoon_is_still_told_at_its_band() -> None:
     assert told and dead <= told[0] <= label + 60, (told, label)
 
 
+def test_a_heater_dying_at_night_below_a_band_not_held_is_still_told_by_its_fall() -> None:
+    """At a flat-out hour the nights' margin is asked, but a dead heater's water falls at the room's full pull
+    (2 °C/h against the sag's 0.1): told as soon as it is below the envelope, before its label."""
+    dead = 4 * DAY_MIN + 2 * 60
+    s = _tub(dead)
+    told = _heater_dead_onsets(s)
+    label = s.faults[0]["label_from"]
+    assert told and dead <= told[0] <= label + 15, (told, label)
+
+
 def test_the_envelope_keeps_the_lowest_day_s_low_and_a_band_not_held_is_no_floor() -> None:
     m = np.arange(4 * DAY_MIN + 1)
     saw = 27.0 + 0.2 * (2 * np.abs((m / 90.0) % 1.0 - 0.5) * 2 - 1)  # 26.8-27.2 °C, 90 min a cycle
