@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import pytest
 
 from analytics.thermostat import Cycle
 from analytics.thermostat_envelope import Envelope, band_held, hour_envelope
@@ -58,24 +59,17 @@ def test_a_colder_night_s_sag_below_a_regular_band_is_no_dead_heater_through_the
     assert _heater_dead_onsets(_tub()) == []
 
 
-def test_a_heater_dying_in_the_afternoon_is_still_told_at_its_band() -> None:
-    """At an hour its thermostat held the water at the band every day, no margin is added: told within the
-    hour of the water leaving its healthy range."""
-    dead = 4 * DAY_MIN + 14 * 60
+@pytest.mark.parametrize("hour, within", [(14, 60), (2, 15)], ids=["afternoon, band held", "2:00, flat out"])
+def test_a_heater_dying_is_still_told_whether_its_band_was_held_at_that_hour_or_not(hour: int, within: int) -> None:
+    """In the afternoon, where its thermostat held the water at the band every day, no margin is added: told
+    within the hour of the water leaving its healthy range.  At 2:00, a flat-out hour, the nights' margin is
+    asked, but a dead heater's water falls at the room's full pull (2 °C/h against the sag's 0.1): told as
+    soon as it is below the envelope, before its label."""
+    dead = 4 * DAY_MIN + hour * 60
     s = _tub(dead)
     told = _heater_dead_onsets(s)
     label = s.faults[0]["label_from"]
-    assert told and dead <= told[0] <= label + 60, (told, label)
-
-
-def test_a_heater_dying_at_night_below_a_band_not_held_is_still_told_by_its_fall() -> None:
-    """At a flat-out hour the nights' margin is asked, but a dead heater's water falls at the room's full pull
-    (2 °C/h against the sag's 0.1): told as soon as it is below the envelope, before its label."""
-    dead = 4 * DAY_MIN + 2 * 60
-    s = _tub(dead)
-    told = _heater_dead_onsets(s)
-    label = s.faults[0]["label_from"]
-    assert told and dead <= told[0] <= label + 15, (told, label)
+    assert told and dead <= told[0] <= label + within, (told, label)
 
 
 def test_the_envelope_keeps_the_lowest_day_s_low_and_a_band_not_held_is_no_floor() -> None:
