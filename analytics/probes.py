@@ -26,7 +26,7 @@ from analytics.probe_steps import (
     trailing_repeats,
     water_moved,
 )
-from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, step_spread
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, jumps_beyond, step_spread
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import per_test_probability, pot_threshold
 
@@ -166,7 +166,9 @@ class ProbesMixin(HostBase):
             if held is not None:
                 stuck.append(name)
                 minutes[name] = held
-            if spread > FAILING_WOBBLE * usual * max(1.0, grown):
+            # (the water stepping from one ramp to another, a dose or a drain, widens the steps but not their
+            # second differences: analytics/rules.py jumps_beyond)
+            if jumps_beyond(y, FAILING_WOBBLE * usual * max(1.0, grown)):
                 noisy.append(name)
         for name in STUCK_ONLY:  # the level probe: only stuck is its own (waves and top-ups are its wobble)
             if name in frame and name in self.repeat_chance:

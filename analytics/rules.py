@@ -68,6 +68,44 @@ def step_spread(y: NDArray[np.float64]) -> float:
     return float(1.4826 * flat_median(np.abs(d - flat_median(d))))
 
 
+def kink_spread(y: NDArray[np.float64]) -> float:
+    """Robust spread of the second differences, on :func:`step_spread`'s scale (NaN if < 5).
+
+    The water moves in ramps: a dose mixing in, a drain, a refill, a leak.
+    A ramp's steps are alike, and where a 20-minute window straddles its
+    start or end they are of two sizes, which :func:`step_spread` reads as
+    a wide wobble.  Its second differences are zero but at the one kink, which
+    the median ignores.  A failing probe's jumps are in every step and in every
+    second difference: for white noise of any size the second differences
+    spread √3 times the steps, so dividing by √3 puts both on one scale.
+
+    >>> ramp = np.concatenate([np.linspace(300.0, 800.0, 11), np.full(10, 800.0)])
+    >>> step_spread(ramp) > 10.0, kink_spread(ramp)
+    (True, 0.0)
+    """
+    d = np.diff(np.asarray(y, dtype=np.float64), n=2)
+    d = d[np.isfinite(d)]
+    if len(d) < 5:
+        return float("nan")
+    return float(1.4826 * flat_median(np.abs(d - flat_median(d))) / np.sqrt(3.0))
+
+
+def jumps_beyond(y: NDArray[np.float64], limit: float) -> bool:
+    """Whether a probe's readings ``y`` jump beyond ``limit``: both spreads above it.
+
+    :func:`step_spread` alone also widens where the water steps from one
+    ramp to another; :func:`kink_spread` does not (the water moving is no
+    failing probe).
+
+    >>> rng = np.random.default_rng(0)
+    >>> jumps_beyond(rng.normal(7.2, 0.2, 20), 0.05)
+    True
+    >>> jumps_beyond(np.concatenate([np.linspace(300.0, 800.0, 11), np.full(10, 800.0)]), 10.0)
+    False
+    """
+    return bool(step_spread(y) > limit and kink_spread(y) > limit)
+
+
 def despike(y: NDArray[np.float64]) -> NDArray[np.float64]:
     """Causal median of three: each reading with the two before it, so one wild reading vanishes.
 

@@ -35,7 +35,7 @@ from analytics.medians import flat_median, flat_nanmedian
 from analytics.ph_rise import ph_rise_rule, stepped_back_only
 from analytics.pump_watch import hands_at_tank, pump_left_off_rule, routine_pause
 from analytics.routine_stop import routine_fall, routine_stop
-from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, step_spread, theil_sen_per_hour
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, jumps_beyond, theil_sen_per_hour
 from analytics.still_water import pump_rested
 from analytics.thermostat import beyond_band, find_cycle, in_cycle, look_back_minutes, outside_spans
 from analytics.top_off_watch import over_band, top_off_rule
@@ -143,8 +143,7 @@ class RulesMixin(RecoveryMixin):
         usual = self.noise.get(name, 0.0)
         if usual <= 0:
             return False
-        spread = step_spread(self._recent(t_ms, raw[name], now_ms, WOBBLE_MINUTES)[1])
-        return bool(np.isfinite(spread) and spread > FAILING_WOBBLE * usual)
+        return jumps_beyond(self._recent(t_ms, raw[name], now_ms, WOBBLE_MINUTES)[1], FAILING_WOBBLE * usual)
 
     def _rules(self, now_ms: int, t_ms: Array, frame: dict[str, Array], score: dict[str, Any],
                raw: dict[str, Array] | None = None) -> list[Transition]:
