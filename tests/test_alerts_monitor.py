@@ -266,6 +266,17 @@ def test_failing_ph_probe_is_a_probe_problem(warm: Any) -> None:
     assert keys_fired(alerts) == {"probe_noisy"}, [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
 
 
+def test_salt_dissolving_is_the_water_not_a_failing_probe(warm: Any) -> None:
+    # (round 23: a treatment's salt, 500 ppm mixing in over 15 minutes, steps the TDS reading from one ramp to
+    # another; the 20-minute window straddling its start reads two sizes of step as a wide wobble, but their
+    # second differences are flat but at the kink: analytics/rules.py jumps_beyond)
+    def salted(t: np.ndarray, v: dict) -> None:
+        v["tds_ppm"][WARM + 30:] += np.minimum(np.arange(len(t) - WARM - 30) + 1, 15) * 500.0 / 15
+
+    mon, alerts = fork(warm, 90, [], edit=salted)
+    assert "probe_noisy" not in keys_fired(alerts), [(i - WARM, tr.key, tr.summary) for i, tr in alerts]
+
+
 def test_a_failing_thermometer_is_not_told_as_the_heater(warm: Any) -> None:
     def noisy(t: np.ndarray, v: dict) -> None:  # a thermometer whose readings jump (a wet connector)
         rng = np.random.default_rng(5)
