@@ -91,11 +91,15 @@ def kink_spread(y: NDArray[np.float64]) -> float:
 
 
 def jumps_beyond(y: NDArray[np.float64], limit: float) -> bool:
-    """Whether a probe's readings ``y`` jump beyond ``limit``: both spreads above it.
+    """Whether a probe's readings ``y`` jump beyond ``limit``: their steps spread beyond it, and their second
+    differences beyond half of it.
 
     :func:`step_spread` alone also widens where the water steps from one
     ramp to another; :func:`kink_spread` does not (the water moving is no
-    failing probe).
+    failing probe): there it stays at the probe's usual wobble, a fifth of
+    :data:`FAILING_WOBBLE`'s limit.  Half the limit tells the two apart; the
+    whole limit again would ask one window's jumps to pass two noisy tests,
+    and a failing probe would be told later for nothing.
 
     >>> rng = np.random.default_rng(0)
     >>> jumps_beyond(rng.normal(7.2, 0.2, 20), 0.05)
@@ -103,7 +107,7 @@ def jumps_beyond(y: NDArray[np.float64], limit: float) -> bool:
     >>> jumps_beyond(np.concatenate([np.linspace(300.0, 800.0, 11), np.full(10, 800.0)]), 10.0)
     False
     """
-    return bool(step_spread(y) > limit and kink_spread(y) > limit)
+    return bool(step_spread(y) > limit and kink_spread(y) > 0.5 * limit)
 
 
 def despike(y: NDArray[np.float64]) -> NDArray[np.float64]:
