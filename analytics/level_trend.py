@@ -32,9 +32,10 @@ MIN_MS = 60_000
 
 #: a slow leak: the level falls steadily through both halves of the last hour
 SLOW_LEAK_MINUTES, SLOW_LEAK_PARTS = 60, 2
-#: water coming in: the level rises steadily through the three 10-minute parts of the last half hour
-#: (a keeper pouring a top-up does not pour for half an hour; a stuck top-off pump does)
-RISE_MINUTES, RISE_PARTS = 30, 3
+#: water coming in: the level rises steadily through the three 7-minute parts of the last 21 minutes (a keeper
+#: pouring a top-up pours for minutes: a step of up to 7 minutes lies in two parts at most, the third stays
+#: flat; a stuck top-off pump or a hose runs on through all three; round 23, was three 10-minute parts)
+RISE_MINUTES, RISE_PARTS = 21, 3
 #: the share of the configured false-alarm rate the hour's slow-leak test spends: the rest is the hinge's, the
 #: sooner test of the same alert (analytics/level_hinge.py); one alert, one budget
 SLOW_LEAK_SHARE = 0.5
