@@ -130,6 +130,23 @@ class DayNightBaseline:
         """Readings minus the healthy mean at their times."""
         return np.asarray(X, dtype=np.float64) - self.mean_at(t_s)
 
+    def hold_trend(self, col: int, at_s: float) -> None:
+        """Stop sensor ``col``'s linear trend at ``at_s`` (epoch seconds): its value there becomes the level.
+
+        A line fitted over the reference days is a forecast for the hours until the next fit, not for
+        weeks: a baseline only re-levelled after each water change, never refit, would carry it on.
+
+        >>> t = np.arange(0, 3 * DAY_S, 600.0)
+        >>> b = DayNightBaseline.fit(t, np.column_stack([25.0 - 0.1 * t / DAY_S]), harmonics=1, trend=True)
+        >>> b.hold_trend(0, 3 * DAY_S)
+        >>> np.round(b.mean_at(np.array([3 * DAY_S, 20 * DAY_S]))[:, 0], 2)
+        array([24.7, 24.7])
+        """
+        if self.trend_origin_s is None:
+            return
+        self.coef[0, col] += self.coef[-1, col] * (at_s - self.trend_origin_s) / DAY_S
+        self.coef[-1, col] = 0.0
+
     @property
     def std(self) -> Array:
         """Per-sensor standard deviation of the residuals (square root of the covariance diagonal)."""

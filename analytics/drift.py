@@ -148,6 +148,10 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
                     for i, n in enumerate(names[:len(shift)]):
                         if n in KEPT_BY_A_WATER_CHANGE:
                             shift[i] = 0.0
+                            # (kept where the fit's line had it now, not carried on: a tank changed every
+                            # evening is never refit, and a -0.055 °C/day line fitted over two days with a
+                            # change in them put its noon's usual 1 °C low in 17 days; round 24)
+                            self.baseline.hold_trend(i, now_ms / 1000.0)
                 self.baseline.coef[0] += shift
                 self.relevelled_by = shift if self.relevelled_by is None else self.relevelled_by + shift
                 self.fitted_at_ms = now_ms
