@@ -100,7 +100,7 @@ ALERTS: dict[str, AlertSpec] = {
     "level_falling": AlertSpec("critical", 5, 30, "sump level falling faster than level_fall_cm_per_h (slope over "
                                "30 min, or over 15 min beyond the sump's own healthy 15-minute falls while the "
                                "pump runs steadily), outside a water change: a leak", ("sump_low",)),
-    "level_rising": AlertSpec("critical", 2, 30, "the level rising steadily through the last half hour "
+    "level_rising": AlertSpec("critical", 2, 30, "the level rising steadily through the last 21 minutes "
                               "(three 7-minute parts, so a top-up poured by hand is a step, not this), faster than "
                               "level_fall_cm_per_h and the level's healthy steady rises: an automatic top-off stuck "
                               "open or a hose left running, an overflow coming"),
