@@ -5,7 +5,8 @@ temperature keeps its level (the heater brings the water back). A tank changed
 every evening never completes a new 48-hour reference, so it is never refit:
 its baseline's linear trend, fitted over the first days, ran on. The daily
 change month's noon usual was 25.23 °C on day 19 for water at 26.19 °C (a
--0.055 °C/day line), which hid a dead heater's fall from the trend rules.
+-0.055 °C/day line): shown to the keeper as the usual, and the heater rules' "how far
+from usual" was 6 sigma off all day.
 """
 
 from __future__ import annotations
