@@ -168,6 +168,34 @@ def recovery_stalled(gap_c: float, slope_c_per_h: float, tau_h: float, slope_sd:
     return bool(slope_c_per_h <= 0.0 and gap_c / tau_h > 3.0 * slope_sd)
 
 
+#: once this many of the slowest recent recovery's time constants have passed since a water change (Newton:
+#: 86 % of its gap closed), water short of its days is no longer told as the change's recovery
+CHANGE_TOLD_TAUS = 2.0
+
+
+def not_rewarming_head(since_h: float, tau_h: float, water_c: float, short_c: float, toward_c_per_h: float) -> str:
+    """The first sentence of a heater alert for water that stays ``short_c`` below this hour on the days before
+    and no longer warms back toward them (``toward_c_per_h``), ``since_h`` after the last water change.
+
+    Within :data:`CHANGE_TOLD_TAUS` of the tank's slowest recovery ``tau_h`` the change's recovery is what
+    stalled; later the water had come back and the heater stopped since: naming the change then would point
+    the keeper at a change they made many hours ago (round 25: the daily change month's noon heater death,
+    16 hours after the evening's change).
+
+    >>> not_rewarming_head(1.5, 2.0, 24.1, 1.2, -0.02)[:56]
+    'Temperature not coming back after the water change (now '
+    >>> not_rewarming_head(16.0, 2.0, 24.1, 1.2, -0.02)
+    'Temperature below its usual for this hour and not warming back (now 24.1 °C, 1.2 °C below this hour on the days before, -0.02 °C/h toward it; a working heater warms it back +0.6 °C/h at that): '
+    """
+    if math.isfinite(since_h) and since_h <= CHANGE_TOLD_TAUS * tau_h:
+        return f"Temperature not coming back after the water change (now {water_c:.1f} °C, " \
+               f"{short_c:.1f} °C below this hour on the days before, {toward_c_per_h:+.2f} °C/h toward it; " \
+               f"it usually warms back {short_c / tau_h:+.1f} °C/h at that): "
+    return f"Temperature below its usual for this hour and not warming back (now {water_c:.1f} °C, " \
+           f"{short_c:.1f} °C below this hour on the days before, {toward_c_per_h:+.2f} °C/h toward it; " \
+           f"a working heater warms it back {short_c / tau_h:+.1f} °C/h at that): "
+
+
 def slope_sd_per_h(noise_c: float, minutes: int) -> float:
     """The standard deviation (°C/h) of a straight line's slope fitted to ``minutes`` one-minute readings of
     independent noise ``noise_c``: ``noise / sqrt(n (n² - 1) / 12)`` per minute.
@@ -364,9 +392,7 @@ class RecoveryMixin(HostBase):
         if not held and not recovery_stalled(short, -opening, max(taus), sd):
             return None
         water = float(flat_nanmedian(frame["temp_c"][-5:]))
-        return -opening, f"Temperature not coming back after the water change (now {water:.1f} °C, " \
-                         f"{short:.1f} °C below this hour on the days before, {-opening:+.2f} °C/h toward it; " \
-                         f"it usually warms back {short / max(taus):+.1f} °C/h at that): "
+        return -opening, not_rewarming_head(since / 3_600_000, max(taus), water, short, -opening)
 
     def _at_days_before_change(self, t_ms: Array, frame: dict[str, Array], healthy: NDArray[np.bool_]) -> bool:
         """Whether the water was where its days were before the last water change (the median gap to the same
