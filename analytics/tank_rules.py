@@ -208,10 +208,12 @@ class RulesMixin(RecoveryMixin):
                 # of them: a warm afternoon lifting a band that moves with the room does neither)
                 stuck, rise = env_side > 0 and (self.firing("heater_stuck") or slow > steady and (
                     slow >= 0.5 * env.rise_c_per_h or env.climbing_min > env.longest_rise_min)), slow
-            why_up = f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C): " + (
+            # (past the band its thermostat kept at this hour the climb may be slow: the band is what is told)
+            band = f", above the {env.high:.1f} °C its thermostat lets it reach at this hour" if env is not None else ""
+            why_up = f"Temperature rising {rise:+.1f} °C/h (now {now_t:.1f} °C{band}): " + (
                 "the heater may be stuck on. Unplug it and check its thermostat before the water overheats."
-                if p.heated else "the water is warming fast (sun on the tank, or a hot room). Shade the tank and "
-                "aerate it: warm water holds little oxygen.")
+                if p.heated else f"the water is warming{'' if band else ' fast'} (sun on the tank, or a hot room). "
+                "Shade the tank and aerate it: warm water holds little oxygen.")
             hot = self._hot_change(now_ms, t_ms, frame)  # a change's new water far too warm (heater_rules)
             if hot is not None:
                 stuck, (rise, why_up) = True, (hot[0], hot[1] + "Add no more of it; let the water cool back "
@@ -271,8 +273,8 @@ class RulesMixin(RecoveryMixin):
                 t_ms, frame.get("pump"), frame.get("flow_lpm"), now_ms, p.flow_stopped_lpm))
             out += self._rule("heater_dead", bool(dead), now_ms, fall, head + (
                                   "the heater may have failed. Check that it is powered and its light comes on."
-                                  if p.heated else "the water is cooling fast (a cold room, a draught or an open "
-                                  "window). Keep the room from getting colder."))
+                                  if p.heated else f"the water is cooling{'' if env is not None else ' fast'} (a "
+                                  "cold room, a draught or an open window). Keep the room from getting colder."))
         if "temp_c" in frame:
             now_t = self._last(self._recent(t_ms, frame["temp_c"], now_ms, s.temp_rate_minutes)[1])
             out += self._range("temp_out_of_range", "temp_c", now_t if recent_row else float("nan"), now_ms,
