@@ -492,7 +492,8 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
         the range in their profile)."""
         lim = self.profile.limit(name)
         low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
-        return indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0))
+        return max(indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0)),
+                   self.profile.told_change.get(name, 0.0))
 
     def _worth_telling(self, name: str, departure: float) -> bool:
         """A departure of reading ``name`` from usual is worth a warning: the way that harms (clearer water

@@ -55,6 +55,10 @@ class Profile:
     #: the smallest change of a reading worth telling a keeper (what a test kit or thermometer resolves)
     relevant_change: Mapping[str, float] = field(default_factory=lambda: {"temp_c": 0.3, "ph": 0.1, "tds_ppm": 10.0,
                                                                           "turb_ntu": 0.3})
+    #: the smallest departure told as drift even where the keeper's range is narrow: a drop kit's colour step
+    #: (its chart reads pH in steps of 0.2; half a step, relevant_change, is evidence of a change, kept out of
+    #: learning, but not a change the keeper can see on the chart)
+    told_change: Mapping[str, float] = field(default_factory=lambda: {"ph": 0.2})
     #: a slow drift of one probe's daily mean, per day, that means "recalibrate"
     probe_drift_per_day: Mapping[str, float] = field(default_factory=lambda: {"ph": 0.05})
     #: the tank has a heater (its temperature alerts name it); an unheated tank's water follows the room
