@@ -489,7 +489,8 @@ class DriftMixin(ProbeAgeingMixin, DriftAcceptanceMixin, ProbeReturnMixin, WeekM
 
     def _zone(self, name: str) -> float:
         """The keeper's indifference zone of reading ``name`` (:func:`analytics.threshold.indifference_zone` of
-        the range in their profile)."""
+        the range in their profile), never less than what the keeper can read on a test kit
+        (``Profile.told_change``: a pH colour step)."""
         lim = self.profile.limit(name)
         low = lim.low if lim.low is not None or name not in NON_NEGATIVE else 0.0
         return max(indifference_zone(low, lim.high, self.profile.relevant_change.get(name, 0.0)),

@@ -187,13 +187,11 @@ def not_rewarming_head(since_h: float, tau_h: float, water_c: float, short_c: fl
     >>> not_rewarming_head(16.0, 2.0, 24.1, 1.2, -0.02)
     'Temperature below its usual for this hour and not warming back (now 24.1 °C, 1.2 °C below this hour on the days before, -0.02 °C/h toward it; a working heater warms it back +0.6 °C/h at that): '
     """
-    if math.isfinite(since_h) and since_h <= CHANGE_TOLD_TAUS * tau_h:
-        return f"Temperature not coming back after the water change (now {water_c:.1f} °C, " \
-               f"{short_c:.1f} °C below this hour on the days before, {toward_c_per_h:+.2f} °C/h toward it; " \
-               f"it usually warms back {short_c / tau_h:+.1f} °C/h at that): "
-    return f"Temperature below its usual for this hour and not warming back (now {water_c:.1f} °C, " \
-           f"{short_c:.1f} °C below this hour on the days before, {toward_c_per_h:+.2f} °C/h toward it; " \
-           f"a working heater warms it back {short_c / tau_h:+.1f} °C/h at that): "
+    recovering = math.isfinite(since_h) and since_h <= CHANGE_TOLD_TAUS * tau_h
+    head, back = ("Temperature not coming back after the water change", "it usually warms back") if recovering \
+        else ("Temperature below its usual for this hour and not warming back", "a working heater warms it back")
+    return f"{head} (now {water_c:.1f} °C, {short_c:.1f} °C below this hour on the days before, " \
+           f"{toward_c_per_h:+.2f} °C/h toward it; {back} {short_c / tau_h:+.1f} °C/h at that): "
 
 
 def slope_sd_per_h(noise_c: float, minutes: int) -> float:
