@@ -164,6 +164,7 @@ class TankMonitor(RulesMixin, ProbesMixin, DriftMixin, DaysMixin, QualityMixin, 
     level_fall_tail: float = 0.0  # the sump level's healthy 15-minute falls (cm/h), at the stated rate
     #: the level's healthy steady falls and rises and its usual fall, cm/h (analytics.level_trend.steady_tails)
     level_steady: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    level_wobble: float = 0.0  # the level's usual minute-to-minute wobble (cm), for a knocked sensor
     usual_flow: float = 0.0  # the filter's usual flow while the pump runs (l/min; 0: not learned yet)
     flow_watch: FlowWatch = field(default_factory=FlowWatch)  # its clean flow and spread (analytics/flow_trend.py)
     top_off: TopOffWatch = field(default_factory=TopOffWatch)  # the band a top-off holds (analytics/top_off_watch.py)

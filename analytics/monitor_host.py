@@ -71,6 +71,7 @@ class MonitorHost:
     ph_trend_tail: tuple[float, float]  # healthy 15-min pH trends away from usual, falling / rising (/h)
     level_fall_tail: float  # the sump level's healthy 15-minute falls (cm/h)
     level_steady: tuple[float, float, float]  # healthy steady falls, rises, usual fall (cm/h)
+    level_wobble: float  # the level's usual minute-to-minute wobble (cm) (analytics/probes.py)
     usual_flow: float  # the filter's usual flow while the pump runs (l/min)
     flow_watch: FlowWatch  # its clean flow and healthy spread, for flow_reduced
     top_off: TopOffWatch  # the band an automatic top-off holds the level in, for top_off_behind

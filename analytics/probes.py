@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
+from analytics.level_probe import MARK_GAP_MINUTES, MARK_MINUTES, level_probe_failing, level_wobble
 from analytics.level_trend import steady_tails
 from analytics.medians import flat_median, flat_nanmedian
 from analytics.monitor_host import HostBase
@@ -29,6 +30,7 @@ from analytics.probe_steps import (
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, jumps_beyond, step_spread
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import per_test_probability, pot_threshold
+from analytics.water_change import RESTART_MINUTES
 
 Array = NDArray[np.float64]
 #: a probe with no usable reading for this long, while the others read, is silent (dead or unplugged)
@@ -117,6 +119,10 @@ class ProbesMixin(HostBase):
                 floor = learn_quiet(frame[name][sel], self.settings.false_alarms_per_30_days)
                 if floor is not None:
                     self.quiet[name] = floor
+        if "level_cm" in frame and sel.sum() >= 12 * 60:  # the level's usual wobble, for a knocked sensor
+            wobble = level_wobble(frame["level_cm"][sel])
+            if np.isfinite(wobble):
+                self.level_wobble = wobble
         for name in SILENT_WATCHED:  # how often each probe misses a reading the others make
             if name in frame and sel.sum() >= 12 * 60:
                 self.missed[name] = missed_rate(np.isfinite(frame[name][sel]), self._others_read(frame, name, sel))
@@ -176,6 +182,8 @@ class ProbesMixin(HostBase):
                 if held is not None:
                     stuck.append(name)
                     minutes[name] = held
+        if self._level_probe_failing(now_ms, t_ms, frame):
+            noisy.append("level_cm")
         silent = self._silent_probes(now_ms, t_ms, frame)
         losing = [n for n in self._losing_probes(now_ms, t_ms, frame) if n not in silent]
         # (a conductivity cell out of the water reads its floor, in range and quiet: analytics/probe_dry.py)
@@ -196,7 +204,12 @@ class ProbesMixin(HostBase):
         out += self._rule("probe_noisy", bool(noisy), now_ms, float(len(noisy)),
                           f"The {', '.join(LABELS[n][0] for n in noisy)} probe is failing: its readings jump "
                           "far more than usual. This is the probe, not the water: check its cable and "
-                          "connector, clean or replace it.")
+                          "connector, clean or replace it." + (
+                              f" The level reads {self._last(frame['level_cm']):.1f} cm, away from where it "
+                              "stood a moment before and jumping: a level sensor knocked askew, fogged or with "
+                              "something in its beam reads a wrong level. Look at the water's real level, and set the sensor straight "
+                              "over the water and wipe it; until then the leak and top-off checks read a wrong "
+                              "level." if "level_cm" in noisy else ""))
         out += self._probe_step_rule(now_ms)
         if silent:
             self._alert("probe_silent").sensors = silent + dry + losing
@@ -222,6 +235,30 @@ class ProbesMixin(HostBase):
         out += self._rule("probe_silent", bool(silent or dry or losing), now_ms,
                           float(len(silent) + len(dry) + len(losing)), words)
         return out
+
+    def _level_probe_failing(self, now_ms: int, t_ms: Array, frame: dict[str, Array]) -> bool:
+        """The level sensor reads a wrong level and jumps there (knocked askew, fogged: analytics/level_probe.py),
+        judged while the pump ran steadily through the mark and the window and no water was being moved."""
+        if "level_cm" not in frame or not self.level_wobble > 0:
+            return False
+        held = self.firing("probe_noisy") and "level_cm" in self._alert("probe_noisy").sensors
+        span = WOBBLE_MINUTES + (0 if held else MARK_GAP_MINUTES + MARK_MINUTES)
+        tw, y = self._recent(t_ms, frame["level_cm"], now_ms, span)
+        if not held:
+            # (the keeper's hands in the tank, or a refill's last jugs, move the level; a drain under way is
+            # judged: its ramp moves through the window, and a sensor knocked 4 cm low reads as one -- and as
+            # a water change, its jumps stepping "with" the other readings)
+            if self.in_maintenance(now_ms) or now_ms - self.drain_end_ms < RESTART_MINUTES * MIN_MS:
+                return False
+            for name in ("pump", "flow_lpm"):
+                if name in frame:
+                    v = self._recent(t_ms, frame[name], now_ms, span)[1]
+                    v = v[np.isfinite(v)]
+                    if bool(np.any(v != 1.0) if name == "pump" else np.any(v < self.profile.flow_stopped_lpm)):
+                        return False
+        window = y[tw >= now_ms - WOBBLE_MINUTES * MIN_MS]
+        mark = y[tw < now_ms - (WOBBLE_MINUTES + MARK_GAP_MINUTES) * MIN_MS]
+        return level_probe_failing(mark, window, self.level_wobble, held)
 
     def _renewed_since(self, name: str, now_ms: int) -> int | None:
         """When ``name``'s probe last made a lasting step no water made (:meth:`_probe_stepped`), if within
