@@ -133,7 +133,8 @@ ALERTS: dict[str, AlertSpec] = {
     # (the wobble is a robust spread over 20 minutes: half its steps must be wide before it moves, so, as for
     # probe_stuck's 20-minute collapse, the persistence is the statistic's; a wait on top of it (ten minutes
     # until round 22) only delayed a probe already failing for ten: docs/detection.md round 22)
-    "probe_noisy": AlertSpec("warning", 0, 30, "one probe's wobble is far above its usual noise",
+    "probe_noisy": AlertSpec("warning", 0, 30, "one probe's wobble is far above its usual noise (the level "
+                             "sensor's: away from where it stood and still there, knocked askew or fogged)",
                               ("drift", "water_quality")),
     "probe_silent": AlertSpec("warning", 5, 10, "one probe gives no usable reading (none, or only readings "
                               "outside the contract's range) while the others do", ("drift", "water_quality")),

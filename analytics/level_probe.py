@@ -22,8 +22,10 @@ it is read over.  So the level's probe is failing when, over the last
   :data:`~analytics.probe_steps.STEP_NOISES` times that wobble (a slosh
   jumps around where the water stood), and
 * they stand still there: the medians of the window's two halves agree
-  within :data:`STILL_SHARE` of that departure (a drain's ramp or a refill's
-  staircase moves through the window).
+  within :data:`STILL_SHARE` of that departure, and the readings spread about
+  their median no wider than :data:`WHITE_RATIO` times white noise with
+  their steps would (a drain's ramp, or its ramp and then a refill's
+  staircase back up, moves through the window).
 
 The caller judges this only while the pump ran steadily (switching it moves
 water between the tank and the sump) and no maintenance or water change was
@@ -51,7 +53,7 @@ from numpy.typing import NDArray
 
 from analytics.medians import flat_median, flat_nanmedian
 from analytics.probe_steps import STEP_NOISES
-from analytics.rules import FAILING_WOBBLE, jumps_beyond
+from analytics.rules import FAILING_WOBBLE, jumps_beyond, step_spread
 
 Array = NDArray[np.float64]
 
@@ -62,6 +64,9 @@ MARK_MINUTES = 30
 MARK_GAP_MINUTES = 40
 #: the window's two halves may differ by at most this share of its departure from the mark
 STILL_SHARE = 0.5
+#: the readings' spread about their median may be at most this many times their steps' over √2 (equal for white
+#: noise about one level; twenty readings' two robust spreads differ by a third now and then)
+WHITE_RATIO = 2.0
 #: the least share of the mark's and the window's minutes read for a judgement
 MIN_READ_SHARE = 0.8
 
@@ -100,7 +105,12 @@ def level_probe_failing(mark: Array, window: Array, usual: float, held: bool = F
     mark = np.asarray(mark, dtype=np.float64)
     if np.isfinite(mark).sum() < MIN_READ_SHARE * len(mark) or not jumps_beyond(window, FAILING_WOBBLE * usual):
         return False
-    away = abs(flat_nanmedian(window) - flat_nanmedian(mark))
+    centre = flat_nanmedian(window)
+    away = abs(centre - flat_nanmedian(mark))
     half = len(window) // 2
     moving = abs(flat_nanmedian(window[half:]) - flat_nanmedian(window[:half]))
-    return bool(away > STEP_NOISES * usual and moving < STILL_SHARE * away)
+    # (white noise about one level: its readings' spread about their median is its steps' over √2; a drain's
+    # ramp, then a refill's staircase back up, spreads the readings far wider than their steps)
+    spread = 1.4826 * flat_nanmedian(np.abs(window - centre))
+    white = spread <= WHITE_RATIO * step_spread(window) / np.sqrt(2.0)
+    return bool(away > STEP_NOISES * usual and moving < STILL_SHARE * away and white)

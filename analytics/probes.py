@@ -201,15 +201,17 @@ class ProbesMixin(HostBase):
                          f"({', '.join(_fmt(n, self._last(frame[n])) for n in stuck)}), with none of its usual "
                          f"wobble, for {max(minutes.values(), default=0)} minutes. This is the probe, not the "
                          "water: check that it is plugged in and its cable, clean it, recalibrate or replace it.")
-        out += self._rule("probe_noisy", bool(noisy), now_ms, float(len(noisy)),
-                          f"The {', '.join(LABELS[n][0] for n in noisy)} probe is failing: its readings jump "
-                          "far more than usual. This is the probe, not the water: check its cable and "
-                          "connector, clean or replace it." + (
-                              f" The level reads {self._last(frame['level_cm']):.1f} cm, away from where it "
-                              "stood a moment before and jumping: a level sensor knocked askew, fogged or with "
-                              "something in its beam reads a wrong level. Look at the water's real level, and set the sensor straight "
-                              "over the water and wipe it; until then the leak and top-off checks read a wrong "
-                              "level." if "level_cm" in noisy else ""))
+        water_probes = [n for n in noisy if n != "level_cm"]
+        words = (f"The {', '.join(LABELS[n][0] for n in water_probes)} probe is failing: its readings jump far "
+                 "more than usual. This is the probe, not the water: check its cable and connector, clean or "
+                 "replace it. " if water_probes else "")
+        if "level_cm" in noisy:  # (analytics/level_probe.py)
+            words += (f"The {LABELS['level_cm'][0]} sensor reads {self._last(frame['level_cm']):.1f} cm, away from "
+                      "where it stood before, and jumps far more than usual: water does neither, so the sensor "
+                      "was knocked askew, is fogged or has something in its beam. Look at the water's real "
+                      "level, set the sensor straight over the water and wipe it; until then the leak and "
+                      "top-off checks read a wrong level.")
+        out += self._rule("probe_noisy", bool(noisy), now_ms, float(len(noisy)), words.strip())
         out += self._probe_step_rule(now_ms)
         if silent:
             self._alert("probe_silent").sensors = silent + dry + losing

@@ -1,0 +1,79 @@
+"""Round 26: a level sensor knocked askew (or fogged) is told as the level probe failing.
+
+The care home month's tea trolley knocked the ultrasonic level sensor askew: the level read 4 cm low and
+five times as jumpy for 17 hours, inside the keeper's limits, and nothing was told (the drop was even taken
+for a water change).  Every leak test reads that sensor, and a top-off that trusts it fills the tank over
+its rim.  ``analytics/level_probe.py`` tells it; a surface sloshing where it stood (a narrowboat in a lock)
+and a bucket taken out at the usual wobble are not the sensor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.level_probe import level_probe_failing
+from analytics.monitor import MonitorSettings, TankMonitor
+
+MIN_MS = 60_000
+DAY = 1440
+START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
+STEP = 5  # minutes between evaluations
+AT = 3 * DAY + 15 * 60 + 30  # 15:30 of the fourth day
+
+
+def _tank(seed: int, minutes: int = 4 * DAY) -> dict[str, np.ndarray]:
+    """Steady days of a heated tank (its readings' noise only)."""
+    rng = np.random.default_rng(seed)
+    return {"temp_c": 25.0 + rng.normal(0, 0.03, minutes), "ph": 7.8 + rng.normal(0, 0.01, minutes),
+            "tds_ppm": 330.0 + rng.normal(0, 2.0, minutes), "turb_ntu": 0.7 + rng.normal(0, 0.05, minutes),
+            "level_cm": 36.0 + rng.normal(0, 0.07, minutes), "flow_lpm": 8.0 + rng.normal(0, 0.08, minutes),
+            "pump": np.ones(minutes)}
+
+
+def _told(v: dict[str, np.ndarray], until: int) -> list[tuple[int, str, list[str]]]:
+    """(minutes after ``AT``, words, sensors) of each ``probe_noisy`` onset from an hour before ``AT`` to
+    ``until`` minutes after it."""
+    mon = TankMonitor("tank", MonitorSettings(profile="tropical"))
+    t = START_MS + np.arange(len(v["ph"]), dtype=np.int64) * MIN_MS
+    out = []
+    for i in range(AT - 60, AT + until, STEP):
+        lo = i - 3 * DAY
+        for tr in mon.evaluate(START_MS + i * MIN_MS, t[lo:i], {k: x[lo:i] for k, x in v.items()})[1]:
+            if tr.state == "firing" and tr.key == "probe_noisy":
+                out.append((round((tr.t_ms - START_MS) / MIN_MS) - AT, tr.summary,
+                            list(mon.alerts["probe_noisy"].sensors)))
+    return out
+
+
+def test_a_knocked_level_sensor_is_told_as_the_level_probe_failing() -> None:
+    v = _tank(1)
+    rng = np.random.default_rng(2)
+    v["level_cm"][AT:] = 32.0 + rng.normal(0, 0.5, len(v["level_cm"]) - AT)
+    told = _told(v, 120)
+    assert told and told[0][0] <= 60 and told[0][2] == ["level_cm"], told
+    assert told[0][1].startswith("The sump level sensor reads 3") and "knocked askew" in told[0][1], told
+
+
+def test_a_sloshing_surface_and_a_bucket_taken_out_are_not_the_sensor() -> None:
+    slosh, bucket = _tank(3), _tank(3)
+    rng = np.random.default_rng(4)
+    slosh["level_cm"][AT:AT + 90] += rng.normal(0, 0.5, 90)  # a lock's wash, around where the water stood
+    bucket["level_cm"][AT:] -= 4.0  # ten litres out, the surface as calm as before
+    assert _told(slosh, 150) == []
+    assert _told(bucket, 150) == []
+
+
+def test_a_drain_ramp_and_a_refill_staircase_move_through_the_window() -> None:
+    rng = np.random.default_rng(5)
+    mark = 36.0 + rng.normal(0, 0.07, 30)
+    ramp = np.linspace(35.0, 29.0, 20) + rng.normal(0, 0.5, 20)
+    stairs = np.repeat(29.0 + 1.6 * np.arange(10), 2) + rng.normal(0, 0.07, 20)
+    assert not level_probe_failing(mark, ramp, 0.1)
+    assert not level_probe_failing(mark, stairs, 0.1)
+    # the child's nano at 17:30 on a change day (child_nano_month d11): the siphon's ramp to 15 cm, then jugs back
+    # up; both halves' medians alike, so only the readings' spread about their median says it moves
+    v_shape = np.array([23.88, 23.83, 22.83, 21.61, 20.6, 19.48, 18.34, 17.33, 16.11, 15.14, 15.01, 15.14, 15.12,
+                        16.78, 16.68, 18.36, 18.38, 20.08, 20.01, 21.7])
+    assert not level_probe_failing(np.full(30, 23.85), v_shape, 0.068)
+    # once told, the jumps alone hold it (the mark is the knocked level by then)
+    assert level_probe_failing(np.full(30, np.nan), 32.0 + rng.normal(0, 0.3, 20), 0.1, held=True)
