@@ -21,3 +21,12 @@ def tank_frame(seed: int, hours: float, shift_ph: float = 0.0) -> tuple[np.ndarr
              "level_cm": 30 + rng.normal(0, 0.05, n), "flow_lpm": 8 + rng.normal(0, 0.08, n)}
     frame["ph"][-40:] -= shift_ph
     return t_ms, frame
+
+
+def steady_tank(seed: int, minutes: int, usual: dict[str, tuple[float, float]]) -> dict[str, np.ndarray]:
+    """Steady days of a tank, its readings' noise only: each channel of ``usual`` at its (level, noise), drawn in
+    that order, and the pump on throughout."""
+    rng = np.random.default_rng(seed)
+    frame = {name: level + rng.normal(0, noise, minutes) for name, (level, noise) in usual.items()}
+    frame["pump"] = np.ones(minutes)
+    return frame

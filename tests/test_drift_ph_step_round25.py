@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from analytics.monitor import MonitorSettings, TankMonitor
+from tests.tank_frames import steady_tank
 
 MIN_MS = 60_000
 DAY = 1440
@@ -25,11 +26,8 @@ CHANGE = 3 * DAY + 10 * 60  # 10:00 of the fourth day
 
 def _tank(seed: int, minutes: int = 4 * DAY) -> dict[str, np.ndarray]:
     """Steady days of a heated tank (its readings' noise only)."""
-    rng = np.random.default_rng(seed)
-    return {"temp_c": 25.5 + rng.normal(0, 0.03, minutes), "ph": 7.3 + rng.normal(0, 0.01, minutes),
-            "tds_ppm": 250.0 + rng.normal(0, 1.5, minutes), "turb_ntu": 1.0 + rng.normal(0, 0.03, minutes),
-            "level_cm": 28.0 + rng.normal(0, 0.05, minutes), "flow_lpm": 6.0 + rng.normal(0, 0.1, minutes),
-            "pump": np.ones(minutes)}
+    return steady_tank(seed, minutes, {"temp_c": (25.5, 0.03), "ph": (7.3, 0.01), "tds_ppm": (250.0, 1.5),
+                                       "turb_ntu": (1.0, 0.03), "level_cm": (28.0, 0.05), "flow_lpm": (6.0, 0.1)})
 
 
 def _drifts(v: dict[str, np.ndarray], until: int, keys: tuple[str, ...] = ("drift",)) -> list[tuple[int, str]]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from analytics.level_probe import level_probe_failing
 from analytics.monitor import MonitorSettings, TankMonitor
+from tests.tank_frames import steady_tank
 
 MIN_MS = 60_000
 DAY = 1440
@@ -22,12 +23,9 @@ AT = 3 * DAY + 15 * 60 + 30  # 15:30 of the fourth day
 
 
 def _tank(seed: int, minutes: int = 4 * DAY) -> dict[str, np.ndarray]:
-    """Steady days of a heated tank (its readings' noise only)."""
-    rng = np.random.default_rng(seed)
-    return {"temp_c": 25.0 + rng.normal(0, 0.03, minutes), "ph": 7.8 + rng.normal(0, 0.01, minutes),
-            "tds_ppm": 330.0 + rng.normal(0, 2.0, minutes), "turb_ntu": 0.7 + rng.normal(0, 0.05, minutes),
-            "level_cm": 36.0 + rng.normal(0, 0.07, minutes), "flow_lpm": 8.0 + rng.normal(0, 0.08, minutes),
-            "pump": np.ones(minutes)}
+    """Steady days of the care home's tank (its readings' noise only)."""
+    return steady_tank(seed, minutes, {"temp_c": (25.0, 0.03), "ph": (7.8, 0.01), "tds_ppm": (330.0, 2.0),
+                                       "turb_ntu": (0.7, 0.05), "level_cm": (36.0, 0.07), "flow_lpm": (8.0, 0.08)})
 
 
 def _told(v: dict[str, np.ndarray], until: int) -> list[tuple[int, str, list[str]]]:
