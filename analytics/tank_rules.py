@@ -369,7 +369,10 @@ class RulesMixin(RecoveryMixin):
             out += flow_reduced_rule(self, now_ms, t_ms, frame)  # a slow clog, told long before half
         if "pump" in frame:
             out += pump_left_off_rule(self, now_ms, t_ms, frame)  # a pump forgotten after a water change
-        if "level_cm" in frame:
+        # A level sensor told failing (knocked askew, fogged: analytics/level_probe.py) reads no water: the level's
+        # rules wait while its alert stands (held, not resolved, as the heater's for a failing thermometer); the
+        # pump's flow rules and the device's own interlocks still watch the sump.
+        if "level_cm" in frame and not (self.firing("probe_noisy") and "level_cm" in self._alert("probe_noisy").sensors):
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low
             margin = 1.0 if self.firing("sump_low") else 0.0
