@@ -28,8 +28,9 @@ it is read over.  So the level's probe is failing when, over the last
   staircase back up, moves through the window).
 
 The caller judges this only while the pump ran steadily (switching it moves
-water between the tank and the sump) and no maintenance or water change was
-under way.  Once told, it holds while the readings still jump beyond half
+water between the tank and the sump), outside the keeper's maintenance and
+the last minutes of a refill (a drain under way is judged: its ramp moves
+through the window).  Once told, it holds while the readings still jump beyond half
 the failing limit (the hysteresis of every rate alert here): the offset is
 no longer new then.
 
@@ -48,12 +49,17 @@ True
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.medians import flat_median, flat_nanmedian
+from analytics.medians import flat_nanmedian
 from analytics.probe_steps import STEP_NOISES
 from analytics.rules import FAILING_WOBBLE, jumps_beyond, step_spread
+
+if TYPE_CHECKING:
+    from analytics.monitor_host import MonitorHost
 
 Array = NDArray[np.float64]
 
@@ -71,26 +77,9 @@ WHITE_RATIO = 2.0
 MIN_READ_SHARE = 0.8
 
 
-def level_wobble(y: Array) -> float:
-    """The level's usual minute-to-minute wobble: the median over whole hours of each hour's robust spread of
-    its minute steps (as every probe's, :meth:`analytics.probes.ProbesMixin._learn_noise`); NaN with fewer
-    than 12 hours.
-
-    >>> round(level_wobble(np.random.default_rng(1).normal(30.0, 0.1, 24 * 60)), 2)
-    0.14
-    """
-    y = np.asarray(y, dtype=np.float64)
-    n = len(y) // 60 * 60
-    if n < 12 * 60:
-        return float("nan")
-    D = np.diff(y[:n].reshape(-1, 60), axis=1)
-    enough = np.isfinite(D).sum(axis=1) >= 5
-    if enough.sum() < 12:
-        return float("nan")
-    D = D[enough]
-    with np.errstate(all="ignore"):
-        spreads = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
-    return float(flat_median(spreads))
+def sensor_told_failing(mon: MonitorHost) -> bool:
+    """The level sensor is told failing now (``probe_noisy`` names the level): the level reads no water."""
+    return mon.firing("probe_noisy") and "level_cm" in mon._alert("probe_noisy").sensors
 
 
 def level_probe_failing(mark: Array, window: Array, usual: float, held: bool = False) -> bool:

@@ -10,9 +10,9 @@ from numpy.typing import NDArray
 
 from analytics.alerts import AlertState
 from analytics.catalogue import LABELS, MIN_MS, PROBE_SENSORS, Transition, _fmt
-from analytics.level_probe import MARK_GAP_MINUTES, MARK_MINUTES, level_probe_failing, level_wobble
+from analytics.level_probe import MARK_GAP_MINUTES, MARK_MINUTES, level_probe_failing, sensor_told_failing
 from analytics.level_trend import steady_tails
-from analytics.medians import flat_median, flat_nanmedian
+from analytics.medians import flat_nanmedian
 from analytics.monitor_host import HostBase
 from analytics.probe_dry import DRY_READINGS, DRY_SENSORS, reads_dry
 from analytics.probe_gaps import GAP_MINUTES, gaps_unlikely, missed_rate
@@ -27,7 +27,7 @@ from analytics.probe_steps import (
     trailing_repeats,
     water_moved,
 )
-from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, jumps_beyond, step_spread
+from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, jumps_beyond, step_spread, usual_wobble
 from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import per_test_probability, pot_threshold
 from analytics.water_change import RESTART_MINUTES
@@ -95,17 +95,10 @@ class ProbesMixin(HostBase):
             y = healthy_hours(frame[name][sel] if since is None else
                               frame[name][t_ms >= max(lo, since, self.learn_from_ms)],
                               self.noise.get(name, 0.0), self.noise_level.get(name, 0.0))
-            n = len(y) // 60 * 60
-            if n < 12 * 60:
+            wobble = usual_wobble(y)
+            if not np.isfinite(wobble):
                 continue
-            D = np.diff(y[:n].reshape(-1, 60), axis=1)  # each hour's minute-to-minute steps (as step_spread)
-            enough = np.isfinite(D).sum(axis=1) >= 5
-            if enough.sum() < 12:
-                continue
-            D = D[enough]
-            with np.errstate(all="ignore"):
-                hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
-            self.noise[name] = float(flat_median(hours))
+            self.noise[name] = wobble
             if since is not None:
                 self.noise_renewed[name] = since
             self.noise_level[name] = float(flat_nanmedian(y))
@@ -120,7 +113,7 @@ class ProbesMixin(HostBase):
                 if floor is not None:
                     self.quiet[name] = floor
         if "level_cm" in frame and sel.sum() >= 12 * 60:  # the level's usual wobble, for a knocked sensor
-            wobble = level_wobble(frame["level_cm"][sel])
+            wobble = usual_wobble(frame["level_cm"][sel])
             if np.isfinite(wobble):
                 self.level_wobble = wobble
         for name in SILENT_WATCHED:  # how often each probe misses a reading the others make
@@ -243,7 +236,7 @@ class ProbesMixin(HostBase):
         judged while the pump ran steadily through the mark and the window and no water was being moved."""
         if "level_cm" not in frame or not self.level_wobble > 0:
             return False
-        held = self.firing("probe_noisy") and "level_cm" in self._alert("probe_noisy").sensors
+        held = sensor_told_failing(self)
         span = WOBBLE_MINUTES + (0 if held else MARK_GAP_MINUTES + MARK_MINUTES)
         tw, y = self._recent(t_ms, frame["level_cm"], now_ms, span)
         if not held:

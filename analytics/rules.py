@@ -68,6 +68,26 @@ def step_spread(y: NDArray[np.float64]) -> float:
     return float(1.4826 * flat_median(np.abs(d - flat_median(d))))
 
 
+def usual_wobble(y: NDArray[np.float64]) -> float:
+    """A probe's usual minute-to-minute wobble: the median over whole hours of each hour's :func:`step_spread`
+    (hours with fewer than 5 steps read are left out); NaN with fewer than 12 such hours.
+
+    >>> round(usual_wobble(np.random.default_rng(1).normal(30.0, 0.1, 24 * 60)), 2)
+    0.14
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y) // 60 * 60
+    if n < 12 * 60:
+        return float("nan")
+    D = np.diff(y[:n].reshape(-1, 60), axis=1)  # each hour's minute-to-minute steps
+    D = D[np.isfinite(D).sum(axis=1) >= 5]
+    if len(D) < 12:
+        return float("nan")
+    with np.errstate(all="ignore"):
+        hours = 1.4826 * np.nanmedian(np.abs(D - np.nanmedian(D, axis=1, keepdims=True)), axis=1)
+    return float(flat_median(hours))
+
+
 def kink_spread(y: NDArray[np.float64]) -> float:
     """Robust spread of the second differences, on :func:`step_spread`'s scale (NaN if < 5).
 

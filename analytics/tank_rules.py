@@ -18,6 +18,7 @@ from analytics.level_dips import within_everyday_dip
 from analytics.level_high import above_high, high_words
 from analytics.level_hinge import hinge_rule
 from analytics.level_pause import held_by_top_off, running_column
+from analytics.level_probe import sensor_told_failing
 from analytics.level_schedule import scheduled_fall
 from analytics.level_seep import seep_rule
 from analytics.level_slosh import shown_lately
@@ -372,7 +373,7 @@ class RulesMixin(RecoveryMixin):
         # A level sensor told failing (knocked askew, fogged: analytics/level_probe.py) reads no water: the level's
         # rules wait while its alert stands (held, not resolved, as the heater's for a failing thermometer); the
         # pump's flow rules and the device's own interlocks still watch the sump.
-        if "level_cm" in frame and not (self.firing("probe_noisy") and "level_cm" in self._alert("probe_noisy").sensors):
+        if "level_cm" in frame and not sensor_told_failing(self):
             level = self._last(frame["level_cm"][-1:]) if recent_row else float("nan")
             low = p.level_cm.low
             margin = 1.0 if self.firing("sump_low") else 0.0
