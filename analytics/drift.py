@@ -35,7 +35,6 @@ from analytics.past_days import between_day_variance, held_out_cov, held_out_day
 from analytics.ph_rise import healthy_tails
 from analytics.probe_ageing import ProbeAgeingMixin
 from analytics.probe_return import ProbeReturnMixin
-from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import (
     effective_sample_size,
     indifference_zone,
@@ -43,6 +42,7 @@ from analytics.threshold import (
     per_test_probability,
     pot_threshold,
 )
+from analytics.trends import trend_tails, window_slopes_per_hour
 
 if TYPE_CHECKING:
     from analytics.monitor import PendingEvaluation

@@ -79,7 +79,7 @@ def quarter_fall_tail(t_ms: NDArray[Any], temp: Array, use: NDArray[np.bool_] | 
     >>> bool(quarter_fall_tail(m * 60_000, room, None, 1.0) > 0.39)
     True
     """
-    from analytics.tank_rules import trend_tails, window_slopes_per_hour
+    from analytics.trends import trend_tails, window_slopes_per_hour
 
     y = np.asarray(temp, dtype=np.float64)
     if use is not None:

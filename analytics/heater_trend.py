@@ -3,7 +3,7 @@
 The heater rules' trend test (:mod:`analytics.tank_rules`) asks the water's
 15-minute departure from its usual course to be steeper than the healthy
 water's own 15-minute trends get (the peaks-over-threshold tail at the stated
-false-alarm rate, :func:`analytics.tank_rules.trend_tails`) *and* the water to
+false-alarm rate, :func:`analytics.trends.trend_tails`) *and* the water to
 be three of its spread away from usual.  The second half is a level test: water
 that was below its usual when a heater stuck on (an unheated tank's cool
 morning, a cold night) must first climb back to usual and then three spreads

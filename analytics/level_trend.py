@@ -8,7 +8,7 @@ as the least steep of the window's consecutive parts: a step lies in one part
 only, the others stay flat.  How steep the healthy level's least-steep parts
 get (the sump's own evaporation, its probe's noise, the top-off's sawtooth)
 is calibrated on the healthy history at the stated false-alarm rate, as the
-other trends are (:func:`analytics.tank_rules.trend_tails`).
+other trends are (:func:`analytics.trends.trend_tails`).
 
 Examples
 --------

@@ -9,7 +9,7 @@ controller doses its buffer at the same minute every night.  Those rises are
 the tank's usual course, so the rise told is the one *beyond* it: the 15-minute
 slope of the pH's departure from its usual daily course (``away``), steeper
 than the healthy water's own 15-minute rising trends get at the stated
-false-alarm rate (:func:`analytics.tank_rules.trend_tails` over the healthy
+false-alarm rate (:func:`analytics.trends.trend_tails` over the healthy
 reference, re-learned at each refit: ``ph_trend_tail``) and than the profile's
 ``ph_rise_per_h``, with the water itself climbing that fast (a day the usual
 evening rise comes early is not beyond it twice).  Nothing is told until the
@@ -67,7 +67,7 @@ def healthy_tails(t_ms: Array, residual: Array, false_alarms_per_30_days: float)
     """How steep the healthy pH's 15-minute departures from usual get, falling and rising (per hour, ≥ 0).
 
     The peaks-over-threshold tail at the false-alarm rate
-    (:func:`analytics.tank_rules.trend_tails`) treats the steep windows as
+    (:func:`analytics.trends.trend_tails`) treats the steep windows as
     rare; but a controller's nightly dose, a CO2 switching off a few minutes
     later than its usual, come back every day and the usual course follows them
     only in part (its shape is a median of days, smoothed over five minutes).  A
@@ -85,7 +85,7 @@ def healthy_tails(t_ms: Array, residual: Array, false_alarms_per_30_days: float)
     >>> bool(healthy_tails(t, r, 3.0)[1] > 0.3)
     True
     """
-    from analytics.tank_rules import trend_tails, window_slopes_per_hour
+    from analytics.trends import trend_tails, window_slopes_per_hour
 
     slopes = window_slopes_per_hour(t_ms, residual, every=1)
     if len(slopes) < 10:

@@ -28,8 +28,8 @@ from analytics.probe_steps import (
     water_moved,
 )
 from analytics.rules import FAILING_WOBBLE, WOBBLE_MINUTES, despike, jumps_beyond, step_spread, usual_wobble
-from analytics.tank_rules import trend_tails, window_slopes_per_hour
 from analytics.threshold import per_test_probability, pot_threshold
+from analytics.trends import trend_tails, window_slopes_per_hour
 from analytics.water_change import RESTART_MINUTES
 
 Array = NDArray[np.float64]

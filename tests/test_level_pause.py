@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import analytics.days as days
-import analytics.tank_rules as tank_rules
+import analytics.level_rules as level_rules
 from analytics.level_pause import held_by_top_off, running_column
 from analytics.monitor import MonitorSettings, TankMonitor
 from analytics.top_off_watch import TopOffBand
@@ -56,7 +56,7 @@ def test_a_feed_mode_restart_is_no_drain_left_unrefilled(monkeypatch: pytest.Mon
     assert levels == [], levels
     # the relay's word alone (round 15): the restart's fall is a drain, and 60 minutes on it is "water lost"
     monkeypatch.setattr(days, "running_column", lambda pump, flow, stopped: pump)
-    monkeypatch.setattr(tank_rules, "running_column", lambda pump, flow, stopped: pump)
+    monkeypatch.setattr(level_rules, "running_column", lambda pump, flow, stopped: pump)
     levels = [(i, tr.key) for i, tr in _run(v) if tr.key == "level_falling"]
     assert levels, levels
 
@@ -79,7 +79,7 @@ def test_a_level_back_in_the_top_offs_band_has_nothing_missing(monkeypatch: pyte
     band = TopOffBand(21.9, 22.1, 0.02, 0.9, 0.05)
     mon = TankMonitor("qt", MonitorSettings(limits={"level_cm_low": 16.0, "flow_lpm_low": 15.0}))
     mon.level_lost_below_cm = 26.0
-    monkeypatch.setattr(tank_rules, "top_off_rule", lambda *a: [])  # (keep the band as set, unlearned)
+    monkeypatch.setattr(level_rules, "top_off_rule", lambda *a: [])  # (keep the band as set, unlearned)
     mon.top_off.band = band
     assert [tr.key for _, tr in _run(v, 40, mon) if tr.key == "level_falling"] == []
     mon = TankMonitor("qt", MonitorSettings(limits={"level_cm_low": 16.0, "flow_lpm_low": 15.0}))

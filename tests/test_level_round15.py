@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from test_water_change_level import _tank
 
-import analytics.tank_rules as tank_rules
+import analytics.level_rules as level_rules
 from analytics.level_schedule import day_falls, scheduled_fall, slope_error
 from analytics.monitor import MonitorSettings, TankMonitor
 from analytics.water_change import PastDrain
@@ -91,7 +91,7 @@ def test_a_siphon_left_running_past_the_keepers_deepest_change_is_told(monkeypat
     fired = _run(_siphon_left_running(change, n), 60)
     told = {tr.key: i - change for i, tr in fired}
     assert "sump_low" in told and told["sump_low"] <= 13, told  # below 20 cm from the 11th minute
-    monkeypatch.setattr(tank_rules, "deeper_than_habit", lambda past, drain: False)
+    monkeypatch.setattr(level_rules, "deeper_than_habit", lambda past, drain: False)
     fired = _run(_siphon_left_running(change, n), 60)
     assert "sump_low" not in {tr.key for _, tr in fired}, fired  # (round 14: held as the keeper's change)
 

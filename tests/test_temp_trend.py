@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from analytics.monitor import TankMonitor
-from analytics.tank_rules import trend_tails, window_slopes_per_hour
+from analytics.trends import trend_tails, window_slopes_per_hour
 
 MIN_MS = 60_000
 START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC
