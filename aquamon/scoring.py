@@ -79,6 +79,19 @@ def onsets(on: BoolArray) -> BoolArray:
     return a & ~np.concatenate([[False], a[:-1]])
 
 
+def alert_onsets(alarms: BoolArray, alerts: Mapping[str, BoolArray] | None = None) -> BoolArray:
+    """Rows where the alarm begins, or (with ``alerts``, one column per alert key) any key starts firing."""
+    begins = onsets(alarms)
+    for column in (alerts or {}).values():
+        begins = begins | onsets(column)
+    return begins
+
+
+def days_spanned(t_s: Array) -> float:
+    """The days the rows span (a minute at least; 1 for no rows): what false alarms are counted per."""
+    return max((float(t_s[-1]) - float(t_s[0])) / 86400.0, 1.0 / 1440.0) if len(t_s) else 1.0
+
+
 def told_delays(t_s: Array, labels: BoolArray, alarms: BoolArray,
                 alerts: Mapping[str, BoolArray] | None = None) -> list[float | None]:
     """Per labelled run, minutes from its first row to the first alert *onset* inside it (None: not told).
@@ -99,9 +112,7 @@ def told_delays(t_s: Array, labels: BoolArray, alarms: BoolArray,
     [1.0, None]
     """
     y = np.asarray(labels, dtype=bool)
-    begins = onsets(alarms)
-    for column in (alerts or {}).values():
-        begins = begins | onsets(column)
+    begins = alert_onsets(alarms, alerts)
     out: list[float | None] = []
     for lo, hi in event_runs(y):
         hit = np.flatnonzero(begins[lo:hi])
@@ -139,7 +150,7 @@ def detection_metrics(t_s: Array, labels: BoolArray, alarms: BoolArray,
         if len(hit):
             delays.append((t_s[lo + hit[0]] - t_s[lo]) / 60.0)
     false_onsets = int(np.sum(onsets(a) & ~y))
-    days = max((float(t_s[-1]) - float(t_s[0])) / 86400.0, 1.0 / 1440.0) if len(t_s) else 1.0
+    days = days_spanned(t_s)
     out.update(events=len(runs), events_hit=len(delays),
                event_recall=len(delays) / len(runs) if runs else 0.0,
                false_alarm_onsets=false_onsets, false_alarms_per_day=false_onsets / days,
@@ -173,9 +184,7 @@ def lead_in_figures(t_s: Array, labels: BoolArray, alarms: BoolArray, lead_in: B
     y = np.asarray(labels, dtype=bool)
     a = np.asarray(alarms, dtype=bool)
     early = np.asarray(lead_in, dtype=bool) & ~y
-    begins = onsets(a)
-    for column in (alerts or {}).values():
-        begins = begins | onsets(column)
+    begins = alert_onsets(a, alerts)
     told: list[float] = []
     for lo, hi in event_runs(y):
         first = lo
@@ -185,7 +194,7 @@ def lead_in_figures(t_s: Array, labels: BoolArray, alarms: BoolArray, lead_in: B
         if len(hit):
             told.append(max(0.0, (float(t_s[first + hit[0]]) - float(t_s[lo])) / 60.0))
     false_onsets = int(np.sum(onsets(a) & ~y & ~early))
-    days = max((float(t_s[-1]) - float(t_s[0])) / 86400.0, 1.0 / 1440.0) if len(t_s) else 1.0
+    days = days_spanned(t_s)
     return {"events_told_lead_in": len(told),
             "median_told_delay_lead_in_minutes": float(np.median(told)) if told else None,
             "false_alarm_onsets_lead_in": false_onsets, "false_alarms_per_day_lead_in": false_onsets / days}
