@@ -70,9 +70,18 @@ HELD_BY = ("sump_low", "pump_interlock", "pump_lockout", "device_fault", "device
 PAUSE_HOUR_MINUTES = 60
 #: a routine is a pause seen at that hour on at least this many earlier days (one day is no habit)
 PAUSE_DAYS = 2
+#: ... and on at least this share of the days since the first of them: a daily habit (a feed mode, a turtle
+#: fed every other day), or one kept on the same weekday.  A Saturday's water change with the canister
+#: unplugged at 11:00, seen on two Saturdays, is no reason to wait out a stop at 10:20 on a Tuesday (round 28,
+#: the hatchling tub's intake pulled up: told 27 minutes late): a weekly routine is held on its own weekday
+#: only.  A third sits between every third day (1/3) and twice a week (2/7), so a habit kept on most days
+#: passes and a weekly one does not, however many weeks it is seen.
+PAUSE_SHARE = 1.0 / 3.0
 #: only stops this short are learned as pauses: a controller's feed mode or a keeper's pause lasts minutes;
 #: a longer stop the flow came back from is a fault the keeper cleared, never a routine
 PAUSE_MAX_MINUTES = 30.0
+#: a week (a weekly pause is held on its own weekday)
+WEEK_MS = 7 * DAY_MS
 #: a blink: a pause no longer than ``pump_stopped`` takes to clear, so short the alert would fold a flow
 #: back within it into one episode -- the mains blinking (a rural line's recloser), the pump restarting with
 #: the power; seen on two earlier days at any hour, a stop is waited out that long wherever it falls
@@ -94,8 +103,9 @@ class FlowPauses:
 
     A controller's feed mode stops a return pump for minutes at each feeding with its relay still on: the
     meter reads no flow, and the pump comes back by itself.  A stop that begins near a clock time such
-    pauses began at on :data:`PAUSE_DAYS` earlier days (within :data:`MEMORY_DAYS`) is the keeper's
-    routine for as long as the longest of them lasted; past that, or at another hour, it is a stopped pump.
+    pauses began at on :data:`PAUSE_DAYS` earlier days (within :data:`MEMORY_DAYS`) -- a habit of most days
+    (:data:`PAUSE_SHARE`), or one on today's weekday -- is the keeper's routine for as long as the longest of
+    them lasted; past that, at another hour, or on another weekday of a weekly habit, it is a stopped pump.
 
     Examples
     --------
@@ -117,6 +127,10 @@ class FlowPauses:
     >>> for k in range(900, 903):  # a stop at 15:00: no pause was ever seen then
     ...     q.see(2 * day + k * minute, 1.0, 0.0 if k >= 901 else 20.0, 1.0)
     >>> q.routine(2 * day + 902 * minute)
+    False
+    >>> w = FlowPauses(pauses=[[0.0, 10.0], [7.0 * day, 10.0]])  # two Saturdays' changes at midnight
+    >>> w.see(10 * day, 1.0, 0.0, 1.0)  # the Tuesday after: a weekly habit is no daily pause
+    >>> w.routine(10 * day + 2 * minute)
     False
     """
 
@@ -149,22 +163,28 @@ class FlowPauses:
 
     def usual_minutes(self, now_ms: int) -> float:
         """The longest learned pause that began near the clock time the current stop began at, when such
-        pauses began there on :data:`PAUSE_DAYS` earlier days or more; 0 otherwise (and when flowing)."""
+        pauses began there on :data:`PAUSE_DAYS` earlier days or more, and on :data:`PAUSE_SHARE` of the days
+        since the first of them (a daily habit) or on today's weekday (a weekly one); 0 otherwise (and when
+        flowing)."""
         if self.since_ms < 0:
             return 0.0
         start = self.since_ms
-        days, longest = set(), 0.0
+        days, longest, weekly = set(), 0.0, False
         # (the memory reaches back from the stop's start by the hour's tolerance too: a weekly routine held a few
         # minutes earlier two weeks ago is still one of the two weeks the memory keeps)
         oldest = start - MEMORY_DAYS * DAY_MS - PAUSE_HOUR_MINUTES * MIN_MS
         for began, minutes in self.pauses:
             if began < oldest or start - began < DAY_MS / 2:
                 continue
-            apart = abs((start - began) % DAY_MS)
-            if min(apart, DAY_MS - apart) <= PAUSE_HOUR_MINUTES * MIN_MS:
+            if _near_hour(start - began, DAY_MS):
                 days.add(int(began // DAY_MS))
                 longest = max(longest, minutes)
-        return longest if len(days) >= PAUSE_DAYS else 0.0
+                weekly = weekly or _near_hour(start - began, WEEK_MS)  # (the same weekday, whole weeks ago)
+        if len(days) < PAUSE_DAYS:
+            return 0.0
+        # (a habit of most days since its first, or one kept on this weekday)
+        daily = len(days) >= PAUSE_SHARE * (start // DAY_MS - min(days))
+        return longest if daily or weekly else 0.0
 
     def blink_minutes(self, now_ms: int) -> float:
         """The longest learned blink -- a pause of at most :data:`BLINK_MINUTES`, at any hour -- when blinks
@@ -229,6 +249,12 @@ class PumpOffWatch:
     def left_off(self, now_ms: int) -> bool:
         """The pump has been off longer than the keeper's maintenance keeps it off."""
         return self.off_minutes(now_ms) > self.limit_minutes(now_ms)
+
+
+def _near_hour(apart_ms: float, period_ms: int) -> bool:
+    """``apart_ms`` is within :data:`PAUSE_HOUR_MINUTES` of a whole number of ``period_ms`` (days, weeks)."""
+    apart = apart_ms % period_ms
+    return bool(min(apart, period_ms - apart) <= PAUSE_HOUR_MINUTES * MIN_MS)
 
 
 def _duration(minutes: float) -> str:

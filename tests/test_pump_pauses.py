@@ -108,3 +108,29 @@ def test_a_weekly_pause_seen_on_the_two_weeks_before_is_the_routine_though_two_w
     assert p.routine(14 * day + (10 * 60 + 37) * MIN_MS)
     pause(14, 10 * 60 + 38, 8, 10 * 60 + 46)  # (the same stop, past the longest of them: a stopped pump)
     assert not p.routine(14 * day + (10 * 60 + 45) * MIN_MS)
+
+
+def test_a_weekly_pause_is_held_on_its_own_weekday_only_and_a_daily_one_on_most_days() -> None:
+    """Round 28 (the hatchling tub, round 19's blind stranger): the canister unplugged for the Saturday change at
+    11:00 on two Saturdays held a Tuesday's stop at 10:20 -- its intake pulled up, no flow -- for the Saturdays'
+    25 minutes, as if it were a daily feed mode's.  A habit of most days is held on any day; a weekly one on
+    its weekday."""
+    day = DAY * MIN_MS
+
+    def stop(p: FlowPauses, d: int, at: int, minutes: int, until: int) -> None:
+        for k in range(at - 5, until):
+            p.see(d * day + k * MIN_MS, 1.0, 0.0 if at <= k < at + minutes else 20.0, 0.5)
+
+    saturdays = FlowPauses()
+    for d in (2, 9):
+        stop(saturdays, d, 11 * 60, 25, 11 * 60 + 40)
+    tuesday = FlowPauses(pauses=[p[:] for p in saturdays.pauses])
+    stop(tuesday, 12, 10 * 60 + 20, 60, 10 * 60 + 23)
+    assert not tuesday.routine(12 * day + (10 * 60 + 22) * MIN_MS)
+    stop(saturdays, 16, 11 * 60 + 10, 60, 11 * 60 + 13)  # the third Saturday: its weekday
+    assert saturdays.routine(16 * day + (11 * 60 + 12) * MIN_MS)
+    every_other_day = FlowPauses()
+    for d in (0, 2, 4, 6):  # a turtle fed every other day, the pump paused for it
+        stop(every_other_day, d, 8 * 60, 10, 8 * 60 + 20)
+    stop(every_other_day, 7, 8 * 60 + 5, 60, 8 * 60 + 8)
+    assert every_other_day.routine(7 * day + (8 * 60 + 7) * MIN_MS)
