@@ -130,7 +130,6 @@ def keeper_months() -> None:
     (benchmarks/keeper_month_strangers15.py), round 16's (benchmarks/keeper_month_strangers16.py), round 17's
     (benchmarks/keeper_month_strangers17.py), round 18's (benchmarks/keeper_month_strangers18.py), round 19's
     (benchmarks/keeper_month_strangers19.py) and round 20's (benchmarks/keeper_month_strangers20.py)."""
-    from benchmarks.keeper_month import SCENARIOS
     from benchmarks.keeper_month_blind import BLIND
     from benchmarks.keeper_month_drain import DRAIN
     from benchmarks.keeper_month_drift import DRIFT_MONTHS
@@ -148,6 +147,7 @@ def keeper_months() -> None:
     from benchmarks.keeper_month_strangers20 import STRANGERS20
     from benchmarks.keeper_month_thermostat import THERMOSTAT
     from benchmarks.keeper_month_unseen import UNSEEN
+    from benchmarks.month_report import months
 
     print("\nKeeper months (benchmarks/keeper_month.py; the engine as the service builds it from the default "
           "config; the first 2 days are its warm-up)")
@@ -161,9 +161,7 @@ def keeper_months() -> None:
           f"{'':7} {'all':>5} {'<=15':>6}  {'':7} {'all':>5} {'<=0.10':>7} {'<=15':>6}")
     met = met_lead = 0
     tuning = (daily_change_month, *DRIFT_MONTHS)
-    for make in (*SCENARIOS, *tuning, *THERMOSTAT, *DRAIN, *UNSEEN, *BLIND, *STRANGERS, *STRANGERS11,
-                 *STRANGERS12, *STRANGERS13, *STRANGERS14, *STRANGERS15, *STRANGERS16, *STRANGERS17,
-                 *STRANGERS18, *STRANGERS19, *STRANGERS20):
+    for make in months():  # (each month's alerts fault by fault: python -m benchmarks.month_report NAME)
         if make is tuning[0]:
             print("round 8, written to tune on (benchmarks/keeper_month_heat.py, keeper_month_drift.py):")
         if make is THERMOSTAT[0]:
