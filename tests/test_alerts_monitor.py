@@ -418,19 +418,21 @@ def test_water_change_resets_the_forecast_and_is_not_an_alarm(warm: Any) -> None
     FIRED.add("water_change_due")
 
 
-# --------------------------------------------------------------------------- a month of healthy water
-# 43,200 minutes stepped one by one: 2 min of CPU alone (3.5 min beside four helpers), but past the suite's
-# 300 s timeout on a shared machine (round 15); the limit guards against hangs, not speed.
+# --------------------------------------------------------------------------- weeks of healthy water
+# Every minute stepped one by one, as the service steps (a day of CPU is 4 s): 30 days were the suite's longest
+# test, 110-170 s, and put `make test` over its ten minutes (round 28); three weeks keep every assertion (the
+# forecast then follows 19 days of the TDS rise) for two thirds of the time. The keeper months of `make bench`
+# measure the false alerts of whole months. The limit guards against hangs.
 @pytest.mark.timeout(900)
-def test_thirty_healthy_days_at_most_one_drift_alert_and_no_rule_alert() -> None:
-    days = 30
+def test_three_healthy_weeks_at_most_one_drift_alert_and_no_rule_alert() -> None:
+    days = 21
     t, v = simulate(days * DAY_MIN, seed=11)
     mon = TankMonitor("healthy")
     alerts = run(mon, t, v, 1, days * DAY_MIN)
     fired = [(i / DAY_MIN, tr.key) for i, tr in alerts if tr.state == "firing"]
     assert [k for _, k in fired if k != "drift"] == [], fired
     assert len([k for _, k in fired if k == "drift"]) <= 1, fired
-    # the forecast followed the slow TDS rise all month: 2 ppm a day toward the 400 ppm limit
+    # the forecast followed the slow TDS rise all along: 2 ppm a day toward the 400 ppm limit
     p = mon.last_forecast["tds_ppm"]
     assert abs(p.rate_per_day - 2.0) < 0.3
     day_of_forecast = (p.t_ms - START_MS) / 86_400_000  # made at the midnight ending that many days
