@@ -92,7 +92,8 @@ def report(s: Any, metrics: dict, transitions: Sequence[Any], minutes: np.ndarra
     began = on & ~np.concatenate([[False], on[:-1]]) & ~labels.astype(bool)
     for i in np.flatnonzero(began):
         keys = [k for k, rows in alerts.items() if rows[i] and severity(k) in ("warning", "critical")]
-        said = next((tr.summary for tr in firing if abs((tr.t_ms - t0) // 60_000 - minutes[i]) <= 2), "")
+        said = next((tr.summary for tr in firing if tr.key in keys and abs((tr.t_ms - t0) // 60_000 - minutes[i]) <= 2),
+                    "")
         out.append(f"  false {when(minutes[i])} {', '.join(keys)}: {said[:160]}")
     return out
 

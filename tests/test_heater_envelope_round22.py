@@ -68,13 +68,13 @@ def test_a_heater_dying_is_still_told_whether_its_band_was_held_at_that_hour_or_
     soon as it is below the envelope, before its label."""
     dead = 4 * DAY_MIN + hour * 60
     s = _tub(dead)
+    label = int(s.faults[0]["label_from"])
     # (the first onset is judged, online, from the minutes before it: the tub's days after label + within are
     # cut, a fifth of the run)
-    end = int(s.faults[0]["label_from"]) + within + 1
+    end = label + within + 1
     s = dataclasses.replace(s, t_ms=s.t_ms[:end], values={k: v[:end] for k, v in s.values.items()},
                             labels=s.labels[:end])
     told = _heater_dead_onsets(s)
-    label = s.faults[0]["label_from"]
     assert told and dead <= told[0] <= label + within, (told, label)
 
 

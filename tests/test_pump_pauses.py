@@ -65,6 +65,13 @@ def test_one_days_pause_is_no_habit_and_long_stops_are_never_learned() -> None:
     assert not p.routine(2 * day + 514 * MIN_MS)
 
 
+def _pause(p: FlowPauses, d: int, at: int, minutes: int, until: int) -> None:
+    """Day ``d``'s readings from five minutes before ``at`` to ``until``: no flow for ``minutes`` from ``at``,
+    the pump switched on."""
+    for k in range(at - 5, until):
+        p.see((d * DAY + k) * MIN_MS, 1.0, 0.0 if at <= k < at + minutes else 20.0, 0.5)
+
+
 def _blinks(days: float, at: tuple[int, ...]) -> dict[str, np.ndarray]:
     """A tank whose mains blink for 2 minutes at the given minutes (the controller on its UPS: relay on)."""
     v = _tank(days, seed=12)
@@ -97,16 +104,11 @@ def test_a_weekly_pause_seen_on_the_two_weeks_before_is_the_routine_though_two_w
     """Round 19 (the zebrafish rack's Tuesday pad swap, 8 minutes at 10:30 +- 10): the pause two weeks ago at
     10:28 is still one of the two weeks the memory keeps when today's begins at 10:35."""
     p, day = FlowPauses(), DAY * MIN_MS
-
-    def pause(d: int, at: int, minutes: int, until: int) -> None:
-        for k in range(at - 5, until):
-            p.see(d * day + k * MIN_MS, 1.0, 0.0 if at <= k < at + minutes else 20.0, 0.5)
-
-    pause(0, 10 * 60 + 28, 8, 10 * 60 + 50)
-    pause(7, 10 * 60 + 40, 8, 11 * 60)
-    pause(14, 10 * 60 + 35, 8, 10 * 60 + 38)
+    _pause(p, 0, 10 * 60 + 28, 8, 10 * 60 + 50)
+    _pause(p, 7, 10 * 60 + 40, 8, 11 * 60)
+    _pause(p, 14, 10 * 60 + 35, 8, 10 * 60 + 38)
     assert p.routine(14 * day + (10 * 60 + 37) * MIN_MS)
-    pause(14, 10 * 60 + 38, 8, 10 * 60 + 46)  # (the same stop, past the longest of them: a stopped pump)
+    _pause(p, 14, 10 * 60 + 38, 8, 10 * 60 + 46)  # (the same stop, past the longest of them: a stopped pump)
     assert not p.routine(14 * day + (10 * 60 + 45) * MIN_MS)
 
 
@@ -116,21 +118,16 @@ def test_a_weekly_pause_is_held_on_its_own_weekday_only_and_a_daily_one_on_most_
     25 minutes, as if it were a daily feed mode's.  A habit of most days is held on any day; a weekly one on
     its weekday."""
     day = DAY * MIN_MS
-
-    def stop(p: FlowPauses, d: int, at: int, minutes: int, until: int) -> None:
-        for k in range(at - 5, until):
-            p.see(d * day + k * MIN_MS, 1.0, 0.0 if at <= k < at + minutes else 20.0, 0.5)
-
     saturdays = FlowPauses()
     for d in (2, 9):
-        stop(saturdays, d, 11 * 60, 25, 11 * 60 + 40)
+        _pause(saturdays, d, 11 * 60, 25, 11 * 60 + 40)
     tuesday = FlowPauses(pauses=[p[:] for p in saturdays.pauses])
-    stop(tuesday, 12, 10 * 60 + 20, 60, 10 * 60 + 23)
+    _pause(tuesday, 12, 10 * 60 + 20, 60, 10 * 60 + 23)
     assert not tuesday.routine(12 * day + (10 * 60 + 22) * MIN_MS)
-    stop(saturdays, 16, 11 * 60 + 10, 60, 11 * 60 + 13)  # the third Saturday: its weekday
+    _pause(saturdays, 16, 11 * 60 + 10, 60, 11 * 60 + 13)  # the third Saturday: its weekday
     assert saturdays.routine(16 * day + (11 * 60 + 12) * MIN_MS)
     every_other_day = FlowPauses()
     for d in (0, 2, 4, 6):  # a turtle fed every other day, the pump paused for it
-        stop(every_other_day, d, 8 * 60, 10, 8 * 60 + 20)
-    stop(every_other_day, 7, 8 * 60 + 5, 60, 8 * 60 + 8)
+        _pause(every_other_day, d, 8 * 60, 10, 8 * 60 + 20)
+    _pause(every_other_day, 7, 8 * 60 + 5, 60, 8 * 60 + 8)
     assert every_other_day.routine(7 * day + (8 * 60 + 7) * MIN_MS)
